@@ -1,0 +1,92 @@
+//! Account users: sign-up, confirmation, login and refresh, over the [`Accounts`] port (Cognito
+//! in production). The domain checks what it can before asking the directory.
+
+use async_trait::async_trait;
+use serde::Serialize;
+
+use crate::CoreError;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tokens {
+    pub id_token: String,
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignUpOutcome {
+    /// The account can log in now.
+    Confirmed,
+    /// A code was sent; `POST /auth/confirm` completes the sign-up.
+    CodeSent,
+}
+
+#[async_trait]
+pub trait Accounts: Send + Sync {
+    async fn sign_up(&self, email: &str, password: &str) -> Result<SignUpOutcome, CoreError>;
+    async fn confirm(&self, email: &str, code: &str) -> Result<(), CoreError>;
+    async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError>;
+    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError>;
+}
+
+pub const MIN_PASSWORD: usize = 8;
+pub const MAX_PASSWORD: usize = 256;
+
+/// A pragmatic address check: one `@`, a non-empty local part, a dotted domain, no spaces or
+/// control characters, at most 254 bytes (RFC 5321's path limit).
+pub fn validate_email(raw: &str) -> Result<String, CoreError> {
+    let email = raw.trim().to_ascii_lowercase();
+    let bad = || CoreError::invalid("invalid_email", "email is not a valid address");
+    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(bad)?;
+    let labels_ok = domain
+        .split('.')
+        .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
+    if local.is_empty() || local.len() > 64 || domain.contains('@') || !domain.contains('.') || !labels_ok
+    {
+        return Err(bad());
+    }
+    Ok(email)
+}
+
+/// The user pool's policy, checked here first so clients get a clear 400: 8 to 256
+/// characters with a lowercase letter, an uppercase letter and a digit.
+pub fn validate_password(p: &str) -> Result<(), CoreError> {
+    let n = p.chars().count();
+    let ok = (MIN_PASSWORD..=MAX_PASSWORD).contains(&n)
+        && p.chars().any(|c| c.is_lowercase())
+        && p.chars().any(|c| c.is_uppercase())
+        && p.chars().any(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "weak_password",
+            "password needs 8 to 256 characters with a lowercase letter, an uppercase letter and a digit",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(validate_email(" Ada@Example.org ").unwrap(), "ada@example.org");
+        for bad in ["", "ada", "ada@", "@x.org", "ada@x", "a b@x.org", "a@b@x.org", "a@-x.org", "a@x..org"] {
+            assert_eq!(validate_email(bad).unwrap_err().code(), "invalid_email", "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(validate_password("Correct1horse").is_ok());
+        for bad in ["short1A", "alllowercase1", "ALLUPPER1", "NoDigitsHere"] {
+            assert_eq!(validate_password(bad).unwrap_err().code(), "weak_password", "{bad}");
+        }
+    }
+}

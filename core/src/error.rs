@@ -1,0 +1,119 @@
+//! The domain's one error type. Each variant carries a stable machine code; the edge (the API
+//! handler) maps the [`ErrorKind`] to an HTTP status.
+
+use thiserror::Error;
+
+/// What kind of failure, for the edge to pick a status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The client sent something invalid (400).
+    BadRequest,
+    /// Credentials missing or wrong (401).
+    Unauthorized,
+    /// Authenticated but not allowed yet (403).
+    Forbidden,
+    /// No such resource for this caller (404).
+    NotFound,
+    /// The resource is not in a state that allows this (409).
+    Conflict,
+    /// Over quota or over the size limit (413).
+    TooLarge,
+    /// Content type not accepted (415).
+    UnsupportedType,
+    /// Rate limited upstream (429).
+    TooManyRequests,
+    /// Something on our side or upstream failed (500/503); never the client's fault.
+    Internal,
+}
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum CoreError {
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("quota exceeded: {requested} bytes requested, {used} used, {reserved} reserved of {limit}")]
+    QuotaExceeded {
+        requested: u64,
+        used: u64,
+        reserved: u64,
+        limit: u64,
+    },
+    #[error("file too large: {size} bytes, the maximum is {max}")]
+    FileTooLarge { size: u64, max: u64 },
+    #[error("content type {0:?} is not allowed")]
+    TypeNotAllowed(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("upstream throttled the request")]
+    Throttled,
+    /// A failure of an adapter (network, AWS 5xx, ...). The text is for logs, not for clients.
+    #[error("upstream failure: {0}")]
+    Upstream(String),
+}
+
+impl CoreError {
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn upstream(e: impl std::fmt::Display) -> Self {
+        Self::Upstream(e.to_string())
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Invalid { .. } => ErrorKind::BadRequest,
+            Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } => ErrorKind::TooLarge,
+            Self::TypeNotAllowed(_) => ErrorKind::UnsupportedType,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::Conflict { .. } => ErrorKind::Conflict,
+            Self::Unauthorized { .. } => ErrorKind::Unauthorized,
+            Self::Forbidden { .. } => ErrorKind::Forbidden,
+            Self::Throttled => ErrorKind::TooManyRequests,
+            Self::Upstream(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// The stable code clients can match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. } => code,
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::FileTooLarge { .. } => "file_too_large",
+            Self::TypeNotAllowed(_) => "unsupported_type",
+            Self::NotFound => "not_found",
+            Self::Throttled => "throttled",
+            Self::Upstream(_) => "internal",
+        }
+    }
+
+    /// Whether retrying the same operation later may succeed (throttling, 5xx, network).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Throttled | Self::Upstream(_))
+    }
+}

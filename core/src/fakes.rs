@@ -1,0 +1,270 @@
+//! In-memory fakes of every port, for tests of the domain and of the handlers.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::notification::Notification;
+use crate::ports::*;
+use crate::quota::{QuotaDelta, QuotaUsage, fits};
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Default, Debug, Clone, Copy)]
+struct Q {
+    used: i64,
+    reserved: i64,
+    files: i64,
+}
+
+impl Q {
+    fn apply(&mut self, d: QuotaDelta) {
+        self.used += d.used;
+        self.reserved += d.reserved;
+        self.files += d.files;
+    }
+}
+
+/// A ledger in memory; each method is atomic under one lock, like the store's transactions.
+#[derive(Default)]
+pub struct MemLedger {
+    state: Mutex<(BTreeMap<(OwnerId, FileId), FileRecord>, HashMap<OwnerId, Q>)>,
+    /// Upload-log entries, in order of settlement.
+    pub log: Mutex<Vec<(FileId, FileStatus)>>,
+}
+
+#[async_trait]
+impl Ledger for MemLedger {
+    async fn create_pending(&self, file: &FileRecord, limit: u64) -> Result<Reservation, CoreError> {
+        let mut st = lock(&self.state);
+        let q = st.1.entry(file.owner.clone()).or_default();
+        if !fits((q.used + q.reserved) as u64, file.size, limit) {
+            return Ok(Reservation::QuotaExceeded);
+        }
+        q.apply(QuotaDelta::reserve(file.size));
+        st.0.insert((file.owner.clone(), file.id.clone()), file.clone());
+        Ok(Reservation::Reserved)
+    }
+
+    async fn get_file(&self, owner: &OwnerId, id: &FileId) -> Result<Option<FileRecord>, CoreError> {
+        Ok(lock(&self.state).0.get(&(owner.clone(), id.clone())).cloned())
+    }
+
+    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(ids.iter().filter_map(|k| st.0.get(k).cloned()).collect())
+    }
+
+    async fn list_files(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let st = lock(&self.state);
+        let mut files: Vec<FileRecord> = st
+            .0
+            .values()
+            .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
+            .cloned()
+            .collect();
+        files.sort_by(|a, b| b.id.cmp(&a.id));
+        let more = files.len() > limit;
+        files.truncate(limit);
+        let next_after = if more { files.last().map(|f| f.id.clone()) } else { None };
+        Ok(Page { files, next_after })
+    }
+
+    async fn remove_file(&self, file: &FileRecord) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        let k = (file.owner.clone(), file.id.clone());
+        match st.0.get(&k) {
+            Some(cur) if cur.status == file.status => {
+                st.0.remove(&k);
+                st.1.entry(file.owner.clone())
+                    .or_default()
+                    .apply(QuotaDelta::remove(file.status, file.size));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        let k = (file.owner.clone(), file.id.clone());
+        let Some(cur) = st.0.get_mut(&k) else {
+            return Ok(false);
+        };
+        if !cur.status.can_become(s.status) {
+            return Ok(false);
+        }
+        cur.status = s.status;
+        cur.detected_type = s.detected_type.clone();
+        cur.reason = s.reason.clone();
+        let d = if s.status == FileStatus::Accepted {
+            QuotaDelta::accept(file.size)
+        } else {
+            QuotaDelta::release(file.size)
+        };
+        st.1.entry(file.owner.clone()).or_default().apply(d);
+        lock(&self.log).push((file.id.clone(), s.status));
+        Ok(true)
+    }
+
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
+        let q = lock(&self.state).1.get(owner).copied().unwrap_or_default();
+        Ok(QuotaUsage {
+            used_bytes: q.used as u64,
+            reserved_bytes: q.reserved as u64,
+            limit_bytes: limit,
+            files: q.files as u64,
+        })
+    }
+
+    async fn stale_pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(st
+            .0
+            .values()
+            .filter(|f| f.status == FileStatus::Pending && f.upload_expires_at < before)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+}
+
+/// An object store in memory that counts the bytes it hands out.
+#[derive(Default)]
+pub struct MemStore {
+    pub objects: Mutex<HashMap<String, Vec<u8>>>,
+    pub bytes_read: AtomicU64,
+}
+
+impl MemStore {
+    pub fn put(&self, key: &str, bytes: Vec<u8>) {
+        lock(&self.objects).insert(key.to_owned(), bytes);
+    }
+    pub fn has(&self, key: &str) -> bool {
+        lock(&self.objects).contains_key(key)
+    }
+}
+
+#[async_trait]
+impl ObjectStore for MemStore {
+    async fn presign_put(
+        &self,
+        key: &str,
+        size: u64,
+        content_type: &str,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, CoreError> {
+        let headers = BTreeMap::from([
+            ("content-length".to_owned(), size.to_string()),
+            ("content-type".to_owned(), content_type.to_owned()),
+        ]);
+        Ok(PresignedRequest {
+            method: "PUT".into(),
+            url: format!("mem://{key}?ttl={}", ttl.as_secs()),
+            headers,
+            expires_at: String::new(),
+        })
+    }
+
+    async fn presign_get(
+        &self,
+        key: &str,
+        content_disposition: &str,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, CoreError> {
+        Ok(PresignedRequest {
+            method: "GET".into(),
+            url: format!("mem://{key}?ttl={}&cd={content_disposition}", ttl.as_secs()),
+            headers: BTreeMap::new(),
+            expires_at: String::new(),
+        })
+    }
+
+    async fn sample(&self, key: &str, max_bytes: u64) -> Result<Option<ObjectSample>, CoreError> {
+        let objects = lock(&self.objects);
+        Ok(objects.get(key).map(|b| {
+            let n = b.len().min(max_bytes as usize);
+            self.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+            ObjectSample {
+                bytes: b[..n].to_vec(),
+                size: b.len() as u64,
+            }
+        }))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), CoreError> {
+        lock(&self.objects).remove(key);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemNotifier {
+    pub sent: Mutex<Vec<Notification>>,
+}
+
+#[async_trait]
+impl Notifier for MemNotifier {
+    async fn publish(&self, messages: &[Notification]) -> Result<(), CoreError> {
+        lock(&self.sent).extend_from_slice(messages);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemMailer {
+    pub sent: Mutex<Vec<Mail>>,
+}
+
+#[async_trait]
+impl Mailer for MemMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), CoreError> {
+        lock(&self.sent).push(mail.clone());
+        Ok(())
+    }
+}
+
+/// A clock that moves only when told.
+pub struct FixedClock(pub Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(t: DateTime<Utc>) -> Self {
+        Self(Mutex::new(t))
+    }
+    pub fn advance(&self, d: chrono::Duration) {
+        *lock(&self.0) += d;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *lock(&self.0)
+    }
+}
+
+/// Ids `f0000000001`, `f0000000002`, ...: increasing, like production's time-ordered ids.
+#[derive(Default)]
+pub struct SeqIds(AtomicU64);
+
+impl IdSource for SeqIds {
+    fn file_id(&self) -> FileId {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        FileId::parse(&format!("f{n:010}")).unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
+    }
+}

@@ -1,0 +1,131 @@
+//! A file's record and the state machine of its life:
+//! `pending -> accepted | rejected | expired`; deletion removes the record from any state.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{FileId, OwnerId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    Pending,
+    Accepted,
+    Rejected,
+    Expired,
+}
+
+impl FileStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            "expired" => Self::Expired,
+            _ => return None,
+        })
+    }
+
+    /// Only a pending file moves, and only to a terminal state: this is what makes a replayed
+    /// event a no-op.
+    pub fn can_become(self, next: FileStatus) -> bool {
+        self == Self::Pending && next != Self::Pending
+    }
+
+    /// Whether the file's bytes count against the quota as reserved (pending) or used (accepted).
+    pub fn holds_quota(self) -> bool {
+        matches!(self, Self::Pending | Self::Accepted)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRecord {
+    pub id: FileId,
+    pub owner: OwnerId,
+    pub name: String,
+    /// Declared size: what was reserved and what the presigned PUT signs.
+    pub size: u64,
+    /// Declared (normalized) content type.
+    pub content_type: String,
+    pub status: FileStatus,
+    pub detected_type: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// When the presigned upload URL stops working.
+    pub upload_expires_at: DateTime<Utc>,
+    /// The upload link this file came through, if any.
+    pub via_link: Option<String>,
+    /// Where the owner is told about this file (from the owner's verified token).
+    pub owner_email: Option<String>,
+}
+
+/// What clients see of a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileView {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub status: FileStatus,
+    pub detected_type: Option<String>,
+    pub reason: Option<String>,
+    pub created_at: String,
+}
+
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl FileRecord {
+    pub fn view(&self) -> FileView {
+        FileView {
+            id: self.id.to_string(),
+            name: self.name.clone(),
+            size: self.size,
+            content_type: self.content_type.clone(),
+            status: self.status,
+            detected_type: self.detected_type.clone(),
+            reason: self.reason.clone(),
+            created_at: rfc3339(self.created_at),
+        }
+    }
+
+    pub fn key(&self) -> String {
+        crate::keys::upload_key(&self.owner, &self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileStatus::*;
+
+    #[test]
+    fn only_pending_moves_and_only_forward() {
+        assert!(Pending.can_become(Accepted));
+        assert!(Pending.can_become(Rejected));
+        assert!(Pending.can_become(Expired));
+        assert!(!Pending.can_become(Pending));
+        for terminal in [Accepted, Rejected, Expired] {
+            for next in [Pending, Accepted, Rejected, Expired] {
+                assert!(!terminal.can_become(next), "{terminal:?} -> {next:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in [Pending, Accepted, Rejected, Expired] {
+            assert_eq!(super::FileStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(super::FileStatus::parse("deleted"), None);
+    }
+}

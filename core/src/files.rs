@@ -1,0 +1,203 @@
+//! Account users' files: create an upload, list, read, download, delete, and the quota view.
+
+use std::sync::Arc;
+
+use chrono::Duration as ChronoDuration;
+use serde::Serialize;
+
+use crate::file::FileView;
+use crate::notification::{EventType, Notification};
+use crate::ports::{Clock, IdSource, Ledger, Notifier, ObjectStore, PresignedRequest, Reservation};
+use crate::quota::QuotaUsage;
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, names, policy};
+
+pub const DEFAULT_PAGE: usize = 50;
+pub const MAX_PAGE: usize = 100;
+
+/// What a client asks for when it wants to upload.
+#[derive(Debug, Clone)]
+pub struct NewUpload {
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    /// The upload link this comes through, if any.
+    pub via_link: Option<String>,
+    /// The owner's address, for mail about this file.
+    pub owner_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreatedUpload {
+    pub file: FileView,
+    pub upload: PresignedRequest,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Listing {
+    pub files: Vec<FileView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct FileService {
+    pub ledger: Arc<dyn Ledger>,
+    pub store: Arc<dyn ObjectStore>,
+    pub notifier: Arc<dyn Notifier>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+    pub settings: Settings,
+}
+
+/// Checks a declared upload against the settings; returns the cleaned name and type.
+pub fn validate_upload(s: &Settings, req: &NewUpload) -> Result<(String, String), CoreError> {
+    let name = names::clean_name(&req.name)?;
+    if req.size == 0 {
+        return Err(CoreError::invalid("invalid_size", "size must be greater than 0"));
+    }
+    if req.size > s.max_file_size {
+        return Err(CoreError::FileTooLarge {
+            size: req.size,
+            max: s.max_file_size,
+        });
+    }
+    let content_type = policy::normalize_type(&req.content_type);
+    if !policy::is_allowed(&s.allowed_types, &content_type) {
+        return Err(CoreError::TypeNotAllowed(content_type));
+    }
+    Ok((name, content_type))
+}
+
+impl FileService {
+    pub async fn create_upload(
+        &self,
+        owner: &OwnerId,
+        req: NewUpload,
+    ) -> Result<CreatedUpload, CoreError> {
+        let (name, content_type) = validate_upload(&self.settings, &req)?;
+        let now = self.clock.now();
+        let ttl = self.settings.upload_url_ttl;
+        let record = FileRecord {
+            id: self.ids.file_id(),
+            owner: owner.clone(),
+            name,
+            size: req.size,
+            content_type,
+            status: FileStatus::Pending,
+            detected_type: None,
+            reason: None,
+            created_at: now,
+            upload_expires_at: now + ChronoDuration::from_std(ttl).unwrap_or_default(),
+            via_link: req.via_link,
+            owner_email: req.owner_email,
+        };
+        let limit = self.settings.quota_bytes;
+        if self.ledger.create_pending(&record, limit).await? == Reservation::QuotaExceeded {
+            let u = self.ledger.usage(owner, limit).await?;
+            return Err(CoreError::QuotaExceeded {
+                requested: req.size,
+                used: u.used_bytes,
+                reserved: u.reserved_bytes,
+                limit,
+            });
+        }
+        let presigned = self
+            .store
+            .presign_put(&record.key(), record.size, &record.content_type, ttl)
+            .await;
+        match presigned {
+            Ok(upload) => Ok(CreatedUpload {
+                file: record.view(),
+                upload,
+            }),
+            Err(e) => {
+                // Give the reservation back rather than leave it to the janitor.
+                let _ = self.ledger.remove_file(&record).await;
+                Err(e)
+            }
+        }
+    }
+
+    pub async fn get(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
+        let id = FileId::parse(id)?;
+        self.ledger
+            .get_file(owner, &id)
+            .await?
+            .ok_or(CoreError::NotFound)
+    }
+
+    pub async fn list(
+        &self,
+        owner: &OwnerId,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<Listing, CoreError> {
+        let limit = parse_limit(limit)?;
+        let after = cursor.map(decode_cursor).transpose()?;
+        let page = self.ledger.list_files(owner, limit, after.as_ref()).await?;
+        Ok(Listing {
+            files: page.files.iter().map(FileRecord::view).collect(),
+            next_cursor: page.next_after.as_ref().map(encode_cursor),
+        })
+    }
+
+    pub async fn download(&self, owner: &OwnerId, id: &str) -> Result<PresignedRequest, CoreError> {
+        let file = self.get(owner, id).await?;
+        if file.status != FileStatus::Accepted {
+            return Err(CoreError::conflict(
+                "not_ready",
+                format!("file is {}; only accepted files can be downloaded", file.status.as_str()),
+            ));
+        }
+        let disposition = names::content_disposition(&file.name);
+        self.store
+            .presign_get(&file.key(), &disposition, self.settings.download_url_ttl)
+            .await
+    }
+
+    /// Deletes the object, then the record with whatever quota it held. A record that changes
+    /// state meanwhile (the pipeline settling it) is read again and the removal retried.
+    pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
+        for _ in 0..5 {
+            let file = self.get(owner, id).await?;
+            self.store.delete(&file.key()).await?;
+            if self.ledger.remove_file(&file).await? {
+                let note = Notification::new(EventType::FileDeleted, &file, self.clock.now());
+                if let Err(e) = self.notifier.publish(&[note]).await {
+                    // The deletion stands: a lost notice must not undo or fail it.
+                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "file.deleted notice not published");
+                }
+                return Ok(file);
+            }
+        }
+        Err(CoreError::conflict("conflict", "the file changed while being deleted; retry"))
+    }
+
+    pub async fn quota(&self, owner: &OwnerId) -> Result<QuotaUsage, CoreError> {
+        self.ledger.usage(owner, self.settings.quota_bytes).await
+    }
+}
+
+fn parse_limit(raw: Option<&str>) -> Result<usize, CoreError> {
+    let Some(raw) = raw else {
+        return Ok(DEFAULT_PAGE);
+    };
+    match raw.parse::<usize>() {
+        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        _ => Err(CoreError::invalid(
+            "invalid_limit",
+            format!("limit must be an integer from 1 to {MAX_PAGE}"),
+        )),
+    }
+}
+
+/// Cursors are opaque to clients: the last id of a page, hex-encoded.
+pub fn encode_cursor(id: &FileId) -> String {
+    hex::encode(id.as_str())
+}
+
+pub fn decode_cursor(raw: &str) -> Result<FileId, CoreError> {
+    let bad = || CoreError::invalid("invalid_cursor", "cursor is not one this API returned");
+    let bytes = hex::decode(raw).map_err(|_| bad())?;
+    let s = String::from_utf8(bytes).map_err(|_| bad())?;
+    FileId::parse(&s).map_err(|_| bad())
+}

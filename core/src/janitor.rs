@@ -1,0 +1,81 @@
+//! The janitor: pending files whose upload URL expired (plus a grace period) become `expired`,
+//! their reservation is released and any object removed.
+
+use std::sync::Arc;
+
+use chrono::Duration as ChronoDuration;
+
+use crate::notification::{EventType, Notification};
+use crate::ports::{Clock, Ledger, Notifier, ObjectStore, Settlement};
+use crate::{CoreError, FileRecord, FileStatus, Settings};
+
+pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
+
+#[derive(Clone)]
+pub struct Janitor {
+    pub ledger: Arc<dyn Ledger>,
+    pub store: Arc<dyn ObjectStore>,
+    pub notifier: Arc<dyn Notifier>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Sweep {
+    pub expired: Vec<FileRecord>,
+    pub failed: usize,
+}
+
+impl Janitor {
+    /// Expires up to `limit` stale pending files. A file that fails is left for the next run.
+    pub async fn sweep(&self, limit: usize) -> Result<Sweep, CoreError> {
+        let now = self.clock.now();
+        let grace = ChronoDuration::from_std(self.settings.pending_grace).unwrap_or_default();
+        let stale = self.ledger.stale_pending(now - grace, limit).await?;
+        let mut sweep = Sweep::default();
+        let mut notes = Vec::new();
+        for file in stale {
+            match self.expire(&file, now).await {
+                Ok(Some(expired)) => {
+                    notes.push(Notification::new(EventType::UploadExpired, &expired, now));
+                    sweep.expired.push(expired);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "expiry failed; left for the next run");
+                    sweep.failed += 1;
+                }
+            }
+        }
+        if !notes.is_empty() {
+            if let Err(e) = self.notifier.publish(&notes).await {
+                tracing::error!(count = notes.len(), error = %e, "upload.expired notices not published");
+            }
+        }
+        Ok(sweep)
+    }
+
+    async fn expire(
+        &self,
+        file: &FileRecord,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<FileRecord>, CoreError> {
+        let s = Settlement {
+            status: FileStatus::Expired,
+            detected_type: None,
+            reason: Some(REASON_UPLOAD_TIMEOUT.to_owned()),
+            at: now,
+            stored_size: None,
+        };
+        // Settle first: if the worker got there meanwhile, the file is not ours to touch.
+        if !self.ledger.settle(file, &s).await? {
+            return Ok(None);
+        }
+        self.store.delete(&file.key()).await?;
+        Ok(Some(FileRecord {
+            status: FileStatus::Expired,
+            reason: s.reason,
+            ..file.clone()
+        }))
+    }
+}

@@ -1,0 +1,25 @@
+//! Dropgate's domain. Pure Rust: no AWS SDK, no I/O. Everything the domain needs from the
+//! outside world is a port (see [`ports`]); adapters live in `dropgate-infra`, in-memory fakes
+//! in [`fakes`] for tests.
+
+pub mod accounts;
+pub mod error;
+pub mod fakes;
+pub mod file;
+pub mod files;
+pub mod ids;
+pub mod keys;
+pub mod names;
+pub mod notification;
+pub mod pipeline;
+pub mod policy;
+pub mod ports;
+pub mod quota;
+pub mod janitor;
+pub mod settings;
+pub mod sniff;
+
+pub use error::{CoreError, ErrorKind};
+pub use file::{FileRecord, FileStatus};
+pub use ids::{FileId, OwnerId};
+pub use settings::Settings;

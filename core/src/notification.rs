@@ -1,0 +1,91 @@
+//! The notification message, version 1 (see DESIGN.md), published to the operators' topic.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::FileRecord;
+use crate::file::rfc3339;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EventType {
+    #[serde(rename = "upload.accepted")]
+    UploadAccepted,
+    #[serde(rename = "upload.rejected")]
+    UploadRejected,
+    #[serde(rename = "upload.expired")]
+    UploadExpired,
+    #[serde(rename = "file.deleted")]
+    FileDeleted,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UploadAccepted => "upload.accepted",
+            Self::UploadRejected => "upload.rejected",
+            Self::UploadExpired => "upload.expired",
+            Self::FileDeleted => "file.deleted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotifiedFile {
+    pub id: String,
+    pub owner: String,
+    pub name: String,
+    pub size: u64,
+    pub declared_type: String,
+    pub detected_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
+    pub version: u32,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub file: NotifiedFile,
+    pub reason: Option<String>,
+    pub via_link: Option<String>,
+    pub at: String,
+}
+
+impl Notification {
+    pub fn new(event_type: EventType, file: &FileRecord, at: DateTime<Utc>) -> Self {
+        Self {
+            version: 1,
+            event_type,
+            file: NotifiedFile {
+                id: file.id.to_string(),
+                owner: file.owner.to_string(),
+                name: file.name.clone(),
+                size: file.size,
+                declared_type: file.content_type.clone(),
+                detected_type: file.detected_type.clone(),
+            },
+            reason: file.reason.clone(),
+            via_link: file.via_link.clone(),
+            at: rfc3339(at),
+        }
+    }
+
+    /// Message attributes for subscription filter policies.
+    pub fn attributes(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("event_type", self.event_type.as_str().to_owned()),
+            ("owner", self.file.owner.clone()),
+            (
+                "detected_type",
+                self.file
+                    .detected_type
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            ),
+        ]
+    }
+
+    pub fn body(&self) -> String {
+        // Serializing plain owned strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}

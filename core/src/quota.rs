@@ -1,0 +1,96 @@
+//! Quota arithmetic. Stores keep `committed = used + reserved` beside the two parts, because a
+//! conditional write can compare an attribute with a value but cannot add attributes: a
+//! reservation of `size` is allowed exactly when `committed <= limit - size`.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct QuotaUsage {
+    pub used_bytes: u64,
+    pub reserved_bytes: u64,
+    pub limit_bytes: u64,
+    /// Files holding quota (pending or accepted).
+    pub files: u64,
+}
+
+/// The largest `committed` value that still leaves room for `size`; `None` if `size` alone
+/// exceeds the limit.
+pub fn headroom(limit: u64, size: u64) -> Option<u64> {
+    limit.checked_sub(size)
+}
+
+/// Whether reserving `size` on top of `committed` stays within `limit`.
+pub fn fits(committed: u64, size: u64, limit: u64) -> bool {
+    headroom(limit, size).is_some_and(|h| committed <= h)
+}
+
+/// How a quota changes when a file moves between states. Deltas to `(used, reserved, files)`;
+/// `committed` moves by `used + reserved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaDelta {
+    pub used: i64,
+    pub reserved: i64,
+    pub files: i64,
+}
+
+impl QuotaDelta {
+    pub fn committed(&self) -> i64 {
+        self.used + self.reserved
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.used == 0 && self.reserved == 0 && self.files == 0
+    }
+
+    /// A new pending file.
+    pub fn reserve(size: u64) -> Self {
+        Self { used: 0, reserved: size as i64, files: 1 }
+    }
+
+    /// pending -> accepted: the reservation becomes usage.
+    pub fn accept(size: u64) -> Self {
+        Self { used: size as i64, reserved: -(size as i64), files: 0 }
+    }
+
+    /// pending -> rejected | expired: the reservation is released.
+    pub fn release(size: u64) -> Self {
+        Self { used: 0, reserved: -(size as i64), files: -1 }
+    }
+
+    /// Removal of a record in `status`.
+    pub fn remove(status: crate::FileStatus, size: u64) -> Self {
+        use crate::FileStatus::*;
+        match status {
+            Pending => Self::release(size),
+            Accepted => Self { used: -(size as i64), reserved: 0, files: -1 },
+            Rejected | Expired => Self { used: 0, reserved: 0, files: 0 },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FileStatus;
+
+    #[test]
+    fn fits_at_the_edge() {
+        assert!(fits(0, 100, 100));
+        assert!(fits(60, 40, 100));
+        assert!(!fits(61, 40, 100));
+        assert!(!fits(0, 101, 100));
+        assert!(fits(0, 0, 0));
+        assert!(!fits(u64::MAX, 1, u64::MAX));
+    }
+
+    #[test]
+    fn deltas_keep_committed_consistent() {
+        assert_eq!(QuotaDelta::reserve(7).committed(), 7);
+        assert_eq!(QuotaDelta::accept(7).committed(), 0);
+        assert_eq!(QuotaDelta::release(7).committed(), -7);
+        assert_eq!(QuotaDelta::remove(FileStatus::Accepted, 7).committed(), -7);
+        assert_eq!(QuotaDelta::remove(FileStatus::Pending, 7).committed(), -7);
+        assert!(QuotaDelta::remove(FileStatus::Rejected, 7).is_zero());
+        assert!(QuotaDelta::remove(FileStatus::Expired, 7).is_zero());
+    }
+}

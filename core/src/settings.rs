@@ -1,0 +1,64 @@
+//! The knobs of the domain. Loaded from the environment by `dropgate-infra`; plain data here.
+
+use std::time::Duration;
+
+/// Presigned URLs never live longer than this, whatever the configuration says.
+pub const MAX_URL_TTL: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Largest single file, in bytes.
+    pub max_file_size: u64,
+    /// Every owner's quota, in bytes (used + reserved never exceeds it).
+    pub quota_bytes: u64,
+    /// Content types a client may declare and the pipeline may accept (normalized, lowercase).
+    pub allowed_types: Vec<String>,
+    /// Lifetime of a presigned upload URL (clamped to [`MAX_URL_TTL`]).
+    pub upload_url_ttl: Duration,
+    /// Lifetime of a presigned download URL (clamped to [`MAX_URL_TTL`]).
+    pub download_url_ttl: Duration,
+    /// How long after its upload URL expired a pending file is given before the janitor expires it.
+    pub pending_grace: Duration,
+}
+
+pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "audio/mpeg",
+    "audio/wav",
+    "video/mp4",
+    "application/zip",
+    "text/plain",
+    "text/csv",
+];
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_file_size: 1 << 30,
+            quota_bytes: 5 << 30,
+            allowed_types: DEFAULT_ALLOWED_TYPES.iter().map(|s| s.to_string()).collect(),
+            upload_url_ttl: MAX_URL_TTL,
+            download_url_ttl: Duration::from_secs(5 * 60),
+            pending_grace: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+impl Settings {
+    /// Applies the hard limits that no configuration may loosen.
+    pub fn clamped(mut self) -> Self {
+        self.upload_url_ttl = self.upload_url_ttl.min(MAX_URL_TTL);
+        self.download_url_ttl = self.download_url_ttl.min(MAX_URL_TTL);
+        self.allowed_types = self
+            .allowed_types
+            .iter()
+            .map(|t| crate::policy::normalize_type(t))
+            .filter(|t| !t.is_empty())
+            .collect();
+        self
+    }
+}
