@@ -45,7 +45,11 @@ pub fn validate_email(raw: &str) -> Result<String, CoreError> {
     let labels_ok = domain
         .split('.')
         .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-'));
-    if local.is_empty() || local.len() > 64 || domain.contains('@') || !domain.contains('.') || !labels_ok
+    if local.is_empty()
+        || local.len() > 64
+        || domain.contains('@')
+        || !domain.contains('.')
+        || !labels_ok
     {
         return Err(bad());
     }
@@ -76,9 +80,26 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(validate_email(" Ada@Example.org ").unwrap(), "ada@example.org");
-        for bad in ["", "ada", "ada@", "@x.org", "ada@x", "a b@x.org", "a@b@x.org", "a@-x.org", "a@x..org"] {
-            assert_eq!(validate_email(bad).unwrap_err().code(), "invalid_email", "{bad}");
+        assert_eq!(
+            validate_email(" Ada@Example.org ").unwrap(),
+            "ada@example.org"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.org",
+            "ada@x",
+            "a b@x.org",
+            "a@b@x.org",
+            "a@-x.org",
+            "a@x..org",
+        ] {
+            assert_eq!(
+                validate_email(bad).unwrap_err().code(),
+                "invalid_email",
+                "{bad}"
+            );
         }
     }
 
@@ -86,7 +107,11 @@ mod tests {
     fn passwords() {
         assert!(validate_password("Correct1horse").is_ok());
         for bad in ["short1A", "alllowercase1", "ALLUPPER1", "NoDigitsHere"] {
-            assert_eq!(validate_password(bad).unwrap_err().code(), "weak_password", "{bad}");
+            assert_eq!(
+                validate_password(bad).unwrap_err().code(),
+                "weak_password",
+                "{bad}"
+            );
         }
     }
 }

@@ -30,7 +30,9 @@ pub enum ErrorKind {
 pub enum CoreError {
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
-    #[error("quota exceeded: {requested} bytes requested, {used} used, {reserved} reserved of {limit}")]
+    #[error(
+        "quota exceeded: {requested} bytes requested, {used} used, {reserved} reserved of {limit}"
+    )]
     QuotaExceeded {
         requested: u64,
         used: u64,

@@ -42,7 +42,11 @@ pub struct MemLedger {
 
 #[async_trait]
 impl Ledger for MemLedger {
-    async fn create_pending(&self, file: &FileRecord, limit: u64) -> Result<Reservation, CoreError> {
+    async fn create_pending(
+        &self,
+        file: &FileRecord,
+        limit: u64,
+    ) -> Result<Reservation, CoreError> {
         let mut st = lock(&self.state);
         let q = st.1.entry(file.owner.clone()).or_default();
         if !fits((q.used + q.reserved) as u64, file.size, limit) {
@@ -53,8 +57,15 @@ impl Ledger for MemLedger {
         Ok(Reservation::Reserved)
     }
 
-    async fn get_file(&self, owner: &OwnerId, id: &FileId) -> Result<Option<FileRecord>, CoreError> {
-        Ok(lock(&self.state).0.get(&(owner.clone(), id.clone())).cloned())
+    async fn get_file(
+        &self,
+        owner: &OwnerId,
+        id: &FileId,
+    ) -> Result<Option<FileRecord>, CoreError> {
+        Ok(lock(&self.state)
+            .0
+            .get(&(owner.clone(), id.clone()))
+            .cloned())
     }
 
     async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
@@ -69,16 +80,19 @@ impl Ledger for MemLedger {
         after: Option<&FileId>,
     ) -> Result<Page, CoreError> {
         let st = lock(&self.state);
-        let mut files: Vec<FileRecord> = st
-            .0
-            .values()
-            .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
-            .cloned()
-            .collect();
+        let mut files: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
+                .cloned()
+                .collect();
         files.sort_by(|a, b| b.id.cmp(&a.id));
         let more = files.len() > limit;
         files.truncate(limit);
-        let next_after = if more { files.last().map(|f| f.id.clone()) } else { None };
+        let next_after = if more {
+            files.last().map(|f| f.id.clone())
+        } else {
+            None
+        };
         Ok(Page { files, next_after })
     }
 

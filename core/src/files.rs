@@ -52,7 +52,10 @@ pub struct FileService {
 pub fn validate_upload(s: &Settings, req: &NewUpload) -> Result<(String, String), CoreError> {
     let name = names::clean_name(&req.name)?;
     if req.size == 0 {
-        return Err(CoreError::invalid("invalid_size", "size must be greater than 0"));
+        return Err(CoreError::invalid(
+            "invalid_size",
+            "size must be greater than 0",
+        ));
     }
     if req.size > s.max_file_size {
         return Err(CoreError::FileTooLarge {
@@ -145,7 +148,10 @@ impl FileService {
         if file.status != FileStatus::Accepted {
             return Err(CoreError::conflict(
                 "not_ready",
-                format!("file is {}; only accepted files can be downloaded", file.status.as_str()),
+                format!(
+                    "file is {}; only accepted files can be downloaded",
+                    file.status.as_str()
+                ),
             ));
         }
         let disposition = names::content_disposition(&file.name);
@@ -169,7 +175,10 @@ impl FileService {
                 return Ok(file);
             }
         }
-        Err(CoreError::conflict("conflict", "the file changed while being deleted; retry"))
+        Err(CoreError::conflict(
+            "conflict",
+            "the file changed while being deleted; retry",
+        ))
     }
 
     pub async fn quota(&self, owner: &OwnerId) -> Result<QuotaUsage, CoreError> {

@@ -37,7 +37,10 @@ mod tests {
 
     #[test]
     fn event_keys_are_form_decoded() {
-        assert_eq!(decode_event_key("uploads%2Fa%2Fb").as_deref(), Some("uploads/a/b"));
+        assert_eq!(
+            decode_event_key("uploads%2Fa%2Fb").as_deref(),
+            Some("uploads/a/b")
+        );
         assert_eq!(decode_event_key("a+b%2Bc").as_deref(), Some("a b+c"));
         assert_eq!(decode_event_key("%E2%9C%93").as_deref(), Some("✓"));
         assert_eq!(decode_event_key("%FF"), None);

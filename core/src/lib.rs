@@ -8,6 +8,7 @@ pub mod fakes;
 pub mod file;
 pub mod files;
 pub mod ids;
+pub mod janitor;
 pub mod keys;
 pub mod names;
 pub mod notification;
@@ -15,7 +16,6 @@ pub mod pipeline;
 pub mod policy;
 pub mod ports;
 pub mod quota;
-pub mod janitor;
 pub mod settings;
 pub mod sniff;
 

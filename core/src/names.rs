@@ -65,13 +65,29 @@ mod tests {
     fn paths_are_stripped_to_the_last_segment() {
         assert_eq!(clean_name("a/b/report.pdf").unwrap(), "report.pdf");
         assert_eq!(clean_name("C:\\x\\..\\evil.exe").unwrap(), "evil.exe");
-        assert_eq!(clean_name("  notes v2 + final%.txt ").unwrap(), "notes v2 + final%.txt");
+        assert_eq!(
+            clean_name("  notes v2 + final%.txt ").unwrap(),
+            "notes v2 + final%.txt"
+        );
     }
 
     #[test]
     fn bad_names_are_refused() {
-        for bad in ["", "   ", "dir/", "..", "a/..", "tab\tname", "nl\nname", "\u{7f}"] {
-            assert_eq!(clean_name(bad).unwrap_err().code(), "invalid_name", "{bad:?}");
+        for bad in [
+            "",
+            "   ",
+            "dir/",
+            "..",
+            "a/..",
+            "tab\tname",
+            "nl\nname",
+            "\u{7f}",
+        ] {
+            assert_eq!(
+                clean_name(bad).unwrap_err().code(),
+                "invalid_name",
+                "{bad:?}"
+            );
         }
         assert!(clean_name(&"é".repeat(128)).is_err()); // 256 bytes
         assert!(clean_name(&"é".repeat(127)).is_ok()); // 254 bytes

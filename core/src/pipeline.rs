@@ -50,8 +50,10 @@ impl Pipeline {
     /// Decides every event; one result per event, in order. A failure of one never affects
     /// another.
     pub async fn decide_batch(&self, events: &[ObjectEvent]) -> Vec<Result<Decision, CoreError>> {
-        let parsed: Vec<Option<(OwnerId, FileId)>> =
-            events.iter().map(|e| keys::parse_upload_key(&e.key)).collect();
+        let parsed: Vec<Option<(OwnerId, FileId)>> = events
+            .iter()
+            .map(|e| keys::parse_upload_key(&e.key))
+            .collect();
         let mut wanted: Vec<(OwnerId, FileId)> = parsed.iter().flatten().cloned().collect();
         wanted.sort();
         wanted.dedup();
@@ -68,7 +70,9 @@ impl Pipeline {
         let mut out = Vec::with_capacity(events.len());
         for (event, ids) in events.iter().zip(parsed) {
             let Some(ids) = ids else {
-                out.push(Ok(Decision::Ignored { key: event.key.clone() }));
+                out.push(Ok(Decision::Ignored {
+                    key: event.key.clone(),
+                }));
                 continue;
             };
             let result = match &records {
@@ -125,7 +129,10 @@ impl Pipeline {
             let now = self.ledger.get_file(&file.owner, &file.id).await?;
             return Ok(match now {
                 Some(file) => Decision::AlreadySettled { file },
-                None => Decision::Orphan { owner: file.owner, id: file.id },
+                None => Decision::Orphan {
+                    owner: file.owner,
+                    id: file.id,
+                },
             });
         }
         if status == FileStatus::Rejected {
@@ -150,7 +157,10 @@ impl Pipeline {
 
 /// Who is told about a settled file: the operators' topic always; the owner by mail when the
 /// file was rejected or arrived through an upload link.
-pub fn notices(d: &Decision, at: chrono::DateTime<chrono::Utc>) -> (Option<Notification>, Option<Mail>) {
+pub fn notices(
+    d: &Decision,
+    at: chrono::DateTime<chrono::Utc>,
+) -> (Option<Notification>, Option<Mail>) {
     let Decision::Settled { file, .. } = d else {
         return (None, None);
     };

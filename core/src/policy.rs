@@ -5,7 +5,11 @@ use serde::Serialize;
 
 /// Lowercase, without parameters (`text/plain; charset=utf-8` -> `text/plain`).
 pub fn normalize_type(raw: &str) -> String {
-    raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    raw.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// The canonical name of a type's alias family. Families are documented in docs/API.md:
@@ -126,9 +130,15 @@ mod tests {
     fn verdicts() {
         use RejectReason::*;
         assert_eq!(v("image/png", Some("image/png"), (5, 5)), Verdict::Accepted);
-        assert_eq!(v("audio/wav", Some("audio/x-wav"), (5, 5)), Verdict::Accepted);
+        assert_eq!(
+            v("audio/wav", Some("audio/x-wav"), (5, 5)),
+            Verdict::Accepted
+        );
         assert_eq!(v("text/csv", Some("text/plain"), (5, 5)), Verdict::Accepted);
-        assert_eq!(v("image/png", Some("image/png"), (5, 6)), Verdict::Rejected(SizeMismatch));
+        assert_eq!(
+            v("image/png", Some("image/png"), (5, 6)),
+            Verdict::Rejected(SizeMismatch)
+        );
         assert_eq!(
             v("image/png", Some("application/x-executable"), (5, 5)),
             Verdict::Rejected(TypeNotAllowed)
@@ -137,6 +147,9 @@ mod tests {
             v("text/plain", Some("application/zip"), (5, 5)),
             Verdict::Rejected(TypeMismatch)
         );
-        assert_eq!(v("image/png", None, (5, 5)), Verdict::Rejected(TypeUnrecognized));
+        assert_eq!(
+            v("image/png", None, (5, 5)),
+            Verdict::Rejected(TypeUnrecognized)
+        );
     }
 }

@@ -84,8 +84,10 @@ pub struct Page {
 #[async_trait]
 pub trait Ledger: Send + Sync {
     /// Reserves `file.size` against `limit` and writes the pending record, atomically.
-    async fn create_pending(&self, file: &FileRecord, limit: u64) -> Result<Reservation, CoreError>;
-    async fn get_file(&self, owner: &OwnerId, id: &FileId) -> Result<Option<FileRecord>, CoreError>;
+    async fn create_pending(&self, file: &FileRecord, limit: u64)
+    -> Result<Reservation, CoreError>;
+    async fn get_file(&self, owner: &OwnerId, id: &FileId)
+    -> Result<Option<FileRecord>, CoreError>;
     /// Several records in one round trip (strongly consistent); missing ones are absent.
     async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError>;
     /// Newest first, `limit` at most, starting after `after`.

@@ -44,17 +44,29 @@ impl QuotaDelta {
 
     /// A new pending file.
     pub fn reserve(size: u64) -> Self {
-        Self { used: 0, reserved: size as i64, files: 1 }
+        Self {
+            used: 0,
+            reserved: size as i64,
+            files: 1,
+        }
     }
 
     /// pending -> accepted: the reservation becomes usage.
     pub fn accept(size: u64) -> Self {
-        Self { used: size as i64, reserved: -(size as i64), files: 0 }
+        Self {
+            used: size as i64,
+            reserved: -(size as i64),
+            files: 0,
+        }
     }
 
     /// pending -> rejected | expired: the reservation is released.
     pub fn release(size: u64) -> Self {
-        Self { used: 0, reserved: -(size as i64), files: -1 }
+        Self {
+            used: 0,
+            reserved: -(size as i64),
+            files: -1,
+        }
     }
 
     /// Removal of a record in `status`.
@@ -62,8 +74,16 @@ impl QuotaDelta {
         use crate::FileStatus::*;
         match status {
             Pending => Self::release(size),
-            Accepted => Self { used: -(size as i64), reserved: 0, files: -1 },
-            Rejected | Expired => Self { used: 0, reserved: 0, files: 0 },
+            Accepted => Self {
+                used: -(size as i64),
+                reserved: 0,
+                files: -1,
+            },
+            Rejected | Expired => Self {
+                used: 0,
+                reserved: 0,
+                files: 0,
+            },
         }
     }
 }

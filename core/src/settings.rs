@@ -40,7 +40,10 @@ impl Default for Settings {
         Self {
             max_file_size: 1 << 30,
             quota_bytes: 5 << 30,
-            allowed_types: DEFAULT_ALLOWED_TYPES.iter().map(|s| s.to_string()).collect(),
+            allowed_types: DEFAULT_ALLOWED_TYPES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             upload_url_ttl: MAX_URL_TTL,
             download_url_ttl: Duration::from_secs(5 * 60),
             pending_grace: Duration::from_secs(5 * 60),

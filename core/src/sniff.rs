@@ -35,15 +35,27 @@ mod tests {
     fn magic_numbers() {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         assert_eq!(detect(png, false).as_deref(), Some("image/png"));
-        assert_eq!(detect(b"%PDF-1.7\n", false).as_deref(), Some("application/pdf"));
+        assert_eq!(
+            detect(b"%PDF-1.7\n", false).as_deref(),
+            Some("application/pdf")
+        );
         let elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0";
-        assert_eq!(detect(elf, false).as_deref(), Some("application/x-executable"));
-        assert_eq!(detect(b"PK\x03\x04rest", false).as_deref(), Some("application/zip"));
+        assert_eq!(
+            detect(elf, false).as_deref(),
+            Some("application/x-executable")
+        );
+        assert_eq!(
+            detect(b"PK\x03\x04rest", false).as_deref(),
+            Some("application/zip")
+        );
     }
 
     #[test]
     fn text_is_utf8_without_nul() {
-        assert_eq!(detect("a,b\n1,2\né".as_bytes(), false).as_deref(), Some("text/plain"));
+        assert_eq!(
+            detect("a,b\n1,2\né".as_bytes(), false).as_deref(),
+            Some("text/plain")
+        );
         assert_eq!(detect(b"abc\0def", false), None);
         assert_eq!(detect(b"\xff\xfe\xfd", false), None);
         // A character cut at the end of the sample is fine only when the object goes on.

@@ -1,1 +1,16 @@
+//! Adapters: Dropgate's ports over aws-sdk clients, and configuration from the environment.
 
+pub mod aws;
+pub mod cognito;
+pub mod config;
+pub mod dynamo;
+pub mod error;
+pub mod ids;
+pub mod logging;
+pub mod s3;
+pub mod ses;
+pub mod sns;
+
+pub use aws::Clients;
+pub use config::Config;
+pub use error::InfraError;

@@ -1,1 +1,66 @@
-fn main(){}
+//! `dropgate-local`: the whole pipeline on one machine. Prints one JSON ready line on stdout;
+//! logs go to stderr. SIGINT/SIGTERM stop it and the emulator it started.
+
+use std::time::Duration;
+
+use clap::Parser;
+use dropgate_local::{Options, Stack};
+
+#[derive(Parser)]
+#[command(
+    name = "dropgate-local",
+    about = "Run Dropgate on an emulated AWS on this machine"
+)]
+struct Args {
+    /// Address for the API and web client.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    listen: String,
+    /// Use this already running emulator instead of starting one.
+    #[arg(long)]
+    aws_endpoint: Option<String>,
+    /// Seconds between janitor runs.
+    #[arg(long, default_value_t = 30)]
+    janitor_every: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    dropgate_infra::logging::init();
+    let args = Args::parse();
+    let opts = Options {
+        listen: args.listen,
+        aws_endpoint: args.aws_endpoint,
+        janitor_every: Duration::from_secs(args.janitor_every.max(1)),
+    };
+    let stack = match Stack::start(opts).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dropgate-local: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match serde_json::to_string(&stack.ready) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("dropgate-local: {e}"),
+    }
+    tracing::info!(api = stack.ready.api, "ready");
+    wait_for_signal().await;
+    tracing::info!("stopping");
+    stack.stop().await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut i), Ok(mut t)) => {
+            tokio::select! { _ = i.recv() => {}, _ = t.recv() => {} }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

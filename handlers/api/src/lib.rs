@@ -1,1 +1,76 @@
-pub fn x(){}
+//! The HTTP API (API Gateway HTTP API, payload v2): decode, call `dropgate-core`, encode.
+//! The JWT is verified before this code runs (API Gateway's authorizer in AWS, the local
+//! stack's identical check locally); the handler reads the verified claims.
+
+mod http;
+mod routes;
+
+use std::sync::Arc;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use dropgate_core::accounts::Accounts;
+use dropgate_core::files::FileService;
+use dropgate_core::ports::SystemClock;
+use dropgate_infra::cognito::CognitoAccounts;
+use dropgate_infra::dynamo::DynamoLedger;
+use dropgate_infra::ids::UuidV7Ids;
+use dropgate_infra::s3::S3Store;
+use dropgate_infra::sns::SnsNotifier;
+use dropgate_infra::{Clients, Config, InfraError};
+
+pub use http::MAX_BODY_BYTES;
+
+/// Everything an invocation borrows; built once per cold start.
+#[derive(Clone)]
+pub struct Deps {
+    pub files: FileService,
+    pub accounts: Arc<dyn Accounts>,
+}
+
+/// The environment variables this function cannot run without.
+pub const REQUIRED_ENV: &[&str] = &[
+    "BUCKET_NAME",
+    "FILES_TABLE",
+    "QUOTAS_TABLE",
+    "TOPIC_ARN",
+    "USER_POOL_ID",
+    "USER_POOL_CLIENT_ID",
+];
+
+impl Deps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(REQUIRED_ENV)?;
+        let files = FileService {
+            ledger: Arc::new(DynamoLedger {
+                client: clients.dynamodb.clone(),
+                files_table: config.files_table.clone(),
+                quotas_table: config.quotas_table.clone(),
+                log_table: config.upload_log_table.clone(),
+            }),
+            store: Arc::new(S3Store {
+                client: clients.s3.clone(),
+                bucket: config.bucket.clone(),
+            }),
+            notifier: Arc::new(SnsNotifier {
+                client: clients.sns.clone(),
+                topic_arn: config.topic_arn.clone(),
+            }),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7Ids),
+            settings: config.settings.clone(),
+        };
+        let accounts = Arc::new(CognitoAccounts {
+            client: clients.cognito.clone(),
+            user_pool_id: config.user_pool_id.clone(),
+            client_id: config.user_pool_client_id.clone(),
+            auto_confirm: config.auto_confirm_signup,
+        });
+        Ok(Self { files, accounts })
+    }
+}
+
+/// Handles one API request. Never fails and never panics on any input: every outcome is an
+/// HTTP response.
+pub async fn handle(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2httpResponse {
+    routes::dispatch(req, deps).await
+}

@@ -1,1 +1,20 @@
-fn main(){}
+//! Lambda entry point: wiring only. The logic is `dropgate_api::handle`.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use dropgate_infra::{Clients, Config};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    dropgate_infra::logging::init();
+    let config = Config::from_env()?;
+    let clients = Clients::from_env(&config).await;
+    let deps = dropgate_api::Deps::new(&config, &clients)?;
+    let deps = &deps;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<ApiGatewayV2httpRequest>| async move {
+            Ok::<_, Error>(dropgate_api::handle(event.payload, deps).await)
+        },
+    ))
+    .await
+}

@@ -1,1 +1,86 @@
-pub fn x(){}
+//! The janitor: on a schedule, expires pending files whose upload URL ran out (plus grace),
+//! releasing their reservations. The logic is `dropgate_core::janitor`.
+
+use std::sync::Arc;
+
+use dropgate_core::janitor::Janitor;
+use dropgate_core::ports::SystemClock;
+use dropgate_infra::dynamo::DynamoLedger;
+use dropgate_infra::s3::S3Store;
+use dropgate_infra::sns::SnsNotifier;
+use dropgate_infra::{Clients, Config, InfraError};
+use serde::Serialize;
+
+/// Files expired per query; a run repeats until a short page or [`MAX_ROUNDS`].
+pub const PAGE: usize = 100;
+pub const MAX_ROUNDS: usize = 20;
+
+pub const REQUIRED_ENV: &[&str] = &[
+    "BUCKET_NAME",
+    "FILES_TABLE",
+    "QUOTAS_TABLE",
+    "UPLOAD_LOG_TABLE",
+    "TOPIC_ARN",
+];
+
+#[derive(Clone)]
+pub struct Deps {
+    pub janitor: Janitor,
+}
+
+impl Deps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(REQUIRED_ENV)?;
+        Ok(Self {
+            janitor: Janitor {
+                ledger: Arc::new(DynamoLedger {
+                    client: clients.dynamodb.clone(),
+                    files_table: config.files_table.clone(),
+                    quotas_table: config.quotas_table.clone(),
+                    log_table: config.upload_log_table.clone(),
+                }),
+                store: Arc::new(S3Store {
+                    client: clients.s3.clone(),
+                    bucket: config.bucket.clone(),
+                }),
+                notifier: Arc::new(SnsNotifier {
+                    client: clients.sns.clone(),
+                    topic_arn: config.topic_arn.clone(),
+                }),
+                clock: Arc::new(SystemClock),
+                settings: config.settings.clone(),
+            },
+        })
+    }
+}
+
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct Summary {
+    pub expired: usize,
+    pub failed: usize,
+}
+
+/// One scheduled run. The event's content does not matter (any scheduled event starts a run).
+pub async fn handle(
+    _event: serde_json::Value,
+    deps: &Deps,
+) -> Result<Summary, dropgate_core::CoreError> {
+    let mut summary = Summary::default();
+    for _ in 0..MAX_ROUNDS {
+        let sweep = deps.janitor.sweep(PAGE).await?;
+        for f in &sweep.expired {
+            tracing::info!(owner = %f.owner, file_id = %f.id, size = f.size, decision = "expired", "pending upload expired; reservation released");
+        }
+        summary.expired += sweep.expired.len();
+        summary.failed += sweep.failed;
+        if sweep.expired.len() + sweep.failed < PAGE || sweep.expired.is_empty() {
+            break;
+        }
+    }
+    tracing::info!(
+        expired = summary.expired,
+        failed = summary.failed,
+        "janitor run"
+    );
+    Ok(summary)
+}

@@ -1,1 +1,189 @@
-pub fn x(){}
+//! The worker: SQS batches of S3 `ObjectCreated` events. Decode, let `dropgate-core` decide,
+//! publish and mail, and report the messages that failed (partial batch response) so that only
+//! they are retried and, after `maxReceiveCount`, land in the dead-letter queue.
+
+mod decode;
+mod metrics;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notices};
+use dropgate_core::policy::Verdict;
+use dropgate_core::ports::{Clock, Mailer, Notifier, SystemClock};
+use dropgate_infra::dynamo::DynamoLedger;
+use dropgate_infra::s3::S3Store;
+use dropgate_infra::ses::SesMailer;
+use dropgate_infra::sns::SnsNotifier;
+use dropgate_infra::{Clients, Config, InfraError};
+
+pub use decode::{Decoded, decode_message};
+pub use metrics::BatchMetrics;
+
+#[derive(Clone)]
+pub struct Deps {
+    pub pipeline: Pipeline,
+    pub notifier: Arc<dyn Notifier>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+pub const REQUIRED_ENV: &[&str] = &[
+    "BUCKET_NAME",
+    "FILES_TABLE",
+    "QUOTAS_TABLE",
+    "UPLOAD_LOG_TABLE",
+    "TOPIC_ARN",
+    "MAIL_SENDER",
+];
+
+impl Deps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(REQUIRED_ENV)?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        Ok(Self {
+            pipeline: Pipeline {
+                ledger: Arc::new(DynamoLedger {
+                    client: clients.dynamodb.clone(),
+                    files_table: config.files_table.clone(),
+                    quotas_table: config.quotas_table.clone(),
+                    log_table: config.upload_log_table.clone(),
+                }),
+                store: Arc::new(S3Store {
+                    client: clients.s3.clone(),
+                    bucket: config.bucket.clone(),
+                }),
+                clock: clock.clone(),
+                settings: config.settings.clone(),
+            },
+            notifier: Arc::new(SnsNotifier {
+                client: clients.sns.clone(),
+                topic_arn: config.topic_arn.clone(),
+            }),
+            mailer: Arc::new(SesMailer {
+                client: clients.ses.clone(),
+                sender: config.mail_sender.clone(),
+            }),
+            clock,
+        })
+    }
+}
+
+/// Handles one batch. Never fails as a whole: each message that could not be processed is a
+/// batch item failure, and its batch-mates are unaffected.
+pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
+    let started = Instant::now();
+    let mut failed: Vec<String> = Vec::new();
+    // Every object event, with the index of the message that carried it.
+    let mut objects: Vec<(usize, ObjectEvent)> = Vec::new();
+    let ids: Vec<String> = event
+        .records
+        .iter()
+        .map(|m| m.message_id.clone().unwrap_or_default())
+        .collect();
+    for (i, message) in event.records.iter().enumerate() {
+        match decode_message(message.body.as_deref().unwrap_or("")) {
+            Decoded::TestEvent => tracing::info!(message_id = ids[i], "s3:TestEvent skipped"),
+            Decoded::Objects(keys) => {
+                objects.extend(keys.into_iter().map(|key| (i, ObjectEvent { key })));
+            }
+            Decoded::Malformed(why) => {
+                tracing::warn!(
+                    message_id = ids[i],
+                    why,
+                    "malformed message; left for retry and the DLQ"
+                );
+                failed.push(ids[i].clone());
+            }
+        }
+    }
+    let batch: Vec<ObjectEvent> = objects.iter().map(|(_, o)| o.clone()).collect();
+    let results = deps.pipeline.decide_batch(&batch).await;
+    let now = deps.clock.now();
+    let mut notes = Vec::new();
+    let mut mails = Vec::new();
+    let mut m = BatchMetrics::default();
+    for ((i, object), result) in objects.iter().zip(results) {
+        match result {
+            Ok(decision) => {
+                log_decision(&ids[*i], &object.key, &decision, started);
+                m.count(&decision);
+                let (note, mail) = notices(&decision, now);
+                notes.extend(note);
+                mails.extend(mail);
+            }
+            Err(e) => {
+                tracing::warn!(message_id = ids[*i], key = object.key, error = %e, transient = e.is_transient(), "object not decided; message will be retried");
+                if !failed.contains(&ids[*i]) {
+                    failed.push(ids[*i].clone());
+                }
+            }
+        }
+    }
+    if !notes.is_empty() {
+        // The settlement stands whatever happens here: a replay would find it settled and
+        // publish nothing, so failing the messages would not bring the notice back.
+        if let Err(e) = deps.notifier.publish(&notes).await {
+            tracing::error!(count = notes.len(), error = %e, "notifications not published");
+            m.notify_failures += notes.len() as u64;
+        }
+    }
+    for mail in &mails {
+        if let Err(e) = deps.mailer.send(mail).await {
+            tracing::error!(error = %e, "owner mail not sent");
+            m.mail_failures += 1;
+        }
+    }
+    m.emit();
+    SqsBatchResponse {
+        batch_item_failures: failed
+            .into_iter()
+            .map(|id| BatchItemFailure {
+                item_identifier: id,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn log_decision(message_id: &str, key: &str, d: &Decision, started: Instant) {
+    let ms = started.elapsed().as_millis() as u64;
+    match d {
+        Decision::Ignored { .. } => tracing::info!(
+            message_id,
+            key,
+            decision = "ignored",
+            "not an upload key; dropped"
+        ),
+        Decision::Orphan { owner, id } => {
+            tracing::warn!(message_id, owner = %owner, file_id = %id, decision = "orphan", "no record for this object; object removed")
+        }
+        Decision::AlreadySettled { file } => {
+            tracing::info!(message_id, owner = %file.owner, file_id = %file.id, status = file.status.as_str(), decision = "duplicate", "already settled; nothing changes")
+        }
+        Decision::ObjectMissing { file } => {
+            tracing::warn!(message_id, owner = %file.owner, file_id = %file.id, decision = "object_missing", "record pending but object gone")
+        }
+        Decision::Settled {
+            file,
+            verdict,
+            sampled_bytes,
+            stored_size,
+        } => tracing::info!(
+            message_id,
+            owner = %file.owner,
+            file_id = %file.id,
+            decision = if *verdict == Verdict::Accepted { "accepted" } else { "rejected" },
+            declared_type = file.content_type,
+            detected_type = file.detected_type.as_deref().unwrap_or(""),
+            size = file.size,
+            stored_size,
+            sampled_bytes,
+            reason = file.reason.as_deref().unwrap_or(""),
+            duration_ms = ms,
+            "verdict"
+        ),
+    }
+}

@@ -1,1 +1,18 @@
-fn main(){}
+//! Lambda entry point: wiring only. The logic is `dropgate_worker::handle`.
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use dropgate_infra::{Clients, Config};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    dropgate_infra::logging::init();
+    let config = Config::from_env()?;
+    let clients = Clients::from_env(&config).await;
+    let deps = dropgate_worker::Deps::new(&config, &clients)?;
+    let deps = &deps;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        Ok::<_, Error>(dropgate_worker::handle(event.payload, deps).await)
+    }))
+    .await
+}

@@ -1,0 +1,179 @@
+//! Request decoding and response encoding for API Gateway payload v2.
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderMap, HeaderValue};
+use base64::Engine;
+use dropgate_core::{CoreError, ErrorKind, OwnerId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// Larger request bodies are refused before parsing (the API takes small JSON documents).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A failure answered to the client: status, stable code, message, and extra fields.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    pub extra: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            extra: None,
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        let status = match e.kind() {
+            ErrorKind::BadRequest => 400,
+            ErrorKind::Unauthorized => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
+            ErrorKind::TooLarge => 413,
+            ErrorKind::UnsupportedType => 415,
+            ErrorKind::TooManyRequests => 503,
+            ErrorKind::Internal => 500,
+        };
+        let extra = match &e {
+            CoreError::QuotaExceeded {
+                requested,
+                used,
+                reserved,
+                limit,
+            } => Some(json!({
+                "requested_bytes": requested,
+                "used_bytes": used,
+                "reserved_bytes": reserved,
+                "limit_bytes": limit,
+            })),
+            CoreError::FileTooLarge { size, max } => {
+                Some(json!({"size": size, "max_file_bytes": max}))
+            }
+            _ => None,
+        };
+        let message = match e.kind() {
+            // Upstream detail is for the logs only.
+            ErrorKind::Internal => "internal error".to_owned(),
+            ErrorKind::TooManyRequests => "the service is busy; retry shortly".to_owned(),
+            _ => e.to_string(),
+        };
+        Self {
+            status,
+            code: e.code(),
+            message,
+            extra,
+        }
+    }
+}
+
+pub fn respond(status: u16, body: Option<String>) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    if body.is_some() {
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+    }
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    ApiGatewayV2httpResponse {
+        status_code: i64::from(status),
+        headers,
+        multi_value_headers: HeaderMap::new(),
+        body: body.map(Body::Text),
+        is_base64_encoded: false,
+        cookies: vec![],
+    }
+}
+
+pub fn json_response<T: Serialize>(status: u16, value: &T) -> ApiGatewayV2httpResponse {
+    match serde_json::to_string(value) {
+        Ok(body) => respond(status, Some(body)),
+        Err(_) => error_response(&ApiError::new(500, "internal", "internal error")),
+    }
+}
+
+pub fn error_response(e: &ApiError) -> ApiGatewayV2httpResponse {
+    let mut error = json!({"code": e.code, "message": e.message});
+    if let (Some(Value::Object(extra)), Value::Object(obj)) = (&e.extra, &mut error) {
+        obj.extend(extra.clone());
+    }
+    json_response(e.status, &json!({ "error": error }))
+}
+
+/// The request body as bytes (API Gateway base64-encodes some bodies).
+fn body_bytes(req: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
+    let Some(body) = req.body.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let bytes = if req.is_base64_encoded {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| ApiError::new(400, "invalid_json", "body is not valid base64"))?
+    } else {
+        body.as_bytes().to_vec()
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            413,
+            "body_too_large",
+            format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Parses a JSON body into `T`: syntax errors are `invalid_json`, wrong or missing fields
+/// `invalid_request`, both 400.
+pub fn parse_json<T: DeserializeOwned>(req: &ApiGatewayV2httpRequest) -> Result<T, ApiError> {
+    let bytes = body_bytes(req)?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::new(400, "invalid_json", format!("body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::new(
+            400,
+            "invalid_request",
+            "body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| ApiError::new(400, "invalid_request", format!("invalid request body: {e}")))
+}
+
+/// The caller, from the claims the JWT authorizer verified: an id token's `sub` and `email`.
+pub struct Caller {
+    pub owner: OwnerId,
+    pub email: Option<String>,
+}
+
+pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
+    let unauthorized = || ApiError::new(401, "unauthorized", "a valid bearer id token is required");
+    let claims = req
+        .request_context
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.jwt.as_ref())
+        .map(|j| &j.claims)
+        .ok_or_else(unauthorized)?;
+    if claims.get("token_use").map(String::as_str) != Some("id") {
+        return Err(unauthorized());
+    }
+    let sub = claims.get("sub").ok_or_else(unauthorized)?;
+    let owner = OwnerId::parse(sub).map_err(|_| unauthorized())?;
+    Ok(Caller {
+        owner,
+        email: claims.get("email").cloned(),
+    })
+}
+
+/// One query-string parameter; API Gateway has already decoded it.
+pub fn query<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
+    req.query_string_parameters.first(name)
+}

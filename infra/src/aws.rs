@@ -1,0 +1,38 @@
+//! SDK clients, built once per cold start and shared by every invocation.
+
+use aws_config::SdkConfig;
+
+use crate::Config;
+
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub s3: aws_sdk_s3::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub ses: aws_sdk_ses::Client,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+impl Clients {
+    /// From the standard chain (Lambda's role, or `AWS_*` variables including
+    /// `AWS_ENDPOINT_URL` for the emulator).
+    pub async fn from_env(config: &Config) -> Self {
+        let sdk = aws_config::load_from_env().await;
+        Self::new(&sdk, config.s3_force_path_style)
+    }
+
+    pub fn new(sdk: &SdkConfig, s3_force_path_style: bool) -> Self {
+        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(s3_force_path_style)
+            .build();
+        Self {
+            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            dynamodb: aws_sdk_dynamodb::Client::new(sdk),
+            cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
+            sns: aws_sdk_sns::Client::new(sdk),
+            ses: aws_sdk_ses::Client::new(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+        }
+    }
+}

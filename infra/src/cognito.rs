@@ -1,0 +1,154 @@
+//! Account users over Cognito user pools (USER_PASSWORD_AUTH, refresh tokens).
+
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_cognitoidentityprovider::types::{
+    AttributeType, AuthFlowType, AuthenticationResultType,
+};
+use dropgate_core::CoreError;
+use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
+
+use crate::error::sdk_error;
+
+pub struct CognitoAccounts {
+    pub client: aws_sdk_cognitoidentityprovider::Client,
+    pub user_pool_id: String,
+    pub client_id: String,
+    /// Confirm at once (the local stack; in AWS the user confirms with the mailed code).
+    pub auto_confirm: bool,
+}
+
+/// Maps Cognito's client-facing failures to stable codes; the rest are upstream failures.
+fn map_err<E, R>(op: &str, e: SdkError<E, R>) -> CoreError
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    let code = e.as_service_error().and_then(|se| se.code()).unwrap_or("");
+    match code {
+        "UsernameExistsException" => {
+            CoreError::conflict("user_exists", "an account with this email already exists")
+        }
+        "InvalidPasswordException" => CoreError::invalid(
+            "weak_password",
+            "password does not meet the user pool's policy",
+        ),
+        "NotAuthorizedException" | "UserNotFoundException" => {
+            CoreError::unauthorized("invalid_credentials", "email or password is wrong")
+        }
+        "UserNotConfirmedException" => CoreError::Forbidden {
+            code: "user_not_confirmed",
+            message: "confirm the account with the emailed code first".into(),
+        },
+        "CodeMismatchException" => CoreError::invalid("invalid_code", "the code is wrong"),
+        "ExpiredCodeException" => CoreError::invalid("expired_code", "the code has expired"),
+        "InvalidParameterException" => CoreError::invalid(
+            "invalid_request",
+            "the directory refused the request's parameters",
+        ),
+        "TooManyRequestsException"
+        | "LimitExceededException"
+        | "TooManyFailedAttemptsException" => CoreError::Throttled,
+        _ => sdk_error(op, e),
+    }
+}
+
+fn tokens(
+    r: Option<&AuthenticationResultType>,
+    refresh_fallback: Option<&str>,
+) -> Result<Tokens, CoreError> {
+    let r = r.ok_or_else(|| CoreError::Forbidden {
+        code: "challenge_required",
+        message: "the account needs a step this API does not offer (e.g. a new password)".into(),
+    })?;
+    let missing = || CoreError::upstream("InitiateAuth: incomplete authentication result");
+    Ok(Tokens {
+        id_token: r.id_token().ok_or_else(missing)?.to_owned(),
+        access_token: r.access_token().ok_or_else(missing)?.to_owned(),
+        refresh_token: r
+            .refresh_token()
+            .or(refresh_fallback)
+            .ok_or_else(missing)?
+            .to_owned(),
+        expires_in: i64::from(r.expires_in()),
+    })
+}
+
+#[async_trait]
+impl Accounts for CognitoAccounts {
+    async fn sign_up(&self, email: &str, password: &str) -> Result<SignUpOutcome, CoreError> {
+        let attr = AttributeType::builder()
+            .name("email")
+            .value(email)
+            .build()
+            .map_err(CoreError::upstream)?;
+        let out = self
+            .client
+            .sign_up()
+            .client_id(&self.client_id)
+            .username(email)
+            .password(password)
+            .user_attributes(attr)
+            .send()
+            .await
+            .map_err(|e| map_err("SignUp", e))?;
+        if out.user_confirmed() {
+            return Ok(SignUpOutcome::Confirmed);
+        }
+        if self.auto_confirm {
+            self.client
+                .admin_confirm_sign_up()
+                .user_pool_id(&self.user_pool_id)
+                .username(email)
+                .send()
+                .await
+                .map_err(|e| map_err("AdminConfirmSignUp", e))?;
+            return Ok(SignUpOutcome::Confirmed);
+        }
+        Ok(SignUpOutcome::CodeSent)
+    }
+
+    async fn confirm(&self, email: &str, code: &str) -> Result<(), CoreError> {
+        self.client
+            .confirm_sign_up()
+            .client_id(&self.client_id)
+            .username(email)
+            .confirmation_code(code)
+            .send()
+            .await
+            .map_err(|e| map_err("ConfirmSignUp", e))?;
+        Ok(())
+    }
+
+    async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError> {
+        let out = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", email)
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(|e| map_err("InitiateAuth", e))?;
+        tokens(out.authentication_result(), None)
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError> {
+        let out = self
+            .client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::RefreshTokenAuth)
+            .auth_parameters("REFRESH_TOKEN", refresh_token)
+            .send()
+            .await
+            .map_err(|e| match map_err("InitiateAuth", e) {
+                CoreError::Unauthorized { .. } => {
+                    CoreError::unauthorized("invalid_token", "the refresh token is not valid")
+                }
+                other => other,
+            })?;
+        tokens(out.authentication_result(), Some(refresh_token))
+    }
+}

@@ -1,0 +1,189 @@
+//! Configuration from the environment (see docs/RESOURCES.md for every variable).
+
+use std::time::Duration;
+
+use dropgate_core::Settings;
+
+use crate::InfraError;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Config {
+    pub bucket: String,
+    pub files_table: String,
+    pub quotas_table: String,
+    pub upload_log_table: String,
+    pub topic_arn: String,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+    pub mail_sender: String,
+    /// Sign-up confirms the user at once (the local stack only).
+    pub auto_confirm_signup: bool,
+    /// Path-style S3 addressing (the emulator only).
+    pub s3_force_path_style: bool,
+    pub settings: Settings,
+}
+
+type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn opt(env: Env<'_>, name: &str) -> String {
+    env(name).unwrap_or_default()
+}
+
+fn num(env: Env<'_>, name: &'static str, default: u64) -> Result<u64, InfraError> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) if v.trim().is_empty() => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| InfraError::BadEnv {
+            name,
+            why: format!("{v:?} is not a non-negative integer"),
+        }),
+    }
+}
+
+fn flag(env: Env<'_>, name: &str) -> bool {
+    matches!(
+        env(name).as_deref().map(str::trim),
+        Some("true" | "1" | "yes")
+    )
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, InfraError> {
+        Self::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Reads every variable through `env`; a variable a function does not use may be unset.
+    pub fn from_lookup(env: Env<'_>) -> Result<Self, InfraError> {
+        let d = Settings::default();
+        let allowed_types = match env("ALLOWED_TYPES") {
+            Some(v) if !v.trim().is_empty() => v.split(',').map(|s| s.trim().to_owned()).collect(),
+            _ => d.allowed_types.clone(),
+        };
+        let settings = Settings {
+            max_file_size: num(env, "MAX_FILE_BYTES", d.max_file_size)?,
+            quota_bytes: num(env, "QUOTA_BYTES", d.quota_bytes)?,
+            allowed_types,
+            upload_url_ttl: Duration::from_secs(num(
+                env,
+                "UPLOAD_URL_TTL_SECS",
+                d.upload_url_ttl.as_secs(),
+            )?),
+            download_url_ttl: Duration::from_secs(num(
+                env,
+                "DOWNLOAD_URL_TTL_SECS",
+                d.download_url_ttl.as_secs(),
+            )?),
+            pending_grace: Duration::from_secs(num(
+                env,
+                "PENDING_GRACE_SECS",
+                d.pending_grace.as_secs(),
+            )?),
+        }
+        .clamped();
+        Ok(Self {
+            bucket: opt(env, "BUCKET_NAME"),
+            files_table: opt(env, "FILES_TABLE"),
+            quotas_table: opt(env, "QUOTAS_TABLE"),
+            upload_log_table: opt(env, "UPLOAD_LOG_TABLE"),
+            topic_arn: opt(env, "TOPIC_ARN"),
+            user_pool_id: opt(env, "USER_POOL_ID"),
+            user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
+            mail_sender: opt(env, "MAIL_SENDER"),
+            auto_confirm_signup: flag(env, "AUTO_CONFIRM_SIGNUP"),
+            s3_force_path_style: flag(env, "S3_FORCE_PATH_STYLE"),
+            settings,
+        })
+    }
+
+    /// Fails early, at cold start, when a variable this function needs is missing.
+    pub fn require(&self, names: &[&'static str]) -> Result<(), InfraError> {
+        for &n in names {
+            let v = match n {
+                "BUCKET_NAME" => &self.bucket,
+                "FILES_TABLE" => &self.files_table,
+                "QUOTAS_TABLE" => &self.quotas_table,
+                "UPLOAD_LOG_TABLE" => &self.upload_log_table,
+                "TOPIC_ARN" => &self.topic_arn,
+                "USER_POOL_ID" => &self.user_pool_id,
+                "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
+                "MAIL_SENDER" => &self.mail_sender,
+                _ => continue,
+            };
+            if v.is_empty() {
+                return Err(InfraError::MissingEnv(n));
+            }
+        }
+        Ok(())
+    }
+
+    /// The variables as the local stack sets them for a function, so that the same
+    /// `from_lookup` reads them.
+    pub fn to_env(&self) -> Vec<(&'static str, String)> {
+        let s = &self.settings;
+        vec![
+            ("BUCKET_NAME", self.bucket.clone()),
+            ("FILES_TABLE", self.files_table.clone()),
+            ("QUOTAS_TABLE", self.quotas_table.clone()),
+            ("UPLOAD_LOG_TABLE", self.upload_log_table.clone()),
+            ("TOPIC_ARN", self.topic_arn.clone()),
+            ("USER_POOL_ID", self.user_pool_id.clone()),
+            ("USER_POOL_CLIENT_ID", self.user_pool_client_id.clone()),
+            ("MAIL_SENDER", self.mail_sender.clone()),
+            ("MAX_FILE_BYTES", s.max_file_size.to_string()),
+            ("QUOTA_BYTES", s.quota_bytes.to_string()),
+            ("ALLOWED_TYPES", s.allowed_types.join(",")),
+            (
+                "UPLOAD_URL_TTL_SECS",
+                s.upload_url_ttl.as_secs().to_string(),
+            ),
+            (
+                "DOWNLOAD_URL_TTL_SECS",
+                s.download_url_ttl.as_secs().to_string(),
+            ),
+            ("PENDING_GRACE_SECS", s.pending_grace.as_secs().to_string()),
+            ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
+            ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn reads_and_clamps() {
+        let m: HashMap<&str, &str> = HashMap::from([
+            ("BUCKET_NAME", "b"),
+            ("UPLOAD_URL_TTL_SECS", "3600"),
+            ("ALLOWED_TYPES", "Image/PNG, text/plain"),
+            ("AUTO_CONFIRM_SIGNUP", "true"),
+        ]);
+        let c = Config::from_lookup(&|k| m.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.bucket, "b");
+        assert_eq!(c.settings.upload_url_ttl, Duration::from_secs(900));
+        assert_eq!(c.settings.allowed_types, vec!["image/png", "text/plain"]);
+        assert!(c.auto_confirm_signup);
+        assert!(c.require(&["BUCKET_NAME"]).is_ok());
+        assert!(matches!(
+            c.require(&["TOPIC_ARN"]),
+            Err(InfraError::MissingEnv("TOPIC_ARN"))
+        ));
+        let back: HashMap<&str, String> = c.to_env().into_iter().collect();
+        let again = Config::from_lookup(&|k| back.get(k).cloned()).unwrap();
+        assert_eq!(again, c);
+    }
+
+    #[test]
+    fn bad_numbers_are_reported() {
+        let r = Config::from_lookup(&|k| (k == "QUOTA_BYTES").then(|| "lots".to_string()));
+        assert!(matches!(
+            r,
+            Err(InfraError::BadEnv {
+                name: "QUOTA_BYTES",
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,188 @@
+//! The local stack: an emulated AWS on loopback, provisioned like template.yaml, with the
+//! API handler served over HTTP, the queue pumped into the worker, and the janitor on a timer.
+//! It runs exactly the handlers' library code that Lambda runs.
+
+pub mod authorizer;
+pub mod emulator;
+pub mod provision;
+pub mod pump;
+pub mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dropgate_infra::{Clients, Config};
+use serde::Serialize;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::emulator::Emulator;
+use crate::provision::Resources;
+
+#[derive(Debug, Error)]
+pub enum LocalError {
+    #[error("emulator: {0}")]
+    Emulator(String),
+    #[error("provisioning: {0}")]
+    Provision(String),
+    #[error("configuration: {0}")]
+    Config(#[from] dropgate_infra::InfraError),
+    #[error("cannot listen on {addr}: {why}")]
+    Listen { addr: String, why: String },
+}
+
+pub struct Options {
+    pub listen: String,
+    /// Join this emulator instead of starting one.
+    pub aws_endpoint: Option<String>,
+    /// How often the janitor runs.
+    pub janitor_every: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:3000".into(),
+            aws_endpoint: None,
+            janitor_every: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The ready line, printed once on stdout.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ready {
+    pub api: String,
+    pub aws_endpoint: String,
+    pub resources: Resources,
+}
+
+pub struct Stack {
+    pub ready: Ready,
+    emulator: Option<Emulator>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Stack {
+    pub async fn start(opts: Options) -> Result<Self, LocalError> {
+        let listener = TcpListener::bind(&opts.listen)
+            .await
+            .map_err(|e| LocalError::Listen {
+                addr: opts.listen.clone(),
+                why: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| LocalError::Listen {
+            addr: opts.listen.clone(),
+            why: e.to_string(),
+        })?;
+        let api = format!("http://{addr}");
+        let (emulator, endpoint) = match &opts.aws_endpoint {
+            Some(url) => (None, url.trim_end_matches('/').to_owned()),
+            None => {
+                let e = Emulator::start(&emulator::project_root()).await?;
+                let url = e.endpoint.clone();
+                (Some(e), url)
+            }
+        };
+        let sdk = provision::sdk_config(&endpoint).await;
+        let mut origins = vec![api.clone(), format!("http://localhost:{}", addr.port())];
+        if let Ok(extra) = std::env::var("CORS_ORIGINS") {
+            origins.extend(
+                extra
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty()),
+            );
+        }
+        let resources = provision::provision(&sdk, &origins).await?;
+        let config = function_config(&resources)?;
+        let clients = Clients::new(&sdk, true);
+
+        let issuer = format!(
+            "https://cognito-idp.{}.amazonaws.com/{}",
+            provision::REGION,
+            resources.user_pool_id
+        );
+        let jwks = format!(
+            "{endpoint}/{}/.well-known/jwks.json",
+            resources.user_pool_id
+        );
+        let authorizer =
+            authorizer::Authorizer::fetch(&jwks, &issuer, &resources.user_pool_client_id).await?;
+        let front = Arc::new(server::Front {
+            api: dropgate_api::Deps::new(&config, &clients)?,
+            authorizer,
+        });
+        let worker = dropgate_worker::Deps::new(&config, &clients)?;
+        let janitor = dropgate_janitor::Deps::new(&config, &clients)?;
+
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        let app = server::router(front).into_make_service_with_connect_info::<SocketAddr>();
+        let mut srx = rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let stop = async move {
+                let _ = srx.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stop)
+                .await
+            {
+                tracing::error!(error = %e, "API server stopped");
+            }
+        }));
+        tasks.push(tokio::spawn(pump::run(
+            clients.sqs.clone(),
+            resources.queue_url.clone(),
+            worker,
+            rx.clone(),
+        )));
+        tasks.push(tokio::spawn(pump::janitor_timer(
+            janitor,
+            opts.janitor_every,
+            rx,
+        )));
+        Ok(Self {
+            ready: Ready {
+                api,
+                aws_endpoint: endpoint,
+                resources,
+            },
+            emulator,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Stops the server, the pump and the timer, then the emulator this stack started.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+        if let Some(e) = self.emulator {
+            e.stop().await;
+        }
+    }
+}
+
+/// The functions' configuration: the resources just provisioned, plus the settings knobs from
+/// this process's environment (`QUOTA_BYTES`, `MAX_FILE_BYTES`, ... as in docs/RESOURCES.md).
+pub fn function_config(r: &Resources) -> Result<Config, LocalError> {
+    let mut config = Config::from_env()?;
+    config.bucket = r.bucket.clone();
+    config.files_table = r.tables.files.clone();
+    config.quotas_table = r.tables.quotas.clone();
+    config.upload_log_table = r.tables.upload_log.clone();
+    config.topic_arn = r.topic_arn.clone();
+    config.user_pool_id = r.user_pool_id.clone();
+    config.user_pool_client_id = r.user_pool_client_id.clone();
+    config.mail_sender = r.mail_sender.clone();
+    config.auto_confirm_signup = true;
+    config.s3_force_path_style = true;
+    Ok(config)
+}

@@ -1,0 +1,485 @@
+//! Provisions the emulator the way template.yaml provisions AWS (names in docs/RESOURCES.md).
+//! Every step is idempotent, so a stack can join an emulator that is already provisioned.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, SseSpecification, SseType, TimeToLiveSpecification,
+};
+use aws_sdk_s3::config::Credentials;
+use aws_sdk_s3::types::{
+    CorsConfiguration, CorsRule, Event, FilterRule, FilterRuleName, NotificationConfiguration,
+    NotificationConfigurationFilter, PublicAccessBlockConfiguration, QueueConfiguration,
+    S3KeyFilter, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde::Serialize;
+
+use crate::LocalError;
+
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "123456789012";
+pub const BUCKET: &str = "dropgate-uploads";
+pub const QUEUE: &str = "dropgate-uploads";
+pub const DLQ: &str = "dropgate-uploads-dlq";
+pub const TOPIC: &str = "dropgate-events";
+pub const FILES_TABLE: &str = "dropgate-files";
+pub const QUOTAS_TABLE: &str = "dropgate-quotas";
+pub const UPLOAD_LOG_TABLE: &str = "dropgate-upload-log";
+pub const USER_POOL: &str = "dropgate-users";
+pub const USER_POOL_CLIENT: &str = "dropgate-web";
+pub const KMS_ALIAS: &str = "alias/dropgate";
+pub const MAIL_SENDER: &str = "dropgate@example.com";
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+pub const MAX_RECEIVE_COUNT: u32 = 5;
+/// Short locally, so a failed message is retried within seconds.
+pub const VISIBILITY_TIMEOUT_SECS: u32 = 5;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tables {
+    pub files: String,
+    pub quotas: String,
+    pub upload_log: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Resources {
+    pub bucket: String,
+    pub queue_url: String,
+    pub dlq_url: String,
+    pub topic_arn: String,
+    pub tables: Tables,
+    pub user_pool_id: String,
+    pub user_pool_client_id: String,
+    pub kms_key_id: String,
+    pub mail_sender: String,
+}
+
+/// SDK configuration for the emulator: fixed test credentials, the emulator's endpoint.
+pub async fn sdk_config(endpoint: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "dropgate-local",
+        ))
+        .load()
+        .await
+}
+
+fn err(step: &str, e: impl std::fmt::Debug) -> LocalError {
+    LocalError::Provision(format!("{step}: {e:?}"))
+}
+
+fn code_of<E: aws_sdk_s3::error::ProvideErrorMetadata, R>(
+    e: &aws_sdk_s3::error::SdkError<E, R>,
+) -> Option<&str> {
+    e.as_service_error().and_then(|s| s.code())
+}
+
+pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resources, LocalError> {
+    let kms_key_id = kms_key(sdk).await?;
+    bucket(sdk, &kms_key_id, cors_origins).await?;
+    tables(sdk).await?;
+    let (queue_url, dlq_url, queue_arn) = queues(sdk).await?;
+    bucket_notification(sdk, &queue_arn).await?;
+    let topic_arn = aws_sdk_sns::Client::new(sdk)
+        .create_topic()
+        .name(TOPIC)
+        .attributes("KmsMasterKeyId", &kms_key_id)
+        .send()
+        .await
+        .map_err(|e| err("CreateTopic", e))?
+        .topic_arn()
+        .unwrap_or_default()
+        .to_owned();
+    aws_sdk_ses::Client::new(sdk)
+        .verify_email_identity()
+        .email_address(MAIL_SENDER)
+        .send()
+        .await
+        .map_err(|e| err("VerifyEmailIdentity", e))?;
+    let (user_pool_id, user_pool_client_id) = user_pool(sdk).await?;
+    Ok(Resources {
+        bucket: BUCKET.into(),
+        queue_url,
+        dlq_url,
+        topic_arn,
+        tables: Tables {
+            files: FILES_TABLE.into(),
+            quotas: QUOTAS_TABLE.into(),
+            upload_log: UPLOAD_LOG_TABLE.into(),
+        },
+        user_pool_id,
+        user_pool_client_id,
+        kms_key_id,
+        mail_sender: MAIL_SENDER.into(),
+    })
+}
+
+async fn kms_key(sdk: &SdkConfig) -> Result<String, LocalError> {
+    let kms = aws_sdk_kms::Client::new(sdk);
+    if let Ok(d) = kms.describe_key().key_id(KMS_ALIAS).send().await {
+        if let Some(id) = d.key_metadata().map(|m| m.key_id()) {
+            return Ok(id.to_owned());
+        }
+    }
+    let key = kms
+        .create_key()
+        .description("Dropgate data key (local)")
+        .send()
+        .await
+        .map_err(|e| err("CreateKey", e))?;
+    let id = key
+        .key_metadata()
+        .map(|m| m.key_id().to_owned())
+        .unwrap_or_default();
+    kms.enable_key_rotation()
+        .key_id(&id)
+        .send()
+        .await
+        .map_err(|e| err("EnableKeyRotation", e))?;
+    kms.create_alias()
+        .alias_name(KMS_ALIAS)
+        .target_key_id(&id)
+        .send()
+        .await
+        .map_err(|e| err("CreateAlias", e))?;
+    Ok(id)
+}
+
+async fn bucket(
+    sdk: &SdkConfig,
+    kms_key_id: &str,
+    cors_origins: &[String],
+) -> Result<(), LocalError> {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    if let Err(e) = s3.create_bucket().bucket(BUCKET).send().await {
+        if !matches!(
+            code_of(&e),
+            Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+        ) {
+            return Err(err("CreateBucket", e));
+        }
+    }
+    let default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .kms_master_key_id(kms_key_id)
+        .build()
+        .map_err(|e| err("encryption", e))?;
+    let rule = ServerSideEncryptionRule::builder()
+        .apply_server_side_encryption_by_default(default)
+        .bucket_key_enabled(true)
+        .build();
+    s3.put_bucket_encryption()
+        .bucket(BUCKET)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(rule)
+                .build()
+                .map_err(|e| err("encryption", e))?,
+        )
+        .send()
+        .await
+        .map_err(|e| err("PutBucketEncryption", e))?;
+    s3.put_public_access_block()
+        .bucket(BUCKET)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| err("PutPublicAccessBlock", e))?;
+    let cors = CorsRule::builder()
+        .set_allowed_origins(Some(cors_origins.to_vec()))
+        .allowed_methods("PUT")
+        .allowed_methods("GET")
+        .allowed_methods("HEAD")
+        .allowed_headers("content-type")
+        .allowed_headers("content-length")
+        .allowed_headers("if-none-match")
+        .expose_headers("etag")
+        .max_age_seconds(600)
+        .build()
+        .map_err(|e| err("cors", e))?;
+    s3.put_bucket_cors()
+        .bucket(BUCKET)
+        .cors_configuration(
+            CorsConfiguration::builder()
+                .cors_rules(cors)
+                .build()
+                .map_err(|e| err("cors", e))?,
+        )
+        .send()
+        .await
+        .map_err(|e| err("PutBucketCors", e))?;
+    Ok(())
+}
+
+fn key(name: &str, t: KeyType) -> Result<KeySchemaElement, LocalError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(t)
+        .build()
+        .map_err(|e| err("key", e))
+}
+
+fn attr(name: &str) -> Result<AttributeDefinition, LocalError> {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| err("attribute", e))
+}
+
+/// The tables' shapes: name, partition key, sort key, and the GSIs (name, pk, sk).
+pub const TABLE_SHAPES: &[(&str, &str, Option<&str>, &[(&str, &str, &str)])] = &[
+    (
+        FILES_TABLE,
+        "owner",
+        Some("file_id"),
+        &[("pending-by-deadline", "pending_shard", "upload_expires_at")],
+    ),
+    (QUOTAS_TABLE, "owner", None, &[]),
+    (UPLOAD_LOG_TABLE, "owner", Some("entry"), &[]),
+];
+
+async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
+    let ddb = aws_sdk_dynamodb::Client::new(sdk);
+    for (name, pk, sk, indexes) in TABLE_SHAPES {
+        let mut req = ddb
+            .create_table()
+            .table_name(*name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .sse_specification(
+                SseSpecification::builder()
+                    .enabled(true)
+                    .sse_type(SseType::Kms)
+                    .build(),
+            )
+            .attribute_definitions(attr(pk)?)
+            .key_schema(key(pk, KeyType::Hash)?);
+        if let Some(sk) = sk {
+            req = req
+                .attribute_definitions(attr(sk)?)
+                .key_schema(key(sk, KeyType::Range)?);
+        }
+        for (index, ipk, isk) in *indexes {
+            req = req
+                .attribute_definitions(attr(ipk)?)
+                .attribute_definitions(attr(isk)?)
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(*index)
+                        .key_schema(key(ipk, KeyType::Hash)?)
+                        .key_schema(key(isk, KeyType::Range)?)
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .map_err(|e| err("gsi", e))?,
+                );
+        }
+        match req.send().await {
+            Ok(_) => {}
+            Err(e) if code_of(&e) == Some("ResourceInUseException") => continue,
+            Err(e) => return Err(err("CreateTable", e)),
+        }
+        ddb.update_time_to_live()
+            .table_name(*name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .map_err(|e| err("ttl", e))?,
+            )
+            .send()
+            .await
+            .map_err(|e| err("UpdateTimeToLive", e))?;
+    }
+    Ok(())
+}
+
+pub fn queue_arn(name: &str) -> String {
+    format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}")
+}
+
+async fn queues(sdk: &SdkConfig) -> Result<(String, String, String), LocalError> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(DLQ)
+        .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue dlq", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": queue_arn(DLQ),
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    })
+    .to_string();
+    let arn = queue_arn(QUEUE);
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "s3.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": arn,
+            "Condition": {
+                "ArnEquals": {"aws:SourceArn": format!("arn:aws:s3:::{BUCKET}")},
+                "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            },
+        }],
+    })
+    .to_string();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(QUEUE)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            VISIBILITY_TIMEOUT_SECS.to_string(),
+        )
+        .attributes(QueueAttributeName::Policy, policy)
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((queue_url, dlq_url, arn))
+}
+
+async fn bucket_notification(sdk: &SdkConfig, queue_arn: &str) -> Result<(), LocalError> {
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let filter = NotificationConfigurationFilter::builder()
+        .key(
+            S3KeyFilter::builder()
+                .filter_rules(
+                    FilterRule::builder()
+                        .name(FilterRuleName::Prefix)
+                        .value(dropgate_core::keys::UPLOADS_PREFIX)
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    let qc = QueueConfiguration::builder()
+        .id("uploads-to-queue")
+        .queue_arn(queue_arn)
+        .events(Event::from("s3:ObjectCreated:*"))
+        .filter(filter)
+        .build()
+        .map_err(|e| err("notification", e))?;
+    s3.put_bucket_notification_configuration()
+        .bucket(BUCKET)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(qc)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| err("PutBucketNotificationConfiguration", e))?;
+    Ok(())
+}
+
+async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
+    use aws_sdk_cognitoidentityprovider::types::{
+        ExplicitAuthFlowsType, PasswordPolicyType, UserPoolPolicyType, UsernameAttributeType,
+        VerifiedAttributeType,
+    };
+    let idp = aws_sdk_cognitoidentityprovider::Client::new(sdk);
+    let pools = idp
+        .list_user_pools()
+        .max_results(60)
+        .send()
+        .await
+        .map_err(|e| err("ListUserPools", e))?;
+    let existing = pools
+        .user_pools()
+        .iter()
+        .find(|p| p.name() == Some(USER_POOL))
+        .and_then(|p| p.id().map(str::to_owned));
+    let pool_id = match existing {
+        Some(id) => id,
+        None => idp
+            .create_user_pool()
+            .pool_name(USER_POOL)
+            .username_attributes(UsernameAttributeType::Email)
+            .auto_verified_attributes(VerifiedAttributeType::Email)
+            .policies(
+                UserPoolPolicyType::builder()
+                    .password_policy(
+                        PasswordPolicyType::builder()
+                            .minimum_length(8)
+                            .require_uppercase(true)
+                            .require_lowercase(true)
+                            .require_numbers(true)
+                            .require_symbols(false)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| err("CreateUserPool", e))?
+            .user_pool()
+            .and_then(|p| p.id().map(str::to_owned))
+            .unwrap_or_default(),
+    };
+    let clients = idp
+        .list_user_pool_clients()
+        .user_pool_id(&pool_id)
+        .max_results(60)
+        .send()
+        .await
+        .map_err(|e| err("ListUserPoolClients", e))?;
+    if let Some(id) = clients
+        .user_pool_clients()
+        .iter()
+        .find(|c| c.client_name() == Some(USER_POOL_CLIENT))
+        .and_then(|c| c.client_id())
+    {
+        return Ok((pool_id, id.to_owned()));
+    }
+    let client_id = idp
+        .create_user_pool_client()
+        .user_pool_id(&pool_id)
+        .client_name(USER_POOL_CLIENT)
+        .generate_secret(false)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .send()
+        .await
+        .map_err(|e| err("CreateUserPoolClient", e))?
+        .user_pool_client()
+        .and_then(|c| c.client_id().map(str::to_owned))
+        .unwrap_or_default();
+    Ok((pool_id, client_id))
+}

@@ -1,0 +1,126 @@
+//! Lambda's SQS event source mapping, locally: long-poll the queue, hand batches of up to 10 to
+//! the worker's `handle`, delete what succeeded, and leave the reported failures to reappear
+//! after the visibility timeout (and reach the DLQ after `maxReceiveCount`).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use tokio::sync::watch;
+
+pub async fn run(
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    deps: dropgate_worker::Deps,
+    mut stop: watch::Receiver<bool>,
+) {
+    let arn = queue_arn_of(&queue_url);
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let receive = sqs
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send();
+        let out = tokio::select! {
+            r = receive => r,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let messages = match out {
+            Ok(o) => o.messages.unwrap_or_default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "receive failed; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if messages.is_empty() {
+            continue;
+        }
+        let receipts: HashMap<String, String> = messages
+            .iter()
+            .filter_map(|m| Some((m.message_id()?.to_owned(), m.receipt_handle()?.to_owned())))
+            .collect();
+        let event = SqsEvent {
+            records: messages.iter().map(|m| to_event(m, &arn)).collect(),
+        };
+        let response = dropgate_worker::handle(event, &deps).await;
+        let failed: Vec<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        let entries: Vec<DeleteMessageBatchRequestEntry> = receipts
+            .iter()
+            .filter(|(id, _)| !failed.contains(&id.as_str()))
+            .enumerate()
+            .filter_map(|(i, (_, handle))| {
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(format!("d{i}"))
+                    .receipt_handle(handle)
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if !entries.is_empty() {
+            if let Err(e) = sqs
+                .delete_message_batch()
+                .queue_url(&queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                tracing::warn!(error = %e, "delete failed; messages will be redelivered (harmless)");
+            }
+        }
+    }
+}
+
+fn queue_arn_of(url: &str) -> String {
+    let name = url.rsplit('/').next().unwrap_or_default();
+    crate::provision::queue_arn(name)
+}
+
+fn to_event(m: &aws_sdk_sqs::types::Message, arn: &str) -> SqsMessage {
+    let attributes: HashMap<String, String> = m
+        .attributes()
+        .map(|a| {
+            a.iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    SqsMessage {
+        message_id: m.message_id().map(str::to_owned),
+        receipt_handle: m.receipt_handle().map(str::to_owned),
+        body: m.body().map(str::to_owned),
+        md5_of_body: m.md5_of_body().map(str::to_owned),
+        attributes,
+        event_source: Some("aws:sqs".into()),
+        event_source_arn: Some(arn.to_owned()),
+        aws_region: Some(crate::provision::REGION.into()),
+        ..Default::default()
+    }
+}
+
+/// The janitor's schedule, locally.
+pub async fn janitor_timer(
+    deps: dropgate_janitor::Deps,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        if let Err(e) = dropgate_janitor::handle(serde_json::json!({}), &deps).await {
+            tracing::warn!(error = %e, "janitor run failed");
+        }
+    }
+}
