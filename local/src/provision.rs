@@ -33,8 +33,17 @@ pub const KMS_ALIAS: &str = "alias/dropgate";
 pub const MAIL_SENDER: &str = "dropgate@example.com";
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const MAX_RECEIVE_COUNT: u32 = 5;
-/// Short locally, so a failed message is retried within seconds.
+/// Short locally, so a failed message is retried within seconds
+/// (`LOCAL_VISIBILITY_TIMEOUT_SECS` overrides it, for tests of the dead-letter path).
 pub const VISIBILITY_TIMEOUT_SECS: u32 = 5;
+
+fn visibility_timeout() -> String {
+    std::env::var("LOCAL_VISIBILITY_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(VISIBILITY_TIMEOUT_SECS)
+        .to_string()
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Tables {
@@ -359,7 +368,7 @@ async fn queues(sdk: &SdkConfig) -> Result<(String, String, String), LocalError>
         .attributes(QueueAttributeName::RedrivePolicy, redrive)
         .attributes(
             QueueAttributeName::VisibilityTimeout,
-            VISIBILITY_TIMEOUT_SECS.to_string(),
+            visibility_timeout(),
         )
         .attributes(QueueAttributeName::Policy, policy)
         .send()

@@ -1,0 +1,243 @@
+//! The end-to-end harness: starts the `dropgate-local` binary on free loopback ports (it starts
+//! its own emulator), reads the ready line, and drives the API over HTTP as curl would. The
+//! stack dies with the test (SIGKILL on drop; the emulator exits when its parent's pipe closes).
+
+#![allow(dead_code)]
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub const PASSWORD: &str = "Correct1horse";
+
+pub struct LocalStack {
+    pub ready: Value,
+    pub api: String,
+    pub aws: String,
+    pub http: reqwest::Client,
+    _child: Child,
+}
+
+impl LocalStack {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dropgate-local"));
+        cmd.args(["--listen", "127.0.0.1:0", "--janitor-every", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(if std::env::var_os("DROPGATE_TEST_LOGS").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn dropgate-local");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(180), lines.next_line())
+            .await
+            .expect("ready line within 180 s")
+            .expect("read stdout")
+            .expect("dropgate-local exited before its ready line");
+        let ready: Value = serde_json::from_str(&line).expect("ready line is JSON");
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let api = ready["api"].as_str().expect("api").to_owned();
+        let aws = ready["aws_endpoint"].as_str().expect("aws_endpoint").to_owned();
+        assert!(api.starts_with("http://127.0.0.1:"), "{api}");
+        assert!(aws.starts_with("http://127.0.0.1:"), "{aws}");
+        Self {
+            ready,
+            api,
+            aws,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client"),
+            _child: child,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api)
+    }
+
+    pub fn resource(&self, name: &str) -> String {
+        self.ready["resources"][name].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// A request with an optional bearer token; returns status and JSON body (Null if empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_owned());
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, token, Some(&body.to_string())).await
+    }
+
+    /// Signs up and logs in; returns the id token.
+    pub async fn user(&self, email: &str) -> String {
+        let creds = json!({"email": email, "password": PASSWORD});
+        let (s, b) = self.post("/auth/signup", None, creds.clone()).await;
+        assert_eq!(s, 201, "{b}");
+        let (s, b) = self.post("/auth/login", None, creds).await;
+        assert_eq!(s, 200, "{b}");
+        b["id_token"].as_str().expect("id_token").to_owned()
+    }
+
+    /// `POST /files`; returns the whole 201 body.
+    pub async fn create(&self, token: &str, name: &str, size: usize, content_type: &str) -> Value {
+        let (s, b) = self
+            .post(
+                "/files",
+                Some(token),
+                json!({"name": name, "size": size, "content_type": content_type}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        b
+    }
+
+    /// PUTs `bytes` exactly as a client would: the presigned URL with exactly its headers.
+    pub async fn put(&self, created: &Value, bytes: Vec<u8>) -> u16 {
+        let upload = &created["upload"];
+        assert_eq!(upload["method"], "PUT");
+        let mut req = self.http.put(upload["url"].as_str().expect("url"));
+        for (k, v) in upload["headers"].as_object().expect("headers") {
+            if k != "content-length" {
+                req = req.header(k.as_str(), v.as_str().expect("header value"));
+            }
+        }
+        req.body(bytes).send().await.expect("PUT").status().as_u16()
+    }
+
+    /// Creates and uploads; returns the file id.
+    pub async fn upload(&self, token: &str, name: &str, bytes: &[u8], content_type: &str) -> String {
+        let created = self.create(token, name, bytes.len(), content_type).await;
+        assert_eq!(self.put(&created, bytes.to_vec()).await, 200);
+        created["file"]["id"].as_str().expect("id").to_owned()
+    }
+
+    /// Polls `GET /files/{id}` until it leaves `pending` (bounded).
+    pub async fn settled(&self, token: &str, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (s, b) = self.get(&format!("/files/{id}"), token).await;
+            assert_eq!(s, 200, "{b}");
+            if b["file"]["status"] != "pending" {
+                return b["file"].clone();
+            }
+            assert!(Instant::now() < deadline, "file {id} still pending after 60 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// An object straight from the emulator (it does not check signatures), or None if absent.
+    pub async fn raw_object(&self, key: &str) -> Option<Vec<u8>> {
+        let url = format!("{}/{}/{key}", self.aws, self.resource("bucket"));
+        let resp = self.http.get(url).send().await.expect("GET object");
+        if resp.status().as_u16() == 404 {
+            return None;
+        }
+        assert!(resp.status().is_success(), "{}", resp.status());
+        Some(resp.bytes().await.expect("bytes").to_vec())
+    }
+
+    /// The emulator's recorded state (sent SES mail and more).
+    pub async fn moto_data(&self) -> Value {
+        self.http
+            .get(format!("{}/moto-api/data.json", self.aws))
+            .send()
+            .await
+            .expect("moto data")
+            .json()
+            .await
+            .expect("moto data JSON")
+    }
+
+    pub async fn sdk(&self) -> aws_config::SdkConfig {
+        dropgate_local::provision::sdk_config(&self.aws).await
+    }
+}
+
+/// Sample files whose first bytes `infer` recognises.
+pub mod samples {
+    pub fn png() -> Vec<u8> {
+        let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+        v.extend_from_slice(&[0u8; 64]);
+        v
+    }
+    pub fn jpeg() -> Vec<u8> {
+        let mut v = b"\xff\xd8\xff\xe0\0\x10JFIF\0\x01\x01\0\0\x01\0\x01\0\0".to_vec();
+        v.extend_from_slice(&[0u8; 64]);
+        v
+    }
+    pub fn pdf() -> Vec<u8> {
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".to_vec()
+    }
+    pub fn mp3() -> Vec<u8> {
+        let mut v = b"ID3\x04\0\0\0\0\0\x0a".to_vec();
+        v.extend_from_slice(&[0u8; 10]);
+        v.extend_from_slice(&[0xff, 0xfb, 0x90, 0x64]);
+        v.extend_from_slice(&[0u8; 128]);
+        v
+    }
+    pub fn wav() -> Vec<u8> {
+        let mut v = b"RIFF\x24\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x44\xac\0\0\x88\x58\x01\0\x02\0\x10\0data\0\0\0\0".to_vec();
+        v.extend_from_slice(&[0u8; 32]);
+        v
+    }
+    pub fn elf() -> Vec<u8> {
+        let mut v = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0\x01\0\0\0".to_vec();
+        v.extend_from_slice(&[0u8; 64]);
+        v
+    }
+    /// A DOS stub pointing at a PE header.
+    pub fn pe() -> Vec<u8> {
+        let mut v = vec![0u8; 256];
+        v[0] = b'M';
+        v[1] = b'Z';
+        v[0x3c] = 0x80;
+        v[0x80..0x84].copy_from_slice(b"PE\0\0");
+        v
+    }
+    pub fn zip() -> Vec<u8> {
+        let mut v = b"PK\x03\x04\x14\0\0\0\0\0\0\0\0\0".to_vec();
+        v.extend_from_slice(&[0u8; 64]);
+        v
+    }
+}
