@@ -366,10 +366,7 @@ async fn queues(sdk: &SdkConfig) -> Result<(String, String, String), LocalError>
         .create_queue()
         .queue_name(QUEUE)
         .attributes(QueueAttributeName::RedrivePolicy, redrive)
-        .attributes(
-            QueueAttributeName::VisibilityTimeout,
-            visibility_timeout(),
-        )
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout())
         .attributes(QueueAttributeName::Policy, policy)
         .send()
         .await

@@ -12,11 +12,24 @@ use serde_json::json;
 async fn ready_line_names_every_resource() {
     let stack = LocalStack::start().await;
     let r = &stack.ready["resources"];
-    for key in ["bucket", "queue_url", "dlq_url", "topic_arn", "user_pool_id", "user_pool_client_id"] {
-        assert!(r[key].as_str().is_some_and(|v| !v.is_empty()), "resources.{key} in {r}");
+    for key in [
+        "bucket",
+        "queue_url",
+        "dlq_url",
+        "topic_arn",
+        "user_pool_id",
+        "user_pool_client_id",
+    ] {
+        assert!(
+            r[key].as_str().is_some_and(|v| !v.is_empty()),
+            "resources.{key} in {r}"
+        );
     }
     for t in ["files", "quotas", "upload_log"] {
-        assert!(r["tables"][t].as_str().is_some_and(|v| !v.is_empty()), "tables.{t}");
+        assert!(
+            r["tables"][t].as_str().is_some_and(|v| !v.is_empty()),
+            "tables.{t}"
+        );
     }
     let (s, b) = stack.call(Method::GET, "/health", None, None).await;
     assert_eq!((s, b), (200, json!({"status": "ok"})));
@@ -29,10 +42,28 @@ async fn accounts_sign_up_log_in_refresh_and_refuse_bad_tokens() {
     assert_eq!(stack.post("/auth/signup", None, creds.clone()).await.0, 201);
     let (s, b) = stack.post("/auth/signup", None, creds.clone()).await;
     assert_eq!((s, b["error"]["code"].as_str()), (409, Some("user_exists")));
-    let (s, b) = stack.post("/auth/signup", None, json!({"email": "not-an-email", "password": PASSWORD})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_email")));
-    let (s, b) = stack.post("/auth/signup", None, json!({"email": "b@example.com", "password": "short"})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("weak_password")));
+    let (s, b) = stack
+        .post(
+            "/auth/signup",
+            None,
+            json!({"email": "not-an-email", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_email"))
+    );
+    let (s, b) = stack
+        .post(
+            "/auth/signup",
+            None,
+            json!({"email": "b@example.com", "password": "short"}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("weak_password"))
+    );
 
     let (s, tokens) = stack.post("/auth/login", None, creds).await;
     assert_eq!(s, 200, "{tokens}");
@@ -41,39 +72,82 @@ async fn accounts_sign_up_log_in_refresh_and_refuse_bad_tokens() {
     }
     assert!(tokens["expires_in"].as_i64().is_some_and(|n| n > 0));
     let (s, b) = stack
-        .post("/auth/login", None, json!({"email": "ada@example.com", "password": "Wrong1horse"}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": "ada@example.com", "password": "Wrong1horse"}),
+        )
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (401, Some("invalid_credentials")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
     let (s, b) = stack
-        .post("/auth/login", None, json!({"email": "nobody@example.com", "password": PASSWORD}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": "nobody@example.com", "password": PASSWORD}),
+        )
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (401, Some("invalid_credentials")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("invalid_credentials"))
+    );
 
     let (s, refreshed) = stack
-        .post("/auth/refresh", None, json!({"refresh_token": tokens["refresh_token"]}))
+        .post(
+            "/auth/refresh",
+            None,
+            json!({"refresh_token": tokens["refresh_token"]}),
+        )
         .await;
     assert_eq!(s, 200, "{refreshed}");
     let id = tokens["id_token"].as_str().unwrap();
     assert_eq!(stack.get("/quota", id).await.0, 200);
-    assert_eq!(stack.get("/quota", refreshed["id_token"].as_str().unwrap()).await.0, 200);
+    assert_eq!(
+        stack
+            .get("/quota", refreshed["id_token"].as_str().unwrap())
+            .await
+            .0,
+        200
+    );
 
     // Missing, forged, access-instead-of-id, alg none: all 401 before the handler runs.
     let (s, b) = stack.call(Method::GET, "/files", None, None).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (401, Some("unauthorized")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
     let mut forged = id.to_owned();
     let last = forged.pop().unwrap();
     forged.push(if last == 'A' { 'B' } else { 'A' });
     assert_eq!(stack.get("/files", &forged).await.0, 401);
-    assert_eq!(stack.get("/files", tokens["access_token"].as_str().unwrap()).await.0, 401);
+    assert_eq!(
+        stack
+            .get("/files", tokens["access_token"].as_str().unwrap())
+            .await
+            .0,
+        401
+    );
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let payload = id.split('.').nth(1).unwrap();
-    let none = format!("{}.{}.", b64.encode(br#"{"alg":"none","typ":"JWT"}"#), payload);
+    let none = format!(
+        "{}.{}.",
+        b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
+        payload
+    );
     assert_eq!(stack.get("/files", &none).await.0, 401);
     // A token whose claims were edited (another sub) no longer verifies.
-    let mut claims: serde_json::Value = serde_json::from_slice(&b64.decode(payload).unwrap()).unwrap();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(payload).unwrap()).unwrap();
     claims["sub"] = json!("someone-else");
     let parts: Vec<&str> = id.split('.').collect();
-    let tampered = format!("{}.{}.{}", parts[0], b64.encode(claims.to_string()), parts[2]);
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64.encode(claims.to_string()),
+        parts[2]
+    );
     assert_eq!(stack.get("/files", &tampered).await.0, 401);
 }
 
@@ -88,16 +162,42 @@ async fn upload_list_download_delete_round_trip() {
     let id = file["id"].as_str().unwrap().to_owned();
     assert_eq!(file["status"], "pending");
     assert_eq!(file["name"], name);
-    for k in ["id", "name", "size", "content_type", "status", "detected_type", "reason", "created_at"] {
+    for k in [
+        "id",
+        "name",
+        "size",
+        "content_type",
+        "status",
+        "detected_type",
+        "reason",
+        "created_at",
+    ] {
         assert!(file.get(k).is_some(), "file.{k}");
     }
     let upload = &created["upload"];
     let url = upload["url"].as_str().unwrap();
     assert!(url.contains("X-Amz-Expires="), "{url}");
-    let expires: u64 = url.split("X-Amz-Expires=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap();
+    let expires: u64 = url
+        .split("X-Amz-Expires=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(expires <= 900);
-    let signed = url.split("X-Amz-SignedHeaders=").nth(1).unwrap().split('&').next().unwrap();
-    assert!(signed.contains("content-length") && signed.contains("content-type"), "{signed}");
+    let signed = url
+        .split("X-Amz-SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert!(
+        signed.contains("content-length") && signed.contains("content-type"),
+        "{signed}"
+    );
     assert_eq!(upload["headers"]["content-type"], "image/png");
     assert_eq!(upload["headers"]["content-length"], bytes.len().to_string());
     assert!(!url.contains("holiday"), "no user text in keys: {url}");
@@ -113,7 +213,10 @@ async fn upload_list_download_delete_round_trip() {
     assert_eq!(settled["status"], "accepted", "{settled}");
     assert_eq!(settled["detected_type"], "image/png");
     let (_, q) = stack.get("/quota", &token).await;
-    assert_eq!(q, json!({"used_bytes": bytes.len(), "reserved_bytes": 0, "limit_bytes": q["limit_bytes"], "files": 1}));
+    assert_eq!(
+        q,
+        json!({"used_bytes": bytes.len(), "reserved_bytes": 0, "limit_bytes": q["limit_bytes"], "files": 1})
+    );
 
     let (s, listing) = stack.get("/files", &token).await;
     assert_eq!(s, 200);
@@ -123,20 +226,52 @@ async fn upload_list_download_delete_round_trip() {
     let (s, d) = stack.get(&format!("/files/{id}/download"), &token).await;
     assert_eq!(s, 200, "{d}");
     assert!(d["expires_at"].as_str().is_some());
-    let resp = stack.http.get(d["url"].as_str().unwrap()).send().await.unwrap();
+    let resp = stack
+        .http
+        .get(d["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    let cd = resp.headers()["content-disposition"].to_str().unwrap().to_owned();
+    let cd = resp.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cd.starts_with("attachment; filename=\""), "{cd}");
-    assert!(cd.contains("filename*=UTF-8''holiday%20photo%20+%20100%25%20%E2%9C%93.png"), "{cd}");
-    assert_eq!(resp.bytes().await.unwrap().to_vec(), bytes, "downloaded bytes differ");
+    assert!(
+        cd.contains("filename*=UTF-8''holiday%20photo%20+%20100%25%20%E2%9C%93.png"),
+        "{cd}"
+    );
+    assert_eq!(
+        resp.bytes().await.unwrap().to_vec(),
+        bytes,
+        "downloaded bytes differ"
+    );
 
-    let (s, b) = stack.call(Method::DELETE, &format!("/files/{id}"), Some(&token), None).await;
+    let (s, b) = stack
+        .call(Method::DELETE, &format!("/files/{id}"), Some(&token), None)
+        .await;
     assert_eq!((s, b), (204, serde_json::Value::Null));
     assert_eq!(stack.get(&format!("/files/{id}"), &token).await.0, 404);
     let (_, q) = stack.get("/quota", &token).await;
-    assert_eq!((q["used_bytes"].as_u64(), q["files"].as_u64()), (Some(0), Some(0)));
-    let owner_key = url.split("/uploads/").nth(1).unwrap().split('?').next().unwrap();
-    assert!(stack.raw_object(&format!("uploads/{owner_key}")).await.is_none(), "object gone");
+    assert_eq!(
+        (q["used_bytes"].as_u64(), q["files"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let owner_key = url
+        .split("/uploads/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+    assert!(
+        stack
+            .raw_object(&format!("uploads/{owner_key}"))
+            .await
+            .is_none(),
+        "object gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,7 +281,9 @@ async fn pagination_and_isolation_between_owners() {
     let bob = stack.user("bob@example.com").await;
     let mut ids = Vec::new();
     for i in 0..5 {
-        let c = stack.create(&ada, &format!("f{i}.txt"), 10, "text/plain").await;
+        let c = stack
+            .create(&ada, &format!("f{i}.txt"), 10, "text/plain")
+            .await;
         ids.push(c["file"]["id"].as_str().unwrap().to_owned());
     }
     let mut seen = Vec::new();
@@ -159,7 +296,13 @@ async fn pagination_and_isolation_between_owners() {
         let (s, page) = stack.get(&path, &ada).await;
         assert_eq!(s, 200, "{page}");
         assert!(page["files"].as_array().unwrap().len() <= 2);
-        seen.extend(page["files"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()));
+        seen.extend(
+            page["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["id"].as_str().unwrap().to_owned()),
+        );
         cursor = page["next_cursor"].as_str().map(str::to_owned);
         if cursor.is_none() {
             break;
@@ -168,18 +311,33 @@ async fn pagination_and_isolation_between_owners() {
     let mut newest_first = ids.clone();
     newest_first.reverse();
     assert_eq!(seen, newest_first);
-    assert_eq!(stack.get("/files?limit=0", &ada).await.1["error"]["code"], "invalid_limit");
-    assert_eq!(stack.get("/files?cursor=zz", &ada).await.1["error"]["code"], "invalid_cursor");
+    assert_eq!(
+        stack.get("/files?limit=0", &ada).await.1["error"]["code"],
+        "invalid_limit"
+    );
+    assert_eq!(
+        stack.get("/files?cursor=zz", &ada).await.1["error"]["code"],
+        "invalid_cursor"
+    );
 
     // Bob sees nothing of Ada's, and every route on her file is 404 for him.
     let (_, bobs) = stack.get("/files", &bob).await;
     assert_eq!(bobs["files"], json!([]));
     let id = &ids[0];
     assert_eq!(stack.get(&format!("/files/{id}"), &bob).await.0, 404);
-    assert_eq!(stack.get(&format!("/files/{id}/download"), &bob).await.0, 404);
-    let (s, _) = stack.call(Method::DELETE, &format!("/files/{id}"), Some(&bob), None).await;
+    assert_eq!(
+        stack.get(&format!("/files/{id}/download"), &bob).await.0,
+        404
+    );
+    let (s, _) = stack
+        .call(Method::DELETE, &format!("/files/{id}"), Some(&bob), None)
+        .await;
     assert_eq!(s, 404);
-    assert_eq!(stack.get(&format!("/files/{id}"), &ada).await.0, 200, "still there for Ada");
+    assert_eq!(
+        stack.get(&format!("/files/{id}"), &ada).await.0,
+        200,
+        "still there for Ada"
+    );
     assert_eq!(stack.get("/files/not-a-real-id", &ada).await.0, 404);
     assert_eq!(stack.get("/files/..%2F..%2Fetc", &ada).await.0, 404);
 }
@@ -193,43 +351,141 @@ async fn bad_input_gets_stable_4xx_codes() {
         ("{not json", 400, "invalid_json"),
         ("", 400, "invalid_json"),
         ("[1,2]", 400, "invalid_request"),
-        (r#"{"name":"a.txt","size":"12","content_type":"text/plain"}"#, 400, "invalid_request"),
-        (r#"{"name":"a.txt","size":-1,"content_type":"text/plain"}"#, 400, "invalid_request"),
-        (r#"{"name":"a.txt","size":1.5,"content_type":"text/plain"}"#, 400, "invalid_request"),
-        (r#"{"name":"a.txt","size":1e40,"content_type":"text/plain"}"#, 400, "invalid_request"),
-        (r#"{"size":12,"content_type":"text/plain"}"#, 400, "invalid_request"),
-        (r#"{"name":12,"size":12,"content_type":"text/plain"}"#, 400, "invalid_request"),
-        (r#"{"name":"a.txt","size":0,"content_type":"text/plain"}"#, 400, "invalid_size"),
-        (r#"{"name":"a\u0000b.txt","size":5,"content_type":"text/plain"}"#, 400, "invalid_name"),
-        (r#"{"name":"dir/","size":5,"content_type":"text/plain"}"#, 400, "invalid_name"),
-        (r#"{"name":"a.exe","size":5,"content_type":"application/x-msdownload"}"#, 415, "unsupported_type"),
-        (r#"{"name":"a.txt","size":801,"content_type":"text/plain"}"#, 413, "file_too_large"),
+        (
+            r#"{"name":"a.txt","size":"12","content_type":"text/plain"}"#,
+            400,
+            "invalid_request",
+        ),
+        (
+            r#"{"name":"a.txt","size":-1,"content_type":"text/plain"}"#,
+            400,
+            "invalid_request",
+        ),
+        (
+            r#"{"name":"a.txt","size":1.5,"content_type":"text/plain"}"#,
+            400,
+            "invalid_request",
+        ),
+        (
+            r#"{"name":"a.txt","size":1e40,"content_type":"text/plain"}"#,
+            400,
+            "invalid_request",
+        ),
+        (
+            r#"{"size":12,"content_type":"text/plain"}"#,
+            400,
+            "invalid_request",
+        ),
+        (
+            r#"{"name":12,"size":12,"content_type":"text/plain"}"#,
+            400,
+            "invalid_request",
+        ),
+        (
+            r#"{"name":"a.txt","size":0,"content_type":"text/plain"}"#,
+            400,
+            "invalid_size",
+        ),
+        (
+            r#"{"name":"a\u0000b.txt","size":5,"content_type":"text/plain"}"#,
+            400,
+            "invalid_name",
+        ),
+        (
+            r#"{"name":"dir/","size":5,"content_type":"text/plain"}"#,
+            400,
+            "invalid_name",
+        ),
+        (
+            r#"{"name":"a.exe","size":5,"content_type":"application/x-msdownload"}"#,
+            415,
+            "unsupported_type",
+        ),
+        (
+            r#"{"name":"a.txt","size":801,"content_type":"text/plain"}"#,
+            413,
+            "file_too_large",
+        ),
     ];
     for (body, status, code) in cases {
         let (s, b) = stack.call(Method::POST, "/files", t, Some(body)).await;
-        assert_eq!((s, b["error"]["code"].as_str()), (status, Some(code)), "{body}");
-        assert!(b["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{body}"
+        );
+        assert!(
+            b["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty())
+        );
     }
     let huge = "n".repeat(10_000);
-    let (s, b) = stack.post("/files", t, json!({"name": huge, "size": 5, "content_type": "text/plain"})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_name")));
+    let (s, b) = stack
+        .post(
+            "/files",
+            t,
+            json!({"name": huge, "size": 5, "content_type": "text/plain"}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_name"))
+    );
     // Path separators are never kept.
     let (s, b) = stack
-        .post("/files", t, json!({"name": "../../etc/passwd", "size": 5, "content_type": "text/plain"}))
+        .post(
+            "/files",
+            t,
+            json!({"name": "../../etc/passwd", "size": 5, "content_type": "text/plain"}),
+        )
         .await;
     assert_eq!((s, b["file"]["name"].as_str()), (201, Some("passwd")));
     // Quota: 5 reserved, 800 more fits, then 196 does not.
-    assert_eq!(stack.post("/files", t, json!({"name": "b", "size": 800, "content_type": "text/plain"})).await.0, 201);
-    let (s, b) = stack.post("/files", t, json!({"name": "c", "size": 196, "content_type": "text/plain"})).await;
+    assert_eq!(
+        stack
+            .post(
+                "/files",
+                t,
+                json!({"name": "b", "size": 800, "content_type": "text/plain"})
+            )
+            .await
+            .0,
+        201
+    );
+    let (s, b) = stack
+        .post(
+            "/files",
+            t,
+            json!({"name": "c", "size": 196, "content_type": "text/plain"}),
+        )
+        .await;
     assert_eq!(s, 413, "{b}");
     assert_eq!(b["error"]["code"], "quota_exceeded");
     assert_eq!(
-        (b["error"]["used_bytes"].as_u64(), b["error"]["reserved_bytes"].as_u64(), b["error"]["limit_bytes"].as_u64()),
+        (
+            b["error"]["used_bytes"].as_u64(),
+            b["error"]["reserved_bytes"].as_u64(),
+            b["error"]["limit_bytes"].as_u64()
+        ),
         (Some(0), Some(805), Some(1000))
     );
-    assert_eq!(stack.post("/files", t, json!({"name": "d", "size": 195, "content_type": "text/plain"})).await.0, 201);
+    assert_eq!(
+        stack
+            .post(
+                "/files",
+                t,
+                json!({"name": "d", "size": 195, "content_type": "text/plain"})
+            )
+            .await
+            .0,
+        201
+    );
     let (s, b) = stack.call(Method::PATCH, "/files", t, None).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (405, Some("method_not_allowed")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
     let (s, b) = stack.call(Method::GET, "/nowhere", t, None).await;
     assert_eq!((s, b["error"]["code"].as_str()), (404, Some("not_found")));
 }
@@ -245,7 +501,11 @@ async fn concurrent_reservations_never_exceed_the_quota() {
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
             stack
-                .post("/files", Some(&token), json!({"name": format!("f{i}"), "size": 700, "content_type": "text/plain"}))
+                .post(
+                    "/files",
+                    Some(&token),
+                    json!({"name": format!("f{i}"), "size": 700, "content_type": "text/plain"}),
+                )
                 .await
                 .0
         }));

@@ -52,7 +52,10 @@ impl LocalStack {
         // Keep draining stdout so the child never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let api = ready["api"].as_str().expect("api").to_owned();
-        let aws = ready["aws_endpoint"].as_str().expect("aws_endpoint").to_owned();
+        let aws = ready["aws_endpoint"]
+            .as_str()
+            .expect("aws_endpoint")
+            .to_owned();
         assert!(api.starts_with("http://127.0.0.1:"), "{api}");
         assert!(aws.starts_with("http://127.0.0.1:"), "{aws}");
         Self {
@@ -72,7 +75,10 @@ impl LocalStack {
     }
 
     pub fn resource(&self, name: &str) -> String {
-        self.ready["resources"][name].as_str().unwrap_or_default().to_owned()
+        self.ready["resources"][name]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// A request with an optional bearer token; returns status and JSON body (Null if empty).
@@ -88,7 +94,9 @@ impl LocalStack {
             req = req.bearer_auth(t);
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b.to_owned());
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_owned());
         }
         let resp = req.send().await.expect("request");
         let status = resp.status().as_u16();
@@ -102,11 +110,13 @@ impl LocalStack {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, Some(token), None).await
+        self.call(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, token, Some(&body.to_string())).await
+        self.call(reqwest::Method::POST, path, token, Some(&body.to_string()))
+            .await
     }
 
     /// Signs up and logs in; returns the id token.
@@ -146,7 +156,13 @@ impl LocalStack {
     }
 
     /// Creates and uploads; returns the file id.
-    pub async fn upload(&self, token: &str, name: &str, bytes: &[u8], content_type: &str) -> String {
+    pub async fn upload(
+        &self,
+        token: &str,
+        name: &str,
+        bytes: &[u8],
+        content_type: &str,
+    ) -> String {
         let created = self.create(token, name, bytes.len(), content_type).await;
         assert_eq!(self.put(&created, bytes.to_vec()).await, 200);
         created["file"]["id"].as_str().expect("id").to_owned()
@@ -161,20 +177,36 @@ impl LocalStack {
             if b["file"]["status"] != "pending" {
                 return b["file"].clone();
             }
-            assert!(Instant::now() < deadline, "file {id} still pending after 60 s");
+            assert!(
+                Instant::now() < deadline,
+                "file {id} still pending after 60 s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
-    /// An object straight from the emulator (it does not check signatures), or None if absent.
+    /// An object read straight from the emulator's S3, or None if absent.
     pub async fn raw_object(&self, key: &str) -> Option<Vec<u8>> {
-        let url = format!("{}/{}/{key}", self.aws, self.resource("bucket"));
-        let resp = self.http.get(url).send().await.expect("GET object");
-        if resp.status().as_u16() == 404 {
-            return None;
+        let sdk = self.sdk().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        );
+        match s3
+            .get_object()
+            .bucket(self.resource("bucket"))
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(o) => Some(o.body.collect().await.expect("body").into_bytes().to_vec()),
+            Err(e) => {
+                let code = e.as_service_error().map(|s| s.is_no_such_key());
+                assert_eq!(code, Some(true), "GetObject {key}: {e:?}");
+                None
+            }
         }
-        assert!(resp.status().is_success(), "{}", resp.status());
-        Some(resp.bytes().await.expect("bytes").to_vec())
     }
 
     /// The emulator's recorded state (sent SES mail and more).
@@ -197,7 +229,9 @@ impl LocalStack {
 /// Sample files whose first bytes `infer` recognises.
 pub mod samples {
     pub fn png() -> Vec<u8> {
-        let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+        let mut v =
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89"
+                .to_vec();
         v.extend_from_slice(&[0u8; 64]);
         v
     }
@@ -207,7 +241,8 @@ pub mod samples {
         v
     }
     pub fn pdf() -> Vec<u8> {
-        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n".to_vec()
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+            .to_vec()
     }
     pub fn mp3() -> Vec<u8> {
         let mut v = b"ID3\x04\0\0\0\0\0\x0a".to_vec();
