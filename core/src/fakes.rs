@@ -32,10 +32,13 @@ impl Q {
     }
 }
 
+type Files = BTreeMap<(OwnerId, FileId), FileRecord>;
+type Quotas = HashMap<OwnerId, Q>;
+
 /// A ledger in memory; each method is atomic under one lock, like the store's transactions.
 #[derive(Default)]
 pub struct MemLedger {
-    state: Mutex<(BTreeMap<(OwnerId, FileId), FileRecord>, HashMap<OwnerId, Q>)>,
+    state: Mutex<(Files, Quotas)>,
     /// Upload-log entries, in order of settlement.
     pub log: Mutex<Vec<(FileId, FileStatus)>>,
 }

@@ -47,10 +47,10 @@ impl Janitor {
                 }
             }
         }
-        if !notes.is_empty() {
-            if let Err(e) = self.notifier.publish(&notes).await {
-                tracing::error!(count = notes.len(), error = %e, "upload.expired notices not published");
-            }
+        if !notes.is_empty()
+            && let Err(e) = self.notifier.publish(&notes).await
+        {
+            tracing::error!(count = notes.len(), error = %e, "upload.expired notices not published");
         }
         Ok(sweep)
     }

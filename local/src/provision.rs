@@ -133,10 +133,10 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
 
 async fn kms_key(sdk: &SdkConfig) -> Result<String, LocalError> {
     let kms = aws_sdk_kms::Client::new(sdk);
-    if let Ok(d) = kms.describe_key().key_id(KMS_ALIAS).send().await {
-        if let Some(id) = d.key_metadata().map(|m| m.key_id()) {
-            return Ok(id.to_owned());
-        }
+    if let Ok(d) = kms.describe_key().key_id(KMS_ALIAS).send().await
+        && let Some(id) = d.key_metadata().map(|m| m.key_id())
+    {
+        return Ok(id.to_owned());
     }
     let key = kms
         .create_key()
@@ -172,14 +172,15 @@ async fn bucket(
             .force_path_style(true)
             .build(),
     );
-    if let Err(e) = s3.create_bucket().bucket(BUCKET).send().await {
-        if !matches!(
+    if let Err(e) = s3.create_bucket().bucket(BUCKET).send().await
+        && !matches!(
             code_of(&e),
             Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
-        ) {
-            return Err(err("CreateBucket", e));
-        }
+        )
+    {
+        return Err(err("CreateBucket", e));
     }
+
     let default = ServerSideEncryptionByDefault::builder()
         .sse_algorithm(ServerSideEncryption::AwsKms)
         .kms_master_key_id(kms_key_id)
@@ -255,24 +256,53 @@ fn attr(name: &str) -> Result<AttributeDefinition, LocalError> {
         .map_err(|e| err("attribute", e))
 }
 
-/// The tables' shapes: name, partition key, sort key, and the GSIs (name, pk, sk).
-pub const TABLE_SHAPES: &[(&str, &str, Option<&str>, &[(&str, &str, &str)])] = &[
-    (
-        FILES_TABLE,
-        "owner",
-        Some("file_id"),
-        &[("pending-by-deadline", "pending_shard", "upload_expires_at")],
-    ),
-    (QUOTAS_TABLE, "owner", None, &[]),
-    (UPLOAD_LOG_TABLE, "owner", Some("entry"), &[]),
+/// A table's keys and indexes, as template.yaml declares them.
+pub struct TableShape {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: Option<&'static str>,
+    pub indexes: &'static [IndexShape],
+}
+
+/// A global secondary index (projection ALL).
+pub struct IndexShape {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+pub const TABLE_SHAPES: &[TableShape] = &[
+    TableShape {
+        name: FILES_TABLE,
+        partition_key: "owner",
+        sort_key: Some("file_id"),
+        indexes: &[IndexShape {
+            name: "pending-by-deadline",
+            partition_key: "pending_shard",
+            sort_key: "upload_expires_at",
+        }],
+    },
+    TableShape {
+        name: QUOTAS_TABLE,
+        partition_key: "owner",
+        sort_key: None,
+        indexes: &[],
+    },
+    TableShape {
+        name: UPLOAD_LOG_TABLE,
+        partition_key: "owner",
+        sort_key: Some("entry"),
+        indexes: &[],
+    },
 ];
 
 async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
-    for (name, pk, sk, indexes) in TABLE_SHAPES {
+    for t in TABLE_SHAPES {
+        let (name, pk) = (t.name, t.partition_key);
         let mut req = ddb
             .create_table()
-            .table_name(*name)
+            .table_name(name)
             .billing_mode(BillingMode::PayPerRequest)
             .sse_specification(
                 SseSpecification::builder()
@@ -282,20 +312,20 @@ async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
             )
             .attribute_definitions(attr(pk)?)
             .key_schema(key(pk, KeyType::Hash)?);
-        if let Some(sk) = sk {
+        if let Some(sk) = t.sort_key {
             req = req
                 .attribute_definitions(attr(sk)?)
                 .key_schema(key(sk, KeyType::Range)?);
         }
-        for (index, ipk, isk) in *indexes {
+        for index in t.indexes {
             req = req
-                .attribute_definitions(attr(ipk)?)
-                .attribute_definitions(attr(isk)?)
+                .attribute_definitions(attr(index.partition_key)?)
+                .attribute_definitions(attr(index.sort_key)?)
                 .global_secondary_indexes(
                     GlobalSecondaryIndex::builder()
-                        .index_name(*index)
-                        .key_schema(key(ipk, KeyType::Hash)?)
-                        .key_schema(key(isk, KeyType::Range)?)
+                        .index_name(index.name)
+                        .key_schema(key(index.partition_key, KeyType::Hash)?)
+                        .key_schema(key(index.sort_key, KeyType::Range)?)
                         .projection(
                             Projection::builder()
                                 .projection_type(ProjectionType::All)
@@ -311,7 +341,7 @@ async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
             Err(e) => return Err(err("CreateTable", e)),
         }
         ddb.update_time_to_live()
-            .table_name(*name)
+            .table_name(name)
             .time_to_live_specification(
                 TimeToLiveSpecification::builder()
                     .attribute_name(TTL_ATTRIBUTE)

@@ -67,16 +67,15 @@ pub async fn run(
                     .ok()
             })
             .collect();
-        if !entries.is_empty() {
-            if let Err(e) = sqs
+        if !entries.is_empty()
+            && let Err(e) = sqs
                 .delete_message_batch()
                 .queue_url(&queue_url)
                 .set_entries(Some(entries))
                 .send()
                 .await
-            {
-                tracing::warn!(error = %e, "delete failed; messages will be redelivered (harmless)");
-            }
+        {
+            tracing::warn!(error = %e, "delete failed; messages will be redelivered (harmless)");
         }
     }
 }

@@ -141,10 +141,8 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             .into_iter()
             .map(|id| BatchItemFailure {
                 item_identifier: id,
-                ..Default::default()
             })
             .collect(),
-        ..Default::default()
     }
 }
 
