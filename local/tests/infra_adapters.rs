@@ -1,0 +1,373 @@
+//! Integration tests of the infra adapters against the emulator: each test starts its own
+//! emulator on a free loopback port and provisions it as the local stack does.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use dropgate_core::notification::{EventType, Notification};
+use dropgate_core::ports::{Ledger, Notifier, ObjectStore, Reservation, Settlement};
+use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId};
+use dropgate_infra::Clients;
+use dropgate_infra::dynamo::DynamoLedger;
+use dropgate_infra::s3::S3Store;
+use dropgate_infra::sns::SnsNotifier;
+use dropgate_local::emulator::{Emulator, project_root};
+use dropgate_local::provision::{self, Resources};
+
+struct Env {
+    _emulator: Emulator,
+    clients: Clients,
+    r: Resources,
+}
+
+async fn env() -> Env {
+    let emulator = Emulator::start(&project_root()).await.expect("emulator");
+    let sdk = provision::sdk_config(&emulator.endpoint).await;
+    let r = provision::provision(&sdk, &["http://127.0.0.1".into()])
+        .await
+        .expect("provision");
+    Env {
+        clients: Clients::new(&sdk, true),
+        _emulator: emulator,
+        r,
+    }
+}
+
+fn ledger(e: &Env) -> DynamoLedger {
+    DynamoLedger {
+        client: e.clients.dynamodb.clone(),
+        files_table: e.r.tables.files.clone(),
+        quotas_table: e.r.tables.quotas.clone(),
+        log_table: e.r.tables.upload_log.clone(),
+    }
+}
+
+fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord {
+    let now = Utc::now();
+    FileRecord {
+        id: FileId::parse(id).unwrap(),
+        owner: OwnerId::parse(owner).unwrap(),
+        name: "a name with spaces + ✓.txt".into(),
+        size,
+        content_type: "text/plain".into(),
+        status: FileStatus::Pending,
+        detected_type: None,
+        reason: None,
+        created_at: now,
+        upload_expires_at: now + chrono::Duration::seconds(expires_in_secs),
+        via_link: None,
+        owner_email: Some("ada@example.com".into()),
+    }
+}
+
+fn settlement(status: FileStatus) -> Settlement {
+    Settlement {
+        status,
+        detected_type: Some("text/plain".into()),
+        reason: (status != FileStatus::Accepted).then(|| "type_mismatch".into()),
+        at: Utc::now(),
+        stored_size: Some(10),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_reserves_settles_once_and_removes_conditionally() {
+    let e = env().await;
+    let l = ledger(&e);
+    let owner = OwnerId::parse("owner-1").unwrap();
+    let a = record("owner-1", "f01", 60, 900);
+    let b = record("owner-1", "f02", 40, 900);
+    let c = record("owner-1", "f03", 1, 900);
+    assert_eq!(
+        l.create_pending(&a, 100).await.unwrap(),
+        Reservation::Reserved
+    );
+    assert_eq!(
+        l.create_pending(&b, 100).await.unwrap(),
+        Reservation::Reserved
+    );
+    assert_eq!(
+        l.create_pending(&c, 100).await.unwrap(),
+        Reservation::QuotaExceeded
+    );
+    assert_eq!(
+        l.create_pending(&c, 0).await.unwrap(),
+        Reservation::QuotaExceeded
+    );
+    assert!(
+        l.get_file(&owner, &c.id).await.unwrap().is_none(),
+        "no record without a reservation"
+    );
+    let u = l.usage(&owner, 100).await.unwrap();
+    assert_eq!((u.used_bytes, u.reserved_bytes, u.files), (0, 100, 2));
+
+    let got = l.get_file(&owner, &a.id).await.unwrap().unwrap();
+    assert_eq!(got, a.clone().with_millis());
+    let both = l
+        .get_files(&[
+            (owner.clone(), a.id.clone()),
+            (owner.clone(), FileId::parse("nope").unwrap()),
+            (owner.clone(), b.id.clone()),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(both.len(), 2);
+
+    assert!(
+        l.settle(&a, &settlement(FileStatus::Accepted))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !l.settle(&a, &settlement(FileStatus::Accepted))
+            .await
+            .unwrap(),
+        "a replay changes nothing"
+    );
+    assert!(
+        !l.settle(&a, &settlement(FileStatus::Rejected))
+            .await
+            .unwrap()
+    );
+    assert!(
+        l.settle(&b, &settlement(FileStatus::Rejected))
+            .await
+            .unwrap()
+    );
+    let u = l.usage(&owner, 100).await.unwrap();
+    assert_eq!((u.used_bytes, u.reserved_bytes, u.files), (60, 0, 1));
+
+    // Removal is conditional on the status the caller saw.
+    assert!(
+        !l.remove_file(&a).await.unwrap(),
+        "a is accepted now, not pending"
+    );
+    let accepted = l.get_file(&owner, &a.id).await.unwrap().unwrap();
+    assert_eq!(accepted.status, FileStatus::Accepted);
+    assert!(l.remove_file(&accepted).await.unwrap());
+    let rejected = l.get_file(&owner, &b.id).await.unwrap().unwrap();
+    assert_eq!(rejected.reason.as_deref(), Some("type_mismatch"));
+    assert!(l.remove_file(&rejected).await.unwrap());
+    let u = l.usage(&owner, 100).await.unwrap();
+    assert_eq!((u.used_bytes, u.reserved_bytes, u.files), (0, 0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ledger_lists_pages_and_finds_stale_pending_files() {
+    let e = env().await;
+    let l = ledger(&e);
+    let owner = OwnerId::parse("owner-2").unwrap();
+    for i in 0..7 {
+        let expires = if i < 3 { -60 } else { 900 };
+        let r = record("owner-2", &format!("f{i:02}"), 1, expires);
+        assert_eq!(
+            l.create_pending(&r, 1000).await.unwrap(),
+            Reservation::Reserved
+        );
+    }
+    let other = record("owner-3", "f99", 1, -60);
+    l.create_pending(&other, 1000).await.unwrap();
+    let mut seen = Vec::new();
+    let mut after: Option<FileId> = None;
+    loop {
+        let page = l.list_files(&owner, 3, after.as_ref()).await.unwrap();
+        assert!(page.files.len() <= 3);
+        seen.extend(page.files.iter().map(|f| f.id.to_string()));
+        match page.next_after {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ["f06", "f05", "f04", "f03", "f02", "f01", "f00"]);
+    let stale = l.stale_pending(Utc::now(), 100).await.unwrap();
+    let mut ids: Vec<String> = stale
+        .iter()
+        .map(|f| format!("{}/{}", f.owner, f.id))
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["owner-2/f00", "owner-2/f01", "owner-2/f02", "owner-3/f99"]
+    );
+    // Settled files leave the sparse index.
+    l.settle(&stale[0], &settlement(FileStatus::Expired))
+        .await
+        .unwrap();
+    assert_eq!(l.stale_pending(Utc::now(), 100).await.unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
+    let e = env().await;
+    let store = S3Store {
+        client: e.clients.s3.clone(),
+        bucket: e.r.bucket.clone(),
+    };
+    let big = vec![b'x'; 50 * 1024 * 1024];
+    e.clients
+        .s3
+        .put_object()
+        .bucket(&e.r.bucket)
+        .key("uploads/o/big")
+        .body(big.into())
+        .send()
+        .await
+        .unwrap();
+    let s = store.sample("uploads/o/big", 8192).await.unwrap().unwrap();
+    assert_eq!((s.bytes.len(), s.size), (8192, 50 * 1024 * 1024));
+    e.clients
+        .s3
+        .put_object()
+        .bucket(&e.r.bucket)
+        .key("uploads/o/small")
+        .body(b"abc".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let s = store
+        .sample("uploads/o/small", 8192)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((s.bytes.as_slice(), s.size), (b"abc".as_slice(), 3));
+    assert!(
+        store
+            .sample("uploads/o/missing", 8192)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.delete("uploads/o/small").await.unwrap();
+    store.delete("uploads/o/small").await.unwrap();
+    assert!(
+        store
+            .sample("uploads/o/small", 8192)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let put = store
+        .presign_put("uploads/o/f", 123, "image/png", Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(put.method, "PUT");
+    assert_eq!(
+        put.headers.get("content-length").map(String::as_str),
+        Some("123")
+    );
+    assert_eq!(
+        put.headers.get("content-type").map(String::as_str),
+        Some("image/png")
+    );
+    assert_eq!(
+        put.headers.get("if-none-match").map(String::as_str),
+        Some("*")
+    );
+    assert!(
+        put.url.contains("X-Amz-Expires=3600"),
+        "the adapter signs what it is given; core clamps: {}",
+        put.url
+    );
+    let signed = put
+        .url
+        .split("X-Amz-SignedHeaders=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    assert_eq!(
+        signed,
+        "content-length%3Bcontent-type%3Bhost%3Bif-none-match"
+    );
+    let get = store
+        .presign_get(
+            "uploads/o/f",
+            "attachment; filename=\"a\"",
+            Duration::from_secs(300),
+        )
+        .await
+        .unwrap();
+    assert!(
+        get.url.contains("response-content-disposition=attachment"),
+        "{}",
+        get.url
+    );
+    assert!(get.url.contains("X-Amz-Expires=300"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifier_publishes_batches_with_attributes() {
+    let e = env().await;
+    let sqs = &e.clients.sqs;
+    let q = sqs.create_queue().queue_name("sink").send().await.unwrap();
+    let url = q.queue_url().unwrap().to_owned();
+    e.clients
+        .sns
+        .subscribe()
+        .topic_arn(&e.r.topic_arn)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:123456789012:sink")
+        .attributes("FilterPolicy", r#"{"event_type":["upload.accepted"]}"#)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .unwrap();
+    let notifier = SnsNotifier {
+        client: e.clients.sns.clone(),
+        topic_arn: e.r.topic_arn.clone(),
+    };
+    let mut notes = Vec::new();
+    for i in 0..12 {
+        let mut f = record("owner-4", &format!("n{i:02}"), 5, 900);
+        f.status = FileStatus::Accepted;
+        let kind = if i % 3 == 0 {
+            EventType::UploadRejected
+        } else {
+            EventType::UploadAccepted
+        };
+        notes.push(Notification::new(kind, &f, Utc::now()));
+    }
+    notifier.publish(&notes).await.unwrap();
+    let mut got = 0;
+    for _ in 0..10 {
+        let out = sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        for m in out.messages() {
+            let v: serde_json::Value = serde_json::from_str(m.body().unwrap()).unwrap();
+            assert_eq!(v["type"], "upload.accepted");
+            sqs.delete_message()
+                .queue_url(&url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+            got += 1;
+        }
+        if got == 8 {
+            break;
+        }
+    }
+    assert_eq!(got, 8, "12 published, 8 accepted pass the filter");
+}
+
+trait Millis {
+    fn with_millis(self) -> Self;
+}
+
+impl Millis for FileRecord {
+    /// Records store times at millisecond precision.
+    fn with_millis(mut self) -> Self {
+        use chrono::{DurationRound, TimeDelta};
+        let ms = TimeDelta::milliseconds(1);
+        self.created_at = self.created_at.duration_trunc(ms).unwrap();
+        self.upload_expires_at = self.upload_expires_at.duration_trunc(ms).unwrap();
+        self
+    }
+}
