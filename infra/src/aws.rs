@@ -17,12 +17,19 @@ pub struct Clients {
 impl Clients {
     /// From the standard chain (Lambda's role, or `AWS_*` variables including
     /// `AWS_ENDPOINT_URL` for the emulator).
-    pub async fn from_env(config: &Config) -> Self {
+    pub async fn from_env(config: &Config, function: &str) -> Self {
         let sdk = aws_config::load_from_env().await;
-        Self::new(&sdk, config.s3_force_path_style)
+        Self::new(&sdk, config.s3_force_path_style, function)
     }
 
-    pub fn new(sdk: &SdkConfig, s3_force_path_style: bool) -> Self {
+    /// `function` goes into every request's user agent (`app/<function>`), so that requests can
+    /// be told apart per function (CloudTrail, the local emulator's call counts).
+    pub fn new(sdk: &SdkConfig, s3_force_path_style: bool, function: &str) -> Self {
+        let mut builder = sdk.to_builder();
+        if let Ok(app) = aws_config::AppName::new(function.to_owned()) {
+            builder.set_app_name(Some(app));
+        }
+        let sdk = &builder.build();
         let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
             .force_path_style(s3_force_path_style)
             .build();

@@ -100,7 +100,7 @@ impl Stack {
         }
         let resources = provision::provision(&sdk, &origins).await?;
         let config = function_config(&resources)?;
-        let clients = Clients::new(&sdk, true);
+        let client = |function: &str| Clients::new(&sdk, true, function);
 
         let issuer = format!(
             "https://cognito-idp.{}.amazonaws.com/{}",
@@ -114,11 +114,12 @@ impl Stack {
         let authorizer =
             authorizer::Authorizer::fetch(&jwks, &issuer, &resources.user_pool_client_id).await?;
         let front = Arc::new(server::Front {
-            api: dropgate_api::Deps::new(&config, &clients)?,
+            api: dropgate_api::Deps::new(&config, &client("dropgate-api"))?,
             authorizer,
         });
-        let worker = dropgate_worker::Deps::new(&config, &clients)?;
-        let janitor = dropgate_janitor::Deps::new(&config, &clients)?;
+        let worker_clients = client("dropgate-worker");
+        let worker = dropgate_worker::Deps::new(&config, &worker_clients)?;
+        let janitor = dropgate_janitor::Deps::new(&config, &client("dropgate-janitor"))?;
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -135,8 +136,9 @@ impl Stack {
                 tracing::error!(error = %e, "API server stopped");
             }
         }));
+        // The pump is Lambda's event source mapping, not the worker: its calls are its own.
         tasks.push(tokio::spawn(pump::run(
-            clients.sqs.clone(),
+            client("dropgate-local-pump").sqs,
             resources.queue_url.clone(),
             worker,
             rx.clone(),

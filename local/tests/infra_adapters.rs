@@ -27,7 +27,7 @@ async fn env() -> Env {
         .await
         .expect("provision");
     Env {
-        clients: Clients::new(&sdk, true),
+        clients: Clients::new(&sdk, true, "dropgate-tests"),
         _emulator: emulator,
         r,
     }
