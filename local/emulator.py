@@ -10,8 +10,10 @@ without locking, while the real service is atomic per request. Everything else s
 
 import json
 import os
+import re
 import sys
 import threading
+from collections import defaultdict
 
 from werkzeug.serving import make_server
 
@@ -36,13 +38,75 @@ class SerializeDynamoDB:
         return self.app(environ, start_response)
 
 
+class CallStats:
+    """Counts AWS calls per calling function (the `app/<name>` in the SDK's user agent) and
+    service.operation, and the bytes S3 GETs returned to each: `GET /_dropgate/stats` reads
+    them, `POST /_dropgate/stats` reads and resets. For benchmarks; costs nothing otherwise."""
+
+    APP = re.compile(r"app/([A-Za-z0-9._-]+)")
+    SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+
+    def __init__(self, app):
+        self.app = app
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.calls = defaultdict(lambda: defaultdict(int))
+        self.s3_get_bytes = defaultdict(int)
+
+    def snapshot(self):
+        return {
+            "calls": {a: dict(ops) for a, ops in self.calls.items()},
+            "s3_get_bytes": dict(self.s3_get_bytes),
+        }
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD", "")
+        if environ.get("PATH_INFO") == "/_dropgate/stats":
+            with self.lock:
+                body = json.dumps(self.snapshot()).encode()
+                if method == "POST":
+                    self.reset()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        agent = environ.get("HTTP_USER_AGENT", "") + " " + environ.get("HTTP_X_AMZ_USER_AGENT", "")
+        found = self.APP.search(agent)
+        if not found:
+            return self.app(environ, start_response)
+        caller = found.group(1)
+        scope = self.SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        service = scope.group(1) if scope else "unsigned"
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        op = target.rsplit(".", 1)[-1] if target else method
+        with self.lock:
+            self.calls[caller][f"{service}.{op}"] += 1
+        result = self.app(environ, start_response)
+        if service != "s3" or method != "GET":
+            return result
+
+        def counted():
+            n = 0
+            try:
+                for chunk in result:
+                    n += len(chunk)
+                    yield chunk
+            finally:
+                with self.lock:
+                    self.s3_get_bytes[caller] += n
+                if hasattr(result, "close"):
+                    result.close()
+
+        return counted()
+
+
 def main():
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         host,
         0,
-        SerializeDynamoDB(app),
+        CallStats(SerializeDynamoDB(app)),
         threaded=True,
         request_handler=MotoRequestHandler,
     )

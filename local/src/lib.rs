@@ -40,6 +40,8 @@ pub struct Options {
     pub aws_endpoint: Option<String>,
     /// How often the janitor runs.
     pub janitor_every: Duration,
+    /// How long the queue pump gathers messages into a batch (Lambda's batching window).
+    pub batch_window: Duration,
 }
 
 impl Default for Options {
@@ -48,6 +50,7 @@ impl Default for Options {
             listen: "127.0.0.1:3000".into(),
             aws_endpoint: None,
             janitor_every: Duration::from_secs(30),
+            batch_window: Duration::from_millis(100),
         }
     }
 }
@@ -141,6 +144,7 @@ impl Stack {
             client("dropgate-local-pump").sqs,
             resources.queue_url.clone(),
             worker,
+            opts.batch_window,
             rx.clone(),
         )));
         tasks.push(tokio::spawn(pump::janitor_timer(

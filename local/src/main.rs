@@ -21,6 +21,9 @@ struct Args {
     /// Seconds between janitor runs.
     #[arg(long, default_value_t = 30)]
     janitor_every: u64,
+    /// Milliseconds the queue pump waits to fill a batch of 10 (Lambda's batching window).
+    #[arg(long, default_value_t = 100)]
+    batch_window_ms: u64,
 }
 
 #[tokio::main]
@@ -31,6 +34,7 @@ async fn main() -> std::process::ExitCode {
         listen: args.listen,
         aws_endpoint: args.aws_endpoint,
         janitor_every: Duration::from_secs(args.janitor_every.max(1)),
+        batch_window: Duration::from_millis(args.batch_window_ms),
     };
     let stack = match Stack::start(opts).await {
         Ok(s) => s,

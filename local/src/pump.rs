@@ -9,10 +9,14 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use tokio::sync::watch;
 
+/// Lambda's SQS batch size for the worker (template.yaml: BatchSize 10).
+pub const BATCH: usize = 10;
+
 pub async fn run(
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     deps: dropgate_worker::Deps,
+    batch_window: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     let arn = queue_arn_of(&queue_url);
@@ -23,7 +27,7 @@ pub async fn run(
         let receive = sqs
             .receive_message()
             .queue_url(&queue_url)
-            .max_number_of_messages(10)
+            .max_number_of_messages(BATCH as i32)
             .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .send();
@@ -31,7 +35,7 @@ pub async fn run(
             r = receive => r,
             _ = stop.wait_for(|s| *s) => return,
         };
-        let messages = match out {
+        let mut messages = match out {
             Ok(o) => o.messages.unwrap_or_default(),
             Err(e) => {
                 tracing::warn!(error = %e, "receive failed; retrying");
@@ -41,6 +45,24 @@ pub async fn run(
         };
         if messages.is_empty() {
             continue;
+        }
+        // Like MaximumBatchingWindowInSeconds: gather up to a full batch for a short while, so
+        // that per-batch costs (one record read, one publish) are shared by more uploads.
+        let window_ends = tokio::time::Instant::now() + batch_window;
+        while messages.len() < BATCH && tokio::time::Instant::now() < window_ends {
+            let more = sqs
+                .receive_message()
+                .queue_url(&queue_url)
+                .max_number_of_messages((BATCH - messages.len()) as i32)
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .send()
+                .await;
+            match more {
+                Ok(o) if !o.messages().is_empty() => {
+                    messages.extend(o.messages.unwrap_or_default())
+                }
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
         }
         let receipts: HashMap<String, String> = messages
             .iter()
