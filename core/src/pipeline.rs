@@ -127,13 +127,17 @@ impl Pipeline {
         if !self.ledger.settle(&file, &settlement).await? {
             // Settled by a concurrent delivery of the same event: that one owns the effects.
             let now = self.ledger.get_file(&file.owner, &file.id).await?;
-            return Ok(match now {
-                Some(file) => Decision::AlreadySettled { file },
-                None => Decision::Orphan {
-                    owner: file.owner,
-                    id: file.id,
-                },
-            });
+            return match now {
+                Some(file) => Ok(Decision::AlreadySettled { file }),
+                None => {
+                    // Deleted meanwhile: its bytes must not outlive the record.
+                    self.store.delete(&file.key()).await?;
+                    Ok(Decision::Orphan {
+                        owner: file.owner,
+                        id: file.id,
+                    })
+                }
+            };
         }
         if status == FileStatus::Rejected {
             // Rejected bytes leave `uploads/` at once; nobody can download them meanwhile
