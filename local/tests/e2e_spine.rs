@@ -521,3 +521,63 @@ async fn concurrent_reservations_never_exceed_the_quota() {
     assert_eq!(q["reserved_bytes"], 9800);
     assert_eq!(q["files"], 14);
 }
+
+/// Signs `claims` with the emulator's own key (see mint_token.py).
+fn mint(claims: serde_json::Value) -> String {
+    let python = dropgate_local::emulator::project_root().join(".venv/bin/python");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mint_token.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(claims.to_string())
+        .output()
+        .expect("run mint_token.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authorizer_checks_expiry_issuer_audience_and_use() {
+    let stack = LocalStack::start().await;
+    let pool = stack.resource("user_pool_id");
+    let client = stack.resource("user_pool_client_id");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let good = json!({
+        "sub": "0b5e2f6a-1c1d-4e7e-9a8b-3c2d1e0f9a8b",
+        "email": "minted@example.com",
+        "iss": format!("https://cognito-idp.us-east-1.amazonaws.com/{pool}"),
+        "aud": client,
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 600,
+    });
+    // The control: a well-formed token is accepted, so each refusal below is for its one flaw.
+    let (s, b) = stack.get("/quota", &mint(good.clone())).await;
+    assert_eq!(s, 200, "{b}");
+    let flaws = [
+        ("exp", json!(now - 120)),
+        ("aud", json!("another-client")),
+        (
+            "iss",
+            json!("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_other"),
+        ),
+        ("token_use", json!("access")),
+        ("sub", json!("../../etc")),
+    ];
+    for (claim, value) in flaws {
+        let mut c = good.clone();
+        c[claim] = value;
+        let (s, b) = stack.get("/quota", &mint(c)).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (401, Some("unauthorized")),
+            "{claim}"
+        );
+    }
+}
