@@ -41,6 +41,8 @@ pub struct MemLedger {
     state: Mutex<(Files, Quotas)>,
     /// Upload-log entries, in order of settlement.
     pub log: Mutex<Vec<(FileId, FileStatus)>>,
+    /// Files whose object removal is not yet confirmed.
+    pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
 }
 
 #[async_trait]
@@ -105,6 +107,7 @@ impl Ledger for MemLedger {
         match st.0.get(&k) {
             Some(cur) if cur.status == file.status => {
                 st.0.remove(&k);
+                lock(&self.cleanup).remove(&k);
                 st.1.entry(file.owner.clone())
                     .or_default()
                     .apply(QuotaDelta::remove(file.status, file.size));
@@ -133,6 +136,9 @@ impl Ledger for MemLedger {
         };
         st.1.entry(file.owner.clone()).or_default().apply(d);
         lock(&self.log).push((file.id.clone(), s.status));
+        if s.status != FileStatus::Accepted {
+            lock(&self.cleanup).insert(k);
+        }
         Ok(true)
     }
 
@@ -159,6 +165,20 @@ impl Ledger for MemLedger {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(lock(&self.cleanup)
+            .iter()
+            .filter_map(|k| st.0.get(k).cloned())
+            .take(limit)
+            .collect())
+    }
+
+    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
+        lock(&self.cleanup).remove(&(file.owner.clone(), file.id.clone()));
+        Ok(())
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Duration as ChronoDuration;
 
 use crate::notification::{EventType, Notification};
+use crate::pipeline::remove_and_mark;
 use crate::ports::{Clock, Ledger, Notifier, ObjectStore, Settlement};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
@@ -23,22 +24,35 @@ pub struct Janitor {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Sweep {
     pub expired: Vec<FileRecord>,
+    /// Objects of rejected or expired files removed on a retry.
+    pub cleaned: usize,
     pub failed: usize,
 }
 
 impl Janitor {
-    /// Expires up to `limit` stale pending files. A file that fails is left for the next run.
+    /// Finishes interrupted object removals, then expires up to `limit` stale pending files.
+    /// A file that fails is left for the next run.
     pub async fn sweep(&self, limit: usize) -> Result<Sweep, CoreError> {
         let now = self.clock.now();
+        let mut sweep = Sweep::default();
+        for file in self.ledger.awaiting_cleanup(limit).await? {
+            if remove_and_mark(&*self.ledger, &*self.store, &file).await {
+                sweep.cleaned += 1;
+            } else {
+                sweep.failed += 1;
+            }
+        }
         let grace = ChronoDuration::from_std(self.settings.pending_grace).unwrap_or_default();
         let stale = self.ledger.stale_pending(now - grace, limit).await?;
-        let mut sweep = Sweep::default();
         let mut notes = Vec::new();
         for file in stale {
             match self.expire(&file, now).await {
-                Ok(Some(expired)) => {
+                Ok(Some((expired, removed))) => {
                     notes.push(Notification::new(EventType::UploadExpired, &expired, now));
                     sweep.expired.push(expired);
+                    if !removed {
+                        sweep.failed += 1;
+                    }
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -59,7 +73,7 @@ impl Janitor {
         &self,
         file: &FileRecord,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<FileRecord>, CoreError> {
+    ) -> Result<Option<(FileRecord, bool)>, CoreError> {
         let s = Settlement {
             status: FileStatus::Expired,
             detected_type: None,
@@ -67,15 +81,17 @@ impl Janitor {
             at: now,
             stored_size: None,
         };
-        // Settle first: if the worker got there meanwhile, the file is not ours to touch.
+        // Settle first: if the worker got there meanwhile, the file is not ours to touch. A
+        // failed removal keeps the cleanup mark, and the next run's cleanup pass retries it.
         if !self.ledger.settle(file, &s).await? {
             return Ok(None);
         }
-        self.store.delete(&file.key()).await?;
-        Ok(Some(FileRecord {
+        let removed = remove_and_mark(&*self.ledger, &*self.store, file).await;
+        let expired = FileRecord {
             status: FileStatus::Expired,
             reason: s.reason,
             ..file.clone()
-        }))
+        };
+        Ok(Some((expired, removed)))
     }
 }

@@ -97,6 +97,11 @@ impl Pipeline {
             return Ok(Decision::Orphan { owner, id });
         };
         if file.status != FileStatus::Pending {
+            if matches!(file.status, FileStatus::Rejected | FileStatus::Expired) {
+                // Bytes that landed after the verdict (a second PUT once the rejected object
+                // was removed, a slow PUT finishing after expiry) are outside any quota.
+                self.store.delete(&file.key()).await?;
+            }
             return Ok(Decision::AlreadySettled { file });
         }
         let Some(sample) = self.store.sample(&file.key(), SAMPLE_BYTES).await? else {
@@ -140,9 +145,10 @@ impl Pipeline {
             };
         }
         if status == FileStatus::Rejected {
-            // Rejected bytes leave `uploads/` at once; nobody can download them meanwhile
-            // because download requires `accepted`.
-            self.store.delete(&file.key()).await?;
+            // Rejected bytes leave `uploads/` at once (nobody can download them meanwhile:
+            // download requires `accepted`). If that fails, the record's cleanup mark lets the
+            // janitor finish it; the verdict and its notices stand.
+            remove_and_mark(&*self.ledger, &*self.store, &file).await;
         }
         let settled = FileRecord {
             status,
@@ -156,6 +162,26 @@ impl Pipeline {
             sampled_bytes: sample.bytes.len(),
             stored_size: sample.size,
         })
+    }
+}
+
+/// Removes a settled-away file's object and clears its cleanup mark; a failure is logged and
+/// left to the janitor's cleanup pass.
+pub async fn remove_and_mark(
+    ledger: &dyn Ledger,
+    store: &dyn ObjectStore,
+    file: &FileRecord,
+) -> bool {
+    let done = match store.delete(&file.key()).await {
+        Ok(()) => ledger.mark_cleaned(file).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "object removal failed; the janitor will retry");
+            false
+        }
     }
 }
 

@@ -110,6 +110,11 @@ pub trait Ledger: Send + Sync {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Rejected or expired files whose object may still exist: `settle` to those states marks
+    /// them, [`Ledger::mark_cleaned`] clears the mark once the object is gone. The janitor
+    /// retries what a failed removal left.
+    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError>;
+    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError>;
 }
 
 #[async_trait]

@@ -381,8 +381,6 @@ async fn replayed_events_of_a_rejected_file_change_nothing() {
 }
 
 #[tokio::test]
-#[ignore = "bug: pipeline.rs decide_one returns AlreadySettled for a rejected record without \
-            removing a re-uploaded object, which then sits in uploads/ outside quota accounting"]
 async fn an_object_reuploaded_after_rejection_does_not_escape_accounting() {
     let w = world();
     let up = uploaded(&w, "image/png", elf()).await;

@@ -18,7 +18,10 @@ use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
 use crate::error::sdk_error;
 
 pub const PENDING_INDEX: &str = "pending-by-deadline";
+/// `pending_shard` values in the sparse index: pending files, and settled-away files whose
+/// object removal is not yet confirmed.
 const PENDING_SHARD: &str = "p";
+const CLEANUP_SHARD: &str = "c";
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 const KEEP_REJECTED_DAYS: i64 = 30;
@@ -391,14 +394,19 @@ impl Ledger for DynamoLedger {
             set.push("reason = :reason");
             vals.push((":reason", s(r)));
         }
-        if st.status != FileStatus::Accepted {
+        let mut remove = "";
+        if st.status == FileStatus::Accepted {
+            remove = " REMOVE pending_shard";
+        } else {
             set.push("expires_at = :ttl");
             vals.push((":ttl", n(epoch_after(st.at, KEEP_REJECTED_DAYS))));
+            set.push("pending_shard = :cleanup");
+            vals.push((":cleanup", s(CLEANUP_SHARD)));
         }
         let update = Update::builder()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
-            .update_expression(format!("SET {} REMOVE pending_shard", set.join(", ")))
+            .update_expression(format!("SET {}{remove}", set.join(", ")))
             // Only a pending file moves: a replayed event finds it settled and changes nothing.
             .condition_expression("#st = :pending")
             .set_expression_attribute_names(names(&[("#st", "status")]))
@@ -490,5 +498,43 @@ impl Ledger for DynamoLedger {
             .await
             .map_err(|e| sdk_error("Query", e))?;
         out.items().iter().map(from_item).collect()
+    }
+
+    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.files_table)
+            .index_name(PENDING_INDEX)
+            .key_condition_expression("pending_shard = :c")
+            .set_expression_attribute_values(values(vec![(":c", s(CLEANUP_SHARD))]))
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        out.items().iter().map(from_item).collect()
+    }
+
+    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.files_table)
+            .set_key(Some(file_key(&file.owner, &file.id)))
+            .update_expression("REMOVE pending_shard")
+            .condition_expression("attribute_exists(file_id)")
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            // Deleted meanwhile: nothing left to clean.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
     }
 }

@@ -194,6 +194,17 @@ async fn ledger_lists_pages_and_finds_stale_pending_files() {
         .await
         .unwrap();
     assert_eq!(l.stale_pending(Utc::now(), 100).await.unwrap().len(), 3);
+    // ... into the cleanup shard, until the object's removal is confirmed.
+    let waiting = l.awaiting_cleanup(100).await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(
+        (waiting[0].id.clone(), waiting[0].status),
+        (stale[0].id.clone(), FileStatus::Expired)
+    );
+    l.mark_cleaned(&waiting[0]).await.unwrap();
+    assert!(l.awaiting_cleanup(100).await.unwrap().is_empty());
+    assert!(l.remove_file(&waiting[0]).await.unwrap());
+    l.mark_cleaned(&waiting[0]).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

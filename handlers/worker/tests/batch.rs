@@ -465,24 +465,22 @@ async fn an_empty_batch_is_fine() {
 }
 
 #[tokio::test]
-#[ignore = "bug: pipeline.rs decide_one settles a rejection before deleting the object; when the \
-            delete fails the message is retried, but the retry finds the record rejected \
-            (AlreadySettled) and neither removes the object nor publishes/mails the rejection"]
-async fn a_failed_removal_of_rejected_bytes_is_completed_by_the_retry() {
+async fn a_failed_removal_of_rejected_bytes_is_completed_later() {
     let w = world();
     let id = uploaded(&w, "image/png", elf(300), None).await;
     let key = format!("uploads/{OWNER}/{id}");
     w.flaky.failing_deletes.lock().unwrap().insert(key.clone());
 
     let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;
-    assert_eq!(
-        failed_ids(&r),
-        vec!["m".to_owned()],
-        "the message is retried"
+    assert!(
+        failed_ids(&r).is_empty(),
+        "the verdict stands; the removal is marked for retry"
     );
     assert_eq!(status(&w, &id).await, FileStatus::Rejected);
+    assert!(w.store.has(&key));
+    assert_eq!(notes(&w).len(), 1);
 
-    // S3 recovers; SQS redelivers the message.
+    // S3 recovers; a redelivery of the event (or the janitor's cleanup pass) finishes it.
     w.flaky.failing_deletes.lock().unwrap().clear();
     let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;
     assert!(failed_ids(&r).is_empty());
