@@ -1,8 +1,14 @@
 //! SDK clients, built once per cold start and shared by every invocation.
 
+use std::sync::Arc;
+
 use aws_config::SdkConfig;
 
 use crate::Config;
+use crate::dynamo::DynamoLedger;
+use crate::s3::S3Store;
+use crate::ses::SesMailer;
+use crate::sns::SnsNotifier;
 
 #[derive(Clone, Debug)]
 pub struct Clients {
@@ -41,5 +47,36 @@ impl Clients {
             ses: aws_sdk_ses::Client::new(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
         }
+    }
+
+    /// The adapters over these clients, for the resources `config` names.
+    pub fn ledger(&self, config: &Config) -> Arc<DynamoLedger> {
+        Arc::new(DynamoLedger {
+            client: self.dynamodb.clone(),
+            files_table: config.files_table.clone(),
+            quotas_table: config.quotas_table.clone(),
+            log_table: config.upload_log_table.clone(),
+        })
+    }
+
+    pub fn store(&self, config: &Config) -> Arc<S3Store> {
+        Arc::new(S3Store {
+            client: self.s3.clone(),
+            bucket: config.bucket.clone(),
+        })
+    }
+
+    pub fn notifier(&self, config: &Config) -> Arc<SnsNotifier> {
+        Arc::new(SnsNotifier {
+            client: self.sns.clone(),
+            topic_arn: config.topic_arn.clone(),
+        })
+    }
+
+    pub fn mailer(&self, config: &Config) -> Arc<SesMailer> {
+        Arc::new(SesMailer {
+            client: self.ses.clone(),
+            sender: config.mail_sender.clone(),
+        })
     }
 }

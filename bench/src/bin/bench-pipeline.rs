@@ -4,7 +4,7 @@
 //! worker's peak memory (the real `worker` bootstrap, fed by a minimal Lambda Runtime API).
 //!
 //! cargo build --release -p dropgate-worker --bin worker
-//! cargo run --release -p dropgate-bench --bin bench-pipeline -- --uploads 200
+//! cargo run --profile bench-fast -p dropgate-bench --bin bench-pipeline -- --uploads 200
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -12,10 +12,7 @@ use dropgate_core::accounts::Accounts;
 use dropgate_core::files::FileService;
 use dropgate_core::ports::SystemClock;
 use dropgate_infra::cognito::CognitoAccounts;
-use dropgate_infra::dynamo::DynamoLedger;
 use dropgate_infra::ids::UuidV7Ids;
-use dropgate_infra::s3::S3Store;
-use dropgate_infra::sns::SnsNotifier;
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use http::MAX_BODY_BYTES;
@@ -41,20 +38,9 @@ impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
         let files = FileService {
-            ledger: Arc::new(DynamoLedger {
-                client: clients.dynamodb.clone(),
-                files_table: config.files_table.clone(),
-                quotas_table: config.quotas_table.clone(),
-                log_table: config.upload_log_table.clone(),
-            }),
-            store: Arc::new(S3Store {
-                client: clients.s3.clone(),
-                bucket: config.bucket.clone(),
-            }),
-            notifier: Arc::new(SnsNotifier {
-                client: clients.sns.clone(),
-                topic_arn: config.topic_arn.clone(),
-            }),
+            ledger: clients.ledger(config),
+            store: clients.store(config),
+            notifier: clients.notifier(config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
             settings: config.settings.clone(),

@@ -5,9 +5,6 @@ use std::sync::Arc;
 
 use dropgate_core::janitor::Janitor;
 use dropgate_core::ports::SystemClock;
-use dropgate_infra::dynamo::DynamoLedger;
-use dropgate_infra::s3::S3Store;
-use dropgate_infra::sns::SnsNotifier;
 use dropgate_infra::{Clients, Config, InfraError};
 use serde::Serialize;
 
@@ -33,20 +30,9 @@ impl Deps {
         config.require(REQUIRED_ENV)?;
         Ok(Self {
             janitor: Janitor {
-                ledger: Arc::new(DynamoLedger {
-                    client: clients.dynamodb.clone(),
-                    files_table: config.files_table.clone(),
-                    quotas_table: config.quotas_table.clone(),
-                    log_table: config.upload_log_table.clone(),
-                }),
-                store: Arc::new(S3Store {
-                    client: clients.s3.clone(),
-                    bucket: config.bucket.clone(),
-                }),
-                notifier: Arc::new(SnsNotifier {
-                    client: clients.sns.clone(),
-                    topic_arn: config.topic_arn.clone(),
-                }),
+                ledger: clients.ledger(config),
+                store: clients.store(config),
+                notifier: clients.notifier(config),
                 clock: Arc::new(SystemClock),
                 settings: config.settings.clone(),
             },

@@ -12,10 +12,6 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notices};
 use dropgate_core::policy::Verdict;
 use dropgate_core::ports::{Clock, Mailer, Notifier, SystemClock};
-use dropgate_infra::dynamo::DynamoLedger;
-use dropgate_infra::s3::S3Store;
-use dropgate_infra::ses::SesMailer;
-use dropgate_infra::sns::SnsNotifier;
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use decode::{Decoded, decode_message};
@@ -44,27 +40,13 @@ impl Deps {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         Ok(Self {
             pipeline: Pipeline {
-                ledger: Arc::new(DynamoLedger {
-                    client: clients.dynamodb.clone(),
-                    files_table: config.files_table.clone(),
-                    quotas_table: config.quotas_table.clone(),
-                    log_table: config.upload_log_table.clone(),
-                }),
-                store: Arc::new(S3Store {
-                    client: clients.s3.clone(),
-                    bucket: config.bucket.clone(),
-                }),
+                ledger: clients.ledger(config),
+                store: clients.store(config),
                 clock: clock.clone(),
                 settings: config.settings.clone(),
             },
-            notifier: Arc::new(SnsNotifier {
-                client: clients.sns.clone(),
-                topic_arn: config.topic_arn.clone(),
-            }),
-            mailer: Arc::new(SesMailer {
-                client: clients.ses.clone(),
-                sender: config.mail_sender.clone(),
-            }),
+            notifier: clients.notifier(config),
+            mailer: clients.mailer(config),
             clock,
         })
     }
