@@ -1,0 +1,621 @@
+//! template.yaml (what `sam deploy` creates) against the local stack's provisioning (what
+//! `dropgate-local` creates on the emulator), so that the two cannot drift apart unnoticed:
+//! tables (keys, attribute types, indexes, billing, TTL, PITR, SSE), the uploads queue's redrive,
+//! the bucket notification, the functions' environment variables and how they are wired.
+//!
+//! Local names map to logical ids through the table in docs/RESOURCES.md, which this test reads,
+//! so that table is held in step too. Offline: no emulator, no AWS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use dropgate_local::provision::{self, MAX_RECEIVE_COUNT, TABLE_SHAPES, TTL_ATTRIBUTE};
+use serde_yaml::Value;
+
+/// The stack name `sam deploy` uses by default (samconfig.toml): with it, the template's
+/// `!Sub ${AWS::StackName}-...` names are the local stack's names.
+const STACK: &str = "dropgate";
+/// The events the local stack subscribes the queue to (local/src/provision.rs).
+const NOTIFIED_EVENT: &str = "s3:ObjectCreated:*";
+
+const TABLE: &str = "AWS::DynamoDB::Table";
+const QUEUE: &str = "AWS::SQS::Queue";
+const TOPIC: &str = "AWS::SNS::Topic";
+const BUCKET: &str = "AWS::S3::Bucket";
+
+/// The variables that name a resource, and its type. Every variable whose local value is a name
+/// in docs/RESOURCES.md must be here (a test checks), so a new one cannot go unchecked.
+const RESOURCE_VARIABLES: &[(&str, &str)] = &[
+    ("BUCKET_NAME", BUCKET),
+    ("FILES_TABLE", TABLE),
+    ("QUOTAS_TABLE", TABLE),
+    ("UPLOAD_LOG_TABLE", TABLE),
+    ("TOPIC_ARN", TOPIC),
+    ("USER_POOL_ID", "AWS::Cognito::UserPool"),
+    ("USER_POOL_CLIENT_ID", "AWS::Cognito::UserPoolClient"),
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// template.yaml, or the file `DROPGATE_TEMPLATE` names (to check, on an edited copy, that
+/// this test catches a drift).
+fn template() -> Value {
+    let path = std::env::var_os("DROPGATE_TEMPLATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("template.yaml"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("template.yaml is not YAML: {e}"))
+}
+
+/// docs/RESOURCES.md, section "Names (local stack)": (local name, template logical id) rows.
+/// A local name is not unique (the bucket and the uploads queue are both `dropgate-uploads`):
+/// [`logical_id`] tells them apart by resource type.
+fn logical_ids() -> Vec<(String, String)> {
+    let path = root().join("docs/RESOURCES.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("Names (local stack)"))
+        .expect("docs/RESOURCES.md has a section \"## Names (local stack)\"");
+    let mut rows = Vec::new();
+    for line in section.lines() {
+        // Rows like "| files table | `dropgate-files` | `FilesTable` |"; the KMS key's local
+        // name is its alias, "created at start (alias `alias/dropgate`)".
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').collect();
+        if let [_, local, id] = cells[..]
+            && let (Some(local), Some(id)) = (backticked(local), backticked(id))
+        {
+            rows.push((local.to_owned(), id.to_owned()));
+        }
+    }
+    assert!(
+        rows.len() >= 10,
+        "docs/RESOURCES.md: too few `local name` | `LogicalId` rows: {rows:?}"
+    );
+    rows
+}
+
+/// The first `backticked` span of a table cell.
+fn backticked(cell: &str) -> Option<&str> {
+    let (_, rest) = cell.split_once('`')?;
+    Some(rest.split_once('`')?.0)
+}
+
+/// The logical id docs/RESOURCES.md gives the local resource `local` of type `ty`.
+fn logical_id(t: &Value, ids: &[(String, String)], local: &str, ty: &str) -> String {
+    let found: Vec<&String> = ids
+        .iter()
+        .filter(|(l, id)| {
+            l == local
+                && t.get("Resources")
+                    .and_then(|r| r.get(id.as_str()))
+                    .and_then(|r| r.get("Type"))
+                    .and_then(Value::as_str)
+                    == Some(ty)
+        })
+        .map(|(_, id)| id)
+        .collect();
+    match found[..] {
+        [id] => id.clone(),
+        _ => panic!(
+            "docs/RESOURCES.md: {} logical ids of type {ty} in template.yaml for local name \
+             {local:?}; expected one",
+            found.len()
+        ),
+    }
+}
+
+/// `v[key]`, or a panic that names the path.
+fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
+    let mut cur = v;
+    for key in path.split('.') {
+        cur = cur
+            .get(key)
+            .unwrap_or_else(|| panic!("template.yaml: {path}: no {key:?}"));
+    }
+    cur
+}
+
+fn str_at<'a>(v: &'a Value, path: &str) -> &'a str {
+    at(v, path)
+        .as_str()
+        .unwrap_or_else(|| panic!("template.yaml: {path} is not a string: {:?}", at(v, path)))
+}
+
+fn bool_at(v: &Value, path: &str) -> bool {
+    match at(v, path) {
+        Value::Bool(b) => *b,
+        // CloudFormation also takes "true"/"false" strings.
+        Value::String(s) => s.eq_ignore_ascii_case("true"),
+        other => panic!("template.yaml: {path} is not a boolean: {other:?}"),
+    }
+}
+
+fn seq_at<'a>(v: &'a Value, path: &str) -> &'a [Value] {
+    at(v, path)
+        .as_sequence()
+        .unwrap_or_else(|| panic!("template.yaml: {path} is not a list"))
+}
+
+/// An intrinsic function in short (`!Ref X`) or long (`{Ref: X}`, `{"Fn::GetAtt": ...}`) form:
+/// its name without `Fn::` and its argument.
+fn intrinsic(v: &Value) -> Option<(String, &Value)> {
+    match v {
+        Value::Tagged(t) => Some((
+            t.tag.to_string().trim_start_matches('!').to_owned(),
+            &t.value,
+        )),
+        Value::Mapping(m) if m.len() == 1 => {
+            let (k, arg) = m.iter().next()?;
+            let k = k.as_str()?;
+            (k == "Ref" || k.starts_with("Fn::"))
+                .then(|| (k.trim_start_matches("Fn::").to_owned(), arg))
+        }
+        _ => None,
+    }
+}
+
+/// `!Ref X` -> X.
+fn ref_of(v: &Value) -> Option<&str> {
+    match intrinsic(v)? {
+        (name, Value::String(id)) if name == "Ref" => Some(id),
+        _ => None,
+    }
+}
+
+/// `!GetAtt X.Attr` or `!GetAtt [X, Attr]` -> "X.Attr".
+fn get_att_of(v: &Value) -> Option<String> {
+    match intrinsic(v)? {
+        (name, Value::String(s)) if name == "GetAtt" => Some(s.clone()),
+        (name, Value::Sequence(parts)) if name == "GetAtt" && parts.len() == 2 => {
+            Some(format!("{}.{}", parts[0].as_str()?, parts[1].as_str()?))
+        }
+        _ => None,
+    }
+}
+
+/// A `!Sub` of a plain string with `${AWS::StackName}` set to `stack` (other variables stay).
+fn sub_with_stack(v: &Value, stack: &str) -> Option<String> {
+    match intrinsic(v)? {
+        (name, Value::String(s)) if name == "Sub" => Some(s.replace("${AWS::StackName}", stack)),
+        _ => None,
+    }
+}
+
+fn resource<'a>(t: &'a Value, id: &str, ty: &str) -> &'a Value {
+    let r = t
+        .get("Resources")
+        .and_then(|r| r.get(id))
+        .unwrap_or_else(|| panic!("template.yaml: no resource {id}"));
+    assert_eq!(str_at(r, "Type"), ty, "template.yaml: {id}.Type");
+    r
+}
+
+fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
+    at(t, "Resources")
+        .as_mapping()
+        .expect("Resources is a mapping")
+        .iter()
+        .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(ty))
+        .map(|(id, r)| (id.as_str().expect("logical ids are strings"), r))
+        .collect()
+}
+
+/// [(attribute, key type)] of a KeySchema list.
+fn key_schema(v: &Value, path: &str) -> Vec<(String, String)> {
+    seq_at(v, path)
+        .iter()
+        .map(|k| {
+            (
+                str_at(k, "AttributeName").to_owned(),
+                str_at(k, "KeyType").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn expected_keys(pk: &str, sk: Option<&str>) -> Vec<(String, String)> {
+    let mut keys = vec![(pk.to_owned(), "HASH".to_owned())];
+    if let Some(sk) = sk {
+        keys.push((sk.to_owned(), "RANGE".to_owned()));
+    }
+    keys
+}
+
+#[test]
+fn every_table_matches_its_local_shape() {
+    let t = template();
+    let ids = logical_ids();
+    let mut seen = BTreeSet::new();
+    for shape in TABLE_SHAPES {
+        let id = logical_id(&t, &ids, shape.name, TABLE);
+        let table = resource(&t, &id, TABLE);
+        let p = at(table, "Properties");
+        seen.insert(id.clone());
+
+        assert_eq!(
+            sub_with_stack(at(p, "TableName"), STACK).as_deref(),
+            Some(shape.name),
+            "{id}.TableName for stack {STACK:?}"
+        );
+        assert_eq!(
+            str_at(p, "BillingMode"),
+            "PAY_PER_REQUEST",
+            "{id}.BillingMode"
+        );
+        assert_eq!(
+            key_schema(p, "KeySchema"),
+            expected_keys(shape.partition_key, shape.sort_key),
+            "{id}.KeySchema"
+        );
+
+        // The local stack declares every key attribute as a string (S); CloudFormation rejects
+        // definitions that no key uses, so the sets must be equal.
+        let mut wanted: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut add = |name: &str| wanted.insert((name.to_owned(), "S".to_owned()));
+        add(shape.partition_key);
+        if let Some(sk) = shape.sort_key {
+            add(sk);
+        }
+        for index in shape.indexes {
+            add(index.partition_key);
+            add(index.sort_key);
+        }
+        let defined: BTreeSet<(String, String)> = seq_at(p, "AttributeDefinitions")
+            .iter()
+            .map(|a| {
+                (
+                    str_at(a, "AttributeName").to_owned(),
+                    str_at(a, "AttributeType").to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(defined, wanted, "{id}.AttributeDefinitions");
+
+        let gsis: &[Value] = p
+            .get("GlobalSecondaryIndexes")
+            .map(|g| {
+                g.as_sequence()
+                    .expect("GlobalSecondaryIndexes is a list")
+                    .as_slice()
+            })
+            .unwrap_or(&[]);
+        let names: BTreeSet<&str> = gsis.iter().map(|g| str_at(g, "IndexName")).collect();
+        let local_names: BTreeSet<&str> = shape.indexes.iter().map(|i| i.name).collect();
+        assert_eq!(names, local_names, "{id}.GlobalSecondaryIndexes names");
+        for index in shape.indexes {
+            let g = gsis
+                .iter()
+                .find(|g| str_at(g, "IndexName") == index.name)
+                .expect("checked above");
+            assert_eq!(
+                key_schema(g, "KeySchema"),
+                expected_keys(index.partition_key, Some(index.sort_key)),
+                "{id} index {}: KeySchema",
+                index.name
+            );
+            assert_eq!(
+                str_at(g, "Projection.ProjectionType"),
+                "ALL",
+                "{id} index {}: projection",
+                index.name
+            );
+        }
+        assert!(
+            p.get("LocalSecondaryIndexes").is_none(),
+            "{id}: local secondary indexes the local stack does not create"
+        );
+
+        assert_eq!(
+            str_at(p, "TimeToLiveSpecification.AttributeName"),
+            TTL_ATTRIBUTE,
+            "{id} TTL attribute"
+        );
+        assert!(bool_at(p, "TimeToLiveSpecification.Enabled"), "{id} TTL");
+        assert!(
+            bool_at(
+                p,
+                "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled"
+            ),
+            "{id} point-in-time recovery"
+        );
+        assert!(bool_at(p, "SSESpecification.SSEEnabled"), "{id} SSE");
+        assert_eq!(
+            str_at(p, "SSESpecification.SSEType"),
+            "KMS",
+            "{id} SSE type"
+        );
+        assert_eq!(
+            get_att_of(at(p, "SSESpecification.KMSMasterKeyId")).as_deref(),
+            Some(
+                format!(
+                    "{}.Arn",
+                    logical_id(&t, &ids, provision::KMS_ALIAS, "AWS::KMS::Key")
+                )
+                .as_str()
+            ),
+            "{id} SSE key"
+        );
+    }
+    let in_template: BTreeSet<String> = resources_of_type(&t, TABLE)
+        .into_iter()
+        .map(|(id, _)| id.to_owned())
+        .collect();
+    assert_eq!(
+        in_template, seen,
+        "tables in template.yaml vs TABLE_SHAPES (local/src/provision.rs)"
+    );
+}
+
+#[test]
+fn queues_redrive_and_names_match() {
+    let t = template();
+    let ids = logical_ids();
+    let queue_id = logical_id(&t, &ids, provision::QUEUE, QUEUE);
+    let dlq_id = logical_id(&t, &ids, provision::DLQ, QUEUE);
+    let queue = at(resource(&t, &queue_id, QUEUE), "Properties");
+    let dlq = at(resource(&t, &dlq_id, QUEUE), "Properties");
+
+    for (id, q, local) in [
+        (&queue_id, queue, provision::QUEUE),
+        (&dlq_id, dlq, provision::DLQ),
+    ] {
+        assert_eq!(
+            sub_with_stack(at(q, "QueueName"), STACK).as_deref(),
+            Some(local),
+            "{id}.QueueName for stack {STACK:?}"
+        );
+    }
+    let redrive = at(queue, "RedrivePolicy");
+    assert_eq!(
+        at(redrive, "maxReceiveCount").as_u64(),
+        Some(u64::from(MAX_RECEIVE_COUNT)),
+        "{queue_id} RedrivePolicy.maxReceiveCount vs provision::MAX_RECEIVE_COUNT"
+    );
+    assert_eq!(
+        get_att_of(at(redrive, "deadLetterTargetArn")),
+        Some(format!("{dlq_id}.Arn")),
+        "{queue_id} RedrivePolicy.deadLetterTargetArn"
+    );
+    assert!(
+        dlq.get("RedrivePolicy").is_none(),
+        "{dlq_id}: the dead-letter queue has no redrive of its own"
+    );
+
+    let topic_id = logical_id(&t, &ids, provision::TOPIC, TOPIC);
+    let topic = at(resource(&t, &topic_id, TOPIC), "Properties");
+    assert_eq!(
+        sub_with_stack(at(topic, "TopicName"), STACK).as_deref(),
+        Some(provision::TOPIC),
+        "{topic_id}.TopicName for stack {STACK:?}"
+    );
+}
+
+#[test]
+fn bucket_notifies_the_uploads_prefix_to_the_queue() {
+    let t = template();
+    let ids = logical_ids();
+    let bucket_id = logical_id(&t, &ids, provision::BUCKET, BUCKET);
+    let queue_id = logical_id(&t, &ids, provision::QUEUE, QUEUE);
+    let bucket = at(resource(&t, &bucket_id, BUCKET), "Properties");
+    let notification = at(bucket, "NotificationConfiguration");
+    let kinds: BTreeSet<&str> = notification
+        .as_mapping()
+        .expect("NotificationConfiguration is a mapping")
+        .keys()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["QueueConfigurations"]),
+        "{bucket_id}: the local stack notifies only the uploads queue"
+    );
+    let configs = seq_at(notification, "QueueConfigurations");
+    assert_eq!(configs.len(), 1, "{bucket_id}: one queue configuration");
+    let c = &configs[0];
+    assert_eq!(str_at(c, "Event"), NOTIFIED_EVENT, "{bucket_id} event");
+    assert_eq!(
+        get_att_of(at(c, "Queue")),
+        Some(format!("{queue_id}.Arn")),
+        "{bucket_id} notification target"
+    );
+    let rules: Vec<(String, &str)> = seq_at(c, "Filter.S3Key.Rules")
+        .iter()
+        .map(|r| (str_at(r, "Name").to_ascii_lowercase(), str_at(r, "Value")))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![("prefix".to_owned(), dropgate_core::keys::UPLOADS_PREFIX)],
+        "{bucket_id} notification filter vs dropgate_core::keys::UPLOADS_PREFIX"
+    );
+}
+
+/// The three functions: logical id, cargo binary, the variables their handler requires.
+fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 3] {
+    [
+        ("ApiFunction", "api", dropgate_api::REQUIRED_ENV),
+        ("WorkerFunction", "worker", dropgate_worker::REQUIRED_ENV),
+        ("JanitorFunction", "janitor", dropgate_janitor::REQUIRED_ENV),
+    ]
+}
+
+/// The variables the template sets on a function: Globals.Function first, the function's own
+/// over them.
+fn function_env<'a>(t: &'a Value, id: &str) -> BTreeMap<String, &'a Value> {
+    let mut env = BTreeMap::new();
+    let globals = t
+        .get("Globals")
+        .and_then(|g| g.get("Function"))
+        .and_then(|f| f.get("Environment"))
+        .and_then(|e| e.get("Variables"));
+    let own = resource(t, id, "AWS::Serverless::Function")
+        .get("Properties")
+        .and_then(|p| p.get("Environment"))
+        .and_then(|e| e.get("Variables"));
+    for vars in [globals, own].into_iter().flatten() {
+        for (k, v) in vars.as_mapping().expect("Variables is a mapping") {
+            env.insert(
+                k.as_str().expect("variable names are strings").to_owned(),
+                v,
+            );
+        }
+    }
+    env
+}
+
+#[test]
+fn every_function_gets_the_variables_it_requires() {
+    let t = template();
+    let declared: BTreeSet<&str> = resources_of_type(&t, "AWS::Serverless::Function")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let known: BTreeSet<&str> = functions().iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(
+        declared, known,
+        "functions in template.yaml vs the handlers this test knows (add the new one's REQUIRED_ENV)"
+    );
+    for (id, binary, required) in functions() {
+        let f = resource(&t, id, "AWS::Serverless::Function");
+        assert_eq!(
+            str_at(f, "Metadata.BuildProperties.Binary"),
+            binary,
+            "{id}: cargo binary"
+        );
+        let env = function_env(&t, id);
+        for &name in required {
+            let value = env
+                .get(name)
+                .unwrap_or_else(|| panic!("{id} does not set {name}, which its handler requires"));
+            assert!(
+                value.as_str() != Some(""),
+                "{id} sets {name} to \"\", which its handler rejects"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_variable_the_template_sets_is_one_the_config_reads() {
+    let t = template();
+    let known: BTreeSet<&str> = dropgate_infra::Config::default()
+        .to_env()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for (id, _, _) in functions() {
+        for (name, value) in function_env(&t, id) {
+            assert!(
+                known.contains(name.as_str()),
+                "{id} sets {name}, which dropgate_infra::Config does not read (a typo?)"
+            );
+            // Local-stack-only switches must stay off on AWS.
+            if name == "AUTO_CONFIRM_SIGNUP" || name == "S3_FORCE_PATH_STYLE" {
+                let v = value.as_str().map(str::to_ascii_lowercase);
+                assert!(
+                    v.as_deref() == Some("false"),
+                    "{id} sets {name} to {value:?}: only the local stack turns it on"
+                );
+            }
+        }
+    }
+}
+
+/// A variable naming a resource points at the resource the local stack gives it: the local
+/// stack's own wiring (`function_config`) read back through `Config::to_env`, mapped to logical
+/// ids by docs/RESOURCES.md.
+#[test]
+fn resource_variables_point_at_the_right_resources() {
+    let t = template();
+    let ids = logical_ids();
+    let local = provision::Resources {
+        bucket: provision::BUCKET.into(),
+        queue_url: provision::QUEUE.into(),
+        dlq_url: provision::DLQ.into(),
+        topic_arn: provision::TOPIC.into(),
+        tables: provision::Tables {
+            files: provision::FILES_TABLE.into(),
+            quotas: provision::QUOTAS_TABLE.into(),
+            upload_log: provision::UPLOAD_LOG_TABLE.into(),
+        },
+        user_pool_id: provision::USER_POOL.into(),
+        user_pool_client_id: provision::USER_POOL_CLIENT.into(),
+        kms_key_id: provision::KMS_ALIAS.into(),
+        mail_sender: provision::MAIL_SENDER.into(),
+    };
+    let config = dropgate_local::function_config(&local).expect("local function config");
+    let mut wiring: BTreeMap<&str, String> = BTreeMap::new();
+    for (var, local) in config.to_env() {
+        let named = ids.iter().any(|(l, _)| *l == local);
+        let ty = RESOURCE_VARIABLES
+            .iter()
+            .find(|(v, _)| *v == var)
+            .map(|(_, ty)| *ty);
+        match (named, ty) {
+            (true, Some(ty)) => {
+                wiring.insert(var, logical_id(&t, &ids, &local, ty));
+            }
+            (true, None) => panic!(
+                "{var}: its local value {local:?} names a resource; add it to RESOURCE_VARIABLES"
+            ),
+            (false, Some(_)) => {
+                panic!("{var}: its local value {local:?} is not a name in docs/RESOURCES.md")
+            }
+            (false, None) => {}
+        }
+    }
+
+    for (id, _, _) in functions() {
+        for (var, value) in function_env(&t, id) {
+            let Some(target) = wiring.get(var.as_str()) else {
+                continue;
+            };
+            let points_at = if ref_of(value) == Some(target.as_str()) {
+                true
+            } else {
+                // The bucket's name is spelled out with !Sub (not !Ref) to break dependency
+                // cycles (see template.yaml): it must be exactly the bucket's BucketName.
+                let r = at(&t, "Resources").get(target.as_str());
+                r.and_then(|r| r.get("Type")).and_then(Value::as_str) == Some(BUCKET)
+                    && r.and_then(|r| r.get("Properties"))
+                        .and_then(|p| p.get("BucketName"))
+                        == Some(value)
+            };
+            assert!(
+                points_at,
+                "{id}: {var} is {value:?}, not the resource {target} (docs/RESOURCES.md)"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_worker_consumes_the_uploads_queue_with_partial_batch_responses() {
+    let t = template();
+    let ids = logical_ids();
+    let queue_id = logical_id(&t, &ids, provision::QUEUE, QUEUE);
+    let events = at(
+        resource(&t, "WorkerFunction", "AWS::Serverless::Function"),
+        "Properties.Events",
+    );
+    let sqs: Vec<&Value> = events
+        .as_mapping()
+        .expect("Events is a mapping")
+        .values()
+        .filter(|e| e.get("Type").and_then(Value::as_str) == Some("SQS"))
+        .collect();
+    assert_eq!(sqs.len(), 1, "WorkerFunction: one SQS event source");
+    assert_eq!(
+        get_att_of(at(sqs[0], "Properties.Queue")),
+        Some(format!("{queue_id}.Arn")),
+        "WorkerFunction's queue"
+    );
+    assert!(
+        seq_at(sqs[0], "Properties.FunctionResponseTypes")
+            .iter()
+            .any(|v| v.as_str() == Some("ReportBatchItemFailures")),
+        "WorkerFunction must report partial batch failures, as the local pump honours them"
+    );
+}
