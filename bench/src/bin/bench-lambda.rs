@@ -14,7 +14,7 @@
 //! values for the variables its handler requires, and nothing of this process's environment.
 //!
 //! scripts/build-lambdas.sh --bench
-//! cargo run --profile bench-fast -p dropgate-bench --bin bench-lambda -- --runs 20 --write docs/BENCHMARKS.md
+//! cargo run --profile bench-fast -p dropgate-bench --bin bench-lambda -- --runs 50 --write docs/BENCHMARKS.md
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,7 +37,7 @@ const SECTION: &str = "## Lambda packages and cold init";
 #[derive(Parser)]
 struct Args {
     /// Starts of each bootstrap (after one warm-up start that is not counted).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 50)]
     runs: usize,
     /// Where scripts/build-lambdas.sh puts the arm64 packages.
     #[arg(long, default_value = "target/lambda")]
@@ -246,21 +246,44 @@ struct Row {
     init_one_ca: Vec<Duration>,
 }
 
+const CA_BUNDLES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/cert.pem",
+];
+const CA_DIRS: &[&str] = &["/etc/ssl/certs", "/etc/pki/tls/certs"];
+
+/// This machine's trust store, in words: the bundle, its certificates, the directory's entries.
+fn trust_store() -> String {
+    let bundle = CA_BUNDLES.iter().find_map(|p| {
+        let text = std::fs::read_to_string(p).ok()?;
+        Some(format!(
+            "`{p}` ({} certificates)",
+            text.matches("-----BEGIN CERTIFICATE-----").count()
+        ))
+    });
+    let dir = CA_DIRS.iter().find_map(|d| {
+        let n = std::fs::read_dir(d).ok()?.count();
+        Some(format!("`{d}/` ({n} entries)"))
+    });
+    match (bundle, dir) {
+        (Some(b), Some(d)) => format!("{b} and {d}"),
+        (Some(x), None) | (None, Some(x)) => x,
+        (None, None) => "none found".into(),
+    }
+}
+
 /// The first certificate of the system's CA bundle, for the diagnosis run.
 fn one_ca_certificate() -> Option<String> {
-    [
-        "/etc/ssl/certs/ca-certificates.crt",
-        "/etc/pki/tls/certs/ca-bundle.crt",
-        "/etc/ssl/cert.pem",
-    ]
-    .iter()
-    .find_map(|p| std::fs::read_to_string(p).ok())
-    .and_then(|bundle| {
-        let end = "-----END CERTIFICATE-----";
-        let start = bundle.find("-----BEGIN CERTIFICATE-----")?;
-        let stop = bundle[start..].find(end)? + start + end.len();
-        Some(format!("{}\n", &bundle[start..stop]))
-    })
+    CA_BUNDLES
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .and_then(|bundle| {
+            let end = "-----END CERTIFICATE-----";
+            let start = bundle.find("-----BEGIN CERTIFICATE-----")?;
+            let stop = bundle[start..].find(end)? + start + end.len();
+            Some(format!("{}\n", &bundle[start..stop]))
+        })
 }
 
 #[tokio::main]
@@ -438,48 +461,83 @@ fn section(table: &str, diagnosis: Option<&str>, args: &Args, all_pass: bool) ->
     let cargo_lambda = command_line(".venv-build/bin/cargo-lambda", &["lambda", "--version"])
         .unwrap_or_else(|| "cargo-lambda (requirements-build.txt)".into());
     let rustc = command_line("rustc", &["--version"]).unwrap_or_default();
-    format!(
-        "{SECTION}\n\n\
-         Measured on {date} at commit `{commit}`, on {machine}; {rustc}, {cargo_lambda}.\n\n\
-         ```sh\n\
-         scripts/build-lambdas.sh --bench\n\
-         cargo run --profile bench-fast -p dropgate-bench --bin bench-lambda -- --runs {runs} --write docs/BENCHMARKS.md\n\
-         ```\n\n\
-         The first command builds, with cargo-lambda and the workspace's release profile (opt-level \
-         \"s\", fat LTO, one codegen unit, stripped, panic = abort), the three functions and \
-         `hello-lambda` (an empty `lambda_runtime` function, the baseline) for arm64, zipped as \
-         deployed (`target/lambda/<bin>/bootstrap.zip`), and the same four for x86_64 \
-         (`target/lambda-x86_64/<bin>/bootstrap`). The second reports the zips' sizes and measures \
-         cold init: the time from exec of a bootstrap to its first \
-         `GET /2018-06-01/runtime/invocation/next` on a minimal Lambda Runtime API that the bench \
-         serves on 127.0.0.1, with Lambda's environment variables, fake credentials, \
-         `AWS_REGION=us-east-1` and dummy values for the variables each handler requires (so its \
-         configuration check passes; nothing calls AWS). **Cold init is measured on the x86_64 \
-         builds**: the arm64 binaries cannot run on this x86_64 machine. Starts are interleaved \
-         across the four binaries, {runs} counted per binary after one warm-up start; min and p90 \
-         beside the median.\n\n\
-         {table}\n\
-         Budgets: package <= 4 MB (4,000,000 bytes) per function; cold init <= {INIT_BUDGET_RATIO}x \
-         hello-lambda's median. Result: **{result}**.\n{diagnosis}",
-        machine = machine(),
-        diagnosis = diagnosis
-            .map(|d| {
-                format!(
-                    "\nWhere the difference goes: the functions' AWS SDK clients share one HTTPS \
-                     client (rustls), which loads the system's TLS trust store when it is built, at \
-                     start: here the CA bundle and every file of the certificate directory. The \
-                     same starts (interleaved with the ones above) with `SSL_CERT_FILE` pointing \
-                     at one certificate and `SSL_CERT_DIR` at an empty directory:\n\n{d}"
-                )
-            })
-            .unwrap_or_default(),
-        runs = args.runs,
-        result = if all_pass {
-            "all pass"
-        } else {
-            "FAILED (see the table)"
-        },
-    )
+    let runs = args.runs;
+    let mut parts = vec![
+        SECTION.to_owned(),
+        wrap(&format!(
+            "Measured on {date} at commit `{commit}`, on {}; {rustc}, {cargo_lambda}.",
+            machine()
+        )),
+        format!(
+            "```sh\nscripts/build-lambdas.sh --bench\n\
+             cargo run --profile bench-fast -p dropgate-bench --bin bench-lambda -- --runs {runs} \
+             --write docs/BENCHMARKS.md\n```"
+        ),
+        wrap(
+            "The first command builds, with cargo-lambda and the workspace's release profile \
+             (opt-level \"s\", fat LTO, one codegen unit, stripped, panic = abort), the three \
+             functions and `hello-lambda` (an empty `lambda_runtime` function, the baseline) for \
+             arm64, zipped as deployed (`target/lambda/<bin>/bootstrap.zip`), and the same four \
+             for x86_64 (`target/lambda-x86_64/<bin>/bootstrap`).",
+        ),
+        wrap(&format!(
+            "The second reports the zips' sizes and measures cold init: the time from exec of a \
+             bootstrap to its first `GET /2018-06-01/runtime/invocation/next` on a minimal Lambda \
+             Runtime API that the bench serves on 127.0.0.1, with Lambda's environment variables, \
+             fake credentials, `AWS_REGION=us-east-1`, an empty `HOME` and dummy values for the \
+             variables each handler requires (so its configuration check passes; nothing calls \
+             AWS). **Cold init is measured on the x86_64 builds**: the arm64 binaries cannot run \
+             on this x86_64 machine. Starts are interleaved across the four binaries, {runs} \
+             counted per binary after one warm-up start; min and p90 beside the median."
+        )),
+        table.trim_end().to_owned(),
+        wrap(&format!(
+            "Budgets: package <= 4 MB (4,000,000 bytes) per function; cold init <= \
+             {INIT_BUDGET_RATIO}x hello-lambda's median. Result: **{}**.",
+            if all_pass {
+                "all pass"
+            } else {
+                "FAILED (see the table)"
+            }
+        )),
+    ];
+    if let Some(d) = diagnosis {
+        parts.push(wrap(
+            "Where the difference goes: the functions' AWS SDK clients share one HTTPS client \
+             (rustls), which loads the system's TLS trust store when it is built, at start: here \
+             the CA bundle and every file of the certificate directory. The same starts \
+             (interleaved with the ones above) with `SSL_CERT_FILE` pointing at one certificate \
+             and `SSL_CERT_DIR` at an empty directory:",
+        ));
+        parts.push(d.trim_end().to_owned());
+        parts.push(wrap(&format!(
+            "That cost depends on the machine's store, here {}; Lambda's provided.al2023 keeps a \
+             different one (under `/etc/pki/tls/certs/`), so this difference is not a measurement \
+             of Lambda. The rest of the gap to hello-lambda is the functions' own start (larger \
+             binaries, logging, configuration, the SDK clients).",
+            trust_store()
+        )));
+    }
+    parts.join("\n\n") + "\n"
+}
+
+/// Prose wrapped at 100 columns, as the other docs are.
+fn wrap(text: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > 100 {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
 }
 
 /// Replaces the section (its heading up to the next `## ` heading) or appends it; the rest of
