@@ -10,6 +10,41 @@ use crate::s3::S3Store;
 use crate::ses::SesMailer;
 use crate::sns::SnsNotifier;
 
+/// The roots AWS service endpoints chain to (Amazon Trust Services, and the Starfield root that
+/// cross-signs them), from the ca-certificates bundle.
+const AMAZON_ROOTS: &[&str] = &[
+    include_str!("../certs/Amazon_Root_CA_1.pem"),
+    include_str!("../certs/Amazon_Root_CA_2.pem"),
+    include_str!("../certs/Amazon_Root_CA_3.pem"),
+    include_str!("../certs/Amazon_Root_CA_4.pem"),
+    include_str!("../certs/Starfield_Services_Root_Certificate_Authority_-_G2.pem"),
+];
+
+/// An HTTPS client that trusts only the roots AWS endpoints use. The SDK's default reads and
+/// parses the system's whole trust store (hundreds of certificates) for every client at cold
+/// start; the functions talk to AWS only, so five roots are both enough and stricter.
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let builder =
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+    match amazon_tls_context() {
+        Ok(ctx) => builder.tls_context(ctx).build_https(),
+        // Not reachable with the bundled roots (a unit test holds them to it); the SDK's default
+        // trust store is the safe fallback.
+        Err(_) => builder.build_https(),
+    }
+}
+
+fn amazon_tls_context() -> Result<aws_smithy_http_client::tls::TlsContext, impl std::fmt::Debug> {
+    use aws_smithy_http_client::tls::{TlsContext, TrustStore};
+    let store = AMAZON_ROOTS
+        .iter()
+        .fold(TrustStore::empty().with_native_roots(false), |s, pem| {
+            s.with_pem_certificate(pem.as_bytes())
+        });
+    TlsContext::builder().with_trust_store(store).build()
+}
+
 #[derive(Clone, Debug)]
 pub struct Clients {
     pub s3: aws_sdk_s3::Client,
@@ -24,7 +59,10 @@ impl Clients {
     /// From the standard chain (Lambda's role, or `AWS_*` variables including
     /// `AWS_ENDPOINT_URL` for the emulator).
     pub async fn from_env(config: &Config, function: &str) -> Self {
-        let sdk = aws_config::load_from_env().await;
+        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https_client())
+            .load()
+            .await;
         Self::new(&sdk, config.s3_force_path_style, function)
     }
 
@@ -78,5 +116,24 @@ impl Clients {
             client: self.ses.clone(),
             sender: config.mail_sender.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AMAZON_ROOTS;
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+
+    #[test]
+    fn every_amazon_root_is_one_parsable_certificate() {
+        for pem in AMAZON_ROOTS {
+            let certs: Vec<_> = CertificateDer::pem_slice_iter(pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .expect("valid PEM");
+            assert_eq!(certs.len(), 1);
+            assert!(certs[0].len() > 300, "a DER certificate, not a fragment");
+        }
+        assert!(super::amazon_tls_context().is_ok());
     }
 }
