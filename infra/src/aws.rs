@@ -1,6 +1,6 @@
 //! SDK clients, built once per cold start and shared by every invocation.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use aws_config::SdkConfig;
 
@@ -45,25 +45,36 @@ fn amazon_tls_context() -> Result<aws_smithy_http_client::tls::TlsContext, impl 
     TlsContext::builder().with_trust_store(store).build()
 }
 
+/// The SDK clients a function uses, each built on first use: a function pays at cold start only
+/// for the clients its handler needs (the api no SES, the worker no Cognito, ...).
 #[derive(Clone, Debug)]
 pub struct Clients {
-    pub s3: aws_sdk_s3::Client,
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub cognito: aws_sdk_cognitoidentityprovider::Client,
-    pub sns: aws_sdk_sns::Client,
-    pub ses: aws_sdk_ses::Client,
-    pub sqs: aws_sdk_sqs::Client,
+    sdk: SdkConfig,
+    s3_force_path_style: bool,
+    s3: OnceLock<aws_sdk_s3::Client>,
+    dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
+    cognito: OnceLock<aws_sdk_cognitoidentityprovider::Client>,
+    sns: OnceLock<aws_sdk_sns::Client>,
+    ses: OnceLock<aws_sdk_ses::Client>,
+    sqs: OnceLock<aws_sdk_sqs::Client>,
 }
 
 impl Clients {
-    /// From the standard chain (Lambda's role, or `AWS_*` variables including
-    /// `AWS_ENDPOINT_URL` for the emulator).
+    /// From the environment (Lambda's role credentials in `AWS_*` variables, or the standard
+    /// chain elsewhere; `AWS_ENDPOINT_URL` for an emulator).
     pub async fn from_env(config: &Config, function: &str) -> Self {
-        let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(https_client())
-            .load()
-            .await;
-        Self::new(&sdk, config.s3_force_path_style, function)
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
+        // In Lambda the execution role's credentials are always in the environment; going
+        // straight to them skips building the whole provider chain (profiles, SSO, IMDS, ...).
+        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
+            && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+        {
+            loader = loader.credentials_provider(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            );
+        }
+        Self::new(&loader.load().await, config.s3_force_path_style, function)
     }
 
     /// `function` goes into every request's user agent (`app/<function>`), so that requests can
@@ -73,24 +84,53 @@ impl Clients {
         if let Ok(app) = aws_config::AppName::new(function.to_owned()) {
             builder.set_app_name(Some(app));
         }
-        let sdk = &builder.build();
-        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(s3_force_path_style)
-            .build();
         Self {
-            s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            dynamodb: aws_sdk_dynamodb::Client::new(sdk),
-            cognito: aws_sdk_cognitoidentityprovider::Client::new(sdk),
-            sns: aws_sdk_sns::Client::new(sdk),
-            ses: aws_sdk_ses::Client::new(sdk),
-            sqs: aws_sdk_sqs::Client::new(sdk),
+            sdk: builder.build(),
+            s3_force_path_style,
+            s3: OnceLock::new(),
+            dynamodb: OnceLock::new(),
+            cognito: OnceLock::new(),
+            sns: OnceLock::new(),
+            ses: OnceLock::new(),
+            sqs: OnceLock::new(),
         }
+    }
+
+    pub fn s3(&self) -> &aws_sdk_s3::Client {
+        self.s3.get_or_init(|| {
+            let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .force_path_style(self.s3_force_path_style)
+                .build();
+            aws_sdk_s3::Client::from_conf(conf)
+        })
+    }
+
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        self.dynamodb
+            .get_or_init(|| aws_sdk_dynamodb::Client::new(&self.sdk))
+    }
+
+    pub fn cognito(&self) -> &aws_sdk_cognitoidentityprovider::Client {
+        self.cognito
+            .get_or_init(|| aws_sdk_cognitoidentityprovider::Client::new(&self.sdk))
+    }
+
+    pub fn sns(&self) -> &aws_sdk_sns::Client {
+        self.sns.get_or_init(|| aws_sdk_sns::Client::new(&self.sdk))
+    }
+
+    pub fn ses(&self) -> &aws_sdk_ses::Client {
+        self.ses.get_or_init(|| aws_sdk_ses::Client::new(&self.sdk))
+    }
+
+    pub fn sqs(&self) -> &aws_sdk_sqs::Client {
+        self.sqs.get_or_init(|| aws_sdk_sqs::Client::new(&self.sdk))
     }
 
     /// The adapters over these clients, for the resources `config` names.
     pub fn ledger(&self, config: &Config) -> Arc<DynamoLedger> {
         Arc::new(DynamoLedger {
-            client: self.dynamodb.clone(),
+            client: self.dynamodb().clone(),
             files_table: config.files_table.clone(),
             quotas_table: config.quotas_table.clone(),
             log_table: config.upload_log_table.clone(),
@@ -99,21 +139,21 @@ impl Clients {
 
     pub fn store(&self, config: &Config) -> Arc<S3Store> {
         Arc::new(S3Store {
-            client: self.s3.clone(),
+            client: self.s3().clone(),
             bucket: config.bucket.clone(),
         })
     }
 
     pub fn notifier(&self, config: &Config) -> Arc<SnsNotifier> {
         Arc::new(SnsNotifier {
-            client: self.sns.clone(),
+            client: self.sns().clone(),
             topic_arn: config.topic_arn.clone(),
         })
     }
 
     pub fn mailer(&self, config: &Config) -> Arc<SesMailer> {
         Arc::new(SesMailer {
-            client: self.ses.clone(),
+            client: self.ses().clone(),
             sender: config.mail_sender.clone(),
         })
     }

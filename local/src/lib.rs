@@ -141,7 +141,7 @@ impl Stack {
         }));
         // The pump is Lambda's event source mapping, not the worker: its calls are its own.
         tasks.push(tokio::spawn(pump::run(
-            client("dropgate-local-pump").sqs,
+            client("dropgate-local-pump").sqs().clone(),
             resources.queue_url.clone(),
             worker,
             opts.batch_window,

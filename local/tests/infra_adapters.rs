@@ -35,7 +35,7 @@ async fn env() -> Env {
 
 fn ledger(e: &Env) -> DynamoLedger {
     DynamoLedger {
-        client: e.clients.dynamodb.clone(),
+        client: e.clients.dynamodb().clone(),
         files_table: e.r.tables.files.clone(),
         quotas_table: e.r.tables.quotas.clone(),
         log_table: e.r.tables.upload_log.clone(),
@@ -211,12 +211,12 @@ async fn ledger_lists_pages_and_finds_stale_pending_files() {
 async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
     let e = env().await;
     let store = S3Store {
-        client: e.clients.s3.clone(),
+        client: e.clients.s3().clone(),
         bucket: e.r.bucket.clone(),
     };
     let big = vec![b'x'; 50 * 1024 * 1024];
     e.clients
-        .s3
+        .s3()
         .put_object()
         .bucket(&e.r.bucket)
         .key("uploads/o/big")
@@ -227,7 +227,7 @@ async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
     let s = store.sample("uploads/o/big", 8192).await.unwrap().unwrap();
     assert_eq!((s.bytes.len(), s.size), (8192, 50 * 1024 * 1024));
     e.clients
-        .s3
+        .s3()
         .put_object()
         .bucket(&e.r.bucket)
         .key("uploads/o/small")
@@ -311,11 +311,11 @@ async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifier_publishes_batches_with_attributes() {
     let e = env().await;
-    let sqs = &e.clients.sqs;
+    let sqs = e.clients.sqs();
     let q = sqs.create_queue().queue_name("sink").send().await.unwrap();
     let url = q.queue_url().unwrap().to_owned();
     e.clients
-        .sns
+        .sns()
         .subscribe()
         .topic_arn(&e.r.topic_arn)
         .protocol("sqs")
@@ -326,7 +326,7 @@ async fn notifier_publishes_batches_with_attributes() {
         .await
         .unwrap();
     let notifier = SnsNotifier {
-        client: e.clients.sns.clone(),
+        client: e.clients.sns().clone(),
         topic_arn: e.r.topic_arn.clone(),
     };
     let mut notes = Vec::new();

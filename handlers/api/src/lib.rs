@@ -46,7 +46,7 @@ impl Deps {
             settings: config.settings.clone(),
         };
         let accounts = Arc::new(CognitoAccounts {
-            client: clients.cognito.clone(),
+            client: clients.cognito().clone(),
             user_pool_id: config.user_pool_id.clone(),
             client_id: config.user_pool_client_id.clone(),
             auto_confirm: config.auto_confirm_signup,
