@@ -65,14 +65,18 @@ impl Clients {
     pub async fn from_env(config: &Config, function: &str) -> Self {
         let mut loader =
             aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
-        // In Lambda the execution role's credentials are always in the environment; going
-        // straight to them skips building the whole provider chain (profiles, SSO, IMDS, ...).
-        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some()
-            && std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
-        {
-            loader = loader.credentials_provider(
-                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-            );
+        // In Lambda the region and the execution role's credentials are always in the
+        // environment; going straight to them skips building the provider chains (profiles, SSO,
+        // IMDS clients, ...) at every cold start.
+        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+            if let Ok(region) = std::env::var("AWS_REGION") {
+                loader = loader.region(aws_config::Region::new(region));
+            }
+            if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+                loader = loader.credentials_provider(
+                    aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+                );
+            }
         }
         Self::new(&loader.load().await, config.s3_force_path_style, function)
     }
