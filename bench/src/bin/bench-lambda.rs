@@ -503,18 +503,18 @@ fn section(table: &str, diagnosis: Option<&str>, args: &Args, all_pass: bool) ->
     ];
     if let Some(d) = diagnosis {
         parts.push(wrap(
-            "Where the difference goes: the functions' AWS SDK clients share one HTTPS client \
-             (rustls), which loads the system's TLS trust store when it is built, at start: here \
-             the CA bundle and every file of the certificate directory. The same starts \
-             (interleaved with the ones above) with `SSL_CERT_FILE` pointing at one certificate \
-             and `SSL_CERT_DIR` at an empty directory:",
+            "The system's TLS trust store no longer counts: the functions trust only the five \
+             roots AWS endpoints chain to, bundled in `infra/certs/` (`infra/src/aws.rs`); with \
+             the SDK's default they parsed the whole system store at start, about 2.1 ms here. \
+             The same starts (interleaved with the ones above) with `SSL_CERT_FILE` pointing at \
+             one certificate and `SSL_CERT_DIR` at an empty directory, to show it:",
         ));
         parts.push(d.trim_end().to_owned());
         parts.push(wrap(&format!(
-            "That cost depends on the machine's store, here {}; Lambda's provided.al2023 keeps a \
-             different one (under `/etc/pki/tls/certs/`), so this difference is not a measurement \
-             of Lambda. The rest of the gap to hello-lambda is the functions' own start (larger \
-             binaries, logging, configuration, the SDK clients).",
+            "The machine's store here: {}. What is left of the gap to hello-lambda is the \
+             functions' own start: binaries nine times larger (page faults), the SDK's \
+             configuration loader, and one SDK client per service the handler uses (built once \
+             per cold start; the janitor's three cost less than the api's and worker's four).",
             trust_store()
         )));
     }
