@@ -182,11 +182,16 @@ impl Ledger for MemLedger {
     }
 }
 
-/// An object store in memory that counts the bytes it hands out.
+/// An object store in memory that counts the bytes it hands out, and fails reads or deletes of
+/// chosen keys as S3 does when it throttles or errs.
 #[derive(Default)]
 pub struct MemStore {
     pub objects: Mutex<HashMap<String, Vec<u8>>>,
     pub bytes_read: AtomicU64,
+    /// Keys whose sample fails with `Throttled`.
+    pub failing_samples: Mutex<std::collections::HashSet<String>>,
+    /// Keys whose delete fails with an upstream error.
+    pub failing_deletes: Mutex<std::collections::HashSet<String>>,
 }
 
 impl MemStore {
@@ -234,6 +239,9 @@ impl ObjectStore for MemStore {
     }
 
     async fn sample(&self, key: &str, max_bytes: u64) -> Result<Option<ObjectSample>, CoreError> {
+        if lock(&self.failing_samples).contains(key) {
+            return Err(CoreError::Throttled);
+        }
         let objects = lock(&self.objects);
         Ok(objects.get(key).map(|b| {
             let n = b.len().min(max_bytes as usize);
@@ -246,6 +254,9 @@ impl ObjectStore for MemStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), CoreError> {
+        if lock(&self.failing_deletes).contains(key) {
+            return Err(CoreError::upstream("S3 503 SlowDown"));
+        }
         lock(&self.objects).remove(key);
         Ok(())
     }

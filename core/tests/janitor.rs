@@ -1,11 +1,8 @@
 //! The janitor: stale pending uploads expire, their reservation is released, their object
 //! removed; everything else is left alone.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-
-use async_trait::async_trait;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemLedger, MemNotifier, MemStore, SeqIds};
@@ -13,8 +10,8 @@ use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::janitor::{Janitor, REASON_UPLOAD_TIMEOUT};
 use dropgate_core::notification::EventType;
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
-use dropgate_core::ports::{Clock, Ledger, ObjectSample, ObjectStore, PresignedRequest};
-use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
+use dropgate_core::ports::{Clock, Ledger};
+use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
 
 struct World {
     files: FileService,
@@ -315,56 +312,13 @@ async fn an_object_that_lands_after_expiry_is_removed() {
     );
 }
 
-/// A store whose deletes of chosen keys fail, as S3 does when it throttles or errs.
-struct FlakyDeletes {
-    inner: Arc<MemStore>,
-    failing: Mutex<HashSet<String>>,
-}
-
-#[async_trait]
-impl ObjectStore for FlakyDeletes {
-    async fn presign_put(
-        &self,
-        key: &str,
-        size: u64,
-        content_type: &str,
-        ttl: Duration,
-    ) -> Result<PresignedRequest, CoreError> {
-        self.inner.presign_put(key, size, content_type, ttl).await
-    }
-    async fn presign_get(
-        &self,
-        key: &str,
-        content_disposition: &str,
-        ttl: Duration,
-    ) -> Result<PresignedRequest, CoreError> {
-        self.inner.presign_get(key, content_disposition, ttl).await
-    }
-    async fn sample(&self, key: &str, max_bytes: u64) -> Result<Option<ObjectSample>, CoreError> {
-        self.inner.sample(key, max_bytes).await
-    }
-    async fn delete(&self, key: &str) -> Result<(), CoreError> {
-        if self.failing.lock().unwrap().contains(key) {
-            return Err(CoreError::upstream("S3 503 SlowDown"));
-        }
-        self.inner.delete(key).await
-    }
-}
-
 #[tokio::test]
 async fn a_failed_object_removal_is_retried_by_the_next_sweep() {
     let w = world();
-    let flaky = Arc::new(FlakyDeletes {
-        inner: w.store.clone(),
-        failing: Mutex::new(HashSet::new()),
-    });
-    let janitor = Janitor {
-        store: flaky.clone(),
-        ..w.janitor.clone()
-    };
+    let janitor = w.janitor.clone();
     let (id, key) = pending(&w, 100).await;
     w.store.put(&key, png(100));
-    flaky.failing.lock().unwrap().insert(key.clone());
+    w.store.failing_deletes.lock().unwrap().insert(key.clone());
     w.clock.advance(minutes(20));
 
     let first = janitor.sweep(10).await.unwrap();
@@ -373,7 +327,7 @@ async fn a_failed_object_removal_is_retried_by_the_next_sweep() {
     assert!(w.store.has(&key));
 
     // S3 recovers; the next run's cleanup pass finishes the removal.
-    flaky.failing.lock().unwrap().clear();
+    w.store.failing_deletes.lock().unwrap().clear();
     w.clock.advance(minutes(5));
     let second = janitor.sweep(10).await.unwrap();
     assert_eq!((second.cleaned, second.failed), (1, 0));

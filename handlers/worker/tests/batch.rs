@@ -1,9 +1,7 @@
 //! The worker handler over the in-memory fakes: SQS batches of S3 events, partial batch
 //! responses, exactly-once effects.
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -12,54 +10,12 @@ use dropgate_core::fakes::{FixedClock, MemLedger, MemMailer, MemNotifier, MemSto
 use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::notification::{EventType, Notification};
 use dropgate_core::pipeline::Pipeline;
-use dropgate_core::ports::{
-    Ledger, Mail, Mailer, Notifier, ObjectSample, ObjectStore, PresignedRequest,
-};
+use dropgate_core::ports::{Ledger, Mail, Mailer, Notifier};
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use dropgate_worker::{Deps, handle};
 use serde_json::{Value, json};
 
 const OWNER: &str = "0b5e2f6a-1c1d-4e7e-9a8b-3c2d1e0f9a8b";
-
-/// A store that fails reads (or deletes) of chosen keys, as S3 does when it throttles or errs.
-struct FlakyStore {
-    inner: Arc<MemStore>,
-    failing: Mutex<HashSet<String>>,
-    failing_deletes: Mutex<HashSet<String>>,
-}
-
-#[async_trait]
-impl ObjectStore for FlakyStore {
-    async fn presign_put(
-        &self,
-        key: &str,
-        size: u64,
-        content_type: &str,
-        ttl: Duration,
-    ) -> Result<PresignedRequest, CoreError> {
-        self.inner.presign_put(key, size, content_type, ttl).await
-    }
-    async fn presign_get(
-        &self,
-        key: &str,
-        content_disposition: &str,
-        ttl: Duration,
-    ) -> Result<PresignedRequest, CoreError> {
-        self.inner.presign_get(key, content_disposition, ttl).await
-    }
-    async fn sample(&self, key: &str, max_bytes: u64) -> Result<Option<ObjectSample>, CoreError> {
-        if self.failing.lock().unwrap().contains(key) {
-            return Err(CoreError::Throttled);
-        }
-        self.inner.sample(key, max_bytes).await
-    }
-    async fn delete(&self, key: &str) -> Result<(), CoreError> {
-        if self.failing_deletes.lock().unwrap().contains(key) {
-            return Err(CoreError::upstream("S3 503 SlowDown"));
-        }
-        self.inner.delete(key).await
-    }
-}
 
 struct Down;
 
@@ -82,7 +38,6 @@ struct World {
     files: FileService,
     ledger: Arc<MemLedger>,
     store: Arc<MemStore>,
-    flaky: Arc<FlakyStore>,
     notifier: Arc<MemNotifier>,
     mailer: Arc<MemMailer>,
 }
@@ -90,11 +45,6 @@ struct World {
 fn world() -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
-    let flaky = Arc::new(FlakyStore {
-        inner: store.clone(),
-        failing: Mutex::new(HashSet::new()),
-        failing_deletes: Mutex::new(HashSet::new()),
-    });
     let notifier = Arc::new(MemNotifier::default());
     let mailer = Arc::new(MemMailer::default());
     let clock = Arc::new(FixedClock::at(
@@ -112,7 +62,7 @@ fn world() -> World {
     let deps = Deps {
         pipeline: Pipeline {
             ledger: ledger.clone(),
-            store: flaky.clone(),
+            store: store.clone(),
             clock: clock.clone(),
             settings,
         },
@@ -125,7 +75,6 @@ fn world() -> World {
         files,
         ledger,
         store,
-        flaky,
         notifier,
         mailer,
     }
@@ -424,7 +373,11 @@ async fn a_transient_failure_fails_only_its_message_and_a_retry_settles_it() {
     let ok = uploaded(&w, "image/png", png(300), None).await;
     let stuck = uploaded(&w, "image/png", png(200), None).await;
     let stuck_key = format!("uploads/{OWNER}/{stuck}");
-    w.flaky.failing.lock().unwrap().insert(stuck_key.clone());
+    w.store
+        .failing_samples
+        .lock()
+        .unwrap()
+        .insert(stuck_key.clone());
 
     let event = sqs(&[("m-ok", &put_body(&ok)), ("m-stuck", &put_body(&stuck))]);
     let r = handle(event, &w.deps).await;
@@ -434,7 +387,7 @@ async fn a_transient_failure_fails_only_its_message_and_a_retry_settles_it() {
     assert_eq!(usage(&w).await, (300, 200, 2));
 
     // SQS redelivers the failed message once S3 recovers.
-    w.flaky.failing.lock().unwrap().clear();
+    w.store.failing_samples.lock().unwrap().clear();
     let r = handle(sqs(&[("m-stuck", &put_body(&stuck))]), &w.deps).await;
     assert!(failed_ids(&r).is_empty());
     assert_eq!(status(&w, &stuck).await, FileStatus::Accepted);
@@ -469,7 +422,7 @@ async fn a_failed_removal_of_rejected_bytes_is_completed_later() {
     let w = world();
     let id = uploaded(&w, "image/png", elf(300), None).await;
     let key = format!("uploads/{OWNER}/{id}");
-    w.flaky.failing_deletes.lock().unwrap().insert(key.clone());
+    w.store.failing_deletes.lock().unwrap().insert(key.clone());
 
     let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;
     assert!(
@@ -481,7 +434,7 @@ async fn a_failed_removal_of_rejected_bytes_is_completed_later() {
     assert_eq!(notes(&w).len(), 1);
 
     // S3 recovers; a redelivery of the event (or the janitor's cleanup pass) finishes it.
-    w.flaky.failing_deletes.lock().unwrap().clear();
+    w.store.failing_deletes.lock().unwrap().clear();
     let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;
     assert!(failed_ids(&r).is_empty());
     assert_eq!(usage(&w).await, (0, 0, 0));
