@@ -26,7 +26,7 @@ const AMAZON_ROOTS: &[&str] = &[
 pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     let builder =
-        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::AwsLc));
+        aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
     match amazon_tls_context() {
         Ok(ctx) => builder.tls_context(ctx).build_https(),
         // Not reachable with the bundled roots (a unit test holds them to it); the SDK's default

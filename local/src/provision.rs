@@ -68,6 +68,7 @@ pub struct Resources {
 /// SDK configuration for the emulator: fixed test credentials, the emulator's endpoint.
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(dropgate_infra::aws::https_client())
         .region(Region::new(REGION))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new(

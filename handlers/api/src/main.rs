@@ -4,7 +4,8 @@ use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_infra::{Clients, Config};
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 
-#[tokio::main]
+// Lambda runs one invocation at a time: one thread is enough, and spares the start of a pool.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     dropgate_infra::logging::init();
     let config = Config::from_env()?;
