@@ -91,14 +91,7 @@ impl Ledger for MemLedger {
                 .cloned()
                 .collect();
         files.sort_by(|a, b| b.id.cmp(&a.id));
-        let more = files.len() > limit;
-        files.truncate(limit);
-        let next_after = if more {
-            files.last().map(|f| f.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { files, next_after })
+        Ok(Page::from_overfetch(files, limit))
     }
 
     async fn remove_file(&self, file: &FileRecord) -> Result<bool, CoreError> {

@@ -79,6 +79,21 @@ pub struct Page {
     pub next_after: Option<FileId>,
 }
 
+impl Page {
+    /// Cuts a listing fetched with one record more than `limit` (newest first): the extra
+    /// record only says that another page exists.
+    pub fn from_overfetch(mut files: Vec<FileRecord>, limit: usize) -> Self {
+        let more = files.len() > limit;
+        files.truncate(limit);
+        let next_after = if more {
+            files.last().map(|f| f.id.clone())
+        } else {
+            None
+        };
+        Self { files, next_after }
+    }
+}
+
 /// Files and quotas, which change together: every method that moves quota does it in the same
 /// atomic write as the file record it concerns.
 #[async_trait]

@@ -343,19 +343,12 @@ impl Ledger for DynamoLedger {
             .send()
             .await
             .map_err(|e| sdk_error("Query", e))?;
-        let mut files = out
+        let files = out
             .items()
             .iter()
             .map(from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let more = files.len() > limit;
-        files.truncate(limit);
-        let next_after = if more {
-            files.last().map(|f| f.id.clone())
-        } else {
-            None
-        };
-        Ok(Page { files, next_after })
+        Ok(Page::from_overfetch(files, limit))
     }
 
     async fn remove_file(&self, file: &FileRecord) -> Result<bool, CoreError> {

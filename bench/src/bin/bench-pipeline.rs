@@ -34,6 +34,16 @@ struct Args {
     worker_bin: String,
 }
 
+/// The object key inside a presigned URL (path-style: `/<bucket>/<key>?<signature>`).
+fn object_key(url: &str) -> &str {
+    url.split("/dropgate-uploads/")
+        .nth(1)
+        .unwrap_or_default()
+        .split('?')
+        .next()
+        .unwrap_or_default()
+}
+
 fn png(size: usize) -> Vec<u8> {
     let mut v =
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
@@ -92,13 +102,7 @@ impl Bench {
         let status = req.body(bytes).send().await.expect("PUT").status();
         assert!(status.is_success(), "PUT {status}");
         let url = up["url"].as_str().unwrap_or_default();
-        let key = url
-            .split("/dropgate-uploads/")
-            .nth(1)
-            .unwrap_or_default()
-            .split('?')
-            .next()
-            .unwrap_or_default();
+        let key = object_key(url);
         (
             created["file"]["id"].as_str().expect("id").to_owned(),
             key.to_owned(),
@@ -280,13 +284,7 @@ async fn main() {
             )
             .await;
         let url = created["upload"]["url"].as_str().unwrap_or_default();
-        let key = url
-            .split("/dropgate-uploads/")
-            .nth(1)
-            .unwrap_or_default()
-            .split('?')
-            .next()
-            .unwrap_or_default();
+        let key = object_key(url);
         s3.put_object()
             .bucket(side_bucket)
             .key(key)
