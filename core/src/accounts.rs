@@ -38,7 +38,11 @@ pub const MAX_PASSWORD: usize = 256;
 pub fn validate_email(raw: &str) -> Result<String, CoreError> {
     let email = raw.trim().to_ascii_lowercase();
     let bad = || CoreError::invalid("invalid_email", "email is not a valid address");
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.len() > 254
+        || email
+            .chars()
+            .any(|c| c.is_whitespace() || !crate::names::is_displayable(c))
+    {
         return Err(bad());
     }
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;

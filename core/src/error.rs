@@ -16,12 +16,16 @@ pub enum ErrorKind {
     NotFound,
     /// The resource is not in a state that allows this (409).
     Conflict,
+    /// The resource existed but is no longer usable: expired, revoked, used up (410).
+    Gone,
     /// Over quota or over the size limit (413).
     TooLarge,
     /// Content type not accepted (415).
     UnsupportedType,
-    /// Rate limited upstream (429).
+    /// Rate limited upstream (503: not the client's doing).
     TooManyRequests,
+    /// The client made too many failed attempts (429, with Retry-After).
+    RateLimited,
     /// Something on our side or upstream failed (500/503); never the client's fault.
     Internal,
 }
@@ -45,6 +49,17 @@ pub enum CoreError {
     TypeNotAllowed(String),
     #[error("not found")]
     NotFound,
+    /// Not found, with a code of its own (`link_not_found`, `receipt_not_found`).
+    #[error("{message}")]
+    Missing { code: &'static str, message: String },
+    /// No longer usable (`link_expired`, `link_revoked`, `link_used_up`).
+    #[error("{message}")]
+    Gone { code: &'static str, message: String },
+    /// The owner of an upload link has no room left; strangers are told no figures.
+    #[error("the owner's storage is full")]
+    OwnerQuotaExceeded,
+    #[error("too many failed attempts; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -80,6 +95,20 @@ impl CoreError {
         }
     }
 
+    pub fn missing(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Missing {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn gone(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Gone {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn upstream(e: impl std::fmt::Display) -> Self {
         Self::Upstream(e.to_string())
     }
@@ -87,7 +116,12 @@ impl CoreError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid { .. } => ErrorKind::BadRequest,
-            Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } => ErrorKind::TooLarge,
+            Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } | Self::OwnerQuotaExceeded => {
+                ErrorKind::TooLarge
+            }
+            Self::Missing { .. } => ErrorKind::NotFound,
+            Self::Gone { .. } => ErrorKind::Gone,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
             Self::TypeNotAllowed(_) => ErrorKind::UnsupportedType,
             Self::NotFound => ErrorKind::NotFound,
             Self::Conflict { .. } => ErrorKind::Conflict,
@@ -104,8 +138,11 @@ impl CoreError {
             Self::Invalid { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unauthorized { code, .. }
-            | Self::Forbidden { code, .. } => code,
-            Self::QuotaExceeded { .. } => "quota_exceeded",
+            | Self::Forbidden { code, .. }
+            | Self::Missing { code, .. }
+            | Self::Gone { code, .. } => code,
+            Self::QuotaExceeded { .. } | Self::OwnerQuotaExceeded => "quota_exceeded",
+            Self::RateLimited { .. } => "rate_limited",
             Self::FileTooLarge { .. } => "file_too_large",
             Self::TypeNotAllowed(_) => "unsupported_type",
             Self::NotFound => "not_found",

@@ -8,10 +8,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
 use crate::notification::Notification;
 use crate::ports::*;
 use crate::quota::{QuotaDelta, QuotaUsage, fits};
-use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
+use crate::ratelimit::Counters;
+use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -34,11 +36,16 @@ impl Q {
 
 type Files = BTreeMap<(OwnerId, FileId), FileRecord>;
 type Quotas = HashMap<OwnerId, Q>;
+type Links = BTreeMap<(OwnerId, LinkId), Link>;
+/// Receipt hash -> the file it follows.
+type Receipts = HashMap<String, (OwnerId, FileId)>;
 
-/// A ledger in memory; each method is atomic under one lock, like the store's transactions.
+/// A ledger (and link store) in memory; each method is atomic under one lock, like the store's
+/// transactions.
 #[derive(Default)]
 pub struct MemLedger {
     state: Mutex<(Files, Quotas)>,
+    links: Mutex<(Links, Receipts)>,
     /// Upload-log entries, in order of settlement.
     pub log: Mutex<Vec<(FileId, FileStatus)>>,
     /// Files whose object removal is not yet confirmed.
@@ -128,6 +135,15 @@ impl Ledger for MemLedger {
             QuotaDelta::release(file.size)
         };
         st.1.entry(file.owner.clone()).or_default().apply(d);
+        if s.give_back_link
+            && let Some(origin) = &file.link
+            && let Some(link) = lock(&self.links)
+                .0
+                .get_mut(&(file.owner.clone(), origin.link_id.clone()))
+        {
+            link.uploads_used = link.uploads_used.saturating_sub(1);
+            link.bytes_used = link.bytes_used.saturating_sub(file.size);
+        }
         lock(&self.log).push((file.id.clone(), s.status));
         if s.status != FileStatus::Accepted {
             lock(&self.cleanup).insert(k);
@@ -172,6 +188,150 @@ impl Ledger for MemLedger {
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
         lock(&self.cleanup).remove(&(file.owner.clone(), file.id.clone()));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl LinkStore for MemLedger {
+    async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
+        lock(&self.links)
+            .0
+            .insert((link.owner.clone(), link.id.clone()), link.clone());
+        Ok(())
+    }
+
+    async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError> {
+        Ok(lock(&self.links)
+            .0
+            .get(&(owner.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn get_links(&self, keys: &[(OwnerId, LinkId)]) -> Result<Vec<Link>, CoreError> {
+        let l = lock(&self.links);
+        Ok(keys.iter().filter_map(|k| l.0.get(k).cloned()).collect())
+    }
+
+    async fn list_links(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&LinkId>,
+    ) -> Result<LinkPage, CoreError> {
+        let l = lock(&self.links);
+        let links: Vec<Link> =
+            l.0.values()
+                .rev()
+                .filter(|k| &k.owner == owner && after.is_none_or(|a| &k.id < a))
+                .cloned()
+                .collect();
+        Ok(LinkPage::from_overfetch(links, limit))
+    }
+
+    async fn revoke_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        match lock(&self.links).0.get_mut(&(owner.clone(), id.clone())) {
+            Some(l) => {
+                l.revoked = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {
+        Ok(lock(&self.links)
+            .0
+            .values()
+            .find(|l| l.token_hash == token_hash)
+            .cloned())
+    }
+
+    async fn create_pending_via_link(
+        &self,
+        d: &LinkDrop<'_>,
+    ) -> Result<DropReservation, CoreError> {
+        // Lock order: files and quotas, then links (as `settle` does).
+        let mut st = lock(&self.state);
+        let mut links = lock(&self.links);
+        let key = (d.link.owner.clone(), d.link.id.clone());
+        let Some(link) = links.0.get(&key) else {
+            return Ok(DropReservation::LinkRefused);
+        };
+        let fits_link = !link.revoked
+            && d.now < link.expires_at
+            && link.uploads_used <= d.max_uploads_used()
+            && d.max_bytes_used().is_none_or(|m| link.bytes_used <= m);
+        if !fits_link {
+            return Ok(DropReservation::LinkRefused);
+        }
+        let q = st.1.entry(d.file.owner.clone()).or_default();
+        if !fits((q.used + q.reserved) as u64, d.file.size, d.quota_limit) {
+            return Ok(DropReservation::QuotaExceeded);
+        }
+        q.apply(QuotaDelta::reserve(d.file.size));
+        st.0.insert((d.file.owner.clone(), d.file.id.clone()), d.file.clone());
+        if let Some(link) = links.0.get_mut(&key) {
+            link.uploads_used += 1;
+            link.bytes_used += d.file.size;
+        }
+        links.1.insert(
+            d.receipt_hash.to_owned(),
+            (d.file.owner.clone(), d.file.id.clone()),
+        );
+        Ok(DropReservation::Reserved)
+    }
+
+    async fn find_receipt(
+        &self,
+        receipt_hash: &str,
+    ) -> Result<Option<(OwnerId, FileId)>, CoreError> {
+        Ok(lock(&self.links).1.get(receipt_hash).cloned())
+    }
+
+    async fn list_link_files(
+        &self,
+        owner: &OwnerId,
+        link: &LinkId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let st = lock(&self.state);
+        let files: Vec<FileRecord> =
+            st.0.values()
+                .rev()
+                .filter(|f| {
+                    &f.owner == owner
+                        && f.link.as_ref().is_some_and(|l| &l.link_id == link)
+                        && after.is_none_or(|a| &f.id < a)
+                })
+                .cloned()
+                .collect();
+        Ok(Page::from_overfetch(files, limit))
+    }
+}
+
+/// Fixed-window counters in memory.
+#[derive(Default)]
+pub struct MemCounters {
+    pub counts: Mutex<HashMap<String, u64>>,
+}
+
+#[async_trait]
+impl Counters for MemCounters {
+    async fn count(&self, key: &str) -> Result<u64, CoreError> {
+        Ok(lock(&self.counts).get(key).copied().unwrap_or(0))
+    }
+
+    async fn increment(&self, key: &str, _expires: DateTime<Utc>) -> Result<u64, CoreError> {
+        let mut c = lock(&self.counts);
+        let n = c.entry(key.to_owned()).or_insert(0);
+        *n += 1;
+        Ok(*n)
     }
 }
 
@@ -299,13 +459,31 @@ impl Clock for FixedClock {
     }
 }
 
-/// Ids `f0000000001`, `f0000000002`, ...: increasing, like production's time-ordered ids.
+/// Ids `f0000000001`, `l0000000002`, ...: increasing, like production's time-ordered ids;
+/// secrets distinct and predictable (tests only).
 #[derive(Default)]
 pub struct SeqIds(AtomicU64);
 
+impl SeqIds {
+    fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
 impl IdSource for SeqIds {
     fn file_id(&self) -> FileId {
-        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
-        FileId::parse(&format!("f{n:010}")).unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
+        FileId::parse(&format!("f{:010}", self.next()))
+            .unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
+    }
+
+    fn link_id(&self) -> LinkId {
+        LinkId::parse(&format!("l{:010}", self.next()))
+            .unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
+    }
+
+    fn secret(&self) -> Result<[u8; crate::tokens::SECRET_BYTES], CoreError> {
+        let mut b = [0x5a; crate::tokens::SECRET_BYTES];
+        b[..8].copy_from_slice(&self.next().to_be_bytes());
+        Ok(b)
     }
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{FileId, OwnerId};
+use crate::{FileId, LinkId, OwnerId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,9 +63,27 @@ pub struct FileRecord {
     /// When the presigned upload URL stops working.
     pub upload_expires_at: DateTime<Utc>,
     /// The upload link this file came through, if any.
-    pub via_link: Option<String>,
+    pub link: Option<LinkOrigin>,
     /// Where the owner is told about this file (from the owner's verified token).
     pub owner_email: Option<String>,
+}
+
+/// Who dropped a file through an upload link, as they said (nothing here is verified).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Uploader {
+    pub name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What a file that came through an upload link carries of it: enough for the pipeline to
+/// apply the link's rules and for the owner's mail, without reading the link again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkOrigin {
+    pub link_id: LinkId,
+    pub label: String,
+    /// The link's allowed types: the pipeline judges the bytes against these.
+    pub allowed_types: Vec<String>,
+    pub uploader: Option<Uploader>,
 }
 
 /// What clients see of a file.
@@ -79,6 +97,9 @@ pub struct FileView {
     pub detected_type: Option<String>,
     pub reason: Option<String>,
     pub created_at: String,
+    /// The upload link the file came through, if any.
+    pub via_link: Option<String>,
+    pub uploader: Option<Uploader>,
 }
 
 pub fn rfc3339(t: DateTime<Utc>) -> String {
@@ -86,6 +107,32 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 impl FileRecord {
+    /// A new pending record: its upload URL lives `ttl` from `now`.
+    pub fn pending(
+        id: FileId,
+        owner: OwnerId,
+        name: String,
+        size: u64,
+        content_type: String,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> Self {
+        Self {
+            id,
+            owner,
+            name,
+            size,
+            content_type,
+            status: FileStatus::Pending,
+            detected_type: None,
+            reason: None,
+            created_at: now,
+            upload_expires_at: now + chrono::Duration::from_std(ttl).unwrap_or_default(),
+            link: None,
+            owner_email: None,
+        }
+    }
+
     pub fn view(&self) -> FileView {
         FileView {
             id: self.id.to_string(),
@@ -96,6 +143,21 @@ impl FileRecord {
             detected_type: self.detected_type.clone(),
             reason: self.reason.clone(),
             created_at: rfc3339(self.created_at),
+            via_link: self.via_link().map(str::to_owned),
+            uploader: self.link.as_ref().and_then(|l| l.uploader.clone()),
+        }
+    }
+
+    pub fn via_link(&self) -> Option<&str> {
+        self.link.as_ref().map(|l| l.link_id.as_str())
+    }
+
+    /// The types this file's bytes may turn out to be: its link's list when it came through one
+    /// (always a subset of the deployment's), else the deployment's.
+    pub fn allowed_types<'a>(&'a self, deployment: &'a [String]) -> &'a [String] {
+        match &self.link {
+            Some(l) => &l.allowed_types,
+            None => deployment,
         }
     }
 

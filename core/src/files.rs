@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use crate::file::FileView;
@@ -20,8 +19,6 @@ pub struct NewUpload {
     pub name: String,
     pub size: u64,
     pub content_type: String,
-    /// The upload link this comes through, if any.
-    pub via_link: Option<String>,
     /// The owner's address, for mail about this file.
     pub owner_email: Option<String>,
 }
@@ -77,22 +74,17 @@ impl FileService {
         req: NewUpload,
     ) -> Result<CreatedUpload, CoreError> {
         let (name, content_type) = validate_upload(&self.settings, &req)?;
-        let now = self.clock.now();
         let ttl = self.settings.upload_url_ttl;
-        let record = FileRecord {
-            id: self.ids.file_id(),
-            owner: owner.clone(),
+        let mut record = FileRecord::pending(
+            self.ids.file_id(),
+            owner.clone(),
             name,
-            size: req.size,
+            req.size,
             content_type,
-            status: FileStatus::Pending,
-            detected_type: None,
-            reason: None,
-            created_at: now,
-            upload_expires_at: now + ChronoDuration::from_std(ttl).unwrap_or_default(),
-            via_link: req.via_link,
-            owner_email: req.owner_email,
-        };
+            self.clock.now(),
+            ttl,
+        );
+        record.owner_email = req.owner_email;
         let limit = self.settings.quota_bytes;
         if self.ledger.create_pending(&record, limit).await? == Reservation::QuotaExceeded {
             let u = self.ledger.usage(owner, limit).await?;
@@ -113,8 +105,11 @@ impl FileService {
                 upload,
             }),
             Err(e) => {
-                // Give the reservation back rather than leave it to the janitor.
-                let _ = self.ledger.remove_file(&record).await;
+                // Give the reservation back rather than leave it to the janitor (which expires
+                // the record anyway if this fails too).
+                if let Err(undo) = self.ledger.remove_file(&record).await {
+                    tracing::warn!(file_id = %record.id, owner = %record.owner, error = %undo, "reservation not released; the janitor will expire it");
+                }
                 Err(e)
             }
         }
@@ -186,7 +181,7 @@ impl FileService {
     }
 }
 
-fn parse_limit(raw: Option<&str>) -> Result<usize, CoreError> {
+pub fn parse_limit(raw: Option<&str>) -> Result<usize, CoreError> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_PAGE);
     };

@@ -54,6 +54,24 @@ impl FileId {
     }
 }
 
+/// An upload link's id (time-ordered like file ids: a listing by id is newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct LinkId(String);
+
+impl LinkId {
+    pub fn parse(s: &str) -> Result<Self, CoreError> {
+        if is_safe_id(s, 64) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(CoreError::NotFound)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 macro_rules! string_id {
     ($t:ty) => {
         impl fmt::Display for $t {
@@ -76,6 +94,7 @@ macro_rules! string_id {
 }
 string_id!(OwnerId);
 string_id!(FileId);
+string_id!(LinkId);
 
 #[cfg(test)]
 mod tests {

@@ -64,7 +64,7 @@ impl Notification {
                 detected_type: file.detected_type.clone(),
             },
             reason: file.reason.clone(),
-            via_link: file.via_link.clone(),
+            via_link: file.via_link().map(str::to_owned),
             at: rfc3339(at),
         }
     }

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::links::LinkStore;
 use crate::notification::{EventType, Notification};
 use crate::policy::{Observed, Verdict, verdict};
 use crate::ports::{Clock, Ledger, Mail, ObjectStore, Settlement};
 use crate::sniff::{SAMPLE_BYTES, detect};
-use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, keys};
+use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings, keys};
 
 /// An object the store says was created, with its key already decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,8 +110,9 @@ impl Pipeline {
         };
         let truncated = (sample.bytes.len() as u64) < sample.size;
         let detected = detect(&sample.bytes, truncated);
+        // A link file is judged against its link's types (a subset of the deployment's).
         let v = verdict(
-            &self.settings.allowed_types,
+            file.allowed_types(&self.settings.allowed_types),
             &Observed {
                 declared_type: &file.content_type,
                 detected_type: detected.as_deref(),
@@ -128,6 +130,7 @@ impl Pipeline {
             reason,
             at: self.clock.now(),
             stored_size: Some(sample.size),
+            give_back_link: crate::links::gives_back_on(status),
         };
         if !self.ledger.settle(&file, &settlement).await? {
             // Settled by a concurrent delivery of the same event: that one owns the effects.
@@ -185,52 +188,58 @@ pub async fn remove_and_mark(
     }
 }
 
-/// Who is told about a settled file: the operators' topic always; the owner by mail when the
-/// file was rejected or arrived through an upload link.
-pub fn notices(
-    d: &Decision,
-    at: chrono::DateTime<chrono::Utc>,
-) -> (Option<Notification>, Option<Mail>) {
-    let Decision::Settled { file, .. } = d else {
-        return (None, None);
-    };
+/// The operators' notice about a settled file (the owner's mail is [`crate::mail`]'s).
+pub fn notice(d: &Decision, at: chrono::DateTime<chrono::Utc>) -> Option<Notification> {
+    let file = settled_file(d)?;
     let event = match file.status {
         FileStatus::Accepted => EventType::UploadAccepted,
         FileStatus::Rejected => EventType::UploadRejected,
         FileStatus::Expired => EventType::UploadExpired,
-        FileStatus::Pending => return (None, None),
+        FileStatus::Pending => return None,
     };
-    let note = Notification::new(event, file, at);
-    let mail = owner_mail(file);
-    (Some(note), mail)
+    Some(Notification::new(event, file, at))
 }
 
-/// The owner's mail about a file, if the owner is to be told.
-pub fn owner_mail(file: &FileRecord) -> Option<Mail> {
-    let to = file.owner_email.clone()?;
-    let name = &file.name;
-    match file.status {
-        FileStatus::Rejected => Some(Mail {
-            to,
-            subject: format!("Dropgate: \"{name}\" was rejected"),
-            body: format!(
-                "Your upload \"{name}\" ({} bytes, declared {}) was rejected: {}.\n\
-                 Detected type: {}. The file was removed and its quota released.\n",
-                file.size,
-                file.content_type,
-                file.reason.as_deref().unwrap_or("unknown"),
-                file.detected_type.as_deref().unwrap_or("unrecognized"),
-            ),
-        }),
-        FileStatus::Accepted if file.via_link.is_some() => Some(Mail {
-            to,
-            subject: format!("Dropgate: \"{name}\" arrived through your upload link"),
-            body: format!(
-                "A file arrived through your upload link: \"{name}\", {} bytes, {}.\n",
-                file.size,
-                file.detected_type.as_deref().unwrap_or(&file.content_type),
-            ),
-        }),
+/// The file a decision settled, if it settled one.
+pub fn settled_file(d: &Decision) -> Option<&FileRecord> {
+    match d {
+        Decision::Settled { file, .. } => Some(file),
         _ => None,
     }
+}
+
+/// The owners' mails about the files a batch settled. Link files say how many uploads their
+/// link has left, read in one round trip for the whole batch; if that read fails the mails
+/// still go, saying so.
+pub async fn owner_mails(settled: &[&FileRecord], links: &dyn LinkStore) -> Vec<Mail> {
+    let mut keys: Vec<(OwnerId, LinkId)> = settled
+        .iter()
+        .filter_map(|f| {
+            f.link
+                .as_ref()
+                .map(|l| (f.owner.clone(), l.link_id.clone()))
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let found = if keys.is_empty() {
+        Vec::new()
+    } else {
+        links.get_links(&keys).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "links not read for the owners' mails");
+            Vec::new()
+        })
+    };
+    settled
+        .iter()
+        .filter_map(|f| {
+            let left = f.link.as_ref().and_then(|o| {
+                found
+                    .iter()
+                    .find(|l| l.id == o.link_id && l.owner == f.owner)
+                    .map(|l| l.uploads_left())
+            });
+            crate::mail::verdict_mail(f, left)
+        })
+        .collect()
 }

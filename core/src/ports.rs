@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::notification::Notification;
 use crate::quota::QuotaUsage;
-use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
+use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 /// A request the client performs itself, straight against the object store.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,6 +69,9 @@ pub struct Settlement {
     pub at: DateTime<Utc>,
     /// Size of the stored object (the log records what actually arrived).
     pub stored_size: Option<u64>,
+    /// Give the file's use and bytes back to the upload link it came through, in the same
+    /// atomic write (see [`crate::links::gives_back_on`]). Ignored for files of no link.
+    pub give_back_link: bool,
 }
 
 /// One page of a listing.
@@ -155,8 +158,13 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// Where new ids and secrets come from (time-ordered ids and the OS's CSPRNG in production).
 pub trait IdSource: Send + Sync {
     fn file_id(&self) -> FileId;
+    fn link_id(&self) -> LinkId;
+    /// Fresh random bytes for a bearer secret (see [`crate::tokens`]); an error when the
+    /// system's random source fails (no secret is better than a guessable one).
+    fn secret(&self) -> Result<[u8; crate::tokens::SECRET_BYTES], CoreError>;
 }
 
 /// The system clock.

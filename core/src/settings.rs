@@ -19,6 +19,14 @@ pub struct Settings {
     pub download_url_ttl: Duration,
     /// How long after its upload URL expired a pending file is given before the janitor expires it.
     pub pending_grace: Duration,
+    /// Where people reach Dropgate's pages: an upload link's URL is `{public_base_url}/d/{token}`.
+    pub public_base_url: String,
+    /// The longest an upload link may live.
+    pub max_link_ttl: Duration,
+    /// Failed public lookups (unknown, expired or revoked tokens and receipts) one source IP may
+    /// make per window before it is answered 429.
+    pub lookup_failure_limit: u64,
+    pub lookup_failure_window: Duration,
 }
 
 pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
@@ -47,6 +55,10 @@ impl Default for Settings {
             upload_url_ttl: MAX_URL_TTL,
             download_url_ttl: Duration::from_secs(5 * 60),
             pending_grace: Duration::from_secs(5 * 60),
+            public_base_url: "http://127.0.0.1:3000".to_owned(),
+            max_link_ttl: Duration::from_secs(30 * 24 * 3600),
+            lookup_failure_limit: 20,
+            lookup_failure_window: Duration::from_secs(600),
         }
     }
 }
@@ -56,6 +68,8 @@ impl Settings {
     pub fn clamped(mut self) -> Self {
         self.upload_url_ttl = self.upload_url_ttl.min(MAX_URL_TTL);
         self.download_url_ttl = self.download_url_ttl.min(MAX_URL_TTL);
+        self.public_base_url = self.public_base_url.trim_end_matches('/').to_owned();
+        self.lookup_failure_window = self.lookup_failure_window.max(Duration::from_secs(1));
         self.allowed_types = self
             .allowed_types
             .iter()

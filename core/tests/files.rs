@@ -67,7 +67,6 @@ fn upload(name: &str, size: u64, content_type: &str) -> NewUpload {
         name: name.to_owned(),
         size,
         content_type: content_type.to_owned(),
-        via_link: None,
         owner_email: Some("ada@example.org".to_owned()),
     }
 }
@@ -89,6 +88,7 @@ async fn settle(w: &World, o: &OwnerId, id: &FileId, status: FileStatus) {
         reason: None,
         at: t0(),
         stored_size: Some(file.size),
+        give_back_link: false,
     };
     assert!(w.ledger.settle(&file, &s).await.unwrap());
 }

@@ -86,7 +86,6 @@ async fn pending(w: &World, size: u64) -> (FileId, String) {
                 name: "late.png".into(),
                 size,
                 content_type: "image/png".into(),
-                via_link: None,
                 owner_email: Some("owner@example.org".into()),
             },
         )

@@ -5,13 +5,17 @@ use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::file::LinkOrigin;
 use dropgate_core::files::{FileService, NewUpload};
+use dropgate_core::mail::verdict_mail;
 use dropgate_core::notification::EventType;
-use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notices};
+use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notice, settled_file};
 use dropgate_core::policy::{RejectReason, Verdict};
 use dropgate_core::ports::Ledger;
+use dropgate_core::ports::Mail;
 use dropgate_core::sniff::SAMPLE_BYTES;
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
+use dropgate_core::{LinkId, notification::Notification};
 
 struct World {
     files: FileService,
@@ -63,6 +67,39 @@ async fn uploaded(w: &World, declared: &str, bytes: Vec<u8>) -> Up {
     uploaded_with(w, declared, bytes.len() as u64, bytes, None).await
 }
 
+/// The operators' notice and the owner's mail (without a link's uploads-left figure).
+fn notices(d: &Decision, at: chrono::DateTime<Utc>) -> (Option<Notification>, Option<Mail>) {
+    (
+        notice(d, at),
+        settled_file(d).and_then(|f| verdict_mail(f, None)),
+    )
+}
+
+/// A pending file that came through link `via`, allowing `allowed`, with `bytes` stored.
+async fn dropped(w: &World, via: &str, allowed: &[&str], declared: &str, bytes: Vec<u8>) -> Up {
+    let id = FileId::parse(&format!("fl{}", bytes.len())).unwrap();
+    let mut f = FileRecord::pending(
+        id.clone(),
+        owner(),
+        "the file.bin".into(),
+        bytes.len() as u64,
+        declared.into(),
+        t0(),
+        std::time::Duration::from_secs(900),
+    );
+    f.owner_email = Some("owner@example.org".into());
+    f.link = Some(LinkOrigin {
+        link_id: LinkId::parse(via).unwrap(),
+        label: "Client documents".into(),
+        allowed_types: allowed.iter().map(|t| t.to_string()).collect(),
+        uploader: None,
+    });
+    w.ledger.create_pending(&f, 1 << 40).await.unwrap();
+    let key = format!("uploads/owner-1/{id}");
+    w.store.put(&key, bytes);
+    Up { id, key }
+}
+
 async fn uploaded_with(
     w: &World,
     declared: &str,
@@ -70,6 +107,17 @@ async fn uploaded_with(
     bytes: Vec<u8>,
     via_link: Option<&str>,
 ) -> Up {
+    if let Some(via) = via_link {
+        assert_eq!(declared_size, bytes.len() as u64);
+        let all: Vec<&str> = w
+            .pipeline
+            .settings
+            .allowed_types
+            .iter()
+            .map(String::as_str)
+            .collect();
+        return dropped(w, via, &all, declared, bytes).await;
+    }
     let c = w
         .files
         .create_upload(
@@ -78,7 +126,6 @@ async fn uploaded_with(
                 name: "the file.bin".into(),
                 size: declared_size,
                 content_type: declared.into(),
-                via_link: via_link.map(str::to_owned),
                 owner_email: Some("owner@example.org".into()),
             },
         )
@@ -660,6 +707,51 @@ async fn accepted_files_through_a_link_mail_the_owner() {
     assert!(mail.subject.contains("the file.bin"), "{}", mail.subject);
     assert!(mail.body.contains(&format!("{len} bytes")), "{}", mail.body);
     assert!(mail.body.contains("application/pdf"), "{}", mail.body);
+}
+
+#[tokio::test]
+async fn link_files_are_judged_by_the_links_own_types() {
+    let w = world();
+    // A PNG declared as a PDF, and a real PNG declared honestly, on a PDF-only link: both are
+    // allowed by the deployment, neither by the link.
+    let spoof = dropped(
+        &w,
+        "link-pdf",
+        &["application/pdf"],
+        "application/pdf",
+        png(),
+    )
+    .await;
+    let d = decide(&w, &spoof.key).await;
+    assert_eq!(record(&w, &spoof.id).await.status, FileStatus::Rejected);
+    assert_eq!(
+        record(&w, &spoof.id).await.reason.as_deref(),
+        Some("type_not_allowed"),
+        "{d:?}"
+    );
+    let honest = dropped(&w, "link-pdf", &["application/pdf"], "image/png", {
+        let mut b = png();
+        b.push(0);
+        b
+    })
+    .await;
+    decide(&w, &honest.key).await;
+    assert_eq!(
+        record(&w, &honest.id).await.reason.as_deref(),
+        Some("type_not_allowed")
+    );
+    assert!(!w.store.has(&honest.key), "rejected bytes are removed");
+    let (_, mail) = notices(&decide(&w, &spoof.key).await, t0());
+    assert!(mail.is_none(), "a replay mails no one");
+    // The same bytes on a link that allows PNG pass.
+    let ok = dropped(&w, "link-img", &["image/png"], "image/png", {
+        let mut b = png();
+        b.extend([0, 0]);
+        b
+    })
+    .await;
+    decide(&w, &ok.key).await;
+    assert_eq!(record(&w, &ok.id).await.status, FileStatus::Accepted);
 }
 
 #[tokio::test]

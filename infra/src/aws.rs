@@ -6,6 +6,7 @@ use aws_config::SdkConfig;
 
 use crate::Config;
 use crate::dynamo::DynamoLedger;
+use crate::dynamo::counters::DynamoCounters;
 use crate::s3::S3Store;
 use crate::ses::SesMailer;
 use crate::sns::SnsNotifier;
@@ -138,6 +139,14 @@ impl Clients {
             files_table: config.files_table.clone(),
             quotas_table: config.quotas_table.clone(),
             log_table: config.upload_log_table.clone(),
+            links_table: config.links_table.clone(),
+        })
+    }
+
+    pub fn counters(&self, config: &Config) -> Arc<DynamoCounters> {
+        Arc::new(DynamoCounters {
+            client: self.dynamodb().clone(),
+            table: config.rate_limit_table.clone(),
         })
     }
 

@@ -12,6 +12,10 @@ pub struct Config {
     pub files_table: String,
     pub quotas_table: String,
     pub upload_log_table: String,
+    /// Upload links and the receipts of files dropped through them.
+    pub links_table: String,
+    /// Fixed-window counters of failed public lookups (rate limiting).
+    pub rate_limit_table: String,
     pub topic_arn: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -78,6 +82,20 @@ impl Config {
                 "PENDING_GRACE_SECS",
                 d.pending_grace.as_secs(),
             )?),
+            public_base_url: env("PUBLIC_BASE_URL")
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or(d.public_base_url.clone()),
+            max_link_ttl: Duration::from_secs(num(
+                env,
+                "MAX_LINK_TTL_SECS",
+                d.max_link_ttl.as_secs(),
+            )?),
+            lookup_failure_limit: num(env, "LOOKUP_FAILURE_LIMIT", d.lookup_failure_limit)?,
+            lookup_failure_window: Duration::from_secs(num(
+                env,
+                "LOOKUP_FAILURE_WINDOW_SECS",
+                d.lookup_failure_window.as_secs(),
+            )?),
         }
         .clamped();
         Ok(Self {
@@ -85,6 +103,8 @@ impl Config {
             files_table: opt(env, "FILES_TABLE"),
             quotas_table: opt(env, "QUOTAS_TABLE"),
             upload_log_table: opt(env, "UPLOAD_LOG_TABLE"),
+            links_table: opt(env, "LINKS_TABLE"),
+            rate_limit_table: opt(env, "RATE_LIMIT_TABLE"),
             topic_arn: opt(env, "TOPIC_ARN"),
             user_pool_id: opt(env, "USER_POOL_ID"),
             user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
@@ -103,6 +123,8 @@ impl Config {
                 "FILES_TABLE" => &self.files_table,
                 "QUOTAS_TABLE" => &self.quotas_table,
                 "UPLOAD_LOG_TABLE" => &self.upload_log_table,
+                "LINKS_TABLE" => &self.links_table,
+                "RATE_LIMIT_TABLE" => &self.rate_limit_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "USER_POOL_ID" => &self.user_pool_id,
                 "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
@@ -125,6 +147,8 @@ impl Config {
             ("FILES_TABLE", self.files_table.clone()),
             ("QUOTAS_TABLE", self.quotas_table.clone()),
             ("UPLOAD_LOG_TABLE", self.upload_log_table.clone()),
+            ("LINKS_TABLE", self.links_table.clone()),
+            ("RATE_LIMIT_TABLE", self.rate_limit_table.clone()),
             ("TOPIC_ARN", self.topic_arn.clone()),
             ("USER_POOL_ID", self.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", self.user_pool_client_id.clone()),
@@ -141,6 +165,13 @@ impl Config {
                 s.download_url_ttl.as_secs().to_string(),
             ),
             ("PENDING_GRACE_SECS", s.pending_grace.as_secs().to_string()),
+            ("PUBLIC_BASE_URL", s.public_base_url.clone()),
+            ("MAX_LINK_TTL_SECS", s.max_link_ttl.as_secs().to_string()),
+            ("LOOKUP_FAILURE_LIMIT", s.lookup_failure_limit.to_string()),
+            (
+                "LOOKUP_FAILURE_WINDOW_SECS",
+                s.lookup_failure_window.as_secs().to_string(),
+            ),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]

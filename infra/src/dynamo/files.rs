@@ -1,6 +1,5 @@
 //! The ledger over DynamoDB: the files table, the quotas table and the upload log. Every
 //! change to a quota is in the same transaction as the file record it concerns.
-//! Attribute names go through `#placeholders`: `owner`, `size`, `name`, `status` are reserved.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -10,11 +9,12 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as Av, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
-use dropgate_core::file::rfc3339;
+use dropgate_core::file::{LinkOrigin, Uploader, rfc3339};
 use dropgate_core::ports::{Ledger, Page, Reservation, Settlement};
 use dropgate_core::quota::{QuotaDelta, QuotaUsage, headroom};
-use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
+use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
+use super::{DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, s, values};
 use crate::error::sdk_error;
 
 pub const PENDING_INDEX: &str = "pending-by-deadline";
@@ -27,46 +27,18 @@ const CLEANUP_SHARD: &str = "c";
 const KEEP_REJECTED_DAYS: i64 = 30;
 const KEEP_LOG_DAYS: i64 = 90;
 
-pub struct DynamoLedger {
-    pub client: aws_sdk_dynamodb::Client,
-    pub files_table: String,
-    pub quotas_table: String,
-    pub log_table: String,
-}
-
-fn s(v: impl Into<String>) -> Av {
-    Av::S(v.into())
-}
-
-fn n(v: impl ToString) -> Av {
-    Av::N(v.to_string())
-}
-
-fn names(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
-    Some(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
-fn values(pairs: Vec<(&str, Av)>) -> Option<HashMap<String, Av>> {
-    Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-}
-
-fn file_key(owner: &OwnerId, id: &FileId) -> HashMap<String, Av> {
+pub(crate) fn file_key(owner: &OwnerId, id: &FileId) -> HashMap<String, Av> {
     HashMap::from([
         ("owner".to_string(), s(owner.as_str())),
         ("file_id".to_string(), s(id.as_str())),
     ])
 }
 
-fn epoch_after(t: DateTime<Utc>, days: i64) -> i64 {
+pub(crate) fn epoch_after(t: DateTime<Utc>, days: i64) -> i64 {
     (t + chrono::Duration::days(days)).timestamp()
 }
 
-fn to_item(f: &FileRecord) -> HashMap<String, Av> {
+pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     let mut item = file_key(&f.owner, &f.id);
     item.insert("name".into(), s(&f.name));
     item.insert("size".into(), n(f.size));
@@ -77,42 +49,55 @@ fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     if f.status == FileStatus::Pending {
         item.insert("pending_shard".into(), s(PENDING_SHARD));
     }
+    let uploader = f.link.as_ref().and_then(|l| l.uploader.as_ref());
     let optional = [
-        ("detected_type", &f.detected_type),
-        ("reason", &f.reason),
-        ("via_link", &f.via_link),
-        ("owner_email", &f.owner_email),
+        ("detected_type", f.detected_type.as_deref()),
+        ("reason", f.reason.as_deref()),
+        ("via_link", f.via_link()),
+        ("link_label", f.link.as_ref().map(|l| l.label.as_str())),
+        ("uploader_name", uploader.and_then(|u| u.name.as_deref())),
+        ("uploader_email", uploader.and_then(|u| u.email.as_deref())),
+        ("owner_email", f.owner_email.as_deref()),
     ];
     for (k, v) in optional {
         if let Some(v) = v {
             item.insert(k.into(), s(v));
         }
     }
+    if let Some(l) = &f.link {
+        item.insert(
+            "allowed_types".into(),
+            Av::L(l.allowed_types.iter().map(s).collect()),
+        );
+    }
     item
 }
 
-fn corrupt(what: &str) -> CoreError {
-    CoreError::upstream(format!("corrupt file record: {what}"))
+/// The link a file came through, from the attributes `to_item` writes.
+fn link_origin(item: &HashMap<String, Av>) -> Result<Option<LinkOrigin>, CoreError> {
+    let Some(id) = get_s(item, "via_link") else {
+        return Ok(None);
+    };
+    let allowed_types = item
+        .get("allowed_types")
+        .and_then(|v| v.as_l().ok())
+        .map(|l| {
+            l.iter()
+                .filter_map(|v| v.as_s().ok().cloned())
+                .collect::<Vec<_>>()
+        })
+        .ok_or_else(|| corrupt("allowed_types"))?;
+    let name = get_s(item, "uploader_name").map(str::to_owned);
+    let email = get_s(item, "uploader_email").map(str::to_owned);
+    Ok(Some(LinkOrigin {
+        link_id: LinkId::parse(id).map_err(|_| corrupt("via_link"))?,
+        label: get_s(item, "link_label").unwrap_or_default().to_owned(),
+        allowed_types,
+        uploader: (name.is_some() || email.is_some()).then_some(Uploader { name, email }),
+    }))
 }
 
-fn get_s<'a>(item: &'a HashMap<String, Av>, k: &str) -> Option<&'a str> {
-    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
-}
-
-fn get_n(item: &HashMap<String, Av>, k: &str) -> Option<i64> {
-    item.get(k)
-        .and_then(|v| v.as_n().ok())
-        .and_then(|v| v.parse().ok())
-}
-
-fn get_time(item: &HashMap<String, Av>, k: &str) -> Result<DateTime<Utc>, CoreError> {
-    get_s(item, k)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| corrupt(k))
-}
-
-fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreError> {
+pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreError> {
     let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
     Ok(FileRecord {
         id: FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?,
@@ -127,84 +112,9 @@ fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreError> {
         reason: get_s(item, "reason").map(str::to_owned),
         created_at: get_time(item, "created_at")?,
         upload_expires_at: get_time(item, "upload_expires_at")?,
-        via_link: get_s(item, "via_link").map(str::to_owned),
+        link: link_origin(item)?,
         owner_email: get_s(item, "owner_email").map(str::to_owned),
     })
-}
-
-/// How a transaction ended, when it did not fail outright.
-enum Tx {
-    Committed,
-    /// Which items' conditions failed, by position.
-    ConditionFailed(Vec<bool>),
-}
-
-impl DynamoLedger {
-    fn quota_update(&self, owner: &OwnerId, d: QuotaDelta) -> Result<TransactWriteItem, CoreError> {
-        let update = Update::builder()
-            .table_name(&self.quotas_table)
-            .key("owner", s(owner.as_str()))
-            .update_expression(
-                "SET used_bytes = used_bytes + :du, reserved_bytes = reserved_bytes + :dr, \
-                 committed_bytes = committed_bytes + :dc, #files = #files + :df",
-            )
-            .condition_expression("attribute_exists(committed_bytes)")
-            .set_expression_attribute_names(names(&[("#files", "files")]))
-            .set_expression_attribute_values(values(vec![
-                (":du", n(d.used)),
-                (":dr", n(d.reserved)),
-                (":dc", n(d.committed())),
-                (":df", n(d.files)),
-            ]))
-            .build()
-            .map_err(CoreError::upstream)?;
-        Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Runs a transaction, retrying conflicts with other transactions a few times.
-    async fn transact(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Tx, CoreError> {
-        let mut delay = Duration::from_millis(20);
-        for attempt in 0.. {
-            let r = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            let err = match r {
-                Ok(_) => return Ok(Tx::Committed),
-                Err(e) => e,
-            };
-            let reasons: Vec<String> = err
-                .as_service_error()
-                .and_then(|se| match se {
-                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tc) => Some(tc),
-                    _ => None,
-                })
-                .map(|tc| {
-                    tc.cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code().unwrap_or("None").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            if reasons.iter().any(|c| c == "TransactionConflict") && attempt < 8 {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                continue;
-            }
-            if !reasons.is_empty() && reasons.iter().any(|c| c == "ConditionalCheckFailed") {
-                return Ok(Tx::ConditionFailed(
-                    reasons
-                        .iter()
-                        .map(|c| c == "ConditionalCheckFailed")
-                        .collect(),
-                ));
-            }
-            return Err(sdk_error(op, err));
-        }
-        unreachable!("the loop returns")
-    }
 }
 
 #[async_trait]
@@ -217,38 +127,7 @@ impl Ledger for DynamoLedger {
         let Some(room) = headroom(limit, file.size) else {
             return Ok(Reservation::QuotaExceeded);
         };
-        let reserve = Update::builder()
-            .table_name(&self.quotas_table)
-            .key("owner", s(file.owner.as_str()))
-            .update_expression(
-                "SET used_bytes = if_not_exists(used_bytes, :zero), \
-                 reserved_bytes = if_not_exists(reserved_bytes, :zero) + :size, \
-                 committed_bytes = if_not_exists(committed_bytes, :zero) + :size, \
-                 #files = if_not_exists(#files, :zero) + :one",
-            )
-            // The quota invariant: used + reserved never exceeds the limit.
-            .condition_expression(
-                "attribute_not_exists(committed_bytes) OR committed_bytes <= :room",
-            )
-            .set_expression_attribute_names(names(&[("#files", "files")]))
-            .set_expression_attribute_values(values(vec![
-                (":zero", n(0)),
-                (":one", n(1)),
-                (":size", n(file.size)),
-                (":room", n(room)),
-            ]))
-            .build()
-            .map_err(CoreError::upstream)?;
-        let put = Put::builder()
-            .table_name(&self.files_table)
-            .set_item(Some(to_item(file)))
-            .condition_expression("attribute_not_exists(file_id)")
-            .build()
-            .map_err(CoreError::upstream)?;
-        let items = vec![
-            TransactWriteItem::builder().update(reserve).build(),
-            TransactWriteItem::builder().put(put).build(),
-        ];
+        let items = self.reserve_and_put(file, room)?.to_vec();
         match self.transact("create_pending", items).await? {
             Tx::Committed => Ok(Reservation::Reserved),
             Tx::ConditionFailed(which) if which.first() == Some(&true) => {
@@ -429,7 +308,7 @@ impl Ledger for DynamoLedger {
         for (k, v) in [
             ("detected_type", &st.detected_type),
             ("reason", &st.reason),
-            ("via_link", &file.via_link),
+            ("via_link", &file.via_link().map(str::to_owned)),
         ] {
             if let Some(v) = v {
                 entry.insert(k.into(), s(v));
@@ -440,11 +319,31 @@ impl Ledger for DynamoLedger {
             .set_item(Some(entry))
             .build()
             .map_err(CoreError::upstream)?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.quota_update(&file.owner, delta)?,
             TransactWriteItem::builder().put(log).build(),
         ];
+        let give_back = match (&file.link, st.give_back_link) {
+            (Some(origin), true) => {
+                Some(self.give_back(&file.owner, &origin.link_id, file.size)?)
+            }
+            _ => None,
+        };
+        if let Some(item) = give_back {
+            items.push(item);
+            match self.transact("settle", items.clone()).await? {
+                Tx::Committed => return Ok(true),
+                // Only the link's own condition failed (the link is gone): settle without it,
+                // a file must never stay pending for want of a counter.
+                Tx::ConditionFailed(which)
+                    if which.len() == 4 && which[3] && !which[..3].contains(&true) =>
+                {
+                    items.pop();
+                }
+                Tx::ConditionFailed(_) => return Ok(false),
+            }
+        }
         Ok(matches!(
             self.transact("settle", items).await?,
             Tx::Committed

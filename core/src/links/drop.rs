@@ -1,0 +1,253 @@
+//! The stranger's side of an upload link: no account, the token is the credential. A stranger
+//! learns the link's label and limits and nothing of the owner; an uploader follows their own
+//! file through its receipt and sees no other upload of the link (the link is write-only).
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{DropReservation, Link, LinkDrop, LinkStore};
+use crate::accounts::validate_email;
+use crate::file::{FileView, LinkOrigin, Uploader, rfc3339};
+use crate::ports::{Clock, IdSource, Ledger, ObjectStore, PresignedRequest};
+use crate::ratelimit::RateLimiter;
+use crate::{CoreError, FileRecord, FileStatus, Settings, names, policy, tokens};
+
+#[derive(Clone)]
+pub struct DropService {
+    pub links: Arc<dyn LinkStore>,
+    pub ledger: Arc<dyn Ledger>,
+    pub store: Arc<dyn ObjectStore>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+    pub settings: Settings,
+    /// Failed token and receipt lookups, per source address.
+    pub limiter: RateLimiter,
+}
+
+/// What a stranger holding the link sees.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DropInfo {
+    pub label: String,
+    pub expires_at: String,
+    pub uploads_left: u32,
+    pub max_file_bytes: u64,
+    /// `null` when the link has no total limit.
+    pub bytes_left: Option<u64>,
+    pub allowed_types: Vec<String>,
+    pub require_uploader_name: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DropUpload {
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub uploader: Option<Uploader>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DroppedFile {
+    pub file: FileView,
+    pub upload: PresignedRequest,
+    /// A second secret: follows this one file, and nothing else.
+    pub receipt: String,
+}
+
+/// What an uploader sees of their own file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceiptFile {
+    pub name: String,
+    pub size: u64,
+    pub status: FileStatus,
+    pub reason: Option<String>,
+    pub detected_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReceiptView {
+    pub file: ReceiptFile,
+}
+
+fn link_not_found() -> CoreError {
+    CoreError::missing("link_not_found", "no upload link has this token")
+}
+
+fn receipt_not_found() -> CoreError {
+    CoreError::missing("receipt_not_found", "no upload has this receipt")
+}
+
+impl DropService {
+    /// The link behind `token` if it can take a drop now. Unknown, expired and revoked
+    /// tokens cost the same: one lookup by hash.
+    async fn usable_link(&self, token: &str) -> Result<Link, CoreError> {
+        let link = self
+            .links
+            .find_link(&tokens::hash(token))
+            .await?
+            .ok_or_else(link_not_found)?;
+        match link.refusal(self.clock.now()) {
+            Some(e) => Err(e),
+            None => Ok(link),
+        }
+    }
+
+    pub async fn info(&self, token: &str, source: &str) -> Result<DropInfo, CoreError> {
+        let link = self.limiter.guard(source, self.usable_link(token)).await?;
+        Ok(DropInfo {
+            label: link.label.clone(),
+            expires_at: rfc3339(link.expires_at),
+            uploads_left: link.uploads_left(),
+            max_file_bytes: link.max_file_bytes.min(self.settings.max_file_size),
+            bytes_left: link.bytes_left(),
+            allowed_types: link.allowed_types,
+            require_uploader_name: link.require_uploader_name,
+        })
+    }
+
+    pub async fn upload(
+        &self,
+        token: &str,
+        source: &str,
+        req: DropUpload,
+    ) -> Result<DroppedFile, CoreError> {
+        let link = self.limiter.guard(source, self.usable_link(token)).await?;
+        let (name, content_type) = check_upload(&self.settings, &link, &req)?;
+        let uploader = check_uploader(&link, req.uploader)?;
+        let now = self.clock.now();
+        let mut file = FileRecord::pending(
+            self.ids.file_id(),
+            link.owner.clone(),
+            name,
+            req.size,
+            content_type,
+            now,
+            self.settings.upload_url_ttl,
+        );
+        file.owner_email = link.owner_email.clone();
+        file.link = Some(LinkOrigin {
+            link_id: link.id.clone(),
+            label: link.label.clone(),
+            allowed_types: link.allowed_types.clone(),
+            uploader,
+        });
+        let receipt = tokens::encode(&self.ids.secret()?);
+        let receipt_hash = tokens::hash(&receipt);
+        let outcome = self
+            .links
+            .create_pending_via_link(&LinkDrop {
+                link: &link,
+                file: &file,
+                receipt_hash: &receipt_hash,
+                quota_limit: self.settings.quota_bytes,
+                now,
+            })
+            .await?;
+        match outcome {
+            DropReservation::Reserved => {}
+            DropReservation::QuotaExceeded => return Err(CoreError::OwnerQuotaExceeded),
+            DropReservation::LinkRefused => {
+                // Someone else took the last use, or the owner revoked it, meanwhile.
+                let now_link = self.links.find_link(&link.token_hash).await?;
+                return Err(now_link
+                    .and_then(|l| l.refusal(self.clock.now()))
+                    .unwrap_or_else(|| {
+                        CoreError::gone("link_used_up", "this upload link has no uploads left")
+                    }));
+            }
+        }
+        // If presigning fails the pending file simply never gets bytes: the janitor expires
+        // it, which gives the use back to the link.
+        let upload = self
+            .store
+            .presign_put(
+                &file.key(),
+                file.size,
+                &file.content_type,
+                self.settings.upload_url_ttl,
+            )
+            .await?;
+        Ok(DroppedFile {
+            file: file.view(),
+            upload,
+            receipt,
+        })
+    }
+
+    pub async fn receipt(&self, receipt: &str, source: &str) -> Result<ReceiptView, CoreError> {
+        let lookup = async {
+            let (owner, id) = self
+                .links
+                .find_receipt(&tokens::hash(receipt))
+                .await?
+                .ok_or_else(receipt_not_found)?;
+            // The owner deleted the file: the receipt follows nothing any more.
+            self.ledger
+                .get_file(&owner, &id)
+                .await?
+                .ok_or_else(receipt_not_found)
+        };
+        let f = self.limiter.guard(source, lookup).await?;
+        Ok(ReceiptView {
+            file: ReceiptFile {
+                name: f.name,
+                size: f.size,
+                status: f.status,
+                reason: f.reason,
+                detected_type: f.detected_type,
+            },
+        })
+    }
+}
+
+/// The link's rules on a declared upload: name, size against the link's per-file limit and the
+/// bytes it has left, type against the link's list. Returns the cleaned name and type.
+fn check_upload(
+    s: &Settings,
+    link: &Link,
+    req: &DropUpload,
+) -> Result<(String, String), CoreError> {
+    let name = names::clean_name(&req.name)?;
+    if req.size == 0 {
+        return Err(CoreError::invalid(
+            "invalid_size",
+            "size must be greater than 0",
+        ));
+    }
+    let content_type = policy::normalize_type(&req.content_type);
+    if !policy::is_allowed(&link.allowed_types, &content_type) {
+        return Err(CoreError::TypeNotAllowed(content_type));
+    }
+    let mut max = link.max_file_bytes.min(s.max_file_size);
+    if let Some(left) = link.bytes_left() {
+        max = max.min(left);
+    }
+    if req.size > max {
+        return Err(CoreError::FileTooLarge {
+            size: req.size,
+            max,
+        });
+    }
+    Ok((name, content_type))
+}
+
+fn check_uploader(link: &Link, given: Option<Uploader>) -> Result<Option<Uploader>, CoreError> {
+    let given = given.unwrap_or_default();
+    let name = given
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .map(|n| names::clean_text("uploader name", &n, names::MAX_PERSON_NAME_BYTES))
+        .transpose()?;
+    let email = given
+        .email
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| validate_email(&e))
+        .transpose()?;
+    if link.require_uploader_name && name.is_none() {
+        return Err(CoreError::invalid(
+            "uploader_name_required",
+            "this upload link asks for the uploader's name",
+        ));
+    }
+    Ok((name.is_some() || email.is_some()).then_some(Uploader { name, email }))
+}

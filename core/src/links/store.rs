@@ -1,0 +1,113 @@
+//! The links port: what the link capability needs from storage.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::Link;
+use crate::ports::Page;
+use crate::{CoreError, FileId, FileRecord, LinkId, OwnerId};
+
+/// One page of an owner's links, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkPage {
+    pub links: Vec<Link>,
+    pub next_after: Option<LinkId>,
+}
+
+impl LinkPage {
+    /// Cuts a listing fetched with one link more than `limit`.
+    pub fn from_overfetch(mut links: Vec<Link>, limit: usize) -> Self {
+        let more = links.len() > limit;
+        links.truncate(limit);
+        let next_after = if more {
+            links.last().map(|l| l.id.clone())
+        } else {
+            None
+        };
+        Self { links, next_after }
+    }
+}
+
+/// One drop through a link, as the store must apply it: all or nothing.
+#[derive(Debug, Clone)]
+pub struct LinkDrop<'a> {
+    /// The link as read just before; its limits never change, its counters may have.
+    pub link: &'a Link,
+    /// The pending record to write (its `size` is what is reserved and counted).
+    pub file: &'a FileRecord,
+    /// SHA-256 of the receipt handed to the uploader.
+    pub receipt_hash: &'a str,
+    /// The owner's quota.
+    pub quota_limit: u64,
+    pub now: DateTime<Utc>,
+}
+
+impl LinkDrop<'_> {
+    /// The largest `uploads_used` that still leaves a use for this drop.
+    pub fn max_uploads_used(&self) -> u32 {
+        self.link.max_uploads.saturating_sub(1)
+    }
+
+    /// The largest `bytes_used` that still leaves room for this file; `None` when the link
+    /// has no total limit. Callers refuse a file larger than the whole total before asking.
+    pub fn max_bytes_used(&self) -> Option<u64> {
+        self.link
+            .max_total_bytes
+            .map(|m| m.saturating_sub(self.file.size))
+    }
+}
+
+/// How a drop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReservation {
+    /// The link was used, the quota reserved, the file and its receipt written.
+    Reserved,
+    /// The owner's quota has no room; the link was not used.
+    QuotaExceeded,
+    /// The link was revoked, expired or used up meanwhile; nothing was written.
+    LinkRefused,
+}
+
+#[async_trait]
+pub trait LinkStore: Send + Sync {
+    async fn put_link(&self, link: &Link) -> Result<(), CoreError>;
+    async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError>;
+    /// Several links in one round trip; missing ones are absent.
+    async fn get_links(&self, keys: &[(OwnerId, LinkId)]) -> Result<Vec<Link>, CoreError>;
+    /// Newest first, at most `limit`, after `after`.
+    async fn list_links(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&LinkId>,
+    ) -> Result<LinkPage, CoreError>;
+    /// Marks the link revoked (again is fine); `false` when the owner has no such link.
+    async fn revoke_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError>;
+    /// The link whose token hashes to `token_hash`.
+    async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError>;
+    /// Uses the link once (one upload, `file.size` bytes), reserves the owner's quota, and
+    /// writes the pending record and its receipt: one atomic step. A refused quota never uses
+    /// the link; a used link always has its file.
+    async fn create_pending_via_link(
+        &self,
+        drop: &LinkDrop<'_>,
+    ) -> Result<DropReservation, CoreError>;
+    /// The file a receipt follows.
+    async fn find_receipt(
+        &self,
+        receipt_hash: &str,
+    ) -> Result<Option<(OwnerId, FileId)>, CoreError>;
+    /// The files that came through one link, newest first.
+    async fn list_link_files(
+        &self,
+        owner: &OwnerId,
+        link: &LinkId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError>;
+}

@@ -1,0 +1,142 @@
+//! What owners are mailed about their files. Every name is quoted with [`names::quote`], and
+//! no mail ever carries a token, a receipt or a URL that grants anything.
+
+use crate::ports::Mail;
+use crate::{FileRecord, FileStatus, names};
+
+/// A reason code in words, for people.
+pub fn reason_words(code: &str) -> &'static str {
+    match code {
+        "type_not_allowed" => "its content is of a type that is not allowed",
+        "type_mismatch" => "its content is not the type it was declared as",
+        "type_unrecognized" => "its content could not be recognised as any allowed type",
+        "size_mismatch" => "the bytes that arrived differ in size from what was declared",
+        "upload_timeout" => "its bytes never arrived",
+        _ => "it did not pass the checks",
+    }
+}
+
+/// The owner's mail about a verdict on `file`, if the owner is to be told: always for a file
+/// that came through an upload link, else only when it was rejected. `uploads_left` is the
+/// link's, read after the verdict (`None` when it could not be read).
+pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail> {
+    let to = file.owner_email.clone()?;
+    let name = names::quote(&file.name);
+    let verdict = match file.status {
+        FileStatus::Accepted => "accepted",
+        FileStatus::Rejected => "rejected",
+        _ => return None,
+    };
+    let detected = file.detected_type.as_deref().unwrap_or("unrecognized");
+    let why = file.reason.as_deref().map(reason_words);
+    let Some(link) = &file.link else {
+        if file.status != FileStatus::Rejected {
+            return None;
+        }
+        return Some(Mail {
+            to,
+            subject: format!("Dropgate: {name} was rejected"),
+            body: format!(
+                "Your upload {name} ({} bytes, declared {}) was rejected: {} ({}).\n\
+                 Detected type: {detected}. The file was removed and its quota released.\n",
+                file.size,
+                file.content_type,
+                why.unwrap_or("it did not pass the checks"),
+                file.reason.as_deref().unwrap_or("unknown"),
+            ),
+        });
+    };
+    let label = names::quote(&link.label);
+    let mut body = format!(
+        "A file arrived through your upload link {label}.\n\n\
+         File: {name}\nSize: {} bytes\nDeclared type: {}\nDetected type: {detected}\n\
+         Verdict: {verdict}\n",
+        file.size, file.content_type,
+    );
+    if let (Some(code), Some(words)) = (&file.reason, why) {
+        body.push_str(&format!("Reason: {words} ({code})\n"));
+    }
+    let uploader = link.uploader.as_ref();
+    if let Some(n) = uploader.and_then(|u| u.name.as_deref()) {
+        body.push_str(&format!("Uploader: {}\n", names::quote(n)));
+    }
+    if let Some(e) = uploader.and_then(|u| u.email.as_deref()) {
+        body.push_str(&format!("Uploader's email (as given): {e}\n"));
+    }
+    match uploads_left {
+        Some(n) => body.push_str(&format!("Uploads left on this link: {n}\n")),
+        None => body.push_str("Uploads left on this link: unknown\n"),
+    }
+    if file.status == FileStatus::Rejected {
+        body.push_str("The rejected bytes were removed and your quota released.\n");
+    }
+    Some(Mail {
+        to,
+        subject: format!("Dropgate: {name} {verdict} via {label}"),
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::{LinkOrigin, Uploader};
+    use crate::{FileId, LinkId, OwnerId};
+    use chrono::Utc;
+
+    fn file(status: FileStatus, link: bool) -> FileRecord {
+        FileRecord {
+            id: FileId::parse("f1").unwrap(),
+            owner: OwnerId::parse("o1").unwrap(),
+            name: "scan \"1\".pdf".into(),
+            size: 42,
+            content_type: "application/pdf".into(),
+            status,
+            detected_type: Some("application/x-executable".into()),
+            reason: (status == FileStatus::Rejected).then(|| "type_not_allowed".into()),
+            created_at: Utc::now(),
+            upload_expires_at: Utc::now(),
+            link: link.then(|| LinkOrigin {
+                link_id: LinkId::parse("l1").unwrap(),
+                label: "Smith & Co <tax>".into(),
+                allowed_types: vec!["application/pdf".into()],
+                uploader: Some(Uploader {
+                    name: Some("Ann".into()),
+                    email: None,
+                }),
+            }),
+            owner_email: Some("owner@example.com".into()),
+        }
+    }
+
+    #[test]
+    fn link_files_are_mailed_on_every_verdict() {
+        let m = verdict_mail(&file(FileStatus::Rejected, true), Some(2)).unwrap();
+        assert_eq!(
+            m.subject,
+            "Dropgate: \u{201c}scan \"1\".pdf\u{201d} rejected via \u{201c}Smith & Co <tax>\u{201d}"
+        );
+        for part in [
+            "Smith & Co <tax>",
+            "42 bytes",
+            "application/x-executable",
+            "Verdict: rejected",
+            "type_not_allowed",
+            "\u{201c}Ann\u{201d}",
+            "Uploads left on this link: 2",
+        ] {
+            assert!(m.body.contains(part), "{part} in {}", m.body);
+        }
+        assert!(verdict_mail(&file(FileStatus::Accepted, true), None).is_some());
+    }
+
+    #[test]
+    fn own_uploads_are_mailed_only_when_rejected() {
+        assert!(verdict_mail(&file(FileStatus::Accepted, false), None).is_none());
+        let m = verdict_mail(&file(FileStatus::Rejected, false), None).unwrap();
+        assert!(m.subject.contains("was rejected"));
+        let mut no_mail = file(FileStatus::Rejected, true);
+        no_mail.owner_email = None;
+        assert!(verdict_mail(&no_mail, Some(1)).is_none());
+    }
+}

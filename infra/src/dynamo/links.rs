@@ -1,0 +1,413 @@
+//! Upload links over DynamoDB. The links table holds, per owner, the links (`item =
+//! link#<id>`) and the receipts of files dropped through them (`item = receipt#<file id>`).
+//! Every secret is stored only as its SHA-256, in `token_hash`, which the `by-token` index
+//! resolves. A drop is one transaction over the link, the owner's quota, the file and the
+//! receipt (see [`LinkStore::create_pending_via_link`]).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
+use chrono::{DateTime, Utc};
+use dropgate_core::file::rfc3339;
+use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
+use dropgate_core::ports::Page;
+use dropgate_core::quota::headroom;
+use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
+
+use super::files::{epoch_after, from_item as file_from_item};
+use super::{DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, s, values};
+use crate::error::sdk_error;
+
+pub const TOKEN_INDEX: &str = "by-token";
+pub const LINK_FILES_INDEX: &str = "by-link";
+const LINK_PREFIX: &str = "link#";
+const RECEIPT_PREFIX: &str = "receipt#";
+/// Links and receipts are kept this long after the link expires, then TTL removes them.
+const KEEP_LINK_DAYS: i64 = 90;
+
+fn link_key(owner: &OwnerId, id: &LinkId) -> HashMap<String, Av> {
+    HashMap::from([
+        ("owner".to_string(), s(owner.as_str())),
+        ("item".to_string(), s(format!("{LINK_PREFIX}{id}"))),
+    ])
+}
+
+fn to_item(l: &Link) -> HashMap<String, Av> {
+    let mut item = link_key(&l.owner, &l.id);
+    item.insert("link_id".into(), s(l.id.as_str()));
+    item.insert("label".into(), s(&l.label));
+    item.insert("token_hash".into(), s(&l.token_hash));
+    item.insert("created_at".into(), s(rfc3339(l.created_at)));
+    item.insert("expires_at".into(), s(rfc3339(l.expires_at)));
+    item.insert("max_uploads".into(), n(l.max_uploads));
+    item.insert("uploads_used".into(), n(l.uploads_used));
+    item.insert("max_file_bytes".into(), n(l.max_file_bytes));
+    if let Some(m) = l.max_total_bytes {
+        item.insert("max_total_bytes".into(), n(m));
+    }
+    item.insert("bytes_used".into(), n(l.bytes_used));
+    item.insert(
+        "allowed_types".into(),
+        Av::L(l.allowed_types.iter().map(s).collect()),
+    );
+    item.insert(
+        "require_uploader_name".into(),
+        Av::Bool(l.require_uploader_name),
+    );
+    item.insert("revoked".into(), Av::Bool(l.revoked));
+    if let Some(e) = &l.owner_email {
+        item.insert("owner_email".into(), s(e));
+    }
+    item.insert(
+        "purge_at".into(),
+        n(epoch_after(l.expires_at, KEEP_LINK_DAYS)),
+    );
+    item
+}
+
+fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
+    let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
+    let num = |k: &str| {
+        get_n(item, k)
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or_else(|| corrupt(k))
+    };
+    let flag = |k: &str| item.get(k).and_then(|v| v.as_bool().ok()).copied();
+    Ok(Link {
+        id: LinkId::parse(req("link_id")?).map_err(|_| corrupt("link_id"))?,
+        owner: OwnerId::parse(req("owner")?).map_err(|_| corrupt("owner"))?,
+        owner_email: get_s(item, "owner_email").map(str::to_owned),
+        label: req("label")?.to_owned(),
+        token_hash: req("token_hash")?.to_owned(),
+        created_at: get_time(item, "created_at")?,
+        expires_at: get_time(item, "expires_at")?,
+        max_uploads: u32::try_from(num("max_uploads")?).map_err(|_| corrupt("max_uploads"))?,
+        uploads_used: u32::try_from(num("uploads_used")?).map_err(|_| corrupt("uploads_used"))?,
+        max_file_bytes: num("max_file_bytes")?,
+        max_total_bytes: get_n(item, "max_total_bytes").and_then(|v| u64::try_from(v).ok()),
+        bytes_used: num("bytes_used")?,
+        allowed_types: item
+            .get("allowed_types")
+            .and_then(|v| v.as_l().ok())
+            .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
+            .ok_or_else(|| corrupt("allowed_types"))?,
+        require_uploader_name: flag("require_uploader_name").unwrap_or(false),
+        revoked: flag("revoked").unwrap_or(false),
+    })
+}
+
+fn is_kind(item: &HashMap<String, Av>, prefix: &str) -> bool {
+    get_s(item, "item").is_some_and(|k| k.starts_with(prefix))
+}
+
+impl DynamoLedger {
+    /// The items under `token_hash` in the `by-token` index (a link or a receipt).
+    async fn by_token(&self, token_hash: &str) -> Result<Vec<HashMap<String, Av>>, CoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.links_table)
+            .index_name(TOKEN_INDEX)
+            .key_condition_expression("token_hash = :h")
+            .set_expression_attribute_values(values(vec![(":h", s(token_hash))]))
+            .limit(2)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        Ok(out.items().to_vec())
+    }
+
+    /// Gives one use and `size` bytes back to a link, as part of a settlement transaction.
+    pub(crate) fn give_back(
+        &self,
+        owner: &OwnerId,
+        link: &LinkId,
+        size: u64,
+    ) -> Result<TransactWriteItem, CoreError> {
+        let update = Update::builder()
+            .table_name(&self.links_table)
+            .set_key(Some(link_key(owner, link)))
+            .update_expression(
+                "SET uploads_used = uploads_used - :one, bytes_used = bytes_used - :size",
+            )
+            .condition_expression(
+                "attribute_exists(link_id) AND uploads_used >= :one AND bytes_used >= :size",
+            )
+            .set_expression_attribute_values(values(vec![(":one", n(1)), (":size", n(size))]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
+#[async_trait]
+impl LinkStore for DynamoLedger {
+    async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.links_table)
+            .set_item(Some(to_item(link)))
+            .condition_expression("attribute_not_exists(link_id)")
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.links_table)
+            .set_key(Some(link_key(owner, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        out.item().map(from_item).transpose()
+    }
+
+    async fn get_links(&self, keys: &[(OwnerId, LinkId)]) -> Result<Vec<Link>, CoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.iter().map(|(o, l)| link_key(o, l)).collect()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(CoreError::upstream)?,
+            );
+            let mut rounds = 0;
+            while let Some(req) = request.take() {
+                rounds += 1;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.links_table, req)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchGetItem", e))?;
+                for item in out
+                    .responses()
+                    .and_then(|r| r.get(&self.links_table))
+                    .into_iter()
+                    .flatten()
+                {
+                    found.push(from_item(item)?);
+                }
+                request = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.links_table))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
+                if request.is_some() {
+                    if rounds > 6 {
+                        return Err(CoreError::Throttled);
+                    }
+                    tokio::time::sleep(Duration::from_millis(25 << rounds)).await;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list_links(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&LinkId>,
+    ) -> Result<LinkPage, CoreError> {
+        // Receipts (`receipt#...`) sort after every link (`link#...`): a range below the
+        // cursor, or the `link#` prefix, never reaches them.
+        let (cond, bound) = match after {
+            Some(a) => ("#o = :o AND #i < :b", format!("{LINK_PREFIX}{a}")),
+            None => ("#o = :o AND begins_with(#i, :b)", LINK_PREFIX.to_owned()),
+        };
+        let out = self
+            .client
+            .query()
+            .table_name(&self.links_table)
+            .key_condition_expression(cond)
+            .set_expression_attribute_names(names(&[("#o", "owner"), ("#i", "item")]))
+            .set_expression_attribute_values(values(vec![
+                (":o", s(owner.as_str())),
+                (":b", s(bound)),
+            ]))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let links = out
+            .items()
+            .iter()
+            .filter(|i| is_kind(i, LINK_PREFIX))
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LinkPage::from_overfetch(links, limit))
+    }
+
+    async fn revoke_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.links_table)
+            .set_key(Some(link_key(owner, id)))
+            .update_expression("SET revoked = :t, revoked_at = if_not_exists(revoked_at, :at)")
+            .condition_expression("attribute_exists(link_id)")
+            .set_expression_attribute_values(values(vec![
+                (":t", Av::Bool(true)),
+                (":at", s(rfc3339(at))),
+            ]))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {
+        self.by_token(token_hash)
+            .await?
+            .iter()
+            .find(|i| is_kind(i, LINK_PREFIX))
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn create_pending_via_link(
+        &self,
+        d: &LinkDrop<'_>,
+    ) -> Result<DropReservation, CoreError> {
+        let Some(room) = headroom(d.quota_limit, d.file.size) else {
+            return Ok(DropReservation::QuotaExceeded);
+        };
+        let mut cond =
+            "revoked = :false AND expires_at > :now AND uploads_used <= :max_used".to_owned();
+        let mut vals = vec![
+            (":one", n(1)),
+            (":size", n(d.file.size)),
+            (":false", Av::Bool(false)),
+            (":now", s(rfc3339(d.now))),
+            (":max_used", n(d.max_uploads_used())),
+        ];
+        if let Some(max_bytes) = d.max_bytes_used() {
+            cond.push_str(" AND bytes_used <= :max_bytes");
+            vals.push((":max_bytes", n(max_bytes)));
+        }
+        let use_link = Update::builder()
+            .table_name(&self.links_table)
+            .set_key(Some(link_key(&d.link.owner, &d.link.id)))
+            .update_expression(
+                "SET uploads_used = uploads_used + :one, bytes_used = bytes_used + :size",
+            )
+            .condition_expression(cond)
+            .set_expression_attribute_values(values(vals))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let receipt = Put::builder()
+            .table_name(&self.links_table)
+            .set_item(Some(HashMap::from([
+                ("owner".to_string(), s(d.file.owner.as_str())),
+                (
+                    "item".to_string(),
+                    s(format!("{RECEIPT_PREFIX}{}", d.file.id)),
+                ),
+                ("token_hash".to_string(), s(d.receipt_hash)),
+                ("file_id".to_string(), s(d.file.id.as_str())),
+                ("link_id".to_string(), s(d.link.id.as_str())),
+                (
+                    "purge_at".to_string(),
+                    n(epoch_after(d.link.expires_at, KEEP_LINK_DAYS)),
+                ),
+            ])))
+            .condition_expression("attribute_not_exists(token_hash)")
+            .build()
+            .map_err(CoreError::upstream)?;
+        let [reserve, put] = self.reserve_and_put(d.file, room)?;
+        let items = vec![
+            TransactWriteItem::builder().update(use_link).build(),
+            reserve,
+            put,
+            TransactWriteItem::builder().put(receipt).build(),
+        ];
+        match self.transact("create_pending_via_link", items).await? {
+            Tx::Committed => Ok(DropReservation::Reserved),
+            Tx::ConditionFailed(which) if which.first() == Some(&true) => {
+                Ok(DropReservation::LinkRefused)
+            }
+            Tx::ConditionFailed(which) if which.get(1) == Some(&true) => {
+                Ok(DropReservation::QuotaExceeded)
+            }
+            Tx::ConditionFailed(_) => Err(CoreError::upstream("file or receipt id collision")),
+        }
+    }
+
+    async fn find_receipt(
+        &self,
+        receipt_hash: &str,
+    ) -> Result<Option<(OwnerId, FileId)>, CoreError> {
+        let items = self.by_token(receipt_hash).await?;
+        let Some(item) = items.iter().find(|i| is_kind(i, RECEIPT_PREFIX)) else {
+            return Ok(None);
+        };
+        let owner = get_s(item, "owner").and_then(|o| OwnerId::parse(o).ok());
+        let file = get_s(item, "file_id").and_then(|f| FileId::parse(f).ok());
+        match (owner, file) {
+            (Some(o), Some(f)) => Ok(Some((o, f))),
+            _ => Err(corrupt("receipt")),
+        }
+    }
+
+    async fn list_link_files(
+        &self,
+        owner: &OwnerId,
+        link: &LinkId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let mut cond = "via_link = :l".to_owned();
+        let mut vals = vec![(":l", s(link.as_str()))];
+        if let Some(a) = after {
+            cond.push_str(" AND file_id < :after");
+            vals.push((":after", s(a.as_str())));
+        }
+        let out = self
+            .client
+            .query()
+            .table_name(&self.files_table)
+            .index_name(LINK_FILES_INDEX)
+            .key_condition_expression(cond)
+            .set_expression_attribute_values(values(vals))
+            .scan_index_forward(false)
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        // Link ids are unique, so the owner check only guards against the impossible.
+        let files = out
+            .items()
+            .iter()
+            .map(file_from_item)
+            .filter(|f| f.as_ref().map_or(true, |f| &f.owner == owner))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(files, limit))
+    }
+}

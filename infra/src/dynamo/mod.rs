@@ -1,0 +1,195 @@
+//! DynamoDB adapters, one file per capability: [`files`] (the ledger: files, quotas, the upload
+//! log), [`links`] (upload links and receipts), [`counters`] (rate-limit windows). This module
+//! holds what they share: attribute helpers and the transaction runner.
+//! Attribute names go through `#placeholders`: `owner`, `size`, `name`, `status` are reserved.
+
+pub mod counters;
+pub mod files;
+pub mod links;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use dropgate_core::quota::QuotaDelta;
+use dropgate_core::{CoreError, FileRecord, OwnerId};
+
+use crate::error::sdk_error;
+
+pub use files::PENDING_INDEX;
+pub use links::{LINK_FILES_INDEX, TOKEN_INDEX};
+
+/// Files, quotas, the upload log and upload links, which change together in transactions.
+pub struct DynamoLedger {
+    pub client: aws_sdk_dynamodb::Client,
+    pub files_table: String,
+    pub quotas_table: String,
+    pub log_table: String,
+    pub links_table: String,
+}
+
+pub(crate) fn s(v: impl Into<String>) -> Av {
+    Av::S(v.into())
+}
+
+pub(crate) fn n(v: impl ToString) -> Av {
+    Av::N(v.to_string())
+}
+
+pub(crate) fn names(pairs: &[(&str, &str)]) -> Option<HashMap<String, String>> {
+    Some(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+pub(crate) fn values(pairs: Vec<(&str, Av)>) -> Option<HashMap<String, Av>> {
+    Some(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+pub(crate) fn corrupt(what: &str) -> CoreError {
+    CoreError::upstream(format!("corrupt record: {what}"))
+}
+
+pub(crate) fn get_s<'a>(item: &'a HashMap<String, Av>, k: &str) -> Option<&'a str> {
+    item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub(crate) fn get_n(item: &HashMap<String, Av>, k: &str) -> Option<i64> {
+    item.get(k)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+pub(crate) fn get_time(item: &HashMap<String, Av>, k: &str) -> Result<DateTime<Utc>, CoreError> {
+    get_s(item, k)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| corrupt(k))
+}
+
+/// How a transaction ended, when it did not fail outright.
+pub(crate) enum Tx {
+    Committed,
+    /// Which items' conditions failed, by position.
+    ConditionFailed(Vec<bool>),
+}
+
+impl DynamoLedger {
+    pub(crate) fn quota_update(
+        &self,
+        owner: &OwnerId,
+        d: QuotaDelta,
+    ) -> Result<TransactWriteItem, CoreError> {
+        let update = Update::builder()
+            .table_name(&self.quotas_table)
+            .key("owner", s(owner.as_str()))
+            .update_expression(
+                "SET used_bytes = used_bytes + :du, reserved_bytes = reserved_bytes + :dr, \
+                 committed_bytes = committed_bytes + :dc, #files = #files + :df",
+            )
+            .condition_expression("attribute_exists(committed_bytes)")
+            .set_expression_attribute_names(names(&[("#files", "files")]))
+            .set_expression_attribute_values(values(vec![
+                (":du", n(d.used)),
+                (":dr", n(d.reserved)),
+                (":dc", n(d.committed())),
+                (":df", n(d.files)),
+            ]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// Runs a transaction, retrying conflicts with other transactions a few times.
+    pub(crate) async fn transact(
+        &self,
+        op: &str,
+        items: Vec<TransactWriteItem>,
+    ) -> Result<Tx, CoreError> {
+        let mut delay = Duration::from_millis(20);
+        for attempt in 0.. {
+            let r = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let err = match r {
+                Ok(_) => return Ok(Tx::Committed),
+                Err(e) => e,
+            };
+            let reasons: Vec<String> = err
+                .as_service_error()
+                .and_then(|se| match se {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tc) => Some(tc),
+                    _ => None,
+                })
+                .map(|tc| {
+                    tc.cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().unwrap_or("None").to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if reasons.iter().any(|c| c == "TransactionConflict") && attempt < 8 {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                continue;
+            }
+            if !reasons.is_empty() && reasons.iter().any(|c| c == "ConditionalCheckFailed") {
+                return Ok(Tx::ConditionFailed(
+                    reasons
+                        .iter()
+                        .map(|c| c == "ConditionalCheckFailed")
+                        .collect(),
+                ));
+            }
+            return Err(sdk_error(op, err));
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// The two writes that start a pending file: reserve its size against the owner's quota
+    /// (`committed <= room`, the quota invariant) and put the record (never over another).
+    pub(crate) fn reserve_and_put(
+        &self,
+        file: &FileRecord,
+        room: u64,
+    ) -> Result<[TransactWriteItem; 2], CoreError> {
+        let reserve = Update::builder()
+            .table_name(&self.quotas_table)
+            .key("owner", s(file.owner.as_str()))
+            .update_expression(
+                "SET used_bytes = if_not_exists(used_bytes, :zero), \
+                 reserved_bytes = if_not_exists(reserved_bytes, :zero) + :size, \
+                 committed_bytes = if_not_exists(committed_bytes, :zero) + :size, \
+                 #files = if_not_exists(#files, :zero) + :one",
+            )
+            .condition_expression(
+                "attribute_not_exists(committed_bytes) OR committed_bytes <= :room",
+            )
+            .set_expression_attribute_names(names(&[("#files", "files")]))
+            .set_expression_attribute_values(values(vec![
+                (":zero", n(0)),
+                (":one", n(1)),
+                (":size", n(file.size)),
+                (":room", n(room)),
+            ]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let put = Put::builder()
+            .table_name(&self.files_table)
+            .set_item(Some(files::to_item(file)))
+            .condition_expression("attribute_not_exists(file_id)")
+            .build()
+            .map_err(CoreError::upstream)?;
+        Ok([
+            TransactWriteItem::builder().update(reserve).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ])
+    }
+}
