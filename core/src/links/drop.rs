@@ -147,10 +147,19 @@ impl DropService {
             DropReservation::Reserved => {}
             DropReservation::QuotaExceeded => return Err(CoreError::OwnerQuotaExceeded),
             DropReservation::LinkRefused => {
-                // Someone else took the last use, or the owner revoked it, meanwhile.
+                // Someone else took the last use, or the owner revoked it, meanwhile; or
+                // others' drops left the link open but with too few bytes for this file.
                 let now_link = self.links.find_link(&link.token_hash).await?;
                 return Err(now_link
-                    .and_then(|l| l.refusal(self.clock.now()))
+                    .and_then(|l| {
+                        l.refusal(self.clock.now()).or_else(|| {
+                            let max = max_file_size(&self.settings, &l);
+                            (file.size > max).then_some(CoreError::FileTooLarge {
+                                size: file.size,
+                                max,
+                            })
+                        })
+                    })
                     .unwrap_or_else(|| {
                         CoreError::gone("link_used_up", "this upload link has no uploads left")
                     }));
@@ -218,10 +227,7 @@ fn check_upload(
     if !policy::is_allowed(&link.allowed_types, &content_type) {
         return Err(CoreError::TypeNotAllowed(content_type));
     }
-    let mut max = link.max_file_bytes.min(s.max_file_size);
-    if let Some(left) = link.bytes_left() {
-        max = max.min(left);
-    }
+    let max = max_file_size(s, link);
     if req.size > max {
         return Err(CoreError::FileTooLarge {
             size: req.size,
@@ -229,6 +235,12 @@ fn check_upload(
         });
     }
     Ok((name, content_type))
+}
+
+/// The largest file the link takes now: its per-file limit and the bytes it has left.
+fn max_file_size(s: &Settings, link: &Link) -> u64 {
+    let max = link.max_file_bytes.min(s.max_file_size);
+    link.bytes_left().map_or(max, |left| max.min(left))
 }
 
 fn check_uploader(link: &Link, given: Option<Uploader>) -> Result<Option<Uploader>, CoreError> {
