@@ -1,17 +1,13 @@
-//! Object keys. `uploads/{owner}/{file}` is the only notified prefix; rejected objects may be
-//! moved under `quarantine/`, which is not notified, so the pipeline never triggers itself.
+//! Object keys. `uploads/{owner}/{file}` is the only prefix, and the only one notified; ids are
+//! from a safe alphabet, so no user text ever reaches a key. Rejected bytes are deleted, not
+//! moved, so the pipeline never writes an object and never triggers itself.
 
 use crate::{FileId, OwnerId};
 
 pub const UPLOADS_PREFIX: &str = "uploads/";
-pub const QUARANTINE_PREFIX: &str = "quarantine/";
 
 pub fn upload_key(owner: &OwnerId, file: &FileId) -> String {
     format!("{UPLOADS_PREFIX}{owner}/{file}")
-}
-
-pub fn quarantine_key(owner: &OwnerId, file: &FileId) -> String {
-    format!("{QUARANTINE_PREFIX}{owner}/{file}")
 }
 
 /// Decodes a key as S3 puts it in event notifications: form-URL-encoded, so `+` is a space and
@@ -53,7 +49,7 @@ mod tests {
         for bad in [
             "uploads/owner-1",
             "uploads/owner-1/file/extra",
-            "quarantine/o/f",
+            "other/o/f",
             "uploads//f",
             "uploads/o/",
             "uploads/o/../x",

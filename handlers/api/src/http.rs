@@ -40,6 +40,8 @@ impl From<CoreError> for ApiError {
             ErrorKind::Forbidden => 403,
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict => 409,
+            ErrorKind::Gone => 410,
+            ErrorKind::RateLimited => 429,
             ErrorKind::TooLarge => 413,
             ErrorKind::UnsupportedType => 415,
             ErrorKind::TooManyRequests => 503,
@@ -59,6 +61,9 @@ impl From<CoreError> for ApiError {
             })),
             CoreError::FileTooLarge { size, max } => {
                 Some(json!({"size": size, "max_file_bytes": max}))
+            }
+            CoreError::RateLimited { retry_after_secs } => {
+                Some(json!({"retry_after": retry_after_secs}))
             }
             _ => None,
         };
@@ -105,7 +110,23 @@ pub fn error_response(e: &ApiError) -> ApiGatewayV2httpResponse {
     if let (Some(Value::Object(extra)), Value::Object(obj)) = (&e.extra, &mut error) {
         obj.extend(extra.clone());
     }
-    json_response(e.status, &json!({ "error": error }))
+    let mut r = json_response(e.status, &json!({ "error": error }));
+    // 429 says when to come back, in the header clients and proxies read.
+    if let Some(secs) = e.extra.as_ref().and_then(|x| x.get("retry_after")) {
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            r.headers.insert("retry-after", v);
+        }
+    }
+    r
+}
+
+/// The address the request came from, as API Gateway saw it (for per-source rate limits).
+pub fn source_ip(req: &ApiGatewayV2httpRequest) -> String {
+    req.request_context
+        .http
+        .source_ip
+        .clone()
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// The request body as bytes (API Gateway base64-encodes some bodies).

@@ -10,17 +10,22 @@ use std::sync::Arc;
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use dropgate_core::accounts::Accounts;
 use dropgate_core::files::FileService;
-use dropgate_core::ports::SystemClock;
+use dropgate_core::links::{DropService, LinkService};
+use dropgate_core::ports::{Clock, IdSource, SystemClock};
+use dropgate_core::ratelimit::RateLimiter;
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use http::MAX_BODY_BYTES;
+pub use routes::{ROUTES, Route, is_public};
 
 /// Everything an invocation borrows; built once per cold start.
 #[derive(Clone)]
 pub struct Deps {
     pub files: FileService,
+    pub links: LinkService,
+    pub drops: DropService,
     pub accounts: Arc<dyn Accounts>,
 }
 
@@ -32,18 +37,46 @@ pub const REQUIRED_ENV: &[&str] = &[
     "TOPIC_ARN",
     "USER_POOL_ID",
     "USER_POOL_CLIENT_ID",
+    "LINKS_TABLE",
+    "RATE_LIMIT_TABLE",
 ];
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
+        let ledger = clients.ledger(config);
+        let store = clients.store(config);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ids: Arc<dyn IdSource> = Arc::new(UuidV7Ids);
+        let settings = config.settings.clone();
         let files = FileService {
-            ledger: clients.ledger(config),
-            store: clients.store(config),
+            ledger: ledger.clone(),
+            store: store.clone(),
             notifier: clients.notifier(config),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(UuidV7Ids),
-            settings: config.settings.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            settings: settings.clone(),
+        };
+        let links = LinkService {
+            links: ledger.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            settings: settings.clone(),
+        };
+        let drops = DropService {
+            links: ledger.clone(),
+            ledger,
+            store,
+            clock: clock.clone(),
+            ids,
+            limiter: RateLimiter {
+                counters: clients.counters(config),
+                clock,
+                scope: "lookup",
+                limit: settings.lookup_failure_limit,
+                window: settings.lookup_failure_window,
+            },
+            settings,
         };
         let accounts = Arc::new(CognitoAccounts {
             client: clients.cognito().clone(),
@@ -51,7 +84,12 @@ impl Deps {
             client_id: config.user_pool_client_id.clone(),
             auto_confirm: config.auto_confirm_signup,
         });
-        Ok(Self { files, accounts })
+        Ok(Self {
+            files,
+            links,
+            drops,
+            accounts,
+        })
     }
 }
 

@@ -10,7 +10,9 @@ use base64::Engine;
 use chrono::{TimeZone, Utc};
 use dropgate_api::{Deps, handle};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::links::{DropService, LinkService};
+use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::files::FileService;
 use dropgate_core::ports::{Ledger, Settlement};
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
@@ -63,23 +65,49 @@ fn world() -> World {
     let store = Arc::new(MemStore::default());
     let notifier = Arc::new(MemNotifier::default());
     let accounts = Arc::new(FakeAccounts::default());
+    let clock = Arc::new(FixedClock::at(
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
+    ));
+    let ids = Arc::new(SeqIds::default());
+    let settings = Settings {
+        max_file_size: MAX,
+        quota_bytes: LIMIT,
+        ..Settings::default()
+    };
     let files = FileService {
         ledger: ledger.clone(),
         store: store.clone(),
         notifier: notifier.clone(),
-        clock: Arc::new(FixedClock::at(
-            Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
-        )),
-        ids: Arc::new(SeqIds::default()),
-        settings: Settings {
-            max_file_size: MAX,
-            quota_bytes: LIMIT,
-            ..Settings::default()
+        clock: clock.clone(),
+        ids: ids.clone(),
+        settings: settings.clone(),
+    };
+    let links = LinkService {
+        links: ledger.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        settings: settings.clone(),
+    };
+    let drops = DropService {
+        links: ledger.clone(),
+        ledger: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        ids,
+        limiter: RateLimiter {
+            counters: Arc::new(MemCounters::default()),
+            clock,
+            scope: "lookup",
+            limit: 5,
+            window: std::time::Duration::from_secs(600),
         },
+        settings,
     };
     World {
         deps: Deps {
             files,
+            links,
+            drops,
             accounts: accounts.clone(),
         },
         ledger,
@@ -283,6 +311,7 @@ async fn accept(w: &World, sub: &str, id: &str) {
         reason: None,
         at: Utc::now(),
         stored_size: Some(file.size),
+        give_back_link: false,
     };
     assert!(w.ledger.settle(&file, &s).await.unwrap());
 }
@@ -450,7 +479,7 @@ async fn create_file_returns_a_pending_file_and_a_signed_put() {
         .unwrap()
         .unwrap();
     assert_eq!(rec.owner_email.as_deref(), Some("alice@example.com"));
-    assert_eq!(rec.via_link, None);
+    assert_eq!(rec.via_link(), None);
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
     "TOPIC_ARN",
+    "LINKS_TABLE",
 ];
 
 #[derive(Clone)]

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notices};
+use dropgate_core::links::LinkStore;
+use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notice, owner_mails, settled_file};
 use dropgate_core::policy::Verdict;
 use dropgate_core::ports::{Clock, Mailer, Notifier, SystemClock};
 use dropgate_infra::{Clients, Config, InfraError};
@@ -20,6 +21,8 @@ pub use metrics::BatchMetrics;
 #[derive(Clone)]
 pub struct Deps {
     pub pipeline: Pipeline,
+    /// Read for the owners' mails: how many uploads a link has left.
+    pub links: Arc<dyn LinkStore>,
     pub notifier: Arc<dyn Notifier>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
@@ -32,15 +35,18 @@ pub const REQUIRED_ENV: &[&str] = &[
     "UPLOAD_LOG_TABLE",
     "TOPIC_ARN",
     "MAIL_SENDER",
+    "LINKS_TABLE",
 ];
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ledger = clients.ledger(config);
         Ok(Self {
+            links: ledger.clone(),
             pipeline: Pipeline {
-                ledger: clients.ledger(config),
+                ledger,
                 store: clients.store(config),
                 clock: clock.clone(),
                 settings: config.settings.clone(),
@@ -84,16 +90,15 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     let results = deps.pipeline.decide_batch(&batch).await;
     let now = deps.clock.now();
     let mut notes = Vec::new();
-    let mut mails = Vec::new();
+    let mut decided = Vec::new();
     let mut m = BatchMetrics::default();
     for ((i, object), result) in objects.iter().zip(results) {
         match result {
             Ok(decision) => {
                 log_decision(&ids[*i], &object.key, &decision, started);
                 m.count(&decision);
-                let (note, mail) = notices(&decision, now);
-                notes.extend(note);
-                mails.extend(mail);
+                notes.extend(notice(&decision, now));
+                decided.push(decision);
             }
             Err(e) => {
                 tracing::warn!(message_id = ids[*i], key = object.key, error = %e, transient = e.is_transient(), "object not decided; message will be retried");
@@ -111,6 +116,8 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             m.notify_failures += notes.len() as u64;
         }
     }
+    let settled: Vec<_> = decided.iter().filter_map(settled_file).collect();
+    let mails = owner_mails(&settled, &*deps.links).await;
     for mail in &mails {
         if let Err(e) = deps.mailer.send(mail).await {
             tracing::error!(error = %e, "owner mail not sent");

@@ -11,7 +11,9 @@ use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::notification::{EventType, Notification};
 use dropgate_core::pipeline::Pipeline;
 use dropgate_core::ports::{Ledger, Mail, Mailer, Notifier};
-use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
+use dropgate_core::file::{LinkOrigin, Uploader};
+use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
+use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings};
 use dropgate_worker::{Deps, handle};
 use serde_json::{Value, json};
 
@@ -60,6 +62,7 @@ fn world() -> World {
         settings: settings.clone(),
     };
     let deps = Deps {
+        links: ledger.clone(),
         pipeline: Pipeline {
             ledger: ledger.clone(),
             store: store.clone(),
@@ -98,6 +101,9 @@ fn elf(len: usize) -> Vec<u8> {
 
 /// Creates a pending file and stores `bytes` at its key; returns the id.
 async fn uploaded(w: &World, declared: &str, bytes: Vec<u8>, via_link: Option<&str>) -> FileId {
+    if let Some(via) = via_link {
+        return dropped(w, via, declared, bytes).await;
+    }
     let c = w
         .files
         .create_upload(
@@ -106,13 +112,77 @@ async fn uploaded(w: &World, declared: &str, bytes: Vec<u8>, via_link: Option<&s
                 name: "holiday photo.png".into(),
                 size: bytes.len() as u64,
                 content_type: declared.into(),
-                via_link: via_link.map(str::to_owned),
                 owner_email: Some("alice@example.com".into()),
             },
         )
         .await
         .unwrap();
     let id = FileId::parse(&c.file.id).unwrap();
+    w.store.put(&format!("uploads/{OWNER}/{id}"), bytes);
+    id
+}
+
+/// A pending file dropped through link `via` (a 3-use link, created on first use), with
+/// `bytes` stored at its key.
+async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId {
+    let t = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    let link_id = LinkId::parse(via).unwrap();
+    let link = match w.ledger.get_link(&owner(), &link_id).await.unwrap() {
+        Some(l) => l,
+        None => {
+            let l = Link {
+                id: link_id,
+                owner: owner(),
+                owner_email: Some("alice@example.com".into()),
+                label: "Holiday photos".into(),
+                token_hash: format!("hash-of-{via}"),
+                created_at: t,
+                expires_at: t + chrono::Duration::days(1),
+                max_uploads: 3,
+                uploads_used: 0,
+                max_file_bytes: 1 << 20,
+                max_total_bytes: None,
+                bytes_used: 0,
+                allowed_types: Settings::default().allowed_types,
+                require_uploader_name: false,
+                revoked: false,
+            };
+            w.ledger.put_link(&l).await.unwrap();
+            l
+        }
+    };
+    let id = w.files.ids.file_id();
+    let mut f = FileRecord::pending(
+        id.clone(),
+        owner(),
+        "holiday photo.png".into(),
+        bytes.len() as u64,
+        declared.into(),
+        t,
+        std::time::Duration::from_secs(900),
+    );
+    f.owner_email = link.owner_email.clone();
+    f.link = Some(LinkOrigin {
+        link_id: link.id.clone(),
+        label: link.label.clone(),
+        allowed_types: link.allowed_types.clone(),
+        uploader: Some(Uploader {
+            name: Some("Bea".into()),
+            email: None,
+        }),
+    });
+    let r = w
+        .ledger
+        .create_pending_via_link(&LinkDrop {
+            link: &link,
+            file: &f,
+            receipt_hash: &format!("receipt-{id}"),
+            quota_limit: 1 << 40,
+            now: t,
+        })
+        .await
+        .unwrap();
+    assert_eq!(r, DropReservation::Reserved);
     w.store.put(&format!("uploads/{OWNER}/{id}"), bytes);
     id
 }
@@ -316,6 +386,31 @@ async fn a_link_upload_mails_the_owner() {
     let m = mails(&w);
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].to, "alice@example.com");
+    assert!(m[0].subject.contains("Holiday photos"), "{}", m[0].subject);
+    assert!(m[0].body.contains("Verdict: accepted"), "{}", m[0].body);
+    assert!(m[0].body.contains("\u{201c}Bea\u{201d}"), "{}", m[0].body);
+    assert!(m[0].body.contains("Uploads left on this link: 2"), "{}", m[0].body);
+}
+
+#[tokio::test]
+async fn a_rejected_link_upload_keeps_its_use_and_mails_the_reason() {
+    let w = world();
+    let id = uploaded(&w, "image/png", elf(300), Some("link-1")).await;
+    let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;
+    assert!(failed_ids(&r).is_empty());
+    assert_eq!(status(&w, &id).await, FileStatus::Rejected);
+    let link = w
+        .ledger
+        .get_link(&owner(), &LinkId::parse("link-1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(link.uploads_used, 1, "a rejected file keeps its use");
+    let m = mails(&w);
+    assert_eq!(m.len(), 1);
+    assert!(m[0].body.contains("Verdict: rejected"), "{}", m[0].body);
+    assert!(m[0].body.contains("type_not_allowed"), "{}", m[0].body);
+    assert!(m[0].body.contains("Uploads left on this link: 2"), "{}", m[0].body);
 }
 
 #[tokio::test]

@@ -1,0 +1,76 @@
+//! An account user's files and quota.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use dropgate_core::files::NewUpload;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Answer;
+use crate::Deps;
+use crate::http::{caller, json_response, parse_json, query, respond};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateFile {
+    name: String,
+    size: u64,
+    content_type: String,
+}
+
+pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let c: CreateFile = parse_json(req)?;
+    let created = deps
+        .files
+        .create_upload(
+            &who.owner,
+            NewUpload {
+                name: c.name,
+                size: c.size,
+                content_type: c.content_type,
+                owner_email: who.email,
+            },
+        )
+        .await?;
+    tracing::info!(owner = %who.owner, file_id = created.file.id, size = created.file.size, "upload reserved");
+    Ok(json_response(201, &created))
+}
+
+pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let (limit, cursor) = (query(req, "limit"), query(req, "cursor"));
+    let listing = match query(req, "link") {
+        // One link's files: 404 unless the link is the caller's.
+        Some(link) => deps.links.files(&who.owner, link, limit, cursor).await?,
+        None => deps.files.list(&who.owner, limit, cursor).await?,
+    };
+    Ok(json_response(200, &listing))
+}
+
+pub(super) async fn get(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let file = deps.files.get(&who.owner, id).await?;
+    Ok(json_response(200, &json!({"file": file.view()})))
+}
+
+pub(super) async fn download(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let url = deps.files.download(&who.owner, id).await?;
+    Ok(json_response(
+        200,
+        &json!({"url": url.url, "expires_at": url.expires_at}),
+    ))
+}
+
+pub(super) async fn delete(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let file = deps.files.delete(&who.owner, id).await?;
+    tracing::info!(owner = %who.owner, file_id = %file.id, "file deleted");
+    Ok(respond(204, None))
+}
+
+pub(super) async fn quota(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let usage = deps.files.quota(&who.owner).await?;
+    Ok(json_response(200, &usage))
+}

@@ -1,0 +1,81 @@
+//! An owner's upload links: create, list, read, revoke.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use dropgate_core::links::NewLink;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Answer;
+use crate::Deps;
+use crate::http::{ApiError, caller, json_response, parse_json, query, respond};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateLink {
+    label: String,
+    // Numbers arrive as JSON values so that a negative, fractional or quoted number gets the
+    // field's own code rather than a generic one.
+    expires_in: Option<Value>,
+    max_uploads: Option<Value>,
+    max_file_bytes: Option<Value>,
+    max_total_bytes: Option<Value>,
+    allowed_types: Option<Vec<String>>,
+    #[serde(default)]
+    require_uploader_name: bool,
+}
+
+/// A non-negative integer, absent, or `null`; anything else is `code`.
+fn whole(v: Option<Value>, code: &'static str, field: &str) -> Result<Option<u64>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(_) => Err(ApiError::new(
+            400,
+            code,
+            format!("{field} must be a non-negative integer"),
+        )),
+    }
+}
+
+pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let c: CreateLink = parse_json(req)?;
+    let new = NewLink {
+        label: c.label,
+        expires_in: whole(c.expires_in, "invalid_expires_in", "expires_in")?,
+        max_uploads: whole(c.max_uploads, "invalid_max_uploads", "max_uploads")?,
+        max_file_bytes: whole(c.max_file_bytes, "invalid_max_file_bytes", "max_file_bytes")?,
+        max_total_bytes: whole(
+            c.max_total_bytes,
+            "invalid_max_total_bytes",
+            "max_total_bytes",
+        )?,
+        allowed_types: c.allowed_types,
+        require_uploader_name: c.require_uploader_name,
+    };
+    let created = deps.links.create(&who.owner, who.email, &new).await?;
+    tracing::info!(owner = %who.owner, link_id = created.link.id, max_uploads = created.link.max_uploads, "upload link created");
+    Ok(json_response(201, &created))
+}
+
+pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let listing = deps
+        .links
+        .list(&who.owner, query(req, "limit"), query(req, "cursor"))
+        .await?;
+    Ok(json_response(200, &listing))
+}
+
+pub(super) async fn get(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let link = deps.links.view(&who.owner, id).await?;
+    Ok(json_response(200, &json!({ "link": link })))
+}
+
+pub(super) async fn revoke(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    deps.links.revoke(&who.owner, id).await?;
+    tracing::info!(owner = %who.owner, link_id = id, "upload link revoked");
+    Ok(respond(204, None))
+}

@@ -1,0 +1,220 @@
+//! Routing: one table of every route (method, pattern, whether it is public, its handler),
+//! which drives dispatch, 404 against 405, the request log line (the route's pattern, never the
+//! raw path: paths carry tokens), and the local stack's authorizer. docs/openapi.yaml is held
+//! to this table by a test.
+
+mod auth;
+mod drop;
+mod files;
+mod links;
+
+use std::time::Instant;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use serde_json::json;
+
+use crate::Deps;
+use crate::http::{ApiError, error_response, json_response};
+
+pub(crate) type Answer = Result<ApiGatewayV2httpResponse, ApiError>;
+
+/// What a route does; the path parameters come in the order of the pattern's `{…}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Health,
+    SignUp,
+    Confirm,
+    Login,
+    Refresh,
+    CreateFile,
+    ListFiles,
+    GetFile,
+    DeleteFile,
+    Download,
+    Quota,
+    CreateLink,
+    ListLinks,
+    GetLink,
+    RevokeLink,
+    DropInfo,
+    DropFile,
+    Receipt,
+}
+
+pub struct Route {
+    pub method: &'static str,
+    pub pattern: &'static str,
+    /// Served without the JWT authorizer.
+    pub public: bool,
+    op: Op,
+}
+
+const fn r(method: &'static str, pattern: &'static str, public: bool, op: Op) -> Route {
+    Route {
+        method,
+        pattern,
+        public,
+        op,
+    }
+}
+
+pub const ROUTES: &[Route] = &[
+    r("GET", "/health", true, Op::Health),
+    r("POST", "/auth/signup", true, Op::SignUp),
+    r("POST", "/auth/confirm", true, Op::Confirm),
+    r("POST", "/auth/login", true, Op::Login),
+    r("POST", "/auth/refresh", true, Op::Refresh),
+    r("POST", "/files", false, Op::CreateFile),
+    r("GET", "/files", false, Op::ListFiles),
+    r("GET", "/files/{id}", false, Op::GetFile),
+    r("DELETE", "/files/{id}", false, Op::DeleteFile),
+    r("GET", "/files/{id}/download", false, Op::Download),
+    r("GET", "/quota", false, Op::Quota),
+    r("POST", "/links", false, Op::CreateLink),
+    r("GET", "/links", false, Op::ListLinks),
+    r("GET", "/links/{id}", false, Op::GetLink),
+    r("DELETE", "/links/{id}", false, Op::RevokeLink),
+    r("GET", "/drop/{token}", true, Op::DropInfo),
+    r("POST", "/drop/{token}/files", true, Op::DropFile),
+    r("GET", "/drop/receipts/{receipt}", true, Op::Receipt),
+];
+
+/// The path parameters of `path` if it fits `pattern`. Literal segments win over parameters:
+/// `/drop/receipts/x` is a receipt, never a token named `receipts`.
+fn fit<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
+    let want: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let got: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if want.len() != got.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (w, g) in want.iter().zip(&got) {
+        if w.starts_with('{') {
+            if g.is_empty() {
+                return None;
+            }
+            params.push(*g);
+        } else if w != g {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+/// The routes whose pattern `path` fits, most literal first.
+fn matching(path: &str) -> Vec<(&'static Route, Vec<&str>)> {
+    let mut found: Vec<_> = ROUTES
+        .iter()
+        .filter_map(|r| fit(r.pattern, path).map(|p| (r, p)))
+        .collect();
+    found.sort_by_key(|(_, p)| p.len());
+    found
+}
+
+/// Whether a request to `path` skips the JWT authorizer (any method of a public route).
+pub fn is_public(path: &str) -> bool {
+    matching(path).first().is_some_and(|(r, _)| r.public)
+}
+
+pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2httpResponse {
+    let started = Instant::now();
+    let method = req.request_context.http.method.clone();
+    let path = req
+        .raw_path
+        .clone()
+        .or_else(|| req.request_context.http.path.clone())
+        .unwrap_or_default();
+    let request_id = req.request_context.request_id.clone().unwrap_or_default();
+    let candidates = matching(&path);
+    let chosen = candidates
+        .iter()
+        .find(|(r, _)| r.method == method.as_str())
+        .or_else(|| candidates.first());
+    // The log names the route's pattern: the raw path may hold a token or receipt.
+    let route = chosen.map_or("(unknown)", |(r, _)| r.pattern);
+    let answer = match chosen {
+        Some((r, params)) if r.method == method.as_str() => call(r.op, params, &req, deps).await,
+        Some(_) => Err(ApiError::new(
+            405,
+            "method_not_allowed",
+            format!("{method} is not allowed here"),
+        )),
+        None => Err(ApiError::new(404, "not_found", "no such route")),
+    };
+    let response = match answer {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status >= 500 {
+                tracing::error!(request_id, method = %method, route, code = e.code, "request failed");
+            }
+            error_response(&e)
+        }
+    };
+    tracing::info!(
+        request_id,
+        method = %method,
+        route,
+        status = response.status_code,
+        duration_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
+
+async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let first = p.first().copied().unwrap_or_default();
+    match op {
+        Op::Health => Ok(json_response(200, &json!({"status": "ok"}))),
+        Op::SignUp => auth::signup(req, deps).await,
+        Op::Confirm => auth::confirm(req, deps).await,
+        Op::Login => auth::login(req, deps).await,
+        Op::Refresh => auth::refresh(req, deps).await,
+        Op::CreateFile => files::create(req, deps).await,
+        Op::ListFiles => files::list(req, deps).await,
+        Op::GetFile => files::get(req, deps, first).await,
+        Op::DeleteFile => files::delete(req, deps, first).await,
+        Op::Download => files::download(req, deps, first).await,
+        Op::Quota => files::quota(req, deps).await,
+        Op::CreateLink => links::create(req, deps).await,
+        Op::ListLinks => links::list(req, deps).await,
+        Op::GetLink => links::get(req, deps, first).await,
+        Op::RevokeLink => links::revoke(req, deps, first).await,
+        Op::DropInfo => drop::info(req, deps, first).await,
+        Op::DropFile => drop::upload(req, deps, first).await,
+        Op::Receipt => drop::receipt(req, deps, first).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_fit_with_literals_first() {
+        assert_eq!(fit("/files/{id}", "/files/abc"), Some(vec!["abc"]));
+        assert_eq!(fit("/files/{id}", "/files/"), None);
+        assert_eq!(fit("/files/{id}", "/files/a/b"), None);
+        let m = matching("/drop/receipts/xyz");
+        assert_eq!(m[0].0.pattern, "/drop/receipts/{receipt}");
+        assert!(is_public("/drop/abc"));
+        assert!(is_public("/drop/abc/files"));
+        assert!(is_public("/auth/login"));
+        assert!(!is_public("/links/abc"));
+        assert!(!is_public("/"));
+        assert!(!is_public("/d/abc"));
+    }
+
+    #[test]
+    fn every_route_is_unique() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    (a.method, a.pattern) != (b.method, b.pattern),
+                    "{} {}",
+                    a.method,
+                    a.pattern
+                );
+            }
+        }
+    }
+}
