@@ -57,8 +57,10 @@ impl Default for Settings {
             pending_grace: Duration::from_secs(5 * 60),
             public_base_url: "http://127.0.0.1:3000".to_owned(),
             max_link_ttl: Duration::from_secs(30 * 24 * 3600),
-            lookup_failure_limit: 20,
-            lookup_failure_window: Duration::from_secs(600),
+            // Tokens have 256 bits: no rate makes guessing work. The limit only slows scanners,
+            // so a short window keeps an office behind one NAT from being locked out for long.
+            lookup_failure_limit: 30,
+            lookup_failure_window: Duration::from_secs(60),
         }
     }
 }
