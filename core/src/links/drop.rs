@@ -148,8 +148,9 @@ impl DropService {
             DropReservation::QuotaExceeded => return Err(CoreError::OwnerQuotaExceeded),
             DropReservation::LinkRefused => {
                 // Someone else took the last use, or the owner revoked it, meanwhile; or
-                // others' drops left the link open but with too few bytes for this file.
-                let now_link = self.links.find_link(&link.token_hash).await?;
+                // others' drops left the link open but with too few bytes for this file. Read
+                // by key, not by token: the token index may lag behind a revocation.
+                let now_link = self.links.get_link(&link.owner, &link.id).await?;
                 return Err(now_link
                     .and_then(|l| {
                         l.refusal(self.clock.now()).or_else(|| {

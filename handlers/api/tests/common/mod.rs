@@ -1,0 +1,324 @@
+//! The API handler's test world: the handler over the in-memory fakes, and requests shaped
+//! like API Gateway HTTP API (payload v2) events.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use base64::Engine;
+use chrono::{TimeZone, Utc};
+use dropgate_api::{Deps, handle};
+use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::files::FileService;
+use dropgate_core::links::{DropService, LinkService};
+use dropgate_core::ports::{Ledger, Settlement};
+use dropgate_core::ratelimit::RateLimiter;
+use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
+use serde_json::{Value, json};
+
+pub const ALICE: &str = "0b5e2f6a-1c1d-4e7e-9a8b-3c2d1e0f9a8b";
+pub const BOB: &str = "7c9d1e2f-3a4b-4c5d-8e6f-9a0b1c2d3e4f";
+pub const LIMIT: u64 = 10_000;
+pub const MAX: u64 = 8_000;
+
+#[derive(Default)]
+pub struct FakeAccounts {
+    pub signups: Mutex<Vec<(String, String)>>,
+}
+
+#[async_trait]
+impl Accounts for FakeAccounts {
+    async fn sign_up(&self, email: &str, password: &str) -> Result<SignUpOutcome, CoreError> {
+        let mut s = self.signups.lock().unwrap();
+        if s.iter().any(|(e, _)| e == email) {
+            return Err(CoreError::conflict("email_taken", "already signed up"));
+        }
+        s.push((email.to_owned(), password.to_owned()));
+        Ok(SignUpOutcome::CodeSent)
+    }
+    async fn confirm(&self, _email: &str, _code: &str) -> Result<(), CoreError> {
+        Ok(())
+    }
+    async fn login(&self, _email: &str, _password: &str) -> Result<Tokens, CoreError> {
+        Err(CoreError::unauthorized(
+            "invalid_credentials",
+            "email or password is wrong",
+        ))
+    }
+    async fn refresh(&self, _refresh_token: &str) -> Result<Tokens, CoreError> {
+        Err(CoreError::unauthorized("invalid_token", "bad token"))
+    }
+}
+
+pub struct World {
+    pub deps: Deps,
+    pub ledger: Arc<MemLedger>,
+    pub store: Arc<MemStore>,
+    pub notifier: Arc<MemNotifier>,
+    pub accounts: Arc<FakeAccounts>,
+    pub clock: Arc<FixedClock>,
+}
+
+pub fn world() -> World {
+    let ledger = Arc::new(MemLedger::default());
+    let store = Arc::new(MemStore::default());
+    let notifier = Arc::new(MemNotifier::default());
+    let accounts = Arc::new(FakeAccounts::default());
+    let clock = Arc::new(FixedClock::at(
+        Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
+    ));
+    let clock_handle = clock.clone();
+    let ids = Arc::new(SeqIds::default());
+    let settings = Settings {
+        max_file_size: MAX,
+        quota_bytes: LIMIT,
+        ..Settings::default()
+    };
+    let files = FileService {
+        ledger: ledger.clone(),
+        store: store.clone(),
+        notifier: notifier.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        settings: settings.clone(),
+    };
+    let links = LinkService {
+        links: ledger.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        settings: settings.clone(),
+    };
+    let drops = DropService {
+        links: ledger.clone(),
+        ledger: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        ids,
+        limiter: RateLimiter {
+            counters: Arc::new(MemCounters::default()),
+            clock,
+            scope: "lookup",
+            limit: 5,
+            window: std::time::Duration::from_secs(600),
+        },
+        settings,
+    };
+    World {
+        deps: Deps {
+            files,
+            links,
+            drops,
+            accounts: accounts.clone(),
+        },
+        ledger,
+        store,
+        notifier,
+        accounts,
+        clock: clock_handle,
+    }
+}
+
+pub fn claims(sub: &str) -> Value {
+    json!({
+        "sub": sub,
+        "email": "alice@example.com",
+        "email_verified": "true",
+        "token_use": "id",
+        "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34E",
+        "aud": "4q0example1client2id3abcd",
+        "cognito:username": sub,
+        "auth_time": "1767225600",
+        "iat": "1767225600",
+        "exp": "1767229200"
+    })
+}
+
+pub struct Req {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<String>,
+    pub base64: bool,
+    pub claims: Option<Value>,
+    pub query: Option<Value>,
+}
+
+pub fn req(method: &'static str, path: &str) -> Req {
+    Req {
+        method,
+        path: path.to_owned(),
+        body: None,
+        base64: false,
+        claims: None,
+        query: None,
+    }
+}
+
+impl Req {
+    pub fn body(mut self, b: &str) -> Self {
+        self.body = Some(b.to_owned());
+        self
+    }
+    pub fn json(self, v: Value) -> Self {
+        self.body(&v.to_string())
+    }
+    pub fn base64(mut self) -> Self {
+        let raw = self.body.take().unwrap_or_default();
+        self.body = Some(base64::engine::general_purpose::STANDARD.encode(raw));
+        self.base64 = true;
+        self
+    }
+    pub fn by(mut self, sub: &str) -> Self {
+        self.claims = Some(claims(sub));
+        self
+    }
+    pub fn claims(mut self, c: Value) -> Self {
+        self.claims = Some(c);
+        self
+    }
+    pub fn query(mut self, q: Value) -> Self {
+        self.query = Some(q);
+        self
+    }
+
+    pub fn event(&self) -> ApiGatewayV2httpRequest {
+        let raw_query = self
+            .query
+            .as_ref()
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            })
+            .unwrap_or_default();
+        let mut ev = json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": self.path,
+            "rawQueryString": raw_query,
+            "headers": {
+                "accept": "application/json",
+                "content-type": "application/json",
+                "host": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+                "user-agent": "dropgate-tests"
+            },
+            "requestContext": {
+                "accountId": "123456789012",
+                "apiId": "a1b2c3d4e5",
+                "domainName": "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com",
+                "domainPrefix": "a1b2c3d4e5",
+                "http": {
+                    "method": self.method,
+                    "path": self.path,
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "203.0.113.10",
+                    "userAgent": "dropgate-tests"
+                },
+                "requestId": "req-1",
+                "routeKey": "$default",
+                "stage": "$default",
+                "time": "22/Nov/2026:10:00:00 +0000",
+                "timeEpoch": 1795341600000u64
+            },
+            "isBase64Encoded": self.base64
+        });
+        if let Some(b) = &self.body {
+            ev["body"] = json!(b);
+        }
+        if let Some(q) = &self.query {
+            ev["queryStringParameters"] = q.clone();
+        }
+        if let Some(c) = &self.claims {
+            ev["requestContext"]["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
+        }
+        serde_json::from_value(ev).expect("a valid API Gateway v2 event")
+    }
+}
+
+pub struct Resp {
+    pub status: i64,
+    pub body: Option<String>,
+    pub raw: ApiGatewayV2httpResponse,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(self.body.as_deref().unwrap_or("")).unwrap_or_else(|e| {
+            panic!("body is not JSON ({e}): {:?}", self.body);
+        })
+    }
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error.code in {:?}", self.body))
+            .to_owned()
+    }
+}
+
+pub async fn send(w: &World, r: Req) -> Resp {
+    let raw = handle(r.event(), &w.deps).await;
+    let body = match &raw.body {
+        None | Some(Body::Empty) => None,
+        Some(Body::Text(s)) => Some(s.clone()),
+        Some(Body::Binary(b)) => Some(String::from_utf8(b.clone()).unwrap()),
+    };
+    Resp {
+        status: raw.status_code,
+        body,
+        raw,
+    }
+}
+
+pub async fn expect_error(w: &World, r: Req, status: i64, code: &str) -> Resp {
+    let desc = format!("{} {} {:?}", r.method, r.path, r.body);
+    let resp = send(w, r).await;
+    assert_eq!(resp.status, status, "{desc}: {:?}", resp.body);
+    assert_eq!(resp.code(), code, "{desc}");
+    assert!(
+        resp.json()["error"]["message"].is_string(),
+        "{desc}: error.message"
+    );
+    resp
+}
+
+pub fn new_file(name: &str, size: u64, content_type: &str) -> Value {
+    json!({"name": name, "size": size, "content_type": content_type})
+}
+
+pub async fn create(w: &World, sub: &str, size: u64) -> String {
+    let r = send(
+        w,
+        req("POST", "/files")
+            .by(sub)
+            .json(new_file("photo.png", size, "image/png")),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    r.json()["file"]["id"].as_str().unwrap().to_owned()
+}
+
+pub async fn accept(w: &World, sub: &str, id: &str) {
+    let o = OwnerId::parse(sub).unwrap();
+    let file = w
+        .ledger
+        .get_file(&o, &FileId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let s = Settlement {
+        status: FileStatus::Accepted,
+        detected_type: Some("image/png".into()),
+        reason: None,
+        at: Utc::now(),
+        stored_size: Some(file.size),
+        give_back_link: false,
+    };
+    assert!(w.ledger.settle(&file, &s).await.unwrap());
+}
+
+// ---------------------------------------------------------------- basics
