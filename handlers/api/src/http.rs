@@ -112,10 +112,10 @@ pub fn error_response(e: &ApiError) -> ApiGatewayV2httpResponse {
     }
     let mut r = json_response(e.status, &json!({ "error": error }));
     // 429 says when to come back, in the header clients and proxies read.
-    if let Some(secs) = e.extra.as_ref().and_then(|x| x.get("retry_after")) {
-        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-            r.headers.insert("retry-after", v);
-        }
+    if let Some(secs) = e.extra.as_ref().and_then(|x| x.get("retry_after"))
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        r.headers.insert("retry-after", v);
     }
     r
 }
