@@ -8,5 +8,6 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --all-targets 2>&1 | tee "$log"
 scripts/lint-template.sh
+scripts/lint-openapi.sh
 # One closing line over every test binary (cargo prints one per binary).
 awk '/^test result:/ { p += $4; f += $6 } END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
