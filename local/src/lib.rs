@@ -102,7 +102,7 @@ impl Stack {
             );
         }
         let resources = provision::provision(&sdk, &origins).await?;
-        let config = function_config(&resources)?;
+        let config = function_config(&resources, &api)?;
         let client = |function: &str| Clients::new(&sdk, true, function);
 
         let issuer = format!(
@@ -176,14 +176,19 @@ impl Stack {
     }
 }
 
-/// The functions' configuration: the resources just provisioned, plus the settings knobs from
+/// The functions' configuration: the resources just provisioned, the stack's own address `api`
+/// as the public base URL (upload links are `{api}/d/{token}`), plus the settings knobs from
 /// this process's environment (`QUOTA_BYTES`, `MAX_FILE_BYTES`, ... as in docs/RESOURCES.md).
-pub fn function_config(r: &Resources) -> Result<Config, LocalError> {
+pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     let mut config = Config::from_env()?;
     config.bucket = r.bucket.clone();
     config.files_table = r.tables.files.clone();
     config.quotas_table = r.tables.quotas.clone();
     config.upload_log_table = r.tables.upload_log.clone();
+    config.links_table = r.tables.links.clone();
+    config.rate_limit_table = r.tables.rate_limits.clone();
+    // As Settings::clamped would: no trailing slash.
+    config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();
     config.user_pool_id = r.user_pool_id.clone();
     config.user_pool_client_id = r.user_pool_client_id.clone();

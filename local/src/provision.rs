@@ -3,8 +3,9 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, SseSpecification, SseType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, SseSpecification, SseType, TimeToLiveSpecification,
 };
 use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::types::{
@@ -27,11 +28,17 @@ pub const TOPIC: &str = "dropgate-events";
 pub const FILES_TABLE: &str = "dropgate-files";
 pub const QUOTAS_TABLE: &str = "dropgate-quotas";
 pub const UPLOAD_LOG_TABLE: &str = "dropgate-upload-log";
+pub const LINKS_TABLE: &str = "dropgate-links";
+pub const RATE_LIMIT_TABLE: &str = "dropgate-rate-limits";
 pub const USER_POOL: &str = "dropgate-users";
 pub const USER_POOL_CLIENT: &str = "dropgate-web";
 pub const KMS_ALIAS: &str = "alias/dropgate";
 pub const MAIL_SENDER: &str = "dropgate@example.com";
+/// The TTL attribute of every table but the links table.
 pub const TTL_ATTRIBUTE: &str = "expires_at";
+/// The links table's TTL attribute: links and receipts are purged 90 days after the link expired
+/// (its `expires_at` is the link's own expiry, an RFC 3339 string, not a TTL).
+pub const LINKS_TTL_ATTRIBUTE: &str = "purge_at";
 pub const MAX_RECEIVE_COUNT: u32 = 5;
 /// Short locally, so a failed message is retried within seconds
 /// (`LOCAL_VISIBILITY_TIMEOUT_SECS` overrides it, for tests of the dead-letter path).
@@ -50,6 +57,8 @@ pub struct Tables {
     pub files: String,
     pub quotas: String,
     pub upload_log: String,
+    pub links: String,
+    pub rate_limits: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +133,8 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
             files: FILES_TABLE.into(),
             quotas: QUOTAS_TABLE.into(),
             upload_log: UPLOAD_LOG_TABLE.into(),
+            links: LINKS_TABLE.into(),
+            rate_limits: RATE_LIMIT_TABLE.into(),
         },
         user_pool_id,
         user_pool_client_id,
@@ -257,19 +268,20 @@ fn attr(name: &str) -> Result<AttributeDefinition, LocalError> {
         .map_err(|e| err("attribute", e))
 }
 
-/// A table's keys and indexes, as template.yaml declares them.
+/// A table's keys, indexes and TTL attribute, as template.yaml declares them.
 pub struct TableShape {
     pub name: &'static str,
     pub partition_key: &'static str,
     pub sort_key: Option<&'static str>,
     pub indexes: &'static [IndexShape],
+    pub ttl_attribute: &'static str,
 }
 
 /// A global secondary index (projection ALL).
 pub struct IndexShape {
     pub name: &'static str,
     pub partition_key: &'static str,
-    pub sort_key: &'static str,
+    pub sort_key: Option<&'static str>,
 }
 
 pub const TABLE_SHAPES: &[TableShape] = &[
@@ -277,33 +289,98 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         name: FILES_TABLE,
         partition_key: "owner",
         sort_key: Some("file_id"),
-        indexes: &[IndexShape {
-            name: "pending-by-deadline",
-            partition_key: "pending_shard",
-            sort_key: "upload_expires_at",
-        }],
+        indexes: &[
+            // Sparse: only pending files carry pending_shard.
+            IndexShape {
+                name: "pending-by-deadline",
+                partition_key: "pending_shard",
+                sort_key: Some("upload_expires_at"),
+            },
+            // Sparse: only files that came through an upload link carry via_link.
+            IndexShape {
+                name: "by-link",
+                partition_key: "via_link",
+                sort_key: Some("file_id"),
+            },
+        ],
+        ttl_attribute: TTL_ATTRIBUTE,
     },
     TableShape {
         name: QUOTAS_TABLE,
         partition_key: "owner",
         sort_key: None,
         indexes: &[],
+        ttl_attribute: TTL_ATTRIBUTE,
     },
     TableShape {
         name: UPLOAD_LOG_TABLE,
         partition_key: "owner",
         sort_key: Some("entry"),
         indexes: &[],
+        ttl_attribute: TTL_ATTRIBUTE,
+    },
+    TableShape {
+        name: LINKS_TABLE,
+        partition_key: "owner",
+        sort_key: Some("item"),
+        // Link tokens and receipts, by their SHA-256.
+        indexes: &[IndexShape {
+            name: "by-token",
+            partition_key: "token_hash",
+            sort_key: None,
+        }],
+        ttl_attribute: LINKS_TTL_ATTRIBUTE,
+    },
+    TableShape {
+        name: RATE_LIMIT_TABLE,
+        partition_key: "key",
+        sort_key: None,
+        indexes: &[],
+        ttl_attribute: TTL_ATTRIBUTE,
     },
 ];
+
+/// The attributes a table's keys and indexes use, each once (DynamoDB refuses duplicates).
+fn attribute_definitions(t: &TableShape) -> Result<Vec<AttributeDefinition>, LocalError> {
+    let mut names: Vec<&str> = vec![t.partition_key];
+    names.extend(t.sort_key);
+    for index in t.indexes {
+        names.push(index.partition_key);
+        names.extend(index.sort_key);
+    }
+    let mut defs = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if !names[..i].contains(name) {
+            defs.push(attr(name)?);
+        }
+    }
+    Ok(defs)
+}
+
+fn index_keys(index: &IndexShape) -> Result<Vec<KeySchemaElement>, LocalError> {
+    let mut keys = vec![key(index.partition_key, KeyType::Hash)?];
+    if let Some(sk) = index.sort_key {
+        keys.push(key(sk, KeyType::Range)?);
+    }
+    Ok(keys)
+}
+
+fn projection_all() -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::All)
+        .build()
+}
 
 async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
     for t in TABLE_SHAPES {
-        let (name, pk) = (t.name, t.partition_key);
+        let mut keys = vec![key(t.partition_key, KeyType::Hash)?];
+        if let Some(sk) = t.sort_key {
+            keys.push(key(sk, KeyType::Range)?);
+        }
         let mut req = ddb
             .create_table()
-            .table_name(name)
+            .table_name(t.name)
             .billing_mode(BillingMode::PayPerRequest)
             .sse_specification(
                 SseSpecification::builder()
@@ -311,41 +388,32 @@ async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
                     .sse_type(SseType::Kms)
                     .build(),
             )
-            .attribute_definitions(attr(pk)?)
-            .key_schema(key(pk, KeyType::Hash)?);
-        if let Some(sk) = t.sort_key {
-            req = req
-                .attribute_definitions(attr(sk)?)
-                .key_schema(key(sk, KeyType::Range)?);
-        }
+            .set_attribute_definitions(Some(attribute_definitions(t)?))
+            .set_key_schema(Some(keys));
         for index in t.indexes {
-            req = req
-                .attribute_definitions(attr(index.partition_key)?)
-                .attribute_definitions(attr(index.sort_key)?)
-                .global_secondary_indexes(
-                    GlobalSecondaryIndex::builder()
-                        .index_name(index.name)
-                        .key_schema(key(index.partition_key, KeyType::Hash)?)
-                        .key_schema(key(index.sort_key, KeyType::Range)?)
-                        .projection(
-                            Projection::builder()
-                                .projection_type(ProjectionType::All)
-                                .build(),
-                        )
-                        .build()
-                        .map_err(|e| err("gsi", e))?,
-                );
+            req = req.global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .set_key_schema(Some(index_keys(index)?))
+                    .projection(projection_all())
+                    .build()
+                    .map_err(|e| err("gsi", e))?,
+            );
         }
         match req.send().await {
             Ok(_) => {}
-            Err(e) if code_of(&e) == Some("ResourceInUseException") => continue,
+            // Provisioned before (possibly by an older version): add the indexes it lacks.
+            Err(e) if code_of(&e) == Some("ResourceInUseException") => {
+                missing_indexes(&ddb, t).await?;
+                continue;
+            }
             Err(e) => return Err(err("CreateTable", e)),
         }
         ddb.update_time_to_live()
-            .table_name(name)
+            .table_name(t.name)
             .time_to_live_specification(
                 TimeToLiveSpecification::builder()
-                    .attribute_name(TTL_ATTRIBUTE)
+                    .attribute_name(t.ttl_attribute)
                     .enabled(true)
                     .build()
                     .map_err(|e| err("ttl", e))?,
@@ -353,6 +421,45 @@ async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
             .send()
             .await
             .map_err(|e| err("UpdateTimeToLive", e))?;
+    }
+    Ok(())
+}
+
+/// Creates the indexes of `t` that its existing table lacks, as a deploy of template.yaml does
+/// on a stack created before they existed (one index per UpdateTable, as DynamoDB requires).
+async fn missing_indexes(ddb: &aws_sdk_dynamodb::Client, t: &TableShape) -> Result<(), LocalError> {
+    let described = ddb
+        .describe_table()
+        .table_name(t.name)
+        .send()
+        .await
+        .map_err(|e| err("DescribeTable", e))?;
+    let existing: Vec<&str> = described
+        .table()
+        .map(|d| d.global_secondary_indexes())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|g| g.index_name())
+        .collect();
+    for index in t.indexes {
+        if existing.contains(&index.name) {
+            continue;
+        }
+        let create = CreateGlobalSecondaryIndexAction::builder()
+            .index_name(index.name)
+            .set_key_schema(Some(index_keys(index)?))
+            .projection(projection_all())
+            .build()
+            .map_err(|e| err("gsi", e))?;
+        ddb.update_table()
+            .table_name(t.name)
+            .set_attribute_definitions(Some(attribute_definitions(t)?))
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder().create(create).build(),
+            )
+            .send()
+            .await
+            .map_err(|e| err(&format!("UpdateTable {} (index {})", t.name, index.name), e))?;
     }
     Ok(())
 }

@@ -1,15 +1,18 @@
 //! template.yaml (what `sam deploy` creates) against the local stack's provisioning (what
 //! `dropgate-local` creates on the emulator), so that the two cannot drift apart unnoticed:
 //! tables (keys, attribute types, indexes, billing, TTL, PITR, SSE), the uploads queue's redrive,
-//! the bucket notification, the functions' environment variables and how they are wired.
+//! the bucket notification, the functions' environment variables and how they are wired, the
+//! parameters' defaults against the code's, the tables each function's policy reaches, and the
+//! HTTP API's routes against the API handler's route table.
 //!
 //! Local names map to logical ids through the table in docs/RESOURCES.md, which this test reads,
-//! so that table is held in step too. Offline: no emulator, no AWS.
+//! as it reads which function gets which variable there, so those tables are held in step too.
+//! Offline: no emulator, no AWS.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use dropgate_local::provision::{self, MAX_RECEIVE_COUNT, TABLE_SHAPES, TTL_ATTRIBUTE};
+use dropgate_local::provision::{self, MAX_RECEIVE_COUNT, TABLE_SHAPES};
 use serde_yaml::Value;
 
 /// The stack name `sam deploy` uses by default (samconfig.toml): with it, the template's
@@ -30,6 +33,8 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("FILES_TABLE", TABLE),
     ("QUOTAS_TABLE", TABLE),
     ("UPLOAD_LOG_TABLE", TABLE),
+    ("LINKS_TABLE", TABLE),
+    ("RATE_LIMIT_TABLE", TABLE),
     ("TOPIC_ARN", TOPIC),
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),
     ("USER_POOL_CLIENT_ID", "AWS::Cognito::UserPoolClient"),
@@ -261,7 +266,9 @@ fn every_table_matches_its_local_shape() {
         }
         for index in shape.indexes {
             add(index.partition_key);
-            add(index.sort_key);
+            if let Some(sk) = index.sort_key {
+                add(sk);
+            }
         }
         let defined: BTreeSet<(String, String)> = seq_at(p, "AttributeDefinitions")
             .iter()
@@ -292,7 +299,7 @@ fn every_table_matches_its_local_shape() {
                 .expect("checked above");
             assert_eq!(
                 key_schema(g, "KeySchema"),
-                expected_keys(index.partition_key, Some(index.sort_key)),
+                expected_keys(index.partition_key, index.sort_key),
                 "{id} index {}: KeySchema",
                 index.name
             );
@@ -310,7 +317,7 @@ fn every_table_matches_its_local_shape() {
 
         assert_eq!(
             str_at(p, "TimeToLiveSpecification.AttributeName"),
-            TTL_ATTRIBUTE,
+            shape.ttl_attribute,
             "{id} TTL attribute"
         );
         assert!(bool_at(p, "TimeToLiveSpecification.Enabled"), "{id} TTL");
@@ -523,14 +530,12 @@ fn every_variable_the_template_sets_is_one_the_config_reads() {
     }
 }
 
-/// A variable naming a resource points at the resource the local stack gives it: the local
-/// stack's own wiring (`function_config`) read back through `Config::to_env`, mapped to logical
-/// ids by docs/RESOURCES.md.
-#[test]
-fn resource_variables_point_at_the_right_resources() {
-    let t = template();
-    let ids = logical_ids();
-    let local = provision::Resources {
+/// The local stack's address in these tests.
+const LOCAL_API: &str = "http://127.0.0.1:3000";
+
+/// The resources the local stack provisions, named as it names them.
+fn local_resources() -> provision::Resources {
+    provision::Resources {
         bucket: provision::BUCKET.into(),
         queue_url: provision::QUEUE.into(),
         dlq_url: provision::DLQ.into(),
@@ -539,13 +544,25 @@ fn resource_variables_point_at_the_right_resources() {
             files: provision::FILES_TABLE.into(),
             quotas: provision::QUOTAS_TABLE.into(),
             upload_log: provision::UPLOAD_LOG_TABLE.into(),
+            links: provision::LINKS_TABLE.into(),
+            rate_limits: provision::RATE_LIMIT_TABLE.into(),
         },
         user_pool_id: provision::USER_POOL.into(),
         user_pool_client_id: provision::USER_POOL_CLIENT.into(),
         kms_key_id: provision::KMS_ALIAS.into(),
         mail_sender: provision::MAIL_SENDER.into(),
-    };
-    let config = dropgate_local::function_config(&local).expect("local function config");
+    }
+}
+
+/// A variable naming a resource points at the resource the local stack gives it: the local
+/// stack's own wiring (`function_config`) read back through `Config::to_env`, mapped to logical
+/// ids by docs/RESOURCES.md.
+#[test]
+fn resource_variables_point_at_the_right_resources() {
+    let t = template();
+    let ids = logical_ids();
+    let config = dropgate_local::function_config(&local_resources(), LOCAL_API)
+        .expect("local function config");
     let mut wiring: BTreeMap<&str, String> = BTreeMap::new();
     for (var, local) in config.to_env() {
         let named = ids.iter().any(|(l, _)| *l == local);
@@ -618,4 +635,420 @@ fn the_worker_consumes_the_uploads_queue_with_partial_batch_responses() {
             .any(|v| v.as_str() == Some("ReportBatchItemFailures")),
         "WorkerFunction must report partial batch failures, as the local pump honours them"
     );
+}
+
+/// A function gets exactly the resource variables its handler requires: a table, topic or pool
+/// it does not need is a variable (and usually a policy) too many; one it needs and lacks fails
+/// its cold start.
+#[test]
+fn the_resources_a_function_gets_are_the_ones_its_handler_requires() {
+    let t = template();
+    for (id, _, required) in functions() {
+        let given: BTreeSet<String> = function_env(&t, id)
+            .into_keys()
+            .filter(|v| RESOURCE_VARIABLES.iter().any(|(r, _)| r == v))
+            .collect();
+        let wanted: BTreeSet<String> = required
+            .iter()
+            .filter(|v| RESOURCE_VARIABLES.iter().any(|(r, _)| r == *v))
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(
+            given, wanted,
+            "{id}: resource variables in template.yaml vs its handler's REQUIRED_ENV"
+        );
+    }
+}
+
+/// docs/RESOURCES.md, section "Environment variables": variable -> the functions ("read by")
+/// that get it; "all" is every function.
+fn documented_readers() -> BTreeMap<String, BTreeSet<String>> {
+    let path = root().join("docs/RESOURCES.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    let section = text
+        .split("\n## ")
+        .find(|s| s.starts_with("Environment variables"))
+        .expect("docs/RESOURCES.md has a section \"## Environment variables\"");
+    let all: BTreeSet<String> = functions().iter().map(|(_, b, _)| b.to_string()).collect();
+    let mut rows = BTreeMap::new();
+    for line in section.lines() {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').collect();
+        let [var, readers, _] = cells[..] else {
+            continue;
+        };
+        let Some(var) = backticked(var) else {
+            continue;
+        };
+        let readers: BTreeSet<String> = match readers.trim() {
+            "all" => all.clone(),
+            list => list.split(',').map(|r| r.trim().to_owned()).collect(),
+        };
+        for r in &readers {
+            assert!(
+                all.contains(r),
+                "docs/RESOURCES.md: {var} read by unknown function {r:?}"
+            );
+        }
+        assert!(
+            rows.insert(var.to_owned(), readers).is_none(),
+            "docs/RESOURCES.md: {var} documented twice"
+        );
+    }
+    rows
+}
+
+/// Variables the template never sets: only the local stack turns them on.
+const LOCAL_ONLY: &[&str] = &["S3_FORCE_PATH_STYLE"];
+
+/// Every variable the configuration reads is documented, and the template sets it on exactly the
+/// functions docs/RESOURCES.md says read it.
+#[test]
+fn the_template_sets_each_variable_on_the_functions_the_docs_name() {
+    let t = template();
+    let documented = documented_readers();
+    let known: BTreeSet<String> = dropgate_infra::Config::default()
+        .to_env()
+        .into_iter()
+        .map(|(k, _)| k.to_owned())
+        .collect();
+    assert_eq!(
+        documented.keys().cloned().collect::<BTreeSet<_>>(),
+        known,
+        "variables in docs/RESOURCES.md vs the ones dropgate_infra::Config reads"
+    );
+    let mut set_on: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, binary, _) in functions() {
+        for var in function_env(&t, id).into_keys() {
+            set_on.entry(var).or_default().insert(binary.to_owned());
+        }
+    }
+    for (var, readers) in &documented {
+        let given = set_on.get(var).cloned().unwrap_or_default();
+        if LOCAL_ONLY.contains(&var.as_str()) {
+            assert!(
+                given.is_empty(),
+                "template.yaml sets {var} (local stack only) on {given:?}"
+            );
+        } else {
+            assert_eq!(
+                &given, readers,
+                "{var}: functions template.yaml sets it on vs \"read by\" in docs/RESOURCES.md"
+            );
+        }
+    }
+}
+
+/// A variable set from a template parameter gets, by default, the value the code defaults to
+/// (an empty default means "the code's default").
+#[test]
+fn parameter_defaults_are_the_code_defaults() {
+    let t = template();
+    let params = at(&t, "Parameters");
+    let code: BTreeMap<&str, String> = dropgate_infra::Config::default()
+        .to_env()
+        .into_iter()
+        .collect();
+    let mut checked = 0;
+    for (id, _, _) in functions() {
+        for (var, value) in function_env(&t, id) {
+            let Some(param) = ref_of(value).filter(|p| params.get(*p).is_some()) else {
+                continue;
+            };
+            let default = match params.get(param).and_then(|p| p.get("Default")) {
+                None => continue,
+                Some(Value::String(s)) if s.is_empty() => continue,
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(other) => panic!("template.yaml: {param}.Default is {other:?}"),
+            };
+            let wanted = code
+                .get(var.as_str())
+                .unwrap_or_else(|| panic!("{id} sets {var}, which Config does not read"));
+            assert_eq!(
+                &default, wanted,
+                "{id}: {var} from parameter {param}: its Default vs the code's default"
+            );
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 8,
+        "too few parameter defaults checked: {checked}"
+    );
+}
+
+/// PUBLIC_BASE_URL: the PublicBaseUrl parameter when it is set, else the HTTP API's own address
+/// (ApiUrl without its trailing slash); locally, the stack's own address.
+#[test]
+fn public_base_url_is_the_parameter_or_the_apis_own_address() {
+    let t = template();
+    let env = function_env(&t, "ApiFunction");
+    let value = env
+        .get("PUBLIC_BASE_URL")
+        .expect("ApiFunction sets PUBLIC_BASE_URL");
+    let (name, args) = intrinsic(value).expect("PUBLIC_BASE_URL is an !If");
+    let args = args.as_sequence().map(Vec::as_slice).unwrap_or_default();
+    let [cond, set, unset] = args else {
+        panic!("PUBLIC_BASE_URL: {value:?} is not !If [condition, set, unset]");
+    };
+    assert_eq!(name, "If", "PUBLIC_BASE_URL");
+    let cond = cond.as_str().expect("an !If's condition is a name");
+    assert_eq!(
+        ref_of(set),
+        Some("PublicBaseUrl"),
+        "PUBLIC_BASE_URL when {cond}"
+    );
+
+    // The condition: !Not [!Equals [!Ref PublicBaseUrl, ""]] (either order).
+    let c = at(&t, "Conditions")
+        .get(cond)
+        .unwrap_or_else(|| panic!("no condition {cond}"));
+    let (not, inner) = intrinsic(c).expect("condition is an intrinsic");
+    let inner = inner
+        .as_sequence()
+        .and_then(|s| s.first())
+        .expect("!Not [..]");
+    let (equals, operands) = intrinsic(inner).expect("!Not [!Equals ..]");
+    let operands = operands.as_sequence().expect("!Equals [a, b]");
+    assert_eq!(
+        (not.as_str(), equals.as_str()),
+        ("Not", "Equals"),
+        "condition {cond}"
+    );
+    assert!(
+        operands.iter().any(|o| ref_of(o) == Some("PublicBaseUrl"))
+            && operands.iter().any(|o| o.as_str() == Some("")),
+        "condition {cond} is not \"PublicBaseUrl is not empty\": {operands:?}"
+    );
+    assert_eq!(
+        at(&t, "Parameters.PublicBaseUrl.Default").as_str(),
+        Some(""),
+        "PublicBaseUrl defaults to empty (the API's own address)"
+    );
+
+    let api_url = sub_with_stack(at(&t, "Outputs.ApiUrl.Value"), STACK).expect("ApiUrl is a !Sub");
+    assert_eq!(
+        sub_with_stack(unset, STACK).as_deref(),
+        Some(api_url.trim_end_matches('/')),
+        "PUBLIC_BASE_URL without PublicBaseUrl vs the ApiUrl output"
+    );
+
+    let local = dropgate_local::function_config(&local_resources(), "http://127.0.0.1:4567/")
+        .expect("local function config");
+    assert_eq!(local.settings.public_base_url, "http://127.0.0.1:4567");
+}
+
+/// A `Resource` of a policy statement: (logical id, index name) for `!GetAtt X.Arn` and
+/// `!Sub ${X.Arn}/index/NAME`; other resources (`!Ref`, ARNs spelled out) give None.
+fn policy_target(v: &Value) -> Option<(String, Option<String>)> {
+    if let Some(att) = get_att_of(v) {
+        return Some((att.strip_suffix(".Arn")?.to_owned(), None));
+    }
+    match intrinsic(v)? {
+        (name, Value::String(s)) if name == "Sub" => {
+            let rest = s.strip_prefix("${")?;
+            let (id, rest) = rest.split_once(".Arn}")?;
+            let index = match rest {
+                "" => None,
+                r => Some(r.strip_prefix("/index/")?.to_owned()),
+            };
+            Some((id.to_owned(), index))
+        }
+        _ => None,
+    }
+}
+
+/// Least privilege, held in step: a function's policy reaches exactly the tables whose variables
+/// it gets, and an index only through `dynamodb:Query` on an index that table has.
+#[test]
+fn policies_reach_exactly_the_tables_a_function_is_given() {
+    let t = template();
+    let tables: BTreeSet<&str> = resources_of_type(&t, TABLE)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    for (id, _, _) in functions() {
+        let given: BTreeSet<String> = function_env(&t, id)
+            .into_values()
+            .filter_map(|v| ref_of(v).map(str::to_owned))
+            .filter(|r| tables.contains(r.as_str()))
+            .collect();
+        let mut reached = BTreeSet::new();
+        let policies = seq_at(
+            resource(&t, id, "AWS::Serverless::Function"),
+            "Properties.Policies",
+        );
+        for policy in policies {
+            for statement in seq_at(policy, "Statement") {
+                let sid = statement.get("Sid").and_then(Value::as_str).unwrap_or("?");
+                let actions: Vec<&str> = match at(statement, "Action") {
+                    Value::Sequence(a) => a.iter().filter_map(Value::as_str).collect(),
+                    a => a.as_str().into_iter().collect(),
+                };
+                let resources: Vec<&Value> = match at(statement, "Resource") {
+                    Value::Sequence(r) => r.iter().collect(),
+                    r => vec![r],
+                };
+                for r in resources {
+                    let Some((target, index)) = policy_target(r) else {
+                        continue;
+                    };
+                    if !tables.contains(target.as_str()) {
+                        continue;
+                    }
+                    if let Some(index) = &index {
+                        let indexes: Vec<&str> = at(resource(&t, &target, TABLE), "Properties")
+                            .get("GlobalSecondaryIndexes")
+                            .and_then(Value::as_sequence)
+                            .map(|g| g.iter().map(|g| str_at(g, "IndexName")).collect())
+                            .unwrap_or_default();
+                        assert!(
+                            indexes.contains(&index.as_str()),
+                            "{id} {sid}: {target} has no index {index:?} (it has {indexes:?})"
+                        );
+                        assert_eq!(
+                            actions,
+                            vec!["dynamodb:Query"],
+                            "{id} {sid}: only Query applies to the index {target}/{index}"
+                        );
+                    }
+                    reached.insert(target);
+                }
+            }
+        }
+        assert_eq!(
+            reached, given,
+            "{id}: tables its policy reaches vs tables its variables name"
+        );
+    }
+}
+
+/// The routes of the HTTP API's OpenAPI body: (method, or "ANY"; path; public).
+fn api_routes(t: &Value) -> Vec<(String, String, bool)> {
+    let api = resource(t, "HttpApi", "AWS::Serverless::HttpApi");
+    let paths = at(api, "Properties.DefinitionBody.paths")
+        .as_mapping()
+        .expect("HttpApi's paths are a mapping");
+    let wanted_uri = format!(
+        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/\
+         arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}/invocations",
+        sub_with_stack(
+            at(
+                resource(t, "ApiFunction", "AWS::Serverless::Function"),
+                "Properties.FunctionName"
+            ),
+            "${AWS::StackName}",
+        )
+        .expect("ApiFunction's FunctionName is a !Sub")
+    );
+    let mut routes = Vec::new();
+    for (path, ops) in paths {
+        let path = path.as_str().expect("paths are strings");
+        for (method, op) in ops.as_mapping().expect("a path holds operations") {
+            let method = match method.as_str().expect("methods are strings") {
+                "x-amazon-apigateway-any-method" => "ANY".to_owned(),
+                m => m.to_ascii_uppercase(),
+            };
+            let integration = at(op, "x-amazon-apigateway-integration");
+            assert_eq!(str_at(integration, "type"), "aws_proxy", "{method} {path}");
+            assert_eq!(
+                str_at(integration, "payloadFormatVersion"),
+                "2.0",
+                "{method} {path}"
+            );
+            assert_eq!(
+                sub_with_stack(at(integration, "uri"), "${AWS::StackName}").as_deref(),
+                Some(wanted_uri.as_str()),
+                "{method} {path}: integration is not ApiFunction"
+            );
+            // No `security`: SAM puts the default (JWT) authorizer on it. `NONE`: public.
+            let public = match op.get("security") {
+                None => false,
+                Some(s) => {
+                    let none: Value = serde_yaml::from_str("[{NONE: []}]").expect("yaml");
+                    assert_eq!(
+                        s, &none,
+                        "{method} {path}: security is either absent or NONE"
+                    );
+                    true
+                }
+            };
+            routes.push((method, path.to_owned(), public));
+        }
+    }
+    routes
+}
+
+/// How API Gateway would match `path` against the route path `pattern`: None if it does not,
+/// else a specificity rank (more literal segments first, a greedy `{proxy+}` last).
+fn route_match(pattern: &str, path: &str) -> Option<(usize, bool)> {
+    let want: Vec<&str> = pattern.trim_matches('/').split('/').collect();
+    let got: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut literal = 0;
+    for (i, w) in want.iter().enumerate() {
+        if w.starts_with('{') && w.ends_with("+}") {
+            return (i == want.len() - 1 && got.len() > i).then_some((literal, true));
+        }
+        let g = got.get(i)?;
+        if w.starts_with('{') {
+            continue;
+        }
+        if w != g {
+            return None;
+        }
+        literal += 1;
+    }
+    (want.len() == got.len()).then_some((literal, false))
+}
+
+/// The HTTP API routes are the API handler's routes (`dropgate_api::ROUTES`): every handler
+/// route reaches the function through a template route that is public exactly when the handler's
+/// route is, and every template route leads to at least one handler route.
+#[test]
+fn the_apis_routes_are_the_handlers_routes() {
+    let t = template();
+    let template_routes = api_routes(&t);
+    let mut used = BTreeSet::new();
+    for r in dropgate_api::ROUTES {
+        // A request to this route, with a value in each parameter.
+        let path: String = r
+            .pattern
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x1" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let chosen = template_routes
+            .iter()
+            .filter(|(m, _, _)| m == r.method || m == "ANY")
+            .filter_map(|route| {
+                let (literal, greedy) = route_match(&route.1, &path)?;
+                Some(((!greedy, literal, route.0 != "ANY"), route))
+            })
+            .max_by_key(|(rank, _)| *rank)
+            .map(|(_, route)| route)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} {}: no route in template.yaml (HttpApi) reaches it",
+                    r.method, r.pattern
+                )
+            });
+        assert_eq!(
+            chosen.2,
+            r.public,
+            "{} {} is {} in the handler but reached through {} {}, which is {}",
+            r.method,
+            r.pattern,
+            if r.public { "public" } else { "authorized" },
+            chosen.0,
+            chosen.1,
+            if chosen.2 { "public" } else { "authorized" },
+        );
+        used.insert((chosen.0.clone(), chosen.1.clone()));
+    }
+    for (method, path, _) in &template_routes {
+        assert!(
+            used.contains(&(method.clone(), path.clone())),
+            "template.yaml routes {method} {path}, which reaches no route of the API handler"
+        );
+    }
 }

@@ -395,7 +395,7 @@ async fn worker_peak_rss(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
     let port = listener.local_addr().ok()?.port();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let mut config = dropgate_local::function_config(&ready.resources).ok()?;
+    let mut config = dropgate_local::function_config(&ready.resources, &ready.api).ok()?;
     config.bucket = bucket.to_owned();
     let mut cmd = tokio::process::Command::new(bin);
     cmd.envs(config.to_env())
