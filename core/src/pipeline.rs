@@ -3,6 +3,8 @@
 //! N ranged reads, N settlements and one publish.
 
 use std::collections::HashMap;
+
+use futures_util::stream::{self, StreamExt};
 use std::sync::Arc;
 
 use crate::links::LinkStore;
@@ -39,6 +41,11 @@ pub enum Decision {
     },
 }
 
+/// Objects of one batch decided at once. A batch is at most 10 messages (the event source's
+/// batch size), each usually one object; the bound keeps a larger batch from opening more
+/// connections than the SDK's pool holds.
+pub const DECIDE_CONCURRENCY: usize = 16;
+
 #[derive(Clone)]
 pub struct Pipeline {
     pub ledger: Arc<dyn Ledger>,
@@ -68,24 +75,37 @@ impl Pipeline {
                     .collect::<HashMap<_, _>>()
             })
         };
-        let mut out = Vec::with_capacity(events.len());
-        for (event, ids) in events.iter().zip(parsed) {
-            let Some(ids) = ids else {
-                out.push(Ok(Decision::Ignored {
-                    key: event.key.clone(),
-                }));
-                continue;
-            };
-            let result = match &records {
-                Err(e) => Err(e.clone()),
-                Ok(map) => {
-                    let record = map.get(&ids).cloned();
-                    self.decide_one(ids, record).await
-                }
-            };
-            out.push(result);
+        // The objects are decided concurrently (each waits on its own ranged read and
+        // transaction), at most DECIDE_CONCURRENCY at a time, results in event order.
+        let decisions: Vec<_> = events
+            .iter()
+            .zip(parsed)
+            .map(|(event, ids)| self.decide_event(&records, event, ids))
+            .collect();
+        stream::iter(decisions)
+            .buffered(DECIDE_CONCURRENCY)
+            .collect()
+            .await
+    }
+
+    async fn decide_event(
+        &self,
+        records: &Result<HashMap<(OwnerId, FileId), FileRecord>, CoreError>,
+        event: &ObjectEvent,
+        ids: Option<(OwnerId, FileId)>,
+    ) -> Result<Decision, CoreError> {
+        let Some(ids) = ids else {
+            return Ok(Decision::Ignored {
+                key: event.key.clone(),
+            });
+        };
+        match records {
+            Err(e) => Err(e.clone()),
+            Ok(map) => {
+                let record = map.get(&ids).cloned();
+                self.decide_one(ids, record).await
+            }
         }
-        out
     }
 
     async fn decide_one(

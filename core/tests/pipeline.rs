@@ -872,3 +872,82 @@ async fn a_delete_racing_the_pipeline_leaves_nothing_behind() {
         assert_eq!(usage(&w).await, (0, 0, 0));
     }
 }
+
+/// A store whose ranged reads each wait until `n` of them are in flight at once.
+struct Gathering {
+    inner: Arc<MemStore>,
+    barrier: tokio::sync::Barrier,
+}
+
+#[async_trait::async_trait]
+impl dropgate_core::ports::ObjectStore for Gathering {
+    async fn presign_put(
+        &self,
+        key: &str,
+        size: u64,
+        content_type: &str,
+        ttl: std::time::Duration,
+    ) -> Result<dropgate_core::ports::PresignedRequest, dropgate_core::CoreError> {
+        self.inner.presign_put(key, size, content_type, ttl).await
+    }
+    async fn presign_get(
+        &self,
+        key: &str,
+        cd: &str,
+        ttl: std::time::Duration,
+    ) -> Result<dropgate_core::ports::PresignedRequest, dropgate_core::CoreError> {
+        self.inner.presign_get(key, cd, ttl).await
+    }
+    async fn sample(
+        &self,
+        key: &str,
+        max: u64,
+    ) -> Result<Option<dropgate_core::ports::ObjectSample>, dropgate_core::CoreError> {
+        self.barrier.wait().await;
+        self.inner.sample(key, max).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), dropgate_core::CoreError> {
+        self.inner.delete(key).await
+    }
+}
+
+#[tokio::test]
+async fn a_batch_is_decided_concurrently_with_results_in_order() {
+    let w = world();
+    let mut ups = Vec::new();
+    for i in 0..10 {
+        let bytes = if i % 3 == 0 { elf() } else { png() };
+        ups.push(uploaded(&w, "image/png", bytes).await);
+    }
+    // Each read waits for all ten: a pipeline deciding one object after another never gets
+    // past the first, and the bound below turns that into a failure instead of a hang.
+    let pipeline = Pipeline {
+        store: Arc::new(Gathering {
+            inner: w.store.clone(),
+            barrier: tokio::sync::Barrier::new(10),
+        }),
+        ..w.pipeline.clone()
+    };
+    let events: Vec<ObjectEvent> = ups
+        .iter()
+        .map(|u| ObjectEvent { key: u.key.clone() })
+        .collect();
+    let out = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        pipeline.decide_batch(&events),
+    )
+    .await
+    .expect("the ten reads were in flight together");
+    for (i, (d, up)) in out.into_iter().zip(&ups).enumerate() {
+        let Decision::Settled { file, .. } = d.unwrap() else {
+            panic!("object {i} not settled")
+        };
+        assert_eq!(file.id, up.id, "results come back in event order");
+        let want = if i % 3 == 0 {
+            FileStatus::Rejected
+        } else {
+            FileStatus::Accepted
+        };
+        assert_eq!(file.status, want, "object {i}");
+    }
+}
