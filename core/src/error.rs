@@ -26,8 +26,10 @@ pub enum ErrorKind {
     TooManyRequests,
     /// The client made too many failed attempts (429, with Retry-After).
     RateLimited,
-    /// Something on our side or upstream failed (500/503); never the client's fault.
+    /// Something on our side failed (500); never the client's fault.
     Internal,
+    /// A dependency did not answer in time or answered 5xx (503): retry later.
+    Unavailable,
 }
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -68,9 +70,14 @@ pub enum CoreError {
     Forbidden { code: &'static str, message: String },
     #[error("upstream throttled the request")]
     Throttled,
-    /// A failure of an adapter (network, AWS 5xx, ...). The text is for logs, not for clients.
+    /// A failure of an adapter that retrying will not mend (a malformed request, a corrupt
+    /// record, ...). The text is for logs, not for clients.
     #[error("upstream failure: {0}")]
     Upstream(String),
+    /// A dependency timed out, could not be reached, or answered 5xx, after bounded retries.
+    /// The text (operation, error code, request id) is for logs, not for clients.
+    #[error("dependency unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl CoreError {
@@ -129,6 +136,7 @@ impl CoreError {
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Throttled => ErrorKind::TooManyRequests,
             Self::Upstream(_) => ErrorKind::Internal,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
         }
     }
 
@@ -148,11 +156,15 @@ impl CoreError {
             Self::NotFound => "not_found",
             Self::Throttled => "throttled",
             Self::Upstream(_) => "internal",
+            Self::Unavailable(_) => "unavailable",
         }
     }
 
     /// Whether retrying the same operation later may succeed (throttling, 5xx, network).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Throttled | Self::Upstream(_))
+        matches!(
+            self,
+            Self::Throttled | Self::Upstream(_) | Self::Unavailable(_)
+        )
     }
 }

@@ -1,6 +1,7 @@
 //! SDK clients, built once per cold start and shared by every invocation.
 
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 
@@ -46,6 +47,30 @@ fn amazon_tls_context() -> Result<aws_smithy_http_client::tls::TlsContext, impl 
     TlsContext::builder().with_trust_store(store).build()
 }
 
+/// Every call to AWS is bounded: an attempt that hangs (an outage, a frozen endpoint) is cut
+/// off and retried, and a call gives up after [`OPERATION_TIMEOUT`], so a request fails fast
+/// with `unavailable` instead of hanging for as long as the outage lasts. The api answers
+/// within [`OPERATION_TIMEOUT`] times the calls a route makes in sequence, and its own
+/// request budget (see the api handler) caps that below the function's 10 s timeout.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(6);
+/// Attempts per call, the first included (the SDK's standard mode: exponential backoff with
+/// jitter, retrying throttling, 5xx, timeouts and connection failures).
+pub const MAX_ATTEMPTS: u32 = 3;
+
+fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+        .operation_timeout(OPERATION_TIMEOUT)
+        .build()
+}
+
+fn retries() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+}
+
 /// The SDK clients a function uses, each built on first use: a function pays at cold start only
 /// for the clients its handler needs (the api no SES, the worker no Cognito, ...).
 #[derive(Clone, Debug)]
@@ -86,6 +111,8 @@ impl Clients {
     /// be told apart per function (CloudTrail, the local emulator's call counts).
     pub fn new(sdk: &SdkConfig, s3_force_path_style: bool, function: &str) -> Self {
         let mut builder = sdk.to_builder();
+        builder.set_timeout_config(Some(timeouts()));
+        builder.set_retry_config(Some(retries()));
         if let Ok(app) = aws_config::AppName::new(function.to_owned()) {
             builder.set_app_name(Some(app));
         }

@@ -19,10 +19,9 @@ pub struct CognitoAccounts {
 }
 
 /// Maps Cognito's client-facing failures to stable codes; the rest are upstream failures.
-fn map_err<E, R>(op: &str, e: SdkError<E, R>) -> CoreError
+fn map_err<E>(op: &str, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> CoreError
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
 {
     let code = e.as_service_error().and_then(|se| se.code()).unwrap_or("");
     match code {

@@ -137,6 +137,11 @@ impl Emulator {
         })
     }
 
+    /// The emulator's process id (for tests that freeze it with SIGSTOP).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }

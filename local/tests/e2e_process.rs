@@ -106,3 +106,73 @@ async fn joins_a_running_emulator_and_leaves_it_running() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 }
+
+/// Sends `signal` to a process by id.
+async fn kill(signal: &str, pid: u32) {
+    let ok = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .await
+        .expect("kill");
+    assert!(ok.success(), "kill {signal} {pid}");
+}
+
+#[tokio::test]
+async fn a_frozen_emulator_gets_503_unavailable_fast_then_service_resumes() {
+    let emulator = Emulator::start(&project_root()).await.expect("emulator");
+    let pid = emulator.pid().expect("emulator pid");
+    let (_child, ready) = spawn(&["--aws-endpoint", &emulator.endpoint]).await;
+    let api = ready["api"].as_str().unwrap().to_owned();
+    // No client-side timeout short of the bound: the server must answer by itself.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let creds = serde_json::json!({"email": "ida@example.com", "password": "Correct1horse"});
+    let r = client
+        .post(format!("{api}/auth/signup"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let tokens: serde_json::Value = client
+        .post(format!("{api}/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", tokens["id_token"].as_str().unwrap());
+    let quota = || {
+        client
+            .get(format!("{api}/quota"))
+            .header("authorization", &bearer)
+            .send()
+    };
+    assert_eq!(quota().await.unwrap().status().as_u16(), 200);
+
+    kill("-STOP", pid).await;
+    let frozen = quota().await;
+    kill("-CONT", pid).await;
+    let frozen = frozen.expect("an answer while AWS is frozen, not a hang");
+    assert_eq!(frozen.status().as_u16(), 503);
+    let body: serde_json::Value = frozen.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    // Health needs no AWS and never waits on it.
+    let h = client.get(format!("{api}/health")).send().await.unwrap();
+    assert_eq!(h.status().as_u16(), 200);
+    // Thawed: served again (bounded retries while the emulator catches up).
+    let mut status = 0;
+    for _ in 0..20 {
+        status = quota().await.unwrap().status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert_eq!(status, 200);
+    emulator.stop().await;
+}

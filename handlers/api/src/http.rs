@@ -19,6 +19,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub extra: Option<Value>,
+    /// Why, for the log line of a 5xx (operation, error code, request id); never sent.
+    pub cause: Option<String>,
 }
 
 impl ApiError {
@@ -28,6 +30,7 @@ impl ApiError {
             code,
             message: message.into(),
             extra: None,
+            cause: None,
         }
     }
 }
@@ -44,7 +47,7 @@ impl From<CoreError> for ApiError {
             ErrorKind::RateLimited => 429,
             ErrorKind::TooLarge => 413,
             ErrorKind::UnsupportedType => 415,
-            ErrorKind::TooManyRequests => 503,
+            ErrorKind::TooManyRequests | ErrorKind::Unavailable => 503,
             ErrorKind::Internal => 500,
         };
         let extra = match &e {
@@ -67,17 +70,25 @@ impl From<CoreError> for ApiError {
             }
             _ => None,
         };
-        let message = match e.kind() {
+        let (message, cause) = match e.kind() {
             // Upstream detail is for the logs only.
-            ErrorKind::Internal => "internal error".to_owned(),
-            ErrorKind::TooManyRequests => "the service is busy; retry shortly".to_owned(),
-            _ => e.to_string(),
+            ErrorKind::Internal => ("internal error".to_owned(), Some(e.to_string())),
+            ErrorKind::TooManyRequests => (
+                "the service is busy; retry shortly".to_owned(),
+                Some(e.to_string()),
+            ),
+            ErrorKind::Unavailable => (
+                "a service Dropgate depends on is not answering; retry shortly".to_owned(),
+                Some(e.to_string()),
+            ),
+            _ => (e.to_string(), None),
         };
         Self {
             status,
             code: e.code(),
             message,
             extra,
+            cause,
         }
     }
 }

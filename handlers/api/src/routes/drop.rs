@@ -50,7 +50,12 @@ pub(super) async fn upload(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &s
             },
         )
         .await?;
-    tracing::info!(file_id = dropped.file.id, link_id = dropped.file.via_link.as_deref().unwrap_or(""), size = dropped.file.size, "upload reserved through a link");
+    tracing::info!(
+        file_id = dropped.file.id,
+        link_id = dropped.file.via_link.as_deref().unwrap_or(""),
+        size = dropped.file.size,
+        "upload reserved through a link"
+    );
     Ok(json_response(201, &dropped))
 }
 

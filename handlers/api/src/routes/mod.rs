@@ -8,7 +8,7 @@ mod drop;
 mod files;
 mod links;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use serde_json::json;
@@ -17,6 +17,10 @@ use crate::Deps;
 use crate::http::{ApiError, error_response, json_response};
 
 pub(crate) type Answer = Result<ApiGatewayV2httpResponse, ApiError>;
+
+/// The longest a request may take: under the function's 10 s timeout, so that a client always
+/// gets an answer in the error shape (503 `unavailable`) rather than API Gateway's bare 503.
+pub const REQUEST_BUDGET: Duration = Duration::from_secs(8);
 
 /// What a route does; the path parameters come in the order of the pattern's `{…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +137,16 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
     // The log names the route's pattern: the raw path may hold a token or receipt.
     let route = chosen.map_or("(unknown)", |(r, _)| r.pattern);
     let answer = match chosen {
-        Some((r, params)) if r.method == method.as_str() => call(r.op, params, &req, deps).await,
+        Some((r, params)) if r.method == method.as_str() => {
+            tokio::time::timeout(REQUEST_BUDGET, call(r.op, params, &req, deps))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ApiError {
+                        cause: Some(format!("request budget of {REQUEST_BUDGET:?} spent")),
+                        ..ApiError::from(dropgate_core::CoreError::Unavailable(String::new()))
+                    })
+                })
+        }
         Some(_) => Err(ApiError::new(
             405,
             "method_not_allowed",
@@ -145,7 +158,8 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
         Ok(r) => r,
         Err(e) => {
             if e.status >= 500 {
-                tracing::error!(request_id, method = %method, route, code = e.code, "request failed");
+                let cause = e.cause.as_deref().unwrap_or("");
+                tracing::error!(request_id, method = %method, route, code = e.code, cause, "request failed");
             }
             error_response(&e)
         }
