@@ -39,6 +39,7 @@ fn ledger(e: &Env) -> DynamoLedger {
         files_table: e.r.tables.files.clone(),
         quotas_table: e.r.tables.quotas.clone(),
         log_table: e.r.tables.upload_log.clone(),
+        links_table: e.r.tables.links.clone(),
     }
 }
 
@@ -55,7 +56,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         reason: None,
         created_at: now,
         upload_expires_at: now + chrono::Duration::seconds(expires_in_secs),
-        via_link: None,
+        link: None,
         owner_email: Some("ada@example.com".into()),
     }
 }
@@ -67,6 +68,7 @@ fn settlement(status: FileStatus) -> Settlement {
         reason: (status != FileStatus::Accepted).then(|| "type_mismatch".into()),
         at: Utc::now(),
         stored_size: Some(10),
+        give_back_link: false,
     }
 }
 
