@@ -276,3 +276,139 @@ pub mod samples {
         v
     }
 }
+
+/// The stack's stderr (its JSON log lines), captured as it is written.
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<String>>);
+
+impl Logs {
+    pub fn text(&self) -> String {
+        self.0.lock().expect("logs lock").clone()
+    }
+
+    /// The log lines that parse as JSON objects.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.text()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .collect()
+    }
+}
+
+impl LocalStack {
+    /// Like [`LocalStack::start_with`], with the stack's stderr captured into [`Logs`] (and
+    /// echoed to this process's stderr when `DROPGATE_TEST_LOGS` is set).
+    pub async fn start_capturing_logs(env: &[(&str, &str)]) -> (Self, Logs) {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dropgate-local"));
+        cmd.args(["--listen", "127.0.0.1:0", "--janitor-every", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn dropgate-local");
+        let logs = Logs::default();
+        let stderr = child.stderr.take().expect("stderr");
+        let sink = logs.clone();
+        let echo = std::env::var_os("DROPGATE_TEST_LOGS").is_some();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if echo {
+                    eprintln!("{line}");
+                }
+                let mut all = sink.0.lock().expect("logs lock");
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(180), lines.next_line())
+            .await
+            .expect("ready line within 180 s")
+            .expect("read stdout")
+            .unwrap_or_else(|| {
+                panic!(
+                    "dropgate-local exited before its ready line: {}",
+                    logs.text()
+                )
+            });
+        let ready: Value = serde_json::from_str(&line).expect("ready line is JSON");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let api = ready["api"].as_str().expect("api").to_owned();
+        let aws = ready["aws_endpoint"]
+            .as_str()
+            .expect("aws_endpoint")
+            .to_owned();
+        let stack = Self {
+            ready,
+            api,
+            aws,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client"),
+            _child: child,
+        };
+        (stack, logs)
+    }
+
+    /// A request without any credential, as a stranger with curl: status, headers, JSON body.
+    pub async fn anonymous(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, reqwest::header::HeaderMap, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        (status, headers, json)
+    }
+
+    /// The whole emulator state as text, for "this never appears anywhere" checks.
+    pub async fn moto_text(&self) -> String {
+        self.http
+            .get(format!("{}/moto-api/data.json", self.aws))
+            .send()
+            .await
+            .expect("moto data")
+            .text()
+            .await
+            .expect("moto data text")
+    }
+
+    /// Polls `probe` every 200 ms until it returns `Some`, for at most `secs` seconds.
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, secs: u64, mut probe: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = probe().await {
+                return v;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {secs} s waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
