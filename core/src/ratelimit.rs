@@ -57,7 +57,9 @@ impl RateLimiter {
     }
 
     fn refused(&self, w: &Window) -> CoreError {
-        let left = (w.ends - self.clock.now()).num_seconds().max(1) as u64;
+        // Rounded up: a client that waits exactly this long must find the window over.
+        let ms = (w.ends - self.clock.now()).num_milliseconds();
+        let left = ((ms + 999) / 1000).max(1) as u64;
         CoreError::RateLimited {
             retry_after_secs: left,
         }
@@ -113,6 +115,31 @@ impl RateLimiter {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[tokio::test]
+    async fn retry_after_rounds_up_to_the_windows_end() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 54).unwrap()
+            + chrono::Duration::milliseconds(300);
+        let clock = Arc::new(crate::fakes::FixedClock::at(t));
+        let limiter = RateLimiter {
+            counters: Arc::new(crate::fakes::MemCounters::default()),
+            clock: clock.clone(),
+            scope: "s",
+            limit: 1,
+            window: Duration::from_secs(60),
+        };
+        limiter.failed("a").await;
+        let e = limiter.check("a").await.unwrap_err();
+        // 5.7 s left: 6, so that waiting exactly that long lands in the next window.
+        assert_eq!(
+            e,
+            CoreError::RateLimited {
+                retry_after_secs: 6
+            }
+        );
+        clock.advance(chrono::Duration::seconds(6));
+        assert!(limiter.check("a").await.is_ok());
+    }
 
     #[test]
     fn windows_are_fixed_and_keys_hide_the_address() {
