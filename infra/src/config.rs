@@ -115,7 +115,8 @@ impl Config {
         })
     }
 
-    /// Fails early, at cold start, when a variable this function needs is missing.
+    /// Fails early, at cold start, when a variable this function needs is missing, or when
+    /// `names` holds one this configuration does not know (a misspelling would pass otherwise).
     pub fn require(&self, names: &[&'static str]) -> Result<(), InfraError> {
         for &n in names {
             let v = match n {
@@ -129,7 +130,7 @@ impl Config {
                 "USER_POOL_ID" => &self.user_pool_id,
                 "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
                 "MAIL_SENDER" => &self.mail_sender,
-                _ => continue,
+                _ => return Err(InfraError::UnknownEnv(n)),
             };
             if v.is_empty() {
                 return Err(InfraError::MissingEnv(n));
@@ -204,6 +205,48 @@ mod tests {
         let back: HashMap<&str, String> = c.to_env().into_iter().collect();
         let again = Config::from_lookup(&|k| back.get(k).cloned()).unwrap();
         assert_eq!(again, c);
+    }
+
+    #[test]
+    fn an_unknown_required_name_is_an_error() {
+        let m: HashMap<&str, &str> = HashMap::from([("BUCKET_NAME", "b"), ("FILES_TABLE", "f")]);
+        let c = Config::from_lookup(&|k| m.get(k).map(|v| v.to_string())).unwrap();
+        assert!(c.require(&["BUCKET_NAME", "FILES_TABLE"]).is_ok());
+        assert!(matches!(
+            c.require(&["BUCKET_NAME", "FILES_TABEL"]),
+            Err(InfraError::UnknownEnv("FILES_TABEL"))
+        ));
+        // Unknown even when every known one is set: a typo never passes.
+        let full = Config {
+            bucket: "b".into(),
+            files_table: "f".into(),
+            quotas_table: "q".into(),
+            upload_log_table: "u".into(),
+            links_table: "l".into(),
+            rate_limit_table: "r".into(),
+            topic_arn: "t".into(),
+            user_pool_id: "p".into(),
+            user_pool_client_id: "c".into(),
+            mail_sender: "m".into(),
+            ..Config::default()
+        };
+        let every = [
+            "BUCKET_NAME",
+            "FILES_TABLE",
+            "QUOTAS_TABLE",
+            "UPLOAD_LOG_TABLE",
+            "LINKS_TABLE",
+            "RATE_LIMIT_TABLE",
+            "TOPIC_ARN",
+            "USER_POOL_ID",
+            "USER_POOL_CLIENT_ID",
+            "MAIL_SENDER",
+        ];
+        assert!(full.require(&every).is_ok());
+        assert!(matches!(
+            full.require(&["BUCKET"]),
+            Err(InfraError::UnknownEnv("BUCKET"))
+        ));
     }
 
     #[test]

@@ -5,6 +5,9 @@ use thiserror::Error;
 pub enum InfraError {
     #[error("missing environment variable {0}")]
     MissingEnv(&'static str),
+    /// A name `Config::require` does not know: a misspelling in a handler's list.
+    #[error("unknown environment variable {0} required (not a Config field)")]
+    UnknownEnv(&'static str),
     #[error("environment variable {name} is invalid: {why}")]
     BadEnv { name: &'static str, why: String },
 }
