@@ -36,7 +36,8 @@ pub fn init() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false);
-    // A second init (tests, the local stack) keeps the first subscriber.
+    // A second init (tests, the local stack) keeps the first subscriber: `try_init` fails only
+    // when one is already set, which is fine.
     let _ = if text {
         builder.without_time().try_init()
     } else {

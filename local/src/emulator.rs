@@ -96,7 +96,9 @@ pub async fn ensure_installed(root: &Path) -> Result<PathBuf, LocalError> {
         .await
     }
     .await;
-    let _ = std::fs::remove_dir(&lock);
+    if let Err(e) = std::fs::remove_dir(&lock) {
+        tracing::warn!(lock = %lock.display(), error = %e, "cannot remove the install lock; remove it by hand");
+    }
     result.map(|_| python)
 }
 
@@ -143,6 +145,8 @@ impl Emulator {
     }
 
     pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+        if let Err(e) = self.child.kill().await {
+            tracing::warn!(pid = ?self.child.id(), error = %e, "cannot stop the emulator");
+        }
     }
 }

@@ -130,6 +130,7 @@ impl Stack {
         let mut srx = rx.clone();
         tasks.push(tokio::spawn(async move {
             let stop = async move {
+                // An error means the sender is gone, which also means: stop.
                 let _ = srx.wait_for(|s| *s).await;
             };
             if let Err(e) = axum::serve(listener, app)
@@ -166,9 +167,14 @@ impl Stack {
 
     /// Stops the server, the pump and the timer, then the emulator this stack started.
     pub async fn stop(self) {
+        // Fails only when every task has already ended and dropped its receiver: nothing to stop.
         let _ = self.shutdown.send(true);
         for t in self.tasks {
-            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+            match tokio::time::timeout(Duration::from_secs(5), t).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "a local stack task failed"),
+                Err(_) => tracing::warn!("a local stack task did not stop within 5 s; left behind"),
+            }
         }
         if let Some(e) = self.emulator {
             e.stop().await;

@@ -64,7 +64,9 @@ async fn wait_for_signal() {
             tokio::select! { _ = i.recv() => {}, _ = t.recv() => {} }
         }
         _ => {
-            let _ = tokio::signal::ctrl_c().await;
+            if let Err(e) = tokio::signal::ctrl_c().await {
+                tracing::error!(error = %e, "cannot wait for a signal; stopping");
+            }
         }
     }
 }

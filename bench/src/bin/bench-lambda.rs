@@ -105,6 +105,7 @@ async fn runtime_api() -> std::io::Result<(String, mpsc::UnboundedReceiver<Insta
             let at = Instant::now();
             let tx = tx.clone();
             async move {
+                // Fails only once the bench stopped listening: nothing left to tell.
                 let _ = tx.send(at);
                 // Long enough for the bench to kill the caller; bounded so nothing lingers.
                 tokio::time::sleep(Duration::from_secs(30)).await;
@@ -115,7 +116,9 @@ async fn runtime_api() -> std::io::Result<(String, mpsc::UnboundedReceiver<Insta
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?.to_string();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("runtime API stopped: {e}");
+        }
     });
     Ok((addr, rx))
 }
@@ -175,6 +178,7 @@ async fn cold_init(
         status = child.wait() => {
             let mut stderr = String::new();
             if let Some(mut e) = child.stderr.take() {
+                // Best effort: the report says what was read, if anything.
                 let _ = e.read_to_string(&mut stderr).await;
             }
             let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
@@ -182,7 +186,9 @@ async fn cold_init(
         }
         _ = tokio::time::sleep(timeout) => Err(format!("{}: no request for an invocation within {timeout:?}", f.bin)),
     };
-    let _ = child.kill().await;
+    if let Err(e) = child.kill().await {
+        eprintln!("{}: cannot stop the bootstrap: {e}", f.bin);
+    }
     outcome
 }
 
@@ -364,7 +370,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
+    if let Err(e) = std::fs::remove_dir_all(&scratch) {
+        eprintln!("cannot remove {}: {e}", scratch.display());
+    }
 
     let mut medians = BTreeMap::new();
     let mut medians_one_ca = BTreeMap::new();

@@ -387,6 +387,7 @@ async fn worker_peak_rss(
             post(move |body: String| {
                 let done = done_tx.clone();
                 async move {
+                    // Fails only once the bench stopped listening: nothing left to tell.
                     let _ = done.send(body).await;
                     axum::http::StatusCode::ACCEPTED
                 }
@@ -418,7 +419,9 @@ async fn worker_peak_rss(
         .await
         .ok()??;
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let _ = child.kill().await;
+    if let Err(e) = child.kill().await {
+        eprintln!("cannot stop the worker bootstrap (pid {pid}): {e}");
+    }
     let failures = serde_json::from_str::<Value>(&response).ok()?["batchItemFailures"]
         .as_array()
         .map(Vec::len);
