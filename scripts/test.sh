@@ -6,6 +6,16 @@ cd "$(dirname "$0")/.."
 scripts/install-emulator.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+# No unused dependencies (a source scan, no build). Silent when there are none.
+machete_version=0.9.2
+if [[ "$(cargo machete --version 2>/dev/null)" != "$machete_version" ]]; then
+  echo "installing cargo-machete $machete_version (about 2 minutes, once)" >&2
+  cargo install cargo-machete --locked --version "$machete_version" --quiet
+fi
+if ! cargo machete --skip-target-dir >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
 cargo test --workspace --all-targets 2>&1 | tee "$log"
 scripts/lint-template.sh
 scripts/lint-openapi.sh
