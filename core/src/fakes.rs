@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
-use crate::notification::Notification;
+use crate::notification::{EventType, Notification};
+use crate::outbox::OutboxEntry;
 use crate::ports::*;
 use crate::quota::{QuotaDelta, QuotaUsage, fits};
 use crate::ratelimit::Counters;
@@ -40,6 +41,15 @@ type Links = BTreeMap<(OwnerId, LinkId), Link>;
 /// Receipt hash -> the file it follows.
 type Receipts = HashMap<String, (OwnerId, FileId)>;
 
+fn entry(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> OutboxEntry {
+    OutboxEntry {
+        id: OutboxEntry::key(at, file, event),
+        event,
+        file: file.clone(),
+        at,
+    }
+}
+
 /// A ledger (and link store) in memory; each method is atomic under one lock, like the store's
 /// transactions.
 #[derive(Default)]
@@ -48,6 +58,8 @@ pub struct MemLedger {
     links: Mutex<(Links, Receipts)>,
     /// Upload-log entries, in order of settlement.
     pub log: Mutex<Vec<(FileId, FileStatus)>>,
+    /// The outbox: every entry a settlement or an announced removal wrote, in order.
+    pub outbox: Mutex<Vec<OutboxEntry>>,
     /// Files whose object removal is not yet confirmed.
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
 }
@@ -101,11 +113,18 @@ impl Ledger for MemLedger {
         Ok(Page::from_overfetch(files, limit))
     }
 
-    async fn remove_file(&self, file: &FileRecord) -> Result<bool, CoreError> {
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
         let mut st = lock(&self.state);
         let k = (file.owner.clone(), file.id.clone());
         match st.0.get(&k) {
             Some(cur) if cur.status == file.status => {
+                if let Some(at) = announce {
+                    lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
+                }
                 st.0.remove(&k);
                 lock(&self.cleanup).remove(&k);
                 st.1.entry(file.owner.clone())
@@ -129,6 +148,7 @@ impl Ledger for MemLedger {
         cur.status = s.status;
         cur.detected_type = s.detected_type.clone();
         cur.reason = s.reason.clone();
+        let settled = cur.clone();
         let d = if s.status == FileStatus::Accepted {
             QuotaDelta::accept(file.size)
         } else {
@@ -145,6 +165,9 @@ impl Ledger for MemLedger {
             link.bytes_used = link.bytes_used.saturating_sub(file.size);
         }
         lock(&self.log).push((file.id.clone(), s.status));
+        if let Some(event) = EventType::settled(s.status) {
+            lock(&self.outbox).push(entry(&settled, event, s.at));
+        }
         if s.status != FileStatus::Accepted {
             lock(&self.cleanup).insert(k);
         }

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::file::FileView;
-use crate::notification::{EventType, Notification};
-use crate::ports::{Clock, IdSource, Ledger, Notifier, ObjectStore, PresignedRequest, Reservation};
+use crate::ports::{Clock, IdSource, Ledger, ObjectStore, PresignedRequest, Reservation};
 use crate::quota::QuotaUsage;
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, names, policy};
 
@@ -39,7 +38,6 @@ pub struct Listing {
 pub struct FileService {
     pub ledger: Arc<dyn Ledger>,
     pub store: Arc<dyn ObjectStore>,
-    pub notifier: Arc<dyn Notifier>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
     pub settings: Settings,
@@ -107,7 +105,7 @@ impl FileService {
             Err(e) => {
                 // Give the reservation back rather than leave it to the janitor (which expires
                 // the record anyway if this fails too).
-                if let Err(undo) = self.ledger.remove_file(&record).await {
+                if let Err(undo) = self.ledger.remove_file(&record, None).await {
                     tracing::warn!(file_id = %record.id, owner = %record.owner, error = %undo, "reservation not released; the janitor will expire it");
                 }
                 Err(e)
@@ -161,12 +159,13 @@ impl FileService {
         for _ in 0..5 {
             let file = self.get(owner, id).await?;
             self.store.delete(&file.key()).await?;
-            if self.ledger.remove_file(&file).await? {
-                let note = Notification::new(EventType::FileDeleted, &file, self.clock.now());
-                if let Err(e) = self.notifier.publish(&[note]).await {
-                    // The deletion stands: a lost notice must not undo or fail it.
-                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "file.deleted notice not published");
-                }
+            // The `file.deleted` notice is an outbox entry of the same write: it cannot be
+            // lost, and it cannot be sent for a deletion that did not happen.
+            if self
+                .ledger
+                .remove_file(&file, Some(self.clock.now()))
+                .await?
+            {
                 return Ok(file);
             }
         }

@@ -5,9 +5,8 @@ use std::sync::Arc;
 
 use chrono::Duration as ChronoDuration;
 
-use crate::notification::{EventType, Notification};
 use crate::pipeline::remove_and_mark;
-use crate::ports::{Clock, Ledger, Notifier, ObjectStore, Settlement};
+use crate::ports::{Clock, Ledger, ObjectStore, Settlement};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
@@ -16,7 +15,6 @@ pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
 pub struct Janitor {
     pub ledger: Arc<dyn Ledger>,
     pub store: Arc<dyn ObjectStore>,
-    pub notifier: Arc<dyn Notifier>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }
@@ -44,11 +42,10 @@ impl Janitor {
         }
         let grace = ChronoDuration::from_std(self.settings.pending_grace).unwrap_or_default();
         let stale = self.ledger.stale_pending(now - grace, limit).await?;
-        let mut notes = Vec::new();
+        // Each expiry's `upload.expired` notice is an outbox entry of its settlement.
         for file in stale {
             match self.expire(&file, now).await {
                 Ok(Some((expired, removed))) => {
-                    notes.push(Notification::new(EventType::UploadExpired, &expired, now));
                     sweep.expired.push(expired);
                     if !removed {
                         sweep.failed += 1;
@@ -60,11 +57,6 @@ impl Janitor {
                     sweep.failed += 1;
                 }
             }
-        }
-        if !notes.is_empty()
-            && let Err(e) = self.notifier.publish(&notes).await
-        {
-            tracing::error!(count = notes.len(), error = %e, "upload.expired notices not published");
         }
         Ok(sweep)
     }

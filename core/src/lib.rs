@@ -14,6 +14,7 @@ pub mod links;
 pub mod mail;
 pub mod names;
 pub mod notification;
+pub mod outbox;
 pub mod pipeline;
 pub mod policy;
 pub mod ports;

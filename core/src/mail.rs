@@ -1,8 +1,45 @@
 //! What owners are mailed about their files. Every name is quoted with [`names::quote`], and
 //! no mail ever carries a token, a receipt or a URL that grants anything.
 
+use crate::links::LinkStore;
 use crate::ports::Mail;
-use crate::{FileRecord, FileStatus, names};
+use crate::{FileRecord, FileStatus, LinkId, OwnerId, names};
+
+/// The owners' mails about `files` (one slot each, `None` where nobody is to be told). Link
+/// files say how many uploads their link has left, read in one round trip for all of them; if
+/// that read fails the mails still go, saying so.
+pub async fn verdict_mails(files: &[&FileRecord], links: &dyn LinkStore) -> Vec<Option<Mail>> {
+    let mut keys: Vec<(OwnerId, LinkId)> = files
+        .iter()
+        .filter_map(|f| {
+            f.link
+                .as_ref()
+                .map(|l| (f.owner.clone(), l.link_id.clone()))
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let found = if keys.is_empty() {
+        Vec::new()
+    } else {
+        links.get_links(&keys).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "links not read for the owners' mails");
+            Vec::new()
+        })
+    };
+    files
+        .iter()
+        .map(|f| {
+            let left = f.link.as_ref().and_then(|o| {
+                found
+                    .iter()
+                    .find(|l| l.id == o.link_id && l.owner == f.owner)
+                    .map(|l| l.uploads_left())
+            });
+            verdict_mail(f, left)
+        })
+        .collect()
+}
 
 /// A reason code in words, for people.
 pub fn reason_words(code: &str) -> &'static str {

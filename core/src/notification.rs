@@ -19,6 +19,28 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// The event a settlement to `status` announces.
+    pub fn settled(status: crate::FileStatus) -> Option<Self> {
+        use crate::FileStatus::*;
+        match status {
+            Accepted => Some(Self::UploadAccepted),
+            Rejected => Some(Self::UploadRejected),
+            Expired => Some(Self::UploadExpired),
+            Pending => None,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::UploadAccepted,
+            Self::UploadRejected,
+            Self::UploadExpired,
+            Self::FileDeleted,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::UploadAccepted => "upload.accepted",
@@ -41,6 +63,9 @@ pub struct NotifiedFile {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Notification {
+    /// The outbox entry's key: the same on every redelivery, so subscribers can drop
+    /// duplicates (delivery is at least once).
+    pub id: String,
     pub version: u32,
     #[serde(rename = "type")]
     pub event_type: EventType,
@@ -53,6 +78,7 @@ pub struct Notification {
 impl Notification {
     pub fn new(event_type: EventType, file: &FileRecord, at: DateTime<Utc>) -> Self {
         Self {
+            id: String::new(),
             version: 1,
             event_type,
             file: NotifiedFile {
@@ -67,6 +93,11 @@ impl Notification {
             via_link: file.via_link().map(str::to_owned),
             at: rfc3339(at),
         }
+    }
+
+    pub fn with_id(mut self, id: &str) -> Self {
+        self.id = id.to_owned();
+        self
     }
 
     /// Message attributes for subscription filter policies.

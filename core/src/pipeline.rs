@@ -7,12 +7,10 @@ use std::collections::HashMap;
 use futures_util::stream::{self, StreamExt};
 use std::sync::Arc;
 
-use crate::links::LinkStore;
-use crate::notification::{EventType, Notification};
 use crate::policy::{Observed, Verdict, verdict};
-use crate::ports::{Clock, Ledger, Mail, ObjectStore, Settlement};
+use crate::ports::{Clock, Ledger, ObjectStore, Settlement};
 use crate::sniff::{SAMPLE_BYTES, detect};
-use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings, keys};
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, keys};
 
 /// An object the store says was created, with its key already decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,60 +204,4 @@ pub async fn remove_and_mark(
             false
         }
     }
-}
-
-/// The operators' notice about a settled file (the owner's mail is [`crate::mail`]'s).
-pub fn notice(d: &Decision, at: chrono::DateTime<chrono::Utc>) -> Option<Notification> {
-    let file = settled_file(d)?;
-    let event = match file.status {
-        FileStatus::Accepted => EventType::UploadAccepted,
-        FileStatus::Rejected => EventType::UploadRejected,
-        FileStatus::Expired => EventType::UploadExpired,
-        FileStatus::Pending => return None,
-    };
-    Some(Notification::new(event, file, at))
-}
-
-/// The file a decision settled, if it settled one.
-pub fn settled_file(d: &Decision) -> Option<&FileRecord> {
-    match d {
-        Decision::Settled { file, .. } => Some(file),
-        _ => None,
-    }
-}
-
-/// The owners' mails about the files a batch settled. Link files say how many uploads their
-/// link has left, read in one round trip for the whole batch; if that read fails the mails
-/// still go, saying so.
-pub async fn owner_mails(settled: &[&FileRecord], links: &dyn LinkStore) -> Vec<Mail> {
-    let mut keys: Vec<(OwnerId, LinkId)> = settled
-        .iter()
-        .filter_map(|f| {
-            f.link
-                .as_ref()
-                .map(|l| (f.owner.clone(), l.link_id.clone()))
-        })
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let found = if keys.is_empty() {
-        Vec::new()
-    } else {
-        links.get_links(&keys).await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "links not read for the owners' mails");
-            Vec::new()
-        })
-    };
-    settled
-        .iter()
-        .filter_map(|f| {
-            let left = f.link.as_ref().and_then(|o| {
-                found
-                    .iter()
-                    .find(|l| l.id == o.link_id && l.owner == f.owner)
-                    .map(|l| l.uploads_left())
-            });
-            crate::mail::verdict_mail(f, left)
-        })
-        .collect()
 }

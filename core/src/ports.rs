@@ -115,11 +115,17 @@ pub trait Ledger: Send + Sync {
         limit: usize,
         after: Option<&FileId>,
     ) -> Result<Page, CoreError>;
-    /// Removes the record if it is still in `file.status`, releasing what it held. `false` if
-    /// the record changed or vanished meanwhile.
-    async fn remove_file(&self, file: &FileRecord) -> Result<bool, CoreError>;
-    /// Moves a pending record to `s.status`, settles the quota and writes the upload-log entry,
-    /// atomically. `false` (and no change at all) if the record is no longer pending.
+    /// Removes the record if it is still in `file.status`, releasing what it held, and, with
+    /// `announce` set, writes its `file.deleted` outbox entry at that time: atomically. `false`
+    /// if the record changed or vanished meanwhile.
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError>;
+    /// Moves a pending record to `s.status`, settles the quota and writes the upload-log entry
+    /// (the outbox entry that announces the verdict, see [`crate::outbox`]), atomically.
+    /// `false` (and no change at all) if the record is no longer pending.
     async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError>;
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
     /// Pending files whose upload URL expired before `before`, at most `limit`.

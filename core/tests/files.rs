@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::{FileService, NewUpload, decode_cursor, encode_cursor};
 use dropgate_core::names::content_disposition;
 use dropgate_core::notification::EventType;
@@ -19,7 +19,6 @@ struct World {
     svc: FileService,
     ledger: Arc<MemLedger>,
     store: Arc<MemStore>,
-    notifier: Arc<MemNotifier>,
 }
 
 fn t0() -> DateTime<Utc> {
@@ -37,21 +36,14 @@ fn settings() -> Settings {
 fn world_with(settings: Settings) -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
-    let notifier = Arc::new(MemNotifier::default());
     let svc = FileService {
         ledger: ledger.clone(),
         store: store.clone(),
-        notifier: notifier.clone(),
         clock: Arc::new(FixedClock::at(t0())),
         ids: Arc::new(SeqIds::default()),
         settings,
     };
-    World {
-        svc,
-        ledger,
-        store,
-        notifier,
-    }
+    World { svc, ledger, store }
 }
 
 fn world() -> World {
@@ -104,6 +96,19 @@ fn code<T: std::fmt::Debug>(r: Result<T, CoreError>) -> &'static str {
 }
 
 // ---------------------------------------------------------------- create_upload
+
+/// The `file.deleted` notices the deletions so far announced: the outbox's entries as the
+/// notifier would publish them.
+fn deletion_notices(w: &World) -> Vec<dropgate_core::notification::Notification> {
+    w.ledger
+        .outbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == dropgate_core::notification::EventType::FileDeleted)
+        .map(dropgate_core::outbox::OutboxEntry::notification)
+        .collect()
+}
 
 #[tokio::test]
 async fn create_upload_records_a_pending_file_and_signs_the_put() {
@@ -576,7 +581,7 @@ async fn another_owners_file_is_not_found_on_every_operation() {
         assert_eq!(w.svc.get(&a, id).await.unwrap().id.as_str(), id);
     }
     assert_eq!(usage(&w, &a).await, (200, 100, 2));
-    assert!(w.notifier.sent.lock().unwrap().is_empty());
+    assert!(deletion_notices(&w).is_empty());
     assert!(w.svc.list(&b, None, None).await.unwrap().files.is_empty());
 }
 
@@ -673,7 +678,7 @@ async fn deleting_a_pending_file_releases_its_reservation() {
     assert_eq!(usage(&w, &o).await, (0, 100, 1));
     assert!(w.svc.get(&o, keep.as_str()).await.is_ok());
 
-    let sent = w.notifier.sent.lock().unwrap().clone();
+    let sent = deletion_notices(&w);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].event_type, EventType::FileDeleted);
     assert_eq!(sent[0].file.id, id.to_string());
@@ -699,7 +704,7 @@ async fn deleting_an_accepted_file_releases_its_usage() {
     w.svc.delete(&o, id.as_str()).await.unwrap();
     assert!(!w.store.has(&key));
     assert_eq!(usage(&w, &o).await, (0, 0, 0));
-    assert_eq!(w.notifier.sent.lock().unwrap().len(), 1);
+    assert_eq!(deletion_notices(&w).len(), 1);
 
     // A second delete finds nothing and changes nothing.
     assert_eq!(
@@ -707,7 +712,7 @@ async fn deleting_an_accepted_file_releases_its_usage() {
         CoreError::NotFound
     );
     assert_eq!(usage(&w, &o).await, (0, 0, 0));
-    assert_eq!(w.notifier.sent.lock().unwrap().len(), 1);
+    assert_eq!(deletion_notices(&w).len(), 1);
 
     // The freed space can be reserved again, to the byte.
     create(&w, &o, LIMIT.min(MAX)).await;
@@ -724,7 +729,7 @@ async fn deleting_a_rejected_file_does_not_release_twice() {
     w.svc.delete(&o, id.as_str()).await.unwrap();
     assert_eq!(usage(&w, &o).await, (0, 100, 1));
     assert!(w.svc.get(&o, other.as_str()).await.is_ok());
-    let sent = w.notifier.sent.lock().unwrap().clone();
+    let sent = deletion_notices(&w);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].event_type, EventType::FileDeleted);
 }

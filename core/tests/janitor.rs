@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::janitor::{Janitor, REASON_UPLOAD_TIMEOUT};
 use dropgate_core::notification::EventType;
@@ -19,7 +19,6 @@ struct World {
     pipeline: Pipeline,
     ledger: Arc<MemLedger>,
     store: Arc<MemStore>,
-    notifier: Arc<MemNotifier>,
     clock: Arc<FixedClock>,
 }
 
@@ -31,7 +30,6 @@ fn t0() -> DateTime<Utc> {
 fn world() -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
-    let notifier = Arc::new(MemNotifier::default());
     let clock = Arc::new(FixedClock::at(t0()));
     let settings = Settings {
         upload_url_ttl: Duration::from_secs(10 * 60),
@@ -42,7 +40,6 @@ fn world() -> World {
         files: FileService {
             ledger: ledger.clone(),
             store: store.clone(),
-            notifier: notifier.clone(),
             clock: clock.clone(),
             ids: Arc::new(SeqIds::default()),
             settings: settings.clone(),
@@ -50,7 +47,6 @@ fn world() -> World {
         janitor: Janitor {
             ledger: ledger.clone(),
             store: store.clone(),
-            notifier: notifier.clone(),
             clock: clock.clone(),
             settings: settings.clone(),
         },
@@ -62,7 +58,6 @@ fn world() -> World {
         },
         ledger,
         store,
-        notifier,
         clock,
     }
 }
@@ -109,6 +104,19 @@ fn minutes(m: i64) -> chrono::Duration {
     chrono::Duration::minutes(m)
 }
 
+/// The `upload.expired` notices the sweeps so far announced: the outbox's entries as the
+/// notifier would publish them.
+fn expiry_notices(w: &World) -> Vec<dropgate_core::notification::Notification> {
+    w.ledger
+        .outbox
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == dropgate_core::notification::EventType::UploadExpired)
+        .map(dropgate_core::outbox::OutboxEntry::notification)
+        .collect()
+}
+
 #[tokio::test]
 async fn a_pending_file_past_its_grace_expires() {
     let w = world();
@@ -139,7 +147,7 @@ async fn a_pending_file_past_its_grace_expires() {
         vec![(id.clone(), FileStatus::Expired)]
     );
 
-    let sent = w.notifier.sent.lock().unwrap().clone();
+    let sent = expiry_notices(&w);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].event_type, EventType::UploadExpired);
     assert_eq!(sent[0].file.id, id.to_string());
@@ -154,7 +162,7 @@ async fn a_pending_file_past_its_grace_expires() {
     w.clock.advance(minutes(60));
     let again = w.janitor.sweep(100).await.unwrap();
     assert!(again.expired.is_empty());
-    assert_eq!(w.notifier.sent.lock().unwrap().len(), 1);
+    assert_eq!(expiry_notices(&w).len(), 1);
     assert_eq!(w.ledger.log.lock().unwrap().len(), 1);
     assert_eq!(usage(&w).await, (0, 0, 0));
 }
@@ -186,7 +194,7 @@ async fn a_pending_file_within_its_grace_is_untouched() {
         assert!(w.store.has(&key));
         assert_eq!(usage(&w).await, (0, 100, 1));
     }
-    assert!(w.notifier.sent.lock().unwrap().is_empty());
+    assert!(expiry_notices(&w).is_empty());
     assert!(w.ledger.log.lock().unwrap().is_empty());
 
     // One second more and it goes.
@@ -224,7 +232,7 @@ async fn settled_files_are_untouched() {
     assert_eq!(record(&w, &rejected).await.status, FileStatus::Rejected);
     assert!(w.store.has(&accepted_key), "accepted bytes must stay");
     assert_eq!(usage(&w).await, (100, 0, 1));
-    assert!(w.notifier.sent.lock().unwrap().is_empty());
+    assert!(expiry_notices(&w).is_empty());
     assert_eq!(w.ledger.log.lock().unwrap().len(), 2);
 }
 
@@ -260,7 +268,7 @@ async fn only_stale_files_expire_and_the_limit_bounds_a_run() {
     }
     assert_eq!(record(&w, &fresh).await.status, FileStatus::Pending);
     assert_eq!(usage(&w).await, (0, 20, 1));
-    let sent = w.notifier.sent.lock().unwrap().clone();
+    let sent = expiry_notices(&w);
     assert_eq!(sent.len(), 3);
     assert!(
         sent.iter()
@@ -336,7 +344,7 @@ async fn a_failed_object_removal_is_retried_by_the_next_sweep() {
         !w.store.has(&key),
         "the stale object must be removed eventually"
     );
-    let sent = w.notifier.sent.lock().unwrap().clone();
+    let sent = expiry_notices(&w);
     assert_eq!(sent.len(), 1, "upload.expired is published once");
     assert_eq!(sent[0].event_type, EventType::UploadExpired);
 }

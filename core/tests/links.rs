@@ -7,14 +7,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
 use dropgate_core::file::Uploader;
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{
     DropInfo, DropService, DropUpload, DroppedFile, Link, LinkService, LinkState, LinkStore,
     NewLink, gives_back_on,
 };
-use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, owner_mails, settled_file};
+use dropgate_core::mail::verdict_mails;
+use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::ports::{Clock, Ledger};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::{
@@ -95,7 +96,6 @@ fn world_with(settings: Settings) -> World {
         janitor: Janitor {
             ledger: ledger.clone(),
             store: store.clone(),
-            notifier: Arc::new(MemNotifier::default()),
             clock: clock.clone(),
             settings,
         },
@@ -610,7 +610,7 @@ async fn an_unknown_receipt_is_receipt_not_found() {
         .await
         .unwrap();
     let r = record(&w, &d.file.id).await;
-    assert!(w.ledger.remove_file(&r).await.unwrap());
+    assert!(w.ledger.remove_file(&r, None).await.unwrap());
     assert_eq!(
         kind(w.drops.receipt(&d.receipt, SRC).await),
         ("receipt_not_found", ErrorKind::NotFound)
@@ -1150,7 +1150,9 @@ async fn a_rejected_link_file_keeps_its_use_and_the_owner_is_told_why() {
     .unwrap();
 
     let decision = settle(&w, &d.file.id, elf(64)).await;
-    let file = settled_file(&decision).expect("settled").clone();
+    let Decision::Settled { file, .. } = decision else {
+        panic!("settled: {decision:?}")
+    };
     assert_eq!(file.status, FileStatus::Rejected);
     assert_eq!(file.reason.as_deref(), Some("type_not_allowed"));
     assert_eq!(
@@ -1169,7 +1171,11 @@ async fn a_rejected_link_file_keeps_its_use_and_the_owner_is_told_why() {
     assert_eq!(r.file.status, FileStatus::Rejected);
     assert_eq!(r.file.reason.as_deref(), Some("type_not_allowed"));
 
-    let mails = owner_mails(&[&file], &*w.ledger).await;
+    let mails: Vec<_> = verdict_mails(&[&file], &*w.ledger)
+        .await
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(mails.len(), 1);
     let m = &mails[0];
     assert_eq!(m.to, OWNER_EMAIL);

@@ -4,12 +4,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
 use dropgate_core::file::LinkOrigin;
 use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::mail::verdict_mail;
 use dropgate_core::notification::EventType;
-use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notice, settled_file};
+use dropgate_core::notification::EventType as Event;
+use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::policy::{RejectReason, Verdict};
 use dropgate_core::ports::Ledger;
 use dropgate_core::ports::Mail;
@@ -37,7 +38,6 @@ fn world() -> World {
         files: FileService {
             ledger: ledger.clone(),
             store: store.clone(),
-            notifier: Arc::new(MemNotifier::default()),
             clock: clock.clone(),
             ids: Arc::new(SeqIds::default()),
             settings: settings.clone(),
@@ -67,10 +67,17 @@ async fn uploaded(w: &World, declared: &str, bytes: Vec<u8>) -> Up {
     uploaded_with(w, declared, bytes.len() as u64, bytes, None).await
 }
 
+fn settled_file(d: &Decision) -> Option<&FileRecord> {
+    match d {
+        Decision::Settled { file, .. } => Some(file),
+        _ => None,
+    }
+}
+
 /// The operators' notice and the owner's mail (without a link's uploads-left figure).
 fn notices(d: &Decision, at: chrono::DateTime<Utc>) -> (Option<Notification>, Option<Mail>) {
     (
-        notice(d, at),
+        settled_file(d).and_then(|f| Event::settled(f.status).map(|e| Notification::new(e, f, at))),
         settled_file(d).and_then(|f| verdict_mail(f, None)),
     )
 }

@@ -141,15 +141,15 @@ async fn ledger_reserves_settles_once_and_removes_conditionally() {
 
     // Removal is conditional on the status the caller saw.
     assert!(
-        !l.remove_file(&a).await.unwrap(),
+        !l.remove_file(&a, None).await.unwrap(),
         "a is accepted now, not pending"
     );
     let accepted = l.get_file(&owner, &a.id).await.unwrap().unwrap();
     assert_eq!(accepted.status, FileStatus::Accepted);
-    assert!(l.remove_file(&accepted).await.unwrap());
+    assert!(l.remove_file(&accepted, None).await.unwrap());
     let rejected = l.get_file(&owner, &b.id).await.unwrap().unwrap();
     assert_eq!(rejected.reason.as_deref(), Some("type_mismatch"));
-    assert!(l.remove_file(&rejected).await.unwrap());
+    assert!(l.remove_file(&rejected, None).await.unwrap());
     let u = l.usage(&owner, 100).await.unwrap();
     assert_eq!((u.used_bytes, u.reserved_bytes, u.files), (0, 0, 0));
 }
@@ -205,7 +205,7 @@ async fn ledger_lists_pages_and_finds_stale_pending_files() {
     );
     l.mark_cleaned(&waiting[0]).await.unwrap();
     assert!(l.awaiting_cleanup(100).await.unwrap().is_empty());
-    assert!(l.remove_file(&waiting[0]).await.unwrap());
+    assert!(l.remove_file(&waiting[0], None).await.unwrap());
     l.mark_cleaned(&waiting[0]).await.unwrap();
 }
 

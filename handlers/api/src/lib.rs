@@ -34,7 +34,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "BUCKET_NAME",
     "FILES_TABLE",
     "QUOTAS_TABLE",
-    "TOPIC_ARN",
+    "UPLOAD_LOG_TABLE",
     "USER_POOL_ID",
     "USER_POOL_CLIENT_ID",
     "LINKS_TABLE",
@@ -52,7 +52,6 @@ impl Deps {
         let files = FileService {
             ledger: ledger.clone(),
             store: store.clone(),
-            notifier: clients.notifier(config),
             clock: clock.clone(),
             ids: ids.clone(),
             settings: settings.clone(),

@@ -15,7 +15,7 @@ use dropgate_api::{Deps, ROUTES, handle};
 use dropgate_core::CoreError;
 use dropgate_core::Settings;
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
-use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::FileService;
 use dropgate_core::links::{DropService, LinkService};
 use dropgate_core::ratelimit::RateLimiter;
@@ -293,7 +293,6 @@ fn deps() -> Deps {
         files: FileService {
             ledger: ledger.clone(),
             store: store.clone(),
-            notifier: Arc::new(MemNotifier::default()),
             clock: clock.clone(),
             ids: ids.clone(),
             settings: settings.clone(),

@@ -17,7 +17,6 @@ pub const REQUIRED_ENV: &[&str] = &[
     "FILES_TABLE",
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
-    "TOPIC_ARN",
     "LINKS_TABLE",
 ];
 
@@ -33,7 +32,6 @@ impl Deps {
             janitor: Janitor {
                 ledger: clients.ledger(config),
                 store: clients.store(config),
-                notifier: clients.notifier(config),
                 clock: Arc::new(SystemClock),
                 settings: config.settings.clone(),
             },
@@ -44,6 +42,8 @@ impl Deps {
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct Summary {
     pub expired: usize,
+    /// Objects of rejected or expired files whose interrupted removal this run finished.
+    pub cleaned: usize,
     pub failed: usize,
 }
 
@@ -59,6 +59,7 @@ pub async fn handle(
             tracing::info!(owner = %f.owner, file_id = %f.id, size = f.size, decision = "expired", "pending upload expired; reservation released");
         }
         summary.expired += sweep.expired.len();
+        summary.cleaned += sweep.cleaned;
         summary.failed += sweep.failed;
         if sweep.expired.len() + sweep.failed < PAGE || sweep.expired.is_empty() {
             break;
@@ -66,6 +67,7 @@ pub async fn handle(
     }
     tracing::info!(
         expired = summary.expired,
+        cleaned = summary.cleaned,
         failed = summary.failed,
         "janitor run"
     );

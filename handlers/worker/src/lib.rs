@@ -1,6 +1,7 @@
 //! The worker: SQS batches of S3 `ObjectCreated` events. Decode, let `dropgate-core` decide,
-//! publish and mail, and report the messages that failed (partial batch response) so that only
-//! they are retried and, after `maxReceiveCount`, land in the dead-letter queue.
+//! and report the messages that failed (partial batch response) so that only they are retried
+//! and, after `maxReceiveCount`, land in the dead-letter queue. The worker tells no one itself:
+//! each settlement writes its outbox entry, which the notifier delivers.
 
 mod decode;
 mod metrics;
@@ -9,10 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use dropgate_core::links::LinkStore;
-use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline, notice, owner_mails, settled_file};
+use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::policy::Verdict;
-use dropgate_core::ports::{Clock, Mailer, Notifier, SystemClock};
+use dropgate_core::ports::{Clock, SystemClock};
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use decode::{Decoded, decode_message};
@@ -21,11 +21,6 @@ pub use metrics::BatchMetrics;
 #[derive(Clone)]
 pub struct Deps {
     pub pipeline: Pipeline,
-    /// Read for the owners' mails: how many uploads a link has left.
-    pub links: Arc<dyn LinkStore>,
-    pub notifier: Arc<dyn Notifier>,
-    pub mailer: Arc<dyn Mailer>,
-    pub clock: Arc<dyn Clock>,
 }
 
 pub const REQUIRED_ENV: &[&str] = &[
@@ -33,8 +28,6 @@ pub const REQUIRED_ENV: &[&str] = &[
     "FILES_TABLE",
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
-    "TOPIC_ARN",
-    "MAIL_SENDER",
     "LINKS_TABLE",
 ];
 
@@ -42,18 +35,13 @@ impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let ledger = clients.ledger(config);
         Ok(Self {
-            links: ledger.clone(),
             pipeline: Pipeline {
-                ledger,
+                ledger: clients.ledger(config),
                 store: clients.store(config),
-                clock: clock.clone(),
+                clock,
                 settings: config.settings.clone(),
             },
-            notifier: clients.notifier(config),
-            mailer: clients.mailer(config),
-            clock,
         })
     }
 }
@@ -88,17 +76,12 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     }
     let batch: Vec<ObjectEvent> = objects.iter().map(|(_, o)| o.clone()).collect();
     let results = deps.pipeline.decide_batch(&batch).await;
-    let now = deps.clock.now();
-    let mut notes = Vec::new();
-    let mut decided = Vec::new();
     let mut m = BatchMetrics::default();
     for ((i, object), result) in objects.iter().zip(results) {
         match result {
             Ok(decision) => {
                 log_decision(&ids[*i], &object.key, &decision, started);
                 m.count(&decision);
-                notes.extend(notice(&decision, now));
-                decided.push(decision);
             }
             Err(e) => {
                 tracing::warn!(message_id = ids[*i], key = object.key, error = %e, transient = e.is_transient(), "object not decided; message will be retried");
@@ -106,22 +89,6 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                     failed.push(ids[*i].clone());
                 }
             }
-        }
-    }
-    if !notes.is_empty() {
-        // The settlement stands whatever happens here: a replay would find it settled and
-        // publish nothing, so failing the messages would not bring the notice back.
-        if let Err(e) = deps.notifier.publish(&notes).await {
-            tracing::error!(count = notes.len(), error = %e, "notifications not published");
-            m.notify_failures += notes.len() as u64;
-        }
-    }
-    let settled: Vec<_> = decided.iter().filter_map(settled_file).collect();
-    let mails = owner_mails(&settled, &*deps.links).await;
-    for mail in &mails {
-        if let Err(e) = deps.mailer.send(mail).await {
-            tracing::error!(error = %e, "owner mail not sent");
-            m.mail_failures += 1;
         }
     }
     m.emit();

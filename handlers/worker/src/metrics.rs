@@ -12,8 +12,6 @@ pub struct BatchMetrics {
     pub accepted_bytes: u64,
     pub rejected_bytes: u64,
     pub duplicates: u64,
-    pub notify_failures: u64,
-    pub mail_failures: u64,
 }
 
 impl BatchMetrics {
@@ -49,8 +47,6 @@ impl BatchMetrics {
                         {"Name": "BytesAccepted", "Unit": "Bytes"},
                         {"Name": "BytesRejected", "Unit": "Bytes"},
                         {"Name": "DuplicateEvents", "Unit": "Count"},
-                        {"Name": "NotificationFailures", "Unit": "Count"},
-                        {"Name": "MailFailures", "Unit": "Count"},
                     ],
                 }],
             },
@@ -60,8 +56,6 @@ impl BatchMetrics {
             "BytesAccepted": self.accepted_bytes,
             "BytesRejected": self.rejected_bytes,
             "DuplicateEvents": self.duplicates,
-            "NotificationFailures": self.notify_failures,
-            "MailFailures": self.mail_failures,
         })
     }
 

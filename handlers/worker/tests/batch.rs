@@ -3,52 +3,32 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemLedger, MemMailer, MemNotifier, MemStore, SeqIds};
-use dropgate_core::files::{FileService, NewUpload};
-use dropgate_core::notification::{EventType, Notification};
-use dropgate_core::pipeline::Pipeline;
-use dropgate_core::ports::{Ledger, Mail, Mailer, Notifier};
 use dropgate_core::file::{LinkOrigin, Uploader};
+use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
-use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings};
+use dropgate_core::notification::{EventType, Notification};
+use dropgate_core::outbox::{Courier, OutboxEntry};
+use dropgate_core::pipeline::Pipeline;
+use dropgate_core::ports::{Ledger, Mail};
+use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings};
 use dropgate_worker::{Deps, handle};
 use serde_json::{Value, json};
 
 const OWNER: &str = "0b5e2f6a-1c1d-4e7e-9a8b-3c2d1e0f9a8b";
-
-struct Down;
-
-#[async_trait]
-impl Notifier for Down {
-    async fn publish(&self, _: &[Notification]) -> Result<(), CoreError> {
-        Err(CoreError::upstream("SNS is down"))
-    }
-}
-
-#[async_trait]
-impl Mailer for Down {
-    async fn send(&self, _: &Mail) -> Result<(), CoreError> {
-        Err(CoreError::upstream("SES is down"))
-    }
-}
 
 struct World {
     deps: Deps,
     files: FileService,
     ledger: Arc<MemLedger>,
     store: Arc<MemStore>,
-    notifier: Arc<MemNotifier>,
-    mailer: Arc<MemMailer>,
 }
 
 fn world() -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
-    let notifier = Arc::new(MemNotifier::default());
-    let mailer = Arc::new(MemMailer::default());
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
     ));
@@ -56,30 +36,23 @@ fn world() -> World {
     let files = FileService {
         ledger: ledger.clone(),
         store: store.clone(),
-        notifier: notifier.clone(),
         clock: clock.clone(),
         ids: Arc::new(SeqIds::default()),
         settings: settings.clone(),
     };
     let deps = Deps {
-        links: ledger.clone(),
         pipeline: Pipeline {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
             settings,
         },
-        notifier: notifier.clone(),
-        mailer: mailer.clone(),
-        clock,
     };
     World {
         deps,
         files,
         ledger,
         store,
-        notifier,
-        mailer,
     }
 }
 
@@ -281,12 +254,28 @@ async fn usage(w: &World) -> (u64, u64, u64) {
     (u.used_bytes, u.reserved_bytes, u.files)
 }
 
+/// What the operators are told: the outbox's entries as the notifier publishes them.
 fn notes(w: &World) -> Vec<Notification> {
-    w.notifier.sent.lock().unwrap().clone()
+    w.ledger
+        .outbox
+        .lock()
+        .unwrap()
+        .iter()
+        .map(OutboxEntry::notification)
+        .collect()
 }
 
-fn mails(w: &World) -> Vec<Mail> {
-    w.mailer.sent.lock().unwrap().clone()
+/// What the owners are mailed: the outbox delivered by the notifier's courier.
+async fn mails(w: &World) -> Vec<Mail> {
+    let mailer = Arc::new(MemMailer::default());
+    let courier = Courier {
+        notifier: Arc::new(MemNotifier::default()),
+        mailer: mailer.clone(),
+        links: w.ledger.clone(),
+    };
+    let entries = w.ledger.outbox.lock().unwrap().clone();
+    courier.deliver(&entries).await.unwrap();
+    mailer.sent.lock().unwrap().clone()
 }
 
 #[tokio::test]
@@ -313,7 +302,10 @@ async fn a_malformed_message_fails_alone() {
     assert_eq!(sent[0].file.id, id.to_string());
     assert_eq!(sent[0].file.owner, OWNER);
     assert_eq!(sent[0].file.detected_type.as_deref(), Some("image/png"));
-    assert!(mails(&w).is_empty(), "no mail for an accepted own upload");
+    assert!(
+        mails(&w).await.is_empty(),
+        "no mail for an accepted own upload"
+    );
 }
 
 #[tokio::test]
@@ -367,7 +359,7 @@ async fn a_rejected_upload_notifies_and_mails_the_owner() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].event_type, EventType::UploadRejected);
     assert_eq!(sent[0].reason.as_deref(), Some("type_not_allowed"));
-    let m = mails(&w);
+    let m = mails(&w).await;
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].to, "alice@example.com");
     assert!(m[0].subject.contains("holiday photo.png"));
@@ -383,13 +375,17 @@ async fn a_link_upload_mails_the_owner() {
     let sent = notes(&w);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].via_link.as_deref(), Some("link-1"));
-    let m = mails(&w);
+    let m = mails(&w).await;
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].to, "alice@example.com");
     assert!(m[0].subject.contains("Holiday photos"), "{}", m[0].subject);
     assert!(m[0].body.contains("Verdict: accepted"), "{}", m[0].body);
     assert!(m[0].body.contains("\u{201c}Bea\u{201d}"), "{}", m[0].body);
-    assert!(m[0].body.contains("Uploads left on this link: 2"), "{}", m[0].body);
+    assert!(
+        m[0].body.contains("Uploads left on this link: 2"),
+        "{}",
+        m[0].body
+    );
 }
 
 #[tokio::test]
@@ -406,11 +402,15 @@ async fn a_rejected_link_upload_keeps_its_use_and_mails_the_reason() {
         .unwrap()
         .unwrap();
     assert_eq!(link.uploads_used, 1, "a rejected file keeps its use");
-    let m = mails(&w);
+    let m = mails(&w).await;
     assert_eq!(m.len(), 1);
     assert!(m[0].body.contains("Verdict: rejected"), "{}", m[0].body);
     assert!(m[0].body.contains("type_not_allowed"), "{}", m[0].body);
-    assert!(m[0].body.contains("Uploads left on this link: 2"), "{}", m[0].body);
+    assert!(
+        m[0].body.contains("Uploads left on this link: 2"),
+        "{}",
+        m[0].body
+    );
 }
 
 #[tokio::test]
@@ -427,7 +427,7 @@ async fn redelivered_messages_change_nothing() {
     assert_eq!(usage(&w).await, (300, 0, 1));
     assert_eq!(w.ledger.log.lock().unwrap().len(), 1);
     assert_eq!(notes(&w).len(), 1);
-    assert_eq!(mails(&w).len(), 1);
+    assert_eq!(mails(&w).await.len(), 1);
 }
 
 #[tokio::test]
@@ -491,21 +491,6 @@ async fn a_transient_failure_fails_only_its_message_and_a_retry_settles_it() {
 }
 
 #[tokio::test]
-async fn lost_notices_do_not_fail_settled_messages() {
-    let w = world();
-    let id = uploaded(&w, "image/png", elf(300), None).await;
-    let deps = Deps {
-        notifier: Arc::new(Down),
-        mailer: Arc::new(Down),
-        ..w.deps.clone()
-    };
-    let r = handle(sqs(&[("m", &put_body(&id))]), &deps).await;
-    assert!(failed_ids(&r).is_empty());
-    assert_eq!(status(&w, &id).await, FileStatus::Rejected);
-    assert_eq!(usage(&w).await, (0, 0, 0));
-}
-
-#[tokio::test]
 async fn an_empty_batch_is_fine() {
     let w = world();
     let r = handle(SqsEvent::default(), &w.deps).await;
@@ -537,5 +522,5 @@ async fn a_failed_removal_of_rejected_bytes_is_completed_later() {
     let sent = notes(&w);
     assert_eq!(sent.len(), 1, "upload.rejected is published once");
     assert_eq!(sent[0].event_type, EventType::UploadRejected);
-    assert_eq!(mails(&w).len(), 1, "the owner is told once");
+    assert_eq!(mails(&w).await.len(), 1, "the owner is told once");
 }

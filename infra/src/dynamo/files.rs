@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, Delete, KeysAndAttributes, Put, TransactWriteItem, Update,
+    AttributeValue as Av, Delete, KeysAndAttributes, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
 use dropgate_core::file::{LinkOrigin, Uploader, rfc3339};
+use dropgate_core::notification::EventType;
 use dropgate_core::ports::{Ledger, Page, Reservation, Settlement};
 use dropgate_core::quota::{QuotaDelta, QuotaUsage, headroom};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
@@ -25,7 +26,6 @@ const CLEANUP_SHARD: &str = "c";
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 const KEEP_REJECTED_DAYS: i64 = 30;
-const KEEP_LOG_DAYS: i64 = 90;
 
 pub(crate) fn file_key(owner: &OwnerId, id: &FileId) -> HashMap<String, Av> {
     HashMap::from([
@@ -230,7 +230,11 @@ impl Ledger for DynamoLedger {
         Ok(Page::from_overfetch(files, limit))
     }
 
-    async fn remove_file(&self, file: &FileRecord) -> Result<bool, CoreError> {
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
         let delete = Delete::builder()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
@@ -240,6 +244,9 @@ impl Ledger for DynamoLedger {
             .build()
             .map_err(CoreError::upstream)?;
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        if let Some(at) = announce {
+            items.push(self.outbox_put(file, EventType::FileDeleted, at, None)?);
+        }
         let delta = QuotaDelta::remove(file.status, file.size);
         if !delta.is_zero() {
             items.push(self.quota_update(&file.owner, delta)?);
@@ -290,39 +297,19 @@ impl Ledger for DynamoLedger {
         } else {
             QuotaDelta::release(file.size)
         };
-        let mut entry = HashMap::from([
-            ("owner".to_string(), s(file.owner.as_str())),
-            ("entry".to_string(), s(format!("{at}#{}", file.id))),
-            ("file_id".to_string(), s(file.id.as_str())),
-            ("status".to_string(), s(st.status.as_str())),
-            ("size".to_string(), n(file.size)),
-            ("content_type".to_string(), s(&file.content_type)),
-            (
-                "expires_at".to_string(),
-                n(epoch_after(st.at, KEEP_LOG_DAYS)),
-            ),
-        ]);
-        if let Some(v) = st.stored_size {
-            entry.insert("stored_size".into(), n(v));
-        }
-        for (k, v) in [
-            ("detected_type", &st.detected_type),
-            ("reason", &st.reason),
-            ("via_link", &file.via_link().map(str::to_owned)),
-        ] {
-            if let Some(v) = v {
-                entry.insert(k.into(), s(v));
-            }
-        }
-        let log = Put::builder()
-            .table_name(&self.log_table)
-            .set_item(Some(entry))
-            .build()
-            .map_err(CoreError::upstream)?;
+        let settled = FileRecord {
+            status: st.status,
+            detected_type: st.detected_type.clone(),
+            reason: st.reason.clone(),
+            ..file.clone()
+        };
+        let event = EventType::settled(st.status)
+            .ok_or_else(|| CoreError::upstream("a settlement to pending"))?;
+        let log = self.outbox_put(&settled, event, st.at, st.stored_size)?;
         let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.quota_update(&file.owner, delta)?,
-            TransactWriteItem::builder().put(log).build(),
+            log,
         ];
         let give_back = match (&file.link, st.give_back_link) {
             (Some(origin), true) => {

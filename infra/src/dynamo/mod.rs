@@ -6,6 +6,7 @@
 pub mod counters;
 pub mod files;
 pub mod links;
+pub mod outbox;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -12,7 +12,7 @@ use base64::Engine;
 use chrono::{TimeZone, Utc};
 use dropgate_api::{Deps, handle};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
-use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemNotifier, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::FileService;
 use dropgate_core::links::{DropService, LinkService};
 use dropgate_core::ports::{Ledger, Settlement};
@@ -58,7 +58,6 @@ pub struct World {
     pub deps: Deps,
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
-    pub notifier: Arc<MemNotifier>,
     pub accounts: Arc<FakeAccounts>,
     pub clock: Arc<FixedClock>,
 }
@@ -66,7 +65,6 @@ pub struct World {
 pub fn world() -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
-    let notifier = Arc::new(MemNotifier::default());
     let accounts = Arc::new(FakeAccounts::default());
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
@@ -81,7 +79,6 @@ pub fn world() -> World {
     let files = FileService {
         ledger: ledger.clone(),
         store: store.clone(),
-        notifier: notifier.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
         settings: settings.clone(),
@@ -116,7 +113,6 @@ pub fn world() -> World {
         },
         ledger,
         store,
-        notifier,
         accounts,
         clock: clock_handle,
     }

@@ -1,0 +1,103 @@
+//! The notification outbox. Every change that tells someone something (a settlement, a
+//! deletion) writes an upload-log entry in the same atomic write as the change itself; the
+//! log's change stream feeds the notifier, which turns each entry into the operators' SNS
+//! message and the owner's mail. A change therefore never commits without its entry, and an
+//! entry is delivered at least once, whatever fails in between: a failed delivery is retried
+//! from that entry on. Each message and mail carries the entry's stable `id`, so subscribers
+//! drop the duplicates that retries may produce.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::links::LinkStore;
+use crate::mail::verdict_mails;
+use crate::notification::{EventType, Notification};
+use crate::ports::{Mailer, Notifier};
+use crate::{CoreError, FileRecord};
+
+/// One upload-log entry: what happened to which file, as it was then.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEntry {
+    /// The entry's key in the log: stable across every retry of its delivery.
+    pub id: String,
+    pub event: EventType,
+    /// The file as the change left it (a deleted file as it was before).
+    pub file: FileRecord,
+    pub at: DateTime<Utc>,
+}
+
+impl OutboxEntry {
+    /// The log key of an entry: time first (entries of an owner list in order), then the file
+    /// and the event (a file has at most one of each).
+    pub fn key(at: DateTime<Utc>, file: &FileRecord, event: EventType) -> String {
+        format!(
+            "{}#{}#{}",
+            crate::file::rfc3339(at),
+            file.id,
+            event.as_str()
+        )
+    }
+
+    pub fn notification(&self) -> Notification {
+        Notification::new(self.event, &self.file, self.at).with_id(&self.id)
+    }
+}
+
+/// An entry that could not be delivered, and why; entries before it were.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undelivered {
+    pub index: usize,
+    pub error: CoreError,
+}
+
+#[derive(Clone)]
+pub struct Courier {
+    pub notifier: Arc<dyn Notifier>,
+    pub mailer: Arc<dyn Mailer>,
+    /// Read for the owners' mails: how many uploads a link has left.
+    pub links: Arc<dyn LinkStore>,
+}
+
+impl Courier {
+    /// Delivers `entries` in order: the operators' messages in one batch, then the owners'
+    /// mails one by one. On failure, says which entry to resume from: everything from there
+    /// on is delivered again on the retry (at least once; duplicates carry the same `id`).
+    pub async fn deliver(&self, entries: &[OutboxEntry]) -> Result<(), Undelivered> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let notes: Vec<Notification> = entries.iter().map(OutboxEntry::notification).collect();
+        self.notifier
+            .publish(&notes)
+            .await
+            .map_err(|error| Undelivered { index: 0, error })?;
+        // Owners are mailed verdicts (accepted, rejected), never deletions they made or
+        // expiries they did not wait for.
+        let verdicts: Vec<&FileRecord> = entries
+            .iter()
+            .filter(|e| is_verdict(e.event))
+            .map(|e| &e.file)
+            .collect();
+        let mut mails = verdict_mails(&verdicts, &*self.links).await.into_iter();
+        for (index, entry) in entries.iter().enumerate() {
+            if !is_verdict(entry.event) {
+                continue;
+            }
+            let Some(mut mail) = mails.next().flatten() else {
+                continue;
+            };
+            mail.body
+                .push_str(&format!("\nNotice id: {} (for de-duplication)\n", entry.id));
+            self.mailer
+                .send(&mail)
+                .await
+                .map_err(|error| Undelivered { index, error })?;
+        }
+        Ok(())
+    }
+}
+
+fn is_verdict(e: EventType) -> bool {
+    matches!(e, EventType::UploadAccepted | EventType::UploadRejected)
+}

@@ -1,0 +1,93 @@
+//! The notifier: batches of the upload log's change stream (DynamoDB Streams), which is the
+//! notification outbox (see `dropgate_core::outbox`). Each new entry becomes the operators'
+//! SNS message and, for verdicts, the owner's mail. A batch reports the first record it could
+//! not deliver (partial batch response), so the event source retries from there, bisecting a
+//! failing batch; a record that keeps failing ends in the on-failure destination. Nothing is
+//! lost; a retry may deliver again, with the same `id`.
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use dropgate_core::CoreError;
+use dropgate_core::outbox::{Courier, OutboxEntry};
+use dropgate_infra::dynamo::outbox::entry_from_image;
+use dropgate_infra::{Clients, Config, InfraError};
+
+#[derive(Clone)]
+pub struct Deps {
+    pub courier: Courier,
+}
+
+pub const REQUIRED_ENV: &[&str] = &["TOPIC_ARN", "MAIL_SENDER", "LINKS_TABLE"];
+
+impl Deps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(REQUIRED_ENV)?;
+        Ok(Self {
+            courier: Courier {
+                notifier: clients.notifier(config),
+                mailer: clients.mailer(config),
+                links: clients.ledger(config),
+            },
+        })
+    }
+}
+
+/// The entry a stream record carries: `None` for records that announce nothing (an entry
+/// removed by TTL, a modification), an error for one that cannot be read (a poison record).
+fn entry_of(r: &EventRecord) -> Result<Option<OutboxEntry>, CoreError> {
+    if r.event_name != "INSERT" {
+        return Ok(None);
+    }
+    let image = serde_json::to_value(&r.change.new_image).map_err(CoreError::upstream)?;
+    entry_from_image(&image).map(Some)
+}
+
+fn sequence(r: &EventRecord) -> String {
+    r.change.sequence_number.clone().unwrap_or_default()
+}
+
+/// Delivers one batch, in order. Never fails as a whole: the answer names the first record not
+/// delivered (everything before it was), or nothing when all were.
+pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
+    let mut entries = Vec::new();
+    // Records up to the first unreadable one; that one is reported as failed.
+    let mut stop: Option<(usize, CoreError)> = None;
+    let mut positions = Vec::new();
+    for (i, r) in event.records.iter().enumerate() {
+        match entry_of(r) {
+            Ok(Some(e)) => {
+                entries.push(e);
+                positions.push(i);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                stop = Some((i, e));
+                break;
+            }
+        }
+    }
+    let failed_at = match deps.courier.deliver(&entries).await {
+        Ok(()) => {
+            for e in &entries {
+                tracing::info!(entry = e.id, event = e.event.as_str(), owner = %e.file.owner, file_id = %e.file.id, decision = "delivered", "notice delivered");
+            }
+            stop.map(|(i, e)| {
+                tracing::error!(sequence = sequence(&event.records[i]), error = %e, decision = "poison", "unreadable outbox record; left to retries and the on-failure destination");
+                i
+            })
+        }
+        Err(u) => {
+            let i = positions[u.index];
+            tracing::warn!(entry = entries[u.index].id, sequence = sequence(&event.records[i]), error = %u.error, decision = "retry", "delivery failed; the batch resumes here");
+            Some(i)
+        }
+    };
+    DynamoDbEventResponse {
+        batch_item_failures: failed_at
+            .map(|i| DynamoDbBatchItemFailure {
+                item_identifier: Some(sequence(&event.records[i])),
+            })
+            .into_iter()
+            .collect(),
+    }
+}

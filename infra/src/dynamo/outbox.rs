@@ -1,0 +1,174 @@
+//! The outbox over DynamoDB: upload-log entries, written in the transaction of the change they
+//! announce, read back from the table's change stream by the notifier. The writer and the
+//! reader live here together so that they cannot drift apart.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem};
+use chrono::{DateTime, Utc};
+use dropgate_core::CoreError;
+use dropgate_core::FileRecord;
+use dropgate_core::file::rfc3339;
+use dropgate_core::notification::EventType;
+use dropgate_core::outbox::OutboxEntry;
+use serde_json::Value;
+
+use super::files::{epoch_after, from_item, to_item};
+use super::{DynamoLedger, corrupt, get_s, get_time, n, s};
+
+/// Entries are kept this long, then TTL removes them (the stream has long delivered them).
+const KEEP_LOG_DAYS: i64 = 90;
+
+impl DynamoLedger {
+    /// The put of `file`'s entry (see [`entry_item`]), for a transaction.
+    pub(crate) fn outbox_put(
+        &self,
+        file: &FileRecord,
+        event: EventType,
+        at: DateTime<Utc>,
+        stored_size: Option<u64>,
+    ) -> Result<TransactWriteItem, CoreError> {
+        let item = entry_item(file, event, at, stored_size);
+        let put = Put::builder()
+            .table_name(&self.log_table)
+            .set_item(Some(item))
+            .build()
+            .map_err(CoreError::upstream)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+/// The log item of `file`'s entry for `event` at `at`: the file as the change leaves it, and
+/// what the entry adds (its key, the event, the stored size when known).
+pub fn entry_item(
+    file: &FileRecord,
+    event: EventType,
+    at: DateTime<Utc>,
+    stored_size: Option<u64>,
+) -> HashMap<String, Av> {
+    let mut item = to_item(file);
+    // The index keys of the files table mean nothing here.
+    item.remove("pending_shard");
+    item.insert("entry".into(), s(OutboxEntry::key(at, file, event)));
+    item.insert("event".into(), s(event.as_str()));
+    item.insert("at".into(), s(rfc3339(at)));
+    item.insert("expires_at".into(), n(epoch_after(at, KEEP_LOG_DAYS)));
+    if let Some(v) = stored_size {
+        item.insert("stored_size".into(), n(v));
+    }
+    item
+}
+
+/// An entry from a change-stream record's new image, in DynamoDB's JSON (`{"name": {"S":
+/// "..."}}`, as Lambda delivers it).
+pub fn entry_from_image(image: &Value) -> Result<OutboxEntry, CoreError> {
+    let map = image
+        .as_object()
+        .ok_or_else(|| corrupt("outbox image is not an object"))?;
+    let item: HashMap<String, Av> = map
+        .iter()
+        .map(|(k, v)| av(v).map(|a| (k.clone(), a)))
+        .collect::<Option<_>>()
+        .ok_or_else(|| corrupt("outbox image attribute"))?;
+    let event = get_s(&item, "event")
+        .and_then(EventType::parse)
+        .ok_or_else(|| corrupt("outbox event"))?;
+    Ok(OutboxEntry {
+        id: get_s(&item, "entry")
+            .ok_or_else(|| corrupt("outbox entry"))?
+            .to_owned(),
+        event,
+        file: from_item(&item)?,
+        at: get_time(&item, "at")?,
+    })
+}
+
+/// One attribute from DynamoDB JSON.
+fn av(v: &Value) -> Option<Av> {
+    let (tag, inner) = v.as_object()?.iter().next()?;
+    let strings = |x: &Value| -> Option<Vec<String>> {
+        x.as_array()?
+            .iter()
+            .map(|e| e.as_str().map(str::to_owned))
+            .collect()
+    };
+    Some(match tag.as_str() {
+        "S" => Av::S(inner.as_str()?.to_owned()),
+        "N" => Av::N(inner.as_str()?.to_owned()),
+        "BOOL" => Av::Bool(inner.as_bool()?),
+        "NULL" => Av::Null(true),
+        "SS" => Av::Ss(strings(inner)?),
+        "NS" => Av::Ns(strings(inner)?),
+        "L" => Av::L(inner.as_array()?.iter().map(av).collect::<Option<_>>()?),
+        "M" => Av::M(
+            inner
+                .as_object()?
+                .iter()
+                .map(|(k, x)| av(x).map(|a| (k.clone(), a)))
+                .collect::<Option<_>>()?,
+        ),
+        _ => return None,
+    })
+}
+
+/// DynamoDB JSON of an item, as a change stream carries it (the inverse of [`av`]; for tests
+/// and for the local stack's stream pump).
+pub fn image_json(item: &HashMap<String, Av>) -> Value {
+    fn one(a: &Av) -> Value {
+        match a {
+            Av::S(x) => serde_json::json!({ "S": x }),
+            Av::N(x) => serde_json::json!({ "N": x }),
+            Av::Bool(x) => serde_json::json!({ "BOOL": x }),
+            Av::Ss(x) => serde_json::json!({ "SS": x }),
+            Av::Ns(x) => serde_json::json!({ "NS": x }),
+            Av::L(x) => serde_json::json!({ "L": x.iter().map(one).collect::<Vec<_>>() }),
+            Av::M(x) => {
+                serde_json::json!({ "M": x.iter().map(|(k, v)| (k.clone(), one(v))).collect::<serde_json::Map<_, _>>() })
+            }
+            _ => serde_json::json!({ "NULL": true }),
+        }
+    }
+    Value::Object(item.iter().map(|(k, v)| (k.clone(), one(v))).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dropgate_core::file::{LinkOrigin, Uploader};
+    use dropgate_core::{FileId, FileStatus, LinkId, OwnerId};
+
+    #[test]
+    fn an_entry_round_trips_through_a_stream_image() {
+        // Stored times have millisecond precision.
+        let at = DateTime::from_timestamp_millis(1_795_341_600_123).unwrap();
+        let mut f = FileRecord::pending(
+            FileId::parse("f1").unwrap(),
+            OwnerId::parse("o1").unwrap(),
+            "scan \u{201c}1\u{201d}.pdf".into(),
+            42,
+            "application/pdf".into(),
+            at,
+            std::time::Duration::from_secs(900),
+        );
+        f.status = FileStatus::Rejected;
+        f.reason = Some("type_not_allowed".into());
+        f.detected_type = Some("application/x-executable".into());
+        f.owner_email = Some("o@example.com".into());
+        f.link = Some(LinkOrigin {
+            link_id: LinkId::parse("l1").unwrap(),
+            label: "Q3".into(),
+            allowed_types: vec!["application/pdf".into()],
+            uploader: Some(Uploader {
+                name: Some("Bea".into()),
+                email: None,
+            }),
+        });
+        let item = entry_item(&f, EventType::UploadRejected, at, Some(42));
+        let e = entry_from_image(&image_json(&item)).unwrap();
+        assert_eq!(e.event, EventType::UploadRejected);
+        assert_eq!(e.file, f);
+        assert!(e.id.ends_with("#f1#upload.rejected"), "{}", e.id);
+        assert!(entry_from_image(&serde_json::json!({"event": {"S": "nope"}})).is_err());
+        assert!(entry_from_image(&serde_json::json!([])).is_err());
+    }
+}
