@@ -5,7 +5,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
     GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, SseSpecification, SseType, TimeToLiveSpecification,
+    ScalarAttributeType, SseSpecification, SseType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_s3::config::Credentials;
 use aws_sdk_s3::types::{
@@ -24,6 +25,8 @@ pub const ACCOUNT: &str = "123456789012";
 pub const BUCKET: &str = "dropgate-uploads";
 pub const QUEUE: &str = "dropgate-uploads";
 pub const DLQ: &str = "dropgate-uploads-dlq";
+/// The notifier's on-failure destination: stream records it could not deliver after retries.
+pub const NOTIFY_DLQ: &str = "dropgate-notify-failures";
 pub const TOPIC: &str = "dropgate-events";
 pub const FILES_TABLE: &str = "dropgate-files";
 pub const QUOTAS_TABLE: &str = "dropgate-quotas";
@@ -66,6 +69,9 @@ pub struct Resources {
     pub bucket: String,
     pub queue_url: String,
     pub dlq_url: String,
+    pub notify_dlq_url: String,
+    /// The upload log's change stream (the notification outbox).
+    pub upload_log_stream_arn: String,
     pub topic_arn: String,
     pub tables: Tables,
     pub user_pool_id: String,
@@ -106,6 +112,19 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
     bucket(sdk, &kms_key_id, cors_origins).await?;
     tables(sdk).await?;
     let (queue_url, dlq_url, queue_arn) = queues(sdk).await?;
+    let notify_dlq_url = aws_sdk_sqs::Client::new(sdk)
+        .create_queue()
+        .queue_name(NOTIFY_DLQ)
+        .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue notify", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    let upload_log_stream_arn = stream_arn(&aws_sdk_dynamodb::Client::new(sdk), UPLOAD_LOG_TABLE)
+        .await?
+        .ok_or_else(|| LocalError::Provision("the upload log has no stream".into()))?;
     bucket_notification(sdk, &queue_arn).await?;
     let topic_arn = aws_sdk_sns::Client::new(sdk)
         .create_topic()
@@ -128,6 +147,8 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
         bucket: BUCKET.into(),
         queue_url,
         dlq_url,
+        notify_dlq_url,
+        upload_log_stream_arn,
         topic_arn,
         tables: Tables {
             files: FILES_TABLE.into(),
@@ -275,6 +296,8 @@ pub struct TableShape {
     pub sort_key: Option<&'static str>,
     pub indexes: &'static [IndexShape],
     pub ttl_attribute: &'static str,
+    /// A change stream of new images (the upload log's: the notification outbox).
+    pub stream: bool,
 }
 
 /// A global secondary index (projection ALL).
@@ -304,6 +327,7 @@ pub const TABLE_SHAPES: &[TableShape] = &[
             },
         ],
         ttl_attribute: TTL_ATTRIBUTE,
+        stream: false,
     },
     TableShape {
         name: QUOTAS_TABLE,
@@ -311,6 +335,7 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         sort_key: None,
         indexes: &[],
         ttl_attribute: TTL_ATTRIBUTE,
+        stream: false,
     },
     TableShape {
         name: UPLOAD_LOG_TABLE,
@@ -318,6 +343,7 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         sort_key: Some("entry"),
         indexes: &[],
         ttl_attribute: TTL_ATTRIBUTE,
+        stream: true,
     },
     TableShape {
         name: LINKS_TABLE,
@@ -330,6 +356,7 @@ pub const TABLE_SHAPES: &[TableShape] = &[
             sort_key: None,
         }],
         ttl_attribute: LINKS_TTL_ATTRIBUTE,
+        stream: false,
     },
     TableShape {
         name: RATE_LIMIT_TABLE,
@@ -337,6 +364,7 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         sort_key: None,
         indexes: &[],
         ttl_attribute: TTL_ATTRIBUTE,
+        stream: false,
     },
 ];
 
@@ -390,6 +418,9 @@ async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
             )
             .set_attribute_definitions(Some(attribute_definitions(t)?))
             .set_key_schema(Some(keys));
+        if t.stream {
+            req = req.stream_specification(new_images());
+        }
         for index in t.indexes {
             req = req.global_secondary_indexes(
                 GlobalSecondaryIndex::builder()
@@ -405,6 +436,7 @@ async fn tables(sdk: &SdkConfig) -> Result<(), LocalError> {
             // Provisioned before (possibly by an older version): add the indexes it lacks.
             Err(e) if code_of(&e) == Some("ResourceInUseException") => {
                 missing_indexes(&ddb, t).await?;
+                missing_stream(&ddb, t).await?;
                 continue;
             }
             Err(e) => return Err(err("CreateTable", e)),
@@ -462,6 +494,45 @@ async fn missing_indexes(ddb: &aws_sdk_dynamodb::Client, t: &TableShape) -> Resu
             .map_err(|e| err(&format!("UpdateTable {} (index {})", t.name, index.name), e))?;
     }
     Ok(())
+}
+
+fn new_images() -> StreamSpecification {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::NewImage)
+        .build()
+        .unwrap_or_else(|_| unreachable!("both fields are set"))
+}
+
+/// Turns on the stream of a table provisioned before it had one.
+async fn missing_stream(ddb: &aws_sdk_dynamodb::Client, t: &TableShape) -> Result<(), LocalError> {
+    if !t.stream || stream_arn(ddb, t.name).await?.is_some() {
+        return Ok(());
+    }
+    ddb.update_table()
+        .table_name(t.name)
+        .stream_specification(new_images())
+        .send()
+        .await
+        .map_err(|e| err(&format!("UpdateTable {} (stream)", t.name), e))?;
+    Ok(())
+}
+
+/// The table's current change stream, if it has one.
+pub async fn stream_arn(
+    ddb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<Option<String>, LocalError> {
+    let d = ddb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| err("DescribeTable", e))?;
+    Ok(d.table()
+        .filter(|t| t.stream_specification().is_some_and(|s| s.stream_enabled()))
+        .and_then(|t| t.latest_stream_arn())
+        .map(str::to_owned))
 }
 
 pub fn queue_arn(name: &str) -> String {

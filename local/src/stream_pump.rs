@@ -1,0 +1,242 @@
+//! Lambda's DynamoDB Streams event source mapping, locally: read the upload log's change
+//! stream (the notification outbox), hand batches of up to [`BATCH`] records to the
+//! notifier's `handle`, resume from the first record it reports failed, bisect a batch that
+//! keeps failing, and after [`MAX_RETRIES`] failed attempts of a single record send its
+//! description to the on-failure queue and move on, as template.yaml configures in AWS.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use aws_lambda_events::event::dynamodb::Event;
+use aws_sdk_dynamodbstreams::types::{AttributeValue as Av, Record, ShardIteratorType};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+/// template.yaml: BatchSize.
+pub const BATCH: usize = 10;
+/// template.yaml: MaximumRetryAttempts.
+pub const MAX_RETRIES: u32 = 5;
+
+pub struct Stream {
+    pub streams: aws_sdk_dynamodbstreams::Client,
+    pub sqs: aws_sdk_sqs::Client,
+    pub stream_arn: String,
+    /// The on-failure destination.
+    pub failure_queue_url: String,
+}
+
+pub async fn run(s: Stream, deps: dropgate_notifier::Deps, mut stop: watch::Receiver<bool>) {
+    let mut reader = Reader::default();
+    let mut pending: VecDeque<Value> = VecDeque::new();
+    let mut size = BATCH;
+    let mut attempts = 0u32;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if pending.is_empty() {
+            match reader.next(&s).await {
+                Ok(records) => pending.extend(records.iter().map(lambda_record)),
+                Err(e) => tracing::warn!(error = %e, "stream read failed; retrying"),
+            }
+            if pending.is_empty() {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+                continue;
+            }
+        }
+        let batch: Vec<Value> = pending.iter().take(size).cloned().collect();
+        let event: Event = match serde_json::from_value(json!({ "Records": batch })) {
+            Ok(e) => e,
+            Err(e) => {
+                // Not something Lambda would deliver: give the head record up at once.
+                tracing::error!(error = %e, "stream record not representable");
+                give_up(&s, pending.pop_front()).await;
+                continue;
+            }
+        };
+        let r = dropgate_notifier::handle(event, &deps).await;
+        let failed = r
+            .batch_item_failures
+            .first()
+            .and_then(|f| f.item_identifier.clone());
+        let Some(seq) = failed else {
+            pending.drain(..batch.len());
+            size = BATCH;
+            attempts = 0;
+            continue;
+        };
+        // Everything before the reported record was delivered: checkpoint past it.
+        let done = batch
+            .iter()
+            .position(|r| r["dynamodb"]["SequenceNumber"] == seq.as_str())
+            .unwrap_or(0);
+        pending.drain(..done);
+        if done > 0 {
+            attempts = 0;
+            continue;
+        }
+        attempts += 1;
+        if size > 1 {
+            // BisectBatchOnFunctionError: narrow down to the record that fails.
+            size = size.div_ceil(2);
+        } else if attempts > MAX_RETRIES {
+            give_up(&s, pending.pop_front()).await;
+            attempts = 0;
+            size = BATCH;
+            continue;
+        }
+        let backoff = Duration::from_millis(100 << attempts.min(6));
+        tokio::select! {
+            _ = tokio::time::sleep(backoff) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Sends what Lambda's on-failure destination gets: where the record was, not its content.
+async fn give_up(s: &Stream, record: Option<Value>) {
+    let Some(r) = record else { return };
+    let body = json!({
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": MAX_RETRIES + 1},
+        "DDBStreamBatchInfo": {
+            "streamArn": s.stream_arn,
+            "startSequenceNumber": r["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": r["dynamodb"]["SequenceNumber"],
+            "batchSize": 1,
+        },
+        "eventID": r["eventID"],
+    });
+    tracing::error!(sequence = %r["dynamodb"]["SequenceNumber"], decision = "on_failure", "stream record given up; described in the on-failure queue");
+    if let Err(e) = s
+        .sqs
+        .send_message()
+        .queue_url(&s.failure_queue_url)
+        .message_body(body.to_string())
+        .send()
+        .await
+    {
+        tracing::error!(error = %e, "on-failure queue unreachable; the record's description is only in this log");
+    }
+}
+
+/// Iterators over the stream's shards, from their start (TRIM_HORIZON, as the template's
+/// StartingPosition).
+#[derive(Default)]
+struct Reader {
+    iterators: Vec<String>,
+    described: bool,
+}
+
+impl Reader {
+    async fn next(&mut self, s: &Stream) -> Result<Vec<Record>, String> {
+        if !self.described {
+            let d = s
+                .streams
+                .describe_stream()
+                .stream_arn(&s.stream_arn)
+                .send()
+                .await
+                .map_err(|e| format!("DescribeStream: {e:?}"))?;
+            let shards: Vec<String> = d
+                .stream_description()
+                .map(|d| d.shards())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|sh| sh.shard_id().map(str::to_owned))
+                .collect();
+            for shard in shards {
+                let it = s
+                    .streams
+                    .get_shard_iterator()
+                    .stream_arn(&s.stream_arn)
+                    .shard_id(shard)
+                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                    .send()
+                    .await
+                    .map_err(|e| format!("GetShardIterator: {e:?}"))?;
+                self.iterators
+                    .extend(it.shard_iterator().map(str::to_owned));
+            }
+            self.described = true;
+        }
+        let mut out = Vec::new();
+        let mut next = Vec::new();
+        for it in std::mem::take(&mut self.iterators) {
+            let r = s
+                .streams
+                .get_records()
+                .shard_iterator(&it)
+                .limit(100)
+                .send()
+                .await;
+            match r {
+                Ok(r) => {
+                    out.extend(r.records().iter().cloned());
+                    next.extend(r.next_shard_iterator().map(str::to_owned));
+                }
+                Err(e) => {
+                    // Keep the iterator: the same records are read again next time.
+                    next.push(it);
+                    self.iterators = next;
+                    return Err(format!("GetRecords: {e:?}"));
+                }
+            }
+        }
+        if next.is_empty() {
+            // Every shard closed: look for their successors.
+            self.described = false;
+        }
+        self.iterators = next;
+        Ok(out)
+    }
+}
+
+/// A stream record as Lambda delivers it in a DynamoDB Streams event.
+fn lambda_record(r: &Record) -> Value {
+    let d = r.dynamodb();
+    let image = |m: Option<&std::collections::HashMap<String, Av>>| {
+        Value::Object(
+            m.into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), av_json(v)))
+                .collect(),
+        )
+    };
+    json!({
+        "eventID": r.event_id(),
+        "eventName": r.event_name().map(|n| n.as_str()),
+        "eventVersion": r.event_version(),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": crate::provision::REGION,
+        "dynamodb": {
+            "ApproximateCreationDateTime": d
+                .and_then(|d| d.approximate_creation_date_time())
+                .map(|t| t.as_secs_f64())
+                .unwrap_or_default(),
+            "Keys": image(d.and_then(|d| d.keys.as_ref())),
+            "NewImage": image(d.and_then(|d| d.new_image.as_ref())),
+            "SequenceNumber": d.and_then(|d| d.sequence_number()),
+            "SizeBytes": d.and_then(|d| d.size_bytes()).unwrap_or_default(),
+            "StreamViewType": "NEW_IMAGE",
+        },
+    })
+}
+
+/// One attribute in DynamoDB's JSON.
+fn av_json(a: &Av) -> Value {
+    match a {
+        Av::S(x) => json!({ "S": x }),
+        Av::N(x) => json!({ "N": x }),
+        Av::Bool(x) => json!({ "BOOL": x }),
+        Av::Ss(x) => json!({ "SS": x }),
+        Av::Ns(x) => json!({ "NS": x }),
+        Av::L(x) => json!({ "L": x.iter().map(av_json).collect::<Vec<_>>() }),
+        Av::M(x) => {
+            json!({ "M": x.iter().map(|(k, v)| (k.clone(), av_json(v))).collect::<serde_json::Map<_, _>>() })
+        }
+        _ => json!({ "NULL": true }),
+    }
+}
