@@ -27,7 +27,12 @@ pub struct Settings {
     /// make per window before it is answered 429.
     pub lookup_failure_limit: u64,
     pub lookup_failure_window: Duration,
+    /// Partitions of the pending-files index (see [`crate::keys::pending_shard`]).
+    pub pending_shards: u32,
 }
+
+/// The janitor queries every shard on each run: more than this costs more than it spreads.
+pub const MAX_PENDING_SHARDS: u32 = 256;
 
 pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
     "image/png",
@@ -61,6 +66,7 @@ impl Default for Settings {
             // so a short window keeps an office behind one NAT from being locked out for long.
             lookup_failure_limit: 30,
             lookup_failure_window: Duration::from_secs(60),
+            pending_shards: 16,
         }
     }
 }
@@ -72,6 +78,7 @@ impl Settings {
         self.download_url_ttl = self.download_url_ttl.min(MAX_URL_TTL);
         self.public_base_url = self.public_base_url.trim_end_matches('/').to_owned();
         self.lookup_failure_window = self.lookup_failure_window.max(Duration::from_secs(1));
+        self.pending_shards = self.pending_shards.clamp(1, MAX_PENDING_SHARDS);
         self.allowed_types = self
             .allowed_types
             .iter()

@@ -167,6 +167,7 @@ impl Clients {
             quotas_table: config.quotas_table.clone(),
             log_table: config.upload_log_table.clone(),
             links_table: config.links_table.clone(),
+            pending_shards: config.settings.pending_shards,
         })
     }
 

@@ -91,6 +91,8 @@ impl Config {
                 d.max_link_ttl.as_secs(),
             )?),
             lookup_failure_limit: num(env, "LOOKUP_FAILURE_LIMIT", d.lookup_failure_limit)?,
+            pending_shards: u32::try_from(num(env, "PENDING_SHARDS", u64::from(d.pending_shards))?)
+                .unwrap_or(u32::MAX),
             lookup_failure_window: Duration::from_secs(num(
                 env,
                 "LOOKUP_FAILURE_WINDOW_SECS",
@@ -169,6 +171,7 @@ impl Config {
             ("PUBLIC_BASE_URL", s.public_base_url.clone()),
             ("MAX_LINK_TTL_SECS", s.max_link_ttl.as_secs().to_string()),
             ("LOOKUP_FAILURE_LIMIT", s.lookup_failure_limit.to_string()),
+            ("PENDING_SHARDS", s.pending_shards.to_string()),
             (
                 "LOOKUP_FAILURE_WINDOW_SECS",
                 s.lookup_failure_window.as_secs().to_string(),

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use dropgate_core::notification::{EventType, Notification};
 use dropgate_core::ports::{Ledger, Notifier, ObjectStore, Reservation, Settlement};
@@ -17,6 +18,9 @@ use dropgate_local::provision::{self, Resources};
 struct Env {
     _emulator: Emulator,
     clients: Clients,
+    /// A plain S3 client for the test's own bulk uploads: the functions' clients bound every
+    /// call to seconds, and never upload bytes themselves (clients use presigned URLs).
+    bulk_s3: aws_sdk_s3::Client,
     r: Resources,
 }
 
@@ -28,6 +32,11 @@ async fn env() -> Env {
         .expect("provision");
     Env {
         clients: Clients::new(&sdk, true, "dropgate-tests"),
+        bulk_s3: aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk)
+                .force_path_style(true)
+                .build(),
+        ),
         _emulator: emulator,
         r,
     }
@@ -40,6 +49,7 @@ fn ledger(e: &Env) -> DynamoLedger {
         quotas_table: e.r.tables.quotas.clone(),
         log_table: e.r.tables.upload_log.clone(),
         links_table: e.r.tables.links.clone(),
+        pending_shards: 4,
     }
 }
 
@@ -210,6 +220,47 @@ async fn ledger_lists_pages_and_finds_stale_pending_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_pending_files_are_found_across_every_shard_and_the_legacy_one() {
+    let e = env().await;
+    let l = ledger(&e);
+    let mut shards = std::collections::BTreeSet::new();
+    for i in 0..12 {
+        let r = record("owner-4", &format!("s{i:02}"), 1, -600 + i);
+        shards.insert(dropgate_core::keys::pending_shard(&r.id, l.pending_shards));
+        l.create_pending(&r, 1000).await.unwrap();
+    }
+    assert!(shards.len() > 1, "the files spread over shards: {shards:?}");
+    // A record written before the index was sharded carries the single legacy value.
+    let legacy = record("owner-4", "legacy", 1, -900);
+    l.create_pending(&legacy, 1000).await.unwrap();
+    e.clients
+        .dynamodb()
+        .update_item()
+        .table_name(&e.r.tables.files)
+        .key("owner", AttributeValue::S("owner-4".into()))
+        .key("file_id", AttributeValue::S("legacy".into()))
+        .update_expression("SET pending_shard = :p")
+        .expression_attribute_values(":p", AttributeValue::S("p".into()))
+        .send()
+        .await
+        .unwrap();
+    let stale = l.stale_pending(Utc::now(), 100).await.unwrap();
+    let ids: Vec<String> = stale.iter().map(|f| f.id.to_string()).collect();
+    let mut want = vec!["legacy".to_owned()];
+    want.extend((0..12).map(|i| format!("s{i:02}")));
+    assert_eq!(ids, want, "oldest deadline first, across shards");
+    // The limit keeps the oldest.
+    let two = l.stale_pending(Utc::now(), 2).await.unwrap();
+    let ids: Vec<&str> = two.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["legacy", "s00"]);
+    // Cleanup marks are sharded too, and found.
+    for f in &stale[..5] {
+        l.settle(f, &settlement(FileStatus::Expired)).await.unwrap();
+    }
+    assert_eq!(l.awaiting_cleanup(100).await.unwrap().len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
     let e = env().await;
     let store = S3Store {
@@ -217,8 +268,7 @@ async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
         bucket: e.r.bucket.clone(),
     };
     let big = vec![b'x'; 50 * 1024 * 1024];
-    e.clients
-        .s3()
+    e.bulk_s3
         .put_object()
         .bucket(&e.r.bucket)
         .key("uploads/o/big")

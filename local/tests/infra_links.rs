@@ -45,6 +45,7 @@ fn ledger(e: &Env) -> DynamoLedger {
         quotas_table: e.r.tables.quotas.clone(),
         log_table: e.r.tables.upload_log.clone(),
         links_table: e.r.tables.links.clone(),
+        pending_shards: 4,
     }
 }
 

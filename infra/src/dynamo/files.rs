@@ -19,10 +19,24 @@ use super::{DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, s, valu
 use crate::error::sdk_error;
 
 pub const PENDING_INDEX: &str = "pending-by-deadline";
-/// `pending_shard` values in the sparse index: pending files, and settled-away files whose
-/// object removal is not yet confirmed.
-const PENDING_SHARD: &str = "p";
-const CLEANUP_SHARD: &str = "c";
+/// `pending_shard` values in the sparse index: `p<n>` for pending files and `c<n>` for
+/// settled-away files whose object removal is not yet confirmed, `n` the file's shard
+/// (`keys::pending_shard`). Records written before the index was sharded carry `p` or `c`:
+/// those partitions are still read, so nothing written by an older version is stranded.
+const PENDING: &str = "p";
+const CLEANUP: &str = "c";
+
+fn shard_label(kind: &str, file: &FileId, shards: u32) -> String {
+    format!("{kind}{}", dropgate_core::keys::pending_shard(file, shards))
+}
+
+/// Every partition of `kind` a query must read: the shards, then the legacy one.
+fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
+    (0..shards.max(1))
+        .map(|n| format!("{kind}{n}"))
+        .chain(std::iter::once(kind.to_owned()))
+        .collect()
+}
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 const KEEP_REJECTED_DAYS: i64 = 30;
@@ -46,9 +60,6 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     item.insert("status".into(), s(f.status.as_str()));
     item.insert("created_at".into(), s(rfc3339(f.created_at)));
     item.insert("upload_expires_at".into(), s(rfc3339(f.upload_expires_at)));
-    if f.status == FileStatus::Pending {
-        item.insert("pending_shard".into(), s(PENDING_SHARD));
-    }
     let uploader = f.link.as_ref().and_then(|l| l.uploader.as_ref());
     let optional = [
         ("detected_type", f.detected_type.as_deref()),
@@ -115,6 +126,51 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         link: link_origin(item)?,
         owner_email: get_s(item, "owner_email").map(str::to_owned),
     })
+}
+
+impl DynamoLedger {
+    /// The `pending_shard` label a new pending record of `file` carries.
+    pub(crate) fn pending_label(&self, file: &FileId) -> String {
+        shard_label(PENDING, file, self.pending_shards)
+    }
+
+    /// Up to `limit` records from each partition of `kind` (with deadlines before `before`
+    /// when given), the partitions queried concurrently.
+    async fn query_shards(
+        &self,
+        kind: &str,
+        before: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let queries = shard_labels(kind, self.pending_shards)
+            .into_iter()
+            .map(|label| {
+                let mut q = self
+                    .client
+                    .query()
+                    .table_name(&self.files_table)
+                    .index_name(PENDING_INDEX)
+                    .limit(limit.clamp(1, 1000) as i32)
+                    .expression_attribute_values(":p", s(label));
+                q = match before {
+                    Some(t) => q
+                        .key_condition_expression(
+                            "pending_shard = :p AND upload_expires_at < :before",
+                        )
+                        .expression_attribute_values(":before", s(rfc3339(t))),
+                    None => q.key_condition_expression("pending_shard = :p"),
+                };
+                q.send()
+            });
+        let mut found = Vec::new();
+        for out in futures_util::future::join_all(queries).await {
+            let out = out.map_err(|e| sdk_error("Query", e))?;
+            for item in out.items() {
+                found.push(from_item(item)?);
+            }
+        }
+        Ok(found)
+    }
 }
 
 #[async_trait]
@@ -280,7 +336,10 @@ impl Ledger for DynamoLedger {
             set.push("expires_at = :ttl");
             vals.push((":ttl", n(epoch_after(st.at, KEEP_REJECTED_DAYS))));
             set.push("pending_shard = :cleanup");
-            vals.push((":cleanup", s(CLEANUP_SHARD)));
+            vals.push((
+                ":cleanup",
+                s(shard_label(CLEANUP, &file.id, self.pending_shards)),
+            ));
         }
         let update = Update::builder()
             .table_name(&self.files_table)
@@ -362,36 +421,17 @@ impl Ledger for DynamoLedger {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.files_table)
-            .index_name(PENDING_INDEX)
-            .key_condition_expression("pending_shard = :p AND upload_expires_at < :before")
-            .set_expression_attribute_values(values(vec![
-                (":p", s(PENDING_SHARD)),
-                (":before", s(rfc3339(before))),
-            ]))
-            .limit(limit.clamp(1, 1000) as i32)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        out.items().iter().map(from_item).collect()
+        let mut found = self.query_shards(PENDING, Some(before), limit).await?;
+        // The oldest deadlines first, across the shards.
+        found.sort_by(|a, b| a.upload_expires_at.cmp(&b.upload_expires_at));
+        found.truncate(limit);
+        Ok(found)
     }
 
     async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.files_table)
-            .index_name(PENDING_INDEX)
-            .key_condition_expression("pending_shard = :c")
-            .set_expression_attribute_values(values(vec![(":c", s(CLEANUP_SHARD))]))
-            .limit(limit.clamp(1, 1000) as i32)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        out.items().iter().map(from_item).collect()
+        let mut found = self.query_shards(CLEANUP, None, limit).await?;
+        found.truncate(limit);
+        Ok(found)
     }
 
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {

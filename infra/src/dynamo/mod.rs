@@ -28,6 +28,8 @@ pub struct DynamoLedger {
     pub quotas_table: String,
     pub log_table: String,
     pub links_table: String,
+    /// Partitions of the pending-files index (`Settings::pending_shards`).
+    pub pending_shards: u32,
 }
 
 pub(crate) fn s(v: impl Into<String>) -> Av {
@@ -182,9 +184,11 @@ impl DynamoLedger {
             ]))
             .build()
             .map_err(CoreError::upstream)?;
+        let mut item = files::to_item(file);
+        item.insert("pending_shard".into(), s(self.pending_label(&file.id)));
         let put = Put::builder()
             .table_name(&self.files_table)
-            .set_item(Some(files::to_item(file)))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(file_id)")
             .build()
             .map_err(CoreError::upstream)?;

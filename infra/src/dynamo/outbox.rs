@@ -47,8 +47,6 @@ pub fn entry_item(
     stored_size: Option<u64>,
 ) -> HashMap<String, Av> {
     let mut item = to_item(file);
-    // The index keys of the files table mean nothing here.
-    item.remove("pending_shard");
     item.insert("entry".into(), s(OutboxEntry::key(at, file, event)));
     item.insert("event".into(), s(event.as_str()));
     item.insert("at".into(), s(rfc3339(at)));
