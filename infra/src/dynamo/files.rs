@@ -423,7 +423,7 @@ impl Ledger for DynamoLedger {
     ) -> Result<Vec<FileRecord>, CoreError> {
         let mut found = self.query_shards(PENDING, Some(before), limit).await?;
         // The oldest deadlines first, across the shards.
-        found.sort_by(|a, b| a.upload_expires_at.cmp(&b.upload_expires_at));
+        found.sort_by_key(|f| f.upload_expires_at);
         found.truncate(limit);
         Ok(found)
     }
