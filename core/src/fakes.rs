@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sha2::Digest;
 
 use crate::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
 use crate::notification::{EventType, Notification};
@@ -142,19 +143,23 @@ impl Ledger for MemLedger {
         let Some(cur) = st.0.get_mut(&k) else {
             return Ok(false);
         };
-        if !cur.status.can_become(s.status) {
+        if cur.status != file.status || !cur.status.can_become(s.status) {
             return Ok(false);
         }
+        let from = cur.status;
         cur.status = s.status;
         cur.detected_type = s.detected_type.clone();
         cur.reason = s.reason.clone();
+        if let Some(size) = s.stored_size {
+            cur.stored = Some(crate::file::StoredObject {
+                size,
+                etag: s.stored_etag.clone(),
+            });
+        }
         let settled = cur.clone();
-        let d = if s.status == FileStatus::Accepted {
-            QuotaDelta::accept(file.size)
-        } else {
-            QuotaDelta::release(file.size)
-        };
-        st.1.entry(file.owner.clone()).or_default().apply(d);
+        st.1.entry(file.owner.clone())
+            .or_default()
+            .apply(QuotaDelta::transition(from, s.status, file.size));
         if s.give_back_link
             && let Some(origin) = &file.link
             && let Some(link) = lock(&self.links)
@@ -425,6 +430,8 @@ impl ObjectStore for MemStore {
             ObjectSample {
                 bytes: b[..n].to_vec(),
                 size: b.len() as u64,
+                // Like S3's for a single PUT: a digest of the content.
+                etag: Some(hex::encode(&sha2::Sha256::digest(b)[..16])),
             }
         }))
     }

@@ -35,10 +35,15 @@ impl FileStatus {
         })
     }
 
-    /// Only a pending file moves, and only to a terminal state: this is what makes a replayed
-    /// event a no-op.
+    /// A pending file moves to a terminal state, once: this is what makes a replayed event a
+    /// no-op. The one move out of a terminal state: an accepted file whose bytes were replaced
+    /// behind the pipeline's back and no longer pass becomes rejected (`content_changed`).
     pub fn can_become(self, next: FileStatus) -> bool {
-        self == Self::Pending && next != Self::Pending
+        match self {
+            Self::Pending => next != Self::Pending,
+            Self::Accepted => next == Self::Rejected,
+            Self::Rejected | Self::Expired => false,
+        }
     }
 
     /// Whether the file's bytes count against the quota as reserved (pending) or used (accepted).
@@ -66,6 +71,16 @@ pub struct FileRecord {
     pub link: Option<LinkOrigin>,
     /// Where the owner is told about this file (from the owner's verified token).
     pub owner_email: Option<String>,
+    /// The object the verdict judged (size and ETag), once settled: a later event for the same
+    /// object with another ETag or size means the bytes were replaced.
+    pub stored: Option<StoredObject>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub size: u64,
+    /// Without quotes; `None` when the store did not say.
+    pub etag: Option<String>,
 }
 
 /// Who dropped a file through an upload link, as they said (nothing here is verified).
@@ -130,6 +145,7 @@ impl FileRecord {
             upload_expires_at: now + chrono::Duration::from_std(ttl).unwrap_or_default(),
             link: None,
             owner_email: None,
+            stored: None,
         }
     }
 
@@ -178,7 +194,12 @@ mod tests {
         assert!(!Pending.can_become(Pending));
         for terminal in [Accepted, Rejected, Expired] {
             for next in [Pending, Accepted, Rejected, Expired] {
-                assert!(!terminal.can_become(next), "{terminal:?} -> {next:?}");
+                let replaced_bytes = terminal == Accepted && next == Rejected;
+                assert_eq!(
+                    terminal.can_become(next),
+                    replaced_bytes,
+                    "{terminal:?} -> {next:?}"
+                );
             }
         }
     }

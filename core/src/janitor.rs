@@ -72,6 +72,7 @@ impl Janitor {
             reason: Some(REASON_UPLOAD_TIMEOUT.to_owned()),
             at: now,
             stored_size: None,
+            stored_etag: None,
             give_back_link: crate::links::gives_back_on(FileStatus::Expired),
         };
         // Settle first: if the worker got there meanwhile, the file is not ours to touch. A

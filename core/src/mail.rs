@@ -143,6 +143,7 @@ mod tests {
                 }),
             }),
             owner_email: Some("owner@example.com".into()),
+            stored: None,
         }
     }
 

@@ -12,10 +12,32 @@ use crate::ports::{Clock, Ledger, ObjectStore, Settlement};
 use crate::sniff::{SAMPLE_BYTES, detect};
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, keys};
 
-/// An object the store says was created, with its key already decoded.
-#[derive(Debug, Clone, PartialEq)]
+/// An object the store says was created, with its key already decoded, and the size and ETag
+/// the event reports (S3 always does; `None` when an event leaves them out).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectEvent {
     pub key: String,
+    pub size: Option<u64>,
+    /// Without quotes.
+    pub etag: Option<String>,
+}
+
+/// The reason of an accepted file whose bytes were replaced and no longer pass.
+pub const REASON_CONTENT_CHANGED: &str = "content_changed";
+
+/// Whether an event for an accepted file announces other bytes than the ones judged. An event
+/// that leaves out its size or ETag, or a record that never kept them, cannot tell: it is taken
+/// for a duplicate (no extra read for the common case).
+fn bytes_changed(file: &FileRecord, e: &ObjectEvent) -> bool {
+    let Some(judged) = &file.stored else {
+        return false;
+    };
+    let size_differs = e.size.is_some_and(|s| s != judged.size);
+    let etag_differs = match (&e.etag, &judged.etag) {
+        (Some(a), Some(b)) => a.trim_matches('"') != b.trim_matches('"'),
+        _ => false,
+    };
+    size_differs || etag_differs
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +123,7 @@ impl Pipeline {
             Err(e) => Err(e.clone()),
             Ok(map) => {
                 let record = map.get(&ids).cloned();
-                self.decide_one(ids, record).await
+                self.decide_one(ids, record, event).await
             }
         }
     }
@@ -110,11 +132,17 @@ impl Pipeline {
         &self,
         (owner, id): (OwnerId, FileId),
         record: Option<FileRecord>,
+        event: &ObjectEvent,
     ) -> Result<Decision, CoreError> {
         let Some(file) = record else {
             self.store.delete(&keys::upload_key(&owner, &id)).await?;
             return Ok(Decision::Orphan { owner, id });
         };
+        if file.status == FileStatus::Accepted && bytes_changed(&file, event) {
+            // Replaced behind the pipeline's back (Dropgate's own URLs cannot overwrite):
+            // judge the new bytes like new ones.
+            return self.judge(file).await;
+        }
         if file.status != FileStatus::Pending {
             if matches!(file.status, FileStatus::Rejected | FileStatus::Expired) {
                 // Bytes that landed after the verdict (a second PUT once the rejected object
@@ -123,6 +151,13 @@ impl Pipeline {
             }
             return Ok(Decision::AlreadySettled { file });
         }
+        self.judge(file).await
+    }
+
+    /// Reads the first bytes of `file`'s object, judges them, and settles the file from its
+    /// status to the verdict (a pending file), or to `rejected` (an accepted file whose new
+    /// bytes fail; new bytes that pass change nothing).
+    async fn judge(&self, file: FileRecord) -> Result<Decision, CoreError> {
         let Some(sample) = self.store.sample(&file.key(), SAMPLE_BYTES).await? else {
             return Ok(Decision::ObjectMissing { file });
         };
@@ -138,9 +173,16 @@ impl Pipeline {
                 actual_size: sample.size,
             },
         );
-        let (status, reason) = match v {
-            Verdict::Accepted => (FileStatus::Accepted, None),
-            Verdict::Rejected(r) => (FileStatus::Rejected, Some(r.code().to_owned())),
+        let rejudged = file.status == FileStatus::Accepted;
+        let (status, reason) = match (&v, rejudged) {
+            (Verdict::Accepted, false) => (FileStatus::Accepted, None),
+            (Verdict::Rejected(r), false) => (FileStatus::Rejected, Some(r.code().to_owned())),
+            // The new bytes pass as well: the verdict stands.
+            (Verdict::Accepted, true) => return Ok(Decision::AlreadySettled { file }),
+            (Verdict::Rejected(_), true) => (
+                FileStatus::Rejected,
+                Some(REASON_CONTENT_CHANGED.to_owned()),
+            ),
         };
         let settlement = Settlement {
             status,
@@ -148,6 +190,7 @@ impl Pipeline {
             reason,
             at: self.clock.now(),
             stored_size: Some(sample.size),
+            stored_etag: sample.etag.clone(),
             give_back_link: crate::links::gives_back_on(status),
         };
         if !self.ledger.settle(&file, &settlement).await? {
@@ -175,6 +218,10 @@ impl Pipeline {
             status,
             detected_type: settlement.detected_type,
             reason: settlement.reason,
+            stored: Some(crate::file::StoredObject {
+                size: sample.size,
+                etag: sample.etag,
+            }),
             ..file
         };
         Ok(Decision::Settled {

@@ -27,6 +27,8 @@ pub struct PresignedRequest {
 pub struct ObjectSample {
     pub bytes: Vec<u8>,
     pub size: u64,
+    /// The object's ETag, without quotes, when the store says.
+    pub etag: Option<String>,
 }
 
 #[async_trait]
@@ -69,6 +71,9 @@ pub struct Settlement {
     pub at: DateTime<Utc>,
     /// Size of the stored object (the log records what actually arrived).
     pub stored_size: Option<u64>,
+    /// ETag of the judged object, when known: kept on the record to tell a later event for
+    /// replaced bytes from a duplicate.
+    pub stored_etag: Option<String>,
     /// Give the file's use and bytes back to the upload link it came through, in the same
     /// atomic write (see [`crate::links::gives_back_on`]). Ignored for files of no link.
     pub give_back_link: bool,
@@ -123,9 +128,10 @@ pub trait Ledger: Send + Sync {
         file: &FileRecord,
         announce: Option<DateTime<Utc>>,
     ) -> Result<bool, CoreError>;
-    /// Moves a pending record to `s.status`, settles the quota and writes the upload-log entry
-    /// (the outbox entry that announces the verdict, see [`crate::outbox`]), atomically.
-    /// `false` (and no change at all) if the record is no longer pending.
+    /// Moves the record from `file.status` to `s.status` (a pending file to its verdict, or an
+    /// accepted one whose bytes changed to rejected), settles the quota and writes the
+    /// upload-log entry (the outbox entry that announces it, see [`crate::outbox`]),
+    /// atomically. `false` (and no change at all) if the record is no longer in `file.status`.
     async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError>;
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
     /// Pending files whose upload URL expired before `before`, at most `limit`.

@@ -69,6 +69,22 @@ impl QuotaDelta {
         }
     }
 
+    /// A settlement from `from` to `to` (see [`crate::FileStatus::can_become`]).
+    pub fn transition(from: crate::FileStatus, to: crate::FileStatus, size: u64) -> Self {
+        use crate::FileStatus::*;
+        match (from, to) {
+            (Pending, Accepted) => Self::accept(size),
+            (Pending, _) => Self::release(size),
+            // An accepted file rejected after its bytes changed: its usage is released.
+            (Accepted, Rejected | Expired) => Self::remove(Accepted, size),
+            _ => Self {
+                used: 0,
+                reserved: 0,
+                files: 0,
+            },
+        }
+    }
+
     /// Removal of a record in `status`.
     pub fn remove(status: crate::FileStatus, size: u64) -> Self {
         use crate::FileStatus::*;
@@ -112,5 +128,16 @@ mod tests {
         assert_eq!(QuotaDelta::remove(FileStatus::Pending, 7).committed(), -7);
         assert!(QuotaDelta::remove(FileStatus::Rejected, 7).is_zero());
         assert!(QuotaDelta::remove(FileStatus::Expired, 7).is_zero());
+        use FileStatus::*;
+        assert_eq!(
+            QuotaDelta::transition(Pending, Accepted, 7),
+            QuotaDelta::accept(7)
+        );
+        assert_eq!(
+            QuotaDelta::transition(Pending, Expired, 7),
+            QuotaDelta::release(7)
+        );
+        let changed = QuotaDelta::transition(Accepted, Rejected, 7);
+        assert_eq!((changed.used, changed.reserved, changed.files), (-7, 0, -1));
     }
 }

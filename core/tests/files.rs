@@ -80,6 +80,7 @@ async fn settle(w: &World, o: &OwnerId, id: &FileId, status: FileStatus) {
         reason: None,
         at: t0(),
         stored_size: Some(file.size),
+        stored_etag: None,
         give_back_link: false,
     };
     assert!(w.ledger.settle(&file, &s).await.unwrap());

@@ -214,9 +214,11 @@ async fn settled_files_are_untouched() {
         .decide_batch(&[
             ObjectEvent {
                 key: accepted_key.clone(),
+                ..Default::default()
             },
             ObjectEvent {
                 key: rejected_key.clone(),
+                ..Default::default()
             },
         ])
         .await;
@@ -285,7 +287,10 @@ async fn a_late_event_after_expiry_changes_nothing() {
     // The event of an object that arrived just before the janitor deleted it.
     let out = w
         .pipeline
-        .decide_batch(&[ObjectEvent { key: key.clone() }])
+        .decide_batch(&[ObjectEvent {
+            key: key.clone(),
+            ..Default::default()
+        }])
         .await;
     assert!(
         matches!(&out[0], Ok(Decision::AlreadySettled { file }) if file.status == FileStatus::Expired),
@@ -306,7 +311,10 @@ async fn an_object_that_lands_after_expiry_is_removed() {
     w.store.put(&key, png(100));
     let out = w
         .pipeline
-        .decide_batch(&[ObjectEvent { key: key.clone() }])
+        .decide_batch(&[ObjectEvent {
+            key: key.clone(),
+            ..Default::default()
+        }])
         .await;
     assert!(
         matches!(&out[0], Ok(Decision::AlreadySettled { .. })),

@@ -215,7 +215,10 @@ async fn settle(w: &World, file_id: &str, bytes: Vec<u8>) -> Decision {
     w.store.put(&key(file_id), bytes);
     let mut out = w
         .pipeline
-        .decide_batch(&[ObjectEvent { key: key(file_id) }])
+        .decide_batch(&[ObjectEvent {
+            key: key(file_id),
+            ..Default::default()
+        }])
         .await;
     out.remove(0).unwrap()
 }

@@ -9,7 +9,7 @@ use dropgate_core::file::LinkOrigin;
 use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::mail::verdict_mail;
 use dropgate_core::notification::EventType;
-use dropgate_core::notification::EventType as Event;
+
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::policy::{RejectReason, Verdict};
 use dropgate_core::ports::Ledger;
@@ -17,6 +17,7 @@ use dropgate_core::ports::Mail;
 use dropgate_core::sniff::SAMPLE_BYTES;
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
 use dropgate_core::{LinkId, notification::Notification};
+use sha2::Digest;
 
 struct World {
     files: FileService,
@@ -77,7 +78,8 @@ fn settled_file(d: &Decision) -> Option<&FileRecord> {
 /// The operators' notice and the owner's mail (without a link's uploads-left figure).
 fn notices(d: &Decision, at: chrono::DateTime<Utc>) -> (Option<Notification>, Option<Mail>) {
     (
-        settled_file(d).and_then(|f| Event::settled(f.status).map(|e| Notification::new(e, f, at))),
+        settled_file(d)
+            .and_then(|f| EventType::settled(f.status).map(|e| Notification::new(e, f, at))),
         settled_file(d).and_then(|f| verdict_mail(f, None)),
     )
 }
@@ -149,6 +151,7 @@ async fn decide(w: &World, key: &str) -> Decision {
         .pipeline
         .decide_batch(&[ObjectEvent {
             key: key.to_owned(),
+            ..Default::default()
         }])
         .await;
     assert_eq!(out.len(), 1);
@@ -458,6 +461,7 @@ async fn duplicates_in_one_batch_settle_once() {
     let up = uploaded(&w, "image/png", png()).await;
     let ev = ObjectEvent {
         key: up.key.clone(),
+        ..Default::default()
     };
     let out = w.pipeline.decide_batch(&[ev.clone(), ev.clone(), ev]).await;
     assert_eq!(out.len(), 3);
@@ -481,6 +485,7 @@ async fn duplicates_of_a_rejected_file_in_one_batch_settle_once() {
     let up = uploaded(&w, "image/png", elf()).await;
     let ev = ObjectEvent {
         key: up.key.clone(),
+        ..Default::default()
     };
     let out = w.pipeline.decide_batch(&[ev.clone(), ev]).await;
     let decisions: Vec<Decision> = out.into_iter().map(Result::unwrap).collect();
@@ -514,7 +519,10 @@ async fn keys_outside_uploads_are_ignored() {
     }
     let events: Vec<ObjectEvent> = keys
         .iter()
-        .map(|k| ObjectEvent { key: k.to_string() })
+        .map(|k| ObjectEvent {
+            key: k.to_string(),
+            ..Default::default()
+        })
         .collect();
     let out = w.pipeline.decide_batch(&events).await;
     assert_eq!(out.len(), keys.len());
@@ -580,15 +588,19 @@ async fn one_batch_decides_each_event_on_its_own() {
     let events = [
         ObjectEvent {
             key: "other/x".into(),
+            ..Default::default()
         },
         ObjectEvent {
             key: bad.key.clone(),
+            ..Default::default()
         },
         ObjectEvent {
             key: "uploads/owner-1/nope".into(),
+            ..Default::default()
         },
         ObjectEvent {
             key: good.key.clone(),
+            ..Default::default()
         },
     ];
     let out: Vec<Decision> = w
@@ -829,7 +841,12 @@ async fn concurrent_deliveries_of_one_event_settle_once() {
             let key = up.key.clone();
             tasks.push(tokio::spawn(async move {
                 b.wait().await;
-                p.decide_batch(&[ObjectEvent { key }]).await.remove(0)
+                p.decide_batch(&[ObjectEvent {
+                    key,
+                    ..Default::default()
+                }])
+                .await
+                .remove(0)
             }));
         }
         let mut settled = 0;
@@ -864,7 +881,10 @@ async fn a_delete_racing_the_pipeline_leaves_nothing_behind() {
         let decide = tokio::spawn(async move {
             b1.wait().await;
             pipeline
-                .decide_batch(&[ObjectEvent { key }])
+                .decide_batch(&[ObjectEvent {
+                    key,
+                    ..Default::default()
+                }])
                 .await
                 .remove(0)
         });
@@ -937,7 +957,10 @@ async fn a_batch_is_decided_concurrently_with_results_in_order() {
     };
     let events: Vec<ObjectEvent> = ups
         .iter()
-        .map(|u| ObjectEvent { key: u.key.clone() })
+        .map(|u| ObjectEvent {
+            key: u.key.clone(),
+            ..Default::default()
+        })
         .collect();
     let out = tokio::time::timeout(
         std::time::Duration::from_secs(10),
@@ -957,4 +980,86 @@ async fn a_batch_is_decided_concurrently_with_results_in_order() {
         };
         assert_eq!(file.status, want, "object {i}");
     }
+}
+
+/// The event S3 sends for the object now at `key` in the fake store (its size and ETag).
+fn event_for(w: &World, key: &str) -> ObjectEvent {
+    let bytes = w.store.objects.lock().unwrap().get(key).cloned().unwrap();
+    ObjectEvent {
+        key: key.to_owned(),
+        size: Some(bytes.len() as u64),
+        etag: Some(hex::encode(&sha2::Sha256::digest(&bytes)[..16])),
+    }
+}
+
+async fn decide_event(w: &World, e: ObjectEvent) -> Decision {
+    w.pipeline.decide_batch(&[e]).await.remove(0).unwrap()
+}
+
+#[tokio::test]
+async fn a_duplicate_event_for_an_accepted_file_costs_no_read() {
+    let w = world();
+    let up = uploaded(&w, "image/png", png()).await;
+    let first = event_for(&w, &up.key);
+    decide_event(&w, first.clone()).await;
+    assert_eq!(record(&w, &up.id).await.status, FileStatus::Accepted);
+    let read = w.store.bytes_read.load(Ordering::Relaxed);
+    let again = decide_event(&w, first).await;
+    assert!(
+        matches!(again, Decision::AlreadySettled { .. }),
+        "{again:?}"
+    );
+    assert_eq!(
+        w.store.bytes_read.load(Ordering::Relaxed),
+        read,
+        "no S3 read"
+    );
+}
+
+#[tokio::test]
+async fn replaced_bytes_that_no_longer_pass_reject_an_accepted_file() {
+    let w = world();
+    let up = uploaded(&w, "image/png", png()).await;
+    decide_event(&w, event_for(&w, &up.key)).await;
+    assert_eq!(usage(&w).await, (300, 0, 1));
+    // Someone with bucket access overwrites the object with an executable of the same size.
+    let mut evil = elf();
+    evil.resize(300, 0);
+    w.store.put(&up.key, evil);
+    let d = decide_event(&w, event_for(&w, &up.key)).await;
+    let Decision::Settled { file, .. } = &d else {
+        panic!("{d:?}")
+    };
+    assert_eq!(file.status, FileStatus::Rejected);
+    let now = record(&w, &up.id).await;
+    assert_eq!(now.status, FileStatus::Rejected);
+    assert_eq!(now.reason.as_deref(), Some("content_changed"));
+    assert_eq!(usage(&w).await, (0, 0, 0), "its usage is released");
+    assert!(!w.store.has(&up.key), "the replaced bytes are removed");
+    let entries = w.ledger.outbox.lock().unwrap().clone();
+    let last = entries.last().unwrap();
+    assert_eq!(
+        last.event,
+        dropgate_core::notification::EventType::UploadRejected
+    );
+    assert_eq!(last.file.reason.as_deref(), Some("content_changed"));
+    let (_, mail) = notices(&d, t0());
+    assert!(
+        mail.unwrap().subject.contains("rejected"),
+        "the owner is told"
+    );
+}
+
+#[tokio::test]
+async fn replaced_bytes_that_still_pass_change_nothing() {
+    let w = world();
+    let up = uploaded(&w, "image/png", png()).await;
+    decide_event(&w, event_for(&w, &up.key)).await;
+    let mut other = png();
+    other[299] = 7;
+    w.store.put(&up.key, other);
+    let d = decide_event(&w, event_for(&w, &up.key)).await;
+    assert!(matches!(d, Decision::AlreadySettled { .. }), "{d:?}");
+    assert_eq!(record(&w, &up.id).await.status, FileStatus::Accepted);
+    assert_eq!(usage(&w).await, (300, 0, 1));
 }

@@ -112,11 +112,13 @@ impl ObjectStore for S3Store {
                     "InvalidRange" => Ok(Some(ObjectSample {
                         bytes: vec![],
                         size: 0,
+                        etag: None,
                     })),
                     _ => Err(sdk_error("GetObject", e)),
                 };
             }
         };
+        let etag = resp.e_tag().map(|t| t.trim_matches('"').to_owned());
         let size = resp
             .content_range()
             .and_then(total_from_range)
@@ -134,7 +136,7 @@ impl ObjectStore for S3Store {
                 None => break,
             }
         }
-        Ok(Some(ObjectSample { bytes, size }))
+        Ok(Some(ObjectSample { bytes, size, etag }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), CoreError> {

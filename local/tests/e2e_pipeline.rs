@@ -380,3 +380,60 @@ async fn stale_pending_uploads_expire_and_release_their_reservation() {
         (Some(0), Some(0))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_replaced_after_the_verdict_are_judged_again() {
+    let stack = LocalStack::start().await;
+    let t = stack.user("ada@example.com").await;
+    let png = samples::png();
+    let id = stack.upload(&t, "ok.png", &png, "image/png").await;
+    assert_eq!(stack.settled(&t, &id).await["status"], "accepted");
+    let (_, created) = stack.get(&format!("/files/{id}"), &t).await;
+    assert_eq!(created["file"]["status"], "accepted");
+    // Another writer with bucket access (not through Dropgate's URLs, which cannot overwrite)
+    // replaces the accepted object with an executable of the same size.
+    let sdk = stack.sdk().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let list = s3
+        .list_objects_v2()
+        .bucket(stack.resource("bucket"))
+        .prefix("uploads/")
+        .send()
+        .await
+        .unwrap();
+    let key = list
+        .contents()
+        .iter()
+        .filter_map(|o| o.key())
+        .find(|k| k.ends_with(&id))
+        .expect("the accepted object")
+        .to_owned();
+    let mut evil = samples::elf();
+    evil.resize(png.len(), 0);
+    s3.put_object()
+        .bucket(stack.resource("bucket"))
+        .key(&key)
+        .content_type("image/png")
+        .body(evil.into())
+        .send()
+        .await
+        .unwrap();
+    let file = stack
+        .wait_for("the file to be judged again", 30, || async {
+            let (_, f) = stack.get(&format!("/files/{id}"), &t).await;
+            (f["file"]["status"] == "rejected").then_some(f)
+        })
+        .await;
+    assert_eq!(file["file"]["reason"], "content_changed");
+    let (_, q) = stack.get("/quota", &t).await;
+    assert_eq!(q["used_bytes"], 0, "{q}");
+    assert_eq!(q["files"], 0, "{q}");
+    assert!(
+        stack.raw_object(&key).await.is_none(),
+        "the replaced bytes are removed"
+    );
+}

@@ -68,6 +68,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         upload_expires_at: now + chrono::Duration::seconds(expires_in_secs),
         link: None,
         owner_email: Some("ada@example.com".into()),
+        stored: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn settlement(status: FileStatus) -> Settlement {
         reason: (status != FileStatus::Accepted).then(|| "type_mismatch".into()),
         at: Utc::now(),
         stored_size: Some(10),
+        stored_etag: None,
         give_back_link: false,
     }
 }

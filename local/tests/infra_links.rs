@@ -164,6 +164,7 @@ fn settlement(status: FileStatus, give_back_link: bool) -> Settlement {
         }),
         at: Utc::now(),
         stored_size: None,
+        stored_etag: None,
         give_back_link,
     }
 }

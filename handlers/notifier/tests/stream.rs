@@ -71,11 +71,7 @@ fn record(seq: u64, name: &str, image: Value) -> Value {
 }
 
 fn entry(seq: u64, f: &FileRecord, event: EventType) -> Value {
-    record(
-        seq,
-        "INSERT",
-        image_json(&entry_item(f, event, at(), Some(f.size))),
-    )
+    record(seq, "INSERT", image_json(&entry_item(f, event, at())))
 }
 
 fn batch(records: Vec<Value>) -> Event {

@@ -1,6 +1,7 @@
 //! Decoding an SQS message body into the object keys it announces.
 
 use dropgate_core::keys::decode_event_key;
+use dropgate_core::pipeline::ObjectEvent;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -28,14 +29,18 @@ struct S3Entity {
 #[derive(Deserialize)]
 struct S3Object {
     key: Option<String>,
+    // Read leniently: an event whose size or ETag is odd is still an upload to judge.
+    size: Option<Value>,
+    #[serde(rename = "eTag")]
+    etag: Option<Value>,
 }
 
 #[derive(Debug, PartialEq)]
 pub enum Decoded {
     /// The message S3 sends when notifications are configured: nothing to do.
     TestEvent,
-    /// The decoded keys of the `ObjectCreated` records (others are left out).
-    Objects(Vec<String>),
+    /// The `ObjectCreated` records, keys decoded (others are left out).
+    Objects(Vec<ObjectEvent>),
     /// Not an S3 notification: retried, then dead-lettered.
     Malformed(&'static str),
 }
@@ -65,10 +70,23 @@ pub fn decode_message(body: &str) -> Decoded {
         let Some(raw) = r.s3.object.key.as_deref() else {
             return Decoded::Malformed("record without an object key");
         };
-        match decode_event_key(raw) {
-            Some(k) => keys.push(k),
-            None => return Decoded::Malformed("object key is not UTF-8 once decoded"),
-        }
+        let Some(key) = decode_event_key(raw) else {
+            return Decoded::Malformed("object key is not UTF-8 once decoded");
+        };
+        let o = &r.s3.object;
+        keys.push(ObjectEvent {
+            key,
+            size: o.size.as_ref().and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|t| t.parse().ok()))
+            }),
+            etag: o
+                .etag
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(|t| t.trim_matches('"').to_owned())
+                .filter(|t| !t.is_empty()),
+        });
     }
     Decoded::Objects(keys)
 }
@@ -92,7 +110,27 @@ mod tests {
     fn decodes_keys_and_skips_test_events() {
         assert_eq!(
             decode_message(&event("ObjectCreated:Put", "uploads%2Fo%2Ff+1")),
-            Decoded::Objects(vec!["uploads/o/f 1".into()])
+            Decoded::Objects(vec![ObjectEvent {
+                key: "uploads/o/f 1".into(),
+                size: Some(3),
+                etag: Some("e".into()),
+            }])
+        );
+        // Quoted ETags and sizes as strings are read too; missing ones are unknown.
+        let odd = r#"{"Records":[{"eventName":"ObjectCreated:Post","s3":{"object":{"key":"k","size":"7","eTag":"\"ab\""}}},{"eventName":"ObjectCreated:Copy","s3":{"object":{"key":"j"}}}]}"#;
+        assert_eq!(
+            decode_message(odd),
+            Decoded::Objects(vec![
+                ObjectEvent {
+                    key: "k".into(),
+                    size: Some(7),
+                    etag: Some("ab".into()),
+                },
+                ObjectEvent {
+                    key: "j".into(),
+                    ..ObjectEvent::default()
+                },
+            ])
         );
         assert_eq!(
             decode_message(&event("ObjectRemoved:Delete", "k")),

@@ -61,9 +61,7 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     for (i, message) in event.records.iter().enumerate() {
         match decode_message(message.body.as_deref().unwrap_or("")) {
             Decoded::TestEvent => tracing::info!(message_id = ids[i], "s3:TestEvent skipped"),
-            Decoded::Objects(keys) => {
-                objects.extend(keys.into_iter().map(|key| (i, ObjectEvent { key })));
-            }
+            Decoded::Objects(events) => objects.extend(events.into_iter().map(|o| (i, o))),
             Decoded::Malformed(why) => {
                 tracing::warn!(
                     message_id = ids[i],

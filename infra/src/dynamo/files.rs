@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as Av, Delete, KeysAndAttributes, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
-use dropgate_core::file::{LinkOrigin, Uploader, rfc3339};
+use dropgate_core::file::{LinkOrigin, StoredObject, Uploader, rfc3339};
 use dropgate_core::notification::EventType;
 use dropgate_core::ports::{Ledger, Page, Reservation, Settlement};
 use dropgate_core::quota::{QuotaDelta, QuotaUsage, headroom};
@@ -75,6 +75,12 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
             item.insert(k.into(), s(v));
         }
     }
+    if let Some(st) = &f.stored {
+        item.insert("stored_size".into(), n(st.size));
+        if let Some(e) = &st.etag {
+            item.insert("stored_etag".into(), s(e));
+        }
+    }
     if let Some(l) = &f.link {
         item.insert(
             "allowed_types".into(),
@@ -125,6 +131,12 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         upload_expires_at: get_time(item, "upload_expires_at")?,
         link: link_origin(item)?,
         owner_email: get_s(item, "owner_email").map(str::to_owned),
+        stored: get_n(item, "stored_size")
+            .and_then(|v| u64::try_from(v).ok())
+            .map(|size| StoredObject {
+                size,
+                etag: get_s(item, "stored_etag").map(str::to_owned),
+            }),
     })
 }
 
@@ -301,7 +313,7 @@ impl Ledger for DynamoLedger {
             .map_err(CoreError::upstream)?;
         let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
         if let Some(at) = announce {
-            items.push(self.outbox_put(file, EventType::FileDeleted, at, None)?);
+            items.push(self.outbox_put(file, EventType::FileDeleted, at)?);
         }
         let delta = QuotaDelta::remove(file.status, file.size);
         if !delta.is_zero() {
@@ -314,13 +326,24 @@ impl Ledger for DynamoLedger {
     }
 
     async fn settle(&self, file: &FileRecord, st: &Settlement) -> Result<bool, CoreError> {
+        if !file.status.can_become(st.status) {
+            return Ok(false);
+        }
         let at = rfc3339(st.at);
         let mut set = vec!["#st = :new", "settled_at = :at"];
         let mut vals = vec![
             (":new", s(st.status.as_str())),
-            (":pending", s(FileStatus::Pending.as_str())),
+            (":from", s(file.status.as_str())),
             (":at", s(&at)),
         ];
+        if let Some(size) = st.stored_size {
+            set.push("stored_size = :ss");
+            vals.push((":ss", n(size)));
+        }
+        if let Some(etag) = &st.stored_etag {
+            set.push("stored_etag = :se");
+            vals.push((":se", s(etag)));
+        }
         if let Some(t) = &st.detected_type {
             set.push("detected_type = :dt");
             vals.push((":dt", s(t)));
@@ -345,26 +368,27 @@ impl Ledger for DynamoLedger {
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
             .update_expression(format!("SET {}{remove}", set.join(", ")))
-            // Only a pending file moves: a replayed event finds it settled and changes nothing.
-            .condition_expression("#st = :pending")
+            // Only a file still in the status it was read in moves: a replayed event finds it
+            // settled and changes nothing.
+            .condition_expression("#st = :from")
             .set_expression_attribute_names(names(&[("#st", "status")]))
             .set_expression_attribute_values(values(vals))
             .build()
             .map_err(CoreError::upstream)?;
-        let delta = if st.status == FileStatus::Accepted {
-            QuotaDelta::accept(file.size)
-        } else {
-            QuotaDelta::release(file.size)
-        };
+        let delta = QuotaDelta::transition(file.status, st.status, file.size);
         let settled = FileRecord {
             status: st.status,
             detected_type: st.detected_type.clone(),
             reason: st.reason.clone(),
+            stored: st.stored_size.map(|size| StoredObject {
+                size,
+                etag: st.stored_etag.clone(),
+            }),
             ..file.clone()
         };
         let event = EventType::settled(st.status)
             .ok_or_else(|| CoreError::upstream("a settlement to pending"))?;
-        let log = self.outbox_put(&settled, event, st.at, st.stored_size)?;
+        let log = self.outbox_put(&settled, event, st.at)?;
         let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.quota_update(&file.owner, delta)?,

@@ -26,9 +26,8 @@ impl DynamoLedger {
         file: &FileRecord,
         event: EventType,
         at: DateTime<Utc>,
-        stored_size: Option<u64>,
     ) -> Result<TransactWriteItem, CoreError> {
-        let item = entry_item(file, event, at, stored_size);
+        let item = entry_item(file, event, at);
         let put = Put::builder()
             .table_name(&self.log_table)
             .set_item(Some(item))
@@ -38,22 +37,14 @@ impl DynamoLedger {
     }
 }
 
-/// The log item of `file`'s entry for `event` at `at`: the file as the change leaves it, and
-/// what the entry adds (its key, the event, the stored size when known).
-pub fn entry_item(
-    file: &FileRecord,
-    event: EventType,
-    at: DateTime<Utc>,
-    stored_size: Option<u64>,
-) -> HashMap<String, Av> {
+/// The log item of `file`'s entry for `event` at `at`: the file as the change leaves it (with
+/// the judged object's size and ETag once settled), and the entry's key, event and time.
+pub fn entry_item(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> HashMap<String, Av> {
     let mut item = to_item(file);
     item.insert("entry".into(), s(OutboxEntry::key(at, file, event)));
     item.insert("event".into(), s(event.as_str()));
     item.insert("at".into(), s(rfc3339(at)));
     item.insert("expires_at".into(), n(epoch_after(at, KEEP_LOG_DAYS)));
-    if let Some(v) = stored_size {
-        item.insert("stored_size".into(), n(v));
-    }
     item
 }
 
@@ -152,6 +143,10 @@ mod tests {
         f.reason = Some("type_not_allowed".into());
         f.detected_type = Some("application/x-executable".into());
         f.owner_email = Some("o@example.com".into());
+        f.stored = Some(dropgate_core::file::StoredObject {
+            size: 42,
+            etag: Some("9b2cf535f27731c974343645a3985328".into()),
+        });
         f.link = Some(LinkOrigin {
             link_id: LinkId::parse("l1").unwrap(),
             label: "Q3".into(),
@@ -161,7 +156,7 @@ mod tests {
                 email: None,
             }),
         });
-        let item = entry_item(&f, EventType::UploadRejected, at, Some(42));
+        let item = entry_item(&f, EventType::UploadRejected, at);
         let e = entry_from_image(&image_json(&item)).unwrap();
         assert_eq!(e.event, EventType::UploadRejected);
         assert_eq!(e.file, f);

@@ -312,6 +312,7 @@ pub async fn accept(w: &World, sub: &str, id: &str) {
         reason: None,
         at: Utc::now(),
         stored_size: Some(file.size),
+        stored_etag: None,
         give_back_link: false,
     };
     assert!(w.ledger.settle(&file, &s).await.unwrap());
