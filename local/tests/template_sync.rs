@@ -1,9 +1,11 @@
 //! template.yaml (what `sam deploy` creates) against the local stack's provisioning (what
 //! `dropgate-local` creates on the emulator), so that the two cannot drift apart unnoticed:
-//! tables (keys, attribute types, indexes, billing, TTL, PITR, SSE), the uploads queue's redrive,
-//! the bucket notification, the functions' environment variables and how they are wired, the
-//! parameters' defaults against the code's, the tables each function's policy reaches, and the
-//! HTTP API's routes against the API handler's route table.
+//! tables (keys, attribute types, indexes, billing, TTL, PITR, SSE, change streams), the uploads
+//! queue's redrive, the notifier's on-failure queue, the bucket notification, the functions'
+//! environment variables and how they are wired, the upload log stream's event source against the
+//! local stream pump, the parameters' defaults against the code's, the tables, streams, topic and
+//! mail identity each function's policy reaches, and the HTTP API's routes against the API
+//! handler's route table.
 //!
 //! Local names map to logical ids through the table in docs/RESOURCES.md, which this test reads,
 //! as it reads which function gets which variable there, so those tables are held in step too.
@@ -13,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use dropgate_local::provision::{self, MAX_RECEIVE_COUNT, TABLE_SHAPES};
+use dropgate_local::stream_pump;
 use serde_yaml::Value;
 
 /// The stack name `sam deploy` uses by default (samconfig.toml): with it, the template's
@@ -25,6 +28,15 @@ const TABLE: &str = "AWS::DynamoDB::Table";
 const QUEUE: &str = "AWS::SQS::Queue";
 const TOPIC: &str = "AWS::SNS::Topic";
 const BUCKET: &str = "AWS::S3::Bucket";
+const FUNCTION: &str = "AWS::Serverless::Function";
+const MAPPING: &str = "AWS::Lambda::EventSourceMapping";
+/// The stream view the local stack gives a table with `stream: true` (local/src/provision.rs),
+/// and what the notifier reads (each record's new image).
+const STREAM_VIEW: &str = "NEW_IMAGE";
+/// Where the local stream pump starts reading a shard (local/src/stream_pump.rs).
+const STARTING_POSITION: &str = "TRIM_HORIZON";
+/// The on-failure queue's retention, as the local stack creates it: 14 days.
+const NOTIFY_DLQ_RETENTION_SECS: u64 = 1_209_600;
 
 /// The variables that name a resource, and its type. Every variable whose local value is a name
 /// in docs/RESOURCES.md must be here (a test checks), so a new one cannot go unchecked.
@@ -315,6 +327,23 @@ fn every_table_matches_its_local_shape() {
             "{id}: local secondary indexes the local stack does not create"
         );
 
+        if shape.stream {
+            assert_eq!(
+                str_at(p, "StreamSpecification.StreamViewType"),
+                STREAM_VIEW,
+                "{id}: its local shape has a stream (of new images)"
+            );
+        } else {
+            assert!(
+                p.get("StreamSpecification").is_none(),
+                "{id}: a change stream the local stack does not create"
+            );
+        }
+        assert!(
+            p.get("KinesisStreamSpecification").is_none(),
+            "{id}: a Kinesis stream the local stack does not create"
+        );
+
         assert_eq!(
             str_at(p, "TimeToLiveSpecification.AttributeName"),
             shape.ttl_attribute,
@@ -391,6 +420,53 @@ fn queues_redrive_and_names_match() {
         "{dlq_id}: the dead-letter queue has no redrive of its own"
     );
 
+    // The notifier's on-failure destination: encrypted like the others, kept 14 days, no redrive.
+    let notify_id = logical_id(&t, &ids, provision::NOTIFY_DLQ, QUEUE);
+    let notify = at(resource(&t, &notify_id, QUEUE), "Properties");
+    assert_eq!(
+        sub_with_stack(at(notify, "QueueName"), STACK).as_deref(),
+        Some(provision::NOTIFY_DLQ),
+        "{notify_id}.QueueName for stack {STACK:?}"
+    );
+    assert_eq!(
+        at(notify, "MessageRetentionPeriod").as_u64(),
+        Some(NOTIFY_DLQ_RETENTION_SECS),
+        "{notify_id}.MessageRetentionPeriod vs the local stack's"
+    );
+    assert!(
+        notify.get("RedrivePolicy").is_none(),
+        "{notify_id}: the on-failure queue has no redrive of its own"
+    );
+    let key_id = logical_id(&t, &ids, provision::KMS_ALIAS, "AWS::KMS::Key");
+    for (id, q) in [(&queue_id, queue), (&dlq_id, dlq), (&notify_id, notify)] {
+        assert_eq!(
+            get_att_of(at(q, "KmsMasterKeyId")),
+            Some(format!("{key_id}.Arn")),
+            "{id}: encrypted with the data key"
+        );
+    }
+    // Someone is told when it holds anything.
+    let watched: Vec<&str> = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| {
+            let p = at(a, "Properties");
+            p.get("Namespace").and_then(Value::as_str) == Some("AWS/SQS")
+                && p.get("Dimensions")
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .any(|d| {
+                        d.get("Value").and_then(get_att_of)
+                            == Some(format!("{notify_id}.QueueName"))
+                    })
+        })
+        .map(|(id, _)| id)
+        .collect();
+    assert!(
+        !watched.is_empty(),
+        "{notify_id}: no CloudWatch alarm on its messages"
+    );
+
     let topic_id = logical_id(&t, &ids, provision::TOPIC, TOPIC);
     let topic = at(resource(&t, &topic_id, TOPIC), "Properties");
     assert_eq!(
@@ -439,12 +515,17 @@ fn bucket_notifies_the_uploads_prefix_to_the_queue() {
     );
 }
 
-/// The three functions: logical id, cargo binary, the variables their handler requires.
-fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 3] {
+/// The four functions: logical id, cargo binary, the variables their handler requires.
+fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 4] {
     [
         ("ApiFunction", "api", dropgate_api::REQUIRED_ENV),
         ("WorkerFunction", "worker", dropgate_worker::REQUIRED_ENV),
         ("JanitorFunction", "janitor", dropgate_janitor::REQUIRED_ENV),
+        (
+            "NotifierFunction",
+            "notifier",
+            dropgate_notifier::REQUIRED_ENV,
+        ),
     ]
 }
 
@@ -457,7 +538,7 @@ fn function_env<'a>(t: &'a Value, id: &str) -> BTreeMap<String, &'a Value> {
         .and_then(|g| g.get("Function"))
         .and_then(|f| f.get("Environment"))
         .and_then(|e| e.get("Variables"));
-    let own = resource(t, id, "AWS::Serverless::Function")
+    let own = resource(t, id, FUNCTION)
         .get("Properties")
         .and_then(|p| p.get("Environment"))
         .and_then(|e| e.get("Variables"));
@@ -475,7 +556,7 @@ fn function_env<'a>(t: &'a Value, id: &str) -> BTreeMap<String, &'a Value> {
 #[test]
 fn every_function_gets_the_variables_it_requires() {
     let t = template();
-    let declared: BTreeSet<&str> = resources_of_type(&t, "AWS::Serverless::Function")
+    let declared: BTreeSet<&str> = resources_of_type(&t, FUNCTION)
         .into_iter()
         .map(|(id, _)| id)
         .collect();
@@ -485,7 +566,7 @@ fn every_function_gets_the_variables_it_requires() {
         "functions in template.yaml vs the handlers this test knows (add the new one's REQUIRED_ENV)"
     );
     for (id, binary, required) in functions() {
-        let f = resource(&t, id, "AWS::Serverless::Function");
+        let f = resource(&t, id, FUNCTION);
         assert_eq!(
             str_at(f, "Metadata.BuildProperties.Binary"),
             binary,
@@ -539,6 +620,13 @@ fn local_resources() -> provision::Resources {
         bucket: provision::BUCKET.into(),
         queue_url: provision::QUEUE.into(),
         dlq_url: provision::DLQ.into(),
+        notify_dlq_url: provision::NOTIFY_DLQ.into(),
+        upload_log_stream_arn: format!(
+            "arn:aws:dynamodb:{}:{}:table/{}/stream/2026-01-01T00:00:00.000",
+            provision::REGION,
+            provision::ACCOUNT,
+            provision::UPLOAD_LOG_TABLE
+        ),
         topic_arn: provision::TOPIC.into(),
         tables: provision::Tables {
             files: provision::FILES_TABLE.into(),
@@ -614,7 +702,7 @@ fn the_worker_consumes_the_uploads_queue_with_partial_batch_responses() {
     let ids = logical_ids();
     let queue_id = logical_id(&t, &ids, provision::QUEUE, QUEUE);
     let events = at(
-        resource(&t, "WorkerFunction", "AWS::Serverless::Function"),
+        resource(&t, "WorkerFunction", FUNCTION),
         "Properties.Events",
     );
     let sqs: Vec<&Value> = events
@@ -738,6 +826,27 @@ fn the_template_sets_each_variable_on_the_functions_the_docs_name() {
     }
 }
 
+/// A variable set on several functions has one value on all of them: they share the tables,
+/// the bucket and the settings (a quota, or PENDING_SHARDS, that differed between the function
+/// that writes a pending file and the one that looks for it would strand files).
+#[test]
+fn a_variable_has_one_value_on_every_function_that_gets_it() {
+    let t = template();
+    let mut values: BTreeMap<String, (&str, &Value)> = BTreeMap::new();
+    for (id, _, _) in functions() {
+        for (var, value) in function_env(&t, id) {
+            match values.get(&var) {
+                None => {
+                    values.insert(var, (id, value));
+                }
+                Some((first, v)) => {
+                    assert_eq!(*v, value, "{var}: {first} and {id} set different values")
+                }
+            }
+        }
+    }
+}
+
 /// A variable set from a template parameter gets, by default, the value the code defaults to
 /// (an empty default means "the code's default").
 #[test]
@@ -839,7 +948,7 @@ fn public_base_url_is_the_parameter_or_the_apis_own_address() {
 }
 
 /// A `Resource` of a policy statement: (logical id, index name) for `!GetAtt X.Arn` and
-/// `!Sub ${X.Arn}/index/NAME`; other resources (`!Ref`, ARNs spelled out) give None.
+/// `!Sub ${X.Arn}/index/NAME`; other resources (`!Ref`, ARNs spelled out, streams) give None.
 fn policy_target(v: &Value) -> Option<(String, Option<String>)> {
     if let Some(att) = get_att_of(v) {
         return Some((att.strip_suffix(".Arn")?.to_owned(), None));
@@ -858,8 +967,62 @@ fn policy_target(v: &Value) -> Option<(String, Option<String>)> {
     }
 }
 
+/// One statement of a function's own policies (Policies): its Sid, actions and resources.
+struct Statement<'a> {
+    sid: String,
+    actions: Vec<String>,
+    resources: Vec<&'a Value>,
+}
+
+fn statements<'a>(t: &'a Value, id: &str) -> Vec<Statement<'a>> {
+    let mut out = Vec::new();
+    for policy in seq_at(resource(t, id, FUNCTION), "Properties.Policies") {
+        for s in seq_at(policy, "Statement") {
+            assert_eq!(
+                s.get("Effect").and_then(Value::as_str),
+                Some("Allow"),
+                "{id}: only Allow statements are expected"
+            );
+            let actions = match at(s, "Action") {
+                Value::Sequence(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                a => a.as_str().map(str::to_owned).into_iter().collect(),
+            };
+            let resources = match at(s, "Resource") {
+                Value::Sequence(r) => r.iter().collect(),
+                r => vec![r],
+            };
+            out.push(Statement {
+                sid: s
+                    .get("Sid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                actions,
+                resources,
+            });
+        }
+    }
+    out
+}
+
+/// Tables whose variable a function's handler requires (REQUIRED_ENV) although nothing it does
+/// touches them, so that its policy rightly grants nothing there: (function, table, why). A test
+/// checks that each entry is still true, so it goes away with its reason.
+const UNTOUCHED_TABLES: &[(&str, &str, &str)] = &[(
+    "WorkerFunction",
+    "LinksTable",
+    "the worker's settlements never give a link's use back (only expiries do, the janitor's) \
+     and the owners' mails that read links moved to the notifier; its REQUIRED_ENV still \
+     names LINKS_TABLE",
+)];
+
 /// Least privilege, held in step: a function's policy reaches exactly the tables whose variables
-/// it gets, and an index only through `dynamodb:Query` on an index that table has.
+/// it gets (but for [`UNTOUCHED_TABLES`]), and an index only through `dynamodb:Query` on an
+/// index that table has.
 #[test]
 fn policies_reach_exactly_the_tables_a_function_is_given() {
     let t = template();
@@ -868,58 +1031,374 @@ fn policies_reach_exactly_the_tables_a_function_is_given() {
         .map(|(id, _)| id)
         .collect();
     for (id, _, _) in functions() {
-        let given: BTreeSet<String> = function_env(&t, id)
+        let mut given: BTreeSet<String> = function_env(&t, id)
             .into_values()
             .filter_map(|v| ref_of(v).map(str::to_owned))
             .filter(|r| tables.contains(r.as_str()))
             .collect();
         let mut reached = BTreeSet::new();
-        let policies = seq_at(
-            resource(&t, id, "AWS::Serverless::Function"),
-            "Properties.Policies",
-        );
-        for policy in policies {
-            for statement in seq_at(policy, "Statement") {
-                let sid = statement.get("Sid").and_then(Value::as_str).unwrap_or("?");
-                let actions: Vec<&str> = match at(statement, "Action") {
-                    Value::Sequence(a) => a.iter().filter_map(Value::as_str).collect(),
-                    a => a.as_str().into_iter().collect(),
+        for s in statements(&t, id) {
+            let sid = &s.sid;
+            for r in &s.resources {
+                let Some((target, index)) = policy_target(r) else {
+                    continue;
                 };
-                let resources: Vec<&Value> = match at(statement, "Resource") {
-                    Value::Sequence(r) => r.iter().collect(),
-                    r => vec![r],
-                };
-                for r in resources {
-                    let Some((target, index)) = policy_target(r) else {
-                        continue;
-                    };
-                    if !tables.contains(target.as_str()) {
-                        continue;
-                    }
-                    if let Some(index) = &index {
-                        let indexes: Vec<&str> = at(resource(&t, &target, TABLE), "Properties")
-                            .get("GlobalSecondaryIndexes")
-                            .and_then(Value::as_sequence)
-                            .map(|g| g.iter().map(|g| str_at(g, "IndexName")).collect())
-                            .unwrap_or_default();
-                        assert!(
-                            indexes.contains(&index.as_str()),
-                            "{id} {sid}: {target} has no index {index:?} (it has {indexes:?})"
-                        );
-                        assert_eq!(
-                            actions,
-                            vec!["dynamodb:Query"],
-                            "{id} {sid}: only Query applies to the index {target}/{index}"
-                        );
-                    }
-                    reached.insert(target);
+                if !tables.contains(target.as_str()) {
+                    continue;
                 }
+                assert!(
+                    s.actions.iter().all(|a| a.starts_with("dynamodb:")),
+                    "{id} {sid}: non-DynamoDB actions on the table {target}: {:?}",
+                    s.actions
+                );
+                if let Some(index) = &index {
+                    let indexes: Vec<&str> = at(resource(&t, &target, TABLE), "Properties")
+                        .get("GlobalSecondaryIndexes")
+                        .and_then(Value::as_sequence)
+                        .map(|g| g.iter().map(|g| str_at(g, "IndexName")).collect())
+                        .unwrap_or_default();
+                    assert!(
+                        indexes.contains(&index.as_str()),
+                        "{id} {sid}: {target} has no index {index:?} (it has {indexes:?})"
+                    );
+                    assert_eq!(
+                        s.actions,
+                        vec!["dynamodb:Query"],
+                        "{id} {sid}: only Query applies to the index {target}/{index}"
+                    );
+                }
+                reached.insert(target);
             }
+        }
+        for (f, table, why) in UNTOUCHED_TABLES {
+            if *f != id {
+                continue;
+            }
+            assert!(
+                given.remove(*table),
+                "{id} no longer gets {table}'s variable: drop it from UNTOUCHED_TABLES ({why})"
+            );
+            assert!(
+                !reached.contains(*table),
+                "{id}: UNTOUCHED_TABLES says nothing it does touches {table} ({why}), yet its \
+                 policy reaches it"
+            );
         }
         assert_eq!(
             reached, given,
             "{id}: tables its policy reaches vs tables its variables name"
         );
+    }
+}
+
+/// The stream read actions Lambda's poller performs with the function's role.
+const STREAM_READS: &[&str] = &[
+    "dynamodb:DescribeStream",
+    "dynamodb:GetShardIterator",
+    "dynamodb:GetRecords",
+];
+
+/// A DynamoDB stream event source of a function, as a SAM `DynamoDB` event of the function or as
+/// an `AWS::Lambda::EventSourceMapping` naming it: where it is declared, the table whose stream
+/// it reads, its settings (the two spell them alike but for the stream's name), and whether SAM
+/// grants the role its stream reads (the managed AWSLambdaDynamoDBExecutionRole, for events).
+struct StreamSource<'a> {
+    declared: String,
+    table: String,
+    props: &'a Value,
+    sam_event: bool,
+}
+
+fn stream_sources<'a>(t: &'a Value, function: &str) -> Vec<StreamSource<'a>> {
+    let table_of = |v: &Value, what: &str| -> String {
+        get_att_of(v)
+            .and_then(|a| a.strip_suffix(".StreamArn").map(str::to_owned))
+            .unwrap_or_else(|| panic!("{what}: the stream is not !GetAtt <table>.StreamArn: {v:?}"))
+    };
+    let mut out = Vec::new();
+    let events = at(resource(t, function, FUNCTION), "Properties")
+        .get("Events")
+        .and_then(Value::as_mapping);
+    for (name, e) in events.into_iter().flatten() {
+        if e.get("Type").and_then(Value::as_str) != Some("DynamoDB") {
+            continue;
+        }
+        let declared = format!("{function} event {}", name.as_str().unwrap_or("?"));
+        let props = at(e, "Properties");
+        out.push(StreamSource {
+            table: table_of(at(props, "Stream"), &declared),
+            declared,
+            props,
+            sam_event: true,
+        });
+    }
+    for (id, m) in resources_of_type(t, MAPPING) {
+        let props = at(m, "Properties");
+        let f = at(props, "FunctionName");
+        let names_it = ref_of(f) == Some(function)
+            || get_att_of(f).as_deref() == Some(format!("{function}.Arn").as_str());
+        let source = at(props, "EventSourceArn");
+        if !names_it || !get_att_of(source).is_some_and(|a| a.ends_with(".StreamArn")) {
+            continue;
+        }
+        out.push(StreamSource {
+            table: table_of(source, id),
+            declared: id.to_owned(),
+            props,
+            sam_event: false,
+        });
+    }
+    out
+}
+
+/// The upload log's change stream (the notification outbox) feeds the notifier, and nothing
+/// else reads a stream: with the settings the local stream pump implements (batch size, retries,
+/// bisection, partial batch responses, where it starts) and its on-failure queue.
+#[test]
+fn the_upload_log_stream_feeds_the_notifier_as_the_local_pump_does() {
+    let t = template();
+    let ids = logical_ids();
+    let streamed: Vec<String> = TABLE_SHAPES
+        .iter()
+        .filter(|s| s.stream)
+        .map(|s| logical_id(&t, &ids, s.name, TABLE))
+        .collect();
+    assert_eq!(
+        streamed,
+        vec![logical_id(&t, &ids, provision::UPLOAD_LOG_TABLE, TABLE)],
+        "the tables with a stream in TABLE_SHAPES"
+    );
+    let notify_id = logical_id(&t, &ids, provision::NOTIFY_DLQ, QUEUE);
+
+    let mut consumers: Vec<(String, String)> = Vec::new();
+    for (function, _, _) in functions() {
+        for s in stream_sources(&t, function) {
+            consumers.push((function.to_owned(), s.table.clone()));
+        }
+    }
+    assert_eq!(
+        consumers,
+        vec![("NotifierFunction".to_owned(), streamed[0].clone())],
+        "stream event sources: (function, table)"
+    );
+    // A mapping that names no function of the template's would be a consumer this test misses.
+    for (id, m) in resources_of_type(&t, MAPPING) {
+        let f = at(m, "Properties.FunctionName");
+        let target = ref_of(f)
+            .map(str::to_owned)
+            .or_else(|| get_att_of(f).and_then(|a| a.strip_suffix(".Arn").map(str::to_owned)));
+        assert!(
+            target
+                .as_deref()
+                .is_some_and(|f| functions().iter().any(|(id, _, _)| *id == f)),
+            "{id}: maps to {f:?}, not a function of the template"
+        );
+    }
+
+    let [source] = &stream_sources(&t, "NotifierFunction")[..] else {
+        unreachable!("checked above")
+    };
+    let (d, p) = (&source.declared, source.props);
+    assert_eq!(
+        str_at(p, "StartingPosition"),
+        STARTING_POSITION,
+        "{d}: StartingPosition vs the local pump's shard iterators"
+    );
+    assert_eq!(
+        at(p, "BatchSize").as_u64(),
+        Some(stream_pump::BATCH as u64),
+        "{d}: BatchSize vs stream_pump::BATCH"
+    );
+    assert_eq!(
+        at(p, "MaximumRetryAttempts").as_u64(),
+        Some(u64::from(stream_pump::MAX_RETRIES)),
+        "{d}: MaximumRetryAttempts vs stream_pump::MAX_RETRIES"
+    );
+    assert!(
+        bool_at(p, "BisectBatchOnFunctionError"),
+        "{d}: the local pump bisects a failing batch"
+    );
+    assert!(
+        seq_at(p, "FunctionResponseTypes")
+            .iter()
+            .any(|v| v.as_str() == Some("ReportBatchItemFailures")),
+        "{d}: the notifier reports the first record it did not deliver; without \
+         ReportBatchItemFailures Lambda would ignore that and checkpoint past it"
+    );
+    // Not more than one batch at a time per shard (the local pump's; and each owner's entries
+    // stay in order).
+    if let Some(f) = p.get("ParallelizationFactor") {
+        assert_eq!(f.as_u64(), Some(1), "{d}: ParallelizationFactor");
+    }
+    assert_eq!(
+        get_att_of(at(p, "DestinationConfig.OnFailure.Destination")),
+        Some(format!("{notify_id}.Arn")),
+        "{d}: the on-failure destination vs provision::NOTIFY_DLQ"
+    );
+    // The local pump hands every record to the notifier, which skips all but INSERTs: a filter
+    // may drop the rest before they invoke, never an INSERT.
+    if let Some(filters) = p.get("FilterCriteria") {
+        for f in seq_at(filters, "Filters") {
+            let pattern: serde_json::Value = serde_json::from_str(str_at(f, "Pattern"))
+                .unwrap_or_else(|e| panic!("{d}: a filter pattern is not JSON: {e}"));
+            assert_eq!(
+                pattern,
+                serde_json::json!({"eventName": ["INSERT"]}),
+                "{d}: the only filter that drops nothing the notifier delivers"
+            );
+        }
+    }
+}
+
+/// A function that reads a stream may: its own policy grants the poller's reads on that stream
+/// (unless SAM grants them, for a `DynamoDB` event) and the send to its on-failure queue (unless
+/// SAM adds it, for an on-failure destination with `Type: SQS`). And no function reads a stream
+/// it does not consume.
+#[test]
+fn stream_consumers_may_read_their_stream_and_only_it() {
+    let t = template();
+    for (id, _, _) in functions() {
+        let sources = stream_sources(&t, id);
+        let own = statements(&t, id);
+        let granted = |action: &str, target: &str| {
+            own.iter().any(|s| {
+                s.actions.iter().any(|a| a == action)
+                    && s.resources
+                        .iter()
+                        .any(|r| get_att_of(r).as_deref() == Some(target))
+            })
+        };
+        for s in &own {
+            for r in &s.resources {
+                let Some(stream) = get_att_of(r).filter(|a| a.ends_with(".StreamArn")) else {
+                    continue;
+                };
+                let table = stream.trim_end_matches(".StreamArn");
+                assert!(
+                    sources.iter().any(|src| src.table == table),
+                    "{id} {}: reads the stream of {table}, which it does not consume",
+                    s.sid
+                );
+                for a in &s.actions {
+                    assert!(
+                        STREAM_READS.contains(&a.as_str()),
+                        "{id} {}: {a} on a stream (only {STREAM_READS:?})",
+                        s.sid
+                    );
+                }
+            }
+            // Stream actions that name no stream: only ListStreams, which has no resource-level
+            // permissions.
+            for a in &s.actions {
+                if STREAM_READS.contains(&a.as_str()) {
+                    assert!(
+                        s.resources
+                            .iter()
+                            .all(|r| get_att_of(r).is_some_and(|g| g.ends_with(".StreamArn"))),
+                        "{id} {}: {a} on something other than a stream: {:?}",
+                        s.sid,
+                        s.resources
+                    );
+                }
+            }
+        }
+        for src in &sources {
+            let stream = format!("{}.StreamArn", src.table);
+            if !src.sam_event {
+                for a in STREAM_READS {
+                    assert!(
+                        granted(a, &stream),
+                        "{id}: {} reads {stream}, but the role lacks {a} on it",
+                        src.declared
+                    );
+                }
+            }
+            let Some(on_failure) = src
+                .props
+                .get("DestinationConfig")
+                .and_then(|d| d.get("OnFailure"))
+            else {
+                continue;
+            };
+            let sam_adds =
+                src.sam_event && on_failure.get("Type").and_then(Value::as_str) == Some("SQS");
+            let queue = get_att_of(at(on_failure, "Destination")).unwrap_or_default();
+            if !sam_adds {
+                assert!(
+                    granted("sqs:SendMessage", &queue),
+                    "{id}: {}'s on-failure destination {queue}: the role lacks sqs:SendMessage \
+                     on it",
+                    src.declared
+                );
+            }
+        }
+    }
+}
+
+/// Only the notifier talks to SNS and SES (the others write outbox entries): a function's policy
+/// publishes exactly to the topic its TOPIC_ARN names, and mails exactly from MAIL_SENDER's
+/// identity, and a function without the variable has no statement for the service at all.
+#[test]
+fn only_the_functions_given_the_topic_or_the_sender_may_publish_or_mail() {
+    let t = template();
+    for (id, _, _) in functions() {
+        let env = function_env(&t, id);
+        let topic = env.get("TOPIC_ARN").and_then(|v| ref_of(v));
+        let sender = env.get("MAIL_SENDER").and_then(|v| ref_of(v));
+        let own = statements(&t, id);
+        let of = |prefix: &str| -> Vec<&Statement<'_>> {
+            own.iter()
+                .filter(|s| s.actions.iter().any(|a| a.starts_with(prefix)))
+                .collect()
+        };
+        let sns = of("sns:");
+        match topic {
+            None => assert!(
+                sns.is_empty(),
+                "{id}: no TOPIC_ARN, yet SNS statements {:?}",
+                sns.iter().map(|s| &s.sid).collect::<Vec<_>>()
+            ),
+            Some(topic) => {
+                assert!(!sns.is_empty(), "{id}: TOPIC_ARN but no sns:Publish");
+                for s in sns {
+                    assert_eq!(s.actions, vec!["sns:Publish"], "{id} {}", s.sid);
+                    for r in &s.resources {
+                        assert_eq!(
+                            ref_of(r),
+                            Some(topic),
+                            "{id} {}: publishes elsewhere",
+                            s.sid
+                        );
+                    }
+                }
+            }
+        }
+        let ses = of("ses:");
+        match sender {
+            None => assert!(
+                ses.is_empty(),
+                "{id}: no MAIL_SENDER, yet SES statements {:?}",
+                ses.iter().map(|s| &s.sid).collect::<Vec<_>>()
+            ),
+            Some(param) => {
+                assert!(!ses.is_empty(), "{id}: MAIL_SENDER but no ses:SendEmail");
+                let identity = format!(
+                    "arn:${{AWS::Partition}}:ses:${{AWS::Region}}:${{AWS::AccountId}}:identity/${{{param}}}"
+                );
+                for s in ses {
+                    // infra/src/ses.rs sends with SES (v1) SendEmail, nothing else.
+                    assert_eq!(s.actions, vec!["ses:SendEmail"], "{id} {}", s.sid);
+                    for r in &s.resources {
+                        assert_eq!(
+                            sub_with_stack(r, "${AWS::StackName}").as_deref(),
+                            Some(identity.as_str()),
+                            "{id} {}: mails from another identity",
+                            s.sid
+                        );
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -934,7 +1413,7 @@ fn api_routes(t: &Value) -> Vec<(String, String, bool)> {
          arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}/invocations",
         sub_with_stack(
             at(
-                resource(t, "ApiFunction", "AWS::Serverless::Function"),
+                resource(t, "ApiFunction", FUNCTION),
                 "Properties.FunctionName"
             ),
             "${AWS::StackName}",
