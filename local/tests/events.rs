@@ -1,14 +1,18 @@
 //! Every sample event in events/ (for `sam local invoke` and the docs) parses as the event type of
 //! the handler it is meant for, so that a sample cannot rot into something Lambda would never
 //! send. The file name's prefix says which handler: `api-*` the API, `sqs-*` the worker,
-//! `schedule*` the janitor; any other name fails, so a new sample is always covered.
-//! The SQS samples' bodies also go through the worker's own decoder.
+//! `schedule*` the janitor, `dynamodb-*` the notifier (the upload log's change stream); any other
+//! name fails, so a new sample is always covered.
+//! The SQS samples' bodies also go through the worker's own decoder, and the stream samples'
+//! images through the notifier's reader and back through the outbox's writer.
 
 use std::path::{Path, PathBuf};
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
+use aws_lambda_events::event::dynamodb::{Event as StreamEvent, StreamViewType};
 use aws_lambda_events::event::sqs::SqsEvent;
+use dropgate_infra::dynamo::outbox::{entry_from_image, entry_item, image_json};
 use dropgate_worker::{Decoded, decode_message};
 
 fn events_dir() -> PathBuf {
@@ -152,6 +156,47 @@ fn check_schedule(name: &str, text: &str) {
     let _: serde_json::Value = parse(name, text);
 }
 
+/// A batch of the upload log's change stream: new entries (INSERT, new images), each image
+/// exactly what the outbox writes (`entry_item`) for the entry the notifier reads from it.
+fn check_stream(name: &str, text: &str) {
+    let event: StreamEvent = parse(name, text);
+    assert!(!event.records.is_empty(), "events/{name}: no records");
+    for r in &event.records {
+        assert_eq!(
+            r.event_source.as_deref(),
+            Some("aws:dynamodb"),
+            "events/{name}: eventSource"
+        );
+        assert_eq!(r.event_name, "INSERT", "events/{name}: eventName");
+        assert_eq!(
+            r.change.stream_view_type,
+            Some(StreamViewType::NewImage),
+            "events/{name}: StreamViewType (template.yaml's UploadLogTable)"
+        );
+        let arn = r.event_source_arn.as_deref().unwrap_or_default();
+        assert!(
+            arn.contains(&format!(
+                ":table/{}/stream/",
+                dropgate_local::provision::UPLOAD_LOG_TABLE
+            )),
+            "events/{name}: eventSourceARN {arn:?} is not the upload log's stream"
+        );
+        let image = serde_json::to_value(&r.change.new_image).expect("image as JSON");
+        let entry = entry_from_image(&image)
+            .unwrap_or_else(|e| panic!("events/{name}: the notifier cannot read the image: {e}"));
+        assert_eq!(
+            image_json(&entry_item(&entry.file, entry.event, entry.at)),
+            image,
+            "events/{name}: the image is not what the outbox writes for its entry"
+        );
+        assert_eq!(
+            serde_json::to_value(&r.change.keys).expect("keys as JSON"),
+            serde_json::json!({"owner": image["owner"], "entry": image["entry"]}),
+            "events/{name}: Keys are the upload log's (owner, entry) of the image"
+        );
+    }
+}
+
 #[test]
 fn every_sample_event_parses_as_its_handlers_event_type() {
     for (name, text) in samples() {
@@ -161,10 +206,12 @@ fn every_sample_event_parses_as_its_handlers_event_type() {
             check_sqs(&name, &text);
         } else if name.starts_with("schedule") {
             check_schedule(&name, &text);
+        } else if name.starts_with("dynamodb-") {
+            check_stream(&name, &text);
         } else {
             panic!(
-                "events/{name}: unknown prefix; name samples api-*, sqs-* or schedule* \
-                 (and teach this test about a new kind)"
+                "events/{name}: unknown prefix; name samples api-*, sqs-*, schedule* or \
+                 dynamodb-* (and teach this test about a new kind)"
             );
         }
     }
