@@ -4,6 +4,7 @@
 
 pub mod authorizer;
 pub mod emulator;
+pub mod faults;
 pub mod provision;
 pub mod pump;
 pub mod server;
@@ -32,6 +33,8 @@ pub enum LocalError {
     Config(#[from] dropgate_infra::InfraError),
     #[error("cannot listen on {addr}: {why}")]
     Listen { addr: String, why: String },
+    #[error("--inject-faults: {0}")]
+    Faults(String),
 }
 
 pub struct Options {
@@ -42,6 +45,9 @@ pub struct Options {
     pub janitor_every: Duration,
     /// How long the queue pump gathers messages into a batch (Lambda's batching window).
     pub batch_window: Duration,
+    /// Put a fault-injecting proxy ([`faults`], SPEC grammar there) between the functions and
+    /// the emulator.
+    pub inject_faults: Option<String>,
 }
 
 impl Default for Options {
@@ -51,6 +57,7 @@ impl Default for Options {
             aws_endpoint: None,
             janitor_every: Duration::from_secs(30),
             batch_window: Duration::from_millis(100),
+            inject_faults: None,
         }
     }
 }
@@ -61,6 +68,9 @@ pub struct Ready {
     pub api: String,
     pub aws_endpoint: String,
     pub resources: Resources,
+    /// The fault proxy the functions' AWS calls go through, when faults are injected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub faults: Option<String>,
 }
 
 pub struct Stack {
@@ -72,6 +82,12 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(opts: Options) -> Result<Self, LocalError> {
+        let fault_spec = opts
+            .inject_faults
+            .as_deref()
+            .map(faults::Spec::parse)
+            .transpose()
+            .map_err(|e| LocalError::Faults(e.to_string()))?;
         let listener = TcpListener::bind(&opts.listen)
             .await
             .map_err(|e| LocalError::Listen {
@@ -103,7 +119,16 @@ impl Stack {
         }
         let resources = provision::provision(&sdk, &origins).await?;
         let config = function_config(&resources, &api)?;
-        let client = |function: &str| Clients::new(&sdk, true, function);
+        // Provisioning went to the emulator directly; the functions go through the fault proxy.
+        let proxy = match fault_spec {
+            Some(spec) => Some(faults::FaultProxy::bind(spec, &endpoint).await?),
+            None => None,
+        };
+        let functions_sdk = match &proxy {
+            Some(p) => faults::behind(&sdk, p.url()),
+            None => sdk.clone(),
+        };
+        let client = |function: &str| Clients::new(&functions_sdk, true, function);
 
         let issuer = format!(
             "https://cognito-idp.{}.amazonaws.com/{}",
@@ -126,6 +151,11 @@ impl Stack {
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
+        let faults = proxy.map(|p| {
+            let url = p.url().to_owned();
+            tasks.push(tokio::spawn(p.serve(rx.clone())));
+            url
+        });
         let app = server::router(front).into_make_service_with_connect_info::<SocketAddr>();
         let mut srx = rx.clone();
         tasks.push(tokio::spawn(async move {
@@ -158,6 +188,7 @@ impl Stack {
                 api,
                 aws_endpoint: endpoint,
                 resources,
+                faults,
             },
             emulator,
             shutdown,

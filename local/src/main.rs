@@ -24,6 +24,19 @@ struct Args {
     /// Milliseconds the queue pump waits to fill a batch of 10 (Lambda's batching window).
     #[arg(long, default_value_t = 100)]
     batch_window_ms: u64,
+    /// Put a fault-injecting proxy between the functions and the emulator, e.g.
+    /// "dynamodb:throttle=0.1,s3:error500=0.05,reset=0.02,latency=20,seed=7"
+    /// (rules `[service:]kind=value`; kinds error500, throttle, reset, reset_after (rates 0..1),
+    /// latency (ms), seed).
+    #[arg(long, value_name = "SPEC", value_parser = fault_spec)]
+    inject_faults: Option<String>,
+}
+
+/// Checks SPEC at argument parsing, so a typo is an error before anything starts.
+fn fault_spec(s: &str) -> Result<String, String> {
+    dropgate_local::faults::Spec::parse(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 #[tokio::main]
@@ -35,6 +48,7 @@ async fn main() -> std::process::ExitCode {
         aws_endpoint: args.aws_endpoint,
         janitor_every: Duration::from_secs(args.janitor_every.max(1)),
         batch_window: Duration::from_millis(args.batch_window_ms),
+        inject_faults: args.inject_faults,
     };
     let stack = match Stack::start(opts).await {
         Ok(s) => s,
