@@ -155,8 +155,11 @@ async fn a_frozen_emulator_gets_503_unavailable_fast_then_service_resumes() {
     assert_eq!(quota().await.unwrap().status().as_u16(), 200);
 
     kill("-STOP", pid).await;
+    let asked = std::time::Instant::now();
     let frozen = quota().await;
+    let waited = asked.elapsed();
     kill("-CONT", pid).await;
+    println!("FROZEN answered after {:.1} s", waited.as_secs_f64());
     let frozen = frozen.expect("an answer while AWS is frozen, not a hang");
     assert_eq!(frozen.status().as_u16(), 503);
     let body: serde_json::Value = frozen.json().await.unwrap();
