@@ -8,6 +8,7 @@ pub mod faults;
 pub mod provision;
 pub mod pump;
 pub mod server;
+pub mod stream_pump;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -148,6 +149,7 @@ impl Stack {
         let worker_clients = client("dropgate-worker");
         let worker = dropgate_worker::Deps::new(&config, &worker_clients)?;
         let janitor = dropgate_janitor::Deps::new(&config, &client("dropgate-janitor"))?;
+        let notifier = dropgate_notifier::Deps::new(&config, &client("dropgate-notifier"))?;
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -176,6 +178,18 @@ impl Stack {
             resources.queue_url.clone(),
             worker,
             opts.batch_window,
+            rx.clone(),
+        )));
+        // Lambda's stream event source for the notifier: its reads are its own, like the pump's.
+        let streams = client("dropgate-local-stream-pump");
+        tasks.push(tokio::spawn(stream_pump::run(
+            stream_pump::Stream {
+                streams: aws_sdk_dynamodbstreams::Client::new(&functions_sdk),
+                sqs: streams.sqs().clone(),
+                stream_arn: resources.upload_log_stream_arn.clone(),
+                failure_queue_url: resources.notify_dlq_url.clone(),
+            },
+            notifier,
             rx.clone(),
         )));
         tasks.push(tokio::spawn(pump::janitor_timer(

@@ -127,7 +127,11 @@ fn check_sqs(name: &str, text: &str) {
             !keys.is_empty(),
             "events/{name}: a body with no created object"
         );
-        for key in keys {
+        for key in keys.iter().map(|o| &o.key) {
+            assert!(
+                o_size_known(keys),
+                "events/{name}: S3 events carry the object's size and ETag"
+            );
             assert!(
                 key.starts_with(dropgate_core::keys::UPLOADS_PREFIX),
                 "events/{name}: key {key:?} is not under uploads/"
@@ -228,7 +232,7 @@ fn the_put_sample_yields_upload_keys_and_the_test_sample_is_skipped() {
     let keys: Vec<&String> = decoded
         .iter()
         .flat_map(|d| match d {
-            Decoded::Objects(keys) => keys.iter(),
+            Decoded::Objects(keys) => keys.iter().map(|o| &o.key),
             other => panic!("sqs-s3-put.json decodes as {other:?}"),
         })
         .collect();
@@ -248,4 +252,9 @@ fn the_put_sample_yields_upload_keys_and_the_test_sample_is_skipped() {
         decoded_bodies("sqs-s3-test-event.json", &test),
         vec![Decoded::TestEvent]
     );
+}
+
+/// Whether every object event reports its size and ETag (what tells replaced bytes apart).
+fn o_size_known(events: &[dropgate_core::pipeline::ObjectEvent]) -> bool {
+    events.iter().all(|o| o.size.is_some() && o.etag.is_some())
 }

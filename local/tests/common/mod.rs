@@ -27,8 +27,14 @@ impl LocalStack {
     }
 
     pub async fn start_with(env: &[(&str, &str)]) -> Self {
+        Self::start_with_args(&[], env).await
+    }
+
+    /// A stack started with extra command-line flags (`--inject-faults SPEC`, ...).
+    pub async fn start_with_args(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dropgate-local"));
         cmd.args(["--listen", "127.0.0.1:0", "--janitor-every", "1"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(if std::env::var_os("DROPGATE_TEST_LOGS").is_some() {
