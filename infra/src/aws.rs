@@ -71,6 +71,15 @@ fn retries() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
 }
 
+/// `sdk` with every call bounded as above: for the functions' clients, and for any other client
+/// that stands in for AWS's own machinery (the local stack's event-source pumps).
+pub fn bounded(sdk: &SdkConfig) -> SdkConfig {
+    let mut builder = sdk.to_builder();
+    builder.set_timeout_config(Some(timeouts()));
+    builder.set_retry_config(Some(retries()));
+    builder.build()
+}
+
 /// The SDK clients a function uses, each built on first use: a function pays at cold start only
 /// for the clients its handler needs (the api no SES, the worker no Cognito, ...).
 #[derive(Clone, Debug)]
@@ -110,9 +119,7 @@ impl Clients {
     /// `function` goes into every request's user agent (`app/<function>`), so that requests can
     /// be told apart per function (CloudTrail, the local emulator's call counts).
     pub fn new(sdk: &SdkConfig, s3_force_path_style: bool, function: &str) -> Self {
-        let mut builder = sdk.to_builder();
-        builder.set_timeout_config(Some(timeouts()));
-        builder.set_retry_config(Some(retries()));
+        let mut builder = bounded(sdk).to_builder();
         if let Ok(app) = aws_config::AppName::new(function.to_owned()) {
             builder.set_app_name(Some(app));
         }

@@ -79,6 +79,7 @@ pub fn is_throttle(code: &str) -> bool {
             | "RequestLimitExceeded"
             | "ProvisionedThroughputExceededException"
             | "TooManyRequestsException"
+            | "RequestThrottled"
             | "SlowDown"
     )
 }

@@ -184,7 +184,9 @@ impl Stack {
         let streams = client("dropgate-local-stream-pump");
         tasks.push(tokio::spawn(stream_pump::run(
             stream_pump::Stream {
-                streams: aws_sdk_dynamodbstreams::Client::new(&functions_sdk),
+                streams: aws_sdk_dynamodbstreams::Client::new(&dropgate_infra::aws::bounded(
+                    &functions_sdk,
+                )),
                 sqs: streams.sqs().clone(),
                 stream_arn: resources.upload_log_stream_arn.clone(),
                 failure_queue_url: resources.notify_dlq_url.clone(),

@@ -1009,20 +1009,8 @@ fn statements<'a>(t: &'a Value, id: &str) -> Vec<Statement<'a>> {
     out
 }
 
-/// Tables whose variable a function's handler requires (REQUIRED_ENV) although nothing it does
-/// touches them, so that its policy rightly grants nothing there: (function, table, why). A test
-/// checks that each entry is still true, so it goes away with its reason.
-const UNTOUCHED_TABLES: &[(&str, &str, &str)] = &[(
-    "WorkerFunction",
-    "LinksTable",
-    "the worker's settlements never give a link's use back (only expiries do, the janitor's) \
-     and the owners' mails that read links moved to the notifier; its REQUIRED_ENV still \
-     names LINKS_TABLE",
-)];
-
 /// Least privilege, held in step: a function's policy reaches exactly the tables whose variables
-/// it gets (but for [`UNTOUCHED_TABLES`]), and an index only through `dynamodb:Query` on an
-/// index that table has.
+/// it gets, and an index only through `dynamodb:Query` on an index that table has.
 #[test]
 fn policies_reach_exactly_the_tables_a_function_is_given() {
     let t = template();
@@ -1031,7 +1019,7 @@ fn policies_reach_exactly_the_tables_a_function_is_given() {
         .map(|(id, _)| id)
         .collect();
     for (id, _, _) in functions() {
-        let mut given: BTreeSet<String> = function_env(&t, id)
+        let given: BTreeSet<String> = function_env(&t, id)
             .into_values()
             .filter_map(|v| ref_of(v).map(str::to_owned))
             .filter(|r| tables.contains(r.as_str()))
@@ -1069,20 +1057,6 @@ fn policies_reach_exactly_the_tables_a_function_is_given() {
                 }
                 reached.insert(target);
             }
-        }
-        for (f, table, why) in UNTOUCHED_TABLES {
-            if *f != id {
-                continue;
-            }
-            assert!(
-                given.remove(*table),
-                "{id} no longer gets {table}'s variable: drop it from UNTOUCHED_TABLES ({why})"
-            );
-            assert!(
-                !reached.contains(*table),
-                "{id}: UNTOUCHED_TABLES says nothing it does touches {table} ({why}), yet its \
-                 policy reaches it"
-            );
         }
         assert_eq!(
             reached, given,

@@ -28,7 +28,6 @@ pub const REQUIRED_ENV: &[&str] = &[
     "FILES_TABLE",
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
-    "LINKS_TABLE",
 ];
 
 impl Deps {
