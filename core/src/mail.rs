@@ -49,6 +49,9 @@ pub fn reason_words(code: &str) -> &'static str {
         "type_unrecognized" => "its content could not be recognised as any allowed type",
         "size_mismatch" => "the bytes that arrived differ in size from what was declared",
         "upload_timeout" => "its bytes never arrived",
+        "content_changed" => {
+            "its bytes were replaced after it was accepted, and the new ones do not pass"
+        }
         _ => "it did not pass the checks",
     }
 }

@@ -2,12 +2,9 @@
 //! change to a quota is in the same transaction as the file record it concerns.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, Delete, KeysAndAttributes, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::file::{LinkOrigin, StoredObject, Uploader, rfc3339};
 use dropgate_core::notification::EventType;
@@ -223,45 +220,12 @@ impl Ledger for DynamoLedger {
     }
 
     async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(100) {
-            let keys: Vec<_> = chunk.iter().map(|(o, f)| file_key(o, f)).collect();
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(CoreError::upstream)?,
-            );
-            let mut rounds = 0;
-            while let Some(req) = request.take() {
-                rounds += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.files_table, req)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchGetItem", e))?;
-                if let Some(items) = out.responses().and_then(|r| r.get(&self.files_table)) {
-                    for item in items {
-                        found.push(from_item(item)?);
-                    }
-                }
-                request = out
-                    .unprocessed_keys()
-                    .and_then(|u| u.get(&self.files_table))
-                    .filter(|k| !k.keys().is_empty())
-                    .cloned();
-                if request.is_some() {
-                    if rounds > 6 {
-                        return Err(CoreError::Throttled);
-                    }
-                    tokio::time::sleep(Duration::from_millis(25 << rounds)).await;
-                }
-            }
-        }
-        Ok(found)
+        let keys = ids.iter().map(|(o, f)| file_key(o, f)).collect();
+        self.batch_get(&self.files_table, keys)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn list_files(

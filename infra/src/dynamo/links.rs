@@ -5,12 +5,9 @@
 //! receipt (see [`LinkStore::create_pending_via_link`]).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, KeysAndAttributes, Put, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::file::rfc3339;
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
@@ -172,47 +169,12 @@ impl LinkStore for DynamoLedger {
     }
 
     async fn get_links(&self, keys: &[(OwnerId, LinkId)]) -> Result<Vec<Link>, CoreError> {
-        let mut found = Vec::with_capacity(keys.len());
-        for chunk in keys.chunks(100) {
-            let mut request = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.iter().map(|(o, l)| link_key(o, l)).collect()))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(CoreError::upstream)?,
-            );
-            let mut rounds = 0;
-            while let Some(req) = request.take() {
-                rounds += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.links_table, req)
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("BatchGetItem", e))?;
-                for item in out
-                    .responses()
-                    .and_then(|r| r.get(&self.links_table))
-                    .into_iter()
-                    .flatten()
-                {
-                    found.push(from_item(item)?);
-                }
-                request = out
-                    .unprocessed_keys()
-                    .and_then(|u| u.get(&self.links_table))
-                    .filter(|k| !k.keys().is_empty())
-                    .cloned();
-                if request.is_some() {
-                    if rounds > 6 {
-                        return Err(CoreError::Throttled);
-                    }
-                    tokio::time::sleep(Duration::from_millis(25 << rounds)).await;
-                }
-            }
-        }
-        Ok(found)
+        let keys = keys.iter().map(|(o, l)| link_key(o, l)).collect();
+        self.batch_get(&self.links_table, keys)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn list_links(

@@ -11,7 +11,9 @@ pub mod outbox;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, KeysAndAttributes, Put, TransactWriteItem, Update,
+};
 use chrono::{DateTime, Utc};
 use dropgate_core::quota::QuotaDelta;
 use dropgate_core::{CoreError, FileRecord, OwnerId};
@@ -154,6 +156,52 @@ impl DynamoLedger {
             return Err(sdk_error(op, err));
         }
         unreachable!("the loop returns")
+    }
+
+    /// The items under `keys` in `table`, in rounds of 100, strongly consistent, retrying the
+    /// keys DynamoDB leaves unprocessed (with backoff; `Throttled` if they never clear).
+    /// Missing items are absent.
+    pub(crate) async fn batch_get(
+        &self,
+        table: &str,
+        keys: Vec<HashMap<String, Av>>,
+    ) -> Result<Vec<HashMap<String, Av>>, CoreError> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut request = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(CoreError::upstream)?,
+            );
+            let mut rounds = 0;
+            while let Some(req) = request.take() {
+                rounds += 1;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(table, req)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchGetItem", e))?;
+                if let Some(items) = out.responses().and_then(|r| r.get(table)) {
+                    found.extend(items.iter().cloned());
+                }
+                request = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(table))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
+                if request.is_some() {
+                    if rounds > 6 {
+                        return Err(CoreError::Throttled);
+                    }
+                    tokio::time::sleep(Duration::from_millis(25 << rounds)).await;
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// The two writes that start a pending file: reserve its size against the owner's quota
