@@ -1,9 +1,10 @@
 //! Dropgate's domain. Pure Rust: no AWS SDK, no I/O. Everything the domain needs from the
 //! outside world is a port (see [`ports`]); adapters live in `dropgate-infra`, in-memory fakes
-//! in [`fakes`] for tests.
+//! in `fakes` for tests (behind the `fakes` feature, which only dev-dependencies turn on).
 
 pub mod accounts;
 pub mod error;
+#[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod file;
 pub mod files;
