@@ -10,7 +10,6 @@ pub mod pump;
 pub mod server;
 pub mod stream_pump;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,6 +88,10 @@ impl Stack {
             .map(faults::Spec::parse)
             .transpose()
             .map_err(|e| LocalError::Faults(e.to_string()))?;
+        let timeouts = server::Timeouts::from_env().map_err(|why| LocalError::Listen {
+            addr: opts.listen.clone(),
+            why,
+        })?;
         let listener = TcpListener::bind(&opts.listen)
             .await
             .map_err(|e| LocalError::Listen {
@@ -158,20 +161,13 @@ impl Stack {
             tasks.push(tokio::spawn(p.serve(rx.clone())));
             url
         });
-        let app = server::router(front).into_make_service_with_connect_info::<SocketAddr>();
-        let mut srx = rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let stop = async move {
-                // An error means the sender is gone, which also means: stop.
-                let _ = srx.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, app)
-                .with_graceful_shutdown(stop)
-                .await
-            {
-                tracing::error!(error = %e, "API server stopped");
-            }
-        }));
+        // Header-read and idle timeouts per connection, graceful stop: see `server`.
+        tasks.push(tokio::spawn(server::run(
+            listener,
+            server::router(front),
+            timeouts,
+            rx.clone(),
+        )));
         // The pump is Lambda's event source mapping, not the worker: its calls are its own.
         tasks.push(tokio::spawn(pump::run(
             client("dropgate-local-pump").sqs().clone(),
