@@ -77,6 +77,11 @@ impl Ledger for MemLedger {
         if !fits((q.used + q.reserved) as u64, file.size, limit) {
             return Ok(Reservation::QuotaExceeded);
         }
+        // As the store's conditional put: never a second record (or reservation) under one id.
+        if st.0.contains_key(&(file.owner.clone(), file.id.clone())) {
+            return Err(CoreError::upstream("file id collision"));
+        }
+        let q = st.1.entry(file.owner.clone()).or_default();
         q.apply(QuotaDelta::reserve(file.size));
         st.0.insert((file.owner.clone(), file.id.clone()), file.clone());
         Ok(Reservation::Reserved)

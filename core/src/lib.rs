@@ -3,6 +3,8 @@
 //! in `fakes` for tests (behind the `fakes` feature, which only dev-dependencies turn on).
 
 pub mod accounts;
+#[cfg(any(test, feature = "fakes"))]
+pub mod contract;
 pub mod error;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;

@@ -50,6 +50,9 @@ async fn main() -> std::process::ExitCode {
         batch_window: Duration::from_millis(args.batch_window_ms),
         inject_faults: args.inject_faults,
     };
+    // Listening before the stack starts: a SIGTERM or SIGINT that arrives while it starts, or
+    // right after its ready line, stops it cleanly (with its emulator) rather than killing it.
+    let signals = Signals::listen();
     let stack = match Stack::start(opts).await {
         Ok(s) => s,
         Err(e) => {
@@ -62,24 +65,36 @@ async fn main() -> std::process::ExitCode {
         Err(e) => eprintln!("dropgate-local: {e}"),
     }
     tracing::info!(api = stack.ready.api, "ready");
-    wait_for_signal().await;
+    signals.wait().await;
     tracing::info!("stopping");
     stack.stop().await;
     std::process::ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) {
-        (Ok(mut i), Ok(mut t)) => {
-            tokio::select! { _ = i.recv() => {}, _ = t.recv() => {} }
+/// SIGINT and SIGTERM, caught from the moment they are installed.
+struct Signals(Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>);
+
+impl Signals {
+    fn listen() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(i), Ok(t)) => Self(Some((i, t))),
+            _ => Self(None),
         }
-        _ => {
-            if let Err(e) = tokio::signal::ctrl_c().await {
-                tracing::error!(error = %e, "cannot wait for a signal; stopping");
+    }
+
+    async fn wait(self) {
+        match self.0 {
+            Some((mut i, mut t)) => {
+                tokio::select! { _ = i.recv() => {}, _ = t.recv() => {} }
+            }
+            None => {
+                if let Err(e) = tokio::signal::ctrl_c().await {
+                    tracing::error!(error = %e, "cannot wait for a signal; stopping");
+                }
             }
         }
     }

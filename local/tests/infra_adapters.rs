@@ -222,6 +222,13 @@ async fn ledger_lists_pages_and_finds_stale_pending_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_keeps_the_contract() {
+    // The same checks the in-memory ledger passes (core/tests/contract.rs).
+    let e = env().await;
+    dropgate_core::contract::check_all(&ledger(&e), "ddb", Utc::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_pending_files_are_found_across_every_shard_and_the_legacy_one() {
     let e = env().await;
     let l = ledger(&e);
