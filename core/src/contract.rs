@@ -1,6 +1,6 @@
 //! The ledger's contract: what every [`Ledger`] must do, written once and run against both the
 //! in-memory fake (`core/tests/contract.rs`) and the DynamoDB adapter on the emulator
-//! (`local/tests/infra_adapters.rs`), so that tests on the fake say something about production.
+//! (`local/tests/stack/infra_adapters.rs`), so that tests on the fake say something about production.
 //! Each check uses owners of its own (`<prefix>-...`), so the checks can share a store with
 //! other tests; time-based queries are filtered to those owners.
 

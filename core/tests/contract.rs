@@ -1,5 +1,5 @@
 //! The in-memory ledger keeps the ledger's contract (`dropgate_core::contract`); the DynamoDB
-//! adapter is held to the same checks in local/tests/infra_adapters.rs.
+//! adapter is held to the same checks in local/tests/stack/infra_adapters.rs.
 
 use chrono::{TimeZone, Utc};
 use dropgate_core::contract::check_all;

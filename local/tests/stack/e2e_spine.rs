@@ -1,7 +1,7 @@
 //! End to end, over HTTP: the ready line, accounts, the presigned upload path, listing,
 //! download, deletion, isolation between owners, bad input, and the quota under concurrency.
 
-mod common;
+use crate::common;
 
 use base64::Engine;
 use common::{LocalStack, PASSWORD, samples};

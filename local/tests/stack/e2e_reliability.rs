@@ -6,7 +6,7 @@
 //! subscriber (counted after dropping duplicates by `id`). The figures it prints are those of
 //! docs/RELIABILITY.md.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

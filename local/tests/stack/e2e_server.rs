@@ -3,7 +3,7 @@
 //! idle connections at once. The stack runs with small timeouts (LOCAL_HEADER_READ_TIMEOUT_MS,
 //! LOCAL_IDLE_TIMEOUT_MS) so that the waits stay short; every wait is bounded.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //! isolation between owners and between receipts, secrets kept out of every store and log, the
 //! failed-lookup rate limit, and the janitor giving a use back.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

@@ -2,7 +2,7 @@
 //! slows every AWS call but changes no outcome; throttled DynamoDB calls are retried by the SDK,
 //! and what the retries cannot mend answers 503 in the error shape, never a hang or a bare 500.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! End to end, through the local stack: S3 -> SQS -> worker decides, settles once, notifies;
 //! the janitor expires what never arrived.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

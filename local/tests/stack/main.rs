@@ -1,0 +1,16 @@
+//! Every test of the local crate, in one binary: each links the whole AWS SDK, so one binary
+//! instead of one per file saves minutes of linking in CI. Each module is one former test file;
+//! run one with `cargo test -p dropgate-local --test stack <module>::`.
+
+mod common;
+mod e2e_faults;
+mod e2e_links;
+mod e2e_pipeline;
+mod e2e_process;
+mod e2e_reliability;
+mod e2e_server;
+mod e2e_spine;
+mod events;
+mod infra_adapters;
+mod infra_links;
+mod template_sync;
