@@ -34,43 +34,38 @@ impl OwnerId {
     }
 }
 
-/// A file id, minted by an [`crate::ports::IdSource`] (time-ordered in production, so that a
-/// listing by id is a listing by creation time).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct FileId(String);
+/// An id minted by an [`crate::ports::IdSource`] (time-ordered in production, so that a listing
+/// by id is a listing by creation time, newest first when descending). An unknown id is
+/// indistinguishable from another owner's: both are 404.
+macro_rules! minted_id {
+    ($(#[$doc:meta])* $t:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $t(String);
 
-impl FileId {
-    pub fn parse(s: &str) -> Result<Self, CoreError> {
-        if is_safe_id(s, 64) {
-            Ok(Self(s.to_owned()))
-        } else {
-            // Unknown ids are indistinguishable from another owner's ids: both are 404.
-            Err(CoreError::NotFound)
+        impl $t {
+            pub fn parse(s: &str) -> Result<Self, CoreError> {
+                if is_safe_id(s, 64) {
+                    Ok(Self(s.to_owned()))
+                } else {
+                    Err(CoreError::NotFound)
+                }
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+    };
 }
-
-/// An upload link's id (time-ordered like file ids: a listing by id is newest first).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct LinkId(String);
-
-impl LinkId {
-    pub fn parse(s: &str) -> Result<Self, CoreError> {
-        if is_safe_id(s, 64) {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(CoreError::NotFound)
-        }
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+minted_id!(
+    /// A file's id.
+    FileId
+);
+minted_id!(
+    /// An upload link's id.
+    LinkId
+);
 
 macro_rules! string_id {
     ($t:ty) => {

@@ -15,16 +15,17 @@ use dropgate_infra::sns::SnsNotifier;
 use dropgate_local::emulator::{Emulator, project_root};
 use dropgate_local::provision::{self, Resources};
 
-struct Env {
+/// An emulator of the test's own, provisioned as the local stack does (infra_links uses it too).
+pub(crate) struct Env {
     _emulator: Emulator,
-    clients: Clients,
+    pub(crate) clients: Clients,
     /// A plain S3 client for the test's own bulk uploads: the functions' clients bound every
     /// call to seconds, and never upload bytes themselves (clients use presigned URLs).
     bulk_s3: aws_sdk_s3::Client,
-    r: Resources,
+    pub(crate) r: Resources,
 }
 
-async fn env() -> Env {
+pub(crate) async fn env() -> Env {
     let emulator = Emulator::start(&project_root()).await.expect("emulator");
     let sdk = provision::sdk_config(&emulator.endpoint).await;
     let r = provision::provision(&sdk, &["http://127.0.0.1".into()])
@@ -42,7 +43,7 @@ async fn env() -> Env {
     }
 }
 
-fn ledger(e: &Env) -> DynamoLedger {
+pub(crate) fn ledger(e: &Env) -> DynamoLedger {
     DynamoLedger {
         client: e.clients.dynamodb().clone(),
         files_table: e.r.tables.files.clone(),

@@ -13,41 +13,10 @@ use dropgate_core::ports::{Ledger, Settlement};
 use dropgate_core::quota::QuotaUsage;
 use dropgate_core::ratelimit::Counters;
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, tokens};
-use dropgate_infra::Clients;
 use dropgate_infra::dynamo::DynamoLedger;
 use dropgate_infra::dynamo::counters::DynamoCounters;
-use dropgate_local::emulator::{Emulator, project_root};
-use dropgate_local::provision::{self, Resources};
 
-struct Env {
-    _emulator: Emulator,
-    clients: Clients,
-    r: Resources,
-}
-
-async fn env() -> Env {
-    let emulator = Emulator::start(&project_root()).await.expect("emulator");
-    let sdk = provision::sdk_config(&emulator.endpoint).await;
-    let r = provision::provision(&sdk, &["http://127.0.0.1".into()])
-        .await
-        .expect("provision");
-    Env {
-        clients: Clients::new(&sdk, true, "dropgate-tests"),
-        _emulator: emulator,
-        r,
-    }
-}
-
-fn ledger(e: &Env) -> DynamoLedger {
-    DynamoLedger {
-        client: e.clients.dynamodb().clone(),
-        files_table: e.r.tables.files.clone(),
-        quotas_table: e.r.tables.quotas.clone(),
-        log_table: e.r.tables.upload_log.clone(),
-        links_table: e.r.tables.links.clone(),
-        pending_shards: 4,
-    }
-}
+use crate::infra_adapters::{env, ledger};
 
 /// Now, at the millisecond precision records are stored with.
 fn now() -> DateTime<Utc> {
