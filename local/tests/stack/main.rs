@@ -6,6 +6,7 @@ mod common;
 mod e2e_faults;
 mod e2e_links;
 mod e2e_pipeline;
+mod e2e_poison;
 mod e2e_process;
 mod e2e_reliability;
 mod e2e_server;
