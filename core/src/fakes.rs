@@ -66,27 +66,7 @@ pub struct MemLedger {
 }
 
 #[async_trait]
-impl Ledger for MemLedger {
-    async fn create_pending(
-        &self,
-        file: &FileRecord,
-        limit: u64,
-    ) -> Result<Reservation, CoreError> {
-        let mut st = lock(&self.state);
-        let q = st.1.entry(file.owner.clone()).or_default();
-        if !fits((q.used + q.reserved) as u64, file.size, limit) {
-            return Ok(Reservation::QuotaExceeded);
-        }
-        // As the store's conditional put: never a second record (or reservation) under one id.
-        if st.0.contains_key(&(file.owner.clone(), file.id.clone())) {
-            return Err(CoreError::upstream("file id collision"));
-        }
-        let q = st.1.entry(file.owner.clone()).or_default();
-        q.apply(QuotaDelta::reserve(file.size));
-        st.0.insert((file.owner.clone(), file.id.clone()), file.clone());
-        Ok(Reservation::Reserved)
-    }
-
+impl FileLookup for MemLedger {
     async fn get_file(
         &self,
         owner: &OwnerId,
@@ -97,51 +77,10 @@ impl Ledger for MemLedger {
             .get(&(owner.clone(), id.clone()))
             .cloned())
     }
+}
 
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
-        let st = lock(&self.state);
-        Ok(ids.iter().filter_map(|k| st.0.get(k).cloned()).collect())
-    }
-
-    async fn list_files(
-        &self,
-        owner: &OwnerId,
-        limit: usize,
-        after: Option<&FileId>,
-    ) -> Result<Page, CoreError> {
-        let st = lock(&self.state);
-        let mut files: Vec<FileRecord> =
-            st.0.values()
-                .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
-                .cloned()
-                .collect();
-        files.sort_by(|a, b| b.id.cmp(&a.id));
-        Ok(Page::from_overfetch(files, limit))
-    }
-
-    async fn remove_file(
-        &self,
-        file: &FileRecord,
-        announce: Option<DateTime<Utc>>,
-    ) -> Result<bool, CoreError> {
-        let mut st = lock(&self.state);
-        let k = (file.owner.clone(), file.id.clone());
-        match st.0.get(&k) {
-            Some(cur) if cur.status == file.status => {
-                if let Some(at) = announce {
-                    lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
-                }
-                st.0.remove(&k);
-                lock(&self.cleanup).remove(&k);
-                st.1.entry(file.owner.clone())
-                    .or_default()
-                    .apply(QuotaDelta::remove(file.status, file.size));
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
-
+#[async_trait]
+impl Settling for MemLedger {
     async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError> {
         let mut st = lock(&self.state);
         let k = (file.owner.clone(), file.id.clone());
@@ -184,6 +123,73 @@ impl Ledger for MemLedger {
         Ok(true)
     }
 
+    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
+        lock(&self.cleanup).remove(&(file.owner.clone(), file.id.clone()));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OwnerLedger for MemLedger {
+    async fn create_pending(
+        &self,
+        file: &FileRecord,
+        limit: u64,
+    ) -> Result<Reservation, CoreError> {
+        let mut st = lock(&self.state);
+        let q = st.1.entry(file.owner.clone()).or_default();
+        if !fits((q.used + q.reserved) as u64, file.size, limit) {
+            return Ok(Reservation::QuotaExceeded);
+        }
+        // As the store's conditional put: never a second record (or reservation) under one id.
+        if st.0.contains_key(&(file.owner.clone(), file.id.clone())) {
+            return Err(CoreError::upstream("file id collision"));
+        }
+        let q = st.1.entry(file.owner.clone()).or_default();
+        q.apply(QuotaDelta::reserve(file.size));
+        st.0.insert((file.owner.clone(), file.id.clone()), file.clone());
+        Ok(Reservation::Reserved)
+    }
+
+    async fn list_files(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let st = lock(&self.state);
+        let mut files: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
+                .cloned()
+                .collect();
+        files.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(Page::from_overfetch(files, limit))
+    }
+
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        let k = (file.owner.clone(), file.id.clone());
+        match st.0.get(&k) {
+            Some(cur) if cur.status == file.status => {
+                if let Some(at) = announce {
+                    lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
+                }
+                st.0.remove(&k);
+                lock(&self.cleanup).remove(&k);
+                st.1.entry(file.owner.clone())
+                    .or_default()
+                    .apply(QuotaDelta::remove(file.status, file.size));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
         let q = lock(&self.state).1.get(owner).copied().unwrap_or_default();
         Ok(QuotaUsage {
@@ -193,7 +199,18 @@ impl Ledger for MemLedger {
             files: q.files as u64,
         })
     }
+}
 
+#[async_trait]
+impl PipelineLedger for MemLedger {
+    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(ids.iter().filter_map(|k| st.0.get(k).cloned()).collect())
+    }
+}
+
+#[async_trait]
+impl JanitorLedger for MemLedger {
     async fn stale_pending(
         &self,
         before: DateTime<Utc>,
@@ -216,11 +233,6 @@ impl Ledger for MemLedger {
             .filter_map(|k| st.0.get(k).cloned())
             .take(limit)
             .collect())
-    }
-
-    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
-        lock(&self.cleanup).remove(&(file.owner.clone(), file.id.clone()));
-        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::file::FileView;
-use crate::ports::{Clock, IdSource, Ledger, ObjectStore, PresignedRequest, Reservation};
+use crate::ports::{Clock, IdSource, ObjectStore, OwnerLedger, PresignedRequest, Reservation};
 use crate::quota::QuotaUsage;
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, names, policy};
 
@@ -36,7 +36,7 @@ pub struct Listing {
 
 #[derive(Clone)]
 pub struct FileService {
-    pub ledger: Arc<dyn Ledger>,
+    pub ledger: Arc<dyn OwnerLedger>,
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,

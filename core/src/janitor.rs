@@ -6,14 +6,14 @@ use std::sync::Arc;
 use chrono::Duration as ChronoDuration;
 
 use crate::pipeline::remove_and_mark;
-use crate::ports::{Clock, Ledger, ObjectStore, Settlement};
+use crate::ports::{Clock, JanitorLedger, ObjectStore, Settlement};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
 
 #[derive(Clone)]
 pub struct Janitor {
-    pub ledger: Arc<dyn Ledger>,
+    pub ledger: Arc<dyn JanitorLedger>,
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,

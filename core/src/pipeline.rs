@@ -8,7 +8,7 @@ use futures_util::stream::{self, StreamExt};
 use std::sync::Arc;
 
 use crate::policy::{Observed, Verdict, verdict};
-use crate::ports::{Clock, Ledger, ObjectStore, Settlement};
+use crate::ports::{Clock, ObjectStore, PipelineLedger, Settlement, Settling};
 use crate::sniff::{SAMPLE_BYTES, detect};
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, keys};
 
@@ -68,7 +68,7 @@ pub const DECIDE_CONCURRENCY: usize = 16;
 
 #[derive(Clone)]
 pub struct Pipeline {
-    pub ledger: Arc<dyn Ledger>,
+    pub ledger: Arc<dyn PipelineLedger>,
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
@@ -236,7 +236,7 @@ impl Pipeline {
 /// Removes a settled-away file's object and clears its cleanup mark; a failure is logged and
 /// left to the janitor's cleanup pass.
 pub async fn remove_and_mark(
-    ledger: &dyn Ledger,
+    ledger: &dyn Settling,
     store: &dyn ObjectStore,
     file: &FileRecord,
 ) -> bool {

@@ -9,8 +9,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::notification::Notification;
-use crate::quota::QuotaUsage;
-use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
+use crate::{CoreError, FileId, LinkId};
+
+mod ledger;
+
+pub use ledger::{
+    FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement,
+    Settling,
+};
 
 /// A request the client performs itself, straight against the object store.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,98 +59,6 @@ pub trait ObjectStore: Send + Sync {
     async fn sample(&self, key: &str, max_bytes: u64) -> Result<Option<ObjectSample>, CoreError>;
     /// Removes the object; removing a missing object is not an error.
     async fn delete(&self, key: &str) -> Result<(), CoreError>;
-}
-
-/// The outcome of a reservation attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reservation {
-    Reserved,
-    QuotaExceeded,
-}
-
-/// A pending file's move to a terminal state, with its upload-log entry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settlement {
-    pub status: FileStatus,
-    pub detected_type: Option<String>,
-    pub reason: Option<String>,
-    pub at: DateTime<Utc>,
-    /// Size of the stored object (the log records what actually arrived).
-    pub stored_size: Option<u64>,
-    /// ETag of the judged object, when known: kept on the record to tell a later event for
-    /// replaced bytes from a duplicate.
-    pub stored_etag: Option<String>,
-    /// Give the file's use and bytes back to the upload link it came through, in the same
-    /// atomic write (see [`crate::links::gives_back_on`]). Ignored for files of no link.
-    pub give_back_link: bool,
-}
-
-/// One page of a listing.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    pub files: Vec<FileRecord>,
-    /// The last id of this page when more may follow.
-    pub next_after: Option<FileId>,
-}
-
-impl Page {
-    /// Cuts a listing fetched with one record more than `limit` (newest first): the extra
-    /// record only says that another page exists.
-    pub fn from_overfetch(mut files: Vec<FileRecord>, limit: usize) -> Self {
-        let more = files.len() > limit;
-        files.truncate(limit);
-        let next_after = if more {
-            files.last().map(|f| f.id.clone())
-        } else {
-            None
-        };
-        Self { files, next_after }
-    }
-}
-
-/// Files and quotas, which change together: every method that moves quota does it in the same
-/// atomic write as the file record it concerns.
-#[async_trait]
-pub trait Ledger: Send + Sync {
-    /// Reserves `file.size` against `limit` and writes the pending record, atomically.
-    async fn create_pending(&self, file: &FileRecord, limit: u64)
-    -> Result<Reservation, CoreError>;
-    async fn get_file(&self, owner: &OwnerId, id: &FileId)
-    -> Result<Option<FileRecord>, CoreError>;
-    /// Several records in one round trip (strongly consistent); missing ones are absent.
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError>;
-    /// Newest first, `limit` at most, starting after `after`.
-    async fn list_files(
-        &self,
-        owner: &OwnerId,
-        limit: usize,
-        after: Option<&FileId>,
-    ) -> Result<Page, CoreError>;
-    /// Removes the record if it is still in `file.status`, releasing what it held, and, with
-    /// `announce` set, writes its `file.deleted` outbox entry at that time: atomically. `false`
-    /// if the record changed or vanished meanwhile.
-    async fn remove_file(
-        &self,
-        file: &FileRecord,
-        announce: Option<DateTime<Utc>>,
-    ) -> Result<bool, CoreError>;
-    /// Moves the record from `file.status` to `s.status` (a pending file to its verdict, or an
-    /// accepted one whose bytes changed to rejected), settles the quota and writes the
-    /// upload-log entry (the outbox entry that announces it, see [`crate::outbox`]),
-    /// atomically. `false` (and no change at all) if the record is no longer in `file.status`.
-    async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError>;
-    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
-    /// Pending files whose upload URL expired before `before`, at most `limit`.
-    async fn stale_pending(
-        &self,
-        before: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<FileRecord>, CoreError>;
-    /// Rejected or expired files whose object may still exist: `settle` to those states marks
-    /// them, [`Ledger::mark_cleaned`] clears the mark once the object is gone. The janitor
-    /// retries what a failed removal left.
-    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError>;
-    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError>;
 }
 
 #[async_trait]

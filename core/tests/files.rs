@@ -9,7 +9,7 @@ use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::{FileService, NewUpload, decode_cursor, encode_cursor};
 use dropgate_core::names::content_disposition;
 use dropgate_core::notification::EventType;
-use dropgate_core::ports::{Ledger, Settlement};
+use dropgate_core::ports::{FileLookup, Settlement, Settling};
 use dropgate_core::{CoreError, ErrorKind, FileId, FileStatus, OwnerId, Settings};
 
 const LIMIT: u64 = 1_000;

@@ -10,7 +10,7 @@ use dropgate_core::files::{FileService, NewUpload};
 use dropgate_core::janitor::{Janitor, REASON_UPLOAD_TIMEOUT};
 use dropgate_core::notification::EventType;
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
-use dropgate_core::ports::{Clock, Ledger};
+use dropgate_core::ports::{Clock, FileLookup, OwnerLedger};
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
 
 struct World {

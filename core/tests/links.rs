@@ -16,7 +16,7 @@ use dropgate_core::links::{
 };
 use dropgate_core::mail::verdict_mails;
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
-use dropgate_core::ports::{Clock, Ledger};
+use dropgate_core::ports::{Clock, FileLookup, OwnerLedger};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::{
     CoreError, ErrorKind, FileId, FileRecord, FileStatus, OwnerId, Settings, tokens,

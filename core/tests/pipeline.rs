@@ -12,8 +12,8 @@ use dropgate_core::notification::EventType;
 
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::policy::{RejectReason, Verdict};
-use dropgate_core::ports::Ledger;
 use dropgate_core::ports::Mail;
+use dropgate_core::ports::{FileLookup, OwnerLedger};
 use dropgate_core::sniff::SAMPLE_BYTES;
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
 use dropgate_core::{LinkId, notification::Notification};

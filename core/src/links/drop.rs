@@ -9,14 +9,14 @@ use serde::Serialize;
 use super::{DropReservation, Link, LinkDrop, LinkStore};
 use crate::accounts::validate_email;
 use crate::file::{FileView, LinkOrigin, Uploader, rfc3339};
-use crate::ports::{Clock, IdSource, Ledger, ObjectStore, PresignedRequest};
+use crate::ports::{Clock, FileLookup, IdSource, ObjectStore, PresignedRequest};
 use crate::ratelimit::RateLimiter;
 use crate::{CoreError, FileRecord, FileStatus, Settings, names, policy, tokens};
 
 #[derive(Clone)]
 pub struct DropService {
     pub links: Arc<dyn LinkStore>,
-    pub ledger: Arc<dyn Ledger>,
+    pub ledger: Arc<dyn FileLookup>,
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dropgate_core::ports::Ledger;
+use dropgate_core::ports::{FileLookup, OwnerLedger};
 use dropgate_core::{FileId, OwnerId};
 use serde_json::json;
 

@@ -12,7 +12,7 @@ use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
 use dropgate_core::notification::{EventType, Notification};
 use dropgate_core::outbox::{Courier, OutboxEntry};
 use dropgate_core::pipeline::Pipeline;
-use dropgate_core::ports::{Ledger, Mail};
+use dropgate_core::ports::{FileLookup, Mail, OwnerLedger};
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings};
 use dropgate_worker::{Deps, handle};
 use serde_json::{Value, json};

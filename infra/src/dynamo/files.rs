@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, U
 use chrono::{DateTime, Utc};
 use dropgate_core::file::{LinkOrigin, StoredObject, Uploader, rfc3339};
 use dropgate_core::notification::EventType;
-use dropgate_core::ports::{Ledger, Page, Reservation, Settlement};
+use dropgate_core::ports::{
+    FileLookup, JanitorLedger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement, Settling,
+};
 use dropgate_core::quota::{QuotaDelta, QuotaUsage, headroom};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
@@ -183,25 +185,7 @@ impl DynamoLedger {
 }
 
 #[async_trait]
-impl Ledger for DynamoLedger {
-    async fn create_pending(
-        &self,
-        file: &FileRecord,
-        limit: u64,
-    ) -> Result<Reservation, CoreError> {
-        let Some(room) = headroom(limit, file.size) else {
-            return Ok(Reservation::QuotaExceeded);
-        };
-        let items = self.reserve_and_put(file, room)?.to_vec();
-        match self.transact("create_pending", items).await? {
-            Tx::Committed => Ok(Reservation::Reserved),
-            Tx::ConditionFailed(which) if which.first() == Some(&true) => {
-                Ok(Reservation::QuotaExceeded)
-            }
-            Tx::ConditionFailed(_) => Err(CoreError::upstream("file id collision")),
-        }
-    }
-
+impl FileLookup for DynamoLedger {
     async fn get_file(
         &self,
         owner: &OwnerId,
@@ -218,77 +202,10 @@ impl Ledger for DynamoLedger {
             .map_err(|e| sdk_error("GetItem", e))?;
         out.item().map(from_item).transpose()
     }
+}
 
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
-        let keys = ids.iter().map(|(o, f)| file_key(o, f)).collect();
-        self.batch_get(&self.files_table, keys)
-            .await?
-            .iter()
-            .map(from_item)
-            .collect()
-    }
-
-    async fn list_files(
-        &self,
-        owner: &OwnerId,
-        limit: usize,
-        after: Option<&FileId>,
-    ) -> Result<Page, CoreError> {
-        let mut vals = vec![(":o", s(owner.as_str()))];
-        let mut cond = "#o = :o".to_string();
-        if let Some(a) = after {
-            cond.push_str(" AND file_id < :after");
-            vals.push((":after", s(a.as_str())));
-        }
-        // One more than asked tells whether another page exists.
-        let out = self
-            .client
-            .query()
-            .table_name(&self.files_table)
-            .key_condition_expression(cond)
-            .set_expression_attribute_names(names(&[("#o", "owner")]))
-            .set_expression_attribute_values(values(vals))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        let files = out
-            .items()
-            .iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page::from_overfetch(files, limit))
-    }
-
-    async fn remove_file(
-        &self,
-        file: &FileRecord,
-        announce: Option<DateTime<Utc>>,
-    ) -> Result<bool, CoreError> {
-        let delete = Delete::builder()
-            .table_name(&self.files_table)
-            .set_key(Some(file_key(&file.owner, &file.id)))
-            .condition_expression("#st = :st")
-            .set_expression_attribute_names(names(&[("#st", "status")]))
-            .set_expression_attribute_values(values(vec![(":st", s(file.status.as_str()))]))
-            .build()
-            .map_err(CoreError::upstream)?;
-        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
-        if let Some(at) = announce {
-            items.push(self.outbox_put(file, EventType::FileDeleted, at)?);
-        }
-        let delta = QuotaDelta::remove(file.status, file.size);
-        if !delta.is_zero() {
-            items.push(self.quota_update(&file.owner, delta)?);
-        }
-        Ok(matches!(
-            self.transact("remove_file", items).await?,
-            Tx::Committed
-        ))
-    }
-
+#[async_trait]
+impl Settling for DynamoLedger {
     async fn settle(&self, file: &FileRecord, st: &Settlement) -> Result<bool, CoreError> {
         if !file.status.can_become(st.status) {
             return Ok(false);
@@ -384,44 +301,6 @@ impl Ledger for DynamoLedger {
         ))
     }
 
-    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.quotas_table)
-            .key("owner", s(owner.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        let item = out.item().cloned().unwrap_or_default();
-        let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
-        Ok(QuotaUsage {
-            used_bytes: get("used_bytes"),
-            reserved_bytes: get("reserved_bytes"),
-            limit_bytes: limit,
-            files: get("files"),
-        })
-    }
-
-    async fn stale_pending(
-        &self,
-        before: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<FileRecord>, CoreError> {
-        let mut found = self.query_shards(PENDING, Some(before), limit).await?;
-        // The oldest deadlines first, across the shards.
-        found.sort_by_key(|f| f.upload_expires_at);
-        found.truncate(limit);
-        Ok(found)
-    }
-
-    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {
-        let mut found = self.query_shards(CLEANUP, None, limit).await?;
-        found.truncate(limit);
-        Ok(found)
-    }
-
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
         let r = self
             .client
@@ -443,5 +322,140 @@ impl Ledger for DynamoLedger {
             }
             Err(e) => Err(sdk_error("UpdateItem", e)),
         }
+    }
+}
+
+#[async_trait]
+impl OwnerLedger for DynamoLedger {
+    async fn create_pending(
+        &self,
+        file: &FileRecord,
+        limit: u64,
+    ) -> Result<Reservation, CoreError> {
+        let Some(room) = headroom(limit, file.size) else {
+            return Ok(Reservation::QuotaExceeded);
+        };
+        let items = self.reserve_and_put(file, room)?.to_vec();
+        match self.transact("create_pending", items).await? {
+            Tx::Committed => Ok(Reservation::Reserved),
+            Tx::ConditionFailed(which) if which.first() == Some(&true) => {
+                Ok(Reservation::QuotaExceeded)
+            }
+            Tx::ConditionFailed(_) => Err(CoreError::upstream("file id collision")),
+        }
+    }
+
+    async fn list_files(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let mut vals = vec![(":o", s(owner.as_str()))];
+        let mut cond = "#o = :o".to_string();
+        if let Some(a) = after {
+            cond.push_str(" AND file_id < :after");
+            vals.push((":after", s(a.as_str())));
+        }
+        // One more than asked tells whether another page exists.
+        let out = self
+            .client
+            .query()
+            .table_name(&self.files_table)
+            .key_condition_expression(cond)
+            .set_expression_attribute_names(names(&[("#o", "owner")]))
+            .set_expression_attribute_values(values(vals))
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let files = out
+            .items()
+            .iter()
+            .map(from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_overfetch(files, limit))
+    }
+
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.files_table)
+            .set_key(Some(file_key(&file.owner, &file.id)))
+            .condition_expression("#st = :st")
+            .set_expression_attribute_names(names(&[("#st", "status")]))
+            .set_expression_attribute_values(values(vec![(":st", s(file.status.as_str()))]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let mut items = vec![TransactWriteItem::builder().delete(delete).build()];
+        if let Some(at) = announce {
+            items.push(self.outbox_put(file, EventType::FileDeleted, at)?);
+        }
+        let delta = QuotaDelta::remove(file.status, file.size);
+        if !delta.is_zero() {
+            items.push(self.quota_update(&file.owner, delta)?);
+        }
+        Ok(matches!(
+            self.transact("remove_file", items).await?,
+            Tx::Committed
+        ))
+    }
+
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.quotas_table)
+            .key("owner", s(owner.as_str()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        let item = out.item().cloned().unwrap_or_default();
+        let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
+        Ok(QuotaUsage {
+            used_bytes: get("used_bytes"),
+            reserved_bytes: get("reserved_bytes"),
+            limit_bytes: limit,
+            files: get("files"),
+        })
+    }
+}
+
+#[async_trait]
+impl PipelineLedger for DynamoLedger {
+    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
+        let keys = ids.iter().map(|(o, f)| file_key(o, f)).collect();
+        self.batch_get(&self.files_table, keys)
+            .await?
+            .iter()
+            .map(from_item)
+            .collect()
+    }
+}
+
+#[async_trait]
+impl JanitorLedger for DynamoLedger {
+    async fn stale_pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let mut found = self.query_shards(PENDING, Some(before), limit).await?;
+        // The oldest deadlines first, across the shards.
+        found.sort_by_key(|f| f.upload_expires_at);
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {
+        let mut found = self.query_shards(CLEANUP, None, limit).await?;
+        found.truncate(limit);
+        Ok(found)
     }
 }

@@ -6,7 +6,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use dropgate_core::notification::{EventType, Notification};
-use dropgate_core::ports::{Ledger, Notifier, ObjectStore, Reservation, Settlement};
+use dropgate_core::ports::{
+    FileLookup, JanitorLedger, Notifier, ObjectStore, OwnerLedger, PipelineLedger, Reservation,
+    Settlement, Settling,
+};
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId};
 use dropgate_infra::Clients;
 use dropgate_infra::dynamo::DynamoLedger;

@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use dropgate_core::file::{LinkOrigin, Uploader};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
-use dropgate_core::ports::{Ledger, Settlement};
+use dropgate_core::ports::{FileLookup, OwnerLedger, Settlement, Settling};
 use dropgate_core::quota::QuotaUsage;
 use dropgate_core::ratelimit::Counters;
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, tokens};

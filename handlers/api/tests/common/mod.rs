@@ -15,7 +15,7 @@ use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::FileService;
 use dropgate_core::links::{DropService, LinkService};
-use dropgate_core::ports::{Ledger, Settlement};
+use dropgate_core::ports::{FileLookup, Settlement, Settling};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use serde_json::{Value, json};

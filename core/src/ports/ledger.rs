@@ -1,0 +1,136 @@
+//! The ledger port: files and quotas, which change together: every method that moves quota
+//! does it in the same atomic write as the file record it concerns.
+//!
+//! Split by consumer, so that each sees only what it uses: [`FileService`] holds an
+//! [`OwnerLedger`], [`Pipeline`] a [`PipelineLedger`], [`Janitor`] a [`JanitorLedger`] and
+//! [`DropService`] a [`FileLookup`]. Each method lives in exactly one trait, so a concrete
+//! adapter never has two methods of one name. Adapters implement them all and get [`Ledger`],
+//! which the contract suite (`crate::contract`) and the wiring use.
+//!
+//! [`FileService`]: crate::files::FileService
+//! [`Pipeline`]: crate::pipeline::Pipeline
+//! [`Janitor`]: crate::janitor::Janitor
+//! [`DropService`]: crate::links::DropService
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::quota::QuotaUsage;
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
+
+/// The outcome of a reservation attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    Reserved,
+    QuotaExceeded,
+}
+
+/// A pending file's move to a terminal state, with its upload-log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    pub status: FileStatus,
+    pub detected_type: Option<String>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+    /// Size of the stored object (the log records what actually arrived).
+    pub stored_size: Option<u64>,
+    /// ETag of the judged object, when known: kept on the record to tell a later event for
+    /// replaced bytes from a duplicate.
+    pub stored_etag: Option<String>,
+    /// Give the file's use and bytes back to the upload link it came through, in the same
+    /// atomic write (see [`crate::links::gives_back_on`]). Ignored for files of no link.
+    pub give_back_link: bool,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub files: Vec<FileRecord>,
+    /// The last id of this page when more may follow.
+    pub next_after: Option<FileId>,
+}
+
+impl Page {
+    /// Cuts a listing fetched with one record more than `limit` (newest first): the extra
+    /// record only says that another page exists.
+    pub fn from_overfetch(mut files: Vec<FileRecord>, limit: usize) -> Self {
+        let more = files.len() > limit;
+        files.truncate(limit);
+        let next_after = if more {
+            files.last().map(|f| f.id.clone())
+        } else {
+            None
+        };
+        Self { files, next_after }
+    }
+}
+
+/// Reading one record: all a link's stranger needs, and shared by owner and pipeline.
+#[async_trait]
+pub trait FileLookup: Send + Sync {
+    async fn get_file(&self, owner: &OwnerId, id: &FileId)
+    -> Result<Option<FileRecord>, CoreError>;
+}
+
+/// Settling files and confirming their objects gone: the pipeline and the janitor both do it.
+#[async_trait]
+pub trait Settling: Send + Sync {
+    /// Moves the record from `file.status` to `s.status` (a pending file to its verdict, or an
+    /// accepted one whose bytes changed to rejected), settles the quota and writes the
+    /// upload-log entry (the outbox entry that announces it, see [`crate::outbox`]),
+    /// atomically. `false` (and no change at all) if the record is no longer in `file.status`.
+    async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError>;
+    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError>;
+}
+
+/// An account owner's side: create, list, delete, and the quota view.
+#[async_trait]
+pub trait OwnerLedger: FileLookup {
+    /// Reserves `file.size` against `limit` and writes the pending record, atomically.
+    async fn create_pending(&self, file: &FileRecord, limit: u64)
+    -> Result<Reservation, CoreError>;
+    /// Newest first, `limit` at most, starting after `after`.
+    async fn list_files(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError>;
+    /// Removes the record if it is still in `file.status`, releasing what it held, and, with
+    /// `announce` set, writes its `file.deleted` outbox entry at that time: atomically. `false`
+    /// if the record changed or vanished meanwhile.
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError>;
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
+}
+
+/// The pipeline's side: a batch's records in one read, then settlements.
+#[async_trait]
+pub trait PipelineLedger: FileLookup + Settling {
+    /// Several records in one round trip (strongly consistent); missing ones are absent.
+    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError>;
+}
+
+/// The janitor's side: what is overdue, then settlements.
+#[async_trait]
+pub trait JanitorLedger: Settling {
+    /// Pending files whose upload URL expired before `before`, at most `limit`.
+    async fn stale_pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Rejected or expired files whose object may still exist: `settle` to those states marks
+    /// them, [`Settling::mark_cleaned`] clears the mark once the object is gone. The janitor
+    /// retries what a failed removal left.
+    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError>;
+}
+
+/// The whole ledger: what an adapter provides and the contract suite checks; consumers hold
+/// only their narrow trait.
+pub trait Ledger: OwnerLedger + PipelineLedger + JanitorLedger {}
+
+impl<T: OwnerLedger + PipelineLedger + JanitorLedger> Ledger for T {}
