@@ -5,7 +5,7 @@
 //! description to the on-failure queue and move on, as template.yaml configures in AWS.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodbstreams::types::{AttributeValue as Av, Record, ShardIteratorType};
@@ -122,17 +122,33 @@ async fn give_up(s: &Stream, record: Option<Value>) {
     }
 }
 
-/// Iterators over the stream's shards, from their start (TRIM_HORIZON, as the template's
-/// StartingPosition).
+/// How long a shard may answer nothing before its iterator is taken again from the last record
+/// read. AWS expires iterators after 15 minutes; the emulator's go stale sooner: a failed
+/// transaction puts back a copy of the table, stream included, and an iterator taken before
+/// keeps reading the discarded one.
+const REFRESH: Duration = Duration::from_secs(1);
+
+/// Where the pump is in one shard: a checkpoint (the last record read), as Lambda keeps one.
+struct Cursor {
+    shard: String,
+    iterator: Option<String>,
+    last: Option<String>,
+    taken_at: Instant,
+    idle: bool,
+    closed: bool,
+}
+
+/// Reads the stream's shards from their start (TRIM_HORIZON, as the template's
+/// StartingPosition), then from each checkpoint.
 #[derive(Default)]
 struct Reader {
-    iterators: Vec<String>,
-    described: bool,
+    cursors: Vec<Cursor>,
 }
 
 impl Reader {
     async fn next(&mut self, s: &Stream) -> Result<Vec<Record>, String> {
-        if !self.described {
+        if self.cursors.iter().all(|c| c.closed) {
+            // First read, or every shard closed: look for the shards (and successors).
             let d = s
                 .streams
                 .describe_stream()
@@ -140,56 +156,79 @@ impl Reader {
                 .send()
                 .await
                 .map_err(|e| format!("DescribeStream: {e:?}"))?;
-            let shards: Vec<String> = d
+            let known: Vec<String> = self.cursors.iter().map(|c| c.shard.clone()).collect();
+            let shards = d
                 .stream_description()
                 .map(|d| d.shards())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|sh| sh.shard_id().map(str::to_owned))
-                .collect();
-            for shard in shards {
-                let it = s
+                .unwrap_or_default();
+            for id in shards.iter().filter_map(|sh| sh.shard_id()) {
+                if !known.iter().any(|k| k == id) {
+                    self.cursors.push(Cursor {
+                        shard: id.to_owned(),
+                        iterator: None,
+                        last: None,
+                        taken_at: Instant::now(),
+                        idle: false,
+                        closed: false,
+                    });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for c in self.cursors.iter_mut().filter(|c| !c.closed) {
+            if c.iterator.is_none() || (c.idle && c.taken_at.elapsed() >= REFRESH) {
+                let req = s
                     .streams
                     .get_shard_iterator()
                     .stream_arn(&s.stream_arn)
-                    .shard_id(shard)
-                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                    .shard_id(&c.shard);
+                let req = match &c.last {
+                    Some(seq) => req
+                        .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                        .sequence_number(seq),
+                    None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                };
+                let it = req
                     .send()
                     .await
                     .map_err(|e| format!("GetShardIterator: {e:?}"))?;
-                self.iterators
-                    .extend(it.shard_iterator().map(str::to_owned));
+                c.iterator = it.shard_iterator().map(str::to_owned);
+                c.taken_at = Instant::now();
             }
-            self.described = true;
-        }
-        let mut out = Vec::new();
-        let mut next = Vec::new();
-        for it in std::mem::take(&mut self.iterators) {
-            let r = s
+            let Some(it) = c.iterator.clone() else {
+                c.closed = true;
+                continue;
+            };
+            let r = match s
                 .streams
                 .get_records()
                 .shard_iterator(&it)
                 .limit(100)
                 .send()
-                .await;
-            match r {
-                Ok(r) => {
-                    out.extend(r.records().iter().cloned());
-                    next.extend(r.next_shard_iterator().map(str::to_owned));
-                }
+                .await
+            {
+                Ok(r) => r,
                 Err(e) => {
-                    // Keep the iterator: the same records are read again next time.
-                    next.push(it);
-                    self.iterators = next;
+                    // Taken again from the checkpoint next time: the same records come again.
+                    c.iterator = None;
                     return Err(format!("GetRecords: {e:?}"));
                 }
+            };
+            if let Some(seq) = r
+                .records()
+                .last()
+                .and_then(|x| x.dynamodb())
+                .and_then(|d| d.sequence_number())
+            {
+                c.last = Some(seq.to_owned());
             }
+            c.idle = r.records().is_empty();
+            match r.next_shard_iterator() {
+                Some(next) => c.iterator = Some(next.to_owned()),
+                None => c.closed = true,
+            }
+            out.extend(r.records().iter().cloned());
         }
-        if next.is_empty() {
-            // Every shard closed: look for their successors.
-            self.described = false;
-        }
-        self.iterators = next;
         Ok(out)
     }
 }

@@ -11,6 +11,7 @@ mod e2e_process;
 mod e2e_reliability;
 mod e2e_server;
 mod e2e_spine;
+mod e2e_stream;
 mod events;
 mod infra_adapters;
 mod infra_links;
