@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests of the domain, integration tests of the adapters against the
-# emulator, end-to-end tests through the local stack, and the deploy template's linters.
+# emulator, end-to-end tests through the local stack and in headless Chromium, and the deploy
+# template's linters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-emulator.sh
+scripts/install-browser.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # No unused dependencies (a source scan, no build). Silent when there are none.

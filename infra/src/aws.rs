@@ -166,6 +166,21 @@ impl Clients {
         self.sqs.get_or_init(|| aws_sdk_sqs::Client::new(&self.sdk))
     }
 
+    /// Where presigned S3 URLs point, as an origin (`scheme://host[:port]`), for the web
+    /// client's Content-Security-Policy: the endpoint override (an emulator) or the bucket's
+    /// regional endpoint, as the presigner builds it.
+    pub fn upload_origin(&self, config: &Config) -> String {
+        if let Some(url) = self.sdk.endpoint_url() {
+            return origin_of(url);
+        }
+        let region = self.sdk.region().map_or("us-east-1", |r| r.as_ref());
+        if self.s3_force_path_style {
+            format!("https://s3.{region}.amazonaws.com")
+        } else {
+            format!("https://{}.s3.{region}.amazonaws.com", config.bucket)
+        }
+    }
+
     /// The adapters over these clients, for the resources `config` names.
     pub fn ledger(&self, config: &Config) -> Arc<DynamoLedger> {
         Arc::new(DynamoLedger {
@@ -223,5 +238,53 @@ mod tests {
             assert!(certs[0].len() > 300, "a DER certificate, not a fragment");
         }
         assert!(super::amazon_tls_context().is_ok());
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    url[..end].to_owned()
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::*;
+
+    fn clients(endpoint: Option<&str>, path_style: bool) -> Clients {
+        let mut b = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest());
+        if let Some(e) = endpoint {
+            b = b.endpoint_url(e);
+        }
+        Clients::new(&b.build(), path_style, "test")
+    }
+
+    #[test]
+    fn the_upload_origin_is_where_presigned_urls_point() {
+        let config = Config {
+            bucket: "files-123".into(),
+            ..Config::default()
+        };
+        assert_eq!(
+            clients(Some("http://127.0.0.1:4566/"), true).upload_origin(&config),
+            "http://127.0.0.1:4566"
+        );
+        assert_eq!(
+            clients(None, false).upload_origin(&config),
+            "https://files-123.s3.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            clients(None, true).upload_origin(&config),
+            "https://s3.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(
+            origin_of("https://h.example:8443/a?b#c"),
+            "https://h.example:8443"
+        );
     }
 }

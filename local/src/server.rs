@@ -113,7 +113,20 @@ async fn serve(
         query.entry(k).or_default().push(v);
     }
     let mut headers = serde_json::Map::new();
+    // Payload v2 carries cookies in their own list, not as a header.
+    let mut cookies: Vec<String> = Vec::new();
     for (k, v) in &parts.headers {
+        if k == "cookie" {
+            if let Ok(v) = v.to_str() {
+                cookies.extend(
+                    v.split(';')
+                        .map(str::trim)
+                        .filter(|c| !c.is_empty())
+                        .map(str::to_owned),
+                );
+            }
+            continue;
+        }
         if let Ok(v) = v.to_str() {
             // API Gateway joins repeated headers with commas.
             let entry = headers
@@ -165,6 +178,7 @@ async fn serve(
         "rawPath": path,
         "rawQueryString": raw_query,
         "headers": headers,
+        "cookies": if cookies.is_empty() { None } else { Some(cookies) },
         "queryStringParameters": query_params,
         "requestContext": context,
         "body": body,
@@ -218,6 +232,11 @@ fn into_response(r: ApiGatewayV2httpResponse) -> Response {
         StatusCode::from_u16(r.status_code as u16).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (k, v) in &r.headers {
         out.headers_mut().append(k, v.clone());
+    }
+    for c in &r.cookies {
+        if let Ok(v) = axum::http::HeaderValue::from_str(c) {
+            out.headers_mut().append("set-cookie", v);
+        }
     }
     out
 }

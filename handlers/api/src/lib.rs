@@ -4,6 +4,7 @@
 
 mod http;
 mod routes;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub struct Deps {
     pub links: LinkService,
     pub drops: DropService,
     pub accounts: Arc<dyn Accounts>,
+    /// The headers of the web client's pages (their CSP names the upload origin).
+    pub pages: web::PageHeaders,
 }
 
 /// The environment variables this function cannot run without.
@@ -88,6 +91,7 @@ impl Deps {
             links,
             drops,
             accounts,
+            pages: web::PageHeaders::new(&clients.upload_origin(config)),
         })
     }
 }

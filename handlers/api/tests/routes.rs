@@ -35,9 +35,11 @@ async fn health_is_ok() {
 async fn unknown_routes_are_404() {
     let w = world();
     for path in [
-        "/",
-        "",
         "/nope",
+        "/d",
+        "/d/a/b",
+        "/assets/nope.js",
+        "/assets/..",
         "/files/a/b/c",
         "/files/x/upload",
         "/auth",

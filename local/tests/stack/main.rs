@@ -12,6 +12,7 @@ mod e2e_reliability;
 mod e2e_server;
 mod e2e_spine;
 mod e2e_stream;
+mod e2e_web;
 mod events;
 mod infra_adapters;
 mod infra_links;

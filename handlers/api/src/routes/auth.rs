@@ -1,4 +1,9 @@
-//! Accounts: sign up, confirm, log in, refresh.
+//! Accounts: sign up, confirm, log in, refresh, log out.
+//!
+//! A browser asks for a cookie session (`"cookie": true` at login): the refresh token then
+//! travels only in an HttpOnly, Secure, SameSite=Strict cookie scoped to `/auth`, out of reach
+//! of any script, and the page keeps the short-lived id token in memory. Other clients get the
+//! refresh token in the body, as before.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_core::accounts::{SignUpOutcome, validate_email, validate_password};
@@ -7,7 +12,7 @@ use serde_json::json;
 
 use super::Answer;
 use crate::Deps;
-use crate::http::{ApiError, json_response, parse_json};
+use crate::http::{ApiError, json_response, parse_json, respond};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,15 +23,46 @@ struct Credentials {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct Login {
+    email: String,
+    password: String,
+    /// Keep the refresh token in an HttpOnly cookie instead of the body.
+    #[serde(default)]
+    cookie: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct Confirmation {
     email: String,
     code: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Refresh {
-    refresh_token: String,
+    /// Absent: the session cookie's.
+    refresh_token: Option<String>,
+}
+
+/// The session cookie's name and scope: only `/auth/*` requests carry it.
+const COOKIE: &str = "dropgate_refresh";
+/// Cognito's default refresh token validity (30 days); the cookie never outlives it.
+const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 3600;
+
+fn session_cookie(value: &str, max_age: u64) -> String {
+    format!("{COOKIE}={value}; Path=/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
+}
+
+fn cookie_token(req: &ApiGatewayV2httpRequest) -> Option<String> {
+    req.cookies.iter().flatten().find_map(|c| {
+        let (k, v) = c.split_once('=')?;
+        (k.trim() == COOKIE && !v.trim().is_empty()).then(|| v.trim().to_owned())
+    })
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::new(401, "invalid_token", "the refresh token is not valid")
 }
 
 pub(super) async fn signup(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
@@ -54,7 +90,7 @@ pub(super) async fn confirm(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
 }
 
 pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
-    let c: Credentials = parse_json(req)?;
+    let c: Login = parse_json(req)?;
     // A malformed address cannot belong to an account: same answer as a wrong password.
     let bad = || ApiError::new(401, "invalid_credentials", "email or password is wrong");
     let email = validate_email(&c.email).map_err(|_| bad())?;
@@ -62,18 +98,49 @@ pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer 
         return Err(bad());
     }
     let tokens = deps.accounts.login(&email, &c.password).await?;
-    Ok(json_response(200, &tokens))
+    if !c.cookie {
+        return Ok(json_response(200, &tokens));
+    }
+    let mut r = json_response(
+        200,
+        &json!({"id_token": tokens.id_token, "access_token": tokens.access_token, "expires_in": tokens.expires_in}),
+    );
+    r.cookies
+        .push(session_cookie(&tokens.refresh_token, COOKIE_MAX_AGE_SECS));
+    Ok(r)
 }
 
 pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
-    let r: Refresh = parse_json(req)?;
-    if r.refresh_token.is_empty() || r.refresh_token.len() > 8192 {
-        return Err(ApiError::new(
-            401,
-            "invalid_token",
-            "the refresh token is not valid",
-        ));
+    let r: Refresh = if has_body(req) {
+        parse_json(req)?
+    } else {
+        Refresh::default()
+    };
+    let (token, from_cookie) = match r.refresh_token {
+        Some(t) => (t, false),
+        None => (cookie_token(req).ok_or_else(invalid_token)?, true),
+    };
+    if token.is_empty() || token.len() > 8192 {
+        return Err(invalid_token());
     }
-    let tokens = deps.accounts.refresh(&r.refresh_token).await?;
-    Ok(json_response(200, &tokens))
+    let tokens = deps.accounts.refresh(&token).await?;
+    if !from_cookie {
+        return Ok(json_response(200, &tokens));
+    }
+    // The cookie keeps the refresh token; the page gets only what it holds in memory.
+    Ok(json_response(
+        200,
+        &json!({"id_token": tokens.id_token, "access_token": tokens.access_token, "expires_in": tokens.expires_in}),
+    ))
+}
+
+/// Ends a cookie session: the browser drops the cookie. Idempotent, needs no token.
+pub(super) async fn logout(_req: &ApiGatewayV2httpRequest, _deps: &Deps) -> Answer {
+    let mut r = respond(204, None);
+    r.cookies.push(session_cookie("", 0));
+    Ok(r)
+}
+
+fn has_body(req: &ApiGatewayV2httpRequest) -> bool {
+    req.body.as_deref().is_some_and(|b| !b.trim().is_empty())
 }

@@ -7,6 +7,7 @@ mod auth;
 mod drop;
 mod files;
 mod links;
+mod pages;
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,7 @@ enum Op {
     Confirm,
     Login,
     Refresh,
+    Logout,
     CreateFile,
     ListFiles,
     GetFile,
@@ -43,6 +45,9 @@ enum Op {
     DropInfo,
     DropFile,
     Receipt,
+    AppPage,
+    DropPage,
+    Asset,
 }
 
 pub struct Route {
@@ -68,6 +73,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/auth/confirm", true, Op::Confirm),
     r("POST", "/auth/login", true, Op::Login),
     r("POST", "/auth/refresh", true, Op::Refresh),
+    r("POST", "/auth/logout", true, Op::Logout),
     r("POST", "/files", false, Op::CreateFile),
     r("GET", "/files", false, Op::ListFiles),
     r("GET", "/files/{id}", false, Op::GetFile),
@@ -81,6 +87,9 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/drop/{token}", true, Op::DropInfo),
     r("POST", "/drop/{token}/files", true, Op::DropFile),
     r("GET", "/drop/receipts/{receipt}", true, Op::Receipt),
+    r("GET", "/", true, Op::AppPage),
+    r("GET", "/d/{token}", true, Op::DropPage),
+    r("GET", "/assets/{name}", true, Op::Asset),
 ];
 
 /// The path parameters of `path` if it fits `pattern`. Literal segments win over parameters:
@@ -183,6 +192,7 @@ async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) ->
         Op::Confirm => auth::confirm(req, deps).await,
         Op::Login => auth::login(req, deps).await,
         Op::Refresh => auth::refresh(req, deps).await,
+        Op::Logout => auth::logout(req, deps).await,
         Op::CreateFile => files::create(req, deps).await,
         Op::ListFiles => files::list(req, deps).await,
         Op::GetFile => files::get(req, deps, first).await,
@@ -196,6 +206,9 @@ async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) ->
         Op::DropInfo => drop::info(req, deps, first).await,
         Op::DropFile => drop::upload(req, deps, first).await,
         Op::Receipt => drop::receipt(req, deps, first).await,
+        Op::AppPage => pages::app(req, deps),
+        Op::DropPage => pages::drop_page(req, deps),
+        Op::Asset => pages::asset(req, deps, first),
     }
 }
 
@@ -214,8 +227,12 @@ mod tests {
         assert!(is_public("/drop/abc/files"));
         assert!(is_public("/auth/login"));
         assert!(!is_public("/links/abc"));
-        assert!(!is_public("/"));
-        assert!(!is_public("/d/abc"));
+        // The web client's pages and assets: the same for everyone.
+        assert!(is_public("/"));
+        assert!(is_public("/d/abc"));
+        assert!(is_public("/assets/app.js"));
+        assert!(!is_public("/d/abc/x"));
+        assert!(!is_public("/assets"));
     }
 
     #[test]

@@ -43,14 +43,28 @@ impl Accounts for FakeAccounts {
     async fn confirm(&self, _email: &str, _code: &str) -> Result<(), CoreError> {
         Ok(())
     }
-    async fn login(&self, _email: &str, _password: &str) -> Result<Tokens, CoreError> {
-        Err(CoreError::unauthorized(
-            "invalid_credentials",
-            "email or password is wrong",
-        ))
+    /// Signed-up credentials log in; their refresh token is `refresh-<email>`.
+    async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError> {
+        let known = self
+            .signups
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(e, p)| e == email && p == password);
+        if !known {
+            return Err(CoreError::unauthorized(
+                "invalid_credentials",
+                "email or password is wrong",
+            ));
+        }
+        Ok(fake_tokens(email))
     }
-    async fn refresh(&self, _refresh_token: &str) -> Result<Tokens, CoreError> {
-        Err(CoreError::unauthorized("invalid_token", "bad token"))
+    async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError> {
+        let email = refresh_token.strip_prefix("refresh-").unwrap_or_default();
+        if !self.signups.lock().unwrap().iter().any(|(e, _)| e == email) {
+            return Err(CoreError::unauthorized("invalid_token", "bad token"));
+        }
+        Ok(fake_tokens(email))
     }
 }
 
@@ -110,6 +124,7 @@ pub fn world() -> World {
             links,
             drops,
             accounts: accounts.clone(),
+            pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
         },
         ledger,
         store,
@@ -133,7 +148,18 @@ pub fn claims(sub: &str) -> Value {
     })
 }
 
+fn fake_tokens(email: &str) -> Tokens {
+    Tokens {
+        id_token: format!("id-{email}"),
+        access_token: format!("access-{email}"),
+        refresh_token: format!("refresh-{email}"),
+        expires_in: 3600,
+    }
+}
+
 pub struct Req {
+    pub headers: Vec<(String, String)>,
+    pub cookies: Vec<String>,
     pub method: &'static str,
     pub path: String,
     pub body: Option<String>,
@@ -144,6 +170,8 @@ pub struct Req {
 
 pub fn req(method: &'static str, path: &str) -> Req {
     Req {
+        headers: Vec::new(),
+        cookies: Vec::new(),
         method,
         path: path.to_owned(),
         body: None,
@@ -165,6 +193,14 @@ impl Req {
         let raw = self.body.take().unwrap_or_default();
         self.body = Some(base64::engine::general_purpose::STANDARD.encode(raw));
         self.base64 = true;
+        self
+    }
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+    pub fn cookie(mut self, c: &str) -> Self {
+        self.cookies.push(c.to_owned());
         self
     }
     pub fn by(mut self, sub: &str) -> Self {
@@ -226,6 +262,12 @@ impl Req {
         if let Some(b) = &self.body {
             ev["body"] = json!(b);
         }
+        for (k, v) in &self.headers {
+            ev["headers"][k] = json!(v);
+        }
+        if !self.cookies.is_empty() {
+            ev["cookies"] = json!(self.cookies);
+        }
         if let Some(q) = &self.query {
             ev["queryStringParameters"] = q.clone();
         }
@@ -261,7 +303,7 @@ pub async fn send(w: &World, r: Req) -> Resp {
     let body = match &raw.body {
         None | Some(Body::Empty) => None,
         Some(Body::Text(s)) => Some(s.clone()),
-        Some(Body::Binary(b)) => Some(String::from_utf8(b.clone()).unwrap()),
+        Some(Body::Binary(b)) => Some(String::from_utf8_lossy(b).into_owned()),
     };
     Resp {
         status: raw.status_code,

@@ -1,0 +1,171 @@
+//! The web client's files, embedded at compile time (see build.rs), and the headers every page
+//! carries. Pages hold no data: they are the same for everyone and call the API from the
+//! browser, so serving one never touches AWS.
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::encodings::Body;
+use aws_lambda_events::http::{HeaderMap, HeaderValue};
+
+pub struct Asset {
+    /// Path under `web/`: `index.html`, `assets/app.js`.
+    pub name: &'static str,
+    pub content_type: &'static str,
+    /// Hex of the first 16 bytes of the SHA-256 of `body`.
+    pub etag: &'static str,
+    pub body: &'static [u8],
+    /// The same bytes gzipped, when that is smaller.
+    pub gzip: Option<&'static [u8]>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+
+pub fn asset(name: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.name == name)
+}
+
+/// The headers of every page and asset. The page talks to its own origin and, for uploads
+/// straight to S3, to the bucket's; nothing inline, nothing evaluated, never framed.
+#[derive(Debug, Clone)]
+pub struct PageHeaders {
+    pub csp: String,
+}
+
+impl PageHeaders {
+    /// `upload_origin` is where presigned upload URLs point (scheme, host and port).
+    pub fn new(upload_origin: &str) -> Self {
+        let csp = format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self' {upload_origin}; form-action 'self'; base-uri 'none'; \
+             manifest-src 'self'; frame-ancestors 'none'"
+        );
+        Self { csp }
+    }
+
+    fn apply(&self, h: &mut HeaderMap) {
+        if let Ok(v) = HeaderValue::from_str(&self.csp) {
+            h.insert("content-security-policy", v);
+        }
+        h.insert(
+            "x-content-type-options",
+            HeaderValue::from_static("nosniff"),
+        );
+        // Drop and share URLs carry a secret: never send them on to another site.
+        h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        h.insert(
+            "cross-origin-opener-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        h.insert(
+            "permissions-policy",
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        );
+    }
+}
+
+fn header<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
+    req.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn accepts_gzip(req: &ApiGatewayV2httpRequest) -> bool {
+    header(req, "accept-encoding").is_some_and(|v| {
+        v.split(',').any(|c| {
+            let mut parts = c.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+    })
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+fn not_modified(req: &ApiGatewayV2httpRequest, etag: &str) -> bool {
+    header(req, "if-none-match").is_some_and(|v| {
+        v.split(',').any(|t| {
+            let t = t.trim().trim_start_matches("W/");
+            t == "*" || t == etag
+        })
+    })
+}
+
+/// `asset` for `req`: gzipped when the client takes it, 304 when it already has these bytes.
+/// Always revalidated (`no-cache`): the names carry no hash, so a deploy must reach every
+/// browser at its next load, and a revalidation costs one small request.
+pub fn serve(
+    asset: &Asset,
+    req: &ApiGatewayV2httpRequest,
+    page: &PageHeaders,
+) -> ApiGatewayV2httpResponse {
+    let gzip = asset.gzip.filter(|_| accepts_gzip(req));
+    let etag = match gzip {
+        Some(_) => format!("\"{}-gz\"", asset.etag),
+        None => format!("\"{}\"", asset.etag),
+    };
+    let mut headers = HeaderMap::new();
+    page.apply(&mut headers);
+    headers.insert("cache-control", HeaderValue::from_static("no-cache"));
+    headers.insert("vary", HeaderValue::from_static("accept-encoding"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        headers.insert("etag", v);
+    }
+    let (status, body) = if not_modified(req, &etag) {
+        (304, None)
+    } else {
+        headers.insert("content-type", HeaderValue::from_static(asset.content_type));
+        match gzip {
+            Some(gz) => {
+                headers.insert("content-encoding", HeaderValue::from_static("gzip"));
+                (200, Some(Body::Binary(gz.to_vec())))
+            }
+            None => (200, Some(Body::Binary(asset.body.to_vec()))),
+        }
+    };
+    ApiGatewayV2httpResponse {
+        status_code: status,
+        headers,
+        multi_value_headers: HeaderMap::new(),
+        is_base64_encoded: body.is_some(),
+        body,
+        cookies: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pages_and_their_assets_are_embedded() {
+        for name in [
+            "index.html",
+            "drop.html",
+            "assets/app.js",
+            "assets/style.css",
+        ] {
+            let a = asset(name).unwrap_or_else(|| panic!("{name} embedded"));
+            assert!(!a.body.is_empty());
+            assert_eq!(a.etag.len(), 32);
+        }
+        assert!(
+            asset("tests/package.json").is_none(),
+            "tests are not served"
+        );
+    }
+
+    #[test]
+    fn gzip_is_taken_only_when_offered_and_not_refused() {
+        let mut req = ApiGatewayV2httpRequest::default();
+        assert!(!accepts_gzip(&req));
+        for (v, want) in [
+            ("gzip, deflate, br", true),
+            ("br;q=1.0, gzip;q=0.8", true),
+            ("gzip;q=0", false),
+            ("identity", false),
+            ("*", true),
+        ] {
+            req.headers
+                .insert("accept-encoding", HeaderValue::from_static(v));
+            assert_eq!(accepts_gzip(&req), want, "{v}");
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! The browser's session: the refresh token in an HttpOnly cookie, never in the body.
+
+mod common;
+
+use common::{expect_error, req, send, world};
+use serde_json::json;
+
+async fn signed_up(w: &common::World, email: &str) {
+    let r = send(
+        w,
+        req("POST", "/auth/signup").json(json!({"email": email, "password": "Correct1horse"})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn a_cookie_login_keeps_the_refresh_token_out_of_the_body() {
+    let w = world();
+    signed_up(&w, "ada@example.com").await;
+    let r = send(
+        &w,
+        req("POST", "/auth/login")
+            .json(json!({"email": "ada@example.com", "password": "Correct1horse", "cookie": true})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let body = r.json();
+    assert_eq!(body["id_token"], "id-ada@example.com");
+    assert_eq!(body["expires_in"], 3600);
+    assert!(body.get("refresh_token").is_none(), "{body}");
+    assert_eq!(r.raw.cookies.len(), 1);
+    let cookie = &r.raw.cookies[0];
+    assert!(
+        cookie.starts_with("dropgate_refresh=refresh-ada@example.com;"),
+        "{cookie}"
+    );
+    for attr in [
+        "Path=/auth",
+        "HttpOnly",
+        "Secure",
+        "SameSite=Strict",
+        "Max-Age=2592000",
+    ] {
+        assert!(cookie.contains(attr), "{attr} in {cookie}");
+    }
+
+    // A reload: refresh from the cookie alone, with no body at all.
+    let r = send(
+        &w,
+        req("POST", "/auth/refresh").cookie("dropgate_refresh=refresh-ada@example.com"),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.json()["id_token"], "id-ada@example.com");
+    assert!(r.json().get("refresh_token").is_none());
+
+    // Log out: the cookie is cleared.
+    let r = send(&w, req("POST", "/auth/logout")).await;
+    assert_eq!(r.status, 204);
+    assert!(r.raw.cookies[0].starts_with("dropgate_refresh=;"));
+    assert!(r.raw.cookies[0].contains("Max-Age=0"));
+}
+
+#[tokio::test]
+async fn other_clients_keep_the_body_contract() {
+    let w = world();
+    signed_up(&w, "cli@example.com").await;
+    let r = send(
+        &w,
+        req("POST", "/auth/login")
+            .json(json!({"email": "cli@example.com", "password": "Correct1horse"})),
+    )
+    .await;
+    assert_eq!(r.json()["refresh_token"], "refresh-cli@example.com");
+    assert!(r.raw.cookies.is_empty());
+    let r = send(
+        &w,
+        req("POST", "/auth/refresh").json(json!({"refresh_token": "refresh-cli@example.com"})),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["refresh_token"], "refresh-cli@example.com");
+}
+
+#[tokio::test]
+async fn refresh_without_a_token_or_with_a_forged_cookie_is_401() {
+    let w = world();
+    expect_error(&w, req("POST", "/auth/refresh"), 401, "invalid_token").await;
+    expect_error(
+        &w,
+        req("POST", "/auth/refresh").body("{}"),
+        401,
+        "invalid_token",
+    )
+    .await;
+    expect_error(
+        &w,
+        req("POST", "/auth/refresh").cookie("dropgate_refresh=forged"),
+        401,
+        "invalid_token",
+    )
+    .await;
+    expect_error(
+        &w,
+        req("POST", "/auth/refresh").cookie("other=refresh-x"),
+        401,
+        "invalid_token",
+    )
+    .await;
+    expect_error(
+        &w,
+        req("POST", "/auth/login")
+            .json(json!({"email": "a@example.com", "password": "x", "cookie": "yes"})),
+        400,
+        "invalid_request",
+    )
+    .await;
+}

@@ -1,0 +1,85 @@
+//! The web client in headless Chromium (Debian's package), driven by playwright-core: the
+//! browser suite in `web/tests/*.test.mjs` runs against a stack of its own. Both are installed
+//! by scripts/test.sh (apt-get, `npm ci` with the committed lockfile); a machine without them
+//! fails here with what to install, it never skips.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::LocalStack;
+
+/// The whole suite takes about 40 s on an idle machine; CI's is shared.
+const SUITE_LIMIT: Duration = Duration::from_secs(360);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_owned()
+}
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_suite_passes_in_headless_chromium() {
+    let root = root();
+    let tests = root.join("web/tests");
+    assert!(
+        tests.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is missing: run `npm ci --prefix web/tests` (scripts/test.sh does)"
+    );
+    assert!(
+        chromium().is_file(),
+        "Chromium is missing at {}: `apt-get install -y chromium` (scripts/test.sh does), or set CHROMIUM",
+        chromium().display()
+    );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&tests)
+        .expect("web/tests")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "the browser tests are there: {files:?}");
+
+    let stack = LocalStack::start().await;
+    let shots = root.join("target/screenshots");
+    let run = tokio::process::Command::new("node")
+        .arg("--test")
+        .arg("--test-concurrency=1")
+        .args(&files)
+        .current_dir(&tests)
+        .env("DROPGATE_API", stack.url(""))
+        .env("DROPGATE_SCREENSHOTS", &shots)
+        .env("CHROMIUM", chromium())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(SUITE_LIMIT, run)
+        .await
+        .unwrap_or_else(|_| panic!("the browser suite took over {SUITE_LIMIT:?}"))
+        .expect("node runs (Node.js 20 or newer)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "the browser suite failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    assert!(stdout.contains("# fail 0"), "{stdout}");
+    for page in ["app", "drop"] {
+        for size in ["phone", "desktop"] {
+            let shot = shots.join(format!("{page}-{size}.png"));
+            assert!(shot.is_file(), "screenshot {}", shot.display());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+// The API, from the browser. The id token lives in this module's memory only; the refresh
+// token lives in an HttpOnly cookie that no script can read (see docs/DESIGN.md, "Web
+// client"), so a reload costs one refresh call and an injected script finds no token to steal
+// in storage.
+
+export class ApiError extends Error {
+  constructor(status, code, message, extra) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.extra = extra ?? {};
+  }
+}
+
+let idToken = null;
+let expiresAt = 0;
+let refreshing = null;
+let sessionLost = () => {};
+
+export function onSessionLost(fn) {
+  sessionLost = fn;
+}
+
+function keep(tokens) {
+  idToken = tokens.id_token;
+  expiresAt = Date.now() + (tokens.expires_in ?? 3600) * 1000;
+}
+
+// The signed-in address, from the id token's claims (display only: the server verifies).
+export function currentEmail() {
+  if (!idToken) return null;
+  try {
+    const part = idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part)).email ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function send(method, path, body, withToken) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (withToken && idToken) headers.authorization = `Bearer ${idToken}`;
+  try {
+    return await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'network');
+  }
+}
+
+async function read(r) {
+  if (r.status === 204) return null;
+  let data = null;
+  try {
+    data = await r.json();
+  } catch {
+    data = null;
+  }
+  if (r.ok) return data;
+  const e = data?.error ?? {};
+  throw new ApiError(r.status, e.code ?? (r.status === 401 ? 'unauthorized' : 'internal'), e.message, e);
+}
+
+// A public call: no token.
+export async function open(method, path, body) {
+  return read(await send(method, path, body));
+}
+
+// An owner's call: refreshes the session first when the token is about to expire, and once
+// more on a 401; a session that cannot be refreshed is reported to `onSessionLost`.
+export async function call(method, path, body) {
+  if (!idToken || Date.now() > expiresAt - 30_000) {
+    if (!(await refresh())) {
+      sessionLost();
+      throw new ApiError(401, 'invalid_token');
+    }
+  }
+  let r = await send(method, path, body, true);
+  if (r.status === 401) {
+    if (!(await refresh())) {
+      sessionLost();
+      throw new ApiError(401, 'invalid_token');
+    }
+    r = await send(method, path, body, true);
+  }
+  return read(r);
+}
+
+// Renews the id token from the session cookie; false when there is no session (any more).
+export function refresh() {
+  refreshing ??= (async () => {
+    try {
+      keep(await open('POST', '/auth/refresh'));
+      return true;
+    } catch {
+      idToken = null;
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+export async function login(email, password) {
+  keep(await open('POST', '/auth/login', { email, password, cookie: true }));
+}
+
+export async function logout() {
+  idToken = null;
+  expiresAt = 0;
+  await open('POST', '/auth/logout').catch(() => {});
+}

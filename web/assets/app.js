@@ -1,0 +1,474 @@
+// The owner's app: account, uploads, the file list (which follows each file's verdict on its
+// own), the quota bar and upload links.
+
+import * as api from './api.js';
+import { $, h, show, say, ask } from './dom.js';
+import { bytes, date, typeName, contentType } from './format.js';
+import { errorWords, statusWords, linkStateWords } from './words.js';
+import { put, progressRow } from './upload.js';
+
+const POLL_MS = 1500;
+const PAGE = 20;
+
+const state = {
+  files: new Map(), // id -> file, in the order shown
+  cursor: null,
+  links: new Map(), // id -> link (labels for the "From" column)
+  linkCursor: null,
+  polling: null,
+};
+
+function message(text, kind = 'error') {
+  say($('#app-message'), text, kind);
+}
+
+// ---- Account ----
+
+function view(name) {
+  show($('#loading'), false);
+  show($('#auth'), name === 'auth');
+  show($('#app'), name === 'app');
+  const email = api.currentEmail();
+  $('#whoami').textContent = email ?? '';
+  show($('#whoami'), name === 'app' && !!email);
+  show($('#logout'), name === 'app');
+}
+
+function tab(which) {
+  const login = which === 'login';
+  $('#tab-login').setAttribute('aria-selected', String(login));
+  $('#tab-signup').setAttribute('aria-selected', String(!login));
+  show($('#login-form'), login);
+  show($('#signup-form'), !login);
+  show($('#confirm-form'), false);
+  say($('#auth-message'), null);
+}
+
+async function busy(form, work) {
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function loggedIn() {
+  view('app');
+  message(null);
+  state.files.clear();
+  state.links.clear();
+  $('#files tbody').replaceChildren();
+  $('#links').replaceChildren();
+  await Promise.all([loadLinks(false), refreshQuota()]);
+  await loadFiles(false);
+}
+
+function wireAccount() {
+  $('#tab-login').addEventListener('click', () => tab('login'));
+  $('#tab-signup').addEventListener('click', () => tab('signup'));
+
+  $('#login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    busy(form, async () => {
+      try {
+        await api.login($('#login-email').value.trim(), $('#login-password').value);
+        $('#login-password').value = '';
+        await loggedIn();
+      } catch (err) {
+        say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#signup-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    busy(form, async () => {
+      const email = $('#signup-email').value.trim();
+      const password = $('#signup-password').value;
+      try {
+        const r = await api.open('POST', '/auth/signup', { email, password });
+        if (r.confirmed) {
+          await api.login(email, password);
+          $('#signup-password').value = '';
+          await loggedIn();
+        } else {
+          $('#confirm-email').textContent = email;
+          show($('#signup-form'), false);
+          show($('#confirm-form'), true);
+          say($('#auth-message'), null);
+          $('#confirm-code').focus();
+        }
+      } catch (err) {
+        say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#confirm-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    busy(form, async () => {
+      const email = $('#signup-email').value.trim();
+      try {
+        await api.open('POST', '/auth/confirm', { email, code: $('#confirm-code').value.trim() });
+        await api.login(email, $('#signup-password').value);
+        $('#signup-password').value = '';
+        await loggedIn();
+      } catch (err) {
+        say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#logout').addEventListener('click', async () => {
+    stopPolling();
+    await api.logout();
+    tab('login');
+    view('auth');
+  });
+
+  api.onSessionLost(() => {
+    stopPolling();
+    tab('login');
+    view('auth');
+    say($('#auth-message'), 'Your session has ended. Please log in again.');
+  });
+}
+
+// ---- Quota ----
+
+async function refreshQuota() {
+  try {
+    const q = await api.call('GET', '/quota');
+    const held = q.used_bytes + q.reserved_bytes;
+    const bar = $('#quota-bar');
+    bar.max = Math.max(q.limit_bytes, 1);
+    bar.value = Math.min(held, q.limit_bytes);
+    bar.setAttribute('aria-valuetext', `${bytes(held)} of ${bytes(q.limit_bytes)}`);
+    const pending = q.reserved_bytes ? ` (${bytes(q.reserved_bytes)} being uploaded)` : '';
+    $('#quota-text').textContent =
+      `${bytes(held)} of ${bytes(q.limit_bytes)} used${pending} · ${q.files} ${q.files === 1 ? 'file' : 'files'}`;
+  } catch (err) {
+    if (err.status !== 401) message(errorWords(err));
+  }
+}
+
+// ---- Files ----
+
+function fromWords(f) {
+  if (!f.via_link) return 'You';
+  const link = state.links.get(f.via_link);
+  const through = link ? `Link “${link.label}”` : 'An upload link';
+  const who = f.uploader?.name || f.uploader?.email;
+  return who ? `${who}, via ${through}` : through;
+}
+
+function fileRow(f) {
+  // Both buttons are always there (Download hidden until accepted): a verdict changes no size.
+  const download = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-label': `Download ${f.name}`, onclick: () => download_(f) },
+    'Download',
+  );
+  download.classList.toggle('unavailable', f.status !== 'accepted');
+  const actions = h(
+    'td',
+    { class: 'actions' },
+    download,
+    h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name}`, onclick: () => remove(f) }, 'Delete'),
+  );
+  return h(
+    'tr',
+    { 'data-id': f.id, 'data-status': f.status },
+    h('td', { class: 'name', 'data-label': 'Name' }, f.name),
+    h('td', { 'data-label': 'Type' }, typeName(f.detected_type ?? f.content_type)),
+    h('td', { 'data-label': 'Size' }, bytes(f.size)),
+    h('td', { 'data-label': 'Date' }, date(f.created_at)),
+    h('td', { class: 'from', 'data-label': 'From' }, fromWords(f)),
+    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusWords(f))),
+    actions,
+  );
+}
+
+function render(f) {
+  state.files.set(f.id, f);
+  const body = $('#files tbody');
+  const old = body.querySelector(`tr[data-id="${CSS.escape(f.id)}"]`);
+  const row = fileRow(f);
+  if (old) old.replaceWith(row);
+  else body.append(row);
+  show($('#files-empty'), state.files.size === 0);
+}
+
+function addNewest(f) {
+  state.files.set(f.id, f);
+  $('#files tbody').prepend(fileRow(f));
+  show($('#files-empty'), false);
+}
+
+async function loadFiles(more) {
+  try {
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (more && state.cursor) q.set('cursor', state.cursor);
+    const page = await api.call('GET', `/files?${q}`);
+    for (const f of page.files) if (!state.files.has(f.id)) render(f);
+    state.cursor = page.next_cursor;
+    show($('#more-files'), !!state.cursor);
+    show($('#files-empty'), state.files.size === 0);
+    poll();
+  } catch (err) {
+    if (err.status !== 401) message(errorWords(err));
+  }
+}
+
+// While any shown file is waiting for its verdict, asks for it again every POLL_MS.
+function poll() {
+  if (state.polling) return;
+  state.polling = setTimeout(async () => {
+    state.polling = null;
+    const pending = [...state.files.values()].filter((f) => f.status === 'pending');
+    if (pending.length === 0) return;
+    let changed = false;
+    await Promise.all(
+      pending.map(async (f) => {
+        try {
+          const { file } = await api.call('GET', `/files/${encodeURIComponent(f.id)}`);
+          if (file.status !== f.status) {
+            render(file);
+            changed = true;
+          }
+        } catch (err) {
+          if (err.code === 'not_found') forget(f.id);
+        }
+      }),
+    );
+    if (changed) refreshQuota();
+    if ([...state.files.values()].some((f) => f.status === 'pending')) poll();
+  }, POLL_MS);
+}
+
+function stopPolling() {
+  clearTimeout(state.polling);
+  state.polling = null;
+}
+
+function forget(id) {
+  state.files.delete(id);
+  $(`#files tr[data-id="${CSS.escape(id)}"]`)?.remove();
+  show($('#files-empty'), state.files.size === 0);
+}
+
+async function download_(f) {
+  try {
+    const { url } = await api.call('GET', `/files/${encodeURIComponent(f.id)}/download`);
+    // The URL answers with Content-Disposition: attachment, so the page stays.
+    const a = h('a', { href: url, download: f.name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (err) {
+    message(errorWords(err));
+  }
+}
+
+async function remove(f) {
+  if (!(await ask(`Delete “${f.name}”? This cannot be undone.`, 'Delete'))) return;
+  try {
+    await api.call('DELETE', `/files/${encodeURIComponent(f.id)}`);
+    forget(f.id);
+    message(`Deleted “${f.name}”.`, 'info');
+    refreshQuota();
+  } catch (err) {
+    if (err.code === 'not_found') forget(f.id);
+    message(errorWords(err));
+  }
+}
+
+// ---- Uploads ----
+
+async function uploadOne(file) {
+  const row = progressRow(file);
+  $('#uploads').append(row.row);
+  let sending = null;
+  let reserved = null;
+  let cancelled = false;
+  row.cancel.addEventListener('click', async () => {
+    cancelled = true;
+    sending?.cancel();
+    row.state('Cancelled', 'cancelled');
+    row.finish();
+    // Give the reserved quota back at once rather than when the upload URL expires.
+    if (reserved) {
+      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+      forget(reserved.id);
+      refreshQuota();
+    }
+  });
+  try {
+    row.state('Preparing…');
+    const created = await api.call('POST', '/files', {
+      name: file.name,
+      size: file.size,
+      content_type: contentType(file),
+    });
+    reserved = created.file;
+    if (cancelled) {
+      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+      return;
+    }
+    addNewest(created.file);
+    refreshQuota();
+    sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
+    await sending.done;
+    row.state('Uploaded: see its verdict in the list below', 'done');
+    row.finish();
+    show($('#clear-uploads'), true);
+    poll();
+  } catch (err) {
+    if (cancelled) return;
+    row.state(errorWords(err), 'failed');
+    row.finish();
+    if (reserved) {
+      // The bytes did not arrive: free the reservation now.
+      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+      forget(reserved.id);
+      refreshQuota();
+    }
+  }
+}
+
+function wireUploads() {
+  const input = $('#file-input');
+  input.addEventListener('change', () => {
+    for (const f of input.files) uploadOne(f);
+    input.value = '';
+  });
+  const zone = $('#dropzone');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    for (const f of e.dataTransfer.files) uploadOne(f);
+  });
+  $('#more-files').addEventListener('click', () => loadFiles(true));
+  $('#clear-uploads').addEventListener('click', () => {
+    for (const li of $('#uploads').querySelectorAll('li[data-state]:not([data-state=""])')) li.remove();
+    show($('#clear-uploads'), false);
+  });
+}
+
+// ---- Upload links ----
+
+function linkItem(l) {
+  const left = l.max_total_bytes === null ? '' : ` · ${bytes(l.bytes_left)} left`;
+  return h(
+    'li',
+    { 'data-id': l.id, 'data-state': l.state },
+    h('span', { class: 'name' }, l.label),
+    h('span', { class: `state ${l.state}` }, linkStateWords(l.state)),
+    h('span', { class: 'muted' }, `${l.uploads_used} of ${l.max_uploads} uploads used${left} · expires ${date(l.expires_at)}`),
+    l.state === 'revoked'
+      ? null
+      : h('button', { type: 'button', class: 'small danger', 'aria-label': `Revoke link ${l.label}`, onclick: () => revoke(l) }, 'Revoke'),
+  );
+}
+
+function renderLink(l, first) {
+  state.links.set(l.id, l);
+  const list = $('#links');
+  const old = list.querySelector(`li[data-id="${CSS.escape(l.id)}"]`);
+  const item = linkItem(l);
+  if (old) old.replaceWith(item);
+  else if (first) list.prepend(item);
+  else list.append(item);
+}
+
+async function loadLinks(more) {
+  try {
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (more && state.linkCursor) q.set('cursor', state.linkCursor);
+    const page = await api.call('GET', `/links?${q}`);
+    for (const l of page.links) renderLink(l, false);
+    state.linkCursor = page.next_cursor;
+    show($('#more-links'), !!state.linkCursor);
+  } catch (err) {
+    if (err.status !== 401) message(errorWords(err));
+  }
+}
+
+async function revoke(l) {
+  if (!(await ask(`Revoke the link “${l.label}”? It will take no more files.`, 'Revoke'))) return;
+  try {
+    await api.call('DELETE', `/links/${encodeURIComponent(l.id)}`);
+    const { link } = await api.call('GET', `/links/${encodeURIComponent(l.id)}`);
+    renderLink(link, false);
+    message(`Revoked “${l.label}”.`, 'info');
+  } catch (err) {
+    message(errorWords(err));
+  }
+}
+
+function wireLinks() {
+  $('#link-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    show($('#new-link'), false);
+    busy(form, async () => {
+      const body = {
+        label: $('#link-label').value.trim(),
+        expires_in: Number($('#link-expiry').value),
+        max_uploads: Number($('#link-uses').value),
+        require_uploader_name: $('#link-name').checked,
+      };
+      const mb = $('#link-size').value;
+      if (mb) body.max_file_bytes = Math.round(Number(mb) * 1024 * 1024);
+      const types = [...form.querySelectorAll('input[name=type]:checked')].map((c) => c.value);
+      if (types.length) body.allowed_types = types;
+      try {
+        const { link } = await api.call('POST', '/links', body);
+        renderLink(link, true);
+        $('#new-link-url').value = link.url;
+        show($('#new-link'), true);
+        $('#new-link-url').select();
+        form.reset();
+        message(`Link “${link.label}” created. Copy it now: it is shown only once.`, 'info');
+      } catch (err) {
+        message(errorWords(err));
+      }
+    });
+  });
+  $('#copy-link').addEventListener('click', async () => {
+    const url = $('#new-link-url').value;
+    try {
+      await navigator.clipboard.writeText(url);
+      message('Link copied.', 'info');
+    } catch {
+      $('#new-link-url').select();
+      message('Select the link and copy it.', 'info');
+    }
+  });
+  $('#more-links').addEventListener('click', () => loadLinks(true));
+}
+
+// ---- Start ----
+
+async function start() {
+  wireAccount();
+  wireUploads();
+  wireLinks();
+  if (await api.refresh()) await loggedIn();
+  else {
+    tab('login');
+    view('auth');
+  }
+}
+
+start();

@@ -1,0 +1,57 @@
+// A tiny element builder. Text always goes in as text nodes, never as HTML: file names,
+// labels and uploader names come from strangers.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+export function show(el, visible) {
+  el.hidden = !visible;
+}
+
+// Shows a message in a live region (read out by screen readers), or clears it.
+export function say(el, text, kind = 'error') {
+  el.textContent = text ?? '';
+  el.dataset.kind = kind;
+  el.hidden = !text;
+}
+
+// A modal question; resolves true when confirmed. Keyboard: Enter confirms, Escape cancels.
+export function ask(question, confirmLabel) {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'ask', 'aria-label': question });
+    const yes = h('button', { type: 'button', class: 'danger' }, confirmLabel);
+    const no = h('button', { type: 'button' }, 'Cancel');
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    yes.addEventListener('click', () => close(true));
+    no.addEventListener('click', () => close(false));
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(false);
+    });
+    dialog.append(h('p', {}, question), h('div', { class: 'row' }, no, yes));
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}

@@ -1,0 +1,66 @@
+// Sends a file's bytes straight to storage through its presigned request, with progress and
+// a way to cancel. XMLHttpRequest, because fetch still reports no upload progress.
+
+import { ApiError } from './api.js';
+import { h } from './dom.js';
+import { bytes } from './format.js';
+
+// The browser sets these itself (and refuses to be told).
+const SET_BY_BROWSER = new Set(['content-length', 'host']);
+
+export function put(upload, file, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise((resolve, reject) => {
+    xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.total || file.size));
+    xhr.addEventListener('load', () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        onProgress(file.size, file.size);
+        resolve();
+      } else {
+        reject(new ApiError(xhr.status, 'upload_failed'));
+      }
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network')));
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'cancelled')));
+  });
+  xhr.open(upload.method || 'PUT', upload.url);
+  for (const [k, v] of Object.entries(upload.headers ?? {})) {
+    if (!SET_BY_BROWSER.has(k.toLowerCase())) xhr.setRequestHeader(k, v);
+  }
+  xhr.send(file);
+  return { done, cancel: () => xhr.abort() };
+}
+
+// One row per file being sent: name, progress bar, status line and a Cancel button. The row's
+// height is fixed from the start, so nothing moves while bytes go out.
+
+export function progressRow(file) {
+  const bar = h('progress', { max: 100, value: 0, 'aria-label': `Upload progress of ${file.name}` });
+  const status = h('span', { class: 'status', role: 'status' }, 'Waiting…');
+  const cancel = h('button', { type: 'button', class: 'small', 'aria-label': `Cancel upload of ${file.name}` }, 'Cancel');
+  const row = h(
+    'li',
+    { class: 'upload' },
+    h('span', { class: 'name' }, file.name),
+    h('span', { class: 'size' }, bytes(file.size)),
+    bar,
+    status,
+    cancel,
+  );
+  return {
+    row,
+    cancel,
+    progress(loaded, total) {
+      bar.value = total ? Math.round((loaded / total) * 100) : 0;
+      status.textContent = `Uploading ${bar.value}%`;
+    },
+    state(text, kind) {
+      status.textContent = text;
+      row.dataset.state = kind ?? '';
+    },
+    finish() {
+      cancel.disabled = true;
+      cancel.hidden = true;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// Every error code and rejection reason the API has, in words. A person never sees a status
+// code.
+
+import { bytes } from './format.js';
+
+const ERRORS = {
+  invalid_credentials: 'Wrong email or password.',
+  user_exists: 'An account with this email already exists. Log in instead.',
+  weak_password:
+    'That password is too weak: use at least 8 characters with a lowercase letter, an uppercase letter and a digit.',
+  invalid_email: 'That does not look like an email address.',
+  user_not_confirmed: 'Your account is not confirmed yet: enter the code we mailed you.',
+  invalid_code: 'That code is wrong. Check the mail we sent you.',
+  expired_code: 'That code has expired. Sign up again to get a new one.',
+  challenge_required: 'Your account needs a sign-in step this page does not offer.',
+  invalid_token: 'Your session has ended. Please log in again.',
+  unauthorized: 'Your session has ended. Please log in again.',
+  quota_exceeded: 'Not enough storage left: this file does not fit in your quota.',
+  unsupported_type: 'This type of file is not allowed here.',
+  invalid_name:
+    'The name contains characters that are not allowed (control or invisible characters).',
+  invalid_size: 'Empty files cannot be uploaded.',
+  not_ready: 'This file cannot be downloaded: it has not been accepted.',
+  not_found: 'It no longer exists.',
+  conflict: 'The file changed while we worked on it. Try again.',
+  link_not_found: 'This upload link does not exist. Check that you have the whole address.',
+  link_expired: 'This upload link has expired.',
+  link_revoked: 'This upload link has been withdrawn by its owner.',
+  link_used_up: 'This upload link has been used up: it takes no more files.',
+  uploader_name_required: 'Please enter your name first.',
+  receipt_not_found: 'This file is no longer there: its owner may have deleted it.',
+  rate_limited: 'Too many attempts from your network. Wait a minute and try again.',
+  unavailable: 'Dropgate cannot reach its storage right now. Try again in a moment.',
+  throttled: 'Dropgate is busy right now. Try again in a moment.',
+  invalid_expires_in: 'Choose how long the link should work.',
+  invalid_max_uploads: 'The number of uploads must be between 1 and 1000.',
+  invalid_max_file_bytes: 'The size limit per file is not valid.',
+  invalid_max_total_bytes: 'The total size limit is not valid.',
+  invalid_allowed_types: 'Choose file types this service allows.',
+  body_too_large: 'That is too much text.',
+  network: 'The connection failed. Check your network and try again.',
+  upload_failed: 'The upload failed. Try again.',
+  cancelled: 'Cancelled.',
+  internal: 'Something went wrong on our side. Try again.',
+};
+
+export function errorWords(e) {
+  const code = e?.code;
+  if (code === 'file_too_large' && e.extra?.max_file_bytes !== undefined) {
+    return `This file is too large: at most ${bytes(e.extra.max_file_bytes)} is allowed here.`;
+  }
+  if (code === 'rate_limited' && e.extra?.retry_after) {
+    return `Too many attempts from your network. Try again in ${e.extra.retry_after} seconds.`;
+  }
+  return ERRORS[code] ?? 'Something went wrong. Try again.';
+}
+
+// Short enough to fit two lines of the status column: a verdict never moves the page.
+const REASONS = {
+  size_mismatch: 'its size is not the one announced',
+  type_unrecognized: 'its content is of no known type',
+  type_not_allowed: 'a kind of file not allowed here',
+  type_mismatch: 'its content is not the type it claims',
+  content_changed: 'its content was replaced after acceptance',
+  upload_timeout: 'the upload never finished',
+};
+
+export function reasonWords(reason) {
+  return REASONS[reason] ?? 'it did not pass the checks';
+}
+
+// A file's status in words, with the reason when it was turned down.
+export function statusWords(file) {
+  switch (file.status) {
+    case 'pending':
+      return 'Checking…';
+    case 'accepted':
+      return 'Accepted';
+    case 'rejected':
+      return `Rejected: ${reasonWords(file.reason)}`;
+    case 'expired':
+      return `Expired: ${reasonWords(file.reason ?? 'upload_timeout')}`;
+    default:
+      return file.status;
+  }
+}
+
+const LINK_STATES = {
+  active: 'Active',
+  expired: 'Expired',
+  used_up: 'Used up',
+  revoked: 'Revoked',
+};
+
+export function linkStateWords(state) {
+  return LINK_STATES[state] ?? state;
+}

@@ -1,0 +1,123 @@
+// The owner's app, as a person uses it: sign up, upload, watch verdicts arrive, download,
+// delete, stay logged in across a reload, log out.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { API, browser, context, signUp, email, fileRow, watchDialogs, PNG, exe, PASSWORD } from './harness.mjs';
+
+let b;
+before(async () => {
+  b = await browser();
+});
+after(async () => {
+  await b?.close();
+});
+
+async function quotaText(page) {
+  return (await page.locator('#quota-text').textContent()).trim();
+}
+
+async function quotaValue(page) {
+  return page.getByLabel('Storage used').evaluate((el) => el.value);
+}
+
+test('sign up, upload, verdicts without reload, download, delete, quota bar', async () => {
+  const ctx = await context(b);
+  const page = await ctx.newPage();
+  const dialogs = watchDialogs(page);
+  await signUp(page, email('app'));
+  await page.getByText('0 B of').waitFor();
+  const emptyQuota = await quotaValue(page);
+  assert.equal(emptyQuota, 0);
+
+  // A real PNG is accepted, and the list says so without a reload.
+  await page.getByLabel('Choose files').setInputFiles([
+    { name: 'photo.png', mimeType: 'image/png', buffer: PNG },
+    { name: 'setup.png', mimeType: 'image/png', buffer: exe() },
+  ]);
+  const photo = fileRow(page, 'photo.png');
+  await photo.getByText('Accepted').waitFor();
+  // A program renamed .png is rejected, with its reason in words.
+  const fake = fileRow(page, 'setup.png');
+  await fake.getByText('Rejected: a kind of file not allowed here').waitFor();
+  assert.equal(await fake.getByRole('button', { name: /Download/ }).count(), 0, 'no download of a rejected file');
+  await page.waitForFunction(() => document.querySelector('#quota-text').textContent.includes('1 file'));
+  assert.ok((await quotaValue(page)) > 0, 'the quota bar moved');
+  assert.match(await quotaText(page), /^\d+ B of .* used · 1 file$/);
+
+  // Download: the same bytes.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    photo.getByRole('button', { name: 'Download photo.png' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'photo.png');
+  assert.deepEqual(await readFile(await download.path()), PNG);
+
+  // Stays logged in across a reload (the refresh token is in an HttpOnly cookie).
+  await page.reload();
+  await fileRow(page, 'photo.png').getByText('Accepted').waitFor();
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  assert.equal(stored, '{}{}', 'no token in storage or in a script-readable cookie');
+
+  // Delete, confirmed in a dialog; the quota goes back to zero.
+  await fileRow(page, 'photo.png').getByRole('button', { name: 'Delete photo.png' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
+  await fileRow(page, 'photo.png').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.querySelector('#quota-text').textContent.includes('0 files'));
+  assert.equal(await quotaValue(page), 0);
+
+  // Log out: the reload no longer knows us.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await page.reload();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  assert.deepEqual(dialogs, []);
+  await ctx.close();
+});
+
+test('errors are words: wrong password, a type the service refuses; a lost session asks to log in', async () => {
+  const ctx = await context(b);
+  const page = await ctx.newPage();
+  const address = email('words');
+  await signUp(page, address);
+  await page.getByLabel('Choose files').setInputFiles([
+    { name: 'tool.exe', mimeType: 'application/x-msdownload', buffer: exe() },
+  ]);
+  await page.locator('.upload').getByText('This type of file is not allowed here.').waitFor();
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.locator('#login-form').getByLabel('Email').fill(address);
+  await page.locator('#login-form').getByLabel('Password').fill('Wrong1password');
+  await page.locator('#login-form').getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').getByText('Wrong email or password.').waitFor();
+  const text = await page.locator('body').innerText();
+  assert.doesNotMatch(text, /\b(401|403|413|415)\b/, 'no status codes shown');
+
+  await page.locator('#login-form').getByLabel('Password').fill(PASSWORD);
+  await page.locator('#login-form').getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Files' }).waitFor();
+  // Without the session cookie (expired, cleared), a reload asks to log in again.
+  await ctx.clearCookies();
+  await page.reload();
+  await page.locator('#login-form').getByRole('button', { name: 'Log in' }).waitFor();
+  await ctx.close();
+});
+
+test('pages carry their security headers and are served compressed and revalidated', async () => {
+  for (const path of ['/', '/d/some-token', '/assets/app.js', '/assets/style.css']) {
+    const r = await fetch(API + path, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(r.status, 200, path);
+    const csp = r.headers.get('content-security-policy');
+    assert.ok(csp, `CSP on ${path}`);
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+    const etag = r.headers.get('etag');
+    assert.ok(etag, `ETag on ${path}`);
+    const again = await fetch(API + path, { headers: { 'if-none-match': etag, 'accept-encoding': 'gzip' } });
+    assert.equal(again.status, 304, `revalidation of ${path}`);
+  }
+});

@@ -1,0 +1,83 @@
+// Both pages at phone width (360x740) and on a desktop: no sideways scrolling, no layout
+// shift while files upload, and screenshots (target/screenshots/, copied to docs/screenshots/
+// for the README).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { browser, context, signUp, email, fileRow, SHOTS, PNG, PDF, exe } from './harness.mjs';
+
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 860 };
+
+let b;
+before(async () => {
+  b = await browser();
+  await mkdir(SHOTS, { recursive: true });
+});
+after(async () => {
+  await b?.close();
+});
+
+// Sums the layout shifts the page reports from now on (Chromium's Layout Instability API).
+async function watchShifts(page) {
+  await page.evaluate(() => {
+    window.__shifts = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shifts += e.value;
+    }).observe({ type: 'layout-shift' });
+  });
+}
+
+async function noSidewaysScroll(page, what) {
+  const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= width, `${what}: content ${scroll}px wide in a ${width}px window`);
+}
+
+for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+  test(`the app and the drop page on a ${name}`, async () => {
+    const ctx = await context(b, viewport);
+    const page = await ctx.newPage();
+    await page.goto(new URL('/', process.env.DROPGATE_API).href);
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await noSidewaysScroll(page, `${name} login`);
+    await page.screenshot({ path: `${SHOTS}/login-${name}.png` });
+
+    await signUp(page, email(`shots-${name}`));
+    await page.getByLabel('Label').fill('Client documents');
+    await page.getByLabel("Ask for the uploader's name").check();
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const box = page.getByLabel('Link to send (shown only once)');
+    await box.waitFor();
+    const url = await box.inputValue();
+
+    await watchShifts(page);
+    await page.getByLabel('Choose files').setInputFiles([
+      { name: 'holiday photo.png', mimeType: 'image/png', buffer: PNG },
+      { name: 'quarterly report.pdf', mimeType: 'application/pdf', buffer: PDF },
+      { name: 'not really a picture.png', mimeType: 'image/png', buffer: exe() },
+    ]);
+    await fileRow(page, 'holiday photo.png').getByText('Accepted').waitFor();
+    await fileRow(page, 'quarterly report.pdf').getByText('Accepted').waitFor();
+    await fileRow(page, 'not really a picture.png').getByText(/^Rejected/).waitFor();
+    const shift = await page.evaluate(() => window.__shifts);
+    assert.ok(shift < 0.1, `layout shift while uploading: ${shift.toFixed(3)} (budget 0.1, "good" in Web Vitals)`);
+    await noSidewaysScroll(page, `${name} app`);
+    await page.screenshot({ path: `${SHOTS}/app-${name}.png`, fullPage: true });
+
+    const stranger = await context(b, viewport);
+    const drop = await stranger.newPage();
+    await drop.goto(url);
+    await drop.getByLabel('Your name (required)').fill('Grace Hopper');
+    await drop.getByLabel('Choose files').setInputFiles([
+      { name: 'passport scan.pdf', mimeType: 'application/pdf', buffer: PDF },
+      { name: 'signature.png', mimeType: 'image/png', buffer: PNG },
+    ]);
+    await drop.locator('#uploads li', { hasText: 'passport scan.pdf' }).getByText('Accepted').waitFor();
+    await drop.locator('#uploads li', { hasText: 'signature.png' }).getByText('Accepted').waitFor();
+    await noSidewaysScroll(drop, `${name} drop page`);
+    await drop.screenshot({ path: `${SHOTS}/drop-${name}.png`, fullPage: true });
+    await stranger.close();
+    await ctx.close();
+  });
+}
