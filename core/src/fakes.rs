@@ -44,6 +44,7 @@ type Receipts = HashMap<String, (OwnerId, FileId)>;
 
 fn entry(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> OutboxEntry {
     OutboxEntry {
+        share: None,
         id: OutboxEntry::key(at, file, event),
         event,
         file: file.clone(),
@@ -528,9 +529,152 @@ impl IdSource for SeqIds {
             .unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
     }
 
+    fn share_id(&self) -> crate::ShareId {
+        crate::ShareId::parse(&format!("s{:010}", self.next()))
+            .unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
+    }
+
     fn secret(&self) -> Result<[u8; crate::tokens::SECRET_BYTES], CoreError> {
         let mut b = [0x5a; crate::tokens::SECRET_BYTES];
         b[..8].copy_from_slice(&self.next().to_be_bytes());
         Ok(b)
+    }
+}
+
+/// Shares and their download log in memory, with the adapter's conditions.
+#[derive(Default)]
+pub struct MemShares {
+    shares: Mutex<BTreeMap<(OwnerId, crate::ShareId), crate::shares::Share>>,
+    pub downloads: Mutex<Vec<crate::shares::DownloadEntry>>,
+    /// The outbox entries counted downloads wrote.
+    pub announced: Mutex<Vec<OutboxEntry>>,
+}
+
+#[async_trait]
+impl crate::shares::ShareStore for MemShares {
+    async fn put_share(&self, share: &crate::shares::Share) -> Result<(), CoreError> {
+        self.shares
+            .lock()
+            .unwrap()
+            .insert((share.owner.clone(), share.id.clone()), share.clone());
+        Ok(())
+    }
+
+    async fn get_share(
+        &self,
+        owner: &OwnerId,
+        id: &crate::ShareId,
+    ) -> Result<Option<crate::shares::Share>, CoreError> {
+        Ok(self
+            .shares
+            .lock()
+            .unwrap()
+            .get(&(owner.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn find_share(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<crate::shares::Share>, CoreError> {
+        Ok(self
+            .shares
+            .lock()
+            .unwrap()
+            .values()
+            .find(|s| s.token_hash == token_hash)
+            .cloned())
+    }
+
+    async fn list_shares(
+        &self,
+        owner: &OwnerId,
+        file: Option<&FileId>,
+        limit: usize,
+        after: Option<&crate::ShareId>,
+    ) -> Result<crate::shares::SharePage, CoreError> {
+        let all: Vec<crate::shares::Share> = self
+            .shares
+            .lock()
+            .unwrap()
+            .values()
+            .rev()
+            .filter(|s| &s.owner == owner)
+            .filter(|s| file.is_none_or(|f| &s.file_id == f))
+            .filter(|s| after.is_none_or(|a| &s.id < a))
+            .take(limit + 1)
+            .cloned()
+            .collect();
+        Ok(crate::shares::SharePage::from_overfetch(all, limit))
+    }
+
+    async fn revoke_share(&self, owner: &OwnerId, id: &crate::ShareId) -> Result<bool, CoreError> {
+        match self
+            .shares
+            .lock()
+            .unwrap()
+            .get_mut(&(owner.clone(), id.clone()))
+        {
+            Some(s) => {
+                s.revoked = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn count_download(
+        &self,
+        c: &crate::shares::DownloadCount<'_>,
+    ) -> Result<bool, CoreError> {
+        let mut shares = self.shares.lock().unwrap();
+        let Some(s) = shares.get_mut(&(c.share.owner.clone(), c.share.id.clone())) else {
+            return Ok(false);
+        };
+        let open = !s.revoked
+            && c.now < s.expires_at
+            && s.max_downloads.is_none_or(|m| s.downloads < m)
+            && (!c.claim_mail || s.mailed_at == c.share.mailed_at);
+        if !open {
+            return Ok(false);
+        }
+        s.downloads += 1;
+        if c.claim_mail {
+            s.mailed_at = Some(c.now);
+        }
+        self.downloads.lock().unwrap().push(c.entry.clone());
+        if let Some(e) = c.announce {
+            self.announced.lock().unwrap().push(e.clone());
+        }
+        Ok(true)
+    }
+
+    async fn list_downloads(
+        &self,
+        share: &crate::ShareId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<crate::shares::DownloadPage, CoreError> {
+        let mut all: Vec<crate::shares::DownloadEntry> = self
+            .downloads
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| &d.share == share)
+            .filter(|d| after.is_none_or(|a| d.key.as_str() < a))
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.key.cmp(&a.key));
+        let more = all.len() > limit;
+        all.truncate(limit);
+        let next_after = if more {
+            all.last().map(|d| d.key.clone())
+        } else {
+            None
+        };
+        Ok(crate::shares::DownloadPage {
+            downloads: all,
+            next_after,
+        })
     }
 }

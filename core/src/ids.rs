@@ -66,6 +66,10 @@ minted_id!(
     /// An upload link's id.
     LinkId
 );
+minted_id!(
+    /// A share link's id.
+    ShareId
+);
 
 macro_rules! string_id {
     ($t:ty) => {
@@ -90,6 +94,7 @@ macro_rules! string_id {
 string_id!(OwnerId);
 string_id!(FileId);
 string_id!(LinkId);
+string_id!(ShareId);
 
 #[cfg(test)]
 mod tests {

@@ -24,10 +24,11 @@ pub mod ports;
 pub mod quota;
 pub mod ratelimit;
 pub mod settings;
+pub mod shares;
 pub mod sniff;
 pub mod tokens;
 
 pub use error::{CoreError, ErrorKind};
 pub use file::{FileRecord, FileStatus};
-pub use ids::{FileId, LinkId, OwnerId};
+pub use ids::{FileId, LinkId, OwnerId, ShareId};
 pub use settings::Settings;

@@ -59,6 +59,31 @@ pub fn reason_words(code: &str) -> &'static str {
 /// The owner's mail about a verdict on `file`, if the owner is to be told: always for a file
 /// that came through an upload link, else only when it was rejected. `uploads_left` is the
 /// link's, read after the verdict (`None` when it could not be read).
+/// The owner's mail about a counted download of a share (at most one per share per ten
+/// minutes: later downloads in that time are on the topic only).
+pub fn download_mail(file: &FileRecord, share: &crate::shares::ShareNotice) -> Option<Mail> {
+    let to = file.owner_email.clone()?;
+    let name = names::quote(&file.name);
+    let through = match &share.label {
+        Some(l) => format!("your share {}", names::quote(l)),
+        None => format!("a share of it (id {})", share.share),
+    };
+    let left = match share.downloads_left {
+        Some(n) => n.to_string(),
+        None => "unlimited (until it expires)".to_owned(),
+    };
+    Some(Mail {
+        to,
+        subject: format!("Dropgate: {name} was downloaded"),
+        body: format!(
+            "Your file {name} was downloaded through {through}.\n\n\
+             Downloads left: {left}\n\
+             You are told about at most one download per share every 10 minutes; the download \
+             log lists them all.\n"
+        ),
+    })
+}
+
 pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail> {
     let to = file.owner_email.clone()?;
     let name = names::quote(&file.name);

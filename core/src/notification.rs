@@ -16,6 +16,9 @@ pub enum EventType {
     UploadExpired,
     #[serde(rename = "file.deleted")]
     FileDeleted,
+    /// A share link's download was counted.
+    #[serde(rename = "file.downloaded")]
+    FileDownloaded,
 }
 
 impl EventType {
@@ -36,6 +39,7 @@ impl EventType {
             Self::UploadRejected,
             Self::UploadExpired,
             Self::FileDeleted,
+            Self::FileDownloaded,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
@@ -47,6 +51,7 @@ impl EventType {
             Self::UploadRejected => "upload.rejected",
             Self::UploadExpired => "upload.expired",
             Self::FileDeleted => "file.deleted",
+            Self::FileDownloaded => "file.downloaded",
         }
     }
 }
@@ -72,6 +77,12 @@ pub struct Notification {
     pub file: NotifiedFile,
     pub reason: Option<String>,
     pub via_link: Option<String>,
+    /// `file.downloaded` only: the share that was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<String>,
+    /// `file.downloaded` only: what the share has left (`null`: unlimited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub downloads_left: Option<Option<u32>>,
     pub at: String,
 }
 
@@ -91,6 +102,8 @@ impl Notification {
             },
             reason: file.reason.clone(),
             via_link: file.via_link().map(str::to_owned),
+            share: None,
+            downloads_left: None,
             at: rfc3339(at),
         }
     }

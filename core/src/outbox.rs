@@ -11,9 +11,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::links::LinkStore;
-use crate::mail::verdict_mails;
+use crate::mail::{download_mail, verdict_mails};
 use crate::notification::{EventType, Notification};
 use crate::ports::{Mailer, Notifier};
+use crate::shares::ShareNotice;
 use crate::{CoreError, FileRecord};
 
 /// One upload-log entry: what happened to which file, as it was then.
@@ -25,6 +26,8 @@ pub struct OutboxEntry {
     /// The file as the change left it (a deleted file as it was before).
     pub file: FileRecord,
     pub at: DateTime<Utc>,
+    /// A counted download: through which share, and whether the owner is mailed about it.
+    pub share: Option<ShareNotice>,
 }
 
 impl OutboxEntry {
@@ -40,7 +43,12 @@ impl OutboxEntry {
     }
 
     pub fn notification(&self) -> Notification {
-        Notification::new(self.event, &self.file, self.at).with_id(&self.id)
+        let mut n = Notification::new(self.event, &self.file, self.at).with_id(&self.id);
+        if let Some(s) = &self.share {
+            n.share = Some(s.share.to_string());
+            n.downloads_left = Some(s.downloads_left);
+        }
+        n
     }
 }
 
@@ -81,10 +89,18 @@ impl Courier {
             .collect();
         let mut mails = verdict_mails(&verdicts, &*self.links).await.into_iter();
         for (index, entry) in entries.iter().enumerate() {
-            if !is_verdict(entry.event) {
-                continue;
-            }
-            let Some(mut mail) = mails.next().flatten() else {
+            let mail = if is_verdict(entry.event) {
+                mails.next().flatten()
+            } else {
+                // A download is mailed when its count claimed the share's mail (at most one
+                // per share per ten minutes).
+                entry
+                    .share
+                    .as_ref()
+                    .filter(|s| s.mail)
+                    .and_then(|s| download_mail(&entry.file, s))
+            };
+            let Some(mut mail) = mail else {
                 continue;
             };
             mail.body

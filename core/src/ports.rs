@@ -88,6 +88,7 @@ pub trait Clock: Send + Sync {
 pub trait IdSource: Send + Sync {
     fn file_id(&self) -> FileId;
     fn link_id(&self) -> LinkId;
+    fn share_id(&self) -> crate::ShareId;
     /// Fresh random bytes for a bearer secret (see [`crate::tokens`]); an error when the
     /// system's random source fails (no secret is better than a guessable one).
     fn secret(&self) -> Result<[u8; crate::tokens::SECRET_BYTES], CoreError>;

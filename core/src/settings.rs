@@ -29,6 +29,12 @@ pub struct Settings {
     pub lookup_failure_window: Duration,
     /// Partitions of the pending-files index (see [`crate::keys::pending_shard`]).
     pub pending_shards: u32,
+    /// The longest a share may live.
+    pub max_share_ttl: Duration,
+    /// Whether the download log keeps downloaders' source addresses (off: a privacy default).
+    pub log_downloader_ip: bool,
+    /// How long a download-log entry that holds an address is kept.
+    pub download_log_retention_days: u32,
 }
 
 /// The janitor queries every shard on each run: more than this costs more than it spreads.
@@ -67,6 +73,9 @@ impl Default for Settings {
             lookup_failure_limit: 30,
             lookup_failure_window: Duration::from_secs(60),
             pending_shards: 16,
+            max_share_ttl: Duration::from_secs(30 * 24 * 3600),
+            log_downloader_ip: false,
+            download_log_retention_days: 30,
         }
     }
 }

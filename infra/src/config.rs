@@ -16,6 +16,9 @@ pub struct Config {
     pub links_table: String,
     /// Fixed-window counters of failed public lookups (rate limiting).
     pub rate_limit_table: String,
+    /// Share links, and the log of their downloads.
+    pub shares_table: String,
+    pub download_log_table: String,
     pub topic_arn: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -98,6 +101,18 @@ impl Config {
                 "LOOKUP_FAILURE_WINDOW_SECS",
                 d.lookup_failure_window.as_secs(),
             )?),
+            max_share_ttl: Duration::from_secs(num(
+                env,
+                "MAX_SHARE_TTL_SECS",
+                d.max_share_ttl.as_secs(),
+            )?),
+            log_downloader_ip: flag(env, "LOG_DOWNLOADER_IP"),
+            download_log_retention_days: u32::try_from(num(
+                env,
+                "DOWNLOAD_LOG_RETENTION_DAYS",
+                u64::from(d.download_log_retention_days),
+            )?)
+            .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -107,6 +122,8 @@ impl Config {
             upload_log_table: opt(env, "UPLOAD_LOG_TABLE"),
             links_table: opt(env, "LINKS_TABLE"),
             rate_limit_table: opt(env, "RATE_LIMIT_TABLE"),
+            shares_table: opt(env, "SHARES_TABLE"),
+            download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
             topic_arn: opt(env, "TOPIC_ARN"),
             user_pool_id: opt(env, "USER_POOL_ID"),
             user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
@@ -128,6 +145,8 @@ impl Config {
                 "UPLOAD_LOG_TABLE" => &self.upload_log_table,
                 "LINKS_TABLE" => &self.links_table,
                 "RATE_LIMIT_TABLE" => &self.rate_limit_table,
+                "SHARES_TABLE" => &self.shares_table,
+                "DOWNLOAD_LOG_TABLE" => &self.download_log_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "USER_POOL_ID" => &self.user_pool_id,
                 "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
@@ -152,6 +171,8 @@ impl Config {
             ("UPLOAD_LOG_TABLE", self.upload_log_table.clone()),
             ("LINKS_TABLE", self.links_table.clone()),
             ("RATE_LIMIT_TABLE", self.rate_limit_table.clone()),
+            ("SHARES_TABLE", self.shares_table.clone()),
+            ("DOWNLOAD_LOG_TABLE", self.download_log_table.clone()),
             ("TOPIC_ARN", self.topic_arn.clone()),
             ("USER_POOL_ID", self.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", self.user_pool_client_id.clone()),
@@ -175,6 +196,12 @@ impl Config {
             (
                 "LOOKUP_FAILURE_WINDOW_SECS",
                 s.lookup_failure_window.as_secs().to_string(),
+            ),
+            ("MAX_SHARE_TTL_SECS", s.max_share_ttl.as_secs().to_string()),
+            ("LOG_DOWNLOADER_IP", s.log_downloader_ip.to_string()),
+            (
+                "DOWNLOAD_LOG_RETENTION_DAYS",
+                s.download_log_retention_days.to_string(),
             ),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),

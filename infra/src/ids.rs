@@ -1,6 +1,6 @@
 use dropgate_core::ports::IdSource;
 use dropgate_core::tokens::SECRET_BYTES;
-use dropgate_core::{CoreError, FileId, LinkId};
+use dropgate_core::{CoreError, FileId, LinkId, ShareId};
 
 /// UUID v7 ids: random enough to be unguessable, time-ordered so that listing by id is
 /// listing by creation time. Secrets straight from the OS's CSPRNG.
@@ -17,6 +17,10 @@ impl IdSource for UuidV7Ids {
 
     fn link_id(&self) -> LinkId {
         LinkId::parse(&v7()).unwrap_or_else(|_| unreachable!("a hyphenated uuid is a valid id"))
+    }
+
+    fn share_id(&self) -> ShareId {
+        ShareId::parse(&v7()).unwrap_or_else(|_| unreachable!("a hyphenated uuid is a valid id"))
     }
 
     fn secret(&self) -> Result<[u8; SECRET_BYTES], CoreError> {

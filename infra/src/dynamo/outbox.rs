@@ -8,9 +8,11 @@ use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::CoreError;
 use dropgate_core::FileRecord;
+use dropgate_core::ShareId;
 use dropgate_core::file::rfc3339;
 use dropgate_core::notification::EventType;
 use dropgate_core::outbox::OutboxEntry;
+use dropgate_core::shares::ShareNotice;
 use serde_json::Value;
 
 use super::files::{epoch_after, from_item, to_item};
@@ -40,12 +42,55 @@ impl DynamoLedger {
 /// The log item of `file`'s entry for `event` at `at`: the file as the change leaves it (with
 /// the judged object's size and ETag once settled), and the entry's key, event and time.
 pub fn entry_item(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> HashMap<String, Av> {
-    let mut item = to_item(file);
-    item.insert("entry".into(), s(OutboxEntry::key(at, file, event)));
-    item.insert("event".into(), s(event.as_str()));
-    item.insert("at".into(), s(rfc3339(at)));
-    item.insert("expires_at".into(), n(epoch_after(at, KEEP_LOG_DAYS)));
+    entry_item_of(&OutboxEntry {
+        id: OutboxEntry::key(at, file, event),
+        event,
+        file: file.clone(),
+        at,
+        share: None,
+    })
+}
+
+/// The log item of any entry, with its own key (a download's carries its share).
+pub fn entry_item_of(e: &OutboxEntry) -> HashMap<String, Av> {
+    let mut item = to_item(&e.file);
+    item.insert("entry".into(), s(&e.id));
+    item.insert("event".into(), s(e.event.as_str()));
+    item.insert("at".into(), s(rfc3339(e.at)));
+    item.insert("expires_at".into(), n(epoch_after(e.at, KEEP_LOG_DAYS)));
+    if let Some(sh) = &e.share {
+        item.insert("share_id".into(), s(sh.share.as_str()));
+        if let Some(l) = &sh.label {
+            item.insert("share_label".into(), s(l));
+        }
+        if let Some(left) = sh.downloads_left {
+            item.insert("downloads_left".into(), n(left));
+        }
+        item.insert("mail".into(), Av::Bool(sh.mail));
+    }
     item
+}
+
+/// The share of a download's entry; `None` for every other entry.
+fn share_notice(item: &HashMap<String, Av>) -> Result<Option<ShareNotice>, CoreError> {
+    let Some(id) = get_s(item, "share_id") else {
+        return Ok(None);
+    };
+    let downloads_left = match item.get("downloads_left") {
+        None => None,
+        Some(v) => Some(
+            v.as_n()
+                .ok()
+                .and_then(|x| x.parse().ok())
+                .ok_or_else(|| corrupt("outbox downloads_left"))?,
+        ),
+    };
+    Ok(Some(ShareNotice {
+        share: ShareId::parse(id).map_err(|_| corrupt("outbox share_id"))?,
+        label: get_s(item, "share_label").map(str::to_owned),
+        downloads_left,
+        mail: matches!(item.get("mail"), Some(Av::Bool(true))),
+    }))
 }
 
 /// An entry from a change-stream record's new image, in DynamoDB's JSON (`{"name": {"S":
@@ -69,6 +114,7 @@ pub fn entry_from_image(image: &Value) -> Result<OutboxEntry, CoreError> {
         event,
         file: from_item(&item)?,
         at: get_time(&item, "at")?,
+        share: share_notice(&item)?,
     })
 }
 

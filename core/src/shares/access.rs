@@ -1,0 +1,232 @@
+//! The recipient's side of a share: what it is, and the download that counts.
+
+use std::sync::Arc;
+
+use chrono::Duration as ChronoDuration;
+use serde::Serialize;
+
+use super::store::{DownloadCount, DownloadEntry};
+use super::{MAIL_EVERY, Share, ShareNotice, ShareState, ShareStore, verify_password};
+use crate::file::rfc3339;
+use crate::notification::EventType;
+use crate::outbox::OutboxEntry;
+use crate::ports::{Clock, FileLookup, IdSource, ObjectStore};
+use crate::ratelimit::RateLimiter;
+use crate::{CoreError, FileRecord, FileStatus, Settings, names, tokens};
+
+/// How long the presigned GET of a counted download lives: long enough to start it, too short
+/// to pass around.
+pub const DOWNLOAD_URL_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+/// Concurrent downloads racing for the owner's mail make a count retry; bounded.
+const COUNT_ATTEMPTS: usize = 4;
+
+/// `GET /share/{token}`: nothing about the owner.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareInfo {
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub expires_at: String,
+    pub downloads_left: Option<u32>,
+    pub password_required: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareDownload {
+    pub url: String,
+    pub expires_at: String,
+}
+
+#[derive(Clone)]
+pub struct ShareAccess {
+    pub shares: Arc<dyn ShareStore>,
+    pub files: Arc<dyn FileLookup>,
+    pub store: Arc<dyn ObjectStore>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+    /// Failed lookups per source address (shared with the drop routes).
+    pub lookups: RateLimiter,
+    /// Wrong passwords per share, whoever tries.
+    pub per_share: RateLimiter,
+    /// Wrong passwords per source address, whatever share.
+    pub per_source: RateLimiter,
+    pub settings: Settings,
+}
+
+fn not_found() -> CoreError {
+    CoreError::missing("share_not_found", "no such share")
+}
+
+fn refused(state: ShareState) -> Option<CoreError> {
+    match state {
+        ShareState::Active => None,
+        ShareState::Expired => Some(CoreError::gone("share_expired", "this share has expired")),
+        ShareState::Revoked => Some(CoreError::gone(
+            "share_revoked",
+            "this share was withdrawn by its owner",
+        )),
+        ShareState::Exhausted => Some(CoreError::gone(
+            "share_exhausted",
+            "this share has no downloads left",
+        )),
+    }
+}
+
+fn file_gone() -> CoreError {
+    CoreError::gone("file_gone", "the shared file no longer exists")
+}
+
+impl ShareAccess {
+    /// The share behind `token` and its file, if both can be used now.
+    async fn usable(&self, token: &str) -> Result<(Share, FileRecord), CoreError> {
+        if token.is_empty() || token.len() > 128 {
+            return Err(not_found());
+        }
+        let share = self
+            .shares
+            .find_share(&tokens::hash(token))
+            .await?
+            .ok_or_else(not_found)?;
+        if let Some(e) = refused(share.state(self.clock.now())) {
+            return Err(e);
+        }
+        let file = self
+            .files
+            .get_file(&share.owner, &share.file_id)
+            .await?
+            .filter(|f| f.status == FileStatus::Accepted)
+            .ok_or_else(file_gone)?;
+        Ok((share, file))
+    }
+
+    /// What a share offers. Counts nothing.
+    pub async fn info(&self, token: &str, source: &str) -> Result<ShareInfo, CoreError> {
+        let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
+        Ok(ShareInfo {
+            name: file.name,
+            size: file.size,
+            content_type: file.detected_type.unwrap_or(file.content_type),
+            expires_at: rfc3339(share.expires_at),
+            downloads_left: share.downloads_left(),
+            password_required: share.password_hash.is_some(),
+        })
+    }
+
+    /// Checks the password (rate-limited per share and per source), counts one download and
+    /// presigns the GET. Exactly `max_downloads` of these ever succeed.
+    pub async fn download(
+        &self,
+        token: &str,
+        password: Option<&str>,
+        user_agent: &str,
+        source: &str,
+    ) -> Result<ShareDownload, CoreError> {
+        let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
+        if let Some(phc) = &share.password_hash {
+            let share_key = share.id.to_string();
+            self.per_share.check(&share_key).await?;
+            self.per_source.check(source).await?;
+            let Some(given) = password.filter(|p| !p.is_empty()) else {
+                return Err(CoreError::unauthorized(
+                    "password_required",
+                    "this share needs its password",
+                ));
+            };
+            let ok =
+                given.len() <= super::rules::MAX_PASSWORD_BYTES && verify_password(given, phc)?;
+            if !ok {
+                self.per_share.failed(&share_key).await;
+                self.per_source.failed(source).await;
+                tracing::warn!(share_id = %share.id, decision = "wrong_password", "share download refused");
+                return Err(CoreError::unauthorized(
+                    "wrong_password",
+                    "the password is wrong",
+                ));
+            }
+        }
+        let downloads_left = self.count(share, &file, user_agent, source).await?;
+        let disposition = names::content_disposition(&file.name);
+        let url = self
+            .store
+            .presign_get(&file.key(), &disposition, DOWNLOAD_URL_TTL)
+            .await?;
+        tracing::info!(file_id = %file.id, downloads_left = ?downloads_left, decision = "counted", "share download");
+        Ok(ShareDownload {
+            url: url.url,
+            expires_at: url.expires_at,
+        })
+    }
+
+    /// Counts one download of `share` (read again after a lost race), with its log and outbox
+    /// entries; the downloads left after it.
+    async fn count(
+        &self,
+        mut share: Share,
+        file: &FileRecord,
+        user_agent: &str,
+        source: &str,
+    ) -> Result<Option<u32>, CoreError> {
+        for _ in 0..COUNT_ATTEMPTS {
+            let now = self.clock.now();
+            let nonce = hex::encode(&self.ids.secret()?[..8]);
+            let keep_ip = self.settings.log_downloader_ip;
+            let entry = DownloadEntry {
+                share: share.id.clone(),
+                key: format!("{}#{nonce}", rfc3339(now)),
+                at: now,
+                user_agent: super::user_agent_family(user_agent).to_owned(),
+                source_ip: keep_ip.then(|| source.to_owned()),
+                expires_at: keep_ip.then(|| {
+                    now + ChronoDuration::days(i64::from(self.settings.download_log_retention_days))
+                }),
+            };
+            let left = share
+                .max_downloads
+                .map(|m| m.saturating_sub(share.downloads + 1));
+            let claim_mail = share.notify_owner
+                && share.owner_email.is_some()
+                && share.mailed_at.is_none_or(|t| now - t >= MAIL_EVERY);
+            let announce = share.notify_owner.then(|| OutboxEntry {
+                id: format!(
+                    "{}#{}#{}#{}",
+                    rfc3339(now),
+                    file.id,
+                    EventType::FileDownloaded.as_str(),
+                    nonce
+                ),
+                event: EventType::FileDownloaded,
+                file: file.clone(),
+                at: now,
+                share: Some(ShareNotice {
+                    share: share.id.clone(),
+                    label: share.label.clone(),
+                    downloads_left: left,
+                    mail: claim_mail,
+                }),
+            });
+            let counted = self
+                .shares
+                .count_download(&DownloadCount {
+                    share: &share,
+                    now,
+                    entry: &entry,
+                    claim_mail,
+                    announce: announce.as_ref(),
+                })
+                .await?;
+            if counted {
+                return Ok(left);
+            }
+            // Lost to a concurrent download (the last one, or the mail claim): read again.
+            share = self
+                .shares
+                .get_share(&share.owner, &share.id)
+                .await?
+                .ok_or_else(not_found)?;
+            if let Some(e) = refused(share.state(self.clock.now())) {
+                return Err(e);
+            }
+        }
+        Err(CoreError::Throttled)
+    }
+}

@@ -1,0 +1,94 @@
+//! The shares port: what the share capability needs from storage.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::Share;
+use crate::outbox::OutboxEntry;
+use crate::{CoreError, FileId, OwnerId, ShareId};
+
+/// One page of an owner's shares, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharePage {
+    pub shares: Vec<Share>,
+    pub next_after: Option<ShareId>,
+}
+
+impl SharePage {
+    /// Cuts a listing fetched with one share more than `limit`.
+    pub fn from_overfetch(mut shares: Vec<Share>, limit: usize) -> Self {
+        let more = shares.len() > limit;
+        shares.truncate(limit);
+        let next_after = if more {
+            shares.last().map(|s| s.id.clone())
+        } else {
+            None
+        };
+        Self { shares, next_after }
+    }
+}
+
+/// One counted download, as the download log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadEntry {
+    pub share: ShareId,
+    /// Unique within the share, time first: `<RFC 3339>#<random>`.
+    pub key: String,
+    pub at: DateTime<Utc>,
+    pub user_agent: String,
+    /// Only when the deployment logs downloaders' addresses (`LOG_DOWNLOADER_IP`).
+    pub source_ip: Option<String>,
+    /// When the entry is removed (TTL); set exactly when `source_ip` is.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DownloadPage {
+    pub downloads: Vec<DownloadEntry>,
+    pub next_after: Option<String>,
+}
+
+/// A download to count, all or nothing: the share's counter (only while the share is not
+/// revoked, not expired at `now` and has a download left), the log entry, and the outbox
+/// entry that announces it.
+#[derive(Debug, Clone)]
+pub struct DownloadCount<'a> {
+    /// The share as read just before; its limits never change, its counters may have.
+    pub share: &'a Share,
+    pub now: DateTime<Utc>,
+    pub entry: &'a DownloadEntry,
+    /// Claims the owner's mail: sets `mailed_at` to `now`, only if it is still what `share`
+    /// says (a concurrent download that claimed it first makes this count fail; the caller
+    /// counts again without the claim).
+    pub claim_mail: bool,
+    /// The `file.downloaded` entry, when the owner asked to be told.
+    pub announce: Option<&'a OutboxEntry>,
+}
+
+#[async_trait]
+pub trait ShareStore: Send + Sync {
+    async fn put_share(&self, share: &Share) -> Result<(), CoreError>;
+    async fn get_share(&self, owner: &OwnerId, id: &ShareId) -> Result<Option<Share>, CoreError>;
+    /// The share whose token hashes to `token_hash`.
+    async fn find_share(&self, token_hash: &str) -> Result<Option<Share>, CoreError>;
+    /// Newest first, at most `limit`, after `after`; only `file`'s when given.
+    async fn list_shares(
+        &self,
+        owner: &OwnerId,
+        file: Option<&FileId>,
+        limit: usize,
+        after: Option<&ShareId>,
+    ) -> Result<SharePage, CoreError>;
+    /// `false` when there is no such share of `owner`. Revoking again is fine.
+    async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError>;
+    /// `true` when counted (and everything in `c` written); `false`, and nothing written, when
+    /// a condition failed.
+    async fn count_download(&self, c: &DownloadCount<'_>) -> Result<bool, CoreError>;
+    /// A share's downloads, newest first.
+    async fn list_downloads(
+        &self,
+        share: &ShareId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<DownloadPage, CoreError>;
+}
