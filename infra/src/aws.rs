@@ -8,6 +8,7 @@ use aws_config::SdkConfig;
 use crate::Config;
 use crate::dynamo::DynamoLedger;
 use crate::dynamo::counters::DynamoCounters;
+use crate::dynamo::shares::DynamoShares;
 use crate::s3::S3Store;
 use crate::ses::SesMailer;
 use crate::sns::SnsNotifier;
@@ -197,6 +198,15 @@ impl Clients {
         Arc::new(DynamoCounters {
             client: self.dynamodb().clone(),
             table: config.rate_limit_table.clone(),
+        })
+    }
+
+    pub fn shares(&self, config: &Config) -> Arc<DynamoShares> {
+        Arc::new(DynamoShares {
+            client: self.dynamodb().clone(),
+            shares_table: config.shares_table.clone(),
+            download_log_table: config.download_log_table.clone(),
+            log_table: config.upload_log_table.clone(),
         })
     }
 

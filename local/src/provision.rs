@@ -33,15 +33,21 @@ pub const QUOTAS_TABLE: &str = "dropgate-quotas";
 pub const UPLOAD_LOG_TABLE: &str = "dropgate-upload-log";
 pub const LINKS_TABLE: &str = "dropgate-links";
 pub const RATE_LIMIT_TABLE: &str = "dropgate-rate-limits";
+pub const SHARES_TABLE: &str = "dropgate-shares";
+pub const DOWNLOAD_LOG_TABLE: &str = "dropgate-download-log";
 pub const USER_POOL: &str = "dropgate-users";
 pub const USER_POOL_CLIENT: &str = "dropgate-web";
 pub const KMS_ALIAS: &str = "alias/dropgate";
 pub const MAIL_SENDER: &str = "dropgate@example.com";
-/// The TTL attribute of every table but the links table.
+/// The TTL attribute of every table but the links and shares tables (the download log's
+/// entries carry it only when they hold the downloader's address).
 pub const TTL_ATTRIBUTE: &str = "expires_at";
 /// The links table's TTL attribute: links and receipts are purged 90 days after the link expired
 /// (its `expires_at` is the link's own expiry, an RFC 3339 string, not a TTL).
 pub const LINKS_TTL_ATTRIBUTE: &str = "purge_at";
+/// The shares table's TTL attribute: shares are purged 90 days after they expired (like links,
+/// `expires_at` is the share's own expiry, an RFC 3339 string).
+pub const SHARES_TTL_ATTRIBUTE: &str = "purge_at";
 pub const MAX_RECEIVE_COUNT: u32 = 5;
 /// Short locally, so a failed message is retried within seconds
 /// (`LOCAL_VISIBILITY_TIMEOUT_SECS` overrides it, for tests of the dead-letter path).
@@ -62,6 +68,8 @@ pub struct Tables {
     pub upload_log: String,
     pub links: String,
     pub rate_limits: String,
+    pub shares: String,
+    pub download_log: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -156,6 +164,8 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
             upload_log: UPLOAD_LOG_TABLE.into(),
             links: LINKS_TABLE.into(),
             rate_limits: RATE_LIMIT_TABLE.into(),
+            shares: SHARES_TABLE.into(),
+            download_log: DOWNLOAD_LOG_TABLE.into(),
         },
         user_pool_id,
         user_pool_client_id,
@@ -362,6 +372,35 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         name: RATE_LIMIT_TABLE,
         partition_key: "key",
         sort_key: None,
+        indexes: &[],
+        ttl_attribute: TTL_ATTRIBUTE,
+        stream: false,
+    },
+    TableShape {
+        name: SHARES_TABLE,
+        partition_key: "owner",
+        sort_key: Some("share_id"),
+        indexes: &[
+            // Share tokens, by their SHA-256.
+            IndexShape {
+                name: "by-token",
+                partition_key: "token_hash",
+                sort_key: None,
+            },
+            // One file's shares: file_key is "<owner>#<file id>".
+            IndexShape {
+                name: "by-file",
+                partition_key: "file_key",
+                sort_key: Some("share_id"),
+            },
+        ],
+        ttl_attribute: SHARES_TTL_ATTRIBUTE,
+        stream: false,
+    },
+    TableShape {
+        name: DOWNLOAD_LOG_TABLE,
+        partition_key: "share_id",
+        sort_key: Some("entry"),
         indexes: &[],
         ttl_attribute: TTL_ATTRIBUTE,
         stream: false,

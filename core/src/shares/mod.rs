@@ -8,6 +8,8 @@
 //! so a share gives exactly as many downloads as promised, whatever runs concurrently.
 
 mod access;
+#[cfg(any(test, feature = "fakes"))]
+pub mod contract;
 mod passwords;
 mod rules;
 mod service;

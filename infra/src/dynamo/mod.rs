@@ -7,6 +7,7 @@ pub mod counters;
 pub mod files;
 pub mod links;
 pub mod outbox;
+pub mod shares;
 
 use std::collections::HashMap;
 use std::time::Duration;

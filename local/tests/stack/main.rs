@@ -16,4 +16,5 @@ mod e2e_web;
 mod events;
 mod infra_adapters;
 mod infra_links;
+mod infra_shares;
 mod template_sync;

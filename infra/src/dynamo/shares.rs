@@ -1,0 +1,409 @@
+//! Share links over DynamoDB. The shares table holds each share under its owner (`owner`,
+//! `share_id`; ids are time-ordered, so a descending query lists newest first). The token is
+//! stored only as its SHA-256 (`token_hash`), which the `by-token` index resolves; `by-file`
+//! (`file_key` = `<owner>#<file id>`) lists one file's shares. A counted download is one
+//! transaction over the share's counter, the download-log entry and the upload-log (outbox)
+//! entry that announces it (see [`ShareStore::count_download`]).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
+use chrono::{DateTime, Utc};
+use dropgate_core::file::rfc3339;
+use dropgate_core::shares::{
+    DownloadCount, DownloadEntry, DownloadPage, Share, SharePage, ShareStore,
+};
+use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
+
+use super::files::epoch_after;
+use super::outbox::entry_item_of;
+use super::{Tx, corrupt, get_n, get_s, get_time, n, names, s, values};
+use crate::error::sdk_error;
+
+pub const SHARE_TOKEN_INDEX: &str = "by-token";
+pub const SHARE_FILE_INDEX: &str = "by-file";
+/// Shares are kept this long after they expire, then TTL (`purge_at`) removes them.
+const KEEP_SHARE_DAYS: i64 = 90;
+
+/// Shares, their download log, and the upload log (the outbox) a counted download writes to.
+pub struct DynamoShares {
+    pub client: aws_sdk_dynamodb::Client,
+    pub shares_table: String,
+    pub download_log_table: String,
+    /// The upload log: the `file.downloaded` outbox entries.
+    pub log_table: String,
+}
+
+fn share_key(owner: &OwnerId, id: &ShareId) -> HashMap<String, Av> {
+    HashMap::from([
+        ("owner".to_string(), s(owner.as_str())),
+        ("share_id".to_string(), s(id.as_str())),
+    ])
+}
+
+fn file_key(owner: &OwnerId, file: &FileId) -> String {
+    format!("{owner}#{file}")
+}
+
+fn to_item(sh: &Share) -> HashMap<String, Av> {
+    let mut item = share_key(&sh.owner, &sh.id);
+    item.insert("file_id".into(), s(sh.file_id.as_str()));
+    item.insert("file_key".into(), s(file_key(&sh.owner, &sh.file_id)));
+    if let Some(l) = &sh.label {
+        item.insert("label".into(), s(l));
+    }
+    item.insert("token_hash".into(), s(&sh.token_hash));
+    item.insert("created_at".into(), s(rfc3339(sh.created_at)));
+    item.insert("expires_at".into(), s(rfc3339(sh.expires_at)));
+    // For conditions: milliseconds, the precision `expires_at` is stored with, so that
+    // `expires_epoch_ms > now` is exactly `now < expires_at`.
+    item.insert(
+        "expires_epoch_ms".into(),
+        n(sh.expires_at.timestamp_millis()),
+    );
+    if let Some(m) = sh.max_downloads {
+        item.insert("max_downloads".into(), n(m));
+    }
+    item.insert("downloads".into(), n(sh.downloads));
+    if let Some(p) = &sh.password_hash {
+        item.insert("password_hash".into(), s(p));
+    }
+    item.insert("notify_owner".into(), Av::Bool(sh.notify_owner));
+    if let Some(e) = &sh.owner_email {
+        item.insert("owner_email".into(), s(e));
+    }
+    item.insert("revoked".into(), Av::Bool(sh.revoked));
+    if let Some(t) = sh.mailed_at {
+        item.insert("mailed_at".into(), s(rfc3339(t)));
+    }
+    item.insert(
+        "purge_at".into(),
+        n(epoch_after(sh.expires_at, KEEP_SHARE_DAYS)),
+    );
+    item
+}
+
+fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
+    let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
+    let count = |k: &str| -> Result<Option<u32>, CoreError> {
+        match item.get(k) {
+            None => Ok(None),
+            Some(_) => get_n(item, k)
+                .and_then(|v| u32::try_from(v).ok())
+                .map(Some)
+                .ok_or_else(|| corrupt(k)),
+        }
+    };
+    let flag = |k: &str| item.get(k).and_then(|v| v.as_bool().ok()).copied();
+    Ok(Share {
+        id: ShareId::parse(req("share_id")?).map_err(|_| corrupt("share_id"))?,
+        owner: OwnerId::parse(req("owner")?).map_err(|_| corrupt("owner"))?,
+        file_id: FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?,
+        label: get_s(item, "label").map(str::to_owned),
+        token_hash: req("token_hash")?.to_owned(),
+        created_at: get_time(item, "created_at")?,
+        expires_at: get_time(item, "expires_at")?,
+        max_downloads: count("max_downloads")?,
+        downloads: count("downloads")?.ok_or_else(|| corrupt("downloads"))?,
+        password_hash: get_s(item, "password_hash").map(str::to_owned),
+        notify_owner: flag("notify_owner").unwrap_or(false),
+        owner_email: get_s(item, "owner_email").map(str::to_owned),
+        revoked: flag("revoked").unwrap_or(false),
+        mailed_at: match item.get("mailed_at") {
+            None => None,
+            Some(_) => Some(get_time(item, "mailed_at")?),
+        },
+    })
+}
+
+fn download_item(d: &DownloadEntry) -> HashMap<String, Av> {
+    let mut item = HashMap::from([
+        ("share_id".to_string(), s(d.share.as_str())),
+        ("entry".to_string(), s(&d.key)),
+        ("at".to_string(), s(rfc3339(d.at))),
+        ("user_agent".to_string(), s(&d.user_agent)),
+    ]);
+    if let Some(ip) = &d.source_ip {
+        item.insert("source_ip".into(), s(ip));
+    }
+    // The TTL attribute: only entries that hold an address are forgotten.
+    if let Some(t) = d.expires_at {
+        item.insert("expires_at".into(), n(t.timestamp()));
+    }
+    item
+}
+
+fn download_from_item(item: &HashMap<String, Av>) -> Result<DownloadEntry, CoreError> {
+    let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
+    Ok(DownloadEntry {
+        share: ShareId::parse(req("share_id")?).map_err(|_| corrupt("share_id"))?,
+        key: req("entry")?.to_owned(),
+        at: get_time(item, "at")?,
+        user_agent: req("user_agent")?.to_owned(),
+        source_ip: get_s(item, "source_ip").map(str::to_owned),
+        // A TTL: kept to the second.
+        expires_at: match item.get("expires_at") {
+            None => None,
+            Some(_) => Some(
+                get_n(item, "expires_at")
+                    .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
+                    .ok_or_else(|| corrupt("expires_at"))?,
+            ),
+        },
+    })
+}
+
+impl DynamoShares {
+    /// Runs a transaction, retrying conflicts with other transactions a few times (as
+    /// `DynamoLedger::transact` does).
+    async fn transact(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Tx, CoreError> {
+        let mut delay = Duration::from_millis(20);
+        for attempt in 0.. {
+            let err = match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await
+            {
+                Ok(_) => return Ok(Tx::Committed),
+                Err(e) => e,
+            };
+            let reasons: Vec<String> = match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None").to_owned())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if reasons.iter().any(|c| c == "TransactionConflict") && attempt < 8 {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                continue;
+            }
+            if reasons.iter().any(|c| c == "ConditionalCheckFailed") {
+                return Ok(Tx::ConditionFailed(
+                    reasons
+                        .iter()
+                        .map(|c| c == "ConditionalCheckFailed")
+                        .collect(),
+                ));
+            }
+            return Err(sdk_error(op, err));
+        }
+        unreachable!("the loop returns")
+    }
+
+    fn put(&self, table: &str, item: HashMap<String, Av>) -> Result<TransactWriteItem, CoreError> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item))
+            .build()
+            .map_err(CoreError::upstream)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+}
+
+#[async_trait]
+impl ShareStore for DynamoShares {
+    async fn put_share(&self, share: &Share) -> Result<(), CoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.shares_table)
+            .set_item(Some(to_item(share)))
+            .condition_expression("attribute_not_exists(share_id)")
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn get_share(&self, owner: &OwnerId, id: &ShareId) -> Result<Option<Share>, CoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(owner, id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem", e))?;
+        out.item().map(from_item).transpose()
+    }
+
+    async fn find_share(&self, token_hash: &str) -> Result<Option<Share>, CoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.shares_table)
+            .index_name(SHARE_TOKEN_INDEX)
+            .key_condition_expression("token_hash = :h")
+            .set_expression_attribute_values(values(vec![(":h", s(token_hash))]))
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        out.items().first().map(from_item).transpose()
+    }
+
+    async fn list_shares(
+        &self,
+        owner: &OwnerId,
+        file: Option<&FileId>,
+        limit: usize,
+        after: Option<&ShareId>,
+    ) -> Result<SharePage, CoreError> {
+        let (index, mut cond, mut vals) = match file {
+            // The index is eventually consistent: a share created a moment ago may be missing.
+            Some(f) => (
+                Some(SHARE_FILE_INDEX),
+                "file_key = :k".to_owned(),
+                vec![(":k", s(file_key(owner, f)))],
+            ),
+            None => (None, "#o = :k".to_owned(), vec![(":k", s(owner.as_str()))]),
+        };
+        if let Some(a) = after {
+            cond.push_str(" AND share_id < :after");
+            vals.push((":after", s(a.as_str())));
+        }
+        let out = self
+            .client
+            .query()
+            .table_name(&self.shares_table)
+            .set_index_name(index.map(str::to_owned))
+            .key_condition_expression(cond)
+            .set_expression_attribute_names(if index.is_none() {
+                names(&[("#o", "owner")])
+            } else {
+                None
+            })
+            .set_expression_attribute_values(values(vals))
+            .scan_index_forward(false)
+            .consistent_read(index.is_none())
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let shares = out
+            .items()
+            .iter()
+            .map(from_item)
+            // `file_key` carries the owner, so this only guards against the impossible.
+            .filter(|sh| sh.as_ref().map_or(true, |sh| &sh.owner == owner))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SharePage::from_overfetch(shares, limit))
+    }
+
+    async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(owner, id)))
+            .update_expression("SET revoked = :t")
+            .condition_expression("attribute_exists(share_id)")
+            .set_expression_attribute_values(values(vec![(":t", Av::Bool(true))]))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn count_download(&self, c: &DownloadCount<'_>) -> Result<bool, CoreError> {
+        let mut set = "SET downloads = downloads + :one".to_owned();
+        // A missing share fails `revoked = :f` too: nothing is created.
+        let mut cond = "revoked = :f AND expires_epoch_ms > :now_ms \
+                        AND (attribute_not_exists(max_downloads) OR downloads < max_downloads)"
+            .to_owned();
+        let mut vals = vec![
+            (":one", n(1)),
+            (":f", Av::Bool(false)),
+            (":now_ms", n(c.now.timestamp_millis())),
+        ];
+        if c.claim_mail {
+            set.push_str(", mailed_at = :now");
+            vals.push((":now", s(rfc3339(c.now))));
+            match c.share.mailed_at {
+                Some(prev) => {
+                    cond.push_str(" AND mailed_at = :prev");
+                    vals.push((":prev", s(rfc3339(prev))));
+                }
+                None => cond.push_str(" AND attribute_not_exists(mailed_at)"),
+            }
+        }
+        let count = Update::builder()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(&c.share.owner, &c.share.id)))
+            .update_expression(set)
+            .condition_expression(cond)
+            .set_expression_attribute_values(values(vals))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let mut items = vec![
+            TransactWriteItem::builder().update(count).build(),
+            self.put(&self.download_log_table, download_item(c.entry))?,
+        ];
+        if let Some(e) = c.announce {
+            items.push(self.put(&self.log_table, entry_item_of(e))?);
+        }
+        match self.transact("count_download", items).await? {
+            Tx::Committed => Ok(true),
+            Tx::ConditionFailed(_) => Ok(false),
+        }
+    }
+
+    async fn list_downloads(
+        &self,
+        share: &ShareId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<DownloadPage, CoreError> {
+        let start = after.map(|a| {
+            HashMap::from([
+                ("share_id".to_string(), s(share.as_str())),
+                ("entry".to_string(), s(a)),
+            ])
+        });
+        let out = self
+            .client
+            .query()
+            .table_name(&self.download_log_table)
+            .key_condition_expression("share_id = :s")
+            .set_expression_attribute_values(values(vec![(":s", s(share.as_str()))]))
+            .set_exclusive_start_key(start)
+            .scan_index_forward(false)
+            .consistent_read(true)
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        let mut downloads = out
+            .items()
+            .iter()
+            .map(download_from_item)
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = downloads.len() > limit;
+        downloads.truncate(limit);
+        let next_after = if more {
+            downloads.last().map(|d| d.key.clone())
+        } else {
+            None
+        };
+        Ok(DownloadPage {
+            downloads,
+            next_after,
+        })
+    }
+}
