@@ -6,6 +6,7 @@ import { $, h, show, say, ask } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords, linkStateWords } from './words.js';
 import { put, progressRow } from './upload.js';
+import * as shares from './shares.js';
 
 const POLL_MS = 1500;
 const PAGE = 20;
@@ -63,6 +64,7 @@ async function loggedIn() {
   $('#links').replaceChildren();
   await Promise.all([loadLinks(false), refreshQuota()]);
   await loadFiles(false);
+  await shares.load();
 }
 
 function wireAccount() {
@@ -175,10 +177,17 @@ function fileRow(f) {
     'Download',
   );
   download.classList.toggle('unavailable', f.status !== 'accepted');
+  const share = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-label': `Share ${f.name}`, onclick: () => shares.open(f) },
+    'Share',
+  );
+  share.classList.toggle('unavailable', f.status !== 'accepted');
   const actions = h(
     'td',
     { class: 'actions' },
     download,
+    share,
     h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name}`, onclick: () => remove(f) }, 'Delete'),
   );
   return h(
@@ -282,6 +291,7 @@ async function remove(f) {
     forget(f.id);
     message(`Deleted “${f.name}”.`, 'info');
     refreshQuota();
+    shares.load();
   } catch (err) {
     if (err.code === 'not_found') forget(f.id);
     message(errorWords(err));
@@ -464,6 +474,10 @@ async function start() {
   wireAccount();
   wireUploads();
   wireLinks();
+  shares.init({
+    fileNames: { get: (id) => state.files.get(id)?.name },
+    onMessage: message,
+  });
   if (await api.refresh()) await loggedIn();
   else {
     tab('login');

@@ -14,6 +14,7 @@ use dropgate_core::files::FileService;
 use dropgate_core::links::{DropService, LinkService};
 use dropgate_core::ports::{Clock, IdSource, SystemClock};
 use dropgate_core::ratelimit::RateLimiter;
+use dropgate_core::shares::{ShareAccess, ShareService};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -28,6 +29,8 @@ pub struct Deps {
     pub links: LinkService,
     pub drops: DropService,
     pub accounts: Arc<dyn Accounts>,
+    pub shares: ShareService,
+    pub share_access: ShareAccess,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: web::PageHeaders,
 }
@@ -42,7 +45,16 @@ pub const REQUIRED_ENV: &[&str] = &[
     "USER_POOL_CLIENT_ID",
     "LINKS_TABLE",
     "RATE_LIMIT_TABLE",
+    "SHARES_TABLE",
+    "DOWNLOAD_LOG_TABLE",
 ];
+
+/// Wrong share passwords: per share (whoever tries) and per source address (whatever share),
+/// in windows of this long. Enough for a person who mistypes; a guesser gets a few hundred
+/// tries a day at most against Argon2id.
+const PASSWORD_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+const PASSWORD_FAILURES_PER_SHARE: u64 = 10;
+const PASSWORD_FAILURES_PER_SOURCE: u64 = 20;
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
@@ -65,19 +77,56 @@ impl Deps {
             ids: ids.clone(),
             settings: settings.clone(),
         };
+        let shares_store = clients.shares(config);
+        let counters = clients.counters(config);
+        let limiter = |scope: &'static str, limit: u64, window: std::time::Duration| RateLimiter {
+            counters: counters.clone(),
+            clock: clock.clone(),
+            scope,
+            limit,
+            window,
+        };
+        let shares = ShareService {
+            shares: shares_store.clone(),
+            files: ledger.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            settings: settings.clone(),
+        };
+        let share_access = ShareAccess {
+            shares: shares_store,
+            files: ledger.clone(),
+            store: store.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            lookups: limiter(
+                "lookup",
+                settings.lookup_failure_limit,
+                settings.lookup_failure_window,
+            ),
+            per_share: limiter(
+                "password-share",
+                PASSWORD_FAILURES_PER_SHARE,
+                PASSWORD_WINDOW,
+            ),
+            per_source: limiter(
+                "password-source",
+                PASSWORD_FAILURES_PER_SOURCE,
+                PASSWORD_WINDOW,
+            ),
+            settings: settings.clone(),
+        };
         let drops = DropService {
             links: ledger.clone(),
             ledger,
             store,
             clock: clock.clone(),
             ids,
-            limiter: RateLimiter {
-                counters: clients.counters(config),
-                clock,
-                scope: "lookup",
-                limit: settings.lookup_failure_limit,
-                window: settings.lookup_failure_window,
-            },
+            limiter: limiter(
+                "lookup",
+                settings.lookup_failure_limit,
+                settings.lookup_failure_window,
+            ),
             settings,
         };
         let accounts = Arc::new(CognitoAccounts {
@@ -91,6 +140,8 @@ impl Deps {
             links,
             drops,
             accounts,
+            shares,
+            share_access,
             pages: web::PageHeaders::new(&clients.upload_origin(config)),
         })
     }

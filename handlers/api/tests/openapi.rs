@@ -289,6 +289,32 @@ fn deps() -> Deps {
     ));
     let ids = Arc::new(SeqIds::default());
     let settings = Settings::default();
+    let shares = Arc::new(dropgate_core::fakes::MemShares::default());
+    let limiter = |scope: &'static str| RateLimiter {
+        counters: Arc::new(MemCounters::default()),
+        clock: clock.clone(),
+        scope,
+        limit: 1000,
+        window: std::time::Duration::from_secs(600),
+    };
+    let share_service = dropgate_core::shares::ShareService {
+        shares: shares.clone(),
+        files: ledger.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        settings: settings.clone(),
+    };
+    let share_access = dropgate_core::shares::ShareAccess {
+        shares,
+        files: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        lookups: limiter("lookup"),
+        per_share: limiter("password-share"),
+        per_source: limiter("password-source"),
+        settings: settings.clone(),
+    };
     Deps {
         files: FileService {
             ledger: ledger.clone(),
@@ -319,6 +345,8 @@ fn deps() -> Deps {
             settings,
         },
         accounts: Arc::new(NoAccounts),
+        shares: share_service,
+        share_access,
         pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
     }
 }

@@ -66,6 +66,16 @@ pub(super) async fn delete(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str)
     let who = caller(req)?;
     let file = deps.files.delete(&who.owner, id).await?;
     tracing::info!(owner = %who.owner, file_id = %file.id, "file deleted");
+    // A share left unrevoked by a failure here still answers 410 file_gone.
+    match deps.shares.revoke_file(&who.owner, &file.id).await {
+        Ok(n) if n > 0 => {
+            tracing::info!(owner = %who.owner, file_id = %file.id, revoked = n, "shares of a deleted file revoked")
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(owner = %who.owner, file_id = %file.id, error = %e, "shares of a deleted file not revoked")
+        }
+    }
     Ok(respond(204, None))
 }
 

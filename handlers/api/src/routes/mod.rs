@@ -8,6 +8,7 @@ mod drop;
 mod files;
 mod links;
 mod pages;
+mod shares;
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,14 @@ enum Op {
     DropInfo,
     DropFile,
     Receipt,
+    CreateShare,
+    FileShares,
+    ListShares,
+    RevokeShare,
+    ShareDownloads,
+    ShareInfo,
+    ShareDownload,
+    SharePage,
     AppPage,
     DropPage,
     Asset,
@@ -87,6 +96,14 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/drop/{token}", true, Op::DropInfo),
     r("POST", "/drop/{token}/files", true, Op::DropFile),
     r("GET", "/drop/receipts/{receipt}", true, Op::Receipt),
+    r("POST", "/files/{id}/shares", false, Op::CreateShare),
+    r("GET", "/files/{id}/shares", false, Op::FileShares),
+    r("GET", "/shares", false, Op::ListShares),
+    r("DELETE", "/shares/{id}", false, Op::RevokeShare),
+    r("GET", "/shares/{id}/downloads", false, Op::ShareDownloads),
+    r("GET", "/share/{token}", true, Op::ShareInfo),
+    r("POST", "/share/{token}/download", true, Op::ShareDownload),
+    r("GET", "/s/{token}", true, Op::SharePage),
     r("GET", "/", true, Op::AppPage),
     r("GET", "/d/{token}", true, Op::DropPage),
     r("GET", "/assets/{name}", true, Op::Asset),
@@ -138,15 +155,18 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
         .or_else(|| req.request_context.http.path.clone())
         .unwrap_or_default();
     let request_id = req.request_context.request_id.clone().unwrap_or_default();
+    // HEAD is GET without the body (link checkers and previews send it; it counts nothing).
+    let head = method == "HEAD";
+    let wanted = if head { "GET" } else { method.as_str() };
     let candidates = matching(&path);
     let chosen = candidates
         .iter()
-        .find(|(r, _)| r.method == method.as_str())
+        .find(|(r, _)| r.method == wanted)
         .or_else(|| candidates.first());
     // The log names the route's pattern: the raw path may hold a token or receipt.
     let route = chosen.map_or("(unknown)", |(r, _)| r.pattern);
     let answer = match chosen {
-        Some((r, params)) if r.method == method.as_str() => {
+        Some((r, params)) if r.method == wanted => {
             tokio::time::timeout(REQUEST_BUDGET, call(r.op, params, &req, deps))
                 .await
                 .unwrap_or_else(|_| {
@@ -163,7 +183,7 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
         )),
         None => Err(ApiError::new(404, "not_found", "no such route")),
     };
-    let response = match answer {
+    let mut response = match answer {
         Ok(r) => r,
         Err(e) => {
             if e.status >= 500 {
@@ -173,6 +193,10 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
             error_response(&e)
         }
     };
+    if head {
+        response.body = None;
+        response.is_base64_encoded = false;
+    }
     tracing::info!(
         request_id,
         method = %method,
@@ -206,6 +230,14 @@ async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) ->
         Op::DropInfo => drop::info(req, deps, first).await,
         Op::DropFile => drop::upload(req, deps, first).await,
         Op::Receipt => drop::receipt(req, deps, first).await,
+        Op::CreateShare => shares::create(req, deps, first).await,
+        Op::FileShares => shares::list_for_file(req, deps, first).await,
+        Op::ListShares => shares::list(req, deps).await,
+        Op::RevokeShare => shares::revoke(req, deps, first).await,
+        Op::ShareDownloads => shares::downloads(req, deps, first).await,
+        Op::ShareInfo => shares::info(req, deps, first).await,
+        Op::ShareDownload => shares::download(req, deps, first).await,
+        Op::SharePage => pages::share_page(req, deps),
         Op::AppPage => pages::app(req, deps),
         Op::DropPage => pages::drop_page(req, deps),
         Op::Asset => pages::asset(req, deps, first),

@@ -23,6 +23,11 @@ pub(super) fn drop_page(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     file(req, deps, "drop.html")
 }
 
+/// `/s/{token}`: a share's page; serving it counts nothing (only its Download button does).
+pub(super) fn share_page(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    file(req, deps, "share.html")
+}
+
 /// `/assets/{name}`: scripts, styles and icons. Only names embedded under `web/assets/`.
 pub(super) fn asset(req: &ApiGatewayV2httpRequest, deps: &Deps, name: &str) -> Answer {
     if name.contains("..") || name.contains('/') || name.contains('\\') {

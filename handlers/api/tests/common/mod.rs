@@ -12,11 +12,12 @@ use base64::Engine;
 use chrono::{TimeZone, Utc};
 use dropgate_api::{Deps, handle};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
-use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemShares, MemStore, SeqIds};
 use dropgate_core::files::FileService;
 use dropgate_core::links::{DropService, LinkService};
 use dropgate_core::ports::{FileLookup, Settlement, Settling};
 use dropgate_core::ratelimit::RateLimiter;
+use dropgate_core::shares::{ShareAccess, ShareService};
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use serde_json::{Value, json};
 
@@ -70,6 +71,7 @@ impl Accounts for FakeAccounts {
 
 pub struct World {
     pub deps: Deps,
+    pub shares: Arc<MemShares>,
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
     pub accounts: Arc<FakeAccounts>,
@@ -103,6 +105,32 @@ pub fn world() -> World {
         ids: ids.clone(),
         settings: settings.clone(),
     };
+    let shares = Arc::new(MemShares::default());
+    let limiter = |scope: &'static str, limit: u64| RateLimiter {
+        counters: Arc::new(MemCounters::default()),
+        clock: clock.clone(),
+        scope,
+        limit,
+        window: std::time::Duration::from_secs(600),
+    };
+    let share_service = ShareService {
+        shares: shares.clone(),
+        files: ledger.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        settings: settings.clone(),
+    };
+    let share_access = ShareAccess {
+        shares: shares.clone(),
+        files: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+        lookups: limiter("lookup", 5),
+        per_share: limiter("password-share", 3),
+        per_source: limiter("password-source", 5),
+        settings: settings.clone(),
+    };
     let drops = DropService {
         links: ledger.clone(),
         ledger: ledger.clone(),
@@ -124,8 +152,11 @@ pub fn world() -> World {
             links,
             drops,
             accounts: accounts.clone(),
+            shares: share_service,
+            share_access,
             pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
         },
+        shares,
         ledger,
         store,
         accounts,

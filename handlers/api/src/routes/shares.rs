@@ -1,0 +1,141 @@
+//! Share links: the owner's routes (create, list, revoke, downloads) and the recipient's
+//! (info, the counted download). Nothing here logs a token or a password.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use aws_lambda_events::http::HeaderValue;
+use dropgate_core::shares::NewShare;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Answer;
+use crate::Deps;
+use crate::http::{ApiError, caller, json_response, parse_json, query, respond, source_ip};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateShare {
+    // Numbers arrive as JSON values so that a negative, fractional or quoted number gets the
+    // field's own code.
+    expires_in: Option<Value>,
+    max_downloads: Option<Value>,
+    password: Option<String>,
+    #[serde(default)]
+    notify_owner: bool,
+    label: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Download {
+    password: Option<String>,
+}
+
+fn whole(v: Option<Value>, code: &'static str, field: &str) -> Result<Option<u64>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(_) => Err(ApiError::new(
+            400,
+            code,
+            format!("{field} must be a non-negative integer"),
+        )),
+    }
+}
+
+pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps, file: &str) -> Answer {
+    let who = caller(req)?;
+    let c: CreateShare = parse_json(req)?;
+    let new = NewShare {
+        expires_in: whole(c.expires_in, "invalid_expires_in", "expires_in")?,
+        max_downloads: whole(c.max_downloads, "invalid_max_downloads", "max_downloads")?,
+        password: c.password,
+        notify_owner: c.notify_owner,
+        label: c.label,
+    };
+    let created = deps
+        .shares
+        .create(&who.owner, who.email, file, &new)
+        .await?;
+    tracing::info!(owner = %who.owner, file_id = file, share_id = created.share.id, "share created");
+    Ok(json_response(201, &created))
+}
+
+pub(super) async fn list_for_file(
+    req: &ApiGatewayV2httpRequest,
+    deps: &Deps,
+    file: &str,
+) -> Answer {
+    let who = caller(req)?;
+    let listing = deps
+        .shares
+        .list(
+            &who.owner,
+            Some(file),
+            query(req, "limit"),
+            query(req, "cursor"),
+        )
+        .await?;
+    Ok(json_response(200, &listing))
+}
+
+pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let listing = deps
+        .shares
+        .list(&who.owner, None, query(req, "limit"), query(req, "cursor"))
+        .await?;
+    Ok(json_response(200, &listing))
+}
+
+pub(super) async fn revoke(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    deps.shares.revoke(&who.owner, id).await?;
+    tracing::info!(owner = %who.owner, share_id = id, "share revoked");
+    Ok(respond(204, None))
+}
+
+pub(super) async fn downloads(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let listing = deps
+        .shares
+        .downloads(&who.owner, id, query(req, "limit"), query(req, "cursor"))
+        .await?;
+    Ok(json_response(200, &listing))
+}
+
+/// `GET /share/{token}`: counts nothing.
+pub(super) async fn info(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &str) -> Answer {
+    let info = deps.share_access.info(token, &source_ip(req)).await?;
+    Ok(json_response(200, &info))
+}
+
+/// `POST /share/{token}/download`: the only thing that counts. `?redirect=1` answers `303`
+/// to the presigned URL, so `curl -L -X POST` fetches the bytes in one command.
+pub(super) async fn download(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &str) -> Answer {
+    let d: Download = if req.body.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+        parse_json(req)?
+    } else {
+        Download::default()
+    };
+    let ua = req
+        .request_context
+        .http
+        .user_agent
+        .clone()
+        .unwrap_or_default();
+    let got = deps
+        .share_access
+        .download(token, d.password.as_deref(), &ua, &source_ip(req))
+        .await?;
+    if matches!(query(req, "redirect"), Some("1" | "true")) {
+        let mut r = respond(303, None);
+        let location = HeaderValue::from_str(&got.url)
+            .map_err(|_| ApiError::new(500, "internal", "internal error"))?;
+        r.headers.insert("location", location);
+        return Ok(r);
+    }
+    Ok(json_response(
+        200,
+        &json!({"url": got.url, "expires_at": got.expires_at}),
+    ))
+}
