@@ -213,12 +213,6 @@ function render(f) {
   show($('#files-empty'), state.files.size === 0);
 }
 
-function addNewest(f) {
-  state.files.set(f.id, f);
-  $('#files tbody').prepend(fileRow(f));
-  show($('#files-empty'), false);
-}
-
 async function loadFiles(more) {
   try {
     const q = new URLSearchParams({ limit: String(PAGE) });
@@ -300,9 +294,29 @@ async function remove(f) {
 
 // ---- Uploads ----
 
+// The file's row, shown at once (in the same turn as the pick, so that what it moves counts
+// as the person's own doing, not as a layout shift), completed when the API answers.
+function placeholder(file) {
+  const f = {
+    id: '',
+    name: file.name,
+    size: file.size,
+    content_type: contentType(file),
+    status: 'pending',
+    created_at: new Date().toISOString(),
+  };
+  const row = fileRow(f);
+  row.dataset.placeholder = 'true';
+  for (const b of row.querySelectorAll('button')) b.disabled = true;
+  $('#files tbody').prepend(row);
+  show($('#files-empty'), false);
+  return row;
+}
+
 async function uploadOne(file) {
   const row = progressRow(file);
   $('#uploads').append(row.row);
+  const early = placeholder(file);
   let sending = null;
   let reserved = null;
   let cancelled = false;
@@ -311,6 +325,7 @@ async function uploadOne(file) {
     sending?.cancel();
     row.state('Cancelled', 'cancelled');
     row.finish();
+    early.remove();
     // Give the reserved quota back at once rather than when the upload URL expires.
     if (reserved) {
       await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
@@ -327,10 +342,12 @@ async function uploadOne(file) {
     });
     reserved = created.file;
     if (cancelled) {
+      early.remove();
       await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
       return;
     }
-    addNewest(created.file);
+    state.files.set(created.file.id, created.file);
+    early.replaceWith(fileRow(created.file));
     refreshQuota();
     sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
     await sending.done;
@@ -339,6 +356,7 @@ async function uploadOne(file) {
     show($('#clear-uploads'), true);
     poll();
   } catch (err) {
+    early.remove();
     if (cancelled) return;
     row.state(errorWords(err), 'failed');
     row.finish();

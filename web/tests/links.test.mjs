@@ -18,13 +18,13 @@ test('create a link, drop two files with a name, see the verdicts on both sides,
   const page = await owner.newPage();
   await signUp(page, email('links'));
 
-  await page.getByLabel('Label').fill('Client documents');
+  await page.getByLabel('Link label').fill('Client documents');
   await page.getByLabel('Uploads allowed').fill('5');
   await page.getByLabel('PDF').check();
   await page.getByLabel('PNG').check();
   await page.getByLabel("Ask for the uploader's name").check();
   await page.getByRole('button', { name: 'Create link' }).click();
-  const urlBox = page.getByLabel('Link to send (shown only once)');
+  const urlBox = page.getByLabel('Upload link to send (shown only once)');
   await urlBox.waitFor();
   const url = await urlBox.inputValue();
   assert.match(url, new RegExp(`^${API}/d/[A-Za-z0-9_-]{43}$`));
@@ -95,9 +95,9 @@ test('hostile names render as text, on the owner page and the drop page', async 
   assert.equal(await page.locator('#files img').count(), 0, 'no element made from a name');
 
   // A label an owner typed, shown to a stranger.
-  await page.getByLabel('Label').fill('<script>alert(2)</script>');
+  await page.getByLabel('Link label').fill('<script>alert(2)</script>');
   await page.getByRole('button', { name: 'Create link' }).click();
-  const box = page.getByLabel('Link to send (shown only once)');
+  const box = page.getByLabel('Upload link to send (shown only once)');
   await box.waitFor();
   const url = await box.inputValue();
   const stranger = await context(b);

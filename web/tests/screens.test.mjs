@@ -44,10 +44,10 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     await page.screenshot({ path: `${SHOTS}/login-${name}.png` });
 
     await signUp(page, email(`shots-${name}`));
-    await page.getByLabel('Label').fill('Client documents');
+    await page.getByLabel('Link label').fill('Client documents');
     await page.getByLabel("Ask for the uploader's name").check();
     await page.getByRole('button', { name: 'Create link' }).click();
-    const box = page.getByLabel('Link to send (shown only once)');
+    const box = page.getByLabel('Upload link to send (shown only once)');
     await box.waitFor();
     const url = await box.inputValue();
 

@@ -24,7 +24,7 @@ test('share a file with a limit and a password; a stranger downloads exactly twi
   await row.getByText('Accepted').waitFor();
   await row.getByRole('button', { name: 'Share release notes.png' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('Label (optional)').fill('For Ada');
+  await dialog.getByLabel('Share label (optional)').fill('For Ada');
   await dialog.getByLabel('Downloads allowed (empty: no limit)').fill('2');
   await dialog.getByLabel('Password (optional)').fill('open sesame');
   await dialog.getByRole('button', { name: 'Create share' }).click();
