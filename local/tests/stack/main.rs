@@ -10,6 +10,7 @@ mod e2e_poison;
 mod e2e_process;
 mod e2e_reliability;
 mod e2e_server;
+mod e2e_shares;
 mod e2e_spine;
 mod e2e_stream;
 mod e2e_web;
