@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { API, browser, context, signUp, email, fileRow, watchDialogs, PNG } from './harness.mjs';
+import { API, SHOTS, browser, context, signUp, email, fileRow, watchDialogs, PNG } from './harness.mjs';
+import { mkdir } from 'node:fs/promises';
 
 let b;
 before(async () => {
@@ -40,6 +41,8 @@ test('share a file with a limit and a password; a stranger downloads exactly twi
   await s.goto(url);
   await s.getByRole('heading', { name: 'release notes.png' }).waitFor();
   assert.equal(await s.locator('#downloads-left').textContent(), '2');
+  await mkdir(SHOTS, { recursive: true });
+  await s.screenshot({ path: `${SHOTS}/share-phone.png`, fullPage: true });
   // Opening the page twice counted nothing.
   await s.reload();
   await s.getByRole('heading', { name: 'release notes.png' }).waitFor();

@@ -82,4 +82,5 @@ async fn the_browser_suite_passes_in_headless_chromium() {
             assert!(shot.is_file(), "screenshot {}", shot.display());
         }
     }
+    assert!(shots.join("share-phone.png").is_file(), "screenshot of a share's page");
 }
