@@ -90,6 +90,24 @@ impl RateLimiter {
         }
     }
 
+    /// Counts one attempt first, then refuses it when it is over the limit: unlike
+    /// [`RateLimiter::check`], a burst of concurrent attempts cannot pass before any is
+    /// counted. A counter that cannot be written refuses (fails closed): this guards a
+    /// password.
+    pub async fn take(&self, source: &str) -> Result<(), CoreError> {
+        let w = self.current(source);
+        let expires = w.ends + chrono::Duration::from_std(self.window).unwrap_or_default();
+        if self.counters.increment(&w.key, expires).await? > self.limit {
+            tracing::warn!(
+                scope = self.scope,
+                decision = "rate_limited",
+                "attempt refused"
+            );
+            return Err(self.refused(&w));
+        }
+        Ok(())
+    }
+
     /// Runs a lookup under the limit: refused when over it, counted when it fails with a
     /// not-found or gone answer.
     pub async fn guard<T>(

@@ -40,6 +40,8 @@ pub struct Settings {
 /// The janitor queries every shard on each run: more than this costs more than it spreads.
 pub const MAX_PENDING_SHARDS: u32 = 256;
 
+const TEN_YEARS_SECS: u64 = 10 * 365 * 24 * 3600;
+
 pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
     "image/png",
     "image/jpeg",
@@ -88,6 +90,11 @@ impl Settings {
         self.public_base_url = self.public_base_url.trim_end_matches('/').to_owned();
         self.lookup_failure_window = self.lookup_failure_window.max(Duration::from_secs(1));
         self.pending_shards = self.pending_shards.clamp(1, MAX_PENDING_SHARDS);
+        // Ten years at most: beyond, dates overflow and nothing is gained.
+        self.max_share_ttl = self
+            .max_share_ttl
+            .clamp(Duration::from_secs(1), Duration::from_secs(TEN_YEARS_SECS));
+        self.download_log_retention_days = self.download_log_retention_days.clamp(1, 3650);
         self.allowed_types = self
             .allowed_types
             .iter()

@@ -46,7 +46,9 @@ pub struct ShareAccess {
     pub ids: Arc<dyn IdSource>,
     /// Failed lookups per source address (shared with the drop routes).
     pub lookups: RateLimiter,
-    /// Wrong passwords per share, whoever tries.
+    /// Password attempts per share and source address, counted before the verify (so a burst
+    /// cannot pass before any is counted); keyed by both, so one stranger cannot lock the
+    /// real recipient out.
     pub per_share: RateLimiter,
     /// Wrong passwords per source address, whatever share.
     pub per_source: RateLimiter,
@@ -123,19 +125,19 @@ impl ShareAccess {
     ) -> Result<ShareDownload, CoreError> {
         let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
         if let Some(phc) = &share.password_hash {
-            let share_key = share.id.to_string();
-            self.per_share.check(&share_key).await?;
-            self.per_source.check(source).await?;
             let Some(given) = password.filter(|p| !p.is_empty()) else {
                 return Err(CoreError::unauthorized(
                     "password_required",
                     "this share needs its password",
                 ));
             };
+            self.per_source.check(source).await?;
+            self.per_share
+                .take(&format!("{}#{source}", share.id))
+                .await?;
             let ok =
                 given.len() <= super::rules::MAX_PASSWORD_BYTES && verify_password(given, phc)?;
             if !ok {
-                self.per_share.failed(&share_key).await;
                 self.per_source.failed(source).await;
                 tracing::warn!(share_id = %share.id, decision = "wrong_password", "share download refused");
                 return Err(CoreError::unauthorized(
@@ -177,7 +179,10 @@ impl ShareAccess {
                 user_agent: super::user_agent_family(user_agent).to_owned(),
                 source_ip: keep_ip.then(|| source.to_owned()),
                 expires_at: keep_ip.then(|| {
-                    now + ChronoDuration::days(i64::from(self.settings.download_log_retention_days))
+                    now.checked_add_signed(ChronoDuration::days(i64::from(
+                        self.settings.download_log_retention_days,
+                    )))
+                    .unwrap_or(now)
                 }),
             };
             let left = share

@@ -12,7 +12,8 @@ pub const MAX_PASSWORD_BYTES: usize = 1024;
 pub const MAIL_EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
 /// A share as asked for; numbers are already known to be non-negative integers or absent.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// (Its `Debug` never shows the password.)
+#[derive(Clone, Default, PartialEq)]
 pub struct NewShare {
     pub expires_in: Option<u64>,
     pub max_downloads: Option<u64>,
@@ -21,13 +22,37 @@ pub struct NewShare {
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ValidShare {
     pub ttl: Duration,
     pub max_downloads: Option<u32>,
     pub password: Option<String>,
     pub notify_owner: bool,
     pub label: Option<String>,
+}
+
+impl std::fmt::Debug for NewShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewShare")
+            .field("expires_in", &self.expires_in)
+            .field("max_downloads", &self.max_downloads)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("notify_owner", &self.notify_owner)
+            .field("label", &self.label)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ValidShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ValidShare")
+            .field("ttl", &self.ttl)
+            .field("max_downloads", &self.max_downloads)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("notify_owner", &self.notify_owner)
+            .field("label", &self.label)
+            .finish()
+    }
 }
 
 pub fn validate_new_share(s: &Settings, req: &NewShare) -> Result<ValidShare, CoreError> {

@@ -100,7 +100,13 @@ impl ShareService {
             label: v.label,
             token_hash: tokens::hash(&token),
             created_at: now,
-            expires_at: now + ChronoDuration::from_std(v.ttl).unwrap_or_default(),
+            // The TTL is bounded by the clamped MAX_SHARE_TTL_SECS, so this cannot overflow.
+            expires_at: ChronoDuration::from_std(v.ttl)
+                .ok()
+                .and_then(|d| now.checked_add_signed(d))
+                .ok_or_else(|| {
+                    CoreError::invalid("invalid_expires_in", "expires_in is too large")
+                })?,
             max_downloads: v.max_downloads,
             downloads: 0,
             password_hash,
@@ -200,7 +206,7 @@ impl ShareService {
                 hex::decode(c)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .filter(|k| k.len() <= 100)
+                    .filter(|k| !k.is_empty() && k.len() <= 100)
                     .ok_or_else(bad_cursor)?,
             ),
             None => None,

@@ -49,11 +49,11 @@ pub const REQUIRED_ENV: &[&str] = &[
     "DOWNLOAD_LOG_TABLE",
 ];
 
-/// Wrong share passwords: per share (whoever tries) and per source address (whatever share),
-/// in windows of this long. Enough for a person who mistypes; a guesser gets a few hundred
-/// tries a day at most against Argon2id.
+/// Share passwords: attempts per share and source address (counted before the verify), and
+/// wrong passwords per source address (whatever share), in windows of this long. Enough for a
+/// person who mistypes; a guesser gets a few hundred tries a day at most against Argon2id.
 const PASSWORD_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-const PASSWORD_FAILURES_PER_SHARE: u64 = 10;
+const PASSWORD_ATTEMPTS_PER_SHARE_AND_SOURCE: u64 = 10;
 const PASSWORD_FAILURES_PER_SOURCE: u64 = 20;
 
 impl Deps {
@@ -106,7 +106,7 @@ impl Deps {
             ),
             per_share: limiter(
                 "password-share",
-                PASSWORD_FAILURES_PER_SHARE,
+                PASSWORD_ATTEMPTS_PER_SHARE_AND_SOURCE,
                 PASSWORD_WINDOW,
             ),
             per_source: limiter(

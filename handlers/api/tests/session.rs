@@ -117,3 +117,48 @@ async fn refresh_without_a_token_or_with_a_forged_cookie_is_401() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_cookie_session_is_only_for_the_sites_own_json_requests() {
+    let w = world();
+    signed_up(&w, "eve@example.com").await;
+    let body = json!({"email": "eve@example.com", "password": "Correct1horse", "cookie": true});
+    // A cross-site form can post text/plain that parses as JSON: refused (login CSRF).
+    let r = expect_error(
+        &w,
+        req("POST", "/auth/login")
+            .json(body.clone())
+            .header("content-type", "text/plain"),
+        403,
+        "cross_site_refused",
+    )
+    .await;
+    assert!(r.raw.cookies.is_empty());
+    expect_error(
+        &w,
+        req("POST", "/auth/login")
+            .json(body.clone())
+            .header("sec-fetch-site", "cross-site"),
+        403,
+        "cross_site_refused",
+    )
+    .await;
+    let r = send(
+        &w,
+        req("POST", "/auth/login")
+            .json(body)
+            .header("sec-fetch-site", "same-origin"),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    // Two session cookies (one planted by a sibling subdomain): no session.
+    expect_error(
+        &w,
+        req("POST", "/auth/refresh")
+            .cookie("dropgate_refresh=refresh-eve@example.com")
+            .cookie("dropgate_refresh=refresh-other@example.com"),
+        401,
+        "invalid_token",
+    )
+    .await;
+}

@@ -54,11 +54,40 @@ fn session_cookie(value: &str, max_age: u64) -> String {
     format!("{COOKIE}={value}; Path=/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
 }
 
+/// The session cookie's token. Two of them (one planted by a sibling subdomain, say) is no
+/// session at all: which one the browser sent first decides nothing.
 fn cookie_token(req: &ApiGatewayV2httpRequest) -> Option<String> {
-    req.cookies.iter().flatten().find_map(|c| {
+    let mut found = req.cookies.iter().flatten().filter_map(|c| {
         let (k, v) = c.split_once('=')?;
-        (k.trim() == COOKIE && !v.trim().is_empty()).then(|| v.trim().to_owned())
-    })
+        (k.trim() == COOKIE).then(|| v.trim().to_owned())
+    });
+    let first = found.next().filter(|v| !v.is_empty())?;
+    found.next().is_none().then_some(first)
+}
+
+/// A cookie session is only set for the page's own `fetch`: a JSON request (which a cross-site
+/// form cannot send without a CORS preflight that this API refuses) that the browser does not
+/// mark cross-site. Otherwise a hostile page could log the browser into the attacker's
+/// account (login CSRF) and collect what its owner uploads.
+fn same_site_json(req: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+    let header = |n: &str| {
+        req.headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let json = header("content-type")
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+    if !json || header("sec-fetch-site").eq_ignore_ascii_case("cross-site") {
+        return Err(ApiError::new(
+            403,
+            "cross_site_refused",
+            "a cookie session is only for this site's own pages (JSON, same site)",
+        ));
+    }
+    Ok(())
 }
 
 fn invalid_token() -> ApiError {
@@ -96,6 +125,9 @@ pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer 
     let email = validate_email(&c.email).map_err(|_| bad())?;
     if c.password.is_empty() || c.password.len() > 1024 {
         return Err(bad());
+    }
+    if c.cookie {
+        same_site_json(req)?;
     }
     let tokens = deps.accounts.login(&email, &c.password).await?;
     if !c.cookie {
