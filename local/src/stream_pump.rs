@@ -211,7 +211,13 @@ impl Reader {
                 Err(e) => {
                     // Taken again from the checkpoint next time: the same records come again.
                     c.iterator = None;
-                    return Err(format!("GetRecords: {e:?}"));
+                    if out.is_empty() {
+                        return Err(format!("GetRecords: {e:?}"));
+                    }
+                    // Other shards' records of this pass are already past their checkpoints:
+                    // hand them over now, this shard is read again next time.
+                    tracing::warn!(error = ?e, "stream read failed for one shard; retrying it");
+                    break;
                 }
             };
             if let Some(seq) = r
