@@ -5,7 +5,7 @@ import * as api from './api.js';
 import { $, h, show, say, ask } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords, linkStateWords } from './words.js';
-import { put, progressRow } from './upload.js';
+import { put, progressRow, wireDropzone } from './upload.js';
 import * as shares from './shares.js';
 
 const POLL_MS = 1500;
@@ -370,21 +370,8 @@ async function uploadOne(file) {
 }
 
 function wireUploads() {
-  const input = $('#file-input');
-  input.addEventListener('change', () => {
-    for (const f of input.files) uploadOne(f);
-    input.value = '';
-  });
-  const zone = $('#dropzone');
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('over');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('over');
-    for (const f of e.dataTransfer.files) uploadOne(f);
+  wireDropzone($('#dropzone'), $('#file-input'), (files) => {
+    for (const f of files) uploadOne(f);
   });
   $('#more-files').addEventListener('click', () => loadFiles(true));
   $('#clear-uploads').addEventListener('click', () => {

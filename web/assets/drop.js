@@ -6,7 +6,7 @@ import { open, ApiError } from './api.js';
 import { $, show, say } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords } from './words.js';
-import { put, progressRow } from './upload.js';
+import { put, progressRow, wireDropzone } from './upload.js';
 
 const POLL_MS = 1500;
 const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
@@ -135,22 +135,7 @@ function pick(files) {
 }
 
 function wire() {
-  const input = $('#file-input');
-  input.addEventListener('change', () => {
-    pick([...input.files]);
-    input.value = '';
-  });
-  const zone = $('#dropzone');
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('over');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('over');
-    pick([...e.dataTransfer.files]);
-  });
+  wireDropzone($('#dropzone'), $('#file-input'), pick);
   $('#drop-form').addEventListener('submit', (e) => e.preventDefault());
 }
 

@@ -1,5 +1,6 @@
 // Sends a file's bytes straight to storage through its presigned request, with progress and
-// a way to cancel. XMLHttpRequest, because fetch still reports no upload progress.
+// a way to cancel. XMLHttpRequest, because fetch still reports no upload progress. Also the
+// picking of files: a file input and a drop zone, shared by the owner's and the drop page.
 
 import { ApiError } from './api.js';
 import { h } from './dom.js';
@@ -63,4 +64,25 @@ export function progressRow(file) {
       cancel.hidden = true;
     },
   };
+}
+
+// Files picked with `input` or dropped on `zone` go to `onFiles` (an array); the zone is
+// marked `over` while something is dragged over it, and the input is emptied after each pick
+// so that the same file can be picked again.
+
+export function wireDropzone(zone, input, onFiles) {
+  input.addEventListener('change', () => {
+    onFiles([...input.files]);
+    input.value = '';
+  });
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    onFiles([...e.dataTransfer.files]);
+  });
 }

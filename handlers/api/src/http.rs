@@ -179,6 +179,25 @@ pub fn parse_json<T: DeserializeOwned>(req: &ApiGatewayV2httpRequest) -> Result<
         .map_err(|e| ApiError::new(400, "invalid_request", format!("invalid request body: {e}")))
 }
 
+/// A non-negative integer, absent, or `null` (for a JSON field taken as a `Value`, so that a
+/// negative, fractional or quoted number gets the field's own code); anything else is a 400
+/// with `code`.
+pub(crate) fn whole(
+    v: Option<Value>,
+    code: &'static str,
+    field: &str,
+) -> Result<Option<u64>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(_) => Err(ApiError::new(
+            400,
+            code,
+            format!("{field} must be a non-negative integer"),
+        )),
+    }
+}
+
 /// The caller, from the claims the JWT authorizer verified: an id token's `sub` and `email`.
 pub struct Caller {
     pub owner: OwnerId,

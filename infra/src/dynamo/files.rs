@@ -14,7 +14,10 @@ use dropgate_core::ports::{
 use dropgate_core::quota::{QuotaDelta, QuotaUsage, headroom};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
-use super::{DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, s, values};
+use super::{
+    DynamoLedger, Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, s,
+    transact, update_if, values,
+};
 use crate::error::sdk_error;
 
 pub const PENDING_INDEX: &str = "pending-by-deadline";
@@ -191,16 +194,11 @@ impl FileLookup for DynamoLedger {
         owner: &OwnerId,
         id: &FileId,
     ) -> Result<Option<FileRecord>, CoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.files_table)
-            .set_key(Some(file_key(owner, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        out.item().map(from_item).transpose()
+        get_item(&self.client, &self.files_table, file_key(owner, id))
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
     }
 }
 
@@ -283,7 +281,7 @@ impl Settling for DynamoLedger {
         };
         if let Some(item) = give_back {
             items.push(item);
-            match self.transact("settle", items.clone()).await? {
+            match transact(&self.client, "settle", items.clone()).await? {
                 Tx::Committed => return Ok(true),
                 // Only the link's own condition failed (the link is gone): settle without it,
                 // a file must never stay pending for want of a counter.
@@ -296,32 +294,22 @@ impl Settling for DynamoLedger {
             }
         }
         Ok(matches!(
-            self.transact("settle", items).await?,
+            transact(&self.client, "settle", items).await?,
             Tx::Committed
         ))
     }
 
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
-        let r = self
+        let update = self
             .client
             .update_item()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
             .update_expression("REMOVE pending_shard")
-            .condition_expression("attribute_exists(file_id)")
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(()),
-            // Deleted meanwhile: nothing left to clean.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+            .condition_expression("attribute_exists(file_id)");
+        // `false`: deleted meanwhile, nothing left to clean.
+        update_if(update).await?;
+        Ok(())
     }
 }
 
@@ -336,7 +324,7 @@ impl OwnerLedger for DynamoLedger {
             return Ok(Reservation::QuotaExceeded);
         };
         let items = self.reserve_and_put(file, room)?.to_vec();
-        match self.transact("create_pending", items).await? {
+        match transact(&self.client, "create_pending", items).await? {
             Tx::Committed => Ok(Reservation::Reserved),
             Tx::ConditionFailed(which) if which.first() == Some(&true) => {
                 Ok(Reservation::QuotaExceeded)
@@ -353,10 +341,7 @@ impl OwnerLedger for DynamoLedger {
     ) -> Result<Page, CoreError> {
         let mut vals = vec![(":o", s(owner.as_str()))];
         let mut cond = "#o = :o".to_string();
-        if let Some(a) = after {
-            cond.push_str(" AND file_id < :after");
-            vals.push((":after", s(a.as_str())));
-        }
+        below_cursor(&mut cond, &mut vals, "file_id", after.map(FileId::as_str));
         // One more than asked tells whether another page exists.
         let out = self
             .client
@@ -401,22 +386,16 @@ impl OwnerLedger for DynamoLedger {
             items.push(self.quota_update(&file.owner, delta)?);
         }
         Ok(matches!(
-            self.transact("remove_file", items).await?,
+            transact(&self.client, "remove_file", items).await?,
             Tx::Committed
         ))
     }
 
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.quotas_table)
-            .key("owner", s(owner.as_str()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        let item = out.item().cloned().unwrap_or_default();
+        let key = HashMap::from([("owner".to_string(), s(owner.as_str()))]);
+        let item = get_item(&self.client, &self.quotas_table, key)
+            .await?
+            .unwrap_or_default();
         let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
         Ok(QuotaUsage {
             used_bytes: get("used_bytes"),

@@ -16,7 +16,10 @@ use dropgate_core::quota::headroom;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
 use super::files::{epoch_after, from_item as file_from_item};
-use super::{DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, s, values};
+use super::{
+    DynamoLedger, Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, put_new,
+    s, transact, update_if, values,
+};
 use crate::error::sdk_error;
 
 pub const TOKEN_INDEX: &str = "by-token";
@@ -144,28 +147,15 @@ impl DynamoLedger {
 #[async_trait]
 impl LinkStore for DynamoLedger {
     async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.links_table)
-            .set_item(Some(to_item(link)))
-            .condition_expression("attribute_not_exists(link_id)")
-            .send()
-            .await
-            .map_err(|e| sdk_error("PutItem", e))?;
-        Ok(())
+        put_new(&self.client, &self.links_table, to_item(link), "link_id").await
     }
 
     async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.links_table)
-            .set_key(Some(link_key(owner, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        out.item().map(from_item).transpose()
+        get_item(&self.client, &self.links_table, link_key(owner, id))
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
     }
 
     async fn get_links(&self, keys: &[(OwnerId, LinkId)]) -> Result<Vec<Link>, CoreError> {
@@ -220,7 +210,7 @@ impl LinkStore for DynamoLedger {
         id: &LinkId,
         at: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
-        let r = self
+        let update = self
             .client
             .update_item()
             .table_name(&self.links_table)
@@ -230,19 +220,8 @@ impl LinkStore for DynamoLedger {
             .set_expression_attribute_values(values(vec![
                 (":t", Av::Bool(true)),
                 (":at", s(rfc3339(at))),
-            ]))
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+            ]));
+        update_if(update).await
     }
 
     async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {
@@ -310,7 +289,7 @@ impl LinkStore for DynamoLedger {
             put,
             TransactWriteItem::builder().put(receipt).build(),
         ];
-        match self.transact("create_pending_via_link", items).await? {
+        match transact(&self.client, "create_pending_via_link", items).await? {
             Tx::Committed => Ok(DropReservation::Reserved),
             Tx::ConditionFailed(which) if which.first() == Some(&true) => {
                 Ok(DropReservation::LinkRefused)
@@ -347,10 +326,7 @@ impl LinkStore for DynamoLedger {
     ) -> Result<Page, CoreError> {
         let mut cond = "via_link = :l".to_owned();
         let mut vals = vec![(":l", s(link.as_str()))];
-        if let Some(a) = after {
-            cond.push_str(" AND file_id < :after");
-            vals.push((":after", s(a.as_str())));
-        }
+        below_cursor(&mut cond, &mut vals, "file_id", after.map(FileId::as_str));
         let out = self
             .client
             .query()

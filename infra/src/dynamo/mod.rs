@@ -1,6 +1,7 @@
 //! DynamoDB adapters, one file per capability: [`files`] (the ledger: files, quotas, the upload
-//! log), [`links`] (upload links and receipts), [`counters`] (rate-limit windows). This module
-//! holds what they share: attribute helpers and the transaction runner.
+//! log), [`links`] (upload links and receipts), [`shares`] (share links and their download
+//! log), [`counters`] (rate-limit windows). This module holds what they share: attribute
+//! helpers, the transaction runner and the plain reads and writes they all make.
 //! Attribute names go through `#placeholders`: `owner`, `size`, `name`, `status` are reserved.
 
 pub mod counters;
@@ -12,6 +13,8 @@ pub mod shares;
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
@@ -84,6 +87,114 @@ pub(crate) enum Tx {
     ConditionFailed(Vec<bool>),
 }
 
+/// Runs a transaction, retrying conflicts with other transactions a few times (with backoff).
+/// A failed condition is not an error: it is reported with the items whose conditions failed.
+pub(crate) async fn transact(
+    client: &aws_sdk_dynamodb::Client,
+    op: &str,
+    items: Vec<TransactWriteItem>,
+) -> Result<Tx, CoreError> {
+    let mut delay = Duration::from_millis(20);
+    for attempt in 0.. {
+        let r = client
+            .transact_write_items()
+            .set_transact_items(Some(items.clone()))
+            .send()
+            .await;
+        let err = match r {
+            Ok(_) => return Ok(Tx::Committed),
+            Err(e) => e,
+        };
+        let reasons: Vec<String> = match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None").to_owned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if reasons.iter().any(|c| c == "TransactionConflict") && attempt < 8 {
+            tokio::time::sleep(delay).await;
+            delay *= 2;
+            continue;
+        }
+        if reasons.iter().any(|c| c == "ConditionalCheckFailed") {
+            return Ok(Tx::ConditionFailed(
+                reasons
+                    .iter()
+                    .map(|c| c == "ConditionalCheckFailed")
+                    .collect(),
+            ));
+        }
+        return Err(sdk_error(op, err));
+    }
+    unreachable!("the loop returns")
+}
+
+/// The item under `key` in `table`, strongly consistent; `None` when there is none.
+pub(crate) async fn get_item(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: HashMap<String, Av>,
+) -> Result<Option<HashMap<String, Av>>, CoreError> {
+    let out = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| sdk_error("GetItem", e))?;
+    Ok(out.item)
+}
+
+/// Puts `item` into `table`, never over an item with its key: `id`, an attribute every item
+/// of the table has, must not exist yet.
+pub(crate) async fn put_new(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    item: HashMap<String, Av>,
+    id: &str,
+) -> Result<(), CoreError> {
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(format!("attribute_not_exists({id})"))
+        .send()
+        .await
+        .map_err(|e| sdk_error("PutItem", e))?;
+    Ok(())
+}
+
+/// Sends a conditional update: `false`, not an error, when its condition fails.
+pub(crate) async fn update_if(update: UpdateItemFluentBuilder) -> Result<bool, CoreError> {
+    match update.send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(sdk_error("UpdateItem", e)),
+    }
+}
+
+/// Narrows a newest-first query's key condition to the sort keys (`attr`) below the cursor
+/// `after`, the last key of the previous page, when there is one.
+pub(crate) fn below_cursor(
+    cond: &mut String,
+    vals: &mut Vec<(&str, Av)>,
+    attr: &str,
+    after: Option<&str>,
+) {
+    if let Some(a) = after {
+        cond.push_str(&format!(" AND {attr} < :after"));
+        vals.push((":after", s(a)));
+    }
+}
+
 impl DynamoLedger {
     pub(crate) fn quota_update(
         &self,
@@ -108,55 +219,6 @@ impl DynamoLedger {
             .build()
             .map_err(CoreError::upstream)?;
         Ok(TransactWriteItem::builder().update(update).build())
-    }
-
-    /// Runs a transaction, retrying conflicts with other transactions a few times.
-    pub(crate) async fn transact(
-        &self,
-        op: &str,
-        items: Vec<TransactWriteItem>,
-    ) -> Result<Tx, CoreError> {
-        let mut delay = Duration::from_millis(20);
-        for attempt in 0.. {
-            let r = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            let err = match r {
-                Ok(_) => return Ok(Tx::Committed),
-                Err(e) => e,
-            };
-            let reasons: Vec<String> = err
-                .as_service_error()
-                .and_then(|se| match se {
-                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(tc) => Some(tc),
-                    _ => None,
-                })
-                .map(|tc| {
-                    tc.cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code().unwrap_or("None").to_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            if reasons.iter().any(|c| c == "TransactionConflict") && attempt < 8 {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                continue;
-            }
-            if !reasons.is_empty() && reasons.iter().any(|c| c == "ConditionalCheckFailed") {
-                return Ok(Tx::ConditionFailed(
-                    reasons
-                        .iter()
-                        .map(|c| c == "ConditionalCheckFailed")
-                        .collect(),
-                ));
-            }
-            return Err(sdk_error(op, err));
-        }
-        unreachable!("the loop returns")
     }
 
     /// The items under `keys` in `table`, in rounds of 100, strongly consistent, retrying the

@@ -6,10 +6,8 @@
 //! entry that announces it (see [`ShareStore::count_download`]).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::file::rfc3339;
@@ -20,7 +18,10 @@ use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 
 use super::files::epoch_after;
 use super::outbox::entry_item_of;
-use super::{Tx, corrupt, get_n, get_s, get_time, n, names, s, values};
+use super::{
+    Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, put_new, s, transact,
+    update_if, values,
+};
 use crate::error::sdk_error;
 
 pub const SHARE_TOKEN_INDEX: &str = "by-token";
@@ -157,47 +158,6 @@ fn download_from_item(item: &HashMap<String, Av>) -> Result<DownloadEntry, CoreE
 }
 
 impl DynamoShares {
-    /// Runs a transaction, retrying conflicts with other transactions a few times (as
-    /// `DynamoLedger::transact` does).
-    async fn transact(&self, op: &str, items: Vec<TransactWriteItem>) -> Result<Tx, CoreError> {
-        let mut delay = Duration::from_millis(20);
-        for attempt in 0.. {
-            let err = match self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await
-            {
-                Ok(_) => return Ok(Tx::Committed),
-                Err(e) => e,
-            };
-            let reasons: Vec<String> = match err.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(tc)) => tc
-                    .cancellation_reasons()
-                    .iter()
-                    .map(|r| r.code().unwrap_or("None").to_owned())
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if reasons.iter().any(|c| c == "TransactionConflict") && attempt < 8 {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
-                continue;
-            }
-            if reasons.iter().any(|c| c == "ConditionalCheckFailed") {
-                return Ok(Tx::ConditionFailed(
-                    reasons
-                        .iter()
-                        .map(|c| c == "ConditionalCheckFailed")
-                        .collect(),
-                ));
-            }
-            return Err(sdk_error(op, err));
-        }
-        unreachable!("the loop returns")
-    }
-
     fn put(&self, table: &str, item: HashMap<String, Av>) -> Result<TransactWriteItem, CoreError> {
         let put = Put::builder()
             .table_name(table)
@@ -211,28 +171,15 @@ impl DynamoShares {
 #[async_trait]
 impl ShareStore for DynamoShares {
     async fn put_share(&self, share: &Share) -> Result<(), CoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.shares_table)
-            .set_item(Some(to_item(share)))
-            .condition_expression("attribute_not_exists(share_id)")
-            .send()
-            .await
-            .map_err(|e| sdk_error("PutItem", e))?;
-        Ok(())
+        put_new(&self.client, &self.shares_table, to_item(share), "share_id").await
     }
 
     async fn get_share(&self, owner: &OwnerId, id: &ShareId) -> Result<Option<Share>, CoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.shares_table)
-            .set_key(Some(share_key(owner, id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem", e))?;
-        out.item().map(from_item).transpose()
+        get_item(&self.client, &self.shares_table, share_key(owner, id))
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
     }
 
     async fn find_share(&self, token_hash: &str) -> Result<Option<Share>, CoreError> {
@@ -266,10 +213,7 @@ impl ShareStore for DynamoShares {
             ),
             None => (None, "#o = :k".to_owned(), vec![(":k", s(owner.as_str()))]),
         };
-        if let Some(a) = after {
-            cond.push_str(" AND share_id < :after");
-            vals.push((":after", s(a.as_str())));
-        }
+        below_cursor(&mut cond, &mut vals, "share_id", after.map(ShareId::as_str));
         let out = self
             .client
             .query()
@@ -299,26 +243,15 @@ impl ShareStore for DynamoShares {
     }
 
     async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError> {
-        let r = self
+        let update = self
             .client
             .update_item()
             .table_name(&self.shares_table)
             .set_key(Some(share_key(owner, id)))
             .update_expression("SET revoked = :t")
             .condition_expression("attribute_exists(share_id)")
-            .set_expression_attribute_values(values(vec![(":t", Av::Bool(true))]))
-            .send()
-            .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+            .set_expression_attribute_values(values(vec![(":t", Av::Bool(true))]));
+        update_if(update).await
     }
 
     async fn count_download(&self, c: &DownloadCount<'_>) -> Result<bool, CoreError> {
@@ -358,7 +291,7 @@ impl ShareStore for DynamoShares {
         if let Some(e) = c.announce {
             items.push(self.put(&self.log_table, entry_item_of(e))?);
         }
-        match self.transact("count_download", items).await? {
+        match transact(&self.client, "count_download", items).await? {
             Tx::Committed => Ok(true),
             Tx::ConditionFailed(_) => Ok(false),
         }

@@ -230,6 +230,82 @@ impl LocalStack {
     pub async fn sdk(&self) -> aws_config::SdkConfig {
         dropgate_local::provision::sdk_config(&self.aws).await
     }
+
+    /// A new SQS queue `name` subscribed to the stack's topic with raw delivery (an operators'
+    /// subscriber, straight on the emulator); returns the queue's URL.
+    pub async fn subscriber(&self, name: &str) -> String {
+        self.subscriber_with(name, &[]).await
+    }
+
+    /// [`LocalStack::subscriber`] with more subscription attributes (a `FilterPolicy`, ...).
+    pub async fn subscriber_with(&self, name: &str, attributes: &[(&str, &str)]) -> String {
+        let sdk = self.sdk().await;
+        let url = aws_sdk_sqs::Client::new(&sdk)
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url()
+            .unwrap()
+            .to_owned();
+        let mut subscribe = aws_sdk_sns::Client::new(&sdk)
+            .subscribe()
+            .topic_arn(self.resource("topic_arn"))
+            .protocol("sqs")
+            .endpoint(format!("arn:aws:sqs:us-east-1:123456789012:{name}"))
+            .attributes("RawMessageDelivery", "true");
+        for (k, v) in attributes {
+            subscribe = subscribe.attributes(*k, *v);
+        }
+        subscribe.send().await.unwrap();
+        url
+    }
+}
+
+/// One receive of up to 10 messages from `queue`, long-polling `wait_secs` seconds (0: none):
+/// their bodies. Each is deleted once read, so a later receive sees only new ones.
+pub async fn receive(sqs: &aws_sdk_sqs::Client, queue: &str, wait_secs: i32) -> Vec<String> {
+    let out = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .wait_time_seconds(wait_secs)
+        .send()
+        .await
+        .unwrap();
+    let mut bodies = Vec::new();
+    for m in out.messages() {
+        bodies.push(m.body().unwrap().to_owned());
+        sqs.delete_message()
+            .queue_url(queue)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    bodies
+}
+
+/// Receives from `queue` (1 s long polls, see [`receive`]) until `done` holds of every body
+/// received so far, for at most `secs` seconds; returns them all.
+pub async fn receive_until(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &str,
+    secs: u64,
+    mut done: impl FnMut(&[String]) -> bool,
+) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut bodies = Vec::new();
+    while !done(&bodies) {
+        assert!(
+            Instant::now() < deadline,
+            "after {secs} s, {} messages from {queue}, not yet all: {bodies:?}",
+            bodies.len()
+        );
+        bodies.extend(receive(sqs, queue, 1).await);
+    }
+    bodies
 }
 
 /// Sample files whose first bytes `infer` recognises.

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::{Duration, Instant};
 
-use common::{LocalStack, samples};
+use common::{LocalStack, receive, receive_until, samples};
 use serde_json::{Value, json};
 
 fn s3_event(bucket: &str, key: &str, size: usize) -> String {
@@ -269,23 +269,12 @@ async fn operators_filter_notifications_and_owners_get_mail() {
     let stack = LocalStack::start().await;
     let sdk = stack.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let sns = aws_sdk_sns::Client::new(&sdk);
-    let ops = sqs
-        .create_queue()
-        .queue_name("ops-rejections")
-        .send()
-        .await
-        .unwrap();
-    let ops_url = ops.queue_url().unwrap().to_owned();
-    sns.subscribe()
-        .topic_arn(stack.resource("topic_arn"))
-        .protocol("sqs")
-        .endpoint("arn:aws:sqs:us-east-1:123456789012:ops-rejections")
-        .attributes("FilterPolicy", r#"{"event_type":["upload.rejected"]}"#)
-        .attributes("RawMessageDelivery", "true")
-        .send()
-        .await
-        .unwrap();
+    let ops_url = stack
+        .subscriber_with(
+            "ops-rejections",
+            &[("FilterPolicy", r#"{"event_type":["upload.rejected"]}"#)],
+        )
+        .await;
     let t = stack.user("ada@example.com").await;
     let good = stack
         .upload(&t, "fine.png", &samples::png(), "image/png")
@@ -296,36 +285,14 @@ async fn operators_filter_notifications_and_owners_get_mail() {
     assert_eq!(stack.settled(&t, &good).await["status"], "accepted");
     assert_eq!(stack.settled(&t, &bad).await["status"], "rejected");
 
-    let mut got: Vec<Value> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        let out = sqs
-            .receive_message()
-            .queue_url(&ops_url)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages() {
-            got.push(serde_json::from_str(m.body().unwrap()).unwrap());
-        }
-        if !got.is_empty() {
-            // Give a wrongly delivered accepted notice the chance to show up too.
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let more = sqs
-                .receive_message()
-                .queue_url(&ops_url)
-                .max_number_of_messages(10)
-                .send()
-                .await
-                .unwrap();
-            for m in more.messages() {
-                got.push(serde_json::from_str(m.body().unwrap()).unwrap());
-            }
-            break;
-        }
-    }
+    let mut bodies = receive_until(&sqs, &ops_url, 10, |b| !b.is_empty()).await;
+    // Give a wrongly delivered accepted notice the chance to show up too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    bodies.extend(receive(&sqs, &ops_url, 0).await);
+    let got: Vec<Value> = bodies
+        .iter()
+        .map(|b| serde_json::from_str(b).unwrap())
+        .collect();
     assert_eq!(got.len(), 1, "{got:?}");
     let n = &got[0];
     assert_eq!(n["version"], 1);

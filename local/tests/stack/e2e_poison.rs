@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue as Av;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-use common::{LocalStack, samples};
+use common::{LocalStack, receive, samples};
 use serde_json::Value;
 
 /// Marks the poison item's content: none of it may appear in the on-failure description.
@@ -94,25 +94,8 @@ async fn a_poison_outbox_record_ends_in_the_on_failure_queue_and_the_stream_move
     let failures = stack.resource("notify_dlq_url");
     assert!(failures.contains("dropgate-notify-failures"), "{failures}");
 
-    // The operators' subscriber: a queue on the topic, raw delivery (as e2e_reliability).
-    let subscriber = sqs
-        .create_queue()
-        .queue_name("ops-poison")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    aws_sdk_sns::Client::new(&sdk)
-        .subscribe()
-        .topic_arn(stack.resource("topic_arn"))
-        .protocol("sqs")
-        .endpoint("arn:aws:sqs:us-east-1:123456789012:ops-poison")
-        .attributes("RawMessageDelivery", "true")
-        .send()
-        .await
-        .unwrap();
+    // The operators' subscriber: a queue on the topic, raw delivery.
+    let subscriber = stack.subscriber("ops-poison").await;
 
     // The poison record first, straight into the outbox...
     let table = stack.ready["resources"]["tables"]["upload_log"]
@@ -144,37 +127,15 @@ async fn a_poison_outbox_record_ends_in_the_on_failure_queue_and_the_stream_move
             Instant::now() < deadline,
             "after 60 s: on-failure queue {described:?}, subscriber {notices:?}"
         );
-        for (url, wait) in [(&failures, 1), (&subscriber, 0)] {
-            let out = sqs
-                .receive_message()
-                .queue_url(url)
-                .max_number_of_messages(10)
-                .wait_time_seconds(wait)
-                .send()
-                .await
-                .unwrap();
-            for m in out.messages() {
-                let body = m.body().unwrap().to_owned();
-                if url == &failures {
-                    described.push(body);
-                } else {
-                    notices.push(serde_json::from_str(&body).unwrap());
-                }
-            }
+        described.extend(receive(&sqs, &failures, 1).await);
+        for body in receive(&sqs, &subscriber, 0).await {
+            notices.push(serde_json::from_str(&body).unwrap());
         }
     }
     let gave_up_after = started.elapsed();
     // The valid record was delivered, so nothing else can be given up: one more look for a
-    // second description (received messages stay invisible, so only new ones would show).
-    let more = sqs
-        .receive_message()
-        .queue_url(&failures)
-        .max_number_of_messages(10)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .unwrap();
-    described.extend(more.messages().iter().map(|m| m.body().unwrap().to_owned()));
+    // second description (received messages are deleted, so only new ones would show).
+    described.extend(receive(&sqs, &failures, 1).await);
     assert_eq!(described.len(), 1, "exactly one description: {described:?}");
 
     let raw = &described[0];

@@ -11,7 +11,7 @@ use crate::common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use common::{LocalStack, PASSWORD, samples};
+use common::{LocalStack, PASSWORD, receive_until, samples};
 use serde_json::{Value, json};
 
 const UPLOADS: usize = 100;
@@ -107,27 +107,8 @@ struct Run {
 impl Run {
     /// An account, and an SQS queue subscribed to the topic (straight on the emulator).
     async fn start(stack: &LocalStack, email: &str) -> Self {
-        let sdk = stack.sdk().await;
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
         let name = format!("subscriber-{}", email.replace(['@', '.'], "-"));
-        let subscriber = sqs
-            .create_queue()
-            .queue_name(&name)
-            .send()
-            .await
-            .unwrap()
-            .queue_url()
-            .unwrap()
-            .to_owned();
-        aws_sdk_sns::Client::new(&sdk)
-            .subscribe()
-            .topic_arn(stack.resource("topic_arn"))
-            .protocol("sqs")
-            .endpoint(format!("arn:aws:sqs:us-east-1:123456789012:{name}"))
-            .attributes("RawMessageDelivery", "true")
-            .send()
-            .await
-            .unwrap();
+        let subscriber = stack.subscriber(&name).await;
         let mut retries = 0;
         let creds = json!({"email": email, "password": PASSWORD});
         let post = reqwest::Method::POST;
@@ -287,41 +268,24 @@ impl Run {
         assert!(per_file.values().all(|&c| c == 1), "{per_file:?}");
 
         // Every entry reached the subscriber: as many distinct ids as entries.
-        let mut received = 0u64;
-        let mut ids: BTreeSet<String> = BTreeSet::new();
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while ids.len() < entries.len() {
-            assert!(
-                Instant::now() < deadline,
-                "{} of {} notices arrived",
-                ids.len(),
-                entries.len()
-            );
-            let out = sqs
-                .receive_message()
-                .queue_url(&self.subscriber)
-                .max_number_of_messages(10)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap();
-            for m in out.messages() {
-                let body: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-                received += 1;
-                ids.insert(
+        let ids_of = |bodies: &[String]| -> BTreeSet<String> {
+            bodies
+                .iter()
+                .map(|b| {
+                    let body: Value = serde_json::from_str(b).unwrap();
                     body["id"]
                         .as_str()
                         .expect("every message has an id")
-                        .to_owned(),
-                );
-                sqs.delete_message()
-                    .queue_url(&self.subscriber)
-                    .receipt_handle(m.receipt_handle().unwrap())
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
+                        .to_owned()
+                })
+                .collect()
+        };
+        let bodies = receive_until(&sqs, &self.subscriber, 120, |b| {
+            ids_of(b).len() >= entries.len()
+        })
+        .await;
+        let received = bodies.len() as u64;
+        let ids = ids_of(&bodies);
         let want: BTreeSet<String> = entries.keys().cloned().collect();
         assert_eq!(ids, want, "the notices are exactly the log's entries");
         json!({

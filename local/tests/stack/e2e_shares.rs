@@ -11,7 +11,7 @@ use crate::common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{LocalStack, samples};
+use common::{LocalStack, receive_until, samples};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -95,29 +95,6 @@ async fn owner_view(stack: &LocalStack, owner: &str, id: &str) -> Value {
         .clone()
 }
 
-/// A queue subscribed to the topic with raw delivery (the operators' subscriber).
-async fn subscriber(stack: &LocalStack, sqs: &aws_sdk_sqs::Client, name: &str) -> String {
-    let url = sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    aws_sdk_sns::Client::new(&stack.sdk().await)
-        .subscribe()
-        .topic_arn(stack.resource("topic_arn"))
-        .protocol("sqs")
-        .endpoint(format!("arn:aws:sqs:us-east-1:123456789012:{name}"))
-        .attributes("RawMessageDelivery", "true")
-        .send()
-        .await
-        .unwrap();
-    url
-}
-
 /// The emulator's sent mails.
 async fn mails(stack: &LocalStack) -> Vec<Value> {
     stack.moto_data().await["ses"]["Message"]
@@ -165,7 +142,7 @@ async fn a_share_counts_only_real_downloads_tells_the_owner_and_keeps_its_secret
     let started = Instant::now();
     let (stack, logs) = LocalStack::start_capturing_logs(&[]).await;
     let sqs = aws_sdk_sqs::Client::new(&stack.sdk().await);
-    let ops = subscriber(&stack, &sqs, "ops-shares").await;
+    let ops = stack.subscriber("ops-shares").await;
     let owner_email = "ada-shares@example.com";
     let ada = stack.user(owner_email).await;
     let png = samples::png();
@@ -295,32 +272,20 @@ async fn a_share_counts_only_real_downloads_tells_the_owner_and_keeps_its_secret
     assert_eq!(entries[1]["user_agent"], "Firefox", "{b}");
 
     // 6. The topic: both downloads; the owner: one mail (at most one per ten minutes).
-    let mut downloaded: Vec<Value> = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while downloaded.len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "after 30 s, file.downloaded notices: {downloaded:?}"
-        );
-        let out = sqs
-            .receive_message()
-            .queue_url(&ops)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages() {
-            let body = m.body().unwrap();
-            for secret in [token.as_str(), SHARE_PASSWORD] {
-                assert!(!body.contains(secret), "a notice carries a secret: {body}");
-            }
-            let n: Value = serde_json::from_str(body).unwrap();
-            if n["type"] == "file.downloaded" {
-                downloaded.push(n);
-            }
-        }
-    }
+    let downloads = |bodies: &[String]| -> Vec<Value> {
+        bodies
+            .iter()
+            .map(|body| {
+                for secret in [token.as_str(), SHARE_PASSWORD] {
+                    assert!(!body.contains(secret), "a notice carries a secret: {body}");
+                }
+                serde_json::from_str::<Value>(body).unwrap()
+            })
+            .filter(|n| n["type"] == "file.downloaded")
+            .collect()
+    };
+    let bodies = receive_until(&sqs, &ops, 30, |b| downloads(b).len() >= 2).await;
+    let downloaded = downloads(&bodies);
     let mut lefts: Vec<u64> = downloaded
         .iter()
         .map(|n| {

@@ -8,34 +8,19 @@
 use crate::common;
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue as Av, ConditionCheck, TransactWriteItem};
 use common::{LocalStack, samples};
 use serde_json::Value;
 
 async fn notice_for(sqs: &aws_sdk_sqs::Client, queue: &str, file: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        assert!(
-            Instant::now() < deadline,
-            "no notice for {file} within 30 s"
-        );
-        let out = sqs
-            .receive_message()
-            .queue_url(queue)
-            .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .send()
-            .await
-            .unwrap();
-        for m in out.messages() {
-            let n: Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            if n["file"]["id"] == file {
-                return;
-            }
-        }
-    }
+    common::receive_until(sqs, queue, 30, |bodies| {
+        bodies.iter().any(|b| {
+            let n: Value = serde_json::from_str(b).unwrap();
+            n["file"]["id"] == file
+        })
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,24 +28,7 @@ async fn notices_keep_flowing_after_a_failed_transaction_swaps_the_log_table() {
     let stack = LocalStack::start().await;
     let sdk = stack.sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let subscriber = sqs
-        .create_queue()
-        .queue_name("ops-stream")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
-    aws_sdk_sns::Client::new(&sdk)
-        .subscribe()
-        .topic_arn(stack.resource("topic_arn"))
-        .protocol("sqs")
-        .endpoint("arn:aws:sqs:us-east-1:123456789012:ops-stream")
-        .attributes("RawMessageDelivery", "true")
-        .send()
-        .await
-        .unwrap();
+    let subscriber = stack.subscriber("ops-stream").await;
 
     let t = stack.user("stream@example.com").await;
     let first = stack

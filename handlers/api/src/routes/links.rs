@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Answer;
 use crate::Deps;
-use crate::http::{ApiError, caller, json_response, parse_json, query, respond};
+use crate::http::{caller, json_response, parse_json, query, respond, whole};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,19 +22,6 @@ struct CreateLink {
     allowed_types: Option<Vec<String>>,
     #[serde(default)]
     require_uploader_name: bool,
-}
-
-/// A non-negative integer, absent, or `null`; anything else is `code`.
-fn whole(v: Option<Value>, code: &'static str, field: &str) -> Result<Option<u64>, ApiError> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
-        Some(_) => Err(ApiError::new(
-            400,
-            code,
-            format!("{field} must be a non-negative integer"),
-        )),
-    }
 }
 
 pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::Answer;
 use crate::Deps;
-use crate::http::{ApiError, caller, json_response, parse_json, query, respond, source_ip};
+use crate::http::{ApiError, caller, json_response, parse_json, query, respond, source_ip, whole};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,18 +28,6 @@ struct CreateShare {
 #[serde(deny_unknown_fields)]
 struct Download {
     password: Option<String>,
-}
-
-fn whole(v: Option<Value>, code: &'static str, field: &str) -> Result<Option<u64>, ApiError> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
-        Some(_) => Err(ApiError::new(
-            400,
-            code,
-            format!("{field} must be a non-negative integer"),
-        )),
-    }
 }
 
 pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps, file: &str) -> Answer {
