@@ -55,9 +55,18 @@ async function busy(form, work) {
   }
 }
 
+// The last link or share URL shown carries its token: never left on screen for the next
+// person to log in on this page.
+function forgetSecrets() {
+  $('#new-link-url').value = '';
+  show($('#new-link'), false);
+  shares.forget();
+}
+
 async function loggedIn() {
   view('app');
   message(null);
+  forgetSecrets();
   state.files.clear();
   state.links.clear();
   $('#files tbody').replaceChildren();
@@ -128,6 +137,7 @@ function wireAccount() {
 
   $('#logout').addEventListener('click', async () => {
     stopPolling();
+    forgetSecrets();
     await api.logout();
     tab('login');
     view('auth');

@@ -9,7 +9,16 @@ import { errorWords, statusWords } from './words.js';
 import { put, progressRow, wireDropzone } from './upload.js';
 
 const POLL_MS = 1500;
-const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+// A malformed address (a stray %) is an unknown link, not a page stuck on "Loading".
+function tokenFromPath() {
+  try {
+    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  } catch {
+    return '';
+  }
+}
+
+const token = tokenFromPath();
 const base = `/drop/${encodeURIComponent(token)}`;
 let info = null;
 

@@ -6,7 +6,16 @@ import { $, show, say } from './dom.js';
 import { bytes, date, typeName } from './format.js';
 import { errorWords } from './words.js';
 
-const token = decodeURIComponent(location.pathname.split('/')[2] ?? '');
+// A malformed address (a stray %) is an unknown share, not a page stuck on "Loading".
+function tokenFromPath() {
+  try {
+    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  } catch {
+    return '';
+  }
+}
+
+const token = tokenFromPath();
 const base = `/share/${encodeURIComponent(token)}`;
 
 const CLOSED = {

@@ -45,6 +45,12 @@ function item(s) {
   );
 }
 
+// Forgets the last share link shown (it carries a token): on logout and login.
+export function forget() {
+  $('#new-share-url').value = '';
+  show($('#new-share'), false);
+}
+
 export async function load() {
   try {
     const page = await api.call('GET', '/shares?limit=50');

@@ -120,7 +120,9 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
     })
 }
 
-fn download_item(d: &DownloadEntry) -> HashMap<String, Av> {
+/// `purge_at`: when the share itself is purged. An entry without an address is kept as long
+/// as its share (the owner's record of it), never longer: nothing could list it afterwards.
+fn download_item(d: &DownloadEntry, purge_at: i64) -> HashMap<String, Av> {
     let mut item = HashMap::from([
         ("share_id".to_string(), s(d.share.as_str())),
         ("entry".to_string(), s(&d.key)),
@@ -130,10 +132,12 @@ fn download_item(d: &DownloadEntry) -> HashMap<String, Av> {
     if let Some(ip) = &d.source_ip {
         item.insert("source_ip".into(), s(ip));
     }
-    // The TTL attribute: only entries that hold an address are forgotten.
-    if let Some(t) = d.expires_at {
-        item.insert("expires_at".into(), n(t.timestamp()));
-    }
+    // The TTL attribute: an entry that holds an address goes after the retention period,
+    // any other with its share.
+    let ttl = d
+        .expires_at
+        .map_or(purge_at, |t| t.timestamp().min(purge_at));
+    item.insert("expires_at".into(), n(ttl));
     item
 }
 
@@ -145,8 +149,10 @@ fn download_from_item(item: &HashMap<String, Av>) -> Result<DownloadEntry, CoreE
         at: get_time(item, "at")?,
         user_agent: req("user_agent")?.to_owned(),
         source_ip: get_s(item, "source_ip").map(str::to_owned),
-        // A TTL: kept to the second.
+        // A TTL: kept to the second; the entry's own only when it holds an address (otherwise
+        // it is the share's purge time).
         expires_at: match item.get("expires_at") {
+            _ if !item.contains_key("source_ip") => None,
             None => None,
             Some(_) => Some(
                 get_n(item, "expires_at")
@@ -286,7 +292,10 @@ impl ShareStore for DynamoShares {
             .map_err(CoreError::upstream)?;
         let mut items = vec![
             TransactWriteItem::builder().update(count).build(),
-            self.put(&self.download_log_table, download_item(c.entry))?,
+            self.put(
+                &self.download_log_table,
+                download_item(c.entry, epoch_after(c.share.expires_at, KEEP_SHARE_DAYS)),
+            )?,
         ];
         if let Some(e) = c.announce {
             items.push(self.put(&self.log_table, entry_item_of(e))?);

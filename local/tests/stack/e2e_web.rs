@@ -82,5 +82,8 @@ async fn the_browser_suite_passes_in_headless_chromium() {
             assert!(shot.is_file(), "screenshot {}", shot.display());
         }
     }
-    assert!(shots.join("share-phone.png").is_file(), "screenshot of a share's page");
+    assert!(
+        shots.join("share-phone.png").is_file(),
+        "screenshot of a share's page"
+    );
 }
