@@ -88,7 +88,10 @@ pub async fn run(s: Stream, deps: dropgate_notifier::Deps, mut stop: watch::Rece
             size = BATCH;
             continue;
         }
-        let backoff = Duration::from_millis(100 << attempts.min(6));
+        // Seconds, doubling, as Lambda backs off a failing stream batch: the retries of one
+        // record span about 30 s (1 + 2 + 4 + 8 + 16) before it is given up, so an outage of
+        // SNS or SES shorter than that loses no notice (the freeze test holds it for 10 s).
+        let backoff = Duration::from_millis(500 << attempts.min(6));
         tokio::select! {
             _ = tokio::time::sleep(backoff) => {}
             _ = stop.wait_for(|s| *s) => return,
