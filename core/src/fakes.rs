@@ -665,16 +665,6 @@ impl crate::shares::ShareStore for MemShares {
             .cloned()
             .collect();
         all.sort_by(|a, b| b.key.cmp(&a.key));
-        let more = all.len() > limit;
-        all.truncate(limit);
-        let next_after = if more {
-            all.last().map(|d| d.key.clone())
-        } else {
-            None
-        };
-        Ok(crate::shares::DownloadPage {
-            downloads: all,
-            next_after,
-        })
+        Ok(crate::shares::DownloadPage::from_overfetch(all, limit))
     }
 }

@@ -15,7 +15,7 @@ mod ledger;
 
 pub use ledger::{
     FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement,
-    Settling,
+    Settling, cut_page,
 };
 
 /// A request the client performs itself, straight against the object store.

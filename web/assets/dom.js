@@ -55,3 +55,25 @@ export function ask(question, confirmLabel) {
     no.focus();
   });
 }
+
+// The token in a public page's address (/d/{token}, /s/{token}). A malformed address (a stray
+// %) is an unknown token, not a page stuck on "Loading".
+export function tokenFromPath() {
+  try {
+    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
+  } catch {
+    return '';
+  }
+}
+
+// Replaces a public page's content (`#${content}`) by its closed page in words: `pages` maps
+// an error code to [title, text]; anything else gets `fallback`'s title and `text`.
+export function closedPage(content, pages, code, [fallbackTitle, fallbackText]) {
+  const [title, text] = pages[code] ?? [fallbackTitle, fallbackText];
+  $('#closed-title').textContent = title;
+  $('#closed-text').textContent = text;
+  document.title = `${title} · Dropgate`;
+  show($('#loading'), false);
+  show($(`#${content}`), false);
+  show($('#closed'), true);
+}

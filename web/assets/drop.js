@@ -3,21 +3,12 @@
 // owner's other files, ever (the API it calls has nothing to show).
 
 import { open, ApiError } from './api.js';
-import { $, show, say } from './dom.js';
+import { $, show, say, tokenFromPath, closedPage } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords } from './words.js';
 import { put, progressRow, wireDropzone } from './upload.js';
 
 const POLL_MS = 1500;
-// A malformed address (a stray %) is an unknown link, not a page stuck on "Loading".
-function tokenFromPath() {
-  try {
-    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
-  } catch {
-    return '';
-  }
-}
-
 const token = tokenFromPath();
 const base = `/drop/${encodeURIComponent(token)}`;
 let info = null;
@@ -30,13 +21,7 @@ const CLOSED = {
 };
 
 function closed(code) {
-  const [title, text] = CLOSED[code] ?? ['This link cannot be used', errorWords({ code })];
-  $('#closed-title').textContent = title;
-  $('#closed-text').textContent = text;
-  show($('#loading'), false);
-  show($('#drop'), false);
-  show($('#closed'), true);
-  document.title = `${title} · Dropgate`;
+  closedPage('drop', CLOSED, code, ['This link cannot be used', errorWords({ code })]);
 }
 
 function renderInfo(i) {

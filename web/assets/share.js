@@ -2,18 +2,9 @@
 // page (or its info) counts nothing; only the button's POST counts one download.
 
 import { open } from './api.js';
-import { $, show, say } from './dom.js';
+import { $, show, say, tokenFromPath, closedPage } from './dom.js';
 import { bytes, date, typeName } from './format.js';
 import { errorWords } from './words.js';
-
-// A malformed address (a stray %) is an unknown share, not a page stuck on "Loading".
-function tokenFromPath() {
-  try {
-    return decodeURIComponent(location.pathname.split('/')[2] ?? '');
-  } catch {
-    return '';
-  }
-}
 
 const token = tokenFromPath();
 const base = `/share/${encodeURIComponent(token)}`;
@@ -27,13 +18,7 @@ const CLOSED = {
 };
 
 function closed(code) {
-  const [title, text] = CLOSED[code] ?? ['This share cannot be used', errorWords({ code })];
-  $('#closed-title').textContent = title;
-  $('#closed-text').textContent = text;
-  document.title = `${title} · Dropgate`;
-  show($('#loading'), false);
-  show($('#share'), false);
-  show($('#closed'), true);
+  closedPage('share', CLOSED, code, ['This share cannot be used', errorWords({ code })]);
 }
 
 function render(i) {

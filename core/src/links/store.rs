@@ -16,14 +16,8 @@ pub struct LinkPage {
 
 impl LinkPage {
     /// Cuts a listing fetched with one link more than `limit`.
-    pub fn from_overfetch(mut links: Vec<Link>, limit: usize) -> Self {
-        let more = links.len() > limit;
-        links.truncate(limit);
-        let next_after = if more {
-            links.last().map(|l| l.id.clone())
-        } else {
-            None
-        };
+    pub fn from_overfetch(links: Vec<Link>, limit: usize) -> Self {
+        let (links, next_after) = crate::ports::cut_page(links, limit, |l| l.id.clone());
         Self { links, next_after }
     }
 }

@@ -50,17 +50,22 @@ pub struct Page {
     pub next_after: Option<FileId>,
 }
 
+/// Cuts a listing fetched with one item more than `limit` (newest first): the extra item
+/// only says that another page exists, and the next page starts after the last kept one.
+pub fn cut_page<T, K>(
+    mut items: Vec<T>,
+    limit: usize,
+    key: impl Fn(&T) -> K,
+) -> (Vec<T>, Option<K>) {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_after = if more { items.last().map(key) } else { None };
+    (items, next_after)
+}
+
 impl Page {
-    /// Cuts a listing fetched with one record more than `limit` (newest first): the extra
-    /// record only says that another page exists.
-    pub fn from_overfetch(mut files: Vec<FileRecord>, limit: usize) -> Self {
-        let more = files.len() > limit;
-        files.truncate(limit);
-        let next_after = if more {
-            files.last().map(|f| f.id.clone())
-        } else {
-            None
-        };
+    pub fn from_overfetch(files: Vec<FileRecord>, limit: usize) -> Self {
+        let (files, next_after) = cut_page(files, limit, |f| f.id.clone());
         Self { files, next_after }
     }
 }

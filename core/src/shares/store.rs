@@ -16,14 +16,8 @@ pub struct SharePage {
 
 impl SharePage {
     /// Cuts a listing fetched with one share more than `limit`.
-    pub fn from_overfetch(mut shares: Vec<Share>, limit: usize) -> Self {
-        let more = shares.len() > limit;
-        shares.truncate(limit);
-        let next_after = if more {
-            shares.last().map(|s| s.id.clone())
-        } else {
-            None
-        };
+    pub fn from_overfetch(shares: Vec<Share>, limit: usize) -> Self {
+        let (shares, next_after) = crate::ports::cut_page(shares, limit, |s| s.id.clone());
         Self { shares, next_after }
     }
 }
@@ -46,6 +40,17 @@ pub struct DownloadEntry {
 pub struct DownloadPage {
     pub downloads: Vec<DownloadEntry>,
     pub next_after: Option<String>,
+}
+
+impl DownloadPage {
+    /// Cuts a listing fetched with one entry more than `limit`, newest first.
+    pub fn from_overfetch(downloads: Vec<DownloadEntry>, limit: usize) -> Self {
+        let (downloads, next_after) = crate::ports::cut_page(downloads, limit, |d| d.key.clone());
+        Self {
+            downloads,
+            next_after,
+        }
+    }
 }
 
 /// A download to count, all or nothing: the share's counter (only while the share is not

@@ -309,3 +309,16 @@ impl DynamoLedger {
         ])
     }
 }
+
+/// An unconditional put, as one item of a transaction.
+pub(crate) fn put_op(
+    table: &str,
+    item: HashMap<String, Av>,
+) -> Result<TransactWriteItem, CoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .build()
+        .map_err(CoreError::upstream)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}

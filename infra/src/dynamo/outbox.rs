@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::CoreError;
 use dropgate_core::FileRecord;
@@ -16,7 +16,7 @@ use dropgate_core::shares::ShareNotice;
 use serde_json::Value;
 
 use super::files::{epoch_after, from_item, to_item};
-use super::{DynamoLedger, corrupt, get_s, get_time, n, s};
+use super::{DynamoLedger, corrupt, get_s, get_time, n, put_op, s};
 
 /// Entries are kept this long, then TTL removes them (the stream has long delivered them).
 const KEEP_LOG_DAYS: i64 = 90;
@@ -29,13 +29,7 @@ impl DynamoLedger {
         event: EventType,
         at: DateTime<Utc>,
     ) -> Result<TransactWriteItem, CoreError> {
-        let item = entry_item(file, event, at);
-        let put = Put::builder()
-            .table_name(&self.log_table)
-            .set_item(Some(item))
-            .build()
-            .map_err(CoreError::upstream)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        put_op(&self.log_table, entry_item(file, event, at))
     }
 }
 

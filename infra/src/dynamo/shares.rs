@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::file::rfc3339;
 use dropgate_core::shares::{
@@ -19,8 +19,8 @@ use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 use super::files::epoch_after;
 use super::outbox::entry_item_of;
 use super::{
-    Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, put_new, s, transact,
-    update_if, values,
+    Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, put_new, put_op, s,
+    transact, update_if, values,
 };
 use crate::error::sdk_error;
 
@@ -163,17 +163,6 @@ fn download_from_item(item: &HashMap<String, Av>) -> Result<DownloadEntry, CoreE
     })
 }
 
-impl DynamoShares {
-    fn put(&self, table: &str, item: HashMap<String, Av>) -> Result<TransactWriteItem, CoreError> {
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(item))
-            .build()
-            .map_err(CoreError::upstream)?;
-        Ok(TransactWriteItem::builder().put(put).build())
-    }
-}
-
 #[async_trait]
 impl ShareStore for DynamoShares {
     async fn put_share(&self, share: &Share) -> Result<(), CoreError> {
@@ -292,13 +281,13 @@ impl ShareStore for DynamoShares {
             .map_err(CoreError::upstream)?;
         let mut items = vec![
             TransactWriteItem::builder().update(count).build(),
-            self.put(
+            put_op(
                 &self.download_log_table,
                 download_item(c.entry, epoch_after(c.share.expires_at, KEEP_SHARE_DAYS)),
             )?,
         ];
         if let Some(e) = c.announce {
-            items.push(self.put(&self.log_table, entry_item_of(e))?);
+            items.push(put_op(&self.log_table, entry_item_of(e))?);
         }
         match transact(&self.client, "count_download", items).await? {
             Tx::Committed => Ok(true),
@@ -331,21 +320,11 @@ impl ShareStore for DynamoShares {
             .send()
             .await
             .map_err(|e| sdk_error("Query", e))?;
-        let mut downloads = out
+        let downloads = out
             .items()
             .iter()
             .map(download_from_item)
             .collect::<Result<Vec<_>, _>>()?;
-        let more = downloads.len() > limit;
-        downloads.truncate(limit);
-        let next_after = if more {
-            downloads.last().map(|d| d.key.clone())
-        } else {
-            None
-        };
-        Ok(DownloadPage {
-            downloads,
-            next_after,
-        })
+        Ok(DownloadPage::from_overfetch(downloads, limit))
     }
 }
