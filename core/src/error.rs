@@ -68,6 +68,11 @@ pub enum CoreError {
     Unauthorized { code: &'static str, message: String },
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
+    #[error("part {number} is not a part of this upload (1 to {part_count})")]
+    InvalidPartNumber { number: u32, part_count: u32 },
+    /// A completion refused: the store does not hold every part at its planned size.
+    #[error("the upload is incomplete: some parts are missing or differ from the plan")]
+    IncompleteUpload(crate::multipart::Incomplete),
     #[error("upstream throttled the request")]
     Throttled,
     /// A failure of an adapter that retrying will not mend (a malformed request, a corrupt
@@ -122,7 +127,8 @@ impl CoreError {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Invalid { .. } => ErrorKind::BadRequest,
+            Self::Invalid { .. } | Self::InvalidPartNumber { .. } => ErrorKind::BadRequest,
+            Self::IncompleteUpload(_) => ErrorKind::Conflict,
             Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } | Self::OwnerQuotaExceeded => {
                 ErrorKind::TooLarge
             }
@@ -152,6 +158,8 @@ impl CoreError {
             Self::QuotaExceeded { .. } | Self::OwnerQuotaExceeded => "quota_exceeded",
             Self::RateLimited { .. } => "rate_limited",
             Self::FileTooLarge { .. } => "file_too_large",
+            Self::InvalidPartNumber { .. } => "invalid_part_number",
+            Self::IncompleteUpload(_) => "incomplete_upload",
             Self::TypeNotAllowed(_) => "unsupported_type",
             Self::NotFound => "not_found",
             Self::Throttled => "throttled",

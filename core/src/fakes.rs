@@ -391,6 +391,9 @@ pub struct MemStore {
     pub failing_samples: Mutex<std::collections::HashSet<String>>,
     /// Keys whose delete fails with an upstream error.
     pub failing_deletes: Mutex<std::collections::HashSet<String>>,
+    /// Multipart uploads in progress: upload id -> (key, parts by number).
+    pub uploads: Mutex<BTreeMap<String, (String, BTreeMap<u32, Vec<u8>>)>>,
+    next_upload: AtomicU64,
 }
 
 impl MemStore {
@@ -399,6 +402,95 @@ impl MemStore {
     }
     pub fn has(&self, key: &str) -> bool {
         lock(&self.objects).contains_key(key)
+    }
+    /// What a client's `UploadPart` through a presigned URL does; returns the part's ETag.
+    pub fn put_part(&self, upload_id: &str, number: u32, bytes: Vec<u8>) -> String {
+        let etag = digest(&bytes);
+        let mut uploads = lock(&self.uploads);
+        let (_, parts) = uploads.get_mut(upload_id).expect("no such upload");
+        parts.insert(number, bytes);
+        etag
+    }
+}
+
+/// Like S3's ETag of a single PUT: a digest of the content.
+fn digest(bytes: &[u8]) -> String {
+    hex::encode(&sha2::Sha256::digest(bytes)[..16])
+}
+
+#[async_trait]
+impl MultipartStore for MemStore {
+    async fn start_multipart(&self, key: &str, _content_type: &str) -> Result<String, CoreError> {
+        let id = format!("mp-{}", self.next_upload.fetch_add(1, Ordering::Relaxed));
+        lock(&self.uploads).insert(id.clone(), (key.to_owned(), BTreeMap::new()));
+        Ok(id)
+    }
+
+    async fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        size: u64,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, CoreError> {
+        Ok(PresignedRequest {
+            method: "PUT".into(),
+            url: format!(
+                "mem://{key}?uploadId={upload_id}&partNumber={number}&ttl={}",
+                ttl.as_secs()
+            ),
+            headers: BTreeMap::from([("content-length".to_owned(), size.to_string())]),
+            expires_at: String::new(),
+        })
+    }
+
+    async fn list_parts(
+        &self,
+        _key: &str,
+        upload_id: &str,
+    ) -> Result<Option<Vec<StoredPart>>, CoreError> {
+        Ok(lock(&self.uploads).get(upload_id).map(|(_, parts)| {
+            parts
+                .iter()
+                .map(|(n, b)| StoredPart {
+                    number: *n,
+                    size: b.len() as u64,
+                    etag: digest(b),
+                })
+                .collect()
+        }))
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[PartTag],
+    ) -> Result<(), CoreError> {
+        let mut uploads = lock(&self.uploads);
+        let Some((_, held)) = uploads.get(upload_id) else {
+            return Err(CoreError::conflict("upload_gone", "no such upload"));
+        };
+        let mut object = Vec::new();
+        for p in parts {
+            match held.get(&p.number) {
+                Some(b) if digest(b) == p.etag => object.extend_from_slice(b),
+                _ => return Err(CoreError::conflict("incomplete_upload", "invalid part")),
+            }
+        }
+        let mut objects = lock(&self.objects);
+        if objects.contains_key(key) {
+            return Err(CoreError::conflict("object_exists", "the object exists"));
+        }
+        objects.insert(key.to_owned(), object);
+        uploads.remove(upload_id);
+        Ok(())
+    }
+
+    async fn abort_multipart(&self, _key: &str, upload_id: &str) -> Result<(), CoreError> {
+        lock(&self.uploads).remove(upload_id);
+        Ok(())
     }
 }
 
@@ -448,8 +540,7 @@ impl ObjectStore for MemStore {
             ObjectSample {
                 bytes: b[..n].to_vec(),
                 size: b.len() as u64,
-                // Like S3's for a single PUT: a digest of the content.
-                etag: Some(hex::encode(&sha2::Sha256::digest(b)[..16])),
+                etag: Some(digest(b)),
             }
         }))
     }
@@ -666,5 +757,17 @@ impl crate::shares::ShareStore for MemShares {
             .collect();
         all.sort_by(|a, b| b.key.cmp(&a.key));
         Ok(crate::shares::DownloadPage::from_overfetch(all, limit))
+    }
+}
+
+/// The multipart flow over one in-memory store.
+pub fn multiparts(
+    store: &std::sync::Arc<MemStore>,
+    settings: &crate::Settings,
+) -> crate::multipart::Multiparts {
+    crate::multipart::Multiparts {
+        store: store.clone(),
+        objects: store.clone(),
+        settings: settings.clone(),
     }
 }

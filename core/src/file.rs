@@ -74,6 +74,8 @@ pub struct FileRecord {
     /// The object the verdict judged (size and ETag), once settled: a later event for the same
     /// object with another ETag or size means the bytes were replaced.
     pub stored: Option<StoredObject>,
+    /// The multipart upload of a large file, while and after it is pending.
+    pub multipart: Option<crate::multipart::MultipartUpload>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +148,7 @@ impl FileRecord {
             link: None,
             owner_email: None,
             stored: None,
+            multipart: None,
         }
     }
 

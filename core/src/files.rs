@@ -5,7 +5,10 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::file::FileView;
-use crate::ports::{Clock, IdSource, ObjectStore, OwnerLedger, PresignedRequest, Reservation};
+use crate::multipart::{Multiparts, PartsListing, PresignedPart, UploadInstructions};
+use crate::ports::{
+    Clock, IdSource, ObjectStore, OwnerLedger, PartTag, PresignedRequest, Reservation,
+};
 use crate::quota::QuotaUsage;
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, names, policy};
 
@@ -25,7 +28,7 @@ pub struct NewUpload {
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedUpload {
     pub file: FileView,
-    pub upload: PresignedRequest,
+    pub upload: UploadInstructions,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -40,6 +43,7 @@ pub struct FileService {
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    pub multipart: Multiparts,
     pub settings: Settings,
 }
 
@@ -83,8 +87,13 @@ impl FileService {
             ttl,
         );
         record.owner_email = req.owner_email;
+        self.multipart.prepare(&mut record).await?;
         let limit = self.settings.quota_bytes;
-        if self.ledger.create_pending(&record, limit).await? == Reservation::QuotaExceeded {
+        let reserved = self.ledger.create_pending(&record, limit).await;
+        if !matches!(reserved, Ok(Reservation::Reserved)) {
+            self.multipart.abandon(&record).await;
+        }
+        if reserved? == Reservation::QuotaExceeded {
             let u = self.ledger.usage(owner, limit).await?;
             return Err(CoreError::QuotaExceeded {
                 requested: req.size,
@@ -93,11 +102,7 @@ impl FileService {
                 limit,
             });
         }
-        let presigned = self
-            .store
-            .presign_put(&record.key(), record.size, &record.content_type, ttl)
-            .await;
-        match presigned {
+        match self.multipart.instructions(&record).await {
             Ok(upload) => Ok(CreatedUpload {
                 file: record.view(),
                 upload,
@@ -111,6 +116,35 @@ impl FileService {
                 Err(e)
             }
         }
+    }
+
+    /// Presigned URLs for parts of one of the owner's pending multipart uploads.
+    pub async fn presign_parts(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        numbers: &[u32],
+    ) -> Result<Vec<PresignedPart>, CoreError> {
+        let file = self.get(owner, id).await?;
+        self.multipart.presign(&file, numbers).await
+    }
+
+    /// The parts already uploaded, for a client that resumes.
+    pub async fn parts(&self, owner: &OwnerId, id: &str) -> Result<PartsListing, CoreError> {
+        let file = self.get(owner, id).await?;
+        self.multipart.listing(&file).await
+    }
+
+    /// Completes a multipart upload; the file stays pending until the pipeline's verdict.
+    pub async fn complete(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        given: &[PartTag],
+    ) -> Result<FileRecord, CoreError> {
+        let file = self.get(owner, id).await?;
+        self.multipart.complete(&file, given).await?;
+        Ok(file)
     }
 
     pub async fn get(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
@@ -158,6 +192,8 @@ impl FileService {
     pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         for _ in 0..5 {
             let file = self.get(owner, id).await?;
+            // A large file still uploading: its parts are freed with the upload.
+            self.multipart.abort(&file).await?;
             self.store.delete(&file.key()).await?;
             // The `file.deleted` notice is an outbox entry of the same write: it cannot be
             // lost, and it cannot be sent for a deletion that did not happen.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Duration as ChronoDuration;
 
 use crate::pipeline::remove_and_mark;
-use crate::ports::{Clock, JanitorLedger, ObjectStore, Settlement};
+use crate::ports::{Clock, JanitorLedger, MultipartStore, ObjectStore, Settlement};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
@@ -15,6 +15,8 @@ pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
 pub struct Janitor {
     pub ledger: Arc<dyn JanitorLedger>,
     pub store: Arc<dyn ObjectStore>,
+    /// Aborts the multipart uploads of large files that never completed.
+    pub multipart: Arc<dyn MultipartStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }
@@ -80,7 +82,19 @@ impl Janitor {
         if !self.ledger.settle(file, &s).await? {
             return Ok(None);
         }
-        let removed = remove_and_mark(&*self.ledger, &*self.store, file).await;
+        // The parts of an abandoned large upload are freed in S3 (they cost storage until
+        // then); should that fail, the bucket's lifecycle rule aborts them within days.
+        let mut aborted = true;
+        if let Some(m) = &file.multipart
+            && let Err(e) = self
+                .multipart
+                .abort_multipart(&file.key(), &m.upload_id)
+                .await
+        {
+            tracing::warn!(file_id = %file.id, error = %e, "multipart upload of an expired file not aborted");
+            aborted = false;
+        }
+        let removed = remove_and_mark(&*self.ledger, &*self.store, file).await && aborted;
         let expired = FileRecord {
             status: FileStatus::Expired,
             reason: s.reason,

@@ -15,6 +15,7 @@ pub mod janitor;
 pub mod keys;
 pub mod links;
 pub mod mail;
+pub mod multipart;
 pub mod names;
 pub mod notification;
 pub mod outbox;

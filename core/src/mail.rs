@@ -172,6 +172,7 @@ mod tests {
             }),
             owner_email: Some("owner@example.com".into()),
             stored: None,
+            multipart: None,
         }
     }
 

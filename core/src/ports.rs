@@ -61,6 +61,55 @@ pub trait ObjectStore: Send + Sync {
     async fn delete(&self, key: &str) -> Result<(), CoreError>;
 }
 
+/// A part S3 already holds for a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPart {
+    pub number: u32,
+    pub size: u64,
+    /// Without quotes.
+    pub etag: String,
+}
+
+/// A part of a completion: its number and the ETag S3 gave it (without quotes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartTag {
+    pub number: u32,
+    pub etag: String,
+}
+
+/// Multipart uploads in the object store: the bytes go straight from the client to the store,
+/// part by part, through presigned URLs; the server only starts, lists, completes and aborts.
+#[async_trait]
+pub trait MultipartStore: Send + Sync {
+    /// Starts a multipart upload of `key`; returns the store's upload id.
+    async fn start_multipart(&self, key: &str, content_type: &str) -> Result<String, CoreError>;
+    /// A presigned `UploadPart` for part `number` that signs its exact `size`.
+    async fn presign_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        size: u64,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, CoreError>;
+    /// Every part the store holds, by number; `None` when the upload no longer exists
+    /// (completed or aborted).
+    async fn list_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Option<Vec<StoredPart>>, CoreError>;
+    /// Assembles the object from `parts` (in order), refusing to replace an existing object.
+    async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[PartTag],
+    ) -> Result<(), CoreError>;
+    /// Abandons the upload and frees its parts; an upload that no longer exists is not an error.
+    async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<(), CoreError>;
+}
+
 #[async_trait]
 pub trait Notifier: Send + Sync {
     /// Publishes every message (batched where the transport allows).

@@ -35,7 +35,14 @@ pub struct Settings {
     pub log_downloader_ip: bool,
     /// How long a download-log entry that holds an address is kept.
     pub download_log_retention_days: u32,
+    /// Files above this size upload in parts (see [`crate::multipart`]); at most 5 GiB.
+    pub single_put_max_bytes: u64,
+    /// How long a multipart upload may take, resumes included (1 hour to 7 days).
+    pub multipart_upload_ttl: Duration,
 }
+
+pub const MIN_MULTIPART_TTL: Duration = Duration::from_secs(3600);
+pub const MAX_MULTIPART_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The janitor queries every shard on each run: more than this costs more than it spreads.
 pub const MAX_PENDING_SHARDS: u32 = 256;
@@ -59,7 +66,7 @@ pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            max_file_size: 1 << 30,
+            max_file_size: 50 << 30,
             quota_bytes: 5 << 30,
             allowed_types: DEFAULT_ALLOWED_TYPES
                 .iter()
@@ -78,6 +85,8 @@ impl Default for Settings {
             max_share_ttl: Duration::from_secs(30 * 24 * 3600),
             log_downloader_ip: false,
             download_log_retention_days: 30,
+            single_put_max_bytes: 100 << 20,
+            multipart_upload_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -95,6 +104,13 @@ impl Settings {
             .max_share_ttl
             .clamp(Duration::from_secs(1), Duration::from_secs(TEN_YEARS_SECS));
         self.download_log_retention_days = self.download_log_retention_days.clamp(1, 3650);
+        self.max_file_size = self.max_file_size.min(crate::multipart::MAX_OBJECT_BYTES);
+        self.single_put_max_bytes = self
+            .single_put_max_bytes
+            .min(crate::multipart::MAX_SINGLE_PUT_BYTES);
+        self.multipart_upload_ttl = self
+            .multipart_upload_ttl
+            .clamp(MIN_MULTIPART_TTL, MAX_MULTIPART_TTL);
         self.allowed_types = self
             .allowed_types
             .iter()

@@ -41,6 +41,7 @@ fn world_with(settings: Settings) -> World {
         store: store.clone(),
         clock: Arc::new(FixedClock::at(t0())),
         ids: Arc::new(SeqIds::default()),
+        multipart: dropgate_core::fakes::multiparts(&store, &settings),
         settings,
     };
     World { svc, ledger, store }
@@ -137,13 +138,19 @@ async fn create_upload_records_a_pending_file_and_signs_the_put() {
     assert_eq!(c.file.created_at, "2026-11-22T10:00:00.000Z");
 
     let key = "uploads/owner-1/f0000000001";
-    assert_eq!(c.upload.method, "PUT");
-    assert_eq!(c.upload.url, format!("mem://{key}?ttl=900"));
-    assert_eq!(c.upload.headers.len(), 2);
-    assert_eq!(c.upload.headers["content-length"], "123");
-    assert_eq!(c.upload.headers["content-type"], "application/pdf");
+    assert_eq!(c.upload.put().unwrap().method, "PUT");
+    assert_eq!(c.upload.put().unwrap().url, format!("mem://{key}?ttl=900"));
+    assert_eq!(c.upload.put().unwrap().headers.len(), 2);
+    assert_eq!(c.upload.put().unwrap().headers["content-length"], "123");
+    assert_eq!(
+        c.upload.put().unwrap().headers["content-type"],
+        "application/pdf"
+    );
     for user_text in ["Report", "secret", "..", "pdf", "\u{2713}"] {
-        assert!(!c.upload.url.contains(user_text), "{user_text}");
+        assert!(
+            !c.upload.put().unwrap().url.contains(user_text),
+            "{user_text}"
+        );
     }
 
     let id = FileId::parse(&c.file.id).unwrap();
@@ -175,7 +182,7 @@ async fn names_are_cut_to_their_last_segment() {
             .await
             .unwrap();
         assert_eq!(c.file.name, clean);
-        assert!(!c.upload.url.contains(clean));
+        assert!(!c.upload.put().unwrap().url.contains(clean));
     }
 }
 
@@ -300,7 +307,10 @@ async fn disallowed_types_are_refused() {
             .await
             .unwrap();
         assert_eq!(c.file.content_type, kept);
-        assert_eq!(c.upload.headers["content-type"], c.file.content_type);
+        assert_eq!(
+            c.upload.put().unwrap().headers["content-type"],
+            c.file.content_type
+        );
     }
 }
 
@@ -748,7 +758,11 @@ async fn settings_ttls_reach_the_presigned_urls() {
         .create_upload(&o, upload("a.png", 5, "image/png"))
         .await
         .unwrap();
-    assert!(c.upload.url.ends_with("?ttl=60"), "{}", c.upload.url);
+    assert!(
+        c.upload.put().unwrap().url.ends_with("?ttl=60"),
+        "{}",
+        c.upload.put().unwrap().url
+    );
     let id = FileId::parse(&c.file.id).unwrap();
     let rec = w.ledger.get_file(&o, &id).await.unwrap().unwrap();
     assert_eq!(rec.upload_expires_at, t0() + chrono::Duration::seconds(60));

@@ -42,11 +42,13 @@ fn world() -> World {
             store: store.clone(),
             clock: clock.clone(),
             ids: Arc::new(SeqIds::default()),
+            multipart: dropgate_core::fakes::multiparts(&store, &settings),
             settings: settings.clone(),
         },
         janitor: Janitor {
             ledger: ledger.clone(),
             store: store.clone(),
+            multipart: store.clone(),
             clock: clock.clone(),
             settings: settings.clone(),
         },

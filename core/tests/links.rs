@@ -81,7 +81,7 @@ fn world_with(settings: Settings) -> World {
         drops: DropService {
             links: ledger.clone(),
             ledger: ledger.clone(),
-            store: store.clone(),
+            multipart: dropgate_core::fakes::multiparts(&store, &settings),
             clock: clock.clone(),
             ids,
             settings: settings.clone(),
@@ -96,6 +96,7 @@ fn world_with(settings: Settings) -> World {
         janitor: Janitor {
             ledger: ledger.clone(),
             store: store.clone(),
+            multipart: store.clone(),
             clock: clock.clone(),
             settings,
         },
@@ -513,16 +514,21 @@ async fn a_drop_makes_a_pending_file_of_the_owner_through_the_link() {
     assert_eq!(d.file.status, FileStatus::Pending);
     assert_eq!(d.file.via_link.as_deref(), Some(id.as_str()));
     assert_eq!(d.file.uploader.as_ref(), Some(&ann));
-    assert_eq!(d.upload.method, "PUT");
+    assert_eq!(d.upload.put().unwrap().method, "PUT");
     assert!(
         d.upload
+            .put()
+            .unwrap()
             .url
             .starts_with(&format!("mem://{}?", key(&d.file.id))),
         "{}",
-        d.upload.url
+        d.upload.put().unwrap().url
     );
-    assert_eq!(d.upload.headers["content-length"], "300");
-    assert_eq!(d.upload.headers["content-type"], "application/pdf");
+    assert_eq!(d.upload.put().unwrap().headers["content-length"], "300");
+    assert_eq!(
+        d.upload.put().unwrap().headers["content-type"],
+        "application/pdf"
+    );
     assert_eq!(d.receipt.len(), 43);
     assert_ne!(d.receipt, token);
 

@@ -41,6 +41,7 @@ fn world() -> World {
             store: store.clone(),
             clock: clock.clone(),
             ids: Arc::new(SeqIds::default()),
+            multipart: dropgate_core::fakes::multiparts(&store, &settings),
             settings: settings.clone(),
         },
         pipeline: Pipeline {

@@ -107,6 +107,12 @@ impl Config {
                 d.max_share_ttl.as_secs(),
             )?),
             log_downloader_ip: flag(env, "LOG_DOWNLOADER_IP"),
+            single_put_max_bytes: num(env, "SINGLE_PUT_MAX_BYTES", d.single_put_max_bytes)?,
+            multipart_upload_ttl: Duration::from_secs(num(
+                env,
+                "MULTIPART_UPLOAD_TTL_SECS",
+                d.multipart_upload_ttl.as_secs(),
+            )?),
             download_log_retention_days: u32::try_from(num(
                 env,
                 "DOWNLOAD_LOG_RETENTION_DAYS",
@@ -198,6 +204,11 @@ impl Config {
                 s.lookup_failure_window.as_secs().to_string(),
             ),
             ("MAX_SHARE_TTL_SECS", s.max_share_ttl.as_secs().to_string()),
+            ("SINGLE_PUT_MAX_BYTES", s.single_put_max_bytes.to_string()),
+            (
+                "MULTIPART_UPLOAD_TTL_SECS",
+                s.multipart_upload_ttl.as_secs().to_string(),
+            ),
             ("LOG_DOWNLOADER_IP", s.log_downloader_ip.to_string()),
             (
                 "DOWNLOAD_LOG_RETENTION_DAYS",

@@ -9,7 +9,8 @@ use serde::Serialize;
 use super::{DropReservation, Link, LinkDrop, LinkStore};
 use crate::accounts::validate_email;
 use crate::file::{FileView, LinkOrigin, Uploader, rfc3339};
-use crate::ports::{Clock, FileLookup, IdSource, ObjectStore, PresignedRequest};
+use crate::multipart::{Multiparts, PartsListing, PresignedPart, UploadInstructions};
+use crate::ports::{Clock, FileLookup, IdSource, PartTag};
 use crate::ratelimit::RateLimiter;
 use crate::{CoreError, FileRecord, FileStatus, Settings, names, policy, tokens};
 
@@ -17,7 +18,7 @@ use crate::{CoreError, FileRecord, FileStatus, Settings, names, policy, tokens};
 pub struct DropService {
     pub links: Arc<dyn LinkStore>,
     pub ledger: Arc<dyn FileLookup>,
-    pub store: Arc<dyn ObjectStore>,
+    pub multipart: Multiparts,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
     pub settings: Settings,
@@ -49,7 +50,7 @@ pub struct DropUpload {
 #[derive(Debug, Clone, Serialize)]
 pub struct DroppedFile {
     pub file: FileView,
-    pub upload: PresignedRequest,
+    pub upload: UploadInstructions,
     /// A second secret: follows this one file, and nothing else.
     pub receipt: String,
 }
@@ -133,6 +134,7 @@ impl DropService {
         });
         let receipt = tokens::encode(&self.ids.secret()?);
         let receipt_hash = tokens::hash(&receipt);
+        self.multipart.prepare(&mut file).await?;
         let outcome = self
             .links
             .create_pending_via_link(&LinkDrop {
@@ -142,8 +144,11 @@ impl DropService {
                 quota_limit: self.settings.quota_bytes,
                 now,
             })
-            .await?;
-        match outcome {
+            .await;
+        if !matches!(outcome, Ok(DropReservation::Reserved)) {
+            self.multipart.abandon(&file).await;
+        }
+        match outcome? {
             DropReservation::Reserved => {}
             DropReservation::QuotaExceeded => return Err(CoreError::OwnerQuotaExceeded),
             DropReservation::LinkRefused => {
@@ -168,15 +173,7 @@ impl DropService {
         }
         // If presigning fails the pending file simply never gets bytes: the janitor expires
         // it, which gives the use back to the link.
-        let upload = self
-            .store
-            .presign_put(
-                &file.key(),
-                file.size,
-                &file.content_type,
-                self.settings.upload_url_ttl,
-            )
-            .await?;
+        let upload = self.multipart.instructions(&file).await?;
         Ok(DroppedFile {
             file: file.view(),
             upload,
@@ -184,7 +181,8 @@ impl DropService {
         })
     }
 
-    pub async fn receipt(&self, receipt: &str, source: &str) -> Result<ReceiptView, CoreError> {
+    /// The file a receipt follows. Unknown receipts count as failed lookups of `source`.
+    async fn receipt_file(&self, receipt: &str, source: &str) -> Result<FileRecord, CoreError> {
         let lookup = async {
             let (owner, id) = self
                 .links
@@ -197,16 +195,64 @@ impl DropService {
                 .await?
                 .ok_or_else(receipt_not_found)
         };
-        let f = self.limiter.guard(source, lookup).await?;
-        Ok(ReceiptView {
-            file: ReceiptFile {
-                name: f.name,
-                size: f.size,
-                status: f.status,
-                reason: f.reason,
-                detected_type: f.detected_type,
-            },
-        })
+        self.limiter.guard(source, lookup).await
+    }
+
+    /// Part URLs of the uploader's own large file, so a stranger can resume too.
+    pub async fn presign_parts(
+        &self,
+        receipt: &str,
+        source: &str,
+        numbers: &[u32],
+    ) -> Result<Vec<PresignedPart>, CoreError> {
+        let file = self.receipt_file(receipt, source).await?;
+        self.multipart
+            .presign(&file, numbers)
+            .await
+            .map_err(receipt_missing)
+    }
+
+    pub async fn parts(&self, receipt: &str, source: &str) -> Result<PartsListing, CoreError> {
+        let file = self.receipt_file(receipt, source).await?;
+        self.multipart.listing(&file).await.map_err(receipt_missing)
+    }
+
+    pub async fn complete(
+        &self,
+        receipt: &str,
+        source: &str,
+        given: &[PartTag],
+    ) -> Result<ReceiptView, CoreError> {
+        let file = self.receipt_file(receipt, source).await?;
+        self.multipart
+            .complete(&file, given)
+            .await
+            .map_err(receipt_missing)?;
+        Ok(receipt_view(file))
+    }
+
+    pub async fn receipt(&self, receipt: &str, source: &str) -> Result<ReceiptView, CoreError> {
+        Ok(receipt_view(self.receipt_file(receipt, source).await?))
+    }
+}
+
+fn receipt_view(f: FileRecord) -> ReceiptView {
+    ReceiptView {
+        file: ReceiptFile {
+            name: f.name,
+            size: f.size,
+            status: f.status,
+            reason: f.reason,
+            detected_type: f.detected_type,
+        },
+    }
+}
+
+/// On the drop routes, a file that is not a pending multipart upload is "no such receipt".
+fn receipt_missing(e: CoreError) -> CoreError {
+    match e {
+        CoreError::NotFound => receipt_not_found(),
+        other => other,
     }
 }
 

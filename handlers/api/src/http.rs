@@ -65,6 +65,14 @@ impl From<CoreError> for ApiError {
             CoreError::FileTooLarge { size, max } => {
                 Some(json!({"size": size, "max_file_bytes": max}))
             }
+            CoreError::InvalidPartNumber { part_count, .. } => {
+                Some(json!({"part_count": part_count}))
+            }
+            CoreError::IncompleteUpload(i) => Some(json!({
+                "missing_parts": i.missing,
+                "wrong_size_parts": i.wrong_size,
+                "mismatched_parts": i.mismatched,
+            })),
             CoreError::RateLimited { retry_after_secs } => {
                 Some(json!({"retry_after": retry_after_secs}))
             }

@@ -12,6 +12,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use dropgate_core::accounts::Accounts;
 use dropgate_core::files::FileService;
 use dropgate_core::links::{DropService, LinkService};
+use dropgate_core::multipart::Multiparts;
 use dropgate_core::ports::{Clock, IdSource, SystemClock};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::shares::{ShareAccess, ShareService};
@@ -64,11 +65,17 @@ impl Deps {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ids: Arc<dyn IdSource> = Arc::new(UuidV7Ids);
         let settings = config.settings.clone();
+        let multipart = Multiparts {
+            store: store.clone(),
+            objects: store.clone(),
+            settings: settings.clone(),
+        };
         let files = FileService {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            multipart: multipart.clone(),
             settings: settings.clone(),
         };
         let links = LinkService {
@@ -119,7 +126,7 @@ impl Deps {
         let drops = DropService {
             links: ledger.clone(),
             ledger,
-            store,
+            multipart,
             clock: clock.clone(),
             ids,
             limiter: limiter(

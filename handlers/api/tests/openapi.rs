@@ -321,6 +321,7 @@ fn deps() -> Deps {
             store: store.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            multipart: dropgate_core::fakes::multiparts(&store, &settings),
             settings: settings.clone(),
         },
         links: LinkService {
@@ -332,7 +333,7 @@ fn deps() -> Deps {
         drops: DropService {
             links: ledger.clone(),
             ledger,
-            store,
+            multipart: dropgate_core::fakes::multiparts(&store, &settings),
             clock: clock.clone(),
             ids,
             limiter: RateLimiter {

@@ -28,10 +28,12 @@ pub struct Deps {
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
+        let store = clients.store(config);
         Ok(Self {
             janitor: Janitor {
                 ledger: clients.ledger(config),
-                store: clients.store(config),
+                store: store.clone(),
+                multipart: store,
                 clock: Arc::new(SystemClock),
                 settings: config.settings.clone(),
             },

@@ -28,12 +28,14 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         store: store.clone(),
         clock: clock.clone(),
         ids: Arc::new(SeqIds::default()),
+        multipart: dropgate_core::fakes::multiparts(&store, &settings),
         settings: settings.clone(),
     };
     let deps = Deps {
         janitor: Janitor {
             ledger: ledger.clone(),
             store: store.clone(),
+            multipart: store.clone(),
             clock: clock.clone(),
             settings,
         },

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::file::{LinkOrigin, StoredObject, Uploader, rfc3339};
+use dropgate_core::multipart::MultipartUpload;
 use dropgate_core::notification::EventType;
 use dropgate_core::ports::{
     FileLookup, JanitorLedger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement, Settling,
@@ -83,6 +84,11 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
             item.insert("stored_etag".into(), s(e));
         }
     }
+    if let Some(m) = &f.multipart {
+        item.insert("upload_id".into(), s(&m.upload_id));
+        item.insert("part_size".into(), n(m.part_size));
+        item.insert("part_count".into(), n(u64::from(m.part_count)));
+    }
     if let Some(l) = &f.link {
         item.insert(
             "allowed_types".into(),
@@ -139,7 +145,23 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
                 size,
                 etag: get_s(item, "stored_etag").map(str::to_owned),
             }),
+        multipart: multipart_upload(item)?,
     })
+}
+
+/// A large file's multipart upload, from the attributes `to_item` writes.
+fn multipart_upload(item: &HashMap<String, Av>) -> Result<Option<MultipartUpload>, CoreError> {
+    let Some(upload_id) = get_s(item, "upload_id") else {
+        return Ok(None);
+    };
+    let num = |k: &str| get_n(item, k).and_then(|v| u64::try_from(v).ok());
+    Ok(Some(MultipartUpload {
+        upload_id: upload_id.to_owned(),
+        part_size: num("part_size").ok_or_else(|| corrupt("part_size"))?,
+        part_count: num("part_count")
+            .and_then(|v| u32::try_from(v).ok())
+            .ok_or_else(|| corrupt("part_count"))?,
+    }))
 }
 
 impl DynamoLedger {

@@ -73,6 +73,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         link: None,
         owner_email: Some("ada@example.com".into()),
         stored: None,
+        multipart: None,
     }
 }
 

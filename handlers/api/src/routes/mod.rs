@@ -8,6 +8,7 @@ mod drop;
 mod files;
 mod links;
 mod pages;
+mod parts;
 mod shares;
 
 use std::time::{Duration, Instant};
@@ -24,6 +25,9 @@ pub(crate) type Answer = Result<ApiGatewayV2httpResponse, ApiError>;
 /// gets an answer in the error shape (503 `unavailable`) rather than API Gateway's bare 503.
 pub const REQUEST_BUDGET: Duration = Duration::from_secs(8);
 
+/// The upload API's version (docs/API.md): 2 added multipart uploads of large files.
+pub const UPLOAD_API_VERSION: u32 = 2;
+
 /// What a route does; the path parameters come in the order of the pattern's `{…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
@@ -39,6 +43,12 @@ enum Op {
     DeleteFile,
     Download,
     Quota,
+    PresignParts,
+    ListParts,
+    CompleteFile,
+    DropPresignParts,
+    DropListParts,
+    DropComplete,
     CreateLink,
     ListLinks,
     GetLink,
@@ -89,6 +99,9 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/files/{id}", false, Op::DeleteFile),
     r("GET", "/files/{id}/download", false, Op::Download),
     r("GET", "/quota", false, Op::Quota),
+    r("POST", "/files/{id}/parts", false, Op::PresignParts),
+    r("GET", "/files/{id}/parts", false, Op::ListParts),
+    r("POST", "/files/{id}/complete", false, Op::CompleteFile),
     r("POST", "/links", false, Op::CreateLink),
     r("GET", "/links", false, Op::ListLinks),
     r("GET", "/links/{id}", false, Op::GetLink),
@@ -96,6 +109,24 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/drop/{token}", true, Op::DropInfo),
     r("POST", "/drop/{token}/files", true, Op::DropFile),
     r("GET", "/drop/receipts/{receipt}", true, Op::Receipt),
+    r(
+        "POST",
+        "/drop/receipts/{receipt}/parts",
+        true,
+        Op::DropPresignParts,
+    ),
+    r(
+        "GET",
+        "/drop/receipts/{receipt}/parts",
+        true,
+        Op::DropListParts,
+    ),
+    r(
+        "POST",
+        "/drop/receipts/{receipt}/complete",
+        true,
+        Op::DropComplete,
+    ),
     r("POST", "/files/{id}/shares", false, Op::CreateShare),
     r("GET", "/files/{id}/shares", false, Op::FileShares),
     r("GET", "/shares", false, Op::ListShares),
@@ -211,7 +242,10 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
 async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     let first = p.first().copied().unwrap_or_default();
     match op {
-        Op::Health => Ok(json_response(200, &json!({"status": "ok"}))),
+        Op::Health => Ok(json_response(
+            200,
+            &json!({"status": "ok", "upload_api": UPLOAD_API_VERSION}),
+        )),
         Op::SignUp => auth::signup(req, deps).await,
         Op::Confirm => auth::confirm(req, deps).await,
         Op::Login => auth::login(req, deps).await,
@@ -223,6 +257,12 @@ async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) ->
         Op::DeleteFile => files::delete(req, deps, first).await,
         Op::Download => files::download(req, deps, first).await,
         Op::Quota => files::quota(req, deps).await,
+        Op::PresignParts => parts::presign(req, deps, first).await,
+        Op::ListParts => parts::list(req, deps, first).await,
+        Op::CompleteFile => parts::complete(req, deps, first).await,
+        Op::DropPresignParts => parts::drop_presign(req, deps, first).await,
+        Op::DropListParts => parts::drop_list(req, deps, first).await,
+        Op::DropComplete => parts::drop_complete(req, deps, first).await,
         Op::CreateLink => links::create(req, deps).await,
         Op::ListLinks => links::list(req, deps).await,
         Op::GetLink => links::get(req, deps, first).await,

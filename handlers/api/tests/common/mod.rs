@@ -97,6 +97,7 @@ pub fn world() -> World {
         store: store.clone(),
         clock: clock.clone(),
         ids: ids.clone(),
+        multipart: dropgate_core::fakes::multiparts(&store, &settings),
         settings: settings.clone(),
     };
     let links = LinkService {
@@ -134,7 +135,7 @@ pub fn world() -> World {
     let drops = DropService {
         links: ledger.clone(),
         ledger: ledger.clone(),
-        store: store.clone(),
+        multipart: dropgate_core::fakes::multiparts(&store, &settings),
         clock: clock.clone(),
         ids,
         limiter: RateLimiter {
