@@ -79,6 +79,11 @@ pub struct World {
 }
 
 pub fn world() -> World {
+    world_with(|_| {})
+}
+
+/// A world whose settings `adjust` changes first (the multipart threshold, say).
+pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
     let accounts = Arc::new(FakeAccounts::default());
@@ -87,11 +92,12 @@ pub fn world() -> World {
     ));
     let clock_handle = clock.clone();
     let ids = Arc::new(SeqIds::default());
-    let settings = Settings {
+    let mut settings = Settings {
         max_file_size: MAX,
         quota_bytes: LIMIT,
         ..Settings::default()
     };
+    adjust(&mut settings);
     let files = FileService {
         ledger: ledger.clone(),
         store: store.clone(),
