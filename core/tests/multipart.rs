@@ -116,7 +116,9 @@ fn new_upload(size: u64) -> NewUpload {
 
 /// An MP4's first bytes (an `ftyp` box) followed by filler up to `len`.
 fn mp4_bytes(len: usize) -> Vec<u8> {
-    let mut b = vec![0u8, 0, 0, 0x18, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm'];
+    let mut b = vec![
+        0u8, 0, 0, 0x18, b'f', b't', b'y', b'p', b'i', b's', b'o', b'm',
+    ];
     b.extend_from_slice(&[0, 0, 2, 0, b'i', b's', b'o', b'm', b'm', b'p', b'4', b'1']);
     b.resize(len, 7);
     b
@@ -147,7 +149,11 @@ fn put_parts(w: &World, upload: &str, bytes: &[u8], numbers: &[u32]) -> Vec<Part
 #[tokio::test]
 async fn a_large_file_is_planned_in_parts_and_reserved_whole() {
     let w = world();
-    let c = w.files.create_upload(&owner(), new_upload(SIZE)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
     match &c.upload {
         UploadInstructions::Multipart {
             method,
@@ -170,14 +176,22 @@ async fn a_large_file_is_planned_in_parts_and_reserved_whole() {
     assert_eq!(w.store.uploads.lock().unwrap().len(), 1);
 
     // At the threshold itself: one PUT.
-    let c = w.files.create_upload(&owner(), new_upload(MIB)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(MIB))
+        .await
+        .unwrap();
     assert_eq!(c.upload.put().unwrap().method, "PUT");
 }
 
 #[tokio::test]
 async fn part_urls_sign_each_parts_exact_length_and_only_real_parts() {
     let w = world();
-    let c = w.files.create_upload(&owner(), new_upload(SIZE)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
     let parts = w
         .files
         .presign_parts(&owner(), &c.file.id, &[3, 1])
@@ -186,7 +200,10 @@ async fn part_urls_sign_each_parts_exact_length_and_only_real_parts() {
     assert_eq!(parts[0].number, 3);
     assert_eq!(parts[0].request.headers["content-length"], MIB.to_string());
     assert!(parts[0].request.url.contains("partNumber=3"));
-    assert_eq!(parts[1].request.headers["content-length"], (8 * MIB).to_string());
+    assert_eq!(
+        parts[1].request.headers["content-length"],
+        (8 * MIB).to_string()
+    );
     for bad in [0, 4] {
         let e = w
             .files
@@ -203,7 +220,11 @@ async fn part_urls_sign_each_parts_exact_length_and_only_real_parts() {
         .await
         .unwrap_err();
     assert_eq!(e, CoreError::NotFound);
-    let small = w.files.create_upload(&owner(), new_upload(10)).await.unwrap();
+    let small = w
+        .files
+        .create_upload(&owner(), new_upload(10))
+        .await
+        .unwrap();
     let e = w
         .files
         .presign_parts(&owner(), &small.file.id, &[1])
@@ -219,7 +240,11 @@ async fn part_urls_sign_each_parts_exact_length_and_only_real_parts() {
 #[tokio::test]
 async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() {
     let w = world();
-    let c = w.files.create_upload(&owner(), new_upload(SIZE)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
     let (up, key) = upload_of(&w, &c.file.id).await;
     let bytes = mp4_bytes(SIZE as usize);
 
@@ -243,8 +268,15 @@ async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() 
 
     // A resized part: refused, nothing assembled.
     w.store.put_part(&up, 2, vec![1; 100]);
-    let e = w.files.complete(&owner(), &c.file.id, &[]).await.unwrap_err();
-    assert!(matches!(&e, CoreError::IncompleteUpload(i) if i.wrong_size == vec![2]), "{e:?}");
+    let e = w
+        .files
+        .complete(&owner(), &c.file.id, &[])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, CoreError::IncompleteUpload(i) if i.wrong_size == vec![2]),
+        "{e:?}"
+    );
     assert!(!w.store.has(&key));
 
     // All three: assembled, pending until the verdict; completing again is fine.
@@ -258,7 +290,10 @@ async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() 
         CoreError::NotFound
     );
 
-    let read_before = w.store.bytes_read.load(std::sync::atomic::Ordering::Relaxed);
+    let read_before = w
+        .store
+        .bytes_read
+        .load(std::sync::atomic::Ordering::Relaxed);
     let d = w
         .pipeline
         .decide_batch(&[ObjectEvent {
@@ -273,22 +308,37 @@ async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() 
     let q = w.files.quota(&owner()).await.unwrap();
     assert_eq!((q.used_bytes, q.reserved_bytes), (SIZE, 0));
     // The pipeline read the first bytes only, whatever the size.
-    let read = w.store.bytes_read.load(std::sync::atomic::Ordering::Relaxed) - read_before;
+    let read = w
+        .store
+        .bytes_read
+        .load(std::sync::atomic::Ordering::Relaxed)
+        - read_before;
     assert!(read <= 8192, "{read}");
 }
 
 #[tokio::test]
 async fn a_part_uploaded_again_meanwhile_is_a_mismatch() {
     let w = world();
-    let c = w.files.create_upload(&owner(), new_upload(SIZE)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
     let (up, _) = upload_of(&w, &c.file.id).await;
     let bytes = mp4_bytes(SIZE as usize);
     let tags = put_parts(&w, &up, &bytes, &[1, 2, 3]);
     let mut other = bytes.clone();
     other[0] = 9;
     put_parts(&w, &up, &other, &[1]);
-    let e = w.files.complete(&owner(), &c.file.id, &tags).await.unwrap_err();
-    assert!(matches!(&e, CoreError::IncompleteUpload(i) if i.mismatched == vec![1]), "{e:?}");
+    let e = w
+        .files
+        .complete(&owner(), &c.file.id, &tags)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, CoreError::IncompleteUpload(i) if i.mismatched == vec![1]),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -306,7 +356,11 @@ async fn a_refused_reservation_aborts_the_upload_it_started() {
 #[tokio::test]
 async fn deleting_a_pending_large_file_aborts_it_and_releases_the_quota() {
     let w = world();
-    let c = w.files.create_upload(&owner(), new_upload(SIZE)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
     let (up, _) = upload_of(&w, &c.file.id).await;
     put_parts(&w, &up, &mp4_bytes(SIZE as usize), &[1]);
     w.files.delete(&owner(), &c.file.id).await.unwrap();
@@ -318,7 +372,11 @@ async fn deleting_a_pending_large_file_aborts_it_and_releases_the_quota() {
 #[tokio::test]
 async fn the_janitor_aborts_a_stale_upload_and_releases_its_reservation() {
     let w = world();
-    let c = w.files.create_upload(&owner(), new_upload(SIZE)).await.unwrap();
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
     let (up, _) = upload_of(&w, &c.file.id).await;
     put_parts(&w, &up, &mp4_bytes(SIZE as usize), &[1, 2]);
 
@@ -372,7 +430,11 @@ async fn a_stranger_drops_a_large_file_through_a_link_and_resumes_by_receipt() {
     let (up, key) = upload_of(&w, &d.file.id).await;
     let bytes = mp4_bytes(SIZE as usize);
 
-    let urls = w.drops.presign_parts(&d.receipt, SRC, &[1, 2]).await.unwrap();
+    let urls = w
+        .drops
+        .presign_parts(&d.receipt, SRC, &[1, 2])
+        .await
+        .unwrap();
     assert_eq!(urls.len(), 2);
     put_parts(&w, &up, &bytes, &[1]);
     let listing = w.drops.parts(&d.receipt, SRC).await.unwrap();
