@@ -180,7 +180,8 @@ impl Multiparts {
                 None => Err(CoreError::NotFound),
             };
         };
-        let tags = PartPlan::of(file.size, m)
+        let plan = PartPlan::of(file.size, m);
+        let tags = plan
             .check_complete(&stored, given)
             .map_err(CoreError::IncompleteUpload)?;
         match self
@@ -189,6 +190,23 @@ impl Multiparts {
             .await
         {
             Ok(()) => Ok(()),
+            // A part was uploaded again between the listing and the completion: say which.
+            Err(CoreError::Conflict {
+                code: "incomplete_upload",
+                ..
+            }) => {
+                let now = self
+                    .store
+                    .list_parts(&key, &m.upload_id)
+                    .await?
+                    .unwrap_or_default();
+                let mut why = plan.check_complete(&now, &tags).err().unwrap_or_default();
+                if why == super::Incomplete::default() {
+                    why.mismatched = tags.iter().map(|t| t.number).collect();
+                    why.mismatched.truncate(super::MAX_LISTED);
+                }
+                Err(CoreError::IncompleteUpload(why))
+            }
             // A concurrent completion won the race: the object is there.
             Err(CoreError::Conflict {
                 code: "upload_gone",
