@@ -8,6 +8,7 @@ pub mod error;
 pub mod ids;
 pub mod logging;
 pub mod s3;
+pub mod s3_multipart;
 pub mod ses;
 pub mod sns;
 

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::{PresignedRequest as SdkPresigned, PresigningConfig};
 use dropgate_core::CoreError;
 use dropgate_core::file::rfc3339;
@@ -16,11 +18,11 @@ pub struct S3Store {
     pub bucket: String,
 }
 
-fn presigning(ttl: Duration) -> Result<PresigningConfig, CoreError> {
+pub(crate) fn presigning(ttl: Duration) -> Result<PresigningConfig, CoreError> {
     PresigningConfig::expires_in(ttl).map_err(|e| CoreError::upstream(format!("presign: {e}")))
 }
 
-fn convert(req: SdkPresigned, ttl: Duration) -> PresignedRequest {
+pub(crate) fn convert(req: SdkPresigned, ttl: Duration) -> PresignedRequest {
     // Every header the SDK returns is signed and must be sent as is; `host` comes from the URL.
     let headers: BTreeMap<String, String> = req
         .headers()
@@ -34,6 +36,11 @@ fn convert(req: SdkPresigned, ttl: Duration) -> PresignedRequest {
         headers,
         expires_at: rfc3339(expires),
     }
+}
+
+/// The code S3 answered with (`NoSuchKey`, `NoSuchUpload`, ...); `None` when it did not answer.
+pub(crate) fn service_code<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> Option<&str> {
+    e.as_service_error().and_then(ProvideErrorMetadata::code)
 }
 
 /// Parses the total from `Content-Range: bytes 0-8191/123456`.
@@ -102,11 +109,7 @@ impl ObjectStore for S3Store {
         let mut resp = match resp {
             Ok(r) => r,
             Err(e) => {
-                let code = e
-                    .as_service_error()
-                    .and_then(|se| aws_sdk_s3::error::ProvideErrorMetadata::code(se))
-                    .unwrap_or("");
-                return match code {
+                return match service_code(&e).unwrap_or("") {
                     "NoSuchKey" | "NotFound" => Ok(None),
                     // A range on an empty object is unsatisfiable: it exists and holds nothing.
                     "InvalidRange" => Ok(Some(ObjectSample {

@@ -17,5 +17,6 @@ mod e2e_web;
 mod events;
 mod infra_adapters;
 mod infra_links;
+mod infra_multipart;
 mod infra_shares;
 mod template_sync;

@@ -1,0 +1,318 @@
+//! The S3 multipart adapter against the emulator: parts go up through the presigned URLs exactly
+//! as a client sends them, and what S3 (moto) answers is mapped as the port promises.
+//!
+//! ListParts' pagination (1000 parts a page) is held by unit tests in infra/src/s3_multipart.rs:
+//! over 1000 parts of S3's 5 MiB minimum is too heavy for the emulator.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use aws_sdk_s3::config::interceptors::BeforeDeserializationInterceptorContextMut;
+use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_s3::primitives::SdkBody;
+use dropgate_core::CoreError;
+use dropgate_core::ports::{MultipartStore, PartTag, StoredPart};
+use dropgate_infra::s3::S3Store;
+
+use crate::common::receive_until;
+use crate::infra_adapters::{Env, env};
+
+const MIB: usize = 1024 * 1024;
+const TTL: Duration = Duration::from_secs(900);
+
+/// The functions' S3 client, but for [`ListPartsRoot`].
+fn store(e: &Env) -> S3Store {
+    let config = e
+        .clients
+        .s3()
+        .config()
+        .to_builder()
+        .interceptor(ListPartsRoot);
+    S3Store {
+        client: aws_sdk_s3::Client::from_conf(config.build()),
+        bucket: e.r.bucket.clone(),
+    }
+}
+
+/// moto 5.2.5 answers ListParts with a `<ListPartsResponse>` root where S3 says
+/// `<ListPartsResult>`, and the SDK refuses any other root. This renames it on the way in; the
+/// local stack needs the same mend in local/emulator.py.
+#[derive(Debug)]
+struct ListPartsRoot;
+
+impl Intercept for ListPartsRoot {
+    fn name(&self) -> &'static str {
+        "ListPartsRoot"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        ctx: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let body = ctx.response_mut().take_body();
+        *ctx.response_mut().body_mut() = SdkBody::from_body_1_x(Renamed(body));
+        Ok(())
+    }
+}
+
+/// The answer's bytes with the root renamed (moto writes its small XML answers in one frame).
+struct Renamed(SdkBody);
+
+impl hyper::body::Body for Renamed {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.0).poll_frame(cx).map_ok(|frame| {
+            frame.map_data(|data| {
+                let wrong = b"ListPartsResponse>";
+                if !data.windows(wrong.len()).any(|w| w == wrong) {
+                    return data;
+                }
+                String::from_utf8_lossy(&data)
+                    .replace("ListPartsResponse>", "ListPartsResult>")
+                    .replace("<ListPartsResponse ", "<ListPartsResult ")
+                    .into()
+            })
+        })
+    }
+}
+
+fn bytes(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+/// PUTs `body` as part `number` through its presigned URL, with exactly the headers the store
+/// gave; returns the ETag S3 answered, without quotes.
+async fn put_part(s: &S3Store, key: &str, upload: &str, number: u32, body: &[u8]) -> String {
+    let req = s
+        .presign_part(key, upload, number, body.len() as u64, TTL)
+        .await
+        .unwrap();
+    assert_eq!(req.method, "PUT");
+    let mut put = reqwest::Client::new().put(&req.url).body(body.to_vec());
+    for (k, v) in &req.headers {
+        put = put.header(k, v);
+    }
+    let resp = put.send().await.unwrap();
+    assert!(resp.status().is_success(), "part {number}: {resp:?}");
+    resp.headers()
+        .get("etag")
+        .expect("S3 answers a part with its ETag")
+        .to_str()
+        .unwrap()
+        .trim_matches('"')
+        .to_owned()
+}
+
+fn tags(parts: &[StoredPart]) -> Vec<PartTag> {
+    parts
+        .iter()
+        .map(|p| PartTag {
+            number: p.number,
+            etag: p.etag.clone(),
+        })
+        .collect()
+}
+
+fn conflict_code(e: CoreError) -> &'static str {
+    match e {
+        CoreError::Conflict { code, .. } => code,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_go_up_presigned_and_complete_into_the_object() {
+    let e = env().await;
+    let s = store(&e);
+    let key = "uploads/o/big";
+    let body = bytes(16 * MIB + 1024);
+    // S3's 5 MiB minimum holds for every part but the last.
+    let sizes = [8 * MIB, 8 * MIB, 1024];
+
+    let upload = s
+        .start_multipart(key, "application/octet-stream")
+        .await
+        .unwrap();
+    let mut etags = Vec::new();
+    let mut at = 0;
+    for (i, size) in sizes.iter().enumerate() {
+        etags.push(put_part(&s, key, &upload, i as u32 + 1, &body[at..at + size]).await);
+        at += size;
+    }
+
+    let parts = s.list_parts(key, &upload).await.unwrap().unwrap();
+    let want: Vec<StoredPart> = sizes
+        .iter()
+        .zip(&etags)
+        .enumerate()
+        .map(|(i, (size, etag))| StoredPart {
+            number: i as u32 + 1,
+            size: *size as u64,
+            etag: etag.clone(),
+        })
+        .collect();
+    assert_eq!(parts, want);
+    assert!(parts.iter().all(|p| !p.etag.contains('"')));
+
+    s.complete_multipart(key, &upload, &tags(&parts))
+        .await
+        .unwrap();
+    let got = e
+        .clients
+        .s3()
+        .get_object()
+        .bucket(&e.r.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_length(), Some(body.len() as i64));
+    assert_eq!(got.content_type(), Some("application/octet-stream"));
+    let object_etag = got.e_tag().unwrap().trim_matches('"').to_owned();
+    assert!(
+        object_etag.ends_with("-3"),
+        "a multipart ETag: {object_etag}"
+    );
+    let got = got.body.collect().await.unwrap().into_bytes();
+    assert!(got == body.as_slice(), "the bytes round-trip");
+
+    assert_eq!(s.list_parts(key, &upload).await.unwrap(), None);
+    // moto answers a completion retried on the object it made with 200 again (idempotent).
+    s.complete_multipart(key, &upload, &tags(&parts))
+        .await
+        .unwrap();
+    s.abort_multipart(key, &upload).await.unwrap();
+    s.abort_multipart(key, "no-such-upload").await.unwrap();
+
+    // moto enforces If-None-Match on CompleteMultipartUpload: a second upload cannot replace
+    // the object.
+    let second = s.start_multipart(key, "text/plain").await.unwrap();
+    let etag = put_part(&s, key, &second, 1, b"other bytes").await;
+    let err = s
+        .complete_multipart(key, &second, &[PartTag { number: 1, etag }])
+        .await
+        .unwrap_err();
+    assert_eq!(conflict_code(err), "object_exists");
+    let still = e
+        .clients
+        .s3()
+        .head_object()
+        .bucket(&e.r.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(still.content_length(), Some(body.len() as i64));
+    s.abort_multipart(key, &second).await.unwrap();
+
+    // moto 5.2.5 notifies a completion twice, ObjectCreated:Put then
+    // ObjectCreated:CompleteMultipartUpload, both for the finished object (its size, its
+    // multipart ETag); S3 itself sends only the second. The pipeline must take both.
+    let sqs = e.clients.sqs();
+    // Notifications carry the key URL-encoded, as S3's do.
+    let encoded = key.replace('/', "%2F");
+    let bodies = receive_until(sqs, &e.r.queue_url, 10, |b| {
+        b.iter().filter(|m| m.contains(&encoded)).count() >= 2
+    })
+    .await;
+    let mut events = Vec::new();
+    for b in &bodies {
+        let v: serde_json::Value = serde_json::from_str(b).unwrap();
+        for r in v["Records"].as_array().into_iter().flatten() {
+            if r["s3"]["object"]["key"] == encoded.as_str() {
+                events.push((
+                    r["eventName"].as_str().unwrap().to_owned(),
+                    r["s3"]["object"]["size"].as_u64().unwrap(),
+                    r["s3"]["object"]["eTag"].as_str().unwrap().to_owned(),
+                ));
+            }
+        }
+    }
+    let size = body.len() as u64;
+    assert_eq!(
+        events,
+        [
+            ("ObjectCreated:Put".to_owned(), size, object_etag.clone()),
+            (
+                "ObjectCreated:CompleteMultipartUpload".to_owned(),
+                size,
+                object_etag
+            ),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_map_to_conflicts_and_abort_frees_the_upload() {
+    let e = env().await;
+    let s = store(&e);
+    let key = "uploads/o/refused";
+    let upload = s.start_multipart(key, "text/plain").await.unwrap();
+    let first = put_part(&s, key, &upload, 1, &bytes(5 * MIB)).await;
+    let last = put_part(&s, key, &upload, 2, b"tail").await;
+
+    let missing = [
+        PartTag {
+            number: 1,
+            etag: first.clone(),
+        },
+        PartTag {
+            number: 3,
+            etag: last.clone(),
+        },
+    ];
+    let err = s.complete_multipart(key, &upload, &missing).await;
+    assert_eq!(conflict_code(err.unwrap_err()), "incomplete_upload");
+    let wrong = [
+        PartTag {
+            number: 1,
+            etag: "0123456789abcdef0123456789abcdef".into(),
+        },
+        PartTag {
+            number: 2,
+            etag: last.clone(),
+        },
+    ];
+    let err = s.complete_multipart(key, &upload, &wrong).await;
+    assert_eq!(conflict_code(err.unwrap_err()), "incomplete_upload");
+    // Nothing was assembled, and the parts are still there.
+    assert_eq!(s.list_parts(key, &upload).await.unwrap().unwrap().len(), 2);
+
+    s.abort_multipart(key, &upload).await.unwrap();
+    assert_eq!(s.list_parts(key, &upload).await.unwrap(), None);
+    s.abort_multipart(key, &upload).await.unwrap();
+    let parts = [
+        PartTag {
+            number: 1,
+            etag: first,
+        },
+        PartTag {
+            number: 2,
+            etag: last,
+        },
+    ];
+    // S3 answers 404 NoSuchUpload (upload_gone, see the unit tests); moto 5.2.5 fails with a 500
+    // (a KeyError on the unknown upload id), which is `unavailable` like any 5xx.
+    let err = s
+        .complete_multipart(key, &upload, &parts)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CoreError::Unavailable(_)), "{err:?}");
+    let head = e
+        .clients
+        .s3()
+        .head_object()
+        .bucket(&e.r.bucket)
+        .key(key)
+        .send()
+        .await;
+    assert!(head.is_err(), "an aborted upload leaves no object");
+}
