@@ -207,9 +207,10 @@ impl Multiparts {
                 }
                 Err(CoreError::IncompleteUpload(why))
             }
-            // A concurrent completion won the race: the object is there.
+            // A concurrent or retried completion won the race (S3 says the upload is gone, or
+            // that the object exists): the object is there under this file's own key.
             Err(CoreError::Conflict {
-                code: "upload_gone",
+                code: "upload_gone" | "object_exists",
                 ..
             }) if self.objects.sample(&key, 1).await?.is_some() => Ok(()),
             Err(e) => Err(e),
