@@ -1,0 +1,193 @@
+//! The command line (clap). docs/CLI.md describes every command and flag.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 success, 1 error, 2 usage, 3 a file was rejected or expired, 130 interrupted.
+Environment: DROPGATE_API, DROPGATE_EMAIL, DROPGATE_PASSWORD (login), DROPGATE_CONFIG_DIR.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dropgate",
+    version,
+    about = "Upload, list, download and share files with a Dropgate API.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// One JSON document on stdout instead of text (errors too).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// The API's base URL: where `login` logs in, or (with `drop`) instead of the link's origin.
+    #[arg(long, global = true, value_name = "URL")]
+    pub api: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in and keep the session (refreshed as needed) in the config directory.
+    Login(LoginArgs),
+    /// Forget the session.
+    Logout,
+    /// Upload files to your account, resuming an interrupted upload of the same file.
+    Put(PutArgs),
+    /// List your files.
+    Ls,
+    /// Download an accepted file.
+    Get(GetArgs),
+    /// Delete a file.
+    Rm {
+        /// The file's id (see `dropgate ls`).
+        id: String,
+    },
+    /// Show your storage quota.
+    Quota,
+    /// Upload links: let people without an account send you files.
+    #[command(subcommand)]
+    Link(LinkCommand),
+    /// Send files through someone's upload link (no account needed).
+    Drop(DropArgs),
+}
+
+impl Command {
+    /// Commands an interruption leaves resumable.
+    pub fn uploads(&self) -> bool {
+        matches!(self, Command::Put(_) | Command::Drop(_))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The account's email; prompted for on a terminal.
+    #[arg(long, env = "DROPGATE_EMAIL")]
+    pub email: Option<String>,
+    /// Read the password from standard input (else $DROPGATE_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// What `put` and `drop` share.
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// Parts sent at once, for files uploaded in parts.
+    #[arg(long, default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub parallel: u16,
+    /// Declare this content type instead of the one detected from the file's first bytes.
+    #[arg(long = "type", value_name = "MIME")]
+    pub content_type: Option<String>,
+    /// How long to wait for each file's verdict; 0 does not wait.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub upload: UploadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The file's id (see `dropgate ls`).
+    pub id: String,
+    /// Where to save it (`-` for stdout); default: the file's name, in the current directory.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Create an upload link and print its URL (shown this once only).
+    Create(LinkCreateArgs),
+    /// List your upload links.
+    Ls,
+    /// Revoke an upload link (files already received stay).
+    Revoke {
+        /// The link's id (see `dropgate link ls`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LinkCreateArgs {
+    /// What the link is for; the uploader sees it.
+    pub label: String,
+    /// Lifetime in seconds (server default: 3 days).
+    #[arg(long, value_name = "SECS")]
+    pub expires_in: Option<u64>,
+    /// How many files it takes (server default: 10).
+    #[arg(long, value_name = "N")]
+    pub max_uploads: Option<u64>,
+    /// The largest file it takes, in bytes.
+    #[arg(long, value_name = "N")]
+    pub max_file_bytes: Option<u64>,
+    /// The most bytes it takes in all.
+    #[arg(long, value_name = "N")]
+    pub max_total_bytes: Option<u64>,
+    /// Allowed content types, comma-separated (e.g. application/pdf,image/png).
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Ask uploaders for their name.
+    #[arg(long)]
+    pub require_name: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DropArgs {
+    /// The upload link, `https://.../d/TOKEN`.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Your name, for the link's owner.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Your email, for the link's owner.
+    #[arg(long)]
+    pub email: Option<String>,
+    #[command(flatten)]
+    pub upload: UploadArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_go_anywhere() {
+        let cli = Cli::try_parse_from(["dropgate", "put", "a", "b", "--json", "--parallel", "8"])
+            .unwrap();
+        assert!(cli.json);
+        let Command::Put(p) = cli.command else {
+            panic!("put")
+        };
+        assert_eq!(p.files.len(), 2);
+        assert_eq!(p.upload.parallel, 8);
+        assert_eq!(p.upload.wait, 300);
+        let cli = Cli::try_parse_from(["dropgate", "link", "create", "Tax", "--types", "a/b,c/d"])
+            .unwrap();
+        let Command::Link(LinkCommand::Create(c)) = cli.command else {
+            panic!("link create")
+        };
+        assert_eq!(c.types, ["a/b", "c/d"]);
+        assert!(Cli::try_parse_from(["dropgate", "put"]).is_err());
+        assert!(Cli::try_parse_from(["dropgate", "put", "a", "--parallel", "0"]).is_err());
+    }
+}

@@ -1,0 +1,118 @@
+//! `login` and `logout`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::json;
+
+use crate::api::Api;
+use crate::args::LoginArgs;
+use crate::commands::Ctx;
+use crate::config::{Session, now_secs};
+use crate::error::{CliError, Result};
+use crate::output::Exit;
+
+pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
+    let interactive = std::io::stdin().is_terminal();
+    let api = match ctx.api.clone().or_else(|| env_value("DROPGATE_API")) {
+        Some(api) => api,
+        None if interactive => ask("API URL: ")?,
+        None => return Err(missing("the API's URL: pass --api URL or set DROPGATE_API")),
+    };
+    let api = Api::public(&api)?;
+    let email = match args.email.filter(|e| !e.trim().is_empty()) {
+        Some(email) => email,
+        None if interactive => ask("Email: ")?,
+        None => {
+            return Err(missing(
+                "an email: pass --email EMAIL or set DROPGATE_EMAIL",
+            ));
+        }
+    };
+    let password = if args.password_stdin {
+        password_from_stdin()?
+    } else if let Some(p) = env_value("DROPGATE_PASSWORD") {
+        p
+    } else if interactive {
+        rpassword::prompt_password("Password: ").map_err(|e| CliError::io("the terminal", e))?
+    } else {
+        return Err(missing(
+            "a password: pass --password-stdin or set DROPGATE_PASSWORD",
+        ));
+    };
+
+    let tokens = api.login(email.trim(), &password).await?;
+    let refresh_token = tokens.refresh_token.ok_or_else(|| api.protocol(200))?;
+    let session = Session {
+        api: api.base().to_owned(),
+        email: email.trim().to_owned(),
+        id_token: tokens.id_token,
+        refresh_token,
+        expires_at: now_secs() + tokens.expires_in,
+    };
+    session.save(&ctx.config)?;
+    ctx.out.say(&format!(
+        "Logged in to {} as {}.",
+        session.api, session.email
+    ));
+    ctx.out
+        .json(&json!({ "api": session.api, "email": session.email }));
+    Ok(Exit::Ok)
+}
+
+pub async fn logout(ctx: &Ctx) -> Result<Exit> {
+    let Some(session) = Session::load(&ctx.config)? else {
+        ctx.out.say("Not logged in.");
+        ctx.out.json(&json!({ "logged_out": false }));
+        return Ok(Exit::Ok);
+    };
+    // The server only clears its cookie; the local session is what counts, so an unreachable
+    // API does not keep anyone logged in.
+    if let Ok(api) = Api::public(&session.api) {
+        let _ = api.logout().await;
+    }
+    Session::remove(&ctx.config)?;
+    ctx.out.say("Logged out.");
+    ctx.out.json(&json!({ "logged_out": true }));
+    Ok(Exit::Ok)
+}
+
+fn missing(what: &str) -> CliError {
+    CliError::Usage(format!("Missing {what}."))
+}
+
+fn env_value(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn ask(prompt: &str) -> Result<String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::io("standard input", e))?;
+    let line = line.trim().to_owned();
+    if line.is_empty() {
+        return Err(CliError::Usage(format!(
+            "Nothing given for {}",
+            prompt.trim_end_matches(": ")
+        )));
+    }
+    Ok(line)
+}
+
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::io("standard input", e))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(missing("a password on standard input"));
+    }
+    Ok(password.to_owned())
+}

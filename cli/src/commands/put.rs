@@ -1,0 +1,261 @@
+//! `put` (to the account) and `drop` (through someone's upload link): upload each file, wait
+//! for its verdict, report.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Url;
+use serde_json::{Value, json};
+
+use crate::api::Api;
+use crate::args::{DropArgs, PutArgs, UploadArgs};
+use crate::commands::Ctx;
+use crate::error::{CliError, Result};
+use crate::output::{Exit, error_json};
+use crate::progress::Progress;
+use crate::resume::{Method, ResumeStore};
+use crate::units::bytes;
+use crate::upload::{Destination, Engine, file_name, verdict};
+use crate::wire::{FileView, UploaderInfo};
+
+pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<Exit> {
+    let api = ctx.logged_in()?;
+    let engine = engine(ctx, &api, Destination::Account, &args.upload);
+    upload_all(ctx, &engine, &args.files, args.upload.wait).await
+}
+
+pub async fn drop(ctx: &Ctx, args: DropArgs) -> Result<Exit> {
+    let (base, token) = parse_link(&args.url)?;
+    let api = Api::public(ctx.api.as_deref().unwrap_or(&base))?;
+    let info = api.drop_info(&token).await?;
+    let name = args.name.filter(|n| !n.trim().is_empty());
+    if info.require_uploader_name && name.is_none() {
+        return Err(CliError::Usage(
+            "This link asks for your name: pass --name NAME.".into(),
+        ));
+    }
+    if !ctx.out.json {
+        let left = info
+            .uploads_left
+            .map(|n| format!(" ({n} uploads left)"))
+            .unwrap_or_default();
+        eprintln!("Dropping into \u{201c}{}\u{201d}{left}.", info.label);
+    }
+    let uploader = (name.is_some() || args.email.is_some()).then_some(UploaderInfo {
+        name,
+        email: args.email,
+    });
+    let destination = Destination::Link { token, uploader };
+    let engine = engine(ctx, &api, destination, &args.upload);
+    upload_all(ctx, &engine, &args.files, args.upload.wait).await
+}
+
+fn engine<'a>(ctx: &Ctx, api: &'a Api, destination: Destination, args: &UploadArgs) -> Engine<'a> {
+    Engine {
+        api,
+        store: ResumeStore::new(&ctx.config),
+        progress: Progress::for_stderr(),
+        destination,
+        parallel: usize::from(args.parallel),
+        declared_type: args.content_type.clone(),
+    }
+}
+
+/// Errors that would fail every other file the same way.
+fn fatal(e: &CliError) -> bool {
+    matches!(
+        e,
+        CliError::NotLoggedIn
+            | CliError::SessionExpired
+            | CliError::OtherApi { .. }
+            | CliError::Unreachable { .. }
+            | CliError::Config(_)
+            | CliError::Interrupted
+    )
+}
+
+async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64) -> Result<Exit> {
+    let mut entries = Vec::new();
+    let (mut failed, mut rejected) = (false, false);
+    for path in files {
+        let (entry, outcome) = match one(ctx, engine, path, wait).await {
+            Ok(done) => done,
+            Err(e) if fatal(&e) => return Err(e),
+            Err(e) => {
+                let name = file_name(path).unwrap_or_else(|_| path.display().to_string());
+                let e = e.for_file(&name);
+                let sentence = e.to_string();
+                engine.progress.line(&format!("error: {sentence}"));
+                let entry = json!({ "path": path, "error": error_json(&e, &sentence)["error"] });
+                (entry, Outcome::Failed)
+            }
+        };
+        match outcome {
+            Outcome::Failed => failed = true,
+            Outcome::Rejected => rejected = true,
+            Outcome::Done => {}
+        }
+        entries.push(entry);
+    }
+    ctx.out.json(&json!({ "files": entries }));
+    Ok(if failed {
+        Exit::Error
+    } else if rejected {
+        Exit::Rejected
+    } else {
+        Exit::Ok
+    })
+}
+
+enum Outcome {
+    Done,
+    Rejected,
+    Failed,
+}
+
+/// Uploads one file and waits for its verdict: its JSON entry and how it ended.
+async fn one(ctx: &Ctx, engine: &Engine<'_>, path: &Path, wait: u64) -> Result<(Value, Outcome)> {
+    let up = engine.upload(path).await?;
+    let file = verdict(engine.api, &up, Duration::from_secs(wait)).await?;
+    up.bar.finish(&file.status);
+    let mut entry = json!({
+        "path": path,
+        "method": match up.method { Method::Put => "put", Method::Multipart => "multipart" },
+        "part_count": up.part_count,
+        "parts_uploaded": up.parts_sent,
+        "resumed": up.resumed,
+        "file": file,
+    });
+    let outcome = if file.is_pending() && wait > 0 {
+        let e = CliError::NoVerdict {
+            name: up.name.clone(),
+            secs: wait,
+        };
+        let sentence = e.to_string();
+        engine.progress.line(&format!("error: {sentence}"));
+        entry["error"] = error_json(&e, &sentence)["error"].clone();
+        Outcome::Failed
+    } else if file.is_failed() {
+        Outcome::Rejected
+    } else {
+        Outcome::Done
+    };
+    if !matches!(outcome, Outcome::Failed) {
+        let line = verdict_line(&up.name, &file);
+        engine.progress.suspend(|| ctx.out.say(&line));
+    }
+    Ok((entry, outcome))
+}
+
+/// `hello.txt: accepted (text/plain, 16 B), id 0193...`
+pub fn verdict_line(name: &str, f: &FileView) -> String {
+    let id =
+        f.id.as_deref()
+            .map(|id| format!(", id {id}"))
+            .unwrap_or_default();
+    let detected = f.detected_type.as_deref();
+    match f.status.as_str() {
+        "accepted" => {
+            let kind = detected.or(f.text("content_type")).unwrap_or("?");
+            format!("{name}: accepted ({kind}, {}){id}", bytes(f.size))
+        }
+        "rejected" => {
+            let reason = f.reason.as_deref().unwrap_or("no reason given");
+            let seen = detected
+                .map(|d| format!(" (detected {d})"))
+                .unwrap_or_default();
+            format!("{name}: rejected: {reason}{seen}{id}")
+        }
+        "pending" => format!("{name}: uploaded, verdict pending{id}"),
+        other => {
+            let reason = f
+                .reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            format!("{name}: {other}{reason}{id}")
+        }
+    }
+}
+
+/// `https://host/prefix/d/TOKEN` into the API's base (`https://host/prefix`) and the token.
+pub fn parse_link(raw: &str) -> Result<(String, String)> {
+    let bad = || CliError::Usage("Not an upload link: expected https://.../d/TOKEN.".into());
+    let url = Url::parse(raw.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad());
+    }
+    let mut segments: Vec<&str> = url.path_segments().ok_or_else(bad)?.collect();
+    if segments.last() == Some(&"") {
+        segments.pop();
+    }
+    let n = segments.len();
+    if n < 2 || segments[n - 2] != "d" {
+        return Err(bad());
+    }
+    let token = segments[n - 1];
+    let token_chars = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if token.is_empty() || !token.chars().all(token_chars) {
+        return Err(bad());
+    }
+    let mut base = url.clone();
+    base.set_query(None);
+    base.set_fragment(None);
+    base.set_path(&segments[..n - 2].join("/"));
+    Ok((
+        base.as_str().trim_end_matches('/').to_owned(),
+        token.to_owned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_links_split_into_base_and_token() {
+        let (base, token) = parse_link("http://127.0.0.1:3000/d/AbC_-9").unwrap();
+        assert_eq!(
+            (base.as_str(), token.as_str()),
+            ("http://127.0.0.1:3000", "AbC_-9")
+        );
+        let (base, token) = parse_link("https://x.example/prod/d/tok/?utm=1#f").unwrap();
+        assert_eq!(
+            (base.as_str(), token.as_str()),
+            ("https://x.example/prod", "tok")
+        );
+        for bad in [
+            "http://x/d/",
+            "http://x/tok",
+            "http://x/s/tok",
+            "ftp://x/d/tok",
+            "x/d/tok",
+            "http://x/d/to%20k",
+        ] {
+            assert!(parse_link(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn verdict_lines() {
+        let f: FileView = serde_json::from_value(json!({
+            "id": "f1", "name": "cat.png", "size": 2048, "content_type": "image/png",
+            "status": "rejected", "detected_type": "application/x-executable",
+            "reason": "type_not_allowed"
+        }))
+        .unwrap();
+        assert_eq!(
+            verdict_line("cat.png", &f),
+            "cat.png: rejected: type_not_allowed (detected application/x-executable), id f1"
+        );
+        let f: FileView = serde_json::from_value(json!({
+            "name": "a.txt", "size": 16, "status": "accepted", "detected_type": "text/plain",
+            "reason": null
+        }))
+        .unwrap();
+        assert_eq!(
+            verdict_line("a.txt", &f),
+            "a.txt: accepted (text/plain, 16 B)"
+        );
+    }
+}

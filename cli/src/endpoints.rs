@@ -1,0 +1,243 @@
+//! The API's routes as typed calls (docs/API.md). The multipart routes exist twice, under a
+//! file id for the owner and under a receipt for a dropper: [`Target`] picks which.
+
+use std::fmt;
+
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::api::{Api, Repeat};
+use crate::error::{CliError, Result};
+use crate::wire::{
+    CompletedPart, Created, DownloadUrl, DropInfo, FileEnvelope, FileView, Link, ListedPart, Page,
+    PartUrl, PartUrls, PartsListing, Quota, Tokens, UploaderInfo,
+};
+
+/// The upload a file belongs to: the owner's file id, or the dropper's receipt.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    File(String),
+    Receipt(String),
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::File(id) => write!(f, "File({id})"),
+            // A receipt is a credential.
+            Target::Receipt(_) => f.write_str("Receipt(..)"),
+        }
+    }
+}
+
+impl Target {
+    fn segments<'a>(&'a self, tail: &'a str) -> Vec<&'a str> {
+        let mut s = match self {
+            Target::File(id) => vec!["files", id.as_str()],
+            Target::Receipt(r) => vec!["drop", "receipts", r.as_str()],
+        };
+        if !tail.is_empty() {
+            s.push(tail);
+        }
+        s
+    }
+
+    /// The file id, for the owner's uploads.
+    pub fn file_id(&self) -> Option<&str> {
+        match self {
+            Target::File(id) => Some(id),
+            Target::Receipt(_) => None,
+        }
+    }
+}
+
+/// What `POST .../complete` answered.
+#[derive(Debug, PartialEq)]
+pub enum Completion {
+    Done,
+    /// `409 incomplete_upload`: parts to send (again).
+    Incomplete(Vec<u32>),
+}
+
+/// A 404 (any code: `not_found`, `receipt_not_found`) as `None`.
+fn found<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Err(e) if e.api_code().is_some_and(|(s, _)| s == 404) => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+impl Api {
+    pub async fn login(&self, email: &str, password: &str) -> Result<Tokens> {
+        let url = self.url(&["auth", "login"], &[])?;
+        let body = json!({ "email": email, "password": password });
+        self.json(Method::POST, url, Some(&body), Repeat::Safe)
+            .await
+    }
+
+    pub async fn logout(&self) -> Result<()> {
+        let url = self.url(&["auth", "logout"], &[])?;
+        self.request(Method::POST, url, None, Repeat::Safe).await?;
+        Ok(())
+    }
+
+    pub async fn create_file(&self, name: &str, size: u64, content_type: &str) -> Result<Created> {
+        let url = self.url(&["files"], &[])?;
+        let body = json!({ "name": name, "size": size, "content_type": content_type });
+        self.json(Method::POST, url, Some(&body), Repeat::OnlyUnsent)
+            .await
+    }
+
+    pub async fn drop_info(&self, token: &str) -> Result<DropInfo> {
+        let url = self.url(&["drop", token], &[])?;
+        self.json(Method::GET, url, None, Repeat::Safe).await
+    }
+
+    pub async fn drop_file(
+        &self,
+        token: &str,
+        name: &str,
+        size: u64,
+        content_type: &str,
+        uploader: Option<&UploaderInfo>,
+    ) -> Result<Created> {
+        let url = self.url(&["drop", token, "files"], &[])?;
+        let mut body = json!({ "name": name, "size": size, "content_type": content_type });
+        if let Some(u) = uploader {
+            body["uploader"] = serde_json::to_value(u).expect("an uploader serializes");
+        }
+        self.json(Method::POST, url, Some(&body), Repeat::OnlyUnsent)
+            .await
+    }
+
+    /// The file as it stands; `None` once the server no longer knows it.
+    pub async fn status(&self, target: &Target) -> Result<Option<FileView>> {
+        let url = self.url(&target.segments(""), &[])?;
+        let env: Option<FileEnvelope> =
+            found(self.json(Method::GET, url, None, Repeat::Safe).await)?;
+        Ok(env.map(|e| e.file))
+    }
+
+    /// Fresh presigned URLs for these parts (at most 100), in the order asked.
+    pub async fn part_urls(&self, target: &Target, numbers: &[u32]) -> Result<Vec<PartUrl>> {
+        let url = self.url(&target.segments("parts"), &[])?;
+        let body = json!({ "part_numbers": numbers });
+        let urls: PartUrls = self
+            .json(Method::POST, url, Some(&body), Repeat::Safe)
+            .await?;
+        Ok(urls.parts)
+    }
+
+    /// What storage holds of a multipart upload; `None` when it is not (or no longer) one.
+    pub async fn list_parts(&self, target: &Target) -> Result<Option<PartsListing>> {
+        let url = self.url(&target.segments("parts"), &[])?;
+        found(self.json(Method::GET, url, None, Repeat::Safe).await)
+    }
+
+    pub async fn complete(&self, target: &Target, parts: &[CompletedPart]) -> Result<Completion> {
+        let url = self.url(&target.segments("complete"), &[])?;
+        let body = json!({ "parts": parts });
+        match self
+            .json::<Value>(Method::POST, url, Some(&body), Repeat::Safe)
+            .await
+        {
+            Ok(_) => Ok(Completion::Done),
+            Err(CliError::Api {
+                status: 409,
+                code,
+                extra,
+                ..
+            }) if code == "incomplete_upload" => {
+                let mut again: Vec<u32> = ["missing_parts", "wrong_size_parts", "mismatched_parts"]
+                    .iter()
+                    .filter_map(|k| extra.get(*k).and_then(Value::as_array))
+                    .flatten()
+                    .filter_map(Value::as_u64)
+                    .filter_map(|n| u32::try_from(n).ok())
+                    .collect();
+                again.sort_unstable();
+                again.dedup();
+                Ok(Completion::Incomplete(again))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn delete_file(&self, id: &str) -> Result<()> {
+        let url = self.url(&["files", id], &[])?;
+        self.request(Method::DELETE, url, None, Repeat::Safe)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn download_url(&self, id: &str) -> Result<DownloadUrl> {
+        let url = self.url(&["files", id, "download"], &[])?;
+        self.json(Method::GET, url, None, Repeat::Safe).await
+    }
+
+    pub async fn quota(&self) -> Result<Quota> {
+        let url = self.url(&["quota"], &[])?;
+        self.json(Method::GET, url, None, Repeat::Safe).await
+    }
+
+    /// Every page of `GET /files` or `GET /links`.
+    pub async fn list_all<T: for<'de> Deserialize<'de>>(&self, what: &str) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "100")];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c));
+            }
+            let url = self.url(&[what], &query)?;
+            let page: Page<T> = self.json(Method::GET, url, None, Repeat::Safe).await?;
+            all.extend(page.items);
+            match page.next_cursor {
+                Some(c) if !c.is_empty() => cursor = Some(c),
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    pub async fn create_link(&self, body: &Value) -> Result<Link> {
+        #[derive(Deserialize)]
+        struct Env {
+            link: Link,
+        }
+        let url = self.url(&["links"], &[])?;
+        let env: Env = self
+            .json(Method::POST, url, Some(body), Repeat::OnlyUnsent)
+            .await?;
+        Ok(env.link)
+    }
+
+    pub async fn revoke_link(&self, id: &str) -> Result<()> {
+        let url = self.url(&["links", id], &[])?;
+        self.request(Method::DELETE, url, None, Repeat::Safe)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The parts to name in a completion: every part with its etag, by number.
+pub fn completion_list(etags: &std::collections::BTreeMap<u32, String>) -> Vec<CompletedPart> {
+    // A part whose answer carried no ETag is left for the server to find by listing.
+    etags
+        .iter()
+        .filter(|(_, e)| !e.is_empty())
+        .map(|(n, e)| CompletedPart {
+            number: *n,
+            etag: e.trim_matches('"').to_owned(),
+        })
+        .collect()
+}
+
+/// Listed parts' etags by number.
+pub fn etags_of<'a>(parts: impl IntoIterator<Item = &'a ListedPart>) -> Vec<(u32, String)> {
+    parts
+        .into_iter()
+        .map(|p| (p.number, p.etag.trim_matches('"').to_owned()))
+        .collect()
+}

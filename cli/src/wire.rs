@@ -1,0 +1,180 @@
+//! The API's JSON shapes (docs/API.md), as far as the client reads them. Objects it prints back
+//! keep every field the server sent (`rest`), so `--json` shows what a newer server adds.
+//! Types that carry a presigned URL derive no `Debug`: nothing can print one by accident.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[derive(Deserialize)]
+pub struct Tokens {
+    pub id_token: String,
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    pub expires_in: u64,
+}
+
+/// A file, as `GET /files/{id}` answers it, or the smaller view of a receipt (no id).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileView {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub name: String,
+    pub size: u64,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub detected_type: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+impl FileView {
+    pub fn is_pending(&self) -> bool {
+        self.status == "pending"
+    }
+
+    /// Rejected or expired: what exit code 3 means.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.status.as_str(), "rejected" | "expired")
+    }
+
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.rest.get(key).and_then(Value::as_str)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FileEnvelope {
+    pub file: FileView,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "method")]
+pub enum Upload {
+    #[serde(rename = "PUT")]
+    Put {
+        url: String,
+        #[serde(default)]
+        headers: BTreeMap<String, String>,
+    },
+    #[serde(rename = "multipart")]
+    Multipart { part_size: u64, part_count: u32 },
+}
+
+/// `201` of `POST /files` and `POST /drop/{token}/files` (the latter adds `receipt`).
+#[derive(Deserialize)]
+pub struct Created {
+    pub file: FileView,
+    pub upload: Upload,
+    #[serde(default)]
+    pub receipt: Option<String>,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct PartUrl {
+    pub number: u32,
+    pub url: String,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+pub struct PartUrls {
+    pub parts: Vec<PartUrl>,
+}
+
+/// A part S3 already holds.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ListedPart {
+    pub number: u32,
+    pub size: u64,
+    #[serde(default)]
+    pub etag: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PartsListing {
+    pub part_size: u64,
+    pub part_count: u32,
+    pub parts: Vec<ListedPart>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CompletedPart {
+    pub number: u32,
+    pub etag: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Quota {
+    pub used_bytes: u64,
+    pub reserved_bytes: u64,
+    pub limit_bytes: u64,
+    pub files: u64,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Link {
+    pub id: String,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The link's secret; `url` holds it too. Read, never printed.
+    #[serde(default, skip_serializing)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub expires_at: String,
+    #[serde(default)]
+    pub uploads_used: u64,
+    #[serde(default)]
+    pub max_uploads: u64,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DropInfo {
+    pub label: String,
+    #[serde(default)]
+    pub uploads_left: Option<u64>,
+    #[serde(default)]
+    pub bytes_left: Option<u64>,
+    #[serde(default)]
+    pub max_file_bytes: Option<u64>,
+    #[serde(default)]
+    pub allowed_types: Vec<String>,
+    #[serde(default)]
+    pub require_uploader_name: bool,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+#[derive(Deserialize)]
+pub struct DownloadUrl {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UploaderInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// One page of a listing: `{files|links: [...], next_cursor}`.
+#[derive(Deserialize)]
+pub struct Page<T> {
+    #[serde(alias = "files", alias = "links")]
+    pub items: Vec<T>,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
