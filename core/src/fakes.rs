@@ -391,8 +391,8 @@ pub struct MemStore {
     pub failing_samples: Mutex<std::collections::HashSet<String>>,
     /// Keys whose delete fails with an upstream error.
     pub failing_deletes: Mutex<std::collections::HashSet<String>>,
-    /// Multipart uploads in progress: upload id -> (key, parts by number).
-    pub uploads: Mutex<BTreeMap<String, (String, BTreeMap<u32, Vec<u8>>)>>,
+    /// Multipart uploads in progress, by upload id.
+    pub uploads: Mutex<BTreeMap<String, MemUpload>>,
     next_upload: AtomicU64,
 }
 
@@ -412,6 +412,9 @@ impl MemStore {
         etag
     }
 }
+
+/// A multipart upload in progress: its key and its parts by number.
+pub type MemUpload = (String, BTreeMap<u32, Vec<u8>>);
 
 /// Like S3's ETag of a single PUT: a digest of the content.
 fn digest(bytes: &[u8]) -> String {

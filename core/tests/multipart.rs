@@ -297,7 +297,7 @@ async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() 
     let d = w
         .pipeline
         .decide_batch(&[ObjectEvent {
-            key: key,
+            key,
             size: Some(SIZE),
             etag: None,
         }])

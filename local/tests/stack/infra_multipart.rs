@@ -4,83 +4,30 @@
 //! ListParts' pagination (1000 parts a page) is held by unit tests in infra/src/s3_multipart.rs:
 //! over 1000 parts of S3's 5 MiB minimum is too heavy for the emulator.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_s3::config::interceptors::BeforeDeserializationInterceptorContextMut;
-use aws_sdk_s3::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_s3::primitives::SdkBody;
-use dropgate_core::CoreError;
+use dropgate_core::fakes::{FixedClock, SeqIds};
+use dropgate_core::files::{FileService, NewUpload};
+use dropgate_core::janitor::Janitor;
+use dropgate_core::multipart::Multiparts;
+use dropgate_core::ports::{FileLookup, OwnerLedger};
 use dropgate_core::ports::{MultipartStore, PartTag, StoredPart};
+use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use dropgate_infra::s3::S3Store;
 
 use crate::common::receive_until;
-use crate::infra_adapters::{Env, env};
+use crate::infra_adapters::{Env, env, ledger};
 
 const MIB: usize = 1024 * 1024;
 const TTL: Duration = Duration::from_secs(900);
 
-/// The functions' S3 client, but for [`ListPartsRoot`].
+/// The functions' S3 client (the emulator launcher mends moto's ListParts answer, whose root
+/// the SDK would refuse: local/emulator.py).
 fn store(e: &Env) -> S3Store {
-    let config = e
-        .clients
-        .s3()
-        .config()
-        .to_builder()
-        .interceptor(ListPartsRoot);
     S3Store {
-        client: aws_sdk_s3::Client::from_conf(config.build()),
+        client: e.clients.s3().clone(),
         bucket: e.r.bucket.clone(),
-    }
-}
-
-/// moto 5.2.5 answers ListParts with a `<ListPartsResponse>` root where S3 says
-/// `<ListPartsResult>`, and the SDK refuses any other root. This renames it on the way in; the
-/// local stack needs the same mend in local/emulator.py.
-#[derive(Debug)]
-struct ListPartsRoot;
-
-impl Intercept for ListPartsRoot {
-    fn name(&self) -> &'static str {
-        "ListPartsRoot"
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        ctx: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        let body = ctx.response_mut().take_body();
-        *ctx.response_mut().body_mut() = SdkBody::from_body_1_x(Renamed(body));
-        Ok(())
-    }
-}
-
-/// The answer's bytes with the root renamed (moto writes its small XML answers in one frame).
-struct Renamed(SdkBody);
-
-impl hyper::body::Body for Renamed {
-    type Data = hyper::body::Bytes;
-    type Error = Box<dyn std::error::Error + Send + Sync>;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
-        Pin::new(&mut self.0).poll_frame(cx).map_ok(|frame| {
-            frame.map_data(|data| {
-                let wrong = b"ListPartsResponse>";
-                if !data.windows(wrong.len()).any(|w| w == wrong) {
-                    return data;
-                }
-                String::from_utf8_lossy(&data)
-                    .replace("ListPartsResponse>", "ListPartsResult>")
-                    .replace("<ListPartsResponse ", "<ListPartsResult ")
-                    .into()
-            })
-        })
     }
 }
 
@@ -315,4 +262,78 @@ async fn refusals_map_to_conflicts_and_abort_frees_the_upload() {
         .send()
         .await;
     assert!(head.is_err(), "an aborted upload leaves no object");
+}
+
+/// The janitor on the real adapters, its clock injected: a multipart upload left past its
+/// deadline (plus grace) is aborted in S3, the file expired and its reservation released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_janitor_aborts_a_stale_multipart_upload() {
+    let e = env().await;
+    let s = Arc::new(store(&e));
+    let l = Arc::new(ledger(&e));
+    let settings = Settings {
+        single_put_max_bytes: MIB as u64,
+        multipart_upload_ttl: Duration::from_secs(3600),
+        pending_grace: Duration::from_secs(300),
+        ..Settings::default()
+    }
+    .clamped();
+    let t0 = chrono::Utc::now();
+    let files = FileService {
+        ledger: l.clone(),
+        store: s.clone(),
+        clock: Arc::new(FixedClock::at(t0)),
+        ids: Arc::new(SeqIds::default()),
+        multipart: Multiparts {
+            store: s.clone(),
+            objects: s.clone(),
+            settings: settings.clone(),
+        },
+        settings: settings.clone(),
+    };
+    let owner = OwnerId::parse("owner-mp").unwrap();
+    let size = 9 * MIB as u64;
+    let c = files
+        .create_upload(
+            &owner,
+            NewUpload {
+                name: "big.txt".into(),
+                size,
+                content_type: "text/plain".into(),
+                owner_email: None,
+            },
+        )
+        .await
+        .unwrap();
+    let id = FileId::parse(&c.file.id).unwrap();
+    let record = l.get_file(&owner, &id).await.unwrap().unwrap();
+    let upload = record.multipart.clone().unwrap().upload_id;
+    put_part(&s, &record.key(), &upload, 1, &bytes(8 * MIB)).await;
+    assert_eq!(l.usage(&owner, 1 << 40).await.unwrap().reserved_bytes, size);
+
+    let clock = Arc::new(FixedClock::at(t0 + chrono::Duration::minutes(64)));
+    let janitor = Janitor {
+        ledger: l.clone(),
+        store: s.clone(),
+        multipart: s.clone(),
+        clock: clock.clone(),
+        settings,
+    };
+    // Within the deadline and its grace: left alone.
+    assert!(janitor.sweep(100).await.unwrap().expired.is_empty());
+    assert!(
+        s.list_parts(&record.key(), &upload)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    clock.advance(chrono::Duration::minutes(2));
+    let sweep = janitor.sweep(100).await.unwrap();
+    assert_eq!(sweep.expired.len(), 1, "{sweep:?}");
+    assert_eq!(sweep.failed, 0);
+    assert_eq!(s.list_parts(&record.key(), &upload).await.unwrap(), None);
+    let after = l.get_file(&owner, &id).await.unwrap().unwrap();
+    assert_eq!(after.status, FileStatus::Expired);
+    assert_eq!(l.usage(&owner, 1 << 40).await.unwrap().reserved_bytes, 0);
 }
