@@ -125,20 +125,67 @@ async fn give_up(s: &Stream, record: Option<Value>) {
     }
 }
 
-/// How long a shard may answer nothing before its iterator is taken again from the last record
-/// read. AWS expires iterators after 15 minutes; the emulator's go stale sooner: a failed
+/// How long a shard may answer nothing before its iterator is taken again from the checkpoint.
+/// AWS expires iterators after 15 minutes; the emulator's go stale sooner: a failed
 /// transaction puts back a copy of the table, stream included, and an iterator taken before
 /// keeps reading the discarded one.
 const REFRESH: Duration = Duration::from_secs(1);
 
-/// Where the pump is in one shard: a checkpoint (the last record read), as Lambda keeps one.
+/// How many of the last records read the checkpoint keeps: as many as one transaction may
+/// write (TransactWriteItems takes up to 100 items), so that it reaches back past every record
+/// a rolled-back transaction may have left in a discarded stream.
+const KEEP: usize = 100;
+
+/// Where the pump is in one shard: a checkpoint, as Lambda keeps one. Not a bare sequence
+/// number: the emulator numbers a shard's records by their position in it, and a failed
+/// transaction's writes are applied (and appended to the stream) before it puts back the copy
+/// of the table it took at the start. A pump that read such a record from the discarded stream
+/// would resume after its number and skip the real record that takes the same number next. So
+/// the checkpoint is the last [`KEEP`] records read, by sequence number and event id: reading
+/// again starts at the oldest of them and passes over those already read (by event id, unique
+/// to a record), so whatever the live stream holds at those positions and was not read yet is
+/// delivered. In AWS, where a number is never reused, this only reads a few records twice.
 struct Cursor {
     shard: String,
     iterator: Option<String>,
-    last: Option<String>,
+    /// Oldest first: (sequence number, event id).
+    read: VecDeque<(String, String)>,
     taken_at: Instant,
     idle: bool,
     closed: bool,
+}
+
+impl Cursor {
+    /// Passes over the records already read; remembers and returns the others, in order.
+    fn unread(&mut self, records: &[Record]) -> Vec<Record> {
+        let newest = self.read.back().map(|(seq, _)| seq.clone());
+        let mut fresh = Vec::new();
+        for r in records {
+            let seq = r
+                .dynamodb()
+                .and_then(|d| d.sequence_number())
+                .unwrap_or_default()
+                .to_owned();
+            let id = r.event_id().map_or_else(|| seq.clone(), str::to_owned);
+            if self.read.iter().any(|(_, e)| *e == id) {
+                continue;
+            }
+            if newest.as_deref().is_some_and(|n| !later(&seq, n)) {
+                tracing::warn!(sequence = %seq, shard = %self.shard, "stream record at or before the checkpoint not read yet (the emulator rolled back a transaction the pump had read from); delivering it");
+            }
+            self.read.push_back((seq, id));
+            if self.read.len() > KEEP {
+                self.read.pop_front();
+            }
+            fresh.push(r.clone());
+        }
+        fresh
+    }
+}
+
+/// Whether sequence number `a` comes after `b` (decimal strings, not all of one length).
+fn later(a: &str, b: &str) -> bool {
+    (a.len(), a) > (b.len(), b)
 }
 
 /// Reads the stream's shards from their start (TRIM_HORIZON, as the template's
@@ -169,7 +216,7 @@ impl Reader {
                     self.cursors.push(Cursor {
                         shard: id.to_owned(),
                         iterator: None,
-                        last: None,
+                        read: VecDeque::new(),
                         taken_at: Instant::now(),
                         idle: false,
                         closed: false,
@@ -185,16 +232,36 @@ impl Reader {
                     .get_shard_iterator()
                     .stream_arn(&s.stream_arn)
                     .shard_id(&c.shard);
-                let req = match &c.last {
-                    Some(seq) => req
-                        .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                        .sequence_number(seq),
-                    None => req.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                let horizon = req
+                    .clone()
+                    .shard_iterator_type(ShardIteratorType::TrimHorizon);
+                let it = match c.read.front() {
+                    Some((seq, _)) => match req
+                        .shard_iterator_type(ShardIteratorType::AtSequenceNumber)
+                        .sequence_number(seq)
+                        .send()
+                        .await
+                    {
+                        // Aged out of the stream (after 24 h in AWS): what is left starts later.
+                        Err(e)
+                            if e.as_service_error()
+                                .is_some_and(|e| e.is_trimmed_data_access_exception()) =>
+                        {
+                            horizon.send().await
+                        }
+                        other => other,
+                    },
+                    None => horizon.send().await,
                 };
-                let it = req
-                    .send()
-                    .await
-                    .map_err(|e| format!("GetShardIterator: {e:?}"))?;
+                let it = match it {
+                    Ok(it) => it,
+                    Err(e) if out.is_empty() => return Err(format!("GetShardIterator: {e:?}")),
+                    Err(e) => {
+                        // As a failed read below: hand over what other shards gave.
+                        tracing::warn!(error = ?e, "stream read failed for one shard; retrying it");
+                        break;
+                    }
+                };
                 c.iterator = it.shard_iterator().map(str::to_owned);
                 c.taken_at = Instant::now();
             }
@@ -206,7 +273,7 @@ impl Reader {
                 .streams
                 .get_records()
                 .shard_iterator(&it)
-                .limit(100)
+                .limit(KEEP as i32)
                 .send()
                 .await
             {
@@ -223,20 +290,13 @@ impl Reader {
                     break;
                 }
             };
-            if let Some(seq) = r
-                .records()
-                .last()
-                .and_then(|x| x.dynamodb())
-                .and_then(|d| d.sequence_number())
-            {
-                c.last = Some(seq.to_owned());
-            }
-            c.idle = r.records().is_empty();
+            let fresh = c.unread(r.records());
+            c.idle = fresh.is_empty();
             match r.next_shard_iterator() {
                 Some(next) => c.iterator = Some(next.to_owned()),
                 None => c.closed = true,
             }
-            out.extend(r.records().iter().cloned());
+            out.extend(fresh);
         }
         Ok(out)
     }
