@@ -242,10 +242,14 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
 async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     let first = p.first().copied().unwrap_or_default();
     match op {
-        Op::Health => Ok(json_response(
-            200,
-            &json!({"status": "ok", "upload_api": UPLOAD_API_VERSION}),
-        )),
+        Op::Health => {
+            let mut r = json_response(200, &json!({"status": "ok"}));
+            r.headers.insert(
+                "dropgate-upload-api",
+                aws_lambda_events::http::HeaderValue::from(UPLOAD_API_VERSION),
+            );
+            Ok(r)
+        }
         Op::SignUp => auth::signup(req, deps).await,
         Op::Confirm => auth::confirm(req, deps).await,
         Op::Login => auth::login(req, deps).await,
