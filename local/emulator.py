@@ -3,7 +3,7 @@
 Prints one line, {"port": N}, once it listens. Exits when its standard input closes, so the
 emulator never outlives the process that started it, even one killed with SIGKILL.
 
-DynamoDB requests are serialized: moto's DynamoDB applies conditional writes and transactions
+DynamoDB requests (and DynamoDB Streams reads) are serialized: moto's DynamoDB applies conditional writes and transactions
 without locking, while the real service is atomic per request. Everything else stays threaded
 (SQS long polling must not block other calls).
 """
@@ -49,7 +49,9 @@ class SerializeDynamoDB:
 
     def __call__(self, environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("DynamoDB_"):
+        # Stream reads too: a read in the middle of a transaction that moto later rolls back
+        # would see records of writes that never happened.
+        if target.startswith(("DynamoDB_", "DynamoDBStreams_")):
             with self.lock:
                 # Materialize the body inside the lock: moto works lazily on iteration.
                 return list(self.app(environ, start_response))
