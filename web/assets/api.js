@@ -26,15 +26,25 @@ function keep(tokens) {
   expiresAt = Date.now() + (tokens.expires_in ?? 3600) * 1000;
 }
 
-// The signed-in address, from the id token's claims (display only: the server verifies).
-export function currentEmail() {
-  if (!idToken) return null;
+function claims() {
+  if (!idToken) return {};
   try {
     const part = idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    return JSON.parse(atob(part)).email ?? null;
+    return JSON.parse(atob(part)) ?? {};
   } catch {
-    return null;
+    return {};
   }
+}
+
+// The signed-in address, from the id token's claims (display only: the server verifies).
+export function currentEmail() {
+  return claims().email ?? null;
+}
+
+// The signed-in account's stable id (the `sub` claim), to keep one account's remembered
+// uploads apart from another's on a shared browser.
+export function currentUser() {
+  return claims().sub ?? null;
 }
 
 async function send(method, path, body, withToken) {

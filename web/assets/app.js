@@ -6,6 +6,7 @@ import { $, h, show, say, ask } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords, linkStateWords } from './words.js';
 import { put, progressRow, wireDropzone } from './upload.js';
+import { sendParts, resumeStore, interruptedList, digest, fileKey, resumable, gone } from './multipart.js';
 import * as shares from './shares.js';
 
 const POLL_MS = 1500;
@@ -17,6 +18,7 @@ const state = {
   links: new Map(), // id -> link (labels for the "From" column)
   linkCursor: null,
   polling: null,
+  interrupted: new Set(), // ids of files whose upload in parts was interrupted
 };
 
 function message(text, kind = 'error') {
@@ -71,9 +73,24 @@ async function loggedIn() {
   state.links.clear();
   $('#files tbody').replaceChildren();
   $('#links').replaceChildren();
+  big.list.clear();
+  state.interrupted.clear();
+  big.store = resumeStore(await accountScope());
+  for (const entry of big.store.all()) state.interrupted.add(entry.id);
   await Promise.all([loadLinks(false), refreshQuota()]);
   await loadFiles(false);
-  await shares.load();
+  await Promise.all([shares.load(), showInterrupted()]);
+}
+
+// Where this account's unfinished uploads are remembered: a digest of its id, so that another
+// account on the same browser is never offered them.
+async function accountScope() {
+  const user = api.currentUser() ?? '';
+  try {
+    return `owner-${await digest(`owner ${user}`)}`;
+  } catch {
+    return `owner-${user}`;
+  }
 }
 
 function wireAccount() {
@@ -179,6 +196,10 @@ function fromWords(f) {
   return who ? `${who}, via ${through}` : through;
 }
 
+function statusOf(f) {
+  return f.status === 'pending' && state.interrupted.has(f.id) ? 'Upload interrupted' : statusWords(f);
+}
+
 function fileRow(f) {
   // Both buttons are always there (Download hidden until accepted): a verdict changes no size.
   const download = h(
@@ -208,7 +229,7 @@ function fileRow(f) {
     h('td', { 'data-label': 'Size' }, bytes(f.size)),
     h('td', { 'data-label': 'Date' }, date(f.created_at)),
     h('td', { class: 'from', 'data-label': 'From' }, fromWords(f)),
-    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusWords(f))),
+    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f))),
     actions,
   );
 }
@@ -238,12 +259,18 @@ async function loadFiles(more) {
   }
 }
 
+// A file whose verdict is to come (not one whose upload was interrupted: nothing comes until
+// it is resumed).
+function waiting(f) {
+  return f.status === 'pending' && !state.interrupted.has(f.id);
+}
+
 // While any shown file is waiting for its verdict, asks for it again every POLL_MS.
 function poll() {
   if (state.polling) return;
   state.polling = setTimeout(async () => {
     state.polling = null;
-    const pending = [...state.files.values()].filter((f) => f.status === 'pending');
+    const pending = [...state.files.values()].filter(waiting);
     if (pending.length === 0) return;
     let changed = false;
     await Promise.all(
@@ -260,7 +287,7 @@ function poll() {
       }),
     );
     if (changed) refreshQuota();
-    if ([...state.files.values()].some((f) => f.status === 'pending')) poll();
+    if ([...state.files.values()].some(waiting)) poll();
   }, POLL_MS);
 }
 
@@ -270,6 +297,14 @@ function stopPolling() {
 }
 
 function forget(id) {
+  // A deleted file has nothing left to resume either.
+  state.interrupted.delete(id);
+  for (const entry of big.store?.all() ?? []) {
+    if (entry.id === id) {
+      big.store.forget(entry);
+      big.list.drop(entry.key);
+    }
+  }
   state.files.delete(id);
   $(`#files tr[data-id="${CSS.escape(id)}"]`)?.remove();
   show($('#files-empty'), state.files.size === 0);
@@ -323,63 +358,176 @@ function placeholder(file) {
   return row;
 }
 
+// Large files go in parts; an unfinished one is remembered (multipart.js) and offered again.
+const big = {
+  store: null, // this account's remembered uploads
+  list: null, // the interrupted uploads on screen
+  active: new Set(), // file keys being sent in parts now
+};
+
+function partRoutes(id) {
+  const base = `/files/${encodeURIComponent(id)}`;
+  return {
+    presign: (numbers) => api.call('POST', `${base}/parts`, { part_numbers: numbers }),
+    list: () => api.call('GET', `${base}/parts`),
+    complete: (parts) => api.call('POST', `${base}/complete`, { parts }),
+  };
+}
+
+// An interrupted file says so in the list, and is not polled: no verdict comes before it is
+// resumed.
+function interrupted(id, yes) {
+  if (yes) state.interrupted.add(id);
+  else state.interrupted.delete(id);
+  const f = state.files.get(id);
+  if (f) render(f);
+}
+
+// Shows the remembered uploads of this account, forgetting those whose upload is over (done,
+// deleted, expired).
+async function showInterrupted() {
+  await Promise.all(
+    big.store.all().map(async (entry) => {
+      if (big.active.has(entry.key)) return;
+      try {
+        const listing = await api.call('GET', `/files/${encodeURIComponent(entry.id)}/parts`);
+        big.list.show(entry, listing.parts.reduce((n, p) => n + p.size, 0));
+      } catch (err) {
+        if (gone(err)) {
+          big.store.forget(entry);
+          interrupted(entry.id, false);
+          poll();
+        } else if (err.status !== 401) big.list.show(entry);
+      }
+    }),
+  );
+}
+
+async function discard(entry) {
+  if (!(await ask(`Discard the interrupted upload of “${entry.name}”? What was sent is deleted.`, 'Discard'))) return;
+  try {
+    await api.call('DELETE', `/files/${encodeURIComponent(entry.id)}`);
+  } catch (err) {
+    if (!gone(err)) {
+      message(errorWords(err));
+      return;
+    }
+  }
+  forget(entry.id);
+  refreshQuota();
+}
+
 async function uploadOne(file) {
+  const key = fileKey(file);
+  if (big.active.has(key)) {
+    message(`“${file.name}” is being uploaded already.`, 'info');
+    return;
+  }
+  const remembered = big.store?.get(file);
   const row = progressRow(file);
   $('#uploads').append(row.row);
-  const early = placeholder(file);
+  const early = remembered ? null : placeholder(file);
   let sending = null;
-  let reserved = null;
+  let reserved = remembered ? { id: remembered.id } : null;
+  let plan = remembered;
   let cancelled = false;
+  // Gives the reserved quota back at once rather than when the upload expires.
+  const release = async () => {
+    if (reserved) {
+      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+      forget(reserved.id);
+      refreshQuota();
+    }
+  };
   row.cancel.addEventListener('click', async () => {
     cancelled = true;
     sending?.cancel();
     row.state('Cancelled', 'cancelled');
     row.finish();
-    early.remove();
-    // Give the reserved quota back at once rather than when the upload URL expires.
-    if (reserved) {
-      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
-      forget(reserved.id);
-      refreshQuota();
-    }
+    early?.remove();
+    await release();
   });
   try {
-    row.state('Preparing…');
-    const created = await api.call('POST', '/files', {
-      name: file.name,
-      size: file.size,
-      content_type: contentType(file),
-    });
-    reserved = created.file;
-    if (cancelled) {
-      early.remove();
-      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
-      return;
+    if (remembered) {
+      row.state('Resuming…');
+      big.active.add(key);
+      big.list.hide(key);
+      interrupted(remembered.id, false);
+    } else {
+      row.state('Preparing…');
+      const created = await api.call('POST', '/files', {
+        name: file.name,
+        size: file.size,
+        content_type: contentType(file),
+      });
+      reserved = created.file;
+      if (cancelled) {
+        early.remove();
+        await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+        return;
+      }
+      state.files.set(created.file.id, created.file);
+      early.replaceWith(fileRow(created.file));
+      refreshQuota();
+      if (created.upload.method === 'multipart') {
+        const { part_size, part_count, expires_at } = created.upload;
+        plan = { part_size, part_count };
+        big.store.remember(file, { id: reserved.id, part_size, part_count, expires_at });
+        big.active.add(key);
+      } else {
+        sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
+        await sending.done;
+      }
     }
-    state.files.set(created.file.id, created.file);
-    early.replaceWith(fileRow(created.file));
-    refreshQuota();
-    sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
-    await sending.done;
+    if (plan) {
+      sending = sendParts(file, plan, partRoutes(reserved.id), (loaded, total) => row.progress(loaded, total), {
+        resume: !!remembered,
+      });
+      const { file: sent } = await sending.done;
+      big.store.forget(file);
+      big.list.drop(key);
+      if (!state.files.has(sent.id)) $('#files tbody').prepend(fileRow(sent));
+      render(sent);
+    }
     row.state('Uploaded: see its verdict in the list below', 'done');
     row.finish();
     show($('#clear-uploads'), true);
     poll();
   } catch (err) {
-    early.remove();
+    early?.remove();
     if (cancelled) return;
-    row.state(errorWords(err), 'failed');
     row.finish();
-    if (reserved) {
-      // The bytes did not arrive: free the reservation now.
-      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+    if (plan && resumable(err)) {
+      // Kept: what storage holds stays there until the upload's own deadline.
+      row.state(`${errorWords(err)} It can be resumed.`, 'failed');
+      big.list.hold(file);
+      interrupted(reserved.id, true);
+      const entry = big.store.get(file);
+      if (entry) big.list.show(entry);
+      return;
+    }
+    if (plan && gone(err)) {
+      row.state(errorWords({ code: 'upload_gone' }), 'failed');
       forget(reserved.id);
       refreshQuota();
+      return;
     }
+    row.state(errorWords(err), 'failed');
+    // The bytes did not arrive: free the reservation now.
+    await release();
+  } finally {
+    if (plan) big.active.delete(key);
   }
 }
 
 function wireUploads() {
+  big.list = interruptedList($('#interrupted'), {
+    store: () => big.store,
+    start: uploadOne,
+    discard,
+    mismatch: (entry) =>
+      message(`That is not the file that was interrupted: choose “${entry.name}” (${bytes(entry.size)}) again.`),
+  });
   wireDropzone($('#dropzone'), $('#file-input'), (files) => {
     for (const f of files) uploadOne(f);
   });

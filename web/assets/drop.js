@@ -7,6 +7,7 @@ import { $, show, say, tokenFromPath, closedPage } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords } from './words.js';
 import { put, progressRow, wireDropzone } from './upload.js';
+import { sendParts, resumeStore, interruptedList, digest, fileKey, resumable, gone } from './multipart.js';
 
 const POLL_MS = 1500;
 const token = tokenFromPath();
@@ -85,53 +86,158 @@ function uploader() {
   return u;
 }
 
+// Large files go in parts; an unfinished one is remembered under its receipt (this uploader's
+// credential for that one file) and offered again, here, for this link only.
+const big = {
+  store: null,
+  ready: digest(`drop ${token}`)
+    .then((scope) => resumeStore(`drop-${scope}`))
+    .catch(() => null),
+  list: null,
+  active: new Set(),
+};
+
+function partRoutes(receipt) {
+  const base = `/drop/receipts/${encodeURIComponent(receipt)}`;
+  return {
+    presign: (numbers) => open('POST', `${base}/parts`, { part_numbers: numbers }),
+    list: () => open('GET', `${base}/parts`),
+    complete: (parts) => open('POST', `${base}/complete`, { parts }),
+  };
+}
+
+// Shows this link's remembered uploads, forgetting those whose upload is over.
+async function showInterrupted() {
+  big.store = await big.ready;
+  if (!big.store) return;
+  await Promise.all(
+    big.store.all().map(async (entry) => {
+      if (big.active.has(entry.key)) return;
+      try {
+        const listing = await open('GET', `/drop/receipts/${encodeURIComponent(entry.receipt)}/parts`);
+        big.list.show(entry, listing.parts.reduce((n, p) => n + p.size, 0));
+      } catch (err) {
+        if (gone(err)) big.store.forget(entry);
+        else big.list.show(entry);
+      }
+    }),
+  );
+}
+
+// Forgotten here only: what was sent stays with the link until the upload's deadline.
+function discard(entry) {
+  big.store?.forget(entry);
+  big.list.drop(entry.key);
+}
+
 async function send(file) {
+  const key = fileKey(file);
+  if (big.active.has(key)) {
+    say($('#drop-message'), `“${file.name}” is being uploaded already.`, 'info');
+    return;
+  }
   show($('#sent'), true);
+  const remembered = big.store?.get(file);
   const row = progressRow(file);
   $('#uploads').append(row.row);
   let sending = null;
+  let plan = remembered;
+  let receipt = remembered?.receipt;
   let cancelled = false;
   row.cancel.addEventListener('click', () => {
     cancelled = true;
     sending?.cancel();
     row.state('Cancelled', 'cancelled');
     row.finish();
+    if (plan) {
+      big.store?.forget(file);
+      big.list.drop(key);
+    }
   });
   try {
-    row.state('Preparing…');
-    const body = { name: file.name, size: file.size, content_type: contentType(file) };
-    const who = uploader();
-    if (who) body.uploader = who;
-    const created = await open('POST', `${base}/files`, body);
-    if (cancelled) return;
-    sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
-    await sending.done;
+    if (remembered) {
+      row.state('Resuming…');
+      big.active.add(key);
+      big.list.hide(key);
+    } else {
+      row.state('Preparing…');
+      const body = { name: file.name, size: file.size, content_type: contentType(file) };
+      const who = uploader();
+      if (who) body.uploader = who;
+      const created = await open('POST', `${base}/files`, body);
+      if (cancelled) return;
+      receipt = created.receipt;
+      if (created.upload.method === 'multipart') {
+        const { part_size, part_count, expires_at } = created.upload;
+        plan = { part_size, part_count };
+        big.store?.remember(file, { receipt, part_size, part_count, expires_at });
+        big.active.add(key);
+      } else {
+        sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
+        await sending.done;
+      }
+    }
+    if (plan) {
+      sending = sendParts(file, plan, partRoutes(receipt), (loaded, total) => row.progress(loaded, total), {
+        resume: !!remembered,
+      });
+      await sending.done;
+      big.store?.forget(file);
+      big.list.drop(key);
+    }
     row.state('Uploaded: checking…', 'pending');
     row.finish();
     await load();
-    await follow(created.receipt, row);
+    await follow(receipt, row);
   } catch (err) {
     if (cancelled) return;
     row.finish();
-    row.state(errorWords(err), 'failed');
+    if (plan && resumable(err)) {
+      row.state(`${errorWords(err)} It can be resumed.`, 'failed');
+      big.list.hold(file);
+      const entry = big.store?.get(file);
+      if (entry) big.list.show(entry);
+      return;
+    }
+    if (plan) {
+      big.store?.forget(file);
+      big.list.drop(key);
+    }
+    row.state(errorWords(plan && gone(err) ? { code: 'upload_gone' } : err), 'failed');
     if (err instanceof ApiError && err.status === 410) closed(err.code);
+  } finally {
+    if (plan) big.active.delete(key);
   }
 }
 
-function pick(files) {
+async function pick(files) {
   say($('#drop-message'), null);
+  big.store = await big.ready;
+  // A file picked again after an interruption goes on where it stopped: its name was given.
+  const again = files.filter((f) => big.store?.get(f));
+  const fresh = files.filter((f) => !again.includes(f));
+  for (const f of again) send(f);
+  if (fresh.length === 0) return;
   if (info?.require_uploader_name && !$('#uploader-name').value.trim()) {
     say($('#drop-message'), errorWords({ code: 'uploader_name_required' }));
     $('#uploader-name').focus();
     return;
   }
-  for (const f of files) send(f);
+  for (const f of fresh) send(f);
 }
 
 function wire() {
   wireDropzone($('#dropzone'), $('#file-input'), pick);
+  big.list = interruptedList($('#interrupted'), {
+    store: () => big.store,
+    start: (file) => pick([file]),
+    discard,
+    mismatch: (entry) =>
+      say($('#drop-message'), `That is not the file that was interrupted: choose “${entry.name}” (${bytes(entry.size)}) again.`),
+  });
   $('#drop-form').addEventListener('submit', (e) => e.preventDefault());
 }
 
 wire();
 load();
+showInterrupted();

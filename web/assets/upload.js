@@ -9,14 +9,17 @@ import { bytes } from './format.js';
 // The browser sets these itself (and refuses to be told).
 const SET_BY_BROWSER = new Set(['content-length', 'host']);
 
-export function put(upload, file, onProgress) {
+// One request with its body (a File or a slice of one), reporting upload progress; `done`
+// resolves with the XMLHttpRequest once storage answered 2xx.
+export function send(method, url, headers, body, onProgress) {
   const xhr = new XMLHttpRequest();
+  const size = body.size;
   const done = new Promise((resolve, reject) => {
-    xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.total || file.size));
+    xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.total || size));
     xhr.addEventListener('load', () => {
       if (xhr.status >= 200 && xhr.status < 300) {
-        onProgress(file.size, file.size);
-        resolve();
+        onProgress(size, size);
+        resolve(xhr);
       } else {
         reject(new ApiError(xhr.status, 'upload_failed'));
       }
@@ -24,12 +27,18 @@ export function put(upload, file, onProgress) {
     xhr.addEventListener('error', () => reject(new ApiError(0, 'network')));
     xhr.addEventListener('abort', () => reject(new ApiError(0, 'cancelled')));
   });
-  xhr.open(upload.method || 'PUT', upload.url);
-  for (const [k, v] of Object.entries(upload.headers ?? {})) {
+  xhr.open(method, url);
+  for (const [k, v] of Object.entries(headers ?? {})) {
     if (!SET_BY_BROWSER.has(k.toLowerCase())) xhr.setRequestHeader(k, v);
   }
-  xhr.send(file);
+  xhr.send(body);
   return { done, cancel: () => xhr.abort() };
+}
+
+// A whole file in one presigned PUT.
+export function put(upload, file, onProgress) {
+  const sending = send(upload.method || 'PUT', upload.url, upload.headers, file, onProgress);
+  return { done: sending.done.then(() => undefined), cancel: sending.cancel };
 }
 
 // One row per file being sent: name, progress bar, status line and a Cancel button. The row's
