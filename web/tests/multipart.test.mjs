@@ -65,7 +65,7 @@ async function remembered(page) {
   );
 }
 
-test('a 20 MiB file goes in three parts with one progress bar, is accepted and comes back the same', async () => {
+test('a 20 MiB file goes in three parts with one progress bar, is accepted and comes back the same; Cancel stops a large one', async () => {
   const { path, bytes } = await textFile('large notes.txt', 20 * MiB);
   const ctx = await context(b);
   const page = await ctx.newPage();
@@ -97,6 +97,24 @@ test('a 20 MiB file goes in three parts with one progress bar, is accepted and c
   const back = await readFile(await download.path());
   assert.equal(back.length, bytes.length);
   assert.ok(back.equals(bytes), 'the same bytes back');
+
+  // Cancel while parts are on their way: every part stops, the file and its reservation go.
+  const held = []; // the routes of parts kept waiting, never answered
+  await page.route(PART_URL, (route) => held.push(route));
+  const cancelled = await textFile('draft.txt', 17 * MiB);
+  await page.getByLabel('Choose files').setInputFiles(cancelled.path);
+  await fileRow(page, 'draft.txt').waitFor();
+  while (held.length < 3) await page.waitForTimeout(50);
+  await page.getByRole('button', { name: 'Cancel upload of draft.txt' }).click();
+  await page.locator('.upload', { hasText: 'draft.txt' }).getByText('Cancelled').waitFor();
+  await fileRow(page, 'draft.txt').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => /^20 MB of .* used · 1 file$/.test(document.querySelector('#quota-text').textContent));
+  assert.deepEqual(await remembered(page), [], 'a cancelled upload is not offered again');
+  await page.unroute(PART_URL);
+  await page.reload();
+  await fileRow(page, 'large notes.txt').getByText('Accepted').waitFor();
+  assert.equal(await fileRow(page, 'draft.txt').count(), 0);
+  assert.equal(await page.locator('#interrupted li').count(), 0);
   assert.deepEqual(dialogs, []);
   await ctx.close();
 });
