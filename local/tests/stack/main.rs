@@ -3,6 +3,7 @@
 //! run one with `cargo test -p dropgate-local --test stack <module>::`.
 
 mod common;
+mod e2e_cli;
 mod e2e_faults;
 mod e2e_links;
 mod e2e_multipart;

@@ -1,0 +1,234 @@
+//! End to end through the `dropgate` command-line client, as a person would use it: log in,
+//! put a 200 MiB file in parts, kill the client midway (SIGKILL), run the same command again:
+//! only the missing parts are sent (counted by the emulator's call statistics), the verdict is
+//! accepted, the bytes come back identical with `dropgate get`, the quota is exact.
+
+use crate::common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{LocalStack, PASSWORD};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::Command;
+
+const MIB: usize = 1 << 20;
+const SIZE: usize = 200 * MIB;
+const PARTS: u64 = 25;
+
+/// The `dropgate` binary, built now if needed (it belongs to another package of the workspace).
+fn cli_binary() -> PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "dropgate-cli",
+            "--bin",
+            "dropgate",
+        ])
+        .status()
+        .expect("cargo build -p dropgate-cli");
+    assert!(status.success(), "building the CLI failed");
+    Path::new(env!("CARGO_BIN_EXE_dropgate-local")).with_file_name("dropgate")
+}
+
+fn cli(bin: &Path, config: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.env("DROPGATE_CONFIG_DIR", config)
+        .env_remove("DROPGATE_API")
+        .env_remove("DROPGATE_PASSWORD")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    c
+}
+
+/// Plain text of distinct lines, so that any misplaced part shows.
+fn write_file(path: &Path) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(SIZE);
+    let mut i = 0u64;
+    while bytes.len() < SIZE {
+        bytes.extend_from_slice(format!("line {i:012} of a large text file\n").as_bytes());
+        i += 1;
+    }
+    bytes.truncate(SIZE);
+    std::fs::write(path, &bytes).expect("write the file");
+    bytes
+}
+
+async fn stats(stack: &LocalStack, reset: bool) -> Value {
+    let url = format!("{}/_dropgate/stats", stack.aws);
+    let req = if reset {
+        stack.http.post(url)
+    } else {
+        stack.http.get(url)
+    };
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_put_resumes_with_only_the_missing_parts() {
+    let bin = cli_binary();
+    let stack = LocalStack::start().await;
+    let dir = std::env::temp_dir().join(format!("dropgate-cli-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let path = dir.join("big.txt");
+    let bytes = write_file(&path);
+
+    let email = "cli-user@example.com";
+    let (s, b) = stack
+        .post(
+            "/auth/signup",
+            None,
+            serde_json::json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let mut login = cli(&bin, &config)
+        .args([
+            "--api",
+            &stack.api,
+            "login",
+            "--email",
+            email,
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = login.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let out = tokio::time::timeout(Duration::from_secs(60), login.wait_with_output())
+        .await
+        .expect("login within 60 s")
+        .unwrap();
+    assert!(out.status.success(), "login: {out:?}");
+    // The session file is the user's alone.
+    let session = std::fs::read_dir(&config)
+        .unwrap()
+        .filter_map(Result::ok)
+        .find(|e| e.path().is_file())
+        .expect("a session file");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        session.metadata().unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // First run: killed once a few parts are up.
+    let mut first = cli(&bin, &config)
+        .args(["put", "--parallel", "2"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(first.stderr.take().unwrap()).lines();
+    let seen = tokio::time::timeout(Duration::from_secs(180), async {
+        let mut done = 0;
+        while let Ok(Some(line)) = lines.next_line().await {
+            if line.contains(&format!("/{PARTS} uploaded")) {
+                done += 1;
+                if done >= 5 {
+                    return done;
+                }
+            }
+        }
+        done
+    })
+    .await
+    .expect("five parts within 180 s");
+    assert!(seen >= 5, "the first run ended before five parts");
+    first.kill().await.unwrap();
+    first.wait().await.unwrap();
+
+    // What S3 holds now, as the API says.
+    let (_, list) = stack
+        .call(
+            reqwest::Method::GET,
+            "/files",
+            Some(&login_token(&stack, email).await),
+            None,
+        )
+        .await;
+    let file = &list["files"][0];
+    assert_eq!(file["status"], "pending", "{list}");
+    let id = file["id"].as_str().unwrap().to_owned();
+    let token = login_token(&stack, email).await;
+    let (s, listing) = stack.get(&format!("/files/{id}/parts"), &token).await;
+    assert_eq!(s, 200, "{listing}");
+    let held = listing["parts"].as_array().unwrap().len() as u64;
+    assert!(
+        (5..PARTS).contains(&held),
+        "{held} parts held after the kill"
+    );
+
+    // Second run: resumes, sends only what is missing, waits for the verdict.
+    stats(&stack, true).await;
+    let out = tokio::time::timeout(
+        Duration::from_secs(300),
+        cli(&bin, &config)
+            .args(["put", "--json"])
+            .arg(&path)
+            .output(),
+    )
+    .await
+    .expect("the resumed put within 300 s")
+    .unwrap();
+    assert!(out.status.success(), "resumed put: {out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let entry = &report["files"][0];
+    assert_eq!(entry["file"]["status"], "accepted", "{report}");
+    assert_eq!(entry["file"]["id"], id.as_str());
+    assert_eq!(entry["resumed"], true);
+    let calls = stats(&stack, false).await;
+    let sent = calls["calls"]["presigned"]["s3.UploadPart"]
+        .as_u64()
+        .unwrap_or(0);
+    assert_eq!(sent, PARTS - held, "{calls}");
+    assert_eq!(entry["parts_uploaded"], PARTS - held);
+
+    // The quota is exact; the bytes come back identical.
+    let (_, q) = stack.get("/quota", &token).await;
+    assert_eq!(q["used_bytes"], SIZE);
+    assert_eq!(q["reserved_bytes"], 0);
+    let back = dir.join("back.txt");
+    let out = tokio::time::timeout(
+        Duration::from_secs(120),
+        cli(&bin, &config)
+            .args(["get", &id, "-o"])
+            .arg(&back)
+            .output(),
+    )
+    .await
+    .expect("get within 120 s")
+    .unwrap();
+    assert!(out.status.success(), "get: {out:?}");
+    assert!(
+        std::fs::read(&back).unwrap() == bytes,
+        "downloaded bytes differ"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+async fn login_token(stack: &LocalStack, email: &str) -> String {
+    let (s, b) = stack
+        .post(
+            "/auth/login",
+            None,
+            serde_json::json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["id_token"].as_str().unwrap().to_owned()
+}
