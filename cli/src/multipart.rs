@@ -131,7 +131,7 @@ impl Multipart<'_> {
         let mut attempt = 0;
         let mut new_urls = 0;
         loop {
-            let (url, headers) = urls.get(self.api, self.target, n, queue).await?;
+            let (url, headers, fetched) = urls.get(self.api, self.target, n, queue).await?;
             attempt += 1;
             let answer = storage::put_range(
                 self.api.http(),
@@ -153,14 +153,21 @@ impl Multipart<'_> {
                         return Ok(etag.unwrap_or_default());
                     }
                     StorageAnswer::NewUrl if new_urls < MAX_NEW_URLS => {
-                        // Expired (or refused): a 403 is not the part's fault, no backoff.
-                        urls.forget(n);
+                        // Expired (or refused): a 403 is not the part's fault, no backoff. The
+                        // URLs fetched with it (or before) are no younger: dropped too.
+                        urls.forget_fetched_by(fetched);
                         new_urls += 1;
                         attempt -= 1;
                         continue;
                     }
                     StorageAnswer::Retry if policy.allows_another(attempt) => {
-                        retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()))
+                        let wait =
+                            retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()));
+                        self.bar.note(&format!(
+                            "part {n}: storage answered HTTP {status}; trying again in {:.1} s",
+                            wait.as_secs_f64()
+                        ));
+                        wait
                     }
                     _ => return Err(CliError::Storage { status }),
                 },
@@ -168,7 +175,12 @@ impl Multipart<'_> {
                     if !(retries && policy.allows_another(attempt)) {
                         return Err(error);
                     }
-                    policy.delay(attempt, fastrand::f64())
+                    let wait = policy.delay(attempt, fastrand::f64());
+                    self.bar.note(&format!(
+                        "part {n}: {error} Trying again in {:.1} s",
+                        wait.as_secs_f64()
+                    ));
+                    wait
                 }
             };
             tokio::time::sleep(wait).await;
@@ -177,6 +189,8 @@ impl Multipart<'_> {
 }
 
 type UrlAndHeaders = (String, BTreeMap<String, String>);
+/// A URL, its headers and when it was fetched.
+type PartUrlAt = (String, BTreeMap<String, String>, Instant);
 
 /// Presigned part URLs, fetched in small batches: the part asked for and the next few in the
 /// queue, so a batch is used well within its URLs' lifetime.
@@ -195,16 +209,23 @@ impl UrlPool {
         }
     }
 
-    fn fresh(&self, n: u32) -> Option<UrlAndHeaders> {
+    fn fresh(&self, n: u32) -> Option<PartUrlAt> {
         let cache = self.cache.lock().expect("url cache");
         cache
             .get(&n)
             .filter(|(_, at)| at.elapsed() < URL_FRESH)
-            .map(|(u, _)| u.clone())
+            .map(|((url, headers), at)| (url.clone(), headers.clone(), *at))
     }
 
     fn forget(&self, n: u32) {
         self.cache.lock().expect("url cache").remove(&n);
+    }
+
+    fn forget_fetched_by(&self, when: Instant) {
+        self.cache
+            .lock()
+            .expect("url cache")
+            .retain(|_, (_, at)| *at > when);
     }
 
     async fn get(
@@ -213,7 +234,7 @@ impl UrlPool {
         target: &Target,
         n: u32,
         queue: &Mutex<VecDeque<u32>>,
-    ) -> Result<UrlAndHeaders> {
+    ) -> Result<PartUrlAt> {
         if let Some(u) = self.fresh(n) {
             return Ok(u);
         }

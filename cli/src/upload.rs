@@ -288,7 +288,13 @@ impl Engine<'_> {
                     StorageAnswer::Done => break,
                     StorageAnswer::NewUrl => return Err(CliError::UploadUrlExpired),
                     StorageAnswer::Retry if policy.allows_another(attempt) => {
-                        retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()))
+                        let wait =
+                            retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()));
+                        bar.note(&format!(
+                            "storage answered HTTP {status}; trying again in {:.1} s",
+                            wait.as_secs_f64()
+                        ));
+                        wait
                     }
                     _ => return Err(CliError::Storage { status }),
                 },
@@ -296,7 +302,12 @@ impl Engine<'_> {
                     if !(retries && policy.allows_another(attempt)) {
                         return Err(error);
                     }
-                    policy.delay(attempt, fastrand::f64())
+                    let wait = policy.delay(attempt, fastrand::f64());
+                    bar.note(&format!(
+                        "{error} Trying again in {:.1} s",
+                        wait.as_secs_f64()
+                    ));
+                    wait
                 }
             };
             tokio::time::sleep(wait).await;
