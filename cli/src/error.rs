@@ -168,7 +168,11 @@ fn api_sentence(code: &str, message: &str, extra: &serde_json::Map<String, Value
             ),
             _ => "File too large.".to_owned(),
         },
-        "unsupported_type" => format!("Type not allowed: {}.", trim_period(message)),
+        // The server names the type: `content type "x/y" is not allowed`.
+        "unsupported_type" if !message.trim().is_empty() => {
+            format!("{}.", capitalize(trim_period(message)))
+        }
+        "unsupported_type" => "This type of file is not allowed here.".to_owned(),
         "link_expired" => "This upload link has expired.".to_owned(),
         "link_revoked" => "This upload link was revoked by its owner.".to_owned(),
         "link_used_up" => "This upload link has no uploads or bytes left.".to_owned(),
@@ -228,6 +232,18 @@ mod tests {
         assert_eq!(
             e.for_file("big.iso").to_string(),
             "big.iso: Quota exceeded: this upload needs 3.0 GiB, and 4.0 GiB of your 5.0 GiB are used (0 B more reserved by uploads in progress)."
+        );
+    }
+
+    #[test]
+    fn a_refused_type_is_named() {
+        let mut e = api("unsupported_type", json!({}));
+        if let CliError::Api { message, .. } = &mut e {
+            *message = "content type \"application/x-msdownload\" is not allowed".into();
+        }
+        assert_eq!(
+            e.for_file("cat.exe").to_string(),
+            "cat.exe: Content type \"application/x-msdownload\" is not allowed."
         );
     }
 
