@@ -47,7 +47,7 @@ impl Multipart<'_> {
             etags_of(self.layout.good(&listed)).into_iter().collect();
         if !etags.is_empty() {
             let have = self.layout.bytes_of(etags.keys().copied());
-            self.bar.note(&format!(
+            self.bar.say(&format!(
                 "resuming: {} of {count} parts already uploaded ({} of {})",
                 etags.len(),
                 bytes(have),
@@ -59,7 +59,7 @@ impl Multipart<'_> {
         loop {
             let todo = self.layout.missing(&listed);
             let have = self.layout.bytes_of(etags.keys().copied());
-            self.bar.set_position(have);
+            self.bar.start_at(have);
             for (n, etag) in self.send(&todo, have).await? {
                 etags.insert(n, etag);
                 sent += 1;

@@ -96,6 +96,19 @@ impl FileBar {
         self.draw();
     }
 
+    /// Where an upload starts (what an earlier run sent): not counted in the rate or ETA.
+    pub fn start_at(&self, n: u64) {
+        self.set_position(n);
+        if let Some(bar) = &self.0.bar {
+            bar.reset_eta();
+        }
+    }
+
+    /// A line about this file, above the bars or plain.
+    pub fn say(&self, text: &str) {
+        self.0.progress.line(&format!("{}: {text}", self.0.name));
+    }
+
     /// Bytes handed to the network.
     pub fn add(&self, n: u64) {
         self.0.position.fetch_add(n, Ordering::Relaxed);

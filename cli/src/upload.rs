@@ -115,7 +115,7 @@ impl Engine<'_> {
     ) -> Result<Option<Uploaded>> {
         let target = state.target.clone();
         let Some(file) = self.api.status(&target).await? else {
-            bar.note("the earlier upload is gone; starting over");
+            bar.say("the earlier upload is gone; starting over");
             return Ok(None);
         };
         let mut done = Uploaded {
@@ -138,7 +138,7 @@ impl Engine<'_> {
                 return Ok(Some(done));
             }
             other => {
-                bar.note(&format!("the earlier upload is {other}; starting over"));
+                bar.say(&format!("the earlier upload is {other}; starting over"));
                 return Ok(None);
             }
         }
@@ -150,7 +150,7 @@ impl Engine<'_> {
                     _ => {}
                 }
             }
-            bar.note("the earlier upload did not finish; starting over");
+            bar.say("the earlier upload did not finish; starting over");
             return Ok(None);
         }
         let Some(listing) = self.api.list_parts(&target).await? else {

@@ -798,3 +798,104 @@ async fn memory_stays_bounded_whatever_the_file_size() {
     );
     eprintln!("peak memory: {} KiB", peak_kib);
 }
+
+/// Starts `put`, waits for `needle` on its stderr, then kills it (SIGKILL) and lets the server
+/// see whatever it had sent.
+async fn put_killed_after(env: &Env, args: &[&str], needle: &str) {
+    let mut child = env.command(args).spawn_ok();
+    stderr_until(&mut child, needle).await;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(env.states(), 1, "the state survives a kill");
+}
+
+#[tokio::test]
+async fn an_interrupted_single_put_starts_over_and_frees_the_old_reservation() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("a.txt", 1000);
+    env.fake.fail_part(0, &[HANG]);
+    let mut child = env.command(&["put", "a.txt"]).spawn_ok();
+    for _ in 0..200 {
+        if env.fake.log().iter().any(|l| l == "PUT single") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    assert_eq!(env.states(), 1);
+    let old = env.fake.state().files.keys().next().unwrap().clone();
+
+    env.fake.clear_log();
+    let r = env.dg(&["put", "a.txt"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("a.txt: the earlier upload did not finish; starting over"),
+        "{}",
+        r.stderr
+    );
+    let log = env.fake.log();
+    assert_eq!(
+        log,
+        [
+            format!("DELETE /files/{old}"),
+            "POST /files".into(),
+            "PUT single".into()
+        ]
+    );
+    assert_eq!(env.states(), 0);
+}
+
+#[tokio::test]
+async fn a_resumable_upload_the_server_forgot_starts_over() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("big.bin", 3 * MIB);
+    env.fake.fail_part(2, &[HANG]);
+    put_killed_after(&env, &["put", "big.bin", "--parallel", "1"], "part 1/3").await;
+    env.fake.state().files.clear();
+    env.fake.fail_part(2, &[]);
+    env.fake.clear_log();
+    let r = env.dg(&["put", "big.bin", "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("big.bin: the earlier upload is gone; starting over"),
+        "{}",
+        r.stderr
+    );
+    let log = env.fake.log();
+    assert_eq!(count(&log, "POST /files"), 1, "{log:#?}");
+    assert_eq!(count(&log, "PUT part 1"), 1, "{log:#?}");
+    assert_eq!(r.json()["files"][0]["resumed"], false);
+}
+
+#[tokio::test]
+async fn an_upload_judged_after_the_kill_is_reported_not_sent_again() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("big.bin", 3 * MIB);
+    env.fake.fail_part(3, &[HANG]);
+    put_killed_after(&env, &["put", "big.bin", "--parallel", "1"], "part 2/3").await;
+    {
+        // As if the upload had completed and been judged before the state could be removed.
+        let mut s = env.fake.state();
+        let f = s.files.values_mut().next().unwrap();
+        f.multipart = None;
+        f.received = true;
+        f.status = "accepted".into();
+    }
+    env.fake.clear_log();
+    let r = env.dg(&["put", "big.bin", "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["files"][0]["resumed"], true);
+    assert_eq!(v["files"][0]["parts_uploaded"], 0);
+    assert_eq!(v["files"][0]["file"]["status"], "accepted");
+    assert!(
+        env.fake.log().iter().all(|l| !l.starts_with("PUT")),
+        "{:?}",
+        env.fake.log()
+    );
+    assert_eq!(env.states(), 0);
+}
