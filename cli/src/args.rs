@@ -98,7 +98,8 @@ pub struct PutArgs {
 pub struct GetArgs {
     /// The file's id (see `dropgate ls`).
     pub id: String,
-    /// Where to save it (`-` for stdout); default: the file's name, in the current directory.
+    /// Where to save it: a path, a directory, or `-` for stdout; default: the file's name, in
+    /// the current directory.
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
     /// Overwrite an existing file.

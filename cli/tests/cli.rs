@@ -39,6 +39,7 @@ impl Drop for Dir {
 struct Run {
     code: i32,
     stdout: String,
+    raw_stdout: Vec<u8>,
     stderr: String,
 }
 
@@ -165,7 +166,8 @@ async fn finish(mut child: Child, stdin: &str) -> Run {
     }
     Run {
         code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        raw_stdout: out.stdout,
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }
@@ -269,6 +271,23 @@ async fn login_put_ls_get_rm_logout() {
         std::fs::read(env.work().join("copy.txt")).unwrap(),
         expected
     );
+    std::fs::create_dir(env.work().join("into")).unwrap();
+    let r = env.dg(&["get", &id, "-o", "into"]).await;
+    assert_eq!(r.stdout.trim(), "Saved into/hello.txt (16 B).");
+    let r = env.dg(&["get", &id, "-o", "-"]).await;
+    assert_eq!(r.raw_stdout, expected);
+    assert_eq!(r.stderr.trim(), "hello.txt: downloaded (16 B)");
+    let leftovers = std::fs::read_dir(env.work())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with('.')
+        })
+        .count();
+    assert_eq!(leftovers, 0, "no temporary file left behind");
 
     let r = env.dg(&["quota"]).await;
     assert_eq!(

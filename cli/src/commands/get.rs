@@ -24,10 +24,13 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<Exit> {
         });
     };
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
-    let dest = args
-        .output
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(safe_name(&file.name, &args.id)));
+    let name = safe_name(&file.name, &args.id);
+    let dest = match args.output.clone() {
+        // A directory: the file's name inside it.
+        Some(dir) if dir.is_dir() => dir.join(&name),
+        Some(path) => path,
+        None => PathBuf::from(&name),
+    };
     if !to_stdout && !args.force && dest.symlink_metadata().is_ok() {
         return Err(CliError::Exists {
             path: dest.display().to_string(),
