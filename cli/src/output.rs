@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::error::CliError;
 
 /// The exit codes (docs/CLI.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     Ok = 0,
     Error = 1,

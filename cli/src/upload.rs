@@ -80,8 +80,12 @@ impl Engine<'_> {
         let key = FileKey::of(path)?;
         let bar = self.progress.file(&name, key.size);
         let result = self.upload_key(path, &name, &key, &bar).await;
-        if result.is_err() {
+        if let Err(e) = &result {
             bar.abandon();
+            // That version of the file is gone: its state could never be used again.
+            if matches!(e, CliError::Changed { .. }) {
+                self.store.remove(&key)?;
+            }
         }
         result
     }
