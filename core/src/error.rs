@@ -73,6 +73,10 @@ pub enum CoreError {
     /// A completion refused: the store does not hold every part at its planned size.
     #[error("the upload is incomplete: some parts are missing or differ from the plan")]
     IncompleteUpload(crate::multipart::Incomplete),
+    /// The store is assembling the object of a completion: neither the upload nor the object
+    /// is visible yet. Retrying the completion shortly finds the object.
+    #[error("the upload is being completed; retry shortly")]
+    Completing,
     #[error("upstream throttled the request")]
     Throttled,
     /// A failure of an adapter that retrying will not mend (a malformed request, a corrupt
@@ -142,7 +146,7 @@ impl CoreError {
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::Throttled => ErrorKind::TooManyRequests,
             Self::Upstream(_) => ErrorKind::Internal,
-            Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Unavailable(_) | Self::Completing => ErrorKind::Unavailable,
         }
     }
 
@@ -165,6 +169,7 @@ impl CoreError {
             Self::Throttled => "throttled",
             Self::Upstream(_) => "internal",
             Self::Unavailable(_) => "unavailable",
+            Self::Completing => "upload_completing",
         }
     }
 
@@ -172,7 +177,7 @@ impl CoreError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Self::Throttled | Self::Upstream(_) | Self::Unavailable(_)
+            Self::Throttled | Self::Upstream(_) | Self::Unavailable(_) | Self::Completing
         )
     }
 }

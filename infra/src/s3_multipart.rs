@@ -13,6 +13,21 @@ use dropgate_core::ports::{MultipartStore, PartTag, PresignedRequest, StoredPart
 use crate::error::sdk_error;
 use crate::s3::{S3Store, convert, presigning, service_code};
 
+/// Assembling a large object takes S3 seconds (and the emulator, which copies the bytes, more):
+/// one attempt that may use most of the API's request budget, never a retry racing the first
+/// (a retried completion finds the upload gone). A completion cut short still finishes in S3;
+/// the client's next completion finds the object.
+fn completion_limits() -> aws_sdk_s3::config::Builder {
+    aws_sdk_s3::config::Builder::default()
+        .timeout_config(
+            aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                .operation_attempt_timeout(std::time::Duration::from_secs(7))
+                .operation_timeout(std::time::Duration::from_secs(7))
+                .build(),
+        )
+        .retry_config(aws_sdk_s3::config::retry::RetryConfig::standard().with_max_attempts(1))
+}
+
 /// S3's largest ListParts page (and its default).
 const PARTS_PER_PAGE: i32 = 1000;
 /// S3 holds at most 10,000 parts per upload, so 10 full pages; one more page of slack, and a
@@ -201,6 +216,8 @@ impl MultipartStore for S3Store {
             )
             // An object already at the key was judged by the pipeline; it must not be replaced.
             .if_none_match("*")
+            .customize()
+            .config_override(completion_limits())
             .send()
             .await;
         res.map(|_| ()).map_err(|e| {

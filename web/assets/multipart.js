@@ -160,6 +160,11 @@ export function sendParts(file, plan, routes, onProgress, { resume = false } = {
       try {
         return await routes.complete(parts);
       } catch (err) {
+        // S3 still assembling a large object (or the API having a bad moment): ask again.
+        if (passing(err) && round < 10) {
+          await new Promise((r) => setTimeout(r, 2000));
+          continue;
+        }
         if (err.code !== 'incomplete_upload' || round >= 2) throw err;
         const again = new Set(
           [err.extra.missing_parts, err.extra.wrong_size_parts, err.extra.mismatched_parts].flatMap((l) => l ?? []),

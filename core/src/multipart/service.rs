@@ -169,15 +169,25 @@ impl Multiparts {
         let Some(m) = &file.multipart else {
             return Err(CoreError::NotFound);
         };
-        if file.status != FileStatus::Pending {
-            return Ok(());
+        match file.status {
+            FileStatus::Pending => {}
+            // Its deadline passed: the janitor aborted the upload.
+            FileStatus::Expired => {
+                return Err(CoreError::conflict(
+                    "upload_gone",
+                    "the upload expired before it was completed",
+                ));
+            }
+            // Completed and judged: completing again changes nothing.
+            FileStatus::Accepted | FileStatus::Rejected => return Ok(()),
         }
         let key = file.key();
         let Some(stored) = self.store.list_parts(&key, &m.upload_id).await? else {
-            // Completed before (the object is there, the verdict not yet), or aborted.
+            // Completed before (the object is there, the verdict not yet), or being completed
+            // right now (S3 is still assembling it): the record is pending, so nothing aborted it.
             return match self.objects.sample(&key, 1).await? {
                 Some(_) => Ok(()),
-                None => Err(CoreError::NotFound),
+                None => Err(CoreError::Completing),
             };
         };
         let plan = PartPlan::of(file.size, m);

@@ -73,6 +73,7 @@ impl From<CoreError> for ApiError {
                 "wrong_size_parts": i.wrong_size,
                 "mismatched_parts": i.mismatched,
             })),
+            CoreError::Completing => Some(json!({"retry_after": 2})),
             CoreError::RateLimited { retry_after_secs } => {
                 Some(json!({"retry_after": retry_after_secs}))
             }
@@ -85,6 +86,7 @@ impl From<CoreError> for ApiError {
                 "the service is busy; retry shortly".to_owned(),
                 Some(e.to_string()),
             ),
+            ErrorKind::Unavailable if e == CoreError::Completing => (e.to_string(), None),
             ErrorKind::Unavailable => (
                 "a service Dropgate depends on is not answering; retry shortly".to_owned(),
                 Some(e.to_string()),
