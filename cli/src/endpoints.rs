@@ -14,6 +14,9 @@ use crate::wire::{
     PartUrl, PartUrls, PartsListing, Quota, Tokens, UploaderInfo,
 };
 
+/// Rounds of 2 s (after the API client's own retries) a completion may wait for storage.
+const COMPLETION_WAITS: u32 = 100;
+
 /// The upload a file belongs to: the owner's file id, or the dropper's receipt.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -139,10 +142,23 @@ impl Api {
     pub async fn complete(&self, target: &Target, parts: &[CompletedPart]) -> Result<Completion> {
         let url = self.url(&target.segments("complete"), &[])?;
         let body = json!({ "parts": parts });
-        match self
-            .json::<Value>(Method::POST, url, Some(&body), Repeat::Safe)
-            .await
-        {
+        // Storage assembles a large object for a while (the API answers 503
+        // `upload_completing`, or cuts a slow completion short with 503 `unavailable`): keep
+        // asking, for up to about five minutes, before giving up.
+        let mut waits = 0;
+        let answer = loop {
+            match self
+                .json::<Value>(Method::POST, url.clone(), Some(&body), Repeat::Safe)
+                .await
+            {
+                Err(CliError::Api { status: 503, .. }) if waits < COMPLETION_WAITS => {
+                    waits += 1;
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                other => break other,
+            }
+        };
+        match answer {
             Ok(_) => Ok(Completion::Done),
             Err(CliError::Api {
                 status: 409,
