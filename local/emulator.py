@@ -34,9 +34,9 @@ def mend_list_parts():
     def list_parts(self):
         status, headers, body = original(self)
         if isinstance(body, bytes):
-            body = body.replace(b"ListPartsResponse>", b"ListPartsResult>")
+            body = body.replace(b"ListPartsResponse", b"ListPartsResult")
         else:
-            body = body.replace("ListPartsResponse>", "ListPartsResult>")
+            body = body.replace("ListPartsResponse", "ListPartsResult")
         return status, headers, body
 
     S3Response.list_parts = list_parts
