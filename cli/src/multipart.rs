@@ -16,8 +16,8 @@ use crate::error::{CliError, Result};
 use crate::plan::Layout;
 use crate::progress::FileBar;
 use crate::resume::FileKey;
-use crate::retry::{self, StorageAnswer};
-use crate::storage::{self, Attempt};
+use crate::retry;
+use crate::storage::{self, Next};
 use crate::units::bytes;
 use crate::upload::ensure_unchanged;
 use crate::wire::ListedPart;
@@ -142,44 +142,22 @@ impl Multipart<'_> {
                 self.bar,
             )
             .await?;
-            let wait = match answer {
-                Attempt::Answer {
-                    status,
-                    etag,
-                    retry_after,
-                } => match retry::storage_answer(status) {
-                    StorageAnswer::Done => {
-                        urls.forget(n);
-                        return Ok(etag.unwrap_or_default());
-                    }
-                    StorageAnswer::NewUrl if new_urls < MAX_NEW_URLS => {
-                        // Expired (or refused): a 403 is not the part's fault, no backoff. The
-                        // URLs fetched with it (or before) are no younger: dropped too.
-                        urls.forget_fetched_by(fetched);
-                        new_urls += 1;
-                        attempt -= 1;
-                        continue;
-                    }
-                    StorageAnswer::Retry if policy.allows_another(attempt) => {
-                        let wait =
-                            retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()));
-                        self.bar.note(&format!(
-                            "part {n}: storage answered HTTP {status}; trying again in {:.1} s",
-                            wait.as_secs_f64()
-                        ));
-                        wait
-                    }
-                    _ => return Err(CliError::Storage { status }),
-                },
-                Attempt::Lost { error, retries } => {
-                    if !(retries && policy.allows_another(attempt)) {
-                        return Err(error);
-                    }
-                    let wait = policy.delay(attempt, fastrand::f64());
-                    self.bar.note(&format!(
-                        "part {n}: {error} Trying again in {:.1} s",
-                        wait.as_secs_f64()
-                    ));
+            let wait = match answer.next(attempt, &policy)? {
+                Next::Stored(etag) => {
+                    urls.forget(n);
+                    return Ok(etag.unwrap_or_default());
+                }
+                Next::NewUrl if new_urls < MAX_NEW_URLS => {
+                    // Expired (or refused): a 403 is not the part's fault, no backoff. The
+                    // URLs fetched with it (or before) are no younger: dropped too.
+                    urls.forget_fetched_by(fetched);
+                    new_urls += 1;
+                    attempt -= 1;
+                    continue;
+                }
+                Next::NewUrl => return Err(CliError::Storage { status: 403 }),
+                Next::Again { wait, why } => {
+                    self.bar.note(&format!("part {n}: {why}"));
                     wait
                 }
             };

@@ -36,6 +36,50 @@ pub enum Attempt {
     Lost { error: CliError, retries: bool },
 }
 
+/// What follows an attempt, for a caller that sends the same bytes again.
+pub enum Next {
+    /// Stored; the ETag, when storage gave one.
+    Stored(Option<String>),
+    /// The presigned URL expired or was refused (403).
+    NewUrl,
+    /// Wait this long, then try again; `why` says so in words.
+    Again { wait: Duration, why: String },
+}
+
+impl Attempt {
+    /// What try number `attempt` under `policy` leads to; an error when nothing more can help.
+    pub fn next(self, attempt: u32, policy: &retry::Backoff) -> Result<Next> {
+        match self {
+            Attempt::Answer {
+                status,
+                etag,
+                retry_after,
+            } => match retry::storage_answer(status) {
+                retry::StorageAnswer::Done => Ok(Next::Stored(etag)),
+                retry::StorageAnswer::NewUrl => Ok(Next::NewUrl),
+                retry::StorageAnswer::Retry if policy.allows_another(attempt) => {
+                    let wait =
+                        retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()));
+                    let why = format!(
+                        "storage answered HTTP {status}; trying again in {:.1} s",
+                        wait.as_secs_f64()
+                    );
+                    Ok(Next::Again { wait, why })
+                }
+                _ => Err(CliError::Storage { status }),
+            },
+            Attempt::Lost { error, retries } => {
+                if !(retries && policy.allows_another(attempt)) {
+                    return Err(error);
+                }
+                let wait = policy.delay(attempt, fastrand::f64());
+                let why = format!("{error} Trying again in {:.1} s", wait.as_secs_f64());
+                Ok(Next::Again { wait, why })
+            }
+        }
+    }
+}
+
 /// When a body last moved, shared by its stream and the watchdog.
 struct Activity {
     start: Instant,

@@ -16,8 +16,8 @@ use crate::multipart::Multipart;
 use crate::plan::Layout;
 use crate::progress::{FileBar, Progress};
 use crate::resume::{FileKey, Method, ResumeStore, UploadState};
-use crate::retry::{self, StorageAnswer};
-use crate::storage::{self, Attempt};
+use crate::retry;
+use crate::storage::{self, Attempt, Next};
 use crate::units::bytes;
 use crate::wire::{FileView, Upload, UploaderInfo};
 
@@ -282,35 +282,14 @@ impl Engine<'_> {
             attempt += 1;
             let answer =
                 storage::put_range(self.api.http(), url, headers, path, 0..key.size, bar).await?;
-            let wait = match answer {
-                Attempt::Answer { status: 412, .. } => break,
-                Attempt::Answer {
-                    status,
-                    retry_after,
-                    ..
-                } => match retry::storage_answer(status) {
-                    StorageAnswer::Done => break,
-                    StorageAnswer::NewUrl => return Err(CliError::UploadUrlExpired),
-                    StorageAnswer::Retry if policy.allows_another(attempt) => {
-                        let wait =
-                            retry_after.unwrap_or_else(|| policy.delay(attempt, fastrand::f64()));
-                        bar.note(&format!(
-                            "storage answered HTTP {status}; trying again in {:.1} s",
-                            wait.as_secs_f64()
-                        ));
-                        wait
-                    }
-                    _ => return Err(CliError::Storage { status }),
-                },
-                Attempt::Lost { error, retries } => {
-                    if !(retries && policy.allows_another(attempt)) {
-                        return Err(error);
-                    }
-                    let wait = policy.delay(attempt, fastrand::f64());
-                    bar.note(&format!(
-                        "{error} Trying again in {:.1} s",
-                        wait.as_secs_f64()
-                    ));
+            if let Attempt::Answer { status: 412, .. } = answer {
+                break;
+            }
+            let wait = match answer.next(attempt, &policy)? {
+                Next::Stored(_) => break,
+                Next::NewUrl => return Err(CliError::UploadUrlExpired),
+                Next::Again { wait, why } => {
+                    bar.note(&why);
                     wait
                 }
             };
