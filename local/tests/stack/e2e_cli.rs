@@ -153,18 +153,11 @@ async fn a_killed_put_resumes_with_only_the_missing_parts() {
     first.wait().await.unwrap();
 
     // What S3 holds now, as the API says.
-    let (_, list) = stack
-        .call(
-            reqwest::Method::GET,
-            "/files",
-            Some(&login_token(&stack, email).await),
-            None,
-        )
-        .await;
+    let token = login_token(&stack, email).await;
+    let (_, list) = stack.get("/files", &token).await;
     let file = &list["files"][0];
     assert_eq!(file["status"], "pending", "{list}");
     let id = file["id"].as_str().unwrap().to_owned();
-    let token = login_token(&stack, email).await;
     let (s, listing) = stack.get(&format!("/files/{id}/parts"), &token).await;
     assert_eq!(s, 200, "{listing}");
     let held = listing["parts"].as_array().unwrap().len() as u64;
