@@ -42,6 +42,23 @@ def mend_list_parts():
     S3Response.list_parts = list_parts
 
 
+def cache_module_list():
+    """moto's dispatcher lists its own package directory (a stat per service, about 150) on
+    every request to find the backend; the list cannot change while the server runs."""
+    from moto import backends
+
+    modules = list(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+
+
+class QuietHandler(MotoRequestHandler):
+    """No access log: nobody reads it (stderr is discarded), and formatting a line per request
+    costs the one interpreter lock every request needs."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
 class SerializeDynamoDB:
     def __init__(self, app):
         self.app = app
@@ -129,6 +146,7 @@ class CallStats:
 
 def main():
     mend_list_parts()
+    cache_module_list()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
@@ -136,7 +154,7 @@ def main():
         0,
         CallStats(SerializeDynamoDB(app)),
         threaded=True,
-        request_handler=MotoRequestHandler,
+        request_handler=QuietHandler,
     )
     os.environ["MOTO_PORT"] = str(server.server_port)
 
