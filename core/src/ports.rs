@@ -100,6 +100,9 @@ pub trait MultipartStore: Send + Sync {
         upload_id: &str,
     ) -> Result<Option<Vec<StoredPart>>, CoreError>;
     /// Assembles the object from `parts` (in order), refusing to replace an existing object.
+    /// Refusals: `Conflict` `upload_gone` (no such upload), `incomplete_upload` (parts missing,
+    /// changed or too small), `object_exists`; `Completing` while another completion of the
+    /// same key is in flight.
     async fn complete_multipart(
         &self,
         key: &str,

@@ -109,6 +109,9 @@ fn refusal(code: Option<&str>) -> Option<CoreError> {
         "PreconditionFailed" => {
             CoreError::conflict("object_exists", "an object already exists at this key")
         }
+        // S3's 409 when another conditional write to the same key is in flight (two completions
+        // of one upload racing): the client asks again, as for a slow assembly.
+        "ConditionalRequestConflict" => CoreError::Completing,
         _ => return None,
     })
 }
@@ -387,6 +390,11 @@ mod tests {
             assert_eq!(code(c), Some("incomplete_upload"));
         }
         assert_eq!(code("PreconditionFailed"), Some("object_exists"));
+        assert!(matches!(
+            refusal(Some("ConditionalRequestConflict")),
+            Some(CoreError::Completing)
+        ));
+        assert!(refusal(Some("InternalError")).is_none());
         assert_eq!(code("SlowDown"), None);
         assert!(refusal(None).is_none());
     }
