@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds, multiparts};
-use dropgate_core::files::{FileService, NewUpload};
+use dropgate_core::files::{CreatedUpload, FileService, NewUpload};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{DropService, DropUpload, LinkService, NewLink};
 use dropgate_core::multipart::{MIB, UploadInstructions};
@@ -131,6 +131,17 @@ async fn upload_of(w: &World, id: &str) -> (String, String) {
     (f.multipart.clone().unwrap().upload_id, f.key())
 }
 
+/// The owner starts a large file (`SIZE`, in parts): the answer, its upload id and its key.
+async fn start_large(w: &World) -> (CreatedUpload, String, String) {
+    let c = w
+        .files
+        .create_upload(&owner(), new_upload(SIZE))
+        .await
+        .unwrap();
+    let (upload, key) = upload_of(w, &c.file.id).await;
+    (c, upload, key)
+}
+
 /// Uploads parts `numbers` of `bytes` as a client would through the presigned URLs.
 fn put_parts(w: &World, upload: &str, bytes: &[u8], numbers: &[u32]) -> Vec<PartTag> {
     numbers
@@ -240,12 +251,7 @@ async fn part_urls_sign_each_parts_exact_length_and_only_real_parts() {
 #[tokio::test]
 async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() {
     let w = world();
-    let c = w
-        .files
-        .create_upload(&owner(), new_upload(SIZE))
-        .await
-        .unwrap();
-    let (up, key) = upload_of(&w, &c.file.id).await;
+    let (c, up, key) = start_large(&w).await;
     let bytes = mp4_bytes(SIZE as usize);
 
     // Two of three parts: resume sees them, completion names the missing one.
@@ -319,12 +325,7 @@ async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() 
 #[tokio::test]
 async fn a_part_uploaded_again_meanwhile_is_a_mismatch() {
     let w = world();
-    let c = w
-        .files
-        .create_upload(&owner(), new_upload(SIZE))
-        .await
-        .unwrap();
-    let (up, _) = upload_of(&w, &c.file.id).await;
+    let (c, up, _) = start_large(&w).await;
     let bytes = mp4_bytes(SIZE as usize);
     let tags = put_parts(&w, &up, &bytes, &[1, 2, 3]);
     let mut other = bytes.clone();
@@ -356,12 +357,7 @@ async fn a_refused_reservation_aborts_the_upload_it_started() {
 #[tokio::test]
 async fn deleting_a_pending_large_file_aborts_it_and_releases_the_quota() {
     let w = world();
-    let c = w
-        .files
-        .create_upload(&owner(), new_upload(SIZE))
-        .await
-        .unwrap();
-    let (up, _) = upload_of(&w, &c.file.id).await;
+    let (c, up, _) = start_large(&w).await;
     put_parts(&w, &up, &mp4_bytes(SIZE as usize), &[1]);
     w.files.delete(&owner(), &c.file.id).await.unwrap();
     assert!(w.store.uploads.lock().unwrap().is_empty());
@@ -372,12 +368,7 @@ async fn deleting_a_pending_large_file_aborts_it_and_releases_the_quota() {
 #[tokio::test]
 async fn the_janitor_aborts_a_stale_upload_and_releases_its_reservation() {
     let w = world();
-    let c = w
-        .files
-        .create_upload(&owner(), new_upload(SIZE))
-        .await
-        .unwrap();
-    let (up, _) = upload_of(&w, &c.file.id).await;
+    let (c, up, _) = start_large(&w).await;
     put_parts(&w, &up, &mp4_bytes(SIZE as usize), &[1, 2]);
 
     // Within its deadline (1 hour) plus grace, an upload is left alone however slow.
