@@ -42,6 +42,29 @@ def mend_list_parts():
     S3Response.list_parts = list_parts
 
 
+def add_revoke_token():
+    """moto 5.2 has no RevokeToken (a logout ends a session with it). As Cognito does: the
+    refresh token, issued to that app client, refreshes nothing afterwards; a token that is
+    unknown, already revoked or another client's is left as it is, and the answer is the same
+    empty 200 (the API treats every refusal of the token itself as nothing to revoke)."""
+    from moto.cognitoidp.models import cognitoidp_backends
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.core.responses import ActionResult
+
+    def revoke_token(self):
+        client_id = self._get_param("ClientId")
+        token = self._get_param("Token")
+        for account in cognitoidp_backends.values():
+            for backend in account.values():
+                for pool in backend.user_pools.values():
+                    issued = pool.refresh_tokens.get(token)
+                    if client_id in pool.clients and issued and issued[0] == client_id:
+                        pool.refresh_tokens[token] = None
+        return ActionResult({})
+
+    CognitoIdpResponse.revoke_token = revoke_token
+
+
 def cache_module_list():
     """moto's dispatcher lists its own package directory (a stat per service, about 150) on
     every request to find the backend; the list cannot change while the server runs."""
@@ -146,6 +169,7 @@ class CallStats:
 
 def main():
     mend_list_parts()
+    add_revoke_token()
     cache_module_list()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     app = DomainDispatcherApplication(create_backend_app)

@@ -80,9 +80,12 @@ impl Api {
             .await
     }
 
-    pub async fn logout(&self) -> Result<()> {
+    /// Ends the session at the server: its refresh token is revoked.
+    pub async fn logout(&self, refresh_token: &str) -> Result<()> {
         let url = self.url(&["auth", "logout"], &[])?;
-        self.request(Method::POST, url, None, Repeat::Safe).await?;
+        let body = json!({ "refresh_token": refresh_token });
+        self.request(Method::POST, url, Some(&body), Repeat::Safe)
+            .await?;
         Ok(())
     }
 

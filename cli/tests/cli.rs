@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use fake::{Config, EMAIL, Fake, HANG, PASSWORD};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
@@ -303,6 +303,8 @@ async fn login_put_ls_get_rm_logout() {
     let r = env.dg(&["logout"]).await;
     assert_eq!(r.stdout.trim(), "Logged out.");
     assert!(!session.exists());
+    // The server was asked to revoke the session's refresh token.
+    assert!(env.fake.state().refresh_dead);
     let r = env.dg(&["ls"]).await;
     assert_eq!(r.code, 1);
     assert_eq!(
@@ -313,6 +315,30 @@ async fn login_put_ls_get_rm_logout() {
     // No secret ever reached the output.
     let log = env.fake.log();
     assert!(log.contains(&"PUT single".to_owned()));
+}
+
+#[tokio::test]
+async fn logout_with_the_api_unreachable_still_forgets_the_session_and_says_so() {
+    let env = Env::logged_in(Config::default()).await;
+    let session = env.config_dir().join("session.json");
+    let mut s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&session).unwrap()).unwrap();
+    // Port 1 on loopback: nothing listens there.
+    s["api"] = "http://127.0.0.1:1".into();
+    std::fs::write(&session, s.to_string()).unwrap();
+
+    let r = env.dg(&["logout", "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json(), json!({"logged_out": true, "revoked": false}));
+    assert!(
+        r.stderr
+            .starts_with("warning: the server did not end the session:"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("refresh-1"), "{}", r.stderr);
+    assert!(!session.exists());
+    assert!(!env.fake.state().refresh_dead);
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Account users: sign-up, confirmation, login and refresh, over the [`Accounts`] port (Cognito
+//! Account users: sign-up, confirmation, login, refresh and logout, over the [`Accounts`] port (Cognito
 //! in production). The domain checks what it can before asking the directory.
 
 use async_trait::async_trait;
@@ -28,6 +28,20 @@ pub trait Accounts: Send + Sync {
     async fn confirm(&self, email: &str, code: &str) -> Result<(), CoreError>;
     async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError>;
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError>;
+    /// Ends the session a refresh token belongs to: afterwards it refreshes nothing. A token
+    /// that refreshes nothing already (expired, revoked, malformed, another client's) is not an
+    /// error: logging out twice is still logged out. Fails only when the directory could not
+    /// be asked.
+    async fn revoke(&self, refresh_token: &str) -> Result<(), CoreError>;
+}
+
+/// The longest refresh token passed on to the directory; a longer one is not a token.
+pub const MAX_REFRESH_TOKEN: usize = 8192;
+
+/// Whether `token` could be a refresh token at all (else it is refused, or nothing to revoke,
+/// without asking the directory).
+pub fn plausible_refresh_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= MAX_REFRESH_TOKEN
 }
 
 pub const MIN_PASSWORD: usize = 8;
@@ -81,6 +95,16 @@ pub fn validate_password(p: &str) -> Result<(), CoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refresh_token_is_neither_empty_nor_huge() {
+        assert!(plausible_refresh_token(
+            "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIn0.a.b.c.d"
+        ));
+        assert!(plausible_refresh_token(&"x".repeat(MAX_REFRESH_TOKEN)));
+        assert!(!plausible_refresh_token(""));
+        assert!(!plausible_refresh_token(&"x".repeat(MAX_REFRESH_TOKEN + 1)));
+    }
 
     #[test]
     fn emails() {

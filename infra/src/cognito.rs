@@ -1,4 +1,4 @@
-//! Account users over Cognito user pools (USER_PASSWORD_AUTH, refresh tokens).
+//! Account users over Cognito user pools (USER_PASSWORD_AUTH, refresh tokens, RevokeToken).
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
@@ -149,5 +149,64 @@ impl Accounts for CognitoAccounts {
                 other => other,
             })?;
         tokens(out.authentication_result(), Some(refresh_token))
+    }
+
+    async fn revoke(&self, refresh_token: &str) -> Result<(), CoreError> {
+        let Err(e) = self
+            .client
+            .revoke_token()
+            .client_id(&self.client_id)
+            .token(refresh_token)
+            .send()
+            .await
+        else {
+            return Ok(());
+        };
+        if nothing_to_revoke(e.as_service_error().and_then(|se| se.code())) {
+            return Ok(());
+        }
+        Err(map_err("RevokeToken", e))
+    }
+}
+
+/// RevokeToken's refusals of the token itself (malformed, not this client's, not a refresh
+/// token, no longer valid): such a token refreshes nothing, which is what a logout wants.
+/// Revocation switched off for the client (`UnsupportedOperationException`) is not among them:
+/// that is a deployment fault, and the token would stay valid.
+fn nothing_to_revoke(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "InvalidParameterException"
+                | "UnauthorizedException"
+                | "NotAuthorizedException"
+                | "UnsupportedTokenTypeException"
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nothing_to_revoke;
+
+    #[test]
+    fn a_refused_token_is_nothing_to_revoke_but_a_disabled_revocation_is_a_fault() {
+        for code in [
+            "InvalidParameterException",
+            "UnauthorizedException",
+            "NotAuthorizedException",
+            "UnsupportedTokenTypeException",
+        ] {
+            assert!(nothing_to_revoke(Some(code)), "{code}");
+        }
+        for code in [
+            "UnsupportedOperationException",
+            "TooManyRequestsException",
+            "InternalErrorException",
+            "ForbiddenException",
+        ] {
+            assert!(!nothing_to_revoke(Some(code)), "{code}");
+        }
+        assert!(!nothing_to_revoke(None));
     }
 }

@@ -67,11 +67,17 @@ test('sign up, upload, verdicts without reload, download, delete, quota bar', as
   await page.waitForFunction(() => document.querySelector('#quota-text').textContent.includes('0 files'));
   assert.equal(await quotaValue(page), 0);
 
-  // Log out: the reload no longer knows us.
+  // Log out: the reload no longer knows us, and the session is over at the server too: a copy
+  // of the cookie taken before refreshes nothing.
+  const [cookie] = (await ctx.cookies()).filter((c) => c.name === 'dropgate_refresh');
+  assert.ok(cookie?.value, 'a session cookie before logout');
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   await page.reload();
   await page.getByRole('button', { name: 'Log in' }).waitFor();
+  const replay = await ctx.request.post(`${API}/auth/refresh`, { data: { refresh_token: cookie.value } });
+  assert.equal(replay.status(), 401);
+  assert.equal((await replay.json()).error.code, 'invalid_token');
   assert.deepEqual(dialogs, []);
   await ctx.close();
 });

@@ -65,14 +65,25 @@ pub async fn logout(ctx: &Ctx) -> Result<Exit> {
         ctx.out.json(&json!({ "logged_out": false }));
         return Ok(Exit::Ok);
     };
-    // The server only clears its cookie; the local session is what counts, so an unreachable
-    // API does not keep anyone logged in.
-    if let Ok(api) = Api::public(&session.api) {
-        let _ = api.logout().await;
-    }
+    // The server revokes the refresh token, so a copy of the session file is worth nothing
+    // either. The local session goes whatever the server answers: an unreachable API keeps
+    // nobody logged in on this machine.
+    let revoked = match Api::public(&session.api) {
+        Ok(api) => api.logout(&session.refresh_token).await,
+        Err(e) => Err(e),
+    };
     Session::remove(&ctx.config)?;
-    ctx.out.say("Logged out.");
-    ctx.out.json(&json!({ "logged_out": true }));
+    match &revoked {
+        Ok(()) => ctx.out.say("Logged out."),
+        Err(e) => {
+            ctx.out.say("Logged out on this machine.");
+            eprintln!(
+                "warning: the server did not end the session: {e} Its refresh token stays valid until it expires."
+            );
+        }
+    }
+    ctx.out
+        .json(&json!({ "logged_out": true, "revoked": revoked.is_ok() }));
     Ok(Exit::Ok)
 }
 

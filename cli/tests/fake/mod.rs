@@ -281,8 +281,13 @@ async fn refresh(State(st): State<Shared>, axum::Json(b): axum::Json<Value>) -> 
     )
 }
 
-async fn logout(State(st): State<Shared>) -> Response {
-    lock(&st).log.push("POST /auth/logout".into());
+/// As the API: the body's refresh token is revoked (it refreshes nothing afterwards).
+async fn logout(State(st): State<Shared>, axum::Json(b): axum::Json<Value>) -> Response {
+    let mut s = lock(&st);
+    s.log.push("POST /auth/logout".into());
+    if b["refresh_token"] == s.refresh_token.as_str() {
+        s.refresh_dead = true;
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -279,6 +279,9 @@ impl Accounts for NoAccounts {
     async fn refresh(&self, _refresh_token: &str) -> Result<Tokens, CoreError> {
         Err(CoreError::unauthorized("invalid_token", "bad token"))
     }
+    async fn revoke(&self, _refresh_token: &str) -> Result<(), CoreError> {
+        Ok(())
+    }
 }
 
 fn deps() -> Deps {

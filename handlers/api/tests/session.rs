@@ -55,9 +55,93 @@ async fn a_cookie_login_keeps_the_refresh_token_out_of_the_body() {
     assert_eq!(r.json()["id_token"], "id-ada@example.com");
     assert!(r.json().get("refresh_token").is_none());
 
-    // Log out: the cookie is cleared.
-    let r = send(&w, req("POST", "/auth/logout")).await;
+    // Log out: the cookie's token is revoked and the cookie cleared.
+    let r = send(
+        &w,
+        req("POST", "/auth/logout").cookie("dropgate_refresh=refresh-ada@example.com"),
+    )
+    .await;
     assert_eq!(r.status, 204);
+    assert!(r.raw.cookies[0].starts_with("dropgate_refresh=;"));
+    assert!(r.raw.cookies[0].contains("Max-Age=0"));
+    // A copy of the cookie kept from before refreshes nothing now.
+    expect_error(
+        &w,
+        req("POST", "/auth/refresh").cookie("dropgate_refresh=refresh-ada@example.com"),
+        401,
+        "invalid_token",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn logout_revokes_the_body_token_and_is_idempotent() {
+    let w = world();
+    signed_up(&w, "cli@example.com").await;
+    let token = json!({"refresh_token": "refresh-cli@example.com"});
+    let r = send(&w, req("POST", "/auth/refresh").json(token.clone())).await;
+    assert_eq!(r.status, 200);
+    for _ in 0..2 {
+        let r = send(&w, req("POST", "/auth/logout").json(token.clone())).await;
+        assert_eq!(r.status, 204, "{:?}", r.body);
+    }
+    expect_error(
+        &w,
+        req("POST", "/auth/refresh").json(token),
+        401,
+        "invalid_token",
+    )
+    .await;
+    // Nothing to revoke (no token, an empty or a huge one): still logged out, nothing asked.
+    let before = w.accounts.revoked.lock().unwrap().len();
+    for body in [
+        None,
+        Some(json!({})),
+        Some(json!({"refresh_token": ""})),
+        Some(json!({"refresh_token": "x".repeat(9000)})),
+    ] {
+        let r = match body {
+            Some(b) => req("POST", "/auth/logout").json(b),
+            None => req("POST", "/auth/logout"),
+        };
+        assert_eq!(send(&w, r).await.status, 204);
+    }
+    assert_eq!(w.accounts.revoked.lock().unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn logout_with_a_malformed_body_is_400_and_revokes_nothing() {
+    let w = world();
+    expect_error(
+        &w,
+        req("POST", "/auth/logout").body("{not json"),
+        400,
+        "invalid_json",
+    )
+    .await;
+    expect_error(
+        &w,
+        req("POST", "/auth/logout").json(json!({"refresh_token": 7})),
+        400,
+        "invalid_request",
+    )
+    .await;
+    assert!(w.accounts.revoked.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn logout_while_the_directory_is_down_is_503_and_still_clears_the_cookie() {
+    let w = world();
+    w.accounts
+        .revoke_fails
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let r = send(
+        &w,
+        req("POST", "/auth/logout").cookie("dropgate_refresh=refresh-ada@example.com"),
+    )
+    .await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.json()["error"]["code"], "unavailable");
     assert!(r.raw.cookies[0].starts_with("dropgate_refresh=;"));
     assert!(r.raw.cookies[0].contains("Max-Age=0"));
 }

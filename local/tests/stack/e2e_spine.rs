@@ -112,6 +112,19 @@ async fn accounts_sign_up_log_in_refresh_and_refuse_bad_tokens() {
         200
     );
 
+    // Logout revokes the refresh token at the directory: it refreshes nothing afterwards, and
+    // logging out again is still a 204. The id tokens already issued live out their hour.
+    let session = json!({"refresh_token": tokens["refresh_token"]});
+    for _ in 0..2 {
+        let (s, b) = stack.post("/auth/logout", None, session.clone()).await;
+        assert_eq!(s, 204, "{b}");
+    }
+    let (s, b) = stack.post("/auth/refresh", None, session).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("invalid_token"))
+    );
+
     // Missing, forged, access-instead-of-id, alg none: all 401 before the handler runs.
     let (s, b) = stack.call(Method::GET, "/files", None, None).await;
     assert_eq!(

@@ -1,4 +1,4 @@
-//! Accounts: sign up, confirm, log in, refresh, log out.
+//! Accounts: sign up, confirm, log in, refresh, log out (revoking the refresh token).
 //!
 //! A browser asks for a cookie session (`"cookie": true` at login): the refresh token then
 //! travels only in an HttpOnly, Secure, SameSite=Strict cookie scoped to `/auth`, out of reach
@@ -6,13 +6,15 @@
 //! refresh token in the body, as before.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use dropgate_core::accounts::{SignUpOutcome, validate_email, validate_password};
+use dropgate_core::accounts::{
+    SignUpOutcome, plausible_refresh_token, validate_email, validate_password,
+};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::Answer;
 use crate::Deps;
-use crate::http::{ApiError, json_response, parse_json, respond};
+use crate::http::{ApiError, error_response, json_response, parse_json, respond};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -152,7 +154,7 @@ pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
         Some(t) => (t, false),
         None => (cookie_token(req).ok_or_else(invalid_token)?, true),
     };
-    if token.is_empty() || token.len() > 8192 {
+    if !plausible_refresh_token(&token) {
         return Err(invalid_token());
     }
     let tokens = deps.accounts.refresh(&token).await?;
@@ -166,11 +168,39 @@ pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
     ))
 }
 
-/// Ends a cookie session: the browser drops the cookie. Idempotent, needs no token.
-pub(super) async fn logout(_req: &ApiGatewayV2httpRequest, _deps: &Deps) -> Answer {
-    let mut r = respond(204, None);
-    r.cookies.push(session_cookie("", 0));
-    Ok(r)
+/// Ends a session: revokes its refresh token (the body's, else the cookie's) at the directory
+/// and clears the cookie. Idempotent: no token, or one that refreshes nothing already, is 204
+/// all the same. When the directory cannot be asked the answer is 503, and the cookie is
+/// cleared anyway: this browser is logged out whatever happens, and a client holding the token
+/// (the CLI) can try again.
+pub(super) async fn logout(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let r: Refresh = if has_body(req) {
+        parse_json(req)?
+    } else {
+        Refresh::default()
+    };
+    let token = r
+        .refresh_token
+        .or_else(|| cookie_token(req))
+        .filter(|t| plausible_refresh_token(t));
+    let revoked = match &token {
+        Some(t) => deps.accounts.revoke(t).await,
+        None => Ok(()),
+    };
+    let mut answer = match revoked {
+        Ok(()) => {
+            tracing::info!(revoked = token.is_some(), "logged out");
+            respond(204, None)
+        }
+        Err(e) => {
+            let e = ApiError::from(e);
+            let cause = e.cause.as_deref().unwrap_or("");
+            tracing::warn!(code = e.code, cause, "refresh token not revoked");
+            error_response(&e)
+        }
+    };
+    answer.cookies.push(session_cookie("", 0));
+    Ok(answer)
 }
 
 fn has_body(req: &ApiGatewayV2httpRequest) -> bool {

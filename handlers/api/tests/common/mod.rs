@@ -29,6 +29,10 @@ pub const MAX: u64 = 8_000;
 #[derive(Default)]
 pub struct FakeAccounts {
     pub signups: Mutex<Vec<(String, String)>>,
+    /// Refresh tokens logged out: they refresh nothing any more.
+    pub revoked: Mutex<Vec<String>>,
+    /// The directory unreachable for revocations.
+    pub revoke_fails: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
@@ -62,10 +66,25 @@ impl Accounts for FakeAccounts {
     }
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError> {
         let email = refresh_token.strip_prefix("refresh-").unwrap_or_default();
-        if !self.signups.lock().unwrap().iter().any(|(e, _)| e == email) {
+        let revoked = self
+            .revoked
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|t| t == refresh_token);
+        if revoked || !self.signups.lock().unwrap().iter().any(|(e, _)| e == email) {
             return Err(CoreError::unauthorized("invalid_token", "bad token"));
         }
         Ok(fake_tokens(email))
+    }
+    async fn revoke(&self, refresh_token: &str) -> Result<(), CoreError> {
+        if self.revoke_fails.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CoreError::Unavailable(
+                "RevokeToken: connect_timeout".into(),
+            ));
+        }
+        self.revoked.lock().unwrap().push(refresh_token.to_owned());
+        Ok(())
     }
 }
 
