@@ -42,6 +42,23 @@ def mend_list_parts():
     S3Response.list_parts = list_parts
 
 
+def mend_complete_unknown_upload():
+    """moto 5.2 fails with a 500 (a KeyError) to complete an upload it does not know (aborted,
+    or completed by a racing request); S3 answers 404 NoSuchUpload, which the API maps to
+    `upload_gone`."""
+    from moto.s3.exceptions import NoSuchUpload
+    from moto.s3.models import S3Backend
+
+    original = S3Backend.complete_multipart_upload
+
+    def complete_multipart_upload(self, bucket_name, multipart_id, body):
+        if multipart_id not in self.get_bucket(bucket_name).multiparts:
+            raise NoSuchUpload(upload_id=multipart_id)
+        return original(self, bucket_name, multipart_id, body)
+
+    S3Backend.complete_multipart_upload = complete_multipart_upload
+
+
 def add_revoke_token():
     """moto 5.2 has no RevokeToken (a logout ends a session with it). As Cognito does: the
     refresh token, issued to that app client, refreshes nothing afterwards; a token that is
@@ -169,6 +186,7 @@ class CallStats:
 
 def main():
     mend_list_parts()
+    mend_complete_unknown_upload()
     add_revoke_token()
     cache_module_list()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
