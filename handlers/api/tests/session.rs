@@ -110,6 +110,30 @@ async fn logout_revokes_the_body_token_and_is_idempotent() {
 }
 
 #[tokio::test]
+async fn logout_with_both_a_body_token_and_a_cookie_ends_both_sessions() {
+    let w = world();
+    signed_up(&w, "ada@example.com").await;
+    signed_up(&w, "cli@example.com").await;
+    let r = send(
+        &w,
+        req("POST", "/auth/logout")
+            .cookie("dropgate_refresh=refresh-ada@example.com")
+            .json(json!({"refresh_token": "refresh-cli@example.com"})),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    for token in ["refresh-ada@example.com", "refresh-cli@example.com"] {
+        expect_error(
+            &w,
+            req("POST", "/auth/refresh").json(json!({ "refresh_token": token })),
+            401,
+            "invalid_token",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
 async fn logout_with_a_malformed_body_is_400_and_revokes_nothing() {
     let w = world();
     expect_error(

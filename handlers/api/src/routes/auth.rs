@@ -168,32 +168,35 @@ pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
     ))
 }
 
-/// Ends a session: revokes its refresh token (the body's, else the cookie's) at the directory
-/// and clears the cookie. Idempotent: no token, or one that refreshes nothing already, is 204
-/// all the same. When the directory cannot be asked the answer is 503, and the cookie is
-/// cleared anyway: this browser is logged out whatever happens, and a client holding the token
-/// (the CLI) can try again.
+/// Ends a session: revokes its refresh token (the body's and the cookie's, when both are sent)
+/// at the directory and clears the cookie. Idempotent: no token, or one that refreshes nothing
+/// already, is 204 all the same. When the directory cannot be asked the answer is 503, and the
+/// cookie is cleared anyway: this browser is logged out whatever happens, and a client holding
+/// the token (the CLI) can try again.
 pub(super) async fn logout(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     let r: Refresh = if has_body(req) {
         parse_json(req)?
     } else {
         Refresh::default()
     };
-    let token = r
-        .refresh_token
-        .or_else(|| cookie_token(req))
-        .filter(|t| plausible_refresh_token(t));
-    let revoked = match &token {
-        Some(t) => deps.accounts.revoke(t).await,
-        None => Ok(()),
-    };
-    let mut answer = match revoked {
-        Ok(()) => {
-            tracing::info!(revoked = token.is_some(), "logged out");
+    let mut tokens: Vec<String> = [r.refresh_token, cookie_token(req)]
+        .into_iter()
+        .flatten()
+        .filter(|t| plausible_refresh_token(t))
+        .collect();
+    tokens.dedup();
+    let mut failed = None;
+    for t in &tokens {
+        if let Err(e) = deps.accounts.revoke(t).await {
+            failed = Some(ApiError::from(e));
+        }
+    }
+    let mut answer = match failed {
+        None => {
+            tracing::info!(revoked = tokens.len(), "logged out");
             respond(204, None)
         }
-        Err(e) => {
-            let e = ApiError::from(e);
+        Some(e) => {
             let cause = e.cause.as_deref().unwrap_or("");
             tracing::warn!(code = e.code, cause, "refresh token not revoked");
             error_response(&e)
