@@ -1,7 +1,8 @@
 //! End to end through the `dropgate` command-line client, as a person would use it: log in,
 //! put a 200 MiB file in parts, kill the client midway (SIGKILL), run the same command again:
 //! only the missing parts are sent (counted by the emulator's call statistics), the verdict is
-//! accepted, the bytes come back identical with `dropgate get`, the quota is exact.
+//! accepted, the bytes come back identical with `dropgate get`, the quota is exact; `dropgate
+//! logout` ends the session at the server.
 
 use crate::common;
 
@@ -210,6 +211,36 @@ async fn a_killed_put_resumes_with_only_the_missing_parts() {
     assert!(
         std::fs::read(&back).unwrap() == bytes,
         "downloaded bytes differ"
+    );
+
+    // Logging out ends the session at the server: the session file's refresh token, had anyone
+    // copied it, refreshes nothing afterwards.
+    let session: Value =
+        serde_json::from_slice(&std::fs::read(config.join("session.json")).unwrap()).unwrap();
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        cli(&bin, &config).args(["logout", "--json"]).output(),
+    )
+    .await
+    .expect("logout within 60 s")
+    .unwrap();
+    assert!(out.status.success(), "logout: {out:?}");
+    let said: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        said,
+        serde_json::json!({"logged_out": true, "revoked": true})
+    );
+    assert!(!config.join("session.json").exists());
+    let (s, b) = stack
+        .post(
+            "/auth/refresh",
+            None,
+            serde_json::json!({"refresh_token": session["refresh_token"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("invalid_token"))
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
