@@ -136,10 +136,8 @@ impl Engine<'_> {
             "pending" => {}
             "accepted" | "rejected" => {
                 // Judged already: the earlier run got the bytes there and stopped after.
-                self.store.remove(key)?;
-                bar.set_position(key.size);
                 done.judged = Some(file);
-                return Ok(Some(done));
+                return self.already_sent(key, bar, done);
             }
             other => {
                 bar.say(&format!("the earlier upload is {other}; starting over"));
@@ -159,9 +157,7 @@ impl Engine<'_> {
         }
         let Some(listing) = self.api.list_parts(&target).await? else {
             // Pending but no longer a multipart upload: it was completed, the verdict is due.
-            self.store.remove(key)?;
-            bar.set_position(key.size);
-            return Ok(Some(done));
+            return self.already_sent(key, bar, done);
         };
         let layout = Layout::new(key.size, listing.part_size, listing.part_count)
             .ok_or_else(|| self.api.protocol(200))?;
@@ -171,6 +167,18 @@ impl Engine<'_> {
             .run(listing.parts)
             .await?;
         self.store.remove(key)?;
+        Ok(Some(done))
+    }
+
+    /// An earlier run sent every byte: nothing is left to resume.
+    fn already_sent(
+        &self,
+        key: &FileKey,
+        bar: &FileBar,
+        done: Uploaded,
+    ) -> Result<Option<Uploaded>> {
+        self.store.remove(key)?;
+        bar.set_position(key.size);
         Ok(Some(done))
     }
 

@@ -68,10 +68,12 @@ pub async fn logout(ctx: &Ctx) -> Result<Exit> {
     // The server revokes the refresh token, so a copy of the session file is worth nothing
     // either. The local session goes whatever the server answers: an unreachable API keeps
     // nobody logged in on this machine.
-    let revoked = match Api::public(&session.api) {
-        Ok(api) => api.logout(&session.refresh_token).await,
-        Err(e) => Err(e),
-    };
+    let revoked = async {
+        Api::public(&session.api)?
+            .logout(&session.refresh_token)
+            .await
+    }
+    .await;
     Session::remove(&ctx.config)?;
     match &revoked {
         Ok(()) => ctx.out.say("Logged out."),

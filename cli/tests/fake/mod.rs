@@ -803,23 +803,29 @@ async fn drop_file(
     }
 }
 
-fn receipt_file(s: &FakeState, receipt: &str) -> Result<String, Response> {
-    s.receipts
+/// Runs `f` on the file a receipt names, or answers 404 `receipt_not_found`.
+fn with_receipt(
+    st: &Shared,
+    receipt: &str,
+    f: impl FnOnce(&mut FakeState, String) -> Response,
+) -> Response {
+    let mut s = lock(st);
+    match s
+        .receipts
         .get(receipt)
         .filter(|id| s.files.contains_key(*id))
         .cloned()
-        .ok_or_else(|| err(404, "receipt_not_found", "no such receipt", json!({})))
+    {
+        Some(id) => f(&mut s, id),
+        None => err(404, "receipt_not_found", "no such receipt", json!({})),
+    }
 }
 
 async fn receipt_status(State(st): State<Shared>, Path(receipt): Path<String>) -> Response {
-    let mut s = lock(&st);
-    match receipt_file(&s, &receipt) {
-        Ok(id) => {
-            judge(&mut s, &id);
-            ok(200, json!({"file": receipt_view(&s.files[&id])}))
-        }
-        Err(r) => r,
-    }
+    with_receipt(&st, &receipt, |s, id| {
+        judge(s, &id);
+        ok(200, json!({"file": receipt_view(&s.files[&id])}))
+    })
 }
 
 async fn receipt_part_urls(
@@ -827,19 +833,13 @@ async fn receipt_part_urls(
     Path(receipt): Path<String>,
     axum::Json(b): axum::Json<Value>,
 ) -> Response {
-    let mut s = lock(&st);
-    match receipt_file(&s, &receipt) {
-        Ok(id) => part_urls(&mut s, &st.base, &id, &b, "receipt_not_found"),
-        Err(r) => r,
-    }
+    with_receipt(&st, &receipt, |s, id| {
+        part_urls(s, &st.base, &id, &b, "receipt_not_found")
+    })
 }
 
 async fn receipt_parts(State(st): State<Shared>, Path(receipt): Path<String>) -> Response {
-    let mut s = lock(&st);
-    match receipt_file(&s, &receipt) {
-        Ok(id) => listing(&mut s, &id, "receipt_not_found"),
-        Err(r) => r,
-    }
+    with_receipt(&st, &receipt, |s, id| listing(s, &id, "receipt_not_found"))
 }
 
 async fn receipt_complete(
@@ -847,11 +847,9 @@ async fn receipt_complete(
     Path(receipt): Path<String>,
     axum::Json(b): axum::Json<Value>,
 ) -> Response {
-    let mut s = lock(&st);
-    match receipt_file(&s, &receipt) {
-        Ok(id) => complete(&mut s, &id, &b, "receipt_not_found"),
-        Err(r) => r,
-    }
+    with_receipt(&st, &receipt, |s, id| {
+        complete(s, &id, &b, "receipt_not_found")
+    })
 }
 
 /// S3's presigned PUT, for a single upload (`part` 0) or one part. Reads the whole body
