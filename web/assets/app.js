@@ -339,6 +339,19 @@ async function remove(f) {
 
 // ---- Uploads ----
 
+// The placeholder becomes the file's row; unless the list, loading while the file was created,
+// drew that row first: then the placeholder goes, so the file is never shown twice.
+function settle(early, f) {
+  state.files.set(f.id, f);
+  const drawn = $(`#files tbody tr[data-id="${CSS.escape(f.id)}"]`);
+  if (drawn) {
+    early.remove();
+    drawn.replaceWith(fileRow(f));
+  } else {
+    early.replaceWith(fileRow(f));
+  }
+}
+
 // The file's row, shown at once (in the same turn as the pick, so that what it moves counts
 // as the person's own doing, not as a layout shift), completed when the API answers.
 function placeholder(file) {
@@ -466,8 +479,7 @@ async function uploadOne(file) {
         await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
         return;
       }
-      state.files.set(created.file.id, created.file);
-      early.replaceWith(fileRow(created.file));
+      settle(early, created.file);
       refreshQuota();
       if (created.upload.method === 'multipart') {
         const { part_size, part_count, expires_at } = created.upload;
