@@ -169,6 +169,8 @@ async fn cold_init(
         )
         .env("AWS_SESSION_TOKEN", "bench-session-token")
         .env("TZ", ":UTC")
+        // As template.yaml sets it in the `aws` partition (the layer's /opt/partitions.json).
+        .env("SMITHY_CLIENT_SDK_CUSTOM_PARTITION", partitions_file())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -632,4 +634,9 @@ fn write_section(path: &Path, section: &str) -> std::io::Result<()> {
         None => format!("{}\n\n{section}", old.trim_end_matches('\n')),
     };
     std::fs::write(path, new)
+}
+
+/// The functions' partitions table, which the template's PartitionsLayer mounts at /opt.
+fn partitions_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/partitions/partitions.json")
 }

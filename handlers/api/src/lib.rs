@@ -137,7 +137,7 @@ impl Deps {
             settings,
         };
         let accounts = Arc::new(CognitoAccounts {
-            client: clients.cognito().clone(),
+            client: clients.cognito_on_first_use(),
             user_pool_id: config.user_pool_id.clone(),
             client_id: config.user_pool_client_id.clone(),
             auto_confirm: config.auto_confirm_signup,
