@@ -31,6 +31,20 @@ pub fn is_allowed(allowed: &[String], content_type: &str) -> bool {
     allowed.iter().any(|a| family(a) == wanted)
 }
 
+/// The allow-list's own entry for `content_type` (normalized), matched directly or through its
+/// family; `None` when it is not allowed.
+pub fn allowed_spelling<'a>(allowed: &'a [String], content_type: &str) -> Option<&'a str> {
+    if content_type.is_empty() {
+        return None;
+    }
+    let wanted = family(content_type);
+    allowed
+        .iter()
+        .find(|a| a.as_str() == content_type)
+        .or_else(|| allowed.iter().find(|a| family(a) == wanted))
+        .map(String::as_str)
+}
+
 /// Why an object was rejected. The codes are part of the API and the notification schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

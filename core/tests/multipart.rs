@@ -272,6 +272,23 @@ async fn completion_waits_for_every_part_at_its_size_then_the_pipeline_judges() 
     assert_eq!(e.code(), "incomplete_upload");
     assert!(!w.store.has(&key));
 
+    // A part the plan does not have is the client's mistake, named as such.
+    for number in [0, 4] {
+        let bad = [PartTag {
+            number,
+            etag: "abc".into(),
+        }];
+        let e = w
+            .files
+            .complete(&owner(), &c.file.id, &bad)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, CoreError::InvalidPartNumber { number: n, part_count: 3 } if n == number),
+            "{e:?}"
+        );
+    }
+
     // A resized part: refused, nothing assembled.
     w.store.put_part(&up, 2, vec![1; 100]);
     let e = w

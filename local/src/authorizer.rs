@@ -43,7 +43,12 @@ impl Authorizer {
 
     /// The verified claims as API Gateway passes them (strings), or `None`.
     pub fn verify(&self, authorization: Option<&str>) -> Option<HashMap<String, String>> {
-        let token = authorization?.strip_prefix("Bearer ")?.trim();
+        // The scheme is case-insensitive (RFC 9110, section 11.1).
+        let (scheme, token) = authorization?.trim().split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
+        }
+        let token = token.trim();
         let header = decode_header(token).ok()?;
         if header.alg != Algorithm::RS256 {
             return None;

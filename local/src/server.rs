@@ -56,12 +56,6 @@ pub struct Front {
     pub authorizer: Authorizer,
 }
 
-/// Routes that the template leaves without the JWT authorizer: the API's own route table says
-/// which (template_sync holds the template to it).
-fn is_public(path: &str) -> bool {
-    dropgate_api::is_public(path)
-}
-
 pub fn router(front: Arc<Front>) -> axum::Router {
     axum::Router::new().fallback(serve).with_state(front)
 }
@@ -93,7 +87,10 @@ async fn serve(
         .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok());
-    let claims = if is_public(&path) {
+    // Routed before authorized, as API Gateway does: the JWT authorizer stands only before the
+    // routes that are not public (the template's `security`, held to the route table by
+    // template_sync); an unknown path or method goes to the api's 404 / 405 with no token.
+    let claims = if !dropgate_api::needs_token(parts.method.as_str(), &path) {
         None
     } else {
         match front.authorizer.verify(authorization) {

@@ -7,6 +7,9 @@ use crate::{CoreError, FileStatus, Settings, names, policy};
 pub const DEFAULT_LINK_TTL_SECS: u64 = 3 * 24 * 3600;
 pub const DEFAULT_MAX_UPLOADS: u64 = 10;
 pub const MAX_MAX_UPLOADS: u64 = 1000;
+/// The largest total a link may allow: 2^53 - 1, the largest integer every JSON reader (the web
+/// client's JavaScript included) holds exactly, and far beyond any real total.
+pub const MAX_MAX_TOTAL_BYTES: u64 = (1 << 53) - 1;
 
 /// A link as asked for; numbers are already known to be non-negative integers (the edge
 /// answers the same codes for anything else).
@@ -81,13 +84,16 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
     )?;
     let max_total_bytes = match req.max_total_bytes {
         None => None,
-        Some(0) => {
+        Some(n) if (1..=MAX_MAX_TOTAL_BYTES).contains(&n) => Some(n),
+        Some(_) => {
             return Err(CoreError::invalid(
                 "invalid_max_total_bytes",
-                "max_total_bytes must be at least 1, or null for no total limit",
+                format!(
+                    "max_total_bytes must be an integer from 1 to {MAX_MAX_TOTAL_BYTES}, or null \
+                     for no total limit"
+                ),
             ));
         }
-        Some(n) => Some(n),
     };
     let allowed_types = match &req.allowed_types {
         None => s.allowed_types.clone(),
@@ -114,15 +120,20 @@ fn allowed_subset(deployment: &[String], asked: &[String]) -> Result<Vec<String>
     let mut out: Vec<String> = Vec::new();
     for raw in asked {
         let t = policy::normalize_type(raw);
-        if t.is_empty() || t.len() > 100 || !policy::is_allowed(deployment, &t) {
+        // Stored as the deployment's allow-list spells it (`image/jpg` asked, `image/jpeg`
+        // kept), so one type never appears twice under two aliases.
+        let spelled = (t.len() <= 100)
+            .then(|| policy::allowed_spelling(deployment, &t))
+            .flatten();
+        let Some(spelled) = spelled else {
             return Err(bad(format!(
-                "{:?} is not one of this deployment's allowed types: {}",
+                "{} is not one of this deployment's allowed types: {}",
                 names::quote(raw),
                 deployment.join(", ")
             )));
-        }
-        if !out.contains(&t) {
-            out.push(t);
+        };
+        if !out.iter().any(|o| o == spelled) {
+            out.push(spelled.to_owned());
         }
     }
     Ok(out)
@@ -224,6 +235,21 @@ mod tests {
                 },
                 "invalid_max_total_bytes",
             ),
+            // Past 2^53 - 1 a JSON reader may round it; past 2^63 - 1 it could not be stored.
+            (
+                NewLink {
+                    max_total_bytes: Some(MAX_MAX_TOTAL_BYTES + 1),
+                    ..new("x")
+                },
+                "invalid_max_total_bytes",
+            ),
+            (
+                NewLink {
+                    max_total_bytes: Some(u64::MAX),
+                    ..new("x")
+                },
+                "invalid_max_total_bytes",
+            ),
             (
                 NewLink {
                     allowed_types: Some(vec![]),
@@ -257,12 +283,43 @@ mod tests {
                     "Application/PDF".into(),
                     "application/pdf; x=y".into(),
                     "image/png".into(),
+                    "image/jpg".into(),
+                    "IMAGE/JPEG".into(),
                 ]),
                 ..new("x")
             },
         )
         .unwrap();
-        assert_eq!(v.allowed_types, vec!["application/pdf", "image/png"]);
+        assert_eq!(
+            v.allowed_types,
+            vec!["application/pdf", "image/png", "image/jpeg"],
+            "aliases are kept as the deployment spells them, once"
+        );
+        let biggest = NewLink {
+            max_total_bytes: Some(MAX_MAX_TOTAL_BYTES),
+            ..new("x")
+        };
+        assert_eq!(
+            validate_new_link(&s(), &biggest).unwrap().max_total_bytes,
+            Some(MAX_MAX_TOTAL_BYTES)
+        );
+    }
+
+    #[test]
+    fn a_refused_type_is_quoted_once_in_the_message() {
+        let e = validate_new_link(
+            &s(),
+            &NewLink {
+                allowed_types: Some(vec!["application/x-msdownload".into()]),
+                ..new("x")
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("\u{201c}application/x-msdownload\u{201d} is not one of"),
+            "{e}"
+        );
     }
 
     #[test]

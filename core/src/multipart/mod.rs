@@ -102,6 +102,21 @@ impl PartPlan {
         Ok(())
     }
 
+    /// Part numbers a completion names: each in 1..=part_count (an ETag for a part the plan does
+    /// not have is a client's mistake, not a missing part).
+    pub fn check_tags(&self, given: &[PartTag]) -> Result<(), CoreError> {
+        match given
+            .iter()
+            .find(|g| g.number == 0 || g.number > self.part_count)
+        {
+            Some(g) => Err(CoreError::InvalidPartNumber {
+                number: g.number,
+                part_count: self.part_count,
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// What a completion needs, from what the store holds (`stored`) and what the client says
     /// it uploaded (`given`, optional): every part present at its planned length, and no part
     /// the client names with an ETag the store does not hold.

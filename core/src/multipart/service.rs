@@ -181,6 +181,8 @@ impl Multiparts {
             // Completed and judged: completing again changes nothing.
             FileStatus::Accepted | FileStatus::Rejected => return Ok(()),
         }
+        let plan = PartPlan::of(file.size, m);
+        plan.check_tags(given)?;
         let key = file.key();
         let Some(stored) = self.store.list_parts(&key, &m.upload_id).await? else {
             // Completed before (the object is there, the verdict not yet), or being completed
@@ -190,7 +192,6 @@ impl Multiparts {
                 None => Err(CoreError::Completing),
             };
         };
-        let plan = PartPlan::of(file.size, m);
         let tags = plan
             .check_complete(&stored, given)
             .map_err(CoreError::IncompleteUpload)?;

@@ -21,7 +21,7 @@ use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use http::MAX_BODY_BYTES;
-pub use routes::{ROUTES, Route, is_public};
+pub use routes::{ROUTES, Route, needs_token};
 
 /// Everything an invocation borrows; built once per cold start.
 #[derive(Clone)]

@@ -41,7 +41,8 @@ impl PageHeaders {
         Self { csp }
     }
 
-    fn apply(&self, h: &mut HeaderMap) {
+    /// The security headers of every page and asset answer, error answers included.
+    pub(crate) fn apply(&self, h: &mut HeaderMap) {
         if let Ok(v) = HeaderValue::from_str(&self.csp) {
             h.insert("content-security-policy", v);
         }

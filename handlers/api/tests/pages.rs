@@ -3,7 +3,7 @@
 mod common;
 
 use aws_lambda_events::encodings::Body;
-use common::{expect_error, req, send, world};
+use common::{Resp, expect_error, req, send, world};
 
 fn header<'a>(r: &'a common::Resp, name: &str) -> &'a str {
     r.raw
@@ -66,10 +66,31 @@ async fn assets_have_their_types_and_nothing_else_is_served() {
         "/assets/..%2Findex.html",
         "/assets/tests",
     ] {
-        expect_error(&w, req("GET", path), 404, "not_found").await;
+        let r = expect_error(&w, req("GET", path), 404, "not_found").await;
+        assert_page_headers(&r, path);
     }
-    expect_error(&w, req("POST", "/"), 405, "method_not_allowed").await;
-    expect_error(&w, req("DELETE", "/d/x"), 405, "method_not_allowed").await;
+    for (method, path) in [
+        ("POST", "/"),
+        ("DELETE", "/d/x"),
+        ("POST", "/assets/app.js"),
+    ] {
+        let r = expect_error(&w, req(method, path), 405, "method_not_allowed").await;
+        assert_page_headers(&r, path);
+    }
+    // API routes keep their own headers.
+    let r = expect_error(&w, req("GET", "/nowhere"), 404, "not_found").await;
+    assert!(!r.raw.headers.contains_key("content-security-policy"));
+}
+
+/// A page path's error answer carries the pages' security headers too.
+fn assert_page_headers(r: &Resp, path: &str) {
+    for name in [
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+    ] {
+        assert!(r.raw.headers.contains_key(name), "{path}: {name}");
+    }
 }
 
 #[tokio::test]

@@ -131,6 +131,24 @@ async fn accounts_sign_up_log_in_refresh_and_refuse_bad_tokens() {
         (s, b["error"]["code"].as_str()),
         (401, Some("unauthorized"))
     );
+    // Routed before authorized, as API Gateway does: no token is asked of an unknown path or
+    // method. The bearer scheme is case-insensitive.
+    for (method, path, status, code) in [
+        (Method::GET, "/nope", 404, "not_found"),
+        (Method::PUT, "/files", 405, "method_not_allowed"),
+    ] {
+        let (s, b) = stack.call(method, path, None, None).await;
+        assert_eq!((s, b["error"]["code"].as_str()), (status, Some(code)));
+    }
+    let lower = stack
+        .http
+        .get(format!("{}/quota", stack.api))
+        .header("authorization", format!("bearer {id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lower.status(), 200);
+
     let mut forged = id.to_owned();
     let last = forged.pop().unwrap();
     forged.push(if last == 'A' { 'B' } else { 'A' });

@@ -172,9 +172,15 @@ fn matching(path: &str) -> Vec<(&'static Route, Vec<&str>)> {
     found
 }
 
-/// Whether a request to `path` skips the JWT authorizer (any method of a public route).
-pub fn is_public(path: &str) -> bool {
-    matching(path).first().is_some_and(|(r, _)| r.public)
+/// Whether API Gateway's JWT authorizer stands before `method path`: a route of the table
+/// answers it and is not public. Anything else never reaches the authorizer: API Gateway routes
+/// first, so an unknown path is a 404, whoever asks (and the local stack answers it the same).
+pub fn needs_token(method: &str, path: &str) -> bool {
+    let wanted = if method == "HEAD" { "GET" } else { method };
+    matching(path)
+        .iter()
+        .find(|(r, _)| r.method == wanted)
+        .is_some_and(|(r, _)| !r.public)
 }
 
 pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2httpResponse {
@@ -224,6 +230,13 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
             error_response(&e)
         }
     };
+    // A page or asset path answers its errors (404, 405) with the pages' security headers too.
+    let page = chosen.is_some_and(|(r, _)| {
+        matches!(r.op, Op::AppPage | Op::DropPage | Op::SharePage | Op::Asset)
+    });
+    if page && response.status_code >= 400 {
+        deps.pages.apply(&mut response.headers);
+    }
     if head {
         response.body = None;
         response.is_base64_encoded = false;
@@ -299,16 +312,21 @@ mod tests {
         assert_eq!(fit("/files/{id}", "/files/a/b"), None);
         let m = matching("/drop/receipts/xyz");
         assert_eq!(m[0].0.pattern, "/drop/receipts/{receipt}");
-        assert!(is_public("/drop/abc"));
-        assert!(is_public("/drop/abc/files"));
-        assert!(is_public("/auth/login"));
-        assert!(!is_public("/links/abc"));
+        assert!(!needs_token("GET", "/drop/abc"));
+        assert!(!needs_token("POST", "/drop/abc/files"));
+        assert!(!needs_token("POST", "/auth/login"));
+        assert!(needs_token("GET", "/links/abc"));
+        assert!(needs_token("HEAD", "/files"));
         // The web client's pages and assets: the same for everyone.
-        assert!(is_public("/"));
-        assert!(is_public("/d/abc"));
-        assert!(is_public("/assets/app.js"));
-        assert!(!is_public("/d/abc/x"));
-        assert!(!is_public("/assets"));
+        assert!(!needs_token("GET", "/"));
+        assert!(!needs_token("GET", "/d/abc"));
+        assert!(!needs_token("GET", "/assets/app.js"));
+        // Unrouted (404) and wrong-method (405) requests are answered without a token.
+        assert!(!needs_token("GET", "/d/abc/x"));
+        assert!(!needs_token("GET", "/assets"));
+        assert!(!needs_token("GET", "/nope"));
+        assert!(!needs_token("PUT", "/files"));
+        assert!(!needs_token("OPTIONS", "/files"));
     }
 
     #[test]
