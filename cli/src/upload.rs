@@ -67,11 +67,18 @@ pub struct Uploaded {
     pub judged: Option<FileView>,
 }
 
-/// The name the server is given: the path's last part.
+/// The name the server is given: the path's last part. A path that is not UTF-8 is refused
+/// before anything is reserved: the server takes UTF-8 names only, and the resume state names
+/// the path.
 pub fn file_name(path: &Path) -> Result<String> {
+    let bad = |why: &str| CliError::io(path, std::io::Error::other(why.to_owned()));
+    if path.to_str().is_none() {
+        return Err(bad("the path is not valid UTF-8; rename the file"));
+    }
     path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| CliError::io(path, std::io::Error::other("not a file name")))
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| bad("not a file name"))
 }
 
 impl Engine<'_> {
@@ -325,7 +332,10 @@ pub async fn verdict(api: &Api, up: &Uploaded, wait: Duration) -> Result<FileVie
     if let Some(judged) = &up.judged {
         return Ok(judged.clone());
     }
-    let deadline = Instant::now() + wait;
+    // A wait too long for the clock is as good as forever.
+    let deadline = Instant::now()
+        .checked_add(wait)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
     let mut pause = Duration::from_millis(500);
     let mut told = false;
     loop {

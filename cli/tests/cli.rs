@@ -342,6 +342,19 @@ async fn logout_with_the_api_unreachable_still_forgets_the_session_and_says_so()
 }
 
 #[tokio::test]
+async fn logout_removes_a_session_file_that_does_not_parse() {
+    let env = Env::logged_in(Config::default()).await;
+    let session = env.config_dir().join("session.json");
+    let text = std::fs::read_to_string(&session).unwrap();
+    // Cut short: unreadable as a session, but its tokens are still on disk.
+    std::fs::write(&session, &text[..text.len() / 2]).unwrap();
+    let r = env.dg(&["logout", "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json(), json!({"logged_out": false}));
+    assert!(!session.exists());
+}
+
+#[tokio::test]
 async fn multipart_streams_every_part_once_and_completes_with_their_etags() {
     let env = Env::logged_in(Config::default()).await;
     let path = env.file("big.bin", 5 * MIB + MIB / 2);
@@ -612,6 +625,42 @@ async fn no_wait_reports_pending_and_exits_0() {
         "{}",
         r.stdout
     );
+}
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_is_refused_before_anything_is_reserved() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::logged_in(Config::default()).await;
+    let name = std::ffi::OsStr::from_bytes(b"bad\xffname.txt");
+    std::fs::write(env.work().join(name), b"hi\n").unwrap();
+    env.file("fine.txt", 10);
+    let mut c = env.command(&["--json", "put", "fine.txt"]);
+    c.arg(name);
+    let r = finish(c.spawn_ok(), "").await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!(doc["files"][0]["file"]["status"], "accepted");
+    let bad = &doc["files"][1];
+    assert_eq!(bad["path"], "bad\u{fffd}name.txt");
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not valid UTF-8"),
+        "{bad}"
+    );
+    assert_eq!(count(&env.fake.log(), "POST /files"), 1, "only fine.txt");
+}
+
+#[tokio::test]
+async fn a_wait_too_long_for_the_clock_waits_for_the_verdict() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("a.txt", 10);
+    let r = env
+        .dg(&["put", "a.txt", "--wait", &u64::MAX.to_string()])
+        .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("a.txt: accepted"), "{}", r.stdout);
 }
 
 #[tokio::test]

@@ -61,6 +61,8 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
 
 pub async fn logout(ctx: &Ctx) -> Result<Exit> {
     let Some(session) = Session::load(&ctx.config)? else {
+        // A session file that does not parse may still hold tokens: it goes too.
+        Session::remove(&ctx.config)?;
         ctx.out.say("Not logged in.");
         ctx.out.json(&json!({ "logged_out": false }));
         return Ok(Exit::Ok);

@@ -86,7 +86,10 @@ async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64
                 let e = e.for_file(&name);
                 let sentence = e.to_string();
                 engine.progress.line(&format!("error: {sentence}"));
-                let entry = json!({ "path": path, "error": error_json(&e, &sentence)["error"] });
+                let entry = json!({
+                    "path": path.to_string_lossy(),
+                    "error": error_json(&e, &sentence)["error"],
+                });
                 (entry, Outcome::Failed)
             }
         };
@@ -119,7 +122,7 @@ async fn one(ctx: &Ctx, engine: &Engine<'_>, path: &Path, wait: u64) -> Result<(
     let file = verdict(engine.api, &up, Duration::from_secs(wait)).await?;
     up.bar.finish(&file.status);
     let mut entry = json!({
-        "path": path,
+        "path": path.to_string_lossy(),
         "method": match up.method { Method::Put => "put", Method::Multipart => "multipart" },
         "part_count": up.part_count,
         "parts_uploaded": up.parts_sent,
