@@ -19,7 +19,16 @@ const state = {
   linkCursor: null,
   polling: null,
   interrupted: new Set(), // ids of files whose upload in parts was interrupted
+  awaiting: new Map(), // id -> the upload row (a live status) that tells its verdict when it comes
 };
+
+// The upload row's status is live: the verdict is said there too, not only in the list.
+function announce(f) {
+  const row = state.awaiting.get(f.id);
+  if (!row || f.status === 'pending') return;
+  state.awaiting.delete(f.id);
+  row.state(statusWords(f), f.status);
+}
 
 function message(text, kind = 'error') {
   say($('#app-message'), text, kind);
@@ -236,6 +245,7 @@ function fileRow(f) {
 
 function render(f) {
   state.files.set(f.id, f);
+  announce(f);
   const body = $('#files tbody');
   const old = body.querySelector(`tr[data-id="${CSS.escape(f.id)}"]`);
   const row = fileRow(f);
@@ -297,8 +307,9 @@ function stopPolling() {
 }
 
 function forget(id) {
-  // A deleted file has nothing left to resume either.
+  // A deleted file has nothing left to resume either, nor a verdict to tell.
   state.interrupted.delete(id);
+  state.awaiting.delete(id);
   for (const entry of big.store?.all() ?? []) {
     if (entry.id === id) {
       big.store.forget(entry);
@@ -501,8 +512,10 @@ async function uploadOne(file) {
       if (!state.files.has(sent.id)) $('#files tbody').prepend(fileRow(sent));
       render(sent);
     }
-    row.state('Uploaded: see its verdict in the list below', 'done');
+    row.state('Uploaded: checking…', 'done');
     row.finish();
+    state.awaiting.set(reserved.id, row);
+    announce(state.files.get(reserved.id) ?? { id: reserved.id, status: 'pending' });
     show($('#clear-uploads'), true);
     poll();
   } catch (err) {

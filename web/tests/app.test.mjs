@@ -41,6 +41,10 @@ test('sign up, upload, verdicts without reload, download, delete, quota bar', as
   // A program renamed .png is rejected, with its reason in words.
   const fake = fileRow(page, 'setup.png');
   await fake.getByText('Rejected: a kind of file not allowed here').waitFor();
+  // The verdicts are said in the uploads' live statuses too, for screen readers.
+  const uploads = page.getByRole('list', { name: 'Uploads' });
+  await uploads.getByRole('status').filter({ hasText: /^Accepted$/ }).waitFor();
+  await uploads.getByRole('status').filter({ hasText: 'Rejected: a kind of file not allowed here' }).waitFor();
   assert.equal(await fake.getByRole('button', { name: /Download/ }).count(), 0, 'no download of a rejected file');
   await page.waitForFunction(() => document.querySelector('#quota-text').textContent.includes('1 file'));
   assert.ok((await quotaValue(page)) > 0, 'the quota bar moved');

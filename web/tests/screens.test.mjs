@@ -1,4 +1,4 @@
-// Both pages at phone width (360x740) and on a desktop: no sideways scrolling, no layout
+// Both pages at phone width (360x740), on a tablet (768x1024) and on a desktop: no sideways scrolling, no layout
 // shift while files upload, and screenshots (target/screenshots/, copied to docs/screenshots/
 // for the README).
 
@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { browser, context, signUp, email, fileRow, SHOTS, PNG, PDF, exe } from './harness.mjs';
 
 const PHONE = { width: 360, height: 740 };
+const TABLET = { width: 768, height: 1024 };
 const DESKTOP = { width: 1280, height: 860 };
 
 let b;
@@ -34,7 +35,7 @@ async function noSidewaysScroll(page, what) {
   assert.ok(scroll <= width, `${what}: content ${scroll}px wide in a ${width}px window`);
 }
 
-for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+for (const [name, viewport] of [['phone', PHONE], ['tablet', TABLET], ['desktop', DESKTOP]]) {
   test(`the app and the drop page on a ${name}`, async () => {
     const ctx = await context(b, viewport);
     const page = await ctx.newPage();
@@ -63,6 +64,12 @@ for (const [name, viewport] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     const shift = await page.evaluate(() => window.__shifts);
     assert.ok(shift < 0.1, `layout shift while uploading: ${shift.toFixed(3)} (budget 0.1, "good" in Web Vitals)`);
     await noSidewaysScroll(page, `${name} app`);
+    // The name keeps room to be read, whatever the columns beside it.
+    const nameBox = await fileRow(page, 'holiday photo.png').locator('td.name').boundingBox();
+    assert.ok(nameBox.width >= 120, `${name}: the name column is ${nameBox.width}px wide`);
+    const tableBox = await page.locator('table.files').boundingBox();
+    const deleteBox = await fileRow(page, 'holiday photo.png').getByRole('button', { name: 'Delete holiday photo.png' }).boundingBox();
+    assert.ok(deleteBox.x + deleteBox.width <= tableBox.x + tableBox.width + 0.5, `${name}: Delete sticks out of the table`);
     await page.screenshot({ path: `${SHOTS}/app-${name}.png`, fullPage: true });
 
     const stranger = await context(b, viewport);
