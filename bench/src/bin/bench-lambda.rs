@@ -549,7 +549,9 @@ fn section(
              bootstrap (a fresh copy in a directory of its own, as Lambda runs the one it \
              unpacked from the package) to its first `GET /2018-06-01/runtime/invocation/next` on a minimal Lambda \
              Runtime API that the bench serves on 127.0.0.1, with Lambda's environment variables, \
-             fake credentials, `AWS_REGION=us-east-1`, an empty `HOME` and dummy values for the \
+             fake credentials, `AWS_REGION=us-east-1`, an empty `HOME`, \
+             `SMITHY_CLIENT_SDK_CUSTOM_PARTITION` at `infra/partitions/partitions.json` (as \
+             template.yaml sets it in the `aws` partition) and dummy values for the \
              variables each handler requires (so its configuration check passes; nothing calls \
              AWS). **Cold init is measured on the x86_64 builds**: the arm64 binaries cannot run \
              on this x86_64 machine. Starts are interleaved across the five binaries, {runs} \
