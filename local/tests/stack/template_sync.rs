@@ -587,6 +587,38 @@ fn every_function_gets_the_variables_it_requires() {
     }
 }
 
+/// Variables the template sets for the AWS SDK itself, not for `dropgate_infra::Config`.
+const SDK_VARIABLES: &[&str] = &["SMITHY_CLIENT_SDK_CUSTOM_PARTITION"];
+
+/// The SDK's partitions variable names the file of the layer every function gets, with it, in
+/// the `aws` partition only (infra/tests/partitions.rs holds the file to the SDK's own tables).
+#[test]
+fn the_partitions_table_comes_with_its_layer_on_every_function() {
+    let t = template();
+    let layer = t["Resources"]["PartitionsLayer"].clone();
+    assert_eq!(layer["Condition"], "InAwsPartition");
+    assert_eq!(layer["Properties"]["ContentUri"], "infra/partitions/");
+    assert!(root().join("infra/partitions/partitions.json").is_file());
+    for (id, _, _) in functions() {
+        let props = &t["Resources"][id]["Properties"];
+        let layers = format!("{:?}", props["Layers"]);
+        assert!(
+            layers.contains("InAwsPartition") && layers.contains("PartitionsLayer"),
+            "{id}: Layers {layers}"
+        );
+        let var = format!(
+            "{:?}",
+            function_env(&t, id)
+                .get("SMITHY_CLIENT_SDK_CUSTOM_PARTITION")
+                .unwrap_or_else(|| panic!("{id} does not set the partitions variable"))
+        );
+        assert!(
+            var.contains("InAwsPartition") && var.contains("/opt/partitions.json"),
+            "{id}: {var}"
+        );
+    }
+}
+
 #[test]
 fn every_variable_the_template_sets_is_one_the_config_reads() {
     let t = template();
@@ -598,7 +630,7 @@ fn every_variable_the_template_sets_is_one_the_config_reads() {
     for (id, _, _) in functions() {
         for (name, value) in function_env(&t, id) {
             assert!(
-                known.contains(name.as_str()),
+                known.contains(name.as_str()) || SDK_VARIABLES.contains(&name.as_str()),
                 "{id} sets {name}, which dropgate_infra::Config does not read (a typo?)"
             );
             // Local-stack-only switches must stay off on AWS.
