@@ -515,7 +515,8 @@ async function uploadOne(file) {
     row.state('Uploaded: checking…', 'done');
     row.finish();
     state.awaiting.set(reserved.id, row);
-    announce(state.files.get(reserved.id) ?? { id: reserved.id, status: 'pending' });
+    const known = state.files.get(reserved.id);
+    if (known) announce(known);
     show($('#clear-uploads'), true);
     poll();
   } catch (err) {
