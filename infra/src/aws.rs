@@ -4,6 +4,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use aws_sdk_s3::config::{ConfigBag, HttpClient, RuntimeComponents, SharedHttpClient};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 
 use crate::Config;
 use crate::dynamo::DynamoLedger;
@@ -26,15 +30,47 @@ const AMAZON_ROOTS: &[&str] = &[
 /// An HTTPS client that trusts only the roots AWS endpoints use. The SDK's default reads and
 /// parses the system's whole trust store (hundreds of certificates) for every client at cold
 /// start; the functions talk to AWS only, so five roots are both enough and stricter.
-pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+pub fn https_client() -> SharedHttpClient {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     let builder =
         aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring));
-    match amazon_tls_context() {
+    let client = match amazon_tls_context() {
         Ok(ctx) => builder.tls_context(ctx).build_https(),
         // Not reachable with the bundled roots (a unit test holds them to it); the SDK's default
         // trust store is the safe fallback.
         Err(_) => builder.build_https(),
+    };
+    SharedHttpClient::new(NoThrowawayConnector(client))
+}
+
+/// The SDK's HTTPS client, without the connector it builds and drops for every SDK client at
+/// construction (`validate_base_client_config`: there to load the system's trust store at init
+/// rather than on the first request). With the five bundled roots that throwaway is all cost:
+/// each one parses the PEMs, their trust anchors and a TLS configuration (about 0.02 ms per SDK
+/// client at cold start, docs/BENCHMARKS.md). The connector the first request builds is the one
+/// that is kept, as before; nothing moves to the first request.
+#[derive(Debug)]
+struct NoThrowawayConnector(SharedHttpClient);
+
+impl HttpClient for NoThrowawayConnector {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.validate_final_config(components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
     }
 }
 
@@ -361,5 +397,61 @@ mod first_use_tests {
             "one client for all"
         );
         assert!(format!("{handle:?}").contains("built: true"));
+    }
+}
+
+#[cfg(test)]
+mod connector_tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Counts the SDK's validation calls; never asked for a connector (no request is sent).
+    #[derive(Debug, Default, Clone)]
+    struct Counting(Arc<AtomicUsize>);
+
+    impl HttpClient for Counting {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            unreachable!("no request is sent in these tests")
+        }
+
+        fn validate_base_client_config(
+            &self,
+            _: &aws_sdk_s3::config::RuntimeComponentsBuilder,
+            _: &ConfigBag,
+        ) -> Result<(), BoxError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    fn build_two_clients(http: SharedHttpClient) {
+        let sdk = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .http_client(http)
+            .build();
+        let _ = aws_sdk_dynamodb::Client::new(&sdk);
+        let _ = aws_sdk_s3::Client::new(&sdk);
+    }
+
+    #[test]
+    fn building_an_sdk_client_builds_no_throwaway_connector() {
+        let direct = Counting::default();
+        build_two_clients(SharedHttpClient::new(direct.clone()));
+        assert_eq!(
+            direct.0.load(Ordering::SeqCst),
+            2,
+            "the SDK asks the HTTP client once per SDK client (what the wrapper spares)"
+        );
+
+        let wrapped = Counting::default();
+        build_two_clients(SharedHttpClient::new(NoThrowawayConnector(
+            SharedHttpClient::new(wrapped.clone()),
+        )));
+        assert_eq!(wrapped.0.load(Ordering::SeqCst), 0);
     }
 }
