@@ -2,7 +2,7 @@
 // own), the quota bar and upload links.
 
 import * as api from './api.js';
-import { $, h, show, say, ask } from './dom.js';
+import { $, h, show, say, ask, tieLabelsToUsableControls } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
 import { errorWords, statusWords, linkStateWords } from './words.js';
 import { put, progressRow, wireDropzone } from './upload.js';
@@ -660,6 +660,7 @@ function wireLinks() {
 // ---- Start ----
 
 async function start() {
+  tieLabelsToUsableControls();
   wireAccount();
   wireUploads();
   wireLinks();

@@ -77,3 +77,33 @@ export function closedPage(content, pages, code, [fallbackTitle, fallbackText]) 
   show($(`#${content}`), false);
   show($('#closed'), true);
 }
+
+// Lookups by label text (a person's voice control, a test driving the page "by its labels")
+// see every `<label for>` in the document, shown or not: the log-in and sign-up forms both ask
+// for "Email" and "Password", the link form and the share dialog both for "Expires after". So a
+// label is tied to its control only while the control can be used: not inside anything hidden
+// or a closed dialog, and, while a modal dialog is open, only inside that dialog (the rest of the
+// page is inert then). Kept true on every change of `hidden` or `open` below `root`.
+export function tieLabelsToUsableControls(root = document.body) {
+  const relabel = () => {
+    const modal = [...root.querySelectorAll('dialog[open]')].find((d) => d.matches(':modal'));
+    for (const label of root.querySelectorAll('label[for], label[data-for]')) {
+      const usable = !label.closest('[hidden], dialog:not([open])') && (!modal || modal.contains(label));
+      const control = label.getAttribute('for') ?? label.dataset.for;
+      if (usable && !label.hasAttribute('for')) {
+        label.htmlFor = control;
+        delete label.dataset.for;
+      } else if (!usable && label.hasAttribute('for')) {
+        label.dataset.for = control;
+        label.removeAttribute('for');
+      }
+    }
+  };
+  relabel();
+  new MutationObserver(relabel).observe(root, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ['hidden', 'open'],
+  });
+}

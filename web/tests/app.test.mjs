@@ -131,3 +131,41 @@ test('pages carry their security headers and are served compressed and revalidat
     assert.equal(again.status, 304, `revalidation of ${path}`);
   }
 });
+
+test('a label names one control at a time: the one that can be used', async () => {
+  const ctx = await context(b);
+  const page = await ctx.newPage();
+  const id = (locator) => locator.evaluate((el) => el.id);
+  await page.goto(API + '/');
+  await page.getByRole('tab', { name: 'Log in' }).waitFor();
+  // Log-in and sign-up both ask for "Email" and "Password"; the closed share dialog has
+  // "Password (optional)" and "Expires after", as has the (hidden) link form.
+  assert.equal(await id(page.getByLabel('Email')), 'login-email');
+  assert.equal(await id(page.getByLabel('Password')), 'login-password');
+  assert.equal(await page.getByLabel('Expires after').count(), 0);
+  await page.getByRole('tab', { name: 'Sign up' }).click();
+  assert.equal(await id(page.getByLabel('Email')), 'signup-email');
+  assert.equal(await id(page.getByLabel('Password')), 'signup-password');
+
+  await page.getByLabel('Email').fill(email('labels'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { name: 'Files' }).waitFor();
+  assert.equal(await page.getByLabel('Email').count(), 0);
+  assert.equal(await page.getByLabel('Password').count(), 0);
+  assert.equal(await id(page.getByLabel('Expires after')), 'link-expiry');
+
+  await page.getByLabel('Choose files').setInputFiles([{ name: 'label.png', mimeType: 'image/png', buffer: PNG }]);
+  const row = fileRow(page, 'label.png');
+  await row.getByText('Accepted').waitFor();
+  await row.getByRole('button', { name: 'Share label.png' }).click();
+  await page.getByRole('dialog').waitFor();
+  // The modal is all that can be used now.
+  assert.equal(await id(page.getByLabel('Expires after')), 'share-expiry');
+  assert.equal(await id(page.getByLabel('Password')), 'share-password-new');
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'hidden' });
+  assert.equal(await id(page.getByLabel('Expires after')), 'link-expiry');
+  assert.equal(await page.getByLabel('Password').count(), 0);
+  await ctx.close();
+});
