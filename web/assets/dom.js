@@ -100,10 +100,7 @@ export function tieLabelsToUsableControls(root = document.body) {
     }
   };
   relabel();
-  new MutationObserver(relabel).observe(root, {
-    subtree: true,
-    childList: true,
-    attributes: true,
-    attributeFilter: ['hidden', 'open'],
-  });
+  // Only `hidden` and `open` change what can be used (the pages create no labels), so text and
+  // row updates while uploading wake nothing.
+  new MutationObserver(relabel).observe(root, { subtree: true, attributes: true, attributeFilter: ['hidden', 'open'] });
 }
