@@ -117,42 +117,6 @@ pub fn bounded(sdk: &SdkConfig) -> SdkConfig {
     builder.build()
 }
 
-/// An SDK client built when first asked for, once, and shared by every clone of the handle.
-/// Building a client costs a cold start about 0.05 ms (its crate's endpoint partition tables,
-/// runtime plugins; docs/BENCHMARKS.md), worth deferring for a client few requests use.
-#[derive(Clone)]
-pub struct OnFirstUse<C> {
-    sdk: SdkConfig,
-    build: fn(&SdkConfig) -> C,
-    cell: Arc<OnceLock<C>>,
-}
-
-impl<C> OnFirstUse<C> {
-    pub fn new(sdk: &SdkConfig, build: fn(&SdkConfig) -> C) -> Self {
-        Self {
-            sdk: sdk.clone(),
-            build,
-            cell: Arc::new(OnceLock::new()),
-        }
-    }
-
-    pub fn get(&self) -> &C {
-        self.cell.get_or_init(|| (self.build)(&self.sdk))
-    }
-
-    pub fn is_built(&self) -> bool {
-        self.cell.get().is_some()
-    }
-}
-
-impl<C> std::fmt::Debug for OnFirstUse<C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OnFirstUse")
-            .field("built", &self.is_built())
-            .finish_non_exhaustive()
-    }
-}
-
 /// The SDK clients a function uses, each built on first use: a function pays at cold start only
 /// for the clients its handler needs (the api no SES, the worker no Cognito, ...).
 #[derive(Clone, Debug)]
@@ -161,7 +125,7 @@ pub struct Clients {
     s3_force_path_style: bool,
     s3: OnceLock<aws_sdk_s3::Client>,
     dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
-    cognito: OnFirstUse<aws_sdk_cognitoidentityprovider::Client>,
+    cognito: OnceLock<aws_sdk_cognitoidentityprovider::Client>,
     sns: OnceLock<aws_sdk_sns::Client>,
     ses: OnceLock<aws_sdk_ses::Client>,
     sqs: OnceLock<aws_sdk_sqs::Client>,
@@ -198,8 +162,8 @@ impl Clients {
         }
         let sdk = builder.build();
         Self {
-            cognito: OnFirstUse::new(&sdk, aws_sdk_cognitoidentityprovider::Client::new),
             sdk,
+            cognito: OnceLock::new(),
             s3_force_path_style,
             s3: OnceLock::new(),
             dynamodb: OnceLock::new(),
@@ -224,13 +188,8 @@ impl Clients {
     }
 
     pub fn cognito(&self) -> &aws_sdk_cognitoidentityprovider::Client {
-        self.cognito.get()
-    }
-
-    /// The Cognito client, not yet built: the api uses it only on its `/auth/*` routes, so an
-    /// instance whose requests are all file, link and share routes never pays for it.
-    pub fn cognito_on_first_use(&self) -> OnFirstUse<aws_sdk_cognitoidentityprovider::Client> {
-        self.cognito.clone()
+        self.cognito
+            .get_or_init(|| aws_sdk_cognitoidentityprovider::Client::new(&self.sdk))
     }
 
     pub fn sns(&self) -> &aws_sdk_sns::Client {
@@ -374,29 +333,6 @@ mod origin_tests {
             origin_of("https://h.example:8443/a?b#c"),
             "https://h.example:8443"
         );
-    }
-}
-
-#[cfg(test)]
-mod first_use_tests {
-    use super::*;
-
-    #[test]
-    fn the_cognito_client_is_built_on_first_use_once_for_every_handle() {
-        let sdk = SdkConfig::builder()
-            .region(aws_config::Region::new("eu-west-1"))
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .build();
-        let clients = Clients::new(&sdk, false, "test");
-        let handle = clients.cognito_on_first_use();
-        let _ = clients.dynamodb();
-        assert!(!handle.is_built(), "building the others leaves it alone");
-        let _ = handle.get();
-        assert!(
-            clients.cognito_on_first_use().is_built(),
-            "one client for all"
-        );
-        assert!(format!("{handle:?}").contains("built: true"));
     }
 }
 

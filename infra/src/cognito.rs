@@ -8,12 +8,10 @@ use aws_sdk_cognitoidentityprovider::types::{
 use dropgate_core::CoreError;
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
 
-use crate::aws::OnFirstUse;
 use crate::error::sdk_error;
 
 pub struct CognitoAccounts {
-    /// Built on the first auth request (see `OnFirstUse`).
-    pub client: OnFirstUse<aws_sdk_cognitoidentityprovider::Client>,
+    pub client: aws_sdk_cognitoidentityprovider::Client,
     pub user_pool_id: String,
     pub client_id: String,
     /// Confirm at once (the local stack; in AWS the user confirms with the mailed code).
@@ -85,7 +83,6 @@ impl Accounts for CognitoAccounts {
             .map_err(CoreError::upstream)?;
         let out = self
             .client
-            .get()
             .sign_up()
             .client_id(&self.client_id)
             .username(email)
@@ -99,7 +96,6 @@ impl Accounts for CognitoAccounts {
         }
         if self.auto_confirm {
             self.client
-                .get()
                 .admin_confirm_sign_up()
                 .user_pool_id(&self.user_pool_id)
                 .username(email)
@@ -113,7 +109,6 @@ impl Accounts for CognitoAccounts {
 
     async fn confirm(&self, email: &str, code: &str) -> Result<(), CoreError> {
         self.client
-            .get()
             .confirm_sign_up()
             .client_id(&self.client_id)
             .username(email)
@@ -127,7 +122,6 @@ impl Accounts for CognitoAccounts {
     async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError> {
         let out = self
             .client
-            .get()
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
@@ -142,7 +136,6 @@ impl Accounts for CognitoAccounts {
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError> {
         let out = self
             .client
-            .get()
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::RefreshTokenAuth)
@@ -161,7 +154,6 @@ impl Accounts for CognitoAccounts {
     async fn revoke(&self, refresh_token: &str) -> Result<(), CoreError> {
         let Err(e) = self
             .client
-            .get()
             .revoke_token()
             .client_id(&self.client_id)
             .token(refresh_token)

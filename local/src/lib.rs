@@ -147,6 +147,7 @@ impl Stack {
             authorizer::Authorizer::fetch(&jwks, &issuer, &resources.user_pool_client_id).await?;
         let front = Arc::new(server::Front {
             api: dropgate_api::Deps::new(&config, &client("dropgate-api"))?,
+            auth: dropgate_api::AuthDeps::new(&config, &client("dropgate-auth"))?,
             authorizer,
         });
         let worker_clients = client("dropgate-worker");

@@ -1,5 +1,6 @@
 //! The local HTTP front: turns each request into an API Gateway v2 event, authorizes it like
-//! the HTTP API's JWT authorizer, calls `dropgate_api::handle`, and writes the response back.
+//! the HTTP API's JWT authorizer, calls `dropgate_api::handle` (`handle_auth` for `/auth/*`, as
+//! API Gateway routes them to their own function), and writes the response back.
 //!
 //! [`run`] serves [`router`] with hyper's HTTP/1.1 (keep-alive on), one task per connection,
 //! each connection watched by two timeouts so that a client cannot hold one open for nothing:
@@ -53,6 +54,8 @@ use crate::authorizer::Authorizer;
 
 pub struct Front {
     pub api: dropgate_api::Deps,
+    /// The `auth` function's: API Gateway sends `/auth/*` to it, everything else to the api.
+    pub auth: dropgate_api::AuthDeps,
     pub authorizer: Authorizer,
 }
 
@@ -191,7 +194,11 @@ async fn serve(
             );
         }
     };
-    into_response(dropgate_api::handle(event, &front.api).await)
+    if dropgate_api::is_auth_path(&path) {
+        into_response(dropgate_api::handle_auth(event, &front.auth).await)
+    } else {
+        into_response(dropgate_api::handle(event, &front.api).await)
+    }
 }
 
 fn form_pairs(q: &str) -> Vec<(String, String)> {

@@ -68,6 +68,10 @@ fn functions() -> Vec<Function> {
             required_env: dropgate_api::REQUIRED_ENV,
         },
         Function {
+            bin: "auth",
+            required_env: dropgate_api::AUTH_REQUIRED_ENV,
+        },
+        Function {
             bin: "worker",
             required_env: dropgate_worker::REQUIRED_ENV,
         },
@@ -539,9 +543,9 @@ fn section(
         ),
         wrap(
             "The first command builds, with cargo-lambda and the workspace's release profile \
-             (opt-level \"s\", fat LTO, one codegen unit, stripped, panic = abort), the four \
+             (opt-level \"s\", fat LTO, one codegen unit, stripped, panic = abort), the five \
              functions and `hello-lambda` (an empty `lambda_runtime` function, the baseline) for \
-             arm64, zipped as deployed (`target/lambda/<bin>/bootstrap.zip`), and the same five \
+             arm64, zipped as deployed (`target/lambda/<bin>/bootstrap.zip`), and the same six \
              for x86_64 (`target/lambda-x86_64/<bin>/bootstrap`).",
         ),
         wrap(&format!(
@@ -554,7 +558,7 @@ fn section(
              template.yaml sets it in the `aws` partition) and dummy values for the \
              variables each handler requires (so its configuration check passes; nothing calls \
              AWS). **Cold init is measured on the x86_64 builds**: the arm64 binaries cannot run \
-             on this x86_64 machine. Starts are interleaved across the five binaries, {runs} \
+             on this x86_64 machine. Starts are interleaved across the six binaries, {runs} \
              counted per binary after one warm-up start; min and p90 beside the median."
         )),
         table.trim_end().to_owned(),
@@ -584,8 +588,8 @@ fn section(
              functions' own start: binaries {size_ratios} larger (page faults; the x86_64 \
              bootstraps timed here), the SDK's \
              configuration loader, and one SDK client per service the handler uses (built once \
-             per cold start: DynamoDB and S3 for the worker and the janitor; the api adds \
-             Cognito; the notifier has DynamoDB, SNS and SES).",
+             per cold start: DynamoDB and S3 for the api, the worker and the janitor; Cognito \
+             for auth; DynamoDB, SNS and SES for the notifier).",
             trust_store()
         )));
     }

@@ -1,6 +1,10 @@
 //! The HTTP API (API Gateway HTTP API, payload v2): decode, call `dropgate-core`, encode.
 //! The JWT is verified before this code runs (API Gateway's authorizer in AWS, the local
 //! stack's identical check locally); the handler reads the verified claims.
+//!
+//! Two functions serve it, one route table: the `auth` function answers the five `/auth/*`
+//! routes (`handle_auth`, Cognito only), the `api` function every other route (`handle`,
+//! DynamoDB and S3). Neither links the other's SDK clients or holds the other's permissions.
 
 mod http;
 mod routes;
@@ -21,7 +25,7 @@ use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use http::MAX_BODY_BYTES;
-pub use routes::{ROUTES, Route, needs_token};
+pub use routes::{ROUTES, Route, is_auth_path, needs_token};
 
 /// Everything an invocation borrows; built once per cold start.
 #[derive(Clone)]
@@ -29,7 +33,6 @@ pub struct Deps {
     pub files: FileService,
     pub links: LinkService,
     pub drops: DropService,
-    pub accounts: Arc<dyn Accounts>,
     pub shares: ShareService,
     pub share_access: ShareAccess,
     /// The headers of the web client's pages (their CSP names the upload origin).
@@ -42,8 +45,6 @@ pub const REQUIRED_ENV: &[&str] = &[
     "FILES_TABLE",
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
-    "USER_POOL_ID",
-    "USER_POOL_CLIENT_ID",
     "LINKS_TABLE",
     "RATE_LIMIT_TABLE",
     "SHARES_TABLE",
@@ -136,17 +137,10 @@ impl Deps {
             ),
             settings,
         };
-        let accounts = Arc::new(CognitoAccounts {
-            client: clients.cognito_on_first_use(),
-            user_pool_id: config.user_pool_id.clone(),
-            client_id: config.user_pool_client_id.clone(),
-            auto_confirm: config.auto_confirm_signup,
-        });
         Ok(Self {
             files,
             links,
             drops,
-            accounts,
             shares,
             share_access,
             pages: web::PageHeaders::new(&clients.upload_origin(config)),
@@ -154,8 +148,39 @@ impl Deps {
     }
 }
 
-/// Handles one API request. Never fails and never panics on any input: every outcome is an
-/// HTTP response.
+/// Handles one API request (any route but `/auth/*`). Never fails and never panics on any input:
+/// every outcome is an HTTP response.
 pub async fn handle(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2httpResponse {
+    routes::dispatch(req, deps).await
+}
+
+/// What the `auth` function's invocations borrow; built once per cold start.
+#[derive(Clone)]
+pub struct AuthDeps {
+    pub accounts: Arc<dyn Accounts>,
+}
+
+/// The environment variables the `auth` function cannot run without.
+pub const AUTH_REQUIRED_ENV: &[&str] = &["USER_POOL_ID", "USER_POOL_CLIENT_ID"];
+
+impl AuthDeps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(AUTH_REQUIRED_ENV)?;
+        Ok(Self {
+            accounts: Arc::new(CognitoAccounts {
+                client: clients.cognito().clone(),
+                user_pool_id: config.user_pool_id.clone(),
+                client_id: config.user_pool_client_id.clone(),
+                auto_confirm: config.auto_confirm_signup,
+            }),
+        })
+    }
+}
+
+/// Handles one `/auth/*` request, with the same guarantees as `handle`.
+pub async fn handle_auth(
+    req: ApiGatewayV2httpRequest,
+    deps: &AuthDeps,
+) -> ApiGatewayV2httpResponse {
     routes::dispatch(req, deps).await
 }

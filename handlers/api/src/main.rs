@@ -1,4 +1,5 @@
-//! Lambda entry point: wiring only. The logic is `dropgate_api::handle`.
+//! Lambda entry point of the `api` function (every route but `/auth/*`): wiring only. The logic
+//! is `dropgate_api::handle`.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_infra::{Clients, Config};

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::encodings::Body;
 use chrono::{TimeZone, Utc};
-use dropgate_api::{Deps, ROUTES, handle};
+use dropgate_api::{AuthDeps, Deps, ROUTES, handle, handle_auth, is_auth_path};
 use dropgate_core::CoreError;
 use dropgate_core::Settings;
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
@@ -284,7 +284,7 @@ impl Accounts for NoAccounts {
     }
 }
 
-fn deps() -> Deps {
+fn deps() -> (Deps, AuthDeps) {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(
@@ -318,7 +318,7 @@ fn deps() -> Deps {
         per_source: limiter("password-source"),
         settings: settings.clone(),
     };
-    Deps {
+    let api = Deps {
         files: FileService {
             ledger: ledger.clone(),
             store: store.clone(),
@@ -348,11 +348,14 @@ fn deps() -> Deps {
             },
             settings,
         },
-        accounts: Arc::new(NoAccounts),
         shares: share_service,
         share_access,
         pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
-    }
+    };
+    let auth = AuthDeps {
+        accounts: Arc::new(NoAccounts),
+    };
+    (api, auth)
 }
 
 /// `/drop/{token}/files` -> `/drop/dummy-token/files`.
@@ -419,8 +422,13 @@ struct Answer {
     has_body: bool,
 }
 
-async fn send(deps: &Deps, ev: ApiGatewayV2httpRequest) -> Answer {
-    let raw = handle(ev, deps).await;
+async fn send(deps: &(Deps, AuthDeps), ev: ApiGatewayV2httpRequest) -> Answer {
+    // As API Gateway routes: `/auth/*` to the auth function, the rest to the api.
+    let raw = if is_auth_path(ev.raw_path.as_deref().unwrap_or_default()) {
+        handle_auth(ev, &deps.1).await
+    } else {
+        handle(ev, &deps.0).await
+    };
     // Pages and assets are not JSON; their answers are checked by status only.
     let json = raw
         .headers

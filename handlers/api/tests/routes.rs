@@ -51,6 +51,23 @@ async fn unknown_routes_are_404() {
     }
 }
 
+/// Two functions serve the table (API Gateway sends `/auth/*` to `auth`): each answers a
+/// route of the other's as a route it does not have, so a misrouted request reaches nothing.
+#[tokio::test]
+async fn each_function_answers_only_its_own_routes() {
+    let w = world();
+    let login = req("POST", "/auth/login").json(json!({"email": "a@example.com", "password": "x"}));
+    let r = dropgate_api::handle(login.event(), &w.deps).await;
+    assert_eq!(r.status_code, 404, "the api has no account routes");
+    for (method, path) in [("GET", "/health"), ("GET", "/"), ("GET", "/files")] {
+        let r = dropgate_api::handle_auth(req(method, path).by(ALICE).event(), &w.auth).await;
+        assert_eq!(
+            r.status_code, 404,
+            "the auth function has no {method} {path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_methods_are_405() {
     let w = world();

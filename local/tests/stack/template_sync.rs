@@ -517,10 +517,11 @@ fn bucket_notifies_the_uploads_prefix_to_the_queue() {
     );
 }
 
-/// The four functions: logical id, cargo binary, the variables their handler requires.
-fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 4] {
+/// The five functions: logical id, cargo binary, the variables their handler requires.
+fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 5] {
     [
         ("ApiFunction", "api", dropgate_api::REQUIRED_ENV),
+        ("AuthFunction", "auth", dropgate_api::AUTH_REQUIRED_ENV),
         ("WorkerFunction", "worker", dropgate_worker::REQUIRED_ENV),
         ("JanitorFunction", "janitor", dropgate_janitor::REQUIRED_ENV),
         (
@@ -1012,7 +1013,14 @@ struct Statement<'a> {
 
 fn statements<'a>(t: &'a Value, id: &str) -> Vec<Statement<'a>> {
     let mut out = Vec::new();
-    for policy in seq_at(resource(t, id, FUNCTION), "Properties.Policies") {
+    // No `Policies`: SAM's basic execution role only (logs, and X-Ray with tracing on).
+    let Some(policies) = resource(t, id, FUNCTION)
+        .get("Properties")
+        .and_then(|p| p.get("Policies"))
+    else {
+        return out;
+    };
+    for policy in policies.as_sequence().expect("Policies is a list") {
         for s in seq_at(policy, "Statement") {
             assert_eq!(
                 s.get("Effect").and_then(Value::as_str),
@@ -1412,24 +1420,28 @@ fn only_the_functions_given_the_topic_or_the_sender_may_publish_or_mail() {
     }
 }
 
-/// The routes of the HTTP API's OpenAPI body: (method, or "ANY"; path; public).
-fn api_routes(t: &Value) -> Vec<(String, String, bool)> {
+/// The routes of the HTTP API's OpenAPI body: (method, or "ANY"; path; public; the logical id
+/// of the function its integration invokes).
+fn api_routes(t: &Value) -> Vec<(String, String, bool, &'static str)> {
     let api = resource(t, "HttpApi", "AWS::Serverless::HttpApi");
     let paths = at(api, "Properties.DefinitionBody.paths")
         .as_mapping()
         .expect("HttpApi's paths are a mapping");
-    let wanted_uri = format!(
-        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/\
-         arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}/invocations",
-        sub_with_stack(
-            at(
-                resource(t, "ApiFunction", FUNCTION),
-                "Properties.FunctionName"
-            ),
-            "${AWS::StackName}",
+    let uri_of = |id: &str| {
+        format!(
+            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/\
+             arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{}/invocations",
+            sub_with_stack(
+                at(resource(t, id, FUNCTION), "Properties.FunctionName"),
+                "${AWS::StackName}",
+            )
+            .unwrap_or_else(|| panic!("{id}'s FunctionName is a !Sub"))
         )
-        .expect("ApiFunction's FunctionName is a !Sub")
-    );
+    };
+    let targets = [
+        (uri_of("ApiFunction"), "ApiFunction"),
+        (uri_of("AuthFunction"), "AuthFunction"),
+    ];
     let mut routes = Vec::new();
     for (path, ops) in paths {
         let path = path.as_str().expect("paths are strings");
@@ -1445,11 +1457,14 @@ fn api_routes(t: &Value) -> Vec<(String, String, bool)> {
                 "2.0",
                 "{method} {path}"
             );
-            assert_eq!(
-                sub_with_stack(at(integration, "uri"), "${AWS::StackName}").as_deref(),
-                Some(wanted_uri.as_str()),
-                "{method} {path}: integration is not ApiFunction"
-            );
+            let uri = sub_with_stack(at(integration, "uri"), "${AWS::StackName}");
+            let function = targets
+                .iter()
+                .find(|(u, _)| Some(u.as_str()) == uri.as_deref())
+                .map(|(_, id)| *id)
+                .unwrap_or_else(|| {
+                    panic!("{method} {path}: integration is neither ApiFunction nor AuthFunction")
+                });
             // No `security`: SAM puts the default (JWT) authorizer on it. `NONE`: public.
             let public = match op.get("security") {
                 None => false,
@@ -1462,7 +1477,7 @@ fn api_routes(t: &Value) -> Vec<(String, String, bool)> {
                     true
                 }
             };
-            routes.push((method, path.to_owned(), public));
+            routes.push((method, path.to_owned(), public, function));
         }
     }
     routes
@@ -1508,7 +1523,7 @@ fn the_apis_routes_are_the_handlers_routes() {
             .join("/");
         let chosen = template_routes
             .iter()
-            .filter(|(m, _, _)| m == r.method || m == "ANY")
+            .filter(|(m, _, _, _)| m == r.method || m == "ANY")
             .filter_map(|route| {
                 let (literal, greedy) = route_match(&route.1, &path)?;
                 Some(((!greedy, literal, route.0 != "ANY"), route))
@@ -1532,12 +1547,44 @@ fn the_apis_routes_are_the_handlers_routes() {
             chosen.1,
             if chosen.2 { "public" } else { "authorized" },
         );
+        // The function the route reaches is the one whose handler serves it.
+        let function = if dropgate_api::is_auth_path(&path) {
+            "AuthFunction"
+        } else {
+            "ApiFunction"
+        };
+        assert_eq!(
+            chosen.3, function,
+            "{} {} reaches {} through {} {}",
+            r.method, r.pattern, chosen.3, chosen.0, chosen.1
+        );
         used.insert((chosen.0.clone(), chosen.1.clone()));
     }
-    for (method, path, _) in &template_routes {
+    for (method, path, _, _) in &template_routes {
         assert!(
             used.contains(&(method.clone(), path.clone())),
             "template.yaml routes {method} {path}, which reaches no route of the API handler"
         );
+    }
+}
+
+/// The account routes call only Cognito's unauthenticated operations (infra/src/cognito.rs):
+/// the auth function's role has no policy of its own, and no function may touch the user pool.
+#[test]
+fn no_function_has_a_cognito_permission() {
+    let t = template();
+    assert!(
+        statements(&t, "AuthFunction").is_empty(),
+        "AuthFunction needs no IAM action"
+    );
+    for (id, _, _) in functions() {
+        for s in statements(&t, id) {
+            assert!(
+                !s.actions.iter().any(|a| a.starts_with("cognito-idp:")),
+                "{id} {}: {:?}",
+                s.sid,
+                s.actions
+            );
+        }
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::Answer;
-use crate::Deps;
+use crate::AuthDeps;
 use crate::http::{ApiError, error_response, json_response, parse_json, respond};
 
 #[derive(Deserialize)]
@@ -96,7 +96,7 @@ fn invalid_token() -> ApiError {
     ApiError::new(401, "invalid_token", "the refresh token is not valid")
 }
 
-pub(super) async fn signup(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+pub(super) async fn signup(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
     let c: Credentials = parse_json(req)?;
     let email = validate_email(&c.email)?;
     validate_password(&c.password)?;
@@ -107,7 +107,7 @@ pub(super) async fn signup(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer
     ))
 }
 
-pub(super) async fn confirm(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+pub(super) async fn confirm(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
     let c: Confirmation = parse_json(req)?;
     let email = validate_email(&c.email)?;
     if c.code.is_empty() || c.code.len() > 64 {
@@ -120,7 +120,7 @@ pub(super) async fn confirm(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
     ))
 }
 
-pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
     let c: Login = parse_json(req)?;
     // A malformed address cannot belong to an account: same answer as a wrong password.
     let bad = || ApiError::new(401, "invalid_credentials", "email or password is wrong");
@@ -144,7 +144,7 @@ pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer 
     Ok(r)
 }
 
-pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
     let r: Refresh = if has_body(req) {
         parse_json(req)?
     } else {
@@ -173,7 +173,7 @@ pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
 /// already, is 204 all the same. When the directory cannot be asked the answer is 503, and the
 /// cookie is cleared anyway: this browser is logged out whatever happens, and a client holding
 /// the token (the CLI) can try again.
-pub(super) async fn logout(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+pub(super) async fn logout(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
     let r: Refresh = if has_body(req) {
         parse_json(req)?
     } else {

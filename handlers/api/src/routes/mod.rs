@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use serde_json::json;
 
-use crate::Deps;
 use crate::http::{ApiError, error_response, json_response};
+use crate::web::PageHeaders;
+use crate::{AuthDeps, Deps};
 
 pub(crate) type Answer = Result<ApiGatewayV2httpResponse, ApiError>;
 
@@ -30,7 +31,7 @@ pub const UPLOAD_API_VERSION: u32 = 2;
 
 /// What a route does; the path parameters come in the order of the pattern's `{…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
+pub(crate) enum Op {
     Health,
     SignUp,
     Confirm,
@@ -140,6 +141,39 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/assets/{name}", true, Op::Asset),
 ];
 
+/// The five account routes, which the `auth` function answers.
+fn is_auth(op: Op) -> bool {
+    matches!(
+        op,
+        Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout
+    )
+}
+
+/// Whether API Gateway sends a request for `path` to the `auth` function (its `/auth/{proxy+}`
+/// route) rather than to the `api` function; the local stack routes the same way.
+pub fn is_auth_path(path: &str) -> bool {
+    path.starts_with("/auth/")
+}
+
+/// One of the two functions that serve the route table, with what its invocations borrow.
+pub(crate) trait Function: Sync {
+    /// Whether this function answers `op`; the other's routes are a 404 here (API Gateway
+    /// never sends them).
+    fn serves(op: Op) -> bool;
+    fn call(
+        &self,
+        op: Op,
+        params: &[&str],
+        req: &ApiGatewayV2httpRequest,
+    ) -> impl Future<Output = Answer> + Send;
+    /// The pages' security headers, for a function that serves pages.
+    fn pages(&self) -> Option<&PageHeaders>;
+}
+
+fn no_route() -> ApiError {
+    ApiError::new(404, "not_found", "no such route")
+}
+
 /// The path parameters of `path` if it fits `pattern`. Literal segments win over parameters:
 /// `/drop/receipts/x` is a receipt, never a token named `receipts`.
 fn fit<'a>(pattern: &str, path: &'a str) -> Option<Vec<&'a str>> {
@@ -183,7 +217,10 @@ pub fn needs_token(method: &str, path: &str) -> bool {
         .is_some_and(|(r, _)| !r.public)
 }
 
-pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2httpResponse {
+pub(crate) async fn dispatch<F: Function>(
+    req: ApiGatewayV2httpRequest,
+    deps: &F,
+) -> ApiGatewayV2httpResponse {
     let started = Instant::now();
     let method = req.request_context.http.method.clone();
     let path = req
@@ -195,7 +232,8 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
     // HEAD is GET without the body (link checkers and previews send it; it counts nothing).
     let head = method == "HEAD";
     let wanted = if head { "GET" } else { method.as_str() };
-    let candidates = matching(&path);
+    let mut candidates = matching(&path);
+    candidates.retain(|(r, _)| F::serves(r.op));
     let chosen = candidates
         .iter()
         .find(|(r, _)| r.method == wanted)
@@ -204,7 +242,7 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
     let route = chosen.map_or("(unknown)", |(r, _)| r.pattern);
     let answer = match chosen {
         Some((r, params)) if r.method == wanted => {
-            tokio::time::timeout(REQUEST_BUDGET, call(r.op, params, &req, deps))
+            tokio::time::timeout(REQUEST_BUDGET, deps.call(r.op, params, &req))
                 .await
                 .unwrap_or_else(|_| {
                     Err(ApiError {
@@ -218,7 +256,7 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
             "method_not_allowed",
             format!("{method} is not allowed here"),
         )),
-        None => Err(ApiError::new(404, "not_found", "no such route")),
+        None => Err(no_route()),
     };
     let mut response = match answer {
         Ok(r) => r,
@@ -234,8 +272,8 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
     let page = chosen.is_some_and(|(r, _)| {
         matches!(r.op, Op::AppPage | Op::DropPage | Op::SharePage | Op::Asset)
     });
-    if page && response.status_code >= 400 {
-        deps.pages.apply(&mut response.headers);
+    if let Some(pages) = deps.pages().filter(|_| page && response.status_code >= 400) {
+        pages.apply(&mut response.headers);
     }
     if head {
         response.body = None;
@@ -252,52 +290,80 @@ pub async fn dispatch(req: ApiGatewayV2httpRequest, deps: &Deps) -> ApiGatewayV2
     response
 }
 
-async fn call(op: Op, p: &[&str], req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
-    let first = p.first().copied().unwrap_or_default();
-    match op {
-        Op::Health => {
-            let mut r = json_response(200, &json!({"status": "ok"}));
-            r.headers.insert(
-                "dropgate-upload-api",
-                aws_lambda_events::http::HeaderValue::from(UPLOAD_API_VERSION),
-            );
-            Ok(r)
+impl Function for Deps {
+    fn serves(op: Op) -> bool {
+        !is_auth(op)
+    }
+
+    fn pages(&self) -> Option<&PageHeaders> {
+        Some(&self.pages)
+    }
+
+    async fn call(&self, op: Op, p: &[&str], req: &ApiGatewayV2httpRequest) -> Answer {
+        let deps = self;
+        let first = p.first().copied().unwrap_or_default();
+        match op {
+            Op::Health => {
+                let mut r = json_response(200, &json!({"status": "ok"}));
+                r.headers.insert(
+                    "dropgate-upload-api",
+                    aws_lambda_events::http::HeaderValue::from(UPLOAD_API_VERSION),
+                );
+                Ok(r)
+            }
+            Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout => Err(no_route()),
+            Op::CreateFile => files::create(req, deps).await,
+            Op::ListFiles => files::list(req, deps).await,
+            Op::GetFile => files::get(req, deps, first).await,
+            Op::DeleteFile => files::delete(req, deps, first).await,
+            Op::Download => files::download(req, deps, first).await,
+            Op::Quota => files::quota(req, deps).await,
+            Op::PresignParts => parts::presign(req, deps, first).await,
+            Op::ListParts => parts::list(req, deps, first).await,
+            Op::CompleteFile => parts::complete(req, deps, first).await,
+            Op::DropPresignParts => parts::drop_presign(req, deps, first).await,
+            Op::DropListParts => parts::drop_list(req, deps, first).await,
+            Op::DropComplete => parts::drop_complete(req, deps, first).await,
+            Op::CreateLink => links::create(req, deps).await,
+            Op::ListLinks => links::list(req, deps).await,
+            Op::GetLink => links::get(req, deps, first).await,
+            Op::RevokeLink => links::revoke(req, deps, first).await,
+            Op::DropInfo => drop::info(req, deps, first).await,
+            Op::DropFile => drop::upload(req, deps, first).await,
+            Op::Receipt => drop::receipt(req, deps, first).await,
+            Op::CreateShare => shares::create(req, deps, first).await,
+            Op::FileShares => shares::list_for_file(req, deps, first).await,
+            Op::ListShares => shares::list(req, deps).await,
+            Op::RevokeShare => shares::revoke(req, deps, first).await,
+            Op::ShareDownloads => shares::downloads(req, deps, first).await,
+            Op::ShareInfo => shares::info(req, deps, first).await,
+            Op::ShareDownload => shares::download(req, deps, first).await,
+            Op::SharePage => pages::share_page(req, deps),
+            Op::AppPage => pages::app(req, deps),
+            Op::DropPage => pages::drop_page(req, deps),
+            Op::Asset => pages::asset(req, deps, first),
         }
-        Op::SignUp => auth::signup(req, deps).await,
-        Op::Confirm => auth::confirm(req, deps).await,
-        Op::Login => auth::login(req, deps).await,
-        Op::Refresh => auth::refresh(req, deps).await,
-        Op::Logout => auth::logout(req, deps).await,
-        Op::CreateFile => files::create(req, deps).await,
-        Op::ListFiles => files::list(req, deps).await,
-        Op::GetFile => files::get(req, deps, first).await,
-        Op::DeleteFile => files::delete(req, deps, first).await,
-        Op::Download => files::download(req, deps, first).await,
-        Op::Quota => files::quota(req, deps).await,
-        Op::PresignParts => parts::presign(req, deps, first).await,
-        Op::ListParts => parts::list(req, deps, first).await,
-        Op::CompleteFile => parts::complete(req, deps, first).await,
-        Op::DropPresignParts => parts::drop_presign(req, deps, first).await,
-        Op::DropListParts => parts::drop_list(req, deps, first).await,
-        Op::DropComplete => parts::drop_complete(req, deps, first).await,
-        Op::CreateLink => links::create(req, deps).await,
-        Op::ListLinks => links::list(req, deps).await,
-        Op::GetLink => links::get(req, deps, first).await,
-        Op::RevokeLink => links::revoke(req, deps, first).await,
-        Op::DropInfo => drop::info(req, deps, first).await,
-        Op::DropFile => drop::upload(req, deps, first).await,
-        Op::Receipt => drop::receipt(req, deps, first).await,
-        Op::CreateShare => shares::create(req, deps, first).await,
-        Op::FileShares => shares::list_for_file(req, deps, first).await,
-        Op::ListShares => shares::list(req, deps).await,
-        Op::RevokeShare => shares::revoke(req, deps, first).await,
-        Op::ShareDownloads => shares::downloads(req, deps, first).await,
-        Op::ShareInfo => shares::info(req, deps, first).await,
-        Op::ShareDownload => shares::download(req, deps, first).await,
-        Op::SharePage => pages::share_page(req, deps),
-        Op::AppPage => pages::app(req, deps),
-        Op::DropPage => pages::drop_page(req, deps),
-        Op::Asset => pages::asset(req, deps, first),
+    }
+}
+
+impl Function for AuthDeps {
+    fn serves(op: Op) -> bool {
+        is_auth(op)
+    }
+
+    fn pages(&self) -> Option<&PageHeaders> {
+        None
+    }
+
+    async fn call(&self, op: Op, _: &[&str], req: &ApiGatewayV2httpRequest) -> Answer {
+        match op {
+            Op::SignUp => auth::signup(req, self).await,
+            Op::Confirm => auth::confirm(req, self).await,
+            Op::Login => auth::login(req, self).await,
+            Op::Refresh => auth::refresh(req, self).await,
+            Op::Logout => auth::logout(req, self).await,
+            _ => Err(no_route()),
+        }
     }
 }
 
@@ -327,6 +393,18 @@ mod tests {
         assert!(!needs_token("GET", "/nope"));
         assert!(!needs_token("PUT", "/files"));
         assert!(!needs_token("OPTIONS", "/files"));
+    }
+
+    /// API Gateway sends `/auth/{proxy+}` to the auth function (template.yaml): the routes it
+    /// serves are exactly those, and the api serves every other one.
+    #[test]
+    fn each_route_is_served_by_the_function_its_path_goes_to() {
+        for r in ROUTES {
+            let auth = is_auth_path(r.pattern);
+            assert_eq!(<AuthDeps as Function>::serves(r.op), auth, "{}", r.pattern);
+            assert_eq!(<Deps as Function>::serves(r.op), !auth, "{}", r.pattern);
+        }
+        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 5);
     }
 
     #[test]

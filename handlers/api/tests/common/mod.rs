@@ -10,7 +10,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::encodings::Body;
 use base64::Engine;
 use chrono::{TimeZone, Utc};
-use dropgate_api::{Deps, handle};
+use dropgate_api::{AuthDeps, Deps, handle, handle_auth, is_auth_path};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemShares, MemStore, SeqIds};
 use dropgate_core::files::FileService;
@@ -90,6 +90,7 @@ impl Accounts for FakeAccounts {
 
 pub struct World {
     pub deps: Deps,
+    pub auth: AuthDeps,
     pub shares: Arc<MemShares>,
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
@@ -177,10 +178,12 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
             files,
             links,
             drops,
-            accounts: accounts.clone(),
             shares: share_service,
             share_access,
             pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
+        },
+        auth: AuthDeps {
+            accounts: accounts.clone(),
         },
         shares,
         ledger,
@@ -356,7 +359,12 @@ impl Resp {
 }
 
 pub async fn send(w: &World, r: Req) -> Resp {
-    let raw = handle(r.event(), &w.deps).await;
+    // As API Gateway routes: `/auth/*` to the auth function, the rest to the api.
+    let raw = if is_auth_path(&r.path) {
+        handle_auth(r.event(), &w.auth).await
+    } else {
+        handle(r.event(), &w.deps).await
+    };
     let body = match &raw.body {
         None | Some(Body::Empty) => None,
         Some(Body::Text(s)) => Some(s.clone()),
