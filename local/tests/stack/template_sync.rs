@@ -1569,13 +1569,17 @@ fn the_apis_routes_are_the_handlers_routes() {
 }
 
 /// The account routes call only Cognito's unauthenticated operations (infra/src/cognito.rs):
-/// the auth function's role has no policy of its own, and no function may touch the user pool.
+/// the auth function may only decrypt its own environment, and no function may touch the user
+/// pool.
 #[test]
 fn no_function_has_a_cognito_permission() {
     let t = template();
-    assert!(
-        statements(&t, "AuthFunction").is_empty(),
-        "AuthFunction needs no IAM action"
+    let auth = statements(&t, "AuthFunction");
+    assert_eq!(auth.len(), 1, "AuthFunction: one statement");
+    assert_eq!(auth[0].actions, vec!["kms:Decrypt"]);
+    assert_eq!(
+        get_att_of(auth[0].resources[0]).as_deref(),
+        Some("DataKey.Arn")
     );
     for (id, _, _) in functions() {
         for s in statements(&t, id) {

@@ -152,7 +152,8 @@ fn is_auth(op: Op) -> bool {
 /// Whether API Gateway sends a request for `path` to the `auth` function (its `/auth/{proxy+}`
 /// route) rather than to the `api` function; the local stack routes the same way.
 pub fn is_auth_path(path: &str) -> bool {
-    path.starts_with("/auth/")
+    // Leading slashes as `fit` takes them: `//auth/login` is the same route.
+    path.trim_start_matches('/').starts_with("auth/")
 }
 
 /// One of the two functions that serve the route table, with what its invocations borrow.
