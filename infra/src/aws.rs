@@ -160,13 +160,12 @@ impl Clients {
         if let Ok(app) = aws_config::AppName::new(function.to_owned()) {
             builder.set_app_name(Some(app));
         }
-        let sdk = builder.build();
         Self {
-            sdk,
-            cognito: OnceLock::new(),
+            sdk: builder.build(),
             s3_force_path_style,
             s3: OnceLock::new(),
             dynamodb: OnceLock::new(),
+            cognito: OnceLock::new(),
             sns: OnceLock::new(),
             ses: OnceLock::new(),
             sqs: OnceLock::new(),

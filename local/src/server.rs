@@ -1,6 +1,7 @@
 //! The local HTTP front: turns each request into an API Gateway v2 event, authorizes it like
-//! the HTTP API's JWT authorizer, calls `dropgate_api::handle` (`handle_auth` for `/auth/*`, as
-//! API Gateway routes them to their own function), and writes the response back.
+//! the HTTP API's JWT authorizer, calls the function API Gateway would
+//! (`dropgate_api::handle_routed`: `/auth/*` to the auth function's handler, the rest to the
+//! api's), and writes the response back.
 //!
 //! [`run`] serves [`router`] with hyper's HTTP/1.1 (keep-alive on), one task per connection,
 //! each connection watched by two timeouts so that a client cannot hold one open for nothing:
@@ -194,11 +195,7 @@ async fn serve(
             );
         }
     };
-    if dropgate_api::is_auth_path(&path) {
-        into_response(dropgate_api::handle_auth(event, &front.auth).await)
-    } else {
-        into_response(dropgate_api::handle(event, &front.api).await)
-    }
+    into_response(dropgate_api::handle_routed(event, &front.api, &front.auth).await)
 }
 
 fn form_pairs(q: &str) -> Vec<(String, String)> {

@@ -184,3 +184,17 @@ pub async fn handle_auth(
 ) -> ApiGatewayV2httpResponse {
     routes::dispatch(req, deps).await
 }
+
+/// What API Gateway does with a request to the HTTP API: `/auth/*` to the auth function, any
+/// other path to the api. For the local stack and the tests; each Lambda runs its own handler.
+pub async fn handle_routed(
+    req: ApiGatewayV2httpRequest,
+    api: &Deps,
+    auth: &AuthDeps,
+) -> ApiGatewayV2httpResponse {
+    if is_auth_path(routes::request_path(&req)) {
+        handle_auth(req, auth).await
+    } else {
+        handle(req, api).await
+    }
+}

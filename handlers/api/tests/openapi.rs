@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::encodings::Body;
 use chrono::{TimeZone, Utc};
-use dropgate_api::{AuthDeps, Deps, ROUTES, handle, handle_auth, is_auth_path};
+use dropgate_api::{AuthDeps, Deps, ROUTES, handle_routed};
 use dropgate_core::CoreError;
 use dropgate_core::Settings;
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
@@ -423,12 +423,7 @@ struct Answer {
 }
 
 async fn send(deps: &(Deps, AuthDeps), ev: ApiGatewayV2httpRequest) -> Answer {
-    // As API Gateway routes: `/auth/*` to the auth function, the rest to the api.
-    let raw = if is_auth_path(ev.raw_path.as_deref().unwrap_or_default()) {
-        handle_auth(ev, &deps.1).await
-    } else {
-        handle(ev, &deps.0).await
-    };
+    let raw = handle_routed(ev, &deps.0, &deps.1).await;
     // Pages and assets are not JSON; their answers are checked by status only.
     let json = raw
         .headers

@@ -171,6 +171,14 @@ pub(crate) trait Function: Sync {
     fn pages(&self) -> Option<&PageHeaders>;
 }
 
+/// The request's path as API Gateway received it.
+pub(crate) fn request_path(req: &ApiGatewayV2httpRequest) -> &str {
+    req.raw_path
+        .as_deref()
+        .or(req.request_context.http.path.as_deref())
+        .unwrap_or_default()
+}
+
 fn no_route() -> ApiError {
     ApiError::new(404, "not_found", "no such route")
 }
@@ -224,11 +232,7 @@ pub(crate) async fn dispatch<F: Function>(
 ) -> ApiGatewayV2httpResponse {
     let started = Instant::now();
     let method = req.request_context.http.method.clone();
-    let path = req
-        .raw_path
-        .clone()
-        .or_else(|| req.request_context.http.path.clone())
-        .unwrap_or_default();
+    let path = request_path(&req).to_owned();
     let request_id = req.request_context.request_id.clone().unwrap_or_default();
     // HEAD is GET without the body (link checkers and previews send it; it counts nothing).
     let head = method == "HEAD";

@@ -10,7 +10,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::encodings::Body;
 use base64::Engine;
 use chrono::{TimeZone, Utc};
-use dropgate_api::{AuthDeps, Deps, handle, handle_auth, is_auth_path};
+use dropgate_api::{AuthDeps, Deps, handle_routed};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemShares, MemStore, SeqIds};
 use dropgate_core::files::FileService;
@@ -359,12 +359,7 @@ impl Resp {
 }
 
 pub async fn send(w: &World, r: Req) -> Resp {
-    // As API Gateway routes: `/auth/*` to the auth function, the rest to the api.
-    let raw = if is_auth_path(&r.path) {
-        handle_auth(r.event(), &w.auth).await
-    } else {
-        handle(r.event(), &w.deps).await
-    };
+    let raw = handle_routed(r.event(), &w.deps, &w.auth).await;
     let body = match &raw.body {
         None | Some(Body::Empty) => None,
         Some(Body::Text(s)) => Some(s.clone()),
