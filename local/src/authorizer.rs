@@ -8,7 +8,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::Value;
 
-use crate::LocalError;
+use crate::error::LocalError;
 
 pub struct Authorizer {
     keys: HashMap<String, DecodingKey>,

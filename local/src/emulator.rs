@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::LocalError;
+use crate::error::LocalError;
 
 const LAUNCHER: &str = include_str!("../emulator.py");
 const REQUIREMENTS: &str = "requirements-emulator.txt";

@@ -71,7 +71,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::LocalError;
+use crate::error::LocalError;
 
 /// The services a rule may name.
 pub const SERVICES: &[&str] = &[

@@ -4,38 +4,26 @@
 
 pub mod authorizer;
 pub mod emulator;
+mod error;
 pub mod faults;
 pub mod provision;
 pub mod pump;
 pub mod server;
 pub mod stream_pump;
 
+pub use error::LocalError;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use dropgate_infra::{Clients, Config};
 use serde::Serialize;
-use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::emulator::Emulator;
 use crate::provision::Resources;
-
-#[derive(Debug, Error)]
-pub enum LocalError {
-    #[error("emulator: {0}")]
-    Emulator(String),
-    #[error("provisioning: {0}")]
-    Provision(String),
-    #[error("configuration: {0}")]
-    Config(#[from] dropgate_infra::InfraError),
-    #[error("cannot listen on {addr}: {why}")]
-    Listen { addr: String, why: String },
-    #[error("--inject-faults: {0}")]
-    Faults(String),
-}
 
 pub struct Options {
     pub listen: String,

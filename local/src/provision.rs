@@ -18,7 +18,7 @@ use aws_sdk_s3::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde::Serialize;
 
-use crate::LocalError;
+use crate::error::LocalError;
 
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
