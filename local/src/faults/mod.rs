@@ -47,12 +47,13 @@
 //! `COUNTS` is `{"requests", "forwarded", "delayed", "error500", "throttle", "reset",
 //! "reset_after", "faults", "upstream_errors"}`: requests seen, forwarded to the emulator,
 //! delayed by `latency`, faults injected by kind and in all, and forwards the emulator failed
+//! (answered `502`).
 //!
 //! # Layout
 //!
-//! [`spec`] parses SPEC and draws the faults; [`services`] tells which service a request is
-//! for and how each one throttles; [`wire`] frames the proxy's own answers and what it
-//! forwards; [`proxy`] accepts connections, forwards, injects and counts.
+//! `spec` parses SPEC and draws the faults; `services` tells which service a request is
+//! for and how each one throttles; `wire` frames the proxy's own answers and what it
+//! forwards; `proxy` accepts connections, forwards, injects and counts.
 
 mod proxy;
 mod services;

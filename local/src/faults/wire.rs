@@ -7,7 +7,8 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
-/// Drops the headers that describe one hop, not the request: hyper and reqwest set their own.
+/// Drops the headers that belong to one connection, not to the request: each side of the
+/// proxy frames its own.
 pub(super) fn strip_hop_by_hop(h: &mut HeaderMap) {
     for name in [
         "connection",

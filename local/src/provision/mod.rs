@@ -1,8 +1,8 @@
 //! Provisions the emulator the way template.yaml provisions AWS (names in docs/RESOURCES.md).
 //! Every step is idempotent, so a stack can join an emulator that is already provisioned.
 //!
-//! [`shapes`] is the declarative catalogue (names, table shapes, queue settings) that the drift
-//! test holds against template.yaml; [`resources`] runs the steps in order; the other modules
+//! `shapes` is the declarative catalogue (names, table shapes, queue settings) that the drift
+//! test holds against template.yaml; `resources` runs the steps in order; the other modules
 //! hold the SDK calls, one per kind of resource.
 
 mod bucket;
