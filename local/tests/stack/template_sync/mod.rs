@@ -22,3 +22,5 @@ mod queues;
 mod routes;
 mod tables;
 mod toolkit;
+mod translated;
+mod translation;

@@ -29,11 +29,16 @@ pub(super) fn root() -> PathBuf {
 }
 
 /// template.yaml, or the file `DROPGATE_TEMPLATE` names (to check, on an edited copy, that
-/// this test catches a drift).
-pub(super) fn template() -> Value {
-    let path = std::env::var_os("DROPGATE_TEMPLATE")
+/// these tests catch a drift).
+pub(super) fn template_path() -> PathBuf {
+    std::env::var_os("DROPGATE_TEMPLATE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("template.yaml"));
+        .unwrap_or_else(|| root().join("template.yaml"))
+}
+
+/// The template at [`template_path`], as YAML (intrinsics in whichever form it spells them).
+pub(super) fn template() -> Value {
+    let path = template_path();
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("template.yaml is not YAML: {e}"))
 }
