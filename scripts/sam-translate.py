@@ -9,7 +9,7 @@ fake account and region, stack name "dropgate" (samconfig.toml), and the functio
 pointed at placeholder S3 objects as `sam package` would. Under a second.
 
 Usage: .venv-lint/sam/bin/python scripts/sam-translate.py [TEMPLATE]   (default: template.yaml)
-local/tests/stack/template_sync/translated.rs runs it.
+local/tests/stack/template_sync/translation.rs runs it (for the checks in translated.rs).
 """
 
 from __future__ import annotations
