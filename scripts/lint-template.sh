@@ -10,8 +10,7 @@
 # boto3 versions too, see requirements-lint.txt):
 #   .venv-lint/sam      aws-sam-cli, cfn-lint, cfn-lint-serverless
 #   .venv-lint/checkov  checkov
-# They are (re)created only when missing or when requirements-lint.txt, this script's package
-# lists or the Python version changed (a stamp file holds the hash). Installing needs PyPI;
+# scripts/install-lint.sh installs them (only when missing or outdated). Installing needs PyPI;
 # linting needs no network and no AWS credentials.
 #
 # Usage: scripts/lint-template.sh            (PYTHON=python3.11 to choose the interpreter)
@@ -21,11 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 TEMPLATE="template.yaml"
-REQ="$ROOT/requirements-lint.txt"
 VENVS="$ROOT/.venv-lint"
-PYTHON="${PYTHON:-python3}"
-SAM_PKGS=(aws-sam-cli cfn-lint cfn-lint-serverless)
-CHECKOV_PKGS=(checkov)
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -41,47 +36,9 @@ export SAM_CLI_TELEMETRY=0
 # (with --skip-download below).
 export CKV_SKIP_PACKAGE_UPDATE_CHECK=true BC_SKIP_MAPPING=TRUE
 
-# --- tooling --------------------------------------------------------------------------------------
-"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || {
-    echo "lint-template: $PYTHON is older than 3.10 (aws-sam-cli needs >= 3.10)" >&2
-    exit 1
-}
-for pkg in "${SAM_PKGS[@]}" "${CHECKOV_PKGS[@]}"; do
-    grep -Eq "^${pkg}==" "$REQ" || { echo "lint-template: $pkg is not pinned in $REQ" >&2; exit 1; }
-done
-
-wanted_stamp() {
-    {
-        cat "$REQ"
-        echo "sam: ${SAM_PKGS[*]}"
-        echo "checkov: ${CHECKOV_PKGS[*]}"
-        "$PYTHON" -c 'import sys; print(sys.version)'
-    } | sha256sum | cut -d' ' -f1
-}
-
-# ensure_venv NAME PACKAGE...: the venv .venv-lint/NAME with PACKAGE... at the pinned versions.
-ensure_venv() {
-    local name=$1
-    shift
-    local dir="$VENVS/$name" stamp="$VENVS/$name.stamp" want
-    want="$(wanted_stamp)"
-    if [[ -x "$dir/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
-        return 0
-    fi
-    local t0
-    t0="$(now)"
-    echo "==> installing $* into .venv-lint/$name" >&2
-    rm -rf "$dir" "$stamp"
-    mkdir -p "$VENVS"
-    "$PYTHON" -m venv "$dir"
-    # requirements-lint.txt is a constraints file: it fixes the versions, the names say what to install.
-    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check -c "$REQ" "$@"
-    echo "$want" >"$stamp"
-    echo "    installed in $(elapsed "$t0")s" >&2
-}
-
-ensure_venv sam "${SAM_PKGS[@]}"
-ensure_venv checkov "${CHECKOV_PKGS[@]}"
+# --- tooling ------------------------------------------------------------------------------------
+# The venvs, installed or brought up to date (a no-op when they are).
+"$ROOT/scripts/install-lint.sh"
 
 SAM_BIN="$VENVS/sam/bin"
 CHECKOV_BIN="$VENVS/checkov/bin"

@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-emulator.sh
 scripts/install-browser.sh
+# Before cargo test: the template_sync tests translate template.yaml with aws-sam-translator,
+# which this installs (with the linters that scripts/lint-template.sh runs at the end).
+scripts/install-lint.sh
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # No unused dependencies (a source scan, no build). Silent when there are none.
