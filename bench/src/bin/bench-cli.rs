@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::primitives::ByteStream;
 use clap::Parser;
-use dropgate_local::{Options, Stack};
-use serde_json::{Value, json};
+use dropgate_bench::stack;
+use serde_json::Value;
 
 #[derive(Parser)]
 struct Args {
@@ -163,12 +163,7 @@ fn mib_s(mib: u64, d: Duration) -> f64 {
 async fn main() {
     let args = Args::parse();
     let cli = args.cli.clone().unwrap_or_else(build_cli);
-    let stack = Stack::start(Options {
-        listen: "127.0.0.1:0".into(),
-        ..Options::default()
-    })
-    .await
-    .expect("local stack");
+    let stack = stack::start().await;
     let ready = stack.ready.clone();
     let dir = std::env::temp_dir().join(format!("dropgate-bench-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -180,27 +175,11 @@ async fn main() {
         .timeout(Duration::from_secs(600))
         .build()
         .expect("client");
-    let creds = json!({"email": EMAIL, "password": PASSWORD});
-    let r = http
-        .post(format!("{}/auth/signup", ready.api))
-        .json(&creds)
-        .send()
-        .await
-        .expect("signup");
-    assert!(r.status().is_success(), "signup: {}", r.status());
-    let login: Value = http
-        .post(format!("{}/auth/login", ready.api))
-        .json(&creds)
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login json");
+    let token = stack::log_in(&http, &ready.api, EMAIL, PASSWORD).await;
     let api = Api {
         http,
         base: ready.api.clone(),
-        token: login["id_token"].as_str().expect("token").to_owned(),
+        token,
     };
     let config = dir.join("config");
     let mut login = Command::new(&cli)
@@ -220,12 +199,7 @@ async fn main() {
     writeln!(login.stdin.take().expect("stdin"), "{PASSWORD}").expect("password");
     assert!(login.wait().expect("login").success(), "dropgate login");
 
-    let sdk = dropgate_local::provision::sdk_config(&ready.aws_endpoint).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = stack::s3_client(&ready.aws_endpoint).await;
     let bucket = ready.resources.bucket.clone();
 
     // (parallel, baseline time, CLI time, CLI peak KiB) per CLI run.

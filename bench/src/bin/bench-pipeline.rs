@@ -6,12 +6,12 @@
 //! cargo build --release -p dropgate-worker --bin worker
 //! cargo run --profile bench-fast -p dropgate-bench --bin bench-pipeline -- --uploads 200
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use dropgate_local::{Options, Stack};
+use dropgate_bench::runtime_api;
+use dropgate_bench::stack::{self, calls_of, calls_words, png};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
@@ -42,13 +42,6 @@ fn object_key(url: &str) -> &str {
         .split('?')
         .next()
         .unwrap_or_default()
-}
-
-fn png(size: usize) -> Vec<u8> {
-    let mut v =
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
-    v.resize(size, 0);
-    v
 }
 
 struct Bench {
@@ -142,46 +135,22 @@ impl Bench {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let stack = Stack::start(Options {
-        listen: "127.0.0.1:0".into(),
-        ..Options::default()
-    })
-    .await
-    .expect("local stack");
+    let stack = stack::start().await;
     let ready = stack.ready.clone();
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
         .expect("client");
-    let creds = json!({"email": "bench@example.com", "password": "Correct1horse"});
-    http.post(format!("{}/auth/signup", ready.api))
-        .json(&creds)
-        .send()
-        .await
-        .expect("signup");
-    let login: Value = http
-        .post(format!("{}/auth/login", ready.api))
-        .json(&creds)
-        .send()
-        .await
-        .expect("login")
-        .json()
-        .await
-        .expect("login json");
+    let token = stack::log_in(&http, &ready.api, "bench@example.com", "Correct1horse").await;
     let bench = Arc::new(Bench {
         http,
         api: ready.api.clone(),
         aws: ready.aws_endpoint.clone(),
-        token: login["id_token"].as_str().expect("token").to_owned(),
+        token,
     });
 
     // Baseline: the emulator's raw PutObject rate, same size, same concurrency, no pipeline.
-    let sdk = dropgate_local::provision::sdk_config(&ready.aws_endpoint).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = stack::s3_client(&ready.aws_endpoint).await;
     let sem = Arc::new(Semaphore::new(args.concurrency));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -237,14 +206,7 @@ async fn main() {
     }
     let e2e_rate = args.uploads as f64 / started.elapsed().as_secs_f64();
     let stats = bench.stats(true).await;
-    let worker_calls: BTreeMap<String, u64> = stats["calls"]["dropgate-worker"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default();
+    let worker_calls = calls_of(&stats, "dropgate-worker");
     let total_calls: u64 = worker_calls.values().sum();
 
     // Bytes read per object: a 1 KiB and a large object.
@@ -308,11 +270,7 @@ async fn main() {
     println!(
         "| worker AWS calls per accepted upload | {:.2} ({}) |",
         total_calls as f64 / args.uploads as f64,
-        worker_calls
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        calls_words(&worker_calls)
     );
     for (label, size, bytes) in &read {
         println!("| bytes read by the worker, {label} object ({size} B) | {bytes} |");
@@ -359,7 +317,7 @@ async fn worker_peak_rss(
     let served = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let app = axum::Router::new()
         .route(
-            "/2018-06-01/runtime/invocation/next",
+            runtime_api::NEXT_INVOCATION,
             get(move || {
                 let (event, served) = (event.clone(), served.clone());
                 async move {
@@ -383,7 +341,7 @@ async fn worker_peak_rss(
             }),
         )
         .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
+            runtime_api::INVOCATION_RESPONSE,
             post(move |body: String| {
                 let done = done_tx.clone();
                 async move {
@@ -393,14 +351,12 @@ async fn worker_peak_rss(
                 }
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.ok()?;
-    let port = listener.local_addr().ok()?.port();
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let runtime = runtime_api::serve(app).await.ok()?;
     let mut config = dropgate_local::function_config(&ready.resources, &ready.api).ok()?;
     config.bucket = bucket.to_owned();
     let mut cmd = tokio::process::Command::new(bin);
     cmd.envs(config.to_env())
-        .env("AWS_LAMBDA_RUNTIME_API", format!("127.0.0.1:{port}"))
+        .env("AWS_LAMBDA_RUNTIME_API", runtime)
         .env("AWS_LAMBDA_FUNCTION_NAME", "worker")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")

@@ -25,6 +25,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use dropgate_bench::stack::{calls_of, calls_words, png};
+use dropgate_bench::stats::{median, percentile, sorted};
 use dropgate_core::files::NewUpload;
 use dropgate_core::keys::upload_key;
 use dropgate_core::{FileId, FileStatus, OwnerId};
@@ -56,13 +58,6 @@ struct Args {
     /// rollback), so each settlement then costs more as files accumulate.
     #[arg(long)]
     keep_state: bool,
-}
-
-fn png(size: usize) -> Vec<u8> {
-    let mut v =
-        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
-    v.resize(size, 0);
-    v
 }
 
 /// The SQS event Lambda (and the local pump) hands the worker: one message per object, each
@@ -169,14 +164,7 @@ async fn worker_calls(http: &reqwest::Client, endpoint: &str) -> BTreeMap<String
         .json()
         .await
         .expect("stats json");
-    stats["calls"]["dropgate-worker"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                .collect()
-        })
-        .unwrap_or_default()
+    calls_of(&stats, "dropgate-worker")
 }
 
 /// CPU time (user + system, every thread) a process has used so far, from `/proc/<pid>/stat`
@@ -201,27 +189,15 @@ struct Series {
 }
 
 impl Series {
-    fn sorted(&self) -> Vec<Duration> {
-        let mut t = self.times.clone();
-        t.sort();
-        t
-    }
     fn median(&self) -> Duration {
-        let t = self.sorted();
-        let n = t.len();
-        if n % 2 == 1 {
-            t[n / 2]
-        } else {
-            (t[n / 2 - 1] + t[n / 2]) / 2
-        }
+        median(&mut self.times.clone())
     }
     /// Nearest rank.
     fn p90(&self) -> Duration {
-        let t = self.sorted();
-        t[((t.len() as f64 * 0.9).ceil() as usize).max(1) - 1]
+        percentile(&sorted(&self.times), 90.0)
     }
     fn min(&self) -> Duration {
-        self.sorted()[0]
+        sorted(&self.times)[0]
     }
     fn per_batch(&self, d: Duration) -> String {
         ms(d / self.times.len() as u32)
@@ -231,11 +207,7 @@ impl Series {
         format!(
             "{:.2} ({})",
             total as f64 / self.uploads as f64,
-            self.calls
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            calls_words(&self.calls)
         )
     }
 }

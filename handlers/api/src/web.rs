@@ -153,6 +153,29 @@ mod tests {
         );
     }
 
+    /// The pages' scripts are split into modules that import each other: one not embedded
+    /// would break its page at load, with nothing else failing.
+    #[test]
+    fn every_module_a_script_imports_is_embedded_as_javascript() {
+        let scripts = ASSETS.iter().filter(|a| a.name.ends_with(".js"));
+        let mut imports = 0;
+        for a in scripts {
+            let text = std::str::from_utf8(a.body).expect("utf-8 script");
+            for line in text.lines().filter(|l| l.starts_with("import ")) {
+                let module = line
+                    .split(" from './")
+                    .nth(1)
+                    .and_then(|rest| rest.split('\'').next())
+                    .unwrap_or_else(|| panic!("{}: a relative import: {line}", a.name));
+                let target = asset(&format!("assets/{module}"))
+                    .unwrap_or_else(|| panic!("{} imports {module}, not embedded", a.name));
+                assert_eq!(target.content_type, "text/javascript; charset=utf-8");
+                imports += 1;
+            }
+        }
+        assert!(imports > 0, "the scripts import their modules");
+    }
+
     #[test]
     fn gzip_is_taken_only_when_offered_and_not_refused() {
         let mut req = ApiGatewayV2httpRequest::default();

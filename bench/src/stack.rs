@@ -1,0 +1,79 @@
+//! The local stack as the end-to-end benches drive it: started on a free port, an account
+//! logged in, the emulator's S3, PNG bytes to upload, and the AWS calls the emulator counted.
+
+use std::collections::BTreeMap;
+
+use dropgate_local::{Options, Stack};
+use serde_json::{Value, json};
+
+/// The whole local stack (emulator, provisioning, functions, API) on a free port.
+pub async fn start() -> Stack {
+    Stack::start(Options {
+        listen: "127.0.0.1:0".into(),
+        ..Options::default()
+    })
+    .await
+    .expect("local stack")
+}
+
+/// Signs `email` up on the API at `api` and logs it in; returns its ID token.
+pub async fn log_in(http: &reqwest::Client, api: &str, email: &str, password: &str) -> String {
+    let creds = json!({"email": email, "password": password});
+    let r = http
+        .post(format!("{api}/auth/signup"))
+        .json(&creds)
+        .send()
+        .await
+        .expect("signup");
+    assert!(r.status().is_success(), "signup: {}", r.status());
+    let login: Value = http
+        .post(format!("{api}/auth/login"))
+        .json(&creds)
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("login json");
+    login["id_token"].as_str().expect("token").to_owned()
+}
+
+/// An S3 client for the emulator at `endpoint` (path-style addressing, as it needs).
+pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let sdk = dropgate_local::provision::sdk_config(endpoint).await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// A PNG signature and header, padded with zeros to `size` bytes: what the worker accepts.
+pub fn png(size: usize) -> Vec<u8> {
+    let mut v =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89".to_vec();
+    v.resize(size, 0);
+    v
+}
+
+/// The calls one user agent (`dropgate-worker`, ...) made, operation -> count, from the
+/// emulator's `/_dropgate/stats` answer.
+pub fn calls_of(stats: &Value, agent: &str) -> BTreeMap<String, u64> {
+    stats["calls"][agent]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Calls in words: `BatchGetItem: 10, S3 GET: 10`.
+pub fn calls_words(calls: &BTreeMap<String, u64>) -> String {
+    calls
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,143 @@
+// The account: log in, sign up (with its confirmation code), log out, a session that ends;
+// and what logging in loads (links, quota, files, shares, interrupted uploads).
+
+import * as api from './api.js';
+import { $, show, say } from './dom.js';
+import { errorWords } from './words.js';
+import { resumeStore, digest } from './multipart.js';
+import * as shares from './shares.js';
+import { state, big, message, busy } from './state.js';
+import { refreshQuota } from './quota.js';
+import { loadFiles, stopPolling } from './files.js';
+import { showInterrupted } from './uploads.js';
+import { forgetNewLink, loadLinks } from './links.js';
+
+export function view(name) {
+  show($('#loading'), false);
+  show($('#auth'), name === 'auth');
+  show($('#app'), name === 'app');
+  const email = api.currentEmail();
+  $('#whoami').textContent = email ?? '';
+  show($('#whoami'), name === 'app' && !!email);
+  show($('#logout'), name === 'app');
+}
+
+export function tab(which) {
+  const login = which === 'login';
+  $('#tab-login').setAttribute('aria-selected', String(login));
+  $('#tab-signup').setAttribute('aria-selected', String(!login));
+  show($('#login-form'), login);
+  show($('#signup-form'), !login);
+  show($('#confirm-form'), false);
+  say($('#auth-message'), null);
+}
+
+// The last link or share URL shown carries its token: never left on screen for the next
+// person to log in on this page.
+function forgetSecrets() {
+  forgetNewLink();
+  shares.forget();
+}
+
+export async function loggedIn() {
+  view('app');
+  message(null);
+  forgetSecrets();
+  state.files.clear();
+  state.links.clear();
+  $('#files tbody').replaceChildren();
+  $('#links').replaceChildren();
+  big.list.clear();
+  state.interrupted.clear();
+  big.store = resumeStore(await accountScope());
+  for (const entry of big.store.all()) state.interrupted.add(entry.id);
+  await Promise.all([loadLinks(false), refreshQuota()]);
+  await loadFiles(false);
+  await Promise.all([shares.load(), showInterrupted()]);
+}
+
+// Where this account's unfinished uploads are remembered: a digest of its id, so that another
+// account on the same browser is never offered them.
+async function accountScope() {
+  const user = api.currentUser() ?? '';
+  try {
+    return `owner-${await digest(`owner ${user}`)}`;
+  } catch {
+    return `owner-${user}`;
+  }
+}
+
+export function wireAccount() {
+  $('#tab-login').addEventListener('click', () => tab('login'));
+  $('#tab-signup').addEventListener('click', () => tab('signup'));
+
+  $('#login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    busy(form, async () => {
+      try {
+        await api.login($('#login-email').value.trim(), $('#login-password').value);
+        $('#login-password').value = '';
+        await loggedIn();
+      } catch (err) {
+        say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#signup-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    busy(form, async () => {
+      const email = $('#signup-email').value.trim();
+      const password = $('#signup-password').value;
+      try {
+        const r = await api.open('POST', '/auth/signup', { email, password });
+        if (r.confirmed) {
+          await api.login(email, password);
+          $('#signup-password').value = '';
+          await loggedIn();
+        } else {
+          $('#confirm-email').textContent = email;
+          show($('#signup-form'), false);
+          show($('#confirm-form'), true);
+          say($('#auth-message'), null);
+          $('#confirm-code').focus();
+        }
+      } catch (err) {
+        say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#confirm-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    busy(form, async () => {
+      const email = $('#signup-email').value.trim();
+      try {
+        await api.open('POST', '/auth/confirm', { email, code: $('#confirm-code').value.trim() });
+        await api.login(email, $('#signup-password').value);
+        $('#signup-password').value = '';
+        await loggedIn();
+      } catch (err) {
+        say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#logout').addEventListener('click', async () => {
+    stopPolling();
+    forgetSecrets();
+    await api.logout();
+    tab('login');
+    view('auth');
+  });
+
+  api.onSessionLost(() => {
+    stopPolling();
+    tab('login');
+    view('auth');
+    say($('#auth-message'), 'Your session has ended. Please log in again.');
+  });
+}

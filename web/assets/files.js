@@ -1,0 +1,173 @@
+// The file list: one row per file (which follows its verdict on its own while it is pending),
+// paged, with each file's download, share and delete.
+
+import * as api from './api.js';
+import { $, h, show, ask } from './dom.js';
+import { bytes, date, typeName } from './format.js';
+import { errorWords, statusWords } from './words.js';
+import * as shares from './shares.js';
+import { POLL_MS, PAGE, state, big, message } from './state.js';
+import { refreshQuota } from './quota.js';
+
+// The upload row's status is live: the verdict is said there too, not only in the list.
+export function announce(f) {
+  const row = state.awaiting.get(f.id);
+  if (!row || f.status === 'pending') return;
+  state.awaiting.delete(f.id);
+  row.state(statusWords(f), f.status);
+}
+
+function fromWords(f) {
+  if (!f.via_link) return 'You';
+  const link = state.links.get(f.via_link);
+  const through = link ? `Link “${link.label}”` : 'An upload link';
+  const who = f.uploader?.name || f.uploader?.email;
+  return who ? `${who}, via ${through}` : through;
+}
+
+function statusOf(f) {
+  return f.status === 'pending' && state.interrupted.has(f.id) ? 'Upload interrupted' : statusWords(f);
+}
+
+export function fileRow(f) {
+  // Both buttons are always there (Download hidden until accepted): a verdict changes no size.
+  const download = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-label': `Download ${f.name}`, onclick: () => download_(f) },
+    'Download',
+  );
+  download.classList.toggle('unavailable', f.status !== 'accepted');
+  const share = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-label': `Share ${f.name}`, onclick: () => shares.open(f) },
+    'Share',
+  );
+  share.classList.toggle('unavailable', f.status !== 'accepted');
+  const actions = h(
+    'td',
+    { class: 'actions' },
+    download,
+    share,
+    h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name}`, onclick: () => remove(f) }, 'Delete'),
+  );
+  return h(
+    'tr',
+    { 'data-id': f.id, 'data-status': f.status },
+    h('td', { class: 'name', 'data-label': 'Name' }, f.name),
+    h('td', { 'data-label': 'Type' }, typeName(f.detected_type ?? f.content_type)),
+    h('td', { 'data-label': 'Size' }, bytes(f.size)),
+    h('td', { 'data-label': 'Date' }, date(f.created_at)),
+    h('td', { class: 'from', 'data-label': 'From' }, fromWords(f)),
+    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f))),
+    actions,
+  );
+}
+
+export function render(f) {
+  state.files.set(f.id, f);
+  announce(f);
+  const body = $('#files tbody');
+  const old = body.querySelector(`tr[data-id="${CSS.escape(f.id)}"]`);
+  const row = fileRow(f);
+  if (old) old.replaceWith(row);
+  else body.append(row);
+  show($('#files-empty'), state.files.size === 0);
+}
+
+export async function loadFiles(more) {
+  try {
+    const q = new URLSearchParams({ limit: String(PAGE) });
+    if (more && state.cursor) q.set('cursor', state.cursor);
+    const page = await api.call('GET', `/files?${q}`);
+    for (const f of page.files) if (!state.files.has(f.id)) render(f);
+    state.cursor = page.next_cursor;
+    show($('#more-files'), !!state.cursor);
+    show($('#files-empty'), state.files.size === 0);
+    poll();
+  } catch (err) {
+    if (err.status !== 401) message(errorWords(err));
+  }
+}
+
+// A file whose verdict is to come (not one whose upload was interrupted: nothing comes until
+// it is resumed).
+function waiting(f) {
+  return f.status === 'pending' && !state.interrupted.has(f.id);
+}
+
+// While any shown file is waiting for its verdict, asks for it again every POLL_MS.
+export function poll() {
+  if (state.polling) return;
+  state.polling = setTimeout(async () => {
+    state.polling = null;
+    const pending = [...state.files.values()].filter(waiting);
+    if (pending.length === 0) return;
+    let changed = false;
+    await Promise.all(
+      pending.map(async (f) => {
+        try {
+          const { file } = await api.call('GET', `/files/${encodeURIComponent(f.id)}`);
+          if (file.status !== f.status) {
+            render(file);
+            changed = true;
+          }
+        } catch (err) {
+          if (err.code === 'not_found') forget(f.id);
+        }
+      }),
+    );
+    if (changed) refreshQuota();
+    if ([...state.files.values()].some(waiting)) poll();
+  }, POLL_MS);
+}
+
+export function stopPolling() {
+  clearTimeout(state.polling);
+  state.polling = null;
+}
+
+export function forget(id) {
+  // A deleted file has nothing left to resume either, nor a verdict to tell.
+  state.interrupted.delete(id);
+  state.awaiting.delete(id);
+  for (const entry of big.store?.all() ?? []) {
+    if (entry.id === id) {
+      big.store.forget(entry);
+      big.list.drop(entry.key);
+    }
+  }
+  state.files.delete(id);
+  $(`#files tr[data-id="${CSS.escape(id)}"]`)?.remove();
+  show($('#files-empty'), state.files.size === 0);
+}
+
+async function download_(f) {
+  try {
+    const { url } = await api.call('GET', `/files/${encodeURIComponent(f.id)}/download`);
+    // The URL answers with Content-Disposition: attachment, so the page stays.
+    const a = h('a', { href: url, download: f.name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (err) {
+    message(errorWords(err));
+  }
+}
+
+async function remove(f) {
+  if (!(await ask(`Delete “${f.name}”? This cannot be undone.`, 'Delete'))) return;
+  try {
+    await api.call('DELETE', `/files/${encodeURIComponent(f.id)}`);
+    forget(f.id);
+    message(`Deleted “${f.name}”.`, 'info');
+    refreshQuota();
+    shares.load();
+  } catch (err) {
+    if (err.code === 'not_found') forget(f.id);
+    message(errorWords(err));
+  }
+}
+
+export function wireFiles() {
+  $('#more-files').addEventListener('click', () => loadFiles(true));
+}

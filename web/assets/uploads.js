@@ -1,0 +1,218 @@
+// Uploads from the owner's page: a placeholder row at once, then the file sent in one PUT or,
+// when large, in parts; an interrupted upload in parts is remembered and offered again.
+
+import * as api from './api.js';
+import { $, show, ask } from './dom.js';
+import { bytes, contentType } from './format.js';
+import { errorWords } from './words.js';
+import { put, progressRow, wireDropzone } from './upload.js';
+import { sendParts, interruptedList, fileKey, resumable, gone } from './multipart.js';
+import { state, big, message } from './state.js';
+import { refreshQuota } from './quota.js';
+import { announce, fileRow, render, poll, forget } from './files.js';
+
+// The placeholder becomes the file's row; unless the list, loading while the file was created,
+// drew that row first: then the placeholder goes, so the file is never shown twice.
+function settle(early, f) {
+  state.files.set(f.id, f);
+  const drawn = $(`#files tbody tr[data-id="${CSS.escape(f.id)}"]`);
+  if (drawn) {
+    early.remove();
+    drawn.replaceWith(fileRow(f));
+  } else {
+    early.replaceWith(fileRow(f));
+  }
+}
+
+// The file's row, shown at once (in the same turn as the pick, so that what it moves counts
+// as the person's own doing, not as a layout shift), completed when the API answers.
+function placeholder(file) {
+  const f = {
+    id: '',
+    name: file.name,
+    size: file.size,
+    content_type: contentType(file),
+    status: 'pending',
+    created_at: new Date().toISOString(),
+  };
+  const row = fileRow(f);
+  row.dataset.placeholder = 'true';
+  for (const b of row.querySelectorAll('button')) b.disabled = true;
+  $('#files tbody').prepend(row);
+  show($('#files-empty'), false);
+  return row;
+}
+
+function partRoutes(id) {
+  const base = `/files/${encodeURIComponent(id)}`;
+  return {
+    presign: (numbers) => api.call('POST', `${base}/parts`, { part_numbers: numbers }),
+    list: () => api.call('GET', `${base}/parts`),
+    complete: (parts) => api.call('POST', `${base}/complete`, { parts }),
+  };
+}
+
+// An interrupted file says so in the list, and is not polled: no verdict comes before it is
+// resumed.
+function interrupted(id, yes) {
+  if (yes) state.interrupted.add(id);
+  else state.interrupted.delete(id);
+  const f = state.files.get(id);
+  if (f) render(f);
+}
+
+// Shows the remembered uploads of this account, forgetting those whose upload is over (done,
+// deleted, expired).
+export async function showInterrupted() {
+  await Promise.all(
+    big.store.all().map(async (entry) => {
+      if (big.active.has(entry.key)) return;
+      try {
+        const listing = await api.call('GET', `/files/${encodeURIComponent(entry.id)}/parts`);
+        big.list.show(entry, listing.parts.reduce((n, p) => n + p.size, 0));
+      } catch (err) {
+        if (gone(err)) {
+          big.store.forget(entry);
+          interrupted(entry.id, false);
+          poll();
+        } else if (err.status !== 401) big.list.show(entry);
+      }
+    }),
+  );
+}
+
+async function discard(entry) {
+  if (!(await ask(`Discard the interrupted upload of “${entry.name}”? What was sent is deleted.`, 'Discard'))) return;
+  try {
+    await api.call('DELETE', `/files/${encodeURIComponent(entry.id)}`);
+  } catch (err) {
+    if (!gone(err)) {
+      message(errorWords(err));
+      return;
+    }
+  }
+  forget(entry.id);
+  refreshQuota();
+}
+
+async function uploadOne(file) {
+  const key = fileKey(file);
+  if (big.active.has(key)) {
+    message(`“${file.name}” is being uploaded already.`, 'info');
+    return;
+  }
+  const remembered = big.store?.get(file);
+  const row = progressRow(file);
+  $('#uploads').append(row.row);
+  const early = remembered ? null : placeholder(file);
+  let sending = null;
+  let reserved = remembered ? { id: remembered.id } : null;
+  let plan = remembered;
+  let cancelled = false;
+  // Gives the reserved quota back at once rather than when the upload expires.
+  const release = async () => {
+    if (reserved) {
+      await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+      forget(reserved.id);
+      refreshQuota();
+    }
+  };
+  row.cancel.addEventListener('click', async () => {
+    cancelled = true;
+    sending?.cancel();
+    row.state('Cancelled', 'cancelled');
+    row.finish();
+    early?.remove();
+    await release();
+  });
+  try {
+    if (remembered) {
+      row.state('Resuming…');
+      big.active.add(key);
+      big.list.hide(key);
+      interrupted(remembered.id, false);
+    } else {
+      row.state('Preparing…');
+      const created = await api.call('POST', '/files', {
+        name: file.name,
+        size: file.size,
+        content_type: contentType(file),
+      });
+      reserved = created.file;
+      if (cancelled) {
+        early.remove();
+        await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
+        return;
+      }
+      settle(early, created.file);
+      refreshQuota();
+      if (created.upload.method === 'multipart') {
+        const { part_size, part_count, expires_at } = created.upload;
+        plan = { part_size, part_count };
+        big.store.remember(file, { id: reserved.id, part_size, part_count, expires_at });
+        big.active.add(key);
+      } else {
+        sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
+        await sending.done;
+      }
+    }
+    if (plan) {
+      sending = sendParts(file, plan, partRoutes(reserved.id), (loaded, total) => row.progress(loaded, total), {
+        resume: !!remembered,
+      });
+      const { file: sent } = await sending.done;
+      big.store.forget(file);
+      big.list.drop(key);
+      if (!state.files.has(sent.id)) $('#files tbody').prepend(fileRow(sent));
+      render(sent);
+    }
+    row.state('Uploaded: checking…', 'done');
+    row.finish();
+    state.awaiting.set(reserved.id, row);
+    const known = state.files.get(reserved.id);
+    if (known) announce(known);
+    show($('#clear-uploads'), true);
+    poll();
+  } catch (err) {
+    early?.remove();
+    if (cancelled) return;
+    row.finish();
+    if (plan && resumable(err)) {
+      // Kept: what storage holds stays there until the upload's own deadline.
+      row.state(`${errorWords(err)} It can be resumed.`, 'failed');
+      big.list.hold(file);
+      interrupted(reserved.id, true);
+      const entry = big.store.get(file);
+      if (entry) big.list.show(entry);
+      return;
+    }
+    if (plan && gone(err)) {
+      row.state(errorWords({ code: 'upload_gone' }), 'failed');
+      forget(reserved.id);
+      refreshQuota();
+      return;
+    }
+    row.state(errorWords(err), 'failed');
+    // The bytes did not arrive: free the reservation now.
+    await release();
+  } finally {
+    if (plan) big.active.delete(key);
+  }
+}
+
+export function wireUploads() {
+  big.list = interruptedList($('#interrupted'), {
+    store: () => big.store,
+    start: uploadOne,
+    discard,
+    mismatch: (entry) =>
+      message(`That is not the file that was interrupted: choose “${entry.name}” (${bytes(entry.size)}) again.`),
+  });
+  wireDropzone($('#dropzone'), $('#file-input'), (files) => {
+    for (const f of files) uploadOne(f);
+  });
+  $('#clear-uploads').addEventListener('click', () => {
+    for (const li of $('#uploads').querySelectorAll('li[data-state]:not([data-state=""])')) li.remove();
+    show($('#clear-uploads'), false);
+  });
+}
