@@ -96,7 +96,8 @@ class Crate:
     def load(self) -> None:
         src = self.root / "src"
         roots = [p for p in (src / "lib.rs", src / "main.rs") if p.exists()]
-        roots += sorted((src / "bin").glob("*.rs")) if (src / "bin").is_dir() else []
+        if (src / "bin").is_dir():
+            roots += sorted((src / "bin").glob("*.rs")) + sorted((src / "bin").glob("*/main.rs"))
         for entry in roots:
             # Each binary is its own tree; lib.rs and main.rs both count as the crate root.
             self._walk(entry, ())
@@ -108,7 +109,8 @@ class Crate:
         text = strip_test_modules(strip_comments(file.read_text()))
         for m in MOD_RE.finditer(text):
             name = m.group(1)
-            here = file.parent if file.name in ("lib.rs", "main.rs", "mod.rs") or file.parent.name == "bin" else file.parent / file.stem
+            is_dir_root = file.name in ("lib.rs", "main.rs", "mod.rs") or file.parent.name == "bin"
+            here = file.parent if is_dir_root else file.parent / file.stem
             for cand in (here / f"{name}.rs", here / name / "mod.rs"):
                 if cand.exists():
                     self._walk(cand, path + (name,))
