@@ -7,16 +7,16 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use dropgate_core::clock::Clock;
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
-use dropgate_core::file::Uploader;
+use dropgate_core::files::{FileLookup, OwnerLedger, Uploader};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{
     DropInfo, DropService, DropUpload, DroppedFile, Link, LinkService, LinkState, LinkStore,
     NewLink, gives_back_on,
 };
-use dropgate_core::mail::verdict_mails;
+use dropgate_core::notify::verdict_mails;
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
-use dropgate_core::ports::{Clock, FileLookup, OwnerLedger};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::{
     CoreError, ErrorKind, FileId, FileRecord, FileStatus, OwnerId, Settings, tokens,
@@ -1399,7 +1399,7 @@ impl LinkStore for Racing {
         link: &dropgate_core::LinkId,
         limit: usize,
         after: Option<&FileId>,
-    ) -> Result<dropgate_core::ports::Page, CoreError> {
+    ) -> Result<dropgate_core::files::Page, CoreError> {
         self.inner.list_link_files(owner, link, limit, after).await
     }
 }
@@ -1427,7 +1427,7 @@ async fn a_drop_that_loses_the_links_last_bytes_to_a_rival_is_file_too_large() {
         t0(),
         Duration::from_secs(600),
     );
-    rival.link = Some(dropgate_core::file::LinkOrigin {
+    rival.link = Some(dropgate_core::files::LinkOrigin {
         link_id: l.id.clone(),
         label: l.label.clone(),
         allowed_types: l.allowed_types.clone(),

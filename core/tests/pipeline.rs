@@ -5,18 +5,12 @@ use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
-use dropgate_core::file::LinkOrigin;
-use dropgate_core::files::{FileService, NewUpload};
-use dropgate_core::mail::verdict_mail;
-use dropgate_core::notification::EventType;
-
+use dropgate_core::files::{FileLookup, FileService, LinkOrigin, NewUpload, OwnerLedger};
+use dropgate_core::notify::{EventType, Mail, Notification, verdict_mail};
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::policy::{RejectReason, Verdict};
-use dropgate_core::ports::Mail;
-use dropgate_core::ports::{FileLookup, OwnerLedger};
 use dropgate_core::sniff::SAMPLE_BYTES;
-use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
-use dropgate_core::{LinkId, notification::Notification};
+use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings};
 use sha2::Digest;
 
 struct World {
@@ -908,14 +902,14 @@ struct Gathering {
 }
 
 #[async_trait::async_trait]
-impl dropgate_core::ports::ObjectStore for Gathering {
+impl dropgate_core::objects::ObjectStore for Gathering {
     async fn presign_put(
         &self,
         key: &str,
         size: u64,
         content_type: &str,
         ttl: std::time::Duration,
-    ) -> Result<dropgate_core::ports::PresignedRequest, dropgate_core::CoreError> {
+    ) -> Result<dropgate_core::objects::PresignedRequest, dropgate_core::CoreError> {
         self.inner.presign_put(key, size, content_type, ttl).await
     }
     async fn presign_get(
@@ -923,14 +917,14 @@ impl dropgate_core::ports::ObjectStore for Gathering {
         key: &str,
         cd: &str,
         ttl: std::time::Duration,
-    ) -> Result<dropgate_core::ports::PresignedRequest, dropgate_core::CoreError> {
+    ) -> Result<dropgate_core::objects::PresignedRequest, dropgate_core::CoreError> {
         self.inner.presign_get(key, cd, ttl).await
     }
     async fn sample(
         &self,
         key: &str,
         max: u64,
-    ) -> Result<Option<dropgate_core::ports::ObjectSample>, dropgate_core::CoreError> {
+    ) -> Result<Option<dropgate_core::objects::ObjectSample>, dropgate_core::CoreError> {
         self.barrier.wait().await;
         self.inner.sample(key, max).await
     }
@@ -1039,10 +1033,7 @@ async fn replaced_bytes_that_no_longer_pass_reject_an_accepted_file() {
     assert!(!w.store.has(&up.key), "the replaced bytes are removed");
     let entries = w.ledger.outbox.lock().unwrap().clone();
     let last = entries.last().unwrap();
-    assert_eq!(
-        last.event,
-        dropgate_core::notification::EventType::UploadRejected
-    );
+    assert_eq!(last.event, dropgate_core::notify::EventType::UploadRejected);
     assert_eq!(last.file.reason.as_deref(), Some("content_changed"));
     let (_, mail) = notices(&d, t0());
     assert!(
