@@ -15,11 +15,10 @@ use crate::endpoints::{Completion, Target, completion_list, etags_of};
 use crate::error::{CliError, Result};
 use crate::plan::Layout;
 use crate::progress::FileBar;
-use crate::resume::FileKey;
+use crate::resume::{FileKey, ensure_unchanged};
 use crate::retry;
 use crate::storage::{self, Next};
 use crate::units::bytes;
-use crate::upload::ensure_unchanged;
 use crate::wire::ListedPart;
 
 /// A URL older than this is asked for again before use (they live at most 15 minutes).

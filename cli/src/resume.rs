@@ -2,7 +2,9 @@
 //! the file's canonical path, size and modification time, at
 //! `<config dir>/uploads/<sha256 of the key>.json` (0600). Written right after the upload is
 //! created, removed once it is complete. A file that changed (another size or mtime) has
-//! another key, so it never resumes into the old upload.
+//! another key, so it never resumes into the old upload. Here too the checks both upload paths
+//! (single PUT and parts) make against that key: the name a file uploads under, and that the
+//! file is still the version its upload was planned for.
 
 use std::fmt;
 use std::os::unix::ffi::OsStrExt;
@@ -50,6 +52,31 @@ impl FileKey {
         h.update(self.size.to_be_bytes());
         h.update(self.mtime_ns.to_be_bytes());
         hex::encode(h.finalize())
+    }
+}
+
+/// The name the server is given: the path's last part. A path that is not UTF-8 is refused
+/// before anything is reserved: the server takes UTF-8 names only, and the resume state names
+/// the path.
+pub fn file_name(path: &Path) -> Result<String> {
+    let bad = |why: &str| CliError::io(path, std::io::Error::other(why.to_owned()));
+    if path.to_str().is_none() {
+        return Err(bad("the path is not valid UTF-8; rename the file"));
+    }
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| bad("not a file name"))
+}
+
+/// The file is still the version the upload was planned for.
+pub fn ensure_unchanged(path: &Path, key: &FileKey) -> Result<()> {
+    if FileKey::of(path)? == *key {
+        Ok(())
+    } else {
+        Err(CliError::Changed {
+            name: file_name(path)?,
+        })
     }
 }
 

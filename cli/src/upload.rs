@@ -15,7 +15,7 @@ use crate::error::{CliError, Result};
 use crate::multipart::Multipart;
 use crate::plan::Layout;
 use crate::progress::{FileBar, Progress};
-use crate::resume::{FileKey, Method, ResumeStore, UploadState};
+use crate::resume::{FileKey, Method, ResumeStore, UploadState, ensure_unchanged, file_name};
 use crate::retry;
 use crate::storage::{self, Attempt, Next};
 use crate::units::bytes;
@@ -65,20 +65,6 @@ pub struct Uploaded {
     pub bar: FileBar,
     /// The verdict, when an earlier run's upload was judged already.
     pub judged: Option<FileView>,
-}
-
-/// The name the server is given: the path's last part. A path that is not UTF-8 is refused
-/// before anything is reserved: the server takes UTF-8 names only, and the resume state names
-/// the path.
-pub fn file_name(path: &Path) -> Result<String> {
-    let bad = |why: &str| CliError::io(path, std::io::Error::other(why.to_owned()));
-    if path.to_str().is_none() {
-        return Err(bad("the path is not valid UTF-8; rename the file"));
-    }
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .ok_or_else(|| bad("not a file name"))
 }
 
 impl Engine<'_> {
@@ -313,17 +299,6 @@ impl Engine<'_> {
         bar.set_position(key.size);
         bar.note(&format!("uploaded ({})", bytes(key.size)));
         ensure_unchanged(path, key)
-    }
-}
-
-/// The file is still the version the upload was planned for.
-pub fn ensure_unchanged(path: &Path, key: &FileKey) -> Result<()> {
-    if FileKey::of(path)? == *key {
-        Ok(())
-    } else {
-        Err(CliError::Changed {
-            name: file_name(path)?,
-        })
     }
 }
 

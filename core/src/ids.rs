@@ -34,7 +34,7 @@ impl OwnerId {
     }
 }
 
-/// An id minted by an [`crate::ports::IdSource`] (time-ordered in production, so that a listing
+/// An id minted by an [`IdSource`] (time-ordered in production, so that a listing
 /// by id is a listing by creation time, newest first when descending). An unknown id is
 /// indistinguishable from another owner's: both are 404.
 macro_rules! minted_id {
@@ -95,6 +95,16 @@ string_id!(OwnerId);
 string_id!(FileId);
 string_id!(LinkId);
 string_id!(ShareId);
+
+/// Where new ids and secrets come from (time-ordered ids and the OS's CSPRNG in production).
+pub trait IdSource: Send + Sync {
+    fn file_id(&self) -> FileId;
+    fn link_id(&self) -> LinkId;
+    fn share_id(&self) -> ShareId;
+    /// Fresh random bytes for a bearer secret (see [`crate::tokens`]); an error when the
+    /// system's random source fails (no secret is better than a guessable one).
+    fn secret(&self) -> Result<[u8; crate::tokens::SECRET_BYTES], CoreError>;
+}
 
 #[cfg(test)]
 mod tests {

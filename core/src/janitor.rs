@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use chrono::Duration as ChronoDuration;
 
+use crate::clock::Clock;
+use crate::files::{JanitorLedger, Settlement};
+use crate::multipart::MultipartStore;
+use crate::objects::ObjectStore;
 use crate::pipeline::remove_and_mark;
-use crate::ports::{Clock, JanitorLedger, MultipartStore, ObjectStore, Settlement};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";

@@ -1,35 +1,43 @@
-//! Dropgate's domain. Pure Rust: no AWS SDK, no I/O. Everything the domain needs from the
-//! outside world is a port (see [`ports`]); adapters live in `dropgate-infra`, in-memory fakes
-//! in `fakes` for tests (behind the `fakes` feature, which only dev-dependencies turn on).
+//! Dropgate's domain. Pure Rust: no AWS SDK, no I/O. One folder per capability, each holding
+//! its model, rules, service and the ports it needs from the outside world: [`files`] (the
+//! record and its state machine, the service, quota, the ledger ports), [`multipart`] (large
+//! uploads and the multipart store port), [`links`] (upload links and their drops, the link
+//! store port), [`shares`] (share links, the share store port), [`notify`] (outbox, operators'
+//! messages, owners' mails, the notifier and mailer ports). Single-file capabilities:
+//! [`pipeline`], [`janitor`], [`ratelimit`] (the counters port), [`accounts`] (the accounts
+//! port), [`objects`] (the object store port). Cross-cutting leaves: ids (and the id source
+//! port), [`clock`], [`time`], keys, names, policy, sniff, tokens, paging, settings, error.
+//!
+//! Adapters live in `dropgate-infra`; in-memory fakes in `fakes` and the ports' contract suites
+//! in `contract`, for tests (behind the `fakes` feature, which only dev-dependencies turn on).
 
 pub mod accounts;
+pub mod clock;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
 pub mod error;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
-pub mod file;
 pub mod files;
 pub mod ids;
 pub mod janitor;
 pub mod keys;
 pub mod links;
-pub mod mail;
 pub mod multipart;
 pub mod names;
-pub mod notification;
-pub mod outbox;
+pub mod notify;
+pub mod objects;
+pub mod paging;
 pub mod pipeline;
 pub mod policy;
-pub mod ports;
-pub mod quota;
 pub mod ratelimit;
 pub mod settings;
 pub mod shares;
 pub mod sniff;
+pub mod time;
 pub mod tokens;
 
 pub use error::{CoreError, ErrorKind};
-pub use file::{FileRecord, FileStatus};
+pub use files::{FileRecord, FileStatus};
 pub use ids::{FileId, LinkId, OwnerId, ShareId};
 pub use settings::Settings;

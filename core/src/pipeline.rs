@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use futures_util::stream::{self, StreamExt};
 use std::sync::Arc;
 
+use crate::clock::Clock;
+use crate::files::{PipelineLedger, Settlement, Settling};
+use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
-use crate::ports::{Clock, ObjectStore, PipelineLedger, Settlement, Settling};
 use crate::sniff::{SAMPLE_BYTES, detect};
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, keys};
 
@@ -218,7 +220,7 @@ impl Pipeline {
             status,
             detected_type: settlement.detected_type,
             reason: settlement.reason,
-            stored: Some(crate::file::StoredObject {
+            stored: Some(crate::files::StoredObject {
                 size: sample.size,
                 etag: sample.etag,
             }),

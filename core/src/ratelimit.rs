@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::CoreError;
-use crate::ports::Clock;
+use crate::clock::Clock;
 
 #[async_trait]
 pub trait Counters: Send + Sync {

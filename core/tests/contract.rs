@@ -1,8 +1,8 @@
-//! The in-memory ledger keeps the ledger's contract (`dropgate_core::contract`); the DynamoDB
-//! adapter is held to the same checks in local/tests/stack/infra_adapters.rs.
+//! The in-memory ledger keeps the ledger's contract (`dropgate_core::contract::ledger`); the
+//! DynamoDB adapter is held to the same checks in local/tests/stack/infra_adapters.rs.
 
 use chrono::{TimeZone, Utc};
-use dropgate_core::contract::check_all;
+use dropgate_core::contract::ledger::check_all;
 use dropgate_core::fakes::MemLedger;
 
 #[tokio::test]

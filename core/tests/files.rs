@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
-use dropgate_core::files::{FileService, NewUpload, decode_cursor, encode_cursor};
+use dropgate_core::files::{
+    FileLookup, FileService, NewUpload, Settlement, Settling, decode_cursor, encode_cursor,
+};
 use dropgate_core::names::content_disposition;
-use dropgate_core::notification::EventType;
-use dropgate_core::ports::{FileLookup, Settlement, Settling};
+use dropgate_core::notify::EventType;
 use dropgate_core::{CoreError, ErrorKind, FileId, FileStatus, OwnerId, Settings};
 
 const LIMIT: u64 = 1_000;
@@ -101,14 +102,14 @@ fn code<T: std::fmt::Debug>(r: Result<T, CoreError>) -> &'static str {
 
 /// The `file.deleted` notices the deletions so far announced: the outbox's entries as the
 /// notifier would publish them.
-fn deletion_notices(w: &World) -> Vec<dropgate_core::notification::Notification> {
+fn deletion_notices(w: &World) -> Vec<dropgate_core::notify::Notification> {
     w.ledger
         .outbox
         .lock()
         .unwrap()
         .iter()
-        .filter(|e| e.event == dropgate_core::notification::EventType::FileDeleted)
-        .map(dropgate_core::outbox::OutboxEntry::notification)
+        .filter(|e| e.event == dropgate_core::notify::EventType::FileDeleted)
+        .map(dropgate_core::notify::OutboxEntry::notification)
         .collect()
 }
 

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use dropgate_core::clock::Clock;
 use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
-use dropgate_core::files::{FileService, NewUpload};
+use dropgate_core::files::{FileLookup, FileService, NewUpload, OwnerLedger};
 use dropgate_core::janitor::{Janitor, REASON_UPLOAD_TIMEOUT};
-use dropgate_core::notification::EventType;
+use dropgate_core::notify::EventType;
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
-use dropgate_core::ports::{Clock, FileLookup, OwnerLedger};
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
 
 struct World {
@@ -108,14 +108,14 @@ fn minutes(m: i64) -> chrono::Duration {
 
 /// The `upload.expired` notices the sweeps so far announced: the outbox's entries as the
 /// notifier would publish them.
-fn expiry_notices(w: &World) -> Vec<dropgate_core::notification::Notification> {
+fn expiry_notices(w: &World) -> Vec<dropgate_core::notify::Notification> {
     w.ledger
         .outbox
         .lock()
         .unwrap()
         .iter()
-        .filter(|e| e.event == dropgate_core::notification::EventType::UploadExpired)
-        .map(dropgate_core::outbox::OutboxEntry::notification)
+        .filter(|e| e.event == dropgate_core::notify::EventType::UploadExpired)
+        .map(dropgate_core::notify::OutboxEntry::notification)
         .collect()
 }
 

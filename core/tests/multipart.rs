@@ -7,12 +7,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds, multiparts};
-use dropgate_core::files::{CreatedUpload, FileService, NewUpload};
+use dropgate_core::files::{CreatedUpload, FileLookup, FileService, NewUpload, OwnerLedger};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{DropService, DropUpload, LinkService, NewLink};
-use dropgate_core::multipart::{MIB, UploadInstructions};
+use dropgate_core::multipart::{MIB, PartTag, UploadInstructions};
 use dropgate_core::pipeline::{ObjectEvent, Pipeline};
-use dropgate_core::ports::{FileLookup, OwnerLedger, PartTag};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 

@@ -1,4 +1,4 @@
-use dropgate_core::ports::IdSource;
+use dropgate_core::ids::IdSource;
 use dropgate_core::tokens::SECRET_BYTES;
 use dropgate_core::{CoreError, FileId, LinkId, ShareId};
 

@@ -8,8 +8,8 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::{PresignedRequest as SdkPresigned, PresigningConfig};
 use dropgate_core::CoreError;
-use dropgate_core::file::rfc3339;
-use dropgate_core::ports::{ObjectSample, ObjectStore, PresignedRequest};
+use dropgate_core::objects::{ObjectSample, ObjectStore, PresignedRequest};
+use dropgate_core::time::rfc3339;
 
 use crate::error::sdk_error;
 

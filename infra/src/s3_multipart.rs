@@ -8,7 +8,8 @@ use async_trait::async_trait;
 use aws_sdk_s3::operation::list_parts::ListPartsOutput;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use dropgate_core::CoreError;
-use dropgate_core::ports::{MultipartStore, PartTag, PresignedRequest, StoredPart};
+use dropgate_core::multipart::{MultipartStore, PartTag, StoredPart};
+use dropgate_core::objects::PresignedRequest;
 
 use crate::error::sdk_error;
 use crate::s3::{S3Store, convert, presigning, service_code};

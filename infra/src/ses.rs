@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_ses::types::{Body, Content, Destination, Message};
 use dropgate_core::CoreError;
-use dropgate_core::ports::{Mail, Mailer};
+use dropgate_core::notify::{Mail, Mailer};
 
 use crate::error::sdk_error;
 

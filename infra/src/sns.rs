@@ -3,8 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use dropgate_core::CoreError;
-use dropgate_core::notification::Notification;
-use dropgate_core::ports::Notifier;
+use dropgate_core::notify::{Notification, Notifier};
 
 use crate::error::sdk_error;
 

@@ -1,7 +1,8 @@
 //! Share password verify time (a command, not a test): Argon2id with the production
 //! parameters (`dropgate_core::shares::verify_password`), a right and a wrong password in
 //! turn, on one core. The api function verifies at most one password per request; the budget
-//! is 100 ms per verify. Results: docs/BENCHMARKS.md, "Share passwords".
+//! is 100 ms per verify, so that a password never makes a download feel slow. Results:
+//! docs/BENCHMARKS.md, "Share passwords".
 //!
 //! cargo run --profile bench-fast -p dropgate-bench --bin bench-password -- --rounds 50
 

@@ -1,31 +1,18 @@
 //! One module per group of commands; `run` dispatches.
 
 mod auth;
+mod ctx;
 mod files;
 mod get;
 mod links;
 mod put;
 
-use crate::api::Api;
+pub use ctx::Ctx;
+
 use crate::args::{Cli, Command, LinkCommand};
 use crate::config::ConfigDir;
 use crate::error::Result;
-use crate::output::{Exit, Output};
-
-/// What every command gets.
-pub struct Ctx {
-    pub out: Output,
-    pub config: ConfigDir,
-    /// `--api` as given on the command line.
-    pub api: Option<String>,
-}
-
-impl Ctx {
-    /// The API with the saved session.
-    pub fn logged_in(&self) -> Result<Api> {
-        Api::logged_in(self.config.clone(), self.api.as_deref())
-    }
-}
+use crate::output::Exit;
 
 pub async fn run(cli: Cli) -> Result<Exit> {
     let ctx = Ctx {

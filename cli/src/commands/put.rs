@@ -13,9 +13,9 @@ use crate::commands::Ctx;
 use crate::error::{CliError, Result};
 use crate::output::{Exit, error_json};
 use crate::progress::Progress;
-use crate::resume::{Method, ResumeStore};
+use crate::resume::{Method, ResumeStore, file_name};
 use crate::units::bytes;
-use crate::upload::{Destination, Engine, file_name, verdict};
+use crate::upload::{Destination, Engine, verdict};
 use crate::wire::{FileView, UploaderInfo};
 
 pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<Exit> {

@@ -8,10 +8,12 @@ use serde::Serialize;
 
 use super::{DropReservation, Link, LinkDrop, LinkStore};
 use crate::accounts::validate_email;
-use crate::file::{FileView, LinkOrigin, Uploader, rfc3339};
-use crate::multipart::{Multiparts, PartsListing, PresignedPart, UploadInstructions};
-use crate::ports::{Clock, FileLookup, IdSource, PartTag};
+use crate::clock::Clock;
+use crate::files::{FileLookup, FileView, LinkOrigin, Uploader};
+use crate::ids::IdSource;
+use crate::multipart::{Multiparts, PartTag, PartsListing, PresignedPart, UploadInstructions};
 use crate::ratelimit::RateLimiter;
+use crate::time::rfc3339;
 use crate::{CoreError, FileRecord, FileStatus, Settings, names, policy, tokens};
 
 #[derive(Clone)]

@@ -17,7 +17,7 @@ mod store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::file::rfc3339;
+use crate::time::rfc3339;
 use crate::{CoreError, LinkId, OwnerId};
 
 pub use drop::{DropInfo, DropService, DropUpload, DroppedFile, ReceiptView};

@@ -6,8 +6,10 @@ use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use super::{Link, LinkStore, LinkView, NewLink, validate_new_link};
-use crate::files::{Listing, decode_cursor, encode_cursor, parse_limit};
-use crate::ports::{Clock, IdSource};
+use crate::clock::Clock;
+use crate::files::{Listing, decode_cursor, encode_cursor};
+use crate::ids::IdSource;
+use crate::paging::parse_limit;
 use crate::{CoreError, FileRecord, LinkId, OwnerId, Settings, tokens};
 
 #[derive(Debug, Clone, Serialize)]

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::Link;
-use crate::ports::Page;
+use crate::files::Page;
 use crate::{CoreError, FileId, FileRecord, LinkId, OwnerId};
 
 /// One page of an owner's links, newest first.
@@ -17,7 +17,7 @@ pub struct LinkPage {
 impl LinkPage {
     /// Cuts a listing fetched with one link more than `limit`.
     pub fn from_overfetch(links: Vec<Link>, limit: usize) -> Self {
-        let (links, next_after) = crate::ports::cut_page(links, limit, |l| l.id.clone());
+        let (links, next_after) = crate::paging::cut_page(links, limit, |l| l.id.clone());
         Self { links, next_after }
     }
 }

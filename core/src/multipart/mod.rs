@@ -2,14 +2,17 @@
 //! presigns each one for its exact size, and completes only when the store holds every part
 //! at its planned size, so the object's size is the declared (and reserved) size.
 
+mod incomplete;
 mod service;
+mod store;
 
+pub use incomplete::{Incomplete, MAX_LISTED};
 pub use service::{Multiparts, PartsListing, PresignedPart, UploadInstructions};
+pub use store::MultipartStore;
 
 use serde::Serialize;
 
 use crate::CoreError;
-use crate::ports::{PartTag, StoredPart};
 
 pub const MIB: u64 = 1 << 20;
 /// The smallest part the server plans (S3's own minimum is 5 MiB for all but the last part).
@@ -22,8 +25,22 @@ pub const MAX_OBJECT_BYTES: u64 = 5 << 40;
 pub const MAX_SINGLE_PUT_BYTES: u64 = 5 << 30;
 /// Part URLs one request may ask for: bounds the work and the answer of one call.
 pub const MAX_PARTS_PER_REQUEST: usize = 100;
-/// Part numbers one error lists at most, per kind.
-pub const MAX_LISTED: usize = 1000;
+
+/// A part S3 already holds for a multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredPart {
+    pub number: u32,
+    pub size: u64,
+    /// Without quotes.
+    pub etag: String,
+}
+
+/// A part of a completion: its number and the ETag S3 gave it (without quotes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartTag {
+    pub number: u32,
+    pub etag: String,
+}
 
 /// A pending file's multipart upload, as the record keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,27 +175,6 @@ impl PartPlan {
 /// ETags travel quoted in HTTP headers; the API takes and gives them without quotes.
 pub fn unquote(etag: &str) -> &str {
     etag.trim().trim_matches('"')
-}
-
-/// Why a completion was refused: part numbers, at most [`MAX_LISTED`] of each kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Incomplete {
-    pub missing: Vec<u32>,
-    pub wrong_size: Vec<u32>,
-    pub mismatched: Vec<u32>,
-}
-
-impl Incomplete {
-    fn is_empty(&self) -> bool {
-        self.missing.is_empty() && self.wrong_size.is_empty() && self.mismatched.is_empty()
-    }
-
-    fn capped(mut self) -> Self {
-        self.missing.truncate(MAX_LISTED);
-        self.wrong_size.truncate(MAX_LISTED);
-        self.mismatched.truncate(MAX_LISTED);
-        self
-    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::{MultipartStore, PartTag, StoredPart};
 use super::{MultipartUpload, PartPlan};
-use crate::file::rfc3339;
-use crate::ports::{MultipartStore, ObjectStore, PartTag, PresignedRequest, StoredPart};
+use crate::objects::{ObjectStore, PresignedRequest};
+use crate::time::rfc3339;
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 #[derive(Clone)]

@@ -6,12 +6,14 @@ use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use super::store::{DownloadCount, DownloadEntry};
-use super::{MAIL_EVERY, Share, ShareNotice, ShareState, ShareStore, verify_password};
-use crate::file::rfc3339;
-use crate::notification::EventType;
-use crate::outbox::OutboxEntry;
-use crate::ports::{Clock, FileLookup, IdSource, ObjectStore};
+use super::{MAIL_EVERY, Share, ShareState, ShareStore, verify_password};
+use crate::clock::Clock;
+use crate::files::FileLookup;
+use crate::ids::IdSource;
+use crate::notify::{EventType, OutboxEntry, ShareNotice};
+use crate::objects::ObjectStore;
 use crate::ratelimit::RateLimiter;
+use crate::time::rfc3339;
 use crate::{CoreError, FileRecord, FileStatus, Settings, names, tokens};
 
 /// How long the presigned GET of a counted download lives: long enough to start it, too short

@@ -8,8 +8,6 @@
 //! so a share gives exactly as many downloads as promised, whatever runs concurrently.
 
 mod access;
-#[cfg(any(test, feature = "fakes"))]
-pub mod contract;
 mod passwords;
 mod rules;
 mod service;
@@ -19,7 +17,7 @@ mod useragent;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::file::rfc3339;
+use crate::time::rfc3339;
 use crate::{FileId, OwnerId, ShareId};
 
 pub use access::{ShareAccess, ShareDownload, ShareInfo};
@@ -119,14 +117,4 @@ pub struct ShareView {
     pub notify_owner: bool,
     pub state: ShareState,
     pub created_at: String,
-}
-
-/// What an outbox entry of a counted download carries beyond the file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ShareNotice {
-    pub share: ShareId,
-    pub label: Option<String>,
-    pub downloads_left: Option<u32>,
-    /// The owner is mailed about this one (at most one mail per share per [`MAIL_EVERY`]).
-    pub mail: bool,
 }

@@ -6,9 +6,11 @@ use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use super::{NewShare, Share, ShareStore, ShareView, hash_password, validate_new_share};
-use crate::file::rfc3339;
-use crate::files::parse_limit;
-use crate::ports::{Clock, FileLookup, IdSource};
+use crate::clock::Clock;
+use crate::files::FileLookup;
+use crate::ids::IdSource;
+use crate::paging::parse_limit;
+use crate::time::rfc3339;
 use crate::{CoreError, FileId, FileStatus, OwnerId, Settings, ShareId, tokens};
 
 #[derive(Debug, Clone, Serialize)]

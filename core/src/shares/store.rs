@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::Share;
-use crate::outbox::OutboxEntry;
+use crate::notify::OutboxEntry;
 use crate::{CoreError, FileId, OwnerId, ShareId};
 
 /// One page of an owner's shares, newest first.
@@ -17,7 +17,7 @@ pub struct SharePage {
 impl SharePage {
     /// Cuts a listing fetched with one share more than `limit`.
     pub fn from_overfetch(shares: Vec<Share>, limit: usize) -> Self {
-        let (shares, next_after) = crate::ports::cut_page(shares, limit, |s| s.id.clone());
+        let (shares, next_after) = crate::paging::cut_page(shares, limit, |s| s.id.clone());
         Self { shares, next_after }
     }
 }
@@ -45,7 +45,7 @@ pub struct DownloadPage {
 impl DownloadPage {
     /// Cuts a listing fetched with one entry more than `limit`, newest first.
     pub fn from_overfetch(downloads: Vec<DownloadEntry>, limit: usize) -> Self {
-        let (downloads, next_after) = crate::ports::cut_page(downloads, limit, |d| d.key.clone());
+        let (downloads, next_after) = crate::paging::cut_page(downloads, limit, |d| d.key.clone());
         Self {
             downloads,
             next_after,

@@ -14,10 +14,11 @@ use std::sync::Arc;
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use dropgate_core::accounts::Accounts;
+use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::FileService;
+use dropgate_core::ids::IdSource;
 use dropgate_core::links::{DropService, LinkService};
 use dropgate_core::multipart::Multiparts;
-use dropgate_core::ports::{Clock, IdSource, SystemClock};
 use dropgate_core::ratelimit::RateLimiter;
 use dropgate_core::shares::{ShareAccess, ShareService};
 use dropgate_infra::cognito::CognitoAccounts;

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use dropgate_core::FileId;
-use dropgate_core::ports::FileLookup;
+use dropgate_core::files::FileLookup;
 use serde_json::{Value, json};
 
 const MIB: u64 = 1 << 20;

@@ -4,20 +4,20 @@
 mod common;
 
 use common::*;
-use dropgate_core::ports::{FileLookup, OwnerLedger};
+use dropgate_core::files::{FileLookup, OwnerLedger};
 use dropgate_core::{FileId, OwnerId};
 use serde_json::json;
 
 /// The `file.deleted` notices the deletions so far announced: the outbox's entries as the
 /// notifier would publish them.
-fn deletion_notices(w: &World) -> Vec<dropgate_core::notification::Notification> {
+fn deletion_notices(w: &World) -> Vec<dropgate_core::notify::Notification> {
     w.ledger
         .outbox
         .lock()
         .unwrap()
         .iter()
-        .filter(|e| e.event == dropgate_core::notification::EventType::FileDeleted)
-        .map(dropgate_core::outbox::OutboxEntry::notification)
+        .filter(|e| e.event == dropgate_core::notify::EventType::FileDeleted)
+        .map(dropgate_core::notify::OutboxEntry::notification)
         .collect()
 }
 

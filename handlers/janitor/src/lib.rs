@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use dropgate_core::clock::SystemClock;
 use dropgate_core::janitor::Janitor;
-use dropgate_core::ports::SystemClock;
 use dropgate_infra::{Clients, Config, InfraError};
 use serde::Serialize;
 

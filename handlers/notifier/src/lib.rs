@@ -1,5 +1,5 @@
 //! The notifier: batches of the upload log's change stream (DynamoDB Streams), which is the
-//! notification outbox (see `dropgate_core::outbox`). Each new entry becomes the operators'
+//! notification outbox (see `dropgate_core::notify`). Each new entry becomes the operators'
 //! SNS message and, for verdicts, the owner's mail. A batch reports the first record it could
 //! not deliver (partial batch response), so the event source retries from there, bisecting a
 //! failing batch; a record that keeps failing ends in the on-failure destination. Nothing is
@@ -8,7 +8,7 @@
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use dropgate_core::CoreError;
-use dropgate_core::outbox::{Courier, OutboxEntry};
+use dropgate_core::notify::{Courier, OutboxEntry};
 use dropgate_infra::dynamo::outbox::entry_from_image;
 use dropgate_infra::{Clients, Config, InfraError};
 

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::policy::Verdict;
-use dropgate_core::ports::{Clock, SystemClock};
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use decode::{Decoded, decode_message};

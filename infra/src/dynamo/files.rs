@@ -6,13 +6,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use dropgate_core::file::{LinkOrigin, StoredObject, Uploader, rfc3339};
-use dropgate_core::multipart::MultipartUpload;
-use dropgate_core::notification::EventType;
-use dropgate_core::ports::{
-    FileLookup, JanitorLedger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement, Settling,
+use dropgate_core::files::{
+    FileLookup, JanitorLedger, LinkOrigin, OwnerLedger, Page, PipelineLedger, QuotaDelta,
+    QuotaUsage, Reservation, Settlement, Settling, StoredObject, Uploader, headroom,
 };
-use dropgate_core::quota::{QuotaDelta, QuotaUsage, headroom};
+use dropgate_core::multipart::MultipartUpload;
+use dropgate_core::notify::EventType;
+use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 use super::{

@@ -9,10 +9,9 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use dropgate_core::file::rfc3339;
+use dropgate_core::files::{Page, headroom};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
-use dropgate_core::ports::Page;
-use dropgate_core::quota::headroom;
+use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
 use super::files::{epoch_after, from_item as file_from_item};

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as Av, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
-use dropgate_core::quota::QuotaDelta;
+use dropgate_core::files::QuotaDelta;
 use dropgate_core::{CoreError, FileRecord, OwnerId};
 
 use crate::error::sdk_error;

@@ -9,10 +9,8 @@ use chrono::{DateTime, Utc};
 use dropgate_core::CoreError;
 use dropgate_core::FileRecord;
 use dropgate_core::ShareId;
-use dropgate_core::file::rfc3339;
-use dropgate_core::notification::EventType;
-use dropgate_core::outbox::OutboxEntry;
-use dropgate_core::shares::ShareNotice;
+use dropgate_core::notify::{EventType, OutboxEntry, ShareNotice};
+use dropgate_core::time::rfc3339;
 use serde_json::Value;
 
 use super::files::{epoch_after, from_item, to_item};
@@ -163,7 +161,7 @@ pub fn image_json(item: &HashMap<String, Av>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dropgate_core::file::{LinkOrigin, Uploader};
+    use dropgate_core::files::{LinkOrigin, Uploader};
     use dropgate_core::{FileId, FileStatus, LinkId, OwnerId};
 
     #[test]
@@ -183,7 +181,7 @@ mod tests {
         f.reason = Some("type_not_allowed".into());
         f.detected_type = Some("application/x-executable".into());
         f.owner_email = Some("o@example.com".into());
-        f.stored = Some(dropgate_core::file::StoredObject {
+        f.stored = Some(dropgate_core::files::StoredObject {
             size: 42,
             etag: Some("9b2cf535f27731c974343645a3985328".into()),
         });

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use dropgate_core::file::rfc3339;
 use dropgate_core::shares::{
     DownloadCount, DownloadEntry, DownloadPage, Share, SharePage, ShareStore,
 };
+use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 
 use super::files::epoch_after;

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
-use dropgate_core::notification::{EventType, Notification};
-use dropgate_core::ports::{
-    FileLookup, JanitorLedger, Notifier, ObjectStore, OwnerLedger, PipelineLedger, Reservation,
-    Settlement, Settling,
+use dropgate_core::files::{
+    FileLookup, JanitorLedger, OwnerLedger, PipelineLedger, Reservation, Settlement, Settling,
 };
+use dropgate_core::notify::{EventType, Notification, Notifier};
+use dropgate_core::objects::ObjectStore;
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId};
 use dropgate_infra::Clients;
 use dropgate_infra::dynamo::DynamoLedger;
@@ -230,7 +230,7 @@ async fn ledger_lists_pages_and_finds_stale_pending_files() {
 async fn the_dynamodb_ledger_keeps_the_contract() {
     // The same checks the in-memory ledger passes (core/tests/contract.rs).
     let e = env().await;
-    dropgate_core::contract::check_all(&ledger(&e), "ddb", Utc::now()).await;
+    dropgate_core::contract::ledger::check_all(&ledger(&e), "ddb", Utc::now()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

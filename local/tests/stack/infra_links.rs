@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use dropgate_core::file::{LinkOrigin, Uploader};
+use dropgate_core::files::{
+    FileLookup, LinkOrigin, OwnerLedger, QuotaUsage, Settlement, Settling, Uploader,
+};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
-use dropgate_core::ports::{FileLookup, OwnerLedger, Settlement, Settling};
-use dropgate_core::quota::QuotaUsage;
 use dropgate_core::ratelimit::Counters;
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, tokens};
 use dropgate_infra::dynamo::DynamoLedger;

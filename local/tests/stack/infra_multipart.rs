@@ -8,11 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropgate_core::fakes::{FixedClock, SeqIds};
-use dropgate_core::files::{FileService, NewUpload};
+use dropgate_core::files::{FileLookup, FileService, NewUpload, OwnerLedger};
 use dropgate_core::janitor::Janitor;
-use dropgate_core::multipart::Multiparts;
-use dropgate_core::ports::{FileLookup, OwnerLedger};
-use dropgate_core::ports::{MultipartStore, PartTag, StoredPart};
+use dropgate_core::multipart::{MultipartStore, Multiparts, PartTag, StoredPart};
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use dropgate_infra::s3::S3Store;
 

@@ -1,5 +1,5 @@
 //! Integration tests of the share-links adapter against the emulator: `DynamoShares` keeps the
-//! shares contract (`dropgate_core::shares::contract`, which the in-memory `MemShares` keeps
+//! shares contract (`dropgate_core::contract::shares`, which the in-memory `MemShares` keeps
 //! too), and what the contract cannot see through the port: the items as stored (TTL
 //! attributes, the index keys, the outbox entry as the notifier reads it back) and that a share
 //! is never written over. Each test starts its own emulator, provisioned as the local stack is.
@@ -8,10 +8,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue as Av;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use dropgate_core::notification::EventType;
-use dropgate_core::outbox::OutboxEntry;
-use dropgate_core::shares::contract::{Announced, BoxFuture, check_all};
-use dropgate_core::shares::{DownloadCount, DownloadEntry, Share, ShareNotice, ShareStore};
+use dropgate_core::contract::shares::{Announced, BoxFuture, check_all};
+use dropgate_core::notify::{EventType, OutboxEntry, ShareNotice};
+use dropgate_core::shares::{DownloadCount, DownloadEntry, Share, ShareStore};
 use dropgate_core::{FileId, FileRecord, OwnerId, ShareId, tokens};
 use dropgate_infra::dynamo::outbox::{entry_from_image, image_json};
 use dropgate_infra::dynamo::shares::DynamoShares;
@@ -164,7 +163,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
     let keep = DateTime::from_timestamp((at + TimeDelta::days(30)).timestamp(), 0);
     let entry = DownloadEntry {
         share: sh.id.clone(),
-        key: format!("{}#abcd", dropgate_core::file::rfc3339(at)),
+        key: format!("{}#abcd", dropgate_core::time::rfc3339(at)),
         at,
         user_agent: "Safari".into(),
         source_ip: Some("203.0.113.9".into()),
@@ -183,7 +182,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
     let announce = OutboxEntry {
         id: format!(
             "{}#f01#{}#abcd",
-            dropgate_core::file::rfc3339(at),
+            dropgate_core::time::rfc3339(at),
             EventType::FileDownloaded.as_str()
         ),
         event: EventType::FileDownloaded,

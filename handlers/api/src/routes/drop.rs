@@ -2,7 +2,7 @@
 //! Nothing here logs a token or a receipt.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use dropgate_core::file::Uploader;
+use dropgate_core::files::Uploader;
 use dropgate_core::links::DropUpload;
 use serde::Deserialize;
 

@@ -2,7 +2,7 @@
 //! owner's routes go by file id; the drop routes by the uploader's receipt (never logged).
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use dropgate_core::ports::PartTag;
+use dropgate_core::multipart::PartTag;
 use serde::Deserialize;
 use serde_json::json;
 

@@ -11,10 +11,9 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 pub use futures_util::future::BoxFuture;
 use futures_util::future::join_all;
 
-use super::{DownloadCount, DownloadEntry, Share, ShareNotice, ShareStore};
-use crate::file::rfc3339;
-use crate::notification::EventType;
-use crate::outbox::OutboxEntry;
+use crate::notify::{EventType, OutboxEntry, ShareNotice};
+use crate::shares::{DownloadCount, DownloadEntry, Share, ShareStore};
+use crate::time::rfc3339;
 use crate::{FileId, FileRecord, OwnerId, ShareId, tokens};
 
 /// What the checks need to see beyond the port: the outbox entries counted downloads wrote.

@@ -1,8 +1,8 @@
 //! What owners are mailed about their files. Every name is quoted with [`names::quote`], and
 //! no mail ever carries a token, a receipt or a URL that grants anything.
 
+use super::{Mail, ShareNotice};
 use crate::links::LinkStore;
-use crate::ports::Mail;
 use crate::{FileRecord, FileStatus, LinkId, OwnerId, names};
 
 /// The owners' mails about `files` (one slot each, `None` where nobody is to be told). Link
@@ -61,7 +61,7 @@ pub fn reason_words(code: &str) -> &'static str {
 /// link's, read after the verdict (`None` when it could not be read).
 /// The owner's mail about a counted download of a share (at most one per share per ten
 /// minutes: later downloads in that time are on the topic only).
-pub fn download_mail(file: &FileRecord, share: &crate::shares::ShareNotice) -> Option<Mail> {
+pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
     let to = file.owner_email.clone()?;
     let name = names::quote(&file.name);
     let through = match &share.label {
@@ -145,7 +145,7 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::file::{LinkOrigin, Uploader};
+    use crate::files::{LinkOrigin, Uploader};
     use crate::{FileId, LinkId, OwnerId};
     use chrono::Utc;
 

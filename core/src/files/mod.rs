@@ -1,9 +1,25 @@
-//! A file's record and the state machine of its life:
+//! Files: a file's record and the state machine of its life:
 //! `pending -> accepted | rejected | expired`; deletion removes the record from any state.
+//! Here the model; in the children the upload rules, the account users' service, the quota
+//! arithmetic and the ledger ports (files and quotas change together).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+mod ledger;
+mod quota;
+mod rules;
+mod service;
+
+pub use ledger::{
+    FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement,
+    Settling,
+};
+pub use quota::{QuotaDelta, QuotaUsage, fits, headroom};
+pub use rules::{NewUpload, validate_upload};
+pub use service::{CreatedUpload, FileService, Listing, decode_cursor, encode_cursor};
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::time::rfc3339;
 use crate::{FileId, LinkId, OwnerId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,10 +133,6 @@ pub struct FileView {
     /// The upload link the file came through, if any.
     pub via_link: Option<String>,
     pub uploader: Option<Uploader>,
-}
-
-pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 impl FileRecord {

@@ -4,26 +4,13 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::file::FileView;
-use crate::multipart::{Multiparts, PartsListing, PresignedPart, UploadInstructions};
-use crate::ports::{
-    Clock, IdSource, ObjectStore, OwnerLedger, PartTag, PresignedRequest, Reservation,
-};
-use crate::quota::QuotaUsage;
-use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, names, policy};
-
-pub const DEFAULT_PAGE: usize = 50;
-pub const MAX_PAGE: usize = 100;
-
-/// What a client asks for when it wants to upload.
-#[derive(Debug, Clone)]
-pub struct NewUpload {
-    pub name: String,
-    pub size: u64,
-    pub content_type: String,
-    /// The owner's address, for mail about this file.
-    pub owner_email: Option<String>,
-}
+use super::{FileView, NewUpload, OwnerLedger, QuotaUsage, Reservation, validate_upload};
+use crate::clock::Clock;
+use crate::ids::IdSource;
+use crate::multipart::{Multiparts, PartTag, PartsListing, PresignedPart, UploadInstructions};
+use crate::objects::{ObjectStore, PresignedRequest};
+use crate::paging::parse_limit;
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, names};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedUpload {
@@ -45,28 +32,6 @@ pub struct FileService {
     pub ids: Arc<dyn IdSource>,
     pub multipart: Multiparts,
     pub settings: Settings,
-}
-
-/// Checks a declared upload against the settings; returns the cleaned name and type.
-pub fn validate_upload(s: &Settings, req: &NewUpload) -> Result<(String, String), CoreError> {
-    let name = names::clean_name(&req.name)?;
-    if req.size == 0 {
-        return Err(CoreError::invalid(
-            "invalid_size",
-            "size must be greater than 0",
-        ));
-    }
-    if req.size > s.max_file_size {
-        return Err(CoreError::FileTooLarge {
-            size: req.size,
-            max: s.max_file_size,
-        });
-    }
-    let content_type = policy::normalize_type(&req.content_type);
-    if !policy::is_allowed(&s.allowed_types, &content_type) {
-        return Err(CoreError::TypeNotAllowed(content_type));
-    }
-    Ok((name, content_type))
 }
 
 impl FileService {
@@ -213,19 +178,6 @@ impl FileService {
 
     pub async fn quota(&self, owner: &OwnerId) -> Result<QuotaUsage, CoreError> {
         self.ledger.usage(owner, self.settings.quota_bytes).await
-    }
-}
-
-pub fn parse_limit(raw: Option<&str>) -> Result<usize, CoreError> {
-    let Some(raw) = raw else {
-        return Ok(DEFAULT_PAGE);
-    };
-    match raw.parse::<usize>() {
-        Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        _ => Err(CoreError::invalid(
-            "invalid_limit",
-            format!("limit must be an integer from 1 to {MAX_PAGE}"),
-        )),
     }
 }
 

@@ -10,11 +10,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::{EventType, Mailer, Notification, Notifier, ShareNotice, download_mail, verdict_mails};
 use crate::links::LinkStore;
-use crate::mail::{download_mail, verdict_mails};
-use crate::notification::{EventType, Notification};
-use crate::ports::{Mailer, Notifier};
-use crate::shares::ShareNotice;
 use crate::{CoreError, FileRecord};
 
 /// One upload-log entry: what happened to which file, as it was then.
@@ -36,7 +33,7 @@ impl OutboxEntry {
     pub fn key(at: DateTime<Utc>, file: &FileRecord, event: EventType) -> String {
         format!(
             "{}#{}#{}",
-            crate::file::rfc3339(at),
+            crate::time::rfc3339(at),
             file.id,
             event.as_str()
         )

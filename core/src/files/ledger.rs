@@ -1,11 +1,11 @@
-//! The ledger port: files and quotas, which change together: every method that moves quota
+//! The ledger ports: files and quotas, which change together: every method that moves quota
 //! does it in the same atomic write as the file record it concerns.
 //!
 //! Split by consumer, so that each sees only what it uses: [`FileService`] holds an
 //! [`OwnerLedger`], [`Pipeline`] a [`PipelineLedger`], [`Janitor`] a [`JanitorLedger`] and
 //! [`DropService`] a [`FileLookup`]. Each method lives in exactly one trait, so a concrete
 //! adapter never has two methods of one name. Adapters implement them all and get [`Ledger`],
-//! which the contract suite (`crate::contract`) and the wiring use.
+//! which the contract suite (`crate::contract::ledger`) and the wiring use.
 //!
 //! [`FileService`]: crate::files::FileService
 //! [`Pipeline`]: crate::pipeline::Pipeline
@@ -15,7 +15,8 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::quota::QuotaUsage;
+use super::QuotaUsage;
+use crate::paging::cut_page;
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
 
 /// The outcome of a reservation attempt.
@@ -48,19 +49,6 @@ pub struct Page {
     pub files: Vec<FileRecord>,
     /// The last id of this page when more may follow.
     pub next_after: Option<FileId>,
-}
-
-/// Cuts a listing fetched with one item more than `limit` (newest first): the extra item
-/// only says that another page exists, and the next page starts after the last kept one.
-pub fn cut_page<T, K>(
-    mut items: Vec<T>,
-    limit: usize,
-    key: impl Fn(&T) -> K,
-) -> (Vec<T>, Option<K>) {
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_after = if more { items.last().map(key) } else { None };
-    (items, next_after)
 }
 
 impl Page {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::ports::{Ledger, Reservation, Settlement};
+use crate::files::{Ledger, Reservation, Settlement};
 use crate::{FileId, FileRecord, FileStatus, OwnerId};
 
 fn owner(prefix: &str, name: &str) -> OwnerId {

@@ -1,0 +1,234 @@
+//! [`MemLedger`]: the ledger ports in memory (files, quotas, the upload log and the outbox);
+//! each method atomic under one lock, like the store's transactions. Its link store is in
+//! `links.rs`: links and files share the one state, as they share a table in production.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::lock::lock;
+use crate::files::{
+    FileLookup, JanitorLedger, OwnerLedger, Page, PipelineLedger, QuotaDelta, QuotaUsage,
+    Reservation, Settlement, Settling, fits,
+};
+use crate::links::Link;
+use crate::notify::{EventType, OutboxEntry};
+use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
+
+#[derive(Default, Debug, Clone, Copy)]
+pub(super) struct Q {
+    pub(super) used: i64,
+    pub(super) reserved: i64,
+    pub(super) files: i64,
+}
+
+impl Q {
+    pub(super) fn apply(&mut self, d: QuotaDelta) {
+        self.used += d.used;
+        self.reserved += d.reserved;
+        self.files += d.files;
+    }
+}
+
+pub(super) type Files = BTreeMap<(OwnerId, FileId), FileRecord>;
+pub(super) type Quotas = HashMap<OwnerId, Q>;
+pub(super) type Links = BTreeMap<(OwnerId, LinkId), Link>;
+/// Receipt hash -> the file it follows.
+pub(super) type Receipts = HashMap<String, (OwnerId, FileId)>;
+
+pub(super) fn entry(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> OutboxEntry {
+    OutboxEntry {
+        share: None,
+        id: OutboxEntry::key(at, file, event),
+        event,
+        file: file.clone(),
+        at,
+    }
+}
+
+/// A ledger (and link store) in memory; each method is atomic under one lock, like the store's
+/// transactions.
+#[derive(Default)]
+pub struct MemLedger {
+    pub(super) state: Mutex<(Files, Quotas)>,
+    pub(super) links: Mutex<(Links, Receipts)>,
+    /// Upload-log entries, in order of settlement.
+    pub log: Mutex<Vec<(FileId, FileStatus)>>,
+    /// The outbox: every entry a settlement or an announced removal wrote, in order.
+    pub outbox: Mutex<Vec<OutboxEntry>>,
+    /// Files whose object removal is not yet confirmed.
+    pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
+}
+
+#[async_trait]
+impl FileLookup for MemLedger {
+    async fn get_file(
+        &self,
+        owner: &OwnerId,
+        id: &FileId,
+    ) -> Result<Option<FileRecord>, CoreError> {
+        Ok(lock(&self.state)
+            .0
+            .get(&(owner.clone(), id.clone()))
+            .cloned())
+    }
+}
+
+#[async_trait]
+impl Settling for MemLedger {
+    async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        let k = (file.owner.clone(), file.id.clone());
+        let Some(cur) = st.0.get_mut(&k) else {
+            return Ok(false);
+        };
+        if cur.status != file.status || !cur.status.can_become(s.status) {
+            return Ok(false);
+        }
+        let from = cur.status;
+        cur.status = s.status;
+        cur.detected_type = s.detected_type.clone();
+        cur.reason = s.reason.clone();
+        if let Some(size) = s.stored_size {
+            cur.stored = Some(crate::files::StoredObject {
+                size,
+                etag: s.stored_etag.clone(),
+            });
+        }
+        let settled = cur.clone();
+        st.1.entry(file.owner.clone())
+            .or_default()
+            .apply(QuotaDelta::transition(from, s.status, file.size));
+        if s.give_back_link
+            && let Some(origin) = &file.link
+            && let Some(link) = lock(&self.links)
+                .0
+                .get_mut(&(file.owner.clone(), origin.link_id.clone()))
+        {
+            link.uploads_used = link.uploads_used.saturating_sub(1);
+            link.bytes_used = link.bytes_used.saturating_sub(file.size);
+        }
+        lock(&self.log).push((file.id.clone(), s.status));
+        if let Some(event) = EventType::settled(s.status) {
+            lock(&self.outbox).push(entry(&settled, event, s.at));
+        }
+        if s.status != FileStatus::Accepted {
+            lock(&self.cleanup).insert(k);
+        }
+        Ok(true)
+    }
+
+    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
+        lock(&self.cleanup).remove(&(file.owner.clone(), file.id.clone()));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl OwnerLedger for MemLedger {
+    async fn create_pending(
+        &self,
+        file: &FileRecord,
+        limit: u64,
+    ) -> Result<Reservation, CoreError> {
+        let mut st = lock(&self.state);
+        let q = st.1.entry(file.owner.clone()).or_default();
+        if !fits((q.used + q.reserved) as u64, file.size, limit) {
+            return Ok(Reservation::QuotaExceeded);
+        }
+        // As the store's conditional put: never a second record (or reservation) under one id.
+        if st.0.contains_key(&(file.owner.clone(), file.id.clone())) {
+            return Err(CoreError::upstream("file id collision"));
+        }
+        let q = st.1.entry(file.owner.clone()).or_default();
+        q.apply(QuotaDelta::reserve(file.size));
+        st.0.insert((file.owner.clone(), file.id.clone()), file.clone());
+        Ok(Reservation::Reserved)
+    }
+
+    async fn list_files(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let st = lock(&self.state);
+        let mut files: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
+                .cloned()
+                .collect();
+        files.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(Page::from_overfetch(files, limit))
+    }
+
+    async fn remove_file(
+        &self,
+        file: &FileRecord,
+        announce: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        let k = (file.owner.clone(), file.id.clone());
+        match st.0.get(&k) {
+            Some(cur) if cur.status == file.status => {
+                if let Some(at) = announce {
+                    lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
+                }
+                st.0.remove(&k);
+                lock(&self.cleanup).remove(&k);
+                st.1.entry(file.owner.clone())
+                    .or_default()
+                    .apply(QuotaDelta::remove(file.status, file.size));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
+        let q = lock(&self.state).1.get(owner).copied().unwrap_or_default();
+        Ok(QuotaUsage {
+            used_bytes: q.used as u64,
+            reserved_bytes: q.reserved as u64,
+            limit_bytes: limit,
+            files: q.files as u64,
+        })
+    }
+}
+
+#[async_trait]
+impl PipelineLedger for MemLedger {
+    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(ids.iter().filter_map(|k| st.0.get(k).cloned()).collect())
+    }
+}
+
+#[async_trait]
+impl JanitorLedger for MemLedger {
+    async fn stale_pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(st
+            .0
+            .values()
+            .filter(|f| f.status == FileStatus::Pending && f.upload_expires_at < before)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        Ok(lock(&self.cleanup)
+            .iter()
+            .filter_map(|k| st.0.get(k).cloned())
+            .take(limit)
+            .collect())
+    }
+}

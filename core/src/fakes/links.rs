@@ -1,0 +1,135 @@
+//! The link store of [`MemLedger`]: links, their receipts, and drops that reserve a link's use
+//! and the owner's quota in one step, under the ledger's locks.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::MemLedger;
+use super::lock::lock;
+use crate::files::{Page, QuotaDelta, fits};
+use crate::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
+use crate::{CoreError, FileId, FileRecord, LinkId, OwnerId};
+
+#[async_trait]
+impl LinkStore for MemLedger {
+    async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
+        lock(&self.links)
+            .0
+            .insert((link.owner.clone(), link.id.clone()), link.clone());
+        Ok(())
+    }
+
+    async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError> {
+        Ok(lock(&self.links)
+            .0
+            .get(&(owner.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn get_links(&self, keys: &[(OwnerId, LinkId)]) -> Result<Vec<Link>, CoreError> {
+        let l = lock(&self.links);
+        Ok(keys.iter().filter_map(|k| l.0.get(k).cloned()).collect())
+    }
+
+    async fn list_links(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&LinkId>,
+    ) -> Result<LinkPage, CoreError> {
+        let l = lock(&self.links);
+        let links: Vec<Link> =
+            l.0.values()
+                .rev()
+                .filter(|k| &k.owner == owner && after.is_none_or(|a| &k.id < a))
+                .cloned()
+                .collect();
+        Ok(LinkPage::from_overfetch(links, limit))
+    }
+
+    async fn revoke_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        _at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        match lock(&self.links).0.get_mut(&(owner.clone(), id.clone())) {
+            Some(l) => {
+                l.revoked = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {
+        Ok(lock(&self.links)
+            .0
+            .values()
+            .find(|l| l.token_hash == token_hash)
+            .cloned())
+    }
+
+    async fn create_pending_via_link(
+        &self,
+        d: &LinkDrop<'_>,
+    ) -> Result<DropReservation, CoreError> {
+        // Lock order: files and quotas, then links (as `settle` does).
+        let mut st = lock(&self.state);
+        let mut links = lock(&self.links);
+        let key = (d.link.owner.clone(), d.link.id.clone());
+        let Some(link) = links.0.get(&key) else {
+            return Ok(DropReservation::LinkRefused);
+        };
+        let fits_link = !link.revoked
+            && d.now < link.expires_at
+            && link.uploads_used <= d.max_uploads_used()
+            && d.max_bytes_used().is_none_or(|m| link.bytes_used <= m);
+        if !fits_link {
+            return Ok(DropReservation::LinkRefused);
+        }
+        let q = st.1.entry(d.file.owner.clone()).or_default();
+        if !fits((q.used + q.reserved) as u64, d.file.size, d.quota_limit) {
+            return Ok(DropReservation::QuotaExceeded);
+        }
+        q.apply(QuotaDelta::reserve(d.file.size));
+        st.0.insert((d.file.owner.clone(), d.file.id.clone()), d.file.clone());
+        if let Some(link) = links.0.get_mut(&key) {
+            link.uploads_used += 1;
+            link.bytes_used += d.file.size;
+        }
+        links.1.insert(
+            d.receipt_hash.to_owned(),
+            (d.file.owner.clone(), d.file.id.clone()),
+        );
+        Ok(DropReservation::Reserved)
+    }
+
+    async fn find_receipt(
+        &self,
+        receipt_hash: &str,
+    ) -> Result<Option<(OwnerId, FileId)>, CoreError> {
+        Ok(lock(&self.links).1.get(receipt_hash).cloned())
+    }
+
+    async fn list_link_files(
+        &self,
+        owner: &OwnerId,
+        link: &LinkId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        let st = lock(&self.state);
+        let files: Vec<FileRecord> =
+            st.0.values()
+                .rev()
+                .filter(|f| {
+                    &f.owner == owner
+                        && f.link.as_ref().is_some_and(|l| &l.link_id == link)
+                        && after.is_none_or(|a| &f.id < a)
+                })
+                .cloned()
+                .collect();
+        Ok(Page::from_overfetch(files, limit))
+    }
+}

@@ -1,0 +1,24 @@
+//! In-memory fakes of every port, one file per fake, for tests of the domain and of the
+//! handlers (behind the `fakes` feature).
+
+mod clock;
+mod counters;
+mod ids;
+mod ledger;
+mod links;
+mod lock;
+mod mailer;
+mod multipart;
+mod notifier;
+mod objects;
+mod shares;
+
+pub use clock::FixedClock;
+pub use counters::MemCounters;
+pub use ids::SeqIds;
+pub use ledger::MemLedger;
+pub use mailer::MemMailer;
+pub use multipart::multiparts;
+pub use notifier::MemNotifier;
+pub use objects::{MemStore, MemUpload};
+pub use shares::MemShares;

@@ -1,0 +1,115 @@
+//! [`MemStore`]: an object store in memory. The same store also keeps multipart uploads (its
+//! [`MultipartStore`](crate::multipart::MultipartStore) side is in `multipart.rs`), since a
+//! completion turns an upload's parts into one of its objects.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sha2::Digest;
+
+use super::lock::lock;
+use crate::CoreError;
+use crate::objects::{ObjectSample, ObjectStore, PresignedRequest};
+
+/// An object store in memory that counts the bytes it hands out, and fails reads or deletes of
+/// chosen keys as S3 does when it throttles or errs.
+#[derive(Default)]
+pub struct MemStore {
+    pub objects: Mutex<HashMap<String, Vec<u8>>>,
+    pub bytes_read: AtomicU64,
+    /// Keys whose sample fails with `Throttled`.
+    pub failing_samples: Mutex<HashSet<String>>,
+    /// Keys whose delete fails with an upstream error.
+    pub failing_deletes: Mutex<HashSet<String>>,
+    /// Multipart uploads in progress, by upload id.
+    pub uploads: Mutex<BTreeMap<String, MemUpload>>,
+    pub(super) next_upload: AtomicU64,
+}
+
+impl MemStore {
+    pub fn put(&self, key: &str, bytes: Vec<u8>) {
+        lock(&self.objects).insert(key.to_owned(), bytes);
+    }
+    pub fn has(&self, key: &str) -> bool {
+        lock(&self.objects).contains_key(key)
+    }
+    /// What a client's `UploadPart` through a presigned URL does; returns the part's ETag.
+    pub fn put_part(&self, upload_id: &str, number: u32, bytes: Vec<u8>) -> String {
+        let etag = digest(&bytes);
+        let mut uploads = lock(&self.uploads);
+        let (_, parts) = uploads.get_mut(upload_id).expect("no such upload");
+        parts.insert(number, bytes);
+        etag
+    }
+}
+
+/// A multipart upload in progress: its key and its parts by number.
+pub type MemUpload = (String, BTreeMap<u32, Vec<u8>>);
+
+/// Like S3's ETag of a single PUT: a digest of the content.
+pub(super) fn digest(bytes: &[u8]) -> String {
+    hex::encode(&sha2::Sha256::digest(bytes)[..16])
+}
+
+#[async_trait]
+impl ObjectStore for MemStore {
+    async fn presign_put(
+        &self,
+        key: &str,
+        size: u64,
+        content_type: &str,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, CoreError> {
+        let headers = BTreeMap::from([
+            ("content-length".to_owned(), size.to_string()),
+            ("content-type".to_owned(), content_type.to_owned()),
+        ]);
+        Ok(PresignedRequest {
+            method: "PUT".into(),
+            url: format!("mem://{key}?ttl={}", ttl.as_secs()),
+            headers,
+            expires_at: String::new(),
+        })
+    }
+
+    async fn presign_get(
+        &self,
+        key: &str,
+        content_disposition: &str,
+        ttl: Duration,
+    ) -> Result<PresignedRequest, CoreError> {
+        Ok(PresignedRequest {
+            method: "GET".into(),
+            url: format!("mem://{key}?ttl={}&cd={content_disposition}", ttl.as_secs()),
+            headers: BTreeMap::new(),
+            expires_at: String::new(),
+        })
+    }
+
+    async fn sample(&self, key: &str, max_bytes: u64) -> Result<Option<ObjectSample>, CoreError> {
+        if lock(&self.failing_samples).contains(key) {
+            return Err(CoreError::Throttled);
+        }
+        let objects = lock(&self.objects);
+        Ok(objects.get(key).map(|b| {
+            let n = b.len().min(max_bytes as usize);
+            self.bytes_read.fetch_add(n as u64, Ordering::Relaxed);
+            ObjectSample {
+                bytes: b[..n].to_vec(),
+                size: b.len() as u64,
+                etag: Some(digest(b)),
+            }
+        }))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), CoreError> {
+        if lock(&self.failing_deletes).contains(key) {
+            return Err(CoreError::upstream("S3 503 SlowDown"));
+        }
+        lock(&self.objects).remove(key);
+        Ok(())
+    }
+}

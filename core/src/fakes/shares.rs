@@ -1,0 +1,128 @@
+//! [`MemShares`]: shares and their download log in memory, with the adapter's conditions.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::notify::OutboxEntry;
+use crate::shares::{DownloadCount, DownloadEntry, DownloadPage, Share, SharePage, ShareStore};
+use crate::{CoreError, FileId, OwnerId, ShareId};
+
+/// Shares and their download log in memory, with the adapter's conditions.
+#[derive(Default)]
+pub struct MemShares {
+    shares: Mutex<BTreeMap<(OwnerId, ShareId), Share>>,
+    pub downloads: Mutex<Vec<DownloadEntry>>,
+    /// The outbox entries counted downloads wrote.
+    pub announced: Mutex<Vec<OutboxEntry>>,
+}
+
+#[async_trait]
+impl ShareStore for MemShares {
+    async fn put_share(&self, share: &Share) -> Result<(), CoreError> {
+        self.shares
+            .lock()
+            .unwrap()
+            .insert((share.owner.clone(), share.id.clone()), share.clone());
+        Ok(())
+    }
+
+    async fn get_share(&self, owner: &OwnerId, id: &ShareId) -> Result<Option<Share>, CoreError> {
+        Ok(self
+            .shares
+            .lock()
+            .unwrap()
+            .get(&(owner.clone(), id.clone()))
+            .cloned())
+    }
+
+    async fn find_share(&self, token_hash: &str) -> Result<Option<Share>, CoreError> {
+        Ok(self
+            .shares
+            .lock()
+            .unwrap()
+            .values()
+            .find(|s| s.token_hash == token_hash)
+            .cloned())
+    }
+
+    async fn list_shares(
+        &self,
+        owner: &OwnerId,
+        file: Option<&FileId>,
+        limit: usize,
+        after: Option<&ShareId>,
+    ) -> Result<SharePage, CoreError> {
+        let all: Vec<Share> = self
+            .shares
+            .lock()
+            .unwrap()
+            .values()
+            .rev()
+            .filter(|s| &s.owner == owner)
+            .filter(|s| file.is_none_or(|f| &s.file_id == f))
+            .filter(|s| after.is_none_or(|a| &s.id < a))
+            .take(limit + 1)
+            .cloned()
+            .collect();
+        Ok(SharePage::from_overfetch(all, limit))
+    }
+
+    async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError> {
+        match self
+            .shares
+            .lock()
+            .unwrap()
+            .get_mut(&(owner.clone(), id.clone()))
+        {
+            Some(s) => {
+                s.revoked = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn count_download(&self, c: &DownloadCount<'_>) -> Result<bool, CoreError> {
+        let mut shares = self.shares.lock().unwrap();
+        let Some(s) = shares.get_mut(&(c.share.owner.clone(), c.share.id.clone())) else {
+            return Ok(false);
+        };
+        let open = !s.revoked
+            && c.now < s.expires_at
+            && s.max_downloads.is_none_or(|m| s.downloads < m)
+            && (!c.claim_mail || s.mailed_at == c.share.mailed_at);
+        if !open {
+            return Ok(false);
+        }
+        s.downloads += 1;
+        if c.claim_mail {
+            s.mailed_at = Some(c.now);
+        }
+        self.downloads.lock().unwrap().push(c.entry.clone());
+        if let Some(e) = c.announce {
+            self.announced.lock().unwrap().push(e.clone());
+        }
+        Ok(true)
+    }
+
+    async fn list_downloads(
+        &self,
+        share: &ShareId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<DownloadPage, CoreError> {
+        let mut all: Vec<DownloadEntry> = self
+            .downloads
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|d| &d.share == share)
+            .filter(|d| after.is_none_or(|a| d.key.as_str() < a))
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| b.key.cmp(&a.key));
+        Ok(DownloadPage::from_overfetch(all, limit))
+    }
+}

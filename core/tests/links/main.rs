@@ -1,0 +1,15 @@
+//! Upload links over the in-memory fakes: the owner's side (create, list, read, revoke, the
+//! files of a link), the stranger's side (info, drop, receipt), every refusal, atomicity under
+//! concurrency, the give-back rule with the owner's mails, and the limit on failed lookups.
+//!
+//! One module per section; [`world`] holds the setup they share.
+
+mod world;
+
+mod concurrency;
+mod give_back;
+mod owner;
+mod race;
+mod rate_limit;
+mod refusals;
+mod stranger;

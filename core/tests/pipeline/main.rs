@@ -1,0 +1,14 @@
+//! The pipeline's decisions (sniff, verdict, settle once) and whom they tell.
+//!
+//! One module per section; [`world`] holds the setup they share.
+
+mod world;
+
+mod accepted;
+mod bounded_reads;
+mod concurrency;
+mod exactly_once;
+mod notices;
+mod orphans;
+mod rejected;
+mod replaced_bytes;
