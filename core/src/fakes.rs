@@ -110,9 +110,12 @@ impl Settling for MemLedger {
             && let Some(link) = lock(&self.links)
                 .0
                 .get_mut(&(file.owner.clone(), origin.link_id.clone()))
+            // As the store's condition: counters that do not hold the file's use stay.
+            && link.uploads_used >= 1
+            && link.bytes_used >= file.size
         {
-            link.uploads_used = link.uploads_used.saturating_sub(1);
-            link.bytes_used = link.bytes_used.saturating_sub(file.size);
+            link.uploads_used -= 1;
+            link.bytes_used -= file.size;
         }
         lock(&self.log).push((file.id.clone(), s.status));
         if let Some(event) = EventType::settled(s.status) {
@@ -240,9 +243,13 @@ impl JanitorLedger for MemLedger {
 #[async_trait]
 impl LinkStore for MemLedger {
     async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
-        lock(&self.links)
-            .0
-            .insert((link.owner.clone(), link.id.clone()), link.clone());
+        // As the store's conditional put: a link is never written over.
+        let mut links = lock(&self.links);
+        let key = (link.owner.clone(), link.id.clone());
+        if links.0.contains_key(&key) {
+            return Err(CoreError::upstream("link id collision"));
+        }
+        links.0.insert(key, link.clone());
         Ok(())
     }
 
@@ -301,6 +308,11 @@ impl LinkStore for MemLedger {
         &self,
         d: &LinkDrop<'_>,
     ) -> Result<DropReservation, CoreError> {
+        // A file larger than the whole quota never fits, whatever the link (as the store,
+        // which asks before its transaction).
+        if crate::quota::headroom(d.quota_limit, d.file.size).is_none() {
+            return Ok(DropReservation::QuotaExceeded);
+        }
         // Lock order: files and quotas, then links (as `settle` does).
         let mut st = lock(&self.state);
         let mut links = lock(&self.links);
@@ -319,6 +331,15 @@ impl LinkStore for MemLedger {
         if !fits((q.used + q.reserved) as u64, d.file.size, d.quota_limit) {
             return Ok(DropReservation::QuotaExceeded);
         }
+        // As the store's conditional puts: never a second file or receipt under one id.
+        if st
+            .0
+            .contains_key(&(d.file.owner.clone(), d.file.id.clone()))
+            || links.1.contains_key(d.receipt_hash)
+        {
+            return Err(CoreError::upstream("file or receipt id collision"));
+        }
+        let q = st.1.entry(d.file.owner.clone()).or_default();
         q.apply(QuotaDelta::reserve(d.file.size));
         st.0.insert((d.file.owner.clone(), d.file.id.clone()), d.file.clone());
         if let Some(link) = links.0.get_mut(&key) {
@@ -405,7 +426,7 @@ impl MemStore {
     }
     /// What a client's `UploadPart` through a presigned URL does; returns the part's ETag.
     pub fn put_part(&self, upload_id: &str, number: u32, bytes: Vec<u8>) -> String {
-        let etag = digest(&bytes);
+        let etag = etag_of(&bytes);
         let mut uploads = lock(&self.uploads);
         let (_, parts) = uploads.get_mut(upload_id).expect("no such upload");
         parts.insert(number, bytes);
@@ -413,11 +434,14 @@ impl MemStore {
     }
 }
 
+/// S3's smallest part, but for the last.
+const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
+
 /// A multipart upload in progress: its key and its parts by number.
 pub type MemUpload = (String, BTreeMap<u32, Vec<u8>>);
 
 /// Like S3's ETag of a single PUT: a digest of the content.
-fn digest(bytes: &[u8]) -> String {
+pub fn etag_of(bytes: &[u8]) -> String {
     hex::encode(&sha2::Sha256::digest(bytes)[..16])
 }
 
@@ -459,7 +483,7 @@ impl MultipartStore for MemStore {
                 .map(|(n, b)| StoredPart {
                     number: *n,
                     size: b.len() as u64,
-                    etag: digest(b),
+                    etag: etag_of(b),
                 })
                 .collect()
         }))
@@ -476,9 +500,17 @@ impl MultipartStore for MemStore {
             return Err(CoreError::conflict("upload_gone", "no such upload"));
         };
         let mut object = Vec::new();
-        for p in parts {
+        for (i, p) in parts.iter().enumerate() {
+            // As S3: ascending part numbers (InvalidPartOrder), every part but the last at
+            // least 5 MiB (EntityTooSmall).
+            let ordered = i == 0 || parts[i - 1].number < p.number;
+            let last = i + 1 == parts.len();
             match held.get(&p.number) {
-                Some(b) if digest(b) == p.etag => object.extend_from_slice(b),
+                Some(b)
+                    if ordered && etag_of(b) == p.etag && (last || b.len() >= MIN_PART_BYTES) =>
+                {
+                    object.extend_from_slice(b)
+                }
                 _ => return Err(CoreError::conflict("incomplete_upload", "invalid part")),
             }
         }
@@ -543,7 +575,7 @@ impl ObjectStore for MemStore {
             ObjectSample {
                 bytes: b[..n].to_vec(),
                 size: b.len() as u64,
-                etag: Some(digest(b)),
+                etag: Some(etag_of(b)),
             }
         }))
     }

@@ -1,0 +1,11 @@
+//! Contract suites: what every implementation of a port must do, written once and run against
+//! both the in-memory fake (`core/tests/`) and the AWS adapter on the emulator
+//! (`local/tests/stack/infra_*.rs`), so that tests on the fakes say something about production.
+
+pub mod counters;
+pub mod ledger;
+pub mod links;
+pub mod multipart;
+pub mod objects;
+
+pub use ledger::*;
