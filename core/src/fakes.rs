@@ -331,13 +331,12 @@ impl LinkStore for MemLedger {
         if !fits((q.used + q.reserved) as u64, d.file.size, d.quota_limit) {
             return Ok(DropReservation::QuotaExceeded);
         }
-        // As the store's conditional puts: never a second file or receipt under one id.
+        // As the store's conditional put: never a second file under one id.
         if st
             .0
             .contains_key(&(d.file.owner.clone(), d.file.id.clone()))
-            || links.1.contains_key(d.receipt_hash)
         {
-            return Err(CoreError::upstream("file or receipt id collision"));
+            return Err(CoreError::upstream("file id collision"));
         }
         let q = st.1.entry(d.file.owner.clone()).or_default();
         q.apply(QuotaDelta::reserve(d.file.size));

@@ -4,6 +4,8 @@
 
 pub mod counters;
 pub mod ledger;
+pub mod link_drops;
+mod link_fixtures;
 pub mod links;
 pub mod multipart;
 pub mod objects;

@@ -258,13 +258,10 @@ impl objects::Client for Http {
                 resp.headers()
                     .get(name)
                     .and_then(|v| v.to_str().ok())
-                    .map(|v| v.trim_matches('"').to_owned())
+                    .map(str::to_owned)
             };
-            let (status, etag, cd) = (
-                resp.status().as_u16(),
-                header("etag"),
-                header("content-disposition"),
-            );
+            let (status, cd) = (resp.status().as_u16(), header("content-disposition"));
+            let etag = header("etag").map(|t| t.trim_matches('"').to_owned());
             let body = resp.bytes().await.expect("the body").to_vec();
             objects::Answer {
                 status,
