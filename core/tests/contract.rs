@@ -1,12 +1,48 @@
-//! The in-memory ledger keeps the ledger's contract (`dropgate_core::contract::ledger`); the
-//! DynamoDB adapter is held to the same checks in local/tests/stack/infra_adapters.rs.
+//! The in-memory fakes keep their ports' contracts (`dropgate_core::contract`); the AWS
+//! adapters are held to the same checks in local/tests/stack/infra_*.rs.
 
 use chrono::{TimeZone, Utc};
 use dropgate_core::contract::ledger::check_all;
-use dropgate_core::fakes::MemLedger;
+use dropgate_core::contract::{counters, links, multipart, objects};
+use dropgate_core::fakes::{MemCounters, MemLedger, MemStore};
+
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
+}
 
 #[tokio::test]
 async fn the_in_memory_ledger_keeps_the_contract() {
-    let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
-    check_all(&MemLedger::default(), "mem", now).await;
+    check_all(&MemLedger::default(), "mem", now()).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_link_store_keeps_the_contract() {
+    let mem = MemLedger::default();
+    let stores = links::Stores {
+        links: &mem,
+        ledger: &mem,
+    };
+    links::check_all(stores, "mem", now()).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_counters_keep_the_contract() {
+    counters::check_all(&MemCounters::default(), "mem", now()).await;
+}
+
+#[tokio::test]
+async fn the_in_memory_object_store_keeps_the_contract() {
+    let mem = MemStore::default();
+    objects::check_all(&mem, &mem, "mem").await;
+}
+
+#[tokio::test]
+async fn the_in_memory_multipart_store_keeps_the_contract() {
+    let mem = MemStore::default();
+    let bucket = multipart::Bucket {
+        parts: &mem,
+        objects: &mem,
+        client: &mem,
+    };
+    multipart::check_all(&bucket, "mem").await;
 }

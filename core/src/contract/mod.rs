@@ -1,5 +1,13 @@
-//! Contract suites, one per port: the behaviour every adapter of the port must show, run
-//! against the in-memory fake here and against the emulator's adapters in `dropgate-local`.
+//! Contract suites, one per port: what every implementation of a port must do, written once and
+//! run against both the in-memory fake (`core/tests/contract.rs`) and the AWS adapter on the
+//! emulator (`local/tests/stack/infra_*.rs`), so that tests on the fakes say something about
+//! production.
 
+pub mod counters;
 pub mod ledger;
+pub mod link_drops;
+mod link_fixtures;
+pub mod links;
+pub mod multipart;
+pub mod objects;
 pub mod shares;

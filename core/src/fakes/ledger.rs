@@ -106,9 +106,12 @@ impl Settling for MemLedger {
             && let Some(link) = lock(&self.links)
                 .0
                 .get_mut(&(file.owner.clone(), origin.link_id.clone()))
+            // As the store's condition: counters that do not hold the file's use stay.
+            && link.uploads_used >= 1
+            && link.bytes_used >= file.size
         {
-            link.uploads_used = link.uploads_used.saturating_sub(1);
-            link.bytes_used = link.bytes_used.saturating_sub(file.size);
+            link.uploads_used -= 1;
+            link.bytes_used -= file.size;
         }
         lock(&self.log).push((file.id.clone(), s.status));
         if let Some(event) = EventType::settled(s.status) {

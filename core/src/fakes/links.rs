@@ -6,16 +6,20 @@ use chrono::{DateTime, Utc};
 
 use super::MemLedger;
 use super::lock::lock;
-use crate::files::{Page, QuotaDelta, fits};
+use crate::files::{Page, QuotaDelta, fits, headroom};
 use crate::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
 use crate::{CoreError, FileId, FileRecord, LinkId, OwnerId};
 
 #[async_trait]
 impl LinkStore for MemLedger {
     async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
-        lock(&self.links)
-            .0
-            .insert((link.owner.clone(), link.id.clone()), link.clone());
+        // As the store's conditional put: a link is never written over.
+        let mut links = lock(&self.links);
+        let key = (link.owner.clone(), link.id.clone());
+        if links.0.contains_key(&key) {
+            return Err(CoreError::upstream("link id collision"));
+        }
+        links.0.insert(key, link.clone());
         Ok(())
     }
 
@@ -74,6 +78,11 @@ impl LinkStore for MemLedger {
         &self,
         d: &LinkDrop<'_>,
     ) -> Result<DropReservation, CoreError> {
+        // A file larger than the whole quota never fits, whatever the link (as the store,
+        // which asks before its transaction).
+        if headroom(d.quota_limit, d.file.size).is_none() {
+            return Ok(DropReservation::QuotaExceeded);
+        }
         // Lock order: files and quotas, then links (as `settle` does).
         let mut st = lock(&self.state);
         let mut links = lock(&self.links);
@@ -92,6 +101,14 @@ impl LinkStore for MemLedger {
         if !fits((q.used + q.reserved) as u64, d.file.size, d.quota_limit) {
             return Ok(DropReservation::QuotaExceeded);
         }
+        // As the store's conditional put: never a second file under one id.
+        if st
+            .0
+            .contains_key(&(d.file.owner.clone(), d.file.id.clone()))
+        {
+            return Err(CoreError::upstream("file id collision"));
+        }
+        let q = st.1.entry(d.file.owner.clone()).or_default();
         q.apply(QuotaDelta::reserve(d.file.size));
         st.0.insert((d.file.owner.clone(), d.file.id.clone()), d.file.clone());
         if let Some(link) = links.0.get_mut(&key) {

@@ -20,5 +20,5 @@ pub use ledger::MemLedger;
 pub use mailer::MemMailer;
 pub use multipart::multiparts;
 pub use notifier::MemNotifier;
-pub use objects::{MemStore, MemUpload};
+pub use objects::{MemStore, MemUpload, etag_of};
 pub use shares::MemShares;

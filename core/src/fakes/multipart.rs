@@ -9,10 +9,13 @@ use async_trait::async_trait;
 
 use super::MemStore;
 use super::lock::lock;
-use super::objects::digest;
+use super::objects::etag_of;
 use crate::multipart::{MultipartStore, Multiparts, PartTag, StoredPart};
 use crate::objects::PresignedRequest;
 use crate::{CoreError, Settings};
+
+/// S3's smallest part, but for the last.
+const MIN_PART_BYTES: usize = 5 * 1024 * 1024;
 
 #[async_trait]
 impl MultipartStore for MemStore {
@@ -52,7 +55,7 @@ impl MultipartStore for MemStore {
                 .map(|(n, b)| StoredPart {
                     number: *n,
                     size: b.len() as u64,
-                    etag: digest(b),
+                    etag: etag_of(b),
                 })
                 .collect()
         }))
@@ -69,9 +72,17 @@ impl MultipartStore for MemStore {
             return Err(CoreError::conflict("upload_gone", "no such upload"));
         };
         let mut object = Vec::new();
-        for p in parts {
+        for (i, p) in parts.iter().enumerate() {
+            // As S3: ascending part numbers (InvalidPartOrder), every part but the last at
+            // least 5 MiB (EntityTooSmall).
+            let ordered = i == 0 || parts[i - 1].number < p.number;
+            let last = i + 1 == parts.len();
             match held.get(&p.number) {
-                Some(b) if digest(b) == p.etag => object.extend_from_slice(b),
+                Some(b)
+                    if ordered && etag_of(b) == p.etag && (last || b.len() >= MIN_PART_BYTES) =>
+                {
+                    object.extend_from_slice(b)
+                }
                 _ => return Err(CoreError::conflict("incomplete_upload", "invalid part")),
             }
         }

@@ -38,7 +38,7 @@ impl MemStore {
     }
     /// What a client's `UploadPart` through a presigned URL does; returns the part's ETag.
     pub fn put_part(&self, upload_id: &str, number: u32, bytes: Vec<u8>) -> String {
-        let etag = digest(&bytes);
+        let etag = etag_of(&bytes);
         let mut uploads = lock(&self.uploads);
         let (_, parts) = uploads.get_mut(upload_id).expect("no such upload");
         parts.insert(number, bytes);
@@ -50,7 +50,7 @@ impl MemStore {
 pub type MemUpload = (String, BTreeMap<u32, Vec<u8>>);
 
 /// Like S3's ETag of a single PUT: a digest of the content.
-pub(super) fn digest(bytes: &[u8]) -> String {
+pub fn etag_of(bytes: &[u8]) -> String {
     hex::encode(&sha2::Sha256::digest(bytes)[..16])
 }
 
@@ -100,7 +100,7 @@ impl ObjectStore for MemStore {
             ObjectSample {
                 bytes: b[..n].to_vec(),
                 size: b.len() as u64,
-                etag: Some(digest(b)),
+                etag: Some(etag_of(b)),
             }
         }))
     }

@@ -7,15 +7,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use dropgate_core::contract::multipart;
 use dropgate_core::fakes::{FixedClock, SeqIds};
 use dropgate_core::files::{FileLookup, FileService, NewUpload, OwnerLedger};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::multipart::{MultipartStore, Multiparts, PartTag, StoredPart};
-use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
+use dropgate_core::{FileId, FileStatus, OwnerId, Settings};
 use dropgate_infra::s3::S3Store;
 
 use crate::common::receive_until;
-use crate::infra_adapters::{Env, env, ledger};
+use crate::infra_adapters::{Env, Http, env, ledger};
 
 const MIB: usize = 1024 * 1024;
 const TTL: Duration = Duration::from_secs(900);
@@ -64,13 +65,6 @@ fn tags(parts: &[StoredPart]) -> Vec<PartTag> {
             etag: p.etag.clone(),
         })
         .collect()
-}
-
-fn conflict_code(e: CoreError) -> &'static str {
-    match e {
-        CoreError::Conflict { code, .. } => code,
-        other => panic!("expected a conflict, got {other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,29 +128,7 @@ async fn parts_go_up_presigned_and_complete_into_the_object() {
     s.complete_multipart(key, &upload, &tags(&parts))
         .await
         .unwrap();
-    s.abort_multipart(key, &upload).await.unwrap();
-    s.abort_multipart(key, "no-such-upload").await.unwrap();
-
-    // moto enforces If-None-Match on CompleteMultipartUpload: a second upload cannot replace
-    // the object.
-    let second = s.start_multipart(key, "text/plain").await.unwrap();
-    let etag = put_part(&s, key, &second, 1, b"other bytes").await;
-    let err = s
-        .complete_multipart(key, &second, &[PartTag { number: 1, etag }])
-        .await
-        .unwrap_err();
-    assert_eq!(conflict_code(err), "object_exists");
-    let still = e
-        .clients
-        .s3()
-        .head_object()
-        .bucket(&e.r.bucket)
-        .key(key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(still.content_length(), Some(body.len() as i64));
-    s.abort_multipart(key, &second).await.unwrap();
+    // Aborting after, and an object never replaced: the contract (multipart::check_all).
 
     // moto 5.2.5 notifies a completion twice, ObjectCreated:Put then
     // ObjectCreated:CompleteMultipartUpload, both for the finished object (its size, its
@@ -196,69 +168,17 @@ async fn parts_go_up_presigned_and_complete_into_the_object() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_map_to_conflicts_and_abort_frees_the_upload() {
+async fn the_s3_multipart_store_keeps_the_contract() {
+    // The same checks the in-memory store passes (core/tests/contract.rs): refusals mapped to
+    // conflicts, aborts, an object never replaced.
     let e = env().await;
     let s = store(&e);
-    let key = "uploads/o/refused";
-    let upload = s.start_multipart(key, "text/plain").await.unwrap();
-    let first = put_part(&s, key, &upload, 1, &bytes(5 * MIB)).await;
-    let last = put_part(&s, key, &upload, 2, b"tail").await;
-
-    let missing = [
-        PartTag {
-            number: 1,
-            etag: first.clone(),
-        },
-        PartTag {
-            number: 3,
-            etag: last.clone(),
-        },
-    ];
-    let err = s.complete_multipart(key, &upload, &missing).await;
-    assert_eq!(conflict_code(err.unwrap_err()), "incomplete_upload");
-    let wrong = [
-        PartTag {
-            number: 1,
-            etag: "0123456789abcdef0123456789abcdef".into(),
-        },
-        PartTag {
-            number: 2,
-            etag: last.clone(),
-        },
-    ];
-    let err = s.complete_multipart(key, &upload, &wrong).await;
-    assert_eq!(conflict_code(err.unwrap_err()), "incomplete_upload");
-    // Nothing was assembled, and the parts are still there.
-    assert_eq!(s.list_parts(key, &upload).await.unwrap().unwrap().len(), 2);
-
-    s.abort_multipart(key, &upload).await.unwrap();
-    assert_eq!(s.list_parts(key, &upload).await.unwrap(), None);
-    s.abort_multipart(key, &upload).await.unwrap();
-    let parts = [
-        PartTag {
-            number: 1,
-            etag: first,
-        },
-        PartTag {
-            number: 2,
-            etag: last,
-        },
-    ];
-    // S3 answers 404 NoSuchUpload (the emulator launcher mends moto 5.2's 500 to match).
-    let err = s
-        .complete_multipart(key, &upload, &parts)
-        .await
-        .unwrap_err();
-    assert_eq!(conflict_code(err), "upload_gone");
-    let head = e
-        .clients
-        .s3()
-        .head_object()
-        .bucket(&e.r.bucket)
-        .key(key)
-        .send()
-        .await;
-    assert!(head.is_err(), "an aborted upload leaves no object");
+    let bucket = multipart::Bucket {
+        parts: &s,
+        objects: &s,
+        client: &Http(reqwest::Client::new()),
+    };
+    multipart::check_all(&bucket, "s3").await;
 }
 
 /// The janitor on the real adapters, its clock injected: a multipart upload left past its
