@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests of the domain, integration tests of the adapters against the
-# emulator, end-to-end tests through the local stack and in headless Chromium, and the deploy
-# template's linters.
+# The whole test suite: the structure check, unit tests of the domain, integration tests of the
+# adapters against the emulator, end-to-end tests through the local stack and in headless
+# Chromium, and the deploy template's linters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No source file past 600 lines, no import circle inside a crate (a second, no build).
+python3 scripts/check-structure.py
 scripts/install-emulator.sh
 scripts/install-browser.sh
 # Before cargo test: the template_sync tests translate template.yaml with aws-sam-translator,
