@@ -11,14 +11,11 @@ use async_trait::async_trait;
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::encodings::Body;
 use chrono::{TimeZone, Utc};
-use dropgate_api::{AuthDeps, Deps, ROUTES, handle_routed};
+use dropgate_api::{AuthDeps, Deps, PasswordLimits, Ports, ROUTES, handle_routed};
 use dropgate_core::CoreError;
 use dropgate_core::Settings;
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
-use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
-use dropgate_core::files::FileService;
-use dropgate_core::links::{DropService, LinkService};
-use dropgate_core::ratelimit::RateLimiter;
+use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemShares, MemStore, SeqIds};
 use serde_json::{Value as Json, json};
 use serde_yaml::Value;
 
@@ -290,68 +287,29 @@ fn deps() -> (Deps, AuthDeps) {
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
     ));
-    let ids = Arc::new(SeqIds::default());
-    let settings = Settings::default();
-    let shares = Arc::new(dropgate_core::fakes::MemShares::default());
-    let limiter = |scope: &'static str| RateLimiter {
+    // Limits no request of this test reaches.
+    let window = std::time::Duration::from_secs(600);
+    let settings = Settings {
+        lookup_failure_limit: 1000,
+        lookup_failure_window: window,
+        ..Settings::default()
+    };
+    let ports = Ports {
+        ledger: ledger.clone(),
+        links: ledger,
+        shares: Arc::new(MemShares::default()),
+        objects: store.clone(),
+        multipart: store,
         counters: Arc::new(MemCounters::default()),
-        clock: clock.clone(),
-        scope,
-        limit: 1000,
-        window: std::time::Duration::from_secs(600),
+        clock,
+        ids: Arc::new(SeqIds::default()),
     };
-    let share_service = dropgate_core::shares::ShareService {
-        shares: shares.clone(),
-        files: ledger.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        settings: settings.clone(),
+    let passwords = PasswordLimits {
+        window,
+        attempts_per_share_and_source: 1000,
+        failures_per_source: 1000,
     };
-    let share_access = dropgate_core::shares::ShareAccess {
-        shares,
-        files: ledger.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        lookups: limiter("lookup"),
-        per_share: limiter("password-share"),
-        per_source: limiter("password-source"),
-        settings: settings.clone(),
-    };
-    let api = Deps {
-        files: FileService {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            ids: ids.clone(),
-            multipart: dropgate_core::fakes::multiparts(&store, &settings),
-            settings: settings.clone(),
-        },
-        links: LinkService {
-            links: ledger.clone(),
-            clock: clock.clone(),
-            ids: ids.clone(),
-            settings: settings.clone(),
-        },
-        drops: DropService {
-            links: ledger.clone(),
-            ledger,
-            multipart: dropgate_core::fakes::multiparts(&store, &settings),
-            clock: clock.clone(),
-            ids,
-            limiter: RateLimiter {
-                counters: Arc::new(MemCounters::default()),
-                clock,
-                scope: "lookup",
-                limit: 1000,
-                window: std::time::Duration::from_secs(600),
-            },
-            settings,
-        },
-        shares: share_service,
-        share_access,
-        pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
-    };
+    let api = Deps::from_ports(ports, settings, passwords, "http://uploads.test");
     let auth = AuthDeps {
         accounts: Arc::new(NoAccounts),
     };

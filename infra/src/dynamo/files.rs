@@ -15,9 +15,10 @@ use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
+use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, s,
-    transact, update_if, values,
+    DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, names, s, transact, update_if,
+    values,
 };
 use crate::error::sdk_error;
 
@@ -361,28 +362,17 @@ impl OwnerLedger for DynamoLedger {
         limit: usize,
         after: Option<&FileId>,
     ) -> Result<Page, CoreError> {
-        let mut vals = vec![(":o", s(owner.as_str()))];
-        let mut cond = "#o = :o".to_string();
-        below_cursor(&mut cond, &mut vals, "file_id", after.map(FileId::as_str));
-        // One more than asked tells whether another page exists.
-        let out = self
-            .client
-            .query()
-            .table_name(&self.files_table)
-            .key_condition_expression(cond)
-            .set_expression_attribute_names(names(&[("#o", "owner")]))
-            .set_expression_attribute_values(values(vals))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        let files = out
-            .items()
-            .iter()
-            .map(from_item)
-            .collect::<Result<Vec<_>, _>>()?;
+        let items = NewestFirst::new(
+            &self.client,
+            &self.files_table,
+            "#o = :o",
+            vec![(":o", s(owner.as_str()))],
+        )
+        .names(&[("#o", "owner")])
+        .below("file_id", after.map(FileId::as_str))
+        .fetch(limit)
+        .await?;
+        let files = items.iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(files, limit))
     }
 

@@ -15,9 +15,10 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
 use super::files::{epoch_after, from_item as file_from_item};
+use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, put_new,
-    s, transact, update_if, values,
+    DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, put_new, s, transact,
+    update_if, values,
 };
 use crate::error::sdk_error;
 
@@ -178,24 +179,16 @@ impl LinkStore for DynamoLedger {
             Some(a) => ("#o = :o AND #i < :b", format!("{LINK_PREFIX}{a}")),
             None => ("#o = :o AND begins_with(#i, :b)", LINK_PREFIX.to_owned()),
         };
-        let out = self
-            .client
-            .query()
-            .table_name(&self.links_table)
-            .key_condition_expression(cond)
-            .set_expression_attribute_names(names(&[("#o", "owner"), ("#i", "item")]))
-            .set_expression_attribute_values(values(vec![
-                (":o", s(owner.as_str())),
-                (":b", s(bound)),
-            ]))
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        let links = out
-            .items()
+        let items = NewestFirst::new(
+            &self.client,
+            &self.links_table,
+            cond,
+            vec![(":o", s(owner.as_str())), (":b", s(bound))],
+        )
+        .names(&[("#o", "owner"), ("#i", "item")])
+        .fetch(limit)
+        .await?;
+        let links = items
             .iter()
             .filter(|i| is_kind(i, LINK_PREFIX))
             .map(from_item)
@@ -323,24 +316,18 @@ impl LinkStore for DynamoLedger {
         limit: usize,
         after: Option<&FileId>,
     ) -> Result<Page, CoreError> {
-        let mut cond = "via_link = :l".to_owned();
-        let mut vals = vec![(":l", s(link.as_str()))];
-        below_cursor(&mut cond, &mut vals, "file_id", after.map(FileId::as_str));
-        let out = self
-            .client
-            .query()
-            .table_name(&self.files_table)
-            .index_name(LINK_FILES_INDEX)
-            .key_condition_expression(cond)
-            .set_expression_attribute_values(values(vals))
-            .scan_index_forward(false)
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
+        let items = NewestFirst::new(
+            &self.client,
+            &self.files_table,
+            "via_link = :l",
+            vec![(":l", s(link.as_str()))],
+        )
+        .index(Some(LINK_FILES_INDEX))
+        .below("file_id", after.map(FileId::as_str))
+        .fetch(limit)
+        .await?;
         // Link ids are unique, so the owner check only guards against the impossible.
-        let files = out
-            .items()
+        let files = items
             .iter()
             .map(file_from_item)
             .filter(|f| f.as_ref().map_or(true, |f| &f.owner == owner))

@@ -1,13 +1,15 @@
 //! DynamoDB adapters, one file per capability: [`files`] (the ledger: files, quotas, the upload
 //! log), [`links`] (upload links and receipts), [`shares`] (share links and their download
 //! log), [`counters`] (rate-limit windows). This module holds what they share: attribute
-//! helpers, the transaction runner and the plain reads and writes they all make.
+//! helpers, the transaction runner and the plain reads and writes they all make; `paged` the
+//! newest-first page query of every listing.
 //! Attribute names go through `#placeholders`: `owner`, `size`, `name`, `status` are reserved.
 
 pub mod counters;
 pub mod files;
 pub mod links;
 pub mod outbox;
+mod paged;
 pub mod shares;
 
 use std::collections::HashMap;
@@ -178,20 +180,6 @@ pub(crate) async fn update_if(update: UpdateItemFluentBuilder) -> Result<bool, C
             Ok(false)
         }
         Err(e) => Err(sdk_error("UpdateItem", e)),
-    }
-}
-
-/// Narrows a newest-first query's key condition to the sort keys (`attr`) below the cursor
-/// `after`, the last key of the previous page, when there is one.
-pub(crate) fn below_cursor(
-    cond: &mut String,
-    vals: &mut Vec<(&str, Av)>,
-    attr: &str,
-    after: Option<&str>,
-) {
-    if let Some(a) = after {
-        cond.push_str(&format!(" AND {attr} < :after"));
-        vals.push((":after", s(a)));
     }
 }
 

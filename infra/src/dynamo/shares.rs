@@ -18,9 +18,10 @@ use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 
 use super::files::epoch_after;
 use super::outbox::entry_item_of;
+use super::paged::NewestFirst;
 use super::{
-    Tx, below_cursor, corrupt, get_item, get_n, get_s, get_time, n, names, put_new, put_op, s,
-    transact, update_if, values,
+    Tx, corrupt, get_item, get_n, get_s, get_time, n, put_new, put_op, s, transact, update_if,
+    values,
 };
 use crate::error::sdk_error;
 
@@ -199,36 +200,28 @@ impl ShareStore for DynamoShares {
         limit: usize,
         after: Option<&ShareId>,
     ) -> Result<SharePage, CoreError> {
-        let (index, mut cond, mut vals) = match file {
+        let (index, cond, key, names): (_, _, _, &[_]) = match file {
             // The index is eventually consistent: a share created a moment ago may be missing.
             Some(f) => (
                 Some(SHARE_FILE_INDEX),
-                "file_key = :k".to_owned(),
-                vec![(":k", s(file_key(owner, f)))],
+                "file_key = :k",
+                file_key(owner, f),
+                &[],
             ),
-            None => (None, "#o = :k".to_owned(), vec![(":k", s(owner.as_str()))]),
+            None => (
+                None,
+                "#o = :k",
+                owner.as_str().to_owned(),
+                &[("#o", "owner")],
+            ),
         };
-        below_cursor(&mut cond, &mut vals, "share_id", after.map(ShareId::as_str));
-        let out = self
-            .client
-            .query()
-            .table_name(&self.shares_table)
-            .set_index_name(index.map(str::to_owned))
-            .key_condition_expression(cond)
-            .set_expression_attribute_names(if index.is_none() {
-                names(&[("#o", "owner")])
-            } else {
-                None
-            })
-            .set_expression_attribute_values(values(vals))
-            .scan_index_forward(false)
-            .consistent_read(index.is_none())
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        let shares = out
-            .items()
+        let items = NewestFirst::new(&self.client, &self.shares_table, cond, vec![(":k", s(key))])
+            .index(index)
+            .names(names)
+            .below("share_id", after.map(ShareId::as_str))
+            .fetch(limit)
+            .await?;
+        let shares = items
             .iter()
             .map(from_item)
             // `file_key` carries the owner, so this only guards against the impossible.
@@ -307,21 +300,16 @@ impl ShareStore for DynamoShares {
                 ("entry".to_string(), s(a)),
             ])
         });
-        let out = self
-            .client
-            .query()
-            .table_name(&self.download_log_table)
-            .key_condition_expression("share_id = :s")
-            .set_expression_attribute_values(values(vec![(":s", s(share.as_str()))]))
-            .set_exclusive_start_key(start)
-            .scan_index_forward(false)
-            .consistent_read(true)
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        let downloads = out
-            .items()
+        let items = NewestFirst::new(
+            &self.client,
+            &self.download_log_table,
+            "share_id = :s",
+            vec![(":s", s(share.as_str()))],
+        )
+        .start_after(start)
+        .fetch(limit)
+        .await?;
+        let downloads = items
             .iter()
             .map(download_from_item)
             .collect::<Result<Vec<_>, _>>()?;

@@ -12,8 +12,8 @@ use dropgate_core::accounts::{
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Answer;
-use crate::AuthDeps;
+use super::answer::Answer;
+use crate::deps::AuthDeps;
 use crate::http::{ApiError, error_response, json_response, parse_json, respond};
 
 #[derive(Deserialize)]

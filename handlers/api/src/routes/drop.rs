@@ -6,8 +6,8 @@ use dropgate_core::files::Uploader;
 use dropgate_core::links::DropUpload;
 use serde::Deserialize;
 
-use super::Answer;
-use crate::Deps;
+use super::answer::Answer;
+use crate::deps::Deps;
 use crate::http::{json_response, parse_json, source_ip};
 
 #[derive(Deserialize)]

@@ -5,8 +5,8 @@ use dropgate_core::files::NewUpload;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Answer;
-use crate::Deps;
+use super::answer::Answer;
+use crate::deps::Deps;
 use crate::http::{caller, json_response, parse_json, query, respond};
 
 #[derive(Deserialize)]

@@ -5,8 +5,8 @@ use dropgate_core::links::NewLink;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Answer;
-use crate::Deps;
+use super::answer::Answer;
+use crate::deps::Deps;
 use crate::http::{caller, json_response, parse_json, query, respond, whole};
 
 #[derive(Deserialize)]

@@ -3,8 +3,8 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 
-use super::Answer;
-use crate::Deps;
+use super::answer::Answer;
+use crate::deps::Deps;
 use crate::http::ApiError;
 use crate::web;
 

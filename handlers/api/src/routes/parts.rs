@@ -6,8 +6,8 @@ use dropgate_core::multipart::PartTag;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Answer;
-use crate::Deps;
+use super::answer::Answer;
+use crate::deps::Deps;
 use crate::http::{caller, json_response, parse_json, source_ip};
 
 #[derive(Deserialize)]

@@ -7,8 +7,8 @@ use dropgate_core::shares::NewShare;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::Answer;
-use crate::Deps;
+use super::answer::Answer;
+use crate::deps::Deps;
 use crate::http::{ApiError, caller, json_response, parse_json, query, respond, source_ip, whole};
 
 #[derive(Deserialize)]

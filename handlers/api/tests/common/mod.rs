@@ -10,13 +10,10 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::encodings::Body;
 use base64::Engine;
 use chrono::{TimeZone, Utc};
-use dropgate_api::{AuthDeps, Deps, handle_routed};
+use dropgate_api::{AuthDeps, Deps, PasswordLimits, Ports, handle_routed};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemShares, MemStore, SeqIds};
-use dropgate_core::files::{FileLookup, FileService, Settlement, Settling};
-use dropgate_core::links::{DropService, LinkService};
-use dropgate_core::ratelimit::RateLimiter;
-use dropgate_core::shares::{ShareAccess, ShareService};
+use dropgate_core::files::{FileLookup, Settlement, Settling};
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use serde_json::{Value, json};
 
@@ -109,78 +106,34 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
     ));
-    let clock_handle = clock.clone();
     let ids = Arc::new(SeqIds::default());
     let mut settings = Settings {
         max_file_size: MAX,
         quota_bytes: LIMIT,
+        // 5 failed lookups per 600 s window from one address.
+        lookup_failure_limit: 5,
+        lookup_failure_window: std::time::Duration::from_secs(600),
         ..Settings::default()
     };
     adjust(&mut settings);
-    let files = FileService {
-        ledger: ledger.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        multipart: dropgate_core::fakes::multiparts(&store, &settings),
-        settings: settings.clone(),
-    };
-    let links = LinkService {
-        links: ledger.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        settings: settings.clone(),
-    };
     let shares = Arc::new(MemShares::default());
-    let limiter = |scope: &'static str, limit: u64| RateLimiter {
+    let ports = Ports {
+        ledger: ledger.clone(),
+        links: ledger.clone(),
+        shares: shares.clone(),
+        objects: store.clone(),
+        multipart: store.clone(),
         counters: Arc::new(MemCounters::default()),
         clock: clock.clone(),
-        scope,
-        limit,
-        window: std::time::Duration::from_secs(600),
-    };
-    let share_service = ShareService {
-        shares: shares.clone(),
-        files: ledger.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        settings: settings.clone(),
-    };
-    let share_access = ShareAccess {
-        shares: shares.clone(),
-        files: ledger.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        ids: ids.clone(),
-        lookups: limiter("lookup", 5),
-        per_share: limiter("password-share", 3),
-        per_source: limiter("password-source", 5),
-        settings: settings.clone(),
-    };
-    let drops = DropService {
-        links: ledger.clone(),
-        ledger: ledger.clone(),
-        multipart: dropgate_core::fakes::multiparts(&store, &settings),
-        clock: clock.clone(),
         ids,
-        limiter: RateLimiter {
-            counters: Arc::new(MemCounters::default()),
-            clock,
-            scope: "lookup",
-            limit: 5,
-            window: std::time::Duration::from_secs(600),
-        },
-        settings,
+    };
+    let passwords = PasswordLimits {
+        window: std::time::Duration::from_secs(600),
+        attempts_per_share_and_source: 3,
+        failures_per_source: 5,
     };
     World {
-        deps: Deps {
-            files,
-            links,
-            drops,
-            shares: share_service,
-            share_access,
-            pages: dropgate_api::web::PageHeaders::new("http://uploads.test"),
-        },
+        deps: Deps::from_ports(ports, settings, passwords, "http://uploads.test"),
         auth: AuthDeps {
             accounts: accounts.clone(),
         },
@@ -188,7 +141,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         ledger,
         store,
         accounts,
-        clock: clock_handle,
+        clock,
     }
 }
 

@@ -1,0 +1,226 @@
+//! What the two functions' invocations borrow (`Deps` for the api, `AuthDeps` for auth), and
+//! the one place they are wired: `Deps::from_ports` builds the services from the ports, for
+//! production (`Deps::new`, over the AWS adapters) and for tests (over the in-memory fakes)
+//! alike, so that both run the same wiring (one counters table behind every rate limiter).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dropgate_core::Settings;
+use dropgate_core::accounts::Accounts;
+use dropgate_core::clock::{Clock, SystemClock};
+use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
+use dropgate_core::ids::IdSource;
+use dropgate_core::links::{DropService, LinkService, LinkStore};
+use dropgate_core::multipart::{MultipartStore, Multiparts};
+use dropgate_core::objects::ObjectStore;
+use dropgate_core::ratelimit::{Counters, RateLimiter};
+use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
+use dropgate_infra::cognito::CognitoAccounts;
+use dropgate_infra::ids::UuidV7Ids;
+use dropgate_infra::{Clients, Config, InfraError};
+
+use crate::web::PageHeaders;
+
+/// Everything an invocation borrows; built once per cold start.
+#[derive(Clone)]
+pub struct Deps {
+    pub files: FileService,
+    pub links: LinkService,
+    pub drops: DropService,
+    pub shares: ShareService,
+    pub share_access: ShareAccess,
+    /// The headers of the web client's pages (their CSP names the upload origin).
+    pub pages: PageHeaders,
+}
+
+/// Every port the api uses: the AWS adapters in production, the fakes in tests.
+#[derive(Clone)]
+pub struct Ports {
+    pub ledger: Arc<dyn OwnerLedger>,
+    pub links: Arc<dyn LinkStore>,
+    pub shares: Arc<dyn ShareStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub multipart: Arc<dyn MultipartStore>,
+    /// The one counters table behind every rate limiter: limiters of one scope share counts.
+    pub counters: Arc<dyn Counters>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+}
+
+/// Share passwords: attempts per share and source address (counted before the verify), and
+/// wrong passwords per source address (whatever share), in windows of `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordLimits {
+    pub window: Duration,
+    pub attempts_per_share_and_source: u64,
+    pub failures_per_source: u64,
+}
+
+impl Default for PasswordLimits {
+    /// Enough for a person who mistypes; a guesser gets a few hundred tries a day at most
+    /// against Argon2id.
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(15 * 60),
+            attempts_per_share_and_source: 10,
+            failures_per_source: 20,
+        }
+    }
+}
+
+/// The environment variables this function cannot run without.
+pub const REQUIRED_ENV: &[&str] = &[
+    "BUCKET_NAME",
+    "FILES_TABLE",
+    "QUOTAS_TABLE",
+    "UPLOAD_LOG_TABLE",
+    "LINKS_TABLE",
+    "RATE_LIMIT_TABLE",
+    "SHARES_TABLE",
+    "DOWNLOAD_LOG_TABLE",
+];
+
+impl Deps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(REQUIRED_ENV)?;
+        let ledger = clients.ledger(config);
+        let store = clients.store(config);
+        let ports = Ports {
+            ledger: ledger.clone(),
+            links: ledger,
+            shares: clients.shares(config),
+            objects: store.clone(),
+            multipart: store,
+            counters: clients.counters(config),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7Ids),
+        };
+        Ok(Self::from_ports(
+            ports,
+            config.settings.clone(),
+            PasswordLimits::default(),
+            &clients.upload_origin(config),
+        ))
+    }
+
+    /// The services over `ports`; `upload_origin` is where clients send the bytes (the pages'
+    /// CSP names it).
+    pub fn from_ports(
+        ports: Ports,
+        settings: Settings,
+        passwords: PasswordLimits,
+        upload_origin: &str,
+    ) -> Self {
+        let Ports {
+            ledger,
+            links,
+            shares,
+            objects,
+            multipart,
+            counters,
+            clock,
+            ids,
+        } = ports;
+        let lookup: Arc<dyn FileLookup> = ledger.clone();
+        let limiter = |scope: &'static str, limit: u64, window: Duration| RateLimiter {
+            counters: counters.clone(),
+            clock: clock.clone(),
+            scope,
+            limit,
+            window,
+        };
+        // One limiter for failed lookups of shares and of drops: guesses of either count
+        // together toward the same limit.
+        let lookups = limiter(
+            "lookup",
+            settings.lookup_failure_limit,
+            settings.lookup_failure_window,
+        );
+        let multipart = Multiparts {
+            store: multipart,
+            objects: objects.clone(),
+            settings: settings.clone(),
+        };
+        let files = FileService {
+            ledger,
+            store: objects.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            multipart: multipart.clone(),
+            settings: settings.clone(),
+        };
+        let link_service = LinkService {
+            links: links.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            settings: settings.clone(),
+        };
+        let share_service = ShareService {
+            shares: shares.clone(),
+            files: lookup.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            settings: settings.clone(),
+        };
+        let share_access = ShareAccess {
+            shares,
+            files: lookup.clone(),
+            store: objects,
+            clock: clock.clone(),
+            ids: ids.clone(),
+            lookups: lookups.clone(),
+            per_share: limiter(
+                "password-share",
+                passwords.attempts_per_share_and_source,
+                passwords.window,
+            ),
+            per_source: limiter(
+                "password-source",
+                passwords.failures_per_source,
+                passwords.window,
+            ),
+            settings: settings.clone(),
+        };
+        let drops = DropService {
+            links,
+            ledger: lookup,
+            multipart,
+            clock,
+            ids,
+            limiter: lookups,
+            settings,
+        };
+        Self {
+            files,
+            links: link_service,
+            drops,
+            shares: share_service,
+            share_access,
+            pages: PageHeaders::new(upload_origin),
+        }
+    }
+}
+
+/// What the `auth` function's invocations borrow; built once per cold start.
+#[derive(Clone)]
+pub struct AuthDeps {
+    pub accounts: Arc<dyn Accounts>,
+}
+
+/// The environment variables the `auth` function cannot run without.
+pub const AUTH_REQUIRED_ENV: &[&str] = &["USER_POOL_ID", "USER_POOL_CLIENT_ID"];
+
+impl AuthDeps {
+    pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
+        config.require(AUTH_REQUIRED_ENV)?;
+        Ok(Self {
+            accounts: Arc::new(CognitoAccounts {
+                client: clients.cognito().clone(),
+                user_pool_id: config.user_pool_id.clone(),
+                client_id: config.user_pool_client_id.clone(),
+                auto_confirm: config.auto_confirm_signup,
+            }),
+        })
+    }
+}

@@ -1,0 +1,98 @@
+//! The newest-first page query every listing makes: a key condition (narrowed below the
+//! previous page's last sort key, or started after its last full key), sort keys descending,
+//! and one item more than the page holds, which tells the core's `from_overfetch` whether
+//! another page exists. Strongly consistent on a table; an index cannot be.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue as Av;
+use dropgate_core::CoreError;
+
+use super::{names, s, values};
+use crate::error::sdk_error;
+
+pub(crate) type Item = HashMap<String, Av>;
+
+/// One newest-first query, built up and then sent by [`NewestFirst::fetch`].
+pub(crate) struct NewestFirst<'a> {
+    client: &'a aws_sdk_dynamodb::Client,
+    table: &'a str,
+    index: Option<&'a str>,
+    cond: String,
+    names: &'a [(&'a str, &'a str)],
+    vals: Vec<(&'a str, Av)>,
+    start: Option<Item>,
+}
+
+impl<'a> NewestFirst<'a> {
+    /// The items of `table` under the key condition `cond`, whose placeholders `vals` fills.
+    pub(crate) fn new(
+        client: &'a aws_sdk_dynamodb::Client,
+        table: &'a str,
+        cond: impl Into<String>,
+        vals: Vec<(&'a str, Av)>,
+    ) -> Self {
+        Self {
+            client,
+            table,
+            index: None,
+            cond: cond.into(),
+            names: &[],
+            vals,
+            start: None,
+        }
+    }
+
+    /// Queries the index `index` of the table instead, when there is one.
+    pub(crate) fn index(mut self, index: Option<&'a str>) -> Self {
+        self.index = index;
+        self
+    }
+
+    /// The `#placeholders` of attribute names the condition uses.
+    pub(crate) fn names(mut self, names: &'a [(&'a str, &'a str)]) -> Self {
+        self.names = names;
+        self
+    }
+
+    /// Narrows the key condition to the sort keys (`attr`) below the cursor `after`, the last
+    /// key of the previous page, when there is one.
+    pub(crate) fn below(mut self, attr: &str, after: Option<&str>) -> Self {
+        if let Some(a) = after {
+            self.cond.push_str(&format!(" AND {attr} < :after"));
+            self.vals.push((":after", s(a)));
+        }
+        self
+    }
+
+    /// Starts after the item under `key`, the last of the previous page, when there is one.
+    pub(crate) fn start_after(mut self, key: Option<Item>) -> Self {
+        self.start = key;
+        self
+    }
+
+    /// Up to `limit + 1` items, newest first.
+    pub(crate) async fn fetch(self, limit: usize) -> Result<Vec<Item>, CoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(self.table)
+            .set_index_name(self.index.map(str::to_owned))
+            .key_condition_expression(self.cond)
+            .set_expression_attribute_names(if self.names.is_empty() {
+                None
+            } else {
+                names(self.names)
+            })
+            .set_expression_attribute_values(values(self.vals))
+            .set_exclusive_start_key(self.start)
+            .scan_index_forward(false)
+            .consistent_read(self.index.is_none())
+            // One more than asked tells whether another page exists.
+            .limit(limit as i32 + 1)
+            .send()
+            .await
+            .map_err(|e| sdk_error("Query", e))?;
+        Ok(out.items.unwrap_or_default())
+    }
+}
