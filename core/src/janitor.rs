@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use chrono::Duration as ChronoDuration;
 
 use crate::clock::Clock;
 use crate::files::{JanitorLedger, Settlement};
@@ -45,8 +44,8 @@ impl Janitor {
                 sweep.failed += 1;
             }
         }
-        let grace = ChronoDuration::from_std(self.settings.pending_grace).unwrap_or_default();
-        let stale = self.ledger.stale_pending(now - grace, limit).await?;
+        let cutoff = crate::time::before(now, self.settings.pending_grace);
+        let stale = self.ledger.stale_pending(cutoff, limit).await?;
         // Each expiry's `upload.expired` notice is an outbox entry of its settlement.
         for file in stale {
             match self.expire(&file, now).await {

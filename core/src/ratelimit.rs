@@ -84,7 +84,7 @@ impl RateLimiter {
     pub async fn failed(&self, source: &str) {
         let w = self.current(source);
         // Kept one window longer than needed, so a late reader never sees it vanish early.
-        let expires = w.ends + chrono::Duration::from_std(self.window).unwrap_or_default();
+        let expires = crate::time::after(w.ends, self.window);
         if let Err(e) = self.counters.increment(&w.key, expires).await {
             tracing::warn!(scope = self.scope, error = %e, "failed-lookup counter not written");
         }
@@ -96,7 +96,7 @@ impl RateLimiter {
     /// password.
     pub async fn take(&self, source: &str) -> Result<(), CoreError> {
         let w = self.current(source);
-        let expires = w.ends + chrono::Duration::from_std(self.window).unwrap_or_default();
+        let expires = crate::time::after(w.ends, self.window);
         if self.counters.increment(&w.key, expires).await? > self.limit {
             tracing::warn!(
                 scope = self.scope,

@@ -100,9 +100,11 @@ impl Settings {
         self.lookup_failure_window = self.lookup_failure_window.max(Duration::from_secs(1));
         self.pending_shards = self.pending_shards.clamp(1, MAX_PENDING_SHARDS);
         // Ten years at most: beyond, dates overflow and nothing is gained.
-        self.max_share_ttl = self
-            .max_share_ttl
-            .clamp(Duration::from_secs(1), Duration::from_secs(TEN_YEARS_SECS));
+        let ten_years = Duration::from_secs(TEN_YEARS_SECS);
+        self.max_share_ttl = self.max_share_ttl.clamp(Duration::from_secs(1), ten_years);
+        self.max_link_ttl = self.max_link_ttl.clamp(Duration::from_secs(1), ten_years);
+        self.pending_grace = self.pending_grace.min(ten_years);
+        self.lookup_failure_window = self.lookup_failure_window.min(ten_years);
         self.download_log_retention_days = self.download_log_retention_days.clamp(1, 3650);
         self.max_file_size = self.max_file_size.min(crate::multipart::MAX_OBJECT_BYTES);
         self.single_put_max_bytes = self

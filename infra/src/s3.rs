@@ -29,7 +29,7 @@ pub(crate) fn convert(req: SdkPresigned, ttl: Duration) -> PresignedRequest {
         .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
         .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
         .collect();
-    let expires = chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or_default();
+    let expires = dropgate_core::time::after(chrono::Utc::now(), ttl);
     PresignedRequest {
         method: req.method().to_owned(),
         url: req.uri().to_owned(),

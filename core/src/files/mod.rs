@@ -156,7 +156,7 @@ impl FileRecord {
             detected_type: None,
             reason: None,
             created_at: now,
-            upload_expires_at: now + chrono::Duration::from_std(ttl).unwrap_or_default(),
+            upload_expires_at: crate::time::after(now, ttl),
             link: None,
             owner_email: None,
             stored: None,

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use super::{Link, LinkStore, LinkView, NewLink, validate_new_link};
@@ -61,7 +60,7 @@ impl LinkService {
             label: v.label,
             token_hash: tokens::hash(&token),
             created_at: now,
-            expires_at: now + ChronoDuration::from_std(v.ttl).unwrap_or_default(),
+            expires_at: crate::time::after(now, v.ttl),
             max_uploads: v.max_uploads,
             uploads_used: 0,
             max_file_bytes: v.max_file_bytes,

@@ -78,8 +78,8 @@ impl Multiparts {
             .store
             .start_multipart(&record.key(), &record.content_type)
             .await?;
-        record.upload_expires_at = record.created_at
-            + chrono::Duration::from_std(self.settings.multipart_upload_ttl).unwrap_or_default();
+        record.upload_expires_at =
+            crate::time::after(record.created_at, self.settings.multipart_upload_ttl);
         record.multipart = Some(MultipartUpload {
             upload_id,
             part_size: plan.part_size,

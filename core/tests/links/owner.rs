@@ -2,7 +2,7 @@
 
 use dropgate_core::clock::Clock;
 use dropgate_core::links::{LinkState, LinkStore, NewLink};
-use dropgate_core::{ErrorKind, FileStatus, tokens};
+use dropgate_core::{ErrorKind, FileStatus, Settings, tokens};
 
 use crate::world::*;
 
@@ -194,4 +194,40 @@ async fn revoke_is_idempotent_and_keeps_the_files() {
     assert_eq!(files.files[0].id, f.file.id);
     assert_eq!(record(&w, &f.file.id).await.status, FileStatus::Pending);
     assert_eq!(usage(&w).await, (0, 10, 1));
+}
+
+#[tokio::test]
+async fn a_huge_lifetime_under_a_huge_setting_is_refused_or_saturates_never_panics() {
+    // MAX_LINK_TTL_SECS as large as a u64 holds: the settings clamp it to ten years, so a
+    // lifetime past the calendar's end is an ordinary 400.
+    let huge = Settings {
+        max_link_ttl: std::time::Duration::from_secs(u64::MAX),
+        ..settings()
+    };
+    let w = world_with(huge.clone().clamped());
+    let req = NewLink {
+        expires_in: Some(1_000_000_000_000_000),
+        ..new_link("Forever")
+    };
+    let err = w
+        .links
+        .create(&owner(), Some(OWNER_EMAIL.to_owned()), &req)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_expires_in");
+    // Unclamped (a caller that skips the clamp), the same request saturates at the calendar's
+    // end instead of overflowing.
+    let w = world_with(huge);
+    let created = w
+        .links
+        .create(&owner(), Some(OWNER_EMAIL.to_owned()), &req)
+        .await
+        .unwrap();
+    let stored = w
+        .ledger
+        .get_link(&owner(), &dropgate_core::LinkId::parse(&created.link.id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.expires_at, chrono::DateTime::<chrono::Utc>::MAX_UTC);
 }
