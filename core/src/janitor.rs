@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-
 use crate::clock::Clock;
 use crate::files::{JanitorLedger, Settlement};
 use crate::multipart::MultipartStore;

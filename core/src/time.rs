@@ -35,8 +35,14 @@ mod tests {
     #[test]
     fn spans_past_the_calendar_saturate_instead_of_panicking() {
         let now = Utc::now();
-        assert_eq!(after(now, Duration::from_secs(60)), now + TimeDelta::seconds(60));
-        assert_eq!(before(now, Duration::from_secs(60)), now - TimeDelta::seconds(60));
+        assert_eq!(
+            after(now, Duration::from_secs(60)),
+            now + TimeDelta::seconds(60)
+        );
+        assert_eq!(
+            before(now, Duration::from_secs(60)),
+            now - TimeDelta::seconds(60)
+        );
         // Beyond TimeDelta's range, and within it but past year 262143.
         for huge in [Duration::MAX, Duration::from_secs(1_000_000_000_000_000)] {
             assert_eq!(after(now, huge), DateTime::<Utc>::MAX_UTC);

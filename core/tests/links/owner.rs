@@ -225,7 +225,10 @@ async fn a_huge_lifetime_under_a_huge_setting_is_refused_or_saturates_never_pani
         .unwrap();
     let stored = w
         .ledger
-        .get_link(&owner(), &dropgate_core::LinkId::parse(&created.link.id).unwrap())
+        .get_link(
+            &owner(),
+            &dropgate_core::LinkId::parse(&created.link.id).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();

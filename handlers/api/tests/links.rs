@@ -80,6 +80,8 @@ async fn link_requests_out_of_range_have_stable_codes() {
         (json!({"label": "x", "colour": "red"}), "invalid_request"),
         (json!({"label": ""}), "invalid_name"),
         (json!({"label": "bill\u{202e}fdp.exe"}), "invalid_name"),
+        (json!({"label": "\u{3164}"}), "invalid_name"),
+        (json!({"label": "Q3\u{34f}"}), "invalid_name"),
         (json!({"label": "x", "expires_in": 0}), "invalid_expires_in"),
         (
             json!({"label": "x", "expires_in": -5}),

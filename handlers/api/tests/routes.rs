@@ -314,7 +314,17 @@ async fn bad_names_sizes_and_types() {
         "invalid_name",
     )
     .await;
-    for name in ["", "dir/", "..", "a\u{0}b", "a\nb"] {
+    for name in [
+        "",
+        "dir/",
+        "..",
+        "a\u{0}b",
+        "a\nb",
+        "\u{3164}.pdf",
+        "a\u{115f}b.pdf",
+        "\u{2800}",
+        "e\u{301}\u{301}\u{301}\u{301}\u{301}.txt",
+    ] {
         expect_error(
             &w,
             req("POST", "/files")
