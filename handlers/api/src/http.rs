@@ -109,6 +109,12 @@ pub fn respond(status: u16, body: Option<String>) -> ApiGatewayV2httpResponse {
         headers.insert("content-type", HeaderValue::from_static("application/json"));
     }
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    // A browser that opens an answer directly must never guess it is HTML: a name inside JSON
+    // stays text.
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     ApiGatewayV2httpResponse {
         status_code: i64::from(status),
         headers,

@@ -32,6 +32,20 @@ async fn health_is_ok() {
 }
 
 #[tokio::test]
+async fn json_answers_are_never_sniffed() {
+    let w = world();
+    for r in [
+        send(&w, req("GET", "/health")).await,
+        send(&w, req("GET", "/files")).await,
+        send(&w, req("GET", "/files").by(ALICE)).await,
+        send(&w, req("GET", "/drop/nope")).await,
+    ] {
+        assert_eq!(r.raw.headers["content-type"], "application/json");
+        assert_eq!(r.raw.headers["x-content-type-options"], "nosniff");
+    }
+}
+
+#[tokio::test]
 async fn unknown_routes_are_404() {
     let w = world();
     for path in [
