@@ -38,11 +38,13 @@ pub trait ObjectStore: Send + Sync {
         content_type: &str,
         ttl: Duration,
     ) -> Result<PresignedRequest, CoreError>;
-    /// A presigned GET whose response carries `content_disposition`.
+    /// A presigned GET whose response carries `content_disposition` and `content_type`
+    /// (whatever the object was stored with: the bytes are served as the verdict judged them).
     async fn presign_get(
         &self,
         key: &str,
         content_disposition: &str,
+        content_type: &str,
         ttl: Duration,
     ) -> Result<PresignedRequest, CoreError>;
     /// At most `max_bytes` from the start of the object (a ranged read, never the whole

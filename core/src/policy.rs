@@ -12,6 +12,24 @@ pub fn normalize_type(raw: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// What a download is served as: the type the verdict detected, so a browser never takes the
+/// uploader's declaration for it, except text and anything unknown, which go out as opaque
+/// bytes (`application/octet-stream`), and every type a browser would run or render as a page.
+pub fn served_type(detected: Option<&str>) -> String {
+    const OPAQUE: &str = "application/octet-stream";
+    let Some(t) = detected.map(normalize_type).filter(|t| !t.is_empty()) else {
+        return OPAQUE.to_owned();
+    };
+    let active = t.starts_with("text/")
+        || t.contains("html")
+        || t.contains("xml")
+        || t.contains("javascript")
+        || t.contains("ecmascript")
+        || t.ends_with("+json")
+        || t == "application/json";
+    if active { OPAQUE.to_owned() } else { t }
+}
+
 /// The canonical name of a type's alias family. Families are documented in docs/API.md:
 /// several spellings of one format, and CSV being plain text to a sniffer.
 pub fn family(t: &str) -> &str {
@@ -103,6 +121,28 @@ pub fn verdict(allowed: &[String], o: &Observed<'_>) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downloads_are_served_as_judged_and_text_as_opaque_bytes() {
+        assert_eq!(served_type(Some("image/png")), "image/png");
+        assert_eq!(served_type(Some("application/pdf")), "application/pdf");
+        for opaque in [
+            None,
+            Some(""),
+            Some("text/plain"),
+            Some("text/html"),
+            Some("image/svg+xml"),
+            Some("application/xhtml+xml"),
+            Some("application/javascript"),
+            Some("application/json"),
+        ] {
+            assert_eq!(
+                served_type(opaque),
+                "application/octet-stream",
+                "{opaque:?}"
+            );
+        }
+    }
 
     fn allowed() -> Vec<String> {
         crate::settings::DEFAULT_ALLOWED_TYPES

@@ -648,10 +648,44 @@ async fn only_accepted_files_download() {
     let cd = content_disposition("rapport \"final\" 100%.pdf");
     assert_eq!(
         get.url,
-        format!("mem://uploads/o/{id}?ttl=300&cd={cd}"),
+        format!("mem://uploads/o/{id}?ttl=300&ct=image/png&cd={cd}"),
         "URL must carry the sanitized disposition"
     );
     assert!(cd.contains("filename*=UTF-8''rapport%20%22final%22%20100%25.pdf"));
+}
+
+#[tokio::test]
+async fn downloads_are_served_as_judged_and_text_as_opaque_bytes() {
+    let w = world();
+    let o = owner("o");
+    for (detected, served) in [
+        ("text/plain", "application/octet-stream"),
+        ("application/pdf", "application/pdf"),
+    ] {
+        let c = w
+            .svc
+            .create_upload(&o, upload("notes.txt", 10, "text/plain"))
+            .await
+            .unwrap();
+        let file = w
+            .ledger
+            .get_file(&o, &FileId::parse(&c.file.id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let s = Settlement {
+            status: FileStatus::Accepted,
+            detected_type: Some(detected.to_owned()),
+            reason: None,
+            at: t0(),
+            stored_size: Some(file.size),
+            stored_etag: None,
+            give_back_link: false,
+        };
+        assert!(w.ledger.settle(&file, &s).await.unwrap());
+        let get = w.svc.download(&o, &c.file.id).await.unwrap();
+        assert!(get.url.contains(&format!("&ct={served}&")), "{}", get.url);
+    }
 }
 
 #[tokio::test]

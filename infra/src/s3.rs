@@ -82,6 +82,7 @@ impl ObjectStore for S3Store {
         &self,
         key: &str,
         content_disposition: &str,
+        content_type: &str,
         ttl: Duration,
     ) -> Result<PresignedRequest, CoreError> {
         let req = self
@@ -90,6 +91,7 @@ impl ObjectStore for S3Store {
             .bucket(&self.bucket)
             .key(key)
             .response_content_disposition(content_disposition)
+            .response_content_type(content_type)
             .presigned(presigning(ttl)?)
             .await
             .map_err(|e| sdk_error("GetObject presign", e))?;

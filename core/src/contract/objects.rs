@@ -22,6 +22,8 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// The `Content-Disposition` the store answered with.
     pub content_disposition: Option<String>,
+    /// The `Content-Type` the store answered with.
+    pub content_type: Option<String>,
 }
 
 impl Answer {
@@ -47,6 +49,7 @@ impl Client for crate::fakes::MemStore {
             etag,
             body,
             content_disposition,
+            content_type: None,
         };
         let rest = req.url.strip_prefix("mem://").unwrap_or(&req.url);
         let (key, query) = rest.split_once('?').unwrap_or((rest, ""));
@@ -81,7 +84,10 @@ impl Client for crate::fakes::MemStore {
                 }
             }
             ("GET", ..) => match self.objects.lock().unwrap().get(key) {
-                Some(b) => answer(200, Some(crate::fakes::etag_of(b)), b.clone(), cd),
+                Some(b) => Answer {
+                    content_type: param("ct").map(str::to_owned),
+                    ..answer(200, Some(crate::fakes::etag_of(b)), b.clone(), cd)
+                },
                 None => answer(404, None, vec![], None),
             },
             _ => answer(405, None, vec![], None),
@@ -134,8 +140,14 @@ pub async fn presigns_what_it_signs(s: &dyn ObjectStore, c: &dyn Client, prefix:
     assert!(a.ok(), "the client's PUT with exactly these headers: {a:?}");
 
     let cd = "attachment; filename=\"report.png\"";
+    // Served as the verdict judged the bytes, not as they were declared at the PUT.
     let get = s
-        .presign_get(&key, cd, Duration::from_secs(300))
+        .presign_get(
+            &key,
+            cd,
+            "application/octet-stream",
+            Duration::from_secs(300),
+        )
         .await
         .unwrap();
     assert_eq!(get.method, "GET");
@@ -143,6 +155,7 @@ pub async fn presigns_what_it_signs(s: &dyn ObjectStore, c: &dyn Client, prefix:
     assert!(a.ok(), "{a:?}");
     assert_eq!(a.body, b"\x89PNG\r");
     assert_eq!(a.content_disposition.as_deref(), Some(cd));
+    assert_eq!(a.content_type.as_deref(), Some("application/octet-stream"));
     assert_eq!(
         a.etag.as_deref(),
         s.sample(&key, 1).await.unwrap().unwrap().etag.as_deref()
@@ -151,7 +164,7 @@ pub async fn presigns_what_it_signs(s: &dyn ObjectStore, c: &dyn Client, prefix:
     // A GET of a missing object is signed all the same, and refused by the store (404, or
     // 403 where the signer may not list the bucket, as here).
     let missing = format!("{prefix}/presign/missing");
-    let get = s.presign_get(&missing, cd, TTL).await.unwrap();
+    let get = s.presign_get(&missing, cd, "image/png", TTL).await.unwrap();
     let a = c.send(&get, vec![]).await;
     assert!(!a.ok() && a.body.is_empty(), "{a:?}");
 }

@@ -79,11 +79,15 @@ impl ObjectStore for MemStore {
         &self,
         key: &str,
         content_disposition: &str,
+        content_type: &str,
         ttl: Duration,
     ) -> Result<PresignedRequest, CoreError> {
         Ok(PresignedRequest {
             method: "GET".into(),
-            url: format!("mem://{key}?ttl={}&cd={content_disposition}", ttl.as_secs()),
+            url: format!(
+                "mem://{key}?ttl={}&ct={content_type}&cd={content_disposition}",
+                ttl.as_secs()
+            ),
             headers: BTreeMap::new(),
             expires_at: String::new(),
         })

@@ -147,8 +147,14 @@ impl FileService {
             ));
         }
         let disposition = names::content_disposition(&file.name);
+        let served = crate::policy::served_type(file.detected_type.as_deref());
         self.store
-            .presign_get(&file.key(), &disposition, self.settings.download_url_ttl)
+            .presign_get(
+                &file.key(),
+                &disposition,
+                &served,
+                self.settings.download_url_ttl,
+            )
             .await
     }
 

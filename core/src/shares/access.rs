@@ -150,9 +150,10 @@ impl ShareAccess {
         }
         let downloads_left = self.count(share, &file, user_agent, source).await?;
         let disposition = names::content_disposition(&file.name);
+        let served = crate::policy::served_type(file.detected_type.as_deref());
         let url = self
             .store
-            .presign_get(&file.key(), &disposition, DOWNLOAD_URL_TTL)
+            .presign_get(&file.key(), &disposition, &served, DOWNLOAD_URL_TTL)
             .await?;
         tracing::info!(file_id = %file.id, downloads_left = ?downloads_left, decision = "counted", "share download");
         Ok(ShareDownload {

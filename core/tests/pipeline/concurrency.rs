@@ -103,9 +103,10 @@ impl dropgate_core::objects::ObjectStore for Gathering {
         &self,
         key: &str,
         cd: &str,
+        ct: &str,
         ttl: std::time::Duration,
     ) -> Result<dropgate_core::objects::PresignedRequest, dropgate_core::CoreError> {
-        self.inner.presign_get(key, cd, ttl).await
+        self.inner.presign_get(key, cd, ct, ttl).await
     }
     async fn sample(
         &self,

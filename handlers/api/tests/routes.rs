@@ -545,7 +545,7 @@ async fn downloads_need_an_accepted_file() {
     let url = r.json()["url"].as_str().unwrap().to_owned();
     assert!(
         url.starts_with(&format!(
-            "mem://uploads/{ALICE}/{id}?ttl=300&cd=attachment;"
+            "mem://uploads/{ALICE}/{id}?ttl=300&ct=image/png&cd=attachment;"
         )),
         "{url}"
     );

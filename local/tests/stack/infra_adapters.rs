@@ -261,6 +261,7 @@ impl objects::Client for Http {
                     .map(str::to_owned)
             };
             let (status, cd) = (resp.status().as_u16(), header("content-disposition"));
+            let content_type = header("content-type");
             let etag = header("etag").map(|t| t.trim_matches('"').to_owned());
             let body = resp.bytes().await.expect("the body").to_vec();
             objects::Answer {
@@ -272,6 +273,7 @@ impl objects::Client for Http {
                     vec![]
                 },
                 content_disposition: cd,
+                content_type,
             }
         })
     }
@@ -386,6 +388,7 @@ async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
         .presign_get(
             "uploads/o/f",
             "attachment; filename=\"a\"",
+            "application/octet-stream",
             Duration::from_secs(300),
         )
         .await
@@ -396,6 +399,13 @@ async fn store_samples_at_most_the_asked_bytes_and_presigns_what_it_signs() {
         get.url
     );
     assert!(get.url.contains("X-Amz-Expires=300"));
+    // The signed URL names the type to serve: S3 answers with it, whatever the PUT declared.
+    assert!(
+        get.url
+            .contains("response-content-type=application%2Foctet-stream"),
+        "{}",
+        get.url
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
