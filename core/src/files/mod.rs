@@ -14,7 +14,9 @@ pub use ledger::{
 };
 pub use quota::{QuotaDelta, QuotaUsage, fits, headroom};
 pub use rules::{NewUpload, validate_upload};
-pub use service::{CreatedUpload, FileService, Listing, decode_cursor, encode_cursor};
+pub use service::{
+    CreatedUpload, FileService, Listing, decode_cursor, encode_cursor, presign_download,
+};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

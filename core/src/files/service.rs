@@ -146,16 +146,7 @@ impl FileService {
                 ),
             ));
         }
-        let disposition = names::content_disposition(&file.name);
-        let served = crate::policy::served_type(file.detected_type.as_deref());
-        self.store
-            .presign_get(
-                &file.key(),
-                &disposition,
-                &served,
-                self.settings.download_url_ttl,
-            )
-            .await
+        presign_download(self.store.as_ref(), &file, self.settings.download_url_ttl).await
     }
 
     /// Deletes the object, then the record with whatever quota it held. A record that changes
@@ -197,4 +188,19 @@ pub fn decode_cursor(raw: &str) -> Result<FileId, CoreError> {
     let bytes = hex::decode(raw).map_err(|_| bad())?;
     let s = String::from_utf8(bytes).map_err(|_| bad())?;
     FileId::parse(&s).map_err(|_| bad())
+}
+
+/// A presigned GET of an accepted file's bytes, served inert whoever asks (its owner or a
+/// share's recipient): as an attachment under its own name, typed as the verdict judged it
+/// (`policy::served_type`).
+pub async fn presign_download(
+    store: &dyn ObjectStore,
+    file: &FileRecord,
+    ttl: std::time::Duration,
+) -> Result<PresignedRequest, CoreError> {
+    let disposition = names::content_disposition(&file.name);
+    let served = crate::policy::served_type(file.detected_type.as_deref());
+    store
+        .presign_get(&file.key(), &disposition, &served, ttl)
+        .await
 }

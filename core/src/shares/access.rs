@@ -8,13 +8,13 @@ use serde::Serialize;
 use super::store::{DownloadCount, DownloadEntry};
 use super::{MAIL_EVERY, Share, ShareState, ShareStore, verify_password};
 use crate::clock::Clock;
-use crate::files::FileLookup;
+use crate::files::{FileLookup, presign_download};
 use crate::ids::IdSource;
 use crate::notify::{EventType, OutboxEntry, ShareNotice};
 use crate::objects::ObjectStore;
 use crate::ratelimit::RateLimiter;
 use crate::time::rfc3339;
-use crate::{CoreError, FileRecord, FileStatus, Settings, names, tokens};
+use crate::{CoreError, FileRecord, FileStatus, Settings, tokens};
 
 /// How long the presigned GET of a counted download lives: long enough to start it, too short
 /// to pass around.
@@ -149,12 +149,7 @@ impl ShareAccess {
             }
         }
         let downloads_left = self.count(share, &file, user_agent, source).await?;
-        let disposition = names::content_disposition(&file.name);
-        let served = crate::policy::served_type(file.detected_type.as_deref());
-        let url = self
-            .store
-            .presign_get(&file.key(), &disposition, &served, DOWNLOAD_URL_TTL)
-            .await?;
+        let url = presign_download(self.store.as_ref(), &file, DOWNLOAD_URL_TTL).await?;
         tracing::info!(file_id = %file.id, downloads_left = ?downloads_left, decision = "counted", "share download");
         Ok(ShareDownload {
             url: url.url,
