@@ -5,6 +5,7 @@
 pub mod authorizer;
 pub mod emulator;
 mod error;
+pub mod exposure;
 pub mod faults;
 pub mod provision;
 pub mod pump;
@@ -76,7 +77,7 @@ impl Stack {
             .map(faults::Spec::parse)
             .transpose()
             .map_err(|e| LocalError::Faults(e.to_string()))?;
-        let timeouts = server::Timeouts::from_env().map_err(|why| LocalError::Listen {
+        let limits = server::Limits::from_env().map_err(|why| LocalError::Listen {
             addr: opts.listen.clone(),
             why,
         })?;
@@ -90,6 +91,12 @@ impl Stack {
             addr: opts.listen.clone(),
             why: e.to_string(),
         })?;
+        if let Some(warning) = exposure::warning(&addr) {
+            // On stderr as well as in the log: a person starting the stack must see it even
+            // with the log filtered or sent elsewhere. Before anything is served.
+            eprintln!("dropgate-local: WARNING: {warning}");
+            tracing::warn!(listen = %addr, "{warning}");
+        }
         let api = format!("http://{addr}");
         let (emulator, endpoint) = match &opts.aws_endpoint {
             Some(url) => (None, url.trim_end_matches('/').to_owned()),
@@ -150,11 +157,11 @@ impl Stack {
             tasks.push(tokio::spawn(p.serve(rx.clone())));
             url
         });
-        // Header-read and idle timeouts per connection, graceful stop: see `server`.
+        // The connection cap, each connection's timeouts, graceful stop: see `server`.
         tasks.push(tokio::spawn(server::run(
             listener,
             server::router(front),
-            timeouts,
+            limits,
             rx.clone(),
         )));
         // The pump is Lambda's event source mapping, not the worker: its calls are its own.
