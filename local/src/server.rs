@@ -95,38 +95,35 @@ async fn serve(
         .extensions
         .get::<BodyDeadline>()
         .map_or_else(|| Instant::now() + BODY_TIMEOUT, |d| d.0);
-    let bytes = match tokio::time::timeout_at(
-        deadline,
-        to_bytes(body, dropgate_api::MAX_BODY_BYTES),
-    )
-    .await
-    {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return plain(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                "request body is too large",
-            );
-        }
-        Err(_) => {
-            tracing::info!(
-                %peer,
-                // Not the path: a drop or share path carries its token.
-                method = %parts.method,
-                "API request body not whole in time: 408 body_timeout, connection closed"
-            );
-            let mut r = plain(
-                StatusCode::REQUEST_TIMEOUT,
-                "body_timeout",
-                "the request body did not arrive in time",
-            );
-            // Its unread rest cannot be told from a next request: the connection cannot go on.
-            r.headers_mut()
-                .insert("connection", HeaderValue::from_static("close"));
-            return r;
-        }
-    };
+    let bytes =
+        match tokio::time::timeout_at(deadline, to_bytes(body, dropgate_api::MAX_BODY_BYTES)).await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => {
+                return plain(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "request body is too large",
+                );
+            }
+            Err(_) => {
+                tracing::info!(
+                    %peer,
+                    // Not the path: a drop or share path carries its token.
+                    method = %parts.method,
+                    "API request body not whole in time: 408 body_timeout, connection closed"
+                );
+                let mut r = plain(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    "the request body did not arrive in time",
+                );
+                // Its unread rest cannot be told from a next request: the connection cannot go on.
+                r.headers_mut()
+                    .insert("connection", HeaderValue::from_static("close"));
+                return r;
+            }
+        };
     let path = parts.uri.path().to_owned();
     let authorization = parts
         .headers
@@ -282,4 +279,3 @@ fn into_response(r: ApiGatewayV2httpResponse) -> Response {
     }
     out
 }
-

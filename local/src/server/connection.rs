@@ -290,9 +290,7 @@ impl Activity {
             let phase = match state.phase {
                 Phase::Busy { .. } => None,
                 Phase::Idle { since } => Some((since + limits.idle, "idle timeout")),
-                Phase::Head { since } => {
-                    Some((since + limits.header_read, "header read timeout"))
-                }
+                Phase::Head { since } => Some((since + limits.header_read, "header read timeout")),
             };
             let write = state
                 .write_blocked

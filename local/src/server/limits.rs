@@ -66,9 +66,8 @@ impl Limits {
         var: impl Fn(&str) -> Result<String, std::env::VarError>,
     ) -> Result<Self, String> {
         let millis = |name: &str, default: Duration| {
-            positive(name, &var).map(|ms| {
-                ms.map_or(default, |ms| Duration::from_millis(ms).min(MAX_TIMEOUT))
-            })
+            positive(name, &var)
+                .map(|ms| ms.map_or(default, |ms| Duration::from_millis(ms).min(MAX_TIMEOUT)))
         };
         Ok(Self {
             header_read: millis(HEADER_READ_TIMEOUT_VAR, HEADER_READ_TIMEOUT)?,

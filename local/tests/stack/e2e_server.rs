@@ -25,13 +25,13 @@ fn small_timeouts() -> [(&'static str, String); 2] {
     ]
 }
 
-fn authority(api: &str) -> String {
+pub(crate) fn authority(api: &str) -> String {
     api.trim_start_matches("http://")
         .trim_end_matches('/')
         .to_owned()
 }
 
-async fn connect(api: &str) -> TcpStream {
+pub(crate) async fn connect(api: &str) -> TcpStream {
     tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(authority(api)))
         .await
         .expect("connects within 5 s")
@@ -40,7 +40,7 @@ async fn connect(api: &str) -> TcpStream {
 
 /// Reads until the server closes the connection (EOF or an error), at most `within`; returns
 /// how long that took and whatever arrived meanwhile.
-async fn until_closed(stream: &mut TcpStream, within: Duration) -> (Duration, Vec<u8>) {
+pub(crate) async fn until_closed(stream: &mut TcpStream, within: Duration) -> (Duration, Vec<u8>) {
     let started = Instant::now();
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
@@ -61,7 +61,7 @@ async fn until_closed(stream: &mut TcpStream, within: Duration) -> (Duration, Ve
 
 /// Sends `GET /health` (keep-alive) and reads one whole response; returns its status line and
 /// headers (lowercased) and body.
-async fn health(stream: &mut TcpStream, host: &str) -> (String, String) {
+pub(crate) async fn health(stream: &mut TcpStream, host: &str) -> (String, String) {
     let req = format!("GET /health HTTP/1.1\r\nHost: {host}\r\nUser-Agent: e2e-server\r\n\r\n");
     stream.write_all(req.as_bytes()).await.expect("write");
     tokio::time::timeout(Duration::from_secs(30), read_response(stream))
@@ -69,7 +69,7 @@ async fn health(stream: &mut TcpStream, host: &str) -> (String, String) {
         .expect("a response within 30 s")
 }
 
-async fn read_response(stream: &mut TcpStream) -> (String, String) {
+pub(crate) async fn read_response(stream: &mut TcpStream) -> (String, String) {
     let mut reader = BufReader::new(stream);
     let mut head = String::new();
     loop {
@@ -96,7 +96,7 @@ async fn read_response(stream: &mut TcpStream) -> (String, String) {
     (head, String::from_utf8(body).expect("UTF-8 body"))
 }
 
-fn assert_ok(head: &str, body: &str) {
+pub(crate) fn assert_ok(head: &str, body: &str) {
     assert!(head.starts_with("http/1.1 200"), "{head}{body}");
 }
 

@@ -4,6 +4,7 @@
 
 mod common;
 mod e2e_cli;
+mod e2e_exposure;
 mod e2e_faults;
 mod e2e_links;
 mod e2e_multipart;
@@ -12,6 +13,7 @@ mod e2e_poison;
 mod e2e_process;
 mod e2e_reliability;
 mod e2e_server;
+mod e2e_server_limits;
 mod e2e_shares;
 mod e2e_spine;
 mod e2e_stream;
