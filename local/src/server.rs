@@ -4,11 +4,11 @@
 //! api's), and writes the response back.
 //!
 //! [`run`] serves [`router`] with hyper's HTTP/1.1 (keep-alive on), one task per connection
-//! ([`connection`]), within [`Limits`] so that a client cannot hold the server for nothing:
+//! (`connection`), within [`Limits`] so that a client cannot hold the server for nothing:
 //!
 //! - [`MAX_CONNECTIONS`] (512) connections at once: the next one is answered at once with a
 //!   whole `503` `{"error": {"code": "busy", ...}}` (`Retry-After: 1`) and closed
-//!   ([`refusal`]), rather than left waiting for a slot. Keep-alive connections count until
+//!   (`refusal`), rather than left waiting for a slot. Keep-alive connections count until
 //!   they close.
 //! - [`HEADER_READ_TIMEOUT`] (10 s): once the first byte of a request has arrived, its request
 //!   line and headers must be complete within this, or the connection is closed (slowloris).
@@ -57,6 +57,7 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::authorizer::Authorizer;
+
 pub struct Front {
     pub api: dropgate_api::Deps,
     /// The `auth` function's: API Gateway sends `/auth/*` to it, everything else to the api.
