@@ -8,7 +8,34 @@
 //! Formats built on a container agree with the container's signature (a `.docx` is a ZIP, a
 //! `.heic` an ISO media file), since a sniffer that reads 8 KiB cannot always tell more.
 
-use crate::policy::{family, normalize_type};
+/// Lowercase, without parameters (`text/plain; charset=utf-8` -> `text/plain`).
+pub fn normalize_type(raw: &str) -> String {
+    raw.split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The canonical name of a type's alias family. Families are documented in docs/API.md:
+/// several spellings of one format, CSV being plain text to a sniffer, and the formats built on
+/// ZIP being ZIPs (a sniffer tells them apart only by their first entries, not always there).
+pub fn family(t: &str) -> &str {
+    if t != "application/zip" && ZIP.contains(&t) {
+        return "application/zip";
+    }
+    match t {
+        "image/jpg" | "image/pjpeg" => "image/jpeg",
+        "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => "audio/wav",
+        "audio/mp3" | "audio/x-mpeg" => "audio/mpeg",
+        "image/heic" => "image/heif",
+        "audio/x-flac" => "audio/flac",
+        "audio/x-m4a" | "audio/mp4" => "audio/m4a",
+        "application/x-zip-compressed" | "application/java-archive" => "application/zip",
+        "text/csv" => "text/plain",
+        other => other,
+    }
+}
 
 /// What `sniff::detect` may call the bytes of one family of formats.
 type Carriers = &'static [&'static str];

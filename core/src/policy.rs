@@ -3,14 +3,8 @@
 
 use serde::Serialize;
 
-/// Lowercase, without parameters (`text/plain; charset=utf-8` -> `text/plain`).
-pub fn normalize_type(raw: &str) -> String {
-    raw.split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
+// The type names and their families live with the extension table, a leaf module.
+pub use crate::kinds::{family, normalize_type};
 
 /// What a download is served as: the type the verdict detected, so a browser never takes the
 /// uploader's declaration for it, except text and anything unknown, which go out as opaque
@@ -29,26 +23,6 @@ pub fn served_type(detected: Option<&str>) -> String {
         || t == "application/json"
         || crate::kinds::is_active_type(&t);
     if active { OPAQUE.to_owned() } else { t }
-}
-
-/// The canonical name of a type's alias family. Families are documented in docs/API.md:
-/// several spellings of one format, CSV being plain text to a sniffer, and the formats built on
-/// ZIP being ZIPs (a sniffer tells them apart only by their first entries, not always there).
-pub fn family(t: &str) -> &str {
-    if t != "application/zip" && crate::kinds::ZIP.contains(&t) {
-        return "application/zip";
-    }
-    match t {
-        "image/jpg" | "image/pjpeg" => "image/jpeg",
-        "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => "audio/wav",
-        "audio/mp3" | "audio/x-mpeg" => "audio/mpeg",
-        "image/heic" => "image/heif",
-        "audio/x-flac" => "audio/flac",
-        "audio/x-m4a" | "audio/mp4" => "audio/m4a",
-        "application/x-zip-compressed" | "application/java-archive" => "application/zip",
-        "text/csv" => "text/plain",
-        other => other,
-    }
 }
 
 /// Whether `content_type` (normalized) is on the allow-list, directly or through its family.
