@@ -139,10 +139,10 @@ pub fn verdict(allowed: &[String], o: &Observed<'_>) -> Verdict {
     Verdict::Accepted
 }
 
-/// The type the bytes are judged to be (`detected`, normalized): what was detected, except text under a name whose extension names a
-/// text-based format and a declaration of that format (`.svg` declared `image/svg+xml`,
-/// `.json` declared `application/json`): text is all a sniffer sees of those, and the name and
-/// the declaration agree on which one it is.
+/// The type the bytes are judged to be: what was detected (normalized), except text under a
+/// name whose extension names a text-based format and a declaration of that format (`.svg`
+/// declared `image/svg+xml`, `.json` declared `application/json`): text is all a sniffer sees
+/// of those, and the name and the declaration agree on which one it is.
 fn judged_type(name: &str, declared: &str, detected: &str) -> String {
     let declared = normalize_type(declared);
     match crate::kinds::of_name(name) {
