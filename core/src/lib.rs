@@ -6,7 +6,7 @@
 //! messages, owners' mails, the notifier and mailer ports). Single-file capabilities:
 //! [`pipeline`], [`janitor`], [`ratelimit`] (the counters port), [`accounts`] (the accounts
 //! port), [`objects`] (the object store port). Cross-cutting leaves: ids (and the id source
-//! port), [`clock`], [`time`], keys, names, policy, sniff, tokens, paging, settings, error.
+//! port), [`clock`], [`time`], keys, kinds, names, policy, sniff, tokens, paging, settings, error.
 //!
 //! Adapters live in `dropgate-infra`; in-memory fakes in `fakes` and the ports' contract suites
 //! in `contract`, for tests (behind the `fakes` feature, which only dev-dependencies turn on).
@@ -22,6 +22,7 @@ pub mod files;
 pub mod ids;
 pub mod janitor;
 pub mod keys;
+pub mod kinds;
 pub mod links;
 pub mod multipart;
 pub mod names;

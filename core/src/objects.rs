@@ -19,13 +19,16 @@ pub struct PresignedRequest {
     pub expires_at: String,
 }
 
-/// The first bytes of an object and its full size.
-#[derive(Debug, Clone, PartialEq)]
+/// The first bytes of an object, its full size, and what the store says of it with them.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectSample {
     pub bytes: Vec<u8>,
     pub size: u64,
     /// The object's ETag, without quotes, when the store says.
     pub etag: Option<String>,
+    /// The `Content-Encoding` the object was stored with (a client may add one to a presigned
+    /// PUT: it is not signed), as the store answers it on every GET; `None` when it has none.
+    pub content_encoding: Option<String>,
 }
 
 #[async_trait]

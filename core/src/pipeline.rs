@@ -169,10 +169,12 @@ impl Pipeline {
         let v = verdict(
             file.allowed_types(&self.settings.allowed_types),
             &Observed {
+                name: &file.name,
                 declared_type: &file.content_type,
                 detected_type: detected.as_deref(),
                 declared_size: file.size,
                 actual_size: sample.size,
+                content_encoding: sample.content_encoding.as_deref(),
             },
         );
         let rejudged = file.status == FileStatus::Accepted;

@@ -114,16 +114,19 @@ impl ObjectStore for S3Store {
                 return match service_code(&e).unwrap_or("") {
                     "NoSuchKey" | "NotFound" => Ok(None),
                     // A range on an empty object is unsatisfiable: it exists and holds nothing.
-                    "InvalidRange" => Ok(Some(ObjectSample {
-                        bytes: vec![],
-                        size: 0,
-                        etag: None,
-                    })),
+                    // (Its encoding is not read: nothing is there to decode.)
+                    "InvalidRange" => Ok(Some(ObjectSample::default())),
                     _ => Err(sdk_error("GetObject", e)),
                 };
             }
         };
         let etag = resp.e_tag().map(|t| t.trim_matches('"').to_owned());
+        // The ranged GET answers with the stored header: no extra call.
+        let content_encoding = resp
+            .content_encoding()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned);
         let size = resp
             .content_range()
             .and_then(total_from_range)
@@ -141,7 +144,12 @@ impl ObjectStore for S3Store {
                 None => break,
             }
         }
-        Ok(Some(ObjectSample { bytes, size, etag }))
+        Ok(Some(ObjectSample {
+            bytes,
+            size,
+            etag,
+            content_encoding,
+        }))
     }
 
     async fn delete(&self, key: &str) -> Result<(), CoreError> {

@@ -74,6 +74,8 @@ const REASONS = {
   type_unrecognized: 'its content is of no known type',
   type_not_allowed: 'a kind of file not allowed here',
   type_mismatch: 'its content is not the type it claims',
+  active_content: 'a page, script or program: not allowed here',
+  content_encoding: 'stored encoded, not as the bytes checked',
   content_changed: 'its content was replaced after acceptance',
   upload_timeout: 'the upload never finished',
 };

@@ -38,13 +38,13 @@ test('sign up, upload, verdicts without reload, download, delete, quota bar', as
   ]);
   const photo = fileRow(page, 'photo.png');
   await photo.getByText('Accepted').waitFor();
-  // A program renamed .png is rejected, with its reason in words.
+  // A program renamed .png is rejected (its name lies: type_mismatch), with its reason in words.
   const fake = fileRow(page, 'setup.png');
-  await fake.getByText('Rejected: a kind of file not allowed here').waitFor();
+  await fake.getByText('Rejected: its content is not the type it claims').waitFor();
   // The verdicts are said in the uploads' live statuses too, for screen readers.
   const uploads = page.getByRole('list', { name: 'Uploads' });
   await uploads.getByRole('status').filter({ hasText: /^Accepted$/ }).waitFor();
-  await uploads.getByRole('status').filter({ hasText: 'Rejected: a kind of file not allowed here' }).waitFor();
+  await uploads.getByRole('status').filter({ hasText: 'Rejected: its content is not the type it claims' }).waitFor();
   assert.equal(await fake.getByRole('button', { name: /Download/ }).count(), 0, 'no download of a rejected file');
   await page.waitForFunction(() => document.querySelector('#quota-text').textContent.includes('1 file'));
   assert.ok((await quotaValue(page)) > 0, 'the quota bar moved');

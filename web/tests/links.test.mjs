@@ -52,7 +52,7 @@ test('create a link, drop two files with a name, see the verdicts on both sides,
   await sent.locator('li', { hasText: 'scan.pdf' }).getByText('Accepted').waitFor();
   await sent
     .locator('li', { hasText: 'invoice.png' })
-    .getByText('Rejected: a kind of file not allowed here')
+    .getByText('Rejected: its content is not the type it claims')
     .waitFor();
   // What the link has left follows (a rejected file keeps its use).
   await drop.waitForFunction(() => document.querySelector('#uploads-left').textContent === '3');

@@ -74,12 +74,15 @@ impl Client for crate::fakes::MemStore {
                 }
             }
             ("PUT", ..) => {
-                let mut objects = self.objects.lock().unwrap();
-                if objects.contains_key(key) {
+                if self.has(key) {
                     answer(412, None, vec![], None)
                 } else {
                     let etag = crate::fakes::etag_of(&body);
-                    objects.insert(key.to_owned(), body);
+                    // A header the client adds is stored as S3 stores it, signed or not.
+                    match req.headers.get("content-encoding") {
+                        Some(e) => self.put_encoded(key, body, e),
+                        None => self.put(key, body),
+                    }
                     answer(200, Some(etag), vec![], None)
                 }
             }
@@ -118,6 +121,32 @@ pub async fn check_all(s: &dyn ObjectStore, c: &dyn Client, prefix: &str) {
     samples_at_most_the_asked_bytes(s, c, prefix).await;
     never_lets_a_put_replace_an_object(s, c, prefix).await;
     deletes_idempotently(s, c, prefix).await;
+    samples_tell_the_stored_content_encoding(s, c, prefix).await;
+}
+
+/// A presigned PUT signs neither `Content-Encoding` nor its absence: a client may add one, the
+/// store keeps it and would serve it, and the sample says so (the pipeline refuses it).
+pub async fn samples_tell_the_stored_content_encoding(
+    s: &dyn ObjectStore,
+    c: &dyn Client,
+    prefix: &str,
+) {
+    let plain = format!("{prefix}/encoding/plain");
+    upload(s, c, &plain, b"plain").await;
+    let got = s.sample(&plain, 100).await.unwrap().expect("the object");
+    assert_eq!(got.content_encoding, None, "no encoding was sent");
+
+    let key = format!("{prefix}/encoding/br");
+    let mut put = s.presign_put(&key, 5, "text/plain", TTL).await.unwrap();
+    assert!(!put.headers.contains_key("content-encoding"), "{put:?}");
+    put.headers.insert("content-encoding".into(), "br".into());
+    let a = c.send(&put, b"\x1b\x04\0\xf8\x03".to_vec()).await;
+    assert!(a.ok(), "a PUT with an unsigned Content-Encoding: {a:?}");
+    let got = s.sample(&key, 100).await.unwrap().expect("the object");
+    assert_eq!(got.content_encoding.as_deref(), Some("br"));
+    assert_eq!(got.bytes.len(), 5, "the stored bytes, not decoded");
+    s.delete(&key).await.unwrap();
+    assert!(s.sample(&key, 100).await.unwrap().is_none());
 }
 
 pub async fn presigns_what_it_signs(s: &dyn ObjectStore, c: &dyn Client, prefix: &str) {

@@ -19,6 +19,8 @@ use crate::objects::{ObjectSample, ObjectStore, PresignedRequest};
 #[derive(Default)]
 pub struct MemStore {
     pub objects: Mutex<HashMap<String, Vec<u8>>>,
+    /// The `Content-Encoding` objects were stored with, by key (none: no entry).
+    pub encodings: Mutex<HashMap<String, String>>,
     pub bytes_read: AtomicU64,
     /// Keys whose sample fails with `Throttled`.
     pub failing_samples: Mutex<HashSet<String>>,
@@ -31,7 +33,13 @@ pub struct MemStore {
 
 impl MemStore {
     pub fn put(&self, key: &str, bytes: Vec<u8>) {
+        lock(&self.encodings).remove(key);
         lock(&self.objects).insert(key.to_owned(), bytes);
+    }
+    /// What a client's PUT with an added `Content-Encoding` header stores.
+    pub fn put_encoded(&self, key: &str, bytes: Vec<u8>, content_encoding: &str) {
+        lock(&self.objects).insert(key.to_owned(), bytes);
+        lock(&self.encodings).insert(key.to_owned(), content_encoding.to_owned());
     }
     pub fn has(&self, key: &str) -> bool {
         lock(&self.objects).contains_key(key)
@@ -97,6 +105,7 @@ impl ObjectStore for MemStore {
         if lock(&self.failing_samples).contains(key) {
             return Err(CoreError::Throttled);
         }
+        let content_encoding = lock(&self.encodings).get(key).cloned();
         let objects = lock(&self.objects);
         Ok(objects.get(key).map(|b| {
             let n = b.len().min(max_bytes as usize);
@@ -105,6 +114,7 @@ impl ObjectStore for MemStore {
                 bytes: b[..n].to_vec(),
                 size: b.len() as u64,
                 etag: Some(etag_of(b)),
+                content_encoding,
             }
         }))
     }
@@ -114,6 +124,7 @@ impl ObjectStore for MemStore {
             return Err(CoreError::upstream("S3 503 SlowDown"));
         }
         lock(&self.objects).remove(key);
+        lock(&self.encodings).remove(key);
         Ok(())
     }
 }

@@ -45,7 +45,13 @@ pub async fn verdict_mails(files: &[&FileRecord], links: &dyn LinkStore) -> Vec<
 pub fn reason_words(code: &str) -> &'static str {
     match code {
         "type_not_allowed" => "its content is of a type that is not allowed",
-        "type_mismatch" => "its content is not the type it was declared as",
+        "type_mismatch" => "its content is not the type its name or declaration says",
+        "active_content" => {
+            "its name is of content that runs or renders as a page (a script, a program, a web page), which is not allowed here"
+        }
+        "content_encoding" => {
+            "it was stored with a content encoding, so a browser would not get the bytes that were checked"
+        }
         "type_unrecognized" => "its content could not be recognised as any allowed type",
         "size_mismatch" => "the bytes that arrived differ in size from what was declared",
         "upload_timeout" => "its bytes never arrived",

@@ -84,12 +84,13 @@ async fn a_rejected_link_file_keeps_its_use_and_the_owner_is_told_why() {
     .await
     .unwrap();
 
+    // An executable behind a PDF's name: the name disagrees with the bytes.
     let decision = settle(&w, &d.file.id, elf(64)).await;
     let Decision::Settled { file, .. } = decision else {
         panic!("settled: {decision:?}")
     };
     assert_eq!(file.status, FileStatus::Rejected);
-    assert_eq!(file.reason.as_deref(), Some("type_not_allowed"));
+    assert_eq!(file.reason.as_deref(), Some("type_mismatch"));
     assert_eq!(
         file.detected_type.as_deref(),
         Some("application/x-executable")
@@ -104,7 +105,7 @@ async fn a_rejected_link_file_keeps_its_use_and_the_owner_is_told_why() {
     assert_eq!(usage(&w).await, (0, 0, 0), "the quota is released");
     let r = w.drops.receipt(&d.receipt, SRC).await.unwrap();
     assert_eq!(r.file.status, FileStatus::Rejected);
-    assert_eq!(r.file.reason.as_deref(), Some("type_not_allowed"));
+    assert_eq!(r.file.reason.as_deref(), Some("type_mismatch"));
 
     let mails: Vec<_> = verdict_mails(&[&file], &*w.ledger)
         .await
@@ -124,7 +125,7 @@ async fn a_rejected_link_file_keeps_its_use_and_the_owner_is_told_why() {
         "Size: 64 bytes",
         "Detected type: application/x-executable",
         "Verdict: rejected",
-        "Reason: its content is of a type that is not allowed (type_not_allowed)",
+        "Reason: its content is not the type its name or declaration says (type_mismatch)",
         "Uploader: \u{201c}Ann Smith\u{201d}",
         "Uploads left on this link: 2",
     ] {

@@ -7,6 +7,7 @@ mod world;
 mod accepted;
 mod bounded_reads;
 mod concurrency;
+mod disguises;
 mod exactly_once;
 mod notices;
 mod orphans;
