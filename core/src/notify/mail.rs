@@ -56,9 +56,6 @@ pub fn reason_words(code: &str) -> &'static str {
     }
 }
 
-/// The owner's mail about a verdict on `file`, if the owner is to be told: always for a file
-/// that came through an upload link, else only when it was rejected. `uploads_left` is the
-/// link's, read after the verdict (`None` when it could not be read).
 /// The owner's mail about a counted download of a share (at most one per share per ten
 /// minutes: later downloads in that time are on the topic only).
 pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
@@ -84,6 +81,34 @@ pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
     })
 }
 
+/// The owner's mail about a share locked after too many wrong passwords: which share, until
+/// when, and what to do. Never the password tried, nor where the attempts came from.
+pub fn lockout_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
+    let to = file.owner_email.clone()?;
+    let name = names::quote(&file.name);
+    let which = match &share.label {
+        Some(l) => format!("Your share {} of {name}", names::quote(l)),
+        None => format!("A share of your file {name} (id {})", share.share),
+    };
+    let until = share
+        .locked_until
+        .map(|t| format!("until {} UTC", t.format("%Y-%m-%d %H:%M")))
+        .unwrap_or_else(|| "for a while".to_owned());
+    Some(Mail {
+        to,
+        subject: format!("Dropgate: a share of {name} was locked after wrong passwords"),
+        body: format!(
+            "{which} received too many wrong passwords, so it refuses every password {until}, \
+             the right one included. Nothing was downloaded by these attempts.\n\n\
+             If you did not expect this, someone may be guessing its password: revoke the share \
+             and create a new one with a new password. You are mailed once per lockout.\n"
+        ),
+    })
+}
+
+/// The owner's mail about a verdict on `file`, if the owner is to be told: always for a file
+/// that came through an upload link, else only when it was rejected. `uploads_left` is the
+/// link's, read after the verdict (`None` when it could not be read).
 pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail> {
     let to = file.owner_email.clone()?;
     let name = names::quote(&file.name);

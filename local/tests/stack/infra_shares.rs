@@ -117,6 +117,8 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
         owner_email: Some("ada@example.com".into()),
         revoked: false,
         mailed_at: None,
+        failures: 0,
+        locked_until: None,
     };
     store.put_share(&sh).await.unwrap();
     let mut other = sh.clone();
