@@ -59,6 +59,9 @@ pub fn entry_item_of(e: &OutboxEntry) -> HashMap<String, Av> {
             item.insert("downloads_left".into(), n(left));
         }
         item.insert("mail".into(), Av::Bool(sh.mail));
+        if let Some(t) = sh.locked_until {
+            item.insert("locked_until".into(), s(rfc3339(t)));
+        }
     }
     item
 }
@@ -82,6 +85,10 @@ fn share_notice(item: &HashMap<String, Av>) -> Result<Option<ShareNotice>, CoreE
         label: get_s(item, "share_label").map(str::to_owned),
         downloads_left,
         mail: matches!(item.get("mail"), Some(Av::Bool(true))),
+        locked_until: match item.get("locked_until") {
+            None => None,
+            Some(_) => Some(get_time(item, "locked_until")?),
+        },
     }))
 }
 
