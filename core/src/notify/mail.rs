@@ -223,6 +223,46 @@ mod tests {
     }
 
     #[test]
+    fn a_lockout_mail_names_the_share_and_the_end_and_nothing_else() {
+        let f = file(FileStatus::Accepted, false);
+        let until = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 22, 11, 0, 0).unwrap();
+        let notice = ShareNotice {
+            share: crate::ShareId::parse("s1").unwrap(),
+            label: Some("For the auditors".into()),
+            downloads_left: Some(3),
+            mail: true,
+            locked_until: Some(until),
+        };
+        let m = lockout_mail(&f, &notice).unwrap();
+        assert_eq!(m.to, "owner@example.com");
+        assert!(
+            m.subject.contains("\u{201c}scan \"1\".pdf\u{201d}"),
+            "{}",
+            m.subject
+        );
+        for part in [
+            "\u{201c}For the auditors\u{201d}",
+            "until 2026-11-22 11:00 UTC",
+            "revoke",
+        ] {
+            assert!(m.body.contains(part), "{part} in {}", m.body);
+        }
+        let unlabelled = ShareNotice {
+            label: None,
+            ..notice
+        };
+        assert!(
+            lockout_mail(&f, &unlabelled)
+                .unwrap()
+                .body
+                .contains("id s1")
+        );
+        let mut nobody = f.clone();
+        nobody.owner_email = None;
+        assert!(lockout_mail(&nobody, &unlabelled).is_none());
+    }
+
+    #[test]
     fn own_uploads_are_mailed_only_when_rejected() {
         assert!(verdict_mail(&file(FileStatus::Accepted, false), None).is_none());
         let m = verdict_mail(&file(FileStatus::Rejected, false), None).unwrap();

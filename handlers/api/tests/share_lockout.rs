@@ -59,7 +59,10 @@ async fn a_protected_share_tells_nothing_before_its_password() {
     let keys: Vec<&String> = info.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["expires_at", "password_required"], "{info}");
     assert_eq!(info["password_required"], true);
-    assert!(!r.body.unwrap().contains("photo"), "no name before the password");
+    assert!(
+        !r.body.unwrap().contains("photo"),
+        "no name before the password"
+    );
 
     // The right password: the details, and no download counted.
     let r = unlock(&w, &t, PASSWORD, "198.51.100.1").await;
@@ -77,7 +80,13 @@ async fn a_protected_share_tells_nothing_before_its_password() {
     let r = download(&w, &t, WRONG, "198.51.100.2").await;
     assert_eq!((r.status, r.code()), (401, "wrong_password".into()));
     let path = format!("/share/{t}/unlock");
-    expect_error(&w, req("POST", &path).json(json!({})), 400, "invalid_password").await;
+    expect_error(
+        &w,
+        req("POST", &path).json(json!({})),
+        400,
+        "invalid_password",
+    )
+    .await;
     expect_error(
         &w,
         req("POST", &path).json(json!({"password": ""})),
@@ -149,7 +158,11 @@ async fn wrong_passwords_from_many_addresses_lock_the_share_and_mail_the_owner_o
         } else {
             download(&w, &t, WRONG, &from).await
         };
-        assert_eq!((r.status, r.code()), (401, "wrong_password".into()), "try {i}");
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "wrong_password".into()),
+            "try {i}"
+        );
     }
     // Locked: wrong or right, at either route, from anywhere.
     for (password, from) in [(WRONG, "192.0.2.1"), (PASSWORD, "192.0.2.2")] {
@@ -157,7 +170,12 @@ async fn wrong_passwords_from_many_addresses_lock_the_share_and_mail_the_owner_o
             unlock(&w, &t, password, from).await,
             download(&w, &t, password, from).await,
         ] {
-            assert_eq!((r.status, r.code()), (429, "share_locked".into()), "{:?}", r.body);
+            assert_eq!(
+                (r.status, r.code()),
+                (429, "share_locked".into()),
+                "{:?}",
+                r.body
+            );
             assert_eq!(r.raw.headers["retry-after"], "600");
             assert_eq!(r.json()["error"]["retry_after"], 600);
         }
@@ -171,7 +189,10 @@ async fn wrong_passwords_from_many_addresses_lock_the_share_and_mail_the_owner_o
     assert_eq!(mails.len(), 1, "{mails:?}");
     let text = format!("{}\n{}", mails[0].subject, mails[0].body);
     assert_eq!(mails[0].to, "alice@example.com");
-    assert!(text.contains("photo.png") && text.contains("Q3 report"), "{text}");
+    assert!(
+        text.contains("photo.png") && text.contains("Q3 report"),
+        "{text}"
+    );
     for secret in [WRONG, PASSWORD, "198.51.100", "192.0.2"] {
         assert!(!text.contains(secret), "the mail carries {secret}: {text}");
     }
@@ -188,7 +209,10 @@ async fn wrong_passwords_from_many_addresses_lock_the_share_and_mail_the_owner_o
     assert_eq!(delivered_mails(&w).await.len(), 1, "no second lock yet");
     let r = unlock(&w, &t, WRONG, "203.0.113.200").await;
     assert_eq!(r.status, 401);
-    assert_eq!(unlock(&w, &t, PASSWORD, "192.0.2.4").await.code(), "share_locked");
+    assert_eq!(
+        unlock(&w, &t, PASSWORD, "192.0.2.4").await.code(),
+        "share_locked"
+    );
     assert_eq!(delivered_mails(&w).await.len(), 2, "one mail per lockout");
 }
 
@@ -200,14 +224,19 @@ async fn concurrent_wrong_passwords_lock_the_share_once() {
     for i in 0..20 {
         let (w, t) = (w.clone(), t.clone());
         tasks.push(tokio::spawn(async move {
-            unlock(&w, &t, WRONG, &format!("198.51.100.{i}")).await.status
+            unlock(&w, &t, WRONG, &format!("198.51.100.{i}"))
+                .await
+                .status
         }));
     }
     let mut statuses = Vec::new();
     for task in tasks {
         statuses.push(task.await.unwrap());
     }
-    assert!(statuses.iter().all(|s| *s == 401 || *s == 429), "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 401 || *s == 429),
+        "{statuses:?}"
+    );
     let locks = w
         .shares
         .announced
@@ -217,5 +246,8 @@ async fn concurrent_wrong_passwords_lock_the_share_once() {
         .filter(|e| e.event == EventType::ShareLocked)
         .count();
     assert_eq!(locks, 1, "one lock, one mail: {statuses:?}");
-    assert_eq!(unlock(&w, &t, PASSWORD, "192.0.2.9").await.code(), "share_locked");
+    assert_eq!(
+        unlock(&w, &t, PASSWORD, "192.0.2.9").await.code(),
+        "share_locked"
+    );
 }

@@ -207,6 +207,23 @@ mod tests {
         assert_eq!(e.file, f);
         assert!(e.id.ends_with("#f1#upload.rejected"), "{}", e.id);
         assert!(entry_from_image(&serde_json::json!({"event": {"S": "nope"}})).is_err());
+
+        // A share's lock: its notice, with the lock's end.
+        let locked = OutboxEntry {
+            id: format!("{}#f1#share.locked#s1", rfc3339(at)),
+            event: EventType::ShareLocked,
+            file: f.clone(),
+            at,
+            share: Some(ShareNotice {
+                share: ShareId::parse("s1").unwrap(),
+                label: Some("Q3".into()),
+                downloads_left: None,
+                mail: true,
+                locked_until: Some(at + chrono::TimeDelta::hours(1)),
+            }),
+        };
+        let back = entry_from_image(&image_json(&entry_item_of(&locked))).unwrap();
+        assert_eq!(back, locked);
         assert!(entry_from_image(&serde_json::json!([])).is_err());
     }
 }

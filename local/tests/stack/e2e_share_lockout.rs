@@ -120,7 +120,11 @@ async fn wrong_passwords_from_many_addresses_lock_a_share_that_told_nothing() {
     }
     // The 51st, and the right one, from anywhere: locked, for the lockout's seconds left.
     let late = client_from(20);
-    for (action, password) in [("unlock", WRONG), ("unlock", PASSWORD), ("download", PASSWORD)] {
+    for (action, password) in [
+        ("unlock", WRONG),
+        ("unlock", PASSWORD),
+        ("download", PASSWORD),
+    ] {
         let (s, retry, b) = attempt(&stack, &late, &token, action, password).await;
         assert_eq!(
             (s, b["error"]["code"].as_str()),
@@ -140,7 +144,10 @@ async fn wrong_passwords_from_many_addresses_lock_a_share_that_told_nothing() {
         .await;
     let text = mail.to_string();
     assert!(text.contains(owner_email), "{mail}");
-    assert!(text.contains(NAME) && text.contains("Plan for Ada"), "{mail}");
+    assert!(
+        text.contains(NAME) && text.contains("Plan for Ada"),
+        "{mail}"
+    );
     for secret in [PASSWORD, WRONG, "127.0.0", token.as_str()] {
         assert!(!text.contains(secret), "the mail carries {secret}: {mail}");
     }
