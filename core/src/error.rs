@@ -62,6 +62,10 @@ pub enum CoreError {
     OwnerQuotaExceeded,
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// Too many wrong passwords for one share, from every address together: every password
+    /// attempt on it is refused until the lockout ends.
+    #[error("this share is locked after too many wrong passwords; retry in {retry_after_secs} s")]
+    ShareLocked { retry_after_secs: u64 },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -138,7 +142,7 @@ impl CoreError {
             }
             Self::Missing { .. } => ErrorKind::NotFound,
             Self::Gone { .. } => ErrorKind::Gone,
-            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::RateLimited { .. } | Self::ShareLocked { .. } => ErrorKind::RateLimited,
             Self::TypeNotAllowed(_) => ErrorKind::UnsupportedType,
             Self::NotFound => ErrorKind::NotFound,
             Self::Conflict { .. } => ErrorKind::Conflict,
@@ -161,6 +165,7 @@ impl CoreError {
             | Self::Gone { code, .. } => code,
             Self::QuotaExceeded { .. } | Self::OwnerQuotaExceeded => "quota_exceeded",
             Self::RateLimited { .. } => "rate_limited",
+            Self::ShareLocked { .. } => "share_locked",
             Self::FileTooLarge { .. } => "file_too_large",
             Self::InvalidPartNumber { .. } => "invalid_part_number",
             Self::IncompleteUpload(_) => "incomplete_upload",

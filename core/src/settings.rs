@@ -39,6 +39,10 @@ pub struct Settings {
     pub single_put_max_bytes: u64,
     /// How long a multipart upload may take, resumes included (1 hour to 7 days).
     pub multipart_upload_ttl: Duration,
+    /// Wrong passwords for one share, from every address together, that lock it (at least 1).
+    pub share_max_failures: u32,
+    /// How long a locked share refuses every password attempt (1 second to ten years).
+    pub share_lockout: Duration,
 }
 
 pub const MIN_MULTIPART_TTL: Duration = Duration::from_secs(3600);
@@ -87,6 +91,8 @@ impl Default for Settings {
             download_log_retention_days: 30,
             single_put_max_bytes: 100 << 20,
             multipart_upload_ttl: Duration::from_secs(24 * 3600),
+            share_max_failures: 50,
+            share_lockout: Duration::from_secs(3600),
         }
     }
 }
@@ -104,6 +110,8 @@ impl Settings {
         self.max_share_ttl = self.max_share_ttl.clamp(Duration::from_secs(1), ten_years);
         self.max_link_ttl = self.max_link_ttl.clamp(Duration::from_secs(1), ten_years);
         self.pending_grace = self.pending_grace.min(ten_years);
+        self.share_max_failures = self.share_max_failures.max(1);
+        self.share_lockout = self.share_lockout.clamp(Duration::from_secs(1), ten_years);
         self.lookup_failure_window = self.lookup_failure_window.min(ten_years);
         self.download_log_retention_days = self.download_log_retention_days.clamp(1, 3650);
         self.max_file_size = self.max_file_size.min(crate::multipart::MAX_OBJECT_BYTES);

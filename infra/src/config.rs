@@ -119,6 +119,17 @@ impl Config {
                 u64::from(d.download_log_retention_days),
             )?)
             .unwrap_or(u32::MAX),
+            share_max_failures: u32::try_from(num(
+                env,
+                "SHARE_MAX_FAILURES",
+                u64::from(d.share_max_failures),
+            )?)
+            .unwrap_or(u32::MAX),
+            share_lockout: Duration::from_secs(num(
+                env,
+                "SHARE_LOCKOUT_SECS",
+                d.share_lockout.as_secs(),
+            )?),
         }
         .clamped();
         Ok(Self {
@@ -214,6 +225,8 @@ impl Config {
                 "DOWNLOAD_LOG_RETENTION_DAYS",
                 s.download_log_retention_days.to_string(),
             ),
+            ("SHARE_MAX_FAILURES", s.share_max_failures.to_string()),
+            ("SHARE_LOCKOUT_SECS", s.share_lockout.as_secs().to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]

@@ -45,6 +45,7 @@ const ERRORS = {
   file_gone: 'The shared file no longer exists.',
   password_required: 'Enter the password you were given.',
   wrong_password: 'That password is wrong.',
+  share_locked: 'This share is locked after too many wrong passwords. Try again later.',
   invalid_password: 'The password must be 1 to 1024 characters.',
   invalid_max_downloads: 'The number of downloads must be between 1 and 100000, or empty for no limit.',
   incomplete_upload: 'Some parts of the file did not arrive. Choose the same file again to resume.',

@@ -10,4 +10,5 @@ mod link_fixtures;
 pub mod links;
 pub mod multipart;
 pub mod objects;
+pub mod share_lockout;
 pub mod shares;

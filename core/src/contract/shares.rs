@@ -38,21 +38,21 @@ impl Announced for crate::fakes::MemShares {
     }
 }
 
-fn owner(prefix: &str, name: &str) -> OwnerId {
+pub(super) fn owner(prefix: &str, name: &str) -> OwnerId {
     OwnerId::parse(&format!("{prefix}-{name}")).unwrap_or_else(|_| panic!("owner {prefix}"))
 }
 
-fn share_id(prefix: &str, id: &str) -> ShareId {
+pub(super) fn share_id(prefix: &str, id: &str) -> ShareId {
     ShareId::parse(&format!("{prefix}-{id}")).unwrap_or_else(|_| panic!("share {prefix}"))
 }
 
-fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(super) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::milliseconds(1))
         .unwrap_or_else(|_| panic!("{t} truncates"))
 }
 
 /// A plain share of `owner`'s `file`: no label, password, limit or mail, an hour to live.
-fn share(owner: &OwnerId, id: ShareId, file: &str, now: DateTime<Utc>) -> Share {
+pub(super) fn share(owner: &OwnerId, id: ShareId, file: &str, now: DateTime<Utc>) -> Share {
     Share {
         token_hash: tokens::hash(&format!("token-of-{id}")),
         id,
@@ -68,11 +68,13 @@ fn share(owner: &OwnerId, id: ShareId, file: &str, now: DateTime<Utc>) -> Share 
         owner_email: None,
         revoked: false,
         mailed_at: None,
+        failures: 0,
+        locked_until: None,
     }
 }
 
 /// The file a share's announcements carry.
-fn file_of(sh: &Share, now: DateTime<Utc>) -> FileRecord {
+pub(super) fn file_of(sh: &Share, now: DateTime<Utc>) -> FileRecord {
     let mut f = FileRecord::pending(
         sh.file_id.clone(),
         sh.owner.clone(),
@@ -116,6 +118,7 @@ fn announcement(sh: &Share, e: &DownloadEntry, mail: bool) -> OutboxEntry {
             label: sh.label.clone(),
             downloads_left: sh.max_downloads.map(|m| m.saturating_sub(sh.downloads + 1)),
             mail,
+            locked_until: None,
         }),
     }
 }
@@ -139,7 +142,7 @@ async fn count(
     .unwrap_or_else(|err| panic!("count_download {}: {err:?}", sh.id))
 }
 
-async fn stored(s: &dyn ShareStore, sh: &Share) -> Share {
+pub(super) async fn stored(s: &dyn ShareStore, sh: &Share) -> Share {
     s.get_share(&sh.owner, &sh.id)
         .await
         .expect("get_share")
@@ -590,5 +593,6 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
         let mem = MemShares::default();
         check_all(&mem, &mem, "mem", now).await;
+        super::super::share_lockout::check_all(&mem, &mem, "mem", now).await;
     }
 }

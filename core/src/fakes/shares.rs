@@ -4,9 +4,12 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use crate::notify::OutboxEntry;
-use crate::shares::{DownloadCount, DownloadEntry, DownloadPage, Share, SharePage, ShareStore};
+use crate::shares::{
+    DownloadCount, DownloadEntry, DownloadPage, Share, ShareLock, SharePage, ShareStore,
+};
 use crate::{CoreError, FileId, OwnerId, ShareId};
 
 /// Shares and their download log in memory, with the adapter's conditions.
@@ -104,6 +107,37 @@ impl ShareStore for MemShares {
         if let Some(e) = c.announce {
             self.announced.lock().unwrap().push(e.clone());
         }
+        Ok(true)
+    }
+
+    async fn add_failure(
+        &self,
+        owner: &OwnerId,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u32>, CoreError> {
+        let mut shares = self.shares.lock().unwrap();
+        let Some(s) = shares.get_mut(&(owner.clone(), id.clone())) else {
+            return Ok(None);
+        };
+        if s.locked_until.is_some_and(|u| now < u) {
+            return Ok(None);
+        }
+        s.failures += 1;
+        Ok(Some(s.failures))
+    }
+
+    async fn lock_share(&self, l: &ShareLock<'_>) -> Result<bool, CoreError> {
+        let mut shares = self.shares.lock().unwrap();
+        let Some(s) = shares.get_mut(&(l.share.owner.clone(), l.share.id.clone())) else {
+            return Ok(false);
+        };
+        if s.failures < l.max_failures || s.locked_until.is_some_and(|u| l.now < u) {
+            return Ok(false);
+        }
+        s.failures = 0;
+        s.locked_until = Some(l.until);
+        self.announced.lock().unwrap().push(l.announce.clone());
         Ok(true)
     }
 

@@ -62,9 +62,6 @@ pub fn reason_words(code: &str) -> &'static str {
     }
 }
 
-/// The owner's mail about a verdict on `file`, if the owner is to be told: always for a file
-/// that came through an upload link, else only when it was rejected. `uploads_left` is the
-/// link's, read after the verdict (`None` when it could not be read).
 /// The owner's mail about a counted download of a share (at most one per share per ten
 /// minutes: later downloads in that time are on the topic only).
 pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
@@ -90,6 +87,34 @@ pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
     })
 }
 
+/// The owner's mail about a share locked after too many wrong passwords: which share, until
+/// when, and what to do. Never the password tried, nor where the attempts came from.
+pub fn lockout_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
+    let to = file.owner_email.clone()?;
+    let name = names::quote(&file.name);
+    let which = match &share.label {
+        Some(l) => format!("Your share {} of {name}", names::quote(l)),
+        None => format!("A share of your file {name} (id {})", share.share),
+    };
+    let until = share
+        .locked_until
+        .map(|t| format!("until {} UTC", t.format("%Y-%m-%d %H:%M")))
+        .unwrap_or_else(|| "for a while".to_owned());
+    Some(Mail {
+        to,
+        subject: format!("Dropgate: a share of {name} was locked after wrong passwords"),
+        body: format!(
+            "{which} received too many wrong passwords, so it refuses every password {until}, \
+             the right one included. Nothing was downloaded by these attempts.\n\n\
+             If you did not expect this, someone may be guessing its password: revoke the share \
+             and create a new one with a new password. You are mailed once per lockout.\n"
+        ),
+    })
+}
+
+/// The owner's mail about a verdict on `file`, if the owner is to be told: always for a file
+/// that came through an upload link, else only when it was rejected. `uploads_left` is the
+/// link's, read after the verdict (`None` when it could not be read).
 pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail> {
     let to = file.owner_email.clone()?;
     let name = names::quote(&file.name);
@@ -201,6 +226,46 @@ mod tests {
             assert!(m.body.contains(part), "{part} in {}", m.body);
         }
         assert!(verdict_mail(&file(FileStatus::Accepted, true), None).is_some());
+    }
+
+    #[test]
+    fn a_lockout_mail_names_the_share_and_the_end_and_nothing_else() {
+        let f = file(FileStatus::Accepted, false);
+        let until = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 22, 11, 0, 0).unwrap();
+        let notice = ShareNotice {
+            share: crate::ShareId::parse("s1").unwrap(),
+            label: Some("For the auditors".into()),
+            downloads_left: Some(3),
+            mail: true,
+            locked_until: Some(until),
+        };
+        let m = lockout_mail(&f, &notice).unwrap();
+        assert_eq!(m.to, "owner@example.com");
+        assert!(
+            m.subject.contains("\u{201c}scan \"1\".pdf\u{201d}"),
+            "{}",
+            m.subject
+        );
+        for part in [
+            "\u{201c}For the auditors\u{201d}",
+            "until 2026-11-22 11:00 UTC",
+            "revoke",
+        ] {
+            assert!(m.body.contains(part), "{part} in {}", m.body);
+        }
+        let unlabelled = ShareNotice {
+            label: None,
+            ..notice
+        };
+        assert!(
+            lockout_mail(&f, &unlabelled)
+                .unwrap()
+                .body
+                .contains("id s1")
+        );
+        let mut nobody = f.clone();
+        nobody.owner_email = None;
+        assert!(lockout_mail(&nobody, &unlabelled).is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod notification;
 mod outbox;
 mod transport;
 
-pub use mail::{download_mail, reason_words, verdict_mail, verdict_mails};
+pub use mail::{download_mail, lockout_mail, reason_words, verdict_mail, verdict_mails};
 pub use notice::ShareNotice;
 pub use notification::{EventType, Notification, NotifiedFile};
 pub use outbox::{Courier, OutboxEntry, Undelivered};

@@ -19,6 +19,9 @@ pub enum EventType {
     /// A share link's download was counted.
     #[serde(rename = "file.downloaded")]
     FileDownloaded,
+    /// A share was locked after too many wrong passwords.
+    #[serde(rename = "share.locked")]
+    ShareLocked,
 }
 
 impl EventType {
@@ -40,6 +43,7 @@ impl EventType {
             Self::UploadExpired,
             Self::FileDeleted,
             Self::FileDownloaded,
+            Self::ShareLocked,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
@@ -52,6 +56,7 @@ impl EventType {
             Self::UploadExpired => "upload.expired",
             Self::FileDeleted => "file.deleted",
             Self::FileDownloaded => "file.downloaded",
+            Self::ShareLocked => "share.locked",
         }
     }
 }
@@ -77,12 +82,15 @@ pub struct Notification {
     pub file: NotifiedFile,
     pub reason: Option<String>,
     pub via_link: Option<String>,
-    /// `file.downloaded` only: the share that was used.
+    /// `file.downloaded` and `share.locked` only: the share that was used (or locked).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share: Option<String>,
-    /// `file.downloaded` only: what the share has left (`null`: unlimited).
+    /// `file.downloaded` and `share.locked` only: what the share has left (`null`: unlimited).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub downloads_left: Option<Option<u32>>,
+    /// `share.locked` only: until when every password attempt is refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<String>,
     pub at: String,
 }
 
@@ -104,6 +112,7 @@ impl Notification {
             via_link: file.via_link().map(str::to_owned),
             share: None,
             downloads_left: None,
+            locked_until: None,
             at: rfc3339(at),
         }
     }

@@ -10,7 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{EventType, Mailer, Notification, Notifier, ShareNotice, download_mail, verdict_mails};
+use super::{
+    EventType, Mailer, Notification, Notifier, ShareNotice, download_mail, lockout_mail,
+    verdict_mails,
+};
 use crate::links::LinkStore;
 use crate::{CoreError, FileRecord};
 
@@ -44,6 +47,7 @@ impl OutboxEntry {
         if let Some(s) = &self.share {
             n.share = Some(s.share.to_string());
             n.downloads_left = Some(s.downloads_left);
+            n.locked_until = s.locked_until.map(crate::time::rfc3339);
         }
         n
     }
@@ -90,12 +94,16 @@ impl Courier {
                 mails.next().flatten()
             } else {
                 // A download is mailed when its count claimed the share's mail (at most one
-                // per share per ten minutes).
+                // per share per ten minutes); a lock, always (its entry is written once per
+                // lockout).
                 entry
                     .share
                     .as_ref()
                     .filter(|s| s.mail)
-                    .and_then(|s| download_mail(&entry.file, s))
+                    .and_then(|s| match entry.event {
+                        EventType::ShareLocked => lockout_mail(&entry.file, s),
+                        _ => download_mail(&entry.file, s),
+                    })
             };
             let Some(mut mail) = mail else {
                 continue;

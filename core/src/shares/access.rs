@@ -6,7 +6,7 @@ use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
 use super::store::{DownloadCount, DownloadEntry};
-use super::{MAIL_EVERY, Share, ShareState, ShareStore, verify_password};
+use super::{MAIL_EVERY, Share, ShareState, ShareStore};
 use crate::clock::Clock;
 use crate::files::{FileLookup, presign_download};
 use crate::ids::IdSource;
@@ -22,15 +22,31 @@ pub const DOWNLOAD_URL_TTL: std::time::Duration = std::time::Duration::from_secs
 /// Concurrent downloads racing for the owner's mail make a count retry; bounded.
 const COUNT_ATTEMPTS: usize = 4;
 
-/// `GET /share/{token}`: nothing about the owner.
+/// What a share holds, once its password (if any) was shown: `POST /share/{token}/unlock`,
+/// and `GET /share/{token}` of a share without a password. Nothing about the owner.
 #[derive(Debug, Clone, Serialize)]
-pub struct ShareInfo {
+pub struct ShareUnlocked {
     pub name: String,
     pub size: u64,
     pub content_type: String,
     pub expires_at: String,
     pub downloads_left: Option<u32>,
-    pub password_required: bool,
+}
+
+/// `GET /share/{token}`: a share with a password tells only that, and when it expires, until
+/// the password is shown (no name, size or type to learn from a token alone).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ShareInfo {
+    Open {
+        #[serde(flatten)]
+        file: ShareUnlocked,
+        password_required: bool,
+    },
+    Protected {
+        password_required: bool,
+        expires_at: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,7 +66,8 @@ pub struct ShareAccess {
     pub lookups: RateLimiter,
     /// Password attempts per share and source address, counted before the verify (so a burst
     /// cannot pass before any is counted); keyed by both, so one stranger cannot lock the
-    /// real recipient out.
+    /// real recipient out by this limit (the share's lockout, which counts every address
+    /// together, is the one that can, and tells the owner).
     pub per_share: RateLimiter,
     /// Wrong passwords per source address, whatever share.
     pub per_source: RateLimiter,
@@ -73,6 +90,16 @@ fn refused(state: ShareState) -> Option<CoreError> {
             "share_exhausted",
             "this share has no downloads left",
         )),
+    }
+}
+
+fn unlocked(share: &Share, file: FileRecord) -> ShareUnlocked {
+    ShareUnlocked {
+        name: file.name,
+        size: file.size,
+        content_type: file.detected_type.unwrap_or(file.content_type),
+        expires_at: rfc3339(share.expires_at),
+        downloads_left: share.downloads_left(),
     }
 }
 
@@ -103,17 +130,34 @@ impl ShareAccess {
         Ok((share, file))
     }
 
-    /// What a share offers. Counts nothing.
+    /// What a share offers (only that it needs a password, when it does). Counts nothing.
     pub async fn info(&self, token: &str, source: &str) -> Result<ShareInfo, CoreError> {
         let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
-        Ok(ShareInfo {
-            name: file.name,
-            size: file.size,
-            content_type: file.detected_type.unwrap_or(file.content_type),
-            expires_at: rfc3339(share.expires_at),
-            downloads_left: share.downloads_left(),
-            password_required: share.password_hash.is_some(),
+        if share.password_hash.is_some() {
+            return Ok(ShareInfo::Protected {
+                password_required: true,
+                expires_at: rfc3339(share.expires_at),
+            });
+        }
+        Ok(ShareInfo::Open {
+            file: unlocked(&share, file),
+            password_required: false,
         })
+    }
+
+    /// What a share holds, for its password (checked, limited and counted toward the lockout
+    /// as a download's is). Counts no download.
+    pub async fn unlock(
+        &self,
+        token: &str,
+        password: &str,
+        source: &str,
+    ) -> Result<ShareUnlocked, CoreError> {
+        let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
+        self.check_password(&share, &file, Some(password), source)
+            .await?;
+        tracing::info!(share_id = %share.id, decision = "unlocked", "share unlocked");
+        Ok(unlocked(&share, file))
     }
 
     /// Checks the password (rate-limited per share and per source), counts one download and
@@ -126,28 +170,7 @@ impl ShareAccess {
         source: &str,
     ) -> Result<ShareDownload, CoreError> {
         let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
-        if let Some(phc) = &share.password_hash {
-            let Some(given) = password.filter(|p| !p.is_empty()) else {
-                return Err(CoreError::unauthorized(
-                    "password_required",
-                    "this share needs its password",
-                ));
-            };
-            self.per_source.check(source).await?;
-            self.per_share
-                .take(&format!("{}#{source}", share.id))
-                .await?;
-            let ok =
-                given.len() <= super::rules::MAX_PASSWORD_BYTES && verify_password(given, phc)?;
-            if !ok {
-                self.per_source.failed(source).await;
-                tracing::warn!(share_id = %share.id, decision = "wrong_password", "share download refused");
-                return Err(CoreError::unauthorized(
-                    "wrong_password",
-                    "the password is wrong",
-                ));
-            }
-        }
+        self.check_password(&share, &file, password, source).await?;
         let downloads_left = self.count(share, &file, user_agent, source).await?;
         let url = presign_download(self.store.as_ref(), &file, DOWNLOAD_URL_TTL).await?;
         tracing::info!(file_id = %file.id, downloads_left = ?downloads_left, decision = "counted", "share download");
@@ -205,6 +228,7 @@ impl ShareAccess {
                     label: share.label.clone(),
                     downloads_left: left,
                     mail: claim_mail,
+                    locked_until: None,
                 }),
             });
             let counted = self

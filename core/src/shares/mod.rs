@@ -8,6 +8,8 @@
 //! so a share gives exactly as many downloads as promised, whatever runs concurrently.
 
 mod access;
+mod attempts;
+mod lockout;
 mod passwords;
 mod rules;
 mod service;
@@ -20,13 +22,14 @@ use serde::Serialize;
 use crate::time::rfc3339;
 use crate::{FileId, OwnerId, ShareId};
 
-pub use access::{ShareAccess, ShareDownload, ShareInfo};
+pub use access::{ShareAccess, ShareDownload, ShareInfo, ShareUnlocked};
+pub use lockout::{Lockout, locked as share_locked, lockout_check};
 pub use passwords::{hash_password, verify_password};
 pub use rules::{
     DEFAULT_SHARE_TTL_SECS, MAIL_EVERY, MAX_MAX_DOWNLOADS, NewShare, ValidShare, validate_new_share,
 };
 pub use service::{CreatedShare, DownloadListing, ShareListing, ShareService};
-pub use store::{DownloadCount, DownloadEntry, DownloadPage, SharePage, ShareStore};
+pub use store::{DownloadCount, DownloadEntry, DownloadPage, ShareLock, SharePage, ShareStore};
 pub use useragent::family as user_agent_family;
 
 /// A share as stored (the token never is; the password only as its Argon2id hash).
@@ -50,6 +53,11 @@ pub struct Share {
     pub revoked: bool,
     /// When the owner was last mailed about a download (at most one mail per [`MAIL_EVERY`]).
     pub mailed_at: Option<DateTime<Utc>>,
+    /// Wrong passwords given since the share was created or last locked, from every address
+    /// together (see [`lockout`]).
+    pub failures: u32,
+    /// Until when every password attempt is refused (`429 share_locked`).
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -116,6 +116,8 @@ impl ShareService {
             owner_email,
             revoked: false,
             mailed_at: None,
+            failures: 0,
+            locked_until: None,
         };
         self.shares.put_share(&share).await?;
         let mut view = share.view(now);

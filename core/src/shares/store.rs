@@ -70,6 +70,20 @@ pub struct DownloadCount<'a> {
     pub announce: Option<&'a OutboxEntry>,
 }
 
+/// The lock of a share after too many wrong passwords, all or nothing: `locked_until` set to
+/// `until` and the failure count back to zero (counting starts again once the lock ends), with
+/// the `share.locked` outbox entry that mails the owner. Only while the share has at least
+/// `max_failures` failures and is not locked at `now`: of concurrent attempts exactly one
+/// locks it, so the owner is mailed once per lockout.
+#[derive(Debug, Clone)]
+pub struct ShareLock<'a> {
+    pub share: &'a Share,
+    pub now: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub max_failures: u32,
+    pub announce: &'a OutboxEntry,
+}
+
 #[async_trait]
 pub trait ShareStore: Send + Sync {
     async fn put_share(&self, share: &Share) -> Result<(), CoreError>;
@@ -89,6 +103,17 @@ pub trait ShareStore: Send + Sync {
     /// `true` when counted (and everything in `c` written); `false`, and nothing written, when
     /// a condition failed.
     async fn count_download(&self, c: &DownloadCount<'_>) -> Result<bool, CoreError>;
+    /// Adds one wrong password to the share's count, atomically, unless the share is locked at
+    /// `now`: the new count, or `None` (and nothing written) when it is locked or gone.
+    async fn add_failure(
+        &self,
+        owner: &OwnerId,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u32>, CoreError>;
+    /// `true` when this call locked the share (see [`ShareLock`]); `false`, and nothing
+    /// written, when a condition failed.
+    async fn lock_share(&self, l: &ShareLock<'_>) -> Result<bool, CoreError>;
     /// A share's downloads, newest first.
     async fn list_downloads(
         &self,

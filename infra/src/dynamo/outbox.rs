@@ -59,6 +59,9 @@ pub fn entry_item_of(e: &OutboxEntry) -> HashMap<String, Av> {
             item.insert("downloads_left".into(), n(left));
         }
         item.insert("mail".into(), Av::Bool(sh.mail));
+        if let Some(t) = sh.locked_until {
+            item.insert("locked_until".into(), s(rfc3339(t)));
+        }
     }
     item
 }
@@ -82,6 +85,10 @@ fn share_notice(item: &HashMap<String, Av>) -> Result<Option<ShareNotice>, CoreE
         label: get_s(item, "share_label").map(str::to_owned),
         downloads_left,
         mail: matches!(item.get("mail"), Some(Av::Bool(true))),
+        locked_until: match item.get("locked_until") {
+            None => None,
+            Some(_) => Some(get_time(item, "locked_until")?),
+        },
     }))
 }
 
@@ -200,6 +207,23 @@ mod tests {
         assert_eq!(e.file, f);
         assert!(e.id.ends_with("#f1#upload.rejected"), "{}", e.id);
         assert!(entry_from_image(&serde_json::json!({"event": {"S": "nope"}})).is_err());
+
+        // A share's lock: its notice, with the lock's end.
+        let locked = OutboxEntry {
+            id: format!("{}#f1#share.locked#s1", rfc3339(at)),
+            event: EventType::ShareLocked,
+            file: f.clone(),
+            at,
+            share: Some(ShareNotice {
+                share: ShareId::parse("s1").unwrap(),
+                label: Some("Q3".into()),
+                downloads_left: None,
+                mail: true,
+                locked_until: Some(at + chrono::TimeDelta::hours(1)),
+            }),
+        };
+        let back = entry_from_image(&image_json(&entry_item_of(&locked))).unwrap();
+        assert_eq!(back, locked);
         assert!(entry_from_image(&serde_json::json!([])).is_err());
     }
 }

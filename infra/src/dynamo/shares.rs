@@ -3,15 +3,17 @@
 //! stored only as its SHA-256 (`token_hash`), which the `by-token` index resolves; `by-file`
 //! (`file_key` = `<owner>#<file id>`) lists one file's shares. A counted download is one
 //! transaction over the share's counter, the download-log entry and the upload-log (outbox)
-//! entry that announces it (see [`ShareStore::count_download`]).
+//! entry that announces it (see [`ShareStore::count_download`]). Wrong passwords are an atomic
+//! `ADD` on the share (`failures`); its lock (`locked_until`, `locked_until_ms` for conditions)
+//! is one conditional transaction with the `share.locked` outbox entry.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue as Av, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::shares::{
-    DownloadCount, DownloadEntry, DownloadPage, Share, SharePage, ShareStore,
+    DownloadCount, DownloadEntry, DownloadPage, Share, ShareLock, SharePage, ShareStore,
 };
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
@@ -27,6 +29,8 @@ use crate::error::sdk_error;
 
 pub const SHARE_TOKEN_INDEX: &str = "by-token";
 pub const SHARE_FILE_INDEX: &str = "by-file";
+/// Not locked at `:now_ms` (a lock ends at `locked_until_ms`, exclusive).
+const NOT_LOCKED: &str = "(attribute_not_exists(locked_until_ms) OR locked_until_ms <= :now_ms)";
 /// Shares are kept this long after they expire, then TTL (`purge_at`) removes them.
 const KEEP_SHARE_DAYS: i64 = 90;
 
@@ -81,6 +85,12 @@ fn to_item(sh: &Share) -> HashMap<String, Av> {
     if let Some(t) = sh.mailed_at {
         item.insert("mailed_at".into(), s(rfc3339(t)));
     }
+    item.insert("failures".into(), n(sh.failures));
+    if let Some(t) = sh.locked_until {
+        item.insert("locked_until".into(), s(rfc3339(t)));
+        // For conditions, as `expires_epoch_ms`.
+        item.insert("locked_until_ms".into(), n(t.timestamp_millis()));
+    }
     item.insert(
         "purge_at".into(),
         n(epoch_after(sh.expires_at, KEEP_SHARE_DAYS)),
@@ -117,6 +127,12 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
         mailed_at: match item.get("mailed_at") {
             None => None,
             Some(_) => Some(get_time(item, "mailed_at")?),
+        },
+        // Shares stored before lockouts existed have no count: none yet.
+        failures: count("failures")?.unwrap_or(0),
+        locked_until: match item.get("locked_until") {
+            None => None,
+            Some(_) => Some(get_time(item, "locked_until")?),
         },
     })
 }
@@ -283,6 +299,73 @@ impl ShareStore for DynamoShares {
             items.push(put_op(&self.log_table, entry_item_of(e))?);
         }
         match transact(&self.client, "count_download", items).await? {
+            Tx::Committed => Ok(true),
+            Tx::ConditionFailed(_) => Ok(false),
+        }
+    }
+
+    async fn add_failure(
+        &self,
+        owner: &OwnerId,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<u32>, CoreError> {
+        // ADD is atomic: concurrent failures from every instance each count once.
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(owner, id)))
+            .update_expression("ADD failures :one")
+            .condition_expression(format!("attribute_exists(share_id) AND {NOT_LOCKED}"))
+            .set_expression_attribute_values(values(vec![
+                (":one", n(1)),
+                (":now_ms", n(now.timestamp_millis())),
+            ]))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match out {
+            Ok(o) => {
+                let item = o.attributes.unwrap_or_default();
+                get_n(&item, "failures")
+                    .and_then(|v| u32::try_from(v).ok())
+                    .map(Some)
+                    .ok_or_else(|| corrupt("failures"))
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn lock_share(&self, l: &ShareLock<'_>) -> Result<bool, CoreError> {
+        // A missing share has no `failures`: the condition fails, nothing is created.
+        let lock = Update::builder()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(&l.share.owner, &l.share.id)))
+            .update_expression(
+                "SET failures = :zero, locked_until = :until, locked_until_ms = :until_ms",
+            )
+            .condition_expression(format!("failures >= :max AND {NOT_LOCKED}"))
+            .set_expression_attribute_values(values(vec![
+                (":zero", n(0)),
+                (":until", s(rfc3339(l.until))),
+                (":until_ms", n(l.until.timestamp_millis())),
+                (":max", n(l.max_failures)),
+                (":now_ms", n(l.now.timestamp_millis())),
+            ]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let items = vec![
+            TransactWriteItem::builder().update(lock).build(),
+            put_op(&self.log_table, entry_item_of(l.announce))?,
+        ];
+        match transact(&self.client, "lock_share", items).await? {
             Tx::Committed => Ok(true),
             Tx::ConditionFailed(_) => Ok(false),
         }

@@ -50,6 +50,19 @@ async fn info(stack: &LocalStack, token: &str) -> (u16, Value) {
     (s, b)
 }
 
+/// `POST /share/{token}/unlock` with the right password: what the share holds (counts nothing).
+async fn unlocked(stack: &LocalStack, token: &str) -> Value {
+    let (s, _, b) = stack
+        .anonymous(
+            Method::POST,
+            &format!("/share/{token}/unlock"),
+            Some(json!({"password": SHARE_PASSWORD})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b
+}
+
 /// `POST /share/{token}/download` with an optional JSON body and a user agent.
 async fn download(
     stack: &LocalStack,
@@ -189,13 +202,17 @@ async fn a_share_counts_only_real_downloads_tells_the_owner_and_keeps_its_secret
         let (s, _, body) = raw(&stack, Method::GET, path, &[("sec-purpose", "prefetch")]).await;
         assert_eq!(s, 200, "prefetch GET {path}: {body}");
     }
+    // A protected share tells only that it needs its password; the unlock tells the rest.
     let (s, b) = info(&stack, &token).await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(
         b,
+        json!({"expires_at": created["expires_at"], "password_required": true})
+    );
+    assert_eq!(
+        unlocked(&stack, &token).await,
         json!({"name": NAME, "size": png.len(), "content_type": "image/png",
-               "expires_at": created["expires_at"], "downloads_left": 2,
-               "password_required": true})
+               "expires_at": created["expires_at"], "downloads_left": 2})
     );
     assert_eq!(owner_view(&stack, &ada, &id).await["downloads"], 0);
 
@@ -212,7 +229,7 @@ async fn a_share_counts_only_real_downloads_tells_the_owner_and_keeps_its_secret
     assert_eq!((s, code(&b)), (401, Some("password_required")), "{b}");
     let (s, b) = download(&stack, &token, None, FIREFOX).await;
     assert_eq!((s, code(&b)), (401, Some("password_required")), "{b}");
-    assert_eq!(info(&stack, &token).await.1["downloads_left"], 2);
+    assert_eq!(unlocked(&stack, &token).await["downloads_left"], 2);
 
     // 4. Two downloads: one through the JSON answer, one through the 303.
     let right = json!({"password": SHARE_PASSWORD});
@@ -223,7 +240,7 @@ async fn a_share_counts_only_real_downloads_tells_the_owner_and_keeps_its_secret
     let got = stack.http.get(url).send().await.expect("presigned GET");
     let (s, h) = (got.status().as_u16(), got.headers().clone());
     check_bytes(s, &h, &got.bytes().await.unwrap(), &png);
-    assert_eq!(info(&stack, &token).await.1["downloads_left"], 1);
+    assert_eq!(unlocked(&stack, &token).await["downloads_left"], 1);
 
     let got = stack
         .http

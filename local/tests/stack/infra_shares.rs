@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue as Av;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use dropgate_core::contract::share_lockout;
 use dropgate_core::contract::shares::{Announced, BoxFuture, check_all};
 use dropgate_core::notify::{EventType, OutboxEntry, ShareNotice};
 use dropgate_core::shares::{DownloadCount, DownloadEntry, Share, ShareStore};
@@ -70,6 +71,7 @@ fn upload_log(e: &Env) -> UploadLog {
 async fn the_dynamodb_share_store_keeps_the_contract() {
     let e = env().await;
     check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
+    share_lockout::check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
 }
 
 /// Now, at the millisecond precision records are stored with.
@@ -117,6 +119,8 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
         owner_email: Some("ada@example.com".into()),
         revoked: false,
         mailed_at: None,
+        failures: 0,
+        locked_until: None,
     };
     store.put_share(&sh).await.unwrap();
     let mut other = sh.clone();
@@ -193,6 +197,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
             label: None,
             downloads_left: Some(4),
             mail: true,
+            locked_until: None,
         }),
     };
     assert!(

@@ -15,6 +15,7 @@ mod e2e_process;
 mod e2e_reliability;
 mod e2e_server;
 mod e2e_server_limits;
+mod e2e_share_lockout;
 mod e2e_shares;
 mod e2e_spine;
 mod e2e_stream;

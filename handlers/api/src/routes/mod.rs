@@ -176,6 +176,7 @@ impl Function for Deps {
             Op::ShareDownloads => shares::downloads(req, deps, first).await,
             Op::ShareInfo => shares::info(req, deps, first).await,
             Op::ShareDownload => shares::download(req, deps, first).await,
+            Op::ShareUnlock => shares::unlock(req, deps, first).await,
             Op::SharePage => pages::share_page(req, deps),
             Op::AppPage => pages::app(req, deps),
             Op::DropPage => pages::drop_page(req, deps),

@@ -1,5 +1,5 @@
 //! Share links: the owner's routes (create, list, revoke, downloads) and the recipient's
-//! (info, the counted download). Nothing here logs a token or a password.
+//! (info, the unlock, the counted download). Nothing here logs a token or a password.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_lambda_events::http::HeaderValue;
@@ -27,6 +27,12 @@ struct CreateShare {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Download {
+    password: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Unlock {
     password: Option<String>,
 }
 
@@ -95,6 +101,24 @@ pub(super) async fn downloads(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &s
 pub(super) async fn info(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &str) -> Answer {
     let info = deps.share_access.info(token, &source_ip(req)).await?;
     Ok(json_response(200, &info))
+}
+
+/// `POST /share/{token}/unlock`: what a protected share holds, for its password. Counts no
+/// download; a wrong password counts toward the share's lockout as at the download.
+pub(super) async fn unlock(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &str) -> Answer {
+    let u: Unlock = parse_json(req)?;
+    let Some(password) = u.password.filter(|p| !p.is_empty()) else {
+        return Err(ApiError::new(
+            400,
+            "invalid_password",
+            "password is required: a non-empty string",
+        ));
+    };
+    let details = deps
+        .share_access
+        .unlock(token, &password, &source_ip(req))
+        .await?;
+    Ok(json_response(200, &details))
 }
 
 /// `POST /share/{token}/download`: the only thing that counts. `?redirect=1` answers `303`

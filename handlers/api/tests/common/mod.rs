@@ -178,6 +178,8 @@ pub struct Req {
     pub base64: bool,
     pub claims: Option<Value>,
     pub query: Option<Value>,
+    /// The caller's address as API Gateway sees it (`203.0.113.10` when unset).
+    pub source: Option<String>,
 }
 
 pub fn req(method: &'static str, path: &str) -> Req {
@@ -190,6 +192,7 @@ pub fn req(method: &'static str, path: &str) -> Req {
         base64: false,
         claims: None,
         query: None,
+        source: None,
     }
 }
 
@@ -221,6 +224,10 @@ impl Req {
     }
     pub fn claims(mut self, c: Value) -> Self {
         self.claims = Some(c);
+        self
+    }
+    pub fn from(mut self, ip: &str) -> Self {
+        self.source = Some(ip.to_owned());
         self
     }
     pub fn query(mut self, q: Value) -> Self {
@@ -273,6 +280,9 @@ impl Req {
         });
         if let Some(b) = &self.body {
             ev["body"] = json!(b);
+        }
+        if let Some(ip) = &self.source {
+            ev["requestContext"]["http"]["sourceIp"] = json!(ip);
         }
         for (k, v) in &self.headers {
             ev["headers"][k] = json!(v);
