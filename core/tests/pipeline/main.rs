@@ -8,6 +8,7 @@ mod accepted;
 mod bounded_reads;
 mod concurrency;
 mod exactly_once;
+mod keys;
 mod notices;
 mod orphans;
 mod rejected;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::{
     FileLookup, JanitorLedger, LinkOrigin, OwnerLedger, Page, PipelineLedger, QuotaDelta,
@@ -13,6 +13,7 @@ use dropgate_core::files::{
 use dropgate_core::multipart::MultipartUpload;
 use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
+use dropgate_core::keys::{KeyScheme, UploadKey, file_upload_key};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 use super::paged::NewestFirst;
@@ -44,6 +45,29 @@ fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 const KEEP_REJECTED_DAYS: i64 = 30;
+
+/// The partition of a file's pointer: `key#{file id}`. `#` is outside every owner id's
+/// alphabet, so a pointer never shares a partition (nor a listing, nor a quota) with an owner's
+/// records, and one partition per file spreads the pointers as widely as the ids.
+const POINTER_PARTITION: &str = "key#";
+/// A pointer's attribute naming the file's owner.
+const POINTER_OWNER: &str = "file_owner";
+/// A record's attribute naming its object's key; absent on files created before owner-free
+/// keys, which are under `uploads/{owner}/{file}`.
+const OBJECT_KEY: &str = "object_key";
+
+/// The key of the pointer from an owner-free object key (`uploads/{file}`) to its record: an
+/// item of the files table with no other attribute than the owner (and, once the record is
+/// settled away, the same expiry), so no index, listing or quota ever sees it.
+pub(crate) fn pointer_key(id: &FileId) -> HashMap<String, Av> {
+    HashMap::from([
+        (
+            "owner".to_string(),
+            s(format!("{POINTER_PARTITION}{}", id.as_str())),
+        ),
+        ("file_id".to_string(), s(id.as_str())),
+    ])
+}
 
 pub(crate) fn file_key(owner: &OwnerId, id: &FileId) -> HashMap<String, Av> {
     HashMap::from([
@@ -96,7 +120,20 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
             Av::L(l.allowed_types.iter().map(s).collect()),
         );
     }
+    if f.key_scheme == KeyScheme::File {
+        item.insert(OBJECT_KEY.into(), s(f.key()));
+    }
     item
+}
+
+/// How a record's object is keyed, from the attribute `to_item` writes: a key other than the
+/// one its id makes is a corrupt record, never a key to follow.
+fn key_scheme(item: &HashMap<String, Av>, id: &FileId) -> Result<KeyScheme, CoreError> {
+    match get_s(item, OBJECT_KEY) {
+        None => Ok(KeyScheme::Owner),
+        Some(k) if k == file_upload_key(id) => Ok(KeyScheme::File),
+        Some(_) => Err(corrupt(OBJECT_KEY)),
+    }
 }
 
 /// The link a file came through, from the attributes `to_item` writes.
@@ -125,8 +162,10 @@ fn link_origin(item: &HashMap<String, Av>) -> Result<Option<LinkOrigin>, CoreErr
 
 pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreError> {
     let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
+    let id = FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?;
     Ok(FileRecord {
-        id: FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?,
+        key_scheme: key_scheme(item, &id)?,
+        id,
         owner: OwnerId::parse(req("owner")?).map_err(|_| corrupt("owner"))?,
         name: req("name")?.to_owned(),
         size: get_n(item, "size")
@@ -166,6 +205,61 @@ fn multipart_upload(item: &HashMap<String, Av>) -> Result<Option<MultipartUpload
 }
 
 impl DynamoLedger {
+    /// The pointer an owner-free file's record is created with, in the same transaction (never
+    /// over another: file ids are unique); `None` for a legacy-keyed file, found by its key.
+    pub(crate) fn pointer_put(
+        &self,
+        file: &FileRecord,
+    ) -> Result<Option<TransactWriteItem>, CoreError> {
+        if file.key_scheme != KeyScheme::File {
+            return Ok(None);
+        }
+        let mut item = pointer_key(&file.id);
+        item.insert(POINTER_OWNER.into(), s(file.owner.as_str()));
+        let put = Put::builder()
+            .table_name(&self.files_table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(file_id)")
+            .build()
+            .map_err(CoreError::upstream)?;
+        Ok(Some(TransactWriteItem::builder().put(put).build()))
+    }
+
+    /// The pointer's share of a write to its record: removed with it, or given the expiry of
+    /// a settled-away one (`expires_at` epoch seconds). `None` for a legacy-keyed file.
+    fn pointer_follows(
+        &self,
+        file: &FileRecord,
+        expires_at: Option<i64>,
+    ) -> Result<Option<TransactWriteItem>, CoreError> {
+        if file.key_scheme != KeyScheme::File {
+            return Ok(None);
+        }
+        let item = match expires_at {
+            None => TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&self.files_table)
+                        .set_key(Some(pointer_key(&file.id)))
+                        .build()
+                        .map_err(CoreError::upstream)?,
+                )
+                .build(),
+            Some(at) => TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&self.files_table)
+                        .set_key(Some(pointer_key(&file.id)))
+                        .update_expression("SET expires_at = :ttl")
+                        .set_expression_attribute_values(values(vec![(":ttl", n(at))]))
+                        .build()
+                        .map_err(CoreError::upstream)?,
+                )
+                .build(),
+        };
+        Ok(Some(item))
+    }
+
     /// The `pending_shard` label a new pending record of `file` carries.
     pub(crate) fn pending_label(&self, file: &FileId) -> String {
         shard_label(PENDING, file, self.pending_shards)
@@ -255,11 +349,14 @@ impl Settling for DynamoLedger {
             vals.push((":reason", s(r)));
         }
         let mut remove = "";
+        let mut ttl = None;
         if st.status == FileStatus::Accepted {
             remove = " REMOVE pending_shard";
         } else {
+            let at = epoch_after(st.at, KEEP_REJECTED_DAYS);
+            ttl = Some(at);
             set.push("expires_at = :ttl");
-            vals.push((":ttl", n(epoch_after(st.at, KEEP_REJECTED_DAYS))));
+            vals.push((":ttl", n(at)));
             set.push("pending_shard = :cleanup");
             vals.push((
                 ":cleanup",
@@ -296,6 +393,10 @@ impl Settling for DynamoLedger {
             self.quota_update(&file.owner, delta)?,
             log,
         ];
+        // A settled-away record expires, and its pointer with it.
+        if ttl.is_some() {
+            items.extend(self.pointer_follows(file, ttl)?);
+        }
         let give_back = match (&file.link, st.give_back_link) {
             (Some(origin), true) => {
                 Some(self.give_back(&file.owner, &origin.link_id, file.size)?)
@@ -304,12 +405,15 @@ impl Settling for DynamoLedger {
         };
         if let Some(item) = give_back {
             items.push(item);
+            let link_at = items.len() - 1;
             match transact(&self.client, "settle", items.clone()).await? {
                 Tx::Committed => return Ok(true),
                 // Only the link's own condition failed (the link is gone): settle without it,
                 // a file must never stay pending for want of a counter.
                 Tx::ConditionFailed(which)
-                    if which.len() == 4 && which[3] && !which[..3].contains(&true) =>
+                    if which.len() == items.len()
+                        && which[link_at]
+                        && !which[..link_at].contains(&true) =>
                 {
                     items.pop();
                 }
@@ -346,7 +450,8 @@ impl OwnerLedger for DynamoLedger {
         let Some(room) = headroom(limit, file.size) else {
             return Ok(Reservation::QuotaExceeded);
         };
-        let items = self.reserve_and_put(file, room)?.to_vec();
+        let mut items = self.reserve_and_put(file, room)?.to_vec();
+        items.extend(self.pointer_put(file)?);
         match transact(&self.client, "create_pending", items).await? {
             Tx::Committed => Ok(Reservation::Reserved),
             Tx::ConditionFailed(which) if which.first() == Some(&true) => {
@@ -397,6 +502,7 @@ impl OwnerLedger for DynamoLedger {
         if !delta.is_zero() {
             items.push(self.quota_update(&file.owner, delta)?);
         }
+        items.extend(self.pointer_follows(file, None)?);
         Ok(matches!(
             transact(&self.client, "remove_file", items).await?,
             Tx::Committed
@@ -420,13 +526,57 @@ impl OwnerLedger for DynamoLedger {
 
 #[async_trait]
 impl PipelineLedger for DynamoLedger {
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
-        let keys = ids.iter().map(|(o, f)| file_key(o, f)).collect();
-        self.batch_get(&self.files_table, keys)
+    async fn get_files(&self, keys: &[UploadKey]) -> Result<Vec<FileRecord>, CoreError> {
+        // Owner-free keys: their owners from the pointers, in one strongly consistent read
+        // (the pointer is written with the record, so it is there before any event can be).
+        let pointers: Vec<_> = keys
+            .iter()
+            .filter_map(|k| match k {
+                UploadKey::File(f) => Some(pointer_key(f)),
+                UploadKey::Owned(..) => None,
+            })
+            .collect();
+        let mut owners: HashMap<FileId, OwnerId> = HashMap::new();
+        if !pointers.is_empty() {
+            for item in self.batch_get(&self.files_table, pointers).await? {
+                // A pointer without its owner (only its expiry, an update racing a removal)
+                // points nowhere.
+                let (Some(id), Some(owner)) = (get_s(&item, "file_id"), get_s(&item, POINTER_OWNER))
+                else {
+                    continue;
+                };
+                let id = FileId::parse(id).map_err(|_| corrupt("pointer file_id"))?;
+                let owner = OwnerId::parse(owner).map_err(|_| corrupt(POINTER_OWNER))?;
+                owners.insert(id, owner);
+            }
+        }
+        let mut wanted: Vec<(OwnerId, FileId)> = keys
+            .iter()
+            .filter_map(|k| match k {
+                UploadKey::Owned(o, f) => Some((o.clone(), f.clone())),
+                UploadKey::File(f) => owners.get(f).map(|o| (o.clone(), f.clone())),
+            })
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records = self
+            .batch_get(
+                &self.files_table,
+                wanted.iter().map(|(o, f)| file_key(o, f)).collect(),
+            )
             .await?
             .iter()
             .map(from_item)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        // Each record only for the key it is stored under: a legacy-shaped key of a new file
+        // (or the reverse) is nobody's object.
+        Ok(records
+            .into_iter()
+            .filter(|r| keys.contains(&r.upload_key()))
+            .collect())
     }
 }
 
