@@ -75,6 +75,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         owner_email: Some("ada@example.com".into()),
         stored: None,
         multipart: None,
+        key_scheme: dropgate_core::keys::KeyScheme::File,
     }
 }
 
@@ -125,9 +126,9 @@ async fn ledger_reserves_settles_once_and_removes_conditionally() {
     assert_eq!(got, a.clone().with_millis());
     let both = l
         .get_files(&[
-            (owner.clone(), a.id.clone()),
-            (owner.clone(), FileId::parse("nope").unwrap()),
-            (owner.clone(), b.id.clone()),
+            a.upload_key(),
+            dropgate_core::keys::UploadKey::File(FileId::parse("nope").unwrap()),
+            b.upload_key(),
         ])
         .await
         .unwrap();
