@@ -173,7 +173,10 @@ mod tests {
         assert_eq!(legacy, format!("uploads/{o}/{f}"));
         let new = file_upload_key(&f);
         assert_eq!(new, format!("uploads/{f}"));
-        assert!(!new.contains(o.as_str()), "a new key says nothing of its owner");
+        assert!(
+            !new.contains(o.as_str()),
+            "a new key says nothing of its owner"
+        );
         for scheme in [KeyScheme::Owner, KeyScheme::File] {
             let k = UploadKey::of(scheme, &o, &f);
             assert_eq!(parse_upload_key(&k.render()), Some(k.clone()));

@@ -9,10 +9,10 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::files::{PipelineLedger, Settlement, Settling};
+use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
 use crate::sniff::{SAMPLE_BYTES, detect};
-use crate::keys::{self, UploadKey};
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
 
 /// An object the store says was created, with its key already decoded, and the size and ETag

@@ -295,7 +295,10 @@ pub async fn finds_records_by_their_object_keys_alone(
     };
     assert_eq!(legacy.key(), format!("uploads/{o}/k2"));
     for f in [&new, &legacy] {
-        assert_eq!(l.create_pending(f, 1000).await.unwrap(), Reservation::Reserved);
+        assert_eq!(
+            l.create_pending(f, 1000).await.unwrap(),
+            Reservation::Reserved
+        );
     }
     let by_key = |keys: Vec<String>| async move {
         let keys: Vec<UploadKey> = keys
@@ -367,12 +370,18 @@ pub async fn finds_records_by_their_object_keys_alone(
     assert_eq!(by_key(vec![new.key()]).await.len(), 1);
     let settled = l.get_file(&o, &new.id).await.unwrap().expect("k1");
     assert!(l.remove_file(&settled, None).await.unwrap());
-    assert!(by_key(vec![new.key()]).await.is_empty(), "removed with its record");
+    assert!(
+        by_key(vec![new.key()]).await.is_empty(),
+        "removed with its record"
+    );
     assert!(l.remove_file(&legacy, None).await.unwrap());
     assert!(by_key(vec![legacy.key()]).await.is_empty());
     assert_eq!(usage(l, &o).await, (0, 0, 0));
     // The id is free again once its file is gone.
     let again = file(&owner(prefix, "thief"), "k1", 1, now, 900);
-    assert_eq!(l.create_pending(&again, 1000).await.unwrap(), Reservation::Reserved);
+    assert_eq!(
+        l.create_pending(&again, 1000).await.unwrap(),
+        Reservation::Reserved
+    );
     assert_eq!(by_key(vec![again.key()]).await.len(), 1);
 }

@@ -450,10 +450,7 @@ async fn an_orphan_object_is_removed_without_failing() {
     let w = world();
     let key = "uploads/f9999999999".to_owned();
     w.store.put(&key, png(50));
-    let body = s3_body(&[(
-        "ObjectCreated:Put",
-        "uploads%2Ff9999999999",
-    )]);
+    let body = s3_body(&[("ObjectCreated:Put", "uploads%2Ff9999999999")]);
     let r = handle(sqs(&[("m", &body)]), &w.deps).await;
     assert!(failed_ids(&r).is_empty());
     assert!(!w.store.has(&key));

@@ -48,7 +48,13 @@ fn key_of(url: &str, bucket: &str) -> String {
         .to_owned()
 }
 
-async fn anonymous(stack: &LocalStack, seen: &mut Seen, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn anonymous(
+    stack: &LocalStack,
+    seen: &mut Seen,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let (s, _, b) = stack.anonymous(method, path, body).await;
     (s, seen.keep(&b))
 }
@@ -91,7 +97,14 @@ async fn no_url_or_answer_a_stranger_gets_names_the_owner() {
         .await;
     assert_eq!(s, 201, "{l}");
     let link = l["link"]["token"].as_str().unwrap().to_owned();
-    let (s, info) = anonymous(&stack, &mut seen, Method::GET, &format!("/drop/{link}"), None).await;
+    let (s, info) = anonymous(
+        &stack,
+        &mut seen,
+        Method::GET,
+        &format!("/drop/{link}"),
+        None,
+    )
+    .await;
     assert_eq!(s, 200, "{info}");
 
     // One PUT.
@@ -152,7 +165,14 @@ async fn no_url_or_answer_a_stranger_gets_names_the_owner() {
         let etag = r.headers()["etag"].to_str().unwrap().to_owned();
         tags.push(json!({"number": n, "etag": etag}));
     }
-    let (s, listing) = anonymous(&stack, &mut seen, Method::GET, &format!("{base}/parts"), None).await;
+    let (s, listing) = anonymous(
+        &stack,
+        &mut seen,
+        Method::GET,
+        &format!("{base}/parts"),
+        None,
+    )
+    .await;
     assert_eq!(s, 200, "{listing}");
     let (s, done) = anonymous(
         &stack,
@@ -172,7 +192,14 @@ async fn no_url_or_answer_a_stranger_gets_names_the_owner() {
         .await;
     assert_eq!(s, 201, "{sh}");
     let share = sh["share"]["token"].as_str().unwrap().to_owned();
-    let (s, about) = anonymous(&stack, &mut seen, Method::GET, &format!("/share/{share}"), None).await;
+    let (s, about) = anonymous(
+        &stack,
+        &mut seen,
+        Method::GET,
+        &format!("/share/{share}"),
+        None,
+    )
+    .await;
     assert_eq!(s, 200, "{about}");
     let (s, got) = anonymous(
         &stack,
@@ -189,7 +216,9 @@ async fn no_url_or_answer_a_stranger_gets_names_the_owner() {
     seen.assert_nothing_of(&sub);
 
     // The owner downloads and deletes both, as ever.
-    let (s, own) = stack.get(&format!("/files/{large_id}/download"), &ada).await;
+    let (s, own) = stack
+        .get(&format!("/files/{large_id}/download"), &ada)
+        .await;
     assert_eq!(s, 200, "{own}");
     assert_eq!(fetch(&stack, own["url"].as_str().unwrap()).await, bytes);
     for id in [&small_id, &large_id] {
@@ -197,7 +226,10 @@ async fn no_url_or_answer_a_stranger_gets_names_the_owner() {
         assert!(stack.raw_object(&format!("uploads/{id}")).await.is_none());
     }
     let (_, q) = stack.get("/quota", &ada).await;
-    assert_eq!((q["used_bytes"].as_u64(), q["files"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (q["used_bytes"].as_u64(), q["files"].as_u64()),
+        (Some(0), Some(0))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,7 +289,13 @@ async fn a_file_keyed_the_old_way_is_judged_downloaded_and_deleted() {
     assert!(url.contains(&key), "{url}");
     assert_eq!(fetch(&stack, url).await, png);
     delete(&stack, &ada, id.as_str()).await;
-    assert!(stack.raw_object(&key).await.is_none(), "the old object is removed");
+    assert!(
+        stack.raw_object(&key).await.is_none(),
+        "the old object is removed"
+    );
     let (_, q) = stack.get("/quota", &ada).await;
-    assert_eq!((q["used_bytes"].as_u64(), q["files"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (q["used_bytes"].as_u64(), q["files"].as_u64()),
+        (Some(0), Some(0))
+    );
 }
