@@ -483,3 +483,55 @@ impl Millis for FileRecord {
         self
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pointer_carries_only_its_owner_and_lives_as_long_as_its_record() {
+    let e = env().await;
+    let l = ledger(&e);
+    let ddb = e.clients.dynamodb().clone();
+    let f = record("owner-p", "fp1", 10, 900);
+    assert_eq!(
+        l.create_pending(&f, 100).await.unwrap(),
+        Reservation::Reserved
+    );
+    let raw = |owner: String, id: &str| {
+        let ddb = ddb.clone();
+        let table = e.r.tables.files.clone();
+        let id = id.to_owned();
+        async move {
+            ddb.get_item()
+                .table_name(table)
+                .key("owner", AttributeValue::S(owner))
+                .key("file_id", AttributeValue::S(id))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    let pointer = raw("key#fp1".into(), "fp1").await.expect("pointer");
+    let mut attrs: Vec<&str> = pointer.keys().map(String::as_str).collect();
+    attrs.sort();
+    // Nothing an index, a listing or a stream consumer could take for a file.
+    assert_eq!(attrs, ["file_id", "file_owner", "owner"]);
+    assert_eq!(pointer["file_owner"].as_s().unwrap(), "owner-p");
+    let rec = raw("owner-p".into(), "fp1").await.expect("record");
+    assert_eq!(rec["object_key"].as_s().unwrap(), "uploads/fp1");
+    assert!(
+        l.settle(&f, &settlement(FileStatus::Rejected))
+            .await
+            .unwrap()
+    );
+    let (pointer, rec) = (
+        raw("key#fp1".into(), "fp1").await.expect("pointer"),
+        raw("owner-p".into(), "fp1").await.expect("record"),
+    );
+    assert_eq!(pointer["expires_at"], rec["expires_at"], "expires with it");
+    let settled = l.get_file(&f.owner, &f.id).await.unwrap().unwrap();
+    assert!(l.remove_file(&settled, None).await.unwrap());
+    assert!(
+        raw("key#fp1".into(), "fp1").await.is_none(),
+        "removed with it"
+    );
+}
