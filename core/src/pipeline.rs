@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::files::{PipelineLedger, Settlement, Settling};
+use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
 use crate::sniff::{SAMPLE_BYTES, detect};
-use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings, keys};
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
 
 /// An object the store says was created, with its key already decoded, and the size and ETag
 /// the event reports (S3 always does; `None` when an event leaves them out).
@@ -44,11 +45,12 @@ fn bytes_changed(file: &FileRecord, e: &ObjectEvent) -> bool {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
-    /// Not under `uploads/{owner}/{file}`: nothing of ours.
+    /// Neither `uploads/{file}` nor `uploads/{owner}/{file}`: nothing of ours.
     Ignored { key: String },
     /// No record for this object (deleted, or never created): the object is removed so that
-    /// nothing escapes quota accounting.
-    Orphan { owner: OwnerId, id: FileId },
+    /// nothing escapes quota accounting. `owner` is known only when the key or a record named
+    /// one: an owner-free key of no record has none.
+    Orphan { owner: Option<OwnerId>, id: FileId },
     /// The record is no longer pending: a duplicate or replayed event. Nothing changes.
     AlreadySettled { file: FileRecord },
     /// The record is pending but the object is gone (deleted meanwhile); the janitor will
@@ -80,20 +82,22 @@ impl Pipeline {
     /// Decides every event; one result per event, in order. A failure of one never affects
     /// another.
     pub async fn decide_batch(&self, events: &[ObjectEvent]) -> Vec<Result<Decision, CoreError>> {
-        let parsed: Vec<Option<(OwnerId, FileId)>> = events
+        let parsed: Vec<Option<UploadKey>> = events
             .iter()
             .map(|e| keys::parse_upload_key(&e.key))
             .collect();
-        let mut wanted: Vec<(OwnerId, FileId)> = parsed.iter().flatten().cloned().collect();
+        let mut wanted: Vec<UploadKey> = parsed.iter().flatten().cloned().collect();
         wanted.sort();
         wanted.dedup();
         let records = if wanted.is_empty() {
             Ok(HashMap::new())
         } else {
+            // Each record by the key it is stored under: an object under any other key (a
+            // legacy-shaped key for a new file, or the reverse) is nobody's.
             self.ledger.get_files(&wanted).await.map(|files| {
                 files
                     .into_iter()
-                    .map(|f| ((f.owner.clone(), f.id.clone()), f))
+                    .map(|f| (f.upload_key(), f))
                     .collect::<HashMap<_, _>>()
             })
         };
@@ -112,11 +116,11 @@ impl Pipeline {
 
     async fn decide_event(
         &self,
-        records: &Result<HashMap<(OwnerId, FileId), FileRecord>, CoreError>,
+        records: &Result<HashMap<UploadKey, FileRecord>, CoreError>,
         event: &ObjectEvent,
-        ids: Option<(OwnerId, FileId)>,
+        key: Option<UploadKey>,
     ) -> Result<Decision, CoreError> {
-        let Some(ids) = ids else {
+        let Some(key) = key else {
             return Ok(Decision::Ignored {
                 key: event.key.clone(),
             });
@@ -124,21 +128,24 @@ impl Pipeline {
         match records {
             Err(e) => Err(e.clone()),
             Ok(map) => {
-                let record = map.get(&ids).cloned();
-                self.decide_one(ids, record, event).await
+                let record = map.get(&key).cloned();
+                self.decide_one(key, record, event).await
             }
         }
     }
 
     async fn decide_one(
         &self,
-        (owner, id): (OwnerId, FileId),
+        key: UploadKey,
         record: Option<FileRecord>,
         event: &ObjectEvent,
     ) -> Result<Decision, CoreError> {
         let Some(file) = record else {
-            self.store.delete(&keys::upload_key(&owner, &id)).await?;
-            return Ok(Decision::Orphan { owner, id });
+            self.store.delete(&key.render()).await?;
+            return Ok(Decision::Orphan {
+                owner: key.owner().cloned(),
+                id: key.file().clone(),
+            });
         };
         if file.status == FileStatus::Accepted && bytes_changed(&file, event) {
             // Replaced behind the pipeline's back (Dropgate's own URLs cannot overwrite):
@@ -206,7 +213,7 @@ impl Pipeline {
                     // Deleted meanwhile: its bytes must not outlive the record.
                     self.store.delete(&file.key()).await?;
                     Ok(Decision::Orphan {
-                        owner: file.owner,
+                        owner: Some(file.owner),
                         id: file.id,
                     })
                 }

@@ -138,7 +138,9 @@ async fn create_upload_records_a_pending_file_and_signs_the_put() {
     assert_eq!(c.file.detected_type, None);
     assert_eq!(c.file.created_at, "2026-11-22T10:00:00.000Z");
 
-    let key = "uploads/owner-1/f0000000001";
+    // Owner-free: the URL goes to whoever holds it, and says nothing of the owner.
+    let key = "uploads/f0000000001";
+    assert!(!c.upload.put().unwrap().url.contains("owner-1"));
     assert_eq!(c.upload.put().unwrap().method, "PUT");
     assert_eq!(c.upload.put().unwrap().url, format!("mem://{key}?ttl=900"));
     assert_eq!(c.upload.put().unwrap().headers.len(), 2);
@@ -580,7 +582,7 @@ async fn another_owners_file_is_not_found_on_every_operation() {
     let accepted = create(&w, &a, 200).await;
     settle(&w, &a, &accepted, FileStatus::Accepted).await;
     for id in [&pending, &accepted] {
-        let key = format!("uploads/alice/{id}");
+        let key = format!("uploads/{id}");
         w.store.put(&key, vec![1, 2, 3]);
         let id = id.as_str();
         assert_eq!(w.svc.get(&b, id).await.unwrap_err(), CoreError::NotFound);
@@ -648,7 +650,7 @@ async fn only_accepted_files_download() {
     let cd = content_disposition("rapport \"final\" 100%.pdf");
     assert_eq!(
         get.url,
-        format!("mem://uploads/o/{id}?ttl=300&ct=image/png&cd={cd}"),
+        format!("mem://uploads/{id}?ttl=300&ct=image/png&cd={cd}"),
         "URL must carry the sanitized disposition"
     );
     assert!(cd.contains("filename*=UTF-8''rapport%20%22final%22%20100%25.pdf"));
@@ -709,7 +711,7 @@ async fn deleting_a_pending_file_releases_its_reservation() {
     let o = owner("o");
     let keep = create(&w, &o, 100).await;
     let id = create(&w, &o, 300).await;
-    let key = format!("uploads/o/{id}");
+    let key = format!("uploads/{id}");
     w.store.put(&key, vec![0; 300]);
     assert_eq!(usage(&w, &o).await, (0, 400, 2));
 
@@ -743,7 +745,7 @@ async fn deleting_an_accepted_file_releases_its_usage() {
     let o = owner("o");
     let id = create(&w, &o, 250).await;
     settle(&w, &o, &id, FileStatus::Accepted).await;
-    let key = format!("uploads/o/{id}");
+    let key = format!("uploads/{id}");
     w.store.put(&key, vec![0; 250]);
     assert_eq!(usage(&w, &o).await, (250, 0, 1));
 

@@ -89,7 +89,7 @@ async fn pending(w: &World, size: u64) -> (FileId, String) {
         .await
         .unwrap();
     let id = FileId::parse(&c.file.id).unwrap();
-    let key = format!("uploads/owner-1/{id}");
+    let key = format!("uploads/{id}");
     (id, key)
 }
 

@@ -28,7 +28,7 @@ use clap::Parser;
 use dropgate_bench::stack::{calls_of, calls_words, png};
 use dropgate_bench::stats::{median, percentile, sorted};
 use dropgate_core::files::NewUpload;
-use dropgate_core::keys::upload_key;
+use dropgate_core::keys::file_upload_key;
 use dropgate_core::{FileId, FileStatus, OwnerId};
 use dropgate_infra::Clients;
 use dropgate_local::emulator::{self, Emulator};
@@ -125,7 +125,7 @@ impl Setup {
                 .await
                 .expect("create upload");
             let id = FileId::parse(&created.file.id).expect("file id");
-            let key = upload_key(&owner, &id);
+            let key = file_upload_key(&id);
             self.s3
                 .put_object()
                 .bucket(&self.bucket)

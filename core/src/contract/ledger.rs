@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::files::{Ledger, Reservation, Settlement};
+use crate::keys::{KeyScheme, UploadKey, parse_upload_key};
 use crate::{FileId, FileRecord, FileStatus, OwnerId};
 
 fn owner(prefix: &str, name: &str) -> OwnerId {
@@ -52,6 +53,7 @@ pub async fn check_all(l: &dyn Ledger, prefix: &str, now: DateTime<Utc>) {
     lists_newest_first_in_pages(l, prefix, now).await;
     refuses_a_second_record_under_one_id(l, prefix, now).await;
     marks_settled_away_files_until_cleaned(l, prefix, now).await;
+    finds_records_by_their_object_keys_alone(l, prefix, now).await;
 }
 
 pub async fn reserves_up_to_the_edge_and_no_further(
@@ -192,9 +194,9 @@ pub async fn lists_newest_first_in_pages(l: &dyn Ledger, prefix: &str, now: Date
     }
     assert_eq!(seen, ["l6", "l5", "l4", "l3", "l2", "l1", "l0"]);
     let ids = [
-        (o.clone(), FileId::parse("l1").unwrap()),
-        (o.clone(), FileId::parse("nope").unwrap()),
-        (owner(prefix, "other"), FileId::parse("l9").unwrap()),
+        UploadKey::File(FileId::parse("l1").unwrap()),
+        UploadKey::File(FileId::parse("nope").unwrap()),
+        UploadKey::File(FileId::parse("l9").unwrap()),
     ];
     let mut got: Vec<String> = l
         .get_files(&ids)
@@ -273,4 +275,113 @@ pub async fn marks_settled_away_files_until_cleaned(
     // Marking a record that is gone is no error.
     assert!(l.remove_file(&x_now, None).await.unwrap());
     l.mark_cleaned(&x_now).await.unwrap();
+}
+
+/// A new file is found from its object key alone (`uploads/{file}`, which names no owner), a
+/// file created before owner-free keys from its `uploads/{owner}/{file}`; each only under its
+/// own key; the owner-free lookup is gone with the record; nothing of it shows as a file.
+pub async fn finds_records_by_their_object_keys_alone(
+    l: &dyn Ledger,
+    prefix: &str,
+    now: DateTime<Utc>,
+) {
+    let o = owner(prefix, "keys");
+    let new = file(&o, "k1", 7, now, 900);
+    assert_eq!(new.key_scheme, KeyScheme::File, "new files are owner-free");
+    assert!(!new.key().contains(o.as_str()), "{}", new.key());
+    let legacy = FileRecord {
+        key_scheme: KeyScheme::Owner,
+        ..file(&o, "k2", 5, now, 900)
+    };
+    assert_eq!(legacy.key(), format!("uploads/{o}/k2"));
+    for f in [&new, &legacy] {
+        assert_eq!(
+            l.create_pending(f, 1000).await.unwrap(),
+            Reservation::Reserved
+        );
+    }
+    let by_key = |keys: Vec<String>| async move {
+        let keys: Vec<UploadKey> = keys
+            .iter()
+            .map(|k| parse_upload_key(k).expect("an upload key"))
+            .collect();
+        let mut found: Vec<(String, KeyScheme)> = l
+            .get_files(&keys)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.id.to_string(), f.key_scheme))
+            .collect();
+        found.sort();
+        found
+    };
+    assert_eq!(
+        by_key(vec![new.key(), legacy.key()]).await,
+        [
+            ("k1".to_owned(), KeyScheme::File),
+            ("k2".to_owned(), KeyScheme::Owner)
+        ],
+        "both found from their keys, each keeping its scheme"
+    );
+    let read = l.get_files(&[new.upload_key()]).await.unwrap();
+    assert_eq!(read.len(), 1);
+    assert_eq!(
+        (&read[0].owner, read[0].key()),
+        (&o, new.key()),
+        "the owner comes from the ledger, not the key"
+    );
+    assert!(
+        by_key(vec![
+            format!("uploads/{o}/k1"),
+            "uploads/k2".into(),
+            "uploads/k9".into(),
+            format!("uploads/{}/k1", owner(prefix, "stranger")),
+        ])
+        .await
+        .is_empty(),
+        "a record is found under its own key only"
+    );
+    // Only records show: the owner-free lookup is no file of anyone's.
+    let listed: Vec<String> = l
+        .list_files(&o, 10, None)
+        .await
+        .unwrap()
+        .files
+        .iter()
+        .map(|f| f.id.to_string())
+        .collect();
+    assert_eq!(listed, ["k2", "k1"]);
+    assert_eq!(usage(l, &o).await, (0, 12, 2));
+    // Another owner's file cannot take a new file's id (the key names the id alone).
+    assert!(
+        l.create_pending(&file(&owner(prefix, "thief"), "k1", 1, now, 900), 1000)
+            .await
+            .is_err(),
+        "an owner-free key is one file's"
+    );
+    assert_eq!(usage(l, &owner(prefix, "thief")).await, (0, 0, 0));
+    // Settled away, still found (the worker deletes late bytes of rejected files); removed,
+    // gone from its key too.
+    assert!(
+        l.settle(&new, &settlement(FileStatus::Rejected, now, 7))
+            .await
+            .unwrap()
+    );
+    assert_eq!(by_key(vec![new.key()]).await.len(), 1);
+    let settled = l.get_file(&o, &new.id).await.unwrap().expect("k1");
+    assert!(l.remove_file(&settled, None).await.unwrap());
+    assert!(
+        by_key(vec![new.key()]).await.is_empty(),
+        "removed with its record"
+    );
+    assert!(l.remove_file(&legacy, None).await.unwrap());
+    assert!(by_key(vec![legacy.key()]).await.is_empty());
+    assert_eq!(usage(l, &o).await, (0, 0, 0));
+    // The id is free again once its file is gone.
+    let again = file(&owner(prefix, "thief"), "k1", 1, now, 900);
+    assert_eq!(
+        l.create_pending(&again, 1000).await.unwrap(),
+        Reservation::Reserved
+    );
+    assert_eq!(by_key(vec![again.key()]).await.len(), 1);
 }

@@ -13,6 +13,7 @@ use crate::files::{
     FileLookup, JanitorLedger, OwnerLedger, Page, PipelineLedger, QuotaDelta, QuotaUsage,
     Reservation, Settlement, Settling, fits,
 };
+use crate::keys::{KeyScheme, UploadKey};
 use crate::links::Link;
 use crate::notify::{EventType, OutboxEntry};
 use crate::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
@@ -37,6 +38,16 @@ pub(super) type Quotas = HashMap<OwnerId, Q>;
 pub(super) type Links = BTreeMap<(OwnerId, LinkId), Link>;
 /// Receipt hash -> the file it follows.
 pub(super) type Receipts = HashMap<String, (OwnerId, FileId)>;
+
+/// Whether `file` cannot be created: a record under its owner and id, or (as the store's
+/// pointer from an owner-free key to its owner) another owner-free file of its id.
+pub(super) fn collides(files: &Files, file: &FileRecord) -> bool {
+    files.contains_key(&(file.owner.clone(), file.id.clone()))
+        || (file.key_scheme == KeyScheme::File
+            && files
+                .values()
+                .any(|f| f.id == file.id && f.key_scheme == KeyScheme::File))
+}
 
 pub(super) fn entry(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> OutboxEntry {
     OutboxEntry {
@@ -142,7 +153,7 @@ impl OwnerLedger for MemLedger {
             return Ok(Reservation::QuotaExceeded);
         }
         // As the store's conditional put: never a second record (or reservation) under one id.
-        if st.0.contains_key(&(file.owner.clone(), file.id.clone())) {
+        if collides(&st.0, file) {
             return Err(CoreError::upstream("file id collision"));
         }
         let q = st.1.entry(file.owner.clone()).or_default();
@@ -203,9 +214,16 @@ impl OwnerLedger for MemLedger {
 
 #[async_trait]
 impl PipelineLedger for MemLedger {
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
+    async fn get_files(&self, keys: &[UploadKey]) -> Result<Vec<FileRecord>, CoreError> {
         let st = lock(&self.state);
-        Ok(ids.iter().filter_map(|k| st.0.get(k).cloned()).collect())
+        // Each record only under the key it is stored under, as the store's pointer (owner-free
+        // keys) and primary key (legacy keys) find them.
+        Ok(st
+            .0
+            .values()
+            .filter(|f| keys.contains(&f.upload_key()))
+            .cloned()
+            .collect())
     }
 }
 

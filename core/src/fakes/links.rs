@@ -102,10 +102,7 @@ impl LinkStore for MemLedger {
             return Ok(DropReservation::QuotaExceeded);
         }
         // As the store's conditional put: never a second file under one id.
-        if st
-            .0
-            .contains_key(&(d.file.owner.clone(), d.file.id.clone()))
-        {
+        if super::ledger::collides(&st.0, d.file) {
             return Err(CoreError::upstream("file id collision"));
         }
         let q = st.1.entry(d.file.owner.clone()).or_default();

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::QuotaUsage;
+use crate::keys::UploadKey;
 use crate::paging::cut_page;
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
 
@@ -100,11 +101,17 @@ pub trait OwnerLedger: FileLookup {
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
 }
 
-/// The pipeline's side: a batch's records in one read, then settlements.
+/// The pipeline's side: a batch's records found from their object keys alone, then
+/// settlements.
 #[async_trait]
 pub trait PipelineLedger: FileLookup + Settling {
-    /// Several records in one round trip (strongly consistent); missing ones are absent.
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError>;
+    /// The records whose objects are under `keys`, strongly consistent: a record comes back
+    /// only for the key it is stored under (its [`FileRecord::upload_key`]); keys of no record
+    /// are absent. An owner-free key (`uploads/{file}`) is resolved through the file's pointer,
+    /// written in the transaction that creates the record and removed with it, so an event can
+    /// never arrive before its record can be found. One read of pointers and one of records per
+    /// call, whatever the number of keys.
+    async fn get_files(&self, keys: &[UploadKey]) -> Result<Vec<FileRecord>, CoreError>;
 }
 
 /// The janitor's side: what is overdue, then settlements.

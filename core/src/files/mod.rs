@@ -21,6 +21,7 @@ pub use service::{
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::keys::{KeyScheme, UploadKey};
 use crate::time::rfc3339;
 use crate::{FileId, LinkId, OwnerId};
 
@@ -94,6 +95,9 @@ pub struct FileRecord {
     pub stored: Option<StoredObject>,
     /// The multipart upload of a large file, while and after it is pending.
     pub multipart: Option<crate::multipart::MultipartUpload>,
+    /// How its object is keyed: [`KeyScheme::File`] for every new file (nothing of the owner
+    /// in a URL a stranger gets), [`KeyScheme::Owner`] for files created before.
+    pub key_scheme: KeyScheme,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +167,7 @@ impl FileRecord {
             owner_email: None,
             stored: None,
             multipart: None,
+            key_scheme: KeyScheme::File,
         }
     }
 
@@ -194,8 +199,13 @@ impl FileRecord {
         }
     }
 
+    /// Where its object lives: what its record says, so old files keep their keys.
+    pub fn upload_key(&self) -> UploadKey {
+        UploadKey::of(self.key_scheme, &self.owner, &self.id)
+    }
+
     pub fn key(&self) -> String {
-        crate::keys::upload_key(&self.owner, &self.id)
+        self.upload_key().render()
     }
 }
 

@@ -204,6 +204,7 @@ mod tests {
             owner_email: Some("owner@example.com".into()),
             stored: None,
             multipart: None,
+            key_scheme: crate::keys::KeyScheme::File,
         }
     }
 

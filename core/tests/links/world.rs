@@ -200,7 +200,7 @@ pub fn elf(len: usize) -> Vec<u8> {
 }
 
 pub fn key(file_id: &str) -> String {
-    format!("uploads/owner-1/{file_id}")
+    format!("uploads/{file_id}")
 }
 
 pub async fn settle(w: &World, file_id: &str, bytes: Vec<u8>) -> Decision {

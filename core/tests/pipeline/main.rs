@@ -9,6 +9,7 @@ mod bounded_reads;
 mod concurrency;
 mod disguises;
 mod exactly_once;
+mod keys;
 mod notices;
 mod orphans;
 mod rejected;

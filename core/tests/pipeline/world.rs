@@ -96,7 +96,7 @@ pub async fn dropped(w: &World, via: &str, allowed: &[&str], declared: &str, byt
         uploader: None,
     });
     w.ledger.create_pending(&f, 1 << 40).await.unwrap();
-    let key = format!("uploads/owner-1/{id}");
+    let key = format!("uploads/{id}");
     w.store.put(&key, bytes);
     Up { id, key }
 }
@@ -133,7 +133,7 @@ pub async fn uploaded_with(
         .await
         .unwrap();
     let id = FileId::parse(&c.file.id).unwrap();
-    let key = format!("uploads/owner-1/{id}");
+    let key = format!("uploads/{id}");
     w.store.put(&key, bytes);
     Up { id, key }
 }

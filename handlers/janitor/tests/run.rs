@@ -56,7 +56,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             .await
             .unwrap();
         // The PUTs landed but their events were lost.
-        let key = format!("uploads/owner-1/{}", c.file.id);
+        let key = format!("uploads/{}", c.file.id);
         store.put(&key, vec![0; 100]);
         keys.push(key);
     }

@@ -108,8 +108,9 @@ fn log_decision(message_id: &str, key: &str, d: &Decision, started: Instant) {
             decision = "ignored",
             "not an upload key; dropped"
         ),
+        // An owner-free key of no record names no owner: the log says so rather than guess.
         Decision::Orphan { owner, id } => {
-            tracing::warn!(message_id, owner = %owner, file_id = %id, decision = "orphan", "no record for this object; object removed")
+            tracing::warn!(message_id, owner = owner.as_ref().map_or("", |o| o.as_str()), file_id = %id, decision = "orphan", "no record for this object; object removed")
         }
         Decision::AlreadySettled { file } => {
             tracing::info!(message_id, owner = %file.owner, file_id = %file.id, status = file.status.as_str(), decision = "duplicate", "already settled; nothing changes")

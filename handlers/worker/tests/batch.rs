@@ -89,7 +89,7 @@ async fn uploaded(w: &World, declared: &str, bytes: Vec<u8>, via_link: Option<&s
         .await
         .unwrap();
     let id = FileId::parse(&c.file.id).unwrap();
-    w.store.put(&format!("uploads/{OWNER}/{id}"), bytes);
+    w.store.put(&format!("uploads/{id}"), bytes);
     id
 }
 
@@ -154,7 +154,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
         .await
         .unwrap();
     assert_eq!(r, DropReservation::Reserved);
-    w.store.put(&format!("uploads/{OWNER}/{id}"), bytes);
+    w.store.put(&format!("uploads/{id}"), bytes);
     id
 }
 
@@ -201,7 +201,7 @@ fn put_body(id: &FileId) -> String {
 }
 
 fn encoded_key(id: &FileId) -> String {
-    format!("uploads%2F{OWNER}%2F{id}")
+    format!("uploads%2F{id}")
 }
 
 const TEST_EVENT: &str = r#"{"Service":"Amazon S3","Event":"s3:TestEvent","Time":"2026-11-22T10:00:00.000Z","Bucket":"dropgate-uploads-123456789012","RequestId":"5582815E1AEA5ADF","HostId":"8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR"}"#;
@@ -351,7 +351,7 @@ async fn a_rejected_upload_notifies_and_mails_the_owner() {
     let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;
     assert!(failed_ids(&r).is_empty());
     assert_eq!(status(&w, &id).await, FileStatus::Rejected);
-    assert!(!w.store.has(&format!("uploads/{OWNER}/{id}")));
+    assert!(!w.store.has(&format!("uploads/{id}")));
     assert_eq!(usage(&w).await, (0, 0, 0));
     let sent = notes(&w);
     assert_eq!(sent.len(), 1);
@@ -448,12 +448,9 @@ async fn one_message_can_carry_several_records() {
 #[tokio::test]
 async fn an_orphan_object_is_removed_without_failing() {
     let w = world();
-    let key = format!("uploads/{OWNER}/f9999999999");
+    let key = "uploads/f9999999999".to_owned();
     w.store.put(&key, png(50));
-    let body = s3_body(&[(
-        "ObjectCreated:Put",
-        &format!("uploads%2F{OWNER}%2Ff9999999999"),
-    )]);
+    let body = s3_body(&[("ObjectCreated:Put", "uploads%2Ff9999999999")]);
     let r = handle(sqs(&[("m", &body)]), &w.deps).await;
     assert!(failed_ids(&r).is_empty());
     assert!(!w.store.has(&key));
@@ -465,7 +462,7 @@ async fn a_transient_failure_fails_only_its_message_and_a_retry_settles_it() {
     let w = world();
     let ok = uploaded(&w, "image/png", png(300), None).await;
     let stuck = uploaded(&w, "image/png", png(200), None).await;
-    let stuck_key = format!("uploads/{OWNER}/{stuck}");
+    let stuck_key = format!("uploads/{stuck}");
     w.store
         .failing_samples
         .lock()
@@ -499,7 +496,7 @@ async fn an_empty_batch_is_fine() {
 async fn a_failed_removal_of_rejected_bytes_is_completed_later() {
     let w = world();
     let id = uploaded(&w, "image/png", elf(300), None).await;
-    let key = format!("uploads/{OWNER}/{id}");
+    let key = format!("uploads/{id}");
     w.store.failing_deletes.lock().unwrap().insert(key.clone());
 
     let r = handle(sqs(&[("m", &put_body(&id))]), &w.deps).await;

@@ -10,6 +10,7 @@ use dropgate_core::files::{
     FileLookup, JanitorLedger, LinkOrigin, OwnerLedger, Page, PipelineLedger, QuotaDelta,
     QuotaUsage, Reservation, Settlement, Settling, StoredObject, Uploader, headroom,
 };
+use dropgate_core::keys::{KeyScheme, UploadKey, file_upload_key};
 use dropgate_core::multipart::MultipartUpload;
 use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
@@ -44,6 +45,10 @@ fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 const KEEP_REJECTED_DAYS: i64 = 30;
+
+/// A record's attribute naming its object's key; absent on files created before owner-free
+/// keys, which are under `uploads/{owner}/{file}`.
+const OBJECT_KEY: &str = "object_key";
 
 pub(crate) fn file_key(owner: &OwnerId, id: &FileId) -> HashMap<String, Av> {
     HashMap::from([
@@ -96,7 +101,20 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
             Av::L(l.allowed_types.iter().map(s).collect()),
         );
     }
+    if f.key_scheme == KeyScheme::File {
+        item.insert(OBJECT_KEY.into(), s(f.key()));
+    }
     item
+}
+
+/// How a record's object is keyed, from the attribute `to_item` writes: a key other than the
+/// one its id makes is a corrupt record, never a key to follow.
+fn key_scheme(item: &HashMap<String, Av>, id: &FileId) -> Result<KeyScheme, CoreError> {
+    match get_s(item, OBJECT_KEY) {
+        None => Ok(KeyScheme::Owner),
+        Some(k) if k == file_upload_key(id) => Ok(KeyScheme::File),
+        Some(_) => Err(corrupt(OBJECT_KEY)),
+    }
 }
 
 /// The link a file came through, from the attributes `to_item` writes.
@@ -125,8 +143,10 @@ fn link_origin(item: &HashMap<String, Av>) -> Result<Option<LinkOrigin>, CoreErr
 
 pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreError> {
     let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
+    let id = FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?;
     Ok(FileRecord {
-        id: FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?,
+        key_scheme: key_scheme(item, &id)?,
+        id,
         owner: OwnerId::parse(req("owner")?).map_err(|_| corrupt("owner"))?,
         name: req("name")?.to_owned(),
         size: get_n(item, "size")
@@ -255,11 +275,14 @@ impl Settling for DynamoLedger {
             vals.push((":reason", s(r)));
         }
         let mut remove = "";
+        let mut ttl = None;
         if st.status == FileStatus::Accepted {
             remove = " REMOVE pending_shard";
         } else {
+            let at = epoch_after(st.at, KEEP_REJECTED_DAYS);
+            ttl = Some(at);
             set.push("expires_at = :ttl");
-            vals.push((":ttl", n(epoch_after(st.at, KEEP_REJECTED_DAYS))));
+            vals.push((":ttl", n(at)));
             set.push("pending_shard = :cleanup");
             vals.push((
                 ":cleanup",
@@ -296,6 +319,10 @@ impl Settling for DynamoLedger {
             self.quota_update(&file.owner, delta)?,
             log,
         ];
+        // A settled-away record expires, and its pointer with it.
+        if ttl.is_some() {
+            items.extend(self.pointer_follows(file, ttl)?);
+        }
         let give_back = match (&file.link, st.give_back_link) {
             (Some(origin), true) => {
                 Some(self.give_back(&file.owner, &origin.link_id, file.size)?)
@@ -304,12 +331,15 @@ impl Settling for DynamoLedger {
         };
         if let Some(item) = give_back {
             items.push(item);
+            let link_at = items.len() - 1;
             match transact(&self.client, "settle", items.clone()).await? {
                 Tx::Committed => return Ok(true),
                 // Only the link's own condition failed (the link is gone): settle without it,
                 // a file must never stay pending for want of a counter.
                 Tx::ConditionFailed(which)
-                    if which.len() == 4 && which[3] && !which[..3].contains(&true) =>
+                    if which.len() == items.len()
+                        && which[link_at]
+                        && !which[..link_at].contains(&true) =>
                 {
                     items.pop();
                 }
@@ -346,7 +376,8 @@ impl OwnerLedger for DynamoLedger {
         let Some(room) = headroom(limit, file.size) else {
             return Ok(Reservation::QuotaExceeded);
         };
-        let items = self.reserve_and_put(file, room)?.to_vec();
+        let mut items = self.reserve_and_put(file, room)?.to_vec();
+        items.extend(self.pointer_put(file)?);
         match transact(&self.client, "create_pending", items).await? {
             Tx::Committed => Ok(Reservation::Reserved),
             Tx::ConditionFailed(which) if which.first() == Some(&true) => {
@@ -397,6 +428,7 @@ impl OwnerLedger for DynamoLedger {
         if !delta.is_zero() {
             items.push(self.quota_update(&file.owner, delta)?);
         }
+        items.extend(self.pointer_follows(file, None)?);
         Ok(matches!(
             transact(&self.client, "remove_file", items).await?,
             Tx::Committed
@@ -420,13 +452,35 @@ impl OwnerLedger for DynamoLedger {
 
 #[async_trait]
 impl PipelineLedger for DynamoLedger {
-    async fn get_files(&self, ids: &[(OwnerId, FileId)]) -> Result<Vec<FileRecord>, CoreError> {
-        let keys = ids.iter().map(|(o, f)| file_key(o, f)).collect();
-        self.batch_get(&self.files_table, keys)
+    async fn get_files(&self, keys: &[UploadKey]) -> Result<Vec<FileRecord>, CoreError> {
+        let owners = self.pointed_owners(keys).await?;
+        let mut wanted: Vec<(OwnerId, FileId)> = keys
+            .iter()
+            .filter_map(|k| match k {
+                UploadKey::Owned(o, f) => Some((o.clone(), f.clone())),
+                UploadKey::File(f) => owners.get(f).map(|o| (o.clone(), f.clone())),
+            })
+            .collect();
+        wanted.sort();
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let records = self
+            .batch_get(
+                &self.files_table,
+                wanted.iter().map(|(o, f)| file_key(o, f)).collect(),
+            )
             .await?
             .iter()
             .map(from_item)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        // Each record only for the key it is stored under: a legacy-shaped key of a new file
+        // (or the reverse) is nobody's object.
+        Ok(records
+            .into_iter()
+            .filter(|r| keys.contains(&r.upload_key()))
+            .collect())
     }
 }
 

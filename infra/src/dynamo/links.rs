@@ -275,12 +275,13 @@ impl LinkStore for DynamoLedger {
             .build()
             .map_err(CoreError::upstream)?;
         let [reserve, put] = self.reserve_and_put(d.file, room)?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(use_link).build(),
             reserve,
             put,
             TransactWriteItem::builder().put(receipt).build(),
         ];
+        items.extend(self.pointer_put(d.file)?);
         match transact(&self.client, "create_pending_via_link", items).await? {
             Tx::Committed => Ok(DropReservation::Reserved),
             Tx::ConditionFailed(which) if which.first() == Some(&true) => {

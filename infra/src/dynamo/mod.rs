@@ -10,6 +10,7 @@ pub mod files;
 pub mod links;
 pub mod outbox;
 mod paged;
+mod pointers;
 pub mod shares;
 
 use std::collections::HashMap;

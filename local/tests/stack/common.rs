@@ -135,6 +135,17 @@ impl LocalStack {
         b["id_token"].as_str().expect("id_token").to_owned()
     }
 
+    /// The owner id (Cognito `sub`) an id token carries: what no stranger may ever learn.
+    pub fn sub_of(token: &str) -> String {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).expect("a JWT");
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .expect("base64url claims");
+        let claims: Value = serde_json::from_slice(&claims).expect("JSON claims");
+        claims["sub"].as_str().expect("sub").to_owned()
+    }
+
     /// `POST /files`; returns the whole 201 body.
     pub async fn create(&self, token: &str, name: &str, size: usize, content_type: &str) -> Value {
         let (s, b) = self

@@ -75,6 +75,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         owner_email: Some("ada@example.com".into()),
         stored: None,
         multipart: None,
+        key_scheme: dropgate_core::keys::KeyScheme::File,
     }
 }
 
@@ -125,9 +126,9 @@ async fn ledger_reserves_settles_once_and_removes_conditionally() {
     assert_eq!(got, a.clone().with_millis());
     let both = l
         .get_files(&[
-            (owner.clone(), a.id.clone()),
-            (owner.clone(), FileId::parse("nope").unwrap()),
-            (owner.clone(), b.id.clone()),
+            a.upload_key(),
+            dropgate_core::keys::UploadKey::File(FileId::parse("nope").unwrap()),
+            b.upload_key(),
         ])
         .await
         .unwrap();
@@ -481,4 +482,56 @@ impl Millis for FileRecord {
         self.upload_expires_at = self.upload_expires_at.duration_trunc(ms).unwrap();
         self
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pointer_carries_only_its_owner_and_lives_as_long_as_its_record() {
+    let e = env().await;
+    let l = ledger(&e);
+    let ddb = e.clients.dynamodb().clone();
+    let f = record("owner-p", "fp1", 10, 900);
+    assert_eq!(
+        l.create_pending(&f, 100).await.unwrap(),
+        Reservation::Reserved
+    );
+    let raw = |owner: String, id: &str| {
+        let ddb = ddb.clone();
+        let table = e.r.tables.files.clone();
+        let id = id.to_owned();
+        async move {
+            ddb.get_item()
+                .table_name(table)
+                .key("owner", AttributeValue::S(owner))
+                .key("file_id", AttributeValue::S(id))
+                .consistent_read(true)
+                .send()
+                .await
+                .unwrap()
+                .item
+        }
+    };
+    let pointer = raw("key#fp1".into(), "fp1").await.expect("pointer");
+    let mut attrs: Vec<&str> = pointer.keys().map(String::as_str).collect();
+    attrs.sort();
+    // Nothing an index, a listing or a stream consumer could take for a file.
+    assert_eq!(attrs, ["file_id", "file_owner", "owner"]);
+    assert_eq!(pointer["file_owner"].as_s().unwrap(), "owner-p");
+    let rec = raw("owner-p".into(), "fp1").await.expect("record");
+    assert_eq!(rec["object_key"].as_s().unwrap(), "uploads/fp1");
+    assert!(
+        l.settle(&f, &settlement(FileStatus::Rejected))
+            .await
+            .unwrap()
+    );
+    let (pointer, rec) = (
+        raw("key#fp1".into(), "fp1").await.expect("pointer"),
+        raw("owner-p".into(), "fp1").await.expect("record"),
+    );
+    assert_eq!(pointer["expires_at"], rec["expires_at"], "expires with it");
+    let settled = l.get_file(&f.owner, &f.id).await.unwrap().unwrap();
+    assert!(l.remove_file(&settled, None).await.unwrap());
+    assert!(
+        raw("key#fp1".into(), "fp1").await.is_none(),
+        "removed with it"
+    );
 }
