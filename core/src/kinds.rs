@@ -18,12 +18,8 @@ pub fn normalize_type(raw: &str) -> String {
 }
 
 /// The canonical name of a type's alias family. Families are documented in docs/API.md:
-/// several spellings of one format, CSV being plain text to a sniffer, and the formats built on
-/// ZIP being ZIPs (a sniffer tells them apart only by their first entries, not always there).
+/// several spellings of one format, and CSV being plain text to a sniffer.
 pub fn family(t: &str) -> &str {
-    if t != "application/zip" && ZIP.contains(&t) {
-        return "application/zip";
-    }
     match t {
         "image/jpg" | "image/pjpeg" => "image/jpeg",
         "audio/x-wav" | "audio/wave" | "audio/vnd.wave" => "audio/wav",
@@ -35,6 +31,13 @@ pub fn family(t: &str) -> &str {
         "text/csv" => "text/plain",
         other => other,
     }
+}
+
+/// The container a format is built on, when a sniffer may see only the container (a `.docx`
+/// whose first entry is not the one that names it reads as a ZIP): an allow-list that admits
+/// the container admits the formats built on it, never the other way round.
+pub fn container_of(t: &str) -> Option<&'static str> {
+    (family(t) != "application/zip" && ZIP.contains(&t)).then_some("application/zip")
 }
 
 /// What `sniff::detect` may call the bytes of one family of formats.
@@ -209,11 +212,42 @@ pub const KINDS: &[Kind] = &[
         &["application/msword"],
         OLE,
     ),
+    // Formats built on ZIP: the name and the declaration say which one a bare ZIP carries.
+    k(
+        &["docx", "docm", "dotx"],
+        &["application/vnd.openxmlformats-officedocument.wordprocessingml.document"],
+        ZIP,
+    ),
+    k(
+        &["xlsx", "xlsm", "xltx"],
+        &["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+        ZIP,
+    ),
+    k(
+        &["pptx", "pptm", "potx", "ppsx"],
+        &["application/vnd.openxmlformats-officedocument.presentationml.presentation"],
+        ZIP,
+    ),
+    k(
+        &["odt", "ott"],
+        &["application/vnd.oasis.opendocument.text"],
+        ZIP,
+    ),
+    k(
+        &["ods"],
+        &["application/vnd.oasis.opendocument.spreadsheet"],
+        ZIP,
+    ),
+    k(
+        &["odp"],
+        &["application/vnd.oasis.opendocument.presentation"],
+        ZIP,
+    ),
+    k(&["epub"], &["application/epub+zip"], ZIP),
     k(
         &[
-            "docx", "docm", "dotx", "xlsx", "xlsm", "xltx", "pptx", "pptm", "potx", "ppsx", "odt",
-            "ods", "odp", "odg", "odf", "ott", "epub", "zip", "apk", "aab", "ipa", "xpi", "kmz",
-            "3mf", "vsdx", "nupkg", "whl", "cbz", "xps", "oxps", "sketch",
+            "zip", "odg", "odf", "apk", "aab", "ipa", "xpi", "kmz", "3mf", "vsdx", "nupkg", "whl",
+            "cbz", "xps", "oxps", "sketch",
         ],
         &["application/zip"],
         ZIP,

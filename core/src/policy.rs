@@ -25,15 +25,25 @@ pub fn served_type(detected: Option<&str>) -> String {
     if active { OPAQUE.to_owned() } else { t }
 }
 
-/// Whether `content_type` (normalized) is on the allow-list, directly or through its family.
-pub fn is_allowed(allowed: &[String], content_type: &str) -> bool {
-    let wanted = family(content_type);
-    allowed.iter().any(|a| family(a) == wanted)
+/// Whether the allow-list entry `entry` admits type `t`: the same family, or `entry` is the
+/// container `t` is built on (allowing ZIPs allows `.docx`; allowing `.docx` never allows
+/// every ZIP).
+fn admits(entry: &str, t: &str) -> bool {
+    let (e, t) = (family(entry), family(t));
+    e == t || crate::kinds::container_of(t) == Some(e)
 }
 
-/// The allow-list's own entry for `content_type` (normalized), matched directly or through its
-/// family; `None` when it is not allowed.
-pub fn allowed_spelling<'a>(allowed: &'a [String], content_type: &str) -> Option<&'a str> {
+/// Whether `content_type` (normalized) is on the allow-list, directly, through its family, or
+/// through its container.
+pub fn is_allowed(allowed: &[String], content_type: &str) -> bool {
+    allowed.iter().any(|a| admits(a, content_type))
+}
+
+/// How an allow-list spells `content_type` (normalized): its own entry, matched directly or
+/// through its family, or the type itself when the list admits it through its container (a
+/// link that asks for `.docx` of a deployment that allows ZIPs allows `.docx`, not every ZIP);
+/// `None` when it is not allowed.
+pub fn allowed_spelling(allowed: &[String], content_type: &str) -> Option<String> {
     if content_type.is_empty() {
         return None;
     }
@@ -42,7 +52,8 @@ pub fn allowed_spelling<'a>(allowed: &'a [String], content_type: &str) -> Option
         .iter()
         .find(|a| a.as_str() == content_type)
         .or_else(|| allowed.iter().find(|a| family(a) == wanted))
-        .map(String::as_str)
+        .cloned()
+        .or_else(|| is_allowed(allowed, content_type).then(|| content_type.to_owned()))
 }
 
 /// Why an object was rejected. The codes are part of the API and the notification schema.
@@ -129,28 +140,26 @@ pub fn verdict(allowed: &[String], o: &Observed<'_>) -> Verdict {
     }
     let declared = normalize_type(o.declared_type);
     let judged = judged_type(o.name, &declared, &detected);
-    let judged_family = family(&judged);
-    if !allowed.iter().any(|a| family(a) == judged_family) {
+    if !is_allowed(allowed, &judged) {
         return Verdict::Rejected(TypeNotAllowed);
     }
-    if family(&declared) != judged_family {
+    // Declaring a format's container is honest (a `.docx` sent as `application/zip`).
+    if !admits(&declared, &judged) {
         return Verdict::Rejected(TypeMismatch);
     }
     Verdict::Accepted
 }
 
-/// The type the bytes are judged to be: what was detected (normalized), except text under a
-/// name whose extension names a text-based format and a declaration of that format (`.svg`
-/// declared `image/svg+xml`, `.json` declared `application/json`): text is all a sniffer sees
-/// of those, and the name and the declaration agree on which one it is.
+/// The type the bytes are judged to be: what was detected (normalized), except where a
+/// sniffer sees only a carrier and the name's extension and the declaration agree on the format
+/// it carries: text under a text-based format (`.svg` declared `image/svg+xml`, `.json`
+/// declared `application/json`), or a bare ZIP under a format built on ZIP (`.docx` declared
+/// as Word, whose first entry did not name it).
 fn judged_type(name: &str, declared: &str, detected: &str) -> String {
     let declared = normalize_type(declared);
+    let bare_carrier = detected.starts_with("text/") || family(detected) == "application/zip";
     match crate::kinds::of_name(name) {
-        Some(k)
-            if detected.starts_with("text/")
-                && k.carries(detected)
-                && k.types.contains(&declared.as_str()) =>
-        {
+        Some(k) if bare_carrier && k.carries(detected) && k.types.contains(&declared.as_str()) => {
             declared
         }
         _ => normalize_type(detected),
@@ -446,6 +455,52 @@ mod tests {
         assert!(!is_allowed(&a, "application/x-msdownload"));
         assert!(!is_allowed(&a, "text/html"));
         assert!(!is_allowed(&["image/png".to_string()], "image/jpeg"));
+    }
+
+    #[test]
+    fn a_container_admits_what_is_built_on_it_and_never_the_reverse() {
+        const DOCX: &str =
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+        let zip_only = vec!["application/zip".to_string()];
+        let docx_only = vec![DOCX.to_string()];
+        assert!(is_allowed(&zip_only, DOCX));
+        assert!(!is_allowed(&docx_only, "application/zip"));
+        assert_eq!(allowed_spelling(&zip_only, DOCX).as_deref(), Some(DOCX));
+        assert_eq!(allowed_spelling(&docx_only, "application/zip"), None);
+        let docx = zip_with("[Content_Types].xml", b"<Types/>word/document.xml");
+        // A ZIP whose first entry does not name the format: the name and declaration say.
+        let bare = zip_with("customXml/item1.xml", b"<root/>");
+        assert_eq!(
+            crate::sniff::detect(&bare, false).as_deref(),
+            Some("application/zip")
+        );
+        let judge = |allowed: &[String], name: &str, declared: &str, bytes: &[u8]| {
+            let detected = crate::sniff::detect(bytes, false);
+            verdict(
+                allowed,
+                &Observed {
+                    name,
+                    declared_type: declared,
+                    detected_type: detected.as_deref(),
+                    declared_size: bytes.len() as u64,
+                    actual_size: bytes.len() as u64,
+                    content_encoding: None,
+                },
+            )
+        };
+        for bytes in [&docx, &bare] {
+            assert_eq!(judge(&docx_only, "cv.docx", DOCX, bytes), Verdict::Accepted);
+            assert_eq!(judge(&zip_only, "cv.docx", DOCX, bytes), Verdict::Accepted);
+        }
+        // Allowing Word documents does not let any ZIP in.
+        assert_eq!(
+            judge(&docx_only, "all.zip", "application/zip", &bare),
+            Verdict::Rejected(RejectReason::TypeNotAllowed)
+        );
+        assert_eq!(
+            judge(&docx_only, "all.zip", DOCX, &bare),
+            Verdict::Rejected(RejectReason::TypeNotAllowed)
+        );
     }
 
     #[test]

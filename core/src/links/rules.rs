@@ -132,8 +132,8 @@ fn allowed_subset(deployment: &[String], asked: &[String]) -> Result<Vec<String>
                 deployment.join(", ")
             )));
         };
-        if !out.iter().any(|o| o == spelled) {
-            out.push(spelled.to_owned());
+        if !out.contains(&spelled) {
+            out.push(spelled);
         }
     }
     Ok(out)

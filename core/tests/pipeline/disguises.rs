@@ -24,7 +24,7 @@ async fn decided(name: &str, declared: &str, bytes: Vec<u8>, encoding: Option<&s
         )
         .await
         .unwrap();
-    let key = format!("uploads/owner-1/{}", c.file.id);
+    let key = format!("uploads/{}", c.file.id);
     match encoding {
         Some(e) => w.store.put_encoded(&key, bytes, e),
         None => w.store.put(&key, bytes),
