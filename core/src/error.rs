@@ -62,6 +62,10 @@ pub enum CoreError {
     OwnerQuotaExceeded,
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// An upload link's pending drops hold all the bytes it may have pending (409, with
+    /// Retry-After: the seconds until the first of them is released).
+    #[error("this upload link has too many uploads in progress; retry in {retry_after_secs} s")]
+    LinkBusy { retry_after_secs: u64 },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -132,7 +136,7 @@ impl CoreError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid { .. } | Self::InvalidPartNumber { .. } => ErrorKind::BadRequest,
-            Self::IncompleteUpload(_) => ErrorKind::Conflict,
+            Self::IncompleteUpload(_) | Self::LinkBusy { .. } => ErrorKind::Conflict,
             Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } | Self::OwnerQuotaExceeded => {
                 ErrorKind::TooLarge
             }
@@ -161,6 +165,7 @@ impl CoreError {
             | Self::Gone { code, .. } => code,
             Self::QuotaExceeded { .. } | Self::OwnerQuotaExceeded => "quota_exceeded",
             Self::RateLimited { .. } => "rate_limited",
+            Self::LinkBusy { .. } => "link_busy",
             Self::FileTooLarge { .. } => "file_too_large",
             Self::InvalidPartNumber { .. } => "invalid_part_number",
             Self::IncompleteUpload(_) => "incomplete_upload",

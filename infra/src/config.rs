@@ -119,6 +119,17 @@ impl Config {
                 u64::from(d.download_log_retention_days),
             )?)
             .unwrap_or(u32::MAX),
+            drop_idle: Duration::from_secs(num(
+                env,
+                "DROP_IDLE_SECS",
+                d.drop_idle.as_secs(),
+            )?),
+            link_givebacks: u32::try_from(num(
+                env,
+                "LINK_GIVEBACKS",
+                u64::from(d.link_givebacks),
+            )?)
+            .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -210,6 +221,8 @@ impl Config {
                 s.multipart_upload_ttl.as_secs().to_string(),
             ),
             ("LOG_DOWNLOADER_IP", s.log_downloader_ip.to_string()),
+            ("DROP_IDLE_SECS", s.drop_idle.as_secs().to_string()),
+            ("LINK_GIVEBACKS", s.link_givebacks.to_string()),
             (
                 "DOWNLOAD_LOG_RETENTION_DAYS",
                 s.download_log_retention_days.to_string(),

@@ -74,6 +74,9 @@ impl LinkStore for Racing {
         }
         self.inner.create_pending_via_link(d).await
     }
+    async fn extend_drop(&self, file: &FileRecord, until: DateTime<Utc>) -> Result<bool, CoreError> {
+        self.inner.extend_drop(file, until).await
+    }
     async fn find_receipt(
         &self,
         receipt_hash: &str,
