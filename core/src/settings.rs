@@ -127,9 +127,7 @@ impl Settings {
         self.multipart_upload_ttl = self
             .multipart_upload_ttl
             .clamp(MIN_MULTIPART_TTL, MAX_MULTIPART_TTL);
-        self.drop_idle = self
-            .drop_idle
-            .clamp(Duration::from_secs(1), MAX_DROP_IDLE);
+        self.drop_idle = self.drop_idle.clamp(Duration::from_secs(1), MAX_DROP_IDLE);
         self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
         self.allowed_types = self
             .allowed_types

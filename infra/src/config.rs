@@ -119,17 +119,9 @@ impl Config {
                 u64::from(d.download_log_retention_days),
             )?)
             .unwrap_or(u32::MAX),
-            drop_idle: Duration::from_secs(num(
-                env,
-                "DROP_IDLE_SECS",
-                d.drop_idle.as_secs(),
-            )?),
-            link_givebacks: u32::try_from(num(
-                env,
-                "LINK_GIVEBACKS",
-                u64::from(d.link_givebacks),
-            )?)
-            .unwrap_or(u32::MAX),
+            drop_idle: Duration::from_secs(num(env, "DROP_IDLE_SECS", d.drop_idle.as_secs())?),
+            link_givebacks: u32::try_from(num(env, "LINK_GIVEBACKS", u64::from(d.link_givebacks))?)
+                .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {

@@ -58,11 +58,7 @@ fn release_link(links: &mut Links, file: &FileRecord, give_back: bool) {
         return;
     };
     link.pending_bytes = link.pending_bytes.saturating_sub(file.size);
-    if give_back
-        && link.can_give_back()
-        && link.uploads_used >= 1
-        && link.bytes_used >= file.size
-    {
+    if give_back && link.can_give_back() && link.uploads_used >= 1 && link.bytes_used >= file.size {
         link.uploads_used -= 1;
         link.bytes_used -= file.size;
         link.givebacks += 1;

@@ -94,7 +94,8 @@ impl LinkStore for MemLedger {
             && d.now < link.expires_at
             && link.uploads_used <= d.max_uploads_used()
             && d.max_bytes_used().is_none_or(|m| link.bytes_used <= m)
-            && d.max_pending_used().is_some_and(|m| link.pending_bytes <= m);
+            && d.max_pending_used()
+                .is_some_and(|m| link.pending_bytes <= m);
         if !fits_link {
             return Ok(DropReservation::LinkRefused);
         }

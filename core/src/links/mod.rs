@@ -241,7 +241,10 @@ mod tests {
         assert_eq!(v["state"], "active");
         assert_eq!(v["uploads_left"], 2);
         assert_eq!(v["bytes_left"], 150);
-        assert_eq!((v["max_pending_bytes"].as_u64(), v["pending_bytes"].as_u64()), (Some(100), Some(0)));
+        assert_eq!(
+            (v["max_pending_bytes"].as_u64(), v["pending_bytes"].as_u64()),
+            (Some(100), Some(0))
+        );
     }
 
     #[test]

@@ -196,12 +196,18 @@ mod tests {
             max_file_bytes: Some(300),
             ..new("x")
         };
-        assert_eq!(validate_new_link(&s(), &small).unwrap().max_pending_bytes, 300);
+        assert_eq!(
+            validate_new_link(&s(), &small).unwrap().max_pending_bytes,
+            300
+        );
         let more = NewLink {
             max_pending_bytes: Some(5000),
             ..new("x")
         };
-        assert_eq!(validate_new_link(&s(), &more).unwrap().max_pending_bytes, 5000);
+        assert_eq!(
+            validate_new_link(&s(), &more).unwrap().max_pending_bytes,
+            5000
+        );
         assert_eq!(v.allowed_types, s().allowed_types);
         // A deployment whose longest link is shorter than the default gets its longest.
         let short = Settings {

@@ -152,13 +152,7 @@ impl Multiparts {
         for &n in numbers {
             let request = self
                 .store
-                .presign_part(
-                    &file.key(),
-                    &m.upload_id,
-                    n,
-                    plan.part_len(n),
-                    ttl,
-                )
+                .presign_part(&file.key(), &m.upload_id, n, plan.part_len(n), ttl)
                 .await?;
             parts.push(PresignedPart { number: n, request });
         }

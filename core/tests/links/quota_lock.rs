@@ -144,7 +144,12 @@ async fn pending_bytes_past_the_links_limit_are_link_busy_with_the_wait() {
         .await
         .unwrap_err();
     // Released 900 s (DROP_IDLE_SECS) after it was made: 800 s from now.
-    assert_eq!(e, CoreError::LinkBusy { retry_after_secs: 800 });
+    assert_eq!(
+        e,
+        CoreError::LinkBusy {
+            retry_after_secs: 800
+        }
+    );
     assert_eq!((e.code(), e.kind()), ("link_busy", ErrorKind::Conflict));
     assert_eq!(used(&w, &id).await, (1, 600), "a busy drop takes nothing");
     assert_eq!(usage(&w).await, (0, 600, 1));
@@ -156,7 +161,10 @@ async fn pending_bytes_past_the_links_limit_are_link_busy_with_the_wait() {
 
     // A verdict releases the first drop's pending bytes (its quota stays used).
     settle(&w, &first.file.id, pdf(600)).await;
-    assert_eq!(record(&w, &first.file.id).await.status, FileStatus::Accepted);
+    assert_eq!(
+        record(&w, &first.file.id).await.status,
+        FileStatus::Accepted
+    );
     assert_eq!(stored(&w, &id).await.pending_bytes, 400);
     let third = drop_file(&w, &token, upload("d.pdf", 500, "application/pdf"))
         .await
@@ -263,7 +271,8 @@ async fn a_multipart_drop_keeps_its_reservation_while_it_asks_for_parts() {
     );
     assert_eq!(stored(&w, &id).await.pending_bytes, size);
     // Silent again: released one idle window later.
-    w.clock.advance(TimeDelta::minutes(15) + TimeDelta::seconds(1));
+    w.clock
+        .advance(TimeDelta::minutes(15) + TimeDelta::seconds(1));
     assert_eq!(w.janitor.sweep(10).await.unwrap().expired.len(), 1);
     assert_eq!(stored(&w, &id).await.pending_bytes, 0);
     assert_eq!(usage(&w).await.1, 0);

@@ -83,7 +83,11 @@ impl LinkStore for Racing {
         }
         self.inner.create_pending_via_link(d).await
     }
-    async fn extend_drop(&self, file: &FileRecord, until: DateTime<Utc>) -> Result<bool, CoreError> {
+    async fn extend_drop(
+        &self,
+        file: &FileRecord,
+        until: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
         self.inner.extend_drop(file, until).await
     }
     async fn find_receipt(

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
-use dropgate_core::files::{Page, headroom};
 use dropgate_core::files::FileLookup;
+use dropgate_core::files::{Page, headroom};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
 use dropgate_core::settings::DEFAULT_LINK_GIVEBACKS;
 use dropgate_core::time::rfc3339;
@@ -228,9 +228,7 @@ impl DynamoLedger {
                 Tx::Committed => return Ok(true),
                 // Only the link's own condition failed: try the next, smaller update.
                 Tx::ConditionFailed(which)
-                    if which.len() == base + 1
-                        && which[base]
-                        && !which[..base].contains(&true) =>
+                    if which.len() == base + 1 && which[base] && !which[..base].contains(&true) =>
                 {
                     items.pop();
                 }
