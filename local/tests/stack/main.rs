@@ -5,6 +5,7 @@
 mod common;
 mod e2e_cli;
 mod e2e_faults;
+mod e2e_link_quota;
 mod e2e_links;
 mod e2e_multipart;
 mod e2e_pipeline;
