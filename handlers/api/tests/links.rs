@@ -55,7 +55,10 @@ async fn creating_a_link_answers_the_documented_shape_once() {
     assert_eq!(link["uploads_left"], 3);
     assert_eq!(link["max_file_bytes"], MAX);
     assert_eq!(
-        (link["max_pending_bytes"].clone(), link["pending_bytes"].clone()),
+        (
+            link["max_pending_bytes"].clone(),
+            link["pending_bytes"].clone()
+        ),
         (json!(MAX), json!(0)),
         "one file's worth pending by default"
     );
@@ -469,8 +472,16 @@ async fn a_drop_past_the_links_pending_bytes_is_409_link_busy_with_retry_after()
     w.clock.advance(chrono::Duration::seconds(60));
     let r = expect_error(&w, drop(400), 409, "link_busy").await;
     // The first drop is released DROP_IDLE_SECS (900) after it was made: 840 s from now.
-    let header = r.raw.headers.get("retry-after").and_then(|v| v.to_str().ok());
+    let header = r
+        .raw
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok());
     assert_eq!(header, Some("840"));
     assert_eq!(r.json()["error"]["retry_after"], 840);
-    assert_eq!(send(&w, drop(300)).await.status, 201, "what fits still goes");
+    assert_eq!(
+        send(&w, drop(300)).await.status,
+        201,
+        "what fits still goes"
+    );
 }
