@@ -136,6 +136,10 @@ pub struct LinkCreateArgs {
     /// The most bytes it takes in all.
     #[arg(long, value_name = "N")]
     pub max_total_bytes: Option<u64>,
+    /// The most bytes its uploads may hold reserved and not yet judged, together (server
+    /// default: the largest file it takes).
+    #[arg(long, value_name = "N")]
+    pub max_pending_bytes: Option<u64>,
     /// Allowed content types, comma-separated (e.g. application/pdf,image/png).
     #[arg(long, value_name = "TYPES", value_delimiter = ',')]
     pub types: Vec<String>,

@@ -66,6 +66,10 @@ pub enum CoreError {
     /// attempt on it is refused until the lockout ends.
     #[error("this share is locked after too many wrong passwords; retry in {retry_after_secs} s")]
     ShareLocked { retry_after_secs: u64 },
+    /// An upload link's pending drops hold all the bytes it may have pending (409, with
+    /// Retry-After: the seconds until the first of them is released).
+    #[error("this upload link has too many uploads in progress; retry in {retry_after_secs} s")]
+    LinkBusy { retry_after_secs: u64 },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -136,7 +140,7 @@ impl CoreError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::Invalid { .. } | Self::InvalidPartNumber { .. } => ErrorKind::BadRequest,
-            Self::IncompleteUpload(_) => ErrorKind::Conflict,
+            Self::IncompleteUpload(_) | Self::LinkBusy { .. } => ErrorKind::Conflict,
             Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } | Self::OwnerQuotaExceeded => {
                 ErrorKind::TooLarge
             }
@@ -166,6 +170,7 @@ impl CoreError {
             Self::QuotaExceeded { .. } | Self::OwnerQuotaExceeded => "quota_exceeded",
             Self::RateLimited { .. } => "rate_limited",
             Self::ShareLocked { .. } => "share_locked",
+            Self::LinkBusy { .. } => "link_busy",
             Self::FileTooLarge { .. } => "file_too_large",
             Self::InvalidPartNumber { .. } => "invalid_part_number",
             Self::IncompleteUpload(_) => "incomplete_upload",

@@ -1,10 +1,13 @@
 //! The janitor: pending files whose upload URL expired (plus a grace period) become `expired`,
-//! their reservation is released and any object removed.
+//! their reservation is released and any object removed. A drop through an upload link gets a
+//! shorter grace, so that its reservation is released within `DROP_IDLE_SECS` (see
+//! [`crate::links::idle`]).
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::files::{JanitorLedger, Settlement};
+use crate::links::idle;
 use crate::multipart::MultipartStore;
 use crate::objects::ObjectStore;
 use crate::pipeline::remove_and_mark;
@@ -43,10 +46,18 @@ impl Janitor {
                 sweep.failed += 1;
             }
         }
-        let cutoff = crate::time::before(now, self.settings.pending_grace);
+        // The shortest grace of any file: each file is then held to its own.
+        let grace = self
+            .settings
+            .pending_grace
+            .min(idle::drop_grace(&self.settings));
+        let cutoff = crate::time::before(now, grace);
         let stale = self.ledger.stale_pending(cutoff, limit).await?;
         // Each expiry's `upload.expired` notice is an outbox entry of its settlement.
         for file in stale {
+            if idle::released_at(&self.settings, &file) >= now {
+                continue;
+            }
             match self.expire(&file, now).await {
                 Ok(Some((expired, removed))) => {
                     sweep.expired.push(expired);
@@ -76,6 +87,7 @@ impl Janitor {
             at: now,
             stored_size: None,
             stored_etag: None,
+            // The store gives the use back only while the link may (`LINK_GIVEBACKS`).
             give_back_link: crate::links::gives_back_on(FileStatus::Expired),
         };
         // Settle first: if the worker got there meanwhile, the file is not ours to touch. A

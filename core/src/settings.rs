@@ -43,10 +43,22 @@ pub struct Settings {
     pub share_max_failures: u32,
     /// How long a locked share refuses every password attempt (1 second to ten years).
     pub share_lockout: Duration,
+    /// How long a drop through an upload link may stay silent before the janitor releases its
+    /// reservation (see [`crate::links::idle`]); 1 s to 1 day.
+    pub drop_idle: Duration,
+    /// How many times one link gives a use back for an upload that expired without bytes
+    /// (0 to 1000); after that, expiries keep the use.
+    pub link_givebacks: u32,
 }
 
 pub const MIN_MULTIPART_TTL: Duration = Duration::from_secs(3600);
 pub const MAX_MULTIPART_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+pub const DEFAULT_DROP_IDLE: Duration = Duration::from_secs(900);
+pub const MAX_DROP_IDLE: Duration = Duration::from_secs(24 * 3600);
+pub const DEFAULT_LINK_GIVEBACKS: u32 = 3;
+/// As many give-backs as a link may have uses: more would change nothing a holder can do.
+pub const MAX_LINK_GIVEBACKS: u32 = 1000;
 
 /// The janitor queries every shard on each run: more than this costs more than it spreads.
 pub const MAX_PENDING_SHARDS: u32 = 256;
@@ -93,6 +105,8 @@ impl Default for Settings {
             multipart_upload_ttl: Duration::from_secs(24 * 3600),
             share_max_failures: 50,
             share_lockout: Duration::from_secs(3600),
+            drop_idle: DEFAULT_DROP_IDLE,
+            link_givebacks: DEFAULT_LINK_GIVEBACKS,
         }
     }
 }
@@ -121,6 +135,8 @@ impl Settings {
         self.multipart_upload_ttl = self
             .multipart_upload_ttl
             .clamp(MIN_MULTIPART_TTL, MAX_MULTIPART_TTL);
+        self.drop_idle = self.drop_idle.clamp(Duration::from_secs(1), MAX_DROP_IDLE);
+        self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
         self.allowed_types = self
             .allowed_types
             .iter()

@@ -130,6 +130,9 @@ impl Config {
                 "SHARE_LOCKOUT_SECS",
                 d.share_lockout.as_secs(),
             )?),
+            drop_idle: Duration::from_secs(num(env, "DROP_IDLE_SECS", d.drop_idle.as_secs())?),
+            link_givebacks: u32::try_from(num(env, "LINK_GIVEBACKS", u64::from(d.link_givebacks))?)
+                .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -221,6 +224,8 @@ impl Config {
                 s.multipart_upload_ttl.as_secs().to_string(),
             ),
             ("LOG_DOWNLOADER_IP", s.log_downloader_ip.to_string()),
+            ("DROP_IDLE_SECS", s.drop_idle.as_secs().to_string()),
+            ("LINK_GIVEBACKS", s.link_givebacks.to_string()),
             (
                 "DOWNLOAD_LOG_RETENTION_DAYS",
                 s.download_log_retention_days.to_string(),
@@ -313,5 +318,35 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn drop_settings_are_read_and_clamped() {
+        let read = |idle: &str, givebacks: &str| {
+            let m: HashMap<&str, String> = HashMap::from([
+                ("DROP_IDLE_SECS", idle.to_owned()),
+                ("LINK_GIVEBACKS", givebacks.to_owned()),
+            ]);
+            Config::from_lookup(&|k| m.get(k).cloned())
+                .unwrap()
+                .settings
+        };
+        let d = Config::from_lookup(&|_| None).unwrap().settings;
+        assert_eq!(
+            (d.drop_idle, d.link_givebacks),
+            (Duration::from_secs(900), 3)
+        );
+        let s = read("120", "0");
+        assert_eq!(
+            (s.drop_idle, s.link_givebacks),
+            (Duration::from_secs(120), 0)
+        );
+        // Huge values never panic: a day of idleness at most, as many give-backs as uses.
+        let s = read(&u64::MAX.to_string(), &u64::MAX.to_string());
+        assert_eq!(
+            (s.drop_idle, s.link_givebacks),
+            (Duration::from_secs(86_400), 1000)
+        );
+        assert_eq!(read("0", "3").drop_idle, Duration::from_secs(1));
     }
 }

@@ -27,6 +27,7 @@ const ERRORS = {
   link_expired: 'This upload link has expired.',
   link_revoked: 'This upload link has been withdrawn by its owner.',
   link_used_up: 'This upload link has been used up: it takes no more files.',
+  link_busy: 'This upload link has other uploads in progress. Try again later.',
   uploader_name_required: 'Please enter your name first.',
   receipt_not_found: 'This file is no longer there: its owner may have deleted it.',
   rate_limited: 'Too many attempts from your network. Wait a minute and try again.',
@@ -36,6 +37,7 @@ const ERRORS = {
   invalid_max_uploads: 'The number of uploads must be between 1 and 1000.',
   invalid_max_file_bytes: 'The size limit per file is not valid.',
   invalid_max_total_bytes: 'The total size limit is not valid.',
+  invalid_max_pending_bytes: 'The limit on bytes in progress is not valid.',
   invalid_allowed_types: 'Choose file types this service allows.',
   body_too_large: 'That is too much text.',
   share_not_found: 'This share does not exist.',
@@ -62,6 +64,9 @@ export function errorWords(e) {
   const code = e?.code;
   if (code === 'file_too_large' && e.extra?.max_file_bytes !== undefined) {
     return `This file is too large: at most ${bytes(e.extra.max_file_bytes)} is allowed here.`;
+  }
+  if (code === 'link_busy' && e.extra?.retry_after) {
+    return `This upload link has other uploads in progress. Try again in ${e.extra.retry_after} seconds.`;
   }
   if (code === 'rate_limited' && e.extra?.retry_after) {
     return `Too many attempts from your network. Try again in ${e.extra.retry_after} seconds.`;

@@ -371,3 +371,141 @@ pub async fn gives_back_on_settlement_only_when_asked(
     );
     assert_eq!(usage(s, &ada).await, (0, 0, 0));
 }
+
+/// A drop counts its bytes as pending under the link's `max_pending_bytes`, in the drop's own
+/// write (a stale copy of the link cannot pass it); every settlement of a pending link file and
+/// its removal release them; an expiry gives the use back only while the link has give-backs
+/// left, counting each.
+pub async fn caps_pending_bytes_and_give_backs(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
+    let now = ms(now);
+    let prefix = &format!("{prefix}-pend");
+    let ada = owner(prefix, "ada");
+    let mut l = link(&ada, link_id(prefix, "l1"), 10, None, now);
+    l.max_pending_bytes = 100;
+    l.max_givebacks = 1;
+    s.links.put_link(&l).await.unwrap();
+    let f = |id: &str, size: u64| dropped(&l, file_id(prefix, id), size, now);
+    let (f1, f2, f3) = (f("f01", 60), f("f02", 50), f("f03", 40));
+    assert_eq!(
+        drop_via(s, &l, &f1, 10_000, now).await,
+        DropReservation::Reserved
+    );
+    // The caller's copy says nothing is pending: the store still refuses, and writes nothing.
+    assert_eq!(
+        drop_via(s, &l, &f2, 10_000, now).await,
+        DropReservation::LinkRefused
+    );
+    assert!(s.ledger.get_file(&ada, &f2.id).await.unwrap().is_none());
+    assert_eq!(
+        drop_via(s, &l, &f3, 10_000, now).await,
+        DropReservation::Reserved
+    );
+    let got = stored(s, &l).await;
+    assert_eq!((got.pending_bytes, got.max_pending_bytes), (100, 100));
+    assert_eq!(counters(&got), (2, 100));
+    assert_eq!(usage(s, &ada).await, (0, 100, 2));
+
+    // A verdict releases the pending bytes; the use and bytes stay counted.
+    let accepted = Settlement {
+        status: FileStatus::Accepted,
+        reason: None,
+        ..settlement(FileStatus::Accepted, false, now)
+    };
+    assert!(s.ledger.settle(&f1, &accepted).await.unwrap());
+    let got = stored(s, &l).await;
+    assert_eq!((got.pending_bytes, counters(&got)), (40, (2, 100)));
+    // A later verdict on the accepted file (replaced bytes) releases nothing more.
+    let settled = s.ledger.get_file(&ada, &f1.id).await.unwrap().expect("f1");
+    let rejected = settlement(FileStatus::Rejected, false, now);
+    assert!(s.ledger.settle(&settled, &rejected).await.unwrap());
+    assert_eq!(stored(s, &l).await.pending_bytes, 40);
+
+    // An expiry with give-back: pending released, use back, counted.
+    let expired = settlement(FileStatus::Expired, true, now);
+    assert!(s.ledger.settle(&f3, &expired).await.unwrap());
+    let got = stored(s, &l).await;
+    assert_eq!(
+        (got.pending_bytes, counters(&got), got.givebacks),
+        (0, (1, 60), 1)
+    );
+
+    // The link's one give-back is spent: the next expiry keeps the use, releases the bytes.
+    let f4 = f("f04", 30);
+    assert_eq!(
+        drop_via(s, &l, &f4, 10_000, now).await,
+        DropReservation::Reserved
+    );
+    assert!(s.ledger.settle(&f4, &expired).await.unwrap());
+    let got = stored(s, &l).await;
+    assert_eq!(
+        (got.pending_bytes, counters(&got), got.givebacks),
+        (0, (2, 90), 1)
+    );
+    assert_eq!(usage(s, &ada).await, (0, 0, 0), "all quota released");
+
+    // Removing a pending drop releases its pending bytes; the use stays.
+    let f5 = f("f05", 70);
+    assert_eq!(
+        drop_via(s, &l, &f5, 10_000, now).await,
+        DropReservation::Reserved
+    );
+    assert_eq!(stored(s, &l).await.pending_bytes, 70);
+    assert!(s.ledger.remove_file(&f5, None).await.unwrap());
+    let got = stored(s, &l).await;
+    assert_eq!((got.pending_bytes, counters(&got)), (0, (3, 160)));
+    assert_eq!(usage(s, &ada).await, (0, 0, 0));
+}
+
+/// A pending drop's deadline moves forward, never back, and only while it is pending.
+pub async fn extends_a_pending_drop_only(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
+    let now = ms(now);
+    let prefix = &format!("{prefix}-ext");
+    let ada = owner(prefix, "ada");
+    let l = link(&ada, link_id(prefix, "l1"), 5, None, now);
+    s.links.put_link(&l).await.unwrap();
+    let f = dropped(&l, file_id(prefix, "f01"), 10, now);
+    assert_eq!(
+        drop_via(s, &l, &f, 10_000, now).await,
+        DropReservation::Reserved
+    );
+    let later = f.upload_expires_at + TimeDelta::minutes(10);
+    assert!(s.links.extend_drop(&f, later).await.unwrap());
+    assert_eq!(deadline_of(s, &f).await, later);
+    // Never back.
+    assert!(s.links.extend_drop(&f, now).await.unwrap());
+    assert_eq!(deadline_of(s, &f).await, later);
+    // The janitor's index follows: not stale before the new deadline, stale after.
+    assert!(!is_stale(s, &f, later).await);
+    assert!(is_stale(s, &f, later + TimeDelta::seconds(1)).await);
+    // Settled: no longer extended.
+    assert!(
+        s.ledger
+            .settle(&f, &settlement(FileStatus::Expired, false, now))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.links
+            .extend_drop(&f, later + TimeDelta::hours(1))
+            .await
+            .unwrap()
+    );
+}
+
+async fn deadline_of(s: Stores<'_>, f: &FileRecord) -> DateTime<Utc> {
+    s.ledger
+        .get_file(&f.owner, &f.id)
+        .await
+        .unwrap()
+        .expect("the file")
+        .upload_expires_at
+}
+
+async fn is_stale(s: Stores<'_>, f: &FileRecord, before: DateTime<Utc>) -> bool {
+    s.ledger
+        .stale_pending(before, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .any(|x| x.id == f.id)
+}

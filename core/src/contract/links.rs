@@ -33,6 +33,8 @@ pub async fn check_all(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
     refuses_a_full_quota_without_using_the_link(s, prefix, now).await;
     refuses_a_second_file_under_one_id(s, prefix, now).await;
     gives_back_on_settlement_only_when_asked(s, prefix, now).await;
+    caps_pending_bytes_and_give_backs(s, prefix, now).await;
+    extends_a_pending_drop_only(s, prefix, now).await;
 }
 
 pub async fn stores_finds_lists_and_revokes(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {

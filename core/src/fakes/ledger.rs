@@ -59,6 +59,23 @@ pub(super) fn entry(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> O
     }
 }
 
+/// What a pending link file's settlement or removal does to its link, as the store's
+/// conditional update: its pending bytes are released; with `give_back`, its use and bytes
+/// return while the link may still give back ([`Link::can_give_back`]), counted. Counters
+/// that do not hold the file's use stay (a link that was reset); a missing link is skipped.
+fn release_link(links: &mut Links, file: &FileRecord, give_back: bool) {
+    let Some(origin) = &file.link else { return };
+    let Some(link) = links.get_mut(&(file.owner.clone(), origin.link_id.clone())) else {
+        return;
+    };
+    link.pending_bytes = link.pending_bytes.saturating_sub(file.size);
+    if give_back && link.can_give_back() && link.uploads_used >= 1 && link.bytes_used >= file.size {
+        link.uploads_used -= 1;
+        link.bytes_used -= file.size;
+        link.givebacks += 1;
+    }
+}
+
 /// A ledger (and link store) in memory; each method is atomic under one lock, like the store's
 /// transactions.
 #[derive(Default)]
@@ -112,17 +129,9 @@ impl Settling for MemLedger {
         st.1.entry(file.owner.clone())
             .or_default()
             .apply(QuotaDelta::transition(from, s.status, file.size));
-        if s.give_back_link
-            && let Some(origin) = &file.link
-            && let Some(link) = lock(&self.links)
-                .0
-                .get_mut(&(file.owner.clone(), origin.link_id.clone()))
-            // As the store's condition: counters that do not hold the file's use stay.
-            && link.uploads_used >= 1
-            && link.bytes_used >= file.size
-        {
-            link.uploads_used -= 1;
-            link.bytes_used -= file.size;
+        if from == FileStatus::Pending {
+            let mut links = lock(&self.links);
+            release_link(&mut links.0, file, s.give_back_link);
         }
         lock(&self.log).push((file.id.clone(), s.status));
         if let Some(event) = EventType::settled(s.status) {
@@ -192,6 +201,9 @@ impl OwnerLedger for MemLedger {
                 }
                 st.0.remove(&k);
                 lock(&self.cleanup).remove(&k);
+                if file.status == FileStatus::Pending {
+                    release_link(&mut lock(&self.links).0, file, false);
+                }
                 st.1.entry(file.owner.clone())
                     .or_default()
                     .apply(QuotaDelta::remove(file.status, file.size));

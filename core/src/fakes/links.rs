@@ -93,7 +93,9 @@ impl LinkStore for MemLedger {
         let fits_link = !link.revoked
             && d.now < link.expires_at
             && link.uploads_used <= d.max_uploads_used()
-            && d.max_bytes_used().is_none_or(|m| link.bytes_used <= m);
+            && d.max_bytes_used().is_none_or(|m| link.bytes_used <= m)
+            && d.max_pending_used()
+                .is_some_and(|m| link.pending_bytes <= m);
         if !fits_link {
             return Ok(DropReservation::LinkRefused);
         }
@@ -111,12 +113,28 @@ impl LinkStore for MemLedger {
         if let Some(link) = links.0.get_mut(&key) {
             link.uploads_used += 1;
             link.bytes_used += d.file.size;
+            link.pending_bytes += d.file.size;
         }
         links.1.insert(
             d.receipt_hash.to_owned(),
             (d.file.owner.clone(), d.file.id.clone()),
         );
         Ok(DropReservation::Reserved)
+    }
+
+    async fn extend_drop(
+        &self,
+        file: &FileRecord,
+        until: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+            Some(cur) if cur.status == crate::FileStatus::Pending => {
+                cur.upload_expires_at = cur.upload_expires_at.max(until);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn find_receipt(

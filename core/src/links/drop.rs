@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{DropReservation, Link, LinkDrop, LinkStore};
+use super::{DropReservation, Link, LinkDrop, LinkStore, idle};
 use crate::accounts::validate_email;
 use crate::clock::Clock;
 use crate::files::{FileLookup, FileView, LinkOrigin, Uploader};
@@ -101,7 +101,10 @@ impl DropService {
             label: link.label.clone(),
             expires_at: rfc3339(link.expires_at),
             uploads_left: link.uploads_left(),
-            max_file_bytes: link.max_file_bytes.min(self.settings.max_file_size),
+            max_file_bytes: link
+                .max_file_bytes
+                .min(link.max_pending_bytes)
+                .min(self.settings.max_file_size),
             bytes_left: link.bytes_left(),
             allowed_types: link.allowed_types,
             require_uploader_name: link.require_uploader_name,
@@ -117,6 +120,10 @@ impl DropService {
         let link = self.limiter.guard(source, self.usable_link(token)).await?;
         let (name, content_type) = check_upload(&self.settings, &link, &req)?;
         let uploader = check_uploader(&link, req.uploader)?;
+        // Fails fast when the link's pending bytes are full; the store checks again, atomically.
+        if !link.pending_room_for(req.size) {
+            return Err(self.busy(&link, req.size).await?);
+        }
         let now = self.clock.now();
         let mut file = FileRecord::pending(
             self.ids.file_id(),
@@ -137,6 +144,8 @@ impl DropService {
         let receipt = tokens::encode(&self.ids.secret()?);
         let receipt_hash = tokens::hash(&receipt);
         self.multipart.prepare(&mut file).await?;
+        // A drop holds the owner's quota for one idle window at most; its URL dies with it.
+        file.upload_expires_at = idle::drop_deadline(&self.settings, &file, now);
         let outcome = self
             .links
             .create_pending_via_link(&LinkDrop {
@@ -153,25 +162,7 @@ impl DropService {
         match outcome? {
             DropReservation::Reserved => {}
             DropReservation::QuotaExceeded => return Err(CoreError::OwnerQuotaExceeded),
-            DropReservation::LinkRefused => {
-                // Someone else took the last use, or the owner revoked it, meanwhile; or
-                // others' drops left the link open but with too few bytes for this file. Read
-                // by key, not by token: the token index may lag behind a revocation.
-                let now_link = self.links.get_link(&link.owner, &link.id).await?;
-                return Err(now_link
-                    .and_then(|l| {
-                        l.refusal(self.clock.now()).or_else(|| {
-                            let max = max_file_size(&self.settings, &l);
-                            (file.size > max).then_some(CoreError::FileTooLarge {
-                                size: file.size,
-                                max,
-                            })
-                        })
-                    })
-                    .unwrap_or_else(|| {
-                        CoreError::gone("link_used_up", "this upload link has no uploads left")
-                    }));
-            }
+            DropReservation::LinkRefused => return Err(self.why_refused(&link, &file).await?),
         }
         // If presigning fails the pending file simply never gets bytes: the janitor expires
         // it, which gives the use back to the link.
@@ -181,6 +172,98 @@ impl DropService {
             upload,
             receipt,
         })
+    }
+
+    /// Why the store refused a drop the link seemed to allow: someone else took the last use,
+    /// or the owner revoked it, meanwhile; or others' drops left too few bytes, or no pending
+    /// room, for this file. Read by key, not by token: the token index may lag behind a
+    /// revocation.
+    async fn why_refused(&self, link: &Link, file: &FileRecord) -> Result<CoreError, CoreError> {
+        let Some(now_link) = self.links.get_link(&link.owner, &link.id).await? else {
+            return Ok(CoreError::gone(
+                "link_used_up",
+                "this upload link has no uploads left",
+            ));
+        };
+        if let Some(e) = now_link.refusal(self.clock.now()) {
+            return Ok(e);
+        }
+        let max = max_file_size(&self.settings, &now_link);
+        if file.size > max {
+            return Ok(CoreError::FileTooLarge {
+                size: file.size,
+                max,
+            });
+        }
+        // Nothing else refuses an open link: its pending bytes were full (and may have just
+        // been released: the client is then told to retry in a second).
+        self.busy(&now_link, file.size).await
+    }
+
+    /// `409 link_busy`, with the seconds until the first of the link's pending drops is
+    /// released.
+    async fn busy(&self, link: &Link, size: u64) -> Result<CoreError, CoreError> {
+        let pending = self.pending_drops(link).await?;
+        let now = self.clock.now();
+        let retry_after_secs = idle::retry_after_secs(&self.settings, &pending, now);
+        tracing::info!(
+            link_id = %link.id,
+            owner = %link.owner,
+            pending_bytes = link.pending_bytes,
+            max_pending_bytes = link.max_pending_bytes,
+            size,
+            retry_after_secs,
+            decision = "link_busy",
+            "drop refused: the link's pending bytes are full"
+        );
+        Ok(CoreError::LinkBusy { retry_after_secs })
+    }
+
+    /// The link's files still pending, newest first, until they account for its pending
+    /// bytes (bounded: a link has at most `MAX_MAX_UPLOADS` uses plus its give-backs).
+    async fn pending_drops(&self, link: &Link) -> Result<Vec<FileRecord>, CoreError> {
+        const PAGE: usize = 100;
+        const MAX_PAGES: usize = 25;
+        let (mut found, mut bytes, mut after) = (Vec::new(), 0u64, None);
+        for _ in 0..MAX_PAGES {
+            let page = self
+                .links
+                .list_link_files(&link.owner, &link.id, PAGE, after.as_ref())
+                .await?;
+            for f in page.files {
+                if f.status == FileStatus::Pending {
+                    bytes = bytes.saturating_add(f.size);
+                    found.push(f);
+                }
+            }
+            after = page.next_after;
+            if after.is_none() || bytes >= link.pending_bytes {
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// The multipart drop of a receipt, its idle deadline moved forward: asking for part
+    /// URLs, listing parts or completing is activity that keeps the reservation.
+    async fn active_file(&self, receipt: &str, source: &str) -> Result<FileRecord, CoreError> {
+        let mut file = self.receipt_file(receipt, source).await?;
+        if file.status != FileStatus::Pending || file.multipart.is_none() {
+            return Ok(file);
+        }
+        let until = idle::drop_deadline(&self.settings, &file, self.clock.now());
+        if until <= file.upload_expires_at {
+            return Ok(file);
+        }
+        if self.links.extend_drop(&file, until).await? {
+            file.upload_expires_at = until;
+            return Ok(file);
+        }
+        // Settled meanwhile (expired, or judged): answer from the record as it is now.
+        self.ledger
+            .get_file(&file.owner, &file.id)
+            .await?
+            .ok_or_else(receipt_not_found)
     }
 
     /// The file a receipt follows. Unknown receipts count as failed lookups of `source`.
@@ -207,15 +290,17 @@ impl DropService {
         source: &str,
         numbers: &[u32],
     ) -> Result<Vec<PresignedPart>, CoreError> {
-        let file = self.receipt_file(receipt, source).await?;
+        let file = self.active_file(receipt, source).await?;
+        // A part URL never outlives the drop's idle deadline.
+        let ttl = idle::url_ttl(&self.settings, file.upload_expires_at, self.clock.now());
         self.multipart
-            .presign(&file, numbers)
+            .presign_for(&file, numbers, ttl)
             .await
             .map_err(receipt_missing)
     }
 
     pub async fn parts(&self, receipt: &str, source: &str) -> Result<PartsListing, CoreError> {
-        let file = self.receipt_file(receipt, source).await?;
+        let file = self.active_file(receipt, source).await?;
         self.multipart.listing(&file).await.map_err(receipt_missing)
     }
 
@@ -225,7 +310,7 @@ impl DropService {
         source: &str,
         given: &[PartTag],
     ) -> Result<ReceiptView, CoreError> {
-        let file = self.receipt_file(receipt, source).await?;
+        let file = self.active_file(receipt, source).await?;
         self.multipart
             .complete(&file, given)
             .await
@@ -286,9 +371,13 @@ fn check_upload(
     Ok((name, content_type))
 }
 
-/// The largest file the link takes now: its per-file limit and the bytes it has left.
+/// The largest file the link takes now: its per-file limit, its pending-bytes limit and the
+/// bytes it has left.
 fn max_file_size(s: &Settings, link: &Link) -> u64 {
-    let max = link.max_file_bytes.min(s.max_file_size);
+    let max = link
+        .max_file_bytes
+        .min(link.max_pending_bytes)
+        .min(s.max_file_size);
     link.bytes_left().map_or(max, |left| max.min(left))
 }
 

@@ -10,6 +10,7 @@
 //! The state is derived, never stored, so it cannot drift from the counters.
 
 mod drop;
+pub mod idle;
 mod rules;
 mod service;
 mod store;
@@ -22,8 +23,8 @@ use crate::{CoreError, LinkId, OwnerId};
 
 pub use drop::{DropInfo, DropService, DropUpload, DroppedFile, ReceiptView};
 pub use rules::{
-    DEFAULT_LINK_TTL_SECS, DEFAULT_MAX_UPLOADS, MAX_MAX_UPLOADS, NewLink, ValidLink, gives_back_on,
-    validate_new_link,
+    DEFAULT_LINK_TTL_SECS, DEFAULT_MAX_UPLOADS, MAX_MAX_TOTAL_BYTES, MAX_MAX_UPLOADS, NewLink,
+    ValidLink, gives_back_on, validate_new_link,
 };
 pub use service::{CreatedLink, LinkListing, LinkService};
 pub use store::{DropReservation, LinkDrop, LinkPage, LinkStore};
@@ -46,6 +47,14 @@ pub struct Link {
     /// `None`: no total beyond the owner's quota.
     pub max_total_bytes: Option<u64>,
     pub bytes_used: u64,
+    /// The most bytes the link's drops may hold reserved and not yet judged, together.
+    pub max_pending_bytes: u64,
+    /// Bytes of the link's drops still pending: added by a drop, released by its settlement
+    /// (accepted, rejected, expired) or its deletion.
+    pub pending_bytes: u64,
+    /// How many uses expiries may give back (`LINK_GIVEBACKS` when the link was made).
+    pub max_givebacks: u32,
+    pub givebacks: u32,
     pub allowed_types: Vec<String>,
     pub require_uploader_name: bool,
     pub revoked: bool,
@@ -68,6 +77,19 @@ impl Link {
     pub fn bytes_left(&self) -> Option<u64> {
         self.max_total_bytes
             .map(|m| m.saturating_sub(self.bytes_used))
+    }
+
+    /// Whether an expiry may still give a use back (see [`gives_back_on`]); stores apply it in
+    /// the settlement's own write.
+    pub fn can_give_back(&self) -> bool {
+        self.givebacks < self.max_givebacks
+    }
+
+    /// Whether `size` more pending bytes fit under [`Link::max_pending_bytes`].
+    pub fn pending_room_for(&self, size: u64) -> bool {
+        self.pending_bytes
+            .checked_add(size)
+            .is_some_and(|p| p <= self.max_pending_bytes)
     }
 
     /// Revoked wins over expired, expired over used up.
@@ -117,6 +139,8 @@ impl Link {
             max_total_bytes: self.max_total_bytes,
             bytes_used: self.bytes_used,
             bytes_left: self.bytes_left(),
+            max_pending_bytes: self.max_pending_bytes,
+            pending_bytes: self.pending_bytes,
             allowed_types: self.allowed_types.clone(),
             require_uploader_name: self.require_uploader_name,
             revoked: self.revoked,
@@ -142,6 +166,8 @@ pub struct LinkView {
     pub max_total_bytes: Option<u64>,
     pub bytes_used: u64,
     pub bytes_left: Option<u64>,
+    pub max_pending_bytes: u64,
+    pub pending_bytes: u64,
     pub allowed_types: Vec<String>,
     pub require_uploader_name: bool,
     pub revoked: bool,
@@ -169,6 +195,10 @@ mod tests {
             max_file_bytes: 100,
             max_total_bytes: Some(150),
             bytes_used: 0,
+            max_pending_bytes: 100,
+            pending_bytes: 0,
+            max_givebacks: 3,
+            givebacks: 0,
             allowed_types: vec!["application/pdf".into()],
             require_uploader_name: false,
             revoked: false,
@@ -211,5 +241,31 @@ mod tests {
         assert_eq!(v["state"], "active");
         assert_eq!(v["uploads_left"], 2);
         assert_eq!(v["bytes_left"], 150);
+        assert_eq!(
+            (v["max_pending_bytes"].as_u64(), v["pending_bytes"].as_u64()),
+            (Some(100), Some(0))
+        );
+    }
+
+    #[test]
+    fn pending_bytes_and_give_backs_are_capped() {
+        let l = Link {
+            pending_bytes: 60,
+            ..link()
+        };
+        assert!(l.pending_room_for(40));
+        assert!(!l.pending_room_for(41));
+        assert!(!l.pending_room_for(u64::MAX), "no overflow");
+        assert!(l.can_give_back());
+        let spent = Link {
+            givebacks: 3,
+            ..link()
+        };
+        assert!(!spent.can_give_back());
+        let never = Link {
+            max_givebacks: 0,
+            ..link()
+        };
+        assert!(!never.can_give_back());
     }
 }

@@ -20,6 +20,7 @@ pub struct NewLink {
     pub max_uploads: Option<u64>,
     pub max_file_bytes: Option<u64>,
     pub max_total_bytes: Option<u64>,
+    pub max_pending_bytes: Option<u64>,
     pub allowed_types: Option<Vec<String>>,
     pub require_uploader_name: bool,
 }
@@ -32,6 +33,7 @@ pub struct ValidLink {
     pub max_uploads: u32,
     pub max_file_bytes: u64,
     pub max_total_bytes: Option<u64>,
+    pub max_pending_bytes: u64,
     pub allowed_types: Vec<String>,
     pub require_uploader_name: bool,
 }
@@ -95,6 +97,16 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
             ));
         }
     };
+    // Bytes reserved and not yet judged through the link, together: one file's worth unless
+    // the owner allows more. Never above what a JSON reader holds exactly.
+    let max_pending_bytes = in_range(
+        req.max_pending_bytes,
+        max_file_bytes,
+        1,
+        MAX_MAX_TOTAL_BYTES,
+        "invalid_max_pending_bytes",
+        "max_pending_bytes",
+    )?;
     let allowed_types = match &req.allowed_types {
         None => s.allowed_types.clone(),
         Some(list) => allowed_subset(&s.allowed_types, list)?,
@@ -105,6 +117,7 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
         max_uploads: max_uploads as u32,
         max_file_bytes,
         max_total_bytes,
+        max_pending_bytes,
         allowed_types,
         require_uploader_name: req.require_uploader_name,
     })
@@ -144,7 +157,9 @@ fn allowed_subset(deployment: &[String], asked: &[String]) -> Result<Vec<String>
 /// Only `expired` does: its bytes never came, so nothing was tried, and an honest uploader
 /// whose connection dropped can try again. A `rejected` file keeps its use: its bytes were
 /// judged, and keeping the use bounds how many tries a hostile holder of the link gets.
-/// Deleting a file gives nothing back either (the owner can make a new link).
+/// Deleting a file gives nothing back either (the owner can make a new link). Nor does an
+/// expiry once the link has given back `LINK_GIVEBACKS` uses ([`super::Link::can_give_back`]):
+/// a holder who never sends cannot hold the owner's quota for ever.
 pub fn gives_back_on(status: FileStatus) -> bool {
     status == FileStatus::Expired
 }
@@ -176,6 +191,23 @@ mod tests {
         assert_eq!(v.max_uploads, 10);
         assert_eq!(v.max_file_bytes, 1000);
         assert_eq!(v.max_total_bytes, None);
+        assert_eq!(v.max_pending_bytes, 1000, "one file's worth");
+        let small = NewLink {
+            max_file_bytes: Some(300),
+            ..new("x")
+        };
+        assert_eq!(
+            validate_new_link(&s(), &small).unwrap().max_pending_bytes,
+            300
+        );
+        let more = NewLink {
+            max_pending_bytes: Some(5000),
+            ..new("x")
+        };
+        assert_eq!(
+            validate_new_link(&s(), &more).unwrap().max_pending_bytes,
+            5000
+        );
         assert_eq!(v.allowed_types, s().allowed_types);
         // A deployment whose longest link is shorter than the default gets its longest.
         let short = Settings {
@@ -249,6 +281,20 @@ mod tests {
                     ..new("x")
                 },
                 "invalid_max_total_bytes",
+            ),
+            (
+                NewLink {
+                    max_pending_bytes: Some(0),
+                    ..new("x")
+                },
+                "invalid_max_pending_bytes",
+            ),
+            (
+                NewLink {
+                    max_pending_bytes: Some(MAX_MAX_TOTAL_BYTES + 1),
+                    ..new("x")
+                },
+                "invalid_max_pending_bytes",
             ),
             (
                 NewLink {

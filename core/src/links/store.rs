@@ -49,6 +49,12 @@ impl LinkDrop<'_> {
             .max_total_bytes
             .map(|m| m.saturating_sub(self.file.size))
     }
+
+    /// The largest `pending_bytes` that still leaves room for this file under the link's
+    /// `max_pending_bytes`; `None` when the file alone is larger (the drop is refused).
+    pub fn max_pending_used(&self) -> Option<u64> {
+        self.link.max_pending_bytes.checked_sub(self.file.size)
+    }
 }
 
 /// How a drop ended.
@@ -58,7 +64,8 @@ pub enum DropReservation {
     Reserved,
     /// The owner's quota has no room; the link was not used.
     QuotaExceeded,
-    /// The link was revoked, expired or used up meanwhile; nothing was written.
+    /// The link was revoked, expired or used up meanwhile, or its pending bytes have no room
+    /// for this file; nothing was written.
     LinkRefused,
 }
 
@@ -84,13 +91,20 @@ pub trait LinkStore: Send + Sync {
     ) -> Result<bool, CoreError>;
     /// The link whose token hashes to `token_hash`.
     async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError>;
-    /// Uses the link once (one upload, `file.size` bytes), reserves the owner's quota, and
-    /// writes the pending record and its receipt: one atomic step. A refused quota never uses
-    /// the link; a used link always has its file.
+    /// Uses the link once (one upload, `file.size` bytes, counted also as pending bytes under
+    /// `max_pending_bytes`), reserves the owner's quota, and writes the pending record and its
+    /// receipt: one atomic step. A refused quota never uses the link; a used link always has
+    /// its file. Settling a pending link file (see [`crate::files::Settling::settle`]) or
+    /// removing it releases its pending bytes in the same write; an expiry with
+    /// `give_back_link` gives the use back only while [`Link::can_give_back`], counting it.
     async fn create_pending_via_link(
         &self,
         drop: &LinkDrop<'_>,
     ) -> Result<DropReservation, CoreError>;
+    /// Moves the upload deadline of a pending drop forward to `until` (never back): activity
+    /// on a multipart drop keeps its reservation. `false` when the file is no longer pending.
+    async fn extend_drop(&self, file: &FileRecord, until: DateTime<Utc>)
+    -> Result<bool, CoreError>;
     /// The file a receipt follows.
     async fn find_receipt(
         &self,

@@ -110,16 +110,20 @@ impl Multiparts {
                 part_count: m.part_count,
                 expires_at: rfc3339(record.upload_expires_at),
             },
-            None => UploadInstructions::Put(
-                self.objects
-                    .presign_put(
-                        &record.key(),
-                        record.size,
-                        &record.content_type,
-                        self.settings.upload_url_ttl,
-                    )
-                    .await?,
-            ),
+            // The URL never outlives the record's deadline (shorter for a drop, see
+            // `crate::links::idle`).
+            None => {
+                let ttl = (record.upload_expires_at - record.created_at)
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(self.settings.upload_url_ttl)
+                    .max(std::time::Duration::from_secs(1));
+                UploadInstructions::Put(
+                    self.objects
+                        .presign_put(&record.key(), record.size, &record.content_type, ttl)
+                        .await?,
+                )
+            }
         })
     }
 
@@ -129,6 +133,18 @@ impl Multiparts {
         file: &FileRecord,
         numbers: &[u32],
     ) -> Result<Vec<PresignedPart>, CoreError> {
+        self.presign_for(file, numbers, self.settings.upload_url_ttl)
+            .await
+    }
+
+    /// As [`Self::presign`], the URLs living `ttl` (at most the deployment's URL lifetime).
+    pub async fn presign_for(
+        &self,
+        file: &FileRecord,
+        numbers: &[u32],
+        ttl: std::time::Duration,
+    ) -> Result<Vec<PresignedPart>, CoreError> {
+        let ttl = ttl.min(self.settings.upload_url_ttl);
         let m = pending_upload(file)?;
         let plan = PartPlan::of(file.size, m);
         plan.check_numbers(numbers)?;
@@ -136,13 +152,7 @@ impl Multiparts {
         for &n in numbers {
             let request = self
                 .store
-                .presign_part(
-                    &file.key(),
-                    &m.upload_id,
-                    n,
-                    plan.part_len(n),
-                    self.settings.upload_url_ttl,
-                )
+                .presign_part(&file.key(), &m.upload_id, n, plan.part_len(n), ttl)
                 .await?;
             parts.push(PresignedPart { number: n, request });
         }

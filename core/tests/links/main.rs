@@ -1,6 +1,7 @@
 //! Upload links over the in-memory fakes: the owner's side (create, list, read, revoke, the
 //! files of a link), the stranger's side (info, drop, receipt), every refusal, atomicity under
-//! concurrency, the give-back rule with the owner's mails, and the limit on failed lookups.
+//! concurrency, the give-back rule with the owner's mails, the limit on failed lookups, and
+//! no quota lock through a link (idle drops, pending bytes, bounded give-backs).
 //!
 //! One module per section; [`world`] holds the setup they share.
 
@@ -9,6 +10,7 @@ mod world;
 mod concurrency;
 mod give_back;
 mod owner;
+mod quota_lock;
 mod race;
 mod rate_limit;
 mod refusals;

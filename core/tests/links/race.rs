@@ -14,9 +14,18 @@ use crate::world::*;
 
 /// A link store that, on the first drop it is asked to write, first writes `rival` (another
 /// uploader's drop through the same link, read at the same moment).
-struct Racing {
+pub(crate) struct Racing {
     inner: Arc<MemLedger>,
     rival: std::sync::Mutex<Option<FileRecord>>,
+}
+
+impl Racing {
+    pub(crate) fn new(inner: Arc<MemLedger>, rival: FileRecord) -> Self {
+        Self {
+            inner,
+            rival: std::sync::Mutex::new(Some(rival)),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -73,6 +82,13 @@ impl LinkStore for Racing {
             assert_eq!(won, dropgate_core::links::DropReservation::Reserved);
         }
         self.inner.create_pending_via_link(d).await
+    }
+    async fn extend_drop(
+        &self,
+        file: &FileRecord,
+        until: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        self.inner.extend_drop(file, until).await
     }
     async fn find_receipt(
         &self,

@@ -75,7 +75,8 @@ impl From<CoreError> for ApiError {
             })),
             CoreError::Completing => Some(json!({"retry_after": 2})),
             CoreError::RateLimited { retry_after_secs }
-            | CoreError::ShareLocked { retry_after_secs } => {
+            | CoreError::ShareLocked { retry_after_secs }
+            | CoreError::LinkBusy { retry_after_secs } => {
                 Some(json!({"retry_after": retry_after_secs}))
             }
             _ => None,

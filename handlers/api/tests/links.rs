@@ -42,6 +42,8 @@ async fn creating_a_link_answers_the_documented_shape_once() {
         "max_file_bytes",
         "max_total_bytes",
         "bytes_used",
+        "max_pending_bytes",
+        "pending_bytes",
         "allowed_types",
         "require_uploader_name",
         "revoked",
@@ -52,6 +54,14 @@ async fn creating_a_link_answers_the_documented_shape_once() {
     assert_eq!(link["state"], "active");
     assert_eq!(link["uploads_left"], 3);
     assert_eq!(link["max_file_bytes"], MAX);
+    assert_eq!(
+        (
+            link["max_pending_bytes"].clone(),
+            link["pending_bytes"].clone()
+        ),
+        (json!(MAX), json!(0)),
+        "one file's worth pending by default"
+    );
     assert_eq!(
         link["expires_at"], "2026-11-25T10:00:00.000Z",
         "3 days by default"
@@ -110,6 +120,18 @@ async fn link_requests_out_of_range_have_stable_codes() {
         (
             json!({"label": "x", "max_total_bytes": 0}),
             "invalid_max_total_bytes",
+        ),
+        (
+            json!({"label": "x", "max_pending_bytes": 0}),
+            "invalid_max_pending_bytes",
+        ),
+        (
+            json!({"label": "x", "max_pending_bytes": "10"}),
+            "invalid_max_pending_bytes",
+        ),
+        (
+            json!({"label": "x", "max_pending_bytes": 9007199254740992u64}),
+            "invalid_max_pending_bytes",
         ),
         (
             json!({"label": "x", "allowed_types": []}),
@@ -428,5 +450,38 @@ async fn failed_lookups_are_rate_limited_with_retry_after() {
     assert_eq!(
         send(&w, req("GET", &format!("/drop/{good}"))).await.status,
         200
+    );
+}
+
+#[tokio::test]
+async fn a_drop_past_the_links_pending_bytes_is_409_link_busy_with_retry_after() {
+    let w = world();
+    let link = new_link(
+        &w,
+        ALICE,
+        json!({"label": "busy", "max_file_bytes": 500, "max_pending_bytes": 800}),
+    )
+    .await;
+    assert_eq!(link["max_pending_bytes"], 800);
+    let t = token(&link);
+    let drop = |size: u64| {
+        req("POST", &format!("/drop/{t}/files"))
+            .json(json!({"name": "a.pdf", "size": size, "content_type": "application/pdf"}))
+    };
+    assert_eq!(send(&w, drop(500)).await.status, 201);
+    w.clock.advance(chrono::Duration::seconds(60));
+    let r = expect_error(&w, drop(400), 409, "link_busy").await;
+    // The first drop is released DROP_IDLE_SECS (900) after it was made: 840 s from now.
+    let header = r
+        .raw
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(header, Some("840"));
+    assert_eq!(r.json()["error"]["retry_after"], 840);
+    assert_eq!(
+        send(&w, drop(300)).await.status,
+        201,
+        "what fits still goes"
     );
 }

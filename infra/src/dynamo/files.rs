@@ -314,7 +314,7 @@ impl Settling for DynamoLedger {
         let event = EventType::settled(st.status)
             .ok_or_else(|| CoreError::upstream("a settlement to pending"))?;
         let log = self.outbox_put(&settled, event, st.at)?;
-        let mut items = vec![
+        let items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.quota_update(&file.owner, delta)?,
             log,
@@ -323,33 +323,10 @@ impl Settling for DynamoLedger {
         if ttl.is_some() {
             items.extend(self.pointer_follows(file, ttl)?);
         }
-        let give_back = match (&file.link, st.give_back_link) {
-            (Some(origin), true) => {
-                Some(self.give_back(&file.owner, &origin.link_id, file.size)?)
-            }
-            _ => None,
-        };
-        if let Some(item) = give_back {
-            items.push(item);
-            let link_at = items.len() - 1;
-            match transact(&self.client, "settle", items.clone()).await? {
-                Tx::Committed => return Ok(true),
-                // Only the link's own condition failed (the link is gone): settle without it,
-                // a file must never stay pending for want of a counter.
-                Tx::ConditionFailed(which)
-                    if which.len() == items.len()
-                        && which[link_at]
-                        && !which[..link_at].contains(&true) =>
-                {
-                    items.pop();
-                }
-                Tx::ConditionFailed(_) => return Ok(false),
-            }
-        }
-        Ok(matches!(
-            transact(&self.client, "settle", items).await?,
-            Tx::Committed
-        ))
+        // A pending link file releases its link's pending bytes (and, on expiry, may give its
+        // use back) in the same transaction.
+        let link_tries = self.link_releases(file, file.status, st.give_back_link)?;
+        self.with_link_release("settle", items, link_tries).await
     }
 
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
@@ -429,10 +406,10 @@ impl OwnerLedger for DynamoLedger {
             items.push(self.quota_update(&file.owner, delta)?);
         }
         items.extend(self.pointer_follows(file, None)?);
-        Ok(matches!(
-            transact(&self.client, "remove_file", items).await?,
-            Tx::Committed
-        ))
+        // A pending drop deleted by its owner releases its link's pending bytes.
+        let link_tries = self.link_releases(file, file.status, false)?;
+        self.with_link_release("remove_file", items, link_tries)
+            .await
     }
 
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {

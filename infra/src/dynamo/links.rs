@@ -9,12 +9,14 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use dropgate_core::files::FileLookup;
 use dropgate_core::files::{Page, headroom};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
+use dropgate_core::settings::DEFAULT_LINK_GIVEBACKS;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
-use super::files::{epoch_after, from_item as file_from_item};
+use super::files::{epoch_after, file_key, from_item as file_from_item};
 use super::paged::NewestFirst;
 use super::{
     DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, put_new, s, transact,
@@ -50,6 +52,10 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
         item.insert("max_total_bytes".into(), n(m));
     }
     item.insert("bytes_used".into(), n(l.bytes_used));
+    item.insert("max_pending_bytes".into(), n(l.max_pending_bytes));
+    item.insert("pending_bytes".into(), n(l.pending_bytes));
+    item.insert("max_givebacks".into(), n(l.max_givebacks));
+    item.insert("givebacks".into(), n(l.givebacks));
     item.insert(
         "allowed_types".into(),
         Av::L(l.allowed_types.iter().map(s).collect()),
@@ -77,6 +83,18 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
             .ok_or_else(|| corrupt(k))
     };
     let flag = |k: &str| item.get(k).and_then(|v| v.as_bool().ok()).copied();
+    let opt_num = |k: &str| get_n(item, k).and_then(|v| u64::try_from(v).ok());
+    let max_file_bytes = num("max_file_bytes")?;
+    // Links written before pending bytes and give-backs were counted: one file's worth
+    // pending, the default give-backs (the first drop or expiry writes the attributes).
+    let max_givebacks = opt_num("max_givebacks")
+        .map(|v| u32::try_from(v).map_err(|_| corrupt("max_givebacks")))
+        .transpose()?
+        .unwrap_or(DEFAULT_LINK_GIVEBACKS);
+    let givebacks = opt_num("givebacks")
+        .map(|v| u32::try_from(v).map_err(|_| corrupt("givebacks")))
+        .transpose()?
+        .unwrap_or(0);
     Ok(Link {
         id: LinkId::parse(req("link_id")?).map_err(|_| corrupt("link_id"))?,
         owner: OwnerId::parse(req("owner")?).map_err(|_| corrupt("owner"))?,
@@ -87,9 +105,13 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
         expires_at: get_time(item, "expires_at")?,
         max_uploads: u32::try_from(num("max_uploads")?).map_err(|_| corrupt("max_uploads"))?,
         uploads_used: u32::try_from(num("uploads_used")?).map_err(|_| corrupt("uploads_used"))?,
-        max_file_bytes: num("max_file_bytes")?,
+        max_file_bytes,
         max_total_bytes: get_n(item, "max_total_bytes").and_then(|v| u64::try_from(v).ok()),
         bytes_used: num("bytes_used")?,
+        max_pending_bytes: opt_num("max_pending_bytes").unwrap_or(max_file_bytes),
+        pending_bytes: opt_num("pending_bytes").unwrap_or(0),
+        max_givebacks,
+        givebacks,
         allowed_types: item
             .get("allowed_types")
             .and_then(|v| v.as_l().ok())
@@ -121,26 +143,102 @@ impl DynamoLedger {
         Ok(out.items().to_vec())
     }
 
-    /// Gives one use and `size` bytes back to a link, as part of a settlement transaction.
-    pub(crate) fn give_back(
+    /// The link update of a pending link file's settlement or removal, as one item of its
+    /// transaction: its pending bytes are released; with `give_back`, one use and `size`
+    /// bytes return while the link has give-backs left, counted. The caller drops the item
+    /// when only its condition fails (see [`Self::with_link_release`]).
+    pub(crate) fn link_release(
         &self,
         owner: &OwnerId,
         link: &LinkId,
         size: u64,
+        give_back: bool,
     ) -> Result<TransactWriteItem, CoreError> {
+        // Links written before pending bytes were counted hold none.
+        let mut set = vec!["pending_bytes = if_not_exists(pending_bytes, :size) - :size"];
+        let mut cond = vec![
+            "attribute_exists(link_id)",
+            "(attribute_not_exists(pending_bytes) OR pending_bytes >= :size)",
+        ];
+        let mut vals = vec![(":size", n(size))];
+        if give_back {
+            set.extend([
+                "uploads_used = uploads_used - :one",
+                "bytes_used = bytes_used - :size",
+                "givebacks = if_not_exists(givebacks, :zero) + :one",
+                "max_givebacks = if_not_exists(max_givebacks, :default_givebacks)",
+            ]);
+            cond.extend([
+                "uploads_used >= :one",
+                "bytes_used >= :size",
+                "(attribute_not_exists(givebacks) OR givebacks < max_givebacks)",
+            ]);
+            vals.extend([
+                (":one", n(1)),
+                (":zero", n(0)),
+                (":default_givebacks", n(DEFAULT_LINK_GIVEBACKS)),
+            ]);
+        }
         let update = Update::builder()
             .table_name(&self.links_table)
             .set_key(Some(link_key(owner, link)))
-            .update_expression(
-                "SET uploads_used = uploads_used - :one, bytes_used = bytes_used - :size",
-            )
-            .condition_expression(
-                "attribute_exists(link_id) AND uploads_used >= :one AND bytes_used >= :size",
-            )
-            .set_expression_attribute_values(values(vec![(":one", n(1)), (":size", n(size))]))
+            .update_expression(format!("SET {}", set.join(", ")))
+            .condition_expression(cond.join(" AND "))
+            .set_expression_attribute_values(values(vals))
             .build()
             .map_err(CoreError::upstream)?;
         Ok(TransactWriteItem::builder().update(update).build())
+    }
+
+    /// The link updates to try, in order, with a settlement or removal of `file` (from
+    /// `from`): the give-back with the release, then the release alone, then nothing.
+    pub(crate) fn link_releases(
+        &self,
+        file: &dropgate_core::FileRecord,
+        from: dropgate_core::FileStatus,
+        give_back: bool,
+    ) -> Result<Vec<TransactWriteItem>, CoreError> {
+        let Some(origin) = &file.link else {
+            return Ok(Vec::new());
+        };
+        if from != dropgate_core::FileStatus::Pending {
+            return Ok(Vec::new());
+        }
+        let mut tries = Vec::new();
+        if give_back {
+            tries.push(self.link_release(&file.owner, &origin.link_id, file.size, true)?);
+        }
+        tries.push(self.link_release(&file.owner, &origin.link_id, file.size, false)?);
+        Ok(tries)
+    }
+
+    /// Commits `items` with the first of `link_tries` whose condition holds, or without any: a
+    /// file must never stay pending (or undeleted) for want of a link counter. `false` when
+    /// one of `items`' own conditions failed.
+    pub(crate) async fn with_link_release(
+        &self,
+        op: &str,
+        mut items: Vec<TransactWriteItem>,
+        link_tries: Vec<TransactWriteItem>,
+    ) -> Result<bool, CoreError> {
+        let base = items.len();
+        for link in link_tries {
+            items.push(link);
+            match transact(&self.client, op, items.clone()).await? {
+                Tx::Committed => return Ok(true),
+                // Only the link's own condition failed: try the next, smaller update.
+                Tx::ConditionFailed(which)
+                    if which.len() == base + 1 && which[base] && !which[..base].contains(&true) =>
+                {
+                    items.pop();
+                }
+                Tx::ConditionFailed(_) => return Ok(false),
+            }
+        }
+        Ok(matches!(
+            transact(&self.client, op, items).await?,
+            Tx::Committed
+        ))
     }
 }
 
@@ -232,9 +330,15 @@ impl LinkStore for DynamoLedger {
         let Some(room) = headroom(d.quota_limit, d.file.size) else {
             return Ok(DropReservation::QuotaExceeded);
         };
-        let mut cond =
-            "revoked = :false AND expires_at > :now AND uploads_used <= :max_used".to_owned();
+        let Some(max_pending) = d.max_pending_used() else {
+            return Ok(DropReservation::LinkRefused);
+        };
+        let mut cond = "revoked = :false AND expires_at > :now AND uploads_used <= :max_used \
+             AND (attribute_not_exists(pending_bytes) OR pending_bytes <= :max_pending)"
+            .to_owned();
         let mut vals = vec![
+            (":zero", n(0)),
+            (":max_pending", n(max_pending)),
             (":one", n(1)),
             (":size", n(d.file.size)),
             (":false", Av::Bool(false)),
@@ -249,7 +353,8 @@ impl LinkStore for DynamoLedger {
             .table_name(&self.links_table)
             .set_key(Some(link_key(&d.link.owner, &d.link.id)))
             .update_expression(
-                "SET uploads_used = uploads_used + :one, bytes_used = bytes_used + :size",
+                "SET uploads_used = uploads_used + :one, bytes_used = bytes_used + :size, \
+                 pending_bytes = if_not_exists(pending_bytes, :zero) + :size",
             )
             .condition_expression(cond)
             .set_expression_attribute_values(values(vals))
@@ -292,6 +397,35 @@ impl LinkStore for DynamoLedger {
             }
             Tx::ConditionFailed(_) => Err(CoreError::upstream("file or receipt id collision")),
         }
+    }
+
+    async fn extend_drop(
+        &self,
+        file: &dropgate_core::FileRecord,
+        until: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        // Never back: a later deadline already written stays. The pending index follows the
+        // attribute, so the janitor sees the new deadline.
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.files_table)
+            .set_key(Some(file_key(&file.owner, &file.id)))
+            .update_expression("SET upload_expires_at = :until")
+            .condition_expression("#st = :pending AND upload_expires_at < :until")
+            .expression_attribute_names("#st", "status")
+            .set_expression_attribute_values(values(vec![
+                (":until", s(rfc3339(until))),
+                (":pending", s(dropgate_core::FileStatus::Pending.as_str())),
+            ]));
+        if update_if(update).await? {
+            return Ok(true);
+        }
+        // Refused: no longer pending, or already as late: only the first is a `false`.
+        Ok(self
+            .get_file(&file.owner, &file.id)
+            .await?
+            .is_some_and(|f| f.status == dropgate_core::FileStatus::Pending))
     }
 
     async fn find_receipt(

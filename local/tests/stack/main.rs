@@ -8,6 +8,7 @@ mod e2e_disguise;
 mod e2e_exposure;
 mod e2e_faults;
 mod e2e_keys;
+mod e2e_link_quota;
 mod e2e_links;
 mod e2e_multipart;
 mod e2e_pipeline;

@@ -19,6 +19,7 @@ struct CreateLink {
     max_uploads: Option<Value>,
     max_file_bytes: Option<Value>,
     max_total_bytes: Option<Value>,
+    max_pending_bytes: Option<Value>,
     allowed_types: Option<Vec<String>>,
     #[serde(default)]
     require_uploader_name: bool,
@@ -36,6 +37,11 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer
             c.max_total_bytes,
             "invalid_max_total_bytes",
             "max_total_bytes",
+        )?,
+        max_pending_bytes: whole(
+            c.max_pending_bytes,
+            "invalid_max_pending_bytes",
+            "max_pending_bytes",
         )?,
         allowed_types: c.allowed_types,
         require_uploader_name: c.require_uploader_name,
