@@ -314,7 +314,7 @@ impl Settling for DynamoLedger {
         let event = EventType::settled(st.status)
             .ok_or_else(|| CoreError::upstream("a settlement to pending"))?;
         let log = self.outbox_put(&settled, event, st.at)?;
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder().update(update).build(),
             self.quota_update(&file.owner, delta)?,
             log,
