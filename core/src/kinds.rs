@@ -110,10 +110,8 @@ const fn active(
     carriers: Carriers,
 ) -> Kind {
     Kind {
-        exts,
-        types,
-        carriers,
         active: true,
+        ..k(exts, types, carriers)
     }
 }
 

@@ -218,9 +218,14 @@ mod tests {
     fn named(name: &str, declared: &str, bytes: &[u8], extra: &[&str]) -> Verdict {
         let mut allowed = allowed();
         allowed.extend(extra.iter().map(|s| s.to_string()));
+        judge(&allowed, name, declared, bytes)
+    }
+
+    /// The verdict on `bytes` named `name`, declared `declared`, under `allowed`.
+    fn judge(allowed: &[String], name: &str, declared: &str, bytes: &[u8]) -> Verdict {
         let detected = crate::sniff::detect(bytes, false);
         verdict(
-            &allowed,
+            allowed,
             &Observed {
                 name,
                 declared_type: declared,
@@ -474,20 +479,6 @@ mod tests {
             crate::sniff::detect(&bare, false).as_deref(),
             Some("application/zip")
         );
-        let judge = |allowed: &[String], name: &str, declared: &str, bytes: &[u8]| {
-            let detected = crate::sniff::detect(bytes, false);
-            verdict(
-                allowed,
-                &Observed {
-                    name,
-                    declared_type: declared,
-                    detected_type: detected.as_deref(),
-                    declared_size: bytes.len() as u64,
-                    actual_size: bytes.len() as u64,
-                    content_encoding: None,
-                },
-            )
-        };
         for bytes in [&docx, &bare] {
             assert_eq!(judge(&docx_only, "cv.docx", DOCX, bytes), Verdict::Accepted);
             assert_eq!(judge(&zip_only, "cv.docx", DOCX, bytes), Verdict::Accepted);

@@ -7,7 +7,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{ALICE, accept, create, expect_error, req, send, world, world_with};
+use common::{expect_error, req, send, world, world_with};
 use dropgate_core::fakes::{MemMailer, MemNotifier};
 use dropgate_core::notify::{Courier, EventType};
 use serde_json::{Value, json};
@@ -16,37 +16,33 @@ const PASSWORD: &str = "open sesame";
 const WRONG: &str = "hunter2";
 
 async fn shared(w: &common::World, body: Value) -> String {
-    let id = create(w, ALICE, 100).await;
-    accept(w, ALICE, &id).await;
-    let r = send(
+    let (_, share) = common::shared(w, body).await;
+    share["token"].as_str().unwrap().to_owned()
+}
+
+/// A password shown at `route` (`unlock` or `download`) of share `t`, from address `from`.
+async fn attempt(
+    w: &common::World,
+    route: &str,
+    t: &str,
+    password: &str,
+    from: &str,
+) -> common::Resp {
+    send(
         w,
-        req("POST", &format!("/files/{id}/shares"))
-            .by(ALICE)
-            .json(body),
+        req("POST", &format!("/share/{t}/{route}"))
+            .json(json!({ "password": password }))
+            .from(from),
     )
-    .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    r.json()["share"]["token"].as_str().unwrap().to_owned()
+    .await
 }
 
 async fn unlock(w: &common::World, t: &str, password: &str, from: &str) -> common::Resp {
-    send(
-        w,
-        req("POST", &format!("/share/{t}/unlock"))
-            .json(json!({ "password": password }))
-            .from(from),
-    )
-    .await
+    attempt(w, "unlock", t, password, from).await
 }
 
 async fn download(w: &common::World, t: &str, password: &str, from: &str) -> common::Resp {
-    send(
-        w,
-        req("POST", &format!("/share/{t}/download"))
-            .json(json!({ "password": password }))
-            .from(from),
-    )
-    .await
+    attempt(w, "download", t, password, from).await
 }
 
 #[tokio::test]

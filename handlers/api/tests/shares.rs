@@ -3,22 +3,8 @@
 
 mod common;
 
-use common::{ALICE, BOB, accept, create, expect_error, req, send, world};
+use common::{ALICE, BOB, create, expect_error, req, send, shared, world};
 use serde_json::{Value, json};
-
-async fn shared(w: &common::World, body: Value) -> (String, Value) {
-    let id = create(w, ALICE, 100).await;
-    accept(w, ALICE, &id).await;
-    let r = send(
-        w,
-        req("POST", &format!("/files/{id}/shares"))
-            .by(ALICE)
-            .json(body),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
-    (id, r.json()["share"].clone())
-}
 
 fn token(share: &Value) -> String {
     share["token"].as_str().unwrap().to_owned()

@@ -383,3 +383,18 @@ pub async fn accept(w: &World, sub: &str, id: &str) {
 }
 
 // ---------------------------------------------------------------- basics
+
+/// An accepted file of Alice's, shared with `body`: its id and the share's JSON.
+pub async fn shared(w: &World, body: serde_json::Value) -> (String, serde_json::Value) {
+    let id = create(w, ALICE, 100).await;
+    accept(w, ALICE, &id).await;
+    let r = send(
+        w,
+        req("POST", &format!("/files/{id}/shares"))
+            .by(ALICE)
+            .json(body),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    (id, r.json()["share"].clone())
+}
