@@ -197,9 +197,9 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
         FileStatus::Rejected => {
             body.push_str("The rejected bytes were removed and your quota released.\n")
         }
-        FileStatus::Held => body.push_str(
-            "It cannot be downloaded or shared until an operator releases it.\n",
-        ),
+        FileStatus::Held => {
+            body.push_str("It cannot be downloaded or shared until an operator releases it.\n")
+        }
         _ => {}
     }
     Some(Mail {
@@ -330,7 +330,11 @@ mod tests {
             held.reason = Some("scan_unsupported".into());
             let m = verdict_mail(&held, Some(1)).unwrap();
             assert!(m.subject.contains("held"), "{}", m.subject);
-            assert!(m.body.contains("until an operator releases it"), "{}", m.body);
+            assert!(
+                m.body.contains("until an operator releases it"),
+                "{}",
+                m.body
+            );
             assert!(m.body.contains("scan_unsupported"), "{}", m.body);
         }
         for status in [FileStatus::Pending, FileStatus::Scanning] {
