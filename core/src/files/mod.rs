@@ -68,16 +68,17 @@ impl FileStatus {
     /// replayed event or a duplicated scan result a no-op. Bytes are served only from
     /// `accepted`, which needs both verdicts: the type's (pending -> scanning) and a clean scan
     /// (scanning -> accepted). Pending goes straight to accepted only when scanning is off or a
-    /// clean result for exactly these bytes came first. Replaced bytes of an accepted file go
-    /// back to scanning (they pass the type verdict) or to rejected (`content_changed`). Held
-    /// files wait for an operator to release or delete them.
+    /// clean result for exactly these bytes came first. Replaced bytes of a file that keeps its
+    /// bytes (scanning, held, accepted) go back to scanning (they pass the type verdict: the
+    /// scan of the old bytes no longer counts) or to rejected (`content_changed`). Held files
+    /// otherwise wait for an operator to release or delete them.
     pub fn can_become(self, next: FileStatus) -> bool {
         use FileStatus::*;
         match self {
             Pending => matches!(next, Scanning | Accepted | Rejected | Expired),
-            Scanning => matches!(next, Accepted | Rejected | Held),
+            Scanning => matches!(next, Scanning | Accepted | Rejected | Held),
             Accepted => matches!(next, Scanning | Rejected),
-            Held => matches!(next, Accepted | Rejected),
+            Held => matches!(next, Scanning | Accepted | Rejected),
             Rejected | Expired => false,
         }
     }
@@ -208,34 +209,27 @@ impl FileRecord {
         let mut v = self.public_view();
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
+            && v.scan.status != ScanStatus::Pending
         {
             v.scan.threats = Some(threats.clone());
         }
         v
     }
 
-    /// What the scan says, never naming threats: a pending or scanning file without a result
-    /// is `pending`; a file never scanned (scanning off, or from before scanning) is `off`.
+    /// What the scan says, never naming threats: a pending or scanning file is `pending` (a
+    /// result kept for it, or one of bytes it no longer has, is not its verdict yet); a file
+    /// never scanned (scanning off, or from before scanning) is `off`.
     pub fn scan_view(&self) -> ScanView {
         let waiting = matches!(self.status, FileStatus::Pending | FileStatus::Scanning);
-        match &self.scan {
-            Some(r) if !(waiting && r.status == ScanStatus::Off) => ScanView {
-                status: r.status,
-                threats: None,
-                scanned_at: r
-                    .at
-                    .filter(|_| r.status != ScanStatus::Pending)
-                    .map(rfc3339),
-            },
-            _ => ScanView {
-                status: if waiting {
-                    ScanStatus::Pending
-                } else {
-                    ScanStatus::Off
-                },
-                threats: None,
-                scanned_at: None,
-            },
+        let (status, scanned_at) = match &self.scan {
+            _ if waiting => (ScanStatus::Pending, None),
+            Some(r) => (r.status, r.at.map(rfc3339)),
+            None => (ScanStatus::Off, None),
+        };
+        ScanView {
+            status,
+            threats: None,
+            scanned_at,
         }
     }
 
@@ -292,11 +286,13 @@ mod tests {
             (Pending, Accepted),
             (Pending, Rejected),
             (Pending, Expired),
+            (Scanning, Scanning),
             (Scanning, Accepted),
             (Scanning, Rejected),
             (Scanning, Held),
             (Accepted, Scanning),
             (Accepted, Rejected),
+            (Held, Scanning),
             (Held, Accepted),
             (Held, Rejected),
         ];
@@ -321,6 +317,49 @@ mod tests {
                 "{s:?}"
             );
         }
+    }
+
+    #[test]
+    fn views_say_how_far_the_scan_went_and_only_the_owner_sees_threats() {
+        use crate::scan::{ScanRecord, ScanStatus};
+        let now = chrono::Utc::now();
+        let mut f = super::FileRecord::pending(
+            crate::FileId::parse("f1").unwrap(),
+            crate::OwnerId::parse("o1").unwrap(),
+            "a.pdf".into(),
+            1,
+            "application/pdf".into(),
+            now,
+            std::time::Duration::from_secs(60),
+        );
+        let json = |v: &super::FileView| serde_json::to_value(&v.scan).unwrap();
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "pending"}));
+        let infected = ScanRecord {
+            status: ScanStatus::Infected,
+            etag: Some("e".into()),
+            threats: vec!["EICAR".into()],
+            at: Some(now),
+        };
+        // A result kept for the type verdict is not shown before it counts.
+        f.scan = Some(infected.clone());
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "pending"}));
+        f.status = Scanning;
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "pending"}));
+        f.status = Rejected;
+        let at = crate::time::rfc3339(now);
+        assert_eq!(
+            json(&f.view()),
+            serde_json::json!({"status": "infected", "threats": ["EICAR"], "scanned_at": at})
+        );
+        assert_eq!(
+            json(&f.public_view()),
+            serde_json::json!({"status": "infected", "scanned_at": at})
+        );
+        f.scan = None;
+        f.status = Accepted;
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "off"}));
+        f.scan = Some(ScanRecord::off(now));
+        assert_eq!(json(&f.view())["status"], "off");
     }
 
     #[test]

@@ -159,9 +159,7 @@ mod tests {
                     (Pending, Scanning | Accepted) => QuotaDelta::accept(7),
                     (Pending, Rejected | Expired) => QuotaDelta::release(7),
                     (Scanning | Held | Accepted, Rejected) => released,
-                    (Scanning, Accepted | Held) | (Held, Accepted) | (Accepted, Scanning) => {
-                        QuotaDelta::zero()
-                    }
+                    (Scanning | Held | Accepted, Scanning | Held | Accepted) => QuotaDelta::zero(),
                     _ => panic!("unexpected move {from:?} -> {to:?}"),
                 };
                 assert_eq!(d, want, "{from:?} -> {to:?}");

@@ -3,6 +3,12 @@
 //! scanner's result says); in [`rules`] the pure decision of a result against a record, in
 //! [`service`] the gate that applies results.
 
+pub mod rules;
+pub mod service;
+
+pub use rules::{IgnoreWhy, Ruling, rule};
+pub use service::{ScanDecision, ScanGate};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

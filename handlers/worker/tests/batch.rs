@@ -29,7 +29,7 @@ fn world() -> World {
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
     ));
-    let settings = Settings::default();
+    let settings = Settings::default().without_scanning();
     let files = FileService {
         ledger: ledger.clone(),
         store: store.clone(),
@@ -38,14 +38,12 @@ fn world() -> World {
         multipart: dropgate_core::fakes::multiparts(&store, &settings),
         settings: settings.clone(),
     };
-    let deps = Deps {
-        pipeline: Pipeline {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            settings,
-        },
-    };
+    let deps = Deps::of(Pipeline {
+        ledger: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        settings,
+    });
     World {
         deps,
         files,
