@@ -16,6 +16,7 @@ use dropgate_infra::dynamo::DynamoLedger;
 use dropgate_infra::dynamo::outbox::{entry_from_image, image_json};
 
 use crate::infra_adapters::{Env, env, ledger};
+use crate::infra_shares::upload_log;
 
 /// Now, at the millisecond precision records keep.
 fn now() -> DateTime<Utc> {
@@ -105,6 +106,14 @@ async fn log_of(e: &Env, f: &FileRecord) -> Vec<OutboxEntry> {
 
 fn usage_of(u: dropgate_core::files::QuotaUsage) -> (u64, u64, u64) {
     (u.used_bytes, u.reserved_bytes, u.files)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_keeps_the_gates_contract() {
+    // The same checks the in-memory ledger passes (core/tests/contract.rs).
+    let e = env().await;
+    dropgate_core::contract::ledger_scan::check_all(&ledger(&e), &upload_log(&e), "ddb", now())
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
