@@ -133,3 +133,88 @@ fn config(socket: &Path, db: &Path, dir: &Path) -> String {
         log = dir.join("clamd.log").display(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::clamd::{Instream, Reply, ping};
+    use super::super::{EICAR, TEST_HEADER, TEST_MARKER, preflight};
+    use super::*;
+
+    async fn scan(d: &Daemon, chunks: &[&[u8]]) -> Reply {
+        let mut s = Instream::open(&d.socket).await.unwrap();
+        for c in chunks {
+            s.send(c).await.unwrap();
+        }
+        s.finish().await.unwrap()
+    }
+
+    /// A password-protected ZIP of one stored file (as `zip -P pw`), built here: the traditional
+    /// PKWARE encryption flag is what clamd's encrypted-archive alert looks at.
+    fn encrypted_zip() -> Vec<u8> {
+        let name = b"a.txt";
+        let data = [0u8; 13]; // the 12-byte encryption header and one byte, contents irrelevant
+        let mut z = Vec::new();
+        z.extend_from_slice(b"PK\x03\x04\x14\x00\x01\x00\x00\x00\x00\x00\x00\x00");
+        z.extend_from_slice(&0u32.to_le_bytes()); // crc
+        z.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        z.extend_from_slice(&1u32.to_le_bytes());
+        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z.extend_from_slice(name);
+        z.extend_from_slice(&data);
+        let central = z.len() as u32;
+        z.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x01\x00\x00\x00\x00\x00\x00\x00");
+        z.extend_from_slice(&0u32.to_le_bytes());
+        z.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        z.extend_from_slice(&1u32.to_le_bytes());
+        z.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        z.extend_from_slice(&[0u8; 12]);
+        z.extend_from_slice(&0u32.to_le_bytes()); // local header offset
+        z.extend_from_slice(name);
+        let size = z.len() as u32 - central;
+        z.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+        z.extend_from_slice(&size.to_le_bytes());
+        z.extend_from_slice(&central.to_le_bytes());
+        z.extend_from_slice(&0u16.to_le_bytes());
+        z
+    }
+
+    /// The real daemon on the project's database (scripts/install-scanner.sh, which the test
+    /// script runs first): what each kind of content gets, through the streaming client.
+    #[tokio::test]
+    async fn clamd_judges_streamed_bytes() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let (clamd, db) = preflight(&root).expect("scripts/install-scanner.sh has run");
+        let d = Daemon::start(&clamd, &db).await.unwrap();
+        let eicar = EICAR.as_bytes();
+        assert_eq!(scan(&d, &[b"just text\n"]).await, Reply::Clean);
+        assert_eq!(scan(&d, &[]).await, Reply::Clean);
+        assert_eq!(
+            scan(&d, &[eicar]).await,
+            Reply::Found("Dropgate.Test.EICAR.UNOFFICIAL".into())
+        );
+        // Split across chunks: the signature is matched on the stream, not per chunk.
+        assert_eq!(
+            scan(&d, &[&eicar[..30], &eicar[30..]]).await,
+            Reply::Found("Dropgate.Test.EICAR.UNOFFICIAL".into())
+        );
+        let marked = format!("{}{TEST_MARKER} in the middle", "x".repeat(100_000));
+        assert_eq!(
+            scan(&d, &[marked.as_bytes()]).await,
+            Reply::Found("Dropgate.Test.Marker.UNOFFICIAL".into())
+        );
+        assert_eq!(
+            scan(&d, &[TEST_HEADER.as_bytes(), b" at the start"]).await,
+            Reply::Found("Dropgate.Test.Header.UNOFFICIAL".into())
+        );
+        let late_header = format!("not first: {TEST_HEADER}");
+        assert_eq!(scan(&d, &[late_header.as_bytes()]).await, Reply::Clean);
+        match scan(&d, &[&encrypted_zip()]).await {
+            Reply::Found(name) => assert!(name.starts_with("Heuristics.Encrypted"), "{name}"),
+            other => panic!("an encrypted archive is flagged, got {other:?}"),
+        }
+        let socket = d.socket.clone();
+        d.stop().await;
+        assert!(!ping(&socket).await, "stopped");
+    }
+}

@@ -32,8 +32,7 @@ pub const PLAN_ARN: &str =
 /// The test strings of the project's signature database (scripts/install-scanner.sh writes
 /// it), for tests that need the scanner to find something: EICAR's test file, a marker found
 /// anywhere in a file, and a header found only at a file's first byte.
-pub const EICAR: &str =
-    r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+pub const EICAR: &str = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 pub const TEST_MARKER: &str = "DROPGATE-TEST-MALWARE-MARKER-5b1e0c";
 pub const TEST_HEADER: &str = "DROPGATE-TEST-MALWARE-HEADER-9d27f4";
 
