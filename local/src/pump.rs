@@ -117,7 +117,11 @@ fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<String> {
         .attributes()
         .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
         .is_none_or(|n| n == "1");
-    match m.body().filter(|_| first).map(dropgate_worker::decode_message) {
+    match m
+        .body()
+        .filter(|_| first)
+        .map(dropgate_worker::decode_message)
+    {
         Some(dropgate_worker::Decoded::Objects(objects)) => objects
             .into_iter()
             .map(|o| o.key)

@@ -36,7 +36,7 @@ pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, d
         );
         return;
     }
-    let Some((object, mut outcome)) = scan(t, socket, key).await else {
+    let Some((object, mut outcome)) = read_and_scan(&t.s3, &t.bucket, key, socket).await else {
         return;
     };
     if draw.failed {
@@ -76,8 +76,13 @@ pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, d
 
 /// The object's bytes through clamd. `None` when the object is gone (a type verdict rejected and
 /// deleted it first): nothing is left to judge or to serve.
-async fn scan(t: &Target, socket: &Path, key: &str) -> Option<(Scanned, Outcome)> {
-    let got = match t.s3.get_object().bucket(&t.bucket).key(key).send().await {
+pub async fn read_and_scan(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    socket: &Path,
+) -> Option<(Scanned, Outcome)> {
+    let got = match s3.get_object().bucket(bucket).key(key).send().await {
         Ok(o) => o,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
             tracing::info!(
@@ -94,7 +99,7 @@ async fn scan(t: &Target, socket: &Path, key: &str) -> Option<(Scanned, Outcome)
         }
     };
     let object = Scanned {
-        bucket: t.bucket.clone(),
+        bucket: bucket.to_owned(),
         key: key.to_owned(),
         // The bytes read are the bytes judged: their ETag, not the one the S3 event named.
         etag: got.e_tag().unwrap_or_default().trim_matches('"').to_owned(),
