@@ -12,11 +12,14 @@ use tokio::sync::watch;
 /// Lambda's SQS batch size for the worker (template.yaml: BatchSize 10).
 pub const BATCH: usize = 10;
 
+/// Pumps `queue_url` into the worker. With `scanner`, every new object under `uploads/` in a
+/// batch is first handed to it (GuardDuty watches the bucket itself; locally it is told).
 pub async fn run(
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     deps: dropgate_worker::Deps,
     batch_window: Duration,
+    scanner: Option<crate::scanner::Feed>,
     mut stop: watch::Receiver<bool>,
 ) {
     let arn = queue_arn_of(&queue_url);
@@ -68,6 +71,11 @@ pub async fn run(
             .iter()
             .filter_map(|m| Some((m.message_id()?.to_owned(), m.receipt_handle()?.to_owned())))
             .collect();
+        if let Some(feed) = &scanner {
+            for key in messages.iter().flat_map(new_uploads) {
+                feed.scan(key);
+            }
+        }
         let event = SqsEvent {
             records: messages.iter().map(|m| to_event(m, &arn)).collect(),
         };
@@ -99,6 +107,27 @@ pub async fn run(
         {
             tracing::warn!(error = %e, "delete failed; messages will be redelivered (harmless)");
         }
+    }
+}
+
+/// The keys of the new objects under `uploads/` that a message announces, on its first delivery
+/// only: GuardDuty scans an object once, not once per retry of the worker.
+fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<String> {
+    let first = m
+        .attributes()
+        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+        .is_none_or(|n| n == "1");
+    match m
+        .body()
+        .filter(|_| first)
+        .map(dropgate_worker::decode_message)
+    {
+        Some(dropgate_worker::Decoded::Objects(objects)) => objects
+            .into_iter()
+            .map(|o| o.key)
+            .filter(|k| k.starts_with(dropgate_core::keys::UPLOADS_PREFIX))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -143,5 +172,59 @@ pub async fn janitor_timer(
         if let Err(e) = dropgate_janitor::handle(serde_json::json!({}), &deps).await {
             tracing::warn!(error = %e, "janitor run failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sqs::types::Message;
+
+    fn message(body: &str, receive_count: &str) -> Message {
+        Message::builder()
+            .body(body)
+            .attributes(
+                MessageSystemAttributeName::ApproximateReceiveCount,
+                receive_count,
+            )
+            .build()
+    }
+
+    fn s3_event(records: &[(&str, &str)]) -> String {
+        let records: Vec<_> = records
+            .iter()
+            .map(|(name, key)| {
+                serde_json::json!({"eventName": name,
+                    "s3": {"object": {"key": key, "size": 3, "eTag": "e"}}})
+            })
+            .collect();
+        serde_json::json!({ "Records": records }).to_string()
+    }
+
+    #[test]
+    fn the_scanner_gets_new_uploads_once() {
+        let body = s3_event(&[
+            (
+                "ObjectCreated:Put",
+                "uploads/0190aaaa-0000-7000-8000-000000000001",
+            ),
+            ("ObjectCreated:CompleteMultipartUpload", "uploads/a%20b+c"),
+            (
+                "ObjectRemoved:Delete",
+                "uploads/0190aaaa-0000-7000-8000-000000000002",
+            ),
+            ("ObjectCreated:Put", "elsewhere/x"),
+        ]);
+        assert_eq!(
+            new_uploads(&message(&body, "1")),
+            [
+                "uploads/0190aaaa-0000-7000-8000-000000000001",
+                "uploads/a b c"
+            ]
+        );
+        // A retry of the worker is not a new object.
+        assert!(new_uploads(&message(&body, "2")).is_empty());
+        assert!(new_uploads(&message(r#"{"Event":"s3:TestEvent"}"#, "1")).is_empty());
+        assert!(new_uploads(&message("not json", "1")).is_empty());
     }
 }
