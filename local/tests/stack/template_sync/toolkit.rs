@@ -24,6 +24,12 @@ pub(super) const FUNCTION: &str = "AWS::Serverless::Function";
 
 pub(super) const MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 
+/// The local stack's scan results queue and its dead-letter queue (the names the shared design
+/// gives them; the scanner sends GuardDuty's events there).
+pub(super) const SCAN_QUEUE: &str = "dropgate-scan-results";
+
+pub(super) const SCAN_DLQ: &str = "dropgate-scan-results-dlq";
+
 pub(super) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
