@@ -89,6 +89,7 @@ impl Janitor {
             stored_etag: None,
             // The store gives the use back only while the link may (`LINK_GIVEBACKS`).
             give_back_link: crate::links::gives_back_on(FileStatus::Expired),
+            scan: None,
         };
         // Settle first: if the worker got there meanwhile, the file is not ours to touch. A
         // failed removal keeps the cleanup mark, and the next run's cleanup pass retries it.

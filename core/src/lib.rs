@@ -32,6 +32,7 @@ pub mod paging;
 pub mod pipeline;
 pub mod policy;
 pub mod ratelimit;
+pub mod scan;
 pub mod settings;
 pub mod shares;
 pub mod sniff;

@@ -203,6 +203,7 @@ impl Pipeline {
             stored_size: Some(sample.size),
             stored_etag: sample.etag.clone(),
             give_back_link: crate::links::gives_back_on(status),
+            scan: None,
         };
         if !self.ledger.settle(&file, &settlement).await? {
             // Settled by a concurrent delivery of the same event: that one owns the effects.
