@@ -86,7 +86,11 @@ fn the_worker_consumes_both_queues_as_the_local_pump_does() {
     assert_eq!(name, "If");
     assert_eq!(
         args,
-        [Value::from("ScanningOn"), Value::from(true), Value::from(false)],
+        [
+            Value::from("ScanningOn"),
+            Value::from(true),
+            Value::from(false)
+        ],
         "the scan results event is enabled exactly when scanning is on"
     );
 }

@@ -11,8 +11,8 @@ use serde_yaml::Value;
 
 use super::routes::route_match;
 use super::toolkit::{
-    FUNCTION, MAPPING, QUEUE, SCAN_QUEUE, TABLE, at, bool_at, functions, get_att_of, logical_id, logical_ids,
-    ref_of, resource, resources_of_type, seq_at, str_at, template,
+    FUNCTION, MAPPING, QUEUE, SCAN_QUEUE, TABLE, at, bool_at, functions, get_att_of, logical_id,
+    logical_ids, ref_of, resource, resources_of_type, seq_at, str_at, template,
 };
 use super::translation::{long_form, translated, unresolved_references};
 
