@@ -24,11 +24,9 @@ pub(super) const FUNCTION: &str = "AWS::Serverless::Function";
 
 pub(super) const MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 
-/// The local stack's scan results queue and its dead-letter queue (the names the shared design
-/// gives them; the scanner sends GuardDuty's events there).
-pub(super) const SCAN_QUEUE: &str = "dropgate-scan-results";
-
-pub(super) const SCAN_DLQ: &str = "dropgate-scan-results-dlq";
+/// The local stack's scan results queue and its dead-letter queue (its scanner sends GuardDuty's
+/// events there).
+pub(super) use provision::{SCAN_DLQ, SCAN_QUEUE};
 
 pub(super) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -252,6 +250,10 @@ pub(super) fn local_resources() -> provision::Resources {
         queue_url: provision::QUEUE.into(),
         dlq_url: provision::DLQ.into(),
         notify_dlq_url: provision::NOTIFY_DLQ.into(),
+        scan_queue_url: provision::SCAN_QUEUE.into(),
+        scan_dlq_url: provision::SCAN_DLQ.into(),
+        scan_plan_arn: dropgate_local::scanner::PLAN_ARN.into(),
+        scanner: "clamd".into(),
         upload_log_stream_arn: format!(
             "arn:aws:dynamodb:{}:{}:table/{}/stream/2026-01-01T00:00:00.000",
             provision::REGION,
