@@ -33,7 +33,9 @@ pub struct Options {
     pub aws_endpoint: Option<String>,
     /// How often the janitor runs.
     pub janitor_every: Duration,
-    /// How long the queue pump gathers messages into a batch (Lambda's batching window).
+    /// How long the queue pump gathers messages into a batch (Lambda's batching window). The
+    /// default is the template's `MaximumBatchingWindowInSeconds` (0: a person waits on the drop
+    /// page; a poll still brings whatever it finds, up to 10), held equal by the template tests.
     pub batch_window: Duration,
     /// Put a fault-injecting proxy ([`faults`], SPEC grammar there) between the functions and
     /// the emulator.
@@ -50,7 +52,6 @@ impl Default for Options {
             listen: "127.0.0.1:3000".into(),
             aws_endpoint: None,
             janitor_every: Duration::from_secs(30),
-            // As template.yaml's MaximumBatchingWindowInSeconds: 0 (a person is waiting).
             batch_window: Duration::ZERO,
             inject_faults: None,
             scanner: scanner::Mode::Clamd,

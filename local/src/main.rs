@@ -21,7 +21,8 @@ struct Args {
     /// Seconds between janitor runs.
     #[arg(long, default_value_t = 30)]
     janitor_every: u64,
-    /// Milliseconds the queue pump waits to fill a batch of 10 (Lambda's batching window).
+    /// Milliseconds the queue pump waits to fill a batch of 10 (Lambda's batching window;
+    /// default 0, the template's: each poll's messages go to the worker at once).
     #[arg(long, default_value_t = 0)]
     batch_window_ms: u64,
     /// Put a fault-injecting proxy between the functions and the emulator, e.g.

@@ -1,44 +1,97 @@
-//! Event sources: the worker's SQS event on the uploads queue, and the upload log's change
+//! Event sources: the worker's SQS events on the uploads and scan results queues, and the upload log's change
 //! stream to the notifier with the settings the local stream pump implements.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use dropgate_local::provision::{self, TABLE_SHAPES};
-use dropgate_local::stream_pump;
+use dropgate_local::{pump, stream_pump};
 use serde_yaml::Value;
 
 use super::toolkit::{
-    FUNCTION, MAPPING, QUEUE, TABLE, at, bool_at, functions, get_att_of, logical_id, logical_ids,
-    ref_of, resource, resources_of_type, seq_at, str_at, template,
+    FUNCTION, MAPPING, QUEUE, SCAN_QUEUE, TABLE, at, bool_at, functions, get_att_of, intrinsic,
+    logical_id, logical_ids, ref_of, resource, resources_of_type, seq_at, str_at, template,
 };
 
 /// Where the local stream pump starts reading a shard (local/src/stream_pump.rs).
 const STARTING_POSITION: &str = "TRIM_HORIZON";
 
+/// The worker's SQS event sources, by the queue each reads (`X.Arn` -> the event's properties).
+pub(super) fn worker_sqs_sources(t: &Value) -> BTreeMap<String, &Value> {
+    let events = at(resource(t, "WorkerFunction", FUNCTION), "Properties.Events");
+    let mut out = BTreeMap::new();
+    for (name, e) in events.as_mapping().expect("Events is a mapping") {
+        if e.get("Type").and_then(Value::as_str) != Some("SQS") {
+            continue;
+        }
+        let props = at(e, "Properties");
+        let queue = get_att_of(at(props, "Queue"))
+            .unwrap_or_else(|| panic!("WorkerFunction event {name:?}: Queue is not !GetAtt X.Arn"));
+        assert!(
+            out.insert(queue.clone(), props).is_none(),
+            "WorkerFunction: two events on {queue}"
+        );
+    }
+    out
+}
+
+/// The worker reads two queues, the uploads queue and the scan results queue, each like the
+/// local pump: batches of `pump::BATCH`, partial batch responses, and the batching window the
+/// local stack defaults to (no window: a person waits on the drop page for the verdict).
 #[test]
-fn the_worker_consumes_the_uploads_queue_with_partial_batch_responses() {
+fn the_worker_consumes_both_queues_as_the_local_pump_does() {
     let t = template();
     let ids = logical_ids();
-    let queue_id = logical_id(&t, &ids, provision::QUEUE, QUEUE);
-    let events = at(
-        resource(&t, "WorkerFunction", FUNCTION),
-        "Properties.Events",
-    );
-    let sqs: Vec<&Value> = events
-        .as_mapping()
-        .expect("Events is a mapping")
-        .values()
-        .filter(|e| e.get("Type").and_then(Value::as_str) == Some("SQS"))
-        .collect();
-    assert_eq!(sqs.len(), 1, "WorkerFunction: one SQS event source");
+    let uploads = logical_id(&t, &ids, provision::QUEUE, QUEUE);
+    let scans = logical_id(&t, &ids, SCAN_QUEUE, QUEUE);
+    let sources = worker_sqs_sources(&t);
     assert_eq!(
-        get_att_of(at(sqs[0], "Properties.Queue")),
-        Some(format!("{queue_id}.Arn")),
-        "WorkerFunction's queue"
+        sources.keys().cloned().collect::<Vec<_>>(),
+        {
+            let mut v = vec![format!("{uploads}.Arn"), format!("{scans}.Arn")];
+            v.sort();
+            v
+        },
+        "WorkerFunction's SQS event sources: the uploads queue and the scan results queue"
     );
-    assert!(
-        seq_at(sqs[0], "Properties.FunctionResponseTypes")
-            .iter()
-            .any(|v| v.as_str() == Some("ReportBatchItemFailures")),
-        "WorkerFunction must report partial batch failures, as the local pump honours them"
+    let local_window = dropgate_local::Options::default().batch_window;
+    for (queue, p) in &sources {
+        let d = format!("WorkerFunction's event on {queue}");
+        assert_eq!(
+            at(p, "BatchSize").as_u64(),
+            Some(pump::BATCH as u64),
+            "{d}: BatchSize vs pump::BATCH"
+        );
+        assert!(
+            seq_at(p, "FunctionResponseTypes")
+                .iter()
+                .any(|v| v.as_str() == Some("ReportBatchItemFailures")),
+            "{d}: must report partial batch failures, as the local pump honours them"
+        );
+        let window = at(p, "MaximumBatchingWindowInSeconds")
+            .as_u64()
+            .unwrap_or_else(|| panic!("{d}: MaximumBatchingWindowInSeconds is not a number"));
+        assert_eq!(
+            Duration::from_secs(window),
+            local_window,
+            "{d}: the batching window vs the local pump's default (--batch-window-ms)"
+        );
+    }
+    // Scanning off: the scan results queue is not polled (nothing could arrive there).
+    let enabled = sources[&format!("{scans}.Arn")]
+        .get("Enabled")
+        .expect("the scan results event's Enabled follows MalwareScanning");
+    let (name, args) = intrinsic(enabled).expect("Enabled is an !If");
+    let args = args.as_sequence().map(Vec::as_slice).unwrap_or_default();
+    assert_eq!(name, "If");
+    assert_eq!(
+        args,
+        [
+            Value::from("ScanningOn"),
+            Value::from(true),
+            Value::from(false)
+        ],
+        "the scan results event is enabled exactly when scanning is on"
     );
 }
 

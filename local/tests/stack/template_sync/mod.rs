@@ -5,7 +5,7 @@
 //! environment variables and how they are wired, the upload log stream's event source against the
 //! local stream pump, the parameters' defaults against the code's, the tables, streams, topic and
 //! mail identity each function's policy reaches, and the HTTP API's routes against the API
-//! handler's route table.
+//! handler's route table; and the malware gate (`malware_gate`).
 //!
 //! Local names map to logical ids through the table in docs/RESOURCES.md, which this test reads,
 //! as it reads which function gets which variable there, so those tables are held in step too.
@@ -16,6 +16,7 @@
 
 mod environment;
 mod event_sources;
+mod malware_gate;
 mod parameters;
 mod policies;
 mod queues;

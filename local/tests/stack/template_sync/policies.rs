@@ -80,6 +80,15 @@ fn statements<'a>(t: &'a Value, id: &str) -> Vec<Statement<'a>> {
     out
 }
 
+/// The resources a function's own policies grant `action` on.
+pub(super) fn grants<'a>(t: &'a Value, id: &str, action: &str) -> Vec<&'a Value> {
+    statements(t, id)
+        .into_iter()
+        .filter(|s| s.actions.iter().any(|a| a == action))
+        .flat_map(|s| s.resources)
+        .collect()
+}
+
 /// Least privilege, held in step: a function's policy reaches exactly the tables whose variables
 /// it gets, and an index only through `dynamodb:Query` on an index that table has.
 #[test]

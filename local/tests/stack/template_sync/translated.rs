@@ -11,8 +11,8 @@ use serde_yaml::Value;
 
 use super::routes::route_match;
 use super::toolkit::{
-    FUNCTION, MAPPING, QUEUE, TABLE, at, bool_at, functions, get_att_of, logical_id, logical_ids,
-    ref_of, resource, resources_of_type, seq_at, str_at, template,
+    FUNCTION, MAPPING, QUEUE, SCAN_QUEUE, TABLE, at, bool_at, functions, get_att_of, logical_id,
+    logical_ids, ref_of, resource, resources_of_type, seq_at, str_at, template,
 };
 use super::translation::{long_form, translated, unresolved_references};
 
@@ -132,6 +132,8 @@ fn each_generated_role_holds_its_functions_statements_and_the_documented_managed
     .flat_map(|ty| resources_of_type(out, ty))
     .map(|(id, _)| id.to_owned())
     .collect();
+    // Besides the functions' roles, only GuardDuty's (checked in `malware_gate`).
+    roles.insert("MalwareProtectionRole".to_owned());
     assert_eq!(iam, roles, "IAM resources of the translated template");
 }
 
@@ -285,14 +287,15 @@ fn every_generated_route_is_public_exactly_when_the_handlers_route_is() {
     }
 }
 
-/// The two event source mappings, as deployed: the worker's, which SAM generates from its SQS
-/// event, and the notifier's on the upload log's stream; with the settings the local pumps
-/// implement and the template's comments state.
+/// The three event source mappings, as deployed: the worker's two, which SAM generates from its
+/// SQS events (the uploads queue, the scan results queue), and the notifier's on the upload
+/// log's stream; with the settings the local pumps implement and the template's comments state.
 #[test]
 fn the_generated_event_source_mappings_keep_their_settings() {
     let (src, out) = (template(), translated());
     let ids = logical_ids();
     let queue = logical_id(&src, &ids, provision::QUEUE, QUEUE);
+    let scans = logical_id(&src, &ids, SCAN_QUEUE, QUEUE);
     let log = logical_id(&src, &ids, provision::UPLOAD_LOG_TABLE, TABLE);
     let notify_dlq = logical_id(&src, &ids, provision::NOTIFY_DLQ, QUEUE);
     let mut by_source: BTreeMap<String, (&str, &Value)> = BTreeMap::new();
@@ -306,15 +309,18 @@ fn the_generated_event_source_mappings_keep_their_settings() {
             "{source}: two mappings"
         );
     }
+    let mut wanted = vec![
+        (format!("{log}.StreamArn"), "NotifierFunction".to_owned()),
+        (format!("{queue}.Arn"), "WorkerFunction".to_owned()),
+        (format!("{scans}.Arn"), "WorkerFunction".to_owned()),
+    ];
+    wanted.sort();
     assert_eq!(
         by_source
             .iter()
             .map(|(s, (f, _))| (s.clone(), f.to_string()))
             .collect::<Vec<_>>(),
-        vec![
-            (format!("{log}.StreamArn"), "NotifierFunction".to_owned()),
-            (format!("{queue}.Arn"), "WorkerFunction".to_owned()),
-        ],
+        wanted,
         "event source mappings: (source, function)"
     );
     let reports_items = |p: &Value| {
@@ -323,43 +329,45 @@ fn the_generated_event_source_mappings_keep_their_settings() {
             .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
     };
 
-    let (_, w) = by_source[&format!("{queue}.Arn")];
-    let d = "the worker's mapping";
-    assert_eq!(
-        at(w, "BatchSize").as_u64(),
-        Some(pump::BATCH as u64),
-        "{d}: BatchSize vs pump::BATCH"
-    );
-    assert!(
-        reports_items(w),
-        "{d}: ReportBatchItemFailures, which the local pump honours"
-    );
-    assert!(
-        w.get("DestinationConfig").is_none(),
-        "{d}: SQS failures go to the queue's redrive, not to an on-failure destination"
-    );
-    assert!(
-        at(w, "ScalingConfig.MaximumConcurrency").as_u64().is_some(),
-        "{d}: the worker's concurrency is capped here (see its checkov skip)"
-    );
-    // Lambda's advice, which UploadsQueue's comment follows: visibility at least six times the
-    // function's timeout plus the batching window.
-    let window = at(w, "MaximumBatchingWindowInSeconds")
+    for q in [&queue, &scans] {
+        let (_, w) = by_source[&format!("{q}.Arn")];
+        let d = format!("the worker's mapping on {q}");
+        assert_eq!(
+            at(w, "BatchSize").as_u64(),
+            Some(pump::BATCH as u64),
+            "{d}: BatchSize vs pump::BATCH"
+        );
+        assert!(
+            reports_items(w),
+            "{d}: ReportBatchItemFailures, which the local pump honours"
+        );
+        assert!(
+            w.get("DestinationConfig").is_none(),
+            "{d}: SQS failures go to the queue's redrive, not to an on-failure destination"
+        );
+        assert!(
+            at(w, "ScalingConfig.MaximumConcurrency").as_u64().is_some(),
+            "{d}: the worker's concurrency is capped here (see its checkov skip)"
+        );
+        // Lambda's advice, which UploadsQueue's comment follows: visibility at least six times the
+        // function's timeout plus the batching window.
+        let window = at(w, "MaximumBatchingWindowInSeconds")
+            .as_u64()
+            .expect("a window");
+        let timeout = at(
+            resource(out, "WorkerFunction", "AWS::Lambda::Function"),
+            "Properties.Timeout",
+        )
         .as_u64()
-        .expect("a window");
-    let timeout = at(
-        resource(out, "WorkerFunction", "AWS::Lambda::Function"),
-        "Properties.Timeout",
-    )
-    .as_u64()
-    .expect("the worker's Timeout");
-    let visibility = at(resource(out, &queue, QUEUE), "Properties.VisibilityTimeout")
-        .as_u64()
-        .expect("the queue's VisibilityTimeout");
-    assert!(
-        visibility >= 6 * timeout + window,
-        "{queue}.VisibilityTimeout {visibility} < 6 x {timeout} + {window}"
-    );
+        .expect("the worker's Timeout");
+        let visibility = at(resource(out, q, QUEUE), "Properties.VisibilityTimeout")
+            .as_u64()
+            .expect("the queue's VisibilityTimeout");
+        assert!(
+            visibility >= 6 * timeout + window,
+            "{q}.VisibilityTimeout {visibility} < 6 x {timeout} + {window}"
+        );
+    }
 
     let (_, n) = by_source[&format!("{log}.StreamArn")];
     let d = "the notifier's mapping";
