@@ -1180,3 +1180,26 @@ async fn an_upload_scanning_after_the_kill_is_waited_for_not_sent_again() {
     assert_eq!(count(&env.fake.log(), "POST /files"), 0);
     assert_eq!(env.states(), 0);
 }
+
+#[tokio::test]
+async fn a_scan_that_does_not_answer_within_the_wait_is_no_verdict() {
+    let env = Env::logged_in(Config {
+        scan_reads: u32::MAX,
+        ..Config::default()
+    })
+    .await;
+    env.file("slow.txt", 10);
+    let r = env.dg(&["--json", "put", "slow.txt", "--wait", "1"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "error: slow.txt: no verdict after 1 s (still scanning); see `dropgate ls` later."
+        ),
+        "{}",
+        r.stderr
+    );
+    let v = r.json();
+    assert_eq!(v["files"][0]["file"]["status"], "scanning");
+    assert_eq!(v["files"][0]["file"]["scan"]["status"], "pending");
+    assert_eq!(v["files"][0]["error"]["code"], "no_verdict");
+}
