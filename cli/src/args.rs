@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 const EXIT_CODES: &str = "\
-Exit codes: 0 success, 1 error, 2 usage, 3 a file was rejected or expired, 130 interrupted.
+Exit codes: 0 success, 1 error, 2 usage, 3 a file was rejected (malware found too) or expired,
+4 a file is held for review, 130 interrupted.
 Environment: DROPGATE_API, DROPGATE_EMAIL, DROPGATE_PASSWORD (login), DROPGATE_CONFIG_DIR.";
 
 #[derive(Debug, Parser)]

@@ -50,8 +50,13 @@ pub enum CliError {
     NoSuch { what: String },
     #[error("{path} exists; pass --force to overwrite it.")]
     Exists { path: String },
-    #[error("{name}: no verdict after {secs} s (still pending); see `dropgate ls` later.")]
-    NoVerdict { name: String, secs: u64 },
+    /// `status`: where the file stands (`pending`, or `scanning` for malware).
+    #[error("{name}: no verdict after {secs} s (still {status}); see `dropgate ls` later.")]
+    NoVerdict {
+        name: String,
+        secs: u64,
+        status: String,
+    },
     #[error("{name}: {message}")]
     Incomplete { name: String, message: String },
     #[error("{name}: the server no longer knows this upload (deleted meanwhile?).")]

@@ -16,8 +16,10 @@ pub enum Exit {
     Error = 1,
     /// clap's own code for a bad command line; also a missing value it cannot prompt for.
     Usage = 2,
-    /// A file was rejected or expired.
+    /// A file was rejected (malware found included) or expired.
     Rejected = 3,
+    /// A file is held for review: the scanner could not judge it, and an operator decides.
+    Held = 4,
     Interrupted = 130,
 }
 
@@ -84,6 +86,14 @@ fn stdout_line(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{text}");
     let _ = out.flush();
+}
+
+/// Words from the server (a scanner's threat names) made safe for a terminal: no control
+/// characters, so nothing can move the cursor or recolour the screen.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Left-aligned columns, two spaces apart; the last column is not padded.

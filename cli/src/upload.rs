@@ -127,7 +127,9 @@ impl Engine<'_> {
         };
         match file.status.as_str() {
             "pending" => {}
-            "accepted" | "rejected" => {
+            // Its bytes passed the type verdict: only the malware scan's is due.
+            "scanning" => return self.already_sent(key, bar, done),
+            "accepted" | "rejected" | "held" => {
                 // Judged already: the earlier run got the bytes there and stopped after.
                 done.judged = Some(file);
                 return self.already_sent(key, bar, done);
@@ -302,7 +304,17 @@ impl Engine<'_> {
     }
 }
 
-/// Polls the file until it is judged, for at most `wait`; the last view either way.
+/// What a file not yet judged waits for, as its progress says it.
+pub fn waiting_for(f: &FileView) -> &'static str {
+    if f.status == "scanning" {
+        "scanning for malware"
+    } else {
+        "waiting for the verdict"
+    }
+}
+
+/// Polls the file until it is judged for good (both verdicts: the type's and the malware
+/// scan's), for at most `wait`; the last view either way.
 pub async fn verdict(api: &Api, up: &Uploaded, wait: Duration) -> Result<FileView> {
     if let Some(judged) = &up.judged {
         return Ok(judged.clone());
@@ -312,7 +324,7 @@ pub async fn verdict(api: &Api, up: &Uploaded, wait: Duration) -> Result<FileVie
         .checked_add(wait)
         .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
     let mut pause = Duration::from_millis(500);
-    let mut told = false;
+    let mut told = None;
     loop {
         let file = api
             .status(&up.target)
@@ -321,12 +333,14 @@ pub async fn verdict(api: &Api, up: &Uploaded, wait: Duration) -> Result<FileVie
                 name: up.name.clone(),
             })?;
         let left = deadline.saturating_duration_since(Instant::now());
-        if !file.is_pending() || left.is_zero() {
+        if file.is_final() || left.is_zero() {
             return Ok(file);
         }
-        if !told {
-            up.bar.note("waiting for the verdict");
-            told = true;
+        // Said once per stage: pending, then scanning.
+        let now = waiting_for(&file);
+        if told != Some(now) {
+            up.bar.note(now);
+            told = Some(now);
         }
         tokio::time::sleep(pause.min(left)).await;
         pause = (pause * 3 / 2).min(Duration::from_secs(3));

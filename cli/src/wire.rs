@@ -28,18 +28,49 @@ pub struct FileView {
     pub detected_type: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
+    /// The malware scan as far as it went; absent from servers older than the gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scan: Option<ScanView>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// `{status, threats?, scanned_at?}`; `threats` only in the owner's views.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScanView {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threats: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scanned_at: Option<String>,
     #[serde(flatten)]
     pub rest: Map<String, Value>,
 }
 
 impl FileView {
-    pub fn is_pending(&self) -> bool {
-        self.status == "pending"
+    /// Judged for good: accepted, rejected, expired, or held for an operator. `pending` and
+    /// `scanning` (the type passed, the malware scan has not answered) are on their way.
+    pub fn is_final(&self) -> bool {
+        !matches!(self.status.as_str(), "pending" | "scanning")
     }
 
     /// Rejected or expired: what exit code 3 means.
     pub fn is_failed(&self) -> bool {
         matches!(self.status.as_str(), "rejected" | "expired")
+    }
+
+    /// Held for review: neither accepted nor rejected, until an operator decides.
+    pub fn is_held(&self) -> bool {
+        self.status == "held"
+    }
+
+    /// The threats the scan named (the owner's views only).
+    pub fn threats(&self) -> &[String] {
+        self.scan
+            .as_ref()
+            .and_then(|s| s.threats.as_deref())
+            .unwrap_or_default()
     }
 
     pub fn text(&self, key: &str) -> Option<&str> {
@@ -177,4 +208,52 @@ pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(default)]
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_pending_and_scanning_wait_for_more() {
+        for (status, is_final) in [
+            ("pending", false),
+            ("scanning", false),
+            ("accepted", true),
+            ("rejected", true),
+            ("expired", true),
+            ("held", true),
+        ] {
+            let f: FileView =
+                serde_json::from_value(json!({"name": "a", "size": 1, "status": status})).unwrap();
+            assert_eq!(f.is_final(), is_final, "{status}");
+            assert_eq!(f.is_held(), status == "held", "{status}");
+            assert_eq!(
+                f.is_failed(),
+                matches!(status, "rejected" | "expired"),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_scan_is_read_and_printed_back_as_sent() {
+        let sent = json!({
+            "id": "f1", "name": "e.txt", "size": 68, "status": "rejected",
+            "detected_type": "text/plain", "reason": "malware_found",
+            "created_at": "2026-12-04T12:00:00.000Z",
+            "scan": {"status": "infected", "threats": ["Eicar-Test-Signature"],
+                     "scanned_at": "2026-12-04T12:00:01.000Z", "engine": "newer"}
+        });
+        let f: FileView = serde_json::from_value(sent.clone()).unwrap();
+        assert_eq!(f.threats(), ["Eicar-Test-Signature"]);
+        assert_eq!(serde_json::to_value(&f).unwrap(), sent);
+        // A server from before the gate: no scan, nothing made up.
+        let old = json!({"name": "a", "size": 1, "status": "accepted", "detected_type": null,
+                         "reason": null});
+        let f: FileView = serde_json::from_value(old.clone()).unwrap();
+        assert!(f.scan.is_none() && f.threats().is_empty());
+        assert_eq!(serde_json::to_value(&f).unwrap(), old);
+    }
 }

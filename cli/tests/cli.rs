@@ -993,3 +993,213 @@ async fn an_upload_judged_after_the_kill_is_reported_not_sent_again() {
     );
     assert_eq!(env.states(), 0);
 }
+
+#[tokio::test]
+async fn put_waits_through_the_scan_and_malware_exits_3_naming_the_threat() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("fine.txt", 100);
+    env.file("eicar.txt", 68);
+    let r = env.dg(&["put", "fine.txt", "eicar.txt"]).await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("fine.txt: accepted (text/plain, 100 B), id "),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1]
+            .starts_with("eicar.txt: rejected: malware_found (threat: Eicar-Test-Signature), id "),
+        "{lines:?}"
+    );
+    // The wait says what it waits for, once per stage.
+    assert_eq!(
+        r.stderr.matches("eicar.txt: scanning for malware").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+
+    let r = env.dg(&["ls"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("ID "), "{}", r.stdout);
+    let row = |name: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in {}", r.stdout))
+            .to_owned()
+    };
+    assert!(row("fine.txt").contains("  accepted  "), "{}", r.stdout);
+    assert!(row("fine.txt").contains("  clean  "), "{}", r.stdout);
+    assert!(
+        row("eicar.txt").contains("rejected (malware_found)  infected (Eicar-Test-Signature)"),
+        "{}",
+        r.stdout
+    );
+    let r = env.dg(&["ls", "--json"]).await;
+    let files = r.json()["files"].clone();
+    let eicar = files
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "eicar.txt")
+        .unwrap()
+        .clone();
+    assert_eq!(eicar["scan"]["threats"], json!(["Eicar-Test-Signature"]));
+}
+
+#[tokio::test]
+async fn a_held_file_exits_4_and_a_rejection_wins_over_it() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("unscannable.zip", 50);
+    let r = env.dg(&["put", "unscannable.zip"]).await;
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("unscannable.zip: held for review (scan: unsupported), id "),
+        "{}",
+        r.stdout
+    );
+    env.file("unscannable2.zip", 50);
+    env.file("eicar.com", 68);
+    let r = env
+        .dg(&["--json", "put", "unscannable2.zip", "eicar.com"])
+        .await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["files"][0]["file"]["status"], "held");
+    assert_eq!(v["files"][1]["file"]["reason"], "malware_found");
+    assert!(
+        v["files"][1].get("error").is_none(),
+        "a verdict, not an error"
+    );
+}
+
+#[tokio::test]
+async fn without_waiting_a_scanning_file_says_so_and_exits_0() {
+    let env = Env::logged_in(Config::default()).await;
+    env.file("a.txt", 10);
+    // The fake passes the type on the first read: the file is scanning then.
+    let r = env.dg(&["put", "a.txt", "--wait", "0"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("a.txt: uploaded, scanning for malware, id "),
+        "{}",
+        r.stdout
+    );
+}
+
+#[tokio::test]
+async fn with_scanning_off_an_accepted_file_says_it_was_not_scanned() {
+    let env = Env::logged_in(Config {
+        scanning: false,
+        ..Config::default()
+    })
+    .await;
+    env.file("a.txt", 10);
+    let r = env.dg(&["put", "a.txt"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("a.txt: accepted (text/plain, 10 B, not scanned for malware), id "),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stderr.contains("scanning"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn a_dropper_learns_only_that_malware_was_refused_for_safety() {
+    let env = Env::logged_in(Config::default()).await;
+    let r = env.dg(&["link", "create", "Inbox"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let url = r.stdout.trim().to_owned();
+    let stranger = env.dir.0.join("stranger");
+    env.file("eicar.txt", 68);
+    env.file("ok.txt", 20);
+    let run = |args: &[&str]| finish(env.command_in(&stranger, args).spawn_ok(), "");
+    let r = run(&["drop", &url, "ok.txt", "eicar.txt"]).await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "ok.txt: accepted (text/plain, 20 B)",
+            "eicar.txt: refused for safety"
+        ]
+    );
+    assert!(
+        r.stderr.contains("eicar.txt: scanning for malware"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["--json", "drop", &url, "eicar.txt"]).await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(r.json()["files"][0]["file"]["reason"], "refused_for_safety");
+    assert!(
+        !format!("{}{}", r.stdout, r.stderr).contains("Eicar-Test"),
+        "no threat name for a stranger: {}{}",
+        r.stdout,
+        r.stderr
+    );
+}
+
+#[tokio::test]
+async fn an_upload_scanning_after_the_kill_is_waited_for_not_sent_again() {
+    // The resumed run's first read finds the file still scanning.
+    let env = Env::logged_in(Config {
+        scan_reads: 1,
+        ..Config::default()
+    })
+    .await;
+    env.file("big.bin", 3 * MIB);
+    env.fake.fail_part(3, &[HANG]);
+    put_killed_after(&env, &["put", "big.bin", "--parallel", "1"], "part 2/3").await;
+    {
+        // As if the upload had completed and passed its type before the state was removed.
+        let mut s = env.fake.state();
+        let f = s.files.values_mut().next().unwrap();
+        f.multipart = None;
+        f.received = true;
+        f.status = "scanning".into();
+    }
+    env.fake.clear_log();
+    let r = env.dg(&["put", "big.bin", "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["files"][0]["resumed"], true);
+    assert_eq!(v["files"][0]["parts_uploaded"], 0);
+    assert_eq!(v["files"][0]["file"]["status"], "accepted");
+    assert_eq!(v["files"][0]["file"]["scan"]["status"], "clean");
+    assert!(
+        env.fake.log().iter().all(|l| !l.starts_with("PUT")),
+        "{:?}",
+        env.fake.log()
+    );
+    assert_eq!(count(&env.fake.log(), "POST /files"), 0);
+    assert_eq!(env.states(), 0);
+}
+
+#[tokio::test]
+async fn a_scan_that_does_not_answer_within_the_wait_is_no_verdict() {
+    let env = Env::logged_in(Config {
+        scan_reads: u32::MAX,
+        ..Config::default()
+    })
+    .await;
+    env.file("slow.txt", 10);
+    let r = env.dg(&["--json", "put", "slow.txt", "--wait", "1"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "error: slow.txt: no verdict after 1 s (still scanning); see `dropgate ls` later."
+        ),
+        "{}",
+        r.stderr
+    );
+    let v = r.json();
+    assert_eq!(v["files"][0]["file"]["status"], "scanning");
+    assert_eq!(v["files"][0]["file"]["scan"]["status"], "pending");
+    assert_eq!(v["files"][0]["error"]["code"], "no_verdict");
+}

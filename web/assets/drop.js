@@ -5,7 +5,7 @@
 import { open, ApiError } from './api.js';
 import { $, show, say, tokenFromPath, closedPage } from './dom.js';
 import { bytes, date, typeName, contentType } from './format.js';
-import { errorWords, statusWords } from './words.js';
+import { errorWords, dropStatusWords, judging } from './words.js';
 import { put, progressRow, wireDropzone } from './upload.js';
 import { sendParts, resumeStore, interruptedList, digest, fileKey, resumable, gone } from './multipart.js';
 
@@ -62,10 +62,8 @@ async function follow(receipt, row) {
     await new Promise((r) => setTimeout(r, POLL_MS));
     try {
       const { file } = await open('GET', `/drop/receipts/${encodeURIComponent(receipt)}`);
-      if (file.status !== 'pending') {
-        row.state(statusWords(file), file.status);
-        return;
-      }
+      if (file.status !== 'pending') row.state(dropStatusWords(file), file.status);
+      if (!judging(file)) return;
     } catch (err) {
       if (err.status === 404) {
         row.state(errorWords(err), 'failed');

@@ -4,17 +4,18 @@
 import * as api from './api.js';
 import { $, h, show, ask } from './dom.js';
 import { bytes, date, typeName } from './format.js';
-import { errorWords, statusWords } from './words.js';
+import { errorWords, statusWords, judging } from './words.js';
 import * as shares from './shares.js';
 import { POLL_MS, PAGE, state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 
-// The upload row's status is live: the verdict is said there too, not only in the list.
+// The upload row's status is live: the verdict is said there too, not only in the list (the
+// scan's wait as well: it can take a while).
 export function announce(f) {
   const row = state.awaiting.get(f.id);
   if (!row || f.status === 'pending') return;
-  state.awaiting.delete(f.id);
   row.state(statusWords(f), f.status);
+  if (!judging(f)) state.awaiting.delete(f.id);
 }
 
 function fromWords(f) {
@@ -30,7 +31,8 @@ function statusOf(f) {
 }
 
 export function fileRow(f) {
-  // Both buttons are always there (Download hidden until accepted): a verdict changes no size.
+  // Both buttons are always there (Download hidden until accepted: not while pending, scanning
+  // or held): a verdict changes no size.
   const download = h(
     'button',
     { type: 'button', class: 'small', 'aria-label': `Download ${f.name}`, onclick: () => download_(f) },
@@ -89,10 +91,10 @@ export async function loadFiles(more) {
   }
 }
 
-// A file whose verdict is to come (not one whose upload was interrupted: nothing comes until
-// it is resumed).
+// A file whose verdict is to come, the type's or the malware scan's (not one whose upload was
+// interrupted: nothing comes until it is resumed).
 function waiting(f) {
-  return f.status === 'pending' && !state.interrupted.has(f.id);
+  return judging(f) && !state.interrupted.has(f.id);
 }
 
 // While any shown file is waiting for its verdict, asks for it again every POLL_MS.

@@ -84,26 +84,62 @@ const REASONS = {
   content_encoding: 'stored encoded, not as the bytes checked',
   content_changed: 'its content was replaced after acceptance',
   upload_timeout: 'the upload never finished',
+  malware_found: 'malware found',
+  refused_for_safety: 'refused for safety',
+  scan_failed: 'the malware scan could not read it',
+  scan_unsupported: 'the malware scan cannot check this kind of file',
+  scan_timeout: 'the malware scan did not answer in time',
 };
 
 export function reasonWords(reason) {
   return REASONS[reason] ?? 'it did not pass the checks';
 }
 
-// A file's status in words, with the reason when it was turned down.
+// The threats a scan named, for the owner: plain text, however the scanner spelled them.
+function threatWords(file) {
+  const threats = file.scan?.threats ?? [];
+  return threats.length ? ` (${threats.map((t) => String(t)).join(', ')})` : '';
+}
+
+// A file's status in words, with the reason when it was turned down (and, for the owner, the
+// threats a malware scan found).
 export function statusWords(file) {
   switch (file.status) {
     case 'pending':
       return 'Checking…';
+    case 'scanning':
+      return 'Scanning for malware…';
+    case 'held':
+      return 'Held for review';
     case 'accepted':
       return 'Accepted';
     case 'rejected':
-      return `Rejected: ${reasonWords(file.reason)}`;
+      if (file.reason === 'refused_for_safety') return 'Refused for safety';
+      return `Rejected: ${reasonWords(file.reason)}${file.reason === 'malware_found' ? threatWords(file) : ''}`;
     case 'expired':
       return `Expired: ${reasonWords(file.reason ?? 'upload_timeout')}`;
     default:
       return file.status;
   }
+}
+
+// What an uploader (a stranger) reads of their file: malware is only "refused for safety", and
+// never named.
+export function dropStatusWords(file) {
+  switch (file.status) {
+    case 'scanning':
+      return 'Scanning…';
+    case 'rejected':
+      if (['refused_for_safety', 'malware_found'].includes(file.reason)) return 'Refused for safety';
+      return `Rejected: ${reasonWords(file.reason)}`;
+    default:
+      return statusWords(file);
+  }
+}
+
+// Not judged for good yet: the type's verdict, then the malware scan's, are to come.
+export function judging(file) {
+  return file.status === 'pending' || file.status === 'scanning';
 }
 
 const LINK_STATES = {

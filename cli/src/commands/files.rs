@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::commands::Ctx;
 use crate::error::Result;
-use crate::output::{Exit, table};
+use crate::output::{Exit, printable, table};
 use crate::units::bytes;
 use crate::wire::FileView;
 
@@ -26,15 +26,33 @@ pub async fn ls(ctx: &Ctx) -> Result<Exit> {
             vec![
                 f.id.clone().unwrap_or_default(),
                 status,
+                scan_words(f),
                 bytes(f.size),
                 f.text("created_at").unwrap_or("").to_owned(),
                 f.name.clone(),
             ]
         })
         .collect();
-    ctx.out
-        .say(&table(&["ID", "STATUS", "SIZE", "CREATED", "NAME"], &rows));
+    ctx.out.say(&table(
+        &["ID", "STATUS", "SCAN", "SIZE", "CREATED", "NAME"],
+        &rows,
+    ));
     Ok(Exit::Ok)
+}
+
+/// The malware scan's column: its status, with the threats it named (`-` from a server that
+/// does not scan).
+fn scan_words(f: &FileView) -> String {
+    let Some(scan) = &f.scan else {
+        return "-".into();
+    };
+    match f.threats() {
+        [] => scan.status.clone(),
+        threats => {
+            let named: Vec<String> = threats.iter().map(|t| printable(t)).collect();
+            format!("{} ({})", scan.status, named.join(", "))
+        }
+    }
 }
 
 pub async fn rm(ctx: &Ctx, id: &str) -> Result<Exit> {
@@ -62,4 +80,26 @@ pub async fn quota(ctx: &Ctx) -> Result<Exit> {
         q.files
     ));
     Ok(Exit::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scan_column_names_threats_to_the_owner() {
+        let f = |scan: serde_json::Value| -> FileView {
+            let mut v = json!({"name": "a", "size": 1, "status": "rejected"});
+            if !scan.is_null() {
+                v["scan"] = scan;
+            }
+            serde_json::from_value(v).unwrap()
+        };
+        assert_eq!(scan_words(&f(json!(null))), "-");
+        assert_eq!(scan_words(&f(json!({"status": "pending"}))), "pending");
+        assert_eq!(
+            scan_words(&f(json!({"status": "infected", "threats": ["A", "B\n"]}))),
+            "infected (A, B?)"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use crate::api::Api;
 use crate::args::{DropArgs, PutArgs, UploadArgs};
 use crate::commands::Ctx;
 use crate::error::{CliError, Result};
-use crate::output::{Exit, error_json};
+use crate::output::{Exit, error_json, printable};
 use crate::progress::Progress;
 use crate::resume::{Method, ResumeStore, file_name};
 use crate::units::bytes;
@@ -76,7 +76,7 @@ fn fatal(e: &CliError) -> bool {
 
 async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64) -> Result<Exit> {
     let mut entries = Vec::new();
-    let (mut failed, mut rejected) = (false, false);
+    let (mut failed, mut rejected, mut held) = (false, false, false);
     for path in files {
         let (entry, outcome) = match one(ctx, engine, path, wait).await {
             Ok(done) => done,
@@ -96,6 +96,7 @@ async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64
         match outcome {
             Outcome::Failed => failed = true,
             Outcome::Rejected => rejected = true,
+            Outcome::Held => held = true,
             Outcome::Done => {}
         }
         entries.push(entry);
@@ -105,6 +106,8 @@ async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64
         Exit::Error
     } else if rejected {
         Exit::Rejected
+    } else if held {
+        Exit::Held
     } else {
         Exit::Ok
     })
@@ -113,6 +116,7 @@ async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64
 enum Outcome {
     Done,
     Rejected,
+    Held,
     Failed,
 }
 
@@ -129,10 +133,11 @@ async fn one(ctx: &Ctx, engine: &Engine<'_>, path: &Path, wait: u64) -> Result<(
         "resumed": up.resumed,
         "file": file,
     });
-    let outcome = if file.is_pending() && wait > 0 {
+    let outcome = if !file.is_final() && wait > 0 {
         let e = CliError::NoVerdict {
             name: up.name.clone(),
             secs: wait,
+            status: file.status.clone(),
         };
         let sentence = e.to_string();
         engine.progress.line(&format!("error: {sentence}"));
@@ -140,6 +145,8 @@ async fn one(ctx: &Ctx, engine: &Engine<'_>, path: &Path, wait: u64) -> Result<(
         Outcome::Failed
     } else if file.is_failed() {
         Outcome::Rejected
+    } else if file.is_held() {
+        Outcome::Held
     } else {
         Outcome::Done
     };
@@ -150,32 +157,61 @@ async fn one(ctx: &Ctx, engine: &Engine<'_>, path: &Path, wait: u64) -> Result<(
     Ok((entry, outcome))
 }
 
-/// `hello.txt: accepted (text/plain, 16 B), id 0193...`
+/// `hello.txt: accepted (text/plain, 16 B), id 0193...`; the final word of both verdicts, or
+/// where the file stands when it was not waited for.
 pub fn verdict_line(name: &str, f: &FileView) -> String {
     let id =
         f.id.as_deref()
             .map(|id| format!(", id {id}"))
             .unwrap_or_default();
     let detected = f.detected_type.as_deref();
+    let reason = f.reason.as_deref();
     match f.status.as_str() {
         "accepted" => {
             let kind = detected.or(f.text("content_type")).unwrap_or("?");
-            format!("{name}: accepted ({kind}, {}){id}", bytes(f.size))
+            // Scanning switched off: said, so nobody takes the file for scanned.
+            let unscanned = if f.scan.as_ref().is_some_and(|s| s.status == "off") {
+                ", not scanned for malware"
+            } else {
+                ""
+            };
+            format!(
+                "{name}: accepted ({kind}, {}{unscanned}){id}",
+                bytes(f.size)
+            )
+        }
+        // What an uploader's receipt says of malware: nothing more.
+        "rejected" if reason == Some("refused_for_safety") => {
+            format!("{name}: refused for safety{id}")
+        }
+        "rejected" if reason == Some("malware_found") => {
+            let threats: Vec<String> = f.threats().iter().map(|t| printable(t)).collect();
+            let named = match threats.len() {
+                0 => String::new(),
+                1 => format!(" (threat: {})", threats[0]),
+                _ => format!(" (threats: {})", threats.join(", ")),
+            };
+            format!("{name}: rejected: malware_found{named}{id}")
         }
         "rejected" => {
-            let reason = f.reason.as_deref().unwrap_or("no reason given");
+            let reason = reason.unwrap_or("no reason given");
             let seen = detected
                 .map(|d| format!(" (detected {d})"))
                 .unwrap_or_default();
             format!("{name}: rejected: {reason}{seen}{id}")
         }
         "pending" => format!("{name}: uploaded, verdict pending{id}"),
+        "scanning" => format!("{name}: uploaded, scanning for malware{id}"),
+        "held" => {
+            let why = match (reason, f.scan.as_ref()) {
+                (Some(r), _) => format!(" ({r})"),
+                (None, Some(s)) => format!(" (scan: {})", s.status),
+                (None, None) => String::new(),
+            };
+            format!("{name}: held for review{why}{id}")
+        }
         other => {
-            let reason = f
-                .reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default();
+            let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
             format!("{name}: {other}{reason}{id}")
         }
     }
@@ -258,6 +294,78 @@ mod tests {
         .unwrap();
         assert_eq!(
             verdict_line("a.txt", &f),
+            "a.txt: accepted (text/plain, 16 B)"
+        );
+    }
+
+    fn file(v: Value) -> FileView {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn the_malware_gate_has_its_final_words() {
+        let infected = file(json!({
+            "id": "f2", "name": "e.txt", "size": 68, "status": "rejected",
+            "detected_type": "text/plain", "reason": "malware_found",
+            "scan": {"status": "infected", "threats": ["Eicar-Test-Signature", "Evil\u{1b}[31m"],
+                     "scanned_at": "2026-12-04T12:00:00.000Z"}
+        }));
+        assert_eq!(
+            verdict_line("e.txt", &infected),
+            "e.txt: rejected: malware_found (threats: Eicar-Test-Signature, Evil?[31m), id f2"
+        );
+        let one = file(json!({
+            "id": "f2", "name": "e.txt", "size": 68, "status": "rejected",
+            "reason": "malware_found", "scan": {"status": "infected", "threats": ["X"]}
+        }));
+        assert_eq!(
+            verdict_line("e.txt", &one),
+            "e.txt: rejected: malware_found (threat: X), id f2"
+        );
+        // A stranger's receipt: no threat, no reason beyond safety.
+        let receipt = file(json!({
+            "name": "e.txt", "size": 68, "status": "rejected", "reason": "refused_for_safety",
+            "detected_type": "text/plain", "scan": {"status": "infected"}
+        }));
+        assert_eq!(verdict_line("e.txt", &receipt), "e.txt: refused for safety");
+        let failed = file(json!({
+            "name": "x.pdf", "size": 1, "status": "rejected", "reason": "scan_failed",
+            "detected_type": "application/pdf", "scan": {"status": "failed"}
+        }));
+        assert_eq!(
+            verdict_line("x.pdf", &failed),
+            "x.pdf: rejected: scan_failed (detected application/pdf)"
+        );
+        let held = file(json!({
+            "id": "f3", "name": "a.zip", "size": 1, "status": "held", "reason": null,
+            "scan": {"status": "unsupported"}
+        }));
+        assert_eq!(
+            verdict_line("a.zip", &held),
+            "a.zip: held for review (scan: unsupported), id f3"
+        );
+        let scanning = file(json!({
+            "id": "f4", "name": "a.txt", "size": 1, "status": "scanning",
+            "scan": {"status": "pending"}
+        }));
+        assert_eq!(
+            verdict_line("a.txt", &scanning),
+            "a.txt: uploaded, scanning for malware, id f4"
+        );
+        let unscanned = file(json!({
+            "name": "a.txt", "size": 16, "status": "accepted", "detected_type": "text/plain",
+            "scan": {"status": "off"}
+        }));
+        assert_eq!(
+            verdict_line("a.txt", &unscanned),
+            "a.txt: accepted (text/plain, 16 B, not scanned for malware)"
+        );
+        let clean = file(json!({
+            "name": "a.txt", "size": 16, "status": "accepted", "detected_type": "text/plain",
+            "scan": {"status": "clean", "scanned_at": "2026-12-04T12:00:00.000Z"}
+        }));
+        assert_eq!(
+            verdict_line("a.txt", &clean),
             "a.txt: accepted (text/plain, 16 B)"
         );
     }

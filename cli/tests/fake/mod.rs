@@ -1,8 +1,11 @@
 //! An in-process fake of the Dropgate API and of S3's presigned PUT/GET, for driving the
 //! `dropgate` binary. It follows docs/API.md (routes, bodies, error shapes, part and completion
 //! rules), with two liberties to keep tests fast: any part size (the real server's minimum is
-//! 8 MiB) and a verdict after a poll or two instead of a pipeline. Faults are scripted per part
-//! number; every request worth asserting on is logged.
+//! 8 MiB) and a verdict after a poll or two instead of a pipeline. The malware gate follows the
+//! names: a file passes its type verdict into `scanning`, and the next read ends it `accepted`
+//! (clean), `rejected` `malware_found` (a name with `eicar`) or `held` (a name with
+//! `unscannable`). Faults are scripted per part number; every request worth asserting on is
+//! logged.
 
 // Not every test uses every helper; handlers return a ready error response as `Err`.
 #![allow(dead_code, clippy::result_large_err)]
@@ -42,6 +45,11 @@ pub struct Config {
     pub hash: bool,
     /// Status reads before a verdict.
     pub polls_before_verdict: u32,
+    /// Malware scanning on: a file that passes its type goes `scanning` first, and a scan
+    /// result needs one read more. Off: accepted on its type, `scan: {"status": "off"}`.
+    pub scanning: bool,
+    /// Reads a scanning file answers `scanning` before its result (after the first).
+    pub scan_reads: u32,
     pub id_token_ttl: u64,
     /// After this many parts land, every URL handed out so far expires (403), once.
     pub expire_urls_after_parts: Option<u32>,
@@ -55,6 +63,8 @@ impl Default for Config {
             quota_bytes: 1 << 30,
             hash: true,
             polls_before_verdict: 1,
+            scanning: true,
+            scan_reads: 0,
             id_token_ttl: 3600,
             expire_urls_after_parts: None,
         }
@@ -84,6 +94,10 @@ pub struct FakeFile {
     pub polls: u32,
     /// The parts' etags at completion, by number.
     pub assembled: Vec<String>,
+    /// The scan's result once there is one (`{status, threats?, scanned_at?}`).
+    pub scan: Option<Value>,
+    /// Reads answered while scanning.
+    pub scan_reads: u32,
 }
 
 pub struct FakeLink {
@@ -291,16 +305,34 @@ async fn logout(State(st): State<Shared>, axum::Json(b): axum::Json<Value>) -> R
     StatusCode::NO_CONTENT.into_response()
 }
 
+/// As the API: pending until the scan's result counts; threat names for the owner only.
+fn scan_view(f: &FakeFile, owner: bool) -> Value {
+    let mut scan = match &f.scan {
+        Some(scan) if !matches!(f.status.as_str(), "pending" | "scanning") => scan.clone(),
+        _ => json!({"status": "pending"}),
+    };
+    if !owner {
+        scan.as_object_mut().unwrap().remove("threats");
+    }
+    scan
+}
+
 fn view(f: &FakeFile) -> Value {
     json!({"id": f.id, "name": f.name, "size": f.size, "content_type": f.content_type,
            "status": f.status, "detected_type": (f.status == "accepted").then(|| f.content_type.clone()),
            "reason": f.reason, "created_at": "2026-11-22T10:00:00.000Z",
-           "via_link": f.via_link, "uploader": f.uploader})
+           "via_link": f.via_link, "uploader": f.uploader, "scan": scan_view(f, true)})
 }
 
+/// A stranger's receipt: malware is only "refused for safety".
 fn receipt_view(f: &FakeFile) -> Value {
-    json!({"name": f.name, "size": f.size, "status": f.status, "reason": f.reason,
-           "detected_type": (f.status == "accepted").then(|| f.content_type.clone())})
+    let reason = match f.reason.as_deref() {
+        Some("malware_found") => Some("refused_for_safety"),
+        other => other,
+    };
+    json!({"name": f.name, "size": f.size, "status": f.status, "reason": reason,
+           "detected_type": (f.status == "accepted").then(|| f.content_type.clone()),
+           "scan": scan_view(f, false)})
 }
 
 /// Creates a pending file and its upload instructions, as `POST /files` does.
@@ -364,6 +396,8 @@ fn create(
             content_type: ct.into(),
             status: "pending".into(),
             reason: None,
+            scan: None,
+            scan_reads: 0,
             via_link,
             uploader: b.get("uploader").cloned().unwrap_or(Value::Null),
             multipart: multipart.then(BTreeMap::new),
@@ -385,7 +419,11 @@ fn usage(s: &FakeState) -> (u64, u64) {
             .map(|f| f.size)
             .sum::<u64>()
     };
-    (sum("accepted"), sum("pending"))
+    // Bytes that are there count as used, judged for good or not.
+    (
+        sum("accepted") + sum("scanning") + sum("held"),
+        sum("pending"),
+    )
 }
 
 async fn create_file(
@@ -421,20 +459,53 @@ async fn list_files(
     ok(200, json!({"files": page, "next_cursor": next}))
 }
 
-/// One status read: a pending file whose bytes are all there is judged after a poll or two.
+/// One status read: a pending file whose bytes are all there passes its type (or not) after a
+/// poll or two; a scanning one gets its scan result on the next read.
 fn judge(s: &mut FakeState, id: &str) {
     let polls_needed = s.config.polls_before_verdict;
+    let (scanning, scan_reads) = (s.config.scanning, s.config.scan_reads);
     let f = s.files.get_mut(id).unwrap();
-    if f.status == "pending" && f.received {
-        f.polls += 1;
-        if f.polls >= polls_needed {
+    if !f.received {
+        return;
+    }
+    if f.status == "scanning" && f.scan_reads < scan_reads {
+        f.scan_reads += 1;
+        return;
+    }
+    let at = "2026-11-22T10:00:01.000Z";
+    match f.status.as_str() {
+        "pending" => {
+            f.polls += 1;
+            if f.polls < polls_needed {
+                return;
+            }
             if f.name.contains("reject") {
                 f.status = "rejected".into();
                 f.reason = Some("type_not_allowed".into());
+            } else if scanning {
+                f.status = "scanning".into();
             } else {
                 f.status = "accepted".into();
+                f.scan = Some(json!({"status": "off"}));
             }
         }
+        "scanning" if f.name.contains("eicar") => {
+            f.status = "rejected".into();
+            f.reason = Some("malware_found".into());
+            f.scan = Some(
+                json!({"status": "infected", "threats": ["Eicar-Test-Signature"],
+                                 "scanned_at": at}),
+            );
+        }
+        "scanning" if f.name.contains("unscannable") => {
+            f.status = "held".into();
+            f.scan = Some(json!({"status": "unsupported", "scanned_at": at}));
+        }
+        "scanning" => {
+            f.status = "accepted".into();
+            f.scan = Some(json!({"status": "clean", "scanned_at": at}));
+        }
+        _ => {}
     }
 }
 
@@ -662,7 +733,7 @@ async fn quota(State(st): State<Shared>, headers: HeaderMap) -> Response {
     let files = s
         .files
         .values()
-        .filter(|f| f.status == "accepted" || f.status == "pending")
+        .filter(|f| !matches!(f.status.as_str(), "rejected" | "expired"))
         .count();
     ok(
         200,
