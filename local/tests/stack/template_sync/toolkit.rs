@@ -24,6 +24,10 @@ pub(super) const FUNCTION: &str = "AWS::Serverless::Function";
 
 pub(super) const MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 
+/// The local stack's scan results queue and its dead-letter queue (its scanner sends GuardDuty's
+/// events there).
+pub(super) use provision::{SCAN_DLQ, SCAN_QUEUE};
+
 pub(super) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
