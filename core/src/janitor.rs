@@ -1,5 +1,6 @@
 //! The janitor: pending files whose upload URL expired (plus a grace period) become `expired`,
-//! their reservation is released and any object removed. A drop through an upload link gets a
+//! their reservation is released and any object removed; files whose malware scan never
+//! answered within the scan timeout are rejected `scan_timeout` and their bytes removed. A drop through an upload link gets a
 //! shorter grace, so that its reservation is released within `DROP_IDLE_SECS` (see
 //! [`crate::links::idle`]).
 
@@ -11,6 +12,7 @@ use crate::links::idle;
 use crate::multipart::MultipartStore;
 use crate::objects::ObjectStore;
 use crate::pipeline::remove_and_mark;
+use crate::scan::{REASON_SCAN_TIMEOUT, ScanRecord, ScanStatus};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 pub const REASON_UPLOAD_TIMEOUT: &str = "upload_timeout";
@@ -28,13 +30,16 @@ pub struct Janitor {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Sweep {
     pub expired: Vec<FileRecord>,
+    /// Files rejected because their scan never answered.
+    pub timed_out: Vec<FileRecord>,
     /// Objects of rejected or expired files removed on a retry.
     pub cleaned: usize,
     pub failed: usize,
 }
 
 impl Janitor {
-    /// Finishes interrupted object removals, then expires up to `limit` stale pending files.
+    /// Finishes interrupted object removals, rejects up to `limit` files whose scan timed out,
+    /// then expires up to `limit` stale pending files.
     /// A file that fails is left for the next run.
     pub async fn sweep(&self, limit: usize) -> Result<Sweep, CoreError> {
         let now = self.clock.now();
@@ -46,6 +51,7 @@ impl Janitor {
                 sweep.failed += 1;
             }
         }
+        self.time_out_scans(now, limit, &mut sweep).await?;
         // The shortest grace of any file: each file is then held to its own.
         let grace = self
             .settings
@@ -75,6 +81,54 @@ impl Janitor {
         Ok(sweep)
     }
 
+    /// Files `scanning` for longer than the scan timeout: no verdict is not a clean verdict.
+    async fn time_out_scans(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+        sweep: &mut Sweep,
+    ) -> Result<(), CoreError> {
+        let cutoff = crate::time::before(now, self.settings.scan_timeout);
+        for file in self.ledger.stale_scanning(cutoff, limit).await? {
+            let scan = ScanRecord {
+                status: ScanStatus::Timeout,
+                etag: file.stored.as_ref().and_then(|s| s.etag.clone()),
+                threats: Vec::new(),
+                at: Some(now),
+            };
+            let s = Settlement {
+                status: FileStatus::Rejected,
+                detected_type: file.detected_type.clone(),
+                reason: Some(REASON_SCAN_TIMEOUT.to_owned()),
+                at: now,
+                stored_size: file.stored.as_ref().map(|s| s.size),
+                stored_etag: file.stored.as_ref().and_then(|s| s.etag.clone()),
+                give_back_link: crate::links::gives_back_on(FileStatus::Rejected),
+                scan: Some(scan),
+            };
+            match self.ledger.settle(&file, &s).await {
+                // A result settled it meanwhile: not ours to touch.
+                Ok(false) => {}
+                Ok(true) => {
+                    if !remove_and_mark(&*self.ledger, &*self.store, &file).await {
+                        sweep.failed += 1;
+                    }
+                    sweep.timed_out.push(FileRecord {
+                        status: FileStatus::Rejected,
+                        reason: s.reason,
+                        scan: s.scan,
+                        ..file
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "scan timeout not settled; left for the next run");
+                    sweep.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
     async fn expire(
         &self,
         file: &FileRecord,
@@ -89,6 +143,7 @@ impl Janitor {
             stored_etag: None,
             // The store gives the use back only while the link may (`LINK_GIVEBACKS`).
             give_back_link: crate::links::gives_back_on(FileStatus::Expired),
+            scan: None,
         };
         // Settle first: if the worker got there meanwhile, the file is not ours to touch. A
         // failed removal keeps the cleanup mark, and the next run's cleanup pass retries it.

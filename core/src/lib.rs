@@ -12,6 +12,7 @@
 //! in `contract`, for tests (behind the `fakes` feature, which only dev-dependencies turn on).
 
 pub mod accounts;
+pub mod batch;
 pub mod clock;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
@@ -32,6 +33,7 @@ pub mod paging;
 pub mod pipeline;
 pub mod policy;
 pub mod ratelimit;
+pub mod scan;
 pub mod settings;
 pub mod shares;
 pub mod sniff;

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use futures_util::stream::{self, StreamExt};
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -12,6 +11,9 @@ use crate::files::{PipelineLedger, Settlement, Settling};
 use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
+use crate::scan::rules;
+use crate::scan::service::settle_scanned;
+use crate::scan::ScanRecord;
 use crate::sniff::{SAMPLE_BYTES, detect};
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
 
@@ -65,6 +67,18 @@ pub enum Decision {
     },
 }
 
+impl Decision {
+    /// The record as this decision left it (what the next event for its object sees).
+    fn record(&self) -> Option<&FileRecord> {
+        match self {
+            Self::Ignored { .. } | Self::Orphan { .. } => None,
+            Self::AlreadySettled { file }
+            | Self::ObjectMissing { file }
+            | Self::Settled { file, .. } => Some(file),
+        }
+    }
+}
+
 /// Objects of one batch decided at once. A batch is at most 10 messages (the event source's
 /// batch size), each usually one object; the bound keeps a larger batch from opening more
 /// connections than the SDK's pool holds.
@@ -101,17 +115,25 @@ impl Pipeline {
                     .collect::<HashMap<_, _>>()
             })
         };
-        // The objects are decided concurrently (each waits on its own ranged read and
-        // transaction), at most DECIDE_CONCURRENCY at a time, results in event order.
-        let decisions: Vec<_> = events
-            .iter()
-            .zip(parsed)
-            .map(|(event, ids)| self.decide_event(&records, event, ids))
-            .collect();
-        stream::iter(decisions)
-            .buffered(DECIDE_CONCURRENCY)
-            .collect()
-            .await
+        // Objects are decided concurrently (each waits on its own ranged read and
+        // transaction), at most DECIDE_CONCURRENCY at a time; events for one object one after
+        // another, each seeing the record the previous one left. Results in event order.
+        let (records, parsed) = (&records, &parsed);
+        crate::batch::by_key(parsed, DECIDE_CONCURRENCY, |idx| async move {
+            let mut out = Vec::with_capacity(idx.len());
+            let mut current: Option<Option<FileRecord>> = None;
+            for i in idx {
+                let decided = self
+                    .decide_event(records, &events[i], parsed[i].clone(), current.take())
+                    .await;
+                if let Ok(d) = &decided {
+                    current = Some(d.record().cloned());
+                }
+                out.push(decided);
+            }
+            out
+        })
+        .await
     }
 
     async fn decide_event(
@@ -119,19 +141,19 @@ impl Pipeline {
         records: &Result<HashMap<UploadKey, FileRecord>, CoreError>,
         event: &ObjectEvent,
         key: Option<UploadKey>,
+        previous: Option<Option<FileRecord>>,
     ) -> Result<Decision, CoreError> {
         let Some(key) = key else {
             return Ok(Decision::Ignored {
                 key: event.key.clone(),
             });
         };
-        match records {
-            Err(e) => Err(e.clone()),
-            Ok(map) => {
-                let record = map.get(&key).cloned();
-                self.decide_one(key, record, event).await
-            }
-        }
+        let record = match (previous, records) {
+            (Some(record), _) => record,
+            (None, Err(e)) => return Err(e.clone()),
+            (None, Ok(map)) => map.get(&key).cloned(),
+        };
+        self.decide_one(key, record, event).await
     }
 
     async fn decide_one(
@@ -147,9 +169,9 @@ impl Pipeline {
                 id: key.file().clone(),
             });
         };
-        if file.status == FileStatus::Accepted && bytes_changed(&file, event) {
-            // Replaced behind the pipeline's back (Dropgate's own URLs cannot overwrite):
-            // judge the new bytes like new ones.
+        if file.status.holds_usage() && bytes_changed(&file, event) {
+            // Replaced behind the pipeline's back (a second PUT while the upload URL lives):
+            // judge the new bytes like new ones; they are not served before their own scan.
             return self.judge(file).await;
         }
         if file.status != FileStatus::Pending {
@@ -163,9 +185,9 @@ impl Pipeline {
         self.judge(file).await
     }
 
-    /// Reads the first bytes of `file`'s object, judges them, and settles the file from its
-    /// status to the verdict (a pending file), or to `rejected` (an accepted file whose new
-    /// bytes fail; new bytes that pass change nothing).
+    /// Reads the first bytes of `file`'s object, judges their type, and settles the file
+    /// (see [`next_state`]): with scanning on, bytes that pass wait in `scanning` for their
+    /// own scan; bytes that fail are rejected.
     async fn judge(&self, file: FileRecord) -> Result<Decision, CoreError> {
         let Some(sample) = self.store.sample(&file.key(), SAMPLE_BYTES).await? else {
             return Ok(Decision::ObjectMissing { file });
@@ -184,25 +206,21 @@ impl Pipeline {
                 content_encoding: sample.content_encoding.as_deref(),
             },
         );
-        let rejudged = file.status == FileStatus::Accepted;
-        let (status, reason) = match (&v, rejudged) {
-            (Verdict::Accepted, false) => (FileStatus::Accepted, None),
-            (Verdict::Rejected(r), false) => (FileStatus::Rejected, Some(r.code().to_owned())),
-            // The new bytes pass as well: the verdict stands.
-            (Verdict::Accepted, true) => return Ok(Decision::AlreadySettled { file }),
-            (Verdict::Rejected(_), true) => (
-                FileStatus::Rejected,
-                Some(REASON_CONTENT_CHANGED.to_owned()),
-            ),
+        let now = self.clock.now();
+        let Some(next) = next_state(&file, &v, sample.etag.as_deref(), &self.settings, now)
+        else {
+            // The new bytes pass as well and nothing else is to be judged: the verdict stands.
+            return Ok(Decision::AlreadySettled { file });
         };
         let settlement = Settlement {
-            status,
+            status: next.status,
             detected_type: detected,
-            reason,
-            at: self.clock.now(),
+            reason: next.reason,
+            at: now,
             stored_size: Some(sample.size),
             stored_etag: sample.etag.clone(),
-            give_back_link: crate::links::gives_back_on(status),
+            give_back_link: crate::links::gives_back_on(next.status),
+            scan: next.scan,
         };
         if !self.ledger.settle(&file, &settlement).await? {
             // Settled by a concurrent delivery of the same event: that one owns the effects.
@@ -219,13 +237,14 @@ impl Pipeline {
                 }
             };
         }
+        let status = settlement.status;
         if status == FileStatus::Rejected {
             // Rejected bytes leave `uploads/` at once (nobody can download them meanwhile:
             // download requires `accepted`). If that fails, the record's cleanup mark lets the
             // janitor finish it; the verdict and its notices stand.
             remove_and_mark(&*self.ledger, &*self.store, &file).await;
         }
-        let settled = FileRecord {
+        let mut settled = FileRecord {
             status,
             detected_type: settlement.detected_type,
             reason: settlement.reason,
@@ -233,14 +252,99 @@ impl Pipeline {
                 size: sample.size,
                 etag: sample.etag,
             }),
+            scan: settlement.scan.or(file.scan.clone()),
+            scan_started_at: if status == FileStatus::Scanning {
+                Some(now)
+            } else {
+                file.scan_started_at
+            },
             ..file
         };
+        if status == FileStatus::Scanning {
+            settled = self.caught_up(settled).await?;
+        }
         Ok(Decision::Settled {
             file: settled,
             verdict: v,
             sampled_bytes: sample.bytes.len(),
             stored_size: sample.size,
         })
+    }
+
+    /// A scan result that arrived between this verdict's read and its move to `scanning` was
+    /// kept on the pending record, and no other will come: apply it now. One read of the
+    /// record; the file as it is after.
+    async fn caught_up(&self, file: FileRecord) -> Result<FileRecord, CoreError> {
+        let Some(now) = self.ledger.get_file(&file.owner, &file.id).await? else {
+            return Ok(file);
+        };
+        let stored = now.stored.as_ref().and_then(|s| s.etag.clone());
+        let early = rules::early_result(&now, stored.as_deref()).cloned();
+        let (FileStatus::Scanning, Some(scan)) = (now.status, early) else {
+            return Ok(now);
+        };
+        let (status, reason) = rules::final_state(&scan, &self.settings);
+        let at = self.clock.now();
+        let reason = reason.map(str::to_owned);
+        match settle_scanned(&*self.ledger, &*self.store, &now, status, reason, scan, at).await? {
+            Some(done) => Ok(done),
+            // A scan result moved it meanwhile.
+            None => Ok(self.ledger.get_file(&now.owner, &now.id).await?.unwrap_or(now)),
+        }
+    }
+}
+
+/// Where a type verdict takes `file`, or `None` when it changes nothing (replaced bytes that
+/// pass while scanning is off).
+struct Next {
+    status: FileStatus,
+    reason: Option<String>,
+    scan: Option<ScanRecord>,
+}
+
+fn next_state(
+    file: &FileRecord,
+    v: &Verdict,
+    etag: Option<&str>,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Next> {
+    let rejudged = file.status != FileStatus::Pending;
+    let rejected = |reason: String| Next {
+        status: FileStatus::Rejected,
+        reason: Some(reason),
+        scan: None,
+    };
+    match v {
+        Verdict::Rejected(_) if rejudged => Some(rejected(REASON_CONTENT_CHANGED.to_owned())),
+        Verdict::Rejected(r) => Some(rejected(r.code().to_owned())),
+        Verdict::Accepted if !settings.malware_scanning => (!rejudged).then(|| Next {
+            status: FileStatus::Accepted,
+            reason: None,
+            scan: Some(ScanRecord::off(now)),
+        }),
+        Verdict::Accepted => {
+            // A result for exactly these bytes that beat this verdict ends it at once.
+            let early = (!rejudged)
+                .then(|| rules::early_result(file, etag))
+                .flatten()
+                .map(|scan| (scan, rules::final_state(scan, settings)))
+                .filter(|(_, (status, _))| file.status.can_become(*status));
+            Some(match early {
+                Some((scan, (status, reason))) => Next {
+                    status,
+                    reason: reason.map(str::to_owned),
+                    scan: Some(scan.clone()),
+                },
+                // Not served until their own scan; the record's result (if any) stays for the
+                // gate to match against these bytes.
+                None => Next {
+                    status: FileStatus::Scanning,
+                    reason: None,
+                    scan: None,
+                },
+            })
+        }
     }
 }
 

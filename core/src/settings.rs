@@ -49,6 +49,37 @@ pub struct Settings {
     /// How many times one link gives a use back for an upload that expired without bytes
     /// (0 to 1000); after that, expiries keep the use.
     pub link_givebacks: u32,
+    /// Whether a file needs a clean malware scan of its bytes to be accepted (env
+    /// `MALWARE_SCANNING=on|off`, default on). Off: the type verdict alone accepts.
+    pub malware_scanning: bool,
+    /// The malware protection plan whose results count (env `SCAN_PLAN_ARN`); required when
+    /// scanning is on: without it no result applies and files end `scan_timeout`.
+    pub scan_plan_arn: Option<String>,
+    /// How long a file may stay `scanning` before the janitor rejects it `scan_timeout` (env
+    /// `SCAN_TIMEOUT_SECS`, 1 s to 1 day).
+    pub scan_timeout: Duration,
+    /// What a result the scanner could not judge does (env `UNSCANNABLE_POLICY=reject|hold`).
+    pub unscannable_policy: UnscannablePolicy,
+}
+
+/// What happens to a file the scanner cannot judge (an encrypted archive, too large).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnscannablePolicy {
+    /// Rejected `scan_unsupported`.
+    #[default]
+    Reject,
+    /// `held` for an operator to release or delete.
+    Hold,
+}
+
+impl UnscannablePolicy {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "reject" => Some(Self::Reject),
+            "hold" => Some(Self::Hold),
+            _ => None,
+        }
+    }
 }
 
 pub const MIN_MULTIPART_TTL: Duration = Duration::from_secs(3600);
@@ -59,6 +90,9 @@ pub const MAX_DROP_IDLE: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_LINK_GIVEBACKS: u32 = 3;
 /// As many give-backs as a link may have uses: more would change nothing a holder can do.
 pub const MAX_LINK_GIVEBACKS: u32 = 1000;
+
+pub const DEFAULT_SCAN_TIMEOUT: Duration = Duration::from_secs(900);
+pub const MAX_SCAN_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 /// The janitor queries every shard on each run: more than this costs more than it spreads.
 pub const MAX_PENDING_SHARDS: u32 = 256;
@@ -107,12 +141,24 @@ impl Default for Settings {
             share_lockout: Duration::from_secs(3600),
             drop_idle: DEFAULT_DROP_IDLE,
             link_givebacks: DEFAULT_LINK_GIVEBACKS,
+            malware_scanning: true,
+            scan_plan_arn: None,
+            scan_timeout: DEFAULT_SCAN_TIMEOUT,
+            unscannable_policy: UnscannablePolicy::Reject,
         }
     }
 }
 
 impl Settings {
     /// Applies the hard limits that no configuration may loosen.
+    /// Scanning off: the type verdict alone accepts (tests about types, and `MALWARE_SCANNING=off`).
+    pub fn without_scanning(self) -> Self {
+        Self {
+            malware_scanning: false,
+            ..self
+        }
+    }
+
     pub fn clamped(mut self) -> Self {
         self.upload_url_ttl = self.upload_url_ttl.min(MAX_URL_TTL);
         self.download_url_ttl = self.download_url_ttl.min(MAX_URL_TTL);
@@ -137,6 +183,14 @@ impl Settings {
             .clamp(MIN_MULTIPART_TTL, MAX_MULTIPART_TTL);
         self.drop_idle = self.drop_idle.clamp(Duration::from_secs(1), MAX_DROP_IDLE);
         self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
+        self.scan_timeout = self
+            .scan_timeout
+            .clamp(Duration::from_secs(1), MAX_SCAN_TIMEOUT);
+        self.scan_plan_arn = self
+            .scan_plan_arn
+            .take()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty());
         self.allowed_types = self
             .allowed_types
             .iter()

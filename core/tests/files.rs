@@ -84,6 +84,7 @@ async fn settle(w: &World, o: &OwnerId, id: &FileId, status: FileStatus) {
         stored_size: Some(file.size),
         stored_etag: None,
         give_back_link: false,
+        scan: None,
     };
     assert!(w.ledger.settle(&file, &s).await.unwrap());
 }
@@ -683,6 +684,7 @@ async fn downloads_are_served_as_judged_and_text_as_opaque_bytes() {
             stored_size: Some(file.size),
             stored_etag: None,
             give_back_link: false,
+            scan: None,
         };
         assert!(w.ledger.settle(&file, &s).await.unwrap());
         let get = w.svc.download(&o, &c.file.id).await.unwrap();

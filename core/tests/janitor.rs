@@ -34,7 +34,7 @@ fn world() -> World {
     let settings = Settings {
         upload_url_ttl: Duration::from_secs(10 * 60),
         pending_grace: Duration::from_secs(5 * 60),
-        ..Settings::default()
+        ..Settings::default().without_scanning()
     };
     World {
         files: FileService {

@@ -40,7 +40,7 @@ fn world_with(quota: u64) -> World {
         max_file_size: 100 * MIB,
         multipart_upload_ttl: Duration::from_secs(3600),
         pending_grace: Duration::from_secs(300),
-        ..Settings::default()
+        ..Settings::default().without_scanning()
     }
     .clamped();
     let ledger = Arc::new(MemLedger::default());

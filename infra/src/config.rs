@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use dropgate_core::Settings;
+use dropgate_core::settings::UnscannablePolicy;
 
 use crate::InfraError;
 
@@ -43,6 +44,58 @@ fn num(env: Env<'_>, name: &'static str, default: u64) -> Result<u64, InfraError
         Some(v) => v.trim().parse().map_err(|_| InfraError::BadEnv {
             name,
             why: format!("{v:?} is not a non-negative integer"),
+        }),
+    }
+}
+
+/// One of `choices` (case and surrounding spaces aside), `default` when unset or empty; anything
+/// else is an error naming the variable: a switch that decides what is served never guesses.
+fn choice<T: Copy>(
+    env: Env<'_>,
+    name: &'static str,
+    choices: &[(&str, T)],
+    default: T,
+) -> Result<T, InfraError> {
+    let Some(raw) = env(name).filter(|v| !v.trim().is_empty()) else {
+        return Ok(default);
+    };
+    let v = raw.trim().to_ascii_lowercase();
+    choices
+        .iter()
+        .find(|(k, _)| *k == v)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| InfraError::BadEnv {
+            name,
+            why: format!(
+                "{raw:?} is not one of {}",
+                choices.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+            ),
+        })
+}
+
+const SCANNING: &[(&str, bool)] = &[("on", true), ("off", false)];
+const UNSCANNABLE: &[(&str, UnscannablePolicy)] = &[
+    ("reject", UnscannablePolicy::Reject),
+    ("hold", UnscannablePolicy::Hold),
+];
+
+/// The value `choices` spells `v` with.
+fn spelled<T: PartialEq>(choices: &[(&'static str, T)], v: &T) -> &'static str {
+    choices
+        .iter()
+        .find(|(_, t)| t == v)
+        .map_or("", |(k, _)| k)
+}
+
+/// The malware protection plan whose results count: an ARN or nothing.
+fn plan_arn(env: Env<'_>) -> Result<Option<String>, InfraError> {
+    match env("SCAN_PLAN_ARN").map(|v| v.trim().to_owned()) {
+        None => Ok(None),
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) if v.starts_with("arn:") => Ok(Some(v)),
+        Some(v) => Err(InfraError::BadEnv {
+            name: "SCAN_PLAN_ARN",
+            why: format!("{v:?} is not an ARN"),
         }),
     }
 }
@@ -133,6 +186,19 @@ impl Config {
             drop_idle: Duration::from_secs(num(env, "DROP_IDLE_SECS", d.drop_idle.as_secs())?),
             link_givebacks: u32::try_from(num(env, "LINK_GIVEBACKS", u64::from(d.link_givebacks))?)
                 .unwrap_or(u32::MAX),
+            malware_scanning: choice(env, "MALWARE_SCANNING", SCANNING, d.malware_scanning)?,
+            scan_plan_arn: plan_arn(env)?,
+            scan_timeout: Duration::from_secs(num(
+                env,
+                "SCAN_TIMEOUT_SECS",
+                d.scan_timeout.as_secs(),
+            )?),
+            unscannable_policy: choice(
+                env,
+                "UNSCANNABLE_POLICY",
+                UNSCANNABLE,
+                d.unscannable_policy,
+            )?,
         }
         .clamped();
         Ok(Self {
@@ -156,9 +222,16 @@ impl Config {
 
     /// Fails early, at cold start, when a variable this function needs is missing, or when
     /// `names` holds one this configuration does not know (a misspelling would pass otherwise).
+    /// `SCAN_PLAN_ARN` is needed only while scanning is on: without it no scan result could
+    /// count, and files would wait for a verdict that never comes.
     pub fn require(&self, names: &[&'static str]) -> Result<(), InfraError> {
         for &n in names {
             let v = match n {
+                "SCAN_PLAN_ARN" => match &self.settings.scan_plan_arn {
+                    Some(arn) => arn,
+                    None if !self.settings.malware_scanning => continue,
+                    None => return Err(InfraError::MissingEnv(n)),
+                },
                 "BUCKET_NAME" => &self.bucket,
                 "FILES_TABLE" => &self.files_table,
                 "QUOTAS_TABLE" => &self.quotas_table,
@@ -232,6 +305,16 @@ impl Config {
             ),
             ("SHARE_MAX_FAILURES", s.share_max_failures.to_string()),
             ("SHARE_LOCKOUT_SECS", s.share_lockout.as_secs().to_string()),
+            (
+                "MALWARE_SCANNING",
+                spelled(SCANNING, &s.malware_scanning).to_owned(),
+            ),
+            ("SCAN_PLAN_ARN", s.scan_plan_arn.clone().unwrap_or_default()),
+            ("SCAN_TIMEOUT_SECS", s.scan_timeout.as_secs().to_string()),
+            (
+                "UNSCANNABLE_POLICY",
+                spelled(UNSCANNABLE, &s.unscannable_policy).to_owned(),
+            ),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]
@@ -348,5 +431,69 @@ mod tests {
             (Duration::from_secs(86_400), 1000)
         );
         assert_eq!(read("0", "3").drop_idle, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_malware_gate_is_read_strictly_and_its_plan_required_only_while_on() {
+        const ARN: &str = "arn:aws:guardduty:us-east-1:123456789012:malware-protection-plan/p1";
+        let read = |pairs: &[(&str, &str)]| {
+            let m: HashMap<String, String> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            Config::from_lookup(&|k| m.get(k).cloned())
+        };
+        let d = read(&[]).unwrap();
+        assert!(d.settings.malware_scanning, "on unless turned off");
+        assert_eq!(d.settings.scan_plan_arn, None);
+        assert_eq!(d.settings.scan_timeout, Duration::from_secs(900));
+        assert_eq!(d.settings.unscannable_policy, UnscannablePolicy::Reject);
+        // On without a plan: the function that applies results refuses to start; the others
+        // do not require it.
+        assert!(matches!(
+            d.require(&["SCAN_PLAN_ARN"]),
+            Err(InfraError::MissingEnv("SCAN_PLAN_ARN"))
+        ));
+        assert!(d.require(&[]).is_ok());
+        let off = read(&[("MALWARE_SCANNING", " OFF "), ("SCAN_PLAN_ARN", "")]).unwrap();
+        assert!(!off.settings.malware_scanning);
+        assert!(off.require(&["SCAN_PLAN_ARN"]).is_ok());
+
+        let on = read(&[
+            ("MALWARE_SCANNING", "on"),
+            ("SCAN_PLAN_ARN", ARN),
+            ("SCAN_TIMEOUT_SECS", "120"),
+            ("UNSCANNABLE_POLICY", "Hold"),
+        ])
+        .unwrap();
+        assert!(on.require(&["SCAN_PLAN_ARN"]).is_ok());
+        assert_eq!(on.settings.scan_plan_arn.as_deref(), Some(ARN));
+        assert_eq!(on.settings.scan_timeout, Duration::from_secs(120));
+        assert_eq!(on.settings.unscannable_policy, UnscannablePolicy::Hold);
+        let back: HashMap<&str, String> = on.to_env().into_iter().collect();
+        assert_eq!(back["MALWARE_SCANNING"], "on");
+        assert_eq!(back["UNSCANNABLE_POLICY"], "hold");
+        assert_eq!(Config::from_lookup(&|k| back.get(k).cloned()).unwrap(), on);
+        let back: HashMap<&str, String> = off.to_env().into_iter().collect();
+        assert_eq!(Config::from_lookup(&|k| back.get(k).cloned()).unwrap(), off);
+
+        // The timeout within 1 s .. a day.
+        let timeout = |v: &str| read(&[("SCAN_TIMEOUT_SECS", v)]).unwrap().settings.scan_timeout;
+        assert_eq!(timeout("0"), Duration::from_secs(1));
+        assert_eq!(timeout(&u64::MAX.to_string()), Duration::from_secs(86_400));
+
+        // Anything else is an error that names the variable, never a guess.
+        for (name, v) in [
+            ("MALWARE_SCANNING", "yes"),
+            ("MALWARE_SCANNING", "true"),
+            ("UNSCANNABLE_POLICY", "accept"),
+            ("SCAN_TIMEOUT_SECS", "soon"),
+            ("SCAN_PLAN_ARN", "my-plan"),
+        ] {
+            match read(&[(name, v)]) {
+                Err(InfraError::BadEnv { name: n, .. }) => assert_eq!(n, name, "{v}"),
+                other => panic!("{name}={v}: {other:?}"),
+            }
+        }
     }
 }

@@ -242,5 +242,9 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.mail_sender = r.mail_sender.clone();
     config.auto_confirm_signup = true;
     config.s3_force_path_style = true;
+    // Until the local scanner plays GuardDuty, files are judged on their type alone: scanning
+    // on without a plan would stop the worker at start (and honestly say `scan: off`).
+    config.settings.malware_scanning = false;
+    config.settings.scan_plan_arn = None;
     Ok(config)
 }

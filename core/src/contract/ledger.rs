@@ -37,6 +37,7 @@ fn settlement(status: FileStatus, at: DateTime<Utc>, size: u64) -> Settlement {
         stored_size: Some(size),
         stored_etag: Some("e1".into()),
         give_back_link: false,
+        scan: None,
     }
 }
 
@@ -291,6 +292,8 @@ pub async fn finds_records_by_their_object_keys_alone(
     assert!(!new.key().contains(o.as_str()), "{}", new.key());
     let legacy = FileRecord {
         key_scheme: KeyScheme::Owner,
+        scan: None,
+        scan_started_at: None,
         ..file(&o, "k2", 5, now, 900)
     };
     assert_eq!(legacy.key(), format!("uploads/{o}/k2"));

@@ -298,6 +298,7 @@ fn settlement(status: FileStatus, give_back_link: bool, at: DateTime<Utc>) -> Se
         stored_size: None,
         stored_etag: None,
         give_back_link,
+        scan: None,
     }
 }
 

@@ -125,6 +125,12 @@ impl Settling for MemLedger {
                 etag: s.stored_etag.clone(),
             });
         }
+        if let Some(scan) = &s.scan {
+            cur.scan = Some(scan.clone());
+        }
+        if s.status == FileStatus::Scanning {
+            cur.scan_started_at = Some(s.at);
+        }
         let settled = cur.clone();
         st.1.entry(file.owner.clone())
             .or_default()
@@ -133,14 +139,30 @@ impl Settling for MemLedger {
             let mut links = lock(&self.links);
             release_link(&mut links.0, file, s.give_back_link);
         }
-        lock(&self.log).push((file.id.clone(), s.status));
+        // As the store: the upload log holds what was announced; a move to scanning is not.
         if let Some(event) = EventType::settled(s.status) {
+            lock(&self.log).push((file.id.clone(), s.status));
             lock(&self.outbox).push(entry(&settled, event, s.at));
         }
-        if s.status != FileStatus::Accepted {
+        if !s.status.holds_quota() {
             lock(&self.cleanup).insert(k);
         }
         Ok(true)
+    }
+
+    async fn record_scan(
+        &self,
+        file: &FileRecord,
+        scan: &crate::scan::ScanRecord,
+    ) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+            Some(cur) if cur.status == file.status => {
+                cur.scan = Some(scan.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
@@ -254,6 +276,25 @@ impl JanitorLedger for MemLedger {
             .take(limit)
             .cloned()
             .collect())
+    }
+
+    async fn stale_scanning(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        let mut stale: Vec<FileRecord> = st
+            .0
+            .values()
+            .filter(|f| {
+                f.status == FileStatus::Scanning && f.scan_started_at.is_some_and(|t| t < before)
+            })
+            .cloned()
+            .collect();
+        stale.sort_by_key(|f| f.scan_started_at);
+        stale.truncate(limit);
+        Ok(stale)
     }
 
     async fn awaiting_cleanup(&self, limit: usize) -> Result<Vec<FileRecord>, CoreError> {

@@ -27,7 +27,8 @@ pub enum Reservation {
     QuotaExceeded,
 }
 
-/// A pending file's move to a terminal state, with its upload-log entry.
+/// A file's move to its next state (see [`FileStatus::can_become`]), with its upload-log
+/// entry and, for a final verdict, its outbox entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settlement {
     pub status: FileStatus,
@@ -42,6 +43,8 @@ pub struct Settlement {
     /// Give the file's use and bytes back to the upload link it came through, in the same
     /// atomic write (see [`crate::links::gives_back_on`]). Ignored for files of no link.
     pub give_back_link: bool,
+    /// The scan result written with the move, when `Some` (else the record's stays).
+    pub scan: Option<crate::scan::ScanRecord>,
 }
 
 /// One page of a listing.
@@ -73,7 +76,19 @@ pub trait Settling: Send + Sync {
     /// accepted one whose bytes changed to rejected), settles the quota and writes the
     /// upload-log entry (the outbox entry that announces it, see [`crate::outbox`]),
     /// atomically. `false` (and no change at all) if the record is no longer in `file.status`.
+    ///
+    /// To `scanning`: sets `scan_started_at = s.at`, moves the quota reserved -> used and
+    /// writes no outbox entry (nothing is final yet). To `accepted` or `held`: one entry
+    /// (`upload.accepted`, `upload.held`). The quota follows [`crate::files::QuotaDelta::transition`];
+    /// a link's pending bytes are released whenever the file leaves `pending`.
     async fn settle(&self, file: &FileRecord, s: &Settlement) -> Result<bool, CoreError>;
+    /// Writes only the scan result on the record, if it is still in `file.status` (a result
+    /// that beat the type verdict, kept for it); `false` (and no change) otherwise.
+    async fn record_scan(
+        &self,
+        file: &FileRecord,
+        scan: &crate::scan::ScanRecord,
+    ) -> Result<bool, CoreError>;
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError>;
 }
 
@@ -119,6 +134,13 @@ pub trait PipelineLedger: FileLookup + Settling {
 pub trait JanitorLedger: Settling {
     /// Pending files whose upload URL expired before `before`, at most `limit`.
     async fn stale_pending(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Files `scanning` since before `before` (their `scan_started_at`), oldest first, at most
+    /// `limit`: the scan never answered.
+    async fn stale_scanning(
         &self,
         before: DateTime<Utc>,
         limit: usize,

@@ -1,5 +1,6 @@
-//! Files: a file's record and the state machine of its life:
-//! `pending -> accepted | rejected | expired`; deletion removes the record from any state.
+//! Files: a file's record and the state machine of its life (see [`FileStatus::can_become`]):
+//! `pending -> scanning -> accepted | rejected | held`, `pending -> rejected | expired`;
+//! deletion removes the record from any state.
 //! Here the model; in the children the upload rules, the account users' service, the quota
 //! arithmetic and the ledger ports (files and quotas change together).
 
@@ -22,6 +23,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::keys::{KeyScheme, UploadKey};
+use crate::scan::{ScanRecord, ScanStatus, ScanView};
 use crate::time::rfc3339;
 use crate::{FileId, LinkId, OwnerId};
 
@@ -29,6 +31,10 @@ use crate::{FileId, LinkId, OwnerId};
 #[serde(rename_all = "lowercase")]
 pub enum FileStatus {
     Pending,
+    /// The type verdict passed; the malware scan of these bytes has not answered yet.
+    Scanning,
+    /// The scanner could not judge the bytes and the policy holds them for an operator.
+    Held,
     Accepted,
     Rejected,
     Expired,
@@ -38,6 +44,8 @@ impl FileStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Scanning => "scanning",
+            Self::Held => "held",
             Self::Accepted => "accepted",
             Self::Rejected => "rejected",
             Self::Expired => "expired",
@@ -47,6 +55,8 @@ impl FileStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "pending" => Self::Pending,
+            "scanning" => Self::Scanning,
+            "held" => Self::Held,
             "accepted" => Self::Accepted,
             "rejected" => Self::Rejected,
             "expired" => Self::Expired,
@@ -54,20 +64,34 @@ impl FileStatus {
         })
     }
 
-    /// A pending file moves to a terminal state, once: this is what makes a replayed event a
-    /// no-op. The one move out of a terminal state: an accepted file whose bytes were replaced
-    /// behind the pipeline's back and no longer pass becomes rejected (`content_changed`).
+    /// The moves a settlement may make; every other is refused, which is what makes a
+    /// replayed event or a duplicated scan result a no-op. Bytes are served only from
+    /// `accepted`, which needs both verdicts: the type's (pending -> scanning) and a clean scan
+    /// (scanning -> accepted). Pending goes straight to accepted only when scanning is off or a
+    /// clean result for exactly these bytes came first. Replaced bytes of a file that keeps its
+    /// bytes (scanning, held, accepted) go back to scanning (they pass the type verdict: the
+    /// scan of the old bytes no longer counts) or to rejected (`content_changed`). Held files
+    /// otherwise wait for an operator to release or delete them.
     pub fn can_become(self, next: FileStatus) -> bool {
+        use FileStatus::*;
         match self {
-            Self::Pending => next != Self::Pending,
-            Self::Accepted => next == Self::Rejected,
-            Self::Rejected | Self::Expired => false,
+            Pending => matches!(next, Scanning | Accepted | Rejected | Expired),
+            Scanning => matches!(next, Scanning | Accepted | Rejected | Held),
+            Accepted => matches!(next, Scanning | Rejected),
+            Held => matches!(next, Scanning | Accepted | Rejected),
+            Rejected | Expired => false,
         }
     }
 
-    /// Whether the file's bytes count against the quota as reserved (pending) or used (accepted).
+    /// Whether the file's bytes count against the quota: as reserved while pending, as used
+    /// once they are there (scanning, held, accepted).
     pub fn holds_quota(self) -> bool {
-        matches!(self, Self::Pending | Self::Accepted)
+        !matches!(self, Self::Rejected | Self::Expired)
+    }
+
+    /// Whether its bytes are in the store and counted as used.
+    pub fn holds_usage(self) -> bool {
+        matches!(self, Self::Scanning | Self::Held | Self::Accepted)
     }
 }
 
@@ -98,6 +122,11 @@ pub struct FileRecord {
     /// How its object is keyed: [`KeyScheme::File`] for every new file (nothing of the owner
     /// in a URL a stranger gets), [`KeyScheme::Owner`] for files created before.
     pub key_scheme: KeyScheme,
+    /// The malware scan's latest result for this file (`None`: never answered, or a record
+    /// from before scanning).
+    pub scan: Option<ScanRecord>,
+    /// When it last became `scanning`: the janitor's scan timeout counts from here.
+    pub scan_started_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +168,8 @@ pub struct FileView {
     /// The upload link the file came through, if any.
     pub via_link: Option<String>,
     pub uploader: Option<Uploader>,
+    /// The malware scan as far as it went (always present).
+    pub scan: ScanView,
 }
 
 impl FileRecord {
@@ -168,10 +199,42 @@ impl FileRecord {
             stored: None,
             multipart: None,
             key_scheme: KeyScheme::File,
+            scan: None,
+            scan_started_at: None,
         }
     }
 
+    /// The owner's view: threat names included.
     pub fn view(&self) -> FileView {
+        let mut v = self.public_view();
+        if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
+            && !threats.is_empty()
+            && v.scan.status != ScanStatus::Pending
+        {
+            v.scan.threats = Some(threats.clone());
+        }
+        v
+    }
+
+    /// What the scan says, never naming threats: a pending or scanning file is `pending` (a
+    /// result kept for it, or one of bytes it no longer has, is not its verdict yet); a file
+    /// never scanned (scanning off, or from before scanning) is `off`.
+    pub fn scan_view(&self) -> ScanView {
+        let waiting = matches!(self.status, FileStatus::Pending | FileStatus::Scanning);
+        let (status, scanned_at) = match &self.scan {
+            _ if waiting => (ScanStatus::Pending, None),
+            Some(r) => (r.status, r.at.map(rfc3339)),
+            None => (ScanStatus::Off, None),
+        };
+        ScanView {
+            status,
+            threats: None,
+            scanned_at,
+        }
+    }
+
+    /// A view for anyone but the owner (a drop's answer): no threat names.
+    pub fn public_view(&self) -> FileView {
         FileView {
             id: self.id.to_string(),
             name: self.name.clone(),
@@ -183,6 +246,7 @@ impl FileRecord {
             created_at: rfc3339(self.created_at),
             via_link: self.via_link().map(str::to_owned),
             uploader: self.link.as_ref().and_then(|l| l.uploader.clone()),
+            scan: self.scan_view(),
         }
     }
 
@@ -213,27 +277,94 @@ impl FileRecord {
 mod tests {
     use super::FileStatus::*;
 
+    const ALL: [super::FileStatus; 6] = [Pending, Scanning, Held, Accepted, Rejected, Expired];
+
     #[test]
-    fn only_pending_moves_and_only_forward() {
-        assert!(Pending.can_become(Accepted));
-        assert!(Pending.can_become(Rejected));
-        assert!(Pending.can_become(Expired));
-        assert!(!Pending.can_become(Pending));
-        for terminal in [Accepted, Rejected, Expired] {
-            for next in [Pending, Accepted, Rejected, Expired] {
-                let replaced_bytes = terminal == Accepted && next == Rejected;
+    fn every_allowed_move_and_every_refused_one() {
+        let allowed = [
+            (Pending, Scanning),
+            (Pending, Accepted),
+            (Pending, Rejected),
+            (Pending, Expired),
+            (Scanning, Scanning),
+            (Scanning, Accepted),
+            (Scanning, Rejected),
+            (Scanning, Held),
+            (Accepted, Scanning),
+            (Accepted, Rejected),
+            (Held, Scanning),
+            (Held, Accepted),
+            (Held, Rejected),
+        ];
+        for from in ALL {
+            for to in ALL {
                 assert_eq!(
-                    terminal.can_become(next),
-                    replaced_bytes,
-                    "{terminal:?} -> {next:?}"
+                    from.can_become(to),
+                    allowed.contains(&(from, to)),
+                    "{from:?} -> {to:?}"
                 );
             }
         }
     }
 
     #[test]
+    fn bytes_hold_quota_until_they_are_refused() {
+        for s in ALL {
+            assert_eq!(s.holds_quota(), !matches!(s, Rejected | Expired), "{s:?}");
+            assert_eq!(
+                s.holds_usage(),
+                matches!(s, Scanning | Held | Accepted),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn views_say_how_far_the_scan_went_and_only_the_owner_sees_threats() {
+        use crate::scan::{ScanRecord, ScanStatus};
+        let now = chrono::Utc::now();
+        let mut f = super::FileRecord::pending(
+            crate::FileId::parse("f1").unwrap(),
+            crate::OwnerId::parse("o1").unwrap(),
+            "a.pdf".into(),
+            1,
+            "application/pdf".into(),
+            now,
+            std::time::Duration::from_secs(60),
+        );
+        let json = |v: &super::FileView| serde_json::to_value(&v.scan).unwrap();
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "pending"}));
+        let infected = ScanRecord {
+            status: ScanStatus::Infected,
+            etag: Some("e".into()),
+            threats: vec!["EICAR".into()],
+            at: Some(now),
+        };
+        // A result kept for the type verdict is not shown before it counts.
+        f.scan = Some(infected.clone());
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "pending"}));
+        f.status = Scanning;
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "pending"}));
+        f.status = Rejected;
+        let at = crate::time::rfc3339(now);
+        assert_eq!(
+            json(&f.view()),
+            serde_json::json!({"status": "infected", "threats": ["EICAR"], "scanned_at": at})
+        );
+        assert_eq!(
+            json(&f.public_view()),
+            serde_json::json!({"status": "infected", "scanned_at": at})
+        );
+        f.scan = None;
+        f.status = Accepted;
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "off"}));
+        f.scan = Some(ScanRecord::off(now));
+        assert_eq!(json(&f.view())["status"], "off");
+    }
+
+    #[test]
     fn statuses_round_trip() {
-        for s in [Pending, Accepted, Rejected, Expired] {
+        for s in ALL {
             assert_eq!(super::FileStatus::parse(s.as_str()), Some(s));
         }
         assert_eq!(super::FileStatus::parse("deleted"), None);

@@ -69,19 +69,25 @@ impl QuotaDelta {
         }
     }
 
-    /// A settlement from `from` to `to` (see [`crate::FileStatus::can_become`]).
+    /// A settlement from `from` to `to` (see [`crate::FileStatus::can_become`]): leaving
+    /// `pending` for a state that keeps the bytes turns the reservation into usage; leaving it
+    /// otherwise releases it; refusing bytes that were kept releases their usage; moves between
+    /// states that keep the bytes change nothing.
     pub fn transition(from: crate::FileStatus, to: crate::FileStatus, size: u64) -> Self {
         use crate::FileStatus::*;
         match (from, to) {
-            (Pending, Accepted) => Self::accept(size),
+            (Pending, _) if to.holds_usage() => Self::accept(size),
             (Pending, _) => Self::release(size),
-            // An accepted file rejected after its bytes changed: its usage is released.
-            (Accepted, Rejected | Expired) => Self::remove(Accepted, size),
-            _ => Self {
-                used: 0,
-                reserved: 0,
-                files: 0,
-            },
+            (_, Rejected | Expired) => Self::remove(from, size),
+            _ => Self::zero(),
+        }
+    }
+
+    fn zero() -> Self {
+        Self {
+            used: 0,
+            reserved: 0,
+            files: 0,
         }
     }
 
@@ -90,16 +96,12 @@ impl QuotaDelta {
         use crate::FileStatus::*;
         match status {
             Pending => Self::release(size),
-            Accepted => Self {
+            Scanning | Held | Accepted => Self {
                 used: -(size as i64),
                 reserved: 0,
                 files: -1,
             },
-            Rejected | Expired => Self {
-                used: 0,
-                reserved: 0,
-                files: 0,
-            },
+            Rejected | Expired => Self::zero(),
         }
     }
 }
@@ -139,5 +141,41 @@ mod tests {
         );
         let changed = QuotaDelta::transition(Accepted, Rejected, 7);
         assert_eq!((changed.used, changed.reserved, changed.files), (-7, 0, -1));
+    }
+
+    #[test]
+    fn every_allowed_move_keeps_the_books() {
+        use FileStatus::*;
+        let all = [Pending, Scanning, Held, Accepted, Rejected, Expired];
+        let released = QuotaDelta {
+            used: -7,
+            reserved: 0,
+            files: -1,
+        };
+        for from in all {
+            for to in all.into_iter().filter(|t| from.can_become(*t)) {
+                let d = QuotaDelta::transition(from, to, 7);
+                let want = match (from, to) {
+                    (Pending, Scanning | Accepted) => QuotaDelta::accept(7),
+                    (Pending, Rejected | Expired) => QuotaDelta::release(7),
+                    (Scanning | Held | Accepted, Rejected) => released,
+                    (Scanning | Held | Accepted, Scanning | Held | Accepted) => QuotaDelta::zero(),
+                    _ => panic!("unexpected move {from:?} -> {to:?}"),
+                };
+                assert_eq!(d, want, "{from:?} -> {to:?}");
+                // What a record holds before, plus the move, is what it holds after.
+                let before = QuotaDelta::remove(from, 7);
+                let after = QuotaDelta::remove(to, 7);
+                assert_eq!(
+                    (d.used, d.reserved, d.files),
+                    (
+                        before.used - after.used,
+                        before.reserved - after.reserved,
+                        before.files - after.files
+                    ),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
     }
 }

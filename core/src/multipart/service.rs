@@ -190,7 +190,10 @@ impl Multiparts {
                 ));
             }
             // Completed and judged: completing again changes nothing.
-            FileStatus::Accepted | FileStatus::Rejected => return Ok(()),
+            FileStatus::Scanning
+            | FileStatus::Held
+            | FileStatus::Accepted
+            | FileStatus::Rejected => return Ok(()),
         }
         let plan = PartPlan::of(file.size, m);
         plan.check_tags(given)?;

@@ -205,6 +205,8 @@ mod tests {
             stored: None,
             multipart: None,
             key_scheme: crate::keys::KeyScheme::File,
+            scan: None,
+            scan_started_at: None,
         }
     }
 

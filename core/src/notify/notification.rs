@@ -14,6 +14,9 @@ pub enum EventType {
     UploadRejected,
     #[serde(rename = "upload.expired")]
     UploadExpired,
+    /// The scanner could not judge the bytes and the policy holds them for an operator.
+    #[serde(rename = "upload.held")]
+    UploadHeld,
     #[serde(rename = "file.deleted")]
     FileDeleted,
     /// A share link's download was counted.
@@ -25,14 +28,16 @@ pub enum EventType {
 }
 
 impl EventType {
-    /// The event a settlement to `status` announces.
+    /// The event a settlement to `status` announces: only final verdicts are announced, so a
+    /// move to `scanning` tells nobody anything.
     pub fn settled(status: crate::FileStatus) -> Option<Self> {
         use crate::FileStatus::*;
         match status {
             Accepted => Some(Self::UploadAccepted),
             Rejected => Some(Self::UploadRejected),
             Expired => Some(Self::UploadExpired),
-            Pending => None,
+            Held => Some(Self::UploadHeld),
+            Pending | Scanning => None,
         }
     }
 
@@ -41,6 +46,7 @@ impl EventType {
             Self::UploadAccepted,
             Self::UploadRejected,
             Self::UploadExpired,
+            Self::UploadHeld,
             Self::FileDeleted,
             Self::FileDownloaded,
             Self::ShareLocked,
@@ -54,6 +60,7 @@ impl EventType {
             Self::UploadAccepted => "upload.accepted",
             Self::UploadRejected => "upload.rejected",
             Self::UploadExpired => "upload.expired",
+            Self::UploadHeld => "upload.held",
             Self::FileDeleted => "file.deleted",
             Self::FileDownloaded => "file.downloaded",
             Self::ShareLocked => "share.locked",

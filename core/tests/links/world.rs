@@ -45,7 +45,7 @@ pub fn settings() -> Settings {
         public_base_url: BASE.to_owned(),
         lookup_failure_limit: 1_000,
         lookup_failure_window: Duration::from_secs(600),
-        ..Settings::default()
+        ..Settings::default().without_scanning()
     }
 }
 

@@ -26,6 +26,8 @@ async fn a_legacy_keyed_file_is_judged_under_its_old_key() {
     let id = FileId::parse("f0000000042").unwrap();
     let legacy = FileRecord {
         key_scheme: KeyScheme::Owner,
+        scan: None,
+        scan_started_at: None,
         ..FileRecord::pending(
             id.clone(),
             owner(),

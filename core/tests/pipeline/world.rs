@@ -25,7 +25,8 @@ pub fn world() -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(t0()));
-    let settings = Settings::default();
+    // The type verdict's tests: the scan is tested in `scanning.rs`.
+    let settings = Settings::default().without_scanning();
     World {
         files: FileService {
             ledger: ledger.clone(),

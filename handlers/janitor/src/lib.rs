@@ -44,6 +44,8 @@ impl Deps {
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct Summary {
     pub expired: usize,
+    /// Files rejected `scan_timeout`: their malware scan never answered.
+    pub scan_timeouts: usize,
     /// Objects of rejected or expired files whose interrupted removal this run finished.
     pub cleaned: usize,
     pub failed: usize,
@@ -60,15 +62,22 @@ pub async fn handle(
         for f in &sweep.expired {
             tracing::info!(owner = %f.owner, file_id = %f.id, size = f.size, decision = "expired", "pending upload expired; reservation released");
         }
+        for f in &sweep.timed_out {
+            tracing::info!(owner = %f.owner, file_id = %f.id, size = f.size, decision = "scan_timeout", "no scan result in time; rejected and bytes removed");
+        }
         summary.expired += sweep.expired.len();
+        summary.scan_timeouts += sweep.timed_out.len();
         summary.cleaned += sweep.cleaned;
         summary.failed += sweep.failed;
-        if sweep.expired.len() + sweep.failed < PAGE || sweep.expired.is_empty() {
+        // Another round only while a pass filled its page and made progress.
+        let full = sweep.expired.len() + sweep.failed >= PAGE || sweep.timed_out.len() >= PAGE;
+        if !full || sweep.expired.is_empty() && sweep.timed_out.is_empty() {
             break;
         }
     }
     tracing::info!(
         expired = summary.expired,
+        scan_timeouts = summary.scan_timeouts,
         cleaned = summary.cleaned,
         failed = summary.failed,
         "janitor run"

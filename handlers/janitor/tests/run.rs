@@ -73,6 +73,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         run(&deps).await.unwrap(),
         Summary {
             expired: 2,
+            scan_timeouts: 0,
             cleaned: 0,
             failed: 1
         }
@@ -85,6 +86,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         run(&deps).await.unwrap(),
         Summary {
             expired: 0,
+            scan_timeouts: 0,
             cleaned: 1,
             failed: 0
         }

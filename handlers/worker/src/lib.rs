@@ -23,11 +23,14 @@ pub struct Deps {
     pub pipeline: Pipeline,
 }
 
+/// `SCAN_PLAN_ARN` only while scanning is on (see `Config::require`): the worker applies scan
+/// results, and without the plan none could count.
 pub const REQUIRED_ENV: &[&str] = &[
     "BUCKET_NAME",
     "FILES_TABLE",
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
+    "SCAN_PLAN_ARN",
 ];
 
 impl Deps {

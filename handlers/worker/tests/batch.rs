@@ -29,7 +29,7 @@ fn world() -> World {
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
     ));
-    let settings = Settings::default();
+    let settings = Settings::default().without_scanning();
     let files = FileService {
         ledger: ledger.clone(),
         store: store.clone(),

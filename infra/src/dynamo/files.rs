@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::{
     FileLookup, JanitorLedger, LinkOrigin, OwnerLedger, Page, PipelineLedger, QuotaDelta,
-    QuotaUsage, Reservation, Settlement, Settling, StoredObject, Uploader, headroom,
+    QuotaUsage, Reservation, StoredObject, Uploader, headroom,
 };
 use dropgate_core::keys::{KeyScheme, UploadKey, file_upload_key};
 use dropgate_core::multipart::MultipartUpload;
@@ -17,10 +17,8 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 use super::paged::NewestFirst;
-use super::{
-    DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, names, s, transact, update_if,
-    values,
-};
+use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
+use super::{DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, names, s, transact, values};
 use crate::error::sdk_error;
 
 pub const PENDING_INDEX: &str = "pending-by-deadline";
@@ -29,9 +27,12 @@ pub const PENDING_INDEX: &str = "pending-by-deadline";
 /// (`keys::pending_shard`). Records written before the index was sharded carry `p` or `c`:
 /// those partitions are still read, so nothing written by an older version is stranded.
 const PENDING: &str = "p";
-const CLEANUP: &str = "c";
+pub(crate) const CLEANUP: &str = "c";
+/// `s<n>`: files waiting for their malware scan, found by the janitor's timeout pass. No
+/// legacy partition: nothing was scanning before the index was sharded.
+pub(crate) const SCANNING: &str = "s";
 
-fn shard_label(kind: &str, file: &FileId, shards: u32) -> String {
+pub(crate) fn shard_label(kind: &str, file: &FileId, shards: u32) -> String {
     format!("{kind}{}", dropgate_core::keys::pending_shard(file, shards))
 }
 
@@ -44,7 +45,7 @@ fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
 }
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
-const KEEP_REJECTED_DAYS: i64 = 30;
+pub(crate) const KEEP_REJECTED_DAYS: i64 = 30;
 
 /// A record's attribute naming its object's key; absent on files created before owner-free
 /// keys, which are under `uploads/{owner}/{file}`.
@@ -104,6 +105,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     if f.key_scheme == KeyScheme::File {
         item.insert(OBJECT_KEY.into(), s(f.key()));
     }
+    put_scan(&mut item, f.scan.as_ref(), f.scan_started_at);
     item
 }
 
@@ -144,6 +146,7 @@ fn link_origin(item: &HashMap<String, Av>) -> Result<Option<LinkOrigin>, CoreErr
 pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreError> {
     let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
     let id = FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?;
+    let (scan, scan_started_at) = scan_of(item)?;
     Ok(FileRecord {
         key_scheme: key_scheme(item, &id)?,
         id,
@@ -167,6 +170,8 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
                 etag: get_s(item, "stored_etag").map(str::to_owned),
             }),
         multipart: multipart_upload(item)?,
+        scan,
+        scan_started_at,
     })
 }
 
@@ -228,6 +233,46 @@ impl DynamoLedger {
         }
         Ok(found)
     }
+
+    /// Up to `limit` scanning records of one `s<n>` partition whose scan started before
+    /// `before`. The index is sorted by upload deadline, not by scan start, so the start is a
+    /// filter and the query pages on until it has `limit` or the partition ends: scanning
+    /// files are few at any moment.
+    async fn scanning_in(
+        &self,
+        label: String,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.files_table)
+                .index_name(PENDING_INDEX)
+                .key_condition_expression("pending_shard = :p")
+                .filter_expression(format!("{SCAN_STARTED_AT} < :before AND #st = :scanning"))
+                .set_expression_attribute_names(names(&[("#st", "status")]))
+                .set_expression_attribute_values(values(vec![
+                    (":p", s(&label)),
+                    (":before", s(rfc3339(before))),
+                    (":scanning", s(FileStatus::Scanning.as_str())),
+                ]))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            for item in out.items() {
+                found.push(from_item(item)?);
+            }
+            start = out.last_evaluated_key;
+            if found.len() >= limit || start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
 }
 
 #[async_trait]
@@ -242,104 +287,6 @@ impl FileLookup for DynamoLedger {
             .as_ref()
             .map(from_item)
             .transpose()
-    }
-}
-
-#[async_trait]
-impl Settling for DynamoLedger {
-    async fn settle(&self, file: &FileRecord, st: &Settlement) -> Result<bool, CoreError> {
-        if !file.status.can_become(st.status) {
-            return Ok(false);
-        }
-        let at = rfc3339(st.at);
-        let mut set = vec!["#st = :new", "settled_at = :at"];
-        let mut vals = vec![
-            (":new", s(st.status.as_str())),
-            (":from", s(file.status.as_str())),
-            (":at", s(&at)),
-        ];
-        if let Some(size) = st.stored_size {
-            set.push("stored_size = :ss");
-            vals.push((":ss", n(size)));
-        }
-        if let Some(etag) = &st.stored_etag {
-            set.push("stored_etag = :se");
-            vals.push((":se", s(etag)));
-        }
-        if let Some(t) = &st.detected_type {
-            set.push("detected_type = :dt");
-            vals.push((":dt", s(t)));
-        }
-        if let Some(r) = &st.reason {
-            set.push("reason = :reason");
-            vals.push((":reason", s(r)));
-        }
-        let mut remove = "";
-        let mut ttl = None;
-        if st.status == FileStatus::Accepted {
-            remove = " REMOVE pending_shard";
-        } else {
-            let at = epoch_after(st.at, KEEP_REJECTED_DAYS);
-            ttl = Some(at);
-            set.push("expires_at = :ttl");
-            vals.push((":ttl", n(at)));
-            set.push("pending_shard = :cleanup");
-            vals.push((
-                ":cleanup",
-                s(shard_label(CLEANUP, &file.id, self.pending_shards)),
-            ));
-        }
-        let update = Update::builder()
-            .table_name(&self.files_table)
-            .set_key(Some(file_key(&file.owner, &file.id)))
-            .update_expression(format!("SET {}{remove}", set.join(", ")))
-            // Only a file still in the status it was read in moves: a replayed event finds it
-            // settled and changes nothing.
-            .condition_expression("#st = :from")
-            .set_expression_attribute_names(names(&[("#st", "status")]))
-            .set_expression_attribute_values(values(vals))
-            .build()
-            .map_err(CoreError::upstream)?;
-        let delta = QuotaDelta::transition(file.status, st.status, file.size);
-        let settled = FileRecord {
-            status: st.status,
-            detected_type: st.detected_type.clone(),
-            reason: st.reason.clone(),
-            stored: st.stored_size.map(|size| StoredObject {
-                size,
-                etag: st.stored_etag.clone(),
-            }),
-            ..file.clone()
-        };
-        let event = EventType::settled(st.status)
-            .ok_or_else(|| CoreError::upstream("a settlement to pending"))?;
-        let log = self.outbox_put(&settled, event, st.at)?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(update).build(),
-            self.quota_update(&file.owner, delta)?,
-            log,
-        ];
-        // A settled-away record expires, and its pointer with it.
-        if ttl.is_some() {
-            items.extend(self.pointer_follows(file, ttl)?);
-        }
-        // A pending link file releases its link's pending bytes (and, on expiry, may give its
-        // use back) in the same transaction.
-        let link_tries = self.link_releases(file, file.status, st.give_back_link)?;
-        self.with_link_release("settle", items, link_tries).await
-    }
-
-    async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.files_table)
-            .set_key(Some(file_key(&file.owner, &file.id)))
-            .update_expression("REMOVE pending_shard")
-            .condition_expression("attribute_exists(file_id)");
-        // `false`: deleted meanwhile, nothing left to clean.
-        update_if(update).await?;
-        Ok(())
     }
 }
 
@@ -471,6 +418,23 @@ impl JanitorLedger for DynamoLedger {
         let mut found = self.query_shards(PENDING, Some(before), limit).await?;
         // The oldest deadlines first, across the shards.
         found.sort_by_key(|f| f.upload_expires_at);
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn stale_scanning(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let queries = (0..self.pending_shards.max(1))
+            .map(|n| self.scanning_in(format!("{SCANNING}{n}"), before, limit));
+        let mut found = Vec::new();
+        for part in futures_util::future::join_all(queries).await {
+            found.extend(part?);
+        }
+        // The longest waiting first, across the shards.
+        found.sort_by_key(|f| f.scan_started_at);
         found.truncate(limit);
         Ok(found)
     }

@@ -9,6 +9,8 @@ pub mod counters;
 pub mod files;
 pub mod links;
 pub mod outbox;
+mod scan;
+mod settle;
 mod paged;
 mod pointers;
 pub mod shares;

@@ -192,6 +192,14 @@ mod tests {
             size: 42,
             etag: Some("9b2cf535f27731c974343645a3985328".into()),
         });
+        // The scan's result travels with the record: the notifier tells the owner what was found.
+        f.scan = Some(dropgate_core::scan::ScanRecord {
+            status: dropgate_core::scan::ScanStatus::Infected,
+            etag: Some("9b2cf535f27731c974343645a3985328".into()),
+            threats: vec!["EICAR-Test-File".into()],
+            at: Some(at),
+        });
+        f.scan_started_at = Some(at);
         f.link = Some(LinkOrigin {
             link_id: LinkId::parse("l1").unwrap(),
             label: "Q3".into(),

@@ -252,6 +252,8 @@ async fn a_file_keyed_the_old_way_is_judged_downloaded_and_deleted() {
     let id = FileId::parse("0190aaaa-0000-7000-8000-000000000001").unwrap();
     let legacy = FileRecord {
         key_scheme: KeyScheme::Owner,
+        scan: None,
+        scan_started_at: None,
         ..FileRecord::pending(
             id.clone(),
             owner.clone(),

@@ -76,6 +76,8 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         stored: None,
         multipart: None,
         key_scheme: dropgate_core::keys::KeyScheme::File,
+        scan: None,
+        scan_started_at: None,
     }
 }
 
@@ -88,6 +90,7 @@ fn settlement(status: FileStatus) -> Settlement {
         stored_size: Some(10),
         stored_etag: None,
         give_back_link: false,
+        scan: None,
     }
 }
 

@@ -129,6 +129,7 @@ fn settlement(status: FileStatus, give_back_link: bool) -> Settlement {
         stored_size: None,
         stored_etag: None,
         give_back_link,
+        scan: None,
     }
 }
 

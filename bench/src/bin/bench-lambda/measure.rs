@@ -72,6 +72,7 @@ fn dummy(var: &str) -> Option<&'static str> {
         "USER_POOL_ID" => "us-east-1_Bench0001",
         "USER_POOL_CLIENT_ID" => "4q0bench1client2id3abcd",
         "MAIL_SENDER" => "dropgate@example.com",
+        "SCAN_PLAN_ARN" => "arn:aws:guardduty:us-east-1:123456789012:malware-protection-plan/bench",
         _ => return None,
     })
 }

@@ -378,6 +378,7 @@ pub async fn accept(w: &World, sub: &str, id: &str) {
         stored_size: Some(file.size),
         stored_etag: None,
         give_back_link: false,
+        scan: None,
     };
     assert!(w.ledger.settle(&file, &s).await.unwrap());
 }
