@@ -198,12 +198,20 @@ pub(crate) async fn wait_status(stack: &LocalStack, token: &str, id: &str, statu
 /// Neither a download URL nor a share is handed out for file `id`.
 pub(crate) async fn assert_shut(stack: &LocalStack, token: &str, id: &str) {
     let (s, b) = stack.get(&format!("/files/{id}/download"), token).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("not_ready")), "{b}");
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (409, Some("not_ready")),
+        "{b}"
+    );
     assert!(b.get("url").is_none(), "{b}");
     let (s, b) = stack
         .post(&format!("/files/{id}/shares"), Some(token), json!({}))
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("not_ready")), "{b}");
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (409, Some("not_ready")),
+        "{b}"
+    );
 }
 
 /// Waits (bounded) for the first mail about `name`; then there is exactly one.
@@ -211,7 +219,10 @@ pub(crate) async fn assert_mailed_once(stack: &LocalStack, name: &str) -> Value 
     stack
         .wait_for(&format!("a mail about {name}"), 30, || async {
             let mails = stack.mails_about(name).await;
-            assert!(mails.len() <= 1, "more than one mail about {name}: {mails:?}");
+            assert!(
+                mails.len() <= 1,
+                "more than one mail about {name}: {mails:?}"
+            );
             mails.into_iter().next()
         })
         .await
@@ -227,11 +238,13 @@ async fn assert_refused_as_malware(stack: &LocalStack, token: &str, id: &str, na
         "{name}: {f}"
     );
     assert_eq!(f["scan"]["status"], "infected", "{name}: {f}");
-    let threats = f["scan"]["threats"].as_array().expect("threats for the owner");
+    let threats = f["scan"]["threats"]
+        .as_array()
+        .expect("threats for the owner");
     assert!(
-        threats
-            .iter()
-            .any(|t| t.as_str().is_some_and(|t| t.to_uppercase().contains("EICAR"))),
+        threats.iter().any(|t| t
+            .as_str()
+            .is_some_and(|t| t.to_uppercase().contains("EICAR"))),
         "{name}: {f}"
     );
     assert!(
@@ -261,7 +274,11 @@ async fn eicar_is_refused_through_every_door() {
     let stack = LocalStack::start_with(&[("SINGLE_PUT_MAX_BYTES", "1048576")]).await;
     assert_eq!(stack.resource("scanner"), "clamd");
     assert_eq!(stack.resource("scan_plan_arn"), LOCAL_PLAN);
-    assert!(!stack.resource("scan_queue_url").is_empty(), "{}", stack.ready);
+    assert!(
+        !stack.resource("scan_queue_url").is_empty(),
+        "{}",
+        stack.ready
+    );
     let ada = stack.user("ada-scan@example.com").await;
 
     // An account upload, plain and inside a ZIP.
@@ -319,7 +336,11 @@ async fn eicar_is_refused_through_every_door() {
     assert!(!text.contains("malware_found"), "{text}");
 
     let (_, q) = stack.get("/quota", &ada).await;
-    assert_eq!((q["used_bytes"].as_u64(), q["reserved_bytes"].as_u64()), (Some(0), Some(0)), "{q}");
+    assert_eq!(
+        (q["used_bytes"].as_u64(), q["reserved_bytes"].as_u64()),
+        (Some(0), Some(0)),
+        "{q}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -333,7 +354,11 @@ async fn a_clean_file_is_shut_while_scanning_and_served_after_its_clean_verdict(
     assert_eq!(f["scan"], json!({"status": "pending"}), "{f}");
     assert_shut(&stack, &ada, &id).await;
     let (_, q) = stack.get("/quota", &ada).await;
-    assert_eq!(q["used_bytes"], png.len(), "scanning bytes count as used: {q}");
+    assert_eq!(
+        q["used_bytes"],
+        png.len(),
+        "scanning bytes count as used: {q}"
+    );
 
     let f = stack.settled(&ada, &id).await;
     assert_eq!(f["status"], "accepted", "{f}");
@@ -342,9 +367,17 @@ async fn a_clean_file_is_shut_while_scanning_and_served_after_its_clean_verdict(
     assert!(f["scan"].get("threats").is_none(), "{f}");
     let (s, d) = stack.get(&format!("/files/{id}/download"), &ada).await;
     assert_eq!(s, 200, "{d}");
-    let back = stack.http.get(d["url"].as_str().unwrap()).send().await.unwrap();
+    let back = stack
+        .http
+        .get(d["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.bytes().await.unwrap().as_ref(), png.as_slice());
-    assert_eq!(stack.log_events(&ada, &id).await, vec!["upload.accepted".to_owned()]);
+    assert_eq!(
+        stack.log_events(&ada, &id).await,
+        vec!["upload.accepted".to_owned()]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,7 +55,14 @@ async fn results_for_other_bytes_or_from_another_plan_change_nothing() {
     let infected = ["EICAR-Test-File (not a virus)"];
 
     let before = ignored(&logs, "stale_bytes");
-    let stale = scan_result(&stack, LOCAL_PLAN, &key, other_etag, "THREATS_FOUND", &infected);
+    let stale = scan_result(
+        &stack,
+        LOCAL_PLAN,
+        &key,
+        other_etag,
+        "THREATS_FOUND",
+        &infected,
+    );
     send_scan_result(&stack, stale).await;
     wait_ignored(&stack, &logs, "stale_bytes", before).await;
 
@@ -71,11 +78,21 @@ async fn results_for_other_bytes_or_from_another_plan_change_nothing() {
     assert!(stack.log_events(&ada, &id).await.is_empty());
 
     // Its own result, from this plan for these bytes, decides it.
-    send_scan_result(&stack, scan_result(&stack, LOCAL_PLAN, &key, &etag, "NO_THREATS_FOUND", &[]))
-        .await;
+    send_scan_result(
+        &stack,
+        scan_result(&stack, LOCAL_PLAN, &key, &etag, "NO_THREATS_FOUND", &[]),
+    )
+    .await;
     let f = stack.settled(&ada, &id).await;
-    assert_eq!((f["status"].as_str(), f["scan"]["status"].as_str()), (Some("accepted"), Some("clean")), "{f}");
-    assert_eq!(stack.log_events(&ada, &id).await, vec!["upload.accepted".to_owned()]);
+    assert_eq!(
+        (f["status"].as_str(), f["scan"]["status"].as_str()),
+        (Some("accepted"), Some("clean")),
+        "{f}"
+    );
+    assert_eq!(
+        stack.log_events(&ada, &id).await,
+        vec!["upload.accepted".to_owned()]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,7 +135,12 @@ async fn replaced_bytes_are_not_served_until_their_own_clean_verdict() {
     assert_eq!(stack.settled(&ada, &id).await["status"], "accepted");
     let (s, d) = stack.get(&format!("/files/{id}/download"), &ada).await;
     assert_eq!(s, 200, "{d}");
-    let back = stack.http.get(d["url"].as_str().unwrap()).send().await.unwrap();
+    let back = stack
+        .http
+        .get(d["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(back.bytes().await.unwrap().as_ref(), other.as_slice());
 }
 
@@ -138,7 +160,10 @@ async fn multipart_uploads_settle_once(args: &[&str]) {
     for id in &ids {
         assert_eq!(stack.settled(&ada, id).await["status"], "accepted");
     }
-    let queues = [stack.resource("queue_url"), stack.resource("scan_queue_url")];
+    let queues = [
+        stack.resource("queue_url"),
+        stack.resource("scan_queue_url"),
+    ];
     stack
         .wait_for("the queues to drain", 30, || async {
             for q in queues.iter().filter(|q| !q.is_empty()) {
