@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 python3 scripts/check-structure.py
 scripts/install-emulator.sh
 scripts/install-browser.sh
+scripts/install-scanner.sh
 # Before cargo test: the template_sync tests translate template.yaml with aws-sam-translator,
 # which this installs (with the linters that scripts/lint-template.sh runs at the end).
 scripts/install-lint.sh

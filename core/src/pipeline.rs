@@ -11,9 +11,9 @@ use crate::files::{PipelineLedger, Settlement, Settling};
 use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
+use crate::scan::ScanRecord;
 use crate::scan::rules;
 use crate::scan::service::settle_scanned;
-use crate::scan::ScanRecord;
 use crate::sniff::{SAMPLE_BYTES, detect};
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
 
@@ -207,8 +207,7 @@ impl Pipeline {
             },
         );
         let now = self.clock.now();
-        let Some(next) = next_state(&file, &v, sample.etag.as_deref(), &self.settings, now)
-        else {
+        let Some(next) = next_state(&file, &v, sample.etag.as_deref(), &self.settings, now) else {
             // The new bytes pass as well and nothing else is to be judged: the verdict stands.
             return Ok(Decision::AlreadySettled { file });
         };
@@ -289,7 +288,11 @@ impl Pipeline {
         match settle_scanned(&*self.ledger, &*self.store, &now, status, reason, scan, at).await? {
             Some(done) => Ok(done),
             // A scan result moved it meanwhile.
-            None => Ok(self.ledger.get_file(&now.owner, &now.id).await?.unwrap_or(now)),
+            None => Ok(self
+                .ledger
+                .get_file(&now.owner, &now.id)
+                .await?
+                .unwrap_or(now)),
         }
     }
 }

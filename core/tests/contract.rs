@@ -16,6 +16,12 @@ async fn the_in_memory_ledger_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_keeps_the_scan_contract() {
+    let mem = MemLedger::default();
+    dropgate_core::contract::ledger_scan::check_all(&mem, &mem, "mem", now()).await;
+}
+
+#[tokio::test]
 async fn the_in_memory_link_store_keeps_the_contract() {
     let mem = MemLedger::default();
     let stores = links::Stores {

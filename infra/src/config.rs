@@ -68,7 +68,11 @@ fn choice<T: Copy>(
             name,
             why: format!(
                 "{raw:?} is not one of {}",
-                choices.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+                choices
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         })
 }
@@ -81,10 +85,7 @@ const UNSCANNABLE: &[(&str, UnscannablePolicy)] = &[
 
 /// The value `choices` spells `v` with.
 fn spelled<T: PartialEq>(choices: &[(&'static str, T)], v: &T) -> &'static str {
-    choices
-        .iter()
-        .find(|(_, t)| t == v)
-        .map_or("", |(k, _)| k)
+    choices.iter().find(|(_, t)| t == v).map_or("", |(k, _)| k)
 }
 
 /// The malware protection plan whose results count: an ARN or nothing.
@@ -478,7 +479,12 @@ mod tests {
         assert_eq!(Config::from_lookup(&|k| back.get(k).cloned()).unwrap(), off);
 
         // The timeout within 1 s .. a day.
-        let timeout = |v: &str| read(&[("SCAN_TIMEOUT_SECS", v)]).unwrap().settings.scan_timeout;
+        let timeout = |v: &str| {
+            read(&[("SCAN_TIMEOUT_SECS", v)])
+                .unwrap()
+                .settings
+                .scan_timeout
+        };
         assert_eq!(timeout("0"), Duration::from_secs(1));
         assert_eq!(timeout(&u64::MAX.to_string()), Duration::from_secs(86_400));
 

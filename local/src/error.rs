@@ -13,6 +13,8 @@ pub enum LocalError {
     Config(#[from] dropgate_infra::InfraError),
     #[error("cannot listen on {addr}: {why}")]
     Listen { addr: String, why: String },
+    #[error("scanner: {0}")]
+    Scanner(String),
     #[error("--inject-faults: {0}")]
     Faults(String),
 }

@@ -9,6 +9,7 @@ pub mod exposure;
 pub mod faults;
 pub mod provision;
 pub mod pump;
+pub mod scanner;
 pub mod server;
 pub mod stream_pump;
 
@@ -37,6 +38,10 @@ pub struct Options {
     /// Put a fault-injecting proxy ([`faults`], SPEC grammar there) between the functions and
     /// the emulator.
     pub inject_faults: Option<String>,
+    /// The malware scanner playing GuardDuty ([`scanner`]), or none.
+    pub scanner: scanner::Mode,
+    /// Make the scanner misbehave ([`scanner::ScannerFaults`], SPEC grammar there).
+    pub scanner_faults: Option<String>,
 }
 
 impl Default for Options {
@@ -45,8 +50,11 @@ impl Default for Options {
             listen: "127.0.0.1:3000".into(),
             aws_endpoint: None,
             janitor_every: Duration::from_secs(30),
-            batch_window: Duration::from_millis(100),
+            // As template.yaml's MaximumBatchingWindowInSeconds: 0 (a person is waiting).
+            batch_window: Duration::ZERO,
             inject_faults: None,
+            scanner: scanner::Mode::Clamd,
+            scanner_faults: None,
         }
     }
 }
@@ -65,6 +73,7 @@ pub struct Ready {
 pub struct Stack {
     pub ready: Ready,
     emulator: Option<Emulator>,
+    scanner: Option<scanner::Scanner>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -77,6 +86,19 @@ impl Stack {
             .map(faults::Spec::parse)
             .transpose()
             .map_err(|e| LocalError::Faults(e.to_string()))?;
+        let scanner_faults = opts
+            .scanner_faults
+            .as_deref()
+            .map(scanner::ScannerFaults::parse)
+            .transpose()
+            .map_err(|e| LocalError::Scanner(format!("--scanner-faults: {e}")))?
+            .unwrap_or_default();
+        let clamd = match opts.scanner {
+            scanner::Mode::Clamd => {
+                Some(scanner::preflight(&emulator::project_root()).map_err(LocalError::Scanner)?)
+            }
+            scanner::Mode::Off => None,
+        };
         let limits = server::Limits::from_env().map_err(|why| LocalError::Listen {
             addr: opts.listen.clone(),
             why,
@@ -116,7 +138,8 @@ impl Stack {
                     .filter(|s| !s.is_empty()),
             );
         }
-        let resources = provision::provision(&sdk, &origins).await?;
+        let mut resources = provision::provision(&sdk, &origins).await?;
+        resources.scanner = opts.scanner.as_str().into();
         let config = function_config(&resources, &api)?;
         // Provisioning went to the emulator directly; the functions go through the fault proxy.
         let proxy = match fault_spec {
@@ -152,6 +175,27 @@ impl Stack {
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
+        // GuardDuty's part: it reads the bucket and writes the results queue with its own role,
+        // straight to the emulator (the fault proxy is for the functions' calls).
+        let (scanner, feed) = match clamd {
+            Some(found) => {
+                let own = Clients::new(&sdk, true, "dropgate-local-scanner");
+                let target = scanner::Target {
+                    s3: own.s3().clone(),
+                    sqs: own.sqs().clone(),
+                    bucket: resources.bucket.clone(),
+                    queue_url: resources.scan_queue_url.clone(),
+                    plan_arn: resources.scan_plan_arn.clone(),
+                    account: provision::ACCOUNT.into(),
+                    region: provision::REGION.into(),
+                };
+                let (s, feed) = scanner::Scanner::start(found, target, scanner_faults, rx.clone())
+                    .await
+                    .map_err(LocalError::Scanner)?;
+                (Some(s), Some(feed))
+            }
+            None => (None, None),
+        };
         let faults = proxy.map(|p| {
             let url = p.url().to_owned();
             tasks.push(tokio::spawn(p.serve(rx.clone())));
@@ -165,11 +209,21 @@ impl Stack {
             rx.clone(),
         )));
         // The pump is Lambda's event source mapping, not the worker: its calls are its own.
+        let pump_sqs = client("dropgate-local-pump").sqs().clone();
         tasks.push(tokio::spawn(pump::run(
-            client("dropgate-local-pump").sqs().clone(),
+            pump_sqs.clone(),
+            resources.scan_queue_url.clone(),
+            worker.clone(),
+            opts.batch_window,
+            None,
+            rx.clone(),
+        )));
+        tasks.push(tokio::spawn(pump::run(
+            pump_sqs,
             resources.queue_url.clone(),
             worker,
             opts.batch_window,
+            feed,
             rx.clone(),
         )));
         // Lambda's stream event source for the notifier: its reads are its own, like the pump's.
@@ -199,6 +253,7 @@ impl Stack {
                 faults,
             },
             emulator,
+            scanner,
             shutdown,
             tasks,
         })
@@ -214,6 +269,9 @@ impl Stack {
                 Ok(Err(e)) => tracing::error!(error = %e, "a local stack task failed"),
                 Err(_) => tracing::warn!("a local stack task did not stop within 5 s; left behind"),
             }
+        }
+        if let Some(s) = self.scanner {
+            s.stop().await;
         }
         if let Some(e) = self.emulator {
             e.stop().await;
@@ -242,9 +300,9 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.mail_sender = r.mail_sender.clone();
     config.auto_confirm_signup = true;
     config.s3_force_path_style = true;
-    // Until the local scanner plays GuardDuty, files are judged on their type alone: scanning
-    // on without a plan would stop the worker at start (and honestly say `scan: off`).
-    config.settings.malware_scanning = false;
-    config.settings.scan_plan_arn = None;
+    // The local scanner's plan is the one whose results count; with `--scanner off` files are
+    // judged on their type alone and say `scan: off`.
+    config.settings.malware_scanning = r.scanner != scanner::Mode::Off.as_str();
+    config.settings.scan_plan_arn = Some(r.scan_plan_arn.clone());
     Ok(config)
 }

@@ -22,7 +22,7 @@ struct Args {
     #[arg(long, default_value_t = 30)]
     janitor_every: u64,
     /// Milliseconds the queue pump waits to fill a batch of 10 (Lambda's batching window).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 0)]
     batch_window_ms: u64,
     /// Put a fault-injecting proxy between the functions and the emulator, e.g.
     /// "dynamodb:throttle=0.1,s3:error500=0.05,reset=0.02,latency=20,seed=7"
@@ -30,6 +30,20 @@ struct Args {
     /// latency (ms), seed).
     #[arg(long, value_name = "SPEC", value_parser = fault_spec)]
     inject_faults: Option<String>,
+    /// The malware scanner playing GuardDuty: clamd (ClamAV's daemon, installed by
+    /// scripts/install-scanner.sh) or off (files accepted on their type alone, `scan: off`).
+    #[arg(long, default_value = "clamd", value_parser = dropgate_local::scanner::Mode::parse)]
+    scanner: dropgate_local::scanner::Mode,
+    /// Make the local scanner misbehave, e.g. "failed=0.1,unsupported=0.1,duplicate=0.2,
+    /// drop=0.05,delay_ms=500,seed=7" (rates 0..1; drop: never answer).
+    #[arg(long, value_name = "SPEC", value_parser = scanner_faults)]
+    scanner_faults: Option<String>,
+}
+
+fn scanner_faults(s: &str) -> Result<String, String> {
+    dropgate_local::scanner::ScannerFaults::parse(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// Checks SPEC at argument parsing, so a typo is an error before anything starts.
@@ -49,6 +63,8 @@ async fn main() -> std::process::ExitCode {
         janitor_every: Duration::from_secs(args.janitor_every.max(1)),
         batch_window: Duration::from_millis(args.batch_window_ms),
         inject_faults: args.inject_faults,
+        scanner: args.scanner,
+        scanner_faults: args.scanner_faults,
     };
     // Listening before the stack starts: a SIGTERM or SIGINT that arrives while it starts, or
     // right after its ready line, stops it cleanly (with its emulator) rather than killing it.

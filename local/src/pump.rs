@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use tokio::sync::watch;
@@ -12,11 +13,14 @@ use tokio::sync::watch;
 /// Lambda's SQS batch size for the worker (template.yaml: BatchSize 10).
 pub const BATCH: usize = 10;
 
+/// Pumps `queue_url` into the worker. With `scanner`, every new object under `uploads/` in a
+/// batch is first handed to it (GuardDuty watches the bucket itself; locally it is told).
 pub async fn run(
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     deps: dropgate_worker::Deps,
     batch_window: Duration,
+    scanner: Option<crate::scanner::Feed>,
     mut stop: watch::Receiver<bool>,
 ) {
     let arn = queue_arn_of(&queue_url);
@@ -68,6 +72,11 @@ pub async fn run(
             .iter()
             .filter_map(|m| Some((m.message_id()?.to_owned(), m.receipt_handle()?.to_owned())))
             .collect();
+        if let Some(feed) = &scanner {
+            for key in messages.iter().flat_map(new_uploads) {
+                feed.scan(key);
+            }
+        }
         let event = SqsEvent {
             records: messages.iter().map(|m| to_event(m, &arn)).collect(),
         };
@@ -100,6 +109,42 @@ pub async fn run(
             tracing::warn!(error = %e, "delete failed; messages will be redelivered (harmless)");
         }
     }
+}
+
+/// The keys of the new objects under `uploads/` that a message announces, on its first delivery
+/// only: GuardDuty scans an object once, not once per retry of the worker.
+fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<String> {
+    let first = m
+        .attributes()
+        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
+        .is_none_or(|n| n == "1");
+    let Some(event) = m
+        .body()
+        .filter(|_| first)
+        .and_then(|b| serde_json::from_str::<S3Event>(b).ok())
+    else {
+        return Vec::new();
+    };
+    event
+        .records
+        .into_iter()
+        .filter(|r| {
+            r.event_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("ObjectCreated"))
+        })
+        .filter_map(|r| r.s3.object.key)
+        .map(|k| s3_event_key(&k))
+        .filter(|k| k.starts_with(dropgate_core::keys::UPLOADS_PREFIX))
+        .collect()
+}
+
+/// S3 event keys are URL-encoded, with `+` for a space.
+fn s3_event_key(raw: &str) -> String {
+    let spaced = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn queue_arn_of(url: &str) -> String {

@@ -5,6 +5,7 @@
 
 pub mod counters;
 pub mod ledger;
+pub mod ledger_scan;
 pub mod link_drops;
 mod link_fixtures;
 pub mod links;

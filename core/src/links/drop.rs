@@ -65,6 +65,8 @@ pub struct ReceiptFile {
     pub status: FileStatus,
     pub reason: Option<String>,
     pub detected_type: Option<String>,
+    /// How far the malware scan went; never a threat's name.
+    pub scan: crate::scan::ScanView,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,7 +170,8 @@ impl DropService {
         // it, which gives the use back to the link.
         let upload = self.multipart.instructions(&file).await?;
         Ok(DroppedFile {
-            file: file.view(),
+            // A stranger's answer: never the owner's view.
+            file: file.public_view(),
             upload,
             receipt,
         })
@@ -323,14 +326,25 @@ impl DropService {
     }
 }
 
+/// What the uploader may know: the verdict, but of malware only that the file was refused for
+/// safety (naming the threat would help whoever sends it to tune it).
 fn receipt_view(f: FileRecord) -> ReceiptView {
+    let scan = f.scan_view();
+    let reason = f.reason.map(|r| {
+        if r == crate::scan::REASON_MALWARE_FOUND {
+            crate::scan::REASON_REFUSED_FOR_SAFETY.to_owned()
+        } else {
+            r
+        }
+    });
     ReceiptView {
         file: ReceiptFile {
             name: f.name,
             size: f.size,
             status: f.status,
-            reason: f.reason,
+            reason,
             detected_type: f.detected_type,
+            scan,
         },
     }
 }

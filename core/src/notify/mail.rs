@@ -58,6 +58,12 @@ pub fn reason_words(code: &str) -> &'static str {
         "content_changed" => {
             "its bytes were replaced after it was accepted, and the new ones do not pass"
         }
+        "malware_found" => "the malware scan found a threat in it",
+        "scan_failed" => "the malware scanner could not read it",
+        "scan_unsupported" => {
+            "the malware scanner cannot judge content of this kind (for example an encrypted archive)"
+        }
+        "scan_timeout" => "the malware scan gave no verdict in time",
         _ => "it did not pass the checks",
     }
 }
@@ -121,26 +127,49 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
     let verdict = match file.status {
         FileStatus::Accepted => "accepted",
         FileStatus::Rejected => "rejected",
+        FileStatus::Held => "held for review",
         _ => return None,
     };
+    // The owner, and only the owner, learns what the scanner found.
+    let threats = file
+        .scan
+        .as_ref()
+        .filter(|s| !s.threats.is_empty())
+        .map(|s| {
+            let names: Vec<String> = s.threats.iter().map(|t| names::quote(t)).collect();
+            format!("Threats found: {}\n", names.join(", "))
+        })
+        .unwrap_or_default();
     let detected = file.detected_type.as_deref().unwrap_or("unrecognized");
     let why = file.reason.as_deref().map(reason_words);
     let Some(link) = &file.link else {
-        if file.status != FileStatus::Rejected {
-            return None;
-        }
-        return Some(Mail {
-            to,
-            subject: format!("Dropgate: {name} was rejected"),
-            body: format!(
-                "Your upload {name} ({} bytes, declared {}) was rejected: {} ({}).\n\
-                 Detected type: {detected}. The file was removed and its quota released.\n",
-                file.size,
-                file.content_type,
-                why.unwrap_or("it did not pass the checks"),
-                file.reason.as_deref().unwrap_or("unknown"),
-            ),
-        });
+        return match file.status {
+            FileStatus::Rejected => Some(Mail {
+                to,
+                subject: format!("Dropgate: {name} was rejected"),
+                body: format!(
+                    "Your upload {name} ({} bytes, declared {}) was rejected: {} ({}).\n\
+                     Detected type: {detected}. {threats}The file was removed and its quota released.\n",
+                    file.size,
+                    file.content_type,
+                    why.unwrap_or("it did not pass the checks"),
+                    file.reason.as_deref().unwrap_or("unknown"),
+                ),
+            }),
+            FileStatus::Held => Some(Mail {
+                to,
+                subject: format!("Dropgate: {name} is held for review"),
+                body: format!(
+                    "Your upload {name} ({} bytes, declared {}) is held for review: {} ({}).\n\
+                     It cannot be downloaded or shared until an operator releases it.\n",
+                    file.size,
+                    file.content_type,
+                    why.unwrap_or("it could not be checked"),
+                    file.reason.as_deref().unwrap_or("unknown"),
+                ),
+            }),
+            _ => None,
+        };
     };
     let label = names::quote(&link.label);
     let mut body = format!(
@@ -152,6 +181,7 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
     if let (Some(code), Some(words)) = (&file.reason, why) {
         body.push_str(&format!("Reason: {words} ({code})\n"));
     }
+    body.push_str(&threats);
     let uploader = link.uploader.as_ref();
     if let Some(n) = uploader.and_then(|u| u.name.as_deref()) {
         body.push_str(&format!("Uploader: {}\n", names::quote(n)));
@@ -163,8 +193,14 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
         Some(n) => body.push_str(&format!("Uploads left on this link: {n}\n")),
         None => body.push_str("Uploads left on this link: unknown\n"),
     }
-    if file.status == FileStatus::Rejected {
-        body.push_str("The rejected bytes were removed and your quota released.\n");
+    match file.status {
+        FileStatus::Rejected => {
+            body.push_str("The rejected bytes were removed and your quota released.\n")
+        }
+        FileStatus::Held => {
+            body.push_str("It cannot be downloaded or shared until an operator releases it.\n")
+        }
+        _ => {}
     }
     Some(Mail {
         to,
@@ -269,6 +305,41 @@ mod tests {
         let mut nobody = f.clone();
         nobody.owner_email = None;
         assert!(lockout_mail(&nobody, &unlabelled).is_none());
+    }
+
+    #[test]
+    fn the_owner_is_told_of_threats_and_of_held_files() {
+        for link in [false, true] {
+            let mut f = file(FileStatus::Rejected, link);
+            f.reason = Some("malware_found".into());
+            f.scan = Some(crate::scan::ScanRecord {
+                status: crate::scan::ScanStatus::Infected,
+                etag: Some("e".into()),
+                threats: vec!["EICAR-Test-File".into()],
+                at: None,
+            });
+            let m = verdict_mail(&f, Some(1)).unwrap();
+            for part in [
+                "malware_found",
+                "the malware scan found a threat",
+                "Threats found: \u{201c}EICAR-Test-File\u{201d}",
+            ] {
+                assert!(m.body.contains(part), "{part} in {}", m.body);
+            }
+            let mut held = file(FileStatus::Held, link);
+            held.reason = Some("scan_unsupported".into());
+            let m = verdict_mail(&held, Some(1)).unwrap();
+            assert!(m.subject.contains("held"), "{}", m.subject);
+            assert!(
+                m.body.contains("until an operator releases it"),
+                "{}",
+                m.body
+            );
+            assert!(m.body.contains("scan_unsupported"), "{}", m.body);
+        }
+        for status in [FileStatus::Pending, FileStatus::Scanning] {
+            assert!(verdict_mail(&file(status, true), Some(1)).is_none());
+        }
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl Courier {
             .publish(&notes)
             .await
             .map_err(|error| Undelivered { index: 0, error })?;
-        // Owners are mailed verdicts (accepted, rejected), never deletions they made or
+        // Owners are mailed verdicts (accepted, rejected, held), never deletions they made or
         // expiries they did not wait for.
         let verdicts: Vec<&FileRecord> = entries
             .iter()
@@ -120,5 +120,8 @@ impl Courier {
 }
 
 fn is_verdict(e: EventType) -> bool {
-    matches!(e, EventType::UploadAccepted | EventType::UploadRejected)
+    matches!(
+        e,
+        EventType::UploadAccepted | EventType::UploadRejected | EventType::UploadHeld
+    )
 }

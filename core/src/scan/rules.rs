@@ -1,8 +1,8 @@
 //! The gate's decision, pure: what one scan result does to the record of its file.
 
 use super::{
-    REASON_MALWARE_FOUND, REASON_SCAN_FAILED, REASON_SCAN_UNSUPPORTED, ScanRecord,
-    ScanResult, ScanStatus,
+    REASON_MALWARE_FOUND, REASON_SCAN_FAILED, REASON_SCAN_UNSUPPORTED, ScanRecord, ScanResult,
+    ScanStatus,
 };
 use crate::settings::UnscannablePolicy;
 use crate::{FileRecord, FileStatus, Settings};
@@ -33,7 +33,9 @@ impl IgnoreWhy {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ruling {
-    Ignore { why: IgnoreWhy },
+    Ignore {
+        why: IgnoreWhy,
+    },
     /// The scan beat the type verdict: keep the result on the pending record for it.
     RecordEarly,
     /// Move the scanning file to its final state, keeping `scan`.
@@ -118,7 +120,6 @@ pub fn decision_name(status: FileStatus) -> &'static str {
         _ => "scan_rejected",
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -229,7 +230,10 @@ mod tests {
             scan_plan_arn: None,
             ..settings()
         };
-        assert_eq!(rule(&clean, &scanning, &unplanned), ignored(IgnoreWhy::OtherPlan));
+        assert_eq!(
+            rule(&clean, &scanning, &unplanned),
+            ignored(IgnoreWhy::OtherPlan)
+        );
         assert_eq!(
             rule(&clean, &scanning, &settings().without_scanning()),
             ignored(IgnoreWhy::OtherPlan)

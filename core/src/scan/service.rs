@@ -140,9 +140,16 @@ impl ScanGate {
                     scan,
                 } => {
                     let now = self.clock.now();
-                    if let Some(file) =
-                        settle_scanned(&*self.ledger, &*self.store, &file, status, reason, scan, now)
-                            .await?
+                    if let Some(file) = settle_scanned(
+                        &*self.ledger,
+                        &*self.store,
+                        &file,
+                        status,
+                        reason,
+                        scan,
+                        now,
+                    )
+                    .await?
                     {
                         return Ok(ScanDecision::Settled { file });
                     }
@@ -151,7 +158,9 @@ impl ScanGate {
             // The record moved since it was read: decide again on what it is now.
             record = self.ledger.get_file(&file.owner, &file.id).await?;
         }
-        Err(CoreError::upstream("scan result kept losing races for its record"))
+        Err(CoreError::upstream(
+            "scan result kept losing races for its record",
+        ))
     }
 }
 

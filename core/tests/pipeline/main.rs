@@ -14,3 +14,5 @@ mod notices;
 mod orphans;
 mod rejected;
 mod replaced_bytes;
+mod scanning;
+mod scanning_races;

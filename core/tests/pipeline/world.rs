@@ -15,18 +15,22 @@ pub struct World {
     pub pipeline: Pipeline,
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
+    pub clock: Arc<FixedClock>,
 }
 
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
 }
 
+/// The type verdict's world: the scan is tested in `scanning.rs`.
 pub fn world() -> World {
+    world_with(Settings::default().without_scanning())
+}
+
+pub fn world_with(settings: Settings) -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(t0()));
-    // The type verdict's tests: the scan is tested in `scanning.rs`.
-    let settings = Settings::default().without_scanning();
     World {
         files: FileService {
             ledger: ledger.clone(),
@@ -39,11 +43,12 @@ pub fn world() -> World {
         pipeline: Pipeline {
             ledger: ledger.clone(),
             store: store.clone(),
-            clock,
+            clock: clock.clone(),
             settings,
         },
         ledger,
         store,
+        clock,
     }
 }
 

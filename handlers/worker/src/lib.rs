@@ -1,9 +1,11 @@
-//! The worker: SQS batches of S3 `ObjectCreated` events. Decode, let `dropgate-core` decide,
-//! and report the messages that failed (partial batch response) so that only they are retried
+//! The worker: SQS batches of S3 `ObjectCreated` events (the uploads queue) and of GuardDuty's
+//! malware scan results (the scan-results queue). Decode, let `dropgate-core` decide (the
+//! pipeline judges types, the scan gate applies results), and report the messages that failed (partial batch response) so that only they are retried
 //! and, after `maxReceiveCount`, land in the dead-letter queue. The worker tells no one itself:
 //! each settlement writes its outbox entry, which the notifier delivers.
 
 mod decode;
+mod decode_scan;
 mod metrics;
 
 use std::sync::Arc;
@@ -12,15 +14,17 @@ use std::time::Instant;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
-use dropgate_core::policy::Verdict;
+use dropgate_core::scan::{ScanDecision, ScanGate, ScanResult};
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use decode::{Decoded, decode_message};
+pub use decode_scan::{SCAN_RESULT_DETAIL_TYPE, decode_scan_result, is_scan_result};
 pub use metrics::BatchMetrics;
 
 #[derive(Clone)]
 pub struct Deps {
     pub pipeline: Pipeline,
+    pub gate: ScanGate,
 }
 
 /// `SCAN_PLAN_ARN` only while scanning is on (see `Config::require`): the worker applies scan
@@ -37,14 +41,24 @@ impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        Ok(Self {
-            pipeline: Pipeline {
-                ledger: clients.ledger(config),
-                store: clients.store(config),
-                clock,
-                settings: config.settings.clone(),
-            },
-        })
+        let pipeline = Pipeline {
+            ledger: clients.ledger(config),
+            store: clients.store(config),
+            clock,
+            settings: config.settings.clone(),
+        };
+        Ok(Self::of(pipeline))
+    }
+
+    /// The scan gate shares the pipeline's ledger, store, clock and settings.
+    pub fn of(pipeline: Pipeline) -> Self {
+        let gate = ScanGate {
+            ledger: pipeline.ledger.clone(),
+            store: pipeline.store.clone(),
+            clock: pipeline.clock.clone(),
+            settings: pipeline.settings.clone(),
+        };
+        Self { pipeline, gate }
     }
 }
 
@@ -60,8 +74,22 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
         .iter()
         .map(|m| m.message_id.clone().unwrap_or_default())
         .collect();
+    // Every scan result, likewise.
+    let mut scans: Vec<(usize, ScanResult)> = Vec::new();
+    let now = deps.gate.clock.now();
     for (i, message) in event.records.iter().enumerate() {
-        match decode_message(message.body.as_deref().unwrap_or("")) {
+        let body = message.body.as_deref().unwrap_or("");
+        let decoded = match serde_json::from_str::<serde_json::Value>(body) {
+            Ok(v) if is_scan_result(&v) => match decode_scan_result(v, now) {
+                Ok(r) => {
+                    scans.push((i, r));
+                    continue;
+                }
+                Err(why) => Decoded::Malformed(why),
+            },
+            _ => decode_message(body),
+        };
+        match decoded {
             Decoded::TestEvent => tracing::info!(message_id = ids[i], "s3:TestEvent skipped"),
             Decoded::Objects(events) => objects.extend(events.into_iter().map(|o| (i, o))),
             Decoded::Malformed(why) => {
@@ -77,6 +105,11 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
     let batch: Vec<ObjectEvent> = objects.iter().map(|(_, o)| o.clone()).collect();
     let results = deps.pipeline.decide_batch(&batch).await;
     let mut m = BatchMetrics::default();
+    let fail = |i: usize, failed: &mut Vec<String>| {
+        if !failed.contains(&ids[i]) {
+            failed.push(ids[i].clone());
+        }
+    };
     for ((i, object), result) in objects.iter().zip(results) {
         match result {
             Ok(decision) => {
@@ -85,9 +118,21 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             }
             Err(e) => {
                 tracing::warn!(message_id = ids[*i], key = object.key, error = %e, transient = e.is_transient(), "object not decided; message will be retried");
-                if !failed.contains(&ids[*i]) {
-                    failed.push(ids[*i].clone());
-                }
+                fail(*i, &mut failed);
+            }
+        }
+    }
+    let batch: Vec<ScanResult> = scans.iter().map(|(_, r)| r.clone()).collect();
+    let results = deps.gate.decide_batch(&batch).await;
+    for ((i, r), result) in scans.iter().zip(results) {
+        match result {
+            Ok(decision) => {
+                log_scan(&ids[*i], r, &decision, started);
+                m.count_scan(&decision);
+            }
+            Err(e) => {
+                tracing::warn!(message_id = ids[*i], key = r.key, error = %e, transient = e.is_transient(), "scan result not applied; message will be retried");
+                fail(*i, &mut failed);
             }
         }
     }
@@ -130,7 +175,10 @@ fn log_decision(message_id: &str, key: &str, d: &Decision, started: Instant) {
             message_id,
             owner = %file.owner,
             file_id = %file.id,
-            decision = if *verdict == Verdict::Accepted { "accepted" } else { "rejected" },
+            // `scanning` until the scan answers; `accepted` only with scanning off or a clean
+            // result that came first.
+            decision = file.status.as_str(),
+            type_verdict = if *verdict == dropgate_core::policy::Verdict::Accepted { "passed" } else { "failed" },
             declared_type = file.content_type,
             detected_type = file.detected_type.as_deref().unwrap_or(""),
             size = file.size,
@@ -139,6 +187,48 @@ fn log_decision(message_id: &str, key: &str, d: &Decision, started: Instant) {
             reason = file.reason.as_deref().unwrap_or(""),
             duration_ms = ms,
             "verdict"
+        ),
+    }
+}
+
+fn log_scan(message_id: &str, r: &ScanResult, d: &ScanDecision, started: Instant) {
+    let ms = started.elapsed().as_millis() as u64;
+    let etag = r.etag.as_deref().unwrap_or("");
+    let outcome = r.outcome.status().as_str();
+    match d {
+        ScanDecision::Ignored { key, why, file } => tracing::info!(
+            message_id,
+            key,
+            owner = file.as_ref().map_or("", |f| f.owner.as_str()),
+            file_id = file.as_ref().map_or("", |f| f.id.as_str()),
+            etag,
+            outcome,
+            decision = d.name(),
+            why = why.as_str(),
+            "scan result not applied"
+        ),
+        ScanDecision::Early { file } => tracing::info!(
+            message_id,
+            owner = %file.owner,
+            file_id = %file.id,
+            etag,
+            outcome,
+            decision = d.name(),
+            "scan result kept for the type verdict"
+        ),
+        ScanDecision::Settled { file } => tracing::info!(
+            message_id,
+            owner = %file.owner,
+            file_id = %file.id,
+            etag,
+            outcome,
+            decision = d.name(),
+            status = file.status.as_str(),
+            reason = file.reason.as_deref().unwrap_or(""),
+            threats = file.scan.as_ref().map_or(0, |s| s.threats.len()),
+            size = file.size,
+            duration_ms = ms,
+            "scan verdict"
         ),
     }
 }

@@ -1,8 +1,9 @@
 //! CloudWatch Embedded Metric Format: one JSON line per batch, which CloudWatch Logs turns into
 //! metrics without any API call from the function.
 
+use dropgate_core::FileStatus;
 use dropgate_core::pipeline::Decision;
-use dropgate_core::policy::Verdict;
+use dropgate_core::scan::{IgnoreWhy, ScanDecision};
 use serde_json::json;
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -15,21 +16,41 @@ pub struct BatchMetrics {
 }
 
 impl BatchMetrics {
+    /// Counts final verdicts only: a file sent on to its scan is counted when the scan ends.
     pub fn count(&mut self, d: &Decision) {
         match d {
             Decision::Settled {
-                verdict: Verdict::Accepted,
-                stored_size,
-                ..
-            } => {
-                self.accepted += 1;
-                self.accepted_bytes += stored_size;
-            }
-            Decision::Settled { stored_size, .. } => {
-                self.rejected += 1;
-                self.rejected_bytes += stored_size;
-            }
+                file, stored_size, ..
+            } => self.settled(file.status, *stored_size),
             Decision::AlreadySettled { .. } => self.duplicates += 1,
+            _ => {}
+        }
+    }
+
+    pub fn count_scan(&mut self, d: &ScanDecision) {
+        match d {
+            ScanDecision::Settled { file } => {
+                let size = file.stored.as_ref().map_or(file.size, |s| s.size);
+                self.settled(file.status, size);
+            }
+            ScanDecision::Ignored {
+                why: IgnoreWhy::Settled,
+                ..
+            } => self.duplicates += 1,
+            ScanDecision::Ignored { .. } | ScanDecision::Early { .. } => {}
+        }
+    }
+
+    fn settled(&mut self, status: FileStatus, size: u64) {
+        match status {
+            FileStatus::Accepted => {
+                self.accepted += 1;
+                self.accepted_bytes += size;
+            }
+            FileStatus::Rejected => {
+                self.rejected += 1;
+                self.rejected_bytes += size;
+            }
             _ => {}
         }
     }

@@ -38,14 +38,12 @@ fn world() -> World {
         multipart: dropgate_core::fakes::multiparts(&store, &settings),
         settings: settings.clone(),
     };
-    let deps = Deps {
-        pipeline: Pipeline {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            settings,
-        },
-    };
+    let deps = Deps::of(Pipeline {
+        ledger: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        settings,
+    });
     World {
         deps,
         files,

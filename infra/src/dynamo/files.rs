@@ -18,7 +18,9 @@ use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 use super::paged::NewestFirst;
 use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
-use super::{DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, names, s, transact, values};
+use super::{
+    DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, names, s, transact, values,
+};
 use crate::error::sdk_error;
 
 pub const PENDING_INDEX: &str = "pending-by-deadline";

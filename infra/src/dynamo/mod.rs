@@ -9,10 +9,10 @@ pub mod counters;
 pub mod files;
 pub mod links;
 pub mod outbox;
-mod scan;
-mod settle;
 mod paged;
 mod pointers;
+mod scan;
+mod settle;
 pub mod shares;
 
 use std::collections::HashMap;

@@ -146,10 +146,7 @@ mod tests {
         assert_eq!(scan_of(&item).unwrap(), (Some(pending), None));
 
         assert_eq!(scan_of(&HashMap::new()).unwrap(), (None, None));
-        for (k, v) in [
-            (SCAN_STATUS, s("maybe")),
-            (SCAN_STARTED_AT, s("yesterday")),
-        ] {
+        for (k, v) in [(SCAN_STATUS, s("maybe")), (SCAN_STARTED_AT, s("yesterday"))] {
             let item = HashMap::from([(k.to_owned(), v)]);
             assert!(scan_of(&item).is_err(), "{k}");
         }
@@ -168,7 +165,10 @@ mod tests {
             threats: Vec::new(),
             at: None,
         });
-        assert_eq!(w.set, ["scan_status = :scan_status", "scan_etag = :scan_etag"]);
+        assert_eq!(
+            w.set,
+            ["scan_status = :scan_status", "scan_etag = :scan_etag"]
+        );
         assert_eq!(w.remove, [SCAN_THREATS, SCANNED_AT]);
         assert_eq!(w.values.len(), 2);
     }

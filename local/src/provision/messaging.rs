@@ -6,8 +6,8 @@ use aws_sdk_sqs::types::QueueAttributeName;
 
 use super::sdk::err;
 use super::shapes::{
-    ACCOUNT, BUCKET, DLQ, MAIL_SENDER, MAX_RECEIVE_COUNT, NOTIFY_DLQ, QUEUE, TOPIC,
-    VISIBILITY_TIMEOUT_SECS, queue_arn,
+    ACCOUNT, BUCKET, DLQ, MAIL_SENDER, MAX_RECEIVE_COUNT, NOTIFY_DLQ, QUEUE, SCAN_DLQ, SCAN_QUEUE,
+    TOPIC, VISIBILITY_TIMEOUT_SECS, queue_arn,
 };
 use crate::error::LocalError;
 
@@ -64,6 +64,50 @@ pub(super) async fn queues(sdk: &SdkConfig) -> Result<(String, String, String), 
         .unwrap_or_default()
         .to_owned();
     Ok((queue_url, dlq_url, arn))
+}
+
+/// The scan-results queue and its dead-letter queue (GuardDuty's events arrive through an
+/// EventBridge rule, hence the policy for events.amazonaws.com, as in template.yaml).
+pub(super) async fn scan_queues(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(SCAN_DLQ)
+        .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue scan dlq", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": queue_arn(SCAN_DLQ),
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    })
+    .to_string();
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": queue_arn(SCAN_QUEUE),
+        }],
+    })
+    .to_string();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(SCAN_QUEUE)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout())
+        .attributes(QueueAttributeName::Policy, policy)
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue scan", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((queue_url, dlq_url))
 }
 
 /// The notifier's on-failure destination.

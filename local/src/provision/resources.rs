@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::bucket::{bucket, bucket_notification};
 use super::cognito::user_pool;
 use super::kms::kms_key;
-use super::messaging::{mail_sender, notify_dlq, queues, topic};
+use super::messaging::{mail_sender, notify_dlq, queues, scan_queues, topic};
 use super::shapes::{
     BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER, QUOTAS_TABLE,
     RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE,
@@ -32,6 +32,13 @@ pub struct Resources {
     pub queue_url: String,
     pub dlq_url: String,
     pub notify_dlq_url: String,
+    /// Malware scan results, in GuardDuty's shape, for the worker.
+    pub scan_queue_url: String,
+    pub scan_dlq_url: String,
+    /// The plan whose results the worker applies (the local scanner's).
+    pub scan_plan_arn: String,
+    /// `"clamd"` or `"off"`: set by the stack once its scanner runs (or does not).
+    pub scanner: String,
     /// The upload log's change stream (the notification outbox).
     pub upload_log_stream_arn: String,
     pub topic_arn: String,
@@ -48,6 +55,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
     tables(sdk).await?;
     let (queue_url, dlq_url, queue_arn) = queues(sdk).await?;
     let notify_dlq_url = notify_dlq(sdk).await?;
+    let (scan_queue_url, scan_dlq_url) = scan_queues(sdk).await?;
     let upload_log_stream_arn = stream_arn(&aws_sdk_dynamodb::Client::new(sdk), UPLOAD_LOG_TABLE)
         .await?
         .ok_or_else(|| LocalError::Provision("the upload log has no stream".into()))?;
@@ -60,6 +68,10 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
         queue_url,
         dlq_url,
         notify_dlq_url,
+        scan_queue_url,
+        scan_dlq_url,
+        scan_plan_arn: crate::scanner::PLAN_ARN.into(),
+        scanner: crate::scanner::Mode::Off.as_str().into(),
         upload_log_stream_arn,
         topic_arn,
         tables: Tables {

@@ -10,6 +10,9 @@ pub const ACCOUNT: &str = "123456789012";
 pub const BUCKET: &str = "dropgate-uploads";
 pub const QUEUE: &str = "dropgate-uploads";
 pub const DLQ: &str = "dropgate-uploads-dlq";
+/// Malware scan results (GuardDuty's events; locally the scanner's), for the worker.
+pub const SCAN_QUEUE: &str = "dropgate-scan-results";
+pub const SCAN_DLQ: &str = "dropgate-scan-results-dlq";
 /// The notifier's on-failure destination: stream records it could not deliver after retries.
 pub const NOTIFY_DLQ: &str = "dropgate-notify-failures";
 pub const TOPIC: &str = "dropgate-events";

@@ -29,5 +29,6 @@ mod events;
 mod infra_adapters;
 mod infra_links;
 mod infra_multipart;
+mod infra_scan;
 mod infra_shares;
 mod template_sync;
