@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
 use tokio::sync::watch;
@@ -118,33 +117,18 @@ fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<String> {
         .attributes()
         .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
         .is_none_or(|n| n == "1");
-    let Some(event) = m
+    match m
         .body()
         .filter(|_| first)
-        .and_then(|b| serde_json::from_str::<S3Event>(b).ok())
-    else {
-        return Vec::new();
-    };
-    event
-        .records
-        .into_iter()
-        .filter(|r| {
-            r.event_name
-                .as_deref()
-                .is_some_and(|n| n.starts_with("ObjectCreated"))
-        })
-        .filter_map(|r| r.s3.object.key)
-        .map(|k| s3_event_key(&k))
-        .filter(|k| k.starts_with(dropgate_core::keys::UPLOADS_PREFIX))
-        .collect()
-}
-
-/// S3 event keys are URL-encoded, with `+` for a space.
-fn s3_event_key(raw: &str) -> String {
-    let spaced = raw.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+        .map(dropgate_worker::decode_message)
+    {
+        Some(dropgate_worker::Decoded::Objects(objects)) => objects
+            .into_iter()
+            .map(|o| o.key)
+            .filter(|k| k.starts_with(dropgate_core::keys::UPLOADS_PREFIX))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn queue_arn_of(url: &str) -> String {

@@ -38,6 +38,8 @@ pub struct Daemon {
     child: Child,
     dir: PathBuf,
     pub socket: PathBuf,
+    /// Its configuration file, which `clamdscan --config-file` reads to find the socket.
+    pub conf: PathBuf,
 }
 
 impl Daemon {
@@ -61,7 +63,12 @@ impl Daemon {
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| format!("{}: {e}", clamd.display()))?;
-        let mut daemon = Self { child, dir, socket };
+        let mut daemon = Self {
+            child,
+            dir,
+            socket,
+            conf,
+        };
         if let Err(why) = daemon.ready().await {
             let log = std::fs::read_to_string(daemon.dir.join("clamd.log")).unwrap_or_default();
             let tail: Vec<&str> = log.lines().rev().take(5).collect();

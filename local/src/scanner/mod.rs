@@ -22,7 +22,7 @@ pub use clamd::{Instream, Reply, ping};
 pub use daemon::{Daemon, binary as clamd_binary, database};
 pub use event::{DETAIL_TYPE, Outcome, STATUS_TAG, Scanned, result_event};
 pub use faults::{Dice, Draw, FaultSpecError, ScannerFaults};
-pub use scan::Target;
+pub use scan::{Target, read_and_scan};
 
 /// The local malware protection plan: the `resources[0]` of every result the local scanner
 /// sends, and the worker's `SCAN_PLAN_ARN`.

@@ -36,7 +36,7 @@ pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, d
         );
         return;
     }
-    let Some((object, mut outcome)) = scan(t, socket, key).await else {
+    let Some((object, mut outcome)) = read_and_scan(&t.s3, &t.bucket, key, socket).await else {
         return;
     };
     if draw.failed {
@@ -76,8 +76,13 @@ pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, d
 
 /// The object's bytes through clamd. `None` when the object is gone (a type verdict rejected and
 /// deleted it first): nothing is left to judge or to serve.
-async fn scan(t: &Target, socket: &Path, key: &str) -> Option<(Scanned, Outcome)> {
-    let got = match t.s3.get_object().bucket(&t.bucket).key(key).send().await {
+pub async fn read_and_scan(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    socket: &Path,
+) -> Option<(Scanned, Outcome)> {
+    let got = match s3.get_object().bucket(bucket).key(key).send().await {
         Ok(o) => o,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
             tracing::info!(
@@ -94,7 +99,7 @@ async fn scan(t: &Target, socket: &Path, key: &str) -> Option<(Scanned, Outcome)
         }
     };
     let object = Scanned {
-        bucket: t.bucket.clone(),
+        bucket: bucket.to_owned(),
         key: key.to_owned(),
         // The bytes read are the bytes judged: their ETag, not the one the S3 event named.
         etag: got.e_tag().unwrap_or_default().trim_matches('"').to_owned(),
@@ -113,28 +118,64 @@ async fn scan(t: &Target, socket: &Path, key: &str) -> Option<(Scanned, Outcome)
     Some((object, outcome))
 }
 
-async fn stream(
-    socket: &Path,
-    mut body: aws_sdk_s3::primitives::ByteStream,
-) -> Result<Reply, String> {
+/// Bytes gathered before a chunk goes to clamd: the body arrives in pieces of a few KiB, and one
+/// framed write per piece costs more than the copy. Bounds the memory of a scan with the body's
+/// own buffer.
+const CHUNK: usize = 1 << 20;
+
+async fn stream(socket: &Path, body: aws_sdk_s3::primitives::ByteStream) -> Result<Reply, String> {
     let mut clamd = Instream::open(socket)
         .await
         .map_err(|e| format!("clamd: {e}"))?;
-    loop {
-        let chunk = match body.try_next().await {
-            Ok(Some(c)) => c,
-            Ok(None) => break,
-            Err(e) => return Err(format!("reading the object: {e}")),
-        };
-        if let Err(e) = clamd.send(&chunk).await {
-            // clamd closes early when the stream passes its size limit, and says so.
-            return clamd
-                .reply_after_failure()
-                .await
-                .ok_or_else(|| format!("clamd: {e}"));
+    // Reading the next chunk overlaps sending this one: two in flight at most.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(1);
+    let reader = async move {
+        let mut body = body;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        loop {
+            match body.try_next().await {
+                Ok(Some(piece)) => {
+                    chunk.extend_from_slice(&piece);
+                    if chunk.len() >= CHUNK
+                        && tx
+                            .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                            .await
+                            .is_err()
+                    {
+                        return Ok(());
+                    }
+                }
+                Ok(None) => {
+                    if !chunk.is_empty() {
+                        // Fails only when the sender side stopped on a clamd error, said below.
+                        let _ = tx.send(chunk).await;
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(format!("reading the object: {e}")),
+            }
         }
+    };
+    let writer = async {
+        // Owned here, so a writer that stops on an error also stops the reader.
+        let mut rx = rx;
+        while let Some(chunk) = rx.recv().await {
+            if let Err(e) = clamd.send(&chunk).await {
+                return Err(e);
+            }
+        }
+        Ok(())
+    };
+    let (read, written) = tokio::join!(reader, writer);
+    match (read, written) {
+        // clamd closes early when the stream passes its size limit, and says so.
+        (_, Err(e)) => clamd
+            .reply_after_failure()
+            .await
+            .ok_or_else(|| format!("clamd: {e}")),
+        (Err(why), Ok(())) => Err(why),
+        (Ok(()), Ok(())) => clamd.finish().await.map_err(|e| format!("clamd: {e}")),
     }
-    clamd.finish().await.map_err(|e| format!("clamd: {e}"))
 }
 
 /// Sets the status tag, keeping the object's other tags (as GuardDuty does).
