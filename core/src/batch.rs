@@ -9,6 +9,11 @@ use std::hash::Hash;
 
 use futures_util::stream::{self, StreamExt};
 
+/// Objects of one batch decided at once. A batch is at most 10 messages (the event source's
+/// batch size), each usually one object; the bound keeps a larger batch from opening more
+/// connections than the SDK's pool holds.
+pub const DECIDE_CONCURRENCY: usize = 16;
+
 /// Groups the indices of `keys` by key, in order (each `None` alone), runs `run` on each group
 /// (at most `concurrency` at a time) and returns every group's outputs in the order of `keys`.
 /// `run` gets a group's indices and returns one output per index, in the same order.

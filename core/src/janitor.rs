@@ -7,11 +7,11 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::files::remove_and_mark;
 use crate::files::{JanitorLedger, Settlement};
 use crate::links::idle;
 use crate::multipart::MultipartStore;
 use crate::objects::ObjectStore;
-use crate::pipeline::remove_and_mark;
 use crate::scan::{REASON_SCAN_TIMEOUT, ScanRecord, ScanStatus};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 

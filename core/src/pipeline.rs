@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::files::{PipelineLedger, Settlement, Settling};
+use crate::files::{PipelineLedger, Settlement};
 use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
@@ -79,10 +79,8 @@ impl Decision {
     }
 }
 
-/// Objects of one batch decided at once. A batch is at most 10 messages (the event source's
-/// batch size), each usually one object; the bound keeps a larger batch from opening more
-/// connections than the SDK's pool holds.
-pub const DECIDE_CONCURRENCY: usize = 16;
+pub use crate::batch::DECIDE_CONCURRENCY;
+pub use crate::files::remove_and_mark;
 
 #[derive(Clone)]
 pub struct Pipeline {
@@ -347,26 +345,6 @@ fn next_state(
                     scan: None,
                 },
             })
-        }
-    }
-}
-
-/// Removes a settled-away file's object and clears its cleanup mark; a failure is logged and
-/// left to the janitor's cleanup pass.
-pub async fn remove_and_mark(
-    ledger: &dyn Settling,
-    store: &dyn ObjectStore,
-    file: &FileRecord,
-) -> bool {
-    let done = match store.delete(&file.key()).await {
-        Ok(()) => ledger.mark_cleaned(file).await,
-        Err(e) => Err(e),
-    };
-    match done {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "object removal failed; the janitor will retry");
-            false
         }
     }
 }

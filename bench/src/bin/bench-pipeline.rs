@@ -107,7 +107,7 @@ impl Bench {
         loop {
             let f = self.get(&format!("/files/{id}")).await;
             match f["file"]["status"].as_str() {
-                Some("pending") => {}
+                Some("pending" | "scanning") => {}
                 Some("accepted") => return,
                 other => panic!("file {id} ended {other:?}"),
             }

@@ -4,11 +4,13 @@
 //! Here the model; in the children the upload rules, the account users' service, the quota
 //! arithmetic and the ledger ports (files and quotas change together).
 
+mod cleanup;
 mod ledger;
 mod quota;
 mod rules;
 mod service;
 
+pub use cleanup::remove_and_mark;
 pub use ledger::{
     FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement,
     Settling,

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use super::rules::{self, IgnoreWhy, Ruling};
 use super::{ScanRecord, ScanResult};
+use crate::batch::DECIDE_CONCURRENCY;
 use crate::clock::Clock;
+use crate::files::remove_and_mark;
 use crate::files::{PipelineLedger, Settlement};
 use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
-use crate::pipeline::{DECIDE_CONCURRENCY, remove_and_mark};
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
 #[derive(Debug, Clone, PartialEq)]

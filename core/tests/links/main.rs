@@ -14,4 +14,5 @@ mod quota_lock;
 mod race;
 mod rate_limit;
 mod refusals;
+mod scanning;
 mod stranger;

@@ -248,7 +248,8 @@ async fn a_stranger_drops_a_file_and_follows_only_its_receipt() {
     assert_eq!(
         r.json(),
         json!({"file": {"name": "scan.pdf", "size": 100, "status": "pending",
-                        "reason": null, "detected_type": null}})
+                        "reason": null, "detected_type": null,
+                        "scan": {"status": "pending"}}})
     );
     expect_error(
         &w,

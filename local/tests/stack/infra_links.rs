@@ -32,7 +32,7 @@ fn owner(o: &str) -> OwnerId {
 }
 
 /// A fresh link of `o`, whose token is `token`, expiring `expires_in` seconds from now.
-fn link(o: &str, id: &str, token: &str, max_uploads: u32, max_total: Option<u64>) -> Link {
+pub(crate) fn link(o: &str, id: &str, token: &str, max_uploads: u32, max_total: Option<u64>) -> Link {
     let t = now();
     Link {
         id: LinkId::parse(id).unwrap(),
@@ -58,7 +58,7 @@ fn link(o: &str, id: &str, token: &str, max_uploads: u32, max_total: Option<u64>
 }
 
 /// A pending file dropped through `l`.
-fn dropped(l: &Link, id: &str, size: u64) -> FileRecord {
+pub(crate) fn dropped(l: &Link, id: &str, size: u64) -> FileRecord {
     let mut f = FileRecord::pending(
         FileId::parse(id).unwrap(),
         l.owner.clone(),
@@ -82,7 +82,7 @@ fn dropped(l: &Link, id: &str, size: u64) -> FileRecord {
 }
 
 /// Drops `file` through `l` (as read by the caller, maybe stale) against `quota_limit`.
-async fn drop_via(
+pub(crate) async fn drop_via(
     store: &DynamoLedger,
     l: &Link,
     file: &FileRecord,

@@ -9,6 +9,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use dropgate_core::files::{
     FileLookup, JanitorLedger, OwnerLedger, Reservation, Settlement, Settling,
 };
+use dropgate_core::links::{DropReservation, LinkStore};
 use dropgate_core::notify::{EventType, OutboxEntry};
 use dropgate_core::scan::{ScanRecord, ScanStatus};
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId};
@@ -16,6 +17,8 @@ use dropgate_infra::dynamo::DynamoLedger;
 use dropgate_infra::dynamo::outbox::{entry_from_image, image_json};
 
 use crate::infra_adapters::{Env, env, ledger};
+use crate::infra_links::{drop_via, dropped, link};
+use crate::infra_shares::upload_log;
 
 /// Now, at the millisecond precision records keep.
 fn now() -> DateTime<Utc> {
@@ -105,6 +108,14 @@ async fn log_of(e: &Env, f: &FileRecord) -> Vec<OutboxEntry> {
 
 fn usage_of(u: dropgate_core::files::QuotaUsage) -> (u64, u64, u64) {
     (u.used_bytes, u.reserved_bytes, u.files)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_keeps_the_gates_contract() {
+    // The same checks the in-memory ledger passes (core/tests/contract.rs).
+    let e = env().await;
+    dropgate_core::contract::ledger_scan::check_all(&ledger(&e), &upload_log(&e), "ddb", now())
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -353,4 +364,41 @@ async fn stale_scanning_files_are_found_across_shards_oldest_first() {
     };
     assert!(l.settle(&stale[0], &timed_out).await.unwrap());
     assert_eq!(l.stale_scanning(cutoff, 100).await.unwrap().len(), 11);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drop_releases_its_links_pending_bytes_once_as_it_starts_scanning() {
+    let e = env().await;
+    let store = ledger(&e);
+    let l = link("owner-d", "l-scan", "tok-scan", 2, Some(1000));
+    store.put_link(&l).await.unwrap();
+    let f = dropped(&l, "d1", 50);
+    assert_eq!(
+        drop_via(&store, &l, &f, 10_000, now()).await,
+        DropReservation::Reserved
+    );
+    let counts = async |store: &DynamoLedger| {
+        let got = store.get_link(&l.owner, &l.id).await.unwrap().unwrap();
+        (got.pending_bytes, got.uploads_used, got.bytes_used)
+    };
+    let (pending, uses, bytes) = counts(&store).await;
+    assert_eq!((pending, uses), (50, 1));
+    assert!(
+        store
+            .settle(&f, &to(FileStatus::Scanning, now(), None))
+            .await
+            .unwrap()
+    );
+    // The bytes arrived: nothing is pending on the link any more; the use is spent.
+    assert_eq!(counts(&store).await, (0, 1, bytes));
+    // Refused by its scan: no second release, and the use stays spent.
+    let scanning = reread(&store, &f).await;
+    let infected = result(ScanStatus::Infected, "e1", &["EICAR-Test-File"], now());
+    assert!(
+        store
+            .settle(&scanning, &to(FileStatus::Rejected, now(), Some(infected)))
+            .await
+            .unwrap()
+    );
+    assert_eq!(counts(&store).await, (0, 1, bytes));
 }

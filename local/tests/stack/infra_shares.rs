@@ -28,7 +28,7 @@ fn shares(e: &Env) -> DynamoShares {
 }
 
 /// The upload log, as the notifier reads it (through a stream image).
-struct UploadLog {
+pub(crate) struct UploadLog {
     client: aws_sdk_dynamodb::Client,
     table: String,
 }
@@ -60,7 +60,7 @@ impl UploadLog {
     }
 }
 
-fn upload_log(e: &Env) -> UploadLog {
+pub(crate) fn upload_log(e: &Env) -> UploadLog {
     UploadLog {
         client: e.clients.dynamodb().clone(),
         table: e.r.tables.upload_log.clone(),
