@@ -522,7 +522,10 @@ impl LocalStack {
 
     /// The stack's mails (the emulator's SES store) whose body contains `needle`.
     pub async fn mails_about(&self, needle: &str) -> Vec<Value> {
-        self.moto_data().await["ses"]["Message"]
+        let text = self.moto_text().await;
+        let data: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("emulator state is not JSON ({e}): {:.600}", text));
+        data["ses"]["Message"]
             .as_array()
             .map(|ms| {
                 ms.iter()
