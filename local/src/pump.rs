@@ -174,3 +174,57 @@ pub async fn janitor_timer(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sqs::types::Message;
+
+    fn message(body: &str, receive_count: &str) -> Message {
+        Message::builder()
+            .body(body)
+            .attributes(
+                MessageSystemAttributeName::ApproximateReceiveCount,
+                receive_count,
+            )
+            .build()
+    }
+
+    fn s3_event(records: &[(&str, &str)]) -> String {
+        let records: Vec<_> = records
+            .iter()
+            .map(|(name, key)| {
+                serde_json::json!({"eventName": name,
+                    "s3": {"object": {"key": key, "size": 3, "eTag": "e"}}})
+            })
+            .collect();
+        serde_json::json!({ "Records": records }).to_string()
+    }
+
+    #[test]
+    fn the_scanner_gets_new_uploads_once() {
+        let body = s3_event(&[
+            (
+                "ObjectCreated:Put",
+                "uploads/0190aaaa-0000-7000-8000-000000000001",
+            ),
+            ("ObjectCreated:CompleteMultipartUpload", "uploads/a%20b+c"),
+            (
+                "ObjectRemoved:Delete",
+                "uploads/0190aaaa-0000-7000-8000-000000000002",
+            ),
+            ("ObjectCreated:Put", "elsewhere/x"),
+        ]);
+        assert_eq!(
+            new_uploads(&message(&body, "1")),
+            [
+                "uploads/0190aaaa-0000-7000-8000-000000000001",
+                "uploads/a b c"
+            ]
+        );
+        // A retry of the worker is not a new object.
+        assert!(new_uploads(&message(&body, "2")).is_empty());
+        assert!(new_uploads(&message(r#"{"Event":"s3:TestEvent"}"#, "1")).is_empty());
+        assert!(new_uploads(&message("not json", "1")).is_empty());
+    }
+}

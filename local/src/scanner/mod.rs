@@ -178,6 +178,16 @@ mod tests {
     }
 
     #[test]
+    fn without_a_database_the_scanner_refuses_and_says_what_to_do() {
+        if std::env::var_os("DROPGATE_CLAMAV_DB").is_some() {
+            return; // the database is named by the environment, not by the root
+        }
+        let e = preflight(Path::new("/nonexistent/dropgate")).unwrap_err();
+        assert!(e.contains("scripts/install-scanner.sh"), "{e}");
+        assert!(e.contains("--scanner off"), "{e}");
+    }
+
+    #[test]
     fn modes_are_read() {
         assert_eq!(Mode::parse("clamd"), Ok(Mode::Clamd));
         assert_eq!(Mode::parse("off"), Ok(Mode::Off));

@@ -160,11 +160,9 @@ async fn stream(socket: &Path, body: aws_sdk_s3::primitives::ByteStream) -> Resu
         // Owned here, so a writer that stops on an error also stops the reader.
         let mut rx = rx;
         while let Some(chunk) = rx.recv().await {
-            if let Err(e) = clamd.send(&chunk).await {
-                return Err(e);
-            }
+            clamd.send(&chunk).await?;
         }
-        Ok(())
+        Ok::<(), std::io::Error>(())
     };
     let (read, written) = tokio::join!(reader, writer);
     match (read, written) {

@@ -26,6 +26,7 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("TOPIC_ARN", TOPIC),
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),
     ("USER_POOL_CLIENT_ID", "AWS::Cognito::UserPoolClient"),
+    ("SCAN_PLAN_ARN", "AWS::GuardDuty::MalwareProtectionPlan"),
 ];
 
 #[test]

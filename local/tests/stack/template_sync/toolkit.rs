@@ -249,7 +249,7 @@ pub(super) fn local_resources() -> provision::Resources {
         scan_queue_url: provision::SCAN_QUEUE.into(),
         scan_dlq_url: provision::SCAN_DLQ.into(),
         scan_plan_arn: dropgate_local::scanner::PLAN_ARN.into(),
-        scanner: "clamd".into(),
+        scanner: dropgate_local::scanner::Mode::Clamd.as_str().into(),
         upload_log_stream_arn: format!(
             "arn:aws:dynamodb:{}:{}:table/{}/stream/2026-01-01T00:00:00.000",
             provision::REGION,
