@@ -156,7 +156,10 @@ async fn replaced_bytes_of_an_accepted_file_are_not_served_until_their_own_scan(
         }),
     )
     .await;
-    assert_eq!(file_json(&w, &id).await["scan"], json!({"status": "pending"}));
+    assert_eq!(
+        file_json(&w, &id).await["scan"],
+        json!({"status": "pending"})
+    );
     refused_everything(&w, &id).await;
 }
 
@@ -184,7 +187,10 @@ async fn every_view_says_how_far_the_scan_went_and_only_the_owner_sees_threats()
     )
     .await;
     let f = file_json(&w, &infected).await;
-    assert_eq!((&f["status"], &f["reason"]), (&json!("rejected"), &json!("malware_found")));
+    assert_eq!(
+        (&f["status"], &f["reason"]),
+        (&json!("rejected"), &json!("malware_found"))
+    );
     assert_eq!(
         f["scan"],
         json!({"status": "infected", "threats": [THREAT], "scanned_at": "2026-11-22T10:01:00.000Z"})
@@ -242,9 +248,8 @@ async fn a_strangers_receipt_says_refused_for_safety_and_never_names_a_threat() 
     let t = link["token"].as_str().unwrap();
     let dropped = send(
         &w,
-        req("POST", &format!("/drop/{t}/files")).json(
-            json!({"name": "scan.pdf", "size": 100, "content_type": "application/pdf"}),
-        ),
+        req("POST", &format!("/drop/{t}/files"))
+            .json(json!({"name": "scan.pdf", "size": 100, "content_type": "application/pdf"})),
     )
     .await;
     assert_eq!(dropped.status, 201, "{:?}", dropped.body);

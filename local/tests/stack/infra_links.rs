@@ -32,7 +32,13 @@ fn owner(o: &str) -> OwnerId {
 }
 
 /// A fresh link of `o`, whose token is `token`, expiring `expires_in` seconds from now.
-pub(crate) fn link(o: &str, id: &str, token: &str, max_uploads: u32, max_total: Option<u64>) -> Link {
+pub(crate) fn link(
+    o: &str,
+    id: &str,
+    token: &str,
+    max_uploads: u32,
+    max_total: Option<u64>,
+) -> Link {
     let t = now();
     Link {
         id: LinkId::parse(id).unwrap(),

@@ -22,7 +22,9 @@ use crate::infra_shares::upload_log;
 
 /// Now, at the millisecond precision records keep.
 fn now() -> DateTime<Utc> {
-    Utc::now().duration_trunc(TimeDelta::milliseconds(1)).unwrap()
+    Utc::now()
+        .duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap()
 }
 
 fn pending(owner: &str, id: &str, size: u64) -> FileRecord {
@@ -66,7 +68,10 @@ fn result(status: ScanStatus, etag: &str, threats: &[&str], at: DateTime<Utc>) -
 }
 
 async fn reread(l: &DynamoLedger, f: &FileRecord) -> FileRecord {
-    l.get_file(&f.owner, &f.id).await.unwrap().expect("the record")
+    l.get_file(&f.owner, &f.id)
+        .await
+        .unwrap()
+        .expect("the record")
 }
 
 /// The record's raw item in the files table.
@@ -179,14 +184,20 @@ async fn scanning_waits_in_its_own_partitions_and_only_final_verdicts_are_logged
     // The clean result for these bytes: one entry, with the result, and it leaves the index.
     let clean = result(ScanStatus::Clean, "e1", &[], now());
     assert!(
-        l.settle(&scanning, &to(FileStatus::Accepted, now(), Some(clean.clone())))
-            .await
-            .unwrap()
+        l.settle(
+            &scanning,
+            &to(FileStatus::Accepted, now(), Some(clean.clone()))
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !l.settle(&scanning, &to(FileStatus::Accepted, now(), Some(clean.clone())))
-            .await
-            .unwrap(),
+        !l.settle(
+            &scanning,
+            &to(FileStatus::Accepted, now(), Some(clean.clone()))
+        )
+        .await
+        .unwrap(),
         "a duplicated result changes nothing"
     );
     assert!(!raw(&e, &f).await.contains_key("pending_shard"));
@@ -252,7 +263,10 @@ async fn held_files_keep_their_bytes_and_are_announced_once() {
     };
     assert!(l.settle(&scanning, &held).await.unwrap());
     let item = raw(&e, &f).await;
-    assert!(!item.contains_key("pending_shard"), "neither waiting nor to clean");
+    assert!(
+        !item.contains_key("pending_shard"),
+        "neither waiting nor to clean"
+    );
     assert!(!item.contains_key("expires_at"));
     assert_eq!(reread(&l, &f).await.status, FileStatus::Held);
     assert_eq!(usage_of(l.usage(&owner, 100).await.unwrap()), (10, 0, 1));
@@ -275,7 +289,10 @@ async fn a_result_is_recorded_only_while_the_record_waits_as_it_was_read() {
         (got.status, got.scan.clone()),
         (FileStatus::Pending, Some(infected))
     );
-    assert!(log_of(&e, &f).await.is_empty(), "recording announces nothing");
+    assert!(
+        log_of(&e, &f).await.is_empty(),
+        "recording announces nothing"
+    );
     // A later result replaces it whole: no threat of the earlier one survives.
     let clean = result(ScanStatus::Clean, "e1", &[], now());
     assert!(l.record_scan(&f, &clean).await.unwrap());
