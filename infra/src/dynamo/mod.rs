@@ -1,8 +1,9 @@
 //! DynamoDB adapters, one file per capability: [`files`] (the ledger: files, quotas, the upload
-//! log), [`links`] (upload links and receipts), [`shares`] (share links and their download
-//! log), [`counters`] (rate-limit windows). This module holds what they share: attribute
-//! helpers, the transaction runner and the plain reads and writes they all make; `paged` the
-//! newest-first page query of every listing.
+//! log; its moves between states in `settle`, a record's scan attributes in `scan`), [`links`]
+//! (upload links and receipts), [`shares`] (share links and their download log), [`counters`]
+//! (rate-limit windows). This module holds what they share: attribute helpers, the transaction
+//! runner and the plain reads and writes they all make; `paged` the newest-first page query of
+//! every listing.
 //! Attribute names go through `#placeholders`: `owner`, `size`, `name`, `status` are reserved.
 
 pub mod counters;

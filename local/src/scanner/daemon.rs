@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use super::clamd;
@@ -34,8 +35,18 @@ pub fn database(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join(".scanner").join("db"))
 }
 
+/// `sh -c WATCHDOG clamd conf`: clamd in the background, its pid on stdout, and a reader of
+/// stdin (duplicated to fd 3: a background job's own stdin is /dev/null) that kills it at EOF.
+const WATCHDOG: &str = r#"exec 3<&0
+"$0" -c "$1" </dev/null >/dev/null 2>&1 &
+pid=$!
+echo "$pid"
+{ while read -r _ <&3; do :; done; kill "$pid" 2>/dev/null; } &
+wait "$pid""#;
+
 pub struct Daemon {
     child: Child,
+    pid: Option<u32>,
     dir: PathBuf,
     pub socket: PathBuf,
     /// Its configuration file, which `clamdscan --config-file` reads to find the socket.
@@ -54,17 +65,37 @@ impl Daemon {
         let conf = dir.join("clamd.conf");
         std::fs::write(&conf, config(&socket, db, &dir))
             .map_err(|e| format!("{}: {e}", conf.display()))?;
-        let child = Command::new(clamd)
+        // clamd does not notice its parent dying, so a small shell holds it: it kills clamd
+        // when its stdin (a pipe from this process) closes, which the kernel does on any exit
+        // of this process, even SIGKILL. It prints clamd's pid first.
+        let mut child = Command::new("sh")
             .arg("-c")
+            .arg(WATCHDOG)
+            .arg(clamd)
             .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
-            .map_err(|e| format!("{}: {e}", clamd.display()))?;
+            .map_err(|e| format!("sh for {}: {e}", clamd.display()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or("no stdout from clamd's watchdog")?;
+        let mut line = String::new();
+        let read = tokio::time::timeout(
+            Duration::from_secs(10),
+            BufReader::new(stdout).read_line(&mut line),
+        )
+        .await;
+        let pid = match read {
+            Ok(Ok(_)) => line.trim().parse::<u32>().ok(),
+            _ => None,
+        };
         let mut daemon = Self {
             child,
+            pid,
             dir,
             socket,
             conf,
@@ -100,13 +131,22 @@ impl Daemon {
         }
     }
 
+    /// clamd's own process id.
     pub fn pid(&self) -> Option<u32> {
-        self.child.id()
+        self.pid
     }
 
     pub async fn stop(mut self) {
-        if let Err(e) = self.child.kill().await {
-            tracing::warn!(error = %e, "could not stop clamd");
+        // Closing the watchdog's stdin stops clamd; then the watchdog ends.
+        drop(self.child.stdin.take());
+        match tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await {
+            Ok(Ok(_)) => {}
+            _ => {
+                tracing::warn!("clamd's watchdog did not end within 5 s; killed");
+                if let Err(e) = self.child.kill().await {
+                    tracing::warn!(error = %e, "could not stop clamd's watchdog");
+                }
+            }
         }
         if let Err(e) = std::fs::remove_dir_all(&self.dir) {
             tracing::warn!(error = %e, dir = %self.dir.display(), "could not remove clamd's directory");
