@@ -190,6 +190,15 @@ impl Pipeline {
         let Some(sample) = self.store.sample(&file.key(), SAMPLE_BYTES).await? else {
             return Ok(Decision::ObjectMissing { file });
         };
+        let judged = file.stored.as_ref().and_then(|s| s.etag.as_deref());
+        if file.status != FileStatus::Pending
+            && sample.etag.is_some()
+            && sample.etag.as_deref().map(|e| e.trim_matches('"'))
+                == judged.map(|e| e.trim_matches('"'))
+        {
+            // A stale or mistaken event: the stored bytes are the ones already judged.
+            return Ok(Decision::AlreadySettled { file });
+        }
         let truncated = (sample.bytes.len() as u64) < sample.size;
         let detected = detect(&sample.bytes, truncated);
         // A link file is judged against its link's types (a subset of the deployment's).

@@ -225,6 +225,8 @@ impl FileRecord {
         let waiting = matches!(self.status, FileStatus::Pending | FileStatus::Scanning);
         let (status, scanned_at) = match &self.scan {
             _ if waiting => (ScanStatus::Pending, None),
+            // Never scanned: no scan time, so nobody takes the file for scanned.
+            Some(r) if r.status == ScanStatus::Off => (ScanStatus::Off, None),
             Some(r) => (r.status, r.at.map(rfc3339)),
             None => (ScanStatus::Off, None),
         };
@@ -361,7 +363,7 @@ mod tests {
         f.status = Accepted;
         assert_eq!(json(&f.view()), serde_json::json!({"status": "off"}));
         f.scan = Some(ScanRecord::off(now));
-        assert_eq!(json(&f.view())["status"], "off");
+        assert_eq!(json(&f.view()), serde_json::json!({"status": "off"}));
     }
 
     #[test]

@@ -185,18 +185,18 @@ impl LocalStack {
         created["file"]["id"].as_str().expect("id").to_owned()
     }
 
-    /// Polls `GET /files/{id}` until it leaves `pending` (bounded).
+    /// Polls `GET /files/{id}` until its final word: past `pending` and `scanning` (bounded).
     pub async fn settled(&self, token: &str, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let (s, b) = self.get(&format!("/files/{id}"), token).await;
             assert_eq!(s, 200, "{b}");
-            if b["file"]["status"] != "pending" {
+            if !is_judging(&b["file"]) {
                 return b["file"].clone();
             }
             assert!(
                 Instant::now() < deadline,
-                "file {id} still pending after 60 s"
+                "file {id} still being judged after 60 s: {b}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -272,6 +272,12 @@ impl LocalStack {
         subscribe.send().await.unwrap();
         url
     }
+}
+
+/// Whether a file (or a receipt's file) still awaits a verdict: `pending` (the type) or
+/// `scanning` (the malware scan).
+pub fn is_judging(file: &Value) -> bool {
+    file["status"] == "pending" || file["status"] == "scanning"
 }
 
 /// One receive of up to 10 messages from `queue`, long-polling `wait_secs` seconds (0: none):
@@ -392,8 +398,17 @@ impl LocalStack {
     /// Like [`LocalStack::start_with`], with the stack's stderr captured into [`Logs`] (and
     /// echoed to this process's stderr when `DROPGATE_TEST_LOGS` is set).
     pub async fn start_capturing_logs(env: &[(&str, &str)]) -> (Self, Logs) {
+        Self::start_capturing_logs_with_args(&[], env).await
+    }
+
+    /// [`LocalStack::start_capturing_logs`] with extra command-line flags.
+    pub async fn start_capturing_logs_with_args(
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (Self, Logs) {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_dropgate-local"));
         cmd.args(["--listen", "127.0.0.1:0", "--janitor-every", "1"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -502,6 +517,57 @@ impl LocalStack {
                 "timed out after {secs} s waiting for {what}"
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The stack's mails (the emulator's SES store) whose body contains `needle`.
+    pub async fn mails_about(&self, needle: &str) -> Vec<Value> {
+        let text = self.moto_text().await;
+        let data: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("emulator state is not JSON ({e}): {:.600}", text));
+        data["ses"]["Message"]
+            .as_array()
+            .map(|ms| {
+                ms.iter()
+                    .filter(|m| m["body"].as_str().is_some_and(|b| b.contains(needle)))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The upload-log entries of the owner of `token` about file `id`: their events, in the
+    /// log's order (`upload.accepted`, `upload.rejected`, ...).
+    pub async fn log_events(&self, token: &str, id: &str) -> Vec<String> {
+        use aws_sdk_dynamodb::types::AttributeValue;
+        let ddb = aws_sdk_dynamodb::Client::new(&self.sdk().await);
+        let table = self.ready["resources"]["tables"]["upload_log"]
+            .as_str()
+            .expect("upload_log table in the ready line")
+            .to_owned();
+        let mut events = Vec::new();
+        let mut start = None;
+        loop {
+            let out = ddb
+                .query()
+                .table_name(&table)
+                .key_condition_expression("#o = :o")
+                .expression_attribute_names("#o", "owner")
+                .expression_attribute_values(":o", AttributeValue::S(Self::sub_of(token)))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("query the upload log");
+            for item in out.items() {
+                if item.get("file_id").and_then(|v| v.as_s().ok()) == Some(&id.to_owned()) {
+                    let event = item["event"].as_s().expect("event").clone();
+                    events.push(event);
+                }
+            }
+            start = out.last_evaluated_key().cloned();
+            if start.is_none() {
+                return events;
+            }
         }
     }
 }

@@ -65,7 +65,7 @@ async fn judged(stack: &LocalStack, seen: &mut Seen, receipt: &str) -> Value {
     let v = stack
         .wait_for("the drop's verdict", 60, || async {
             let (_, _, r) = stack.anonymous(Method::GET, &path, None).await;
-            (r["file"]["status"] != "pending").then_some(r)
+            (!common::is_judging(&r["file"])).then_some(r)
         })
         .await;
     seen.keep(&v)

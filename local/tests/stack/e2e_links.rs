@@ -19,13 +19,13 @@ fn code(b: &Value) -> Option<&str> {
 }
 
 /// `POST /links` as the owner; returns the `link` object of the 201.
-async fn make_link(stack: &LocalStack, owner: &str, body: Value) -> Value {
+pub(crate) async fn make_link(stack: &LocalStack, owner: &str, body: Value) -> Value {
     let (s, b) = stack.post("/links", Some(owner), body).await;
     assert_eq!(s, 201, "{b}");
     b["link"].clone()
 }
 
-fn token_of(link: &Value) -> String {
+pub(crate) fn token_of(link: &Value) -> String {
     link["token"].as_str().expect("token").to_owned()
 }
 
@@ -34,7 +34,7 @@ fn id_of(link: &Value) -> String {
 }
 
 /// `POST /drop/{token}/files` with no credential at all.
-async fn drop_file(
+pub(crate) async fn drop_file(
     stack: &LocalStack,
     token: &str,
     name: &str,
@@ -61,7 +61,7 @@ async fn drop_info(stack: &LocalStack, token: &str) -> (u16, Value) {
 }
 
 /// `GET /drop/receipts/{receipt}` with no credential.
-async fn receipt(stack: &LocalStack, receipt: &str) -> (u16, Value) {
+pub(crate) async fn receipt(stack: &LocalStack, receipt: &str) -> (u16, Value) {
     let (s, _, b) = stack
         .anonymous(Method::GET, &format!("/drop/receipts/{receipt}"), None)
         .await;
@@ -69,7 +69,7 @@ async fn receipt(stack: &LocalStack, receipt: &str) -> (u16, Value) {
 }
 
 /// PUTs `bytes` to the presigned URL with exactly the returned headers.
-async fn put_dropped(stack: &LocalStack, dropped: &Value, bytes: &[u8]) {
+pub(crate) async fn put_dropped(stack: &LocalStack, dropped: &Value, bytes: &[u8]) {
     assert_eq!(
         dropped["upload"]["headers"]["content-length"],
         bytes.len().to_string()
@@ -77,15 +77,27 @@ async fn put_dropped(stack: &LocalStack, dropped: &Value, bytes: &[u8]) {
     assert_eq!(stack.put(dropped, bytes.to_vec()).await, 200);
 }
 
-/// Follows a receipt until its file leaves `pending` (bounded); returns the receipt's `file`.
-async fn follow(stack: &LocalStack, r: &str) -> Value {
+/// Follows a receipt until its file's final word (bounded); returns the receipt's `file`.
+pub(crate) async fn follow(stack: &LocalStack, r: &str) -> Value {
     stack
         .wait_for("the receipt's file to be judged", 60, || async {
             let (s, b) = receipt(stack, r).await;
             assert_eq!(s, 200, "{b}");
-            (b["file"]["status"] != "pending").then(|| b["file"].clone())
+            (!common::is_judging(&b["file"])).then(|| b["file"].clone())
         })
         .await
+}
+
+/// A receipt's file of a clean accepted drop without its `scan` (whose time varies), after
+/// checking it says clean and names no threat.
+fn scanned_clean(mut file: Value) -> Value {
+    let scan = file
+        .as_object_mut()
+        .and_then(|f| f.remove("scan"))
+        .unwrap_or_default();
+    assert_eq!(scan["status"], "clean", "{scan}");
+    assert!(scan.get("threats").is_none(), "{scan}");
+    file
 }
 
 /// The first mail in the emulator's SES store whose body contains `needle` (bounded wait).
@@ -191,7 +203,7 @@ async fn a_stranger_drops_a_pdf_and_the_owner_sees_and_is_told_everything() {
     assert_ne!(r, token);
     put_dropped(&stack, &dropped, &pdf).await;
 
-    let judged = follow(&stack, &r).await;
+    let judged = scanned_clean(follow(&stack, &r).await);
     assert_eq!(
         judged,
         json!({"name": "scan.pdf", "size": pdf.len(), "status": "accepted", "reason": null,
@@ -573,8 +585,8 @@ async fn other_owners_and_other_uploaders_see_nothing() {
         two["receipt"].as_str().unwrap().to_owned(),
     );
     assert_ne!(r1, r2);
-    let f1 = follow(&stack, &r1).await;
-    let f2 = follow(&stack, &r2).await;
+    let f1 = scanned_clean(follow(&stack, &r1).await);
+    let f2 = scanned_clean(follow(&stack, &r2).await);
     assert_eq!(
         f1,
         json!({"name": "first.png", "size": png.len(), "status": "accepted", "reason": null,

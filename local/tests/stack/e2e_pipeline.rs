@@ -21,7 +21,7 @@ fn s3_event(bucket: &str, key: &str, size: usize) -> String {
     .to_string()
 }
 
-async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
+pub(crate) async fn queue_depth(sqs: &aws_sdk_sqs::Client, url: &str) -> (u64, u64) {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let out = sqs
         .get_queue_attributes()

@@ -200,13 +200,13 @@ impl Run {
             .await;
             assert_eq!(s, 200);
             let files = listing["files"].as_array().unwrap().clone();
-            if files.len() == n && files.iter().all(|f| f["status"] != "pending") {
+            if files.len() == n && files.iter().all(|f| !common::is_judging(f)) {
                 break files;
             }
             assert!(
                 Instant::now() < deadline,
                 "files still pending: {}",
-                files.iter().filter(|f| f["status"] == "pending").count()
+                files.iter().filter(|f| common::is_judging(f)).count()
             );
             tokio::time::sleep(Duration::from_millis(500)).await;
         };
