@@ -209,6 +209,7 @@ impl FileRecord {
     /// The owner's view: threat names included.
     pub fn view(&self) -> FileView {
         let mut v = self.public_view();
+        v.scan = self.scan_view();
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -250,8 +251,19 @@ impl FileRecord {
             created_at: rfc3339(self.created_at),
             via_link: self.via_link().map(str::to_owned),
             uploader: self.link.as_ref().and_then(|l| l.uploader.clone()),
-            scan: self.scan_view(),
+            scan: self.public_scan_view(),
         }
+    }
+
+    /// The scan as a stranger sees it: a file the scan refused for malware says `refused`,
+    /// nothing of what was found (its receipt's reason says `refused_for_safety`).
+    pub fn public_scan_view(&self) -> ScanView {
+        let mut view = self.scan_view();
+        if view.status == ScanStatus::Infected {
+            view.status = ScanStatus::Refused;
+        }
+        view.threats = None;
+        view
     }
 
     pub fn via_link(&self) -> Option<&str> {
@@ -357,7 +369,7 @@ mod tests {
         );
         assert_eq!(
             json(&f.public_view()),
-            serde_json::json!({"status": "infected", "scanned_at": at})
+            serde_json::json!({"status": "refused", "scanned_at": at})
         );
         f.scan = None;
         f.status = Accepted;

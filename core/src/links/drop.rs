@@ -329,7 +329,7 @@ impl DropService {
 /// What the uploader may know: the verdict, but of malware only that the file was refused for
 /// safety (naming the threat would help whoever sends it to tune it).
 fn receipt_view(f: FileRecord) -> ReceiptView {
-    let scan = f.scan_view();
+    let scan = f.public_scan_view();
     let reason = f.reason.map(|r| {
         if r == crate::scan::REASON_MALWARE_FOUND {
             crate::scan::REASON_REFUSED_FOR_SAFETY.to_owned()

@@ -28,6 +28,9 @@ pub enum ScanStatus {
     Timeout,
     /// Scanning is off in this deployment: accepted on the type verdict alone.
     Off,
+    /// Only in what anyone but the owner sees (a receipt, a drop's answer): the scan refused
+    /// the file. Never stored: an uploader learns that it was refused, not what was found.
+    Refused,
 }
 
 impl ScanStatus {
@@ -40,6 +43,7 @@ impl ScanStatus {
             Self::Unsupported => "unsupported",
             Self::Timeout => "timeout",
             Self::Off => "off",
+            Self::Refused => "refused",
         }
     }
 
@@ -52,6 +56,7 @@ impl ScanStatus {
             Self::Unsupported,
             Self::Timeout,
             Self::Off,
+            Self::Refused,
         ]
         .into_iter()
         .find(|v| v.as_str() == s)
@@ -191,6 +196,7 @@ mod tests {
             ScanStatus::Unsupported,
             ScanStatus::Timeout,
             ScanStatus::Off,
+            ScanStatus::Refused,
         ] {
             assert_eq!(ScanStatus::parse(s.as_str()), Some(s));
             assert_eq!(

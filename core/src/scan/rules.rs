@@ -97,7 +97,7 @@ pub fn final_state(scan: &ScanRecord, settings: &Settings) -> (FileStatus, Optio
             UnscannablePolicy::Hold => (FileStatus::Held, Some(REASON_SCAN_UNSUPPORTED)),
         },
         // Anything else is no verdict: fail closed.
-        ScanStatus::Failed | ScanStatus::Timeout | ScanStatus::Pending => {
+        ScanStatus::Failed | ScanStatus::Timeout | ScanStatus::Pending | ScanStatus::Refused => {
             (FileStatus::Rejected, Some(REASON_SCAN_FAILED))
         }
     }

@@ -21,10 +21,6 @@ pub struct Target {
     pub region: String,
 }
 
-/// Attempts at sending a result: a lost result leaves the file to the scan timeout (closed, but
-/// slow), so a transient queue error is worth a retry or two beyond the SDK's own.
-const SEND_ATTEMPTS: u32 = 3;
-
 /// Scans `key` and answers for it, with the faults drawn for it.
 pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, delay: Duration) {
     let started = Instant::now();
@@ -36,7 +32,7 @@ pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, d
         );
         return;
     }
-    let Some((object, mut outcome)) = read_and_scan(&t.s3, &t.bucket, key, socket).await else {
+    let Some((object, mut outcome)) = patiently_read_and_scan(t, key, socket).await else {
         return;
     };
     if draw.failed {
@@ -74,14 +70,82 @@ pub async fn scan_and_answer(t: &Target, socket: &Path, key: &str, draw: Draw, d
     );
 }
 
-/// The object's bytes through clamd. `None` when the object is gone (a type verdict rejected and
-/// deleted it first): nothing is left to judge or to serve.
+/// How long the scanner keeps trying to read an object and to send its result, as GuardDuty
+/// retries its own: an emulator that stalls for a few seconds must not cost a file its verdict
+/// (the file would wait, shut, for the whole scan timeout).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// [`read_and_scan`], tried again while reading the object or reaching clamd fails, for up to
+/// [`PATIENCE`]. Bytes read but never judged end `FAILED` (fail closed, and at once); an object
+/// never read gets no answer (no result can name bytes nobody read): the scan timeout ends it.
+async fn patiently_read_and_scan(
+    t: &Target,
+    key: &str,
+    socket: &Path,
+) -> Option<(Scanned, Outcome)> {
+    let deadline = Instant::now() + PATIENCE;
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match attempt(&t.s3, &t.bucket, key, socket).await {
+            Attempt::Gone => return None,
+            Attempt::Judged(object, outcome) => return Some((object, outcome)),
+            Attempt::Unread(why) => {
+                if Instant::now() + pause > deadline {
+                    tracing::warn!(
+                        key,
+                        error = why,
+                        decision = "scan_skipped",
+                        why = "unreadable",
+                        "cannot read the object; it is left to the scan timeout"
+                    );
+                    return None;
+                }
+                tracing::info!(key, error = why, "cannot read the object yet; trying again");
+            }
+            Attempt::Unjudged(object, why) => {
+                if Instant::now() + pause > deadline {
+                    tracing::warn!(key, why, "scan failed");
+                    return Some((object, Outcome::Failed));
+                }
+                tracing::info!(
+                    key,
+                    why,
+                    etag = object.etag,
+                    "scan interrupted; trying again"
+                );
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(8));
+    }
+}
+
+enum Attempt {
+    /// The object no longer exists (a type verdict rejected and deleted it first).
+    Gone,
+    Judged(Scanned, Outcome),
+    /// The object could not be read.
+    Unread(String),
+    /// Read, but the bytes did not all reach clamd or clamd did not answer.
+    Unjudged(Scanned, String),
+}
+
+/// The object's bytes through clamd, once. `None` when the object is gone or unreadable;
+/// `Failed` when its bytes could not be judged.
 pub async fn read_and_scan(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     key: &str,
     socket: &Path,
 ) -> Option<(Scanned, Outcome)> {
+    match attempt(s3, bucket, key, socket).await {
+        Attempt::Judged(object, outcome) => Some((object, outcome)),
+        Attempt::Unjudged(object, _) => Some((object, Outcome::Failed)),
+        Attempt::Gone | Attempt::Unread(_) => None,
+    }
+}
+
+async fn attempt(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, socket: &Path) -> Attempt {
     let got = match s3.get_object().bucket(bucket).key(key).send().await {
         Ok(o) => o,
         Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => {
@@ -91,12 +155,9 @@ pub async fn read_and_scan(
                 why = "gone",
                 "object no longer exists"
             );
-            return None;
+            return Attempt::Gone;
         }
-        Err(e) => {
-            tracing::warn!(key, error = %e, decision = "scan_skipped", why = "unreadable", "cannot read the object; it is left to the scan timeout");
-            return None;
-        }
+        Err(e) => return Attempt::Unread(e.to_string()),
     };
     let object = Scanned {
         bucket: bucket.to_owned(),
@@ -108,14 +169,10 @@ pub async fn read_and_scan(
             .filter(|v| !v.is_empty() && *v != "null")
             .map(str::to_owned),
     };
-    let outcome = match stream(socket, got.body).await {
-        Ok(reply) => Outcome::of(&reply),
-        Err(why) => {
-            tracing::warn!(key, why, "scan failed");
-            Outcome::Failed
-        }
-    };
-    Some((object, outcome))
+    match stream(socket, got.body).await {
+        Ok(reply) => Attempt::Judged(object, Outcome::of(&reply)),
+        Err(why) => Attempt::Unjudged(object, why),
+    }
 }
 
 /// Bytes gathered before a chunk goes to clamd: the body arrives in pieces of a few KiB, and one
@@ -214,8 +271,12 @@ async fn tag(t: &Target, object: &Scanned, outcome: &Outcome) {
     }
 }
 
+/// Sends a result, trying again for up to [`PATIENCE`]: a lost result leaves the file shut
+/// until the scan timeout, so a queue that stalls is worth waiting for.
 async fn send(t: &Target, body: &str) {
-    for attempt in 1..=SEND_ATTEMPTS {
+    let deadline = Instant::now() + PATIENCE;
+    let mut pause = Duration::from_millis(200);
+    loop {
         match t
             .sqs
             .send_message()
@@ -225,12 +286,14 @@ async fn send(t: &Target, body: &str) {
             .await
         {
             Ok(_) => return,
-            Err(e) if attempt < SEND_ATTEMPTS => {
-                tracing::warn!(error = %e, attempt, "sending the scan result failed; retrying");
-                tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+            Err(e) if Instant::now() + pause <= deadline => {
+                tracing::warn!(error = %e, "sending the scan result failed; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(8));
             }
             Err(e) => {
-                tracing::error!(error = %e, "scan result lost; the file is left to the scan timeout")
+                tracing::error!(error = %e, "scan result lost; the file is left to the scan timeout");
+                return;
             }
         }
     }

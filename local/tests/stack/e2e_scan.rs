@@ -339,6 +339,8 @@ async fn eicar_is_refused_through_every_door() {
         "{text}"
     );
     assert!(!text.contains("malware_found"), "{text}");
+    // Of the scan, a stranger learns only that it refused the file.
+    assert_eq!(whole["file"]["scan"]["status"], "refused", "{text}");
 
     let (_, q) = stack.get("/quota", &ada).await;
     assert_eq!(

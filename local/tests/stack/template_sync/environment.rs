@@ -156,6 +156,10 @@ fn resource_variables_point_at_the_right_resources() {
             };
             let points_at = if ref_of(value) == Some(target.as_str()) {
                 true
+            } else if let Some(arn) = conditional_arn_of(value) {
+                // A resource made only under a condition (the malware protection plan) is named
+                // as `!If [condition, !GetAtt Resource.Arn, ""]`; malware_gate.rs holds the rest.
+                arn == format!("{target}.Arn")
             } else {
                 // The bucket's name is spelled out with !Sub (not !Ref) to break dependency
                 // cycles (see template.yaml): it must be exactly the bucket's BucketName.
@@ -293,4 +297,14 @@ fn a_variable_has_one_value_on_every_function_that_gets_it() {
             }
         }
     }
+}
+
+/// `Resource.Arn` of `!If [condition, !GetAtt Resource.Arn, ""]`.
+fn conditional_arn_of(value: &Value) -> Option<String> {
+    let (name, args) = super::toolkit::intrinsic(value)?;
+    let args = args.as_sequence().filter(|_| name == "If")?;
+    let (inner, inner_args) = super::toolkit::intrinsic(args.get(1)?)?;
+    (inner == "GetAtt" && args.get(2)?.as_str() == Some(""))
+        .then(|| inner_args.as_str().map(str::to_owned))
+        .flatten()
 }
