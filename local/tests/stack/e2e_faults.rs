@@ -159,7 +159,8 @@ impl Stack {
         req.body(bytes).send().await.expect("PUT").status().as_u16()
     }
 
-    /// Polls the file until it leaves `pending` (60 s at most), tolerating 503s on the way.
+    /// Polls the file until it has its final verdict, past `pending` and `scanning` (60 s at
+    /// most), tolerating 503s on the way.
     async fn settled(&self, token: &str, id: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -172,12 +173,12 @@ impl Stack {
                 )
                 .await;
             assert_success_or_unavailable(s, &b, "GET /files/{id}");
-            if s == 200 && b["file"]["status"] != "pending" {
+            if s == 200 && !common::is_judging(&b["file"]) {
                 return b["file"].clone();
             }
             assert!(
                 Instant::now() < deadline,
-                "file {id} still pending after 60 s"
+                "file {id} still waiting for its verdict after 60 s"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
