@@ -83,8 +83,6 @@ def mend_model_data():
     bucket it has none of, a closed buffer) fail the whole state with a 500; and it copies every
     S3 object's bytes, which are never JSON, to find that out. Here an attribute that cannot be
     read is left out like one that is not JSON, and object bytes are never read."""
-    import json as _json
-
     from moto.core.model_instances import model_data
     from moto.moto_api._internal.responses import MotoAPIResponse
     from moto.s3.models import FakeKey
@@ -94,8 +92,9 @@ def mend_model_data():
             return None
         try:
             value = getattr(instance, attr)
-            _json.dumps(value)
-        except Exception:  # noqa: BLE001 - any failure of one attribute leaves it out
+            json.dumps(value)
+        # Whatever one property raises, only that attribute is left out.
+        except Exception:
             return None
         return (value,)
 
@@ -117,7 +116,7 @@ def mend_model_data():
                             shown[attr] = found[0]
                     instances.append(shown)
                 results[service][name] = instances
-        return 200, {"Content-Type": "application/javascript"}, _json.dumps(results)
+        return 200, {"Content-Type": "application/javascript"}, json.dumps(results)
 
     MotoAPIResponse.model_data = state
 
