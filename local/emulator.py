@@ -91,12 +91,11 @@ def mend_model_data():
         if isinstance(instance, FakeKey) and attr == "value":
             return None
         try:
-            value = getattr(instance, attr)
-            json.dumps(value)
+            # A copy as JSON: a request running meanwhile cannot change it before the answer.
+            return (json.loads(json.dumps(getattr(instance, attr))),)
         # Whatever one property raises, only that attribute is left out.
         except Exception:
             return None
-        return (value,)
 
     def state(self, request, full_url, headers):
         results = {}
