@@ -2,7 +2,8 @@
 //! put a 200 MiB file in parts, kill the client midway (SIGKILL), run the same command again:
 //! only the missing parts are sent (counted by the emulator's call statistics), the verdict is
 //! accepted, the bytes come back identical with `dropgate get`, the quota is exact; `dropgate
-//! logout` ends the session at the server.
+//! logout` ends the session at the server. And sharing: `dropgate share` creates (password from
+//! stdin), lists, logs and revokes shares while a recipient downloads over HTTP with the URL.
 
 use crate::common;
 
