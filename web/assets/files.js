@@ -181,14 +181,16 @@ async function download_(f) {
 async function downloadSelected() {
   const files = selectedIds().map((id) => state.files.get(id)).filter(Boolean);
   const ready = files.filter((f) => f.status === 'accepted');
-  try {
-    for (const f of ready) {
+  for (const f of ready) {
+    try {
       await fetchFile(f);
-      await new Promise((r) => setTimeout(r, 300));
+    } catch (err) {
+      // Deleted meanwhile: nothing to fetch, and nothing to say.
+      if (err.code === 'not_found') continue;
+      message(errorWords(err));
+      return;
     }
-  } catch (err) {
-    message(errorWords(err));
-    return;
+    await new Promise((r) => setTimeout(r, 300));
   }
   const skipped = files.length - ready.length;
   if (skipped > 0) {

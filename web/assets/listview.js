@@ -88,9 +88,12 @@ export function wireListView(onNarrow) {
   $('#file-sort').addEventListener('change', changed);
   $('#file-status').addEventListener('change', changed);
   $('#select-all').addEventListener('change', (e) => {
+    const on = e.target.checked;
     for (const box of $('#files tbody').querySelectorAll('tr:not([hidden]) input.select:not(:disabled)')) {
-      box.checked = e.target.checked;
-      select(box.closest('tr').dataset.id, box.checked);
+      box.checked = on;
+      if (on) state.selected.add(box.closest('tr').dataset.id);
+      else state.selected.delete(box.closest('tr').dataset.id);
     }
+    updateSelection();
   });
 }

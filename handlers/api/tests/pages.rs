@@ -150,7 +150,10 @@ async fn an_unknown_address_is_a_page_for_a_browser_and_json_otherwise() {
             "not_found",
         )
         .await;
-        assert!(header(&r, "content-type").starts_with("application/json"), "{accept}");
+        assert!(
+            header(&r, "content-type").starts_with("application/json"),
+            "{accept}"
+        );
     }
     // A known route keeps its JSON errors whatever the Accept: only unknown addresses are pages.
     expect_error(
