@@ -114,7 +114,8 @@ export function wirePasswordToggles(root = document) {
     if (!input) continue;
     const set = (shown) => {
       input.type = shown ? 'text' : 'password';
-      button.textContent = shown ? 'Hide password' : 'Show password';
+      // Named in full ("Show password") for a screen reader, one word on screen.
+      button.replaceChildren(shown ? 'Hide' : 'Show', h('span', { class: 'visually-hidden' }, ' password'));
     };
     button.addEventListener('click', () => set(input.type === 'password'));
     input.form?.addEventListener('submit', () => set(false));
