@@ -63,6 +63,12 @@ impl Command {
     pub fn uploads(&self) -> bool {
         matches!(self, Command::Put(_) | Command::Drop(_))
     }
+
+    /// Commands whose standard output carries a file's bytes (`get -o -`): nothing else may go
+    /// there, not even `--json`'s document.
+    pub fn writes_bytes_to_stdout(&self) -> bool {
+        matches!(self, Command::Get(a) if a.output.as_deref() == Some(std::path::Path::new("-")))
+    }
 }
 
 #[derive(Debug, Args)]

@@ -88,6 +88,8 @@ impl CliError {
             | CliError::NotLoggedIn
             | CliError::SessionExpired
             | CliError::File { .. }
+            // A local file's failure names its path already.
+            | CliError::Io { .. }
             | CliError::NoVerdict { .. }
             | CliError::Incomplete { .. }
             | CliError::Vanished { .. }

@@ -30,7 +30,7 @@ use crate::output::{Exit, Output};
 /// Runs a parsed command line to its exit code. Ctrl-C stops it at once; an upload's resume
 /// state stays on disk, so the same command picks up where it stopped.
 pub fn run(cli: Cli) -> ExitCode {
-    let out = Output { json: cli.json };
+    let out = Output::new(cli.json, cli.command.writes_bytes_to_stdout());
     let resumable = cli.command.uploads();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -42,9 +42,18 @@ impl Exit {
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     pub json: bool,
+    /// `--json`'s document goes to stderr: stdout carries a file's bytes.
+    pub json_on_stderr: bool,
 }
 
 impl Output {
+    pub fn new(json: bool, json_on_stderr: bool) -> Self {
+        Self {
+            json,
+            json_on_stderr,
+        }
+    }
+
     /// A line of human output (nothing with `--json`).
     pub fn say(&self, text: &str) {
         if !self.json {
@@ -55,7 +64,7 @@ impl Output {
     /// The JSON document (only with `--json`).
     pub fn json<T: Serialize>(&self, value: &T) {
         if self.json {
-            stdout_line(&serde_json::to_string(value).expect("output serializes"));
+            self.json_line(&serde_json::to_string(value).expect("output serializes"));
         }
     }
 
@@ -64,9 +73,17 @@ impl Output {
     pub fn fail(&self, e: &CliError, sentence: &str) -> Exit {
         eprintln!("error: {sentence}");
         if self.json {
-            stdout_line(&error_json(e, sentence).to_string());
+            self.json_line(&error_json(e, sentence).to_string());
         }
         Exit::of(e)
+    }
+
+    fn json_line(&self, text: &str) {
+        if self.json_on_stderr {
+            eprintln!("{text}");
+        } else {
+            stdout_line(text);
+        }
     }
 }
 

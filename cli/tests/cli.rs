@@ -277,6 +277,18 @@ async fn login_put_ls_get_rm_logout() {
     let r = env.dg(&["get", &id, "-o", "-"]).await;
     assert_eq!(r.raw_stdout, expected);
     assert_eq!(r.stderr.trim(), "hello.txt: downloaded (16 B)");
+    // With --json, stdout still carries the bytes alone; the document goes to stderr.
+    let r = env.dg(&["--json", "get", &id, "-o", "-"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.raw_stdout, expected);
+    let doc = r
+        .stderr
+        .lines()
+        .find(|l| l.starts_with('{'))
+        .expect("JSON on stderr");
+    let v: serde_json::Value = serde_json::from_str(doc).expect("JSON");
+    assert_eq!(v["bytes"], 16);
+    assert_eq!(v["path"], "-");
     let leftovers = std::fs::read_dir(env.work())
         .unwrap()
         .filter(|e| {
@@ -607,6 +619,18 @@ async fn a_rejected_file_exits_3() {
         lines[1].starts_with("reject-me.txt: rejected: type_not_allowed"),
         "{lines:?}"
     );
+
+    // `get` says the file is not accepted before anything about the local file of its name.
+    let id = lines[1].rsplit(' ').next().unwrap().to_owned();
+    let r = env.dg(&["get", &id]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.trim(),
+        "error: reject-me.txt: The file is not accepted (yet), so it cannot be downloaded."
+    );
+    let r = env.dg(&["--json", "get", &id]).await;
+    assert_eq!(r.json()["error"]["code"], "not_ready");
+    assert_eq!(r.json()["error"]["status"], "rejected");
 }
 
 #[tokio::test]
@@ -835,6 +859,12 @@ async fn errors_are_sentences_without_secrets() {
     let r = env.dg(&["put", "missing.bin"]).await;
     assert_eq!(r.code, 1);
     assert!(r.stderr.starts_with("error: missing.bin: "), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("missing.bin").count(),
+        1,
+        "the missing file is named once: {}",
+        r.stderr
+    );
     let r = env.dg(&["frobnicate"]).await;
     assert_eq!(r.code, 2);
 }

@@ -23,6 +23,16 @@ pub async fn get(ctx: &Ctx, args: GetArgs) -> Result<Exit> {
             what: format!("file with id {}", args.id),
         });
     };
+    // Said before anything about the local file: no download is possible yet.
+    if file.status != "accepted" {
+        return Err(CliError::Api {
+            status: 409,
+            code: "not_ready".into(),
+            message: format!("the file is {}", file.status),
+            extra: serde_json::Map::from_iter([("status".to_owned(), json!(file.status))]),
+        }
+        .for_file(&crate::output::printable(&file.name)));
+    }
     let to_stdout = args.output.as_deref() == Some(Path::new("-"));
     let name = safe_name(&file.name, &args.id);
     let dest = match args.output.clone() {

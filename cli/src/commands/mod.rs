@@ -17,7 +17,7 @@ use crate::output::Exit;
 
 pub async fn run(cli: Cli) -> Result<Exit> {
     let ctx = Ctx {
-        out: crate::output::Output { json: cli.json },
+        out: crate::output::Output::new(cli.json, cli.command.writes_bytes_to_stdout()),
         config: ConfigDir::locate()?,
         api: cli.api,
     };
