@@ -214,6 +214,9 @@ pub struct DropArgs {
     /// Your email, for the link's owner.
     #[arg(long)]
     pub email: Option<String>,
+    /// A short note for the link's owner (up to 500 characters; only they see it).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
     #[command(flatten)]
     pub upload: UploadArgs,
 }

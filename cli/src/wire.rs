@@ -240,6 +240,8 @@ pub struct UploaderInfo {
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One page of a listing: `{files|links|shares|downloads: [...], next_cursor}`.

@@ -744,6 +744,8 @@ async fn drop_through_a_link_needs_no_account() {
         "Bea",
         "--email",
         "bea@example.com",
+        "--note",
+        "Signed, see page 2",
     ])
     .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -768,6 +770,12 @@ async fn drop_through_a_link_needs_no_account() {
         let dropped: Vec<&fake::FakeFile> = s.files.values().collect();
         assert_eq!(dropped.len(), 2);
         assert_eq!(dropped[0].uploader["name"], "Bea");
+        assert!(
+            dropped
+                .iter()
+                .all(|f| f.uploader["note"] == "Signed, see page 2"),
+            "the note goes with every file"
+        );
         assert!(dropped.iter().all(|f| f.via_link.is_some()));
     }
 

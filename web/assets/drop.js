@@ -78,10 +78,12 @@ async function follow(receipt, row, { now = false } = {}) {
 function uploader() {
   const name = $('#uploader-name').value.trim();
   const email = $('#uploader-email').value.trim();
-  if (!name && !email) return undefined;
+  const note = $('#uploader-note').value.trim();
+  if (!name && !email && !note) return undefined;
   const u = {};
   if (name) u.name = name;
   if (email) u.email = email;
+  if (note) u.note = note;
   return u;
 }
 

@@ -27,6 +27,12 @@ function fromWords(f) {
   return who ? `${who}, via ${through}` : through;
 }
 
+// The uploader's note, for the owner's eyes: a text node like every stranger's words.
+function noteOf(f) {
+  const note = f.uploader?.note;
+  return note ? h('span', { class: 'note', title: note }, `Note: ${note}`) : null;
+}
+
 function statusOf(f) {
   // Its bytes are still going out from this page: nothing is being checked yet.
   if (f.status === 'pending' && (!f.id || state.sending.has(f.id))) return 'Uploading';
@@ -71,7 +77,7 @@ export function fileRow(f) {
     h('td', { class: 'type', 'data-label': 'Type' }, typeName(f.detected_type ?? f.content_type)),
     h('td', { class: 'size', 'data-label': 'Size' }, bytes(f.size)),
     h('td', { class: 'date', 'data-label': 'Date' }, date(f.created_at)),
-    h('td', { class: 'from', 'data-label': 'From' }, fromWords(f)),
+    h('td', { class: 'from', 'data-label': 'From' }, fromWords(f), noteOf(f)),
     h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f))),
     actions,
   );

@@ -29,6 +29,8 @@ const ERRORS = {
   link_used_up: 'This upload link has been used up: it takes no more files.',
   link_busy: 'This upload link has other uploads in progress. Try again later.',
   uploader_name_required: 'Please enter your name first.',
+  invalid_note:
+    'The note can have up to 500 characters, and no control characters other than line breaks.',
   receipt_not_found: 'This file is no longer there: its owner may have deleted it.',
   rate_limited: 'Too many attempts from your network. Wait a minute and try again.',
   unavailable: 'Dropgate cannot reach its storage right now. Try again in a moment.',

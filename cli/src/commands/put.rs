@@ -41,9 +41,12 @@ pub async fn drop(ctx: &Ctx, args: DropArgs) -> Result<Exit> {
             .unwrap_or_default();
         eprintln!("Dropping into \u{201c}{}\u{201d}{left}.", info.label);
     }
-    let uploader = (name.is_some() || args.email.is_some()).then_some(UploaderInfo {
+    let note = args.note.filter(|n| !n.trim().is_empty());
+    let any = name.is_some() || args.email.is_some() || note.is_some();
+    let uploader = any.then_some(UploaderInfo {
         name,
         email: args.email,
+        note,
     });
     let destination = Destination::Link { token, uploader };
     let engine = engine(ctx, &api, destination, &args.upload);

@@ -83,6 +83,8 @@ pub(super) fn dropped(l: &Link, id: FileId, size: u64, now: DateTime<Utc>) -> Fi
         uploader: Some(Uploader {
             name: Some("Bob Client".into()),
             email: None,
+            // Kept as written, lines and markup alike: the owner's views show it as text.
+            note: Some("Q3 figures,\nsee tab <b>2</b>".into()),
         }),
     });
     f

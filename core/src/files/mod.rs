@@ -143,6 +143,9 @@ pub struct StoredObject {
 pub struct Uploader {
     pub name: Option<String>,
     pub email: Option<String>,
+    /// A short note for the owner (see `links::clean_note`); only the owner ever sees it.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// What a file that came through an upload link carries of it: enough for the pipeline to
@@ -210,6 +213,7 @@ impl FileRecord {
     pub fn view(&self) -> FileView {
         let mut v = self.public_view();
         v.scan = self.scan_view();
+        v.uploader = self.link.as_ref().and_then(|l| l.uploader.clone());
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -250,7 +254,16 @@ impl FileRecord {
             reason: self.reason.clone(),
             created_at: rfc3339(self.created_at),
             via_link: self.via_link().map(str::to_owned),
-            uploader: self.link.as_ref().and_then(|l| l.uploader.clone()),
+            // The note is for the owner alone: a drop's answer carries only who dropped it.
+            uploader: self
+                .link
+                .as_ref()
+                .and_then(|l| l.uploader.as_ref())
+                .filter(|u| u.name.is_some() || u.email.is_some())
+                .map(|u| Uploader {
+                    note: None,
+                    ..u.clone()
+                }),
             scan: self.public_scan_view(),
         }
     }

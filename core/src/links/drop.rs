@@ -407,11 +407,17 @@ fn check_uploader(link: &Link, given: Option<Uploader>) -> Result<Option<Uploade
         .filter(|e| !e.trim().is_empty())
         .map(|e| validate_email(&e))
         .transpose()?;
+    let note = given
+        .note
+        .map(|n| super::clean_note(&n))
+        .transpose()?
+        .flatten();
     if link.require_uploader_name && name.is_none() {
         return Err(CoreError::invalid(
             "uploader_name_required",
             "this upload link asks for the uploader's name",
         ));
     }
-    Ok((name.is_some() || email.is_some()).then_some(Uploader { name, email }))
+    let any = name.is_some() || email.is_some() || note.is_some();
+    Ok(any.then_some(Uploader { name, email, note }))
 }

@@ -11,6 +11,7 @@
 
 mod drop;
 pub mod idle;
+mod note;
 mod rules;
 mod service;
 mod store;
@@ -22,6 +23,7 @@ use crate::time::rfc3339;
 use crate::{CoreError, LinkId, OwnerId};
 
 pub use drop::{DropInfo, DropService, DropUpload, DroppedFile, ReceiptView};
+pub use note::{MAX_NOTE_CHARS, clean_note};
 pub use rules::{
     DEFAULT_LINK_TTL_SECS, DEFAULT_MAX_UPLOADS, MAX_MAX_TOTAL_BYTES, MAX_MAX_UPLOADS, NewLink,
     ValidLink, gives_back_on, validate_new_link,

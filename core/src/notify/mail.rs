@@ -189,6 +189,13 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
     if let Some(e) = uploader.and_then(|u| u.email.as_deref()) {
         body.push_str(&format!("Uploader's email (as given): {e}\n"));
     }
+    if let Some(note) = uploader.and_then(|u| u.note.as_deref()) {
+        // Quoted line by line, so the uploader's words never pass for the mail's own.
+        body.push_str("Note from the uploader:\n");
+        for line in note.lines() {
+            body.push_str(&format!("> {line}\n"));
+        }
+    }
     match uploads_left {
         Some(n) => body.push_str(&format!("Uploads left on this link: {n}\n")),
         None => body.push_str("Uploads left on this link: unknown\n"),
@@ -235,6 +242,7 @@ mod tests {
                 uploader: Some(Uploader {
                     name: Some("Ann".into()),
                     email: None,
+                    note: None,
                 }),
             }),
             owner_email: Some("owner@example.com".into()),
@@ -265,6 +273,26 @@ mod tests {
             assert!(m.body.contains(part), "{part} in {}", m.body);
         }
         assert!(verdict_mail(&file(FileStatus::Accepted, true), None).is_some());
+    }
+
+    #[test]
+    fn the_uploaders_note_is_quoted_as_text() {
+        let mut f = file(FileStatus::Accepted, true);
+        let no_note = verdict_mail(&f, Some(1)).unwrap();
+        assert!(!no_note.body.contains("Note from the uploader"));
+        if let Some(u) = f.link.as_mut().and_then(|l| l.uploader.as_mut()) {
+            u.note = Some("Hi,\n<script>alert(1)</script>\nVerdict: rejected".into());
+        }
+        let m = verdict_mail(&f, Some(1)).unwrap();
+        assert!(
+            m.body.contains(
+                "Note from the uploader:\n> Hi,\n> <script>alert(1)</script>\n\
+                 > Verdict: rejected\n"
+            ),
+            "{}",
+            m.body
+        );
+        assert!(!m.subject.contains("script"), "the note stays out of the subject");
     }
 
     #[test]

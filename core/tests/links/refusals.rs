@@ -243,6 +243,7 @@ async fn a_link_that_asks_for_a_name_refuses_a_drop_without_one() {
         Some(Uploader {
             name: Some("   ".into()),
             email: Some("ann@example.org".into()),
+            note: None,
         }),
     ];
     for uploader in without {

@@ -84,6 +84,7 @@ async fn a_drop_makes_a_pending_file_of_the_owner_through_the_link() {
             uploader: Some(Uploader {
                 name: Some(" Ann Smith ".into()),
                 email: Some("Ann@Example.org".into()),
+                note: None,
             }),
             ..upload("scans/tax return.pdf", 300, "Application/PDF")
         },
@@ -94,6 +95,7 @@ async fn a_drop_makes_a_pending_file_of_the_owner_through_the_link() {
     let ann = Uploader {
         name: Some("Ann Smith".into()),
         email: Some("ann@example.org".into()),
+        note: None,
     };
     assert_eq!(d.file.name, "tax return.pdf");
     assert_eq!(d.file.size, 300);

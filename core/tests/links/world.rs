@@ -144,6 +144,7 @@ pub fn by(name: &str, size: u64, content_type: &str, uploader: &str) -> DropUplo
         uploader: Some(Uploader {
             name: Some(uploader.to_owned()),
             email: None,
+            note: None,
         }),
         ..upload(name, size, content_type)
     }

@@ -42,6 +42,7 @@ fn file(id: &str, status: FileStatus, via_link: bool) -> FileRecord {
             uploader: Some(Uploader {
                 name: Some("Bea".into()),
                 email: None,
+                note: None,
             }),
         });
     }

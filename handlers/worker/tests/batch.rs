@@ -93,6 +93,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
         uploader: Some(Uploader {
             name: Some("Bea".into()),
             email: None,
+            note: None,
         }),
     });
     let r = w

@@ -80,6 +80,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         ("link_label", f.link.as_ref().map(|l| l.label.as_str())),
         ("uploader_name", uploader.and_then(|u| u.name.as_deref())),
         ("uploader_email", uploader.and_then(|u| u.email.as_deref())),
+        ("uploader_note", uploader.and_then(|u| u.note.as_deref())),
         ("owner_email", f.owner_email.as_deref()),
     ];
     for (k, v) in optional {
@@ -137,11 +138,13 @@ fn link_origin(item: &HashMap<String, Av>) -> Result<Option<LinkOrigin>, CoreErr
         .ok_or_else(|| corrupt("allowed_types"))?;
     let name = get_s(item, "uploader_name").map(str::to_owned);
     let email = get_s(item, "uploader_email").map(str::to_owned);
+    let note = get_s(item, "uploader_note").map(str::to_owned);
+    let any = name.is_some() || email.is_some() || note.is_some();
     Ok(Some(LinkOrigin {
         link_id: LinkId::parse(id).map_err(|_| corrupt("via_link"))?,
         label: get_s(item, "link_label").unwrap_or_default().to_owned(),
         allowed_types,
-        uploader: (name.is_some() || email.is_some()).then_some(Uploader { name, email }),
+        uploader: any.then_some(Uploader { name, email, note }),
     }))
 }
 

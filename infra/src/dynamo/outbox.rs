@@ -207,6 +207,7 @@ mod tests {
             uploader: Some(Uploader {
                 name: Some("Bea".into()),
                 email: None,
+                note: None,
             }),
         });
         let item = entry_item(&f, EventType::UploadRejected, at);

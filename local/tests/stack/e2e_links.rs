@@ -101,7 +101,7 @@ fn scanned_clean(mut file: Value) -> Value {
 }
 
 /// The first mail in the emulator's SES store whose body contains `needle` (bounded wait).
-async fn mail_about(stack: &LocalStack, needle: &str) -> Value {
+pub(crate) async fn mail_about(stack: &LocalStack, needle: &str) -> Value {
     stack
         .wait_for(&format!("a mail about {needle}"), 30, || async {
             let data = stack.moto_data().await;
@@ -220,7 +220,7 @@ async fn a_stranger_drops_a_pdf_and_the_owner_sees_and_is_told_everything() {
     assert_eq!(files[0]["via_link"], id.as_str());
     assert_eq!(
         files[0]["uploader"],
-        json!({"name": "Bob Client", "email": "bob@client.example"})
+        json!({"name": "Bob Client", "email": "bob@client.example", "note": null})
     );
     let (_, q) = stack.get("/quota", &ada).await;
     assert_eq!(

@@ -82,6 +82,7 @@ pub(crate) fn dropped(l: &Link, id: &str, size: u64) -> FileRecord {
         uploader: Some(Uploader {
             name: Some("Bob Client".into()),
             email: None,
+            note: None,
         }),
     });
     f

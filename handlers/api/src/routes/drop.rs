@@ -24,6 +24,7 @@ struct DropFile {
 struct UploaderIn {
     name: Option<String>,
     email: Option<String>,
+    note: Option<String>,
 }
 
 pub(super) async fn info(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &str) -> Answer {
@@ -46,6 +47,7 @@ pub(super) async fn upload(req: &ApiGatewayV2httpRequest, deps: &Deps, token: &s
                 uploader: d.uploader.map(|u| Uploader {
                     name: u.name,
                     email: u.email,
+                    note: u.note,
                 }),
             },
         )
