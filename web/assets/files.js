@@ -77,7 +77,7 @@ export function fileRow(f) {
     h('td', { class: 'type', 'data-label': 'Type' }, typeName(f.detected_type ?? f.content_type)),
     h('td', { class: 'size', 'data-label': 'Size' }, bytes(f.size)),
     h('td', { class: 'date', 'data-label': 'Date' }, date(f.created_at)),
-    h('td', { class: 'from', 'data-label': 'From' }, fromWords(f), noteOf(f)),
+    h('td', { class: 'from', 'data-label': 'From' }, h('span', { class: 'sender' }, fromWords(f)), noteOf(f)),
     h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f))),
     actions,
   );

@@ -47,6 +47,12 @@ test('a note written on the drop page reaches the owner as text', async () => {
   assert.equal(await shown.textContent(), `Note: ${written}`);
   assert.match(await shown.innerText(), /Hello,\nsigned on page 2/, 'its lines are kept');
   assert.equal(await page.locator('#files img, #files script').count(), 0, 'no element made from the note');
+  // On a phone it has a line of its own, under the sender's.
+  await page.setViewportSize({ width: 360, height: 800 });
+  assert.ok(await shown.isVisible());
+  const sender = await row.locator('.sender').boundingBox();
+  const noteBox = await shown.boundingBox();
+  assert.ok(noteBox.y >= sender.y + sender.height - 1, 'below the sender');
 
   // Another owner's list has no trace of it.
   const other = await context(b);

@@ -76,11 +76,15 @@ mod tests {
     #[test]
     fn notes_are_trimmed_and_keep_their_lines() {
         assert_eq!(
-            clean_note("  Hi,\r\nthe invoice.\rThanks  \n").unwrap().as_deref(),
+            clean_note("  Hi,\r\nthe invoice.\rThanks  \n")
+                .unwrap()
+                .as_deref(),
             Some("Hi,\nthe invoice.\nThanks")
         );
         assert_eq!(
-            clean_note("<script>alert(1)</script> 👨‍👩‍👧 ❤️").unwrap().as_deref(),
+            clean_note("<script>alert(1)</script> 👨‍👩‍👧 ❤️")
+                .unwrap()
+                .as_deref(),
             Some("<script>alert(1)</script> 👨‍👩‍👧 ❤️")
         );
     }
@@ -88,15 +92,25 @@ mod tests {
     #[test]
     fn the_limit_counts_characters_after_trimming() {
         let full = "é".repeat(MAX_NOTE_CHARS);
-        assert_eq!(clean_note(&format!("  {full}\n")).unwrap(), Some(full.clone()));
+        assert_eq!(
+            clean_note(&format!("  {full}\n")).unwrap(),
+            Some(full.clone())
+        );
         assert_eq!(code(&format!("{full}x")), "invalid_note");
     }
 
     #[test]
     fn controls_other_than_newline_are_refused() {
         for bad in [
-            "a\tb", "a\u{0}b", "a\u{1b}[31mb", "a\u{7f}b", "a\u{85}b", "a\u{2028}b",
-            "a\u{2029}b", "a\u{202e}gpj.exe", "a\u{2066}b",
+            "a\tb",
+            "a\u{0}b",
+            "a\u{1b}[31mb",
+            "a\u{7f}b",
+            "a\u{85}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{202e}gpj.exe",
+            "a\u{2066}b",
         ] {
             assert_eq!(code(bad), "invalid_note", "{bad:?}");
         }

@@ -292,7 +292,10 @@ mod tests {
             "{}",
             m.body
         );
-        assert!(!m.subject.contains("script"), "the note stays out of the subject");
+        assert!(
+            !m.subject.contains("script"),
+            "the note stays out of the subject"
+        );
     }
 
     #[test]

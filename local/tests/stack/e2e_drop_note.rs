@@ -28,7 +28,11 @@ async fn the_uploaders_note_reaches_its_owner_only_and_as_text() {
         Some(json!({"note": long})),
     )
     .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_note")), "{b}");
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_note")),
+        "{b}"
+    );
 
     let note = "Hello Ada,\nsigned on page 2. <script>alert('x')</script>";
     let (s, dropped) = drop_file(
@@ -70,7 +74,10 @@ async fn the_uploaders_note_reaches_its_owner_only_and_as_text() {
     let (s, theirs) = stack.get(&format!("/files/{id}"), &eve).await;
     assert_eq!(s, 404, "{theirs}");
     let (_, their_list) = stack.get("/files", &eve).await;
-    assert!(!their_list.to_string().contains("signed on page"), "{their_list}");
+    assert!(
+        !their_list.to_string().contains("signed on page"),
+        "{their_list}"
+    );
 
     // The owner's mail quotes the note as plain text, markup and all.
     let mail = mail_about(&stack, "form.pdf").await;
