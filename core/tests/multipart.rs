@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds, multiparts};
-use dropgate_core::files::{CreatedUpload, FileLookup, FileService, NewUpload, OwnerLedger};
+use dropgate_core::files::{CreatedUpload, FileLookup, FileService, NewUpload};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{DropService, DropUpload, LinkService, NewLink};
 use dropgate_core::multipart::{MIB, PartTag, UploadInstructions};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemLedger, MemMailer, MemNotifier, MemStore, SeqIds};
-use dropgate_core::files::{FileLookup, FileService, LinkOrigin, NewUpload, OwnerLedger, Uploader};
+use dropgate_core::files::{FileLookup, FileService, LinkOrigin, NewUpload, Uploader};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
 use dropgate_core::notify::{Courier, EventType, Mail, Notification, OutboxEntry};
 use dropgate_core::pipeline::Pipeline;
