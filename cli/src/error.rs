@@ -304,6 +304,38 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_type_says_what_is_allowed() {
+        let e = api(
+            "unsupported_type",
+            json!({"allowed": "all_but_active_content"}),
+        );
+        assert_eq!(
+            e.for_file("cat.exe").to_string(),
+            "cat.exe: This type of file is not allowed here. Allowed here: anything but programs and scripts."
+        );
+        let e = api(
+            "unsupported_type",
+            json!({"allowed": ["application/pdf", "image/png"]}),
+        );
+        assert_eq!(
+            e.to_string(),
+            "This type of file is not allowed here. Allowed here: application/pdf, image/png."
+        );
+    }
+
+    #[test]
+    fn a_drop_too_large_speaks_to_the_uploader() {
+        let e = api(
+            "file_too_large",
+            json!({"size": 6_000_000_000u64, "max_file_bytes": 4_400_000_000u64}),
+        );
+        assert_eq!(
+            for_link(e.for_file("film.mov")).to_string(),
+            "film.mov: This link can take files up to 4.1 GiB."
+        );
+    }
+
+    #[test]
     fn unknown_codes_keep_the_servers_message_and_code() {
         let e = api("invalid_name", json!({}));
         assert_eq!(e.to_string(), "Whatever (invalid_name).");
