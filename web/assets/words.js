@@ -145,6 +145,10 @@ export function dropStatusWords(file) {
       return 'Scanning…';
     case 'rejected':
       if (['refused_for_safety', 'malware_found'].includes(file.reason)) return 'Refused for safety';
+      // A receipt refused for its type says what the link takes.
+      if (file.reason === 'type_not_allowed' && file.allowed !== undefined) {
+        return `Rejected: ${reasonWords(file.reason)}. Allowed here: ${allowedWords(file.allowed)}`;
+      }
       return `Rejected: ${reasonWords(file.reason)}`;
     default:
       return statusWords(file);

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::allowed::NotASubset;
 use crate::{CoreError, FileStatus, Settings, names};
 
 pub const DEFAULT_LINK_TTL_SECS: u64 = 3 * 24 * 3600;
@@ -109,14 +110,22 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
     )?;
     let allowed_types = match &req.allowed_types {
         None => s.allowed_types.clone(),
-        Some(list) => {
-            s.allowed_types
-                .subset(list)
-                .map_err(|message| CoreError::InvalidAllowedTypes {
-                    message,
-                    allowed: s.allowed_types.clone(),
-                })?
-        }
+        Some(list) => s
+            .allowed_types
+            .subset(list)
+            .map_err(|e| CoreError::InvalidAllowedTypes {
+                message: match e {
+                    NotASubset::Empty => "allowed_types must name at least one type \
+                                              (omit it to allow every type)"
+                        .to_owned(),
+                    NotASubset::NotAllowed(raw) => format!(
+                        "{} is not allowed here; allowed: {}",
+                        names::quote(&raw),
+                        s.allowed_types.describe()
+                    ),
+                },
+                allowed: s.allowed_types.clone(),
+            })?,
     };
     Ok(ValidLink {
         label,
