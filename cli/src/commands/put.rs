@@ -208,7 +208,13 @@ pub fn verdict_line(name: &str, f: &FileView) -> String {
             let seen = detected
                 .map(|d| format!(" (detected {d})"))
                 .unwrap_or_default();
-            format!("{name}: rejected: {reason}{seen}{id}")
+            // A receipt refused for its type says what the link takes.
+            let allowed = f
+                .rest
+                .get("allowed")
+                .map(|a| format!("; allowed here: {}", allowed_words(a)))
+                .unwrap_or_default();
+            format!("{name}: rejected: {reason}{seen}{allowed}{id}")
         }
         "pending" => format!("{name}: uploaded, verdict pending{id}"),
         "scanning" => format!("{name}: uploaded, scanning for malware{id}"),
@@ -310,6 +316,17 @@ mod tests {
 
     fn file(v: Value) -> FileView {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_refusal_for_type_says_what_the_link_takes() {
+        let f = file(json!({"name": "scan", "size": 5, "status": "rejected",
+            "reason": "type_not_allowed", "detected_type": "image/png",
+            "allowed": ["application/pdf"]}));
+        assert_eq!(
+            verdict_line("scan", &f),
+            "scan: rejected: type_not_allowed (detected image/png); allowed here: application/pdf"
+        );
     }
 
     #[test]

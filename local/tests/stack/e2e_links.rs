@@ -156,13 +156,22 @@ async fn a_stranger_drops_a_pdf_and_the_owner_sees_and_is_told_everything() {
     );
     assert_eq!(link["state"], "active");
 
-    // The stranger's view: exactly these fields, nothing about the owner.
+    // The stranger's view: exactly these fields, nothing about the owner but the largest file
+    // the link takes now, here the owner's free space (smaller than the link's per-file limit).
+    let (_, q) = stack.get("/quota", &ada).await;
+    let free = q["limit_bytes"].as_u64().unwrap()
+        - q["used_bytes"].as_u64().unwrap()
+        - q["reserved_bytes"].as_u64().unwrap();
+    assert!(
+        free < link["max_file_bytes"].as_u64().unwrap(),
+        "{q} {link}"
+    );
     let (s, info) = drop_info(&stack, &token).await;
     assert_eq!(s, 200, "{info}");
     assert_eq!(
         info,
         json!({"label": "Q3 receipts", "expires_at": link["expires_at"], "uploads_left": 3,
-               "max_file_bytes": link["max_file_bytes"], "bytes_left": null,
+               "max_file_bytes": free, "bytes_left": null,
                "allowed_types": ["application/pdf", "image/png"],
                "require_uploader_name": true})
     );
