@@ -371,6 +371,51 @@ async fn a_refused_reservation_aborts_the_upload_it_started() {
 }
 
 #[tokio::test]
+async fn a_large_drop_over_the_owners_free_space_is_file_too_large_and_aborts_its_upload() {
+    let w = world_with(10 * MIB);
+    let c = w
+        .links
+        .create(
+            &owner(),
+            None,
+            &NewLink {
+                label: "Footage".into(),
+                ..NewLink::default()
+            },
+        )
+        .await
+        .unwrap();
+    let token = c.link.token.unwrap();
+    // The link's own limit is 100 MiB; the owner's free space, 10 MiB, is the smallest.
+    assert_eq!(
+        w.drops.info(&token, SRC).await.unwrap().max_file_bytes,
+        10 * MIB
+    );
+    let e = w
+        .drops
+        .upload(
+            &token,
+            SRC,
+            DropUpload {
+                name: "clip.mp4".into(),
+                size: SIZE,
+                content_type: "video/mp4".into(),
+                uploader: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        CoreError::DropTooLarge {
+            size: SIZE,
+            max: 10 * MIB
+        }
+    );
+    assert!(w.store.uploads.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn deleting_a_pending_large_file_aborts_it_and_releases_the_quota() {
     let w = world();
     let (c, up, _) = start_large(&w).await;
