@@ -77,6 +77,83 @@ def mend_key_status():
     FakeKey.status = property(status, original.fset)
 
 
+def mend_model_data():
+    """moto 5.2's /moto-api/data.json (where tests read sent mail) leaves out an attribute that
+    is not JSON, but lets any other exception a model's property raises (a key's lookup of a
+    bucket it has none of, a closed buffer) fail the whole state with a 500; and it copies every
+    S3 object's bytes, which are never JSON, to find that out. Here an attribute that cannot be
+    read is left out like one that is not JSON, and object bytes are never read."""
+    from moto.core.model_instances import model_data
+    from moto.moto_api._internal.responses import MotoAPIResponse
+    from moto.s3.models import FakeKey
+
+    def readable(instance, attr):
+        if isinstance(instance, FakeKey) and attr == "value":
+            return None
+        try:
+            # A copy as JSON: a request running meanwhile cannot change it before the answer.
+            return (json.loads(json.dumps(getattr(instance, attr))),)
+        # Whatever one property raises, only that attribute is left out.
+        except Exception:
+            return None
+
+    def state(self, request, full_url, headers):
+        results = {}
+        for service in sorted(model_data):
+            models = model_data[service]
+            results[service] = {}
+            for name in sorted(models):
+                instances = []
+                # A copy: requests running meanwhile may track new instances.
+                for instance in list(models[name].instances_tracked):
+                    shown = {}
+                    for attr in dir(instance):
+                        if attr.startswith("_"):
+                            continue
+                        found = readable(instance, attr)
+                        if found is not None:
+                            shown[attr] = found[0]
+                    instances.append(shown)
+                results[service][name] = instances
+        return 200, {"Content-Type": "application/javascript"}, json.dumps(results)
+
+    MotoAPIResponse.model_data = state
+
+
+def mend_form_typed_puts():
+    """S3 stores the bytes of a PUT (an object, a part) whatever its Content-Type; curl's
+    --data-binary and Python's urllib send application/x-www-form-urlencoded by default. moto
+    5.2 reads such a body as a form: its dispatcher consumes an unsigned request's body to look
+    for an `Action` (and loses it when it is not UTF-8), and S3's request setup takes the form's
+    fields for the query, so a part PUT loses its uploadId and partNumber (a 500) and an object
+    PUT its bytes. Query-protocol calls, the only ones with a form body, are POSTs: a PUT's body
+    is kept as bytes."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.s3.responses import S3Response
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    original_body = DomainDispatcherApplication._get_body
+
+    def _get_body(self, environ):
+        if environ.get("REQUEST_METHOD") != "POST":
+            return None
+        return original_body(self, environ)
+
+    DomainDispatcherApplication._get_body = _get_body
+
+    original_setup = S3Response.setup_class
+
+    def setup_class(self, request, full_url=None, headers=None):
+        if request.method == "PUT" and "form" not in request.__dict__:
+            # The bytes as sent, cached before anything parses them; no form fields.
+            request.get_data()
+            request.__dict__["form"] = ImmutableMultiDict()
+            request.__dict__["files"] = ImmutableMultiDict()
+        return original_setup(self, request, full_url, headers)
+
+    S3Response.setup_class = setup_class
+
+
 def add_revoke_token():
     """moto 5.2 has no RevokeToken (a logout ends a session with it). As Cognito does: the
     refresh token, issued to that app client, refreshes nothing afterwards; a token that is
@@ -206,6 +283,8 @@ def main():
     mend_list_parts()
     mend_complete_unknown_upload()
     mend_key_status()
+    mend_model_data()
+    mend_form_typed_puts()
     add_revoke_token()
     cache_module_list()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"

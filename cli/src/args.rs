@@ -53,6 +53,9 @@ pub enum Command {
     Link(LinkCommand),
     /// Send files through someone's upload link (no account needed).
     Drop(DropArgs),
+    /// Shares: let someone without an account download one of your accepted files.
+    #[command(subcommand)]
+    Share(ShareCommand),
 }
 
 impl Command {
@@ -149,6 +152,49 @@ pub struct LinkCreateArgs {
     pub require_name: bool,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ShareCommand {
+    /// Share an accepted file and print the share's URL.
+    Create(ShareCreateArgs),
+    /// List a file's shares, or all your shares.
+    Ls {
+        /// The file's id (see `dropgate ls`); without it, every share of yours.
+        id: Option<String>,
+    },
+    /// Revoke a share: its URL is refused from then on.
+    Revoke {
+        /// The share's id (see `dropgate share ls`).
+        share_id: String,
+    },
+    /// Show a share's download log, newest first.
+    Log {
+        /// The share's id (see `dropgate share ls`).
+        share_id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ShareCreateArgs {
+    /// The accepted file's id (see `dropgate ls`).
+    pub id: String,
+    /// How many downloads it allows (server default: no limit).
+    #[arg(long, value_name = "N")]
+    pub max_downloads: Option<u64>,
+    /// Lifetime in seconds (server default: 7 days).
+    #[arg(long, value_name = "SECS")]
+    pub expires_in: Option<u64>,
+    /// Read a password for the share from standard input (its first line); the recipient
+    /// must give it to download.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// A note for yourself, shown in `share ls`.
+    #[arg(long, value_name = "L")]
+    pub label: Option<String>,
+    /// Be mailed when the file is downloaded (at most one mail per share per 10 minutes).
+    #[arg(long)]
+    pub notify: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct DropArgs {
     /// The upload link, `https://.../d/TOKEN`.
@@ -177,6 +223,20 @@ mod tests {
     }
 
     #[test]
+    fn the_help_lists_sharing() {
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.lines()
+                .any(|l| l.trim_start().starts_with("share ") && l.contains("download")),
+            "{help}"
+        );
+        let mut cmd = Cli::command();
+        let share = cmd.find_subcommand_mut("share").expect("share");
+        let names: Vec<&str> = share.get_subcommands().map(|c| c.get_name()).collect();
+        assert_eq!(names, ["create", "ls", "revoke", "log"]);
+    }
+
+    #[test]
     fn global_flags_go_anywhere() {
         let cli = Cli::try_parse_from(["dropgate", "put", "a", "b", "--json", "--parallel", "8"])
             .unwrap();
@@ -193,6 +253,31 @@ mod tests {
             panic!("link create")
         };
         assert_eq!(c.types, ["a/b", "c/d"]);
+        let cli = Cli::try_parse_from([
+            "dropgate",
+            "share",
+            "create",
+            "f1",
+            "--max-downloads",
+            "3",
+            "--password-stdin",
+            "--notify",
+            "--json",
+        ])
+        .unwrap();
+        let Command::Share(ShareCommand::Create(c)) = cli.command else {
+            panic!("share create")
+        };
+        assert_eq!((c.id.as_str(), c.max_downloads), ("f1", Some(3)));
+        assert!(c.password_stdin && c.notify && cli.json);
+        assert!(c.expires_in.is_none() && c.label.is_none());
+        let cli = Cli::try_parse_from(["dropgate", "share", "ls"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Share(ShareCommand::Ls { id: None })
+        ));
+        assert!(Cli::try_parse_from(["dropgate", "share", "revoke"]).is_err());
+        assert!(Cli::try_parse_from(["dropgate", "share", "log"]).is_err());
         assert!(Cli::try_parse_from(["dropgate", "put"]).is_err());
         assert!(Cli::try_parse_from(["dropgate", "put", "a", "--parallel", "0"]).is_err());
     }

@@ -11,7 +11,7 @@ use crate::api::{Api, Repeat};
 use crate::error::{CliError, Result};
 use crate::wire::{
     CompletedPart, Created, DownloadUrl, DropInfo, FileEnvelope, FileView, Link, ListedPart, Page,
-    PartUrl, PartUrls, PartsListing, Quota, Tokens, UploaderInfo,
+    PartUrl, PartUrls, PartsListing, Quota, Share, Tokens, UploaderInfo,
 };
 
 /// Rounds of 2 s (after the API client's own retries) a completion may wait for storage.
@@ -203,6 +203,14 @@ impl Api {
 
     /// Every page of `GET /files` or `GET /links`.
     pub async fn list_all<T: for<'de> Deserialize<'de>>(&self, what: &str) -> Result<Vec<T>> {
+        self.list_pages(&[what]).await
+    }
+
+    /// Every page of a listing under `segments` (`["shares"]`, `["files", id, "shares"]`, ...).
+    pub async fn list_pages<T: for<'de> Deserialize<'de>>(
+        &self,
+        segments: &[&str],
+    ) -> Result<Vec<T>> {
         let mut all = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
@@ -210,7 +218,7 @@ impl Api {
             if let Some(c) = &cursor {
                 query.push(("cursor", c));
             }
-            let url = self.url(&[what], &query)?;
+            let url = self.url(segments, &query)?;
             let page: Page<T> = self.json(Method::GET, url, None, Repeat::Safe).await?;
             all.extend(page.items);
             match page.next_cursor {
@@ -234,6 +242,25 @@ impl Api {
 
     pub async fn revoke_link(&self, id: &str) -> Result<()> {
         let url = self.url(&["links", id], &[])?;
+        self.request(Method::DELETE, url, None, Repeat::Safe)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_share(&self, file_id: &str, body: &Value) -> Result<Share> {
+        #[derive(Deserialize)]
+        struct Env {
+            share: Share,
+        }
+        let url = self.url(&["files", file_id, "shares"], &[])?;
+        let env: Env = self
+            .json(Method::POST, url, Some(body), Repeat::OnlyUnsent)
+            .await?;
+        Ok(env.share)
+    }
+
+    pub async fn revoke_share(&self, id: &str) -> Result<()> {
+        let url = self.url(&["shares", id], &[])?;
         self.request(Method::DELETE, url, None, Repeat::Safe)
             .await?;
         Ok(())

@@ -63,6 +63,9 @@ pub enum CliError {
     Vanished { name: String },
     #[error("{name} changed during the upload; run the command again to send it anew.")]
     Changed { name: String },
+    /// `409 not_ready` to a share: only an accepted file can be shared.
+    #[error("{id}: the file is not accepted (yet), so it cannot be shared.")]
+    NotShareable { id: String },
     #[error("interrupted")]
     Interrupted,
     /// An error about one file of several: the name first.
@@ -118,6 +121,7 @@ impl CliError {
             CliError::Incomplete { .. } => "incomplete_upload",
             CliError::Vanished { .. } => "vanished",
             CliError::Changed { .. } => "changed",
+            CliError::NotShareable { .. } => "not_ready",
             CliError::Interrupted => "interrupted",
             CliError::File { source, .. } => source.code(),
         }

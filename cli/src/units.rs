@@ -32,4 +32,17 @@ mod tests {
         assert_eq!(bytes(5 << 40), "5.0 TiB");
         assert_eq!(bytes(u64::MAX), "16.0 EiB");
     }
+
+    /// The web client prints sizes with the same table (web/assets/format.js): one convention
+    /// wherever a person reads a size.
+    #[test]
+    fn the_web_client_prints_the_same_sizes() {
+        let table: Vec<(u64, String)> =
+            serde_json::from_str(include_str!("../../web/tests/size-units.json"))
+                .expect("size-units.json");
+        assert!(table.len() > 5);
+        for (n, words) in table {
+            assert_eq!(bytes(n), words, "{n}");
+        }
+    }
 }

@@ -171,6 +171,47 @@ pub struct Link {
     pub rest: Map<String, Value>,
 }
 
+/// A share, as the share routes answer it; `url` only in the creation's answer (or from a
+/// server that lists it).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Share {
+    pub id: String,
+    #[serde(default)]
+    pub file_id: String,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The share's secret; `url` holds it too. Read, never printed.
+    #[serde(default, skip_serializing)]
+    pub token: Option<String>,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub expires_at: String,
+    #[serde(default)]
+    pub downloads: u64,
+    #[serde(default)]
+    pub max_downloads: Option<u64>,
+    #[serde(default)]
+    pub password_protected: bool,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// One counted download of a share: `{at, user_agent, source_ip?}`.
+#[derive(Serialize, Deserialize)]
+pub struct ShareDownload {
+    #[serde(default)]
+    pub at: String,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DropInfo {
     pub label: String,
@@ -202,10 +243,15 @@ pub struct UploaderInfo {
     pub email: Option<String>,
 }
 
-/// One page of a listing: `{files|links: [...], next_cursor}`.
+/// One page of a listing: `{files|links|shares|downloads: [...], next_cursor}`.
 #[derive(Deserialize)]
 pub struct Page<T> {
-    #[serde(alias = "files", alias = "links")]
+    #[serde(
+        alias = "files",
+        alias = "links",
+        alias = "shares",
+        alias = "downloads"
+    )]
     pub items: Vec<T>,
     #[serde(default)]
     pub next_cursor: Option<String>,

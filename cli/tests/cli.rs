@@ -1007,19 +1007,19 @@ async fn a_resumable_upload_the_server_forgot_starts_over() {
     assert_eq!(r.json()["files"][0]["resumed"], false);
 }
 
-#[tokio::test]
-async fn an_upload_judged_after_the_kill_is_reported_not_sent_again() {
-    let env = Env::logged_in(Config::default()).await;
+/// Kills a 3-part upload of `big.bin` after its second part, then, as if the upload had
+/// completed and reached `status` before its state could be removed, runs it again; returns
+/// that run's JSON, which must report a resume that sent no part.
+async fn resumed_after_kill_as(env: &Env, status: &str) -> Value {
     env.file("big.bin", 3 * MIB);
     env.fake.fail_part(3, &[HANG]);
-    put_killed_after(&env, &["put", "big.bin", "--parallel", "1"], "part 2/3").await;
+    put_killed_after(env, &["put", "big.bin", "--parallel", "1"], "part 2/3").await;
     {
-        // As if the upload had completed and been judged before the state could be removed.
         let mut s = env.fake.state();
         let f = s.files.values_mut().next().unwrap();
         f.multipart = None;
         f.received = true;
-        f.status = "accepted".into();
+        f.status = status.into();
     }
     env.fake.clear_log();
     let r = env.dg(&["put", "big.bin", "--json"]).await;
@@ -1027,6 +1027,13 @@ async fn an_upload_judged_after_the_kill_is_reported_not_sent_again() {
     let v = r.json();
     assert_eq!(v["files"][0]["resumed"], true);
     assert_eq!(v["files"][0]["parts_uploaded"], 0);
+    v
+}
+
+#[tokio::test]
+async fn an_upload_judged_after_the_kill_is_reported_not_sent_again() {
+    let env = Env::logged_in(Config::default()).await;
+    let v = resumed_after_kill_as(&env, "accepted").await;
     assert_eq!(v["files"][0]["file"]["status"], "accepted");
     assert!(
         env.fake.log().iter().all(|l| !l.starts_with("PUT")),
@@ -1195,23 +1202,7 @@ async fn an_upload_scanning_after_the_kill_is_waited_for_not_sent_again() {
         ..Config::default()
     })
     .await;
-    env.file("big.bin", 3 * MIB);
-    env.fake.fail_part(3, &[HANG]);
-    put_killed_after(&env, &["put", "big.bin", "--parallel", "1"], "part 2/3").await;
-    {
-        // As if the upload had completed and passed its type before the state was removed.
-        let mut s = env.fake.state();
-        let f = s.files.values_mut().next().unwrap();
-        f.multipart = None;
-        f.received = true;
-        f.status = "scanning".into();
-    }
-    env.fake.clear_log();
-    let r = env.dg(&["put", "big.bin", "--json"]).await;
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let v = r.json();
-    assert_eq!(v["files"][0]["resumed"], true);
-    assert_eq!(v["files"][0]["parts_uploaded"], 0);
+    let v = resumed_after_kill_as(&env, "scanning").await;
     assert_eq!(v["files"][0]["file"]["status"], "accepted");
     assert_eq!(v["files"][0]["file"]["scan"]["status"], "clean");
     assert!(

@@ -9,10 +9,44 @@ use std::hash::Hash;
 
 use futures_util::stream::{self, StreamExt};
 
+use crate::files::PipelineLedger;
+use crate::keys::{self, UploadKey};
+use crate::{CoreError, FileRecord};
+
 /// Objects of one batch decided at once. A batch is at most 10 messages (the event source's
 /// batch size), each usually one object; the bound keeps a larger batch from opening more
 /// connections than the SDK's pool holds.
 pub const DECIDE_CONCURRENCY: usize = 16;
+
+/// A batch's records, found from its messages' object keys: each key parsed (`None` for a key
+/// that is no upload's), then one [`PipelineLedger::get_files`] for the distinct ones. The
+/// lookup's failure is returned rather than raised so that only the messages needing a record
+/// fail with it.
+pub async fn fetch_records<'a>(
+    ledger: &dyn PipelineLedger,
+    keys: impl Iterator<Item = &'a str>,
+) -> (
+    Vec<Option<UploadKey>>,
+    Result<HashMap<UploadKey, FileRecord>, CoreError>,
+) {
+    let parsed: Vec<Option<UploadKey>> = keys.map(keys::parse_upload_key).collect();
+    let mut wanted: Vec<UploadKey> = parsed.iter().flatten().cloned().collect();
+    wanted.sort();
+    wanted.dedup();
+    let records = if wanted.is_empty() {
+        Ok(HashMap::new())
+    } else {
+        // Each record by the key it is stored under: an object under any other key (a
+        // legacy-shaped key for a new file, or the reverse) is nobody's.
+        ledger.get_files(&wanted).await.map(|files| {
+            files
+                .into_iter()
+                .map(|f| (f.upload_key(), f))
+                .collect::<HashMap<_, _>>()
+        })
+    };
+    (parsed, records)
+}
 
 /// Groups the indices of `keys` by key, in order (each `None` alone), runs `run` on each group
 /// (at most `concurrency` at a time) and returns every group's outputs in the order of `keys`.

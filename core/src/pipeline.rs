@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::files::{PipelineLedger, Settlement};
-use crate::keys::{self, UploadKey};
+use crate::keys::UploadKey;
 use crate::objects::ObjectStore;
 use crate::policy::{Observed, Verdict, verdict};
 use crate::scan::ScanRecord;
@@ -94,25 +94,8 @@ impl Pipeline {
     /// Decides every event; one result per event, in order. A failure of one never affects
     /// another.
     pub async fn decide_batch(&self, events: &[ObjectEvent]) -> Vec<Result<Decision, CoreError>> {
-        let parsed: Vec<Option<UploadKey>> = events
-            .iter()
-            .map(|e| keys::parse_upload_key(&e.key))
-            .collect();
-        let mut wanted: Vec<UploadKey> = parsed.iter().flatten().cloned().collect();
-        wanted.sort();
-        wanted.dedup();
-        let records = if wanted.is_empty() {
-            Ok(HashMap::new())
-        } else {
-            // Each record by the key it is stored under: an object under any other key (a
-            // legacy-shaped key for a new file, or the reverse) is nobody's.
-            self.ledger.get_files(&wanted).await.map(|files| {
-                files
-                    .into_iter()
-                    .map(|f| (f.upload_key(), f))
-                    .collect::<HashMap<_, _>>()
-            })
-        };
+        let (parsed, records) =
+            crate::batch::fetch_records(&*self.ledger, events.iter().map(|e| e.key.as_str())).await;
         // Objects are decided concurrently (each waits on its own ranged read and
         // transaction), at most DECIDE_CONCURRENCY at a time; events for one object one after
         // another, each seeing the record the previous one left. Results in event order.

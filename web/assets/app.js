@@ -3,7 +3,7 @@
 // the login form or, with a session left, on the account.
 
 import * as api from './api.js';
-import { tieLabelsToUsableControls } from './dom.js';
+import { tieLabelsToUsableControls, wirePasswordToggles } from './dom.js';
 import * as shares from './shares.js';
 import { state, message } from './state.js';
 import { view, tab, loggedIn, wireAccount } from './account.js';
@@ -13,6 +13,7 @@ import { wireLinks } from './links.js';
 
 async function start() {
   tieLabelsToUsableControls();
+  wirePasswordToggles();
   wireAccount();
   wireUploads();
   wireFiles();

@@ -104,3 +104,20 @@ export function tieLabelsToUsableControls(root = document.body) {
   // row updates while uploading wake nothing.
   new MutationObserver(relabel).observe(root, { subtree: true, attributes: true, attributeFilter: ['hidden', 'open'] });
 }
+
+// Each `button.reveal` shows or hides the password field it controls (`aria-controls`), and
+// says what a press will do. A password shown is hidden again when its form is sent, so it is
+// not left on screen.
+export function wirePasswordToggles(root = document) {
+  for (const button of root.querySelectorAll('button.reveal[aria-controls]')) {
+    const input = document.getElementById(button.getAttribute('aria-controls'));
+    if (!input) continue;
+    const set = (shown) => {
+      input.type = shown ? 'text' : 'password';
+      // Named in full ("Show password") for a screen reader, one word on screen.
+      button.replaceChildren(shown ? 'Hide' : 'Show', h('span', { class: 'visually-hidden' }, ' password'));
+    };
+    button.addEventListener('click', () => set(input.type === 'password'));
+    input.form?.addEventListener('submit', () => set(false));
+  }
+}

@@ -6,8 +6,9 @@ import { open, ApiError } from './api.js';
 import { $, show, say, tokenFromPath, closedPage } from './dom.js';
 import { bytes, date, contentType } from './format.js';
 import { errorWords, allowedWords, dropStatusWords, judging } from './words.js';
-import { put, progressRow, wireDropzone } from './upload.js';
+import { put, progressRow, wireDropzone, showBatchIn } from './upload.js';
 import { sendParts, resumeStore, interruptedList, digest, fileKey, resumable, gone } from './multipart.js';
+import { sentStore } from './sent.js';
 
 const POLL_MS = 1500;
 const token = tokenFromPath();
@@ -59,9 +60,9 @@ async function load() {
   }
 }
 
-async function follow(receipt, row) {
-  for (;;) {
-    await new Promise((r) => setTimeout(r, POLL_MS));
+async function follow(receipt, row, { now = false } = {}) {
+  for (let first = true; ; first = false) {
+    if (!first || !now) await new Promise((r) => setTimeout(r, POLL_MS));
     try {
       const { file } = await open('GET', `/drop/receipts/${encodeURIComponent(receipt)}`);
       if (file.status !== 'pending') row.state(dropStatusWords(file), file.status);
@@ -112,6 +113,24 @@ function partRoutes(receipt) {
     list: () => open('GET', `${base}/parts`),
     complete: (parts) => open('POST', `${base}/complete`, { parts }),
   };
+}
+
+// What this tab sent through this link, listed again after a reload and followed to its
+// verdict.
+const sent = digest(`sent ${token}`)
+  .then(sentStore)
+  .catch(() => null);
+
+async function showSent() {
+  const store = await sent;
+  for (const entry of store?.all() ?? []) {
+    show($('#sent'), true);
+    const row = progressRow(entry);
+    row.finish();
+    row.state('Sent: checking…', 'pending');
+    $('#uploads').append(row.row);
+    follow(entry.receipt, row, { now: true });
+  }
 }
 
 // Shows this link's remembered uploads, forgetting those whose upload is over.
@@ -195,6 +214,7 @@ async function send(file) {
     }
     row.state('Uploaded: checking…', 'pending');
     row.finish();
+    (await sent)?.remember({ receipt, name: file.name, size: file.size });
     await load();
     await follow(receipt, row);
   } catch (err) {
@@ -235,6 +255,7 @@ async function pick(files) {
 }
 
 function wire() {
+  showBatchIn($('#batch'));
   wireDropzone($('#dropzone'), $('#file-input'), pick);
   big.list = interruptedList($('#interrupted'), {
     store: () => big.store,
@@ -248,4 +269,5 @@ function wire() {
 
 wire();
 load();
+showSent();
 showInterrupted();

@@ -8,6 +8,7 @@ import { errorWords, statusWords, judging } from './words.js';
 import * as shares from './shares.js';
 import { POLL_MS, PAGE, state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
+import { applyView, narrowed, select, selectedIds, wireListView } from './listview.js';
 
 // The upload row's status is live: the verdict is said there too, not only in the list (the
 // scan's wait as well: it can take a while).
@@ -27,6 +28,8 @@ function fromWords(f) {
 }
 
 function statusOf(f) {
+  // Its bytes are still going out from this page: nothing is being checked yet.
+  if (f.status === 'pending' && (!f.id || state.sending.has(f.id))) return 'Uploading';
   return f.status === 'pending' && state.interrupted.has(f.id) ? 'Upload interrupted' : statusWords(f);
 }
 
@@ -52,13 +55,22 @@ export function fileRow(f) {
     share,
     h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name}`, onclick: () => remove(f) }, 'Delete'),
   );
+  const tick = h('input', {
+    type: 'checkbox',
+    class: 'select',
+    'aria-label': `Select ${f.name}`,
+    checked: !!f.id && state.selected.has(f.id),
+    disabled: !f.id,
+    onchange: (e) => select(f.id, e.target.checked),
+  });
   return h(
     'tr',
-    { 'data-id': f.id, 'data-status': f.status },
+    { 'data-id': f.id, 'data-status': f.status, 'data-name': f.name, 'data-size': f.size, 'data-created': f.created_at },
+    h('td', { class: 'pick' }, tick),
     h('td', { class: 'name', 'data-label': 'Name' }, f.name),
-    h('td', { 'data-label': 'Type' }, typeName(f.detected_type ?? f.content_type)),
-    h('td', { 'data-label': 'Size' }, bytes(f.size)),
-    h('td', { 'data-label': 'Date' }, date(f.created_at)),
+    h('td', { class: 'type', 'data-label': 'Type' }, typeName(f.detected_type ?? f.content_type)),
+    h('td', { class: 'size', 'data-label': 'Size' }, bytes(f.size)),
+    h('td', { class: 'date', 'data-label': 'Date' }, date(f.created_at)),
     h('td', { class: 'from', 'data-label': 'From' }, fromWords(f)),
     h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f))),
     actions,
@@ -74,6 +86,7 @@ export function render(f) {
   if (old) old.replaceWith(row);
   else body.append(row);
   show($('#files-empty'), state.files.size === 0);
+  applyView();
 }
 
 export async function loadFiles(more) {
@@ -85,6 +98,7 @@ export async function loadFiles(more) {
     state.cursor = page.next_cursor;
     show($('#more-files'), !!state.cursor);
     show($('#files-empty'), state.files.size === 0);
+    applyView();
     poll();
   } catch (err) {
     if (err.status !== 401) message(errorWords(err));
@@ -131,6 +145,7 @@ export function stopPolling() {
 export function forget(id) {
   // A deleted file has nothing left to resume either, nor a verdict to tell.
   state.interrupted.delete(id);
+  state.sending.delete(id);
   state.awaiting.delete(id);
   for (const entry of big.store?.all() ?? []) {
     if (entry.id === id) {
@@ -141,19 +156,84 @@ export function forget(id) {
   state.files.delete(id);
   $(`#files tr[data-id="${CSS.escape(id)}"]`)?.remove();
   show($('#files-empty'), state.files.size === 0);
+  applyView();
+}
+
+async function fetchFile(f) {
+  const { url } = await api.call('GET', `/files/${encodeURIComponent(f.id)}/download`);
+  // The URL answers with Content-Disposition: attachment, so the page stays.
+  const a = h('a', { href: url, download: f.name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
 }
 
 async function download_(f) {
   try {
-    const { url } = await api.call('GET', `/files/${encodeURIComponent(f.id)}/download`);
-    // The URL answers with Content-Disposition: attachment, so the page stays.
-    const a = h('a', { href: url, download: f.name, hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
+    await fetchFile(f);
   } catch (err) {
     message(errorWords(err));
   }
+}
+
+// Every ticked file that can be downloaded, one after the other (a browser takes one
+// download at a time from a page more readily than a burst).
+async function downloadSelected() {
+  const files = selectedIds().map((id) => state.files.get(id)).filter(Boolean);
+  const ready = files.filter((f) => f.status === 'accepted');
+  for (const f of ready) {
+    try {
+      await fetchFile(f);
+    } catch (err) {
+      // Deleted meanwhile: nothing to fetch, and nothing to say.
+      if (err.code === 'not_found') continue;
+      message(errorWords(err));
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const skipped = files.length - ready.length;
+  if (skipped > 0) {
+    message(`${skipped === 1 ? '1 file was' : `${skipped} files were`} skipped: only accepted files can be downloaded.`, 'info');
+  }
+}
+
+async function deleteSelected() {
+  const files = selectedIds().map((id) => state.files.get(id)).filter(Boolean);
+  if (files.length === 0) return;
+  const what = files.length === 1 ? `“${files[0].name}”` : `${files.length} files`;
+  if (!(await ask(`Delete ${what}? This cannot be undone.`, 'Delete'))) return;
+  let deleted = 0;
+  let failure = null;
+  for (const f of files) {
+    try {
+      await api.call('DELETE', `/files/${encodeURIComponent(f.id)}`);
+      forget(f.id);
+      deleted += 1;
+    } catch (err) {
+      if (err.code === 'not_found') forget(f.id);
+      else failure = err;
+    }
+  }
+  refreshQuota();
+  shares.load();
+  if (failure) message(`Deleted ${deleted} of ${files.length} files. ${errorWords(failure)}`);
+  else message(`Deleted ${deleted === 1 ? '1 file' : `${deleted} files`}.`, 'info');
+}
+
+// Searching, sorting or filtering is over every file, not only the pages loaded so far.
+let loadingAll = null;
+function loadAll() {
+  loadingAll ??= (async () => {
+    for (let pages = 0; state.cursor && pages < 50 && narrowed(); pages += 1) {
+      const before = state.cursor;
+      await loadFiles(true);
+      if (state.cursor === before) break;
+    }
+  })().finally(() => {
+    loadingAll = null;
+  });
+  return loadingAll;
 }
 
 async function remove(f) {
@@ -172,4 +252,7 @@ async function remove(f) {
 
 export function wireFiles() {
   $('#more-files').addEventListener('click', () => loadFiles(true));
+  $('#download-selected').addEventListener('click', downloadSelected);
+  $('#delete-selected').addEventListener('click', deleteSelected);
+  wireListView(loadAll);
 }

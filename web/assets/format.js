@@ -1,16 +1,43 @@
 // Sizes, dates and types as people read them.
 
+// Binary units labelled as such (KiB, MiB, ...), one decimal, exactly as the CLI prints them
+// (cli/src/units.rs; both are held to web/tests/size-units.json).
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+// `v` to one decimal, a tie to the even digit, as Rust's `{:.1}` rounds.
+function oneDecimal(v) {
+  const tenths = v * 10;
+  const floor = Math.floor(tenths);
+  const rest = tenths - floor;
+  const n = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+  return `${Math.trunc(n / 10)}.${n % 10}`;
+}
+
 export function bytes(n) {
   if (n === null || n === undefined) return 'no limit';
   if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
   let v = n / 1024;
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
+  // 1023.96 KiB would print as "1024.0 KiB": move up a unit once rounding reaches 1024.
+  while (v >= 1023.95 && i < UNITS.length - 1) {
     v /= 1024;
     i += 1;
   }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+  return `${oneDecimal(v)} ${UNITS[i]}`;
+}
+
+// A transfer rate: `1.5 MiB/s`.
+export function rate(bytesPerSecond) {
+  return `${bytes(Math.max(0, Math.round(bytesPerSecond)))}/s`;
+}
+
+// A time left, rounded as people say it: `8 s`, `2 min 5 s`, `1 h 12 min`.
+export function duration(seconds) {
+  const s = Math.max(1, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
 }
 
 export function date(iso) {

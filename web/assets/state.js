@@ -13,6 +13,8 @@ export const state = {
   linkCursor: null,
   polling: null,
   interrupted: new Set(), // ids of files whose upload in parts was interrupted
+  sending: new Set(), // ids of files whose bytes are going out from this page now
+  selected: new Set(), // ids of files ticked for an action on several at once
   awaiting: new Map(), // id -> the upload row (a live status) that tells its verdict when it comes
 };
 

@@ -4,7 +4,7 @@
 
 import { ApiError } from './api.js';
 import { h } from './dom.js';
-import { bytes } from './format.js';
+import { bytes, rate, duration } from './format.js';
 
 // The browser sets these itself (and refuses to be told).
 const SET_BY_BROWSER = new Set(['content-length', 'host']);
@@ -41,8 +41,81 @@ export function put(upload, file, onProgress) {
   return { done: sending.done.then(() => undefined), cancel: sending.cancel };
 }
 
+// How fast bytes go out: the rate over the last few seconds (a whole-upload average would hide
+// a stall), and what is left at that rate. Nothing is said before a second of data.
+const WINDOW_MS = 4000;
+
+function meter() {
+  const samples = []; // [ms, loaded]
+  return {
+    add(loaded) {
+      const now = performance.now();
+      samples.push([now, loaded]);
+      while (samples.length > 2 && now - samples[1][0] >= WINDOW_MS) samples.shift();
+    },
+    // Bytes a second, or null while too little is known.
+    reset() {
+      samples.length = 0;
+    },
+    speed() {
+      if (samples.length < 2) return null;
+      const [[t0, b0], [t1, b1]] = [samples[0], samples[samples.length - 1]];
+      return t1 - t0 >= 1000 ? ((b1 - b0) * 1000) / (t1 - t0) : null;
+    },
+  };
+}
+
+// `12.0 MiB of 150.0 MiB · 3.2 MiB/s · 43 s left`
+function progressWords(loaded, total, speed) {
+  let words = `${bytes(loaded)} of ${bytes(total)}`;
+  if (speed !== null) {
+    words += ` · ${rate(speed)}`;
+    if (speed > 0 && loaded < total) words += ` · ${duration((total - loaded) / speed)} left`;
+  }
+  return words;
+}
+
+// The whole batch: every upload whose bytes are going out on this page, summed on one line
+// (`el`, laid out from the start so that it moves nothing). Empty when nothing is being sent.
+export function batchLine(el) {
+  const rows = new Set();
+  const m = meter();
+  const update = () => {
+    const sending = [...rows];
+    if (sending.length === 0) {
+      el.textContent = '';
+      return;
+    }
+    const loaded = sending.reduce((n, r) => n + r.loaded, 0);
+    const total = sending.reduce((n, r) => n + r.total, 0);
+    m.add(loaded);
+    const files = sending.length === 1 ? '1 file' : `${sending.length} files`;
+    el.textContent = `Sending ${files}: ${progressWords(loaded, total, m.speed())}`;
+  };
+  return {
+    start(r) {
+      rows.add(r);
+      update();
+    },
+    update,
+    stop(r) {
+      rows.delete(r);
+      // A new batch starts its rate afresh.
+      if (rows.size === 0) m.reset();
+      update();
+    },
+  };
+}
+
+// The page's batch line, when it has one.
+let batch = null;
+export function showBatchIn(el) {
+  batch = batchLine(el);
+}
+
 // One row per file being sent: name, progress bar, status line and a Cancel button. The row's
-// height is fixed from the start, so nothing moves while bytes go out.
+// height is fixed from the start, so nothing moves while bytes go out. The status says
+// "Uploading" with bytes sent, speed and time left until every byte is in.
 
 export function progressRow(file) {
   const bar = h('progress', { max: 100, value: 0, 'aria-label': `Upload progress of ${file.name}` });
@@ -57,18 +130,33 @@ export function progressRow(file) {
     status,
     cancel,
   );
+  const m = meter();
+  const sent = { loaded: 0, total: file.size };
+  let counted = false;
+  const stopCounting = () => {
+    if (counted) batch?.stop(sent);
+    counted = false;
+  };
   return {
     row,
     cancel,
     progress(loaded, total) {
+      if (!counted) batch?.start(sent);
+      counted = true;
+      sent.loaded = loaded;
+      sent.total = total || file.size;
+      m.add(loaded);
       bar.value = total ? Math.round((loaded / total) * 100) : 0;
-      status.textContent = `Uploading ${bar.value}%`;
+      status.textContent = `Uploading ${bar.value}% · ${progressWords(loaded, sent.total, m.speed())}`;
+      batch?.update();
     },
     state(text, kind) {
       status.textContent = text;
       row.dataset.state = kind ?? '';
+      if (kind !== undefined) stopCounting();
     },
     finish() {
+      stopCounting();
       cancel.disabled = true;
       cancel.hidden = true;
     },

@@ -5,11 +5,12 @@ import * as api from './api.js';
 import { $, show, ask } from './dom.js';
 import { bytes, contentType } from './format.js';
 import { errorWords } from './words.js';
-import { put, progressRow, wireDropzone } from './upload.js';
+import { put, progressRow, wireDropzone, showBatchIn } from './upload.js';
 import { sendParts, interruptedList, fileKey, resumable, gone } from './multipart.js';
 import { state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 import { announce, fileRow, render, poll, forget } from './files.js';
+import { applyView } from './listview.js';
 
 // The placeholder becomes the file's row; unless the list, loading while the file was created,
 // drew that row first: then the placeholder goes, so the file is never shown twice.
@@ -22,6 +23,7 @@ function settle(early, f) {
   } else {
     early.replaceWith(fileRow(f));
   }
+  applyView();
 }
 
 // The file's row, shown at once (in the same turn as the pick, so that what it moves counts
@@ -40,6 +42,7 @@ function placeholder(file) {
   for (const b of row.querySelectorAll('button')) b.disabled = true;
   $('#files tbody').prepend(row);
   show($('#files-empty'), false);
+  applyView();
   return row;
 }
 
@@ -79,6 +82,14 @@ export async function showInterrupted() {
       }
     }),
   );
+}
+
+// The file's row in the list says "Uploading" while its bytes go out from this page.
+function sendingBytes(id, yes) {
+  if (yes) state.sending.add(id);
+  else state.sending.delete(id);
+  const f = state.files.get(id);
+  if (f) render(f);
 }
 
 async function discard(entry) {
@@ -128,6 +139,7 @@ async function uploadOne(file) {
   try {
     if (remembered) {
       row.state('Resuming…');
+      sendingBytes(remembered.id, true);
       big.active.add(key);
       big.list.hide(key);
       interrupted(remembered.id, false);
@@ -144,6 +156,7 @@ async function uploadOne(file) {
         await api.call('DELETE', `/files/${encodeURIComponent(reserved.id)}`).catch(() => {});
         return;
       }
+      state.sending.add(reserved.id);
       settle(early, created.file);
       refreshQuota();
       if (created.upload.method === 'multipart') {
@@ -166,6 +179,7 @@ async function uploadOne(file) {
       if (!state.files.has(sent.id)) $('#files tbody').prepend(fileRow(sent));
       render(sent);
     }
+    sendingBytes(reserved.id, false);
     row.state('Uploaded: checking…', 'done');
     row.finish();
     state.awaiting.set(reserved.id, row);
@@ -175,6 +189,7 @@ async function uploadOne(file) {
     poll();
   } catch (err) {
     early?.remove();
+    if (reserved) sendingBytes(reserved.id, false);
     if (cancelled) return;
     row.finish();
     if (plan && resumable(err)) {
@@ -208,6 +223,7 @@ export function wireUploads() {
     mismatch: (entry) =>
       message(`That is not the file that was interrupted: choose “${entry.name}” (${bytes(entry.size)}) again.`),
   });
+  showBatchIn($('#batch'));
   wireDropzone($('#dropzone'), $('#file-input'), (files) => {
     for (const f of files) uploadOne(f);
   });

@@ -108,7 +108,7 @@ test('a 20 MiB file goes in three parts with one progress bar, is accepted and c
   await page.getByRole('button', { name: 'Cancel upload of draft.txt' }).click();
   await page.locator('.upload', { hasText: 'draft.txt' }).getByText('Cancelled').waitFor();
   await fileRow(page, 'draft.txt').waitFor({ state: 'detached' });
-  await page.waitForFunction(() => /^20 MB of .* used · 1 file$/.test(document.querySelector('#quota-text').textContent));
+  await page.waitForFunction(() => /^20\.0 MiB of .* used · 1 file$/.test(document.querySelector('#quota-text').textContent));
   assert.deepEqual(await remembered(page), [], 'a cancelled upload is not offered again');
   await page.unroute(PART_URL);
   await page.reload();
@@ -180,7 +180,7 @@ test('uploads cut at part 3 are offered again after a reload: one discarded, one
   assert.deepEqual(sorted(resumed), missing, 'only the missing parts were sent again');
   assert.equal(await page.locator('#interrupted li').count(), 0, 'nothing left to resume');
   assert.deepEqual(await remembered(page), []);
-  await page.waitForFunction(() => /^17 MB of .* used · 1 file$/.test(document.querySelector('#quota-text').textContent));
+  await page.waitForFunction(() => /^17\.0 MiB of .* used · 1 file$/.test(document.querySelector('#quota-text').textContent));
   assert.deepEqual(dialogs, []);
   await ctx.close();
 });

@@ -1,6 +1,7 @@
-// Both pages at phone width (360x740), on a tablet (768x1024) and on a desktop: no sideways scrolling, no layout
-// shift while files upload, and screenshots (target/screenshots/, copied to docs/screenshots/
-// for the README).
+// Every page at phone width (360x740), on a tablet (768x1024) and on a desktop: no sideways
+// scrolling, no layout shift while files upload, and screenshots of each, light and dark
+// (target/screenshots/, `{page}-{size}.png` and `{page}-{size}-dark.png`; copied to
+// docs/screenshots/ for the README).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,14 @@ async function watchShifts(page) {
   });
 }
 
+// The page as it is, then in the system's dark mode.
+async function shoot(page, file) {
+  await page.screenshot({ path: `${SHOTS}/${file}.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${SHOTS}/${file}-dark.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 async function noSidewaysScroll(page, what) {
   const [scroll, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
   assert.ok(scroll <= width, `${what}: content ${scroll}px wide in a ${width}px window`);
@@ -42,7 +51,7 @@ for (const [name, viewport] of [['phone', PHONE], ['tablet', TABLET], ['desktop'
     await page.goto(new URL('/', process.env.DROPGATE_API).href);
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     await noSidewaysScroll(page, `${name} login`);
-    await page.screenshot({ path: `${SHOTS}/login-${name}.png` });
+    await shoot(page, `login-${name}`);
 
     await signUp(page, email(`shots-${name}`));
     await page.getByLabel('Link label').fill('Client documents');
@@ -70,7 +79,7 @@ for (const [name, viewport] of [['phone', PHONE], ['tablet', TABLET], ['desktop'
     const tableBox = await page.locator('table.files').boundingBox();
     const deleteBox = await fileRow(page, 'holiday photo.png').getByRole('button', { name: 'Delete holiday photo.png' }).boundingBox();
     assert.ok(deleteBox.x + deleteBox.width <= tableBox.x + tableBox.width + 0.5, `${name}: Delete sticks out of the table`);
-    await page.screenshot({ path: `${SHOTS}/app-${name}.png`, fullPage: true });
+    await shoot(page, `app-${name}`);
 
     const stranger = await context(b, viewport);
     const drop = await stranger.newPage();
@@ -83,7 +92,22 @@ for (const [name, viewport] of [['phone', PHONE], ['tablet', TABLET], ['desktop'
     await drop.locator('#uploads li', { hasText: 'passport scan.pdf' }).getByText('Accepted').waitFor();
     await drop.locator('#uploads li', { hasText: 'signature.png' }).getByText('Accepted').waitFor();
     await noSidewaysScroll(drop, `${name} drop page`);
-    await drop.screenshot({ path: `${SHOTS}/drop-${name}.png`, fullPage: true });
+    await shoot(drop, `drop-${name}`);
+
+    await fileRow(page, 'holiday photo.png').getByRole('button', { name: 'Share holiday photo.png' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Create share' }).click();
+    const shareBox = page.getByLabel('Share link to send (shown only once)');
+    await shareBox.waitFor();
+    await drop.goto(await shareBox.inputValue());
+    await drop.getByRole('heading', { name: 'holiday photo.png' }).waitFor();
+    await noSidewaysScroll(drop, `${name} share page`);
+    await shoot(drop, `share-${name}`);
+
+    const missing = await drop.goto(new URL('/no/such/page', process.env.DROPGATE_API).href);
+    assert.equal(missing.status(), 404);
+    await drop.getByRole('heading', { name: 'Page not found' }).waitFor();
+    await noSidewaysScroll(drop, `${name} unknown address`);
+    await shoot(drop, `notfound-${name}`);
     await stranger.close();
     await ctx.close();
   });

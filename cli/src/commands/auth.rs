@@ -118,7 +118,7 @@ fn ask(prompt: &str) -> Result<String> {
 }
 
 /// The first line of standard input, without its line ending.
-fn password_from_stdin() -> Result<String> {
+pub(super) fn password_from_stdin() -> Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()

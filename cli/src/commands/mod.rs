@@ -6,10 +6,11 @@ mod files;
 mod get;
 mod links;
 mod put;
+mod shares;
 
 pub use ctx::Ctx;
 
-use crate::args::{Cli, Command, LinkCommand};
+use crate::args::{Cli, Command, LinkCommand, ShareCommand};
 use crate::config::ConfigDir;
 use crate::error::Result;
 use crate::output::Exit;
@@ -32,5 +33,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Link(LinkCommand::Create(args)) => links::create(&ctx, args).await,
         Command::Link(LinkCommand::Ls) => links::ls(&ctx).await,
         Command::Link(LinkCommand::Revoke { id }) => links::revoke(&ctx, &id).await,
+        Command::Share(ShareCommand::Create(args)) => shares::create(&ctx, args).await,
+        Command::Share(ShareCommand::Ls { id }) => shares::ls(&ctx, id.as_deref()).await,
+        Command::Share(ShareCommand::Revoke { share_id }) => shares::revoke(&ctx, &share_id).await,
+        Command::Share(ShareCommand::Log { share_id }) => shares::log(&ctx, &share_id).await,
     }
 }

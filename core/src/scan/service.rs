@@ -3,7 +3,6 @@
 //! conditioned on the status it was read in: duplicated, late or reordered results change
 //! nothing twice.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::rules::{self, IgnoreWhy, Ruling};
@@ -12,7 +11,6 @@ use crate::batch::DECIDE_CONCURRENCY;
 use crate::clock::Clock;
 use crate::files::remove_and_mark;
 use crate::files::{PipelineLedger, Settlement};
-use crate::keys::{self, UploadKey};
 use crate::objects::ObjectStore;
 use crate::{CoreError, FileRecord, FileStatus, Settings};
 
@@ -68,23 +66,9 @@ impl ScanGate {
         &self,
         results: &[ScanResult],
     ) -> Vec<Result<ScanDecision, CoreError>> {
-        let parsed: Vec<Option<UploadKey>> = results
-            .iter()
-            .map(|r| keys::parse_upload_key(&r.key))
-            .collect();
-        let mut wanted: Vec<UploadKey> = parsed.iter().flatten().cloned().collect();
-        wanted.sort();
-        wanted.dedup();
-        let records = if wanted.is_empty() {
-            Ok(HashMap::new())
-        } else {
-            self.ledger.get_files(&wanted).await.map(|files| {
-                files
-                    .into_iter()
-                    .map(|f| (f.upload_key(), f))
-                    .collect::<HashMap<_, _>>()
-            })
-        };
+        let (parsed, records) =
+            crate::batch::fetch_records(&*self.ledger, results.iter().map(|r| r.key.as_str()))
+                .await;
         let (records, parsed) = (&records, &parsed);
         crate::batch::by_key(parsed, DECIDE_CONCURRENCY, |idx| async move {
             let mut out = Vec::with_capacity(idx.len());

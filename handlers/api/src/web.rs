@@ -131,6 +131,54 @@ pub fn serve(
     }
 }
 
+/// The q of each media range in an `Accept` header (1 when none is given).
+fn accept_ranges(req: &ApiGatewayV2httpRequest) -> impl Iterator<Item = (String, f32)> + '_ {
+    header(req, "accept").into_iter().flat_map(|v| {
+        v.split(',').map(|item| {
+            let mut parts = item.split(';');
+            let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (range, q)
+        })
+    })
+}
+
+/// Whether the client prefers HTML to JSON: a browser's navigation names `text/html` above
+/// anything else. `*/*` alone (curl, most libraries) and a tie keep the API's JSON.
+pub fn prefers_html(req: &ApiGatewayV2httpRequest) -> bool {
+    let (mut html, mut json) = (0.0_f32, 0.0_f32);
+    for (range, q) in accept_ranges(req) {
+        match range.as_str() {
+            "text/html" | "text/*" => html = html.max(q),
+            "application/json" | "application/*" | "*/*" => json = json.max(q),
+            _ => {}
+        }
+    }
+    html > 0.0 && html > json
+}
+
+/// The page of an unknown address, for a browser: `404` like the JSON answer, never cached.
+pub fn not_found_page(page: &PageHeaders) -> ApiGatewayV2httpResponse {
+    let mut headers = HeaderMap::new();
+    page.apply(&mut headers);
+    headers.insert("cache-control", HeaderValue::from_static("no-store"));
+    let body = asset("404.html").map(|a| {
+        headers.insert("content-type", HeaderValue::from_static(a.content_type));
+        Body::Binary(a.body.to_vec())
+    });
+    ApiGatewayV2httpResponse {
+        status_code: 404,
+        headers,
+        multi_value_headers: HeaderMap::new(),
+        is_base64_encoded: body.is_some(),
+        body,
+        cookies: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +222,35 @@ mod tests {
             }
         }
         assert!(imports > 0, "the scripts import their modules");
+    }
+
+    #[test]
+    fn html_only_when_the_client_prefers_it() {
+        let mut req = ApiGatewayV2httpRequest::default();
+        assert!(!prefers_html(&req), "no Accept: JSON");
+        for (v, want) in [
+            (
+                "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+                true,
+            ),
+            ("text/html", true),
+            ("TEXT/HTML;q=0.5, application/json;q=0.4", true),
+            ("*/*", false),
+            ("application/json", false),
+            ("application/json, text/html", false),
+            ("text/html;q=0.5, */*", false),
+            ("text/html;q=0", false),
+            ("image/png", false),
+        ] {
+            req.headers.insert("accept", HeaderValue::from_static(v));
+            assert_eq!(prefers_html(&req), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn the_not_found_page_is_embedded() {
+        let page = asset("404.html").expect("404.html embedded");
+        assert!(std::str::from_utf8(page.body).is_ok_and(|t| t.contains("Page not found")));
     }
 
     #[test]

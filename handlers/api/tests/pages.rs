@@ -123,3 +123,44 @@ async fn gzip_when_accepted_and_304_when_unchanged() {
     .await;
     assert_eq!(stale.status, 200);
 }
+
+/// An unknown address is `404` either way: a page for a browser that asks for HTML first, the
+/// JSON error for everything else (`*/*` included), so scripts keep matching on `code`.
+#[tokio::test]
+async fn an_unknown_address_is_a_page_for_a_browser_and_json_otherwise() {
+    let w = world();
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for path in ["/nowhere", "/files/a/b/c", "/d/"] {
+        let r = send(&w, req("GET", path).header("accept", browser)).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(header(&r, "content-type"), "text/html; charset=utf-8");
+        assert!(
+            r.body.as_deref().unwrap_or("").contains("Page not found"),
+            "{path}: {:?}",
+            r.body
+        );
+        assert_eq!(header(&r, "cache-control"), "no-store");
+        assert_page_headers(&r, path);
+    }
+    for accept in ["*/*", "application/json", "text/html;q=0.5, */*"] {
+        let r = expect_error(
+            &w,
+            req("GET", "/nowhere").header("accept", accept),
+            404,
+            "not_found",
+        )
+        .await;
+        assert!(
+            header(&r, "content-type").starts_with("application/json"),
+            "{accept}"
+        );
+    }
+    // A known route keeps its JSON errors whatever the Accept: only unknown addresses are pages.
+    expect_error(
+        &w,
+        req("POST", "/").header("accept", browser),
+        405,
+        "method_not_allowed",
+    )
+    .await;
+}

@@ -1,65 +1,31 @@
 //! The worker handler over the in-memory fakes: SQS batches of S3 events, partial batch
 //! responses, exactly-once effects.
 
+mod common;
+
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemMailer, MemNotifier, MemStore, SeqIds};
-use dropgate_core::files::{FileLookup, FileService, LinkOrigin, NewUpload, Uploader};
+use dropgate_core::fakes::{MemMailer, MemNotifier};
+use dropgate_core::files::{FileLookup, LinkOrigin, Uploader};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
 use dropgate_core::notify::{Courier, EventType, Mail, Notification, OutboxEntry};
-use dropgate_core::pipeline::Pipeline;
-use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, Settings};
-use dropgate_worker::{Deps, handle};
+use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, Settings};
+use dropgate_worker::handle;
 use serde_json::{Value, json};
 
-const OWNER: &str = "0b5e2f6a-1c1d-4e7e-9a8b-3c2d1e0f9a8b";
-
-struct World {
-    deps: Deps,
-    files: FileService,
-    ledger: Arc<MemLedger>,
-    store: Arc<MemStore>,
-}
+use common::{OWNER, World, owner, status};
 
 fn world() -> World {
-    let ledger = Arc::new(MemLedger::default());
-    let store = Arc::new(MemStore::default());
-    let clock = Arc::new(FixedClock::at(
+    common::world(
         Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
-    ));
-    let settings = Settings::default().without_scanning();
-    let files = FileService {
-        ledger: ledger.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        ids: Arc::new(SeqIds::default()),
-        multipart: dropgate_core::fakes::multiparts(&store, &settings),
-        settings: settings.clone(),
-    };
-    let deps = Deps::of(Pipeline {
-        ledger: ledger.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        settings,
-    });
-    World {
-        deps,
-        files,
-        ledger,
-        store,
-    }
-}
-
-fn owner() -> OwnerId {
-    OwnerId::parse(OWNER).unwrap()
+        Settings::default().without_scanning(),
+    )
 }
 
 fn png(len: usize) -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    v.resize(len, 0);
-    v
+    common::png(len)
 }
 
 fn elf(len: usize) -> Vec<u8> {
@@ -73,22 +39,7 @@ async fn uploaded(w: &World, declared: &str, bytes: Vec<u8>, via_link: Option<&s
     if let Some(via) = via_link {
         return dropped(w, via, declared, bytes).await;
     }
-    let c = w
-        .files
-        .create_upload(
-            &owner(),
-            NewUpload {
-                name: "holiday photo.png".into(),
-                size: bytes.len() as u64,
-                content_type: declared.into(),
-                owner_email: Some("alice@example.com".into()),
-            },
-        )
-        .await
-        .unwrap();
-    let id = FileId::parse(&c.file.id).unwrap();
-    w.store.put(&format!("uploads/{id}"), bytes);
-    id
+    common::pending(w, "holiday photo.png", declared, bytes).await
 }
 
 /// A pending file dropped through link `via` (a 3-use link, created on first use), with
@@ -238,15 +189,6 @@ fn failed_ids(r: &SqsBatchResponse) -> Vec<String> {
         .iter()
         .map(|f| f.item_identifier.clone())
         .collect()
-}
-
-async fn status(w: &World, id: &FileId) -> FileStatus {
-    w.ledger
-        .get_file(&owner(), id)
-        .await
-        .unwrap()
-        .unwrap()
-        .status
 }
 
 async fn usage(w: &World) -> (u64, u64, u64) {

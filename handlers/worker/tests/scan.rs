@@ -1,87 +1,37 @@
 //! The worker with scanning on, over the in-memory fakes: S3 events and GuardDuty scan results
 //! through the same handler, one partial batch response.
 
-use std::sync::Arc;
+mod common;
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use chrono::{TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds, etag_of};
-use dropgate_core::files::{FileLookup, FileService, NewUpload};
+use dropgate_core::fakes::etag_of;
+use dropgate_core::files::FileLookup;
 use dropgate_core::notify::EventType;
-use dropgate_core::pipeline::Pipeline;
-use dropgate_core::{FileId, FileStatus, OwnerId, Settings};
-use dropgate_worker::{Deps, SCAN_RESULT_DETAIL_TYPE, handle};
+use dropgate_core::{FileId, FileStatus, Settings};
+use dropgate_worker::{SCAN_RESULT_DETAIL_TYPE, handle};
 use serde_json::{Value, json};
 
-const OWNER: &str = "0b5e2f6a-1c1d-4e7e-9a8b-3c2d1e0f9a8b";
+use common::{World, owner, status};
+
 const PLAN: &str = "arn:aws:guardduty:us-east-1:123456789012:malware-protection-plan/dropgate";
 
-struct World {
-    deps: Deps,
-    files: FileService,
-    ledger: Arc<MemLedger>,
-    store: Arc<MemStore>,
-}
-
 fn world() -> World {
-    let ledger = Arc::new(MemLedger::default());
-    let store = Arc::new(MemStore::default());
-    let clock = Arc::new(FixedClock::at(
+    common::world(
         Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap(),
-    ));
-    let settings = Settings {
-        scan_plan_arn: Some(PLAN.into()),
-        ..Settings::default()
-    };
-    let files = FileService {
-        ledger: ledger.clone(),
-        store: store.clone(),
-        clock: clock.clone(),
-        ids: Arc::new(SeqIds::default()),
-        multipart: dropgate_core::fakes::multiparts(&store, &settings),
-        settings: settings.clone(),
-    };
-    let deps = Deps::of(Pipeline {
-        ledger: ledger.clone(),
-        store: store.clone(),
-        clock,
-        settings,
-    });
-    World {
-        deps,
-        files,
-        ledger,
-        store,
-    }
-}
-
-fn owner() -> OwnerId {
-    OwnerId::parse(OWNER).unwrap()
+        Settings {
+            scan_plan_arn: Some(PLAN.into()),
+            ..Settings::default()
+        },
+    )
 }
 
 fn png() -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    v.resize(300, 0);
-    v
+    common::png(300)
 }
 
 async fn uploaded(w: &World) -> FileId {
-    let c = w
-        .files
-        .create_upload(
-            &owner(),
-            NewUpload {
-                name: "scan.png".into(),
-                size: 300,
-                content_type: "image/png".into(),
-                owner_email: Some("alice@example.com".into()),
-            },
-        )
-        .await
-        .unwrap();
-    let id = FileId::parse(&c.file.id).unwrap();
-    w.store.put(&format!("uploads/{id}"), png());
-    id
+    common::pending(w, "scan.png", "image/png", png()).await
 }
 
 fn s3_body(id: &FileId) -> String {
@@ -107,11 +57,6 @@ fn sqs(messages: &[(&str, String)]) -> SqsEvent {
         .map(|(id, body)| json!({"messageId": id, "body": body, "eventSource": "aws:sqs"}))
         .collect();
     serde_json::from_value(json!({ "Records": records })).expect("a valid SQS event")
-}
-
-async fn status(w: &World, id: &FileId) -> FileStatus {
-    let f = w.ledger.get_file(&owner(), id).await.unwrap().unwrap();
-    f.status
 }
 
 fn events(w: &World) -> Vec<EventType> {

@@ -2,7 +2,8 @@
 //! put a 200 MiB file in parts, kill the client midway (SIGKILL), run the same command again:
 //! only the missing parts are sent (counted by the emulator's call statistics), the verdict is
 //! accepted, the bytes come back identical with `dropgate get`, the quota is exact; `dropgate
-//! logout` ends the session at the server.
+//! logout` ends the session at the server. And sharing: `dropgate share` creates (password from
+//! stdin), lists, logs and revokes shares while a recipient downloads over HTTP with the URL.
 
 use crate::common;
 
@@ -255,4 +256,245 @@ async fn login_token(stack: &LocalStack, email: &str) -> String {
         .await;
     assert_eq!(s, 200, "{b}");
     b["id_token"].as_str().unwrap().to_owned()
+}
+
+/// One `dropgate` run, bounded, with `stdin` as its standard input.
+async fn run(bin: &Path, config: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = cli(bin, config)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.as_bytes()).await.unwrap();
+    drop(input);
+    tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .unwrap_or_else(|_| panic!("dropgate {args:?} within 120 s"))
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `POST /share/{token}/download?redirect=1` as `curl -L -d` would, from the share's URL.
+async fn recipient_download(
+    stack: &LocalStack,
+    share_url: &str,
+    password: Option<&str>,
+) -> reqwest::Response {
+    let token = share_url
+        .rsplit_once("/s/")
+        .map(|(_, t)| t)
+        .expect("a /s/TOKEN URL");
+    let mut req = stack
+        .http
+        .post(stack.url(&format!("/share/{token}/download?redirect=1")))
+        .header("user-agent", "curl/8.5.0");
+    if let Some(p) = password {
+        req = req
+            .header("content-type", "application/json")
+            .body(serde_json::json!({ "password": p }).to_string());
+    }
+    req.send().await.expect("the recipient's download")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shares_are_created_listed_downloaded_logged_and_revoked_from_the_cli() {
+    let bin = cli_binary();
+    let stack = LocalStack::start_with_args(&["--scanner", "off"], &[]).await;
+    let dir = std::env::temp_dir().join(format!("dropgate-cli-share-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let email = "cli-sharer@example.com";
+    let token = stack.user(email).await;
+    let out = run(
+        &bin,
+        &config,
+        &[
+            "--api",
+            &stack.api,
+            "login",
+            "--email",
+            email,
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    )
+    .await;
+    assert!(out.status.success(), "login: {out:?}");
+    let path = dir.join("notes.txt");
+    let bytes = b"Minutes of the meeting, for Bea.\n".repeat(100);
+    std::fs::write(&path, &bytes).unwrap();
+    let out = run(
+        &bin,
+        &config,
+        &["put", "--json", path.to_str().unwrap()],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "put: {out:?}");
+    let put: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let id = put["files"][0]["file"]["id"].as_str().unwrap().to_owned();
+
+    // Create: the URL alone on stdout, the password from stdin (never echoed).
+    let secret = "Bea's share pass";
+    let out = run(
+        &bin,
+        &config,
+        &[
+            "share",
+            "create",
+            &id,
+            "--max-downloads",
+            "2",
+            "--password-stdin",
+            "--label",
+            "For Bea",
+            "--notify",
+        ],
+        &format!("{secret}\n"),
+    )
+    .await;
+    assert!(out.status.success(), "share create: {out:?}");
+    let stdout = text(&out.stdout);
+    let url = stdout.trim().to_owned();
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "only the URL on stdout: {stdout}"
+    );
+    assert!(url.starts_with(&format!("{}/s/", stack.api)), "{url}");
+    let said = text(&out.stderr);
+    assert!(
+        said.contains(&format!(
+            " of {id}, 2 downloads, password protected, expires "
+        )),
+        "{said}"
+    );
+    assert!(!said.contains(secret) && !stdout.contains(secret));
+    let out = run(&bin, &config, &["share", "create", &id, "--json"], "").await;
+    assert!(out.status.success(), "share create --json: {out:?}");
+    let open: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let open = &open["share"];
+    assert!(
+        open["url"].as_str().is_some_and(|u| u.contains("/s/")),
+        "{open}"
+    );
+    assert!(
+        open.get("token").is_none(),
+        "the token only inside the URL: {open}"
+    );
+    assert_eq!(open["password_protected"], false);
+    let open_id = open["id"].as_str().unwrap().to_owned();
+
+    // List: the file's shares, and all of them, in JSON and as a table.
+    let out = run(&bin, &config, &["share", "ls", &id, "--json"], "").await;
+    assert!(out.status.success(), "share ls ID: {out:?}");
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let shares = listed["shares"].as_array().expect("shares");
+    assert_eq!(shares.len(), 2, "{listed}");
+    let guarded = shares
+        .iter()
+        .find(|s| s["password_protected"] == true)
+        .expect("the protected share");
+    let share_id = guarded["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (guarded["label"].as_str(), guarded["max_downloads"].as_u64()),
+        (Some("For Bea"), Some(2))
+    );
+    assert_eq!(guarded["notify_owner"], true);
+    let out = run(&bin, &config, &["share", "ls"], "").await;
+    assert!(out.status.success(), "share ls: {out:?}");
+    let table = text(&out.stdout);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("DOWNLOADS"),
+        "{table}"
+    );
+    let row = lines
+        .iter()
+        .find(|l| l.starts_with(&share_id))
+        .unwrap_or_else(|| panic!("{share_id} listed: {table}"));
+    assert!(row.contains(" active ") && row.contains(" 0/2 ") && row.ends_with("For Bea"));
+    assert!(lines.iter().any(|l| l.starts_with(&open_id)), "{table}");
+
+    // The recipient, over HTTP with the URL: the password is needed, then the bytes come.
+    let resp = recipient_download(&stack, &url, None).await;
+    assert_eq!(resp.status().as_u16(), 401);
+    let resp = recipient_download(&stack, &url, Some(secret)).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.bytes().await.unwrap() == bytes, "the shared bytes");
+
+    // The log shows that one download.
+    let out = run(&bin, &config, &["share", "log", &share_id, "--json"], "").await;
+    assert!(out.status.success(), "share log: {out:?}");
+    let log: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let downloads = log["downloads"].as_array().expect("downloads");
+    assert_eq!(downloads.len(), 1, "{log}");
+    assert!(downloads[0]["at"].as_str().is_some(), "{log}");
+    let out = run(&bin, &config, &["share", "log", &share_id], "").await;
+    let table = text(&out.stdout);
+    assert_eq!(
+        table.lines().count(),
+        2,
+        "a header and one download: {table}"
+    );
+    assert!(table.starts_with("AT"), "{table}");
+    let out = run(&bin, &config, &["share", "log", &open_id], "").await;
+    assert_eq!(text(&out.stdout).trim(), "No downloads.");
+
+    // Revoke: the URL is refused from then on.
+    let out = run(&bin, &config, &["share", "revoke", &share_id], "").await;
+    assert!(out.status.success(), "share revoke: {out:?}");
+    assert_eq!(text(&out.stdout).trim(), format!("Revoked {share_id}."));
+    let resp = recipient_download(&stack, &url, Some(secret)).await;
+    assert_eq!(resp.status().as_u16(), 410);
+    let refused: Value = resp.json().await.unwrap();
+    assert_eq!(refused["error"]["code"], "share_revoked");
+    let out = run(&bin, &config, &["share", "ls", &id, "--json"], "").await;
+    let listed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        listed["shares"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == share_id.as_str() && s["state"] == "revoked"),
+        "{listed}"
+    );
+
+    // Errors: the CLI's words and exit codes.
+    let out = run(&bin, &config, &["share", "revoke", "no-such-share"], "").await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(text(&out.stderr).trim(), "error: no-such-share: Not found.");
+    let (s, pending) = stack
+        .post(
+            "/files",
+            Some(&token),
+            serde_json::json!({"name": "later.txt", "size": 5, "content_type": "text/plain"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{pending}");
+    let pending = pending["file"]["id"].as_str().unwrap().to_owned();
+    let out = run(&bin, &config, &["share", "create", &pending, "--json"], "").await;
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        format!("error: {pending}: the file is not accepted (yet), so it cannot be shared.")
+    );
+    let err: Value = serde_json::from_slice(&out.stdout).expect("JSON error");
+    assert_eq!(err["error"]["code"], "not_ready");
+    let out = run(
+        &bin,
+        &config,
+        &["share", "create", &id, "--password-stdin"],
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

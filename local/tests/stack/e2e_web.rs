@@ -98,16 +98,15 @@ async fn the_browser_suite_passes_in_headless_chromium() {
     let stack = LocalStack::start_with(&[("SINGLE_PUT_MAX_BYTES", "1048576")]).await;
     let shots = root.join("target/screenshots");
     run_browser_tests(&stack, &tests, &files, &shots, SUITE_LIMIT).await;
-    for page in ["app", "drop"] {
+    // Every page at 360 px and on a desktop, light and dark.
+    for page in ["login", "app", "drop", "share", "notfound"] {
         for size in ["phone", "desktop"] {
-            let shot = shots.join(format!("{page}-{size}.png"));
-            assert!(shot.is_file(), "screenshot {}", shot.display());
+            for scheme in ["", "-dark"] {
+                let shot = shots.join(format!("{page}-{size}{scheme}.png"));
+                assert!(shot.is_file(), "screenshot {}", shot.display());
+            }
         }
     }
-    assert!(
-        shots.join("share-phone.png").is_file(),
-        "screenshot of a share's page"
-    );
 }
 
 /// The malware gate in the browser: a clean file shows its scan, then its verdict; EICAR is

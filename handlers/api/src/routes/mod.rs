@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::deps::{AuthDeps, Deps};
 use crate::http::{ApiError, error_response, json_response};
-use crate::web::PageHeaders;
+use crate::web::{self, PageHeaders};
 
 use answer::Answer;
 use table::{Op, is_auth, matching};
@@ -106,6 +106,14 @@ pub(crate) async fn dispatch<F: Function>(
             error_response(&e)
         }
     };
+    // A person who followed a wrong address gets a page, with the same 404; a program (any
+    // client that does not ask for HTML first) keeps the JSON.
+    if let Some(pages) = deps
+        .pages()
+        .filter(|_| chosen.is_none() && web::prefers_html(&req))
+    {
+        response = web::not_found_page(pages);
+    }
     // A page or asset path answers its errors (404, 405) with the pages' security headers too.
     let page = chosen.is_some_and(|(r, _)| {
         matches!(r.op, Op::AppPage | Op::DropPage | Op::SharePage | Op::Asset)

@@ -7,6 +7,9 @@ use serde_yaml::Value;
 
 use super::toolkit::{FUNCTION, at, resource, str_at, sub_with_stack, template};
 
+/// API Gateway's catch-all route: what matches no other route (never a handler's own route).
+pub(super) const DEFAULT_ROUTE: &str = "/$default";
+
 /// The routes of the HTTP API's OpenAPI body: (method, or "ANY"; path; public; the logical id
 /// of the function its integration invokes).
 fn api_routes(t: &Value) -> Vec<(String, String, bool, &'static str)> {
@@ -147,7 +150,17 @@ fn the_apis_routes_are_the_handlers_routes() {
         );
         used.insert((chosen.0.clone(), chosen.1.clone()));
     }
-    for (method, path, _, _) in &template_routes {
+    // The catch-all: public, to the api, whose router answers what no route takes (404, 405).
+    let fallback = template_routes
+        .iter()
+        .find(|(_, path, _, _)| path == DEFAULT_ROUTE)
+        .expect("template.yaml has the $default route");
+    assert_eq!(
+        (fallback.0.as_str(), fallback.2, fallback.3),
+        ("ANY", true, "ApiFunction"),
+        "$default: any method, public, to the api"
+    );
+    for (method, path, _, _) in template_routes.iter().filter(|r| r.1 != DEFAULT_ROUTE) {
         assert!(
             used.contains(&(method.clone(), path.clone())),
             "template.yaml routes {method} {path}, which reaches no route of the API handler"

@@ -9,7 +9,7 @@ use dropgate_local::provision;
 use dropgate_local::{pump, stream_pump};
 use serde_yaml::Value;
 
-use super::routes::route_match;
+use super::routes::{DEFAULT_ROUTE, route_match};
 use super::toolkit::{
     FUNCTION, MAPPING, QUEUE, SCAN_QUEUE, TABLE, at, bool_at, functions, get_att_of, logical_id,
     logical_ids, ref_of, resource, resources_of_type, seq_at, str_at, template,
@@ -279,7 +279,12 @@ fn every_generated_route_is_public_exactly_when_the_handlers_route_is() {
         );
         used.insert((method.clone(), pattern.clone()));
     }
-    for (method, path) in routes.keys() {
+    assert_eq!(
+        routes.get(&("ANY".to_owned(), DEFAULT_ROUTE.to_owned())),
+        Some(&true),
+        "the generated API keeps a public $default route"
+    );
+    for (method, path) in routes.keys().filter(|(_, p)| p != DEFAULT_ROUTE) {
         assert!(
             used.contains(&(method.clone(), path.clone())),
             "the generated API routes {method} {path}, which reaches no route of the handlers"
