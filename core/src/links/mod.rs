@@ -55,7 +55,8 @@ pub struct Link {
     /// How many uses expiries may give back (`LINK_GIVEBACKS` when the link was made).
     pub max_givebacks: u32,
     pub givebacks: u32,
-    pub allowed_types: Vec<String>,
+    /// The link's own list, or the deployment's policy (`AllButActiveContent`: no list).
+    pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
     pub revoked: bool,
 }
@@ -168,7 +169,8 @@ pub struct LinkView {
     pub bytes_left: Option<u64>,
     pub max_pending_bytes: u64,
     pub pending_bytes: u64,
-    pub allowed_types: Vec<String>,
+    /// The list, or `"all_but_active_content"`.
+    pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
     pub revoked: bool,
     pub state: LinkState,
@@ -199,7 +201,7 @@ mod tests {
             pending_bytes: 0,
             max_givebacks: 3,
             givebacks: 0,
-            allowed_types: vec!["application/pdf".into()],
+            allowed_types: crate::allowed::TypePolicy::only(["application/pdf"]),
             require_uploader_name: false,
             revoked: false,
         }

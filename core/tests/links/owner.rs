@@ -41,7 +41,7 @@ async fn create_answers_the_token_once_and_stores_only_its_hash() {
     assert_eq!((c.max_uploads, c.uploads_used, c.uploads_left), (3, 0, 3));
     assert_eq!((c.max_file_bytes, c.max_total_bytes), (MAX_FILE, None));
     assert_eq!((c.bytes_used, c.bytes_left), (0, None));
-    assert_eq!(c.allowed_types, types(&["application/pdf", "image/png"]));
+    assert_eq!(c.allowed_types, only(&["application/pdf", "image/png"]));
     assert!(!c.require_uploader_name && !c.revoked);
     assert_eq!(c.state, LinkState::Active);
 

@@ -150,7 +150,7 @@ async fn a_drop_that_loses_the_links_last_bytes_to_a_rival_is_file_too_large() {
         .unwrap_err();
     assert_eq!(
         e,
-        CoreError::FileTooLarge {
+        CoreError::DropTooLarge {
             size: 600,
             max: 300
         }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{TimeZone, Utc};
 use dropgate_core::fakes::{MemMailer, MemNotifier};
-use dropgate_core::files::{LinkOrigin, OwnerLedger, Uploader};
+use dropgate_core::files::{FileLookup, LinkOrigin, Uploader};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
 use dropgate_core::notify::{Courier, EventType, Mail, Notification, OutboxEntry};
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, Settings};

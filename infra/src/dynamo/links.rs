@@ -56,10 +56,7 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
     item.insert("pending_bytes".into(), n(l.pending_bytes));
     item.insert("max_givebacks".into(), n(l.max_givebacks));
     item.insert("givebacks".into(), n(l.givebacks));
-    item.insert(
-        "allowed_types".into(),
-        Av::L(l.allowed_types.iter().map(s).collect()),
-    );
+    item.insert("allowed_types".into(), super::policy_attr(&l.allowed_types));
     item.insert(
         "require_uploader_name".into(),
         Av::Bool(l.require_uploader_name),
@@ -112,11 +109,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
         pending_bytes: opt_num("pending_bytes").unwrap_or(0),
         max_givebacks,
         givebacks,
-        allowed_types: item
-            .get("allowed_types")
-            .and_then(|v| v.as_l().ok())
-            .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
-            .ok_or_else(|| corrupt("allowed_types"))?,
+        allowed_types: super::get_policy(item, "allowed_types")?,
         require_uploader_name: flag("require_uploader_name").unwrap_or(false),
         revoked: flag("revoked").unwrap_or(false),
     })
