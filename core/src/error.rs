@@ -208,53 +208,51 @@ impl CoreError {
     }
 }
 
-/// `4.4 GB (4400000000 bytes)`: the rounded figure and the exact one.
+/// `4.4 GiB (4724464025 bytes)`: the rounded figure and the exact one.
 fn up_to(max: u64) -> String {
-    match decimal_size(max) {
-        shown if max < 1000 => shown,
+    match size(max) {
+        shown if max < 1024 => shown,
         shown => format!("{shown} ({max} bytes)"),
     }
 }
 
-/// A size in decimal units as people read them (`4.4 GB`), one decimal below 10.
-pub fn decimal_size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["kB", "MB", "GB", "TB", "PB"];
-    if n < 1000 {
-        return format!("{n} bytes");
+/// A size as people read it everywhere Dropgate prints one (the web client and the CLI too):
+/// binary units labelled as such, one decimal (`16 B`, `1.5 KiB`, `4.4 GiB`).
+pub fn size(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
     }
-    let (mut v, mut i) = (n as f64 / 1000.0, 0);
-    while v >= 1000.0 && i < UNITS.len() - 1 {
-        v /= 1000.0;
+    let (mut v, mut i) = (n as f64 / 1024.0, 0);
+    // 1023.96 KiB would print as "1024.0 KiB": move up a unit once rounding reaches 1024.
+    while v >= 1023.95 && i < UNITS.len() - 1 {
+        v /= 1024.0;
         i += 1;
     }
-    // Rounded down, so "up to" never promises a byte more than the limit.
-    let shown = if v < 10.0 {
-        format!("{:.1}", (v * 10.0).floor() / 10.0)
-    } else {
-        format!("{}", v.floor())
-    };
-    format!("{shown} {}", UNITS[i])
+    format!("{v:.1} {}", UNITS[i])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The web client and the CLI print sizes from the same table: one convention.
     #[test]
-    fn sizes_read_as_decimal_units_rounded_down() {
-        assert_eq!(decimal_size(999), "999 bytes");
-        assert_eq!(decimal_size(4_400_000_000), "4.4 GB");
-        assert_eq!(decimal_size(4_499_999_999), "4.4 GB");
-        assert_eq!(decimal_size(53_687_091_200), "53 GB");
-        assert_eq!(decimal_size(1_000), "1.0 kB");
+    fn sizes_read_as_the_web_and_the_cli_print_them() {
+        let table: Vec<(u64, String)> =
+            serde_json::from_str(include_str!("../../web/tests/size-units.json"))
+                .expect("size-units.json");
+        for (n, shown) in table {
+            assert_eq!(size(n), shown, "{n}");
+        }
         let e = CoreError::DropTooLarge {
             size: 6_000_000_000,
-            max: 4_400_000_000,
+            max: 4_724_464_025,
         };
         assert_eq!(e.code(), "file_too_large");
         assert_eq!(
             e.to_string(),
-            "this link can take files up to 4.4 GB (4400000000 bytes)"
+            "this link can take files up to 4.4 GiB (4724464025 bytes)"
         );
     }
 }

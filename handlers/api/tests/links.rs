@@ -367,7 +367,7 @@ async fn the_owners_full_quota_is_413_file_too_large_for_the_uploader() {
     let err = &r.json()["error"];
     assert_eq!(err["max_file_bytes"], 10, "{err}");
     assert_eq!(err["size"], 11, "{err}");
-    assert_eq!(err["message"], "this link can take files up to 10 bytes");
+    assert_eq!(err["message"], "this link can take files up to 10 B");
     for figure in [
         "used_bytes",
         "reserved_bytes",
