@@ -331,7 +331,7 @@ async fn a_full_owner_quota_is_file_too_large_for_the_uploader_and_does_not_use_
         ("file_too_large", ErrorKind::TooLarge)
     );
     let said = e.to_string();
-    assert_eq!(said, "this link can take files up to 100 bytes");
+    assert_eq!(said, "this link can take files up to 100 B");
     // The uploader has no quota, and learns nothing else of the owner's storage.
     for never in ["quota", "storage", "owner", "500", "400"] {
         assert!(!said.contains(never), "{never}: {said}");
