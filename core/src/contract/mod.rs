@@ -11,5 +11,6 @@ mod link_fixtures;
 pub mod links;
 pub mod multipart;
 pub mod objects;
+pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

@@ -110,6 +110,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
         file_id: FileId::parse("f01").unwrap(),
         label: None,
         token_hash: tokens::hash("tok-1"),
+        token_sealed: None,
         created_at: t,
         expires_at: t + TimeDelta::days(2),
         max_downloads: Some(5),
