@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 
 use crate::{CoreError, OwnerId};
 
@@ -41,12 +42,15 @@ pub async fn open_all(
     sealer: &dyn TokenSealer,
     items: &[(SealContext<'_>, Option<&str>)],
 ) -> Result<Vec<Option<String>>, CoreError> {
-    let opens = items.iter().map(|(ctx, sealed)| async move {
-        match sealed {
-            Some(s) => sealer.open(ctx, s).await,
-            None => Ok(None),
-        }
-    });
+    // Boxed, each with the one lifetime of the page: a plain closure's future is not `Send`
+    // for every lifetime, which the api's handlers need.
+    let mut opens: Vec<BoxFuture<'_, Result<Option<String>, CoreError>>> = Vec::new();
+    for (ctx, sealed) in items {
+        opens.push(match sealed {
+            Some(s) => sealer.open(ctx, s),
+            None => Box::pin(std::future::ready(Ok(None))),
+        });
+    }
     futures_util::stream::iter(opens)
         .buffered(OPEN_AT_ONCE)
         .collect::<Vec<_>>()

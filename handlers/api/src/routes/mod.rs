@@ -5,6 +5,7 @@
 mod answer;
 mod auth;
 mod drop;
+mod edits;
 mod files;
 mod links;
 mod pages;
@@ -53,6 +54,20 @@ pub(crate) fn request_path(req: &ApiGatewayV2httpRequest) -> &str {
         .as_deref()
         .or(req.request_context.http.path.as_deref())
         .unwrap_or_default()
+}
+
+/// Whether a `DELETE` of a link or share asks to remove an ended one (`?remove=true`) rather
+/// than to revoke it; anything else than `true`/`false` is refused, never guessed.
+pub(super) fn removing(req: &ApiGatewayV2httpRequest) -> Result<bool, ApiError> {
+    match crate::http::query(req, "remove") {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::new(
+            400,
+            "invalid_request",
+            "remove must be true or false",
+        )),
+    }
 }
 
 fn no_route() -> ApiError {
@@ -165,6 +180,7 @@ impl Function for Deps {
             Op::CreateLink => links::create(req, deps).await,
             Op::ListLinks => links::list(req, deps).await,
             Op::GetLink => links::get(req, deps, first).await,
+            Op::EditLink => links::edit(req, deps, first).await,
             Op::RevokeLink => links::revoke(req, deps, first).await,
             Op::DropInfo => drop::info(req, deps, first).await,
             Op::DropFile => drop::upload(req, deps, first).await,
@@ -172,6 +188,7 @@ impl Function for Deps {
             Op::CreateShare => shares::create(req, deps, first).await,
             Op::FileShares => shares::list_for_file(req, deps, first).await,
             Op::ListShares => shares::list(req, deps).await,
+            Op::EditShare => shares::edit(req, deps, first).await,
             Op::RevokeShare => shares::revoke(req, deps, first).await,
             Op::ShareDownloads => shares::downloads(req, deps, first).await,
             Op::ShareInfo => shares::info(req, deps, first).await,
