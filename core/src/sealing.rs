@@ -31,8 +31,7 @@ pub trait TokenSealer: Send + Sync {
     async fn seal(&self, ctx: &SealContext<'_>, token: &str) -> Result<String, CoreError>;
     /// The token again; `None` when `sealed` does not open for `ctx` (another item's, damaged,
     /// not one this sealer made). Errors are the sealer's own failures (unreachable, denied).
-    async fn open(&self, ctx: &SealContext<'_>, sealed: &str)
-    -> Result<Option<String>, CoreError>;
+    async fn open(&self, ctx: &SealContext<'_>, sealed: &str) -> Result<Option<String>, CoreError>;
 }
 
 /// Opens each of `items`' sealed tokens (a page of a listing), in order, a few at a time: a

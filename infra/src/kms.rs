@@ -23,7 +23,10 @@ pub struct KmsSealer {
 /// apart from contexts AWS services add, and lets an IAM condition name it.
 fn context(ctx: &SealContext<'_>) -> HashMap<String, String> {
     HashMap::from([
-        ("dropgate:purpose".to_owned(), format!("{}-token", ctx.purpose)),
+        (
+            "dropgate:purpose".to_owned(),
+            format!("{}-token", ctx.purpose),
+        ),
         ("dropgate:owner".to_owned(), ctx.owner.to_string()),
         ("dropgate:id".to_owned(), ctx.id.to_owned()),
     ])
@@ -49,11 +52,7 @@ impl TokenSealer for KmsSealer {
         Ok(B64.encode(blob.as_ref()))
     }
 
-    async fn open(
-        &self,
-        ctx: &SealContext<'_>,
-        sealed: &str,
-    ) -> Result<Option<String>, CoreError> {
+    async fn open(&self, ctx: &SealContext<'_>, sealed: &str) -> Result<Option<String>, CoreError> {
         let Ok(bytes) = B64.decode(sealed) else {
             return Ok(None);
         };

@@ -4,6 +4,7 @@
 //! production.
 
 pub mod counters;
+pub mod edits;
 pub mod ledger;
 pub mod ledger_scan;
 pub mod link_drops;

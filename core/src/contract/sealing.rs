@@ -19,9 +19,18 @@ pub async fn seals_and_opens_only_for_its_item(s: &dyn TokenSealer) {
     assert_eq!(s.open(&ctx, &sealed).await.unwrap().as_deref(), Some(token));
 
     for wrong in [
-        SealContext { id: "0193-link-2", ..ctx },
-        SealContext { owner: &other_owner, ..ctx },
-        SealContext { purpose: "share", ..ctx },
+        SealContext {
+            id: "0193-link-2",
+            ..ctx
+        },
+        SealContext {
+            owner: &other_owner,
+            ..ctx
+        },
+        SealContext {
+            purpose: "share",
+            ..ctx
+        },
     ] {
         assert_eq!(
             s.open(&wrong, &sealed).await.unwrap(),
@@ -34,7 +43,10 @@ pub async fn seals_and_opens_only_for_its_item(s: &dyn TokenSealer) {
     }
 
     // A page: each in order, the unsealed (made before sealing) as none.
-    let ctx2 = SealContext { id: "0193-link-3", ..ctx };
+    let ctx2 = SealContext {
+        id: "0193-link-3",
+        ..ctx
+    };
     let sealed2 = s.seal(&ctx2, "second-token").await.unwrap();
     let page = open_all(
         s,
@@ -48,6 +60,10 @@ pub async fn seals_and_opens_only_for_its_item(s: &dyn TokenSealer) {
     .unwrap();
     assert_eq!(
         page,
-        vec![Some("second-token".to_owned()), None, Some(token.to_owned())]
+        vec![
+            Some("second-token".to_owned()),
+            None,
+            Some(token.to_owned())
+        ]
     );
 }

@@ -42,11 +42,7 @@ impl TokenSealer for MemSealer {
         Ok(handle)
     }
 
-    async fn open(
-        &self,
-        ctx: &SealContext<'_>,
-        sealed: &str,
-    ) -> Result<Option<String>, CoreError> {
+    async fn open(&self, ctx: &SealContext<'_>, sealed: &str) -> Result<Option<String>, CoreError> {
         self.check()?;
         Ok(lock(&self.sealed)
             .get(sealed)

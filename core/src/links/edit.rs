@@ -129,36 +129,76 @@ mod tests {
         let c = validate_link_edit(&s(), &edit, now()).unwrap();
         assert_eq!(c.label.as_deref(), Some("New name"));
         assert_eq!(c.expires_at, Some(now() + chrono::Duration::hours(1)));
-        assert_eq!(c.max_total_bytes, Some(None), "null removes the total limit");
+        assert_eq!(
+            c.max_total_bytes,
+            Some(None),
+            "null removes the total limit"
+        );
         assert_eq!(c.allowed_types, Some(vec!["image/jpeg".to_owned()]));
         assert_eq!(c.require_uploader_name, Some(true));
-        assert_eq!((c.max_uploads, c.max_file_bytes, c.max_pending_bytes), (None, None, None));
+        assert_eq!(
+            (c.max_uploads, c.max_file_bytes, c.max_pending_bytes),
+            (None, None, None)
+        );
     }
 
     #[test]
     fn an_edit_answers_the_creation_codes() {
         let cases: Vec<(LinkEdit, &str)> = vec![
-            (LinkEdit { label: Some(String::new()), ..LinkEdit::default() }, "invalid_name"),
-            (LinkEdit { expires_in: Some(0), ..LinkEdit::default() }, "invalid_expires_in"),
             (
-                LinkEdit { expires_in: Some(7 * 24 * 3600 + 1), ..LinkEdit::default() },
+                LinkEdit {
+                    label: Some(String::new()),
+                    ..LinkEdit::default()
+                },
+                "invalid_name",
+            ),
+            (
+                LinkEdit {
+                    expires_in: Some(0),
+                    ..LinkEdit::default()
+                },
                 "invalid_expires_in",
             ),
-            (LinkEdit { max_uploads: Some(0), ..LinkEdit::default() }, "invalid_max_uploads"),
             (
-                LinkEdit { max_file_bytes: Some(1001), ..LinkEdit::default() },
+                LinkEdit {
+                    expires_in: Some(7 * 24 * 3600 + 1),
+                    ..LinkEdit::default()
+                },
+                "invalid_expires_in",
+            ),
+            (
+                LinkEdit {
+                    max_uploads: Some(0),
+                    ..LinkEdit::default()
+                },
+                "invalid_max_uploads",
+            ),
+            (
+                LinkEdit {
+                    max_file_bytes: Some(1001),
+                    ..LinkEdit::default()
+                },
                 "invalid_max_file_bytes",
             ),
             (
-                LinkEdit { max_total_bytes: Some(Some(0)), ..LinkEdit::default() },
+                LinkEdit {
+                    max_total_bytes: Some(Some(0)),
+                    ..LinkEdit::default()
+                },
                 "invalid_max_total_bytes",
             ),
             (
-                LinkEdit { max_pending_bytes: Some(0), ..LinkEdit::default() },
+                LinkEdit {
+                    max_pending_bytes: Some(0),
+                    ..LinkEdit::default()
+                },
                 "invalid_max_pending_bytes",
             ),
             (
-                LinkEdit { allowed_types: Some(vec!["text/html".into()]), ..LinkEdit::default() },
+                LinkEdit {
+                    allowed_types: Some(vec!["text/html".into()]),
+                    ..LinkEdit::default()
+                },
                 "invalid_allowed_types",
             ),
         ];

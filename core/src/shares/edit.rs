@@ -25,7 +25,10 @@ impl std::fmt::Debug for ShareEdit {
             .field("max_downloads", &self.max_downloads)
             .field(
                 "password",
-                &self.password.as_ref().map(|p| p.as_ref().map(|_| "<redacted>")),
+                &self
+                    .password
+                    .as_ref()
+                    .map(|p| p.as_ref().map(|_| "<redacted>")),
             )
             .field("notify_owner", &self.notify_owner)
             .field("label", &self.label)
@@ -66,6 +69,24 @@ pub fn validate_share_edit(
         notify_owner: edit.notify_owner,
         label: edit.label.as_ref().map(|_| v.label.clone()),
     })
+}
+
+impl std::fmt::Debug for ShareChanges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShareChanges")
+            .field("expires_at", &self.expires_at)
+            .field("max_downloads", &self.max_downloads)
+            .field(
+                "password",
+                &self
+                    .password
+                    .as_ref()
+                    .map(|p| p.as_ref().map(|_| "<redacted>")),
+            )
+            .field("notify_owner", &self.notify_owner)
+            .field("label", &self.label)
+            .finish()
+    }
 }
 
 impl ShareChanges {
@@ -114,7 +135,7 @@ mod tests {
     #[test]
     fn null_removes_and_absent_keeps() {
         let c = validate_share_edit(&s(), &ShareEdit::default(), now()).unwrap();
-        assert!(c == ShareChanges::default());
+        assert_eq!(c, ShareChanges::default());
         let edit = ShareEdit {
             max_downloads: Some(None),
             password: Some(None),
@@ -142,17 +163,32 @@ mod tests {
     #[test]
     fn an_edit_answers_the_creation_codes() {
         let cases: Vec<(ShareEdit, &str)> = vec![
-            (ShareEdit { expires_in: Some(0), ..ShareEdit::default() }, "invalid_expires_in"),
             (
-                ShareEdit { max_downloads: Some(Some(0)), ..ShareEdit::default() },
+                ShareEdit {
+                    expires_in: Some(0),
+                    ..ShareEdit::default()
+                },
+                "invalid_expires_in",
+            ),
+            (
+                ShareEdit {
+                    max_downloads: Some(Some(0)),
+                    ..ShareEdit::default()
+                },
                 "invalid_max_downloads",
             ),
             (
-                ShareEdit { password: Some(Some(String::new())), ..ShareEdit::default() },
+                ShareEdit {
+                    password: Some(Some(String::new())),
+                    ..ShareEdit::default()
+                },
                 "invalid_password",
             ),
             (
-                ShareEdit { label: Some(Some("a\u{202e}b".into())), ..ShareEdit::default() },
+                ShareEdit {
+                    label: Some(Some("a\u{202e}b".into())),
+                    ..ShareEdit::default()
+                },
                 "invalid_name",
             ),
         ];

@@ -19,8 +19,8 @@ use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 use super::files::{epoch_after, file_key, from_item as file_from_item};
 use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, s, transact,
-    update_if, values,
+    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, s,
+    transact, update_if, values,
 };
 use crate::error::sdk_error;
 

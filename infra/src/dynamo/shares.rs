@@ -22,8 +22,8 @@ use super::files::epoch_after;
 use super::outbox::entry_item_of;
 use super::paged::NewestFirst;
 use super::{
-    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, put_op, s, transact, update_if,
-    values,
+    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, put_op, s, transact,
+    update_if, values,
 };
 use crate::error::sdk_error;
 
