@@ -5,6 +5,7 @@
 mod common;
 mod e2e_cli;
 mod e2e_disguise;
+mod e2e_edits;
 mod e2e_exposure;
 mod e2e_faults;
 mod e2e_keys;
