@@ -1,6 +1,8 @@
 //! The bodies of `PATCH /links/{id}` and `PATCH /shares/{id}`: every field optional, and for
-//! the fields that can be removed, `null` (remove) told apart from absent (leave as it is).
+//! the fields that can be removed, `null` (remove) told apart from absent (leave as it is);
+//! and the `remove` flag of their `DELETE`.
 
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_core::links::LinkEdit;
 use dropgate_core::shares::ShareEdit;
 use serde::{Deserialize, Deserializer};
@@ -109,5 +111,19 @@ impl EditShare {
             notify_owner: self.notify_owner,
             label: text(self.label, "label", true)?,
         })
+    }
+}
+
+/// Whether a `DELETE` of a link or share asks to remove an ended one (`?remove=true`) rather
+/// than to revoke it; anything else than `true`/`false` is refused, never guessed.
+pub(super) fn removing(req: &ApiGatewayV2httpRequest) -> Result<bool, ApiError> {
+    match crate::http::query(req, "remove") {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::new(
+            400,
+            "invalid_request",
+            "remove must be true or false",
+        )),
     }
 }

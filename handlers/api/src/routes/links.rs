@@ -78,7 +78,7 @@ pub(super) async fn edit(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -
 /// `DELETE /links/{id}` revokes; with `?remove=true` it removes an ended link from the list.
 pub(super) async fn revoke(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
     let who = caller(req)?;
-    if super::removing(req)? {
+    if super::edits::removing(req)? {
         deps.links.remove(&who.owner, id).await?;
         tracing::info!(owner = %who.owner, link_id = id, "upload link removed");
     } else {

@@ -56,20 +56,6 @@ pub(crate) fn request_path(req: &ApiGatewayV2httpRequest) -> &str {
         .unwrap_or_default()
 }
 
-/// Whether a `DELETE` of a link or share asks to remove an ended one (`?remove=true`) rather
-/// than to revoke it; anything else than `true`/`false` is refused, never guessed.
-pub(super) fn removing(req: &ApiGatewayV2httpRequest) -> Result<bool, ApiError> {
-    match crate::http::query(req, "remove") {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(_) => Err(ApiError::new(
-            400,
-            "invalid_request",
-            "remove must be true or false",
-        )),
-    }
-}
-
 fn no_route() -> ApiError {
     ApiError::new(404, "not_found", "no such route")
 }

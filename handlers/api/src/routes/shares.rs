@@ -93,7 +93,7 @@ pub(super) async fn edit(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -
 /// `DELETE /shares/{id}` revokes; with `?remove=true` it removes an ended share from the list.
 pub(super) async fn revoke(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
     let who = caller(req)?;
-    if super::removing(req)? {
+    if super::edits::removing(req)? {
         deps.shares.remove(&who.owner, id).await?;
         tracing::info!(owner = %who.owner, share_id = id, "share removed");
     } else {
