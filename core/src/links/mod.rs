@@ -1,7 +1,8 @@
 //! Upload links: anonymous, expiring, limited-use file requests.
 //!
 //! An owner creates a link; its token is the only credential a stranger needs. The token is
-//! shown once and stored only as its SHA-256. Each drop through the link uses it once, counts
+//! looked up by its SHA-256 and otherwise kept only sealed, for its owner to see the URL again
+//! ([`crate::sealing`]); an owner edits a live link's settings and removes an ended one. Each drop through the link uses it once, counts
 //! its bytes, reserves the owner's quota and writes the pending file in one atomic step (see
 //! [`LinkStore::create_pending_via_link`]). The pipeline then judges the bytes against the
 //! link's own allowed types, and the owner is mailed on every verdict.
