@@ -6,8 +6,8 @@
 //! messages, owners' mails, the notifier and mailer ports). Single-file capabilities:
 //! [`pipeline`], [`janitor`], [`ratelimit`] (the counters port), [`accounts`] (the accounts
 //! port), [`objects`] (the object store port), [`sealing`] (the token-sealing port).
-//! Cross-cutting leaves: ids (and the id source
-//! port), [`clock`], [`time`], keys, kinds, names, policy, sniff, tokens, paging, settings, error.
+//! Cross-cutting leaves: ids (and the id source port), [`clock`], [`time`], keys, kinds, names,
+//! policy, sniff, tokens, paging, settings, error.
 //!
 //! Adapters live in `dropgate-infra`; in-memory fakes in `fakes` and the ports' contract suites
 //! in `contract`, for tests (behind the `fakes` feature, which only dev-dependencies turn on).

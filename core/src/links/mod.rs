@@ -2,9 +2,9 @@
 //!
 //! An owner creates a link; its token is the only credential a stranger needs. The token is
 //! looked up by its SHA-256 and otherwise kept only sealed, for its owner to see the URL again
-//! ([`crate::sealing`]); an owner edits a live link's settings and removes an ended one. Each drop through the link uses it once, counts
-//! its bytes, reserves the owner's quota and writes the pending file in one atomic step (see
-//! [`LinkStore::create_pending_via_link`]). The pipeline then judges the bytes against the
+//! ([`crate::sealing`]); an owner edits a live link's settings and removes an ended one. Each
+//! drop through the link uses it once, counts its bytes, reserves the owner's quota and writes
+//! the pending file in one atomic step (see [`LinkStore::create_pending_via_link`]). The pipeline then judges the bytes against the
 //! link's own allowed types, and the owner is mailed on every verdict.
 //!
 //! A link's life: `active` until it is revoked, expires, or has no uploads (or bytes) left.
