@@ -60,6 +60,7 @@ fn world_with(quota: u64) -> World {
             links: ledger.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
             settings: settings.clone(),
         },
         drops: DropService {

@@ -24,6 +24,8 @@ pub struct Config {
     pub user_pool_id: String,
     pub user_pool_client_id: String,
     pub mail_sender: String,
+    /// The KMS key that seals link and share tokens, so their owner can see the URLs again.
+    pub token_key: String,
     /// Sign-up confirms the user at once (the local stack only).
     pub auto_confirm_signup: bool,
     /// Path-style S3 addressing (the emulator only).
@@ -213,6 +215,7 @@ impl Config {
             user_pool_id: opt(env, "USER_POOL_ID"),
             user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
             mail_sender: opt(env, "MAIL_SENDER"),
+            token_key: opt(env, "TOKEN_KEY"),
             auto_confirm_signup: flag(env, "AUTO_CONFIRM_SIGNUP"),
             s3_force_path_style: flag(env, "S3_FORCE_PATH_STYLE"),
             settings,
@@ -243,6 +246,7 @@ impl Config {
                 "USER_POOL_ID" => &self.user_pool_id,
                 "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
                 "MAIL_SENDER" => &self.mail_sender,
+                "TOKEN_KEY" => &self.token_key,
                 _ => return Err(InfraError::UnknownEnv(n)),
             };
             if v.is_empty() {
@@ -269,6 +273,7 @@ impl Config {
             ("USER_POOL_ID", self.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", self.user_pool_client_id.clone()),
             ("MAIL_SENDER", self.mail_sender.clone()),
+            ("TOKEN_KEY", self.token_key.clone()),
             ("MAX_FILE_BYTES", s.max_file_size.to_string()),
             ("QUOTA_BYTES", s.quota_bytes.to_string()),
             ("ALLOWED_TYPES", s.allowed_types.to_env()),

@@ -43,6 +43,7 @@ pub(super) fn link(
 ) -> Link {
     Link {
         token_hash: tokens::hash(&format!("tok-{id}")),
+        token_sealed: None,
         label: format!("label of {id} ✓"),
         id,
         owner: o.clone(),

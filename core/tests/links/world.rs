@@ -67,6 +67,7 @@ pub fn world_with(settings: Settings) -> World {
             links: ledger.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
             settings: settings.clone(),
         },
         drops: DropService {

@@ -56,6 +56,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
                 owner_email: Some("alice@example.com".into()),
                 label: "Holiday photos".into(),
                 token_hash: format!("hash-of-{via}"),
+                token_sealed: None,
                 created_at: t,
                 expires_at: t + chrono::Duration::days(1),
                 max_uploads: 3,

@@ -208,6 +208,22 @@ pub(crate) async fn update_if(update: UpdateItemFluentBuilder) -> Result<bool, C
     }
 }
 
+/// A conditional delete: `false` when its condition failed (nothing was removed).
+pub(crate) async fn delete_if(
+    delete: aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder,
+) -> Result<bool, CoreError> {
+    match delete.send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(sdk_error("DeleteItem", e)),
+    }
+}
+
 impl DynamoLedger {
     pub(crate) fn quota_update(
         &self,

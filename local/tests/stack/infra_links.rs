@@ -44,6 +44,7 @@ pub(crate) fn link(
         owner_email: Some(format!("{o}@example.com")),
         label: format!("label of {id} ✓"),
         token_hash: tokens::hash(token),
+        token_sealed: None,
         created_at: t,
         expires_at: t + TimeDelta::hours(1),
         max_uploads,

@@ -5,6 +5,7 @@
 mod common;
 mod e2e_cli;
 mod e2e_disguise;
+mod e2e_edits;
 mod e2e_emulator;
 mod e2e_everyday;
 mod e2e_exposure;
