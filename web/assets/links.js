@@ -4,8 +4,8 @@
 
 import * as api from './api.js';
 import { $, h, show, say, ask } from './dom.js';
-import { bytes, date, typeName } from './format.js';
-import { errorWords, linkStateWords } from './words.js';
+import { bytes, date } from './format.js';
+import { allowedWords, errorWords, linkStateWords } from './words.js';
 import { PAGE, state, message, busy } from './state.js';
 import { qrSvg, copyUrl } from './qr.js';
 
@@ -17,7 +17,7 @@ export function forgetNewLink() {
 
 // Every setting of a link, in words.
 function settings(l) {
-  const types = l.allowed_types.map(typeName).join(', ');
+  const types = allowedWords(l.allowed_types);
   const total = l.max_total_bytes === null ? 'no total limit' : `${bytes(l.max_total_bytes)} in all`;
   const name = l.require_uploader_name ? 'name required' : 'no name asked';
   return `Allowed: ${types} · up to ${bytes(l.max_file_bytes)} per file · ${total} · ${name}`;

@@ -39,7 +39,7 @@ pub async fn links_are_edited_while_live_and_removed_once_ended(
         max_file_bytes: 777,
         max_total_bytes: None,
         max_pending_bytes: 999,
-        allowed_types: vec!["image/png".into()],
+        allowed_types: crate::allowed::TypePolicy::only(["image/png"]),
         require_uploader_name: true,
         // Counters and flags as the caller last read them: the store keeps its own.
         uploads_used: 0,

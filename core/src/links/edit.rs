@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Link, NewLink, validate_new_link};
+use crate::allowed::TypePolicy;
 use crate::{CoreError, Settings};
 
 /// An edit as asked for: `None` leaves a field as it is. `max_total_bytes: Some(None)` removes
@@ -29,7 +30,7 @@ pub struct LinkChanges {
     pub max_file_bytes: Option<u64>,
     pub max_total_bytes: Option<Option<u64>>,
     pub max_pending_bytes: Option<u64>,
-    pub allowed_types: Option<Vec<String>>,
+    pub allowed_types: Option<TypePolicy>,
     pub require_uploader_name: Option<bool>,
 }
 
@@ -105,7 +106,7 @@ mod tests {
         Settings {
             max_file_size: 1000,
             max_link_ttl: Duration::from_secs(7 * 24 * 3600),
-            allowed_types: vec!["application/pdf".into(), "image/jpeg".into()],
+            allowed_types: TypePolicy::only(["application/pdf", "image/jpeg"]),
             ..Settings::default()
         }
     }
@@ -134,7 +135,7 @@ mod tests {
             Some(None),
             "null removes the total limit"
         );
-        assert_eq!(c.allowed_types, Some(vec!["image/jpeg".to_owned()]));
+        assert_eq!(c.allowed_types, Some(TypePolicy::only(["image/jpeg"])));
         assert_eq!(c.require_uploader_name, Some(true));
         assert_eq!(
             (c.max_uploads, c.max_file_bytes, c.max_pending_bytes),

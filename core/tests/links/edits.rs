@@ -31,7 +31,10 @@ async fn an_edit_changes_what_a_drop_is_held_to() {
         (v.max_file_bytes, v.max_uploads, v.uploads_used),
         (100, 5, 1)
     );
-    assert_eq!(v.allowed_types, types(&["image/png"]));
+    assert_eq!(
+        v.allowed_types,
+        dropgate_core::allowed::TypePolicy::only(["image/png"])
+    );
     assert!(v.require_uploader_name);
     assert!(
         v.url.as_deref().is_some_and(|u| u.ends_with(&token)),

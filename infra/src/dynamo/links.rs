@@ -328,7 +328,7 @@ impl LinkStore for DynamoLedger {
             (":mu", n(l.max_uploads)),
             (":mf", n(l.max_file_bytes)),
             (":mp", n(l.max_pending_bytes)),
-            (":types", Av::L(l.allowed_types.iter().map(s).collect())),
+            (":types", super::policy_attr(&l.allowed_types)),
             (":name", Av::Bool(l.require_uploader_name)),
             (":purge", n(epoch_after(l.expires_at, KEEP_LINK_DAYS))),
             (":false", Av::Bool(false)),
