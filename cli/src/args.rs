@@ -119,7 +119,7 @@ pub struct GetArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum LinkCommand {
-    /// Create an upload link and print its URL (shown this once only).
+    /// Create an upload link and print its URL (`link ls --json` shows it again).
     Create(LinkCreateArgs),
     /// List your upload links.
     Ls,

@@ -171,6 +171,7 @@ fn api_sentence(code: &str, message: &str, extra: &serde_json::Map<String, Value
             ),
             _ => "The storage behind this link is full.".to_owned(),
         },
+        "file_too_large" if message.starts_with("This link can take") => format!("{message}."),
         "file_too_large" => match (f("size"), f("max_file_bytes")) {
             (Some(size), Some(max)) => format!(
                 "File too large: {} where at most {} is allowed.",
@@ -179,6 +180,10 @@ fn api_sentence(code: &str, message: &str, extra: &serde_json::Map<String, Value
             ),
             _ => "File too large.".to_owned(),
         },
+        "unsupported_type" if extra.contains_key("allowed") => format!(
+            "This type of file is not allowed here. Allowed here: {}.",
+            allowed_words(&extra["allowed"])
+        ),
         // The server names the type: `content type "x/y" is not allowed`.
         "unsupported_type" if !message.trim().is_empty() => {
             format!("{}.", capitalize(trim_period(message)))
@@ -202,6 +207,52 @@ fn api_sentence(code: &str, message: &str, extra: &serde_json::Map<String, Value
         "not_ready" => "The file is not accepted (yet), so it cannot be downloaded.".to_owned(),
         "uploader_name_required" => "This link asks for your name: pass --name.".to_owned(),
         _ => format!("{} ({code}).", capitalize(trim_period(message))),
+    }
+}
+
+/// What is allowed, in words: the list, or everything but active content.
+pub fn allowed_words(allowed: &Value) -> String {
+    match allowed {
+        Value::String(s) if s == "all_but_active_content" => {
+            "anything but programs and scripts".to_owned()
+        }
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => "(not said)".to_owned(),
+    }
+}
+
+/// `413 file_too_large` of a drop, said to the uploader (who has no quota): the largest file
+/// the link takes now.
+pub fn for_link(e: CliError) -> CliError {
+    match e {
+        CliError::Api {
+            status,
+            code,
+            message,
+            extra,
+        } if code == "file_too_large" => match figure(&extra, "max_file_bytes") {
+            Some(max) => CliError::Api {
+                status,
+                code,
+                message: format!("This link can take files up to {}", bytes(max)),
+                extra,
+            },
+            None => CliError::Api {
+                status,
+                code,
+                message,
+                extra,
+            },
+        },
+        CliError::File { name, source } => CliError::File {
+            name,
+            source: Box::new(for_link(*source)),
+        },
+        other => other,
     }
 }
 
@@ -255,6 +306,38 @@ mod tests {
         assert_eq!(
             e.for_file("cat.exe").to_string(),
             "cat.exe: Content type \"application/x-msdownload\" is not allowed."
+        );
+    }
+
+    #[test]
+    fn a_refused_type_says_what_is_allowed() {
+        let e = api(
+            "unsupported_type",
+            json!({"allowed": "all_but_active_content"}),
+        );
+        assert_eq!(
+            e.for_file("cat.exe").to_string(),
+            "cat.exe: This type of file is not allowed here. Allowed here: anything but programs and scripts."
+        );
+        let e = api(
+            "unsupported_type",
+            json!({"allowed": ["application/pdf", "image/png"]}),
+        );
+        assert_eq!(
+            e.to_string(),
+            "This type of file is not allowed here. Allowed here: application/pdf, image/png."
+        );
+    }
+
+    #[test]
+    fn a_drop_too_large_speaks_to_the_uploader() {
+        let e = api(
+            "file_too_large",
+            json!({"size": 6_000_000_000u64, "max_file_bytes": 4_400_000_000u64}),
+        );
+        assert_eq!(
+            for_link(e.for_file("film.mov")).to_string(),
+            "film.mov: This link can take files up to 4.1 GiB."
         );
     }
 

@@ -221,8 +221,9 @@ pub struct DropInfo {
     pub bytes_left: Option<u64>,
     #[serde(default)]
     pub max_file_bytes: Option<u64>,
+    /// A list of types, or `"all_but_active_content"`.
     #[serde(default)]
-    pub allowed_types: Vec<String>,
+    pub allowed_types: Value,
     #[serde(default)]
     pub require_uploader_name: bool,
     #[serde(flatten)]

@@ -607,6 +607,48 @@ async fn quota_exceeded_is_one_sentence_in_human_units() {
 }
 
 #[tokio::test]
+async fn a_drop_larger_than_the_link_takes_is_said_to_the_uploader() {
+    let env = Env::logged_in(Config {
+        quota_bytes: MIB,
+        ..Config::default()
+    })
+    .await;
+    let r = env.dg(&["link", "create", "Returns"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let url = r.stdout.trim().to_owned();
+    let stranger = env.dir.0.join("stranger");
+    env.file("big.bin", 2 * MIB);
+    let r = finish(
+        env.command_in(&stranger, &["drop", &url, "big.bin"])
+            .spawn_ok(),
+        "",
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // The owner's free space is the smallest limit: the page and the refusal both say it,
+    // as what the link takes, never as anyone's quota.
+    assert!(
+        r.stderr
+            .contains("This link can take files up to 1.0 MiB.\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("Allowed here: application/pdf, text/plain."),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("error: big.bin: This link can take files up to 1.0 MiB."),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.to_lowercase().contains("quota"), "{}", r.stderr);
+}
+
+#[tokio::test]
 async fn a_rejected_file_exits_3() {
     let env = Env::logged_in(Config::default()).await;
     env.file("reject-me.txt", 100);

@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::allowed::TypePolicy;
+
 /// What kind of failure, for the edge to pick a status code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -47,8 +49,22 @@ pub enum CoreError {
     },
     #[error("file too large: {size} bytes, the maximum is {max}")]
     FileTooLarge { size: u64, max: u64 },
-    #[error("content type {0:?} is not allowed")]
-    TypeNotAllowed(String),
+    /// A drop larger than the link can take now (its limits and the owner's free space
+    /// together): the uploader is told that one figure, never anything of the owner's storage.
+    #[error("this link can take files up to {}", up_to(*.max))]
+    DropTooLarge { size: u64, max: u64 },
+    /// A declared type the policy refuses; the answer says what is allowed.
+    #[error("files of type {content_type:?} are not allowed here; allowed: {}", .allowed.describe())]
+    TypeNotAllowed {
+        content_type: String,
+        allowed: TypePolicy,
+    },
+    /// A link's `allowed_types` that the deployment does not allow (400).
+    #[error("{message}")]
+    InvalidAllowedTypes {
+        message: String,
+        allowed: TypePolicy,
+    },
     #[error("not found")]
     NotFound,
     /// Not found, with a code of its own (`link_not_found`, `receipt_not_found`).
@@ -57,9 +73,6 @@ pub enum CoreError {
     /// No longer usable (`link_expired`, `link_revoked`, `link_used_up`).
     #[error("{message}")]
     Gone { code: &'static str, message: String },
-    /// The owner of an upload link has no room left; strangers are told no figures.
-    #[error("the owner's storage is full")]
-    OwnerQuotaExceeded,
     #[error("too many failed attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// Too many wrong passwords for one share, from every address together: every password
@@ -139,15 +152,17 @@ impl CoreError {
 
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Invalid { .. } | Self::InvalidPartNumber { .. } => ErrorKind::BadRequest,
+            Self::Invalid { .. }
+            | Self::InvalidPartNumber { .. }
+            | Self::InvalidAllowedTypes { .. } => ErrorKind::BadRequest,
             Self::IncompleteUpload(_) | Self::LinkBusy { .. } => ErrorKind::Conflict,
-            Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } | Self::OwnerQuotaExceeded => {
+            Self::QuotaExceeded { .. } | Self::FileTooLarge { .. } | Self::DropTooLarge { .. } => {
                 ErrorKind::TooLarge
             }
             Self::Missing { .. } => ErrorKind::NotFound,
             Self::Gone { .. } => ErrorKind::Gone,
             Self::RateLimited { .. } | Self::ShareLocked { .. } => ErrorKind::RateLimited,
-            Self::TypeNotAllowed(_) => ErrorKind::UnsupportedType,
+            Self::TypeNotAllowed { .. } => ErrorKind::UnsupportedType,
             Self::NotFound => ErrorKind::NotFound,
             Self::Conflict { .. } => ErrorKind::Conflict,
             Self::Unauthorized { .. } => ErrorKind::Unauthorized,
@@ -167,14 +182,15 @@ impl CoreError {
             | Self::Forbidden { code, .. }
             | Self::Missing { code, .. }
             | Self::Gone { code, .. } => code,
-            Self::QuotaExceeded { .. } | Self::OwnerQuotaExceeded => "quota_exceeded",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::InvalidAllowedTypes { .. } => "invalid_allowed_types",
             Self::RateLimited { .. } => "rate_limited",
             Self::ShareLocked { .. } => "share_locked",
             Self::LinkBusy { .. } => "link_busy",
-            Self::FileTooLarge { .. } => "file_too_large",
+            Self::FileTooLarge { .. } | Self::DropTooLarge { .. } => "file_too_large",
             Self::InvalidPartNumber { .. } => "invalid_part_number",
             Self::IncompleteUpload(_) => "incomplete_upload",
-            Self::TypeNotAllowed(_) => "unsupported_type",
+            Self::TypeNotAllowed { .. } => "unsupported_type",
             Self::NotFound => "not_found",
             Self::Throttled => "throttled",
             Self::Upstream(_) => "internal",
@@ -189,5 +205,54 @@ impl CoreError {
             self,
             Self::Throttled | Self::Upstream(_) | Self::Unavailable(_) | Self::Completing
         )
+    }
+}
+
+/// `4.4 GiB (4724464025 bytes)`: the rounded figure and the exact one.
+fn up_to(max: u64) -> String {
+    match size(max) {
+        shown if max < 1024 => shown,
+        shown => format!("{shown} ({max} bytes)"),
+    }
+}
+
+/// A size as people read it everywhere Dropgate prints one (the web client and the CLI too):
+/// binary units labelled as such, one decimal (`16 B`, `1.5 KiB`, `4.4 GiB`).
+pub fn size(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let (mut v, mut i) = (n as f64 / 1024.0, 0);
+    // 1023.96 KiB would print as "1024.0 KiB": move up a unit once rounding reaches 1024.
+    while v >= 1023.95 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    format!("{v:.1} {}", UNITS[i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The web client and the CLI print sizes from the same table: one convention.
+    #[test]
+    fn sizes_read_as_the_web_and_the_cli_print_them() {
+        let table: Vec<(u64, String)> =
+            serde_json::from_str(include_str!("../../web/tests/size-units.json"))
+                .expect("size-units.json");
+        for (n, shown) in table {
+            assert_eq!(size(n), shown, "{n}");
+        }
+        let e = CoreError::DropTooLarge {
+            size: 6_000_000_000,
+            max: 4_724_464_025,
+        };
+        assert_eq!(e.code(), "file_too_large");
+        assert_eq!(
+            e.to_string(),
+            "this link can take files up to 4.4 GiB (4724464025 bytes)"
+        );
     }
 }

@@ -393,6 +393,20 @@ pub fn is_active_type(t: &str) -> bool {
     KINDS.iter().any(|k| k.active && k.types.contains(&t))
 }
 
+/// Whether a sniffer would recognise bytes of type `t` (a format of the table, or what one of
+/// its rows may be detected as): bytes nothing recognises are not of such a type.
+pub fn is_recognisable(t: &str) -> bool {
+    let f = family(t);
+    !f.is_empty()
+        && f != "application/octet-stream"
+        && KINDS.iter().any(|k| {
+            k.types
+                .iter()
+                .chain(k.carriers.iter())
+                .any(|c| family(c) == f)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

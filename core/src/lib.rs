@@ -5,13 +5,15 @@
 //! store port), [`shares`] (share links, the share store port), [`notify`] (outbox, operators'
 //! messages, owners' mails, the notifier and mailer ports). Single-file capabilities:
 //! [`pipeline`], [`janitor`], [`ratelimit`] (the counters port), [`accounts`] (the accounts
-//! port), [`objects`] (the object store port). Cross-cutting leaves: ids (and the id source
-//! port), [`clock`], [`time`], keys, kinds, names, policy, sniff, tokens, paging, settings, error.
+//! port), [`objects`] (the object store port), [`sealing`] (the token-sealing port).
+//! Cross-cutting leaves: ids (and the id source port), [`clock`], [`time`], keys, kinds,
+//! allowed, names, policy, sniff, tokens, paging, settings, error.
 //!
 //! Adapters live in `dropgate-infra`; in-memory fakes in `fakes` and the ports' contract suites
 //! in `contract`, for tests (behind the `fakes` feature, which only dev-dependencies turn on).
 
 pub mod accounts;
+pub mod allowed;
 pub mod batch;
 pub mod clock;
 #[cfg(any(test, feature = "fakes"))]
@@ -34,6 +36,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod ratelimit;
 pub mod scan;
+pub mod sealing;
 pub mod settings;
 pub mod shares;
 pub mod sniff;

@@ -186,7 +186,7 @@ impl Pipeline {
         let detected = detect(&sample.bytes, truncated);
         // A link file is judged against its link's types (a subset of the deployment's).
         let v = verdict(
-            file.allowed_types(&self.settings.allowed_types),
+            &file.allowed_types(&self.settings.allowed_types),
             &Observed {
                 name: &file.name,
                 declared_type: &file.content_type,
@@ -200,6 +200,11 @@ impl Pipeline {
         let Some(next) = next_state(&file, &v, sample.etag.as_deref(), &self.settings, now) else {
             // The new bytes pass as well and nothing else is to be judged: the verdict stands.
             return Ok(Decision::AlreadySettled { file });
+        };
+        // Bytes nothing recognises that passed are what they were allowed as.
+        let detected = match (&detected, &v) {
+            (None, Verdict::Accepted) => Some(crate::allowed::OCTET_STREAM.to_owned()),
+            _ => detected,
         };
         let settlement = Settlement {
             status: next.status,

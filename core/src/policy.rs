@@ -3,7 +3,10 @@
 
 use serde::Serialize;
 
-// The type names and their families live with the extension table, a leaf module.
+// The type names and their families live with the extension table, a leaf module; the allowed
+// types with their policy.
+use crate::allowed::OCTET_STREAM;
+pub use crate::allowed::{TypePolicy, admits, allowed_spelling, is_allowed};
 pub use crate::kinds::{family, normalize_type};
 
 /// What a download is served as: the type the verdict detected, so a browser never takes the
@@ -23,37 +26,6 @@ pub fn served_type(detected: Option<&str>) -> String {
         || t == "application/json"
         || crate::kinds::is_active_type(&t);
     if active { OPAQUE.to_owned() } else { t }
-}
-
-/// Whether the allow-list entry `entry` admits type `t`: the same family, or `entry` is the
-/// container `t` is built on (allowing ZIPs allows `.docx`; allowing `.docx` never allows
-/// every ZIP).
-fn admits(entry: &str, t: &str) -> bool {
-    let (e, t) = (family(entry), family(t));
-    e == t || crate::kinds::container_of(t) == Some(e)
-}
-
-/// Whether `content_type` (normalized) is on the allow-list, directly, through its family, or
-/// through its container.
-pub fn is_allowed(allowed: &[String], content_type: &str) -> bool {
-    allowed.iter().any(|a| admits(a, content_type))
-}
-
-/// How an allow-list spells `content_type` (normalized): its own entry, matched directly or
-/// through its family, or the type itself when the list admits it through its container (a
-/// link that asks for `.docx` of a deployment that allows ZIPs allows `.docx`, not every ZIP);
-/// `None` when it is not allowed.
-pub fn allowed_spelling(allowed: &[String], content_type: &str) -> Option<String> {
-    if content_type.is_empty() {
-        return None;
-    }
-    let wanted = family(content_type);
-    allowed
-        .iter()
-        .find(|a| a.as_str() == content_type)
-        .or_else(|| allowed.iter().find(|a| family(a) == wanted))
-        .cloned()
-        .or_else(|| is_allowed(allowed, content_type).then(|| content_type.to_owned()))
 }
 
 /// Why an object was rejected. The codes are part of the API and the notification schema.
@@ -116,11 +88,15 @@ fn is_identity(encoding: Option<&str>) -> bool {
 
 /// The verdict, first reason first: the bytes that arrived are not the announced ones
 /// (`size_mismatch`), or would not be served as judged (`content_encoding`); the name is of
-/// active content not admitted by name (`active_content`); nothing is recognised
-/// (`type_unrecognized`); the bytes are not what the name's extension says (`type_mismatch`);
-/// their type is not allowed (`type_not_allowed`); they are not the declared type
-/// (`type_mismatch`).
-pub fn verdict(allowed: &[String], o: &Observed<'_>) -> Verdict {
+/// active content not admitted by name (`active_content`); nothing is recognised where the name
+/// or the declaration claims a format, or where unknown bytes are not allowed
+/// (`type_unrecognized`); the
+/// bytes are not what the name's extension says (`type_mismatch`); their type is not allowed
+/// (`type_not_allowed`); they are not the declared type (`type_mismatch`).
+///
+/// Bytes nothing recognises under a name the table does not know are judged to be
+/// `application/octet-stream`: allowed by default, and by a list that names that type.
+pub fn verdict(allowed: &TypePolicy, o: &Observed<'_>) -> Verdict {
     use RejectReason::*;
     if o.actual_size != o.declared_size {
         return Verdict::Rejected(SizeMismatch);
@@ -129,22 +105,30 @@ pub fn verdict(allowed: &[String], o: &Observed<'_>) -> Verdict {
         return Verdict::Rejected(ContentEncoding);
     }
     let kind = crate::kinds::of_name(o.name);
-    if kind.is_some_and(|k| k.active && !k.named_by(allowed)) {
+    if kind.is_some_and(|k| k.active && !allowed.names_active(k)) {
         return Verdict::Rejected(ActiveContent);
     }
+    let declared = normalize_type(o.declared_type);
     let Some(detected) = o.detected_type.map(normalize_type) else {
-        return Verdict::Rejected(TypeUnrecognized);
+        // Unknown bytes pass only where nothing claims a format a sniffer would have
+        // recognised: neither the name's extension nor the declared type.
+        let claimed = kind.is_some() || crate::kinds::is_recognisable(&declared);
+        if claimed || !allowed.admits(OCTET_STREAM) {
+            return Verdict::Rejected(TypeUnrecognized);
+        }
+        return Verdict::Accepted;
     };
     if kind.is_some_and(|k| !k.carries(&detected)) {
         return Verdict::Rejected(TypeMismatch);
     }
-    let declared = normalize_type(o.declared_type);
     let judged = judged_type(o.name, &declared, &detected);
-    if !is_allowed(allowed, &judged) {
+    if !allowed.admits(&judged) {
         return Verdict::Rejected(TypeNotAllowed);
     }
-    // Declaring a format's container is honest (a `.docx` sent as `application/zip`).
-    if !admits(&declared, &judged) {
+    // Declaring a format's container is honest (a `.docx` sent as `application/zip`), and so
+    // is claiming nothing (`application/octet-stream`, what a browser sends for a type it does
+    // not know).
+    if declared != OCTET_STREAM && !admits(&declared, &judged) {
         return Verdict::Rejected(TypeMismatch);
     }
     Verdict::Accepted
@@ -192,16 +176,29 @@ mod tests {
         }
     }
 
+    /// A narrowed deployment's list (what `ALLOWED_TYPES` may say).
     fn allowed() -> Vec<String> {
-        crate::settings::DEFAULT_ALLOWED_TYPES
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        [
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "application/pdf",
+            "audio/mpeg",
+            "audio/wav",
+            "video/mp4",
+            "application/zip",
+            "text/plain",
+            "text/csv",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
     }
 
     fn v(declared: &str, detected: Option<&str>, size: (u64, u64)) -> Verdict {
         verdict(
-            &allowed(),
+            &TypePolicy::Only(allowed()),
             &Observed {
                 name: "upload",
                 declared_type: declared,
@@ -218,11 +215,11 @@ mod tests {
     fn named(name: &str, declared: &str, bytes: &[u8], extra: &[&str]) -> Verdict {
         let mut allowed = allowed();
         allowed.extend(extra.iter().map(|s| s.to_string()));
-        judge(&allowed, name, declared, bytes)
+        judge(&TypePolicy::Only(allowed), name, declared, bytes)
     }
 
     /// The verdict on `bytes` named `name`, declared `declared`, under `allowed`.
-    fn judge(allowed: &[String], name: &str, declared: &str, bytes: &[u8]) -> Verdict {
+    fn judge(allowed: &TypePolicy, name: &str, declared: &str, bytes: &[u8]) -> Verdict {
         let detected = crate::sniff::detect(bytes, false);
         verdict(
             allowed,
@@ -415,7 +412,7 @@ mod tests {
             actual_size: 5,
             content_encoding: e,
         };
-        let a = allowed();
+        let a = TypePolicy::Only(allowed());
         for ok in [None, Some(""), Some("identity"), Some(" Identity ")] {
             assert_eq!(verdict(&a, &o(ok)), Verdict::Accepted, "{ok:?}");
         }
@@ -468,6 +465,10 @@ mod tests {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
         let zip_only = vec!["application/zip".to_string()];
         let docx_only = vec![DOCX.to_string()];
+        let (zip_p, docx_p) = (
+            TypePolicy::Only(zip_only.clone()),
+            TypePolicy::Only(docx_only.clone()),
+        );
         assert!(is_allowed(&zip_only, DOCX));
         assert!(!is_allowed(&docx_only, "application/zip"));
         assert_eq!(allowed_spelling(&zip_only, DOCX).as_deref(), Some(DOCX));
@@ -480,16 +481,16 @@ mod tests {
             Some("application/zip")
         );
         for bytes in [&docx, &bare] {
-            assert_eq!(judge(&docx_only, "cv.docx", DOCX, bytes), Verdict::Accepted);
-            assert_eq!(judge(&zip_only, "cv.docx", DOCX, bytes), Verdict::Accepted);
+            assert_eq!(judge(&docx_p, "cv.docx", DOCX, bytes), Verdict::Accepted);
+            assert_eq!(judge(&zip_p, "cv.docx", DOCX, bytes), Verdict::Accepted);
         }
         // Allowing Word documents does not let any ZIP in.
         assert_eq!(
-            judge(&docx_only, "all.zip", "application/zip", &bare),
+            judge(&docx_p, "all.zip", "application/zip", &bare),
             Verdict::Rejected(RejectReason::TypeNotAllowed)
         );
         assert_eq!(
-            judge(&docx_only, "all.zip", DOCX, &bare),
+            judge(&docx_p, "all.zip", DOCX, &bare),
             Verdict::Rejected(RejectReason::TypeNotAllowed)
         );
     }

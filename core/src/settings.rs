@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+pub use crate::allowed::TypePolicy;
+
 /// Presigned URLs never live longer than this, whatever the configuration says.
 pub const MAX_URL_TTL: Duration = Duration::from_secs(15 * 60);
 
@@ -11,8 +13,9 @@ pub struct Settings {
     pub max_file_size: u64,
     /// Every owner's quota, in bytes (used + reserved never exceeds it).
     pub quota_bytes: u64,
-    /// Content types a client may declare and the pipeline may accept (normalized, lowercase).
-    pub allowed_types: Vec<String>,
+    /// Content types a client may declare and the pipeline may accept: every type but active
+    /// content, or the list `ALLOWED_TYPES` narrows it to (normalized, lowercase).
+    pub allowed_types: TypePolicy,
     /// Lifetime of a presigned upload URL (clamped to [`MAX_URL_TTL`]).
     pub upload_url_ttl: Duration,
     /// Lifetime of a presigned download URL (clamped to [`MAX_URL_TTL`]).
@@ -99,29 +102,12 @@ pub const MAX_PENDING_SHARDS: u32 = 256;
 
 const TEN_YEARS_SECS: u64 = 10 * 365 * 24 * 3600;
 
-pub const DEFAULT_ALLOWED_TYPES: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/pdf",
-    "audio/mpeg",
-    "audio/wav",
-    "video/mp4",
-    "application/zip",
-    "text/plain",
-    "text/csv",
-];
-
 impl Default for Settings {
     fn default() -> Self {
         Self {
             max_file_size: 50 << 30,
             quota_bytes: 5 << 30,
-            allowed_types: DEFAULT_ALLOWED_TYPES
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            allowed_types: TypePolicy::AllButActiveContent,
             upload_url_ttl: MAX_URL_TTL,
             download_url_ttl: Duration::from_secs(5 * 60),
             pending_grace: Duration::from_secs(5 * 60),
@@ -191,12 +177,9 @@ impl Settings {
             .take()
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
-        self.allowed_types = self
-            .allowed_types
-            .iter()
-            .map(|t| crate::policy::normalize_type(t))
-            .filter(|t| !t.is_empty())
-            .collect();
+        if let TypePolicy::Only(list) = &self.allowed_types {
+            self.allowed_types = TypePolicy::only(list);
+        }
         self
     }
 }

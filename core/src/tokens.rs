@@ -1,5 +1,6 @@
-//! Bearer secrets (upload-link tokens, receipts): minted from 32 random bytes, shown once,
-//! stored only as their SHA-256. A stolen table yields no usable token.
+//! Bearer secrets (upload-link and share tokens, receipts): minted from 32 random bytes, looked
+//! up by their SHA-256. A stolen table yields no usable token: a receipt is stored only hashed,
+//! and a link's or share's token besides only sealed for its owner ([`crate::sealing`]).
 
 use base64::Engine;
 use sha2::{Digest, Sha256};

@@ -52,3 +52,9 @@ async fn the_in_memory_multipart_store_keeps_the_contract() {
     };
     multipart::check_all(&bucket, "mem").await;
 }
+
+#[tokio::test]
+async fn the_in_memory_sealer_keeps_the_contract() {
+    let sealer = dropgate_core::fakes::MemSealer::default();
+    dropgate_core::contract::sealing::seals_and_opens_only_for_its_item(&sealer).await;
+}

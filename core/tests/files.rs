@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use dropgate_core::allowed::TypePolicy;
 use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::{
     FileLookup, FileService, NewUpload, Settlement, Settling, decode_cursor, encode_cursor,
@@ -275,13 +276,14 @@ async fn sizes_are_checked() {
 async fn disallowed_types_are_refused() {
     let w = world();
     let o = owner("o");
+    // The default allows every type but active content and programs.
     for bad in [
         "application/x-msdownload",
         "application/vnd.microsoft.portable-executable",
+        "application/x-executable",
         "text/html",
         "image/svg+xml",
-        "",
-        ";",
+        "text/x-shellscript",
     ] {
         let e = w
             .svc
@@ -296,14 +298,57 @@ async fn disallowed_types_are_refused() {
         .create_upload(&o, upload("a.html", 10, "Text/HTML; charset=utf-8"))
         .await
         .unwrap_err();
-    assert_eq!(e, CoreError::TypeNotAllowed("text/html".to_owned()));
+    assert_eq!(
+        e,
+        CoreError::TypeNotAllowed {
+            content_type: "text/html".to_owned(),
+            allowed: TypePolicy::AllButActiveContent,
+        }
+    );
     assert_eq!(usage(&w, &o).await, (0, 0, 0));
+
+    // A narrowed deployment refuses what its list does not name, and says what it allows.
+    let narrow = world_with(Settings {
+        allowed_types: TypePolicy::only(["application/pdf", "image/png"]),
+        ..settings()
+    });
+    for bad in [
+        "application/octet-stream",
+        "",
+        "text/plain",
+        "application/zip",
+    ] {
+        let e = narrow
+            .svc
+            .create_upload(&o, upload("a.bin", 10, bad))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, CoreError::TypeNotAllowed { allowed, .. }
+                if *allowed == TypePolicy::only(["application/pdf", "image/png"])),
+            "{bad:?}: {e:?}"
+        );
+    }
 
     // Aliases of allowed types are accepted and kept as declared (normalized).
     for (alias, kept) in [
         ("image/jpg", "image/jpg"),
         ("audio/x-wav", "audio/x-wav"),
         ("TEXT/CSV", "text/csv"),
+        // What people send: Word, iPhone photos, and bytes of no known type; no declared type
+        // at all claims nothing (`application/octet-stream`).
+        (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("image/heic", "image/heic"),
+        ("application/octet-stream", "application/octet-stream"),
+        (
+            "application/x-apple-diskimage",
+            "application/x-apple-diskimage",
+        ),
+        ("", "application/octet-stream"),
+        (";", "application/octet-stream"),
     ] {
         let c = w
             .svc

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::clock::Clock;
 use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
-use dropgate_core::files::{FileLookup, FileService, NewUpload, OwnerLedger};
+use dropgate_core::files::{FileLookup, FileService, NewUpload};
 use dropgate_core::janitor::{Janitor, REASON_UPLOAD_TIMEOUT};
 use dropgate_core::notify::EventType;
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};

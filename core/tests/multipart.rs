@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds, multiparts};
-use dropgate_core::files::{CreatedUpload, FileLookup, FileService, NewUpload, OwnerLedger};
+use dropgate_core::files::{CreatedUpload, FileLookup, FileService, NewUpload};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{DropService, DropUpload, LinkService, NewLink};
 use dropgate_core::multipart::{MIB, PartTag, UploadInstructions};
@@ -60,6 +60,7 @@ fn world_with(quota: u64) -> World {
             links: ledger.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
             settings: settings.clone(),
         },
         drops: DropService {
@@ -367,6 +368,51 @@ async fn a_refused_reservation_aborts_the_upload_it_started() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), "quota_exceeded");
+    assert!(w.store.uploads.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_large_drop_over_the_owners_free_space_is_file_too_large_and_aborts_its_upload() {
+    let w = world_with(10 * MIB);
+    let c = w
+        .links
+        .create(
+            &owner(),
+            None,
+            &NewLink {
+                label: "Footage".into(),
+                ..NewLink::default()
+            },
+        )
+        .await
+        .unwrap();
+    let token = c.link.token.unwrap();
+    // The link's own limit is 100 MiB; the owner's free space, 10 MiB, is the smallest.
+    assert_eq!(
+        w.drops.info(&token, SRC).await.unwrap().max_file_bytes,
+        10 * MIB
+    );
+    let e = w
+        .drops
+        .upload(
+            &token,
+            SRC,
+            DropUpload {
+                name: "clip.mp4".into(),
+                size: SIZE,
+                content_type: "video/mp4".into(),
+                uploader: None,
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e,
+        CoreError::DropTooLarge {
+            size: SIZE,
+            max: 10 * MIB
+        }
+    );
     assert!(w.store.uploads.lock().unwrap().is_empty());
 }
 

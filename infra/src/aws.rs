@@ -129,6 +129,7 @@ pub struct Clients {
     sns: OnceLock<aws_sdk_sns::Client>,
     ses: OnceLock<aws_sdk_ses::Client>,
     sqs: OnceLock<aws_sdk_sqs::Client>,
+    kms: OnceLock<aws_sdk_kms::Client>,
 }
 
 impl Clients {
@@ -169,6 +170,7 @@ impl Clients {
             sns: OnceLock::new(),
             ses: OnceLock::new(),
             sqs: OnceLock::new(),
+            kms: OnceLock::new(),
         }
     }
 
@@ -197,6 +199,18 @@ impl Clients {
 
     pub fn ses(&self) -> &aws_sdk_ses::Client {
         self.ses.get_or_init(|| aws_sdk_ses::Client::new(&self.sdk))
+    }
+
+    pub fn kms(&self) -> &aws_sdk_kms::Client {
+        self.kms.get_or_init(|| aws_sdk_kms::Client::new(&self.sdk))
+    }
+
+    /// Seals link and share tokens under the stack's key (`TOKEN_KEY`).
+    pub fn sealer(&self, config: &Config) -> Arc<crate::kms::KmsSealer> {
+        Arc::new(crate::kms::KmsSealer {
+            client: self.kms().clone(),
+            key_id: config.token_key.clone(),
+        })
     }
 
     pub fn sqs(&self) -> &aws_sdk_sqs::Client {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use dropgate_core::Settings;
-use dropgate_core::settings::UnscannablePolicy;
+use dropgate_core::settings::{TypePolicy, UnscannablePolicy};
 
 use crate::InfraError;
 
@@ -24,6 +24,8 @@ pub struct Config {
     pub user_pool_id: String,
     pub user_pool_client_id: String,
     pub mail_sender: String,
+    /// The KMS key that seals link and share tokens, so their owner can see the URLs again.
+    pub token_key: String,
     /// Sign-up confirms the user at once (the local stack only).
     pub auto_confirm_signup: bool,
     /// Path-style S3 addressing (the emulator only).
@@ -116,10 +118,8 @@ impl Config {
     /// Reads every variable through `env`; a variable a function does not use may be unset.
     pub fn from_lookup(env: Env<'_>) -> Result<Self, InfraError> {
         let d = Settings::default();
-        let allowed_types = match env("ALLOWED_TYPES") {
-            Some(v) if !v.trim().is_empty() => v.split(',').map(|s| s.trim().to_owned()).collect(),
-            _ => d.allowed_types.clone(),
-        };
+        // Unset, empty or `all_but_active_content`: every type but active content.
+        let allowed_types = TypePolicy::from_env(env("ALLOWED_TYPES").as_deref());
         let settings = Settings {
             max_file_size: num(env, "MAX_FILE_BYTES", d.max_file_size)?,
             quota_bytes: num(env, "QUOTA_BYTES", d.quota_bytes)?,
@@ -215,6 +215,7 @@ impl Config {
             user_pool_id: opt(env, "USER_POOL_ID"),
             user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
             mail_sender: opt(env, "MAIL_SENDER"),
+            token_key: opt(env, "TOKEN_KEY"),
             auto_confirm_signup: flag(env, "AUTO_CONFIRM_SIGNUP"),
             s3_force_path_style: flag(env, "S3_FORCE_PATH_STYLE"),
             settings,
@@ -245,6 +246,7 @@ impl Config {
                 "USER_POOL_ID" => &self.user_pool_id,
                 "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
                 "MAIL_SENDER" => &self.mail_sender,
+                "TOKEN_KEY" => &self.token_key,
                 _ => return Err(InfraError::UnknownEnv(n)),
             };
             if v.is_empty() {
@@ -271,9 +273,10 @@ impl Config {
             ("USER_POOL_ID", self.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", self.user_pool_client_id.clone()),
             ("MAIL_SENDER", self.mail_sender.clone()),
+            ("TOKEN_KEY", self.token_key.clone()),
             ("MAX_FILE_BYTES", s.max_file_size.to_string()),
             ("QUOTA_BYTES", s.quota_bytes.to_string()),
-            ("ALLOWED_TYPES", s.allowed_types.join(",")),
+            ("ALLOWED_TYPES", s.allowed_types.to_env()),
             (
                 "UPLOAD_URL_TTL_SECS",
                 s.upload_url_ttl.as_secs().to_string(),
@@ -338,7 +341,10 @@ mod tests {
         let c = Config::from_lookup(&|k| m.get(k).map(|v| v.to_string())).unwrap();
         assert_eq!(c.bucket, "b");
         assert_eq!(c.settings.upload_url_ttl, Duration::from_secs(900));
-        assert_eq!(c.settings.allowed_types, vec!["image/png", "text/plain"]);
+        assert_eq!(
+            c.settings.allowed_types,
+            TypePolicy::only(["image/png", "text/plain"])
+        );
         assert!(c.auto_confirm_signup);
         assert!(c.require(&["BUCKET_NAME"]).is_ok());
         assert!(matches!(

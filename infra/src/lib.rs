@@ -6,6 +6,7 @@ pub mod config;
 pub mod dynamo;
 pub mod error;
 pub mod ids;
+pub mod kms;
 pub mod logging;
 pub mod s3;
 pub mod s3_multipart;

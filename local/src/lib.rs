@@ -299,6 +299,8 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.user_pool_id = r.user_pool_id.clone();
     config.user_pool_client_id = r.user_pool_client_id.clone();
     config.mail_sender = r.mail_sender.clone();
+    // The stack's one key, by its alias (as the template gives the api the key itself).
+    config.token_key = provision::KMS_ALIAS.to_owned();
     config.auto_confirm_signup = true;
     config.s3_force_path_style = true;
     // The local scanner's plan is the one whose results count; with `--scanner off` files are

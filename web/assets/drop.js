@@ -4,8 +4,8 @@
 
 import { open, ApiError } from './api.js';
 import { $, show, say, tokenFromPath, closedPage } from './dom.js';
-import { bytes, date, typeName, contentType } from './format.js';
-import { errorWords, dropStatusWords, judging } from './words.js';
+import { bytes, date, contentType } from './format.js';
+import { errorWords, allowedWords, dropStatusWords, judging } from './words.js';
 import { put, progressRow, wireDropzone, showBatchIn } from './upload.js';
 import { sendParts, resumeStore, interruptedList, digest, fileKey, resumable, gone } from './multipart.js';
 import { sentStore } from './sent.js';
@@ -31,14 +31,16 @@ function renderInfo(i) {
   $('#drop-label').textContent = i.label;
   document.title = `${i.label} · Dropgate`;
   $('#uploads-left').textContent = String(i.uploads_left);
-  $('#bytes-left').textContent = i.bytes_left === null ? 'No total limit' : bytes(i.bytes_left);
+  // The link's own total only: the owner's storage is already in the largest file it takes.
+  show($('#bytes-left-row'), i.bytes_left !== null);
+  $('#bytes-left').textContent = i.bytes_left === null ? '' : bytes(i.bytes_left);
   $('#max-file').textContent = bytes(i.max_file_bytes);
-  $('#allowed-types').textContent = i.allowed_types.map(typeName).join(', ');
+  $('#allowed-types').textContent = allowedWords(i.allowed_types);
   $('#expires-at').textContent = date(i.expires_at);
   const nameInput = $('#uploader-name');
   nameInput.required = i.require_uploader_name;
   $('#uploader-name-label').textContent = i.require_uploader_name ? 'Your name (required)' : 'Your name (optional)';
-  $('#file-input').accept = i.allowed_types.join(',');
+  $('#file-input').accept = Array.isArray(i.allowed_types) ? i.allowed_types.join(',') : '';
   show($('#loading'), false);
   show($('#closed'), false);
   show($('#drop'), true);
@@ -67,12 +69,20 @@ async function follow(receipt, row, { now = false } = {}) {
       if (!judging(file)) return;
     } catch (err) {
       if (err.status === 404) {
-        row.state(errorWords(err), 'failed');
+        row.state(dropWords(err), 'failed');
         return;
       }
       // A passing failure (network, 503, 429): ask again.
     }
   }
+}
+
+// Refusals said to the uploader, who has no quota: what the link takes.
+function dropWords(err) {
+  if (err?.code === 'file_too_large' && err.extra?.max_file_bytes !== undefined) {
+    return `This link can take files up to ${bytes(err.extra.max_file_bytes)}.`;
+  }
+  return errorWords(err);
 }
 
 function uploader() {
@@ -213,7 +223,7 @@ async function send(file) {
     if (cancelled) return;
     row.finish();
     if (plan && resumable(err)) {
-      row.state(`${errorWords(err)} It can be resumed.`, 'failed');
+      row.state(`${dropWords(err)} It can be resumed.`, 'failed');
       big.list.hold(file);
       const entry = big.store?.get(file);
       if (entry) big.list.show(entry);
@@ -223,7 +233,7 @@ async function send(file) {
       big.store?.forget(file);
       big.list.drop(key);
     }
-    row.state(errorWords(plan && gone(err) ? { code: 'upload_gone' } : err), 'failed');
+    row.state(dropWords(plan && gone(err) ? { code: 'upload_gone' } : err), 'failed');
     if (err instanceof ApiError && err.status === 410) closed(err.code);
   } finally {
     if (plan) big.active.delete(key);

@@ -60,6 +60,12 @@ const TYPE_NAMES = {
   'application/zip': 'ZIP archive',
   'text/plain': 'Text',
   'text/csv': 'CSV table',
+  'application/octet-stream': 'Other data',
+  'image/heic': 'HEIC photo',
+  'image/heif': 'HEIC photo',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'Word document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'Excel workbook',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'PowerPoint presentation',
   'application/vnd.microsoft.portable-executable': 'Windows program',
   'application/x-msdownload': 'Windows program',
   'application/x-executable': 'Program',
@@ -72,8 +78,17 @@ export function typeName(t) {
   return TYPE_NAMES[t] ?? t ?? '';
 }
 
-// What to declare when the browser does not know a file's type.
+// What to declare for a file, by its extension: the same on every browser and system (Windows
+// calls a CSV `application/vnd.ms-excel`, Linux may know no type for a HEIC), and of the
+// family the server's sniffer finds in the bytes.
 const BY_EXTENSION = {
+  heic: 'image/heic',
+  heif: 'image/heic',
+  hif: 'image/heic',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  bin: 'application/octet-stream',
   png: 'image/png',
   jpg: 'image/jpeg',
   jpeg: 'image/jpeg',
@@ -89,7 +104,7 @@ const BY_EXTENSION = {
 };
 
 export function contentType(file) {
-  if (file.type) return file.type;
-  const ext = file.name.split('.').pop().toLowerCase();
-  return BY_EXTENSION[ext] ?? 'application/octet-stream';
+  const dot = file.name.lastIndexOf('.');
+  const ext = dot > 0 ? file.name.slice(dot + 1).toLowerCase() : '';
+  return BY_EXTENSION[ext] ?? (file.type || 'application/octet-stream');
 }

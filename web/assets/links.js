@@ -1,11 +1,13 @@
-// Upload links: the owner's list (paged, each revocable) and the form that makes one, whose
-// URL is shown once.
+// Upload links: the owner's list (paged; every setting shown; the URL to copy again or show as
+// a QR code; live ones edited or revoked, ended ones hidden behind a toggle and removable) and
+// the form that makes one.
 
 import * as api from './api.js';
-import { $, h, show, ask } from './dom.js';
+import { $, h, show, say, ask } from './dom.js';
 import { bytes, date } from './format.js';
-import { errorWords, linkStateWords } from './words.js';
+import { allowedWords, errorWords, linkStateWords } from './words.js';
 import { PAGE, state, message, busy } from './state.js';
+import { qrSvg, copyUrl } from './qr.js';
 
 // The last link URL shown carries its token: cleared when the account on the page changes.
 export function forgetNewLink() {
@@ -13,17 +15,48 @@ export function forgetNewLink() {
   show($('#new-link'), false);
 }
 
-function linkItem(l) {
+// Every setting of a link, in words.
+function settings(l) {
+  const types = allowedWords(l.allowed_types);
+  const total = l.max_total_bytes === null ? 'no total limit' : `${bytes(l.max_total_bytes)} in all`;
+  const name = l.require_uploader_name ? 'name required' : 'no name asked';
+  return `Allowed: ${types} · up to ${bytes(l.max_file_bytes)} per file · ${total} · ${name}`;
+}
+
+// What is used, and, while live, what is left and until when; an ended link says only that.
+function usage(l) {
+  const used = `${l.uploads_used} of ${l.max_uploads} uploads used`;
+  if (l.state !== 'active') return used;
   const left = l.max_total_bytes === null ? '' : ` · ${bytes(l.bytes_left)} left`;
+  return `${used}${left} · expires ${date(l.expires_at)}`;
+}
+
+function linkItem(l) {
+  const live = l.state === 'active';
+  const qr = h('div', { class: 'qr-box', hidden: true });
+  const toggleQr = () => {
+    if (!qr.firstChild) qr.append(qrSvg(l.url, `QR code of the link ${l.label}`));
+    show(qr, qr.hidden);
+  };
   return h(
     'li',
     { 'data-id': l.id, 'data-state': l.state },
     h('span', { class: 'name' }, l.label),
     h('span', { class: `state ${l.state}` }, linkStateWords(l.state)),
-    h('span', { class: 'muted' }, `${l.uploads_used} of ${l.max_uploads} uploads used${left} · expires ${date(l.expires_at)}`),
-    l.state === 'revoked'
-      ? null
-      : h('button', { type: 'button', class: 'small danger', 'aria-label': `Revoke link ${l.label}`, onclick: () => revoke(l) }, 'Revoke'),
+    h('span', { class: 'muted' }, usage(l)),
+    h('span', { class: 'muted settings' }, settings(l)),
+    live && !l.url ? h('span', { class: 'muted' }, 'Made before links could be copied again: revoke it and make a new one to copy it.') : null,
+    h(
+      'span',
+      { class: 'actions' },
+      live && l.url ? h('button', { type: 'button', class: 'small', 'aria-label': `Copy link ${l.label}`, onclick: () => copyUrl(l.url, message, 'Link') }, 'Copy link') : null,
+      live && l.url ? h('button', { type: 'button', class: 'small', 'aria-label': `QR code of link ${l.label}`, onclick: toggleQr }, 'QR code') : null,
+      live ? h('button', { type: 'button', class: 'small', 'aria-label': `Edit link ${l.label}`, onclick: () => edit(l) }, 'Edit') : null,
+      live
+        ? h('button', { type: 'button', class: 'small danger', 'aria-label': `Revoke link ${l.label}`, onclick: () => revoke(l) }, 'Revoke')
+        : h('button', { type: 'button', class: 'small', 'aria-label': `Remove link ${l.label}`, onclick: () => remove(l) }, 'Remove'),
+    ),
+    qr,
   );
 }
 
@@ -35,6 +68,13 @@ function renderLink(l, first) {
   if (old) old.replaceWith(item);
   else if (first) list.prepend(item);
   else list.append(item);
+  countEnded();
+}
+
+// Ended links are hidden unless asked for; the toggle says how many there are.
+function countEnded() {
+  const ended = $('#links').querySelectorAll('li:not([data-state="active"])').length;
+  $('#ended-links-count').textContent = ended ? ` (${ended})` : '';
 }
 
 export async function loadLinks(more) {
@@ -50,16 +90,68 @@ export async function loadLinks(more) {
   }
 }
 
+async function reread(l) {
+  const { link } = await api.call('GET', `/links/${encodeURIComponent(l.id)}`);
+  renderLink(link, false);
+}
+
 async function revoke(l) {
   if (!(await ask(`Revoke the link “${l.label}”? It will take no more files.`, 'Revoke'))) return;
   try {
     await api.call('DELETE', `/links/${encodeURIComponent(l.id)}`);
-    const { link } = await api.call('GET', `/links/${encodeURIComponent(l.id)}`);
-    renderLink(link, false);
+    await reread(l);
     message(`Revoked “${l.label}”.`, 'info');
   } catch (err) {
     message(errorWords(err));
   }
+}
+
+async function remove(l) {
+  if (!(await ask(`Remove the ended link “${l.label}” from this list? Files it brought stay.`, 'Remove'))) return;
+  try {
+    await api.call('DELETE', `/links/${encodeURIComponent(l.id)}?remove=true`);
+    $('#links').querySelector(`li[data-id="${CSS.escape(l.id)}"]`)?.remove();
+    state.links.delete(l.id);
+    countEnded();
+    message(`Removed “${l.label}”.`, 'info');
+  } catch (err) {
+    message(errorWords(err));
+  }
+}
+
+// The edit dialog, filled with the link's settings; only what changed is sent.
+function edit(l) {
+  const dialog = $('#link-edit-dialog');
+  const form = $('#link-edit-form');
+  form.reset();
+  say($('#link-edit-error'), null);
+  $('#link-edit-label').value = l.label;
+  $('#link-edit-uses').value = String(l.max_uploads);
+  $('#link-edit-size').value = String(Math.max(1, Math.round(l.max_file_bytes / (1024 * 1024))));
+  $('#link-edit-name').checked = l.require_uploader_name;
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const body = {};
+    const label = $('#link-edit-label').value.trim();
+    if (label !== l.label) body.label = label;
+    const expiry = $('#link-edit-expiry').value;
+    if (expiry) body.expires_in = Number(expiry);
+    const uses = Number($('#link-edit-uses').value);
+    if (uses !== l.max_uploads) body.max_uploads = uses;
+    const size = Math.round(Number($('#link-edit-size').value) * 1024 * 1024);
+    if ($('#link-edit-size').value && Math.abs(size - l.max_file_bytes) >= 1024 * 1024) body.max_file_bytes = size;
+    if ($('#link-edit-name').checked !== l.require_uploader_name) body.require_uploader_name = $('#link-edit-name').checked;
+    try {
+      const { link } = await api.call('PATCH', `/links/${encodeURIComponent(l.id)}`, body);
+      dialog.close();
+      renderLink(link, false);
+      message(`Saved “${link.label}”.`, 'info');
+    } catch (err) {
+      say($('#link-edit-error'), errorWords(err));
+    }
+  };
+  dialog.showModal();
+  $('#link-edit-label').focus();
 }
 
 export function wireLinks() {
@@ -85,21 +177,16 @@ export function wireLinks() {
         show($('#new-link'), true);
         $('#new-link-url').select();
         form.reset();
-        message(`Link “${link.label}” created. Copy it now: it is shown only once.`, 'info');
+        message(`Link “${link.label}” created. Copy it here, or later from the list.`, 'info');
       } catch (err) {
         message(errorWords(err));
       }
     });
   });
-  $('#copy-link').addEventListener('click', async () => {
-    const url = $('#new-link-url').value;
-    try {
-      await navigator.clipboard.writeText(url);
-      message('Link copied.', 'info');
-    } catch {
-      $('#new-link-url').select();
-      message('Select the link and copy it.', 'info');
-    }
+  $('#copy-link').addEventListener('click', () => copyUrl($('#new-link-url').value, message, 'Link'));
+  $('#link-edit-cancel').addEventListener('click', () => $('#link-edit-dialog').close());
+  $('#show-ended-links').addEventListener('change', (e) => {
+    $('#links').classList.toggle('hide-ended', !e.currentTarget.checked);
   });
   $('#more-links').addEventListener('click', () => loadLinks(true));
 }

@@ -1,7 +1,7 @@
 // Every error code and rejection reason the API has, in words. A person never sees a status
 // code.
 
-import { bytes } from './format.js';
+import { bytes, typeName } from './format.js';
 
 const ERRORS = {
   invalid_credentials: 'Wrong email or password.',
@@ -43,6 +43,10 @@ const ERRORS = {
   invalid_allowed_types: 'Choose file types this service allows.',
   body_too_large: 'That is too much text.',
   share_not_found: 'This share does not exist.',
+  link_ended: 'This link has ended (revoked, expired or used up): its settings can no longer change.',
+  link_active: 'This link is still active: revoke it before removing it.',
+  share_ended: 'This share has ended (revoked, expired or used up): its settings can no longer change.',
+  share_active: 'This share is still active: revoke it before removing it.',
   share_expired: 'This share has expired.',
   share_revoked: 'This share was withdrawn by its owner.',
   share_exhausted: 'This share has no downloads left.',
@@ -62,8 +66,22 @@ const ERRORS = {
   internal: 'Something went wrong on our side. Try again.',
 };
 
+// What a deployment or a link allows, in words: a list of types, or everything but active
+// content (`all_but_active_content`).
+export function allowedWords(allowed) {
+  if (allowed === 'all_but_active_content') return 'Anything but programs and scripts';
+  if (!Array.isArray(allowed) || allowed.length === 0) return '';
+  return allowed.map(typeName).join(', ');
+}
+
 export function errorWords(e) {
   const code = e?.code;
+  if (code === 'unsupported_type' && e.extra?.allowed !== undefined) {
+    return `This type of file is not allowed here. Allowed here: ${allowedWords(e.extra.allowed)}.`;
+  }
+  if (code === 'invalid_allowed_types' && e.extra?.allowed !== undefined) {
+    return `Choose file types this service allows. Allowed here: ${allowedWords(e.extra.allowed)}.`;
+  }
   if (code === 'file_too_large' && e.extra?.max_file_bytes !== undefined) {
     return `This file is too large: at most ${bytes(e.extra.max_file_bytes)} is allowed here.`;
   }
@@ -133,6 +151,10 @@ export function dropStatusWords(file) {
       return 'Scanning…';
     case 'rejected':
       if (['refused_for_safety', 'malware_found'].includes(file.reason)) return 'Refused for safety';
+      // A receipt refused for its type says what the link takes.
+      if (file.reason === 'type_not_allowed' && file.allowed !== undefined) {
+        return `Rejected: ${reasonWords(file.reason)}. Allowed here: ${allowedWords(file.allowed)}`;
+      }
       return `Rejected: ${reasonWords(file.reason)}`;
     default:
       return statusWords(file);

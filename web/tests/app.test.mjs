@@ -94,7 +94,10 @@ test('errors are words: wrong password, a type the service refuses; a lost sessi
   await page.getByLabel('Choose files').setInputFiles([
     { name: 'tool.exe', mimeType: 'application/x-msdownload', buffer: exe() },
   ]);
-  await page.locator('.upload').getByText('This type of file is not allowed here.').waitFor();
+  await page
+    .locator('.upload')
+    .getByText('This type of file is not allowed here. Allowed here: Anything but programs and scripts.')
+    .waitFor();
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.locator('#login-form').getByLabel('Email').fill(address);

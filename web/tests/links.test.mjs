@@ -24,7 +24,7 @@ test('create a link, drop two files with a name, see the verdicts on both sides,
   await page.getByLabel('PNG').check();
   await page.getByLabel("Ask for the uploader's name").check();
   await page.getByRole('button', { name: 'Create link' }).click();
-  const urlBox = page.getByLabel('Upload link to send (shown only once)');
+  const urlBox = page.getByLabel('Upload link to send');
   await urlBox.waitFor();
   const url = await urlBox.inputValue();
   assert.match(url, new RegExp(`^${API}/d/[A-Za-z0-9_-]{43}$`));
@@ -69,6 +69,7 @@ test('create a link, drop two files with a name, see the verdicts on both sides,
   // Revoke: the drop page says so.
   await page.getByRole('button', { name: 'Revoke link Client documents' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  await page.getByLabel('Show ended links').check();
   await page.locator('#links li', { hasText: 'Client documents' }).getByText('Revoked').waitFor();
   await drop.reload();
   await drop.getByRole('heading', { name: 'This link was withdrawn' }).waitFor();
@@ -97,7 +98,7 @@ test('hostile names render as text, on the owner page and the drop page', async 
   // A label an owner typed, shown to a stranger.
   await page.getByLabel('Link label').fill('<script>alert(2)</script>');
   await page.getByRole('button', { name: 'Create link' }).click();
-  const box = page.getByLabel('Upload link to send (shown only once)');
+  const box = page.getByLabel('Upload link to send');
   await box.waitFor();
   const url = await box.inputValue();
   const stranger = await context(b);
@@ -114,6 +115,76 @@ test('hostile names render as text, on the owner page and the drop page', async 
   assert.equal(await page.locator('#files b, #files img').count(), 0);
   assert.deepEqual(dialogs, []);
   assert.deepEqual(strangerDialogs, []);
+  await stranger.close();
+  await owner.close();
+});
+
+test('a link is copied again after a reload, shown as a QR code, edited, and ends in words', async () => {
+  const owner = await context(b);
+  await owner.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: API });
+  const page = await owner.newPage();
+  await signUp(page, email('links-again'));
+  await page.getByLabel('Link label').fill('Photos from the trip');
+  await page.getByLabel('Uploads allowed').fill('3');
+  await page.getByLabel('PNG').check();
+  await page.getByRole('button', { name: 'Create link' }).click();
+  const created = await page.getByLabel('Upload link to send').inputValue();
+
+  // After a reload the creation box is gone; the list copies the same URL.
+  await page.reload();
+  const item = page.locator('#links li', { hasText: 'Photos from the trip' });
+  await item.getByText('Active').waitFor();
+  await item.getByText('Allowed: PNG image · up to', { exact: false }).waitFor();
+  await item.getByText('no name asked', { exact: false }).waitFor();
+  await page.getByRole('button', { name: 'Copy link Photos from the trip' }).click();
+  await page.getByText('Link copied.').waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, created);
+  await page.getByRole('button', { name: 'QR code of link Photos from the trip' }).click();
+  const qr = page.getByRole('img', { name: 'QR code of the link Photos from the trip' });
+  await qr.waitFor();
+  assert.equal(await qr.getAttribute('data-text'), created, 'the QR code holds the URL');
+
+  // The copied URL opens the same drop page.
+  const stranger = await context(b, { width: 360, height: 740 });
+  const drop = await stranger.newPage();
+  await drop.goto(copied);
+  await drop.getByRole('heading', { name: 'Photos from the trip' }).waitFor();
+  assert.equal(await drop.locator('#uploads-left').textContent(), '3');
+
+  // Edit: fewer uploads, a name required; the list and the drop page follow.
+  await page.getByRole('button', { name: 'Edit link Photos from the trip' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Label').fill('Trip photos');
+  await dialog.getByLabel('Uploads allowed').fill('1');
+  await dialog.getByLabel("Require the uploader's name").check();
+  await dialog.getByRole('button', { name: 'Save link' }).click();
+  const edited = page.locator('#links li', { hasText: 'Trip photos' });
+  await edited.getByText('0 of 1 uploads used', { exact: false }).waitFor();
+  await edited.getByText('name required', { exact: false }).waitFor();
+  await drop.reload();
+  await drop.getByRole('heading', { name: 'Trip photos' }).waitFor();
+  assert.equal(await drop.locator('#uploads-left').textContent(), '1');
+
+  // Used up: the list says so (no "left", no expiry, no Revoke), hidden until asked for.
+  await drop.getByLabel('Your name (required)').fill('Ada');
+  await drop.getByLabel('Choose files').setInputFiles([{ name: 'beach.png', mimeType: 'image/png', buffer: PNG }]);
+  await drop.locator('#uploads li', { hasText: 'beach.png' }).getByText('Accepted').waitFor();
+  await page.reload();
+  await page.getByLabel('Show ended links (1)').waitFor();
+  assert.equal(await edited.isVisible(), false, 'an ended link is hidden by default');
+  await page.getByLabel('Show ended links').check();
+  await edited.getByText('Used up').waitFor();
+  const words = await edited.innerText();
+  assert.match(words, /1 of 1 uploads used/);
+  assert.doesNotMatch(words, /expires|left/);
+  assert.equal(await edited.getByRole('button', { name: /^(Revoke|Edit|Copy)/ }).count(), 0);
+  await page.getByRole('button', { name: 'Remove link Trip photos' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await edited.waitFor({ state: 'detached' });
+  await page.reload();
+  await page.locator('#links').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#links li', { hasText: 'Trip photos' }).count(), 0);
   await stranger.close();
   await owner.close();
 });

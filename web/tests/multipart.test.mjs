@@ -192,7 +192,7 @@ test('a large drop through a link loses its connection, resumes, and is accepted
   await signUp(page, email('dropparts'));
   await page.getByLabel('Link label').fill('Survey data');
   await page.getByRole('button', { name: 'Create link' }).click();
-  const box = page.getByLabel('Upload link to send (shown only once)');
+  const box = page.getByLabel('Upload link to send');
   await box.waitFor();
   const url = await box.inputValue();
 

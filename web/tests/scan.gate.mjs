@@ -57,7 +57,7 @@ test('EICAR is refused: the owner reads the threat, the stranger only "Refused f
   // A stranger drops it through a link.
   await page.getByLabel('Link label').fill('Scanned inbox');
   await page.getByRole('button', { name: 'Create link' }).click();
-  const urlBox = page.getByLabel('Upload link to send (shown only once)');
+  const urlBox = page.getByLabel('Upload link to send');
   await urlBox.waitFor();
   const url = await urlBox.inputValue();
   const stranger = await context(b, { width: 360, height: 740 });

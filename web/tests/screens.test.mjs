@@ -57,7 +57,7 @@ for (const [name, viewport] of [['phone', PHONE], ['tablet', TABLET], ['desktop'
     await page.getByLabel('Link label').fill('Client documents');
     await page.getByLabel("Ask for the uploader's name").check();
     await page.getByRole('button', { name: 'Create link' }).click();
-    const box = page.getByLabel('Upload link to send (shown only once)');
+    const box = page.getByLabel('Upload link to send');
     await box.waitFor();
     const url = await box.inputValue();
 

@@ -30,11 +30,16 @@ test('share a file with a limit and a password; a stranger downloads exactly twi
   await dialog.getByLabel('Downloads allowed (empty: no limit)').fill('2');
   await dialog.getByLabel('Password (optional)').fill('open sesame');
   await dialog.getByRole('button', { name: 'Create share' }).click();
-  const box = page.getByLabel('Share link to send (shown only once)');
+  const box = page.getByLabel('Share link to send');
   await box.waitFor();
   const url = await box.inputValue();
   assert.match(url, new RegExp(`^${API}/s/[A-Za-z0-9_-]{43}$`));
   await page.locator('#shares li', { hasText: 'For Ada' }).getByText('0 downloads (2 left) · password', { exact: false }).waitFor();
+  // An edit shows in the list: the owner now asks to be mailed.
+  await page.getByRole('button', { name: 'Edit share For Ada (release notes.png)' }).click();
+  await page.getByRole('dialog').getByLabel('Mail me on each download').check();
+  await page.getByRole('dialog').getByRole('button', { name: 'Save share' }).click();
+  await page.locator('#shares li', { hasText: 'For Ada' }).getByText('0 downloads (2 left) · password · mails you', { exact: false }).waitFor();
 
   const stranger = await context(b, { width: 360, height: 740 });
   const s = await stranger.newPage();
@@ -73,9 +78,24 @@ test('share a file with a limit and a password; a stranger downloads exactly twi
   await s.getByRole('heading', { name: 'No downloads left' }).waitFor();
   assert.deepEqual(dialogs, []);
 
+  // The owner: a used-up share is hidden until asked for, says so, and counts no "left".
   await page.reload();
-  await page.locator('#shares li', { hasText: 'For Ada' }).getByText('No downloads left').waitFor();
-  await page.locator('#shares li', { hasText: 'For Ada' }).getByText('2 downloads (0 left)', { exact: false }).waitFor();
+  const ada = page.locator('#shares li', { hasText: 'For Ada' });
+  await page.getByLabel('Show ended shares').waitFor();
+  assert.equal(await ada.isVisible(), false, 'ended shares are hidden by default');
+  await page.getByLabel('Show ended shares').check();
+  await ada.getByText('Used up').waitFor();
+  const counts = await ada.locator('.muted').first().textContent();
+  assert.match(counts, /^2 downloads · password/);
+  assert.doesNotMatch(counts, /left|until/);
+  assert.equal(await ada.getByRole('button', { name: /^Revoke/ }).count(), 0, 'no Revoke on an ended share');
+  // Its download log, then its removal.
+  await ada.getByRole('button', { name: 'Downloads of share For Ada (release notes.png)' }).click();
+  await ada.getByRole('list', { name: 'Download log' }).waitFor();
+  assert.equal(await ada.getByRole('list', { name: 'Download log' }).getByRole('listitem').count(), 2);
+  await ada.getByRole('button', { name: 'Remove share For Ada (release notes.png)' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await ada.waitFor({ state: 'detached' });
   await stranger.close();
   await owner.close();
 });
@@ -91,7 +111,7 @@ test('a locked share says so, and for how long', async () => {
   const dialog = page.getByRole('dialog');
   await dialog.getByLabel('Password (optional)').fill('open sesame');
   await dialog.getByRole('button', { name: 'Create share' }).click();
-  const box = page.getByLabel('Share link to send (shown only once)');
+  const box = page.getByLabel('Share link to send');
   await box.waitFor();
   const url = await box.inputValue();
 

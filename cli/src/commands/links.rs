@@ -41,7 +41,7 @@ pub async fn create(ctx: &Ctx, args: LinkCreateArgs) -> Result<Exit> {
     ctx.out.say(link.url.as_deref().unwrap_or(""));
     if !ctx.out.json {
         eprintln!(
-            "Link {} \u{201c}{}\u{201d}, {} uploads, expires {}. The URL is shown this once only.",
+            "Link {} \u{201c}{}\u{201d}, {} uploads, expires {}. `dropgate link ls --json` shows the URL again.",
             link.id, link.label, link.max_uploads, link.expires_at
         );
     }

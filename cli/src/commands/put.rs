@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::api::Api;
 use crate::args::{DropArgs, PutArgs, UploadArgs};
 use crate::commands::Ctx;
-use crate::error::{CliError, Result};
+use crate::error::{CliError, Result, allowed_words, for_link};
 use crate::output::{Exit, error_json, printable};
 use crate::progress::Progress;
 use crate::resume::{Method, ResumeStore, file_name};
@@ -40,6 +40,12 @@ pub async fn drop(ctx: &Ctx, args: DropArgs) -> Result<Exit> {
             .map(|n| format!(" ({n} uploads left)"))
             .unwrap_or_default();
         eprintln!("Dropping into \u{201c}{}\u{201d}{left}.", info.label);
+        if let Some(max) = info.max_file_bytes {
+            eprintln!("This link can take files up to {}.", bytes(max));
+        }
+        if !info.allowed_types.is_null() {
+            eprintln!("Allowed here: {}.", allowed_words(&info.allowed_types));
+        }
     }
     let note = args.note.filter(|n| !n.trim().is_empty());
     let any = name.is_some() || args.email.is_some() || note.is_some();
@@ -86,7 +92,11 @@ async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64
             Err(e) if fatal(&e) => return Err(e),
             Err(e) => {
                 let name = file_name(path).unwrap_or_else(|_| path.display().to_string());
-                let e = e.for_file(&name);
+                let e = match engine.destination {
+                    Destination::Link { .. } => for_link(e),
+                    Destination::Account => e,
+                }
+                .for_file(&name);
                 let sentence = e.to_string();
                 engine.progress.line(&format!("error: {sentence}"));
                 let entry = json!({
@@ -201,7 +211,13 @@ pub fn verdict_line(name: &str, f: &FileView) -> String {
             let seen = detected
                 .map(|d| format!(" (detected {d})"))
                 .unwrap_or_default();
-            format!("{name}: rejected: {reason}{seen}{id}")
+            // A receipt refused for its type says what the link takes.
+            let allowed = f
+                .rest
+                .get("allowed")
+                .map(|a| format!("; allowed here: {}", allowed_words(a)))
+                .unwrap_or_default();
+            format!("{name}: rejected: {reason}{seen}{allowed}{id}")
         }
         "pending" => format!("{name}: uploaded, verdict pending{id}"),
         "scanning" => format!("{name}: uploaded, scanning for malware{id}"),
@@ -303,6 +319,17 @@ mod tests {
 
     fn file(v: Value) -> FileView {
         serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn a_refusal_for_type_says_what_the_link_takes() {
+        let f = file(json!({"name": "scan", "size": 5, "status": "rejected",
+            "reason": "type_not_allowed", "detected_type": "image/png",
+            "allowed": ["application/pdf"]}));
+        assert_eq!(
+            verdict_line("scan", &f),
+            "scan: rejected: type_not_allowed (detected image/png); allowed here: application/pdf"
+        );
     }
 
     #[test]

@@ -360,11 +360,13 @@ fn create(
     let (used, reserved) = usage(s);
     if used + reserved + size > s.config.quota_bytes {
         return Err(if via_link.is_some() {
+            // The uploader has no quota: told the largest file the link takes now.
+            let max = free(s).min(LINK_MAX_FILE);
             err(
                 413,
-                "quota_exceeded",
-                "the owner's storage is full",
-                json!({}),
+                "file_too_large",
+                &format!("this link can take files up to {max} bytes"),
+                json!({"size": size, "max_file_bytes": max}),
             )
         } else {
             err(
@@ -825,13 +827,24 @@ fn usable_link<'a>(s: &'a mut FakeState, token: &str) -> Result<&'a mut FakeLink
     }
 }
 
+/// The per-file limit of every fake link.
+const LINK_MAX_FILE: u64 = 1 << 30;
+
+/// The owner's free space: quota less used and reserved.
+fn free(s: &FakeState) -> u64 {
+    let (used, reserved) = usage(s);
+    s.config.quota_bytes.saturating_sub(used + reserved)
+}
+
 async fn drop_info(State(st): State<Shared>, Path(token): Path<String>) -> Response {
     let mut s = lock(&st);
+    // The largest file the link takes now: its own limit, or the owner's free space.
+    let max_file = free(&s).min(LINK_MAX_FILE);
     match usable_link(&mut s, &token) {
         Ok(l) => ok(
             200,
             json!({"label": l.label, "expires_at": "2026-11-25T10:00:00.000Z",
-            "uploads_left": l.max_uploads - l.uploads_used, "max_file_bytes": 1u64 << 30,
+            "uploads_left": l.max_uploads - l.uploads_used, "max_file_bytes": max_file,
             "bytes_left": null, "allowed_types": ["application/pdf", "text/plain"],
             "require_uploader_name": l.require_uploader_name}),
         ),

@@ -43,6 +43,7 @@ pub(super) fn link(
 ) -> Link {
     Link {
         token_hash: tokens::hash(&format!("tok-{id}")),
+        token_sealed: None,
         label: format!("label of {id} ✓"),
         id,
         owner: o.clone(),
@@ -58,7 +59,7 @@ pub(super) fn link(
         pending_bytes: 0,
         max_givebacks: 3,
         givebacks: 0,
-        allowed_types: vec!["application/pdf".into(), "image/png".into()],
+        allowed_types: crate::allowed::TypePolicy::only(["application/pdf", "image/png"]),
         require_uploader_name: false,
         revoked: false,
     }

@@ -35,6 +35,7 @@ pub async fn check_all(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
     gives_back_on_settlement_only_when_asked(s, prefix, now).await;
     caps_pending_bytes_and_give_backs(s, prefix, now).await;
     extends_a_pending_drop_only(s, prefix, now).await;
+    super::edits::links_are_edited_while_live_and_removed_once_ended(s, prefix, now).await;
 }
 
 pub async fn stores_finds_lists_and_revokes(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {

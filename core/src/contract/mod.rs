@@ -4,6 +4,7 @@
 //! production.
 
 pub mod counters;
+pub mod edits;
 pub mod ledger;
 pub mod ledger_scan;
 pub mod link_drops;
@@ -11,5 +12,6 @@ mod link_fixtures;
 pub mod links;
 pub mod multipart;
 pub mod objects;
+pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

@@ -55,6 +55,7 @@ pub(super) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
 pub(super) fn share(owner: &OwnerId, id: ShareId, file: &str, now: DateTime<Utc>) -> Share {
     Share {
         token_hash: tokens::hash(&format!("token-of-{id}")),
+        token_sealed: None,
         id,
         owner: owner.clone(),
         file_id: FileId::parse(file).unwrap_or_else(|_| panic!("file {file}")),

@@ -92,6 +92,16 @@ pub struct MemLedger {
 
 #[async_trait]
 impl FileLookup for MemLedger {
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
+        let q = lock(&self.state).1.get(owner).copied().unwrap_or_default();
+        Ok(QuotaUsage {
+            used_bytes: q.used as u64,
+            reserved_bytes: q.reserved as u64,
+            limit_bytes: limit,
+            files: q.files as u64,
+        })
+    }
+
     async fn get_file(
         &self,
         owner: &OwnerId,
@@ -233,16 +243,6 @@ impl OwnerLedger for MemLedger {
             }
             _ => Ok(false),
         }
-    }
-
-    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
-        let q = lock(&self.state).1.get(owner).copied().unwrap_or_default();
-        Ok(QuotaUsage {
-            used_bytes: q.used as u64,
-            reserved_bytes: q.reserved as u64,
-            limit_bytes: limit,
-            files: q.files as u64,
-        })
     }
 }
 

@@ -66,6 +66,41 @@ impl LinkStore for MemLedger {
         }
     }
 
+    async fn update_link(&self, link: &Link, now: DateTime<Utc>) -> Result<bool, CoreError> {
+        let mut links = lock(&self.links);
+        match links.0.get_mut(&(link.owner.clone(), link.id.clone())) {
+            Some(l) if !l.revoked && now < l.expires_at => {
+                l.label = link.label.clone();
+                l.expires_at = link.expires_at;
+                l.max_uploads = link.max_uploads;
+                l.max_file_bytes = link.max_file_bytes;
+                l.max_total_bytes = link.max_total_bytes;
+                l.max_pending_bytes = link.max_pending_bytes;
+                l.allowed_types = link.allowed_types.clone();
+                l.require_uploader_name = link.require_uploader_name;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn remove_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        let mut links = lock(&self.links);
+        let key = (owner.clone(), id.clone());
+        match links.0.get(&key) {
+            Some(l) if l.state(now) != crate::links::LinkState::Active => {
+                links.0.remove(&key);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {
         Ok(lock(&self.links)
             .0

@@ -11,6 +11,7 @@ mod mailer;
 mod multipart;
 mod notifier;
 mod objects;
+mod sealer;
 mod shares;
 
 pub use clock::FixedClock;
@@ -21,4 +22,5 @@ pub use mailer::MemMailer;
 pub use multipart::multiparts;
 pub use notifier::MemNotifier;
 pub use objects::{MemStore, MemUpload, etag_of};
+pub use sealer::MemSealer;
 pub use shares::MemShares;

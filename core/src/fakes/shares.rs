@@ -72,6 +72,47 @@ impl ShareStore for MemShares {
         Ok(SharePage::from_overfetch(all, limit))
     }
 
+    async fn update_share(
+        &self,
+        share: &Share,
+        now: DateTime<Utc>,
+        new_password: bool,
+    ) -> Result<bool, CoreError> {
+        let mut shares = self.shares.lock().unwrap();
+        match shares.get_mut(&(share.owner.clone(), share.id.clone())) {
+            Some(s) if !s.revoked && now < s.expires_at => {
+                s.label = share.label.clone();
+                s.expires_at = share.expires_at;
+                s.max_downloads = share.max_downloads;
+                s.notify_owner = share.notify_owner;
+                if new_password {
+                    s.password_hash = share.password_hash.clone();
+                    s.failures = 0;
+                    s.locked_until = None;
+                }
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn remove_share(
+        &self,
+        owner: &OwnerId,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        let mut shares = self.shares.lock().unwrap();
+        let key = (owner.clone(), id.clone());
+        match shares.get(&key) {
+            Some(s) if s.state(now) != crate::shares::ShareState::Active => {
+                shares.remove(&key);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError> {
         match self
             .shares

@@ -62,11 +62,14 @@ impl Page {
     }
 }
 
-/// Reading one record: all a link's stranger needs, and shared by owner and pipeline.
+/// Reading one record, and an owner's quota usage: all a link's stranger needs (the drop
+/// tells the largest file the link takes now, the owner's free space included), and shared by
+/// owner and pipeline.
 #[async_trait]
 pub trait FileLookup: Send + Sync {
     async fn get_file(&self, owner: &OwnerId, id: &FileId)
     -> Result<Option<FileRecord>, CoreError>;
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
 }
 
 /// Settling files and confirming their objects gone: the pipeline and the janitor both do it.
@@ -113,7 +116,6 @@ pub trait OwnerLedger: FileLookup {
         file: &FileRecord,
         announce: Option<DateTime<Utc>>,
     ) -> Result<bool, CoreError>;
-    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError>;
 }
 
 /// The pipeline's side: a batch's records found from their object keys alone, then

@@ -16,7 +16,7 @@ pub use ledger::{
     Settling,
 };
 pub use quota::{QuotaDelta, QuotaUsage, fits, headroom};
-pub use rules::{NewUpload, validate_upload};
+pub use rules::{NewUpload, declared_type, validate_upload};
 pub use service::{
     CreatedUpload, FileService, Listing, decode_cursor, encode_cursor, presign_download,
 };
@@ -154,8 +154,9 @@ pub struct Uploader {
 pub struct LinkOrigin {
     pub link_id: LinkId,
     pub label: String,
-    /// The link's allowed types: the pipeline judges the bytes against these.
-    pub allowed_types: Vec<String>,
+    /// The link's allowed types: the pipeline judges the bytes against these, within the
+    /// deployment's.
+    pub allowed_types: crate::allowed::TypePolicy,
     pub uploader: Option<Uploader>,
 }
 
@@ -283,12 +284,15 @@ impl FileRecord {
         self.link.as_ref().map(|l| l.link_id.as_str())
     }
 
-    /// The types this file's bytes may turn out to be: its link's list when it came through one
-    /// (always a subset of the deployment's), else the deployment's.
-    pub fn allowed_types<'a>(&'a self, deployment: &'a [String]) -> &'a [String] {
+    /// The types this file's bytes may turn out to be: its link's, within the deployment's,
+    /// when it came through one, else the deployment's.
+    pub fn allowed_types(
+        &self,
+        deployment: &crate::allowed::TypePolicy,
+    ) -> crate::allowed::TypePolicy {
         match &self.link {
-            Some(l) => &l.allowed_types,
-            None => deployment,
+            Some(l) => deployment.narrowed_by(&l.allowed_types),
+            None => deployment.clone(),
         }
     }
 

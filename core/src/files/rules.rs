@@ -28,9 +28,23 @@ pub fn validate_upload(s: &Settings, req: &NewUpload) -> Result<(String, String)
             max: s.max_file_size,
         });
     }
-    let content_type = policy::normalize_type(&req.content_type);
-    if !policy::is_allowed(&s.allowed_types, &content_type) {
-        return Err(CoreError::TypeNotAllowed(content_type));
+    let content_type = declared_type(&req.content_type);
+    if !s.allowed_types.admits(&content_type) {
+        return Err(CoreError::TypeNotAllowed {
+            content_type,
+            allowed: s.allowed_types.clone(),
+        });
     }
     Ok((name, content_type))
+}
+
+/// The declared type, normalized; none at all (what a browser gives for a type it does not
+/// know) is `application/octet-stream`, which claims nothing about the bytes.
+pub fn declared_type(raw: &str) -> String {
+    let t = policy::normalize_type(raw);
+    if t.is_empty() {
+        crate::allowed::OCTET_STREAM.to_owned()
+    } else {
+        t
+    }
 }

@@ -8,13 +8,14 @@ use serde::Serialize;
 
 use super::{DropReservation, Link, LinkDrop, LinkStore, idle};
 use crate::accounts::validate_email;
+use crate::allowed::TypePolicy;
 use crate::clock::Clock;
 use crate::files::{FileLookup, FileView, LinkOrigin, Uploader};
 use crate::ids::IdSource;
 use crate::multipart::{Multiparts, PartTag, PartsListing, PresignedPart, UploadInstructions};
 use crate::ratelimit::RateLimiter;
 use crate::time::rfc3339;
-use crate::{CoreError, FileRecord, FileStatus, Settings, names, policy, tokens};
+use crate::{CoreError, FileRecord, FileStatus, Settings, names, tokens};
 
 #[derive(Clone)]
 pub struct DropService {
@@ -34,10 +35,13 @@ pub struct DropInfo {
     pub label: String,
     pub expires_at: String,
     pub uploads_left: u32,
+    /// The largest file the link can take now: its per-file limit, the bytes it has left and
+    /// the owner's free space, whichever is smallest (nothing else of the owner's usage).
     pub max_file_bytes: u64,
     /// `null` when the link has no total limit.
     pub bytes_left: Option<u64>,
-    pub allowed_types: Vec<String>,
+    /// The list, or `"all_but_active_content"`: as a refusal for type says it.
+    pub allowed_types: TypePolicy,
     pub require_uploader_name: bool,
 }
 
@@ -67,6 +71,9 @@ pub struct ReceiptFile {
     pub detected_type: Option<String>,
     /// How far the malware scan went; never a threat's name.
     pub scan: crate::scan::ScanView,
+    /// What the link allows, when the file was refused for its type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<TypePolicy>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,14 +110,39 @@ impl DropService {
             label: link.label.clone(),
             expires_at: rfc3339(link.expires_at),
             uploads_left: link.uploads_left(),
-            max_file_bytes: link
-                .max_file_bytes
-                .min(link.max_pending_bytes)
-                .min(self.settings.max_file_size),
+            max_file_bytes: self.largest_now(&link).await?,
             bytes_left: link.bytes_left(),
-            allowed_types: link.allowed_types,
+            allowed_types: self.settings.allowed_types.narrowed_by(&link.allowed_types),
             require_uploader_name: link.require_uploader_name,
         })
+    }
+
+    /// The largest file the link can take now: its own limits and the owner's free space
+    /// (quota less used and reserved). Only this minimum ever reaches a stranger.
+    async fn largest_now(&self, link: &Link) -> Result<u64, CoreError> {
+        let usage = self
+            .ledger
+            .usage(&link.owner, self.settings.quota_bytes)
+            .await?;
+        let free = usage
+            .limit_bytes
+            .saturating_sub(usage.used_bytes)
+            .saturating_sub(usage.reserved_bytes);
+        Ok(max_file_size(&self.settings, link).min(free))
+    }
+
+    /// `413 file_too_large` for a drop of `size`, with the largest file the link takes now.
+    async fn too_large(&self, link: &Link, size: u64) -> Result<CoreError, CoreError> {
+        let max = self.largest_now(link).await?;
+        tracing::info!(
+            link_id = %link.id,
+            owner = %link.owner,
+            size,
+            max_file_bytes = max,
+            decision = "drop_too_large",
+            "drop refused: larger than the link can take now"
+        );
+        Ok(CoreError::DropTooLarge { size, max })
     }
 
     pub async fn upload(
@@ -120,7 +152,12 @@ impl DropService {
         req: DropUpload,
     ) -> Result<DroppedFile, CoreError> {
         let link = self.limiter.guard(source, self.usable_link(token)).await?;
-        let (name, content_type) = check_upload(&self.settings, &link, &req)?;
+        let (name, content_type) = match check_upload(&self.settings, &link, &req) {
+            Err(CoreError::DropTooLarge { size, .. }) => {
+                return Err(self.too_large(&link, size).await?);
+            }
+            other => other?,
+        };
         let uploader = check_uploader(&link, req.uploader)?;
         // Fails fast when the link's pending bytes are full; the store checks again, atomically.
         if !link.pending_room_for(req.size) {
@@ -163,7 +200,8 @@ impl DropService {
         }
         match outcome? {
             DropReservation::Reserved => {}
-            DropReservation::QuotaExceeded => return Err(CoreError::OwnerQuotaExceeded),
+            // The uploader has no quota: they are told the largest file the link takes now.
+            DropReservation::QuotaExceeded => return Err(self.too_large(&link, file.size).await?),
             DropReservation::LinkRefused => return Err(self.why_refused(&link, &file).await?),
         }
         // If presigning fails the pending file simply never gets bytes: the janitor expires
@@ -191,12 +229,8 @@ impl DropService {
         if let Some(e) = now_link.refusal(self.clock.now()) {
             return Ok(e);
         }
-        let max = max_file_size(&self.settings, &now_link);
-        if file.size > max {
-            return Ok(CoreError::FileTooLarge {
-                size: file.size,
-                max,
-            });
+        if file.size > max_file_size(&self.settings, &now_link) {
+            return self.too_large(&now_link, file.size).await;
         }
         // Nothing else refuses an open link: its pending bytes were full (and may have just
         // been released: the client is then told to retry in a second).
@@ -322,7 +356,13 @@ impl DropService {
     }
 
     pub async fn receipt(&self, receipt: &str, source: &str) -> Result<ReceiptView, CoreError> {
-        Ok(receipt_view(self.receipt_file(receipt, source).await?))
+        let file = self.receipt_file(receipt, source).await?;
+        let allowed = file.allowed_types(&self.settings.allowed_types);
+        let mut view = receipt_view(file);
+        if view.file.reason.as_deref() == Some(crate::policy::RejectReason::TypeNotAllowed.code()) {
+            view.file.allowed = Some(allowed);
+        }
+        Ok(view)
     }
 }
 
@@ -345,6 +385,7 @@ fn receipt_view(f: FileRecord) -> ReceiptView {
             reason,
             detected_type: f.detected_type,
             scan,
+            allowed: None,
         },
     }
 }
@@ -371,13 +412,18 @@ fn check_upload(
             "size must be greater than 0",
         ));
     }
-    let content_type = policy::normalize_type(&req.content_type);
-    if !policy::is_allowed(&link.allowed_types, &content_type) {
-        return Err(CoreError::TypeNotAllowed(content_type));
+    let content_type = crate::files::declared_type(&req.content_type);
+    let allowed = s.allowed_types.narrowed_by(&link.allowed_types);
+    if !allowed.admits(&content_type) {
+        return Err(CoreError::TypeNotAllowed {
+            content_type,
+            allowed,
+        });
     }
     let max = max_file_size(s, link);
     if req.size > max {
-        return Err(CoreError::FileTooLarge {
+        // The caller adds the owner's free space to the figure.
+        return Err(CoreError::DropTooLarge {
             size: req.size,
             max,
         });

@@ -101,7 +101,7 @@ mod tests {
         f.link = link.then(|| LinkOrigin {
             link_id: LinkId::parse("l1").unwrap(),
             label: "x".into(),
-            allowed_types: vec![],
+            allowed_types: crate::allowed::TypePolicy::AllButActiveContent,
             uploader: None,
         });
         f

@@ -1,15 +1,17 @@
 //! Upload links: anonymous, expiring, limited-use file requests.
 //!
 //! An owner creates a link; its token is the only credential a stranger needs. The token is
-//! shown once and stored only as its SHA-256. Each drop through the link uses it once, counts
-//! its bytes, reserves the owner's quota and writes the pending file in one atomic step (see
-//! [`LinkStore::create_pending_via_link`]). The pipeline then judges the bytes against the
+//! looked up by its SHA-256 and otherwise kept only sealed, for its owner to see the URL again
+//! ([`crate::sealing`]); an owner edits a live link's settings and removes an ended one. Each
+//! drop through the link uses it once, counts its bytes, reserves the owner's quota and writes
+//! the pending file in one atomic step (see [`LinkStore::create_pending_via_link`]). The pipeline then judges the bytes against the
 //! link's own allowed types, and the owner is mailed on every verdict.
 //!
 //! A link's life: `active` until it is revoked, expires, or has no uploads (or bytes) left.
 //! The state is derived, never stored, so it cannot drift from the counters.
 
 mod drop;
+mod edit;
 pub mod idle;
 mod note;
 mod rules;
@@ -23,6 +25,7 @@ use crate::time::rfc3339;
 use crate::{CoreError, LinkId, OwnerId};
 
 pub use drop::{DropInfo, DropService, DropUpload, DroppedFile, ReceiptView};
+pub use edit::{LinkChanges, LinkEdit, validate_link_edit};
 pub use note::{MAX_NOTE_CHARS, clean_note};
 pub use rules::{
     DEFAULT_LINK_TTL_SECS, DEFAULT_MAX_UPLOADS, MAX_MAX_TOTAL_BYTES, MAX_MAX_UPLOADS, NewLink,
@@ -41,6 +44,9 @@ pub struct Link {
     pub label: String,
     /// SHA-256 of the token, hex: the lookup key.
     pub token_hash: String,
+    /// The token sealed under the stack's key ([`crate::sealing`]), so its owner can see the
+    /// URL again; `None` for links made before tokens were sealed.
+    pub token_sealed: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub max_uploads: u32,
@@ -57,7 +63,8 @@ pub struct Link {
     /// How many uses expiries may give back (`LINK_GIVEBACKS` when the link was made).
     pub max_givebacks: u32,
     pub givebacks: u32,
-    pub allowed_types: Vec<String>,
+    /// The link's own list, or the deployment's policy (`AllButActiveContent`: no list).
+    pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
     pub revoked: bool,
 }
@@ -126,7 +133,8 @@ impl Link {
         }
     }
 
-    /// What the owner sees. `token` and `url` only in the answer that created the link.
+    /// What the owner sees. `url` is filled in by the service (it opens the sealed token);
+    /// `token` only in the answer that created the link.
     pub fn view(&self, now: DateTime<Utc>) -> LinkView {
         LinkView {
             id: self.id.to_string(),
@@ -156,7 +164,7 @@ impl Link {
 pub struct LinkView {
     pub id: String,
     pub label: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// `null` when the token cannot be shown again (a link made before tokens were sealed).
     pub url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -170,7 +178,8 @@ pub struct LinkView {
     pub bytes_left: Option<u64>,
     pub max_pending_bytes: u64,
     pub pending_bytes: u64,
-    pub allowed_types: Vec<String>,
+    /// The list, or `"all_but_active_content"`.
+    pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
     pub revoked: bool,
     pub state: LinkState,
@@ -190,6 +199,7 @@ mod tests {
             owner_email: None,
             label: "Q3".into(),
             token_hash: "00".into(),
+            token_sealed: None,
             created_at: t,
             expires_at: t + chrono::Duration::hours(1),
             max_uploads: 2,
@@ -201,7 +211,7 @@ mod tests {
             pending_bytes: 0,
             max_givebacks: 3,
             givebacks: 0,
-            allowed_types: vec!["application/pdf".into()],
+            allowed_types: crate::allowed::TypePolicy::only(["application/pdf"]),
             require_uploader_name: false,
             revoked: false,
         }
@@ -239,7 +249,7 @@ mod tests {
     #[test]
     fn views_carry_no_secret_unless_created() {
         let v = serde_json::to_value(link().view(link().created_at)).unwrap();
-        assert!(v.get("token").is_none() && v.get("url").is_none());
+        assert!(v.get("token").is_none() && v["url"].is_null());
         assert_eq!(v["state"], "active");
         assert_eq!(v["uploads_left"], 2);
         assert_eq!(v["bytes_left"], 150);

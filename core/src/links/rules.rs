@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use crate::{CoreError, FileStatus, Settings, names, policy};
+use crate::allowed::NotASubset;
+use crate::{CoreError, FileStatus, Settings, names};
 
 pub const DEFAULT_LINK_TTL_SECS: u64 = 3 * 24 * 3600;
 pub const DEFAULT_MAX_UPLOADS: u64 = 10;
@@ -34,7 +35,7 @@ pub struct ValidLink {
     pub max_file_bytes: u64,
     pub max_total_bytes: Option<u64>,
     pub max_pending_bytes: u64,
-    pub allowed_types: Vec<String>,
+    pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
 }
 
@@ -109,7 +110,22 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
     )?;
     let allowed_types = match &req.allowed_types {
         None => s.allowed_types.clone(),
-        Some(list) => allowed_subset(&s.allowed_types, list)?,
+        Some(list) => s
+            .allowed_types
+            .subset(list)
+            .map_err(|e| CoreError::InvalidAllowedTypes {
+                message: match e {
+                    NotASubset::Empty => "allowed_types must name at least one type \
+                                              (omit it to allow every type)"
+                        .to_owned(),
+                    NotASubset::NotAllowed(raw) => format!(
+                        "{} is not allowed here; allowed: {}",
+                        names::quote(&raw),
+                        s.allowed_types.describe()
+                    ),
+                },
+                allowed: s.allowed_types.clone(),
+            })?,
     };
     Ok(ValidLink {
         label,
@@ -121,35 +137,6 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
         allowed_types,
         require_uploader_name: req.require_uploader_name,
     })
-}
-
-fn allowed_subset(deployment: &[String], asked: &[String]) -> Result<Vec<String>, CoreError> {
-    let bad = |m: String| CoreError::invalid("invalid_allowed_types", m);
-    if asked.is_empty() {
-        return Err(bad(
-            "allowed_types must name at least one type (omit it to allow every type)".into(),
-        ));
-    }
-    let mut out: Vec<String> = Vec::new();
-    for raw in asked {
-        let t = policy::normalize_type(raw);
-        // Stored as the deployment's allow-list spells it (`image/jpg` asked, `image/jpeg`
-        // kept), so one type never appears twice under two aliases.
-        let spelled = (t.len() <= 100)
-            .then(|| policy::allowed_spelling(deployment, &t))
-            .flatten();
-        let Some(spelled) = spelled else {
-            return Err(bad(format!(
-                "{} is not one of this deployment's allowed types: {}",
-                names::quote(raw),
-                deployment.join(", ")
-            )));
-        };
-        if !out.contains(&spelled) {
-            out.push(spelled);
-        }
-    }
-    Ok(out)
 }
 
 /// Whether a link file that ends in `status` gives its use and its bytes back to the link.
@@ -320,10 +307,23 @@ mod tests {
         }
     }
 
+    /// A deployment narrowed by `ALLOWED_TYPES`.
+    fn narrowed() -> Settings {
+        Settings {
+            allowed_types: crate::allowed::TypePolicy::only([
+                "application/pdf",
+                "image/png",
+                "image/jpeg",
+                "text/plain",
+            ]),
+            ..s()
+        }
+    }
+
     #[test]
     fn allowed_types_are_normalized_and_deduplicated() {
         let v = validate_new_link(
-            &s(),
+            &narrowed(),
             &NewLink {
                 allowed_types: Some(vec![
                     "Application/PDF".into(),
@@ -338,8 +338,21 @@ mod tests {
         .unwrap();
         assert_eq!(
             v.allowed_types,
-            vec!["application/pdf", "image/png", "image/jpeg"],
+            crate::allowed::TypePolicy::only(["application/pdf", "image/png", "image/jpeg"]),
             "aliases are kept as the deployment spells them, once"
+        );
+        // Under the default, a link narrows to what it asks, each family once.
+        let v = validate_new_link(
+            &s(),
+            &NewLink {
+                allowed_types: Some(vec!["image/heic".into(), "IMAGE/HEIF".into()]),
+                ..new("x")
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            v.allowed_types,
+            crate::allowed::TypePolicy::only(["image/heic"])
         );
         let biggest = NewLink {
             max_total_bytes: Some(MAX_MAX_TOTAL_BYTES),
@@ -353,19 +366,32 @@ mod tests {
 
     #[test]
     fn a_refused_type_is_quoted_once_in_the_message() {
-        let e = validate_new_link(
-            &s(),
-            &NewLink {
-                allowed_types: Some(vec!["application/x-msdownload".into()]),
-                ..new("x")
-            },
-        )
-        .unwrap_err();
-        assert!(
-            e.to_string()
-                .starts_with("\u{201c}application/x-msdownload\u{201d} is not one of"),
-            "{e}"
-        );
+        for (settings, says) in [
+            (s(), "all_but_active_content"),
+            (
+                narrowed(),
+                "application/pdf, image/png, image/jpeg, text/plain",
+            ),
+        ] {
+            let e = validate_new_link(
+                &settings,
+                &NewLink {
+                    allowed_types: Some(vec!["application/x-msdownload".into()]),
+                    ..new("x")
+                },
+            )
+            .unwrap_err();
+            assert!(
+                e.to_string()
+                    .starts_with("\u{201c}application/x-msdownload\u{201d} is not allowed here"),
+                "{e}"
+            );
+            assert!(e.to_string().contains(says), "{e}");
+            assert!(
+                matches!(&e, CoreError::InvalidAllowedTypes { allowed, .. } if *allowed == settings.allowed_types),
+                "{e:?}"
+            );
+        }
     }
 
     #[test]

@@ -25,7 +25,8 @@ impl LinkPage {
 /// One drop through a link, as the store must apply it: all or nothing.
 #[derive(Debug, Clone)]
 pub struct LinkDrop<'a> {
-    /// The link as read just before; its limits never change, its counters may have.
+    /// The link as read just before; its counters may have changed since, and so may its
+    /// limits (an owner's edit): the drop then counts as made before the edit.
     pub link: &'a Link,
     /// The pending record to write (its `size` is what is reserved and counted).
     pub file: &'a FileRecord,
@@ -88,6 +89,20 @@ pub trait LinkStore: Send + Sync {
         owner: &OwnerId,
         id: &LinkId,
         at: DateTime<Utc>,
+    ) -> Result<bool, CoreError>;
+    /// Writes the owner's settings of `link` (label, expiry, limits, allowed types, whether a
+    /// name is required) over the stored link, only while it is not revoked and not expired at
+    /// `now`; its counters are left as they are. `false`, and nothing written, otherwise (or
+    /// when there is no such link).
+    async fn update_link(&self, link: &Link, now: DateTime<Utc>) -> Result<bool, CoreError>;
+    /// Removes an ended link (revoked, or expired at `now`, or used up) from the owner's
+    /// links; files that came through it stay. `false`, and nothing removed, when there is no
+    /// such link or it is still active.
+    async fn remove_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        now: DateTime<Utc>,
     ) -> Result<bool, CoreError>;
     /// The link whose token hashes to `token_hash`.
     async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError>;

@@ -238,7 +238,7 @@ mod tests {
             link: link.then(|| LinkOrigin {
                 link_id: LinkId::parse("l1").unwrap(),
                 label: "Smith & Co <tax>".into(),
-                allowed_types: vec!["application/pdf".into()],
+                allowed_types: crate::allowed::TypePolicy::only(["application/pdf"]),
                 uploader: Some(Uploader {
                     name: Some("Ann".into()),
                     email: None,

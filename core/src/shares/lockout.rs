@@ -55,6 +55,7 @@ mod tests {
             file_id: FileId::parse("f1").unwrap(),
             label: None,
             token_hash: "h".into(),
+            token_sealed: None,
             created_at: t,
             expires_at: t + TimeDelta::days(1),
             max_downloads: None,

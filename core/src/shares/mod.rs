@@ -9,6 +9,7 @@
 
 mod access;
 mod attempts;
+mod edit;
 mod lockout;
 mod passwords;
 mod rules;
@@ -23,6 +24,7 @@ use crate::time::rfc3339;
 use crate::{FileId, OwnerId, ShareId};
 
 pub use access::{ShareAccess, ShareDownload, ShareInfo, ShareUnlocked};
+pub use edit::{ShareChanges, ShareEdit, validate_share_edit};
 pub use lockout::{Lockout, locked as share_locked, lockout_check};
 pub use passwords::{hash_password, verify_password};
 pub use rules::{
@@ -41,6 +43,9 @@ pub struct Share {
     pub label: Option<String>,
     /// SHA-256 of the token, hex: the lookup key.
     pub token_hash: String,
+    /// The token sealed under the stack's key ([`crate::sealing`]), so its owner can see the
+    /// URL again; `None` for shares made before tokens were sealed.
+    pub token_sealed: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     /// `None`: unlimited within the expiry.
@@ -107,12 +112,12 @@ impl Share {
     }
 }
 
-/// A share as its owner sees it; `url` and `token` only in the creation answer.
+/// A share as its owner sees it; `url` (filled in by the service, `null` when the token
+/// cannot be shown again), `token` only in the creation answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ShareView {
     pub id: String,
     pub file_id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,

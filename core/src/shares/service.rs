@@ -1,15 +1,19 @@
-//! The owner's side of shares: create, list, revoke, see the downloads.
+//! The owner's side of shares: create, list, edit, revoke, remove, see the downloads.
 
 use std::sync::Arc;
 
 use chrono::Duration as ChronoDuration;
 use serde::Serialize;
 
-use super::{NewShare, Share, ShareStore, ShareView, hash_password, validate_new_share};
+use super::{
+    NewShare, Share, ShareEdit, ShareState, ShareStore, ShareView, hash_password,
+    validate_new_share, validate_share_edit,
+};
 use crate::clock::Clock;
 use crate::files::FileLookup;
 use crate::ids::IdSource;
 use crate::paging::parse_limit;
+use crate::sealing::{SealContext, TokenSealer, open_all};
 use crate::time::rfc3339;
 use crate::{CoreError, FileId, FileStatus, OwnerId, Settings, ShareId, tokens};
 
@@ -44,7 +48,37 @@ pub struct ShareService {
     pub files: Arc<dyn FileLookup>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    /// Keeps each token so that the owner can see the URL again.
+    pub sealer: Arc<dyn TokenSealer>,
     pub settings: Settings,
+}
+
+/// What a share's token is sealed for: only this share of this owner.
+fn seal_context(share: &Share) -> SealContext<'_> {
+    SealContext {
+        purpose: "share",
+        owner: &share.owner,
+        id: share.id.as_str(),
+    }
+}
+
+fn ended(state: ShareState) -> CoreError {
+    let what = match state {
+        ShareState::Revoked => "was revoked",
+        ShareState::Expired => "has expired",
+        _ => "has no downloads left",
+    };
+    CoreError::conflict(
+        "share_ended",
+        format!("this share {what}: its settings can no longer change"),
+    )
+}
+
+fn active() -> CoreError {
+    CoreError::conflict(
+        "share_active",
+        "this share is still active: revoke it before removing it",
+    )
 }
 
 fn bad_cursor() -> CoreError {
@@ -85,22 +119,24 @@ impl ShareService {
             ));
         }
         let token = tokens::encode(&self.ids.secret()?);
-        let password_hash = match &v.password {
-            Some(p) => {
-                let secret = self.ids.secret()?;
-                let mut salt = [0u8; 16];
-                salt.copy_from_slice(&secret[..16]);
-                Some(hash_password(p, &salt)?)
-            }
-            None => None,
-        };
+        let password_hash = self.hash(v.password.as_deref())?;
         let now = self.clock.now();
+        let id = self.ids.share_id();
+        let ctx = SealContext {
+            purpose: "share",
+            owner,
+            id: id.as_str(),
+        };
+        // Sealed before anything is stored: a share whose URL could not be shown again is
+        // never made.
+        let token_sealed = Some(self.sealer.seal(&ctx, &token).await?);
         let share = Share {
-            id: self.ids.share_id(),
+            id,
             owner: owner.clone(),
             file_id,
             label: v.label,
             token_hash: tokens::hash(&token),
+            token_sealed,
             created_at: now,
             // The TTL is bounded by the clamped MAX_SHARE_TTL_SECS, so this cannot overflow.
             expires_at: ChronoDuration::from_std(v.ttl)
@@ -124,6 +160,91 @@ impl ShareService {
         view.url = Some(self.url(&token));
         view.token = Some(token);
         Ok(CreatedShare { share: view })
+    }
+
+    /// A password's Argon2id hash under a fresh salt.
+    fn hash(&self, password: Option<&str>) -> Result<Option<String>, CoreError> {
+        match password {
+            Some(p) => {
+                let secret = self.ids.secret()?;
+                let mut salt = [0u8; 16];
+                salt.copy_from_slice(&secret[..16]);
+                Ok(Some(hash_password(p, &salt)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The owner's views of `shares`, each with its URL when its token can be opened.
+    async fn views(&self, shares: &[Share]) -> Result<Vec<ShareView>, CoreError> {
+        let now = self.clock.now();
+        let sealed: Vec<_> = shares
+            .iter()
+            .map(|s| (seal_context(s), s.token_sealed.as_deref()))
+            .collect();
+        let tokens = open_all(self.sealer.as_ref(), &sealed).await?;
+        Ok(shares
+            .iter()
+            .zip(tokens)
+            .map(|(s, token)| {
+                if token.is_none() && s.token_sealed.is_some() {
+                    tracing::warn!(share_id = %s.id, "sealed share token did not open");
+                }
+                let mut v = s.view(now);
+                v.url = token.map(|t| self.url(&t));
+                v
+            })
+            .collect())
+    }
+
+    /// One of the owner's shares.
+    pub async fn view(&self, owner: &OwnerId, id: &str) -> Result<ShareView, CoreError> {
+        let share = self.get(owner, id).await?;
+        Ok(self.views(&[share]).await?.remove(0))
+    }
+
+    /// Changes a live share's settings (`409 share_ended` once it is revoked, expired or out
+    /// of downloads). A new password (or none) clears the count of wrong ones and any lock.
+    pub async fn edit(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        edit: &ShareEdit,
+    ) -> Result<ShareView, CoreError> {
+        let now = self.clock.now();
+        let changes = validate_share_edit(&self.settings, edit, now)?;
+        let share = self.get(owner, id).await?;
+        if share.state(now) != ShareState::Active {
+            return Err(ended(share.state(now)));
+        }
+        let new_password = changes.password.is_some();
+        let hash = match &changes.password {
+            Some(p) => self.hash(p.as_deref())?,
+            None => None,
+        };
+        let edited = changes.applied_to(&share, hash);
+        if !self.shares.update_share(&edited, now, new_password).await? {
+            let now_share = self.get(owner, id).await?;
+            return Err(ended(now_share.state(self.clock.now())));
+        }
+        self.view(owner, id).await
+    }
+
+    /// Removes an ended share from the owner's list (`409 share_active` while it is live:
+    /// revoke it first), with nothing else: its download log goes by its own expiry.
+    pub async fn remove(&self, owner: &OwnerId, id: &str) -> Result<(), CoreError> {
+        let share = self.get(owner, id).await?;
+        let now = self.clock.now();
+        if share.state(now) == ShareState::Active {
+            return Err(active());
+        }
+        if self.shares.remove_share(owner, &share.id, now).await? {
+            Ok(())
+        } else if self.shares.get_share(owner, &share.id).await?.is_some() {
+            Err(active())
+        } else {
+            Err(CoreError::NotFound)
+        }
     }
 
     async fn get(&self, owner: &OwnerId, id: &str) -> Result<Share, CoreError> {
@@ -159,9 +280,8 @@ impl ShareService {
             .shares
             .list_shares(owner, file.as_ref(), limit, after.as_ref())
             .await?;
-        let now = self.clock.now();
         Ok(ShareListing {
-            shares: page.shares.iter().map(|s| s.view(now)).collect(),
+            shares: self.views(&page.shares).await?,
             next_cursor: page.next_after.map(|id| hex::encode(id.as_str())),
         })
     }

@@ -58,7 +58,8 @@ impl DownloadPage {
 /// entry that announces it.
 #[derive(Debug, Clone)]
 pub struct DownloadCount<'a> {
-    /// The share as read just before; its limits never change, its counters may have.
+    /// The share as read just before; its counters may have changed since, and so may its
+    /// settings (an owner's edit): the download then counts as made before the edit.
     pub share: &'a Share,
     pub now: DateTime<Utc>,
     pub entry: &'a DownloadEntry,
@@ -98,6 +99,26 @@ pub trait ShareStore: Send + Sync {
         limit: usize,
         after: Option<&ShareId>,
     ) -> Result<SharePage, CoreError>;
+    /// Writes the owner's settings of `share` (label, expiry, download limit, password,
+    /// whether to notify) over the stored share, only while it is not revoked and not expired
+    /// at `now`; its counters are left as they are, but with `new_password` its wrong-password
+    /// count and lock are cleared (the guesses were at the old one). `false`, and nothing
+    /// written, otherwise (or when there is no such share).
+    async fn update_share(
+        &self,
+        share: &Share,
+        now: DateTime<Utc>,
+        new_password: bool,
+    ) -> Result<bool, CoreError>;
+    /// Removes an ended share (revoked, or expired at `now`, or out of downloads) from the
+    /// owner's shares. `false`, and nothing removed, when there is no such share or it is
+    /// still active.
+    async fn remove_share(
+        &self,
+        owner: &OwnerId,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError>;
     /// `false` when there is no such share of `owner`. Revoking again is fine.
     async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError>;
     /// `true` when counted (and everything in `c` written); `false`, and nothing written, when

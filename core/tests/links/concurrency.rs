@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use dropgate_core::files::OwnerLedger;
+use dropgate_core::Settings;
+use dropgate_core::files::FileLookup;
 use dropgate_core::links::NewLink;
-use dropgate_core::{CoreError, Settings};
 
 use crate::world::*;
 
@@ -102,7 +102,7 @@ async fn twenty_concurrent_drops_at_the_quota_edge_never_exceed_it() {
         for t in tasks {
             match t.await.unwrap() {
                 Ok(_) => ok += 1,
-                Err(e) => assert_eq!(e, CoreError::OwnerQuotaExceeded, "round {round}"),
+                Err(e) => assert_eq!(e.code(), "file_too_large", "round {round}: {e:?}"),
             }
         }
         done.store(true, Ordering::SeqCst);

@@ -1,5 +1,5 @@
-//! Upload links over the in-memory fakes: the owner's side (create, list, read, revoke, the
-//! files of a link), the stranger's side (info, drop, receipt), every refusal, atomicity under
+//! Upload links over the in-memory fakes: the owner's side (create, list, read, edit, revoke,
+//! remove, the files of a link), the stranger's side (info, drop, receipt), every refusal, atomicity under
 //! concurrency, the give-back rule with the owner's mails, the limit on failed lookups, and
 //! no quota lock through a link (idle drops, pending bytes, bounded give-backs).
 //!
@@ -8,6 +8,7 @@
 mod world;
 
 mod concurrency;
+mod edits;
 mod give_back;
 mod owner;
 mod quota_lock;

@@ -1,8 +1,8 @@
 //! The owner's side: create, views, list, revoke.
 
 use dropgate_core::clock::Clock;
-use dropgate_core::links::{LinkState, LinkStore, NewLink};
-use dropgate_core::{ErrorKind, FileStatus, Settings, tokens};
+use dropgate_core::links::{Link, LinkState, LinkStore, NewLink};
+use dropgate_core::{ErrorKind, FileStatus, LinkId, Settings, tokens};
 
 use crate::world::*;
 
@@ -41,7 +41,7 @@ async fn create_answers_the_token_once_and_stores_only_its_hash() {
     assert_eq!((c.max_uploads, c.uploads_used, c.uploads_left), (3, 0, 3));
     assert_eq!((c.max_file_bytes, c.max_total_bytes), (MAX_FILE, None));
     assert_eq!((c.bytes_used, c.bytes_left), (0, None));
-    assert_eq!(c.allowed_types, types(&["application/pdf", "image/png"]));
+    assert_eq!(c.allowed_types, only(&["application/pdf", "image/png"]));
     assert!(!c.require_uploader_name && !c.revoked);
     assert_eq!(c.state, LinkState::Active);
 
@@ -70,12 +70,23 @@ async fn create_answers_the_token_once_and_stores_only_its_hash() {
 }
 
 #[tokio::test]
-async fn views_after_creation_carry_no_token_or_url() {
+async fn views_after_creation_carry_the_url_again_but_never_the_token() {
     let w = world();
-    let (token, id) = link(&w, new_link("Q3")).await;
+    let created = w
+        .links
+        .create(&owner(), Some(OWNER_EMAIL.into()), &new_link("Q3"))
+        .await
+        .unwrap()
+        .link;
+    let (token, id) = (created.token.clone().unwrap(), created.id.clone());
+    let url = created.url.clone().unwrap();
+    assert!(url.ends_with(&format!("/d/{token}")));
 
     let one = w.links.view(&owner(), &id).await.unwrap();
-    assert_eq!((one.token.as_deref(), one.url.as_deref()), (None, None));
+    assert_eq!(
+        (one.token.as_deref(), one.url.as_deref()),
+        (None, Some(url.as_str()))
+    );
     let listed = w.links.list(&owner(), None, None).await.unwrap();
     assert_eq!(listed.links.len(), 1);
     assert_eq!(listed.links[0], one);
@@ -83,10 +94,43 @@ async fn views_after_creation_carry_no_token_or_url() {
         serde_json::to_value(&one).unwrap(),
         serde_json::to_value(&listed).unwrap()["links"][0].clone(),
     ] {
-        assert!(v.get("token").is_none() && v.get("url").is_none(), "{v}");
+        assert!(v.get("token").is_none(), "{v}");
+        assert_eq!(v["url"], url.as_str());
         assert_eq!(v["id"], id.as_str());
         assert_eq!(v["state"], "active");
-        assert!(!v.to_string().contains(&token));
+    }
+    // What is stored holds the token only sealed.
+    let stored = w
+        .ledger
+        .get_link(&owner(), &LinkId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.token_sealed.is_some());
+    assert!(!format!("{stored:?}").contains(&token));
+
+    // A link made before tokens were sealed, and one whose sealed token was copied from another
+    // link: the URL cannot be shown (null), and nothing else changes.
+    let legacy = Link {
+        id: LinkId::parse("0000-legacy").unwrap(),
+        token_sealed: None,
+        token_hash: "11".repeat(32),
+        ..stored.clone()
+    };
+    let copied = Link {
+        id: LinkId::parse("0000-copied").unwrap(),
+        token_hash: "22".repeat(32),
+        ..stored.clone()
+    };
+    w.ledger.put_link(&legacy).await.unwrap();
+    w.ledger.put_link(&copied).await.unwrap();
+    for l in [&legacy, &copied] {
+        let v = w.links.view(&owner(), l.id.as_str()).await.unwrap();
+        assert_eq!(v.url, None, "{}", l.id);
+        assert_eq!(
+            serde_json::to_value(&v).unwrap()["url"],
+            serde_json::Value::Null
+        );
     }
 }
 

@@ -199,7 +199,7 @@ async fn a_file_larger_than_the_pending_limit_is_too_large_not_busy() {
         drop_file(&w, &token, upload("a.pdf", 301, "application/pdf"))
             .await
             .unwrap_err(),
-        CoreError::FileTooLarge {
+        CoreError::DropTooLarge {
             size: 301,
             max: 300
         }

@@ -62,6 +62,17 @@ impl LinkStore for Racing {
     ) -> Result<bool, CoreError> {
         self.inner.revoke_link(owner, id, at).await
     }
+    async fn update_link(&self, link: &Link, now: DateTime<Utc>) -> Result<bool, CoreError> {
+        self.inner.update_link(link, now).await
+    }
+    async fn remove_link(
+        &self,
+        owner: &OwnerId,
+        id: &dropgate_core::LinkId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        self.inner.remove_link(owner, id, now).await
+    }
     async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {
         self.inner.find_link(token_hash).await
     }
@@ -150,7 +161,7 @@ async fn a_drop_that_loses_the_links_last_bytes_to_a_rival_is_file_too_large() {
         .unwrap_err();
     assert_eq!(
         e,
-        CoreError::FileTooLarge {
+        CoreError::DropTooLarge {
             size: 600,
             max: 300
         }

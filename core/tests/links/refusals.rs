@@ -1,6 +1,6 @@
 //! Refusals: every reason a drop is refused, each with its code.
 
-use dropgate_core::files::{OwnerLedger, Uploader};
+use dropgate_core::files::{FileLookup, Uploader};
 use dropgate_core::links::{DropUpload, LinkState, NewLink};
 use dropgate_core::{CoreError, ErrorKind, Settings, tokens};
 
@@ -145,7 +145,13 @@ async fn a_type_not_on_the_link_is_unsupported_type() {
     // Allowed by the deployment, not by this link.
     let r = drop_file(&w, &token, upload("photo.png", 10, "image/png")).await;
     let e = r.unwrap_err();
-    assert_eq!(e, CoreError::TypeNotAllowed("image/png".into()));
+    assert_eq!(
+        e,
+        CoreError::TypeNotAllowed {
+            content_type: "image/png".into(),
+            allowed: only(&["application/pdf"]),
+        }
+    );
     assert_eq!(
         (e.code(), e.kind()),
         ("unsupported_type", ErrorKind::UnsupportedType)
@@ -175,7 +181,7 @@ async fn a_file_over_the_links_per_file_limit_is_file_too_large() {
         .unwrap_err();
     assert_eq!(
         e,
-        CoreError::FileTooLarge {
+        CoreError::DropTooLarge {
             size: 501,
             max: 500
         }
@@ -211,7 +217,7 @@ async fn a_file_over_the_links_bytes_left_is_file_too_large() {
         .unwrap_err();
     assert_eq!(
         e,
-        CoreError::FileTooLarge {
+        CoreError::DropTooLarge {
             size: 401,
             max: 400
         }
@@ -299,7 +305,7 @@ async fn bidi_controls_in_names_are_invalid_name() {
 }
 
 #[tokio::test]
-async fn a_full_owner_quota_is_quota_exceeded_and_does_not_use_the_link() {
+async fn a_full_owner_quota_is_file_too_large_for_the_uploader_and_does_not_use_the_link() {
     let w = world_with(Settings {
         quota_bytes: 500,
         ..settings()
@@ -308,20 +314,29 @@ async fn a_full_owner_quota_is_quota_exceeded_and_does_not_use_the_link() {
     drop_file(&w, &token, upload("a.pdf", 400, "application/pdf"))
         .await
         .unwrap();
+    // The largest file the link takes now is the owner's free space, the smallest limit.
+    assert_eq!(w.drops.info(&token, SRC).await.unwrap().max_file_bytes, 100);
 
     let e = drop_file(&w, &token, upload("b.pdf", 101, "application/pdf"))
         .await
         .unwrap_err();
-    assert_eq!(e, CoreError::OwnerQuotaExceeded);
+    assert_eq!(
+        e,
+        CoreError::DropTooLarge {
+            size: 101,
+            max: 100
+        }
+    );
     assert_eq!(
         (e.code(), e.kind()),
-        ("quota_exceeded", ErrorKind::TooLarge)
+        ("file_too_large", ErrorKind::TooLarge)
     );
     let said = e.to_string();
-    assert!(
-        !said.contains("500") && !said.contains("400"),
-        "a stranger is told no figures: {said}"
-    );
+    assert_eq!(said, "this link can take files up to 100 B");
+    // The uploader has no quota, and learns nothing else of the owner's storage.
+    for never in ["quota", "storage", "owner", "500", "400"] {
+        assert!(!said.contains(never), "{never}: {said}");
+    }
     assert_eq!(
         used(&w, &id).await,
         (1, 400),

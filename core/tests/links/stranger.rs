@@ -33,7 +33,7 @@ async fn drop_info_shows_the_links_label_and_limits_and_nothing_of_the_owner() {
             uploads_left: 3,
             max_file_bytes: 500,
             bytes_left: Some(2_000),
-            allowed_types: types(&["application/pdf", "image/png"]),
+            allowed_types: only(&["application/pdf", "image/png"]),
             require_uploader_name: true,
         }
     );
@@ -131,7 +131,7 @@ async fn a_drop_makes_a_pending_file_of_the_owner_through_the_link() {
     assert_eq!(origin.label, "Client documents");
     assert_eq!(
         origin.allowed_types,
-        types(&["application/pdf", "image/png"])
+        only(&["application/pdf", "image/png"])
     );
     assert_eq!(origin.uploader, Some(ann));
     assert_eq!(usage(&w).await, (0, 300, 1));

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemStore, SeqIds};
-use dropgate_core::files::{FileLookup, OwnerLedger, Uploader};
+use dropgate_core::files::{FileLookup, Uploader};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::links::{DropService, DropUpload, DroppedFile, Link, LinkService, NewLink};
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
@@ -67,6 +67,7 @@ pub fn world_with(settings: Settings) -> World {
             links: ledger.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
             settings: settings.clone(),
         },
         drops: DropService {
@@ -118,6 +119,11 @@ pub fn new_link(label: &str) -> NewLink {
 
 pub fn types(list: &[&str]) -> Vec<String> {
     list.iter().map(|t| t.to_string()).collect()
+}
+
+/// A link's list as stored and shown.
+pub fn only(list: &[&str]) -> dropgate_core::allowed::TypePolicy {
+    dropgate_core::allowed::TypePolicy::only(list)
 }
 
 /// Creates a link of the owner's; returns its token and id.

@@ -130,6 +130,14 @@ impl FileLookup for Racing {
     ) -> Result<Option<FileRecord>, CoreError> {
         self.inner.get_file(owner, id).await
     }
+
+    async fn usage(
+        &self,
+        owner: &OwnerId,
+        limit: u64,
+    ) -> Result<dropgate_core::files::QuotaUsage, CoreError> {
+        self.inner.usage(owner, limit).await
+    }
 }
 
 #[async_trait]

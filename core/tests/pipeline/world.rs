@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
+use dropgate_core::allowed::TypePolicy;
 use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
 use dropgate_core::files::{FileLookup, FileService, LinkOrigin, NewUpload, OwnerLedger};
 use dropgate_core::notify::{EventType, Mail, Notification, verdict_mail};
@@ -84,6 +85,17 @@ pub fn notices(d: &Decision, at: chrono::DateTime<Utc>) -> (Option<Notification>
 
 /// A pending file that came through link `via`, allowing `allowed`, with `bytes` stored.
 pub async fn dropped(w: &World, via: &str, allowed: &[&str], declared: &str, bytes: Vec<u8>) -> Up {
+    dropped_under(w, via, TypePolicy::only(allowed), declared, bytes).await
+}
+
+/// A file dropped through link `via`, whose own policy is `allowed`.
+pub async fn dropped_under(
+    w: &World,
+    via: &str,
+    allowed: TypePolicy,
+    declared: &str,
+    bytes: Vec<u8>,
+) -> Up {
     let id = FileId::parse(&format!("fl{}", bytes.len())).unwrap();
     let mut f = FileRecord::pending(
         id.clone(),
@@ -98,7 +110,7 @@ pub async fn dropped(w: &World, via: &str, allowed: &[&str], declared: &str, byt
     f.link = Some(LinkOrigin {
         link_id: LinkId::parse(via).unwrap(),
         label: "Client documents".into(),
-        allowed_types: allowed.iter().map(|t| t.to_string()).collect(),
+        allowed_types: allowed,
         uploader: None,
     });
     w.ledger.create_pending(&f, 1 << 40).await.unwrap();
@@ -116,14 +128,8 @@ pub async fn uploaded_with(
 ) -> Up {
     if let Some(via) = via_link {
         assert_eq!(declared_size, bytes.len() as u64);
-        let all: Vec<&str> = w
-            .pipeline
-            .settings
-            .allowed_types
-            .iter()
-            .map(String::as_str)
-            .collect();
-        return dropped(w, via, &all, declared, bytes).await;
+        // A link without a list of its own: the deployment's policy.
+        return dropped_under(w, via, TypePolicy::AllButActiveContent, declared, bytes).await;
     }
     let c = w
         .files

@@ -15,6 +15,7 @@ use dropgate_core::links::{DropService, LinkService, LinkStore};
 use dropgate_core::multipart::{MultipartStore, Multiparts};
 use dropgate_core::objects::ObjectStore;
 use dropgate_core::ratelimit::{Counters, RateLimiter};
+use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
@@ -44,6 +45,8 @@ pub struct Ports {
     pub multipart: Arc<dyn MultipartStore>,
     /// The one counters table behind every rate limiter: limiters of one scope share counts.
     pub counters: Arc<dyn Counters>,
+    /// Seals link and share tokens so their owner can see the URLs again.
+    pub sealer: Arc<dyn TokenSealer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -79,6 +82,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "RATE_LIMIT_TABLE",
     "SHARES_TABLE",
     "DOWNLOAD_LOG_TABLE",
+    "TOKEN_KEY",
 ];
 
 impl Deps {
@@ -93,6 +97,7 @@ impl Deps {
             objects: store.clone(),
             multipart: store,
             counters: clients.counters(config),
+            sealer: clients.sealer(config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -119,6 +124,7 @@ impl Deps {
             objects,
             multipart,
             counters,
+            sealer,
             clock,
             ids,
         } = ports;
@@ -154,6 +160,7 @@ impl Deps {
             links: links.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            sealer: sealer.clone(),
             settings: settings.clone(),
         };
         let share_service = ShareService {
@@ -161,6 +168,7 @@ impl Deps {
             files: lookup.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
+            sealer,
             settings: settings.clone(),
         };
         let share_access = ShareAccess {

@@ -62,9 +62,12 @@ impl From<CoreError> for ApiError {
                 "reserved_bytes": reserved,
                 "limit_bytes": limit,
             })),
-            CoreError::FileTooLarge { size, max } => {
+            CoreError::FileTooLarge { size, max } | CoreError::DropTooLarge { size, max } => {
                 Some(json!({"size": size, "max_file_bytes": max}))
             }
+            // A refusal for type says what is allowed: the list, or `all_but_active_content`.
+            CoreError::TypeNotAllowed { allowed, .. }
+            | CoreError::InvalidAllowedTypes { allowed, .. } => Some(json!({"allowed": allowed})),
             CoreError::InvalidPartNumber { part_count, .. } => {
                 Some(json!({"part_count": part_count}))
             }

@@ -76,8 +76,13 @@ async fn creating_a_link_answers_the_documented_shape_once() {
     ] {
         assert_eq!(r.status, 200);
         let text = r.body.unwrap();
-        assert!(!text.contains(&t), "the token is shown once: {text}");
-        assert!(!text.contains("\"url\""), "{text}");
+        // The URL can be found again (it holds the token); the token alone is shown once.
+        assert!(
+            !text.contains("\"token\""),
+            "the token is shown once: {text}"
+        );
+        assert_eq!(text.matches(&t).count(), 1, "{text}");
+        assert!(text.contains(link["url"].as_str().unwrap()), "{text}");
     }
 }
 
@@ -340,7 +345,7 @@ async fn refusals_say_why_in_stable_codes() {
 }
 
 #[tokio::test]
-async fn the_owners_full_quota_is_413_without_figures() {
+async fn the_owners_full_quota_is_413_file_too_large_for_the_uploader() {
     let w = world();
     let link = new_link(&w, ALICE, json!({"label": "x"})).await;
     let t = token(&link);
@@ -354,14 +359,20 @@ async fn the_owners_full_quota_is_413_without_figures() {
         .await;
         assert_eq!(fill.status, 201, "{:?}", fill.body);
     }
+    // The largest file the link takes now is the owner's free space, and nothing else of it.
+    let info = send(&w, req("GET", &format!("/drop/{t}"))).await;
+    assert_eq!(info.json()["max_file_bytes"], 10, "{:?}", info.body);
     let r = expect_error(
         &w,
         req("POST", &format!("/drop/{t}/files")).json(drop_body("a.pdf", 11, "application/pdf")),
         413,
-        "quota_exceeded",
+        "file_too_large",
     )
     .await;
     let err = &r.json()["error"];
+    assert_eq!(err["max_file_bytes"], 10, "{err}");
+    assert_eq!(err["size"], 11, "{err}");
+    assert_eq!(err["message"], "this link can take files up to 10 B");
     for figure in [
         "used_bytes",
         "reserved_bytes",

@@ -301,6 +301,7 @@ fn deps() -> (Deps, AuthDeps) {
         objects: store.clone(),
         multipart: store,
         counters: Arc::new(MemCounters::default()),
+        sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

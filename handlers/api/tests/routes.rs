@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use dropgate_core::files::{FileLookup, OwnerLedger};
+use dropgate_core::files::FileLookup;
 use dropgate_core::{FileId, OwnerId};
 use serde_json::json;
 
@@ -358,8 +358,13 @@ async fn bad_names_sizes_and_types() {
         "invalid_size",
     )
     .await;
-    for t in ["application/x-msdownload", "text/html", ""] {
-        expect_error(
+    // The default refuses only active content and programs, and says so.
+    for t in [
+        "application/x-msdownload",
+        "text/html",
+        "application/x-executable",
+    ] {
+        let r = expect_error(
             &w,
             req("POST", "/files")
                 .by(ALICE)
@@ -368,7 +373,22 @@ async fn bad_names_sizes_and_types() {
             "unsupported_type",
         )
         .await;
+        assert_eq!(
+            r.json()["error"]["allowed"],
+            "all_but_active_content",
+            "{t}"
+        );
     }
+    // No declared type claims nothing: the bytes will say.
+    let r = send(
+        &w,
+        req("POST", "/files")
+            .by(ALICE)
+            .json(new_file("disk.img", 10, "")),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.json()["file"]["content_type"], "application/octet-stream");
     let r = expect_error(
         &w,
         req("POST", "/files")

@@ -38,7 +38,7 @@ fn file(id: &str, status: FileStatus, via_link: bool) -> FileRecord {
         f.link = Some(LinkOrigin {
             link_id: LinkId::parse("link-1").unwrap(),
             label: "Client docs".into(),
-            allowed_types: vec!["application/pdf".into()],
+            allowed_types: dropgate_core::allowed::TypePolicy::only(["application/pdf"]),
             uploader: Some(Uploader {
                 name: Some("Bea".into()),
                 email: None,

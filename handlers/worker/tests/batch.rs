@@ -8,7 +8,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::{TimeZone, Utc};
 use dropgate_core::fakes::{MemMailer, MemNotifier};
-use dropgate_core::files::{LinkOrigin, OwnerLedger, Uploader};
+use dropgate_core::files::{FileLookup, LinkOrigin, Uploader};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
 use dropgate_core::notify::{Courier, EventType, Mail, Notification, OutboxEntry};
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, Settings};
@@ -56,6 +56,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
                 owner_email: Some("alice@example.com".into()),
                 label: "Holiday photos".into(),
                 token_hash: format!("hash-of-{via}"),
+                token_sealed: None,
                 created_at: t,
                 expires_at: t + chrono::Duration::days(1),
                 max_uploads: 3,

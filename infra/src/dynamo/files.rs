@@ -100,10 +100,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         item.insert("part_count".into(), n(u64::from(m.part_count)));
     }
     if let Some(l) = &f.link {
-        item.insert(
-            "allowed_types".into(),
-            Av::L(l.allowed_types.iter().map(s).collect()),
-        );
+        item.insert("allowed_types".into(), super::policy_attr(&l.allowed_types));
     }
     if f.key_scheme == KeyScheme::File {
         item.insert(OBJECT_KEY.into(), s(f.key()));
@@ -127,15 +124,7 @@ fn link_origin(item: &HashMap<String, Av>) -> Result<Option<LinkOrigin>, CoreErr
     let Some(id) = get_s(item, "via_link") else {
         return Ok(None);
     };
-    let allowed_types = item
-        .get("allowed_types")
-        .and_then(|v| v.as_l().ok())
-        .map(|l| {
-            l.iter()
-                .filter_map(|v| v.as_s().ok().cloned())
-                .collect::<Vec<_>>()
-        })
-        .ok_or_else(|| corrupt("allowed_types"))?;
+    let allowed_types = super::get_policy(item, "allowed_types")?;
     let name = get_s(item, "uploader_name").map(str::to_owned);
     let email = get_s(item, "uploader_email").map(str::to_owned);
     let note = get_s(item, "uploader_note").map(str::to_owned);
@@ -282,6 +271,20 @@ impl DynamoLedger {
 
 #[async_trait]
 impl FileLookup for DynamoLedger {
+    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
+        let key = HashMap::from([("owner".to_string(), s(owner.as_str()))]);
+        let item = get_item(&self.client, &self.quotas_table, key)
+            .await?
+            .unwrap_or_default();
+        let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
+        Ok(QuotaUsage {
+            used_bytes: get("used_bytes"),
+            reserved_bytes: get("reserved_bytes"),
+            limit_bytes: limit,
+            files: get("files"),
+        })
+    }
+
     async fn get_file(
         &self,
         owner: &OwnerId,
@@ -362,20 +365,6 @@ impl OwnerLedger for DynamoLedger {
         let link_tries = self.link_releases(file, file.status, false)?;
         self.with_link_release("remove_file", items, link_tries)
             .await
-    }
-
-    async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
-        let key = HashMap::from([("owner".to_string(), s(owner.as_str()))]);
-        let item = get_item(&self.client, &self.quotas_table, key)
-            .await?
-            .unwrap_or_default();
-        let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
-        Ok(QuotaUsage {
-            used_bytes: get("used_bytes"),
-            reserved_bytes: get("reserved_bytes"),
-            limit_bytes: limit,
-            files: get("files"),
-        })
     }
 }
 

@@ -19,8 +19,8 @@ use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 use super::files::{epoch_after, file_key, from_item as file_from_item};
 use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, corrupt, get_item, get_n, get_s, get_time, n, put_new, s, transact,
-    update_if, values,
+    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, s,
+    transact, update_if, values,
 };
 use crate::error::sdk_error;
 
@@ -43,6 +43,9 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
     item.insert("link_id".into(), s(l.id.as_str()));
     item.insert("label".into(), s(&l.label));
     item.insert("token_hash".into(), s(&l.token_hash));
+    if let Some(t) = &l.token_sealed {
+        item.insert("token_sealed".into(), s(t));
+    }
     item.insert("created_at".into(), s(rfc3339(l.created_at)));
     item.insert("expires_at".into(), s(rfc3339(l.expires_at)));
     item.insert("max_uploads".into(), n(l.max_uploads));
@@ -56,10 +59,7 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
     item.insert("pending_bytes".into(), n(l.pending_bytes));
     item.insert("max_givebacks".into(), n(l.max_givebacks));
     item.insert("givebacks".into(), n(l.givebacks));
-    item.insert(
-        "allowed_types".into(),
-        Av::L(l.allowed_types.iter().map(s).collect()),
-    );
+    item.insert("allowed_types".into(), super::policy_attr(&l.allowed_types));
     item.insert(
         "require_uploader_name".into(),
         Av::Bool(l.require_uploader_name),
@@ -101,6 +101,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
         owner_email: get_s(item, "owner_email").map(str::to_owned),
         label: req("label")?.to_owned(),
         token_hash: req("token_hash")?.to_owned(),
+        token_sealed: get_s(item, "token_sealed").map(str::to_owned),
         created_at: get_time(item, "created_at")?,
         expires_at: get_time(item, "expires_at")?,
         max_uploads: u32::try_from(num("max_uploads")?).map_err(|_| corrupt("max_uploads"))?,
@@ -112,11 +113,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
         pending_bytes: opt_num("pending_bytes").unwrap_or(0),
         max_givebacks,
         givebacks,
-        allowed_types: item
-            .get("allowed_types")
-            .and_then(|v| v.as_l().ok())
-            .map(|l| l.iter().filter_map(|v| v.as_s().ok().cloned()).collect())
-            .ok_or_else(|| corrupt("allowed_types"))?,
+        allowed_types: super::get_policy(item, "allowed_types")?,
         require_uploader_name: flag("require_uploader_name").unwrap_or(false),
         revoked: flag("revoked").unwrap_or(false),
     })
@@ -312,6 +309,75 @@ impl LinkStore for DynamoLedger {
                 (":at", s(rfc3339(at))),
             ]));
         update_if(update).await
+    }
+
+    async fn update_link(&self, l: &Link, now: DateTime<Utc>) -> Result<bool, CoreError> {
+        let mut set = vec![
+            "label = :label",
+            "expires_at = :exp",
+            "max_uploads = :mu",
+            "max_file_bytes = :mf",
+            "max_pending_bytes = :mp",
+            "allowed_types = :types",
+            "require_uploader_name = :name",
+            "purge_at = :purge",
+        ];
+        let mut vals = vec![
+            (":label", s(&l.label)),
+            (":exp", s(rfc3339(l.expires_at))),
+            (":mu", n(l.max_uploads)),
+            (":mf", n(l.max_file_bytes)),
+            (":mp", n(l.max_pending_bytes)),
+            (":types", super::policy_attr(&l.allowed_types)),
+            (":name", Av::Bool(l.require_uploader_name)),
+            (":purge", n(epoch_after(l.expires_at, KEEP_LINK_DAYS))),
+            (":false", Av::Bool(false)),
+            (":now", s(rfc3339(now))),
+        ];
+        let expr = match l.max_total_bytes {
+            Some(m) => {
+                set.push("max_total_bytes = :mt");
+                vals.push((":mt", n(m)));
+                format!("SET {}", set.join(", "))
+            }
+            None => format!("SET {} REMOVE max_total_bytes", set.join(", ")),
+        };
+        // Counters are not touched: a drop that read the old settings counts as made before.
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.links_table)
+            .set_key(Some(link_key(&l.owner, &l.id)))
+            .update_expression(expr)
+            .condition_expression(
+                "attribute_exists(link_id) AND revoked = :false AND expires_at > :now",
+            )
+            .set_expression_attribute_values(values(vals));
+        update_if(update).await
+    }
+
+    async fn remove_link(
+        &self,
+        owner: &OwnerId,
+        id: &LinkId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        // Ended as `Link::state` says: revoked, expired, or no uploads or bytes left.
+        let delete = self
+            .client
+            .delete_item()
+            .table_name(&self.links_table)
+            .set_key(Some(link_key(owner, id)))
+            .condition_expression(
+                "attribute_exists(link_id) AND (revoked = :true OR expires_at <= :now \
+                 OR uploads_used >= max_uploads \
+                 OR (attribute_exists(max_total_bytes) AND bytes_used >= max_total_bytes))",
+            )
+            .set_expression_attribute_values(values(vec![
+                (":true", Av::Bool(true)),
+                (":now", s(rfc3339(now))),
+            ]));
+        delete_if(delete).await
     }
 
     async fn find_link(&self, token_hash: &str) -> Result<Option<Link>, CoreError> {

@@ -25,6 +25,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as Av, KeysAndAttributes, Put, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
+use dropgate_core::allowed::{ALL_BUT_ACTIVE_CONTENT, TypePolicy};
 use dropgate_core::files::QuotaDelta;
 use dropgate_core::{CoreError, FileRecord, OwnerId};
 
@@ -67,6 +68,26 @@ pub(crate) fn values(pairs: Vec<(&str, Av)>) -> Option<HashMap<String, Av>> {
 
 pub(crate) fn corrupt(what: &str) -> CoreError {
     CoreError::upstream(format!("corrupt record: {what}"))
+}
+
+/// A type policy as stored: its list, or the string `all_but_active_content` for the default
+/// (a link that follows the deployment).
+pub(crate) fn policy_attr(p: &TypePolicy) -> Av {
+    match p {
+        TypePolicy::AllButActiveContent => s(ALL_BUT_ACTIVE_CONTENT),
+        TypePolicy::Only(list) => Av::L(list.iter().map(s).collect()),
+    }
+}
+
+/// The inverse of [`policy_attr`]; anything else is a corrupt record.
+pub(crate) fn get_policy(item: &HashMap<String, Av>, k: &str) -> Result<TypePolicy, CoreError> {
+    match item.get(k) {
+        Some(Av::S(v)) if v == ALL_BUT_ACTIVE_CONTENT => Ok(TypePolicy::AllButActiveContent),
+        Some(Av::L(l)) => Ok(TypePolicy::Only(
+            l.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+        )),
+        _ => Err(corrupt(k)),
+    }
 }
 
 pub(crate) fn get_s<'a>(item: &'a HashMap<String, Av>, k: &str) -> Option<&'a str> {
@@ -184,6 +205,22 @@ pub(crate) async fn update_if(update: UpdateItemFluentBuilder) -> Result<bool, C
             Ok(false)
         }
         Err(e) => Err(sdk_error("UpdateItem", e)),
+    }
+}
+
+/// A conditional delete: `false` when its condition failed (nothing was removed).
+pub(crate) async fn delete_if(
+    delete: aws_sdk_dynamodb::operation::delete_item::builders::DeleteItemFluentBuilder,
+) -> Result<bool, CoreError> {
+    match delete.send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(sdk_error("DeleteItem", e)),
     }
 }
 

@@ -203,7 +203,7 @@ mod tests {
         f.link = Some(LinkOrigin {
             link_id: LinkId::parse("l1").unwrap(),
             label: "Q3".into(),
-            allowed_types: vec!["application/pdf".into()],
+            allowed_types: dropgate_core::allowed::TypePolicy::only(["application/pdf"]),
             uploader: Some(Uploader {
                 name: Some("Bea".into()),
                 email: None,

@@ -22,8 +22,8 @@ use super::files::epoch_after;
 use super::outbox::entry_item_of;
 use super::paged::NewestFirst;
 use super::{
-    Tx, corrupt, get_item, get_n, get_s, get_time, n, put_new, put_op, s, transact, update_if,
-    values,
+    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, put_op, s, transact,
+    update_if, values,
 };
 use crate::error::sdk_error;
 
@@ -62,6 +62,9 @@ fn to_item(sh: &Share) -> HashMap<String, Av> {
         item.insert("label".into(), s(l));
     }
     item.insert("token_hash".into(), s(&sh.token_hash));
+    if let Some(t) = &sh.token_sealed {
+        item.insert("token_sealed".into(), s(t));
+    }
     item.insert("created_at".into(), s(rfc3339(sh.created_at)));
     item.insert("expires_at".into(), s(rfc3339(sh.expires_at)));
     // For conditions: milliseconds, the precision `expires_at` is stored with, so that
@@ -116,6 +119,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
         file_id: FileId::parse(req("file_id")?).map_err(|_| corrupt("file_id"))?,
         label: get_s(item, "label").map(str::to_owned),
         token_hash: req("token_hash")?.to_owned(),
+        token_sealed: get_s(item, "token_sealed").map(str::to_owned),
         created_at: get_time(item, "created_at")?,
         expires_at: get_time(item, "expires_at")?,
         max_downloads: count("max_downloads")?,
@@ -244,6 +248,96 @@ impl ShareStore for DynamoShares {
             .filter(|sh| sh.as_ref().map_or(true, |sh| &sh.owner == owner))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SharePage::from_overfetch(shares, limit))
+    }
+
+    async fn update_share(
+        &self,
+        sh: &Share,
+        now: DateTime<Utc>,
+        new_password: bool,
+    ) -> Result<bool, CoreError> {
+        let mut set = vec![
+            "expires_at = :exp",
+            "expires_epoch_ms = :exp_ms",
+            "notify_owner = :notify",
+            "purge_at = :purge",
+        ];
+        let mut remove = Vec::new();
+        let mut vals = vec![
+            (":exp", s(rfc3339(sh.expires_at))),
+            (":exp_ms", n(sh.expires_at.timestamp_millis())),
+            (":notify", Av::Bool(sh.notify_owner)),
+            (":purge", n(epoch_after(sh.expires_at, KEEP_SHARE_DAYS))),
+            (":false", Av::Bool(false)),
+            (":now_ms", n(now.timestamp_millis())),
+        ];
+        match &sh.label {
+            Some(l) => {
+                set.push("label = :label");
+                vals.push((":label", s(l)));
+            }
+            None => remove.push("label"),
+        }
+        match sh.max_downloads {
+            Some(m) => {
+                set.push("max_downloads = :md");
+                vals.push((":md", n(m)));
+            }
+            None => remove.push("max_downloads"),
+        }
+        if new_password {
+            // The guesses counted so far were at the old password.
+            set.push("failures = :zero");
+            vals.push((":zero", n(0)));
+            remove.extend(["locked_until", "locked_until_ms"]);
+            match &sh.password_hash {
+                Some(p) => {
+                    set.push("password_hash = :pw");
+                    vals.push((":pw", s(p)));
+                }
+                None => remove.push("password_hash"),
+            }
+        }
+        let mut expr = format!("SET {}", set.join(", "));
+        if !remove.is_empty() {
+            expr.push_str(&format!(" REMOVE {}", remove.join(", ")));
+        }
+        // Counters are not touched: a download that read the old settings counts as made
+        // before the edit.
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(&sh.owner, &sh.id)))
+            .update_expression(expr)
+            .condition_expression(
+                "attribute_exists(share_id) AND revoked = :false AND expires_epoch_ms > :now_ms",
+            )
+            .set_expression_attribute_values(values(vals));
+        update_if(update).await
+    }
+
+    async fn remove_share(
+        &self,
+        owner: &OwnerId,
+        id: &ShareId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        // Ended as `Share::state` says: revoked, expired, or no downloads left.
+        let delete = self
+            .client
+            .delete_item()
+            .table_name(&self.shares_table)
+            .set_key(Some(share_key(owner, id)))
+            .condition_expression(
+                "attribute_exists(share_id) AND (revoked = :true OR expires_epoch_ms <= :now_ms \
+                 OR (attribute_exists(max_downloads) AND downloads >= max_downloads))",
+            )
+            .set_expression_attribute_values(values(vec![
+                (":true", Av::Bool(true)),
+                (":now_ms", n(now.timestamp_millis())),
+            ]));
+        delete_if(delete).await
     }
 
     async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError> {

@@ -156,13 +156,22 @@ async fn a_stranger_drops_a_pdf_and_the_owner_sees_and_is_told_everything() {
     );
     assert_eq!(link["state"], "active");
 
-    // The stranger's view: exactly these fields, nothing about the owner.
+    // The stranger's view: exactly these fields, nothing about the owner but the largest file
+    // the link takes now, here the owner's free space (smaller than the link's per-file limit).
+    let (_, q) = stack.get("/quota", &ada).await;
+    let free = q["limit_bytes"].as_u64().unwrap()
+        - q["used_bytes"].as_u64().unwrap()
+        - q["reserved_bytes"].as_u64().unwrap();
+    assert!(
+        free < link["max_file_bytes"].as_u64().unwrap(),
+        "{q} {link}"
+    );
     let (s, info) = drop_info(&stack, &token).await;
     assert_eq!(s, 200, "{info}");
     assert_eq!(
         info,
         json!({"label": "Q3 receipts", "expires_at": link["expires_at"], "uploads_left": 3,
-               "max_file_bytes": link["max_file_bytes"], "bytes_left": null,
+               "max_file_bytes": free, "bytes_left": null,
                "allowed_types": ["application/pdf", "image/png"],
                "require_uploader_name": true})
     );
@@ -242,7 +251,8 @@ async fn a_stranger_drops_a_pdf_and_the_owner_sees_and_is_told_everything() {
         (Some(1), Some(2), Some(pdf.len() as u64)),
         "{now}"
     );
-    assert!(now.get("token").is_none() && now.get("url").is_none());
+    assert!(now.get("token").is_none(), "{now}");
+    assert_eq!(now["url"], link["url"], "the URL can be copied again");
 
     // The owner's mail names the link, the file and the uploader, and the uses left.
     let mail = mail_about(&stack, "scan.pdf").await;
@@ -509,12 +519,20 @@ async fn concurrent_drops_never_exceed_the_link_or_the_quota() {
     let full: Vec<_> = answers.iter().filter(|(s, _)| *s == 413).collect();
     assert_eq!((ok, full.len()), (14, 6), "{answers:?}");
     for (_, b) in &full {
-        assert_eq!(code(b), Some("quota_exceeded"), "{b}");
-        // Strangers learn nothing of the owner's figures.
-        let keys: Vec<&String> = b["error"].as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["code", "message"], "{b}");
-        let text = b.to_string();
-        assert!(!text.chars().any(|c| c.is_ascii_digit()), "{text}");
+        // The uploader has no quota: they are told the largest file the link takes now (the
+        // owner's free space, here), and nothing else of the owner's figures.
+        assert_eq!(code(b), Some("file_too_large"), "{b}");
+        let mut keys: Vec<&String> = b["error"].as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["code", "max_file_bytes", "message", "size"], "{b}");
+        assert_eq!(b["error"]["size"], 700, "{b}");
+        assert!(b["error"]["max_file_bytes"].as_u64().unwrap() < 700, "{b}");
+        let message = b["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("this link can take files up to"), "{b}");
+        assert!(
+            !message.contains("quota") && !message.contains("storage"),
+            "{b}"
+        );
     }
     let l = get_link(&stack, &bob, &id_of(&many)).await;
     assert_eq!(

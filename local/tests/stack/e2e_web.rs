@@ -128,3 +128,18 @@ async fn the_malware_gate_shows_in_the_browser() {
     let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(180)).await;
     assert!(out.contains("# pass 2"), "{out}");
 }
+
+/// What a link takes, in the browser: a stack whose quota (4000 bytes) is an owner's smallest
+/// limit, so the drop page's largest file is the owner's free space and a larger file is refused
+/// in words for the uploader; everyday files (Word, HEIC, unknown bytes) pass the scanner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_links_limits_and_everyday_files_show_in_the_browser() {
+    let root = root();
+    let tests = root.join("web/tests");
+    browser_tools(&tests);
+    let stack = LocalStack::start_with(&[("QUOTA_BYTES", "4000")]).await;
+    let files = [tests.join("limits.gate.mjs")];
+    let shots = root.join("target/screenshots");
+    let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(180)).await;
+    assert!(out.contains("# pass 1"), "{out}");
+}

@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use dropgate_core::contract::{counters, links};
-use dropgate_core::files::{
-    FileLookup, LinkOrigin, OwnerLedger, QuotaUsage, Settlement, Settling, Uploader,
-};
+use dropgate_core::files::{FileLookup, LinkOrigin, QuotaUsage, Settlement, Settling, Uploader};
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkStore};
 use dropgate_core::ratelimit::Counters;
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, tokens};
@@ -46,6 +44,7 @@ pub(crate) fn link(
         owner_email: Some(format!("{o}@example.com")),
         label: format!("label of {id} ✓"),
         token_hash: tokens::hash(token),
+        token_sealed: None,
         created_at: t,
         expires_at: t + TimeDelta::hours(1),
         max_uploads,
@@ -57,7 +56,7 @@ pub(crate) fn link(
         pending_bytes: 0,
         max_givebacks: 3,
         givebacks: 0,
-        allowed_types: vec!["application/pdf".into(), "image/png".into()],
+        allowed_types: dropgate_core::allowed::TypePolicy::only(["application/pdf", "image/png"]),
         require_uploader_name: false,
         revoked: false,
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use dropgate_core::contract::multipart;
 use dropgate_core::fakes::{FixedClock, SeqIds};
-use dropgate_core::files::{FileLookup, FileService, NewUpload, OwnerLedger};
+use dropgate_core::files::{FileLookup, FileService, NewUpload};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::multipart::{MultipartStore, Multiparts, PartTag, StoredPart};
 use dropgate_core::{FileId, FileStatus, OwnerId, Settings};

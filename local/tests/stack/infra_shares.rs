@@ -72,6 +72,12 @@ async fn the_dynamodb_share_store_keeps_the_contract() {
     let e = env().await;
     check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
     share_lockout::check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
+    dropgate_core::contract::edits::shares_are_edited_while_live_and_removed_once_ended(
+        &shares(&e),
+        "ddb",
+        Utc::now(),
+    )
+    .await;
 }
 
 /// Now, at the millisecond precision records are stored with.
@@ -110,6 +116,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
         file_id: FileId::parse("f01").unwrap(),
         label: None,
         token_hash: tokens::hash("tok-1"),
+        token_sealed: None,
         created_at: t,
         expires_at: t + TimeDelta::days(2),
         max_downloads: Some(5),
@@ -231,4 +238,16 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
     assert_eq!(upload_log(&e).announced(&ada).await, vec![announce]);
     let after = store.get_share(&ada, &sh.id).await.unwrap().unwrap();
     assert_eq!((after.downloads, after.mailed_at), (1, Some(at)));
+}
+
+/// The KMS sealer keeps the sealing contract on the stack's own key, by the alias the local
+/// stack gives the api.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kms_sealer_keeps_the_contract() {
+    let e = env().await;
+    let sealer = dropgate_infra::kms::KmsSealer {
+        client: e.clients.kms().clone(),
+        key_id: dropgate_local::provision::KMS_ALIAS.to_owned(),
+    };
+    dropgate_core::contract::sealing::seals_and_opens_only_for_its_item(&sealer).await;
 }

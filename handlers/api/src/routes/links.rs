@@ -1,4 +1,4 @@
-//! An owner's upload links: create, list, read, revoke.
+//! An owner's upload links: create, list, read, edit, revoke, remove.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_core::links::NewLink;
@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::answer::Answer;
+use super::edits::EditLink;
 use crate::deps::Deps;
 use crate::http::{caller, json_response, parse_json, query, respond, whole};
 
@@ -66,9 +67,23 @@ pub(super) async fn get(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) ->
     Ok(json_response(200, &json!({ "link": link })))
 }
 
+pub(super) async fn edit(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let e: EditLink = parse_json(req)?;
+    let link = deps.links.edit(&who.owner, id, &e.into_edit()?).await?;
+    tracing::info!(owner = %who.owner, link_id = id, state = ?link.state, "upload link edited");
+    Ok(json_response(200, &json!({ "link": link })))
+}
+
+/// `DELETE /links/{id}` revokes; with `?remove=true` it removes an ended link from the list.
 pub(super) async fn revoke(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
     let who = caller(req)?;
-    deps.links.revoke(&who.owner, id).await?;
-    tracing::info!(owner = %who.owner, link_id = id, "upload link revoked");
+    if super::edits::removing(req)? {
+        deps.links.remove(&who.owner, id).await?;
+        tracing::info!(owner = %who.owner, link_id = id, "upload link removed");
+    } else {
+        deps.links.revoke(&who.owner, id).await?;
+        tracing::info!(owner = %who.owner, link_id = id, "upload link revoked");
+    }
     Ok(respond(204, None))
 }

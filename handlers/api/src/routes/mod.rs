@@ -5,6 +5,7 @@
 mod answer;
 mod auth;
 mod drop;
+mod edits;
 mod files;
 mod links;
 mod pages;
@@ -173,6 +174,7 @@ impl Function for Deps {
             Op::CreateLink => links::create(req, deps).await,
             Op::ListLinks => links::list(req, deps).await,
             Op::GetLink => links::get(req, deps, first).await,
+            Op::EditLink => links::edit(req, deps, first).await,
             Op::RevokeLink => links::revoke(req, deps, first).await,
             Op::DropInfo => drop::info(req, deps, first).await,
             Op::DropFile => drop::upload(req, deps, first).await,
@@ -180,6 +182,7 @@ impl Function for Deps {
             Op::CreateShare => shares::create(req, deps, first).await,
             Op::FileShares => shares::list_for_file(req, deps, first).await,
             Op::ListShares => shares::list(req, deps).await,
+            Op::EditShare => shares::edit(req, deps, first).await,
             Op::RevokeShare => shares::revoke(req, deps, first).await,
             Op::ShareDownloads => shares::downloads(req, deps, first).await,
             Op::ShareInfo => shares::info(req, deps, first).await,

@@ -1,4 +1,4 @@
-//! Share links: the owner's routes (create, list, revoke, downloads) and the recipient's
+//! Share links: the owner's routes (create, list, edit, revoke, remove, downloads) and the recipient's
 //! (info, the unlock, the counted download). Nothing here logs a token or a password.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::answer::Answer;
+use super::edits::EditShare;
 use crate::deps::Deps;
 use crate::http::{ApiError, caller, json_response, parse_json, query, respond, source_ip, whole};
 
@@ -81,10 +82,24 @@ pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     Ok(json_response(200, &listing))
 }
 
+pub(super) async fn edit(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let e: EditShare = parse_json(req)?;
+    let share = deps.shares.edit(&who.owner, id, &e.into_edit()?).await?;
+    tracing::info!(owner = %who.owner, share_id = id, state = ?share.state, "share edited");
+    Ok(json_response(200, &json!({ "share": share })))
+}
+
+/// `DELETE /shares/{id}` revokes; with `?remove=true` it removes an ended share from the list.
 pub(super) async fn revoke(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
     let who = caller(req)?;
-    deps.shares.revoke(&who.owner, id).await?;
-    tracing::info!(owner = %who.owner, share_id = id, "share revoked");
+    if super::edits::removing(req)? {
+        deps.shares.remove(&who.owner, id).await?;
+        tracing::info!(owner = %who.owner, share_id = id, "share removed");
+    } else {
+        deps.shares.revoke(&who.owner, id).await?;
+        tracing::info!(owner = %who.owner, share_id = id, "share revoked");
+    }
     Ok(respond(204, None))
 }
 

@@ -124,6 +124,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         objects: store.clone(),
         multipart: store.clone(),
         counters: Arc::new(MemCounters::default()),
+        sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         clock: clock.clone(),
         ids,
     };

@@ -27,6 +27,7 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),
     ("USER_POOL_CLIENT_ID", "AWS::Cognito::UserPoolClient"),
     ("SCAN_PLAN_ARN", "AWS::GuardDuty::MalwareProtectionPlan"),
+    ("TOKEN_KEY", "AWS::KMS::Key"),
 ];
 
 #[test]

@@ -328,3 +328,52 @@ fn no_function_has_a_cognito_permission() {
         }
     }
 }
+
+/// Sealed tokens (infra/src/kms.rs): only a function given `TOKEN_KEY` may encrypt with the
+/// key, on that key alone, and only under an encryption context that names a link's or share's
+/// token, as the sealer writes it.
+#[test]
+fn only_the_function_given_the_token_key_may_seal_and_only_tokens() {
+    let t = template();
+    let mut sealers = Vec::new();
+    for (id, _, _) in functions() {
+        let given = function_env(&t, id).contains_key("TOKEN_KEY");
+        let encrypts = grants(&t, id, "kms:Encrypt");
+        assert_eq!(
+            given,
+            !encrypts.is_empty(),
+            "{id}: TOKEN_KEY given vs kms:Encrypt granted"
+        );
+        if !given {
+            continue;
+        }
+        sealers.push(id);
+        assert_eq!(ref_of(function_env(&t, id)["TOKEN_KEY"]), Some("DataKey"));
+        let policies = seq_at(at(resource(&t, id, FUNCTION), "Properties"), "Policies");
+        let stmts: Vec<&Value> = policies
+            .iter()
+            .flat_map(|p| seq_at(p, "Statement"))
+            .filter(|s| format!("{:?}", at(s, "Action")).contains("kms:Encrypt"))
+            .collect();
+        assert_eq!(stmts.len(), 1, "{id}: one statement grants kms:Encrypt");
+        let s = stmts[0];
+        assert_eq!(
+            at(s, "Action").as_str(),
+            Some("kms:Encrypt"),
+            "{id}: kms:Encrypt stands alone, under its condition"
+        );
+        assert_eq!(
+            get_att_of(at(s, "Resource")).as_deref(),
+            Some("DataKey.Arn")
+        );
+        let purposes: BTreeSet<&str> = seq_at(
+            at(s, "Condition.StringEquals"),
+            "kms:EncryptionContext:dropgate:purpose",
+        )
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+        assert_eq!(purposes, BTreeSet::from(["link-token", "share-token"]));
+    }
+    assert_eq!(sealers, ["ApiFunction"], "only the api seals tokens");
+}
