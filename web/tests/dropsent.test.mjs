@@ -20,7 +20,7 @@ test('a phone is told to choose files, and "Your files" survives a reload', asyn
   await signUp(page, email('drop-sent'));
   await page.getByLabel('Link label').fill('Receipts');
   await page.getByRole('button', { name: 'Create link' }).click();
-  const box = page.getByLabel('Upload link to send (shown only once)');
+  const box = page.getByLabel('Upload link to send');
   await box.waitFor();
   const url = await box.inputValue();
 

@@ -73,7 +73,7 @@ test('the largest file is the owner free space; a larger one is refused in words
 
   await page.getByLabel('Link label').fill('Holiday photos');
   await page.getByRole('button', { name: 'Create link' }).click();
-  const url = await page.getByLabel('Upload link to send (shown only once)').inputValue();
+  const url = await page.getByLabel('Upload link to send').inputValue();
 
   // A stranger on a phone: 4000 - 1500 bytes are free, less than the link's own limits.
   const stranger = await context(b, { width: 360, height: 740 });

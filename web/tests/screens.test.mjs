@@ -96,7 +96,7 @@ for (const [name, viewport] of [['phone', PHONE], ['tablet', TABLET], ['desktop'
 
     await fileRow(page, 'holiday photo.png').getByRole('button', { name: 'Share holiday photo.png' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Create share' }).click();
-    const shareBox = page.getByLabel('Share link to send (shown only once)');
+    const shareBox = page.getByLabel('Share link to send');
     await shareBox.waitFor();
     await drop.goto(await shareBox.inputValue());
     await drop.getByRole('heading', { name: 'holiday photo.png' }).waitFor();
