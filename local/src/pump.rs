@@ -2,7 +2,7 @@
 //! the worker's `handle`, delete what succeeded, and leave the reported failures to reappear
 //! after the visibility timeout (and reach the DLQ after `maxReceiveCount`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
@@ -23,6 +23,7 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let arn = queue_arn_of(&queue_url);
+    let mut announced = Announced::default();
     loop {
         if *stop.borrow() {
             return;
@@ -72,8 +73,10 @@ pub async fn run(
             .filter_map(|m| Some((m.message_id()?.to_owned(), m.receipt_handle()?.to_owned())))
             .collect();
         if let Some(feed) = &scanner {
-            for key in messages.iter().flat_map(new_uploads) {
-                feed.scan(key);
+            for (key, etag) in messages.iter().flat_map(new_uploads) {
+                if announced.first_time(&key, etag.as_deref()) {
+                    feed.scan(key);
+                }
             }
         }
         let event = SqsEvent {
@@ -110,22 +113,33 @@ pub async fn run(
     }
 }
 
-/// The keys of the new objects under `uploads/` that a message announces, on its first delivery
-/// only: GuardDuty scans an object once, not once per retry of the worker.
-fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<String> {
-    let first = m
-        .attributes()
-        .and_then(|a| a.get(&MessageSystemAttributeName::ApproximateReceiveCount))
-        .is_none_or(|n| n == "1");
-    match m
-        .body()
-        .filter(|_| first)
-        .map(dropgate_worker::decode_message)
-    {
+/// The objects already handed to the scanner, by key and ETag: GuardDuty scans an object once,
+/// not once per delivery of its event. Kept by identity, not by "first delivery": a receive the
+/// emulator recorded but whose answer never arrived (a call timed out while it was frozen) comes
+/// back as a second delivery, and its object must still be scanned.
+#[derive(Default)]
+struct Announced(HashSet<(String, Option<String>)>);
+
+impl Announced {
+    /// A bound on the memory of a long-running local stack; forgetting only risks a second scan,
+    /// whose result the worker ignores as a duplicate.
+    const MAX: usize = 100_000;
+
+    fn first_time(&mut self, key: &str, etag: Option<&str>) -> bool {
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert((key.to_owned(), etag.map(str::to_owned)))
+    }
+}
+
+/// The keys (and ETags) of the new objects under `uploads/` that a message announces.
+fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<(String, Option<String>)> {
+    match m.body().map(dropgate_worker::decode_message) {
         Some(dropgate_worker::Decoded::Objects(objects)) => objects
             .into_iter()
-            .map(|o| o.key)
-            .filter(|k| k.starts_with(dropgate_core::keys::UPLOADS_PREFIX))
+            .filter(|o| o.key.starts_with(dropgate_core::keys::UPLOADS_PREFIX))
+            .map(|o| (o.key, o.etag))
             .collect(),
         _ => Vec::new(),
     }
@@ -215,16 +229,32 @@ mod tests {
             ),
             ("ObjectCreated:Put", "elsewhere/x"),
         ]);
+        let keys = |m| -> Vec<String> { new_uploads(&m).into_iter().map(|(k, _)| k).collect() };
         assert_eq!(
-            new_uploads(&message(&body, "1")),
+            keys(message(&body, "1")),
             [
                 "uploads/0190aaaa-0000-7000-8000-000000000001",
                 "uploads/a b c"
             ]
         );
-        // A retry of the worker is not a new object.
-        assert!(new_uploads(&message(&body, "2")).is_empty());
         assert!(new_uploads(&message(r#"{"Event":"s3:TestEvent"}"#, "1")).is_empty());
         assert!(new_uploads(&message("not json", "1")).is_empty());
+
+        let mut announced = Announced::default();
+        let mut scanned = |m| -> Vec<String> {
+            new_uploads(&m)
+                .into_iter()
+                .filter(|(k, e)| announced.first_time(k, e.as_deref()))
+                .map(|(k, _)| k)
+                .collect()
+        };
+        // A second delivery whose first never reached the pump is still scanned...
+        assert_eq!(scanned(message(&body, "2")).len(), 2);
+        // ...and a retry of the worker is not a new object.
+        assert!(scanned(message(&body, "3")).is_empty());
+        // New bytes under the same key are.
+        let replaced =
+            s3_event(&[("ObjectCreated:Put", "uploads/a%20b+c")]).replace("\"e\"", "\"f\"");
+        assert_eq!(scanned(message(&replaced, "1")), ["uploads/a b c"]);
     }
 }
