@@ -34,6 +34,7 @@ pub mod objects;
 pub mod paging;
 pub mod pipeline;
 pub mod policy;
+pub mod profile;
 pub mod ratelimit;
 pub mod scan;
 pub mod sealing;

@@ -58,3 +58,12 @@ async fn the_in_memory_sealer_keeps_the_contract() {
     let sealer = dropgate_core::fakes::MemSealer::default();
     dropgate_core::contract::sealing::seals_and_opens_only_for_its_item(&sealer).await;
 }
+
+#[tokio::test]
+async fn the_in_memory_profiles_keep_the_contract() {
+    dropgate_core::contract::profiles::check_all(
+        &dropgate_core::fakes::MemProfiles::default(),
+        "mem",
+    )
+    .await;
+}

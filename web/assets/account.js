@@ -8,6 +8,7 @@ import { resumeStore, digest } from './multipart.js';
 import * as shares from './shares.js';
 import { state, big, message, busy } from './state.js';
 import { refreshQuota } from './quota.js';
+import { loadProfile } from './profile.js';
 import { loadFiles, stopPolling } from './files.js';
 import { showInterrupted } from './uploads.js';
 import { forgetNewLink, loadLinks } from './links.js';
@@ -51,7 +52,7 @@ export async function loggedIn() {
   state.interrupted.clear();
   big.store = resumeStore(await accountScope());
   for (const entry of big.store.all()) state.interrupted.add(entry.id);
-  await Promise.all([loadLinks(false), refreshQuota()]);
+  await Promise.all([loadLinks(false), refreshQuota(), loadProfile()]);
   await loadFiles(false);
   await Promise.all([shares.load(), showInterrupted()]);
 }

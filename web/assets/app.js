@@ -10,6 +10,7 @@ import { view, tab, loggedIn, wireAccount } from './account.js';
 import { wireFiles } from './files.js';
 import { wireUploads } from './uploads.js';
 import { wireLinks } from './links.js';
+import { wireProfile } from './profile.js';
 
 async function start() {
   tieLabelsToUsableControls();
@@ -18,6 +19,7 @@ async function start() {
   wireUploads();
   wireFiles();
   wireLinks();
+  wireProfile();
   shares.init({
     fileNames: { get: (id) => state.files.get(id)?.name },
     onMessage: message,

@@ -37,6 +37,10 @@ function refusal(err) {
 
 function render(i) {
   $('#file-name').textContent = i.name;
+  // The owner's own words, as text; nothing at all when they set no name.
+  const by = $('#shared-by');
+  by.textContent = i.shared_by ? `Shared by ${i.shared_by}` : '';
+  by.hidden = !i.shared_by;
   document.title = `${i.name} · Dropgate`;
   $('#file-size').textContent = bytes(i.size);
   $('#file-type').textContent = typeName(i.content_type);

@@ -31,6 +31,8 @@ const ERRORS = {
   uploader_name_required: 'Please enter your name first.',
   invalid_note:
     'The note can have up to 500 characters, and no control characters other than line breaks.',
+  invalid_display_name:
+    'Your name on shares can have up to 80 characters, with no control, invisible or direction-changing characters.',
   receipt_not_found: 'This file is no longer there: its owner may have deleted it.',
   rate_limited: 'Too many attempts from your network. Wait a minute and try again.',
   unavailable: 'Dropgate cannot reach its storage right now. Try again in a moment.',

@@ -12,6 +12,7 @@ mod link_fixtures;
 pub mod links;
 pub mod multipart;
 pub mod objects;
+pub mod profiles;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

@@ -11,6 +11,7 @@ mod mailer;
 mod multipart;
 mod notifier;
 mod objects;
+mod profiles;
 mod sealer;
 mod shares;
 
@@ -22,5 +23,6 @@ pub use mailer::MemMailer;
 pub use multipart::multiparts;
 pub use notifier::MemNotifier;
 pub use objects::{MemStore, MemUpload, etag_of};
+pub use profiles::MemProfiles;
 pub use sealer::MemSealer;
 pub use shares::MemShares;

@@ -12,6 +12,7 @@ use crate::files::{FileLookup, presign_download};
 use crate::ids::IdSource;
 use crate::notify::{EventType, OutboxEntry, ShareNotice};
 use crate::objects::ObjectStore;
+use crate::profile::Profiles;
 use crate::ratelimit::RateLimiter;
 use crate::time::rfc3339;
 use crate::{CoreError, FileRecord, FileStatus, Settings, tokens};
@@ -23,10 +24,13 @@ pub const DOWNLOAD_URL_TTL: std::time::Duration = std::time::Duration::from_secs
 const COUNT_ATTEMPTS: usize = 4;
 
 /// What a share holds, once its password (if any) was shown: `POST /share/{token}/unlock`,
-/// and `GET /share/{token}` of a share without a password. Nothing about the owner.
+/// and `GET /share/{token}` of a share without a password. Of the owner, only the display
+/// name they chose to show (never their email).
 #[derive(Debug, Clone, Serialize)]
 pub struct ShareUnlocked {
     pub name: String,
+    /// The owner's display name as it is now, or `None` when they set none.
+    pub shared_by: Option<String>,
     pub size: u64,
     pub content_type: String,
     pub expires_at: String,
@@ -59,6 +63,8 @@ pub struct ShareDownload {
 pub struct ShareAccess {
     pub shares: Arc<dyn ShareStore>,
     pub files: Arc<dyn FileLookup>,
+    /// The owner's display name, read at each open: a share never holds a copy to go stale.
+    pub profiles: Arc<dyn Profiles>,
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
@@ -93,9 +99,10 @@ fn refused(state: ShareState) -> Option<CoreError> {
     }
 }
 
-fn unlocked(share: &Share, file: FileRecord) -> ShareUnlocked {
+fn unlocked(share: &Share, file: FileRecord, shared_by: Option<String>) -> ShareUnlocked {
     ShareUnlocked {
         name: file.name,
+        shared_by,
         size: file.size,
         content_type: file.detected_type.unwrap_or(file.content_type),
         expires_at: rfc3339(share.expires_at),
@@ -108,6 +115,11 @@ fn file_gone() -> CoreError {
 }
 
 impl ShareAccess {
+    /// Who shared it, as the owner names themself now.
+    async fn shared_by(&self, share: &Share) -> Result<Option<String>, CoreError> {
+        Ok(self.profiles.profile(&share.owner).await?.display_name)
+    }
+
     /// The share behind `token` and its file, if both can be used now.
     async fn usable(&self, token: &str) -> Result<(Share, FileRecord), CoreError> {
         if token.is_empty() || token.len() > 128 {
@@ -139,8 +151,9 @@ impl ShareAccess {
                 expires_at: rfc3339(share.expires_at),
             });
         }
+        let shared_by = self.shared_by(&share).await?;
         Ok(ShareInfo::Open {
-            file: unlocked(&share, file),
+            file: unlocked(&share, file, shared_by),
             password_required: false,
         })
     }
@@ -156,8 +169,9 @@ impl ShareAccess {
         let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
         self.check_password(&share, &file, Some(password), source)
             .await?;
+        let shared_by = self.shared_by(&share).await?;
         tracing::info!(share_id = %share.id, decision = "unlocked", "share unlocked");
-        Ok(unlocked(&share, file))
+        Ok(unlocked(&share, file, shared_by))
     }
 
     /// Checks the password (rate-limited per share and per source), counts one download and

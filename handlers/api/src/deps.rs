@@ -14,6 +14,7 @@ use dropgate_core::ids::IdSource;
 use dropgate_core::links::{DropService, LinkService, LinkStore};
 use dropgate_core::multipart::{MultipartStore, Multiparts};
 use dropgate_core::objects::ObjectStore;
+use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
@@ -31,6 +32,7 @@ pub struct Deps {
     pub drops: DropService,
     pub shares: ShareService,
     pub share_access: ShareAccess,
+    pub profiles: ProfileService,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -41,6 +43,8 @@ pub struct Ports {
     pub ledger: Arc<dyn OwnerLedger>,
     pub links: Arc<dyn LinkStore>,
     pub shares: Arc<dyn ShareStore>,
+    /// Owners' display names (beside their quota in production).
+    pub profiles: Arc<dyn Profiles>,
     pub objects: Arc<dyn ObjectStore>,
     pub multipart: Arc<dyn MultipartStore>,
     /// The one counters table behind every rate limiter: limiters of one scope share counts.
@@ -92,7 +96,8 @@ impl Deps {
         let store = clients.store(config);
         let ports = Ports {
             ledger: ledger.clone(),
-            links: ledger,
+            links: ledger.clone(),
+            profiles: ledger,
             shares: clients.shares(config),
             objects: store.clone(),
             multipart: store,
@@ -121,6 +126,7 @@ impl Deps {
             ledger,
             links,
             shares,
+            profiles,
             objects,
             multipart,
             counters,
@@ -174,6 +180,7 @@ impl Deps {
         let share_access = ShareAccess {
             shares,
             files: lookup.clone(),
+            profiles: profiles.clone(),
             store: objects,
             clock: clock.clone(),
             ids: ids.clone(),
@@ -205,6 +212,7 @@ impl Deps {
             drops,
             shares: share_service,
             share_access,
+            profiles: ProfileService { profiles },
             pages: PageHeaders::new(upload_origin),
         }
     }

@@ -298,6 +298,7 @@ fn deps() -> (Deps, AuthDeps) {
         ledger: ledger.clone(),
         links: ledger,
         shares: Arc::new(MemShares::default()),
+        profiles: Arc::new(dropgate_core::fakes::MemProfiles::default()),
         objects: store.clone(),
         multipart: store,
         counters: Arc::new(MemCounters::default()),

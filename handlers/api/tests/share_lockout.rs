@@ -65,7 +65,7 @@ async fn a_protected_share_tells_nothing_before_its_password() {
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(
         r.json(),
-        json!({"name": "photo.png", "size": 100, "content_type": "image/png", "expires_at": info["expires_at"], "downloads_left": 2})
+        json!({"name": "photo.png", "shared_by": null, "size": 100, "content_type": "image/png", "expires_at": info["expires_at"], "downloads_left": 2})
     );
     let r = unlock(&w, &t, PASSWORD, "198.51.100.1").await;
     assert_eq!(r.json()["downloads_left"], 2, "an unlock counts nothing");

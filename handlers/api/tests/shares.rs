@@ -127,7 +127,7 @@ async fn only_a_download_counts_and_exactly_as_promised() {
     let info = send(&w, req("GET", &format!("/share/{t}"))).await.json();
     assert_eq!(
         info,
-        json!({"name": "photo.png", "size": 100, "content_type": "image/png", "expires_at": share["expires_at"], "downloads_left": 2, "password_required": false})
+        json!({"name": "photo.png", "shared_by": null, "size": 100, "content_type": "image/png", "expires_at": share["expires_at"], "downloads_left": 2, "password_required": false})
     );
 
     for left in [1, 0] {

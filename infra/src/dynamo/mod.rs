@@ -12,6 +12,7 @@ pub mod links;
 pub mod outbox;
 mod paged;
 mod pointers;
+mod profiles;
 mod scan;
 mod settle;
 pub mod shares;

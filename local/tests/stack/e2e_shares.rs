@@ -211,7 +211,7 @@ async fn a_share_counts_only_real_downloads_tells_the_owner_and_keeps_its_secret
     );
     assert_eq!(
         unlocked(&stack, &token).await,
-        json!({"name": NAME, "size": png.len(), "content_type": "image/png",
+        json!({"name": NAME, "shared_by": null, "size": png.len(), "content_type": "image/png",
                "expires_at": created["expires_at"], "downloads_left": 2})
     );
     assert_eq!(owner_view(&stack, &ada, &id).await["downloads"], 0);

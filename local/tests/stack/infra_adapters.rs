@@ -11,6 +11,7 @@ use dropgate_core::files::{
 };
 use dropgate_core::notify::{EventType, Notification, Notifier};
 use dropgate_core::objects::{ObjectStore, PresignedRequest};
+use dropgate_core::profile::Profiles;
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId};
 use dropgate_infra::Clients;
 use dropgate_infra::dynamo::DynamoLedger;
@@ -236,6 +237,34 @@ async fn the_dynamodb_ledger_keeps_the_contract() {
     // The same checks the in-memory ledger passes (core/tests/contract.rs).
     let e = env().await;
     dropgate_core::contract::ledger::check_all(&ledger(&e), "ddb", Utc::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_profiles_keep_the_contract() {
+    // The same checks the in-memory profiles pass (core/tests/contract.rs), on the quotas
+    // table, where the name sits beside the owner's counters.
+    let e = env().await;
+    let l = ledger(&e);
+    dropgate_core::contract::profiles::check_all(&l, "ddb").await;
+    // A name set before any file leaves the quota's first reservation working, and the
+    // reservation leaves the name.
+    let owner = OwnerId::parse("profile-quota-ddb").unwrap();
+    l.set_display_name(&owner, Some("Quota Owner"))
+        .await
+        .unwrap();
+    assert_eq!(l.usage(&owner, 100).await.unwrap().used_bytes, 0);
+    let f = record("profile-quota-ddb", "f01", 60, 900);
+    assert_eq!(
+        l.create_pending(&f, 100).await.unwrap(),
+        Reservation::Reserved
+    );
+    assert_eq!(l.usage(&owner, 100).await.unwrap().reserved_bytes, 60);
+    assert_eq!(
+        l.profile(&owner).await.unwrap().display_name.as_deref(),
+        Some("Quota Owner")
+    );
+    l.set_display_name(&owner, None).await.unwrap();
+    assert_eq!(l.usage(&owner, 100).await.unwrap().reserved_bytes, 60);
 }
 
 /// A client of the object store: sends a presigned request exactly as handed out, as the CLI

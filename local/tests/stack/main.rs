@@ -18,6 +18,7 @@ mod e2e_multipart;
 mod e2e_pipeline;
 mod e2e_poison;
 mod e2e_process;
+mod e2e_profile;
 mod e2e_reliability;
 mod e2e_scan;
 mod e2e_scan_faults;

@@ -2,6 +2,7 @@
 //! 405, the request budget, and the request log line (the route's pattern, never the raw path:
 //! paths carry tokens). The handlers live one module per resource.
 
+mod account;
 mod answer;
 mod auth;
 mod drop;
@@ -165,6 +166,8 @@ impl Function for Deps {
             Op::DeleteFile => files::delete(req, deps, first).await,
             Op::Download => files::download(req, deps, first).await,
             Op::Quota => files::quota(req, deps).await,
+            Op::GetProfile => account::get(req, deps).await,
+            Op::SetProfile => account::set(req, deps).await,
             Op::PresignParts => parts::presign(req, deps, first).await,
             Op::ListParts => parts::list(req, deps, first).await,
             Op::CompleteFile => parts::complete(req, deps, first).await,

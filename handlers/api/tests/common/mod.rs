@@ -121,6 +121,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         ledger: ledger.clone(),
         links: ledger.clone(),
         shares: shares.clone(),
+        profiles: Arc::new(dropgate_core::fakes::MemProfiles::default()),
         objects: store.clone(),
         multipart: store.clone(),
         counters: Arc::new(MemCounters::default()),

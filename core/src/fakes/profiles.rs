@@ -1,0 +1,37 @@
+//! [`MemProfiles`]: owners' profiles in memory.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::lock::lock;
+use crate::profile::{Profile, Profiles};
+use crate::{CoreError, OwnerId};
+
+#[derive(Default)]
+pub struct MemProfiles {
+    names: Mutex<HashMap<OwnerId, String>>,
+}
+
+#[async_trait]
+impl Profiles for MemProfiles {
+    async fn profile(&self, owner: &OwnerId) -> Result<Profile, CoreError> {
+        Ok(Profile {
+            display_name: lock(&self.names).get(owner).cloned(),
+        })
+    }
+
+    async fn set_display_name(
+        &self,
+        owner: &OwnerId,
+        display_name: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let mut names = lock(&self.names);
+        match display_name {
+            Some(n) => names.insert(owner.clone(), n.to_owned()),
+            None => names.remove(owner),
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,32 @@
+// The owner's display name: what their shares' pages show as "Shared by …".
+
+import * as api from './api.js';
+import { $, say } from './dom.js';
+import { errorWords } from './words.js';
+import { busy } from './state.js';
+
+export async function loadProfile() {
+  try {
+    const r = await api.call('GET', '/account/profile');
+    $('#profile-name').value = r.profile.display_name ?? '';
+  } catch (err) {
+    if (err.status !== 401) say($('#profile-message'), errorWords(err));
+  }
+}
+
+export function wireProfile() {
+  $('#profile-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      // An empty field removes the name: the API takes null for that.
+      const name = $('#profile-name').value.trim();
+      try {
+        const r = await api.call('PUT', '/account/profile', { display_name: name || null });
+        $('#profile-name').value = r.profile.display_name ?? '';
+        say($('#profile-message'), r.profile.display_name ? 'Saved: your shares show your name.' : 'Saved: your shares show no name.', 'info');
+      } catch (err) {
+        say($('#profile-message'), errorWords(err));
+      }
+    });
+  });
+}
