@@ -6,9 +6,12 @@ import { errorWords } from './words.js';
 import { busy } from './state.js';
 
 export async function loadProfile() {
+  const box = $('#profile-name');
+  const before = box.value;
   try {
     const r = await api.call('GET', '/account/profile');
-    $('#profile-name').value = r.profile.display_name ?? '';
+    // Someone who typed while the profile was on its way keeps what they typed.
+    if (box.value === before) box.value = r.profile.display_name ?? '';
   } catch (err) {
     if (err.status !== 401) say($('#profile-message'), errorWords(err));
   }

@@ -69,6 +69,8 @@ test('create a link, drop two files with a name, see the verdicts on both sides,
   // Revoke: the drop page says so.
   await page.getByRole('button', { name: 'Revoke link Client documents' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
+  // The page says so at its top (which moves what is below): wait for it, as a person would.
+  await page.getByText('Revoked “Client documents”.').waitFor();
   await page.getByLabel('Show ended links').check();
   await page.locator('#links li', { hasText: 'Client documents' }).getByText('Revoked').waitFor();
   await drop.reload();
