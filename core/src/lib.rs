@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod allowed;
+pub mod audit;
 pub mod batch;
 pub mod clock;
 #[cfg(any(test, feature = "fakes"))]
@@ -41,6 +42,7 @@ pub mod sealing;
 pub mod settings;
 pub mod shares;
 pub mod sniff;
+pub mod standing;
 pub mod time;
 pub mod tokens;
 

@@ -1,6 +1,7 @@
 //! In-memory fakes of every port, one file per fake, for tests of the domain and of the
 //! handlers (behind the `fakes` feature).
 
+mod audit;
 mod clock;
 mod counters;
 mod ids;
@@ -14,7 +15,9 @@ mod objects;
 mod profiles;
 mod sealer;
 mod shares;
+mod standing;
 
+pub use audit::MemAudit;
 pub use clock::FixedClock;
 pub use counters::MemCounters;
 pub use ids::SeqIds;
@@ -26,3 +29,4 @@ pub use objects::{MemStore, MemUpload, etag_of};
 pub use profiles::MemProfiles;
 pub use sealer::MemSealer;
 pub use shares::MemShares;
+pub use standing::MemStanding;

@@ -1,0 +1,38 @@
+//! [`MemStanding`]: account standing in memory.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::lock::lock;
+use crate::standing::{Standing, StandingStore};
+use crate::{CoreError, OwnerId};
+
+#[derive(Default)]
+pub struct MemStanding {
+    records: Mutex<HashMap<OwnerId, Standing>>,
+}
+
+#[async_trait]
+impl StandingStore for MemStanding {
+    async fn standing(&self, owner: &OwnerId) -> Result<Standing, CoreError> {
+        Ok(lock(&self.records).get(owner).copied().unwrap_or_default())
+    }
+
+    async fn sign_out_all(&self, owner: &OwnerId, cut: DateTime<Utc>) -> Result<(), CoreError> {
+        let mut records = lock(&self.records);
+        let s = records.entry(owner.clone()).or_default();
+        s.signed_out_at = Some(s.signed_out_at.map_or(cut, |old| old.max(cut)));
+        Ok(())
+    }
+
+    async fn set_disabled(&self, owner: &OwnerId, disabled: bool) -> Result<(), CoreError> {
+        lock(&self.records)
+            .entry(owner.clone())
+            .or_default()
+            .disabled = disabled;
+        Ok(())
+    }
+}
