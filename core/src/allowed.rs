@@ -7,7 +7,7 @@
 //! only when the list names its type itself (`policy::verdict`); under the default it never
 //! does.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::kinds::{Kind, container_of, family, is_active_type, normalize_type};
 
@@ -60,6 +60,25 @@ impl Serialize for TypePolicy {
         match self {
             Self::AllButActiveContent => s.serialize_str(ALL_BUT_ACTIVE_CONTENT),
             Self::Only(list) => list.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for TypePolicy {
+    /// What [`Serialize`] writes: the list, or `"all_but_active_content"` (clients read it back).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Word(String),
+            List(Vec<String>),
+        }
+        match Wire::deserialize(d)? {
+            Wire::Word(w) if w == ALL_BUT_ACTIVE_CONTENT => Ok(Self::AllButActiveContent),
+            Wire::Word(w) => Err(serde::de::Error::custom(format!(
+                "expected a list of types or \"{ALL_BUT_ACTIVE_CONTENT}\", not \"{w}\""
+            ))),
+            Wire::List(l) => Ok(Self::only(l)),
         }
     }
 }
@@ -304,5 +323,17 @@ mod tests {
             d.narrowed_by(&TypePolicy::only(["application/pdf"])),
             TypePolicy::only(["application/pdf"])
         );
+    }
+
+    #[test]
+    fn a_policy_reads_back_what_it_writes() {
+        for p in [
+            TypePolicy::AllButActiveContent,
+            TypePolicy::only(["image/png", "application/pdf"]),
+        ] {
+            let wire = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<TypePolicy>(&wire).unwrap(), p);
+        }
+        assert!(serde_json::from_str::<TypePolicy>("\"everything\"").is_err());
     }
 }

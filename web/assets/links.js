@@ -4,7 +4,7 @@
 
 import * as api from './api.js';
 import { $, h, show, say, ask } from './dom.js';
-import { bytes, date } from './format.js';
+import { bytes, date, typeName } from './format.js';
 import { allowedWords, errorWords, linkStateWords } from './words.js';
 import { PAGE, state, message, busy } from './state.js';
 import { qrSvg, copyUrl } from './qr.js';
@@ -119,6 +119,23 @@ async function remove(l) {
   }
 }
 
+// The edit dialog's type boxes: the creation form's choices plus any type the link allows
+// beyond them. Built when the dialog opens and removed when it closes, so the page never holds
+// two checkboxes labelled "PDF" while only one of them can be seen.
+function typeBoxes(had) {
+  const set = $('#link-edit-types');
+  set.querySelectorAll('label').forEach((n) => n.remove());
+  const choices = [...document.querySelectorAll('#link-form input[name=type]')].map((c) => [c.value, c.parentElement.textContent.trim()]);
+  for (const t of had) if (!choices.some(([v]) => v === t)) choices.push([t, typeName(t)]);
+  const hint = set.querySelector('.hint');
+  return choices.map(([value, words]) => {
+    const box = h('input', { type: 'checkbox', name: 'edit-type', value });
+    box.checked = had.includes(value);
+    set.insertBefore(h('label', {}, box, ` ${words}`), hint);
+    return box;
+  });
+}
+
 // The edit dialog, filled with the link's settings; only what changed is sent.
 function edit(l) {
   const dialog = $('#link-edit-dialog');
@@ -129,6 +146,8 @@ function edit(l) {
   $('#link-edit-uses').value = String(l.max_uploads);
   $('#link-edit-size').value = String(Math.max(1, Math.round(l.max_file_bytes / (1024 * 1024))));
   $('#link-edit-name').checked = l.require_uploader_name;
+  const had = Array.isArray(l.allowed_types) ? l.allowed_types : [];
+  const boxes = typeBoxes(had);
   form.onsubmit = async (e) => {
     e.preventDefault();
     const body = {};
@@ -141,6 +160,11 @@ function edit(l) {
     const size = Math.round(Number($('#link-edit-size').value) * 1024 * 1024);
     if ($('#link-edit-size').value && Math.abs(size - l.max_file_bytes) >= 1024 * 1024) body.max_file_bytes = size;
     if ($('#link-edit-name').checked !== l.require_uploader_name) body.require_uploader_name = $('#link-edit-name').checked;
+    const types = boxes.filter((b) => b.checked).map((b) => b.value);
+    if (types.length !== had.length || types.some((t) => !had.includes(t))) {
+      // None checked gives the link back to what the service allows.
+      body.allowed_types = types.length ? types : null;
+    }
     try {
       const { link } = await api.call('PATCH', `/links/${encodeURIComponent(l.id)}`, body);
       dialog.close();
@@ -185,6 +209,7 @@ export function wireLinks() {
   });
   $('#copy-link').addEventListener('click', () => copyUrl($('#new-link-url').value, message, 'Link'));
   $('#link-edit-cancel').addEventListener('click', () => $('#link-edit-dialog').close());
+  $('#link-edit-dialog').addEventListener('close', () => $('#link-edit-types').querySelectorAll('label').forEach((n) => n.remove()));
   $('#show-ended-links').addEventListener('change', (e) => {
     $('#links').classList.toggle('hide-ended', !e.currentTarget.checked);
   });

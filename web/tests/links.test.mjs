@@ -160,10 +160,22 @@ test('a link is copied again after a reload, shown as a QR code, edited, and end
   await dialog.getByLabel('Label').fill('Trip photos');
   await dialog.getByLabel('Uploads allowed').fill('1');
   await dialog.getByLabel("Require the uploader's name").check();
+  // The types too: the dialog offers the creation form's choices, and only while it is open.
+  await dialog.getByLabel('PNG').check();
+  await dialog.getByLabel('JPEG').check();
   await dialog.getByRole('button', { name: 'Save link' }).click();
   const edited = page.locator('#links li', { hasText: 'Trip photos' });
   await edited.getByText('0 of 1 uploads used', { exact: false }).waitFor();
   await edited.getByText('name required', { exact: false }).waitFor();
+  await edited.getByText('Allowed: PNG image, JPEG image', { exact: false }).waitFor();
+  assert.equal(await page.getByLabel('PNG', { exact: true }).count(), 1, 'the closed dialog leaves no second PNG box');
+  // Opened again, it shows what the link allows; JPEG unticked is the only change sent.
+  await page.getByRole('button', { name: 'Edit link Trip photos' }).click();
+  assert.equal(await dialog.getByLabel('PNG').isChecked(), true);
+  assert.equal(await dialog.getByLabel('PDF').isChecked(), false);
+  await dialog.getByLabel('JPEG').uncheck();
+  await dialog.getByRole('button', { name: 'Save link' }).click();
+  await edited.getByText('Allowed: PNG image ·', { exact: false }).waitFor();
   await drop.reload();
   await drop.getByRole('heading', { name: 'Trip photos' }).waitFor();
   assert.equal(await drop.locator('#uploads-left').textContent(), '1');

@@ -176,6 +176,9 @@ pub struct FileView {
     pub uploader: Option<Uploader>,
     /// The malware scan as far as it went (always present).
     pub scan: ScanView,
+    /// What was allowed, when the file was refused for its type (the owner's views only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed: Option<crate::allowed::TypePolicy>,
 }
 
 impl FileRecord {
@@ -224,6 +227,16 @@ impl FileRecord {
         v
     }
 
+    /// The owner's view: [`FileRecord::view`], and for a file refused for its type, what the
+    /// deployment (narrowed by the file's link) allowed, so the refusal says what would pass.
+    pub fn owner_view(&self, deployment: &crate::allowed::TypePolicy) -> FileView {
+        let mut v = self.view();
+        if self.reason.as_deref() == Some(crate::policy::RejectReason::TypeNotAllowed.code()) {
+            v.allowed = Some(self.allowed_types(deployment));
+        }
+        v
+    }
+
     /// What the scan says, never naming threats: a pending or scanning file is `pending` (a
     /// result kept for it, or one of bytes it no longer has, is not its verdict yet); a file
     /// never scanned (scanning off, or from before scanning) is `off`.
@@ -266,6 +279,7 @@ impl FileRecord {
                     ..u.clone()
                 }),
             scan: self.public_scan_view(),
+            allowed: None,
         }
     }
 
@@ -350,6 +364,32 @@ mod tests {
                 "{s:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_owners_view_of_a_file_refused_for_its_type_says_what_was_allowed() {
+        use crate::allowed::TypePolicy;
+        let mut f = super::FileRecord::pending(
+            crate::FileId::parse("f1").unwrap(),
+            crate::OwnerId::parse("o1").unwrap(),
+            "a.exe".into(),
+            1,
+            "application/octet-stream".into(),
+            chrono::Utc::now(),
+            std::time::Duration::from_secs(60),
+        );
+        let deployment = TypePolicy::only(["application/pdf", "image/png"]);
+        assert_eq!(f.owner_view(&deployment).allowed, None, "not refused");
+        f.status = Rejected;
+        f.reason = Some("type_mismatch".into());
+        assert_eq!(
+            f.owner_view(&deployment).allowed,
+            None,
+            "refused, not for its type"
+        );
+        f.reason = Some("type_not_allowed".into());
+        assert_eq!(f.owner_view(&deployment).allowed, Some(deployment.clone()));
+        assert_eq!(f.public_view().allowed, None);
     }
 
     #[test]

@@ -69,7 +69,7 @@ impl FileService {
         }
         match self.multipart.instructions(&record).await {
             Ok(upload) => Ok(CreatedUpload {
-                file: record.view(),
+                file: record.owner_view(&self.settings.allowed_types),
                 upload,
             }),
             Err(e) => {
@@ -130,7 +130,11 @@ impl FileService {
         let after = cursor.map(decode_cursor).transpose()?;
         let page = self.ledger.list_files(owner, limit, after.as_ref()).await?;
         Ok(Listing {
-            files: page.files.iter().map(FileRecord::view).collect(),
+            files: page
+                .files
+                .iter()
+                .map(|f| f.owner_view(&self.settings.allowed_types))
+                .collect(),
             next_cursor: page.next_after.as_ref().map(encode_cursor),
         })
     }

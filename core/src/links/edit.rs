@@ -8,7 +8,8 @@ use crate::allowed::TypePolicy;
 use crate::{CoreError, Settings};
 
 /// An edit as asked for: `None` leaves a field as it is. `max_total_bytes: Some(None)` removes
-/// the total limit; `expires_in` counts from the moment of the edit.
+/// the total limit and `allowed_types: Some(None)` the link's own list (the deployment's
+/// policy applies again); `expires_in` counts from the moment of the edit.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LinkEdit {
     pub label: Option<String>,
@@ -17,7 +18,7 @@ pub struct LinkEdit {
     pub max_file_bytes: Option<u64>,
     pub max_total_bytes: Option<Option<u64>>,
     pub max_pending_bytes: Option<u64>,
-    pub allowed_types: Option<Vec<String>>,
+    pub allowed_types: Option<Option<Vec<String>>>,
     pub require_uploader_name: Option<bool>,
 }
 
@@ -48,7 +49,7 @@ pub fn validate_link_edit(
         max_file_bytes: edit.max_file_bytes,
         max_total_bytes: edit.max_total_bytes.flatten(),
         max_pending_bytes: edit.max_pending_bytes,
-        allowed_types: edit.allowed_types.clone(),
+        allowed_types: edit.allowed_types.clone().flatten(),
         require_uploader_name: edit.require_uploader_name.unwrap_or(false),
     };
     let v = validate_new_link(s, &probe)?;
@@ -123,7 +124,7 @@ mod tests {
             label: Some(" New  name ".into()),
             expires_in: Some(3600),
             max_total_bytes: Some(None),
-            allowed_types: Some(vec!["image/jpg".into()]),
+            allowed_types: Some(Some(vec!["image/jpg".into()])),
             require_uploader_name: Some(true),
             ..LinkEdit::default()
         };
@@ -141,6 +142,31 @@ mod tests {
             (c.max_uploads, c.max_file_bytes, c.max_pending_bytes),
             (None, None, None)
         );
+    }
+
+    #[test]
+    fn a_null_list_gives_the_link_back_to_the_deployments_policy() {
+        let edit = LinkEdit {
+            allowed_types: Some(None),
+            ..LinkEdit::default()
+        };
+        let c = validate_link_edit(&s(), &edit, now()).unwrap();
+        let default = validate_new_link(
+            &s(),
+            &NewLink {
+                label: "-".into(),
+                expires_in: None,
+                max_uploads: None,
+                max_file_bytes: None,
+                max_total_bytes: None,
+                max_pending_bytes: None,
+                allowed_types: None,
+                require_uploader_name: false,
+            },
+        )
+        .unwrap()
+        .allowed_types;
+        assert_eq!(c.allowed_types, Some(default));
     }
 
     #[test]
@@ -197,7 +223,7 @@ mod tests {
             ),
             (
                 LinkEdit {
-                    allowed_types: Some(vec!["text/html".into()]),
+                    allowed_types: Some(Some(vec!["text/html".into()])),
                     ..LinkEdit::default()
                 },
                 "invalid_allowed_types",

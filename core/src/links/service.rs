@@ -13,7 +13,7 @@ use crate::files::{Listing, decode_cursor, encode_cursor};
 use crate::ids::IdSource;
 use crate::paging::parse_limit;
 use crate::sealing::{SealContext, TokenSealer, open_all};
-use crate::{CoreError, FileRecord, LinkId, OwnerId, Settings, tokens};
+use crate::{CoreError, LinkId, OwnerId, Settings, tokens};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CreatedLink {
@@ -242,7 +242,11 @@ impl LinkService {
             .list_link_files(owner, &link.id, limit, after.as_ref())
             .await?;
         Ok(Listing {
-            files: page.files.iter().map(FileRecord::view).collect(),
+            files: page
+                .files
+                .iter()
+                .map(|f| f.owner_view(&self.settings.allowed_types))
+                .collect(),
             next_cursor: page.next_after.as_ref().map(encode_cursor),
         })
     }

@@ -20,7 +20,7 @@ async fn an_edit_changes_what_a_drop_is_held_to() {
     let edit = LinkEdit {
         label: Some("Q3, smaller".into()),
         max_file_bytes: Some(100),
-        allowed_types: Some(types(&["image/png"])),
+        allowed_types: Some(Some(types(&["image/png"]))),
         require_uploader_name: Some(true),
         max_uploads: Some(5),
         ..LinkEdit::default()

@@ -55,8 +55,26 @@ async fn a_link_is_edited_as_it_is_created() {
     )
     .await;
     assert_eq!(r.json()["link"]["label"], "Q3 receipts");
+    assert_eq!(
+        r.json()["link"]["allowed_types"],
+        json!(["application/pdf"])
+    );
+    // `null` gives the link back to the deployment's policy.
+    let r = send(
+        &w,
+        req("PATCH", &path)
+            .by(ALICE)
+            .json(json!({"allowed_types": null})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.json()["link"]["allowed_types"], "all_but_active_content");
 
     for (body, code) in [
+        (
+            json!({"allowed_types": "application/pdf"}),
+            "invalid_request",
+        ),
         (json!({"max_uploads": 0}), "invalid_max_uploads"),
         (json!({"max_uploads": "2"}), "invalid_max_uploads"),
         (json!({"expires_in": -1}), "invalid_expires_in"),
@@ -166,6 +184,12 @@ async fn a_share_is_edited_as_it_is_created() {
     assert_eq!(got["notify_owner"], true);
     assert_eq!(got["expires_at"], "2026-11-22T10:01:00.000Z");
     assert_eq!(got["url"], share["url"]);
+    // One share on its own reads as the edit answered it; another owner's is not there.
+    let one = send(&w, req("GET", &path).by(ALICE)).await;
+    assert_eq!(one.status, 200, "{:?}", one.body);
+    assert_eq!(one.json()["share"], got);
+    expect_error(&w, req("GET", &path).by(BOB), 404, "not_found").await;
+    expect_error(&w, req("GET", "/shares/nope").by(ALICE), 404, "not_found").await;
     // What the recipient meets follows: no password asked any more.
     let info = send(&w, req("GET", &format!("/share/{token}")))
         .await

@@ -32,6 +32,17 @@ fn nullable_whole(
     }
 }
 
+/// Absent: unchanged; `null`: back to the deployment's policy; otherwise a list of strings.
+fn type_list(v: Option<Value>) -> Result<Option<Option<Vec<String>>>, ApiError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v) => serde_json::from_value(v)
+            .map(|l| Some(Some(l)))
+            .map_err(|_| invalid("allowed_types", "a list of types or null")),
+    }
+}
+
 /// Absent: unchanged; `null`: removed (when `nullable`); otherwise a string.
 fn text(v: Option<Value>, field: &str, nullable: bool) -> Result<Option<Option<String>>, ApiError> {
     match v {
@@ -54,7 +65,8 @@ pub(super) struct EditLink {
     #[serde(default, deserialize_with = "present")]
     max_total_bytes: Option<Value>,
     max_pending_bytes: Option<Value>,
-    allowed_types: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    allowed_types: Option<Value>,
     require_uploader_name: Option<bool>,
 }
 
@@ -79,7 +91,7 @@ impl EditLink {
                 "invalid_max_pending_bytes",
                 "max_pending_bytes",
             )?,
-            allowed_types: self.allowed_types,
+            allowed_types: type_list(self.allowed_types)?,
             require_uploader_name: self.require_uploader_name,
         })
     }

@@ -50,7 +50,10 @@ pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
 pub(super) async fn get(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
     let who = caller(req)?;
     let file = deps.files.get(&who.owner, id).await?;
-    Ok(json_response(200, &json!({"file": file.view()})))
+    Ok(json_response(
+        200,
+        &json!({"file": file.owner_view(&deps.files.settings.allowed_types)}),
+    ))
 }
 
 pub(super) async fn download(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {

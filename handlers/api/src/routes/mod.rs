@@ -185,6 +185,7 @@ impl Function for Deps {
             Op::CreateShare => shares::create(req, deps, first).await,
             Op::FileShares => shares::list_for_file(req, deps, first).await,
             Op::ListShares => shares::list(req, deps).await,
+            Op::GetShare => shares::get(req, deps, first).await,
             Op::EditShare => shares::edit(req, deps, first).await,
             Op::RevokeShare => shares::revoke(req, deps, first).await,
             Op::ShareDownloads => shares::downloads(req, deps, first).await,

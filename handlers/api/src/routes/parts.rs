@@ -72,7 +72,10 @@ pub(super) async fn complete(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &st
     let body = complete_body(req)?;
     let file = deps.files.complete(&who.owner, id, &body.tags()).await?;
     tracing::info!(owner = %who.owner, file_id = %file.id, size = file.size, "multipart upload completed");
-    Ok(json_response(200, &json!({ "file": file.view() })))
+    Ok(json_response(
+        200,
+        &json!({ "file": file.owner_view(&deps.files.settings.allowed_types) }),
+    ))
 }
 
 pub(super) async fn drop_presign(

@@ -55,6 +55,12 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps, file: &st
     Ok(json_response(201, &created))
 }
 
+pub(super) async fn get(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let share = deps.shares.view(&who.owner, id).await?;
+    Ok(json_response(200, &json!({ "share": share })))
+}
+
 pub(super) async fn list_for_file(
     req: &ApiGatewayV2httpRequest,
     deps: &Deps,
