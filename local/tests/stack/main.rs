@@ -3,6 +3,7 @@
 //! run one with `cargo test -p dropgate-local --test stack <module>::`.
 
 mod common;
+mod e2e_bus;
 mod e2e_cli;
 mod e2e_disguise;
 mod e2e_drop_note;
