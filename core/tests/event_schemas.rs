@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use dropgate_core::events::{Event, EventKind, SCHEMA_VERSION};
+use dropgate_core::events::{EventKind, SCHEMA_VERSION};
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{EventType, OutboxEntry, ShareNotice};
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, ShareId};
@@ -203,7 +203,7 @@ fn one_schema_per_event_type_and_no_other() {
 fn every_detail_the_code_makes_validates_against_its_schema() {
     let mut seen = BTreeSet::new();
     for e in entries() {
-        let ev = Event::from_entry(&e);
+        let ev = e.event();
         let detail = serde_json::to_value(&ev.detail).unwrap();
         validate(&schema(ev.kind), &detail, ev.kind.as_str())
             .unwrap_or_else(|why| panic!("{detail}: {why}"));
@@ -216,7 +216,7 @@ fn every_detail_the_code_makes_validates_against_its_schema() {
 fn a_detail_of_another_shape_does_not_validate() {
     // The check can fail: a field the schema does not know, a missing one, a wrong type.
     let accepted = schema(EventKind::FileAccepted);
-    let mut d = serde_json::to_value(&Event::from_entry(&entries()[0]).detail).unwrap();
+    let mut d = serde_json::to_value(&entries()[0].event().detail).unwrap();
     assert!(validate(&accepted, &d, "d").is_ok());
     d["token"] = "dl_abc".into();
     assert!(validate(&accepted, &d, "d").is_err());
@@ -224,7 +224,7 @@ fn a_detail_of_another_shape_does_not_validate() {
     d["file"]["size"] = "42".into();
     assert!(validate(&accepted, &d, "d").is_err());
     let locked = schema(EventKind::ShareLocked);
-    let d = serde_json::to_value(&Event::from_entry(&entries()[0]).detail).unwrap();
+    let d = serde_json::to_value(&entries()[0].event().detail).unwrap();
     assert!(
         validate(&locked, &d, "d").is_err(),
         "no share in a file verdict"

@@ -13,8 +13,6 @@ pub use detail::{Detail, DetailFile};
 
 use serde::{Deserialize, Serialize};
 
-use crate::notify::{EventType, OutboxEntry};
-
 /// The `source` of every event on the bus.
 pub const SOURCE: &str = "dropgate";
 
@@ -72,20 +70,6 @@ impl EventKind {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
-
-    /// The event of an outbox entry's notice. The SNS notice keeps its version-1 names
-    /// (`upload.*`) for existing subscribers; events name the file, as every other type does.
-    pub fn of(notice: EventType) -> Self {
-        match notice {
-            EventType::UploadAccepted => Self::FileAccepted,
-            EventType::UploadRejected => Self::FileRejected,
-            EventType::UploadHeld => Self::FileHeld,
-            EventType::UploadExpired => Self::FileExpired,
-            EventType::FileDeleted => Self::FileDeleted,
-            EventType::FileDownloaded => Self::FileDownloaded,
-            EventType::ShareLocked => Self::ShareLocked,
-        }
-    }
 }
 
 /// One event, as put on the bus and sent to webhooks.
@@ -102,45 +86,9 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn from_entry(e: &OutboxEntry) -> Self {
-        let n = e.notification();
-        let kind = EventKind::of(e.event);
-        let share = e.share.as_ref();
-        let with_share = matches!(kind, EventKind::FileDownloaded | EventKind::ShareLocked);
-        Self {
-            id: e.id.clone(),
-            kind,
-            time: n.at.clone(),
-            owner: n.file.owner.clone(),
-            detail: Detail {
-                schema_version: SCHEMA_VERSION,
-                id: e.id.clone(),
-                owner: n.file.owner.clone(),
-                file: DetailFile {
-                    id: n.file.id,
-                    name: n.file.name,
-                    size: n.file.size,
-                    declared_type: n.file.declared_type,
-                    detected_type: n.file.detected_type,
-                },
-                reason: n.reason,
-                via_link: n.via_link,
-                share: share.filter(|_| with_share).map(|s| s.share.to_string()),
-                downloads_left: share.filter(|_| with_share).map(|s| s.downloads_left),
-                locked_until: share
-                    .filter(|_| kind == EventKind::ShareLocked)
-                    .and_then(|s| s.locked_until)
-                    .map(crate::time::rfc3339),
-            },
-        }
-    }
-
     /// The `detail` as JSON (EventBridge's `Detail`, a webhook's `data`).
     pub fn detail_json(&self) -> String {
         // Plain owned strings and numbers: serializing cannot fail.
         serde_json::to_string(&self.detail).unwrap_or_default()
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -85,7 +85,7 @@ impl Courier {
             .publish(&notes)
             .await
             .map_err(|error| Undelivered { index: 0, error })?;
-        let events: Vec<Event> = entries.iter().map(Event::from_entry).collect();
+        let events: Vec<Event> = entries.iter().map(OutboxEntry::event).collect();
         self.bus
             .put(&events)
             .await

@@ -3,7 +3,9 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 
-use super::*;
+use super::{EventType, OutboxEntry};
+use crate::CoreError;
+use crate::events::{Event, EventKind, PUT_ATTEMPTS, PUT_BATCH, put_batched};
 use crate::files::{LinkOrigin, Uploader};
 use crate::notify::ShareNotice;
 use crate::{FileId, FileRecord, FileStatus, LinkId, OwnerId, ShareId};
@@ -63,7 +65,7 @@ fn every_kind_has_one_name_and_every_notice_one_kind() {
         EventType::FileDownloaded,
         EventType::ShareLocked,
     ];
-    let mut kinds: Vec<_> = notices.iter().map(|&n| EventKind::of(n)).collect();
+    let mut kinds: Vec<_> = notices.iter().map(|&n| n.kind()).collect();
     kinds.sort();
     kinds.dedup();
     assert_eq!(kinds.len(), EventKind::ALL.len(), "one kind per notice");
@@ -72,7 +74,7 @@ fn every_kind_has_one_name_and_every_notice_one_kind() {
 #[test]
 fn an_event_keeps_the_entrys_id_time_and_owner_and_no_secret() {
     let e = entry(EventType::UploadAccepted, false);
-    let ev = Event::from_entry(&e);
+    let ev = e.event();
     assert_eq!(ev.id, e.id);
     assert_eq!(ev.id, e.notification().id, "the SNS notice's id");
     assert_eq!(ev.kind, EventKind::FileAccepted);
@@ -97,11 +99,11 @@ fn an_event_keeps_the_entrys_id_time_and_owner_and_no_secret() {
 
 #[test]
 fn share_events_carry_the_share_and_only_a_lock_its_end() {
-    let d = Event::from_entry(&entry(EventType::FileDownloaded, true)).detail;
+    let d = entry(EventType::FileDownloaded, true).event().detail;
     assert_eq!(d.share.as_deref(), Some("share-1"));
     assert_eq!(d.downloads_left, Some(Some(2)));
     assert_eq!(d.locked_until, None);
-    let l = Event::from_entry(&entry(EventType::ShareLocked, true)).detail;
+    let l = entry(EventType::ShareLocked, true).event().detail;
     assert_eq!(l.locked_until.as_deref(), Some("2026-12-04T13:00:00.000Z"));
     let json = serde_json::to_string(&l).unwrap();
     assert!(
@@ -111,7 +113,7 @@ fn share_events_carry_the_share_and_only_a_lock_its_end() {
 }
 
 fn events(n: usize) -> Vec<Event> {
-    let e = Event::from_entry(&entry(EventType::UploadAccepted, false));
+    let e = entry(EventType::UploadAccepted, false).event();
     (0..n)
         .map(|i| Event {
             id: format!("e{i}"),
@@ -135,7 +137,7 @@ async fn refused_entries_are_put_again_until_accepted() {
             .enumerate()
             .filter(|(_, id)| {
                 let n: usize = id[1..].parse().unwrap();
-                n % 3 == 0 && !seen.contains(id)
+                n.is_multiple_of(3) && !seen.contains(id)
             })
             .map(|(i, _)| i)
             .collect();
@@ -173,6 +175,6 @@ async fn an_entry_refused_every_time_fails_the_put() {
     .await;
     assert!(r.is_err());
     assert_eq!(*calls.lock().unwrap(), PUT_ATTEMPTS);
-    let failing = put_batched(&all, |_| async { Err(crate::CoreError::upstream("down")) }).await;
+    let failing = put_batched(&all, |_| async { Err(CoreError::upstream("down")) }).await;
     assert!(failing.is_err(), "a call that fails fails the put");
 }
