@@ -47,6 +47,7 @@ pub mod sniff;
 pub mod standing;
 pub mod time;
 pub mod tokens;
+pub mod webhooks;
 
 pub use error::{CoreError, ErrorKind};
 pub use files::{FileRecord, FileStatus};
