@@ -13,13 +13,17 @@ use serde_json::{Value, json};
 /// The route the local server answers before anything else.
 pub const PATH: &str = "/__events";
 
+/// The most events kept: the oldest go first, so a stack left running does not grow without end.
+pub const KEPT: usize = 10_000;
+
 #[derive(Default)]
 pub struct Recorded {
     events: Mutex<Vec<Value>>,
 }
 
 impl Recorded {
-    /// `{events: [{id, source, detail_type, time, detail}]}`, in the order they were put.
+    /// `{events: [{id, source, detail_type, time, detail}]}`, in the order they were put (the
+    /// last [`KEPT`]).
     pub fn body(&self) -> String {
         let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
         json!({ "events": *events }).to_string()
@@ -36,6 +40,8 @@ impl Recorded {
                 "detail": e.detail,
             })
         }));
+        let over = events.len().saturating_sub(KEPT);
+        events.drain(..over);
     }
 }
 

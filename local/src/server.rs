@@ -73,6 +73,10 @@ pub fn router(front: Arc<Front>) -> axum::Router {
 
 fn plain(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"error": {"code": code, "message": message}}).to_string();
+    json_answer(status, body)
+}
+
+fn json_answer(status: StatusCode, body: String) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     // As every JSON answer of the API's own.
@@ -130,9 +134,7 @@ async fn serve(
     let path = parts.uri.path().to_owned();
     // The local stack's own view of the event bus: answered here, never by the api function.
     if path == crate::events::PATH && parts.method == axum::http::Method::GET {
-        let mut r = plain(StatusCode::OK, "", "");
-        *r.body_mut() = Body::from(front.events.body());
-        return r;
+        return json_answer(StatusCode::OK, front.events.body());
     }
     let authorization = parts
         .headers
