@@ -3,7 +3,8 @@
 //! record and its state machine, the service, quota, the ledger ports), [`multipart`] (large
 //! uploads and the multipart store port), [`links`] (upload links and their drops, the link
 //! store port), [`shares`] (share links, the share store port), [`notify`] (outbox, operators'
-//! messages, owners' mails, the notifier and mailer ports). Single-file capabilities:
+//! messages, owners' mails, the notifier and mailer ports), [`events`] (the integrators' typed
+//! events and the event bus port). Single-file capabilities:
 //! [`pipeline`], [`janitor`], [`ratelimit`] (the counters port), [`accounts`] (the accounts
 //! port), [`objects`] (the object store port), [`sealing`] (the token-sealing port).
 //! Cross-cutting leaves: ids (and the id source port), [`clock`], [`time`], keys, kinds,
@@ -20,6 +21,7 @@ pub mod clock;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
 pub mod error;
+pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod files;
@@ -45,6 +47,7 @@ pub mod sniff;
 pub mod standing;
 pub mod time;
 pub mod tokens;
+pub mod webhooks;
 
 pub use error::{CoreError, ErrorKind};
 pub use files::{FileRecord, FileStatus};

@@ -127,6 +127,7 @@ pub struct Clients {
     dynamodb: OnceLock<aws_sdk_dynamodb::Client>,
     cognito: OnceLock<aws_sdk_cognitoidentityprovider::Client>,
     sns: OnceLock<aws_sdk_sns::Client>,
+    eventbridge: OnceLock<aws_sdk_eventbridge::Client>,
     ses: OnceLock<aws_sdk_ses::Client>,
     sqs: OnceLock<aws_sdk_sqs::Client>,
     kms: OnceLock<aws_sdk_kms::Client>,
@@ -168,6 +169,7 @@ impl Clients {
             dynamodb: OnceLock::new(),
             cognito: OnceLock::new(),
             sns: OnceLock::new(),
+            eventbridge: OnceLock::new(),
             ses: OnceLock::new(),
             sqs: OnceLock::new(),
             kms: OnceLock::new(),
@@ -195,6 +197,11 @@ impl Clients {
 
     pub fn sns(&self) -> &aws_sdk_sns::Client {
         self.sns.get_or_init(|| aws_sdk_sns::Client::new(&self.sdk))
+    }
+
+    pub fn eventbridge(&self) -> &aws_sdk_eventbridge::Client {
+        self.eventbridge
+            .get_or_init(|| aws_sdk_eventbridge::Client::new(&self.sdk))
     }
 
     pub fn ses(&self) -> &aws_sdk_ses::Client {
@@ -271,6 +278,13 @@ impl Clients {
         Arc::new(SnsNotifier {
             client: self.sns().clone(),
             topic_arn: config.topic_arn.clone(),
+        })
+    }
+
+    pub fn bus(&self, config: &Config) -> Arc<crate::eventbridge::EventBridgeBus> {
+        Arc::new(crate::eventbridge::EventBridgeBus {
+            client: self.eventbridge().clone(),
+            bus_name: config.event_bus_name.clone(),
         })
     }
 

@@ -5,6 +5,7 @@ pub mod cognito;
 pub mod config;
 pub mod dynamo;
 pub mod error;
+pub mod eventbridge;
 pub mod ids;
 pub mod kms;
 pub mod logging;

@@ -5,6 +5,7 @@
 pub mod authorizer;
 pub mod emulator;
 mod error;
+pub mod events;
 pub mod exposure;
 pub mod faults;
 pub mod provision;
@@ -164,15 +165,22 @@ impl Stack {
         );
         let authorizer =
             authorizer::Authorizer::fetch(&jwks, &issuer, &resources.user_pool_client_id).await?;
+        // The notifier's puts, recorded for `GET /__events`.
+        let events = Arc::new(events::Recorded::default());
         let front = Arc::new(server::Front {
             api: dropgate_api::Deps::new(&config, &client("dropgate-api"))?,
             auth: dropgate_api::AuthDeps::new(&config, &client("dropgate-auth"))?,
             authorizer,
+            events: events.clone(),
         });
         let worker_clients = client("dropgate-worker");
         let worker = dropgate_worker::Deps::new(&config, &worker_clients)?;
         let janitor = dropgate_janitor::Deps::new(&config, &client("dropgate-janitor"))?;
-        let notifier = dropgate_notifier::Deps::new(&config, &client("dropgate-notifier"))?;
+        let mut notifier = dropgate_notifier::Deps::new(&config, &client("dropgate-notifier"))?;
+        notifier.courier.bus = Arc::new(events::RecordingBus {
+            inner: notifier.courier.bus.clone(),
+            log: events.clone(),
+        });
 
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -296,6 +304,7 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     // As Settings::clamped would: no trailing slash.
     config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();
+    config.event_bus_name = r.event_bus_name.clone();
     config.user_pool_id = r.user_pool_id.clone();
     config.user_pool_client_id = r.user_pool_client_id.clone();
     config.mail_sender = r.mail_sender.clone();

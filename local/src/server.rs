@@ -63,6 +63,8 @@ pub struct Front {
     /// The `auth` function's: API Gateway sends `/auth/*` to it, everything else to the api.
     pub auth: dropgate_api::AuthDeps,
     pub authorizer: Authorizer,
+    /// What the notifier put on the event bus (`GET /__events`).
+    pub events: Arc<crate::events::Recorded>,
 }
 
 pub fn router(front: Arc<Front>) -> axum::Router {
@@ -71,6 +73,10 @@ pub fn router(front: Arc<Front>) -> axum::Router {
 
 fn plain(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({"error": {"code": code, "message": message}}).to_string();
+    json_answer(status, body)
+}
+
+fn json_answer(status: StatusCode, body: String) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
     // As every JSON answer of the API's own.
@@ -126,6 +132,10 @@ async fn serve(
             }
         };
     let path = parts.uri.path().to_owned();
+    // The local stack's own view of the event bus: answered here, never by the api function.
+    if path == crate::events::PATH && parts.method == axum::http::Method::GET {
+        return json_answer(StatusCode::OK, front.events.body());
+    }
     let authorization = parts
         .headers
         .get("authorization")

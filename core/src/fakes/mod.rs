@@ -2,6 +2,7 @@
 //! handlers (behind the `fakes` feature).
 
 mod audit;
+mod bus;
 mod clock;
 mod counters;
 mod ids;
@@ -18,6 +19,7 @@ mod shares;
 mod standing;
 
 pub use audit::MemAudit;
+pub use bus::MemBus;
 pub use clock::FixedClock;
 pub use counters::MemCounters;
 pub use ids::SeqIds;

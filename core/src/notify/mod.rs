@@ -9,6 +9,7 @@ mod notice;
 mod notification;
 mod outbox;
 mod transport;
+mod typed;
 
 pub use mail::{download_mail, lockout_mail, reason_words, verdict_mail, verdict_mails};
 pub use notice::ShareNotice;

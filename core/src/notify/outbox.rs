@@ -14,6 +14,7 @@ use super::{
     EventType, Mailer, Notification, Notifier, ShareNotice, download_mail, lockout_mail,
     verdict_mails,
 };
+use crate::events::{Event, EventBus};
 use crate::links::LinkStore;
 use crate::{CoreError, FileRecord};
 
@@ -63,15 +64,18 @@ pub struct Undelivered {
 #[derive(Clone)]
 pub struct Courier {
     pub notifier: Arc<dyn Notifier>,
+    /// The integrators' events (EventBridge): every entry, as a typed event.
+    pub bus: Arc<dyn EventBus>,
     pub mailer: Arc<dyn Mailer>,
     /// Read for the owners' mails: how many uploads a link has left.
     pub links: Arc<dyn LinkStore>,
 }
 
 impl Courier {
-    /// Delivers `entries` in order: the operators' messages in one batch, then the owners'
-    /// mails one by one. On failure, says which entry to resume from: everything from there
-    /// on is delivered again on the retry (at least once; duplicates carry the same `id`).
+    /// Delivers `entries` in order: the operators' messages in one batch, the same entries as
+    /// events on the bus, then the owners' mails one by one. On failure, says which entry to
+    /// resume from: everything from there on is delivered again on the retry (at least once;
+    /// duplicates carry the same `id`).
     pub async fn deliver(&self, entries: &[OutboxEntry]) -> Result<(), Undelivered> {
         if entries.is_empty() {
             return Ok(());
@@ -79,6 +83,11 @@ impl Courier {
         let notes: Vec<Notification> = entries.iter().map(OutboxEntry::notification).collect();
         self.notifier
             .publish(&notes)
+            .await
+            .map_err(|error| Undelivered { index: 0, error })?;
+        let events: Vec<Event> = entries.iter().map(OutboxEntry::event).collect();
+        self.bus
+            .put(&events)
             .await
             .map_err(|error| Undelivered { index: 0, error })?;
         // Owners are mailed verdicts (accepted, rejected, held), never deletions they made or

@@ -135,6 +135,7 @@ async fn delivered_mails(w: &common::World) -> Vec<dropgate_core::notify::Mail> 
     let mailer = Arc::new(MemMailer::default());
     let courier = Courier {
         notifier: Arc::new(MemNotifier::default()),
+        bus: Arc::new(dropgate_core::fakes::MemBus::default()),
         mailer: mailer.clone(),
         links: w.ledger.clone(),
     };

@@ -1,9 +1,9 @@
 //! The notifier: batches of the upload log's change stream (DynamoDB Streams), which is the
 //! notification outbox (see `dropgate_core::notify`). Each new entry becomes the operators'
-//! SNS message and, for verdicts, the owner's mail. A batch reports the first record it could
-//! not deliver (partial batch response), so the event source retries from there, bisecting a
-//! failing batch; a record that keeps failing ends in the on-failure destination. Nothing is
-//! lost; a retry may deliver again, with the same `id`.
+//! SNS message, an event on the integrators' bus (EventBridge) and, for verdicts, the owner's
+//! mail. A batch reports the first record it could not deliver (partial batch response), so the
+//! event source retries from there, bisecting a failing batch; a record that keeps failing ends
+//! in the on-failure destination. Nothing is lost; a retry may deliver again, with the same `id`.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -17,7 +17,7 @@ pub struct Deps {
     pub courier: Courier,
 }
 
-pub const REQUIRED_ENV: &[&str] = &["TOPIC_ARN", "MAIL_SENDER", "LINKS_TABLE"];
+pub const REQUIRED_ENV: &[&str] = &["TOPIC_ARN", "EVENT_BUS_NAME", "MAIL_SENDER", "LINKS_TABLE"];
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
@@ -25,6 +25,7 @@ impl Deps {
         Ok(Self {
             courier: Courier {
                 notifier: clients.notifier(config),
+                bus: clients.bus(config),
                 mailer: clients.mailer(config),
                 links: clients.ledger(config),
             },

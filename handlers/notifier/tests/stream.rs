@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::{DateTime, TimeZone, Utc};
-use dropgate_core::fakes::{MemLedger, MemMailer, MemNotifier};
+use dropgate_core::fakes::{MemBus, MemLedger, MemMailer, MemNotifier};
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{Courier, EventType, Mail, Mailer, Notification, Notifier};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
@@ -80,21 +80,25 @@ fn batch(records: Vec<Value>) -> Event {
 struct World {
     deps: Deps,
     notifier: Arc<MemNotifier>,
+    bus: Arc<MemBus>,
     mailer: Arc<MemMailer>,
 }
 
 fn world() -> World {
     let notifier = Arc::new(MemNotifier::default());
     let mailer = Arc::new(MemMailer::default());
+    let bus = Arc::new(MemBus::default());
     World {
         deps: Deps {
             courier: Courier {
                 notifier: notifier.clone(),
+                bus: bus.clone(),
                 mailer: mailer.clone(),
                 links: Arc::new(MemLedger::default()),
             },
         },
         notifier,
+        bus,
         mailer,
     }
 }
@@ -153,6 +157,50 @@ async fn every_entry_becomes_a_message_with_a_stable_id_and_verdicts_a_mail() {
         "{}",
         mails[1].subject
     );
+}
+
+#[tokio::test]
+async fn every_entry_is_put_on_the_bus_as_a_typed_event_with_the_notices_id() {
+    let w = world();
+    let accepted = file("f1", FileStatus::Accepted, true);
+    let deleted = file("f3", FileStatus::Accepted, false);
+    let r = handle(
+        batch(vec![
+            entry(1, &accepted, EventType::UploadAccepted),
+            entry(2, &deleted, EventType::FileDeleted),
+        ]),
+        &w.deps,
+    )
+    .await;
+    assert!(failed(&r).is_empty(), "{r:?}");
+    let notices = w.notifier.sent.lock().unwrap().clone();
+    let put = w.bus.put.lock().unwrap().clone();
+    let kinds: Vec<&str> = put.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["file.accepted", "file.deleted"]);
+    for (e, n) in put.iter().zip(&notices) {
+        assert_eq!(e.id, n.id, "the event's id is the SNS notice's");
+        assert_eq!(e.detail.id, n.id);
+        assert_eq!(e.owner, "owner-1");
+        assert_eq!(e.time, "2026-11-22T10:00:00.000Z");
+    }
+}
+
+#[tokio::test]
+async fn a_bus_that_cannot_be_reached_retries_the_batch_from_its_first_record() {
+    let w = world();
+    *w.bus.fail_next.lock().unwrap() = 1;
+    let f = file("f1", FileStatus::Accepted, false);
+    let ev = || batch(vec![entry(1, &f, EventType::UploadAccepted)]);
+    let r = handle(ev(), &w.deps).await;
+    assert_eq!(failed(&r), [format!("{:021}", 1)]);
+    assert!(w.bus.put.lock().unwrap().is_empty());
+    assert!(
+        w.mailer.sent.lock().unwrap().is_empty(),
+        "no mail before the event"
+    );
+    let r = handle(ev(), &w.deps).await;
+    assert!(failed(&r).is_empty());
+    assert_eq!(w.bus.put.lock().unwrap().len(), 1, "put on the retry");
 }
 
 #[tokio::test]
@@ -239,6 +287,7 @@ async fn a_failed_publish_fails_the_batch_from_its_first_record_and_a_retry_deli
     let deps = Deps {
         courier: Courier {
             notifier: notifier.clone(),
+            bus: Arc::new(MemBus::default()),
             mailer: Arc::new(MemMailer::default()),
             links: Arc::new(MemLedger::default()),
         },
@@ -265,6 +314,7 @@ async fn a_failed_mail_resumes_from_its_own_entry() {
     let deps = Deps {
         courier: Courier {
             notifier: Arc::new(MemNotifier::default()),
+            bus: Arc::new(MemBus::default()),
             mailer: mailer.clone(),
             links: Arc::new(MemLedger::default()),
         },

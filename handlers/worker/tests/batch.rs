@@ -214,6 +214,7 @@ async fn mails(w: &World) -> Vec<Mail> {
     let mailer = Arc::new(MemMailer::default());
     let courier = Courier {
         notifier: Arc::new(MemNotifier::default()),
+        bus: Arc::new(dropgate_core::fakes::MemBus::default()),
         mailer: mailer.clone(),
         links: w.ledger.clone(),
     };

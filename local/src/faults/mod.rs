@@ -18,14 +18,14 @@
 //! | `latency=MS`       | 0..=60000          | wait this long before forwarding (or answering a fault)      |
 //! | `seed=U64`         | any u64            | seed of the fault RNG (no service prefix; default: the clock) |
 //!
-//! Services are named as in SigV4 credential scopes: `s3`, `dynamodb`, `sqs`, `sns`, `ses`,
-//! `cognito-idp`, `kms`, and `unknown` (a request none of the rules below recognise). Per
+//! Services are named as in SigV4 credential scopes: `s3`, `dynamodb`, `sqs`, `sns`, `events`
+//! (EventBridge), `ses`, `cognito-idp`, `kms`, and `unknown` (a request none of the rules below recognise). Per
 //! service, the failure rates must add up to at most 1. Example:
 //! `dynamodb:throttle=0.1,s3:error500=0.05,reset=0.02,latency=20`.
 //!
 //! Throttling errors are those the SDK retries as throttling and that
 //! `dropgate_infra::error::is_throttle` knows: S3 `503 SlowDown` (XML); the JSON protocols
-//! (DynamoDB, SQS, KMS, Cognito) `400` with `__type` `...#ThrottlingException` (Cognito:
+//! (DynamoDB, SQS, KMS, EventBridge, Cognito) `400` with `__type` `...#ThrottlingException` (Cognito:
 //! `TooManyRequestsException`); the query protocol (SNS, SES) `400 <ErrorResponse>` with code
 //! `Throttling`.
 //!

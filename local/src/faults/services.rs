@@ -12,6 +12,7 @@ pub const SERVICES: &[&str] = &[
     "dynamodb",
     "sqs",
     "sns",
+    "events",
     "ses",
     "cognito-idp",
     "kms",
@@ -44,6 +45,7 @@ pub fn service_of(headers: &HeaderMap, uri: &Uri) -> String {
             "AWSCognitoIdentityProviderService" => "cognito-idp",
             "TrentService" => "kms",
             "AmazonSQS" => "sqs",
+            "AWSEvents" => "events",
             _ => "unknown",
         };
         return service.to_owned();
@@ -186,6 +188,7 @@ mod tests {
             ),
             ("TrentService.Decrypt", "kms"),
             ("AmazonSQS.ReceiveMessage", "sqs"),
+            ("AWSEvents.PutEvents", "events"),
             ("Something.Else", "unknown"),
         ] {
             assert_eq!(

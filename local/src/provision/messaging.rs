@@ -1,13 +1,13 @@
-//! The upload queue with its dead-letter queue, the notifier's failure queue, the events topic
-//! and the verified mail sender.
+//! The upload queue with its dead-letter queue, the notifier's failure queue, the events topic,
+//! the integrators' event bus and the verified mail sender.
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::types::QueueAttributeName;
 
-use super::sdk::err;
+use super::sdk::{code_of, err};
 use super::shapes::{
-    ACCOUNT, BUCKET, DLQ, MAIL_SENDER, MAX_RECEIVE_COUNT, NOTIFY_DLQ, QUEUE, SCAN_DLQ, SCAN_QUEUE,
-    TOPIC, VISIBILITY_TIMEOUT_SECS, queue_arn,
+    ACCOUNT, BUCKET, DLQ, EVENT_BUS, MAIL_SENDER, MAX_RECEIVE_COUNT, NOTIFY_DLQ, QUEUE, SCAN_DLQ,
+    SCAN_QUEUE, TOPIC, VISIBILITY_TIMEOUT_SECS, queue_arn,
 };
 use crate::error::LocalError;
 
@@ -136,6 +136,21 @@ pub(super) async fn topic(sdk: &SdkConfig, kms_key_id: &str) -> Result<String, L
         .topic_arn()
         .unwrap_or_default()
         .to_owned())
+}
+
+/// The integrators' custom event bus, as the template's `EventBus`.
+pub(super) async fn event_bus(sdk: &SdkConfig) -> Result<String, LocalError> {
+    let made = aws_sdk_eventbridge::Client::new(sdk)
+        .create_event_bus()
+        .name(EVENT_BUS)
+        .send()
+        .await;
+    match made {
+        Ok(_) => Ok(EVENT_BUS.to_owned()),
+        // A stack joining an emulator that an earlier one provisioned.
+        Err(e) if code_of(&e) == Some("ResourceAlreadyExistsException") => Ok(EVENT_BUS.to_owned()),
+        Err(e) => Err(err("CreateEventBus", e)),
+    }
 }
 
 /// SES sends only from a verified identity.

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::bucket::{bucket, bucket_notification};
 use super::cognito::user_pool;
 use super::kms::kms_key;
-use super::messaging::{mail_sender, notify_dlq, queues, scan_queues, topic};
+use super::messaging::{event_bus, mail_sender, notify_dlq, queues, scan_queues, topic};
 use super::shapes::{
     BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER, QUOTAS_TABLE,
     RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE,
@@ -42,6 +42,8 @@ pub struct Resources {
     /// The upload log's change stream (the notification outbox).
     pub upload_log_stream_arn: String,
     pub topic_arn: String,
+    /// The integrators' event bus, by name.
+    pub event_bus_name: String,
     pub tables: Tables,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -61,6 +63,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
         .ok_or_else(|| LocalError::Provision("the upload log has no stream".into()))?;
     bucket_notification(sdk, &queue_arn).await?;
     let topic_arn = topic(sdk, &kms_key_id).await?;
+    let event_bus_name = event_bus(sdk).await?;
     mail_sender(sdk).await?;
     let (user_pool_id, user_pool_client_id) = user_pool(sdk).await?;
     Ok(Resources {
@@ -74,6 +77,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
         scanner: crate::scanner::Mode::Off.as_str().into(),
         upload_log_stream_arn,
         topic_arn,
+        event_bus_name,
         tables: Tables {
             files: FILES_TABLE.into(),
             quotas: QUOTAS_TABLE.into(),

@@ -16,6 +16,8 @@ pub const SCAN_DLQ: &str = "dropgate-scan-results-dlq";
 /// The notifier's on-failure destination: stream records it could not deliver after retries.
 pub const NOTIFY_DLQ: &str = "dropgate-notify-failures";
 pub const TOPIC: &str = "dropgate-events";
+/// The integrators' event bus (EventBridge).
+pub const EVENT_BUS: &str = "dropgate-bus";
 pub const FILES_TABLE: &str = "dropgate-files";
 pub const QUOTAS_TABLE: &str = "dropgate-quotas";
 pub const UPLOAD_LOG_TABLE: &str = "dropgate-upload-log";

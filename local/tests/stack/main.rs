@@ -3,6 +3,7 @@
 //! run one with `cargo test -p dropgate-local --test stack <module>::`.
 
 mod common;
+mod e2e_bus;
 mod e2e_cli;
 mod e2e_disguise;
 mod e2e_drop_note;
@@ -32,6 +33,7 @@ mod e2e_stream;
 mod e2e_web;
 mod events;
 mod infra_adapters;
+mod infra_events;
 mod infra_links;
 mod infra_multipart;
 mod infra_scan;

@@ -261,6 +261,7 @@ pub(super) fn local_resources() -> provision::Resources {
             provision::UPLOAD_LOG_TABLE
         ),
         topic_arn: provision::TOPIC.into(),
+        event_bus_name: provision::EVENT_BUS.into(),
         tables: provision::Tables {
             files: provision::FILES_TABLE.into(),
             quotas: provision::QUOTAS_TABLE.into(),

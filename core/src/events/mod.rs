@@ -1,0 +1,94 @@
+//! Events for integrators: every announced change (an outbox entry) as one typed event with a
+//! stable id, its time, its owner and a `detail` whose JSON Schema is published in
+//! `docs/events/` (one file per type). The notifier puts them on the operators' event bus
+//! ([`EventBus`], EventBridge in production); webhooks carry the same `detail` as their `data`.
+//! An event never carries a secret: no token, no URL that grants access, no password, no
+//! uploader's contact or note, no threat names.
+
+mod bus;
+mod detail;
+
+pub use bus::{EventBus, PUT_ATTEMPTS, PUT_BATCH, put_batched};
+pub use detail::{Detail, DetailFile};
+
+use serde::{Deserialize, Serialize};
+
+/// The `source` of every event on the bus.
+pub const SOURCE: &str = "dropgate";
+
+/// The version of every `detail` schema in `docs/events/`: raised when a field changes meaning
+/// or goes away (adding an optional field does not).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One type per announced change; the same short names in the API, the CLI, webhook bodies and
+/// EventBridge's `detail-type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventKind {
+    #[serde(rename = "file.accepted")]
+    FileAccepted,
+    #[serde(rename = "file.rejected")]
+    FileRejected,
+    /// The scanner could not judge the bytes and the policy holds them for an operator.
+    #[serde(rename = "file.held")]
+    FileHeld,
+    /// The bytes never came.
+    #[serde(rename = "file.expired")]
+    FileExpired,
+    #[serde(rename = "file.deleted")]
+    FileDeleted,
+    /// A share's download was counted.
+    #[serde(rename = "file.downloaded")]
+    FileDownloaded,
+    /// A share was locked after too many wrong passwords.
+    #[serde(rename = "share.locked")]
+    ShareLocked,
+}
+
+impl EventKind {
+    pub const ALL: [Self; 7] = [
+        Self::FileAccepted,
+        Self::FileRejected,
+        Self::FileHeld,
+        Self::FileExpired,
+        Self::FileDeleted,
+        Self::FileDownloaded,
+        Self::ShareLocked,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FileAccepted => "file.accepted",
+            Self::FileRejected => "file.rejected",
+            Self::FileHeld => "file.held",
+            Self::FileExpired => "file.expired",
+            Self::FileDeleted => "file.deleted",
+            Self::FileDownloaded => "file.downloaded",
+            Self::ShareLocked => "share.locked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One event, as put on the bus and sent to webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// The outbox entry's key, equal to the SNS notice's `id`: the same on every redelivery.
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    /// When the change happened (RFC 3339, UTC).
+    pub time: String,
+    pub owner: String,
+    pub detail: Detail,
+}
+
+impl Event {
+    /// The `detail` as JSON (EventBridge's `Detail`, a webhook's `data`).
+    pub fn detail_json(&self) -> String {
+        // Plain owned strings and numbers: serializing cannot fail.
+        serde_json::to_string(&self.detail).unwrap_or_default()
+    }
+}
