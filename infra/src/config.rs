@@ -200,6 +200,12 @@ impl Config {
                 UNSCANNABLE,
                 d.unscannable_policy,
             )?,
+            trash_days: u32::try_from(num(
+                env,
+                "TRASH_DAYS",
+                u64::from(dropgate_core::settings::DEFAULT_TRASH_DAYS),
+            )?)
+            .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -319,6 +325,7 @@ impl Config {
                 "UNSCANNABLE_POLICY",
                 spelled(UNSCANNABLE, &s.unscannable_policy).to_owned(),
             ),
+            ("TRASH_DAYS", s.trash_days.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]

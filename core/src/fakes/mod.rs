@@ -16,6 +16,7 @@ mod profiles;
 mod sealer;
 mod shares;
 mod standing;
+mod trash;
 
 pub use audit::MemAudit;
 pub use clock::FixedClock;

@@ -9,11 +9,12 @@ mod ledger;
 mod quota;
 mod rules;
 mod service;
+mod trash;
 
 pub use cleanup::remove_and_mark;
 pub use ledger::{
-    FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement,
-    Settling,
+    FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Purging, Reservation,
+    Settlement, Settling,
 };
 pub use quota::{QuotaDelta, QuotaUsage, fits, headroom};
 pub use rules::{NewUpload, declared_type, validate_upload};
@@ -129,6 +130,8 @@ pub struct FileRecord {
     pub scan: Option<ScanRecord>,
     /// When it last became `scanning`: the janitor's scan timeout counts from here.
     pub scan_started_at: Option<DateTime<Utc>>,
+    /// Its life beyond its status: the trash.
+    pub lifecycle: crate::lifecycle::Lifecycle,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +179,12 @@ pub struct FileView {
     pub uploader: Option<Uploader>,
     /// The malware scan as far as it went (always present).
     pub scan: ScanView,
+    /// In the trash since (only files in the trash carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<String>,
+    /// When the trash purges it (only files in the trash carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<String>,
 }
 
 impl FileRecord {
@@ -207,6 +216,7 @@ impl FileRecord {
             key_scheme: KeyScheme::File,
             scan: None,
             scan_started_at: None,
+            lifecycle: Default::default(),
         }
     }
 
@@ -215,6 +225,7 @@ impl FileRecord {
         let mut v = self.public_view();
         v.scan = self.scan_view();
         v.uploader = self.link.as_ref().and_then(|l| l.uploader.clone());
+        v.trashed_at = self.lifecycle.trashed_at.map(rfc3339);
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -266,6 +277,8 @@ impl FileRecord {
                     ..u.clone()
                 }),
             scan: self.public_scan_view(),
+            trashed_at: None,
+            purge_at: None,
         }
     }
 
@@ -294,6 +307,11 @@ impl FileRecord {
             Some(l) => deployment.narrowed_by(&l.allowed_types),
             None => deployment.clone(),
         }
+    }
+
+    /// Whether it is in the trash (hidden from lists, downloads and shares, still counted).
+    pub fn in_trash(&self) -> bool {
+        self.lifecycle.trashed_at.is_some()
     }
 
     /// Where its object lives: what its record says, so old files keep their keys.

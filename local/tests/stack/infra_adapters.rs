@@ -79,6 +79,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         key_scheme: dropgate_core::keys::KeyScheme::File,
         scan: None,
         scan_started_at: None,
+        lifecycle: Default::default(),
     }
 }
 
