@@ -225,7 +225,7 @@ mod tests {
                 "name_sha256": hex::encode(Sha256::digest(b"contract.pdf")),
                 "size": 42, "etag": "abc", "versions": 1,
                 "reason": "purged", "deleted_by": "owner",
-                "deleted_at": "2026-01-02T00:00:00Z"
+                "deleted_at": "2026-01-02T00:00:00.000Z"
             })
         );
         for r in [
