@@ -63,9 +63,8 @@ pub struct Settings {
     pub scan_timeout: Duration,
     /// What a result the scanner could not judge does (env `UNSCANNABLE_POLICY=reject|hold`).
     pub unscannable_policy: UnscannablePolicy,
-    /// How many days a deleted file stays in the trash before it is purged (env `TRASH_DAYS`,
-    /// default 7 in a deployment, at most 3650); 0 deletes at once. The plain default here is 0,
-    /// today's behaviour, so a test opts in to the trash.
+    /// How many days a deleted accepted file stays in the trash before it is purged (env
+    /// `TRASH_DAYS`, default 7, at most 3650); 0 deletes at once.
     pub trash_days: u32,
 }
 
@@ -139,7 +138,7 @@ impl Default for Settings {
             scan_plan_arn: None,
             scan_timeout: DEFAULT_SCAN_TIMEOUT,
             unscannable_policy: UnscannablePolicy::Reject,
-            trash_days: 0,
+            trash_days: DEFAULT_TRASH_DAYS,
         }
     }
 }

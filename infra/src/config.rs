@@ -200,12 +200,8 @@ impl Config {
                 UNSCANNABLE,
                 d.unscannable_policy,
             )?,
-            trash_days: u32::try_from(num(
-                env,
-                "TRASH_DAYS",
-                u64::from(dropgate_core::settings::DEFAULT_TRASH_DAYS),
-            )?)
-            .unwrap_or(u32::MAX),
+            trash_days: u32::try_from(num(env, "TRASH_DAYS", u64::from(d.trash_days))?)
+                .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {

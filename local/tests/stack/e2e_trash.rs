@@ -97,7 +97,10 @@ async fn a_deleted_file_waits_in_the_trash_until_restored_or_purged() {
     assert_eq!(r["deleted_by"], "owner");
     assert_eq!(r["size"].as_u64(), Some(png.len() as u64));
     assert_eq!(r["versions"], 1);
-    assert!(!b.to_string().contains("kept.png"), "never the name in clear");
+    assert!(
+        !b.to_string().contains("kept.png"),
+        "never the name in clear"
+    );
     let (s, _) = stack
         .post(&format!("/trash/{id}/restore"), Some(&ada), json!({}))
         .await;
