@@ -156,10 +156,10 @@ pub async fn purge_removes_with_its_receipt(l: &dyn Ledger, prefix: &str, now: D
 
     // Newest first, in pages; receipts name no file in clear.
     let page = l.list_receipts(&o, 1, None).await.unwrap();
-    assert_eq!(page.receipts, [r2.clone()]);
+    assert_eq!(page.receipts, std::slice::from_ref(&r2));
     let cursor = page.next_cursor.expect("more");
     let page = l.list_receipts(&o, 1, Some(&cursor)).await.unwrap();
-    assert_eq!(page.receipts, [r1.clone()]);
+    assert_eq!(page.receipts, std::slice::from_ref(&r1));
     assert_eq!(page.next_cursor, None);
     assert_eq!(r1.etag.as_deref(), Some("etag-p1"));
     assert_eq!((r1.size, r1.versions), (100, 1));

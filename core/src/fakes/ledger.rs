@@ -36,6 +36,9 @@ impl Q {
 pub(super) type Files = BTreeMap<(OwnerId, FileId), FileRecord>;
 pub(super) type Quotas = HashMap<OwnerId, Q>;
 pub(super) type Links = BTreeMap<(OwnerId, LinkId), Link>;
+/// Deletion receipts by owner, then by their sort key (`<deleted_at>#<file id>`), as the
+/// store's partition keeps them.
+pub(super) type ReceiptBook = BTreeMap<(OwnerId, String), crate::lifecycle::DeletionReceipt>;
 /// Receipt hash -> the file it follows.
 pub(super) type Receipts = HashMap<String, (OwnerId, FileId)>;
 
@@ -94,7 +97,7 @@ pub struct MemLedger {
     /// Files whose object removal is not yet confirmed.
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
     /// Deletion receipts by owner and their sort key (see `trash.rs`).
-    pub(super) receipts: Mutex<super::trash::ReceiptBook>,
+    pub(super) receipts: Mutex<ReceiptBook>,
 }
 
 #[async_trait]

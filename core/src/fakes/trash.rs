@@ -2,8 +2,6 @@
 //! stays in the files (with its quota) and carries when it went there; a purge removes the
 //! record and writes its receipt in one step.
 
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -15,10 +13,6 @@ use crate::lifecycle::{DeletionReceipt, ReceiptPage};
 use crate::notify::EventType;
 use crate::paging::cut_page;
 use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
-
-/// Receipts by owner, then by their sort key (`<deleted_at>#<file id>`), as the store's
-/// partition keeps them.
-pub(crate) type ReceiptBook = BTreeMap<(OwnerId, String), DeletionReceipt>;
 
 impl MemLedger {
     pub(super) fn trash_in(&self, file: &FileRecord, at: DateTime<Utc>) -> bool {

@@ -131,7 +131,15 @@ pub struct FileRecord {
     /// When it last became `scanning`: the janitor's scan timeout counts from here.
     pub scan_started_at: Option<DateTime<Utc>>,
     /// Its life beyond its status: the trash.
-    pub lifecycle: crate::lifecycle::Lifecycle,
+    pub lifecycle: Lifecycle,
+}
+
+/// Where a file stands in its life beyond its status: whether it is in the trash, and since
+/// when (the rules are in [`crate::lifecycle`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// When its owner deleted it into the trash; `None` while it is live.
+    pub trashed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

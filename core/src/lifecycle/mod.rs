@@ -11,13 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::time::rfc3339;
 use crate::{FileRecord, FileStatus};
 
-/// Where a file stands in its life beyond its status: whether it is in the trash, and since
-/// when.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Lifecycle {
-    /// When its owner deleted it into the trash; `None` while it is live.
-    pub trashed_at: Option<DateTime<Utc>>,
-}
+pub use crate::files::Lifecycle;
 
 /// Whether a deletion of a file in `status` goes through the trash: only an accepted file's
 /// bytes are worth forgiving a click for; anything else (still pending, waiting for a scan or

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::{
-    FileLookup, JanitorLedger, LinkOrigin, OwnerLedger, Page, PipelineLedger, QuotaDelta,
-    QuotaUsage, Reservation, StoredObject, Uploader, headroom,
+    FileLookup, JanitorLedger, Lifecycle, LinkOrigin, OwnerLedger, Page, PipelineLedger,
+    QuotaDelta, QuotaUsage, Reservation, StoredObject, Uploader, headroom,
 };
 use dropgate_core::keys::{KeyScheme, UploadKey, file_upload_key};
 use dropgate_core::multipart::MultipartUpload;
@@ -50,6 +50,19 @@ fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 pub(crate) const KEEP_REJECTED_DAYS: i64 = 30;
+
+pub(crate) const TRASHED_AT: &str = "trashed_at";
+/// The filter of every listing of live files.
+pub(crate) const NOT_IN_TRASH: &str = "attribute_not_exists(trashed_at)";
+
+/// A record's life beyond its status, from the attributes `to_item` writes.
+pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, CoreError> {
+    let trashed_at = match get_s(item, TRASHED_AT) {
+        None => None,
+        Some(_) => Some(super::get_time(item, TRASHED_AT)?),
+    };
+    Ok(Lifecycle { trashed_at })
+}
 
 /// A record's attribute naming its object's key; absent on files created before owner-free
 /// keys, which are under `uploads/{owner}/{file}`.
@@ -109,7 +122,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     }
     put_scan(&mut item, f.scan.as_ref(), f.scan_started_at);
     if let Some(t) = f.lifecycle.trashed_at {
-        item.insert(super::trash::TRASHED_AT.into(), s(rfc3339(t)));
+        item.insert(TRASHED_AT.into(), s(rfc3339(t)));
     }
     item
 }
@@ -171,7 +184,7 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         multipart: multipart_upload(item)?,
         scan,
         scan_started_at,
-        lifecycle: super::trash::lifecycle_of(item)?,
+        lifecycle: lifecycle_of(item)?,
     })
 }
 
@@ -340,7 +353,7 @@ impl OwnerLedger for DynamoLedger {
         .names(&[("#o", "owner")])
         .below("file_id", after.map(FileId::as_str))
         // Files in the trash are listed by `list_trash` only.
-        .filter(super::trash::NOT_IN_TRASH)
+        .filter(NOT_IN_TRASH)
         .fetch(limit)
         .await?;
         let files = items.iter().map(from_item).collect::<Result<Vec<_>, _>>()?;

@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::{Page, Purging, QuotaDelta};
-use dropgate_core::lifecycle::{
-    DeletedBy, DeletionReason, DeletionReceipt, Lifecycle, ReceiptPage,
-};
+use dropgate_core::lifecycle::{DeletedBy, DeletionReason, DeletionReceipt, ReceiptPage};
 use dropgate_core::notify::EventType;
 use dropgate_core::paging::cut_page;
 use dropgate_core::time::rfc3339;
@@ -23,19 +21,7 @@ use super::paged::NewestFirst;
 use super::{DynamoLedger, corrupt, get_n, get_s, n, names, put_op, s, update_if, values};
 use crate::error::sdk_error;
 
-pub(crate) const TRASHED_AT: &str = "trashed_at";
-/// The filter of every listing of live files.
-pub(crate) const NOT_IN_TRASH: &str = "attribute_not_exists(trashed_at)";
 const RECEIPTS: &str = "receipts#";
-
-/// A record's life beyond its status, from the attributes `to_item` writes.
-pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, CoreError> {
-    let trashed_at = match get_s(item, TRASHED_AT) {
-        None => None,
-        Some(_) => Some(super::get_time(item, TRASHED_AT)?),
-    };
-    Ok(Lifecycle { trashed_at })
-}
 
 fn receipt_item(owner: &OwnerId, r: &DeletionReceipt) -> HashMap<String, Av> {
     let mut item = HashMap::from([

@@ -58,7 +58,7 @@ async fn a_deleted_file_waits_in_the_trash_until_restored_or_purged() {
         .await;
     assert_eq!(s, 204, "{b}");
     assert!(ids(&stack, &ada, "/files").await.is_empty());
-    assert_eq!(ids(&stack, &ada, "/trash").await, [id.clone()]);
+    assert_eq!(ids(&stack, &ada, "/trash").await, [id.as_str()]);
     assert_eq!(used(&stack, &ada).await, before, "the trash still counts");
     let (s, b) = share_info(&stack, &token).await;
     assert_eq!((s, code(&b)), (410, "file_gone"), "{b}");
@@ -70,7 +70,7 @@ async fn a_deleted_file_waits_in_the_trash_until_restored_or_purged() {
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["file"]["id"], id.as_str());
-    assert_eq!(ids(&stack, &ada, "/files").await, [id.clone()]);
+    assert_eq!(ids(&stack, &ada, "/files").await, [id.as_str()]);
     let (s, b) = share_info(&stack, &token).await;
     assert_eq!((s, code(&b)), (410, "share_revoked"), "{b}");
     let (s, b) = stack.get(&format!("/files/{id}/download"), &ada).await;
