@@ -56,6 +56,25 @@ pub enum Command {
     /// Shares: let someone without an account download one of your accepted files.
     #[command(subcommand)]
     Share(ShareCommand),
+    /// The trash: deleted files kept for a while (list, restore, purge now).
+    #[command(subcommand)]
+    Trash(TrashCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrashCommand {
+    /// List the files in your trash, with when each is purged.
+    Ls,
+    /// Bring a file back from the trash (its old shares stay revoked).
+    Restore {
+        /// The file's id (see `dropgate trash ls`).
+        id: String,
+    },
+    /// Purge a file from the trash now: its bytes are removed for good.
+    Purge {
+        /// The file's id (see `dropgate trash ls`).
+        id: String,
+    },
 }
 
 impl Command {

@@ -191,6 +191,21 @@ impl Api {
         Ok(())
     }
 
+    /// Restores a file from the trash; a repeat after a lost answer finds it restored (`404`).
+    pub async fn restore_trash(&self, id: &str) -> Result<()> {
+        let url = self.url(&["trash", id, "restore"], &[])?;
+        self.request(Method::POST, url, None, Repeat::OnlyUnsent)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn purge_trash(&self, id: &str) -> Result<()> {
+        let url = self.url(&["trash", id], &[])?;
+        self.request(Method::DELETE, url, None, Repeat::OnlyUnsent)
+            .await?;
+        Ok(())
+    }
+
     pub async fn download_url(&self, id: &str) -> Result<DownloadUrl> {
         let url = self.url(&["files", id, "download"], &[])?;
         self.json(Method::GET, url, None, Repeat::Safe).await

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::files::remove_and_mark;
 use crate::files::{JanitorLedger, Settlement};
+use crate::lifecycle::{DeletedBy, DeletionReason, DeletionReceipt, purge_cutoff};
 use crate::links::idle;
 use crate::multipart::MultipartStore;
 use crate::objects::ObjectStore;
@@ -32,6 +33,8 @@ pub struct Sweep {
     pub expired: Vec<FileRecord>,
     /// Files rejected because their scan never answered.
     pub timed_out: Vec<FileRecord>,
+    /// Files in the trash past their days, purged with their receipts.
+    pub purged: Vec<FileRecord>,
     /// Objects of rejected or expired files removed on a retry.
     pub cleaned: usize,
     pub failed: usize,
@@ -52,6 +55,7 @@ impl Janitor {
             }
         }
         self.time_out_scans(now, limit, &mut sweep).await?;
+        self.purge_trash(now, limit, &mut sweep).await?;
         // The shortest grace of any file: each file is then held to its own.
         let grace = self
             .settings
@@ -122,6 +126,38 @@ impl Janitor {
                 }
                 Err(e) => {
                     tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "scan timeout not settled; left for the next run");
+                    sweep.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Files in the trash for longer than `TRASH_DAYS`: their bytes, then their records with
+    /// their receipts. A failure leaves the file due, so the next run tries again; a restore
+    /// cannot race it (a due file is not restored).
+    async fn purge_trash(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+        sweep: &mut Sweep,
+    ) -> Result<(), CoreError> {
+        let cutoff = purge_cutoff(now, self.settings.trash_days);
+        for file in self.ledger.due_trash(cutoff, limit).await? {
+            let receipt = DeletionReceipt::of(&file, DeletionReason::Purged, DeletedBy::Owner, now);
+            let purged = match self.store.delete(&file.key()).await {
+                Ok(()) => self.ledger.purge_file(&file, &receipt, now).await,
+                Err(e) => Err(e),
+            };
+            match purged {
+                Ok(true) => {
+                    tracing::info!(file_id = %file.id, owner = %file.owner, decision = "trash_purged", "file purged from the trash");
+                    sweep.purged.push(file);
+                }
+                // Changed meanwhile: the next run reads it again.
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "purge failed; left for the next run");
                     sweep.failed += 1;
                 }
             }

@@ -29,6 +29,7 @@ pub mod ids;
 pub mod janitor;
 pub mod keys;
 pub mod kinds;
+pub mod lifecycle;
 pub mod links;
 pub mod multipart;
 pub mod names;

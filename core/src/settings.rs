@@ -63,6 +63,9 @@ pub struct Settings {
     pub scan_timeout: Duration,
     /// What a result the scanner could not judge does (env `UNSCANNABLE_POLICY=reject|hold`).
     pub unscannable_policy: UnscannablePolicy,
+    /// How many days a deleted accepted file stays in the trash before it is purged (env
+    /// `TRASH_DAYS`, default 7, at most 3650); 0 deletes at once.
+    pub trash_days: u32,
 }
 
 /// What happens to a file the scanner cannot judge (an encrypted archive, too large).
@@ -93,6 +96,10 @@ pub const MAX_DROP_IDLE: Duration = Duration::from_secs(24 * 3600);
 pub const DEFAULT_LINK_GIVEBACKS: u32 = 3;
 /// As many give-backs as a link may have uses: more would change nothing a holder can do.
 pub const MAX_LINK_GIVEBACKS: u32 = 1000;
+
+/// A deployment's trash keeps a deleted file this many days unless `TRASH_DAYS` says otherwise.
+pub const DEFAULT_TRASH_DAYS: u32 = 7;
+pub const MAX_TRASH_DAYS: u32 = 3650;
 
 pub const DEFAULT_SCAN_TIMEOUT: Duration = Duration::from_secs(900);
 pub const MAX_SCAN_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
@@ -131,6 +138,7 @@ impl Default for Settings {
             scan_plan_arn: None,
             scan_timeout: DEFAULT_SCAN_TIMEOUT,
             unscannable_policy: UnscannablePolicy::Reject,
+            trash_days: DEFAULT_TRASH_DAYS,
         }
     }
 }
@@ -169,6 +177,7 @@ impl Settings {
             .clamp(MIN_MULTIPART_TTL, MAX_MULTIPART_TTL);
         self.drop_idle = self.drop_idle.clamp(Duration::from_secs(1), MAX_DROP_IDLE);
         self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
+        self.trash_days = self.trash_days.min(MAX_TRASH_DAYS);
         self.scan_timeout = self
             .scan_timeout
             .clamp(Duration::from_secs(1), MAX_SCAN_TIMEOUT);

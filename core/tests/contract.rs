@@ -16,6 +16,11 @@ async fn the_in_memory_ledger_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_keeps_the_trash_contract() {
+    dropgate_core::contract::trash::check_all(&MemLedger::default(), "mem", now()).await;
+}
+
+#[tokio::test]
 async fn the_in_memory_ledger_keeps_the_scan_contract() {
     let mem = MemLedger::default();
     dropgate_core::contract::ledger_scan::check_all(&mem, &mem, "mem", now()).await;

@@ -788,7 +788,11 @@ async fn deleting_a_pending_file_releases_its_reservation() {
 
 #[tokio::test]
 async fn deleting_an_accepted_file_releases_its_usage() {
-    let w = world();
+    // With the trash off a delete is final (the trash's own tests are in trash.rs).
+    let w = world_with(Settings {
+        trash_days: 0,
+        ..settings()
+    });
     let o = owner("o");
     let id = create(&w, &o, 250).await;
     settle(&w, &o, &id, FileStatus::Accepted).await;

@@ -202,6 +202,8 @@ impl Config {
                 UNSCANNABLE,
                 d.unscannable_policy,
             )?,
+            trash_days: u32::try_from(num(env, "TRASH_DAYS", u64::from(d.trash_days))?)
+                .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -324,6 +326,7 @@ impl Config {
                 "UNSCANNABLE_POLICY",
                 spelled(UNSCANNABLE, &s.unscannable_policy).to_owned(),
             ),
+            ("TRASH_DAYS", s.trash_days.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]

@@ -58,6 +58,7 @@ fn scan_words(f: &FileView) -> String {
 pub async fn rm(ctx: &Ctx, id: &str) -> Result<Exit> {
     let api = ctx.logged_in()?;
     api.delete_file(id).await.map_err(|e| e.for_file(id))?;
+    // An accepted file waits in the trash (`dropgate trash`) unless the server has it off.
     ctx.out.say(&format!("Deleted {id}."));
     ctx.out.json(&json!({ "deleted": id }));
     Ok(Exit::Ok)

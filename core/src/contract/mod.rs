@@ -16,3 +16,4 @@ pub mod profiles;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;
+pub mod trash;

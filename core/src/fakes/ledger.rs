@@ -36,6 +36,9 @@ impl Q {
 pub(super) type Files = BTreeMap<(OwnerId, FileId), FileRecord>;
 pub(super) type Quotas = HashMap<OwnerId, Q>;
 pub(super) type Links = BTreeMap<(OwnerId, LinkId), Link>;
+/// Deletion receipts by owner, then by their sort key (`<deleted_at>#<file id>`), as the
+/// store's partition keeps them.
+pub(super) type ReceiptBook = BTreeMap<(OwnerId, String), crate::lifecycle::DeletionReceipt>;
 /// Receipt hash -> the file it follows.
 pub(super) type Receipts = HashMap<String, (OwnerId, FileId)>;
 
@@ -76,6 +79,11 @@ fn release_link(links: &mut Links, file: &FileRecord, give_back: bool) {
     }
 }
 
+/// A removed pending link file releases its link's pending bytes.
+pub(super) fn release_pending(ledger: &MemLedger, file: &FileRecord) {
+    release_link(&mut lock(&ledger.links).0, file, false);
+}
+
 /// A ledger (and link store) in memory; each method is atomic under one lock, like the store's
 /// transactions.
 #[derive(Default)]
@@ -88,6 +96,8 @@ pub struct MemLedger {
     pub outbox: Mutex<Vec<OutboxEntry>>,
     /// Files whose object removal is not yet confirmed.
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
+    /// Deletion receipts by owner and their sort key (see `trash.rs`).
+    pub(super) receipts: Mutex<ReceiptBook>,
 }
 
 #[async_trait]
@@ -213,10 +223,45 @@ impl OwnerLedger for MemLedger {
         let mut files: Vec<FileRecord> =
             st.0.values()
                 .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
+                .filter(|f| !f.in_trash())
                 .cloned()
                 .collect();
         files.sort_by(|a, b| b.id.cmp(&a.id));
         Ok(Page::from_overfetch(files, limit))
+    }
+
+    async fn trash_file(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
+        Ok(self.trash_in(file, at))
+    }
+
+    async fn restore_file(
+        &self,
+        file: &FileRecord,
+        not_due_before: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        Ok(self.restore_in(file, not_due_before))
+    }
+
+    async fn expedite_purge(&self, file: &FileRecord) -> Result<bool, CoreError> {
+        Ok(self.expedite_in(file))
+    }
+
+    async fn list_trash(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        Ok(self.trash_page(owner, limit, after))
+    }
+
+    async fn list_receipts(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<crate::lifecycle::ReceiptPage, CoreError> {
+        self.receipt_page(owner, limit, after)
     }
 
     async fn remove_file(
@@ -263,6 +308,14 @@ impl PipelineLedger for MemLedger {
 
 #[async_trait]
 impl JanitorLedger for MemLedger {
+    async fn due_trash(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        Ok(self.due_in(before, limit))
+    }
+
     async fn stale_pending(
         &self,
         before: DateTime<Utc>,

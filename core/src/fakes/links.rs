@@ -194,6 +194,7 @@ impl LinkStore for MemLedger {
                     &f.owner == owner
                         && f.link.as_ref().is_some_and(|l| &l.link_id == link)
                         && after.is_none_or(|a| &f.id < a)
+                        && !f.in_trash()
                 })
                 .cloned()
                 .collect();

@@ -17,6 +17,7 @@ mod profiles;
 mod sealer;
 mod shares;
 mod standing;
+mod trash;
 
 pub use audit::MemAudit;
 pub use bus::MemBus;

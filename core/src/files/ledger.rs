@@ -95,9 +95,25 @@ pub trait Settling: Send + Sync {
     async fn mark_cleaned(&self, file: &FileRecord) -> Result<(), CoreError>;
 }
 
-/// An account owner's side: create, list, delete, and the quota view.
+/// Removing a file for good, with its deletion receipt: the owner (a final delete, a purge of
+/// the trash) and the janitor (a purge that is due) both do it.
 #[async_trait]
-pub trait OwnerLedger: FileLookup {
+pub trait Purging: Send + Sync {
+    /// Removes the record if it is still as read (its status, and in the trash since the same
+    /// time or not in it), releasing what it held, writing its `file.deleted` outbox entry at
+    /// `receipt.deleted_at` and `receipt` among the owner's deletion receipts: atomically.
+    /// `false` (and no change) if the record changed or vanished meanwhile.
+    async fn purge_file(
+        &self,
+        file: &FileRecord,
+        receipt: &crate::lifecycle::DeletionReceipt,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError>;
+}
+
+/// An account owner's side: create, list, delete, the trash, receipts and the quota view.
+#[async_trait]
+pub trait OwnerLedger: FileLookup + Purging {
     /// Reserves `file.size` against `limit` and writes the pending record, atomically.
     async fn create_pending(&self, file: &FileRecord, limit: u64)
     -> Result<Reservation, CoreError>;
@@ -116,6 +132,36 @@ pub trait OwnerLedger: FileLookup {
         file: &FileRecord,
         announce: Option<DateTime<Utc>>,
     ) -> Result<bool, CoreError>;
+    /// Moves the file into the trash at `at` if it is still in `file.status` and not in the
+    /// trash: it leaves `list_files` for `list_trash` and keeps its quota. `false` otherwise.
+    async fn trash_file(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError>;
+    /// Takes the file out of the trash if it is still there since `file`'s `trashed_at` and
+    /// was put there at or after `not_due_before` (a file due for purging may be losing its
+    /// bytes right now: it is not restored). `false` (and no change) otherwise.
+    async fn restore_file(
+        &self,
+        file: &FileRecord,
+        not_due_before: DateTime<Utc>,
+    ) -> Result<bool, CoreError>;
+    /// Makes a file in the trash due for purging now (its `trashed_at` the Unix epoch) if it is
+    /// still there since `file`'s `trashed_at`: from then on no restore can race the removal of
+    /// its bytes, and a purge that fails half-way is finished by the janitor.
+    async fn expedite_purge(&self, file: &FileRecord) -> Result<bool, CoreError>;
+    /// The owner's files in the trash, newest first, like `list_files`.
+    async fn list_trash(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError>;
+    /// The owner's deletion receipts, newest first, `limit` at most, after the cursor a
+    /// previous page returned.
+    async fn list_receipts(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<crate::lifecycle::ReceiptPage, CoreError>;
 }
 
 /// The pipeline's side: a batch's records found from their object keys alone, then
@@ -133,7 +179,13 @@ pub trait PipelineLedger: FileLookup + Settling {
 
 /// The janitor's side: what is overdue, then settlements.
 #[async_trait]
-pub trait JanitorLedger: Settling {
+pub trait JanitorLedger: Settling + Purging {
+    /// Files put in the trash before `before`, at most `limit`, the longest there first.
+    async fn due_trash(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError>;
     /// Pending files whose upload URL expired before `before`, at most `limit`.
     async fn stale_pending(
         &self,

@@ -9,11 +9,12 @@ mod ledger;
 mod quota;
 mod rules;
 mod service;
+mod trash;
 
 pub use cleanup::remove_and_mark;
 pub use ledger::{
-    FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Reservation, Settlement,
-    Settling,
+    FileLookup, JanitorLedger, Ledger, OwnerLedger, Page, PipelineLedger, Purging, Reservation,
+    Settlement, Settling,
 };
 pub use quota::{QuotaDelta, QuotaUsage, fits, headroom};
 pub use rules::{NewUpload, declared_type, validate_upload};
@@ -129,6 +130,16 @@ pub struct FileRecord {
     pub scan: Option<ScanRecord>,
     /// When it last became `scanning`: the janitor's scan timeout counts from here.
     pub scan_started_at: Option<DateTime<Utc>>,
+    /// Its life beyond its status: the trash.
+    pub lifecycle: Lifecycle,
+}
+
+/// Where a file stands in its life beyond its status: whether it is in the trash, and since
+/// when (the rules are in [`crate::lifecycle`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// When its owner deleted it into the trash; `None` while it is live.
+    pub trashed_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +190,12 @@ pub struct FileView {
     /// What was allowed, when the file was refused for its type (the owner's views only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed: Option<crate::allowed::TypePolicy>,
+    /// In the trash since (only files in the trash carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trashed_at: Option<String>,
+    /// When the trash purges it (only files in the trash carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_at: Option<String>,
 }
 
 impl FileRecord {
@@ -210,6 +227,7 @@ impl FileRecord {
             key_scheme: KeyScheme::File,
             scan: None,
             scan_started_at: None,
+            lifecycle: Default::default(),
         }
     }
 
@@ -218,6 +236,7 @@ impl FileRecord {
         let mut v = self.public_view();
         v.scan = self.scan_view();
         v.uploader = self.link.as_ref().and_then(|l| l.uploader.clone());
+        v.trashed_at = self.lifecycle.trashed_at.map(rfc3339);
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -280,6 +299,8 @@ impl FileRecord {
                 }),
             scan: self.public_scan_view(),
             allowed: None,
+            trashed_at: None,
+            purge_at: None,
         }
     }
 
@@ -308,6 +329,11 @@ impl FileRecord {
             Some(l) => deployment.narrowed_by(&l.allowed_types),
             None => deployment.clone(),
         }
+    }
+
+    /// Whether it is in the trash (hidden from lists, downloads and shares, still counted).
+    pub fn in_trash(&self) -> bool {
+        self.lifecycle.trashed_at.is_some()
     }
 
     /// Where its object lives: what its record says, so old files keep their keys.

@@ -112,12 +112,23 @@ impl FileService {
         Ok(file)
     }
 
+    /// One of the owner's files; a file in the trash is not there for anything but the trash's
+    /// own routes.
     pub async fn get(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
-        let id = FileId::parse(id)?;
-        self.ledger
-            .get_file(owner, &id)
+        self.get_any(owner, id)
             .await?
+            .filter(|f| !f.in_trash())
             .ok_or(CoreError::NotFound)
+    }
+
+    /// The record whether or not it is in the trash.
+    pub(super) async fn get_any(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+    ) -> Result<Option<FileRecord>, CoreError> {
+        let id = FileId::parse(id)?;
+        self.ledger.get_file(owner, &id).await
     }
 
     pub async fn list(
@@ -153,19 +164,27 @@ impl FileService {
         presign_download(self.store.as_ref(), &file, self.settings.download_url_ttl).await
     }
 
-    /// Deletes the object, then the record with whatever quota it held. A record that changes
-    /// state meanwhile (the pipeline settling it) is read again and the removal retried.
+    /// Deletes a file: an accepted one goes to the trash while `TRASH_DAYS` is above 0 (it
+    /// keeps its bytes and its quota); anything else, or everything with the trash off, is
+    /// removed at once: the object, then the record with whatever quota it held and its
+    /// deletion receipt. A record that changes state meanwhile (the pipeline settling it) is
+    /// read again and the deletion retried.
     pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         for _ in 0..5 {
             let file = self.get(owner, id).await?;
+            let now = self.clock.now();
+            if crate::lifecycle::goes_to_trash(file.status, self.settings.trash_days) {
+                if self.ledger.trash_file(&file, now).await? {
+                    let mut trashed = file;
+                    trashed.lifecycle.trashed_at = Some(now);
+                    return Ok(trashed);
+                }
+                continue;
+            }
             // A large file still uploading: its parts are freed with the upload.
             self.multipart.abort(&file).await?;
-            self.store.delete(&file.key()).await?;
-            // The `file.deleted` notice is an outbox entry of the same write: it cannot be
-            // lost, and it cannot be sent for a deletion that did not happen.
             if self
-                .ledger
-                .remove_file(&file, Some(self.clock.now()))
+                .purge_now(&file, crate::lifecycle::DeletionReason::Deleted)
                 .await?
             {
                 return Ok(file);

@@ -125,7 +125,7 @@ pub trait LinkStore: Send + Sync {
         &self,
         receipt_hash: &str,
     ) -> Result<Option<(OwnerId, FileId)>, CoreError>;
-    /// The files that came through one link, newest first.
+    /// The files that came through one link, newest first; none in the trash.
     async fn list_link_files(
         &self,
         owner: &OwnerId,

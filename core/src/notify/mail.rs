@@ -251,6 +251,7 @@ mod tests {
             key_scheme: crate::keys::KeyScheme::File,
             scan: None,
             scan_started_at: None,
+            lifecycle: Default::default(),
         }
     }
 

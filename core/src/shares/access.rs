@@ -137,7 +137,8 @@ impl ShareAccess {
             .files
             .get_file(&share.owner, &share.file_id)
             .await?
-            .filter(|f| f.status == FileStatus::Accepted)
+            // A file in the trash is gone for its shares (a restore revokes them).
+            .filter(|f| f.status == FileStatus::Accepted && !f.in_trash())
             .ok_or_else(file_gone)?;
         Ok((share, file))
     }

@@ -111,6 +111,7 @@ impl ShareService {
             .files
             .get_file(owner, &file_id)
             .await?
+            .filter(|f| !f.in_trash())
             .ok_or(CoreError::NotFound)?;
         if file.status != FileStatus::Accepted {
             return Err(CoreError::conflict(

@@ -28,6 +28,7 @@ async fn a_legacy_keyed_file_is_judged_under_its_old_key() {
         key_scheme: KeyScheme::Owner,
         scan: None,
         scan_started_at: None,
+        lifecycle: Default::default(),
         ..FileRecord::pending(
             id.clone(),
             owner(),

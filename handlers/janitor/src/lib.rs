@@ -46,6 +46,8 @@ pub struct Summary {
     pub expired: usize,
     /// Files rejected `scan_timeout`: their malware scan never answered.
     pub scan_timeouts: usize,
+    /// Files in the trash past `TRASH_DAYS`, purged with their receipts.
+    pub purged: usize,
     /// Objects of rejected or expired files whose interrupted removal this run finished.
     pub cleaned: usize,
     pub failed: usize,
@@ -67,17 +69,23 @@ pub async fn handle(
         }
         summary.expired += sweep.expired.len();
         summary.scan_timeouts += sweep.timed_out.len();
+        summary.purged += sweep.purged.len();
         summary.cleaned += sweep.cleaned;
         summary.failed += sweep.failed;
         // Another round only while a pass filled its page and made progress.
-        let full = sweep.expired.len() + sweep.failed >= PAGE || sweep.timed_out.len() >= PAGE;
-        if !full || sweep.expired.is_empty() && sweep.timed_out.is_empty() {
+        let full = sweep.expired.len() + sweep.failed >= PAGE
+            || sweep.timed_out.len() >= PAGE
+            || sweep.purged.len() >= PAGE;
+        let progress =
+            !(sweep.expired.is_empty() && sweep.timed_out.is_empty() && sweep.purged.is_empty());
+        if !full || !progress {
             break;
         }
     }
     tracing::info!(
         expired = summary.expired,
         scan_timeouts = summary.scan_timeouts,
+        purged = summary.purged,
         cleaned = summary.cleaned,
         failed = summary.failed,
         "janitor run"

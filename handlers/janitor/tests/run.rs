@@ -74,6 +74,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         Summary {
             expired: 2,
             scan_timeouts: 0,
+            purged: 0,
             cleaned: 0,
             failed: 1
         }
@@ -87,6 +88,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         Summary {
             expired: 0,
             scan_timeouts: 0,
+            purged: 0,
             cleaned: 1,
             failed: 0
         }

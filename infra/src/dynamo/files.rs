@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::{
-    FileLookup, JanitorLedger, LinkOrigin, OwnerLedger, Page, PipelineLedger, QuotaDelta,
-    QuotaUsage, Reservation, StoredObject, Uploader, headroom,
+    FileLookup, JanitorLedger, Lifecycle, LinkOrigin, OwnerLedger, Page, PipelineLedger,
+    QuotaDelta, QuotaUsage, Reservation, StoredObject, Uploader, headroom,
 };
 use dropgate_core::keys::{KeyScheme, UploadKey, file_upload_key};
 use dropgate_core::multipart::MultipartUpload;
@@ -33,6 +33,8 @@ pub(crate) const CLEANUP: &str = "c";
 /// `s<n>`: files waiting for their malware scan, found by the janitor's timeout pass. No
 /// legacy partition: nothing was scanning before the index was sharded.
 pub(crate) const SCANNING: &str = "s";
+/// `t<n>`: files in the trash, found by the janitor's purge pass (see `trash.rs`).
+pub(crate) const TRASH: &str = "t";
 
 pub(crate) fn shard_label(kind: &str, file: &FileId, shards: u32) -> String {
     format!("{kind}{}", dropgate_core::keys::pending_shard(file, shards))
@@ -48,6 +50,19 @@ fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
 /// Settled-away records (rejected, expired) and log entries are kept this long, then TTL
 /// cleans them up.
 pub(crate) const KEEP_REJECTED_DAYS: i64 = 30;
+
+pub(crate) const TRASHED_AT: &str = "trashed_at";
+/// The filter of every listing of live files.
+pub(crate) const NOT_IN_TRASH: &str = "attribute_not_exists(trashed_at)";
+
+/// A record's life beyond its status, from the attributes `to_item` writes.
+pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, CoreError> {
+    let trashed_at = match get_s(item, TRASHED_AT) {
+        None => None,
+        Some(_) => Some(super::get_time(item, TRASHED_AT)?),
+    };
+    Ok(Lifecycle { trashed_at })
+}
 
 /// A record's attribute naming its object's key; absent on files created before owner-free
 /// keys, which are under `uploads/{owner}/{file}`.
@@ -106,6 +121,9 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         item.insert(OBJECT_KEY.into(), s(f.key()));
     }
     put_scan(&mut item, f.scan.as_ref(), f.scan_started_at);
+    if let Some(t) = f.lifecycle.trashed_at {
+        item.insert(TRASHED_AT.into(), s(rfc3339(t)));
+    }
     item
 }
 
@@ -166,6 +184,7 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         multipart: multipart_upload(item)?,
         scan,
         scan_started_at,
+        lifecycle: lifecycle_of(item)?,
     })
 }
 
@@ -333,10 +352,46 @@ impl OwnerLedger for DynamoLedger {
         )
         .names(&[("#o", "owner")])
         .below("file_id", after.map(FileId::as_str))
+        // Files in the trash are listed by `list_trash` only.
+        .filter(NOT_IN_TRASH)
         .fetch(limit)
         .await?;
         let files = items.iter().map(from_item).collect::<Result<Vec<_>, _>>()?;
         Ok(Page::from_overfetch(files, limit))
+    }
+
+    async fn trash_file(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
+        self.trash(file, at).await
+    }
+
+    async fn restore_file(
+        &self,
+        file: &FileRecord,
+        not_due_before: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        self.restore(file, not_due_before).await
+    }
+
+    async fn expedite_purge(&self, file: &FileRecord) -> Result<bool, CoreError> {
+        self.expedite(file).await
+    }
+
+    async fn list_trash(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&FileId>,
+    ) -> Result<Page, CoreError> {
+        self.trash_page(owner, limit, after).await
+    }
+
+    async fn list_receipts(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<dropgate_core::lifecycle::ReceiptPage, CoreError> {
+        self.receipt_page(owner, limit, after).await
     }
 
     async fn remove_file(
@@ -404,6 +459,14 @@ impl PipelineLedger for DynamoLedger {
 
 #[async_trait]
 impl JanitorLedger for DynamoLedger {
+    async fn due_trash(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        self.due(before, limit).await
+    }
+
     async fn stale_pending(
         &self,
         before: DateTime<Utc>,

@@ -525,6 +525,9 @@ impl LinkStore for DynamoLedger {
         )
         .index(Some(LINK_FILES_INDEX))
         .below("file_id", after.map(FileId::as_str))
+        // Files in the trash are listed by the trash alone (the index projects every
+        // attribute, `trashed_at` with them).
+        .filter(super::files::NOT_IN_TRASH)
         .fetch(limit)
         .await?;
         // Link ids are unique, so the owner check only guards against the impossible.

@@ -16,6 +16,7 @@ mod profiles;
 mod scan;
 mod settle;
 pub mod shares;
+mod trash;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -22,6 +22,7 @@ pub(crate) struct NewestFirst<'a> {
     names: &'a [(&'a str, &'a str)],
     vals: Vec<(&'a str, Av)>,
     start: Option<Item>,
+    filter: Option<&'a str>,
 }
 
 impl<'a> NewestFirst<'a> {
@@ -40,6 +41,7 @@ impl<'a> NewestFirst<'a> {
             names: &[],
             vals,
             start: None,
+            filter: None,
         }
     }
 
@@ -71,28 +73,47 @@ impl<'a> NewestFirst<'a> {
         self
     }
 
+    /// Keeps only the items that match `filter` (a filter expression over the same
+    /// placeholders): the query then reads on until the page is full or the key range ends,
+    /// since DynamoDB filters after it reads.
+    pub(crate) fn filter(mut self, filter: &'a str) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
     /// Up to `limit + 1` items, newest first.
     pub(crate) async fn fetch(self, limit: usize) -> Result<Vec<Item>, CoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(self.table)
-            .set_index_name(self.index.map(str::to_owned))
-            .key_condition_expression(self.cond)
-            .set_expression_attribute_names(if self.names.is_empty() {
-                None
-            } else {
-                names(self.names)
-            })
-            .set_expression_attribute_values(values(self.vals))
-            .set_exclusive_start_key(self.start)
-            .scan_index_forward(false)
-            .consistent_read(self.index.is_none())
-            // One more than asked tells whether another page exists.
-            .limit(limit as i32 + 1)
-            .send()
-            .await
-            .map_err(|e| sdk_error("Query", e))?;
-        Ok(out.items.unwrap_or_default())
+        let mut found: Vec<Item> = Vec::new();
+        let mut start = self.start;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(self.table)
+                .set_index_name(self.index.map(str::to_owned))
+                .key_condition_expression(&self.cond)
+                .set_filter_expression(self.filter.map(str::to_owned))
+                .set_expression_attribute_names(if self.names.is_empty() {
+                    None
+                } else {
+                    names(self.names)
+                })
+                .set_expression_attribute_values(values(self.vals.clone()))
+                .set_exclusive_start_key(start)
+                .scan_index_forward(false)
+                .consistent_read(self.index.is_none())
+                // One more than asked tells whether another page exists.
+                .limit(limit as i32 + 1)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            // Without a filter one read is the page, as it always was.
+            if self.filter.is_none() || found.len() > limit || start.is_none() {
+                found.truncate(limit + 1);
+                return Ok(found);
+            }
+        }
     }
 }

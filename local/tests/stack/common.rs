@@ -43,6 +43,9 @@ impl LocalStack {
                 Stdio::null()
             })
             .kill_on_drop(true);
+        // The suites written before the trash test a final delete; a test of the trash sets
+        // `TRASH_DAYS` itself (a later `env` wins).
+        cmd.env("TRASH_DAYS", "0");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -413,6 +416,9 @@ impl LocalStack {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        // The suites written before the trash test a final delete; a test of the trash sets
+        // `TRASH_DAYS` itself (a later `env` wins).
+        cmd.env("TRASH_DAYS", "0");
         for (k, v) in env {
             cmd.env(k, v);
         }

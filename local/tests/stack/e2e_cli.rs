@@ -498,3 +498,69 @@ async fn shares_are_created_listed_downloaded_logged_and_revoked_from_the_cli() 
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_is_listed_restored_and_purged_from_the_cli() {
+    let bin = cli_binary();
+    let stack = LocalStack::start_with_args(&["--scanner", "off"], &[("TRASH_DAYS", "7")]).await;
+    let dir = std::env::temp_dir().join(format!("dropgate-cli-trash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let email = "cli-trash@example.com";
+    let token = stack.user(email).await;
+    let login = [
+        "--api",
+        &stack.api,
+        "login",
+        "--email",
+        email,
+        "--password-stdin",
+    ];
+    let out = run(&bin, &config, &login, &format!("{PASSWORD}\n")).await;
+    assert!(out.status.success(), "login: {out:?}");
+    let id = stack
+        .upload(&token, "kept.png", &common::samples::png(), "image/png")
+        .await;
+    assert_eq!(stack.settled(&token, &id).await["status"], "accepted");
+    let trash = |json: &Value| -> Vec<String> {
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let json_of = |out: &std::process::Output| -> Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("JSON: {out:?}"))
+    };
+
+    let out = run(&bin, &config, &["rm", &id], "").await;
+    assert!(out.status.success(), "rm: {out:?}");
+    let out = run(&bin, &config, &["trash", "ls", "--json"], "").await;
+    assert!(out.status.success(), "trash ls: {out:?}");
+    assert_eq!(trash(&json_of(&out)), [id.as_str()]);
+    let out = run(&bin, &config, &["trash", "ls"], "").await;
+    assert!(text(&out.stdout).contains("kept.png"), "{out:?}");
+
+    let out = run(&bin, &config, &["trash", "restore", &id], "").await;
+    assert!(out.status.success(), "restore: {out:?}");
+    assert!(
+        text(&out.stdout).contains(&format!("Restored {id}.")),
+        "{out:?}"
+    );
+    let (s, _) = stack.get(&format!("/files/{id}"), &token).await;
+    assert_eq!(s, 200);
+
+    let out = run(&bin, &config, &["rm", &id], "").await;
+    assert!(out.status.success(), "rm again: {out:?}");
+    let out = run(&bin, &config, &["trash", "purge", &id, "--json"], "").await;
+    assert!(out.status.success(), "purge: {out:?}");
+    assert_eq!(json_of(&out)["purged"], id.as_str());
+    let out = run(&bin, &config, &["trash", "ls", "--json"], "").await;
+    assert!(trash(&json_of(&out)).is_empty(), "{out:?}");
+    // Purged is gone: restoring it is refused, with a code.
+    let out = run(&bin, &config, &["trash", "restore", &id], "").await;
+    assert!(!out.status.success(), "{out:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -79,6 +79,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         key_scheme: dropgate_core::keys::KeyScheme::File,
         scan: None,
         scan_started_at: None,
+        lifecycle: Default::default(),
     }
 }
 
@@ -237,6 +238,13 @@ async fn the_dynamodb_ledger_keeps_the_contract() {
     // The same checks the in-memory ledger passes (core/tests/contract.rs).
     let e = env().await;
     dropgate_core::contract::ledger::check_all(&ledger(&e), "ddb", Utc::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_keeps_the_trash_contract() {
+    // The same checks the in-memory ledger passes (core/tests/contract.rs).
+    let e = env().await;
+    dropgate_core::contract::trash::check_all(&ledger(&e), "ddb", Utc::now()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,6 +30,7 @@ mod e2e_share_lockout;
 mod e2e_shares;
 mod e2e_spine;
 mod e2e_stream;
+mod e2e_trash;
 mod e2e_web;
 mod events;
 mod infra_adapters;

@@ -68,6 +68,12 @@ pub(super) async fn download(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &st
 pub(super) async fn delete(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
     let who = caller(req)?;
     let file = deps.files.delete(&who.owner, id).await?;
+    if file.in_trash() {
+        // Its shares answer `410 file_gone` while it is in the trash, and a restore revokes
+        // them.
+        tracing::info!(owner = %who.owner, file_id = %file.id, decision = "trashed", "file moved to the trash");
+        return Ok(respond(204, None));
+    }
     tracing::info!(owner = %who.owner, file_id = %file.id, "file deleted");
     // A share left unrevoked by a failure here still answers 410 file_gone.
     match deps.shares.revoke_file(&who.owner, &file.id).await {

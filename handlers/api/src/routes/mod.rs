@@ -13,6 +13,7 @@ mod pages;
 mod parts;
 mod shares;
 mod table;
+mod trash;
 
 use std::time::{Duration, Instant};
 
@@ -196,6 +197,10 @@ impl Function for Deps {
             Op::AppPage => pages::app(req, deps),
             Op::DropPage => pages::drop_page(req, deps),
             Op::Asset => pages::asset(req, deps, first),
+            Op::ListTrash => trash::list(req, deps).await,
+            Op::RestoreTrash => trash::restore(req, deps, first).await,
+            Op::PurgeTrash => trash::purge(req, deps, first).await,
+            Op::DeletionReceipts => trash::receipts(req, deps).await,
         }
     }
 }

@@ -47,6 +47,10 @@ pub(crate) enum Op {
     AppPage,
     DropPage,
     Asset,
+    ListTrash,
+    RestoreTrash,
+    PurgeTrash,
+    DeletionReceipts,
 }
 
 pub struct Route {
@@ -124,6 +128,10 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/", true, Op::AppPage),
     r("GET", "/d/{token}", true, Op::DropPage),
     r("GET", "/assets/{name}", true, Op::Asset),
+    r("GET", "/trash", false, Op::ListTrash),
+    r("POST", "/trash/{id}/restore", false, Op::RestoreTrash),
+    r("DELETE", "/trash/{id}", false, Op::PurgeTrash),
+    r("GET", "/receipts/deletions", false, Op::DeletionReceipts),
 ];
 
 /// The five account routes, which the `auth` function answers.

@@ -1,0 +1,144 @@
+//! [`MemLedger`]'s trash and deletion receipts, as the store keeps them: a file in the trash
+//! stays in the files (with its quota) and carries when it went there; a purge removes the
+//! record and writes its receipt in one step.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::MemLedger;
+use super::ledger::entry;
+use super::lock::lock;
+use crate::files::{Page, Purging, QuotaDelta};
+use crate::lifecycle::{DeletionReceipt, ReceiptPage};
+use crate::notify::EventType;
+use crate::paging::cut_page;
+use crate::{CoreError, FileId, FileRecord, FileStatus, OwnerId};
+
+impl MemLedger {
+    pub(super) fn trash_in(&self, file: &FileRecord, at: DateTime<Utc>) -> bool {
+        let mut st = lock(&self.state);
+        match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+            Some(cur) if cur.status == file.status && !cur.in_trash() => {
+                cur.lifecycle.trashed_at = Some(at);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn restore_in(&self, file: &FileRecord, not_due_before: DateTime<Utc>) -> bool {
+        let mut st = lock(&self.state);
+        match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+            Some(cur)
+                if cur.lifecycle.trashed_at.is_some()
+                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at
+                    && cur.lifecycle.trashed_at >= Some(not_due_before) =>
+            {
+                cur.lifecycle.trashed_at = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn expedite_in(&self, file: &FileRecord) -> bool {
+        let mut st = lock(&self.state);
+        match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+            Some(cur)
+                if cur.lifecycle.trashed_at.is_some()
+                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at =>
+            {
+                cur.lifecycle.trashed_at = Some(DateTime::UNIX_EPOCH);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn trash_page(&self, owner: &OwnerId, limit: usize, after: Option<&FileId>) -> Page {
+        let st = lock(&self.state);
+        let mut files: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| &f.owner == owner && f.in_trash())
+                .filter(|f| after.is_none_or(|a| &f.id < a))
+                .cloned()
+                .collect();
+        files.sort_by(|a, b| b.id.cmp(&a.id));
+        Page::from_overfetch(files, limit)
+    }
+
+    pub(super) fn due_in(&self, before: DateTime<Utc>, limit: usize) -> Vec<FileRecord> {
+        let st = lock(&self.state);
+        let mut due: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| f.lifecycle.trashed_at.is_some_and(|t| t < before))
+                .cloned()
+                .collect();
+        due.sort_by_key(|f| f.lifecycle.trashed_at);
+        due.truncate(limit);
+        due
+    }
+
+    pub(super) fn receipt_page(
+        &self,
+        owner: &OwnerId,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<ReceiptPage, CoreError> {
+        let after = after
+            .map(crate::lifecycle::decode_receipt_cursor)
+            .transpose()?;
+        let book = lock(&self.receipts);
+        let newest_first: Vec<(String, DeletionReceipt)> = book
+            .iter()
+            .rev()
+            .filter(|((o, k), _)| o == owner && after.as_ref().is_none_or(|a| k < a))
+            .map(|((_, k), r)| (k.clone(), r.clone()))
+            .collect();
+        let (page, next) = cut_page(newest_first, limit, |(k, _)| k.clone());
+        Ok(ReceiptPage {
+            receipts: page.into_iter().map(|(_, r)| r).collect(),
+            next_cursor: next.as_deref().map(crate::lifecycle::encode_receipt_cursor),
+        })
+    }
+
+    /// Every receipt written, oldest first: for tests.
+    pub fn receipts(&self) -> Vec<DeletionReceipt> {
+        let mut all: Vec<DeletionReceipt> = lock(&self.receipts).values().cloned().collect();
+        all.sort_by(|a, b| a.deleted_at.cmp(&b.deleted_at));
+        all
+    }
+}
+
+#[async_trait]
+impl Purging for MemLedger {
+    async fn purge_file(
+        &self,
+        file: &FileRecord,
+        receipt: &DeletionReceipt,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        let k = (file.owner.clone(), file.id.clone());
+        match st.0.get(&k) {
+            Some(cur)
+                if cur.status == file.status
+                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at =>
+            {
+                lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
+                st.0.remove(&k);
+                lock(&self.cleanup).remove(&k);
+                if file.status == FileStatus::Pending {
+                    super::ledger::release_pending(self, file);
+                }
+                st.1.entry(file.owner.clone())
+                    .or_default()
+                    .apply(QuotaDelta::remove(file.status, file.size));
+                lock(&self.receipts)
+                    .insert((file.owner.clone(), receipt.sort_key()), receipt.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
