@@ -20,6 +20,10 @@ pub struct Config {
     /// Share links, and the log of their downloads.
     pub shares_table: String,
     pub download_log_table: String,
+    /// The audit log's chain (append-only) and its head.
+    pub audit_table: String,
+    /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
+    pub audit_retention_days: u32,
     pub topic_arn: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -32,6 +36,9 @@ pub struct Config {
     pub s3_force_path_style: bool,
     pub settings: Settings,
 }
+
+/// How long audit entries are kept by default: a year and the month an audit takes.
+pub const AUDIT_RETENTION_DAYS: u64 = 400;
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -211,6 +218,14 @@ impl Config {
             rate_limit_table: opt(env, "RATE_LIMIT_TABLE"),
             shares_table: opt(env, "SHARES_TABLE"),
             download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
+            audit_table: opt(env, "AUDIT_TABLE"),
+            audit_retention_days: u32::try_from(num(
+                env,
+                "AUDIT_RETENTION_DAYS",
+                AUDIT_RETENTION_DAYS,
+            )?)
+            .unwrap_or(u32::MAX)
+            .clamp(1, 36_500),
             topic_arn: opt(env, "TOPIC_ARN"),
             user_pool_id: opt(env, "USER_POOL_ID"),
             user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
@@ -242,6 +257,7 @@ impl Config {
                 "RATE_LIMIT_TABLE" => &self.rate_limit_table,
                 "SHARES_TABLE" => &self.shares_table,
                 "DOWNLOAD_LOG_TABLE" => &self.download_log_table,
+                "AUDIT_TABLE" => &self.audit_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "USER_POOL_ID" => &self.user_pool_id,
                 "USER_POOL_CLIENT_ID" => &self.user_pool_client_id,
@@ -269,6 +285,11 @@ impl Config {
             ("RATE_LIMIT_TABLE", self.rate_limit_table.clone()),
             ("SHARES_TABLE", self.shares_table.clone()),
             ("DOWNLOAD_LOG_TABLE", self.download_log_table.clone()),
+            ("AUDIT_TABLE", self.audit_table.clone()),
+            (
+                "AUDIT_RETENTION_DAYS",
+                self.audit_retention_days.to_string(),
+            ),
             ("TOPIC_ARN", self.topic_arn.clone()),
             ("USER_POOL_ID", self.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", self.user_pool_client_id.clone()),

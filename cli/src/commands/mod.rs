@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+mod audit;
 mod auth;
 mod ctx;
 mod files;
@@ -10,7 +11,7 @@ mod shares;
 
 pub use ctx::Ctx;
 
-use crate::args::{Cli, Command, LinkCommand, ShareCommand};
+use crate::args::{AdminCommand, Cli, Command, LinkCommand, ShareCommand};
 use crate::config::ConfigDir;
 use crate::error::Result;
 use crate::output::Exit;
@@ -37,5 +38,6 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Share(ShareCommand::Ls { id }) => shares::ls(&ctx, id.as_deref()).await,
         Command::Share(ShareCommand::Revoke { share_id }) => shares::revoke(&ctx, &share_id).await,
         Command::Share(ShareCommand::Log { share_id }) => shares::log(&ctx, &share_id).await,
+        Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
     }
 }

@@ -17,7 +17,7 @@ mod sealer;
 mod shares;
 mod standing;
 
-pub use audit::MemAudit;
+pub use audit::{MemAudit, MemAuditStore};
 pub use clock::FixedClock;
 pub use counters::MemCounters;
 pub use ids::SeqIds;

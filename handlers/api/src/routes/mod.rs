@@ -4,6 +4,7 @@
 
 mod account;
 mod answer;
+mod audit;
 mod auth;
 mod drop;
 mod edits;
@@ -195,6 +196,8 @@ impl Function for Deps {
             Op::AppPage => pages::app(req, deps),
             Op::DropPage => pages::drop_page(req, deps),
             Op::Asset => pages::asset(req, deps, first),
+            Op::AuditList => audit::list(req, deps).await,
+            Op::AuditExport => audit::export(req, deps).await,
         }
     }
 }

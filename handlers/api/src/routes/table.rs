@@ -46,6 +46,8 @@ pub(crate) enum Op {
     AppPage,
     DropPage,
     Asset,
+    AuditList,
+    AuditExport,
 }
 
 pub struct Route {
@@ -122,6 +124,8 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/", true, Op::AppPage),
     r("GET", "/d/{token}", true, Op::DropPage),
     r("GET", "/assets/{name}", true, Op::Asset),
+    r("GET", "/admin/audit", false, Op::AuditList),
+    r("GET", "/admin/audit/export", false, Op::AuditExport),
 ];
 
 /// The five account routes, which the `auth` function answers.
