@@ -93,18 +93,22 @@ pub async fn check_all(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>) {
     assert_eq!(store.head().await.unwrap(), Some(every[23].head()));
 
     // Newest first, filtered, in pages.
-    let newest = all(&*store, &AuditQuery::default(), 5).await;
+    let newest_first = AuditQuery {
+        newest_first: true,
+        ..AuditQuery::default()
+    };
+    let newest = all(&*store, &newest_first, 5).await;
     assert_eq!(newest.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=24).rev().collect::<Vec<_>>());
     let by_a1 = AuditQuery {
         actor: Some("a1".into()),
-        ..AuditQuery::default()
+        ..newest_first.clone()
     };
     let seqs: Vec<u64> = all(&*store, &by_a1, 1).await.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, vec![24, 22, 1]);
     let u9 = AuditQuery {
         target: Some(("user".into(), "u9".into())),
         action: Some("user.disabled".into()),
-        ..AuditQuery::default()
+        ..newest_first.clone()
     };
     assert_eq!(all(&*store, &u9, 10).await.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![23]);
     let below = AuditQuery {
@@ -115,7 +119,7 @@ pub async fn check_all(store: Arc<dyn AuditStore>, clock: Arc<dyn Clock>) {
     assert_eq!(all(&*store, &below, 10).await.len(), 2);
     let later = AuditQuery {
         since: Some(chrono::DateTime::parse_from_rfc3339("2026-12-04T10:00:00.500Z").unwrap().into()),
-        ..AuditQuery::default()
+        ..newest_first
     };
     // The chain's own clock stamps the rest; the first entry's hand-written time is earlier.
     assert!(all(&*store, &later, 10).await.iter().all(|e| e.seq != 1));

@@ -32,6 +32,7 @@ mod e2e_stream;
 mod e2e_web;
 mod events;
 mod infra_adapters;
+mod infra_audit;
 mod infra_links;
 mod infra_multipart;
 mod infra_scan;
