@@ -264,7 +264,7 @@ impl Clients {
         Arc::new(crate::dynamo::audit::DynamoAudit {
             client: self.dynamodb().clone(),
             table: config.audit_table.clone(),
-            retention_days: config.audit_retention_days,
+            retention_days: config.audit_retention_days.0,
         })
     }
 

@@ -23,7 +23,7 @@ pub struct Config {
     /// The audit log's chain (append-only) and its head.
     pub audit_table: String,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
-    pub audit_retention_days: u32,
+    pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
     pub user_pool_id: String,
     pub user_pool_client_id: String,
@@ -39,6 +39,16 @@ pub struct Config {
 
 /// How long audit entries are kept by default: a year and the month an audit takes.
 pub const AUDIT_RETENTION_DAYS: u64 = 400;
+
+/// Days of audit retention; its own type so that `Config::default()` holds the real default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionDays(pub u32);
+
+impl Default for RetentionDays {
+    fn default() -> Self {
+        Self(AUDIT_RETENTION_DAYS as u32)
+    }
+}
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -219,13 +229,11 @@ impl Config {
             shares_table: opt(env, "SHARES_TABLE"),
             download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
             audit_table: opt(env, "AUDIT_TABLE"),
-            audit_retention_days: u32::try_from(num(
-                env,
-                "AUDIT_RETENTION_DAYS",
-                AUDIT_RETENTION_DAYS,
-            )?)
-            .unwrap_or(u32::MAX)
-            .clamp(1, 36_500),
+            audit_retention_days: RetentionDays(
+                u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
+                    .unwrap_or(u32::MAX)
+                    .clamp(1, 36_500),
+            ),
             topic_arn: opt(env, "TOPIC_ARN"),
             user_pool_id: opt(env, "USER_POOL_ID"),
             user_pool_client_id: opt(env, "USER_POOL_CLIENT_ID"),
@@ -288,7 +296,7 @@ impl Config {
             ("AUDIT_TABLE", self.audit_table.clone()),
             (
                 "AUDIT_RETENTION_DAYS",
-                self.audit_retention_days.to_string(),
+                self.audit_retention_days.0.to_string(),
             ),
             ("TOPIC_ARN", self.topic_arn.clone()),
             ("USER_POOL_ID", self.user_pool_id.clone()),
