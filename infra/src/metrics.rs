@@ -13,7 +13,13 @@ pub type Metric<'a> = (&'a str, &'a str, u64);
 /// The EMF document: `Service` and `dims` as dimensions (every prefix of `dims` that is longer
 /// than `rollup` is its own dimension set, so `[Verdict, Reason]` with `rollup` 1 is counted
 /// by verdict and by verdict and reason), and the metrics.
-pub fn line(service: &str, dims: &[(&str, &str)], rollup: usize, metrics: &[Metric<'_>], ts_ms: i64) -> Value {
+pub fn line(
+    service: &str,
+    dims: &[(&str, &str)],
+    rollup: usize,
+    metrics: &[Metric<'_>],
+    ts_ms: i64,
+) -> Value {
     let mut sets = Vec::new();
     for n in rollup.min(dims.len())..=dims.len() {
         let mut set = vec!["Service"];
@@ -57,7 +63,13 @@ pub fn emit(doc: &Value) {
 /// [`line`] and [`emit`] at the current time.
 pub fn put(service: &str, dims: &[(&str, &str)], rollup: usize, metrics: &[Metric<'_>]) {
     if in_lambda() {
-        emit(&line(service, dims, rollup, metrics, chrono::Utc::now().timestamp_millis()));
+        emit(&line(
+            service,
+            dims,
+            rollup,
+            metrics,
+            chrono::Utc::now().timestamp_millis(),
+        ));
     }
 }
 
@@ -71,7 +83,10 @@ mod tests {
             "worker",
             &[("Verdict", "rejected"), ("Reason", "malware_found")],
             1,
-            &[("Uploads", "Count", 1), ("VerdictLatency", "Milliseconds", 420)],
+            &[
+                ("Uploads", "Count", 1),
+                ("VerdictLatency", "Milliseconds", 420),
+            ],
             1_000,
         );
         assert_eq!(

@@ -153,13 +153,17 @@ async fn export(
     ctx.out
         .json(&json!({"output": shown, "format": format, "pages": pages, "bytes": bytes}));
     if !to_stdout {
-        ctx.out.say(&format!("Exported the audit log to {shown} ({bytes} bytes)."));
+        ctx.out.say(&format!(
+            "Exported the audit log to {shown} ({bytes} bytes)."
+        ));
     }
     Ok(Exit::Ok)
 }
 
 /// What `verify` found: the count and seqs of an intact chain, or where it breaks.
-fn check(reader: impl BufRead) -> std::io::Result<std::result::Result<(u64, Option<u64>, Option<u64>), Broken>> {
+fn check(
+    reader: impl BufRead,
+) -> std::io::Result<std::result::Result<(u64, Option<u64>, Option<u64>), Broken>> {
     let mut v = Verifier::default();
     let (mut first, mut last) = (None, None);
     for line in reader.lines() {
@@ -190,7 +194,9 @@ fn verify(ctx: &Ctx, file: &Path) -> Result<Exit> {
     let found = check(BufReader::new(f)).map_err(|e| CliError::io(file, e))?;
     match found {
         Ok((count, first, last)) => {
-            ctx.out.json(&json!({"intact": true, "entries": count, "first_seq": first, "last_seq": last}));
+            ctx.out.json(
+                &json!({"intact": true, "entries": count, "first_seq": first, "last_seq": last}),
+            );
             match (first, last) {
                 (Some(a), Some(b)) => ctx
                     .out
@@ -202,7 +208,10 @@ fn verify(ctx: &Ctx, file: &Path) -> Result<Exit> {
         Err(b) => {
             ctx.out
                 .json(&json!({"intact": false, "seq": b.seq, "reason": b.why}));
-            eprintln!("error: the audit log's chain is broken at seq {}: {}", b.seq, b.why);
+            eprintln!(
+                "error: the audit log's chain is broken at seq {}: {}",
+                b.seq, b.why
+            );
             Ok(Exit::Error)
         }
     }
@@ -218,7 +227,10 @@ mod tests {
         (1..=n)
             .map(|i| {
                 let event = AuditEvent::new(
-                    Actor { id: "a".into(), kind: ActorKind::Admin },
+                    Actor {
+                        id: "a".into(),
+                        kind: ActorKind::Admin,
+                    },
                     "user.disabled",
                     "user",
                     &format!("u{i}"),

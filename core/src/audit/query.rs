@@ -26,7 +26,11 @@ pub struct AuditQuery {
 /// The longest filter value taken: ids and action names are far shorter.
 const MAX_FILTER: usize = 200;
 
-fn time(raw: Option<&str>, code: &'static str, name: &str) -> Result<Option<DateTime<Utc>>, CoreError> {
+fn time(
+    raw: Option<&str>,
+    code: &'static str,
+    name: &str,
+) -> Result<Option<DateTime<Utc>>, CoreError> {
     raw.map(|t| {
         DateTime::parse_from_rfc3339(t)
             .map(|t| t.with_timezone(&Utc))
@@ -38,9 +42,12 @@ fn time(raw: Option<&str>, code: &'static str, name: &str) -> Result<Option<Date
 fn text(raw: Option<&str>, code: &'static str, name: &str) -> Result<Option<String>, CoreError> {
     match raw {
         None => Ok(None),
-        Some(v) if v.is_empty() || v.len() > MAX_FILTER || v.chars().any(char::is_control) => Err(
-            CoreError::invalid(code, format!("{name} must be 1-{MAX_FILTER} printable characters")),
-        ),
+        Some(v) if v.is_empty() || v.len() > MAX_FILTER || v.chars().any(char::is_control) => {
+            Err(CoreError::invalid(
+                code,
+                format!("{name} must be 1-{MAX_FILTER} printable characters"),
+            ))
+        }
         Some(v) => Ok(Some(v.to_owned())),
     }
 }
@@ -57,7 +64,10 @@ impl AuditQuery {
         let target = text(target, "invalid_target", "target")?
             .map(|t| match t.split_once(':') {
                 Some((k, i)) if !k.is_empty() && !i.is_empty() => Ok((k.to_owned(), i.to_owned())),
-                _ => Err(CoreError::invalid("invalid_target", "target must be KIND:ID")),
+                _ => Err(CoreError::invalid(
+                    "invalid_target",
+                    "target must be KIND:ID",
+                )),
             })
             .transpose()?;
         let q = Self {
@@ -72,7 +82,10 @@ impl AuditQuery {
         if let (Some(s), Some(u)) = (q.since, q.until)
             && s >= u
         {
-            return Err(CoreError::invalid("invalid_until", "until must be after since"));
+            return Err(CoreError::invalid(
+                "invalid_until",
+                "until must be after since",
+            ));
         }
         Ok(q)
     }
@@ -111,7 +124,10 @@ impl ExportFormat {
         match raw {
             None | Some("jsonl") => Ok(Self::Jsonl),
             Some("csv") => Ok(Self::Csv),
-            Some(_) => Err(CoreError::invalid("invalid_format", "format must be jsonl or csv")),
+            Some(_) => Err(CoreError::invalid(
+                "invalid_format",
+                "format must be jsonl or csv",
+            )),
         }
     }
 
@@ -153,7 +169,11 @@ impl ExportFormat {
                     e.prev_hash.clone(),
                     e.hash.clone(),
                 ];
-                let mut s = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+                let mut s = fields
+                    .iter()
+                    .map(|f| csv_field(f))
+                    .collect::<Vec<_>>()
+                    .join(",");
                 s.push('\n');
                 s
             }
@@ -183,25 +203,56 @@ mod tests {
     #[test]
     fn bad_filters_have_their_own_codes() {
         let code = |r: Result<AuditQuery, CoreError>| r.unwrap_err().code();
-        assert_eq!(code(AuditQuery::parse(Some("yesterday"), None, None, None, None)), "invalid_since");
-        assert_eq!(code(AuditQuery::parse(None, Some("x"), None, None, None)), "invalid_until");
         assert_eq!(
-            code(AuditQuery::parse(Some("2026-12-04T10:00:00Z"), Some("2026-12-04T09:00:00Z"), None, None, None)),
+            code(AuditQuery::parse(Some("yesterday"), None, None, None, None)),
+            "invalid_since"
+        );
+        assert_eq!(
+            code(AuditQuery::parse(None, Some("x"), None, None, None)),
             "invalid_until"
         );
-        assert_eq!(code(AuditQuery::parse(None, None, None, None, Some("user"))), "invalid_target");
-        assert_eq!(code(AuditQuery::parse(None, None, None, None, Some(":x"))), "invalid_target");
-        assert_eq!(code(AuditQuery::parse(None, None, Some(""), None, None)), "invalid_action");
-        assert_eq!(code(AuditQuery::parse(None, None, None, Some("a\u{7}"), None)), "invalid_actor");
-        let q = AuditQuery::parse(None, None, Some("user.disabled"), None, Some("user:a:b")).unwrap();
+        assert_eq!(
+            code(AuditQuery::parse(
+                Some("2026-12-04T10:00:00Z"),
+                Some("2026-12-04T09:00:00Z"),
+                None,
+                None,
+                None
+            )),
+            "invalid_until"
+        );
+        assert_eq!(
+            code(AuditQuery::parse(None, None, None, None, Some("user"))),
+            "invalid_target"
+        );
+        assert_eq!(
+            code(AuditQuery::parse(None, None, None, None, Some(":x"))),
+            "invalid_target"
+        );
+        assert_eq!(
+            code(AuditQuery::parse(None, None, Some(""), None, None)),
+            "invalid_action"
+        );
+        assert_eq!(
+            code(AuditQuery::parse(None, None, None, Some("a\u{7}"), None)),
+            "invalid_actor"
+        );
+        let q =
+            AuditQuery::parse(None, None, Some("user.disabled"), None, Some("user:a:b")).unwrap();
         assert_eq!(q.target, Some(("user".into(), "a:b".into())));
-        assert_eq!(ExportFormat::parse(Some("xml")).unwrap_err().code(), "invalid_format");
+        assert_eq!(
+            ExportFormat::parse(Some("xml")).unwrap_err().code(),
+            "invalid_format"
+        );
     }
 
     #[test]
     fn csv_fields_are_quoted_and_never_formulas() {
         assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field(r#"{"a":1,"b":"x"}"#), r#""{""a"":1,""b"":""x""}""#);
+        assert_eq!(
+            csv_field(r#"{"a":1,"b":"x"}"#),
+            r#""{""a"":1,""b"":""x""}""#
+        );
         assert_eq!(csv_field("=cmd()"), "'=cmd()");
     }
 }

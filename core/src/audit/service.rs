@@ -206,7 +206,9 @@ mod tests {
 
     fn chain() -> (AuditChain, Arc<MemAuditStore>) {
         let store = Arc::new(MemAuditStore::default());
-        let clock = Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap()));
+        let clock = Arc::new(FixedClock::at(
+            Utc.with_ymd_and_hms(2026, 12, 4, 10, 0, 0).unwrap(),
+        ));
         (
             AuditChain {
                 store: store.clone(),
@@ -233,10 +235,15 @@ mod tests {
     async fn an_export_records_itself_and_stops_before_its_own_entry() {
         let (c, _) = chain();
         for i in 0..2500 {
-            c.append(event("user.quota_changed", &format!("u{i}"))).await.unwrap();
+            c.append(event("user.quota_changed", &format!("u{i}")))
+                .await
+                .unwrap();
         }
         let q = AuditQuery::default();
-        let mut page = c.export("admin-1", &q, ExportFormat::Jsonl, None).await.unwrap();
+        let mut page = c
+            .export("admin-1", &q, ExportFormat::Jsonl, None)
+            .await
+            .unwrap();
         let mut v = Verifier::default();
         let mut pages = 1;
         loop {
@@ -246,7 +253,10 @@ mod tests {
             let Some(next) = page.next_cursor else { break };
             // Appends meanwhile do not extend the export.
             c.append(event("user.disabled", "late")).await.unwrap();
-            page = c.export("admin-1", &q, ExportFormat::Jsonl, Some(&next)).await.unwrap();
+            page = c
+                .export("admin-1", &q, ExportFormat::Jsonl, Some(&next))
+                .await
+                .unwrap();
             pages += 1;
         }
         assert_eq!(v.count(), 2500);
@@ -254,15 +264,29 @@ mod tests {
         let newest = c.list(&q, None, Some("1")).await.unwrap();
         assert_eq!(newest.entries[0].action, "user.disabled");
         let exported = c
-            .list(&AuditQuery { action: Some(EXPORTED.into()), ..q.clone() }, None, None)
+            .list(
+                &AuditQuery {
+                    action: Some(EXPORTED.into()),
+                    ..q.clone()
+                },
+                None,
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(exported.entries.len(), 1);
         assert_eq!(exported.entries[0].seq, 2501);
         // Another admin cannot continue it, nor anyone skip the record with a made-up cursor.
         for bad in ["2501.10", "5.1", "x", "2501"] {
-            let who = if bad == "2501.10" { "admin-2" } else { "admin-1" };
-            let e = c.export(who, &q, ExportFormat::Jsonl, Some(bad)).await.unwrap_err();
+            let who = if bad == "2501.10" {
+                "admin-2"
+            } else {
+                "admin-1"
+            };
+            let e = c
+                .export(who, &q, ExportFormat::Jsonl, Some(bad))
+                .await
+                .unwrap_err();
             assert_eq!(e.code(), "invalid_cursor", "{bad}");
         }
     }
@@ -272,9 +296,15 @@ mod tests {
         let (c, store) = chain();
         let mut e = event("x", "y");
         e.detail = json!({"ratio": 0.5});
-        assert_eq!(c.append(e.clone()).await.unwrap_err().code(), "invalid_audit_detail");
+        assert_eq!(
+            c.append(e.clone()).await.unwrap_err().code(),
+            "invalid_audit_detail"
+        );
         e.detail = json!({"ids": "a".repeat(3000)});
-        assert_eq!(c.append(e).await.unwrap_err().code(), "invalid_audit_detail");
+        assert_eq!(
+            c.append(e).await.unwrap_err().code(),
+            "invalid_audit_detail"
+        );
         assert_eq!(store.head().await.unwrap(), None);
     }
 
@@ -282,10 +312,18 @@ mod tests {
     async fn csv_export_starts_with_its_header() {
         let (c, _) = chain();
         c.append(event("user.disabled", "u1")).await.unwrap();
-        let page = c.export("admin-1", &AuditQuery::default(), ExportFormat::Csv, None).await.unwrap();
+        let page = c
+            .export("admin-1", &AuditQuery::default(), ExportFormat::Csv, None)
+            .await
+            .unwrap();
         let mut lines = page.body.lines();
         assert_eq!(lines.next().unwrap(), ExportFormat::CSV_HEADER.trim_end());
-        assert!(lines.next().unwrap().starts_with("1,2026-12-04T10:00:00.000Z,admin,admin-1,user.disabled,user,u1,{},"));
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("1,2026-12-04T10:00:00.000Z,admin,admin-1,user.disabled,user,u1,{},")
+        );
         assert_eq!(page.next_cursor, None);
     }
 }

@@ -64,13 +64,30 @@ impl AuditStore for MemAuditStore {
             (Some(a), false) => e.seq > a,
         };
         let mut found: Vec<AuditEntry> = if q.newest_first {
-            entries.iter().rev().filter(beyond).filter(|e| q.matches(e)).take(limit + 1).cloned().collect()
+            entries
+                .iter()
+                .rev()
+                .filter(beyond)
+                .filter(|e| q.matches(e))
+                .take(limit + 1)
+                .cloned()
+                .collect()
         } else {
-            entries.iter().filter(beyond).filter(|e| q.matches(e)).take(limit + 1).cloned().collect()
+            entries
+                .iter()
+                .filter(beyond)
+                .filter(|e| q.matches(e))
+                .take(limit + 1)
+                .cloned()
+                .collect()
         };
         let more = found.len() > limit;
         found.truncate(limit);
-        let next = if more { found.last().map(|e| e.seq) } else { None };
+        let next = if more {
+            found.last().map(|e| e.seq)
+        } else {
+            None
+        };
         Ok((found, next))
     }
 

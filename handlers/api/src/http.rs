@@ -241,7 +241,11 @@ pub fn require_admin(c: &Caller) -> Result<(), ApiError> {
     if c.admin {
         Ok(())
     } else {
-        Err(ApiError::new(403, "admin_only", "this route is for admins only"))
+        Err(ApiError::new(
+            403,
+            "admin_only",
+            "this route is for admins only",
+        ))
     }
 }
 
@@ -262,7 +266,9 @@ pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
     Ok(Caller {
         owner,
         email: claims.get("email").cloned(),
-        admin: claims.get("cognito:groups").is_some_and(|g| names_admins(g)),
+        admin: claims
+            .get("cognito:groups")
+            .is_some_and(|g| names_admins(g)),
     })
 }
 

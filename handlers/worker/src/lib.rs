@@ -230,7 +230,7 @@ fn verdict_metrics(file: &FileRecord, now: chrono::DateTime<chrono::Utc>) {
             ("Verdict", file.status.as_str()),
             ("Reason", file.reason.as_deref().unwrap_or("none")),
         ],
-        1,
+        0,
         &[
             ("Uploads", "Count", 1),
             ("VerdictLatency", "Milliseconds", ms),

@@ -119,7 +119,10 @@ async fn an_infected_result_rejects_and_a_malformed_one_fails_alone() {
     assert_eq!(audit[0].action, "file.malware_found");
     assert_eq!(audit[0].actor.kind, dropgate_core::audit::ActorKind::System);
     assert_eq!(audit[0].target.id, id.as_str());
-    assert_eq!(audit[0].detail, json!({"owner": owner().as_str(), "threats": 1}));
+    assert_eq!(
+        audit[0].detail,
+        json!({"owner": owner().as_str(), "threats": 1})
+    );
 }
 
 #[tokio::test]

@@ -46,7 +46,10 @@ fn seq_of(item: &HashMap<String, Av>) -> Option<u64> {
 }
 
 fn head_key() -> HashMap<String, Av> {
-    HashMap::from([("stream".to_owned(), s(HEAD)), ("seq".to_owned(), seq_key(0))])
+    HashMap::from([
+        ("stream".to_owned(), s(HEAD)),
+        ("seq".to_owned(), seq_key(0)),
+    ])
 }
 
 /// A pause of 2-17 ms before a loser tries again, so that racing writers spread out.
@@ -216,11 +219,7 @@ impl AuditStore for DynamoAudit {
         if q.target.is_some() {
             names.insert("#target".to_owned(), "target".to_owned());
         }
-        let read = if filters.is_empty() {
-            limit + 1
-        } else {
-            1000
-        };
+        let read = if filters.is_empty() { limit + 1 } else { 1000 };
         let mut found = Vec::new();
         let mut start: Option<HashMap<String, Av>> = None;
         for _ in 0..MAX_CALLS {
@@ -256,7 +255,13 @@ impl AuditStore for DynamoAudit {
     }
 
     async fn entry(&self, seq: u64) -> Result<Option<AuditEntry>, CoreError> {
-        let key = HashMap::from([("stream".to_owned(), s(ENTRY)), ("seq".to_owned(), seq_key(seq))]);
-        Ok(get_item(&self.client, &self.table, key).await?.as_ref().map(entry_of))
+        let key = HashMap::from([
+            ("stream".to_owned(), s(ENTRY)),
+            ("seq".to_owned(), seq_key(seq)),
+        ]);
+        Ok(get_item(&self.client, &self.table, key)
+            .await?
+            .as_ref()
+            .map(entry_of))
     }
 }

@@ -128,6 +128,22 @@ pub(crate) async fn dispatch<F: Function>(
         response.body = None;
         response.is_base64_encoded = false;
     }
+    // Operators' actions, counted by route (EMF, in Lambda only).
+    if route.starts_with("/admin/") {
+        dropgate_infra::metrics::put(
+            "api",
+            &[("Route", route)],
+            0,
+            &[
+                ("AdminActions", "Count", 1),
+                (
+                    "AdminRefusals",
+                    "Count",
+                    u64::from(response.status_code == 403),
+                ),
+            ],
+        );
+    }
     tracing::info!(
         request_id,
         method = %method,
