@@ -160,10 +160,12 @@ async fn export(
     Ok(Exit::Ok)
 }
 
-/// What `verify` found: the count and seqs of an intact chain, or where it breaks.
-fn check(
-    reader: impl BufRead,
-) -> std::io::Result<std::result::Result<(u64, Option<u64>, Option<u64>), Broken>> {
+/// An intact export: how many entries, and the first and last seq.
+#[derive(Debug, PartialEq, Eq)]
+struct Intact(u64, Option<u64>, Option<u64>);
+
+/// What `verify` found: an intact chain, or where it breaks.
+fn check(reader: impl BufRead) -> std::io::Result<std::result::Result<Intact, Broken>> {
     let mut v = Verifier::default();
     let (mut first, mut last) = (None, None);
     for line in reader.lines() {
@@ -186,21 +188,27 @@ fn check(
         first.get_or_insert(entry.seq);
         last = Some(entry.seq);
     }
-    Ok(Ok((v.count(), first, last)))
+    Ok(Ok(Intact(v.count(), first, last)))
 }
 
 fn verify(ctx: &Ctx, file: &Path) -> Result<Exit> {
     let f = std::fs::File::open(file).map_err(|e| CliError::io(file, e))?;
     let found = check(BufReader::new(f)).map_err(|e| CliError::io(file, e))?;
     match found {
-        Ok((count, first, last)) => {
+        Ok(Intact(count, first, last)) => {
             ctx.out.json(
                 &json!({"intact": true, "entries": count, "first_seq": first, "last_seq": last}),
             );
             match (first, last) {
-                (Some(a), Some(b)) => ctx
-                    .out
-                    .say(&format!("Intact: {count} entries, seq {a} to {b}.")),
+                (Some(a), Some(b)) => {
+                    ctx.out
+                        .say(&format!("Intact: {count} entries, seq {a} to {b}."));
+                    if a > 1 {
+                        ctx.out.say(&format!(
+                            "The export starts at seq {a}: entries before it are not vouched for."
+                        ));
+                    }
+                }
                 _ => ctx.out.say("Intact: no entries."),
             }
             Ok(Exit::Ok)
@@ -243,14 +251,14 @@ mod tests {
             .collect()
     }
 
-    fn run(lines: &[String]) -> std::result::Result<(u64, Option<u64>, Option<u64>), Broken> {
+    fn run(lines: &[String]) -> std::result::Result<Intact, Broken> {
         check(lines.join("\n").as_bytes()).unwrap()
     }
 
     #[test]
     fn verify_reads_lines_and_names_the_first_bad_seq() {
         let lines = export(4);
-        assert_eq!(run(&lines), Ok((4, Some(1), Some(4))));
+        assert_eq!(run(&lines), Ok(Intact(4, Some(1), Some(4))));
         let mut garbled = lines.clone();
         garbled[1] = "not json".into();
         assert_eq!(run(&garbled).unwrap_err().seq, 2);
@@ -260,6 +268,6 @@ mod tests {
         let mut removed = lines;
         removed.remove(0);
         // Without its first entry an export is checked from where it starts.
-        assert_eq!(run(&removed), Ok((3, Some(2), Some(4))));
+        assert_eq!(run(&removed), Ok(Intact(3, Some(2), Some(4))));
     }
 }

@@ -207,6 +207,7 @@ impl Deps {
                 passwords.failures_per_source,
                 passwords.window,
             ),
+            audit: Arc::new(audit.clone()),
             settings: settings.clone(),
         };
         let drops = DropService {
