@@ -192,7 +192,10 @@ async fn main() {
             req = req.query(&[("cursor", c)]);
         }
         let resp = req.send().await.expect("export page");
-        assert!(resp.status().is_success(), "export: {}", resp.status());
+        if !resp.status().is_success() {
+            let status = resp.status();
+            panic!("export page {pages}: {status} {}", resp.text().await.unwrap_or_default());
+        }
         let next = resp
             .headers()
             .get("dropgate-next-cursor")
