@@ -194,7 +194,10 @@ async fn main() {
         let resp = req.send().await.expect("export page");
         if !resp.status().is_success() {
             let status = resp.status();
-            panic!("export page {pages}: {status} {}", resp.text().await.unwrap_or_default());
+            panic!(
+                "export page {pages}: {status} {}",
+                resp.text().await.unwrap_or_default()
+            );
         }
         let next = resp
             .headers()
