@@ -56,6 +56,9 @@ pub enum Command {
     /// Shares: let someone without an account download one of your accepted files.
     #[command(subcommand)]
     Share(ShareCommand),
+    /// Operators' commands (members of the `admins` group).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// The trash: deleted files kept for a while (list, restore, purge now).
     #[command(subcommand)]
     Trash(TrashCommand),
@@ -134,6 +137,76 @@ pub struct GetArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// The audit log: list entries, export it, verify an export offline.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: Option<AuditCommand>,
+    #[command(flatten)]
+    pub filters: AuditFilters,
+    /// Entries to list, newest first (1-100).
+    #[arg(long, default_value_t = 50, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub limit: u16,
+    /// Where to go on from: the `next_cursor` of the listing before.
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
+}
+
+/// Filters of the audit log, as the API takes them.
+#[derive(Debug, Args, Default)]
+pub struct AuditFilters {
+    /// Entries from this time on (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Entries before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this action (e.g. user.disabled).
+    #[arg(long, value_name = "ACTION")]
+    pub action: Option<String>,
+    /// Only this actor's id.
+    #[arg(long, value_name = "ID")]
+    pub actor: Option<String>,
+    /// Only this target, KIND:ID (e.g. user:0193...).
+    #[arg(long, value_name = "KIND:ID")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Export the audit log, oldest first, to a file (the export is itself recorded).
+    Export {
+        /// jsonl (what `verify` reads) or csv.
+        #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "csv"])]
+        format: String,
+        /// The file to write; `-` for stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Entries from this time on (RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Entries before this time (RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a JSONL export offline: exit 0 when its chain is intact, 1 and the first bad seq
+    /// when an entry was changed, removed or reordered.
+    Verify {
+        /// The export (JSON lines).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -72,3 +72,16 @@ async fn the_in_memory_profiles_keep_the_contract() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_in_memory_audit_store_keeps_the_contract() {
+    use std::sync::Arc;
+    let clock = Arc::new(dropgate_core::fakes::FixedClock::at(
+        Utc.with_ymd_and_hms(2026, 12, 4, 11, 0, 0).unwrap(),
+    ));
+    dropgate_core::contract::audit::check_all(
+        Arc::new(dropgate_core::fakes::MemAuditStore::default()),
+        clock,
+    )
+    .await;
+}

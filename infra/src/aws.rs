@@ -267,6 +267,14 @@ impl Clients {
         })
     }
 
+    pub fn audit(&self, config: &Config) -> Arc<crate::dynamo::audit::DynamoAudit> {
+        Arc::new(crate::dynamo::audit::DynamoAudit {
+            client: self.dynamodb().clone(),
+            table: config.audit_table.clone(),
+            retention_days: config.audit_retention_days.0,
+        })
+    }
+
     pub fn store(&self, config: &Config) -> Arc<S3Store> {
         Arc::new(S3Store {
             client: self.s3().clone(),

@@ -20,6 +20,10 @@ pub struct Config {
     /// Share links, and the log of their downloads.
     pub shares_table: String,
     pub download_log_table: String,
+    /// The audit log's chain (append-only) and its head.
+    pub audit_table: String,
+    /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
+    pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
     /// The integrators' event bus (EventBridge), by name.
     pub event_bus_name: String,
@@ -33,6 +37,19 @@ pub struct Config {
     /// Path-style S3 addressing (the emulator only).
     pub s3_force_path_style: bool,
     pub settings: Settings,
+}
+
+/// How long audit entries are kept by default: a year and the month an audit takes.
+pub const AUDIT_RETENTION_DAYS: u64 = 400;
+
+/// Days of audit retention; its own type so that `Config::default()` holds the real default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionDays(pub u32);
+
+impl Default for RetentionDays {
+    fn default() -> Self {
+        Self(AUDIT_RETENTION_DAYS as u32)
+    }
 }
 
 type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -215,6 +232,12 @@ impl Config {
             rate_limit_table: opt(env, "RATE_LIMIT_TABLE"),
             shares_table: opt(env, "SHARES_TABLE"),
             download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
+            audit_table: opt(env, "AUDIT_TABLE"),
+            audit_retention_days: RetentionDays(
+                u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
+                    .unwrap_or(u32::MAX)
+                    .clamp(1, 36_500),
+            ),
             topic_arn: opt(env, "TOPIC_ARN"),
             event_bus_name: opt(env, "EVENT_BUS_NAME"),
             user_pool_id: opt(env, "USER_POOL_ID"),
@@ -247,6 +270,7 @@ impl Config {
                 "RATE_LIMIT_TABLE" => &self.rate_limit_table,
                 "SHARES_TABLE" => &self.shares_table,
                 "DOWNLOAD_LOG_TABLE" => &self.download_log_table,
+                "AUDIT_TABLE" => &self.audit_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "EVENT_BUS_NAME" => &self.event_bus_name,
                 "USER_POOL_ID" => &self.user_pool_id,
@@ -275,6 +299,11 @@ impl Config {
             ("RATE_LIMIT_TABLE", self.rate_limit_table.clone()),
             ("SHARES_TABLE", self.shares_table.clone()),
             ("DOWNLOAD_LOG_TABLE", self.download_log_table.clone()),
+            ("AUDIT_TABLE", self.audit_table.clone()),
+            (
+                "AUDIT_RETENTION_DAYS",
+                self.audit_retention_days.0.to_string(),
+            ),
             ("TOPIC_ARN", self.topic_arn.clone()),
             ("EVENT_BUS_NAME", self.event_bus_name.clone()),
             ("USER_POOL_ID", self.user_pool_id.clone()),

@@ -9,6 +9,7 @@ pub mod eventbridge;
 pub mod ids;
 pub mod kms;
 pub mod logging;
+pub mod metrics;
 pub mod s3;
 pub mod s3_multipart;
 pub mod ses;

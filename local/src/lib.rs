@@ -301,6 +301,7 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.rate_limit_table = r.tables.rate_limits.clone();
     config.shares_table = r.tables.shares.clone();
     config.download_log_table = r.tables.download_log.clone();
+    config.audit_table = r.tables.audit.clone();
     // As Settings::clamped would: no trailing slash.
     config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();

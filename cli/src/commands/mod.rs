@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+mod audit;
 mod auth;
 mod ctx;
 mod files;
@@ -11,7 +12,7 @@ mod trash;
 
 pub use ctx::Ctx;
 
-use crate::args::{Cli, Command, LinkCommand, ShareCommand, TrashCommand};
+use crate::args::{AdminCommand, Cli, Command, LinkCommand, ShareCommand, TrashCommand};
 use crate::config::ConfigDir;
 use crate::error::Result;
 use crate::output::Exit;
@@ -41,5 +42,6 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Trash(TrashCommand::Ls) => trash::ls(&ctx).await,
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,
+        Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
     }
 }

@@ -5,13 +5,23 @@
 //! append what happened.
 
 use async_trait::async_trait;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::CoreError;
 
+pub mod chain;
+mod query;
+mod service;
+mod store;
+
+pub use chain::{AuditEntry, Broken, GENESIS, Head, Verifier};
+pub use query::{AuditQuery, ExportFormat};
+pub use service::{AuditChain, AuditPage, EXPORT_PAGE, EXPORTED, ExportPage};
+pub use store::AuditStore;
+
 /// Who did it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActorKind {
     Admin,
@@ -19,7 +29,8 @@ pub enum ActorKind {
     Owner,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Actor {
     /// An owner's or admin's id; `"system"` (or the function's name) for the system.
     pub id: String,
@@ -27,7 +38,8 @@ pub struct Actor {
 }
 
 /// What it was done to: `{kind: "user"|"file"|"link"|"share"|"audit"|..., id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Target {
     pub kind: String,
     pub id: String,
@@ -69,4 +81,23 @@ impl AuditEvent {
 #[async_trait]
 pub trait AuditTrail: Send + Sync {
     async fn append(&self, event: AuditEvent) -> Result<(), CoreError>;
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::System => "system",
+            Self::Owner => "owner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "system" => Some(Self::System),
+            "owner" => Some(Self::Owner),
+            _ => None,
+        }
+    }
 }

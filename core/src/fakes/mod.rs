@@ -19,7 +19,7 @@ mod shares;
 mod standing;
 mod trash;
 
-pub use audit::MemAudit;
+pub use audit::{MemAudit, MemAuditStore};
 pub use bus::MemBus;
 pub use clock::FixedClock;
 pub use counters::MemCounters;

@@ -77,6 +77,8 @@ pub struct ShareAccess {
     pub per_share: RateLimiter,
     /// Wrong passwords per source address, whatever share.
     pub per_source: RateLimiter,
+    /// Where a lockout is recorded (`share.locked`).
+    pub audit: Arc<dyn crate::audit::AuditTrail>,
     pub settings: Settings,
 }
 

@@ -124,6 +124,7 @@ impl ShareAccess {
         match self.shares.lock_share(&lock).await {
             Ok(true) => {
                 tracing::warn!(share_id = %share.id, locked_until = %rfc3339(until), decision = "share_locked", "share locked after too many wrong passwords; owner to be mailed");
+                self.record_lock(share, until).await;
             }
             Ok(false) => {
                 tracing::info!(share_id = %share.id, decision = "lock_taken", "share already locked by a concurrent attempt");
@@ -133,5 +134,27 @@ impl ShareAccess {
             }
         }
         until
+    }
+
+    /// The lockout's audit entry, by the one attempt that wrote the lock. The lock stands
+    /// whatever the log answers: a failed append is logged, never a reason to unlock.
+    async fn record_lock(&self, share: &Share, until: chrono::DateTime<chrono::Utc>) {
+        let event = crate::audit::AuditEvent::new(
+            crate::audit::Actor {
+                id: "api".into(),
+                kind: crate::audit::ActorKind::System,
+            },
+            "share.locked",
+            "share",
+            share.id.as_str(),
+            serde_json::json!({
+                "owner": share.owner.as_str(),
+                "file": share.file_id.as_str(),
+                "locked_until": rfc3339(until),
+            }),
+        );
+        if let Err(e) = self.audit.append(event).await {
+            tracing::error!(share_id = %share.id, error = %e, "audit entry not appended: share locked");
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use dropgate_core::Settings;
 use dropgate_core::accounts::Accounts;
+use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
 use dropgate_core::ids::IdSource;
@@ -33,6 +34,8 @@ pub struct Deps {
     pub shares: ShareService,
     pub share_access: ShareAccess,
     pub profiles: ProfileService,
+    /// The audit log: what admin routes and system events append, and what admins read.
+    pub audit: AuditChain,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -51,6 +54,8 @@ pub struct Ports {
     pub counters: Arc<dyn Counters>,
     /// Seals link and share tokens so their owner can see the URLs again.
     pub sealer: Arc<dyn TokenSealer>,
+    /// Where the audit log's chain is kept.
+    pub audit: Arc<dyn AuditStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -86,6 +91,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "RATE_LIMIT_TABLE",
     "SHARES_TABLE",
     "DOWNLOAD_LOG_TABLE",
+    "AUDIT_TABLE",
     "TOKEN_KEY",
 ];
 
@@ -103,6 +109,7 @@ impl Deps {
             multipart: store,
             counters: clients.counters(config),
             sealer: clients.sealer(config),
+            audit: clients.audit(config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -131,9 +138,14 @@ impl Deps {
             multipart,
             counters,
             sealer,
+            audit,
             clock,
             ids,
         } = ports;
+        let audit = AuditChain {
+            store: audit,
+            clock: clock.clone(),
+        };
         let lookup: Arc<dyn FileLookup> = ledger.clone();
         let limiter = |scope: &'static str, limit: u64, window: Duration| RateLimiter {
             counters: counters.clone(),
@@ -195,6 +207,7 @@ impl Deps {
                 passwords.failures_per_source,
                 passwords.window,
             ),
+            audit: Arc::new(audit.clone()),
             settings: settings.clone(),
         };
         let drops = DropService {
@@ -213,6 +226,7 @@ impl Deps {
             shares: share_service,
             share_access,
             profiles: ProfileService { profiles },
+            audit,
             pages: PageHeaders::new(upload_origin),
         }
     }

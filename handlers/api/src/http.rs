@@ -223,6 +223,30 @@ pub(crate) fn whole(
 pub struct Caller {
     pub owner: OwnerId,
     pub email: Option<String>,
+    /// A member of the Cognito group `admins`.
+    pub admin: bool,
+}
+
+/// Whether a `cognito:groups` claim names `admins`. API Gateway passes the list as one string,
+/// `[admins other]`; the local stack as JSON, `["admins","other"]`.
+fn names_admins(groups: &str) -> bool {
+    groups
+        .trim_matches(|c| c == '[' || c == ']')
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .any(|g| g.trim_matches('"') == "admins")
+}
+
+/// `403 admin_only` for anyone but an admin.
+pub fn require_admin(c: &Caller) -> Result<(), ApiError> {
+    if c.admin {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            403,
+            "admin_only",
+            "this route is for admins only",
+        ))
+    }
 }
 
 pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
@@ -242,10 +266,28 @@ pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
     Ok(Caller {
         owner,
         email: claims.get("email").cloned(),
+        admin: claims
+            .get("cognito:groups")
+            .is_some_and(|g| names_admins(g)),
     })
 }
 
 /// One query-string parameter; API Gateway has already decoded it.
 pub fn query<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
     req.query_string_parameters.first(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_admins;
+
+    #[test]
+    fn the_groups_claim_is_read_in_both_spellings() {
+        assert!(names_admins("[admins]"));
+        assert!(names_admins("[staff admins]"));
+        assert!(names_admins(r#"["staff","admins"]"#));
+        assert!(!names_admins("[administrators]"));
+        assert!(!names_admins(r#"["notadmins"]"#));
+        assert!(!names_admins(""));
+    }
 }

@@ -303,6 +303,7 @@ fn deps() -> (Deps, AuthDeps) {
         multipart: store,
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
+        audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

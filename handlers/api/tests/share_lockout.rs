@@ -193,6 +193,31 @@ async fn wrong_passwords_from_many_addresses_lock_the_share_and_mail_the_owner_o
     for secret in [WRONG, PASSWORD, "198.51.100", "192.0.2"] {
         assert!(!text.contains(secret), "the mail carries {secret}: {text}");
     }
+    // One audit entry for the lock, by the system, with ids only.
+    let q = dropgate_core::audit::AuditQuery {
+        action: Some("share.locked".into()),
+        newest_first: true,
+        ..Default::default()
+    };
+    let locks = w.deps.audit.list(&q, None, None).await.unwrap().entries;
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    assert_eq!(locks[0].actor.kind, dropgate_core::audit::ActorKind::System);
+    assert_eq!(locks[0].target.kind, "share");
+    let detail = locks[0].detail.to_string();
+    for secret in [
+        WRONG,
+        PASSWORD,
+        "198.51.100",
+        "192.0.2",
+        "Q3 report",
+        "photo.png",
+        "alice",
+    ] {
+        assert!(
+            !detail.contains(secret),
+            "the entry carries {secret}: {detail}"
+        );
+    }
 
     // Once the lock ends the right password works, and counting starts again from zero.
     w.clock.advance(chrono::Duration::seconds(1));

@@ -83,6 +83,11 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             Some(i)
         }
     };
+    metrics(
+        &event,
+        delivered(entries.len(), &positions, failed_at),
+        failed_at.is_some(),
+    );
     DynamoDbEventResponse {
         batch_item_failures: failed_at
             .map(|i| DynamoDbBatchItemFailure {
@@ -91,4 +96,35 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             .into_iter()
             .collect(),
     }
+}
+
+/// How many of the batch's readable entries were delivered, given where delivery stopped.
+fn delivered(entries: usize, positions: &[usize], failed_at: Option<usize>) -> usize {
+    match failed_at {
+        None => entries,
+        Some(i) => positions.iter().filter(|&&p| p < i).count(),
+    }
+}
+
+/// The notifier's metrics (EMF, in Lambda only): notices delivered, deliveries that failed,
+/// and the lag of the batch's oldest record (from its write to the upload log until now).
+fn metrics(event: &Event, delivered: usize, failed: bool) {
+    let now = chrono::Utc::now();
+    let lag = event
+        .records
+        .iter()
+        .map(|r| (now - r.change.approximate_creation_date_time).num_milliseconds())
+        .max()
+        .and_then(|ms| u64::try_from(ms).ok())
+        .unwrap_or(0);
+    dropgate_infra::metrics::put(
+        "notifier",
+        &[],
+        0,
+        &[
+            ("NoticesDelivered", "Count", delivered as u64),
+            ("NotifierFailures", "Count", u64::from(failed)),
+            ("NotifierLag", "Milliseconds", lag),
+        ],
+    );
 }

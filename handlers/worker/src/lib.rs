@@ -12,6 +12,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use dropgate_core::FileRecord;
+use dropgate_core::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::scan::{ScanDecision, ScanGate, ScanResult};
@@ -25,6 +27,8 @@ pub use metrics::BatchMetrics;
 pub struct Deps {
     pub pipeline: Pipeline,
     pub gate: ScanGate,
+    /// Where "malware found" is recorded.
+    pub audit: Arc<dyn AuditTrail>,
 }
 
 /// `SCAN_PLAN_ARN` only while scanning is on (see `Config::require`): the worker applies scan
@@ -34,6 +38,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "FILES_TABLE",
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
+    "AUDIT_TABLE",
     "SCAN_PLAN_ARN",
 ];
 
@@ -41,24 +46,32 @@ impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let audit = Arc::new(dropgate_core::audit::AuditChain {
+            store: clients.audit(config),
+            clock: clock.clone(),
+        });
         let pipeline = Pipeline {
             ledger: clients.ledger(config),
             store: clients.store(config),
             clock,
             settings: config.settings.clone(),
         };
-        Ok(Self::of(pipeline))
+        Ok(Self::of(pipeline, audit))
     }
 
     /// The scan gate shares the pipeline's ledger, store, clock and settings.
-    pub fn of(pipeline: Pipeline) -> Self {
+    pub fn of(pipeline: Pipeline, audit: Arc<dyn AuditTrail>) -> Self {
         let gate = ScanGate {
             ledger: pipeline.ledger.clone(),
             store: pipeline.store.clone(),
             clock: pipeline.clock.clone(),
             settings: pipeline.settings.clone(),
         };
-        Self { pipeline, gate }
+        Self {
+            pipeline,
+            gate,
+            audit,
+        }
     }
 }
 
@@ -102,6 +115,7 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             }
         }
     }
+    let mut malware: Vec<AuditEvent> = Vec::new();
     let batch: Vec<ObjectEvent> = objects.iter().map(|(_, o)| o.clone()).collect();
     let results = deps.pipeline.decide_batch(&batch).await;
     let mut m = BatchMetrics::default();
@@ -115,6 +129,10 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             Ok(decision) => {
                 log_decision(&ids[*i], &object.key, &decision, started);
                 m.count(&decision);
+                if let Decision::Settled { file, .. } = &decision {
+                    verdict_metrics(file, now);
+                    malware.extend(malware_found(file));
+                }
             }
             Err(e) => {
                 tracing::warn!(message_id = ids[*i], key = object.key, error = %e, transient = e.is_transient(), "object not decided; message will be retried");
@@ -129,6 +147,16 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             Ok(decision) => {
                 log_scan(&ids[*i], r, &decision, started);
                 m.count_scan(&decision);
+                dropgate_infra::metrics::put(
+                    "worker",
+                    &[("Outcome", r.outcome.status().as_str())],
+                    1,
+                    &[("ScanResults", "Count", 1)],
+                );
+                if let ScanDecision::Settled { file } = &decision {
+                    verdict_metrics(file, now);
+                    malware.extend(malware_found(file));
+                }
             }
             Err(e) => {
                 tracing::warn!(message_id = ids[*i], key = r.key, error = %e, transient = e.is_transient(), "scan result not applied; message will be retried");
@@ -136,6 +164,7 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             }
         }
     }
+    record(deps, malware).await;
     m.emit();
     SqsBatchResponse {
         batch_item_failures: failed
@@ -145,6 +174,70 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
             })
             .collect(),
     }
+}
+
+/// The audit entry of a file rejected for malware: ids and a count, never its name.
+fn malware_found(file: &FileRecord) -> Option<AuditEvent> {
+    if file.reason.as_deref() != Some("malware_found") {
+        return None;
+    }
+    let threats = file.scan.as_ref().map_or(0, |s| s.threats.len());
+    Some(AuditEvent::new(
+        Actor {
+            id: "worker".into(),
+            kind: ActorKind::System,
+        },
+        "file.malware_found",
+        "file",
+        file.id.as_str(),
+        serde_json::json!({"owner": file.owner.as_str(), "threats": threats}),
+    ))
+}
+
+/// Appends the batch's security events. The verdicts they record are already settled, so a
+/// failed append cannot undo them; it is logged and counted (`AuditAppendFailures`, alarmed).
+async fn record(deps: &Deps, events: Vec<AuditEvent>) {
+    for event in events {
+        let file_id = event.target.id.clone();
+        if let Err(e) = deps.audit.append(event).await {
+            tracing::error!(file_id, error = %e, "audit entry not appended: malware found");
+            dropgate_infra::metrics::put("worker", &[], 0, &[("AuditAppendFailures", "Count", 1)]);
+        }
+    }
+}
+
+/// One final verdict's metrics: by verdict and reason, with the time since the upload began
+/// (its reservation, just before the PUT) and, when accepted, its bytes.
+fn verdict_metrics(file: &FileRecord, now: chrono::DateTime<chrono::Utc>) {
+    if !matches!(
+        file.status,
+        dropgate_core::FileStatus::Accepted
+            | dropgate_core::FileStatus::Rejected
+            | dropgate_core::FileStatus::Held
+    ) {
+        return;
+    }
+    let ms = u64::try_from((now - file.created_at).num_milliseconds()).unwrap_or(0);
+    let accepted = if file.status == dropgate_core::FileStatus::Accepted {
+        file.stored.as_ref().map_or(file.size, |s| s.size)
+    } else {
+        0
+    };
+    let malware = u64::from(file.reason.as_deref() == Some("malware_found"));
+    dropgate_infra::metrics::put(
+        "worker",
+        &[
+            ("Verdict", file.status.as_str()),
+            ("Reason", file.reason.as_deref().unwrap_or("none")),
+        ],
+        0,
+        &[
+            ("Uploads", "Count", 1),
+            ("VerdictLatency", "Milliseconds", ms),
+            ("BytesAccepted", "Bytes", accepted),
+            ("MalwareFound", "Count", malware),
+        ],
+    );
 }
 
 fn log_decision(message_id: &str, key: &str, d: &Decision, started: Instant) {

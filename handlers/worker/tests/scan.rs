@@ -113,6 +113,16 @@ async fn an_infected_result_rejects_and_a_malformed_one_fails_alone() {
     assert_eq!(f.scan.unwrap().threats, vec!["EICAR-Test-File".to_owned()]);
     assert!(!w.store.has(&format!("uploads/{id}")));
     assert_eq!(events(&w), vec![EventType::UploadRejected]);
+    // One audit entry, by the system, naming the file and its owner by id only.
+    let audit = w.audit.events();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, "file.malware_found");
+    assert_eq!(audit[0].actor.kind, dropgate_core::audit::ActorKind::System);
+    assert_eq!(audit[0].target.id, id.as_str());
+    assert_eq!(
+        audit[0].detail,
+        json!({"owner": owner().as_str(), "threats": 1})
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use super::cognito::user_pool;
 use super::kms::kms_key;
 use super::messaging::{event_bus, mail_sender, notify_dlq, queues, scan_queues, topic};
 use super::shapes::{
-    BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER, QUOTAS_TABLE,
+    AUDIT_TABLE, BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER, QUOTAS_TABLE,
     RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE,
 };
 use super::tables::{stream_arn, tables};
@@ -24,6 +24,7 @@ pub struct Tables {
     pub rate_limits: String,
     pub shares: String,
     pub download_log: String,
+    pub audit: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +87,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
             rate_limits: RATE_LIMIT_TABLE.into(),
             shares: SHARES_TABLE.into(),
             download_log: DOWNLOAD_LOG_TABLE.into(),
+            audit: AUDIT_TABLE.into(),
         },
         user_pool_id,
         user_pool_client_id,

@@ -25,6 +25,7 @@ pub const LINKS_TABLE: &str = "dropgate-links";
 pub const RATE_LIMIT_TABLE: &str = "dropgate-rate-limits";
 pub const SHARES_TABLE: &str = "dropgate-shares";
 pub const DOWNLOAD_LOG_TABLE: &str = "dropgate-download-log";
+pub const AUDIT_TABLE: &str = "dropgate-audit";
 pub const USER_POOL: &str = "dropgate-users";
 pub const USER_POOL_CLIENT: &str = "dropgate-web";
 pub const KMS_ALIAS: &str = "alias/dropgate";
@@ -150,6 +151,16 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         name: DOWNLOAD_LOG_TABLE,
         partition_key: "share_id",
         sort_key: Some("entry"),
+        indexes: &[],
+        ttl_attribute: TTL_ATTRIBUTE,
+        stream: false,
+    },
+    // The audit log's chain: `stream` is "entry" for entries, "head" for the one head item;
+    // `seq` is the entry's number in 20 digits.
+    TableShape {
+        name: AUDIT_TABLE,
+        partition_key: "stream",
+        sort_key: Some("seq"),
         indexes: &[],
         ttl_attribute: TTL_ATTRIBUTE,
         stream: false,

@@ -34,6 +34,7 @@ mod e2e_trash;
 mod e2e_web;
 mod events;
 mod infra_adapters;
+mod infra_audit;
 mod infra_events;
 mod infra_links;
 mod infra_multipart;

@@ -4,6 +4,7 @@
 
 mod account;
 mod answer;
+mod audit;
 mod auth;
 mod drop;
 mod edits;
@@ -128,6 +129,22 @@ pub(crate) async fn dispatch<F: Function>(
         response.body = None;
         response.is_base64_encoded = false;
     }
+    // Operators' actions, counted by route (EMF, in Lambda only).
+    if route.starts_with("/admin/") {
+        dropgate_infra::metrics::put(
+            "api",
+            &[("Route", route)],
+            0,
+            &[
+                ("AdminActions", "Count", 1),
+                (
+                    "AdminRefusals",
+                    "Count",
+                    u64::from(response.status_code == 403),
+                ),
+            ],
+        );
+    }
     tracing::info!(
         request_id,
         method = %method,
@@ -201,6 +218,8 @@ impl Function for Deps {
             Op::RestoreTrash => trash::restore(req, deps, first).await,
             Op::PurgeTrash => trash::purge(req, deps, first).await,
             Op::DeletionReceipts => trash::receipts(req, deps).await,
+            Op::AuditList => audit::list(req, deps).await,
+            Op::AuditExport => audit::export(req, deps).await,
         }
     }
 }

@@ -51,6 +51,8 @@ pub(crate) enum Op {
     RestoreTrash,
     PurgeTrash,
     DeletionReceipts,
+    AuditList,
+    AuditExport,
 }
 
 pub struct Route {
@@ -132,6 +134,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/trash/{id}/restore", false, Op::RestoreTrash),
     r("DELETE", "/trash/{id}", false, Op::PurgeTrash),
     r("GET", "/receipts/deletions", false, Op::DeletionReceipts),
+    r("GET", "/admin/audit", false, Op::AuditList),
+    r("GET", "/admin/audit/export", false, Op::AuditExport),
 ];
 
 /// The five account routes, which the `auth` function answers.

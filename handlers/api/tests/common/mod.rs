@@ -126,6 +126,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         multipart: store.clone(),
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
+        audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         clock: clock.clone(),
         ids,
     };

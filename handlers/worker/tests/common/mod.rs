@@ -17,6 +17,9 @@ pub struct World {
     pub files: FileService,
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
+    /// What the worker recorded in the audit log (read by the scan tests only).
+    #[allow(dead_code)]
+    pub audit: Arc<dropgate_core::fakes::MemAudit>,
 }
 
 /// A world whose clock stands still at `now`.
@@ -32,17 +35,22 @@ pub fn world(now: DateTime<Utc>, settings: Settings) -> World {
         multipart: dropgate_core::fakes::multiparts(&store, &settings),
         settings: settings.clone(),
     };
-    let deps = Deps::of(Pipeline {
-        ledger: ledger.clone(),
-        store: store.clone(),
-        clock,
-        settings,
-    });
+    let audit = Arc::new(dropgate_core::fakes::MemAudit::default());
+    let deps = Deps::of(
+        Pipeline {
+            ledger: ledger.clone(),
+            store: store.clone(),
+            clock,
+            settings,
+        },
+        audit.clone(),
+    );
     World {
         deps,
         files,
         ledger,
         store,
+        audit,
     }
 }
 

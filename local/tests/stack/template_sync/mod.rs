@@ -14,6 +14,7 @@
 //! One module per topic; `toolkit` holds what they share (reading template.yaml and
 //! docs/RESOURCES.md), and `translated` checks what SAM generates from the template.
 
+mod audit;
 mod environment;
 mod event_sources;
 mod malware_gate;

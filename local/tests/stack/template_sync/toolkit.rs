@@ -270,6 +270,7 @@ pub(super) fn local_resources() -> provision::Resources {
             rate_limits: provision::RATE_LIMIT_TABLE.into(),
             shares: provision::SHARES_TABLE.into(),
             download_log: provision::DOWNLOAD_LOG_TABLE.into(),
+            audit: provision::AUDIT_TABLE.into(),
         },
         user_pool_id: provision::USER_POOL.into(),
         user_pool_client_id: provision::USER_POOL_CLIENT.into(),
