@@ -25,7 +25,13 @@ pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
         .trash(&who.owner, query(req, "limit"), query(req, "cursor"))
         .await?;
     let trash_days = deps.files.settings.trash_days;
-    Ok(json_response(200, &TrashPage { listing, trash_days }))
+    Ok(json_response(
+        200,
+        &TrashPage {
+            listing,
+            trash_days,
+        },
+    ))
 }
 
 /// Restores a file from the trash. Its shares are revoked first, and a failure to revoke them
