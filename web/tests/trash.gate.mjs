@@ -1,11 +1,12 @@
 // The trash in the owner's app, at 360 px and on a desktop. Run by its own test
 // (local/tests/stack/e2e_web.rs) against a stack whose trash is on (`TRASH_DAYS=7`): the main
 // suite's stack deletes at once. A deleted file leaves the list for the trash, where it is
-// restored (back in the list, its shares still revoked) or deleted forever (gone for good).
+// restored (back in the list, its share revoked for good) or deleted forever (gone for good).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { browser, context, signUp, email, fileRow, watchDialogs, PNG } from './harness.mjs';
+import { mkdir } from 'node:fs/promises';
+import { SHOTS, browser, context, signUp, email, fileRow, watchDialogs, PNG } from './harness.mjs';
 
 const SIZES = [
   ['phone', { width: 360, height: 740 }],
@@ -15,6 +16,7 @@ const SIZES = [
 let b;
 before(async () => {
   b = await browser();
+  await mkdir(SHOTS, { recursive: true });
 });
 after(async () => {
   await b?.close();
@@ -46,6 +48,13 @@ for (const [size, viewport] of SIZES) {
     await page.getByText('The trash is empty.').waitFor();
     await page.getByText('Deleted files are kept here for 7 days, then deleted for good.', { exact: false }).waitFor();
     await upload(page, ['report.png']);
+    // A share of it, which the trash ends for good.
+    await fileRow(page, 'report.png').getByRole('button', { name: 'Share report.png' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Share label (optional)').fill('For Bo');
+    await dialog.getByRole('button', { name: 'Create share' }).click();
+    const share = page.locator('#shares li', { hasText: 'For Bo' });
+    await share.getByText('Active').waitFor();
 
     // Delete: the question says where the file goes and for how long.
     await fileRow(page, 'report.png').getByRole('button', { name: 'Delete report.png' }).click();
@@ -63,6 +72,8 @@ for (const [size, viewport] of SIZES) {
     await fileRow(page, 'report.png').getByText('Accepted').waitFor();
     assert.equal(await item.count(), 0, 'gone from the trash');
     await page.getByText('The trash is empty.').waitFor();
+    await page.getByLabel('Show ended shares').check();
+    await share.getByText('Revoked').waitFor();
 
     // Delete again, then forever: behind its own question, and gone for good.
     await fileRow(page, 'report.png').getByRole('button', { name: 'Delete report.png' }).click();
@@ -96,6 +107,8 @@ for (const [size, viewport] of SIZES) {
     assert.equal(await trashed(page, 'report.png').count(), 0, 'purged for good');
     assert.equal(await fileRow(page, 'report.png').count(), 0, 'purged for good');
     await page.getByText('No files yet.').waitFor();
+    await page.getByRole('heading', { name: 'Trash' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/trash-${size}.png` });
 
     // Nothing is wider than the screen.
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
