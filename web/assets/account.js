@@ -1,5 +1,5 @@
 // The account: log in, sign up (with its confirmation code), log out, a session that ends;
-// and what logging in loads (links, quota, files, shares, interrupted uploads).
+// and what logging in loads (links, quota, files, shares, trash, interrupted uploads).
 
 import * as api from './api.js';
 import { $, show, say } from './dom.js';
@@ -12,6 +12,7 @@ import { loadProfile } from './profile.js';
 import { loadFiles, stopPolling } from './files.js';
 import { showInterrupted } from './uploads.js';
 import { forgetNewLink, loadLinks } from './links.js';
+import { forgetTrash, loadTrash } from './trash.js';
 
 export function view(name) {
   show($('#loading'), false);
@@ -48,11 +49,12 @@ export async function loggedIn() {
   state.links.clear();
   $('#files tbody').replaceChildren();
   $('#links').replaceChildren();
+  forgetTrash();
   big.list.clear();
   state.interrupted.clear();
   big.store = resumeStore(await accountScope());
   for (const entry of big.store.all()) state.interrupted.add(entry.id);
-  await Promise.all([loadLinks(false), refreshQuota(), loadProfile()]);
+  await Promise.all([loadLinks(false), refreshQuota(), loadProfile(), loadTrash(false)]);
   await loadFiles(false);
   await Promise.all([shares.load(), showInterrupted()]);
 }

@@ -1,5 +1,5 @@
 // The owner's app, its entry: wires the page's sections (account.js, files.js, uploads.js,
-// links.js, shares.js; the quota bar in quota.js, what they share in state.js) and starts on
+// links.js, shares.js, trash.js; the quota bar in quota.js, what they share in state.js) and starts on
 // the login form or, with a session left, on the account.
 
 import * as api from './api.js';
@@ -7,7 +7,8 @@ import { tieLabelsToUsableControls, wirePasswordToggles } from './dom.js';
 import * as shares from './shares.js';
 import { state, message } from './state.js';
 import { view, tab, loggedIn, wireAccount } from './account.js';
-import { wireFiles } from './files.js';
+import { render, wireFiles } from './files.js';
+import { wireTrash } from './trash.js';
 import { wireUploads } from './uploads.js';
 import { wireLinks } from './links.js';
 import { wireProfile } from './profile.js';
@@ -18,6 +19,7 @@ async function start() {
   wireAccount();
   wireUploads();
   wireFiles();
+  wireTrash(render);
   wireLinks();
   wireProfile();
   shares.init({

@@ -9,6 +9,7 @@ import * as shares from './shares.js';
 import { POLL_MS, PAGE, state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 import { applyView, narrowed, select, selectedIds, wireListView } from './listview.js';
+import { deleteQuestion, deletedWords, knowTrash, loadTrash } from './trash.js';
 
 // The upload row's status is live: the verdict is said there too, not only in the list (the
 // scan's wait as well: it can take a while).
@@ -207,15 +208,15 @@ async function downloadSelected() {
 async function deleteSelected() {
   const files = selectedIds().map((id) => state.files.get(id)).filter(Boolean);
   if (files.length === 0) return;
-  const what = files.length === 1 ? `“${files[0].name}”` : `${files.length} files`;
-  if (!(await ask(`Delete ${what}? This cannot be undone.`, 'Delete'))) return;
-  let deleted = 0;
+  await knowTrash();
+  if (!(await ask(deleteQuestion(files), 'Delete'))) return;
+  const deleted = [];
   let failure = null;
   for (const f of files) {
     try {
       await api.call('DELETE', `/files/${encodeURIComponent(f.id)}`);
       forget(f.id);
-      deleted += 1;
+      deleted.push(f);
     } catch (err) {
       if (err.code === 'not_found') forget(f.id);
       else failure = err;
@@ -223,8 +224,10 @@ async function deleteSelected() {
   }
   refreshQuota();
   shares.load();
-  if (failure) message(`Deleted ${deleted} of ${files.length} files. ${errorWords(failure)}`);
-  else message(`Deleted ${deleted === 1 ? '1 file' : `${deleted} files`}.`, 'info');
+  loadTrash(false);
+  if (failure) message(`Deleted ${deleted.length} of ${files.length} files. ${errorWords(failure)}`);
+  else if (deleted.length) message(deletedWords(deleted), 'info');
+  else message('Deleted 0 files.', 'info');
 }
 
 // Searching, sorting or filtering is over every file, not only the pages loaded so far.
@@ -243,13 +246,15 @@ function loadAll() {
 }
 
 async function remove(f) {
-  if (!(await ask(`Delete “${f.name}”? This cannot be undone.`, 'Delete'))) return;
+  await knowTrash();
+  if (!(await ask(deleteQuestion([f]), 'Delete'))) return;
   try {
     await api.call('DELETE', `/files/${encodeURIComponent(f.id)}`);
     forget(f.id);
-    message(`Deleted “${f.name}”.`, 'info');
+    message(deletedWords([f]), 'info');
     refreshQuota();
     shares.load();
+    loadTrash(false);
   } catch (err) {
     if (err.code === 'not_found') forget(f.id);
     message(errorWords(err));

@@ -16,6 +16,8 @@ export const state = {
   sending: new Set(), // ids of files whose bytes are going out from this page now
   selected: new Set(), // ids of files ticked for an action on several at once
   awaiting: new Map(), // id -> the upload row (a live status) that tells its verdict when it comes
+  trashDays: null, // how long the trash keeps a deleted file (0: off; null: not known yet)
+  trashCursor: null,
 };
 
 // Large files go in parts; an unfinished one is remembered (multipart.js) and offered again.

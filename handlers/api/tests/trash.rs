@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ALICE, BOB, expect_error, req, send, shared, world};
+use common::{ALICE, BOB, expect_error, req, send, shared, world, world_with};
 
 fn listed(r: &common::Resp) -> Vec<String> {
     r.json()["files"]
@@ -96,4 +96,18 @@ async fn a_deleted_file_is_restored_or_purged_by_its_owner_alone() {
         "invalid_cursor",
     )
     .await;
+}
+
+/// A client says how long a delete can be undone (or that it cannot) from the trash's page.
+#[tokio::test]
+async fn the_trash_page_says_how_many_days_it_keeps_a_file() {
+    let w = world_with(|s| s.trash_days = 3);
+    let page = send(&w, req("GET", "/trash").by(ALICE)).await;
+    assert_eq!(page.status, 200, "{:?}", page.body);
+    assert_eq!(page.json()["trash_days"], 3);
+    assert!(listed(&page).is_empty());
+
+    let off = world_with(|s| s.trash_days = 0);
+    let page = send(&off, req("GET", "/trash").by(ALICE)).await;
+    assert_eq!(page.json()["trash_days"], 0);
 }

@@ -1,7 +1,8 @@
 //! The web client in headless Chromium (Debian's package), driven by playwright-core: the
 //! browser suite in `web/tests/*.test.mjs` runs against a stack of its own, and the malware
-//! gate's pages (`web/tests/scan.gate.mjs`) against one whose scanner answers late. Both are
-//! installed by scripts/test.sh (apt-get, `npm ci` with the committed lockfile); a machine
+//! gate's pages (`web/tests/scan.gate.mjs`) against one whose scanner answers late, and the
+//! trash's (`web/tests/trash.gate.mjs`) against one whose trash is on. Chromium and
+//! playwright-core are installed by scripts/test.sh (apt-get, `npm ci` with the committed lockfile); a machine
 //! without them fails here with what to install, it never skips.
 
 use crate::common;
@@ -142,4 +143,18 @@ async fn a_links_limits_and_everyday_files_show_in_the_browser() {
     let shots = root.join("target/screenshots");
     let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(180)).await;
     assert!(out.contains("# pass 1"), "{out}");
+}
+
+/// The trash in the browser, on a stack that keeps deleted files 7 days (the main suite's stack
+/// deletes at once): delete, restore, delete forever, at 360 px and on a desktop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_shows_in_the_browser() {
+    let root = root();
+    let tests = root.join("web/tests");
+    browser_tools(&tests);
+    let stack = LocalStack::start_with(&[("TRASH_DAYS", "7")]).await;
+    let files = [tests.join("trash.gate.mjs")];
+    let shots = root.join("target/screenshots");
+    let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(180)).await;
+    assert!(out.contains("# pass 2"), "{out}");
 }

@@ -1,11 +1,22 @@
 //! An account user's trash and deletion receipts.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use dropgate_core::files::Listing;
+use serde::Serialize;
 use serde_json::json;
 
 use super::answer::Answer;
 use crate::deps::Deps;
 use crate::http::{caller, json_response, query, respond};
+
+/// The trash's page carries how long a deleted file is kept, so a client can say so before a
+/// delete (and that a delete is final when the trash is off) without a route of its own.
+#[derive(Serialize)]
+struct TrashPage {
+    #[serde(flatten)]
+    listing: Listing,
+    trash_days: u32,
+}
 
 pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     let who = caller(req)?;
@@ -13,7 +24,14 @@ pub(super) async fn list(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
         .files
         .trash(&who.owner, query(req, "limit"), query(req, "cursor"))
         .await?;
-    Ok(json_response(200, &listing))
+    let trash_days = deps.files.settings.trash_days;
+    Ok(json_response(
+        200,
+        &TrashPage {
+            listing,
+            trash_days,
+        },
+    ))
 }
 
 /// Restores a file from the trash. Its shares are revoked first, and a failure to revoke them
