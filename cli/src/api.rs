@@ -106,8 +106,29 @@ impl Api {
         })
     }
 
-    /// A client with the saved session. `asked` (an explicit `--api`) must be the session's.
+    /// A client with `$DROPGATE_TOKEN` (an API token, at `asked` or `$DROPGATE_API`), else
+    /// with the saved session, whose API `asked` (an explicit `--api`) must be.
     pub fn logged_in(dir: ConfigDir, asked: Option<&str>) -> Result<Api> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        if let Some(token) = var("DROPGATE_TOKEN") {
+            let base = asked
+                .map(str::to_owned)
+                .or_else(|| var("DROPGATE_API"))
+                .ok_or_else(|| {
+                    CliError::Usage(
+                        "DROPGATE_TOKEN needs the API's URL: pass --api URL or set DROPGATE_API."
+                            .into(),
+                    )
+                })?;
+            return Ok(Api {
+                http: http_client()?,
+                base: normalize_base(&base)?,
+                auth: Some(Auth {
+                    dir,
+                    session: Mutex::new(Session::with_api_token(normalize_base(&base)?, token)),
+                }),
+            });
+        }
         let session = Session::load(&dir)?.ok_or(CliError::NotLoggedIn)?;
         if let Some(asked) = asked {
             let asked = normalize_base(asked)?;
@@ -182,7 +203,11 @@ impl Api {
             .send(method.clone(), url.clone(), body, Some(&token), repeat)
             .await
         {
-            Err(e) if e.api_code().is_some_and(|(s, _)| s == 401) => {
+            // An API token is not refreshed: its 401 (revoked, expired) is the answer.
+            Err(e)
+                if e.api_code().is_some_and(|(s, _)| s == 401)
+                    && !token.starts_with(crate::config::API_TOKEN_PREFIX) =>
+            {
                 self.refresh_after_401(auth, &token).await?;
                 let token = auth.session.lock().await.id_token.clone();
                 match self.send(method, url, body, Some(&token), repeat).await {

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand};
 const EXIT_CODES: &str = "\
 Exit codes: 0 success, 1 error, 2 usage, 3 a file was rejected (malware found too) or expired,
 4 a file is held for review, 130 interrupted.
-Environment: DROPGATE_API, DROPGATE_EMAIL, DROPGATE_PASSWORD (login), DROPGATE_CONFIG_DIR.";
+Environment: DROPGATE_API, DROPGATE_TOKEN (an API token, instead of a login), DROPGATE_EMAIL,
+DROPGATE_PASSWORD (login), DROPGATE_CONFIG_DIR.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -62,6 +63,35 @@ pub enum Command {
     /// The trash: deleted files kept for a while (list, restore, purge now).
     #[command(subcommand)]
     Trash(TrashCommand),
+    /// API tokens for scripts and CI (make, list, revoke); needs a password login.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token; its secret is printed once.
+    Create(TokenCreateArgs),
+    /// List your API tokens (never their secrets).
+    Ls,
+    /// Revoke an API token: refused from its next request on.
+    Rm {
+        /// The token's id (see `dropgate token ls`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    /// A name to tell it apart (1-100 characters).
+    #[arg(long)]
+    pub name: String,
+    /// full, upload (create uploads, read what it uploaded, the quota) or read.
+    #[arg(long, value_parser = ["full", "upload", "read"])]
+    pub scope: String,
+    /// Its lifetime in seconds (3600 to 31536000; default 90 days).
+    #[arg(long, value_name = "SECS")]
+    pub expires_in: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,8 +129,12 @@ pub struct LoginArgs {
     #[arg(long, env = "DROPGATE_EMAIL")]
     pub email: Option<String>,
     /// Read the password from standard input (else $DROPGATE_PASSWORD, else a prompt).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "token_stdin")]
     pub password_stdin: bool,
+    /// Keep an API token (`dgt_...`, the first line of standard input) instead of logging in
+    /// with a password.
+    #[arg(long)]
+    pub token_stdin: bool,
 }
 
 /// What `put` and `drop` share.

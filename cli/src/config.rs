@@ -103,6 +103,9 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Option<T>>
     }
 }
 
+/// What an API token starts with.
+pub const API_TOKEN_PREFIX: &str = "dgt_";
+
 /// The login: which API, as whom, and the tokens (secrets: only ever in this 0600 file).
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 pub struct Session {
@@ -138,9 +141,27 @@ impl Session {
         remove_if_present(&dir.session_file())
     }
 
-    /// True when the id token expires within `margin_secs` (or has).
+    /// A session that is an API token (`dropgate login --token-stdin`, or `DROPGATE_TOKEN`):
+    /// the token is the bearer credential, there is nothing to refresh.
+    pub fn with_api_token(api: String, token: String) -> Session {
+        Session {
+            api,
+            email: String::new(),
+            id_token: token,
+            refresh_token: String::new(),
+            expires_at: u64::MAX,
+        }
+    }
+
+    /// Whether the credential is an API token (`dgt_...`) rather than an id token.
+    pub fn is_api_token(&self) -> bool {
+        self.id_token.starts_with(API_TOKEN_PREFIX)
+    }
+
+    /// True when the id token expires within `margin_secs` (or has); an API token never
+    /// expires here (the server says when it does).
     pub fn expiring(&self, margin_secs: u64) -> bool {
-        now_secs() + margin_secs >= self.expires_at
+        !self.is_api_token() && now_secs().saturating_add(margin_secs) >= self.expires_at
     }
 }
 

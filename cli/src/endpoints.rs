@@ -199,6 +199,42 @@ impl Api {
         Ok(())
     }
 
+    /// `POST /account/tokens`: the token, with its secret.
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        scope: &str,
+        expires_in: Option<u64>,
+    ) -> Result<Value> {
+        let url = self.url(&["account", "tokens"], &[])?;
+        let mut body = serde_json::json!({ "name": name, "scope": scope });
+        if let Some(secs) = expires_in {
+            body["expires_in"] = secs.into();
+        }
+        let mut answer: Value = self
+            .json(Method::POST, url, Some(&body), Repeat::OnlyUnsent)
+            .await?;
+        Ok(answer["token"].take())
+    }
+
+    /// `GET /account/tokens`.
+    pub async fn api_tokens(&self) -> Result<Vec<Value>> {
+        let url = self.url(&["account", "tokens"], &[])?;
+        let mut answer: Value = self.json(Method::GET, url, None, Repeat::Safe).await?;
+        Ok(match answer["tokens"].take() {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        })
+    }
+
+    /// `DELETE /account/tokens/{id}`.
+    pub async fn revoke_api_token(&self, id: &str) -> Result<()> {
+        let url = self.url(&["account", "tokens", id], &[])?;
+        self.request(Method::DELETE, url, None, Repeat::OnlyUnsent)
+            .await?;
+        Ok(())
+    }
+
     pub async fn purge_trash(&self, id: &str) -> Result<()> {
         let url = self.url(&["trash", id], &[])?;
         self.request(Method::DELETE, url, None, Repeat::OnlyUnsent)

@@ -15,6 +15,7 @@
 
 pub mod accounts;
 pub mod allowed;
+pub mod apikeys;
 pub mod audit;
 pub mod batch;
 pub mod clock;
@@ -25,6 +26,7 @@ pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod files;
+pub mod identity;
 pub mod ids;
 pub mod janitor;
 pub mod keys;

@@ -19,7 +19,7 @@ use crate::sns::SnsNotifier;
 
 /// The roots AWS service endpoints chain to (Amazon Trust Services, and the Starfield root that
 /// cross-signs them), from the ca-certificates bundle.
-const AMAZON_ROOTS: &[&str] = &[
+pub(crate) const AMAZON_ROOTS: &[&str] = &[
     include_str!("../certs/Amazon_Root_CA_1.pem"),
     include_str!("../certs/Amazon_Root_CA_2.pem"),
     include_str!("../certs/Amazon_Root_CA_3.pem"),
@@ -240,6 +240,29 @@ impl Clients {
     }
 
     /// The adapters over these clients, for the resources `config` names.
+    /// The user pool's id-token verifier: its keys from the emulator when there is an
+    /// endpoint override, from Cognito's issuer address otherwise.
+    pub fn id_tokens(&self, config: &Config) -> Arc<crate::jwks::CognitoIdTokens> {
+        let region = self.sdk.region().map_or("us-east-1", |r| r.as_ref());
+        let issuer = crate::jwks::issuer(region, &config.user_pool_id);
+        let base = self.sdk.endpoint_url().map_or_else(
+            || issuer.clone(),
+            |e| format!("{}/{}", e.trim_end_matches('/'), config.user_pool_id),
+        );
+        Arc::new(crate::jwks::CognitoIdTokens::new(
+            format!("{base}/.well-known/jwks.json"),
+            &issuer,
+            &config.user_pool_client_id,
+        ))
+    }
+
+    pub fn api_keys(&self, config: &Config) -> Arc<crate::dynamo::apikeys::DynamoApiKeys> {
+        Arc::new(crate::dynamo::apikeys::DynamoApiKeys {
+            client: self.dynamodb().clone(),
+            table: config.api_keys_table.clone(),
+        })
+    }
+
     pub fn ledger(&self, config: &Config) -> Arc<DynamoLedger> {
         Arc::new(DynamoLedger {
             client: self.dynamodb().clone(),

@@ -22,6 +22,8 @@ pub struct Config {
     pub download_log_table: String,
     /// The audit log's chain (append-only) and its head.
     pub audit_table: String,
+    /// API tokens, keyed by their secret's hash.
+    pub api_keys_table: String,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -233,6 +235,7 @@ impl Config {
             shares_table: opt(env, "SHARES_TABLE"),
             download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
             audit_table: opt(env, "AUDIT_TABLE"),
+            api_keys_table: opt(env, "API_KEYS_TABLE"),
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -271,6 +274,7 @@ impl Config {
                 "SHARES_TABLE" => &self.shares_table,
                 "DOWNLOAD_LOG_TABLE" => &self.download_log_table,
                 "AUDIT_TABLE" => &self.audit_table,
+                "API_KEYS_TABLE" => &self.api_keys_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "EVENT_BUS_NAME" => &self.event_bus_name,
                 "USER_POOL_ID" => &self.user_pool_id,
@@ -300,6 +304,7 @@ impl Config {
             ("SHARES_TABLE", self.shares_table.clone()),
             ("DOWNLOAD_LOG_TABLE", self.download_log_table.clone()),
             ("AUDIT_TABLE", self.audit_table.clone()),
+            ("API_KEYS_TABLE", self.api_keys_table.clone()),
             (
                 "AUDIT_RETENTION_DAYS",
                 self.audit_retention_days.0.to_string(),

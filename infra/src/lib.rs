@@ -7,6 +7,7 @@ pub mod dynamo;
 pub mod error;
 pub mod eventbridge;
 pub mod ids;
+pub mod jwks;
 pub mod kms;
 pub mod logging;
 pub mod metrics;

@@ -2,7 +2,6 @@
 //! API handler served over HTTP, the queue pumped into the worker, and the janitor on a timer.
 //! It runs exactly the handlers' library code that Lambda runs.
 
-pub mod authorizer;
 pub mod emulator;
 mod error;
 pub mod events;
@@ -154,23 +153,11 @@ impl Stack {
         };
         let client = |function: &str| Clients::new(&functions_sdk, true, function);
 
-        let issuer = format!(
-            "https://cognito-idp.{}.amazonaws.com/{}",
-            provision::REGION,
-            resources.user_pool_id
-        );
-        let jwks = format!(
-            "{endpoint}/{}/.well-known/jwks.json",
-            resources.user_pool_id
-        );
-        let authorizer =
-            authorizer::Authorizer::fetch(&jwks, &issuer, &resources.user_pool_client_id).await?;
         // The notifier's puts, recorded for `GET /__events`.
         let events = Arc::new(events::Recorded::default());
         let front = Arc::new(server::Front {
             api: dropgate_api::Deps::new(&config, &client("dropgate-api"))?,
             auth: dropgate_api::AuthDeps::new(&config, &client("dropgate-auth"))?,
-            authorizer,
             events: events.clone(),
         });
         let worker_clients = client("dropgate-worker");
@@ -302,6 +289,7 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.shares_table = r.tables.shares.clone();
     config.download_log_table = r.tables.download_log.clone();
     config.audit_table = r.tables.audit.clone();
+    config.api_keys_table = r.tables.api_keys.clone();
     // As Settings::clamped would: no trailing slash.
     config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();

@@ -1,5 +1,5 @@
-//! The local HTTP front: turns each request into an API Gateway v2 event, authorizes it like
-//! the HTTP API's JWT authorizer, calls the function API Gateway would
+//! The local HTTP front: turns each request into an API Gateway v2 event, calls the function
+//! API Gateway would (no authorizer, as in the template: the api function is its own gate)
 //! (`dropgate_api::handle_routed`: `/auth/*` to the auth function's handler, the rest to the
 //! api's), and writes the response back.
 //!
@@ -56,13 +56,10 @@ use base64::Engine;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::authorizer::Authorizer;
-
 pub struct Front {
     pub api: dropgate_api::Deps,
     /// The `auth` function's: API Gateway sends `/auth/*` to it, everything else to the api.
     pub auth: dropgate_api::AuthDeps,
-    pub authorizer: Authorizer,
     /// What the notifier put on the event bus (`GET /__events`).
     pub events: Arc<crate::events::Recorded>,
 }
@@ -136,27 +133,6 @@ async fn serve(
     if path == crate::events::PATH && parts.method == axum::http::Method::GET {
         return json_answer(StatusCode::OK, front.events.body());
     }
-    let authorization = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
-    // Routed before authorized, as API Gateway does: the JWT authorizer stands only before the
-    // routes that are not public (the template's `security`, held to the route table by
-    // template_sync); an unknown path or method goes to the api's 404 / 405 with no token.
-    let claims = if !dropgate_api::needs_token(parts.method.as_str(), &path) {
-        None
-    } else {
-        match front.authorizer.verify(authorization) {
-            Some(c) => Some(c),
-            None => {
-                return plain(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "a valid bearer id token is required",
-                );
-            }
-        }
-    };
     let raw_query = parts.uri.query().unwrap_or("").to_owned();
     let mut query: std::collections::HashMap<String, Vec<String>> = Default::default();
     for (k, v) in form_pairs(&raw_query) {
@@ -202,7 +178,7 @@ async fn serve(
         .map(|(k, v)| (k.clone(), json!(v.join(","))))
         .collect();
     let now = chrono::Utc::now();
-    let mut context = json!({
+    let context = json!({
         "accountId": crate::provision::ACCOUNT,
         "apiId": "local",
         "domainName": parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
@@ -219,9 +195,6 @@ async fn serve(
             "userAgent": parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or(""),
         },
     });
-    if let Some(claims) = claims {
-        context["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
-    }
     let event = json!({
         "version": "2.0",
         "routeKey": "$default",

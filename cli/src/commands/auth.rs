@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::api::Api;
 use crate::args::LoginArgs;
 use crate::commands::Ctx;
-use crate::config::{Session, now_secs};
+use crate::config::{API_TOKEN_PREFIX, Session, now_secs};
 use crate::error::{CliError, Result};
 use crate::output::Exit;
 
@@ -19,6 +19,9 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
         None => return Err(missing("the API's URL: pass --api URL or set DROPGATE_API")),
     };
     let api = Api::public(&api)?;
+    if args.token_stdin {
+        return keep_api_token(ctx, &api).await;
+    }
     let email = match args.email.filter(|e| !e.trim().is_empty()) {
         Some(email) => email,
         None if interactive => ask("Email: ")?,
@@ -59,6 +62,34 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// `login --token-stdin`: the API token on standard input, checked against the API (`GET
+/// /quota`, which every scope may read) before it is kept as the session.
+async fn keep_api_token(ctx: &Ctx, api: &Api) -> Result<Exit> {
+    let token = password_from_stdin()?.trim().to_owned();
+    if !token.starts_with(API_TOKEN_PREFIX) {
+        return Err(CliError::Usage(
+            "Not an API token on standard input (they start with dgt_).".into(),
+        ));
+    }
+    let session = Session::with_api_token(api.base().to_owned(), token);
+    session.save(&ctx.config)?;
+    let checked = async {
+        Api::logged_in(ctx.config.clone(), Some(api.base()))?
+            .quota()
+            .await
+    }
+    .await;
+    if let Err(e) = checked {
+        Session::remove(&ctx.config)?;
+        return Err(e);
+    }
+    ctx.out
+        .say(&format!("Logged in to {} with an API token.", session.api));
+    ctx.out
+        .json(&json!({ "api": session.api, "api_token": true }));
+    Ok(Exit::Ok)
+}
+
 pub async fn logout(ctx: &Ctx) -> Result<Exit> {
     let Some(session) = Session::load(&ctx.config)? else {
         // A session file that does not parse may still hold tokens: it goes too.
@@ -67,6 +98,16 @@ pub async fn logout(ctx: &Ctx) -> Result<Exit> {
         ctx.out.json(&json!({ "logged_out": false }));
         return Ok(Exit::Ok);
     };
+    if session.is_api_token() {
+        // An API token is revoked with `dropgate token rm` (by a password login): logging out
+        // only forgets it here.
+        Session::remove(&ctx.config)?;
+        ctx.out
+            .say("Logged out on this machine (the API token itself stays valid).");
+        ctx.out
+            .json(&json!({ "logged_out": true, "revoked": false }));
+        return Ok(Exit::Ok);
+    }
     // The server revokes the refresh token, so a copy of the session file is worth nothing
     // either. The local session goes whatever the server answers: an unreachable API keeps
     // nobody logged in on this machine.

@@ -8,11 +8,14 @@ mod get;
 mod links;
 mod put;
 mod shares;
+mod tokens;
 mod trash;
 
 pub use ctx::Ctx;
 
-use crate::args::{AdminCommand, Cli, Command, LinkCommand, ShareCommand, TrashCommand};
+use crate::args::{
+    AdminCommand, Cli, Command, LinkCommand, ShareCommand, TokenCommand, TrashCommand,
+};
 use crate::config::ConfigDir;
 use crate::error::Result;
 use crate::output::Exit;
@@ -43,5 +46,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,
         Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
+        Command::Token(TokenCommand::Create(args)) => tokens::create(&ctx, args).await,
+        Command::Token(TokenCommand::Ls) => tokens::ls(&ctx).await,
+        Command::Token(TokenCommand::Rm { id }) => tokens::rm(&ctx, &id).await,
     }
 }

@@ -3,6 +3,7 @@
 //! emulator (`local/tests/stack/infra_*.rs`), so that tests on the fakes say something about
 //! production.
 
+pub mod apikeys;
 pub mod audit;
 pub mod counters;
 pub mod edits;

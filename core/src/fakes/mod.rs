@@ -1,10 +1,12 @@
 //! In-memory fakes of every port, one file per fake, for tests of the domain and of the
 //! handlers (behind the `fakes` feature).
 
+mod apikeys;
 mod audit;
 mod bus;
 mod clock;
 mod counters;
+mod id_tokens;
 mod ids;
 mod ledger;
 mod links;
@@ -19,10 +21,12 @@ mod shares;
 mod standing;
 mod trash;
 
+pub use apikeys::MemApiKeys;
 pub use audit::{MemAudit, MemAuditStore};
 pub use bus::MemBus;
 pub use clock::FixedClock;
 pub use counters::MemCounters;
+pub use id_tokens::MemIdTokens;
 pub use ids::SeqIds;
 pub use ledger::MemLedger;
 pub use mailer::MemMailer;

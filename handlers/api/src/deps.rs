@@ -8,9 +8,11 @@ use std::time::Duration;
 
 use dropgate_core::Settings;
 use dropgate_core::accounts::Accounts;
+use dropgate_core::apikeys::{ApiKeyService, ApiKeyStore};
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
+use dropgate_core::identity::{Gate, IdTokens};
 use dropgate_core::ids::IdSource;
 use dropgate_core::links::{DropService, LinkService, LinkStore};
 use dropgate_core::multipart::{MultipartStore, Multiparts};
@@ -36,6 +38,10 @@ pub struct Deps {
     pub profiles: ProfileService,
     /// The audit log: what admin routes and system events append, and what admins read.
     pub audit: AuditChain,
+    /// Who is calling: every non-public route passes it first.
+    pub gate: Gate,
+    /// The owner's API tokens (the gate checks presented ones through the same service).
+    pub api_keys: ApiKeyService,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -56,6 +62,10 @@ pub struct Ports {
     pub sealer: Arc<dyn TokenSealer>,
     /// Where the audit log's chain is kept.
     pub audit: Arc<dyn AuditStore>,
+    /// Verifies the user pool's id tokens (the gate's first kind of credential).
+    pub id_tokens: Arc<dyn IdTokens>,
+    /// API tokens (the gate's second kind).
+    pub api_keys: Arc<dyn ApiKeyStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -93,6 +103,9 @@ pub const REQUIRED_ENV: &[&str] = &[
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
     "TOKEN_KEY",
+    "USER_POOL_ID",
+    "USER_POOL_CLIENT_ID",
+    "API_KEYS_TABLE",
 ];
 
 impl Deps {
@@ -110,6 +123,8 @@ impl Deps {
             counters: clients.counters(config),
             sealer: clients.sealer(config),
             audit: clients.audit(config),
+            id_tokens: clients.id_tokens(config),
+            api_keys: clients.api_keys(config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -139,9 +154,21 @@ impl Deps {
             counters,
             sealer,
             audit,
+            id_tokens,
+            api_keys,
             clock,
             ids,
         } = ports;
+        let api_keys = ApiKeyService {
+            store: api_keys,
+            clock: clock.clone(),
+            ids: ids.clone(),
+        };
+        let gate = Gate {
+            id_tokens,
+            keys: api_keys.clone(),
+            clock: clock.clone(),
+        };
         let audit = AuditChain {
             store: audit,
             clock: clock.clone(),
@@ -227,6 +254,8 @@ impl Deps {
             share_access,
             profiles: ProfileService { profiles },
             audit,
+            gate,
+            api_keys,
             pages: PageHeaders::new(upload_origin),
         }
     }

@@ -1,9 +1,13 @@
 //! Request decoding and response encoding for API Gateway payload v2.
 
-use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse,
+};
 use aws_lambda_events::encodings::Body;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine;
+use dropgate_core::apikeys::{KeyId, Scope};
+use dropgate_core::identity::{Principal, Via};
 use dropgate_core::{CoreError, ErrorKind, OwnerId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -219,21 +223,15 @@ pub(crate) fn whole(
     }
 }
 
-/// The caller, from the claims the JWT authorizer verified: an id token's `sub` and `email`.
+/// The caller, as the gate admitted it (`routes::admit`): the owner, their email and whether
+/// they are an admin.
 pub struct Caller {
     pub owner: OwnerId,
     pub email: Option<String>,
     /// A member of the Cognito group `admins`.
     pub admin: bool,
-}
-
-/// Whether a `cognito:groups` claim names `admins`. API Gateway passes the list as one string,
-/// `[admins other]`; the local stack as JSON, `["admins","other"]`.
-fn names_admins(groups: &str) -> bool {
-    groups
-        .trim_matches(|c| c == '[' || c == ']')
-        .split(|c: char| c == ',' || c.is_whitespace())
-        .any(|g| g.trim_matches('"') == "admins")
+    /// The API token it came with (`None`: an id token).
+    pub key: Option<(KeyId, Scope)>,
 }
 
 /// `403 admin_only` for anyone but an admin.
@@ -249,45 +247,61 @@ pub fn require_admin(c: &Caller) -> Result<(), ApiError> {
     }
 }
 
+/// Writes the gate's verdict where a Lambda authorizer's context goes
+/// (`requestContext.authorizer.lambda`), replacing whatever the request carried there: the
+/// handlers read the caller from one place, and only the gate ever writes it.
+pub fn install_caller(req: &mut ApiGatewayV2httpRequest, who: Option<&Principal>) {
+    req.request_context.authorizer = who.map(|p| {
+        let mut fields = std::collections::HashMap::new();
+        fields.insert("owner".to_owned(), json!(p.owner.as_str()));
+        if let Some(e) = &p.email {
+            fields.insert("email".to_owned(), json!(e));
+        }
+        fields.insert("admin".to_owned(), json!(p.admin));
+        if let Via::ApiKey { id, scope } = &p.via {
+            fields.insert("key".to_owned(), json!(id.as_str()));
+            fields.insert("scope".to_owned(), json!(scope.as_str()));
+        }
+        ApiGatewayRequestAuthorizer {
+            jwt: None,
+            fields,
+            iam: None,
+        }
+    });
+}
+
+/// The caller the gate admitted; `401 unauthorized` on a route it did not admit anyone to.
 pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
     let unauthorized = || ApiError::new(401, "unauthorized", "a valid bearer id token is required");
-    let claims = req
+    let fields = req
         .request_context
         .authorizer
         .as_ref()
-        .and_then(|a| a.jwt.as_ref())
-        .map(|j| &j.claims)
+        .map(|a| &a.fields)
         .ok_or_else(unauthorized)?;
-    if claims.get("token_use").map(String::as_str) != Some("id") {
-        return Err(unauthorized());
-    }
-    let sub = claims.get("sub").ok_or_else(unauthorized)?;
-    let owner = OwnerId::parse(sub).map_err(|_| unauthorized())?;
+    let owner = fields
+        .get("owner")
+        .and_then(Value::as_str)
+        .and_then(|o| OwnerId::parse(o).ok())
+        .ok_or_else(unauthorized)?;
     Ok(Caller {
         owner,
-        email: claims.get("email").cloned(),
-        admin: claims
-            .get("cognito:groups")
-            .is_some_and(|g| names_admins(g)),
+        email: fields
+            .get("email")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        admin: fields.get("admin").and_then(Value::as_bool) == Some(true),
+        key: match (fields.get("key"), fields.get("scope")) {
+            (Some(Value::String(id)), Some(Value::String(scope))) => Some((
+                KeyId::parse(id).map_err(|_| unauthorized())?,
+                Scope::parse(scope).map_err(|_| unauthorized())?,
+            )),
+            _ => None,
+        },
     })
 }
 
 /// One query-string parameter; API Gateway has already decoded it.
 pub fn query<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
     req.query_string_parameters.first(name)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names_admins;
-
-    #[test]
-    fn the_groups_claim_is_read_in_both_spellings() {
-        assert!(names_admins("[admins]"));
-        assert!(names_admins("[staff admins]"));
-        assert!(names_admins(r#"["staff","admins"]"#));
-        assert!(!names_admins("[administrators]"));
-        assert!(!names_admins(r#"["notadmins"]"#));
-        assert!(!names_admins(""));
-    }
 }

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 fn admin(sub: &str) -> Value {
     let mut c = claims(sub);
-    c["cognito:groups"] = json!("[admins]");
+    c["cognito:groups"] = json!(["admins"]);
     c
 }
 
@@ -32,7 +32,7 @@ async fn every_admin_route_refuses_anyone_but_an_admin() {
             .collect::<Vec<_>>()
             .join("/");
         let mut not_admin = claims(ALICE);
-        not_admin["cognito:groups"] = json!("[administrators staff]");
+        not_admin["cognito:groups"] = json!(["administrators", "staff"]);
         for c in [claims(ALICE), not_admin] {
             expect_error(&w, req(r.method, &path).claims(c), 403, "admin_only").await;
         }

@@ -304,6 +304,8 @@ fn deps() -> (Deps, AuthDeps) {
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
+        id_tokens: Arc::new(dropgate_core::fakes::MemIdTokens),
+        api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };
@@ -363,15 +365,17 @@ fn event(method: &str, path: &str, body: Option<&str>, signed_in: bool) -> ApiGa
         ev["body"] = json!(b);
     }
     if signed_in {
-        ev["requestContext"]["authorizer"] = json!({"jwt": {"claims": {
+        let token = dropgate_core::fakes::MemIdTokens::mint(&json!({
             "sub": OWNER,
             "email": "alice@example.com",
             "email_verified": "true",
             "token_use": "id",
             "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34E",
             "aud": "4q0example1client2id3abcd",
-            "exp": "1767229200"
-        }, "scopes": null}});
+            "iat": 1795341000,
+            "exp": 1795428000
+        }));
+        ev["headers"]["authorization"] = json!(format!("Bearer {token}"));
     }
     serde_json::from_value(ev).expect("a valid API Gateway v2 event")
 }

@@ -6,6 +6,7 @@
 //! every listing.
 //! Attribute names go through `#placeholders`: `owner`, `size`, `name`, `status` are reserved.
 
+pub mod apikeys;
 pub mod audit;
 pub mod counters;
 pub mod files;

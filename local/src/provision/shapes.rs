@@ -3,7 +3,7 @@
 //! (local/tests/stack/template_sync.rs) holds it against template.yaml; index names are the
 //! ones the infra adapters query.
 
-use dropgate_infra::dynamo::{files, links, shares};
+use dropgate_infra::dynamo::{apikeys, files, links, shares};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
@@ -26,6 +26,7 @@ pub const RATE_LIMIT_TABLE: &str = "dropgate-rate-limits";
 pub const SHARES_TABLE: &str = "dropgate-shares";
 pub const DOWNLOAD_LOG_TABLE: &str = "dropgate-download-log";
 pub const AUDIT_TABLE: &str = "dropgate-audit";
+pub const API_KEYS_TABLE: &str = "dropgate-api-keys";
 pub const USER_POOL: &str = "dropgate-users";
 pub const USER_POOL_CLIENT: &str = "dropgate-web";
 pub const KMS_ALIAS: &str = "alias/dropgate";
@@ -36,6 +37,9 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 /// The links table's TTL attribute: links and receipts are purged 90 days after the link expired
 /// (its `expires_at` is the link's own expiry, an RFC 3339 string, not a TTL).
 pub const LINKS_TTL_ATTRIBUTE: &str = "purge_at";
+/// The API tokens table's TTL attribute: tokens are purged 30 days after they expired
+/// (`expires_at` is the token's own expiry, an RFC 3339 string).
+pub const API_KEYS_TTL_ATTRIBUTE: &str = "purge_at";
 /// The shares table's TTL attribute: shares are purged 90 days after they expired (like links,
 /// `expires_at` is the share's own expiry, an RFC 3339 string).
 pub const SHARES_TTL_ATTRIBUTE: &str = "purge_at";
@@ -157,6 +161,20 @@ pub const TABLE_SHAPES: &[TableShape] = &[
     },
     // The audit log's chain: `stream` is "entry" for entries, "head" for the one head item;
     // `seq` is the entry's number in 20 digits.
+    // API tokens by their secret's SHA-256 (`pk`), and the files upload tokens created
+    // (`created#<token>#<file>`, outside the index).
+    TableShape {
+        name: API_KEYS_TABLE,
+        partition_key: "pk",
+        sort_key: None,
+        indexes: &[IndexShape {
+            name: apikeys::OWNER_INDEX,
+            partition_key: "owner",
+            sort_key: Some("created_at"),
+        }],
+        ttl_attribute: API_KEYS_TTL_ATTRIBUTE,
+        stream: false,
+    },
     TableShape {
         name: AUDIT_TABLE,
         partition_key: "stream",

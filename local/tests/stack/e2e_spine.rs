@@ -555,11 +555,17 @@ async fn concurrent_reservations_never_exceed_the_quota() {
 
 /// Signs `claims` with the emulator's own key (see mint_token.py).
 fn mint(claims: serde_json::Value) -> String {
+    mint_with_kid(claims, "dummy")
+}
+
+/// Signs `claims` with the emulator's key, naming it `kid` in the header.
+fn mint_with_kid(claims: serde_json::Value, kid: &str) -> String {
     let python = dropgate_local::emulator::project_root().join(".venv/bin/python");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mint_token.py");
     let out = std::process::Command::new(python)
         .arg(script)
         .arg(claims.to_string())
+        .arg(kid)
         .output()
         .expect("run mint_token.py");
     assert!(
@@ -571,7 +577,7 @@ fn mint(claims: serde_json::Value) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_authorizer_checks_expiry_issuer_audience_and_use() {
+async fn the_gate_checks_expiry_issuer_audience_use_and_key() {
     let stack = LocalStack::start().await;
     let pool = stack.resource("user_pool_id");
     let client = stack.resource("user_pool_client_id");
@@ -611,4 +617,20 @@ async fn the_authorizer_checks_expiry_issuer_audience_and_use() {
             "{claim}"
         );
     }
+    // Signed by the pool's key but naming a key the pool does not publish: the gate fetches
+    // the key set again (it may have rotated), finds no such key, refuses.
+    let (s, b) = stack
+        .get("/quota", &mint_with_kid(good.clone(), "rotated-away"))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    // The groups claim reaches the handlers: an admin's token opens the admin routes.
+    let (s, b) = stack.get("/admin/audit", &mint(good.clone())).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (403, Some("admin_only")));
+    let mut admin = good;
+    admin["cognito:groups"] = json!(["admins"]);
+    let (s, b) = stack.get("/admin/audit", &mint(admin)).await;
+    assert_eq!(s, 200, "{b}");
 }

@@ -1,6 +1,8 @@
 //! An account user's files and quota.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
+use dropgate_core::FileId;
+use dropgate_core::apikeys::Scope;
 use dropgate_core::files::NewUpload;
 use serde::Deserialize;
 use serde_json::json;
@@ -33,6 +35,11 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer
         )
         .await?;
     tracing::info!(owner = %who.owner, file_id = created.file.id, size = created.file.size, "upload reserved");
+    // An upload token goes on to read only the files it created: note this one.
+    if let Some((key, Scope::Upload)) = &who.key {
+        let id = FileId::parse(&created.file.id)?;
+        deps.api_keys.store.record_created(key, &id).await?;
+    }
     Ok(json_response(201, &created))
 }
 

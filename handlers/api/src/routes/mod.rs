@@ -4,6 +4,7 @@
 
 mod account;
 mod answer;
+mod apikeys;
 mod audit;
 mod auth;
 mod drop;
@@ -22,7 +23,9 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use serde_json::json;
 
 use crate::deps::{AuthDeps, Deps};
-use crate::http::{ApiError, error_response, json_response};
+use dropgate_core::identity::Principal;
+
+use crate::http::{ApiError, error_response, install_caller, json_response};
 use crate::web::{self, PageHeaders};
 
 use answer::Answer;
@@ -49,6 +52,14 @@ pub(crate) trait Function: Sync {
     ) -> impl Future<Output = Answer> + Send;
     /// The pages' security headers, for a function that serves pages.
     fn pages(&self) -> Option<&PageHeaders>;
+    /// Who may call `route`: `None` for a public route, the verified caller otherwise, or why
+    /// not (`401`, `403`, or `503` when the keys or the records could not be read).
+    fn admit(
+        &self,
+        route: &Route,
+        params: &[&str],
+        req: &ApiGatewayV2httpRequest,
+    ) -> impl Future<Output = Result<Option<Principal>, ApiError>> + Send;
 }
 
 /// The request's path as API Gateway received it.
@@ -64,10 +75,12 @@ fn no_route() -> ApiError {
 }
 
 pub(crate) async fn dispatch<F: Function>(
-    req: ApiGatewayV2httpRequest,
+    mut req: ApiGatewayV2httpRequest,
     deps: &F,
 ) -> ApiGatewayV2httpResponse {
     let started = Instant::now();
+    // Nothing a request brings counts as a caller: only the gate installs one.
+    install_caller(&mut req, None);
     let method = req.request_context.http.method.clone();
     let path = request_path(&req).to_owned();
     let request_id = req.request_context.request_id.clone().unwrap_or_default();
@@ -84,7 +97,12 @@ pub(crate) async fn dispatch<F: Function>(
     let route = chosen.map_or("(unknown)", |(r, _)| r.pattern);
     let answer = match chosen {
         Some((r, params)) if r.method == wanted => {
-            tokio::time::timeout(REQUEST_BUDGET, deps.call(r.op, params, &req))
+            let gated = async {
+                let who = deps.admit(r, params, &req).await?;
+                install_caller(&mut req, who.as_ref());
+                deps.call(r.op, params, &req).await
+            };
+            tokio::time::timeout(REQUEST_BUDGET, gated)
                 .await
                 .unwrap_or_else(|_| {
                     Err(ApiError {
@@ -161,6 +179,27 @@ impl Function for Deps {
         !is_auth(op)
     }
 
+    async fn admit(
+        &self,
+        route: &Route,
+        params: &[&str],
+        req: &ApiGatewayV2httpRequest,
+    ) -> Result<Option<Principal>, ApiError> {
+        if route.public {
+            return Ok(None);
+        }
+        let authorization = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        // The first parameter is the file id on the routes that grant only a file's creator.
+        Ok(Some(
+            self.gate
+                .admit(authorization, route.scopes, params.first().copied())
+                .await?,
+        ))
+    }
+
     fn pages(&self) -> Option<&PageHeaders> {
         Some(&self.pages)
     }
@@ -220,6 +259,9 @@ impl Function for Deps {
             Op::DeletionReceipts => trash::receipts(req, deps).await,
             Op::AuditList => audit::list(req, deps).await,
             Op::AuditExport => audit::export(req, deps).await,
+            Op::CreateApiKey => apikeys::create(req, deps).await,
+            Op::ListApiKeys => apikeys::list(req, deps).await,
+            Op::RevokeApiKey => apikeys::revoke(req, deps, first).await,
         }
     }
 }
@@ -227,6 +269,24 @@ impl Function for Deps {
 impl Function for AuthDeps {
     fn serves(op: Op) -> bool {
         is_auth(op)
+    }
+
+    /// Every `/auth/*` route is public: the credential is in the body, for Cognito to judge.
+    async fn admit(
+        &self,
+        route: &Route,
+        _: &[&str],
+        _: &ApiGatewayV2httpRequest,
+    ) -> Result<Option<Principal>, ApiError> {
+        if route.public {
+            Ok(None)
+        } else {
+            Err(ApiError::new(
+                401,
+                "unauthorized",
+                "a valid bearer id token is required",
+            ))
+        }
     }
 
     fn pages(&self) -> Option<&PageHeaders> {

@@ -1,6 +1,9 @@
-//! The route table: every route's method, pattern, whether it is public, and what it does;
-//! and how a path fits a pattern. Dispatch, 404 against 405, the request log line and the local
-//! stack's authorizer all read it; docs/openapi.yaml is held to it by a test.
+//! The route table: every route's method, pattern, whether it is public, what each API token
+//! scope may do there, and what it does; and how a path fits a pattern. Dispatch, 404 against
+//! 405, the request log line and the gate all read it; docs/openapi.yaml is held to it by a
+//! test.
+
+use dropgate_core::apikeys::{Grant, Scopes};
 
 /// What a route does; the path parameters come in the order of the pattern's `{…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,89 +56,179 @@ pub(crate) enum Op {
     DeletionReceipts,
     AuditList,
     AuditExport,
+    CreateApiKey,
+    ListApiKeys,
+    RevokeApiKey,
 }
 
 pub struct Route {
     pub method: &'static str,
     pub pattern: &'static str,
-    /// Served without the JWT authorizer.
+    /// Served to anyone: the gate does not stand before it (the token in its path, if any, is
+    /// the credential).
     pub public: bool,
+    /// What an API token of each scope may do here (docs/API.md, "API tokens"). Every route
+    /// declares it: a new route is closed to API tokens until someone decides otherwise.
+    pub scopes: Scopes,
     pub(super) op: Op,
 }
 
-const fn r(method: &'static str, pattern: &'static str, public: bool, op: Op) -> Route {
+const fn r(
+    method: &'static str,
+    pattern: &'static str,
+    public: bool,
+    op: Op,
+    scopes: Scopes,
+) -> Route {
     Route {
         method,
         pattern,
         public,
+        scopes,
         op,
     }
 }
 
+/// Closed to API tokens: public routes (no credential), admin routes (a token is never an
+/// admin), account and token management.
+const NONE: Scopes = Scopes::NONE;
+/// A change to the owner's things: `full` only.
+const CHANGE: Scopes = Scopes::CHANGE;
+/// A read of the owner's things: `full` and `read`.
+const READ: Scopes = Scopes::READ;
+/// The quota: every scope.
+const ALL: Scopes = Scopes::ALL;
+/// Starting an upload: `full` and `upload`.
+const UPLOAD: Scopes = Scopes {
+    full: Grant::Yes,
+    upload: Grant::Yes,
+    read: Grant::No,
+};
+/// Carrying on an upload: `full`, and `upload` on the files that token created.
+const UPLOAD_OWN: Scopes = Scopes {
+    full: Grant::Yes,
+    upload: Grant::Created,
+    read: Grant::No,
+};
+/// A file's status: `full`, `read`, and `upload` on the files that token created.
+const READ_OR_UPLOAD_OWN: Scopes = Scopes {
+    full: Grant::Yes,
+    upload: Grant::Created,
+    read: Grant::Yes,
+};
+
 pub const ROUTES: &[Route] = &[
-    r("GET", "/health", true, Op::Health),
-    r("POST", "/auth/signup", true, Op::SignUp),
-    r("POST", "/auth/confirm", true, Op::Confirm),
-    r("POST", "/auth/login", true, Op::Login),
-    r("POST", "/auth/refresh", true, Op::Refresh),
-    r("POST", "/auth/logout", true, Op::Logout),
-    r("POST", "/files", false, Op::CreateFile),
-    r("GET", "/files", false, Op::ListFiles),
-    r("GET", "/files/{id}", false, Op::GetFile),
-    r("DELETE", "/files/{id}", false, Op::DeleteFile),
-    r("GET", "/files/{id}/download", false, Op::Download),
-    r("GET", "/quota", false, Op::Quota),
-    r("GET", "/account/profile", false, Op::GetProfile),
-    r("PUT", "/account/profile", false, Op::SetProfile),
-    r("POST", "/files/{id}/parts", false, Op::PresignParts),
-    r("GET", "/files/{id}/parts", false, Op::ListParts),
-    r("POST", "/files/{id}/complete", false, Op::CompleteFile),
-    r("POST", "/links", false, Op::CreateLink),
-    r("GET", "/links", false, Op::ListLinks),
-    r("GET", "/links/{id}", false, Op::GetLink),
-    r("PATCH", "/links/{id}", false, Op::EditLink),
-    r("DELETE", "/links/{id}", false, Op::RevokeLink),
-    r("GET", "/drop/{token}", true, Op::DropInfo),
-    r("POST", "/drop/{token}/files", true, Op::DropFile),
-    r("GET", "/drop/receipts/{receipt}", true, Op::Receipt),
+    r("GET", "/health", true, Op::Health, NONE),
+    r("POST", "/auth/signup", true, Op::SignUp, NONE),
+    r("POST", "/auth/confirm", true, Op::Confirm, NONE),
+    r("POST", "/auth/login", true, Op::Login, NONE),
+    r("POST", "/auth/refresh", true, Op::Refresh, NONE),
+    r("POST", "/auth/logout", true, Op::Logout, NONE),
+    r("POST", "/files", false, Op::CreateFile, UPLOAD),
+    r("GET", "/files", false, Op::ListFiles, READ),
+    r("GET", "/files/{id}", false, Op::GetFile, READ_OR_UPLOAD_OWN),
+    r("DELETE", "/files/{id}", false, Op::DeleteFile, CHANGE),
+    r("GET", "/files/{id}/download", false, Op::Download, READ),
+    r("GET", "/quota", false, Op::Quota, ALL),
+    r("GET", "/account/profile", false, Op::GetProfile, NONE),
+    r("PUT", "/account/profile", false, Op::SetProfile, NONE),
+    r(
+        "POST",
+        "/files/{id}/parts",
+        false,
+        Op::PresignParts,
+        UPLOAD_OWN,
+    ),
+    r("GET", "/files/{id}/parts", false, Op::ListParts, UPLOAD_OWN),
+    r(
+        "POST",
+        "/files/{id}/complete",
+        false,
+        Op::CompleteFile,
+        UPLOAD_OWN,
+    ),
+    r("POST", "/links", false, Op::CreateLink, CHANGE),
+    r("GET", "/links", false, Op::ListLinks, READ),
+    r("GET", "/links/{id}", false, Op::GetLink, CHANGE),
+    r("PATCH", "/links/{id}", false, Op::EditLink, CHANGE),
+    r("DELETE", "/links/{id}", false, Op::RevokeLink, CHANGE),
+    r("GET", "/drop/{token}", true, Op::DropInfo, NONE),
+    r("POST", "/drop/{token}/files", true, Op::DropFile, NONE),
+    r("GET", "/drop/receipts/{receipt}", true, Op::Receipt, NONE),
     r(
         "POST",
         "/drop/receipts/{receipt}/parts",
         true,
         Op::DropPresignParts,
+        NONE,
     ),
     r(
         "GET",
         "/drop/receipts/{receipt}/parts",
         true,
         Op::DropListParts,
+        NONE,
     ),
     r(
         "POST",
         "/drop/receipts/{receipt}/complete",
         true,
         Op::DropComplete,
+        NONE,
     ),
-    r("POST", "/files/{id}/shares", false, Op::CreateShare),
-    r("GET", "/files/{id}/shares", false, Op::FileShares),
-    r("GET", "/shares", false, Op::ListShares),
-    r("GET", "/shares/{id}", false, Op::GetShare),
-    r("PATCH", "/shares/{id}", false, Op::EditShare),
-    r("DELETE", "/shares/{id}", false, Op::RevokeShare),
-    r("GET", "/shares/{id}/downloads", false, Op::ShareDownloads),
-    r("GET", "/share/{token}", true, Op::ShareInfo),
-    r("POST", "/share/{token}/download", true, Op::ShareDownload),
-    r("POST", "/share/{token}/unlock", true, Op::ShareUnlock),
-    r("GET", "/s/{token}", true, Op::SharePage),
-    r("GET", "/", true, Op::AppPage),
-    r("GET", "/d/{token}", true, Op::DropPage),
-    r("GET", "/assets/{name}", true, Op::Asset),
-    r("GET", "/trash", false, Op::ListTrash),
-    r("POST", "/trash/{id}/restore", false, Op::RestoreTrash),
-    r("DELETE", "/trash/{id}", false, Op::PurgeTrash),
-    r("GET", "/receipts/deletions", false, Op::DeletionReceipts),
-    r("GET", "/admin/audit", false, Op::AuditList),
-    r("GET", "/admin/audit/export", false, Op::AuditExport),
+    r("POST", "/files/{id}/shares", false, Op::CreateShare, CHANGE),
+    r("GET", "/files/{id}/shares", false, Op::FileShares, READ),
+    r("GET", "/shares", false, Op::ListShares, READ),
+    r("GET", "/shares/{id}", false, Op::GetShare, CHANGE),
+    r("PATCH", "/shares/{id}", false, Op::EditShare, CHANGE),
+    r("DELETE", "/shares/{id}", false, Op::RevokeShare, CHANGE),
+    r(
+        "GET",
+        "/shares/{id}/downloads",
+        false,
+        Op::ShareDownloads,
+        CHANGE,
+    ),
+    r("GET", "/share/{token}", true, Op::ShareInfo, NONE),
+    r(
+        "POST",
+        "/share/{token}/download",
+        true,
+        Op::ShareDownload,
+        NONE,
+    ),
+    r("POST", "/share/{token}/unlock", true, Op::ShareUnlock, NONE),
+    r("GET", "/s/{token}", true, Op::SharePage, NONE),
+    r("GET", "/", true, Op::AppPage, NONE),
+    r("GET", "/d/{token}", true, Op::DropPage, NONE),
+    r("GET", "/assets/{name}", true, Op::Asset, NONE),
+    r("GET", "/trash", false, Op::ListTrash, CHANGE),
+    r(
+        "POST",
+        "/trash/{id}/restore",
+        false,
+        Op::RestoreTrash,
+        CHANGE,
+    ),
+    r("DELETE", "/trash/{id}", false, Op::PurgeTrash, CHANGE),
+    r(
+        "GET",
+        "/receipts/deletions",
+        false,
+        Op::DeletionReceipts,
+        CHANGE,
+    ),
+    r("GET", "/admin/audit", false, Op::AuditList, NONE),
+    r("GET", "/admin/audit/export", false, Op::AuditExport, NONE),
+    r("POST", "/account/tokens", false, Op::CreateApiKey, NONE),
+    r("GET", "/account/tokens", false, Op::ListApiKeys, NONE),
+    r(
+        "DELETE",
+        "/account/tokens/{id}",
+        false,
+        Op::RevokeApiKey,
+        NONE,
+    ),
 ];
 
 /// The five account routes, which the `auth` function answers.
@@ -185,9 +278,9 @@ pub(super) fn matching(path: &str) -> Vec<(&'static Route, Vec<&str>)> {
     found
 }
 
-/// Whether API Gateway's JWT authorizer stands before `method path`: a route of the table
-/// answers it and is not public. Anything else never reaches the authorizer: API Gateway routes
-/// first, so an unknown path is a 404, whoever asks (and the local stack answers it the same).
+/// Whether the gate stands before `method path`: a route of the table answers it and is not
+/// public. Anything else never reaches the gate: the router answers an unknown path 404 and a
+/// wrong method 405, whoever asks.
 pub fn needs_token(method: &str, path: &str) -> bool {
     let wanted = if method == "HEAD" { "GET" } else { method };
     matching(path)
@@ -222,6 +315,76 @@ mod tests {
         assert!(!needs_token("GET", "/nope"));
         assert!(!needs_token("PUT", "/files"));
         assert!(!needs_token("OPTIONS", "/files"));
+    }
+
+    /// What each scope may do, route by route, written out: a new route fails this test until
+    /// its line is added here, so someone decides what API tokens may do there.
+    #[test]
+    fn every_route_declares_what_each_scope_may_do() {
+        use Grant::{Created as C, No as N, Yes as Y};
+        // (method, pattern, full, upload, read)
+        let expected: &[(&str, &str, Grant, Grant, Grant)] = &[
+            ("POST", "/files", Y, Y, N),
+            ("GET", "/files", Y, N, Y),
+            ("GET", "/files/{id}", Y, C, Y),
+            ("DELETE", "/files/{id}", Y, N, N),
+            ("GET", "/files/{id}/download", Y, N, Y),
+            ("GET", "/quota", Y, Y, Y),
+            ("GET", "/account/profile", N, N, N),
+            ("PUT", "/account/profile", N, N, N),
+            ("POST", "/files/{id}/parts", Y, C, N),
+            ("GET", "/files/{id}/parts", Y, C, N),
+            ("POST", "/files/{id}/complete", Y, C, N),
+            ("POST", "/links", Y, N, N),
+            ("GET", "/links", Y, N, Y),
+            ("GET", "/links/{id}", Y, N, N),
+            ("PATCH", "/links/{id}", Y, N, N),
+            ("DELETE", "/links/{id}", Y, N, N),
+            ("POST", "/files/{id}/shares", Y, N, N),
+            ("GET", "/files/{id}/shares", Y, N, Y),
+            ("GET", "/shares", Y, N, Y),
+            ("GET", "/shares/{id}", Y, N, N),
+            ("PATCH", "/shares/{id}", Y, N, N),
+            ("DELETE", "/shares/{id}", Y, N, N),
+            ("GET", "/shares/{id}/downloads", Y, N, N),
+            ("GET", "/trash", Y, N, N),
+            ("POST", "/trash/{id}/restore", Y, N, N),
+            ("DELETE", "/trash/{id}", Y, N, N),
+            ("GET", "/receipts/deletions", Y, N, N),
+            ("GET", "/admin/audit", N, N, N),
+            ("GET", "/admin/audit/export", N, N, N),
+            ("POST", "/account/tokens", N, N, N),
+            ("GET", "/account/tokens", N, N, N),
+            ("DELETE", "/account/tokens/{id}", N, N, N),
+        ];
+        for r in ROUTES.iter().filter(|r| !r.public) {
+            let line = expected
+                .iter()
+                .find(|e| (e.0, e.1) == (r.method, r.pattern))
+                .unwrap_or_else(|| {
+                    panic!("{} {}: say what each scope may do", r.method, r.pattern)
+                });
+            assert_eq!(
+                (r.scopes.full, r.scopes.upload, r.scopes.read),
+                (line.2, line.3, line.4),
+                "{} {}",
+                r.method,
+                r.pattern
+            );
+            // Account, token and webhook management and admin routes: no API token at all.
+            if r.pattern.starts_with("/account/") || r.pattern.starts_with("/admin/") {
+                assert_eq!(r.scopes, Scopes::NONE, "{} {}", r.method, r.pattern);
+            }
+            // A grant on created files only needs the file id as the first parameter.
+            if [r.scopes.full, r.scopes.upload, r.scopes.read].contains(&C) {
+                assert!(r.pattern.starts_with("/files/{id}"), "{}", r.pattern);
+            }
+        }
+        assert_eq!(expected.len(), ROUTES.iter().filter(|r| !r.public).count());
+        // Public routes take no credential: nothing to grant.
+        for r in ROUTES.iter().filter(|r| r.public) {
+            assert_eq!(r.scopes, Scopes::NONE, "{} {}", r.method, r.pattern);
+        }
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
+        id_tokens: Arc::new(dropgate_core::fakes::MemIdTokens),
+        api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
         clock: clock.clone(),
         ids,
     };
@@ -157,9 +159,10 @@ pub fn claims(sub: &str) -> Value {
         "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12Cd34E",
         "aud": "4q0example1client2id3abcd",
         "cognito:username": sub,
-        "auth_time": "1767225600",
-        "iat": "1767225600",
-        "exp": "1767229200"
+        // Issued before the test world's clock (2026-11-22T10:00Z), valid for a day beyond it.
+        "auth_time": 1795341000,
+        "iat": 1795341000,
+        "exp": 1795428000
     })
 }
 
@@ -296,8 +299,10 @@ impl Req {
         if let Some(q) = &self.query {
             ev["queryStringParameters"] = q.clone();
         }
+        // The claims travel as a token the fake verifier reads (the gate's first step).
         if let Some(c) = &self.claims {
-            ev["requestContext"]["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
+            let token = dropgate_core::fakes::MemIdTokens::mint(c);
+            ev["headers"]["authorization"] = json!(format!("Bearer {token}"));
         }
         serde_json::from_value(ev).expect("a valid API Gateway v2 event")
     }

@@ -1,5 +1,5 @@
 //! The HTTP API's routes, as its OpenAPI body declares them, against the API handler's route
-//! table: each handler route reached, public exactly when the handler's is, by the right function.
+//! table: each handler route reached by the right function, none behind an authorizer.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +10,7 @@ use super::toolkit::{FUNCTION, at, resource, str_at, sub_with_stack, template};
 /// API Gateway's catch-all route: what matches no other route (never a handler's own route).
 pub(super) const DEFAULT_ROUTE: &str = "/$default";
 
-/// The routes of the HTTP API's OpenAPI body: (method, or "ANY"; path; public; the logical id
+/// The routes of the HTTP API's OpenAPI body: (method, or "ANY"; path; public (every route: the api is its own gate); the logical id
 /// of the function its integration invokes).
 fn api_routes(t: &Value) -> Vec<(String, String, bool, &'static str)> {
     let api = resource(t, "HttpApi", "AWS::Serverless::HttpApi");
@@ -55,18 +55,13 @@ fn api_routes(t: &Value) -> Vec<(String, String, bool, &'static str)> {
                 .unwrap_or_else(|| {
                     panic!("{method} {path}: integration is neither ApiFunction nor AuthFunction")
                 });
-            // No `security`: SAM puts the default (JWT) authorizer on it. `NONE`: public.
-            let public = match op.get("security") {
-                None => false,
-                Some(s) => {
-                    let none: Value = serde_yaml::from_str("[{NONE: []}]").expect("yaml");
-                    assert_eq!(
-                        s, &none,
-                        "{method} {path}: security is either absent or NONE"
-                    );
-                    true
-                }
-            };
+            // No authorizer anywhere: a JWT authorizer would refuse API tokens, so the api
+            // function is its own gate and every route reaches it (docs/DESIGN.md section 5).
+            assert!(
+                op.get("security").is_none(),
+                "{method} {path}: no route has an authorizer (security)"
+            );
+            let public = true;
             routes.push((method, path.to_owned(), public, function));
         }
     }
@@ -96,8 +91,8 @@ pub(super) fn route_match(pattern: &str, path: &str) -> Option<(usize, bool)> {
 }
 
 /// The HTTP API routes are the API handler's routes (`dropgate_api::ROUTES`): every handler
-/// route reaches the function through a template route that is public exactly when the handler's
-/// route is, and every template route leads to at least one handler route.
+/// route reaches the function whose handler serves it through a template route, and every
+/// template route leads to at least one handler route.
 #[test]
 fn the_apis_routes_are_the_handlers_routes() {
     let t = template();
@@ -126,17 +121,6 @@ fn the_apis_routes_are_the_handlers_routes() {
                     r.method, r.pattern
                 )
             });
-        assert_eq!(
-            chosen.2,
-            r.public,
-            "{} {} is {} in the handler but reached through {} {}, which is {}",
-            r.method,
-            r.pattern,
-            if r.public { "public" } else { "authorized" },
-            chosen.0,
-            chosen.1,
-            if chosen.2 { "public" } else { "authorized" },
-        );
         // The function the route reaches is the one whose handler serves it.
         let function = if dropgate_api::is_auth_path(&path) {
             "AuthFunction"

@@ -1,0 +1,68 @@
+//! The gate every non-public route passes: the bearer credential verified (an id token or an
+//! API token, and the API token's scope against what the route allows it), then the owner's
+//! standing.
+
+use std::sync::Arc;
+
+use crate::apikeys::{ApiKeyService, Grant, PREFIX, Scopes, scope_denied};
+use crate::clock::Clock;
+use crate::{CoreError, FileId};
+
+use super::{IdTokens, Principal, Via, bearer, principal, unauthorized};
+
+#[derive(Clone)]
+pub struct Gate {
+    pub id_tokens: Arc<dyn IdTokens>,
+    pub keys: ApiKeyService,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Gate {
+    /// The caller of a request with this `Authorization` header on a route that allows
+    /// `scopes` to API tokens (`file`: the route's file id, for a grant on created files only),
+    /// or why not: `401 unauthorized` for a missing, malformed or unverifiable credential,
+    /// `401 token_revoked` / `token_expired`, `403 scope_denied`, `404` for a file an upload
+    /// token did not create.
+    pub async fn admit(
+        &self,
+        authorization: Option<&str>,
+        scopes: Scopes,
+        file: Option<&str>,
+    ) -> Result<Principal, CoreError> {
+        let token = bearer(authorization).ok_or_else(unauthorized)?;
+        if !token.starts_with(PREFIX) {
+            let claims = self.id_tokens.verify(token).await?;
+            return principal(&claims, self.clock.now());
+        }
+        let key = self.keys.authenticate(token).await?;
+        match scopes.grant(key.scope) {
+            Grant::No => {
+                tracing::info!(
+                    key = key.id.as_str(),
+                    scope = key.scope.as_str(),
+                    "API token refused: scope"
+                );
+                return Err(scope_denied(key.scope));
+            }
+            Grant::Yes => {}
+            Grant::Created => {
+                let file = file
+                    .and_then(|f| FileId::parse(f).ok())
+                    .ok_or(CoreError::NotFound)?;
+                if !self.keys.store.created(&key.id, &file).await? {
+                    return Err(CoreError::NotFound);
+                }
+            }
+        }
+        Ok(Principal {
+            owner: key.owner,
+            email: None,
+            admin: false,
+            issued_at: key.created_at,
+            via: Via::ApiKey {
+                id: key.id,
+                scope: key.scope,
+            },
+        })
+    }
+}
