@@ -19,6 +19,7 @@ use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
+use dropgate_core::standing::StandingStore;
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -36,6 +37,9 @@ pub struct Deps {
     pub profiles: ProfileService,
     /// The audit log: what admin routes and system events append, and what admins read.
     pub audit: AuditChain,
+    /// Whether an account is stopped or signed out everywhere: read on every authenticated
+    /// request.
+    pub standing: Arc<dyn StandingStore>,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -56,6 +60,8 @@ pub struct Ports {
     pub sealer: Arc<dyn TokenSealer>,
     /// Where the audit log's chain is kept.
     pub audit: Arc<dyn AuditStore>,
+    /// Accounts' standing (on the owner's record beside the quota, in production).
+    pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -103,6 +109,7 @@ impl Deps {
         let ports = Ports {
             ledger: ledger.clone(),
             links: ledger.clone(),
+            standing: ledger.clone(),
             profiles: ledger,
             shares: clients.shares(config),
             objects: store.clone(),
@@ -139,6 +146,7 @@ impl Deps {
             counters,
             sealer,
             audit,
+            standing,
             clock,
             ids,
         } = ports;
@@ -227,6 +235,7 @@ impl Deps {
             share_access,
             profiles: ProfileService { profiles },
             audit,
+            standing,
             pages: PageHeaders::new(upload_origin),
         }
     }
