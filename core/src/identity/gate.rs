@@ -1,11 +1,13 @@
 //! The gate every non-public route passes: the bearer credential verified (an id token or an
 //! API token, and the API token's scope against what the route allows it), then the owner's
-//! standing.
+//! standing ([`crate::standing`]): a disabled account, or a credential issued before its owner
+//! signed out everywhere, is refused at once rather than when it expires.
 
 use std::sync::Arc;
 
 use crate::apikeys::{ApiKeyService, Grant, PREFIX, Scopes, scope_denied};
 use crate::clock::Clock;
+use crate::standing::{Refusal, StandingStore};
 use crate::{CoreError, FileId};
 
 use super::{IdTokens, Principal, Via, bearer, principal, unauthorized};
@@ -14,6 +16,7 @@ use super::{IdTokens, Principal, Via, bearer, principal, unauthorized};
 pub struct Gate {
     pub id_tokens: Arc<dyn IdTokens>,
     pub keys: ApiKeyService,
+    pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -22,8 +25,43 @@ impl Gate {
     /// `scopes` to API tokens (`file`: the route's file id, for a grant on created files only),
     /// or why not: `401 unauthorized` for a missing, malformed or unverifiable credential,
     /// `401 token_revoked` / `token_expired`, `403 scope_denied`, `404` for a file an upload
-    /// token did not create.
+    /// token did not create, `403 account_disabled`. Fails closed: a standing that cannot be
+    /// read is a 503, never a pass.
     pub async fn admit(
+        &self,
+        authorization: Option<&str>,
+        scopes: Scopes,
+        file: Option<&str>,
+    ) -> Result<Principal, CoreError> {
+        let who = self.credential(authorization, scopes, file).await?;
+        match self
+            .standing
+            .standing(&who.owner)
+            .await?
+            .refusal(who.issued_at)
+        {
+            None => Ok(who),
+            Some(Refusal::Disabled) => {
+                tracing::info!(owner = who.owner.as_str(), "refused: account disabled");
+                Err(CoreError::Forbidden {
+                    code: "account_disabled",
+                    message: "this account has been disabled".into(),
+                })
+            }
+            Some(Refusal::Revoked) => {
+                tracing::info!(
+                    owner = who.owner.as_str(),
+                    "refused: credential issued before a sign-out"
+                );
+                Err(CoreError::unauthorized(
+                    "token_revoked",
+                    "this token has been revoked: log in again",
+                ))
+            }
+        }
+    }
+
+    async fn credential(
         &self,
         authorization: Option<&str>,
         scopes: Scopes,

@@ -21,6 +21,7 @@ use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
+use dropgate_core::standing::StandingStore;
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -42,6 +43,9 @@ pub struct Deps {
     pub gate: Gate,
     /// The owner's API tokens (the gate checks presented ones through the same service).
     pub api_keys: ApiKeyService,
+    /// Whether an account is stopped or signed out everywhere: read on every authenticated
+    /// request.
+    pub standing: Arc<dyn StandingStore>,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -66,6 +70,8 @@ pub struct Ports {
     pub id_tokens: Arc<dyn IdTokens>,
     /// API tokens (the gate's second kind).
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Accounts' standing (on the owner's record beside the quota, in production).
+    pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -116,6 +122,7 @@ impl Deps {
         let ports = Ports {
             ledger: ledger.clone(),
             links: ledger.clone(),
+            standing: ledger.clone(),
             profiles: ledger,
             shares: clients.shares(config),
             objects: store.clone(),
@@ -156,6 +163,7 @@ impl Deps {
             audit,
             id_tokens,
             api_keys,
+            standing,
             clock,
             ids,
         } = ports;
@@ -167,6 +175,7 @@ impl Deps {
         let gate = Gate {
             id_tokens,
             keys: api_keys.clone(),
+            standing: standing.clone(),
             clock: clock.clone(),
         };
         let audit = AuditChain {
@@ -256,6 +265,7 @@ impl Deps {
             audit,
             gate,
             api_keys,
+            standing,
             pages: PageHeaders::new(upload_origin),
         }
     }

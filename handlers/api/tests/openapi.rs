@@ -306,6 +306,7 @@ fn deps() -> (Deps, AuthDeps) {
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         id_tokens: Arc::new(dropgate_core::fakes::MemIdTokens),
         api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
+        standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };
