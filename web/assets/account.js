@@ -9,6 +9,7 @@ import * as shares from './shares.js';
 import { state, big, message, busy } from './state.js';
 import { refreshQuota } from './quota.js';
 import { loadProfile } from './profile.js';
+import { forgetTokenSecret, loadTokens } from './apitokens.js';
 import { loadFiles, stopPolling } from './files.js';
 import { showInterrupted } from './uploads.js';
 import { forgetNewLink, loadLinks } from './links.js';
@@ -39,6 +40,7 @@ export function tab(which) {
 function forgetSecrets() {
   forgetNewLink();
   shares.forget();
+  forgetTokenSecret();
 }
 
 export async function loggedIn() {
@@ -54,7 +56,7 @@ export async function loggedIn() {
   state.interrupted.clear();
   big.store = resumeStore(await accountScope());
   for (const entry of big.store.all()) state.interrupted.add(entry.id);
-  await Promise.all([loadLinks(false), refreshQuota(), loadProfile(), loadTrash(false)]);
+  await Promise.all([loadLinks(false), refreshQuota(), loadProfile(), loadTokens(), loadTrash(false)]);
   await loadFiles(false);
   await Promise.all([shares.load(), showInterrupted()]);
 }

@@ -12,6 +12,7 @@ import { wireTrash } from './trash.js';
 import { wireUploads } from './uploads.js';
 import { wireLinks } from './links.js';
 import { wireProfile } from './profile.js';
+import { wireTokens } from './apitokens.js';
 
 async function start() {
   tieLabelsToUsableControls();
@@ -22,6 +23,7 @@ async function start() {
   wireTrash(render);
   wireLinks();
   wireProfile();
+  wireTokens();
   shares.init({
     fileNames: { get: (id) => state.files.get(id)?.name },
     onMessage: message,

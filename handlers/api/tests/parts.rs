@@ -156,7 +156,7 @@ async fn bad_part_requests_get_their_codes() {
         "not_found",
     )
     .await;
-    // Without a token: the authorizer's 401 (the local stack and API Gateway both).
+    // Without a token: the gate's 401.
     expect_error(&w, req("GET", &path), 401, "unauthorized").await;
 }
 

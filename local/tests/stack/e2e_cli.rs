@@ -21,7 +21,7 @@ const SIZE: usize = 200 * MIB;
 const PARTS: u64 = 25;
 
 /// The `dropgate` binary, built now if needed (it belongs to another package of the workspace).
-fn cli_binary() -> PathBuf {
+pub(crate) fn cli_binary() -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",
@@ -42,6 +42,7 @@ fn cli(bin: &Path, config: &Path) -> Command {
     c.env("DROPGATE_CONFIG_DIR", config)
         .env_remove("DROPGATE_API")
         .env_remove("DROPGATE_PASSWORD")
+        .env_remove("DROPGATE_TOKEN")
         .stdin(Stdio::null())
         .kill_on_drop(true);
     c
