@@ -225,6 +225,7 @@ impl Deps {
             clock,
             ids,
             limiter: lookups,
+            profiles: profiles.clone(),
             settings,
         };
         Self {

@@ -13,6 +13,7 @@ mod files;
 mod links;
 mod pages;
 mod parts;
+mod retention;
 mod shares;
 mod table;
 mod trash;
@@ -237,6 +238,9 @@ impl Function for Deps {
             Op::DeletionReceipts => trash::receipts(req, deps).await,
             Op::AuditList => audit::list(req, deps).await,
             Op::AuditExport => audit::export(req, deps).await,
+            Op::EditFile => retention::edit_file(req, deps, first).await,
+            Op::GetSettings => retention::settings(req, deps).await,
+            Op::EditSettings => retention::edit_settings(req, deps).await,
         }
     }
 }

@@ -53,6 +53,9 @@ pub(crate) enum Op {
     DeletionReceipts,
     AuditList,
     AuditExport,
+    EditFile,
+    GetSettings,
+    EditSettings,
 }
 
 pub struct Route {
@@ -136,6 +139,9 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/receipts/deletions", false, Op::DeletionReceipts),
     r("GET", "/admin/audit", false, Op::AuditList),
     r("GET", "/admin/audit/export", false, Op::AuditExport),
+    r("PATCH", "/files/{id}", false, Op::EditFile),
+    r("GET", "/account/settings", false, Op::GetSettings),
+    r("PATCH", "/account/settings", false, Op::EditSettings),
 ];
 
 /// The five account routes, which the `auth` function answers.
