@@ -43,5 +43,6 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,
         Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
+        Command::Retention(args) => files::retention(&ctx, args).await,
     }
 }

@@ -225,3 +225,67 @@ async fn with_the_trash_on_retention_moves_a_due_file_into_it() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["file"]["delete_after"], Value::Null, "{b}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_keeps_its_files_for_its_own_days() {
+    let stack = LocalStack::start().await;
+    let ada = stack.user("ada-retention-link@example.com").await;
+    let (s, b) = stack
+        .post(
+            "/links",
+            Some(&ada),
+            json!({"label": "Intake", "retain_days": 90}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["link"]["retain_days"], 90);
+    let id = b["link"]["id"].as_str().unwrap().to_owned();
+    let token = b["link"]["token"].as_str().unwrap().to_owned();
+    for bad in [json!(0), json!(36_501), json!("9")] {
+        let (s, b) = stack
+            .post(
+                "/links",
+                Some(&ada),
+                json!({"label": "Bad", "retain_days": bad}),
+            )
+            .await;
+        assert_eq!((s, code(&b)), (400, "invalid_retain_days"), "{b}");
+    }
+
+    // A drop through it is kept 90 days from the drop.
+    let start = Utc::now();
+    let (s, _, b) = stack
+        .anonymous(
+            Method::POST,
+            &format!("/drop/{token}/files"),
+            Some(json!({"name": "a.pdf", "size": 10, "content_type": "application/pdf"})),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let file = b["file"]["id"].as_str().unwrap().to_owned();
+    assert!(
+        b["file"].get("delete_after").is_none(),
+        "not in a stranger's answer: {b}"
+    );
+    let (_, b) = stack.get(&format!("/files/{file}"), &ada).await;
+    let due: chrono::DateTime<Utc> = b["file"]["delete_after"]
+        .as_str()
+        .expect("the link's retention")
+        .parse()
+        .unwrap();
+    assert!(
+        due >= start + Duration::days(90) - Duration::seconds(1),
+        "{b}"
+    );
+    assert!(due <= Utc::now() + Duration::days(90), "{b}");
+
+    let (s, b) = patch(
+        &stack,
+        &format!("/links/{id}"),
+        &ada,
+        json!({"retain_days": null}),
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["link"]["retain_days"], Value::Null);
+}
