@@ -205,7 +205,9 @@ impl Api {
         let url = self.url(&["trash"], &[("limit", "1")])?;
         let page: Value = match self.json(Method::GET, url, None, Repeat::Safe).await {
             Ok(v) => v,
-            Err(CliError::Api { status: 404, .. }) => return Ok(None),
+            Err(CliError::Api { status: 404, .. } | CliError::Protocol { status: 404, .. }) => {
+                return Ok(None);
+            }
             Err(e) => return Err(e),
         };
         Ok(page["trash_days"].as_u64())

@@ -289,3 +289,82 @@ async fn a_link_keeps_its_files_for_its_own_days() {
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["link"]["retain_days"], Value::Null);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_sets_the_default_and_a_files_own_time() {
+    use crate::e2e_cli::{cli_binary, run};
+    let bin = cli_binary();
+    let stack = LocalStack::start_with_args(&["--scanner", "off"], &[]).await;
+    let dir = std::env::temp_dir().join(format!("dropgate-cli-retention-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config");
+    let email = "cli-retention@example.com";
+    let token = stack.user(email).await;
+    let login = [
+        "--api",
+        &stack.api,
+        "login",
+        "--email",
+        email,
+        "--password-stdin",
+    ];
+    let password = format!("{}\n", crate::common::PASSWORD);
+    let out = run(&bin, &config, &login, &password).await;
+    assert!(out.status.success(), "login: {out:?}");
+    let say = |out: &std::process::Output| String::from_utf8_lossy(&out.stdout).trim().to_owned();
+
+    let out = run(&bin, &config, &["retention"], "").await;
+    assert_eq!(
+        say(&out),
+        "New files are kept until they are deleted.",
+        "{out:?}"
+    );
+    let out = run(&bin, &config, &["retention", "--days", "30"], "").await;
+    assert_eq!(
+        say(&out),
+        "New files are deleted 30 days after their upload (unless given their own time).",
+        "{out:?}"
+    );
+    let (_, b) = stack.get("/account/settings", &token).await;
+    assert_eq!(b["settings"]["file_retention_days"], 30);
+    let out = run(&bin, &config, &["retention", "--days", "0"], "").await;
+    assert!(!out.status.success(), "{out:?}");
+
+    let path = dir.join("minutes.txt");
+    std::fs::write(&path, b"Minutes, kept for a day.\n").unwrap();
+    let start = Utc::now();
+    let out = run(
+        &bin,
+        &config,
+        &[
+            "put",
+            "--json",
+            "--delete-after",
+            "1d",
+            path.to_str().unwrap(),
+        ],
+        "",
+    )
+    .await;
+    assert!(out.status.success(), "put: {out:?}");
+    let put: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let due: chrono::DateTime<Utc> = put["files"][0]["file"]["delete_after"]
+        .as_str()
+        .expect("its own time")
+        .parse()
+        .unwrap();
+    assert!(
+        due >= start + Duration::days(1) - Duration::seconds(1),
+        "{put}"
+    );
+    assert!(due <= Utc::now() + Duration::days(1), "{put}");
+
+    let out = run(&bin, &config, &["retention", "--off"], "").await;
+    assert_eq!(
+        say(&out),
+        "New files are kept until they are deleted.",
+        "{out:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
