@@ -193,6 +193,18 @@ async fn the_janitor_deletes_a_due_file_with_a_retention_receipt() {
         stack.raw_object(&format!("uploads/{id}")).await.is_none(),
         "its bytes are gone"
     );
+    // The integrators hear why: `file.deleted` with `reason: "retention"`.
+    let event = stack
+        .wait_for("the file.deleted event", 30, || async {
+            let resp = reqwest::get(stack.url("/__events")).await.ok()?;
+            let body: Value = resp.json().await.ok()?;
+            body["events"].as_array()?.iter().find_map(|e| {
+                (e["detail_type"] == "file.deleted" && e["detail"]["file"]["id"] == id.as_str())
+                    .then(|| e.clone())
+            })
+        })
+        .await;
+    assert_eq!(event["detail"]["reason"], "retention", "{event}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
