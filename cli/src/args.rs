@@ -66,6 +66,8 @@ pub enum Command {
     /// API tokens for scripts and CI (make, list, revoke); needs a password login.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Your default retention: new files deleted on their own this many days after upload.
+    Retention(RetentionArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +94,16 @@ pub struct TokenCreateArgs {
     /// Its lifetime in seconds (3600 to 31536000; default 90 days).
     #[arg(long, value_name = "SECS")]
     pub expires_in: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct RetentionArgs {
+    /// Delete new files this many days after their upload (1-36500).
+    #[arg(long, value_name = "DAYS", conflicts_with = "off")]
+    pub days: Option<u64>,
+    /// Keep new files until they are deleted (removes the default).
+    #[arg(long)]
+    pub off: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +168,10 @@ pub struct UploadArgs {
 pub struct PutArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Delete the files on their own at this time: a span from now (30d, 12h, 45m, 2w) or an
+    /// RFC 3339 time (default: your account's retention setting, if any).
+    #[arg(long, value_name = "WHEN")]
+    pub delete_after: Option<String>,
     #[command(flatten)]
     pub upload: UploadArgs,
 }
@@ -282,6 +298,10 @@ pub struct LinkCreateArgs {
     /// Ask uploaders for their name.
     #[arg(long)]
     pub require_name: bool,
+    /// Keep every file received through the link this many days from its drop, then delete
+    /// it (1-36500; default: your account's retention setting). Apart from the link's expiry.
+    #[arg(long, value_name = "DAYS")]
+    pub retain_days: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

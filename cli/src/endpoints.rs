@@ -89,9 +89,18 @@ impl Api {
         Ok(())
     }
 
-    pub async fn create_file(&self, name: &str, size: u64, content_type: &str) -> Result<Created> {
+    pub async fn create_file(
+        &self,
+        name: &str,
+        size: u64,
+        content_type: &str,
+        delete_after: Option<&str>,
+    ) -> Result<Created> {
         let url = self.url(&["files"], &[])?;
-        let body = json!({ "name": name, "size": size, "content_type": content_type });
+        let mut body = json!({ "name": name, "size": size, "content_type": content_type });
+        if let Some(at) = delete_after {
+            body["delete_after"] = json!(at);
+        }
         self.json(Method::POST, url, Some(&body), Repeat::OnlyUnsent)
             .await
     }
@@ -182,6 +191,39 @@ impl Api {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// One of the caller's files (`GET /files/{id}`).
+    pub async fn file(&self, id: &str) -> Result<FileView> {
+        let url = self.url(&["files", id], &[])?;
+        let env: FileEnvelope = self.json(Method::GET, url, None, Repeat::Safe).await?;
+        Ok(env.file)
+    }
+
+    /// The server's `TRASH_DAYS` (`GET /trash` says it); `None` from a server without a trash.
+    pub async fn trash_days(&self) -> Result<Option<u64>> {
+        let url = self.url(&["trash"], &[("limit", "1")])?;
+        let page: Value = match self.json(Method::GET, url, None, Repeat::Safe).await {
+            Ok(v) => v,
+            Err(CliError::Api { status: 404, .. } | CliError::Protocol { status: 404, .. }) => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(page["trash_days"].as_u64())
+    }
+
+    /// The caller's account settings (`GET /account/settings`).
+    pub async fn settings(&self) -> Result<Value> {
+        let url = self.url(&["account", "settings"], &[])?;
+        self.json(Method::GET, url, None, Repeat::Safe).await
+    }
+
+    /// `PATCH /account/settings`.
+    pub async fn edit_settings(&self, body: &Value) -> Result<Value> {
+        let url = self.url(&["account", "settings"], &[])?;
+        self.json(Method::PATCH, url, Some(body), Repeat::Safe)
+            .await
     }
 
     pub async fn delete_file(&self, id: &str) -> Result<()> {

@@ -13,6 +13,7 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod resume;
+pub mod retention;
 pub mod retry;
 pub mod storage;
 #[cfg(test)]

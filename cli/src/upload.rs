@@ -51,6 +51,8 @@ pub struct Engine<'a> {
     pub parallel: usize,
     /// `--type`: declared instead of the detected type.
     pub declared_type: Option<String>,
+    /// `--delete-after` of `put`, as RFC 3339: when retention deletes each new file.
+    pub delete_after: Option<String>,
 }
 
 /// A file whose bytes are all in storage (or that was judged already).
@@ -189,7 +191,11 @@ impl Engine<'_> {
             None => detect::content_type(path)?,
         };
         let created = match &self.destination {
-            Destination::Account => self.api.create_file(name, key.size, &content_type).await?,
+            Destination::Account => {
+                self.api
+                    .create_file(name, key.size, &content_type, self.delete_after.as_deref())
+                    .await?
+            }
             Destination::Link { token, uploader } => {
                 self.api
                     .drop_file(token, name, key.size, &content_type, uploader.as_ref())

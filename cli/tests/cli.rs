@@ -307,7 +307,8 @@ async fn login_put_ls_get_rm_logout() {
         "36 B used and 0 B reserved of 1.0 GiB (0%), 3 files."
     );
     let r = env.dg(&["rm", &id]).await;
-    assert_eq!(r.stdout.trim(), format!("Deleted {id}."));
+    // This server has no trash: the file is gone for good, and the answer says so.
+    assert_eq!(r.stdout.trim(), format!("Deleted {id} for good."));
     let r = env.dg(&["rm", &id]).await;
     assert_eq!(r.code, 1);
     assert_eq!(r.stderr.trim(), format!("error: {id}: Not found."));

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::files::remove_and_mark;
 use crate::files::{JanitorLedger, Settlement};
-use crate::lifecycle::{DeletedBy, DeletionReason, DeletionReceipt, purge_cutoff};
+use crate::lifecycle::{
+    DeletedBy, DeletionReason, DeletionReceipt, goes_to_trash, purge_cutoff, trashed_by_retention,
+};
 use crate::links::idle;
 use crate::multipart::MultipartStore;
 use crate::objects::ObjectStore;
@@ -35,6 +37,8 @@ pub struct Sweep {
     pub timed_out: Vec<FileRecord>,
     /// Files in the trash past their days, purged with their receipts.
     pub purged: Vec<FileRecord>,
+    /// Files whose `delete_after` came: into the trash, or gone with their receipts.
+    pub retained: Vec<FileRecord>,
     /// Objects of rejected or expired files removed on a retry.
     pub cleaned: usize,
     pub failed: usize,
@@ -56,6 +60,7 @@ impl Janitor {
         }
         self.time_out_scans(now, limit, &mut sweep).await?;
         self.purge_trash(now, limit, &mut sweep).await?;
+        self.apply_retention(now, limit, &mut sweep).await?;
         // The shortest grace of any file: each file is then held to its own.
         let grace = self
             .settings
@@ -144,7 +149,13 @@ impl Janitor {
     ) -> Result<(), CoreError> {
         let cutoff = purge_cutoff(now, self.settings.trash_days);
         for file in self.ledger.due_trash(cutoff, limit).await? {
-            let receipt = DeletionReceipt::of(&file, DeletionReason::Purged, DeletedBy::Owner, now);
+            // What retention put in the trash leaves with a retention receipt.
+            let (reason, by) = if trashed_by_retention(&file.lifecycle) {
+                (DeletionReason::Retention, DeletedBy::Retention)
+            } else {
+                (DeletionReason::Purged, DeletedBy::Owner)
+            };
+            let receipt = DeletionReceipt::of(&file, reason, by, now);
             let purged = match self.store.delete(&file.key()).await {
                 Ok(()) => self.ledger.purge_file(&file, &receipt, now).await,
                 Err(e) => Err(e),
@@ -163,6 +174,56 @@ impl Janitor {
             }
         }
         Ok(())
+    }
+
+    /// Live files whose `delete_after` came (at that instant, not a second before): an
+    /// accepted one into the trash while it is on, anything else removed now, its bytes first,
+    /// then its record with its retention receipt and `file.deleted` notice. A failure leaves
+    /// the file due, so the next run tries again.
+    async fn apply_retention(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+        sweep: &mut Sweep,
+    ) -> Result<(), CoreError> {
+        for file in self.ledger.due_retention(now, limit).await? {
+            match self.retire(&file, now).await {
+                Ok(true) => {
+                    tracing::info!(file_id = %file.id, owner = %file.owner, decision = "retention_deleted", "file deleted by retention");
+                    sweep.retained.push(file);
+                }
+                // Changed meanwhile: the next run reads it again.
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "retention deletion failed; left for the next run");
+                    sweep.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn retire(
+        &self,
+        file: &FileRecord,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, CoreError> {
+        if goes_to_trash(file.status, self.settings.trash_days) {
+            return self.ledger.trash_retained(file, now).await;
+        }
+        if let Some(m) = file
+            .multipart
+            .as_ref()
+            .filter(|_| file.status == FileStatus::Pending)
+        {
+            self.multipart
+                .abort_multipart(&file.key(), &m.upload_id)
+                .await?;
+        }
+        self.store.delete(&file.key()).await?;
+        let receipt =
+            DeletionReceipt::of(file, DeletionReason::Retention, DeletedBy::Retention, now);
+        self.ledger.purge_file(file, &receipt, now).await
     }
 
     async fn expire(

@@ -16,6 +16,11 @@ async fn the_in_memory_ledger_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_keeps_the_retention_contract() {
+    dropgate_core::contract::retention::check_all(&MemLedger::default(), "mem", now()).await;
+}
+
+#[tokio::test]
 async fn the_in_memory_ledger_keeps_the_trash_contract() {
     dropgate_core::contract::trash::check_all(&MemLedger::default(), "mem", now()).await;
 }

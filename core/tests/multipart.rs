@@ -69,6 +69,7 @@ fn world_with(quota: u64) -> World {
             multipart: multiparts(&store, &settings),
             clock: clock.clone(),
             ids,
+            profiles: Arc::new(dropgate_core::fakes::MemProfiles::default()),
             limiter: RateLimiter {
                 counters: Arc::new(MemCounters::default()),
                 clock: clock.clone(),

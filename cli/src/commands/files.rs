@@ -57,10 +57,44 @@ fn scan_words(f: &FileView) -> String {
 
 pub async fn rm(ctx: &Ctx, id: &str) -> Result<Exit> {
     let api = ctx.logged_in()?;
+    // An accepted file waits in the trash unless the server has it off: asked first, so the
+    // answer can say where the file went.
+    let file = api.file(id).await.map_err(|e| e.for_file(id))?;
+    let days = api.trash_days().await?.unwrap_or(0);
     api.delete_file(id).await.map_err(|e| e.for_file(id))?;
-    // An accepted file waits in the trash (`dropgate trash`) unless the server has it off.
-    ctx.out.say(&format!("Deleted {id}."));
-    ctx.out.json(&json!({ "deleted": id }));
+    let trashed = file.status == "accepted" && days > 0;
+    if trashed {
+        ctx.out.say(&format!(
+            "Moved {id} to the trash for {days} days; `dropgate trash restore {id}` brings it back."
+        ));
+    } else {
+        ctx.out.say(&format!("Deleted {id} for good."));
+    }
+    ctx.out.json(&json!({ "deleted": id, "trashed": trashed }));
+    Ok(Exit::Ok)
+}
+
+/// `retention [--days N | --off]`: the account's default retention, shown or changed.
+pub async fn retention(ctx: &Ctx, args: crate::args::RetentionArgs) -> Result<Exit> {
+    let api = ctx.logged_in()?;
+    let answer = match (args.days, args.off) {
+        (Some(d), _) => {
+            api.edit_settings(&json!({ "file_retention_days": d }))
+                .await?
+        }
+        (None, true) => {
+            api.edit_settings(&json!({ "file_retention_days": null }))
+                .await?
+        }
+        (None, false) => api.settings().await?,
+    };
+    ctx.out.json(&answer);
+    match answer["settings"]["file_retention_days"].as_u64() {
+        Some(d) => ctx.out.say(&format!(
+            "New files are deleted {d} days after their upload (unless given their own time)."
+        )),
+        None => ctx.out.say("New files are kept until they are deleted."),
+    }
     Ok(Exit::Ok)
 }
 

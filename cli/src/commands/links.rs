@@ -17,6 +17,7 @@ pub async fn create(ctx: &Ctx, args: LinkCreateArgs) -> Result<Exit> {
         ("max_file_bytes", args.max_file_bytes),
         ("max_total_bytes", args.max_total_bytes),
         ("max_pending_bytes", args.max_pending_bytes),
+        ("retain_days", args.retain_days),
     ];
     for (key, value) in optional {
         if let Some(v) = value {

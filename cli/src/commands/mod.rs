@@ -49,5 +49,6 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Token(TokenCommand::Create(args)) => tokens::create(&ctx, args).await,
         Command::Token(TokenCommand::Ls) => tokens::ls(&ctx).await,
         Command::Token(TokenCommand::Rm { id }) => tokens::rm(&ctx, &id).await,
+        Command::Retention(args) => files::retention(&ctx, args).await,
     }
 }

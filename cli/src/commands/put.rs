@@ -20,7 +20,13 @@ use crate::wire::{FileView, UploaderInfo};
 
 pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<Exit> {
     let api = ctx.logged_in()?;
-    let engine = engine(ctx, &api, Destination::Account, &args.upload);
+    let delete_after = args
+        .delete_after
+        .as_deref()
+        .map(|raw| crate::retention::delete_after(raw, chrono::Utc::now()))
+        .transpose()?;
+    let mut engine = engine(ctx, &api, Destination::Account, &args.upload);
+    engine.delete_after = delete_after;
     upload_all(ctx, &engine, &args.files, args.upload.wait).await
 }
 
@@ -67,6 +73,7 @@ fn engine<'a>(ctx: &Ctx, api: &'a Api, destination: Destination, args: &UploadAr
         destination,
         parallel: usize::from(args.parallel),
         declared_type: args.content_type.clone(),
+        delete_after: None,
     }
 }
 

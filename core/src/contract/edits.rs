@@ -41,6 +41,8 @@ pub async fn links_are_edited_while_live_and_removed_once_ended(
         max_pending_bytes: 999,
         allowed_types: crate::allowed::TypePolicy::only(["image/png"]),
         require_uploader_name: true,
+        // The fixture's 30 days removed: the owner's default applies again.
+        retain_days: None,
         // Counters and flags as the caller last read them: the store keeps its own.
         uploads_used: 0,
         bytes_used: 0,
@@ -57,6 +59,13 @@ pub async fn links_are_edited_while_live_and_removed_once_ended(
         },
         "settings written, counters left, the total limit removed"
     );
+    let kept = Link {
+        retain_days: Some(365),
+        ..edited.clone()
+    };
+    assert!(s.links.update_link(&kept, now).await.unwrap());
+    let got = stored_link(s, &live).await.expect("still there");
+    assert_eq!(got.retain_days, Some(365), "retention written");
     assert!(s.links.find_link(&live.token_hash).await.unwrap().is_some());
 
     // Another owner's, a missing one: nothing.

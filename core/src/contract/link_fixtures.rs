@@ -62,6 +62,8 @@ pub(super) fn link(
         allowed_types: crate::allowed::TypePolicy::only(["application/pdf", "image/png"]),
         require_uploader_name: false,
         revoked: false,
+        // Stored and read back like every other setting.
+        retain_days: Some(30),
     }
 }
 

@@ -15,6 +15,7 @@ pub mod links;
 pub mod multipart;
 pub mod objects;
 pub mod profiles;
+pub mod retention;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

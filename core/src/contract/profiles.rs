@@ -32,4 +32,33 @@ pub async fn check_all(p: &dyn Profiles, tag: &str) {
     // Removing what is not there is still removed.
     p.set_display_name(&ada, None).await.unwrap();
     assert_eq!(p.profile(&bob).await.unwrap(), named("Bob"));
+
+    // The default retention sits beside the name; neither disturbs the other.
+    use crate::profile::AccountSettings;
+    assert_eq!(
+        p.account_settings(&ada).await.unwrap(),
+        AccountSettings::default()
+    );
+    p.set_file_retention_days(&ada, Some(30)).await.unwrap();
+    p.set_display_name(&ada, Some("Ada")).await.unwrap();
+    assert_eq!(
+        p.account_settings(&ada).await.unwrap().file_retention_days,
+        Some(30)
+    );
+    assert_eq!(p.profile(&ada).await.unwrap(), named("Ada"));
+    assert_eq!(
+        p.account_settings(&bob).await.unwrap(),
+        AccountSettings::default()
+    );
+    p.set_file_retention_days(&ada, Some(365)).await.unwrap();
+    assert_eq!(
+        p.account_settings(&ada).await.unwrap().file_retention_days,
+        Some(365)
+    );
+    p.set_file_retention_days(&ada, None).await.unwrap();
+    assert_eq!(
+        p.account_settings(&ada).await.unwrap(),
+        AccountSettings::default()
+    );
+    assert_eq!(p.profile(&ada).await.unwrap(), named("Ada"));
 }

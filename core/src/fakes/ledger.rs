@@ -246,6 +246,21 @@ impl OwnerLedger for MemLedger {
         Ok(self.expedite_in(file))
     }
 
+    async fn set_delete_after(
+        &self,
+        file: &FileRecord,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
+        let mut st = lock(&self.state);
+        match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+            Some(cur) if !cur.in_trash() => {
+                cur.lifecycle.delete_after = at;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn list_trash(
         &self,
         owner: &OwnerId,
@@ -314,6 +329,35 @@ impl JanitorLedger for MemLedger {
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError> {
         Ok(self.due_in(before, limit))
+    }
+
+    async fn trash_retained(
+        &self,
+        file: &FileRecord,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        Ok(self.trash_in(file, at))
+    }
+
+    async fn due_retention(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        let st = lock(&self.state);
+        let mut due: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| !f.in_trash())
+                .filter(|f| {
+                    f.lifecycle
+                        .delete_after
+                        .is_some_and(|d| crate::lifecycle::retention_due(d, now))
+                })
+                .cloned()
+                .collect();
+        due.sort_by_key(|f| f.lifecycle.delete_after);
+        due.truncate(limit);
+        Ok(due)
     }
 
     async fn stale_pending(

@@ -78,6 +78,7 @@ impl LinkStore for MemLedger {
                 l.max_pending_bytes = link.max_pending_bytes;
                 l.allowed_types = link.allowed_types.clone();
                 l.require_uploader_name = link.require_uploader_name;
+                l.retain_days = link.retain_days;
                 Ok(true)
             }
             _ => Ok(false),

@@ -6,12 +6,13 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::lock::lock;
-use crate::profile::{Profile, Profiles};
+use crate::profile::{AccountSettings, Profile, Profiles};
 use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
 pub struct MemProfiles {
     names: Mutex<HashMap<OwnerId, String>>,
+    retention: Mutex<HashMap<OwnerId, u32>>,
 }
 
 #[async_trait]
@@ -31,6 +32,25 @@ impl Profiles for MemProfiles {
         match display_name {
             Some(n) => names.insert(owner.clone(), n.to_owned()),
             None => names.remove(owner),
+        };
+        Ok(())
+    }
+
+    async fn account_settings(&self, owner: &OwnerId) -> Result<AccountSettings, CoreError> {
+        Ok(AccountSettings {
+            file_retention_days: lock(&self.retention).get(owner).copied(),
+        })
+    }
+
+    async fn set_file_retention_days(
+        &self,
+        owner: &OwnerId,
+        days: Option<u32>,
+    ) -> Result<(), CoreError> {
+        let mut all = lock(&self.retention);
+        match days {
+            Some(d) => all.insert(owner.clone(), d),
+            None => all.remove(owner),
         };
         Ok(())
     }

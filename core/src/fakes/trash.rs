@@ -35,6 +35,7 @@ impl MemLedger {
                     && cur.lifecycle.trashed_at >= Some(not_due_before) =>
             {
                 cur.lifecycle.trashed_at = None;
+                cur.lifecycle.delete_after = file.lifecycle.delete_after;
                 true
             }
             _ => false,
@@ -125,7 +126,8 @@ impl Purging for MemLedger {
                 if cur.status == file.status
                     && cur.lifecycle.trashed_at == file.lifecycle.trashed_at =>
             {
-                lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
+                let announced = crate::lifecycle::announced_deletion(cur, receipt);
+                lock(&self.outbox).push(entry(&announced, EventType::FileDeleted, at));
                 st.0.remove(&k);
                 lock(&self.cleanup).remove(&k);
                 if file.status == FileStatus::Pending {

@@ -137,7 +137,8 @@ pub trait OwnerLedger: FileLookup + Purging {
     async fn trash_file(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError>;
     /// Takes the file out of the trash if it is still there since `file`'s `trashed_at` and
     /// was put there at or after `not_due_before` (a file due for purging may be losing its
-    /// bytes right now: it is not restored). `false` (and no change) otherwise.
+    /// bytes right now: it is not restored). `false` (and no change) otherwise. The restored
+    /// record's `delete_after` becomes `file`'s (the caller drops one already past).
     async fn restore_file(
         &self,
         file: &FileRecord,
@@ -147,6 +148,13 @@ pub trait OwnerLedger: FileLookup + Purging {
     /// still there since `file`'s `trashed_at`: from then on no restore can race the removal of
     /// its bytes, and a purge that fails half-way is finished by the janitor.
     async fn expedite_purge(&self, file: &FileRecord) -> Result<bool, CoreError>;
+    /// Sets the file's `delete_after` (`None` removes it) if its record is still there and not
+    /// in the trash; `false` (and no change) otherwise.
+    async fn set_delete_after(
+        &self,
+        file: &FileRecord,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError>;
     /// The owner's files in the trash, newest first, like `list_files`.
     async fn list_trash(
         &self,
@@ -186,6 +194,16 @@ pub trait JanitorLedger: Settling + Purging {
         before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Live files (not in the trash) whose `delete_after` is at or before `now`, at most
+    /// `limit`, the longest due first.
+    async fn due_retention(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Moves a file whose retention came into the trash, as [`OwnerLedger::trash_file`] does.
+    async fn trash_retained(&self, file: &FileRecord, at: DateTime<Utc>)
+    -> Result<bool, CoreError>;
     /// Pending files whose upload URL expired before `before`, at most `limit`.
     async fn stale_pending(
         &self,

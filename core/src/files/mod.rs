@@ -17,7 +17,7 @@ pub use ledger::{
     Settlement, Settling,
 };
 pub use quota::{QuotaDelta, QuotaUsage, fits, headroom};
-pub use rules::{NewUpload, declared_type, validate_upload};
+pub use rules::{NewUpload, RetentionAsk, declared_type, validate_upload};
 pub use service::{
     CreatedUpload, FileService, Listing, decode_cursor, encode_cursor, presign_download,
 };
@@ -140,6 +140,8 @@ pub struct FileRecord {
 pub struct Lifecycle {
     /// When its owner deleted it into the trash; `None` while it is live.
     pub trashed_at: Option<DateTime<Utc>>,
+    /// When retention deletes it (`crate::lifecycle::delete_after_for`); `None`: never.
+    pub delete_after: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +198,10 @@ pub struct FileView {
     /// When the trash purges it (only files in the trash carry it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purge_at: Option<String>,
+    /// When retention deletes it: in every owner view, `null` for never (`Some(None)`);
+    /// absent from anyone else's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_after: Option<Option<String>>,
 }
 
 impl FileRecord {
@@ -237,6 +243,7 @@ impl FileRecord {
         v.scan = self.scan_view();
         v.uploader = self.link.as_ref().and_then(|l| l.uploader.clone());
         v.trashed_at = self.lifecycle.trashed_at.map(rfc3339);
+        v.delete_after = Some(self.lifecycle.delete_after.map(rfc3339));
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -301,6 +308,7 @@ impl FileRecord {
             allowed: None,
             trashed_at: None,
             purge_at: None,
+            delete_after: None,
         }
     }
 

@@ -13,6 +13,14 @@ pub struct NewUpload {
     pub owner_email: Option<String>,
 }
 
+/// When an upload asks to be deleted: its own `delete_after` (unchecked, as the client sent
+/// it) and its owner's default at the time of asking.
+#[derive(Debug, Clone, Default)]
+pub struct RetentionAsk {
+    pub delete_after: Option<String>,
+    pub owner_days: Option<u32>,
+}
+
 /// Checks a declared upload against the settings; returns the cleaned name and type.
 pub fn validate_upload(s: &Settings, req: &NewUpload) -> Result<(String, String), CoreError> {
     let name = names::clean_name(&req.name)?;

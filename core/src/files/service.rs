@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{FileView, NewUpload, OwnerLedger, QuotaUsage, Reservation, validate_upload};
+use super::{
+    FileView, NewUpload, OwnerLedger, QuotaUsage, Reservation, RetentionAsk, validate_upload,
+};
 use crate::clock::Clock;
 use crate::ids::IdSource;
 use crate::multipart::{Multiparts, PartTag, PartsListing, PresignedPart, UploadInstructions};
@@ -40,7 +42,25 @@ impl FileService {
         owner: &OwnerId,
         req: NewUpload,
     ) -> Result<CreatedUpload, CoreError> {
+        self.create_retained(owner, req, RetentionAsk::default())
+            .await
+    }
+
+    /// [`FileService::create_upload`] with when the file is to be deleted: its own
+    /// `delete_after`, else its owner's default (`lifecycle::delete_after_for`).
+    pub async fn create_retained(
+        &self,
+        owner: &OwnerId,
+        req: NewUpload,
+        retention: RetentionAsk,
+    ) -> Result<CreatedUpload, CoreError> {
         let (name, content_type) = validate_upload(&self.settings, &req)?;
+        let now = self.clock.now();
+        let own = retention
+            .delete_after
+            .as_deref()
+            .map(|raw| crate::lifecycle::parse_delete_after(raw, now))
+            .transpose()?;
         let ttl = self.settings.upload_url_ttl;
         let mut record = FileRecord::pending(
             self.ids.file_id(),
@@ -48,9 +68,11 @@ impl FileService {
             name,
             req.size,
             content_type,
-            self.clock.now(),
+            now,
             ttl,
         );
+        record.lifecycle.delete_after =
+            crate::lifecycle::delete_after_for(own, None, retention.owner_days, now);
         record.owner_email = req.owner_email;
         self.multipart.prepare(&mut record).await?;
         let limit = self.settings.quota_bytes;
@@ -194,6 +216,28 @@ impl FileService {
             "conflict",
             "the file changed while being deleted; retry",
         ))
+    }
+
+    /// Sets (or with `None` removes) when retention deletes one of the owner's live files;
+    /// answers the file as it now is.
+    pub async fn set_delete_after(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        raw: Option<&str>,
+    ) -> Result<FileRecord, CoreError> {
+        let file = self.get(owner, id).await?;
+        let at = raw
+            .map(|r| crate::lifecycle::parse_delete_after(r, self.clock.now()))
+            .transpose()?;
+        if !self.ledger.set_delete_after(&file, at).await? {
+            // Deleted or trashed meanwhile.
+            return Err(CoreError::NotFound);
+        }
+        tracing::info!(owner = %owner, file_id = %file.id, decision = if at.is_some() { "retention_set" } else { "retention_removed" }, "file retention changed");
+        let mut file = file;
+        file.lifecycle.delete_after = at;
+        Ok(file)
     }
 
     pub async fn quota(&self, owner: &OwnerId) -> Result<QuotaUsage, CoreError> {

@@ -51,12 +51,19 @@ impl FileService {
     /// old shares stay revoked: the caller revokes them).
     pub async fn restore(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         let file = self.trashed(owner, id).await?;
-        let due = purge_cutoff(self.clock.now(), self.settings.trash_days) + RESTORE_MARGIN;
-        if !self.ledger.restore_file(&file, due).await? {
+        let now = self.clock.now();
+        let due = purge_cutoff(now, self.settings.trash_days) + RESTORE_MARGIN;
+        let mut restored = file;
+        // A retention time already past is dropped: the owner brought the file back on purpose,
+        // and retention would otherwise trash it again at its next run.
+        restored.lifecycle.delete_after = restored
+            .lifecycle
+            .delete_after
+            .filter(|t| !crate::lifecycle::retention_due(*t, now));
+        if !self.ledger.restore_file(&restored, due).await? {
             // Purged, restored or due meanwhile.
             return Err(CoreError::NotFound);
         }
-        let mut restored = file;
         restored.lifecycle.trashed_at = None;
         Ok(restored)
     }

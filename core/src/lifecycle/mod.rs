@@ -11,7 +11,13 @@ use sha2::{Digest, Sha256};
 use crate::time::rfc3339;
 use crate::{FileRecord, FileStatus};
 
+mod retention;
+
 pub use crate::files::Lifecycle;
+pub use retention::{
+    MAX_RETENTION_DAYS, announced_deletion, delete_after_for, parse_delete_after, retention_days,
+    retention_due, trashed_by_retention,
+};
 
 /// Whether a deletion of a file in `status` goes through the trash: only an accepted file's
 /// bytes are worth forgiving a click for; anything else (still pending, waiting for a scan or

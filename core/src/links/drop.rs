@@ -27,6 +27,8 @@ pub struct DropService {
     pub settings: Settings,
     /// Failed token and receipt lookups, per source address.
     pub limiter: RateLimiter,
+    /// The owner's settings: their default retention reaches files dropped through links.
+    pub profiles: Arc<dyn crate::profile::Profiles>,
 }
 
 /// What a stranger holding the link sees.
@@ -174,6 +176,18 @@ impl DropService {
             self.settings.upload_url_ttl,
         );
         file.owner_email = link.owner_email.clone();
+        // The link's retention, else the owner's default (read only then), from the drop.
+        let owner_days = match link.retain_days {
+            Some(_) => None,
+            None => {
+                self.profiles
+                    .account_settings(&link.owner)
+                    .await?
+                    .file_retention_days
+            }
+        };
+        file.lifecycle.delete_after =
+            crate::lifecycle::delete_after_for(None, link.retain_days, owner_days, now);
         file.link = Some(LinkOrigin {
             link_id: link.id.clone(),
             label: link.label.clone(),

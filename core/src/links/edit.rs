@@ -20,6 +20,8 @@ pub struct LinkEdit {
     pub max_pending_bytes: Option<u64>,
     pub allowed_types: Option<Option<Vec<String>>>,
     pub require_uploader_name: Option<bool>,
+    /// `Some(None)` removes the link's retention (the owner's default applies again).
+    pub retain_days: Option<Option<u64>>,
 }
 
 /// An edit that passed the rules, ready to apply.
@@ -33,6 +35,7 @@ pub struct LinkChanges {
     pub max_pending_bytes: Option<u64>,
     pub allowed_types: Option<TypePolicy>,
     pub require_uploader_name: Option<bool>,
+    pub retain_days: Option<Option<u32>>,
 }
 
 /// Validates only the fields given: the others are filled with creation defaults, which the
@@ -51,6 +54,7 @@ pub fn validate_link_edit(
         max_pending_bytes: edit.max_pending_bytes,
         allowed_types: edit.allowed_types.clone().flatten(),
         require_uploader_name: edit.require_uploader_name.unwrap_or(false),
+        retain_days: edit.retain_days.flatten(),
     };
     let v = validate_new_link(s, &probe)?;
     Ok(LinkChanges {
@@ -62,6 +66,7 @@ pub fn validate_link_edit(
         max_pending_bytes: edit.max_pending_bytes.map(|_| v.max_pending_bytes),
         allowed_types: edit.allowed_types.as_ref().map(|_| v.allowed_types),
         require_uploader_name: edit.require_uploader_name,
+        retain_days: edit.retain_days.map(|_| v.retain_days),
     })
 }
 
@@ -92,6 +97,9 @@ impl LinkChanges {
         }
         if let Some(v) = self.require_uploader_name {
             l.require_uploader_name = v;
+        }
+        if let Some(v) = self.retain_days {
+            l.retain_days = v;
         }
         l
     }
@@ -162,6 +170,7 @@ mod tests {
                 max_pending_bytes: None,
                 allowed_types: None,
                 require_uploader_name: false,
+                retain_days: None,
             },
         )
         .unwrap()

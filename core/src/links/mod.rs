@@ -67,6 +67,9 @@ pub struct Link {
     pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
     pub revoked: bool,
+    /// Days every file received through the link is kept, from its drop (retention), apart
+    /// from the link's own expiry; `None`: the owner's default applies.
+    pub retain_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -153,6 +156,7 @@ impl Link {
             pending_bytes: self.pending_bytes,
             allowed_types: self.allowed_types.clone(),
             require_uploader_name: self.require_uploader_name,
+            retain_days: self.retain_days,
             revoked: self.revoked,
             state: self.state(now),
             created_at: rfc3339(self.created_at),
@@ -181,6 +185,8 @@ pub struct LinkView {
     /// The list, or `"all_but_active_content"`.
     pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
+    /// Days each file received through it is kept; `null`: the owner's default.
+    pub retain_days: Option<u32>,
     pub revoked: bool,
     pub state: LinkState,
     pub created_at: String,
@@ -214,6 +220,7 @@ mod tests {
             allowed_types: crate::allowed::TypePolicy::only(["application/pdf"]),
             require_uploader_name: false,
             revoked: false,
+            retain_days: None,
         }
     }
 

@@ -24,6 +24,9 @@ pub struct NewLink {
     pub max_pending_bytes: Option<u64>,
     pub allowed_types: Option<Vec<String>>,
     pub require_uploader_name: bool,
+    /// Days each file received is kept (1 to `lifecycle::MAX_RETENTION_DAYS`); `None`: the
+    /// owner's default.
+    pub retain_days: Option<u64>,
 }
 
 /// A request that passed every rule, with the defaults filled in.
@@ -37,6 +40,7 @@ pub struct ValidLink {
     pub max_pending_bytes: u64,
     pub allowed_types: crate::allowed::TypePolicy,
     pub require_uploader_name: bool,
+    pub retain_days: Option<u32>,
 }
 
 fn in_range(
@@ -136,6 +140,10 @@ pub fn validate_new_link(s: &Settings, req: &NewLink) -> Result<ValidLink, CoreE
         max_pending_bytes,
         allowed_types,
         require_uploader_name: req.require_uploader_name,
+        retain_days: req
+            .retain_days
+            .map(|d| crate::lifecycle::retention_days(d, "invalid_retain_days", "retain_days"))
+            .transpose()?,
     })
 }
 

@@ -117,6 +117,7 @@ impl LinkService {
             allowed_types: v.allowed_types,
             require_uploader_name: v.require_uploader_name,
             revoked: false,
+            retain_days: v.retain_days,
         };
         self.links.put_link(&link).await?;
         let mut view = link.view(now);

@@ -21,6 +21,14 @@ pub struct Profile {
     pub display_name: Option<String>,
 }
 
+/// `GET /account/settings` and `PATCH /account/settings` answer it as `{settings: ...}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AccountSettings {
+    /// Days after its creation a new file is deleted by retention, unless the file or its link
+    /// says otherwise (`crate::lifecycle::delete_after_for`); `None`: kept until deleted.
+    pub file_retention_days: Option<u32>,
+}
+
 /// Where profiles live (the owner's account record in production).
 #[async_trait]
 pub trait Profiles: Send + Sync {
@@ -32,5 +40,14 @@ pub trait Profiles: Send + Sync {
         &self,
         owner: &OwnerId,
         display_name: Option<&str>,
+    ) -> Result<(), CoreError>;
+    /// The owner's settings; the defaults when nothing was ever stored.
+    async fn account_settings(&self, owner: &OwnerId) -> Result<AccountSettings, CoreError>;
+    /// Stores the owner's default retention (already checked), or removes it with `None`,
+    /// leaving the rest of the owner's record as it is.
+    async fn set_file_retention_days(
+        &self,
+        owner: &OwnerId,
+        days: Option<u32>,
     ) -> Result<(), CoreError>;
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Profile, Profiles, clean_display_name};
+use super::{AccountSettings, Profile, Profiles, clean_display_name};
 use crate::{CoreError, OwnerId};
 
 #[derive(Clone)]
@@ -32,5 +32,32 @@ impl ProfileService {
             "profile updated"
         );
         Ok(Profile { display_name: name })
+    }
+
+    pub async fn settings(&self, owner: &OwnerId) -> Result<AccountSettings, CoreError> {
+        self.profiles.account_settings(owner).await
+    }
+
+    /// Sets (or with `None` removes) the owner's default retention, 1 to
+    /// `MAX_RETENTION_DAYS` days; it reaches the files created from now on.
+    pub async fn set_file_retention_days(
+        &self,
+        owner: &OwnerId,
+        days: Option<u64>,
+    ) -> Result<AccountSettings, CoreError> {
+        let days = days
+            .map(|d| {
+                crate::lifecycle::retention_days(
+                    d,
+                    "invalid_file_retention_days",
+                    "file_retention_days",
+                )
+            })
+            .transpose()?;
+        self.profiles.set_file_retention_days(owner, days).await?;
+        tracing::info!(owner = %owner, decision = if days.is_some() { "retention_default_set" } else { "retention_default_removed" }, "account settings updated");
+        Ok(AccountSettings {
+            file_retention_days: days,
+        })
     }
 }

@@ -15,5 +15,6 @@ mod quota_lock;
 mod race;
 mod rate_limit;
 mod refusals;
+mod retention;
 mod scanning;
 mod stranger;

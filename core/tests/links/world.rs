@@ -28,6 +28,8 @@ pub struct World {
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
     pub clock: Arc<FixedClock>,
+    /// The owners' settings (their default retention reaches their drops).
+    pub profiles: Arc<dropgate_core::fakes::MemProfiles>,
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -55,6 +57,7 @@ pub fn world_with(settings: Settings) -> World {
     let clock = Arc::new(FixedClock::at(t0()));
     // One id source for both services: link tokens and receipts never collide.
     let ids = Arc::new(SeqIds::default());
+    let profiles = Arc::new(dropgate_core::fakes::MemProfiles::default());
     let limiter = RateLimiter {
         counters: Arc::new(MemCounters::default()),
         clock: clock.clone(),
@@ -78,6 +81,7 @@ pub fn world_with(settings: Settings) -> World {
             ids,
             settings: settings.clone(),
             limiter,
+            profiles: profiles.clone(),
         },
         pipeline: Pipeline {
             ledger: ledger.clone(),
@@ -95,6 +99,7 @@ pub fn world_with(settings: Settings) -> World {
         ledger,
         store,
         clock,
+        profiles,
     }
 }
 

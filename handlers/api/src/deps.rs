@@ -253,6 +253,7 @@ impl Deps {
             clock,
             ids,
             limiter: lookups,
+            profiles: profiles.clone(),
             settings,
         };
         Self {

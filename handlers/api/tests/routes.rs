@@ -88,7 +88,7 @@ async fn wrong_methods_are_405() {
     for (method, path) in [
         ("PUT", "/files"),
         ("DELETE", "/files"),
-        ("PATCH", "/files/f0000000001"),
+        ("PUT", "/files/f0000000001"),
         ("POST", "/files/f0000000001"),
         ("POST", "/files/f0000000001/download"),
         ("POST", "/health"),

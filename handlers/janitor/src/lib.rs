@@ -1,5 +1,5 @@
 //! The janitor: on a schedule, expires pending files whose upload URL ran out (plus grace),
-//! releasing their reservations. The logic is `dropgate_core::janitor`.
+//! releasing their reservations, purges the due trash and deletes what retention says. The logic is `dropgate_core::janitor`.
 
 use std::sync::Arc;
 
@@ -48,6 +48,8 @@ pub struct Summary {
     pub scan_timeouts: usize,
     /// Files in the trash past `TRASH_DAYS`, purged with their receipts.
     pub purged: usize,
+    /// Files whose `delete_after` came: into the trash, or gone with their receipts.
+    pub retained: usize,
     /// Objects of rejected or expired files whose interrupted removal this run finished.
     pub cleaned: usize,
     pub failed: usize,
@@ -70,14 +72,18 @@ pub async fn handle(
         summary.expired += sweep.expired.len();
         summary.scan_timeouts += sweep.timed_out.len();
         summary.purged += sweep.purged.len();
+        summary.retained += sweep.retained.len();
         summary.cleaned += sweep.cleaned;
         summary.failed += sweep.failed;
         // Another round only while a pass filled its page and made progress.
         let full = sweep.expired.len() + sweep.failed >= PAGE
             || sweep.timed_out.len() >= PAGE
-            || sweep.purged.len() >= PAGE;
-        let progress =
-            !(sweep.expired.is_empty() && sweep.timed_out.is_empty() && sweep.purged.is_empty());
+            || sweep.purged.len() >= PAGE
+            || sweep.retained.len() >= PAGE;
+        let progress = !(sweep.expired.is_empty()
+            && sweep.timed_out.is_empty()
+            && sweep.purged.is_empty()
+            && sweep.retained.is_empty());
         if !full || !progress {
             break;
         }
@@ -86,6 +92,7 @@ pub async fn handle(
         expired = summary.expired,
         scan_timeouts = summary.scan_timeouts,
         purged = summary.purged,
+        retained = summary.retained,
         cleaned = summary.cleaned,
         failed = summary.failed,
         "janitor run"

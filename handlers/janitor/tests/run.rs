@@ -75,6 +75,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             expired: 2,
             scan_timeouts: 0,
             purged: 0,
+            retained: 0,
             cleaned: 0,
             failed: 1
         }
@@ -89,6 +90,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             expired: 0,
             scan_timeouts: 0,
             purged: 0,
+            retained: 0,
             cleaned: 1,
             failed: 0
         }

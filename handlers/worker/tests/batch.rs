@@ -71,6 +71,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
                 allowed_types: Settings::default().allowed_types,
                 require_uploader_name: false,
                 revoked: false,
+                retain_days: None,
             };
             w.ledger.put_link(&l).await.unwrap();
             l

@@ -52,6 +52,8 @@ fn shard_labels(kind: &str, shards: u32) -> Vec<String> {
 pub(crate) const KEEP_REJECTED_DAYS: i64 = 30;
 
 pub(crate) const TRASHED_AT: &str = "trashed_at";
+/// When retention deletes the file (RFC 3339, fixed width: compares as a time).
+pub(crate) const DELETE_AFTER: &str = "delete_after";
 /// The filter of every listing of live files.
 pub(crate) const NOT_IN_TRASH: &str = "attribute_not_exists(trashed_at)";
 
@@ -61,7 +63,14 @@ pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, Core
         None => None,
         Some(_) => Some(super::get_time(item, TRASHED_AT)?),
     };
-    Ok(Lifecycle { trashed_at })
+    let delete_after = match get_s(item, DELETE_AFTER) {
+        None => None,
+        Some(_) => Some(super::get_time(item, DELETE_AFTER)?),
+    };
+    Ok(Lifecycle {
+        trashed_at,
+        delete_after,
+    })
 }
 
 /// A record's attribute naming its object's key; absent on files created before owner-free
@@ -123,6 +132,9 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     put_scan(&mut item, f.scan.as_ref(), f.scan_started_at);
     if let Some(t) = f.lifecycle.trashed_at {
         item.insert(TRASHED_AT.into(), s(rfc3339(t)));
+    }
+    if let Some(t) = f.lifecycle.delete_after {
+        item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
     item
 }
@@ -376,6 +388,14 @@ impl OwnerLedger for DynamoLedger {
         self.expedite(file).await
     }
 
+    async fn set_delete_after(
+        &self,
+        file: &FileRecord,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<bool, CoreError> {
+        self.retain(file, at).await
+    }
+
     async fn list_trash(
         &self,
         owner: &OwnerId,
@@ -465,6 +485,22 @@ impl JanitorLedger for DynamoLedger {
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError> {
         self.due(before, limit).await
+    }
+
+    async fn due_retention(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        self.due_for_retention(now, limit).await
+    }
+
+    async fn trash_retained(
+        &self,
+        file: &FileRecord,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        self.trash(file, at).await
     }
 
     async fn stale_pending(

@@ -38,6 +38,9 @@ fn link_key(owner: &OwnerId, id: &LinkId) -> HashMap<String, Av> {
     ])
 }
 
+/// Days each file received through the link is kept (absent: the owner's default).
+const RETAIN_DAYS: &str = "retain_days";
+
 fn to_item(l: &Link) -> HashMap<String, Av> {
     let mut item = link_key(&l.owner, &l.id);
     item.insert("link_id".into(), s(l.id.as_str()));
@@ -67,6 +70,9 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
     item.insert("revoked".into(), Av::Bool(l.revoked));
     if let Some(e) = &l.owner_email {
         item.insert("owner_email".into(), s(e));
+    }
+    if let Some(d) = l.retain_days {
+        item.insert(RETAIN_DAYS.into(), n(d));
     }
     item.insert(
         "purge_at".into(),
@@ -116,6 +122,9 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
         allowed_types: super::get_policy(item, "allowed_types")?,
         require_uploader_name: flag("require_uploader_name").unwrap_or(false),
         revoked: flag("revoked").unwrap_or(false),
+        retain_days: opt_num(RETAIN_DAYS)
+            .map(|v| u32::try_from(v).map_err(|_| corrupt(RETAIN_DAYS)))
+            .transpose()?,
     })
 }
 
@@ -334,13 +343,24 @@ impl LinkStore for DynamoLedger {
             (":false", Av::Bool(false)),
             (":now", s(rfc3339(now))),
         ];
-        let expr = match l.max_total_bytes {
+        let mut remove = Vec::new();
+        match l.max_total_bytes {
             Some(m) => {
                 set.push("max_total_bytes = :mt");
                 vals.push((":mt", n(m)));
-                format!("SET {}", set.join(", "))
             }
-            None => format!("SET {} REMOVE max_total_bytes", set.join(", ")),
+            None => remove.push("max_total_bytes"),
+        }
+        match l.retain_days {
+            Some(d) => {
+                set.push("retain_days = :rd");
+                vals.push((":rd", n(d)));
+            }
+            None => remove.push(RETAIN_DAYS),
+        }
+        let expr = match remove.is_empty() {
+            true => format!("SET {}", set.join(", ")),
+            false => format!("SET {} REMOVE {}", set.join(", "), remove.join(", ")),
         };
         // Counters are not touched: a drop that read the old settings counts as made before.
         let update = self

@@ -15,6 +15,7 @@ pub mod outbox;
 mod paged;
 mod pointers;
 mod profiles;
+pub mod retention;
 mod scan;
 mod settle;
 pub mod shares;
@@ -331,6 +332,12 @@ impl DynamoLedger {
             .map_err(CoreError::upstream)?;
         let mut item = files::to_item(file);
         item.insert("pending_shard".into(), s(self.pending_label(&file.id)));
+        if file.lifecycle.delete_after.is_some() {
+            item.insert(
+                retention::RETENTION_SHARD.into(),
+                s(self.retention_label(file)),
+            );
+        }
         let put = Put::builder()
             .table_name(&self.files_table)
             .set_item(Some(item))

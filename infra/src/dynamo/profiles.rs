@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use dropgate_core::profile::{Profile, Profiles};
+use dropgate_core::profile::{AccountSettings, Profile, Profiles};
 use dropgate_core::{CoreError, OwnerId};
 
-use super::{DynamoLedger, get_item, get_s, s, values};
+use super::{DynamoLedger, get_item, get_n, get_s, n, s, values};
 use crate::error::sdk_error;
 
 const DISPLAY_NAME: &str = "display_name";
+const FILE_RETENTION_DAYS: &str = "file_retention_days";
 
 #[async_trait]
 impl Profiles for DynamoLedger {
@@ -42,6 +43,40 @@ impl Profiles for DynamoLedger {
                 .update_expression(format!("SET {DISPLAY_NAME} = :n"))
                 .set_expression_attribute_values(values(vec![(":n", s(n))])),
             None => update.update_expression(format!("REMOVE {DISPLAY_NAME}")),
+        };
+        update
+            .send()
+            .await
+            .map_err(|e| sdk_error("UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn account_settings(&self, owner: &OwnerId) -> Result<AccountSettings, CoreError> {
+        let key = HashMap::from([("owner".to_string(), s(owner.as_str()))]);
+        let item = get_item(&self.client, &self.quotas_table, key).await?;
+        Ok(AccountSettings {
+            file_retention_days: item
+                .as_ref()
+                .and_then(|i| get_n(i, FILE_RETENTION_DAYS))
+                .and_then(|d| u32::try_from(d).ok()),
+        })
+    }
+
+    async fn set_file_retention_days(
+        &self,
+        owner: &OwnerId,
+        days: Option<u32>,
+    ) -> Result<(), CoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.quotas_table)
+            .key("owner", s(owner.as_str()));
+        let update = match days {
+            Some(d) => update
+                .update_expression(format!("SET {FILE_RETENTION_DAYS} = :d"))
+                .set_expression_attribute_values(values(vec![(":d", n(d))])),
+            None => update.update_expression(format!("REMOVE {FILE_RETENTION_DAYS}")),
         };
         update
             .send()

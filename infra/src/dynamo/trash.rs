@@ -16,8 +16,9 @@ use dropgate_core::paging::cut_page;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, OwnerId};
 
-use super::files::{PENDING_INDEX, TRASH, file_key, from_item, shard_label};
+use super::files::{DELETE_AFTER, PENDING_INDEX, TRASH, file_key, from_item, shard_label};
 use super::paged::NewestFirst;
+use super::retention::RETENTION_SHARD;
 use super::{DynamoLedger, corrupt, get_n, get_s, n, names, put_op, s, update_if, values};
 use crate::error::sdk_error;
 
@@ -74,7 +75,10 @@ impl DynamoLedger {
             .update_item()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
-            .update_expression("SET trashed_at = :t, pending_shard = :shard")
+            // Out of the retention index: the trash's own pass finds it now.
+            .update_expression(format!(
+                "SET trashed_at = :t, pending_shard = :shard REMOVE {RETENTION_SHARD}"
+            ))
             .condition_expression("#st = :st AND attribute_not_exists(trashed_at)")
             .set_expression_attribute_names(names(&[("#st", "status")]))
             .set_expression_attribute_values(values(vec![
@@ -96,18 +100,27 @@ impl DynamoLedger {
         let Some(t) = file.lifecycle.trashed_at else {
             return Ok(false);
         };
+        let mut vals = vec![(":t", s(rfc3339(t))), (":due", s(rfc3339(not_due_before)))];
+        // Back into the retention index with the time the caller kept, if any.
+        let expression = match file.lifecycle.delete_after {
+            Some(d) => {
+                vals.push((":d", s(rfc3339(d))));
+                vals.push((":r", s(self.retention_label(file))));
+                format!(
+                    "SET {DELETE_AFTER} = :d, {RETENTION_SHARD} = :r REMOVE trashed_at, pending_shard"
+                )
+            }
+            None => format!("REMOVE trashed_at, pending_shard, {DELETE_AFTER}, {RETENTION_SHARD}"),
+        };
         let update = self
             .client
             .update_item()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
-            .update_expression("REMOVE trashed_at, pending_shard")
+            .update_expression(expression)
             // Times are fixed-width RFC 3339, so they compare as strings.
             .condition_expression("trashed_at = :t AND trashed_at >= :due")
-            .set_expression_attribute_values(values(vec![
-                (":t", s(rfc3339(t))),
-                (":due", s(rfc3339(not_due_before))),
-            ]));
+            .set_expression_attribute_values(values(vals));
         update_if(update).await
     }
 
@@ -263,7 +276,11 @@ impl Purging for DynamoLedger {
             .map_err(CoreError::upstream)?;
         let mut items = vec![
             TransactWriteItem::builder().delete(delete).build(),
-            self.outbox_put(file, EventType::FileDeleted, at)?,
+            self.outbox_put(
+                &dropgate_core::lifecycle::announced_deletion(file, receipt),
+                EventType::FileDeleted,
+                at,
+            )?,
             put_op(&self.files_table, receipt_item(&file.owner, receipt))?,
         ];
         let delta = QuotaDelta::remove(file.status, file.size);

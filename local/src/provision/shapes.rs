@@ -83,6 +83,12 @@ pub const TABLE_SHAPES: &[TableShape] = &[
                 partition_key: "pending_shard",
                 sort_key: Some("upload_expires_at"),
             },
+            // Sparse: only live files with a delete_after carry retention_shard.
+            IndexShape {
+                name: dropgate_infra::dynamo::retention::RETENTION_INDEX,
+                partition_key: "retention_shard",
+                sort_key: Some("delete_after"),
+            },
             // Sparse: only files that came through an upload link carry via_link.
             IndexShape {
                 name: links::LINK_FILES_INDEX,

@@ -260,7 +260,12 @@ async fn login_token(stack: &LocalStack, email: &str) -> String {
 }
 
 /// One `dropgate` run, bounded, with `stdin` as its standard input.
-async fn run(bin: &Path, config: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) async fn run(
+    bin: &Path,
+    config: &Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     let mut child = cli(bin, config)
         .args(args)
         .stdin(Stdio::piped())
@@ -538,6 +543,13 @@ async fn the_trash_is_listed_restored_and_purged_from_the_cli() {
 
     let out = run(&bin, &config, &["rm", &id], "").await;
     assert!(out.status.success(), "rm: {out:?}");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        format!(
+            "Moved {id} to the trash for 7 days; `dropgate trash restore {id}` brings it back."
+        ),
+        "rm says where the file went"
+    );
     let out = run(&bin, &config, &["trash", "ls", "--json"], "").await;
     assert!(out.status.success(), "trash ls: {out:?}");
     assert_eq!(trash(&json_of(&out)), [id.as_str()]);

@@ -241,6 +241,13 @@ async fn the_dynamodb_ledger_keeps_the_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_keeps_the_retention_contract() {
+    // The same checks the in-memory ledger passes (core/tests/contract.rs).
+    let e = env().await;
+    dropgate_core::contract::retention::check_all(&ledger(&e), "ddb", Utc::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dynamodb_ledger_keeps_the_trash_contract() {
     // The same checks the in-memory ledger passes (core/tests/contract.rs).
     let e = env().await;

@@ -59,6 +59,7 @@ pub(crate) fn link(
         allowed_types: dropgate_core::allowed::TypePolicy::only(["application/pdf", "image/png"]),
         require_uploader_name: false,
         revoked: false,
+        retain_days: None,
     }
 }
 

@@ -22,6 +22,7 @@ mod e2e_poison;
 mod e2e_process;
 mod e2e_profile;
 mod e2e_reliability;
+mod e2e_retention;
 mod e2e_scan;
 mod e2e_scan_faults;
 mod e2e_scan_results;

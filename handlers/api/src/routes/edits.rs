@@ -68,6 +68,8 @@ pub(super) struct EditLink {
     #[serde(default, deserialize_with = "present")]
     allowed_types: Option<Value>,
     require_uploader_name: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    retain_days: Option<Value>,
 }
 
 impl EditLink {
@@ -93,6 +95,7 @@ impl EditLink {
             )?,
             allowed_types: type_list(self.allowed_types)?,
             require_uploader_name: self.require_uploader_name,
+            retain_days: nullable_whole(self.retain_days, "invalid_retain_days", "retain_days")?,
         })
     }
 }

@@ -3,9 +3,9 @@
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_core::FileId;
 use dropgate_core::apikeys::Scope;
-use dropgate_core::files::NewUpload;
+use dropgate_core::files::{NewUpload, RetentionAsk};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::answer::Answer;
 use crate::deps::Deps;
@@ -17,20 +17,38 @@ struct CreateFile {
     name: String,
     size: u64,
     content_type: String,
+    /// When retention deletes it (RFC 3339), over the owner's default.
+    #[serde(default)]
+    delete_after: Option<Value>,
 }
 
 pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     let who = caller(req)?;
     let c: CreateFile = parse_json(req)?;
+    let own = super::retention::delete_after(c.delete_after)?;
+    // The owner's default, read only when the file brings no time of its own.
+    let owner_days = match own {
+        Some(_) => None,
+        None => {
+            deps.profiles
+                .settings(&who.owner)
+                .await?
+                .file_retention_days
+        }
+    };
     let created = deps
         .files
-        .create_upload(
+        .create_retained(
             &who.owner,
             NewUpload {
                 name: c.name,
                 size: c.size,
                 content_type: c.content_type,
                 owner_email: who.email,
+            },
+            RetentionAsk {
+                delete_after: own,
+                owner_days,
             },
         )
         .await?;

@@ -24,6 +24,7 @@ struct CreateLink {
     allowed_types: Option<Vec<String>>,
     #[serde(default)]
     require_uploader_name: bool,
+    retain_days: Option<Value>,
 }
 
 pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
@@ -46,6 +47,7 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer
         )?,
         allowed_types: c.allowed_types,
         require_uploader_name: c.require_uploader_name,
+        retain_days: whole(c.retain_days, "invalid_retain_days", "retain_days")?,
     };
     let created = deps.links.create(&who.owner, who.email, &new).await?;
     tracing::info!(owner = %who.owner, link_id = created.link.id, max_uploads = created.link.max_uploads, "upload link created");

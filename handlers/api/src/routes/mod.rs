@@ -13,6 +13,7 @@ mod files;
 mod links;
 mod pages;
 mod parts;
+mod retention;
 mod shares;
 mod table;
 mod trash;
@@ -262,6 +263,9 @@ impl Function for Deps {
             Op::CreateApiKey => apikeys::create(req, deps).await,
             Op::ListApiKeys => apikeys::list(req, deps).await,
             Op::RevokeApiKey => apikeys::revoke(req, deps, first).await,
+            Op::EditFile => retention::edit_file(req, deps, first).await,
+            Op::GetSettings => retention::settings(req, deps).await,
+            Op::EditSettings => retention::edit_settings(req, deps).await,
         }
     }
 }

@@ -59,6 +59,9 @@ pub(crate) enum Op {
     CreateApiKey,
     ListApiKeys,
     RevokeApiKey,
+    EditFile,
+    GetSettings,
+    EditSettings,
 }
 
 pub struct Route {
@@ -229,6 +232,9 @@ pub const ROUTES: &[Route] = &[
         Op::RevokeApiKey,
         NONE,
     ),
+    r("PATCH", "/files/{id}", false, Op::EditFile, CHANGE),
+    r("GET", "/account/settings", false, Op::GetSettings, NONE),
+    r("PATCH", "/account/settings", false, Op::EditSettings, NONE),
 ];
 
 /// The five account routes, which the `auth` function answers.
@@ -332,6 +338,9 @@ mod tests {
             ("GET", "/quota", Y, Y, Y),
             ("GET", "/account/profile", N, N, N),
             ("PUT", "/account/profile", N, N, N),
+            ("PATCH", "/files/{id}", Y, N, N),
+            ("GET", "/account/settings", N, N, N),
+            ("PATCH", "/account/settings", N, N, N),
             ("POST", "/files/{id}/parts", Y, C, N),
             ("GET", "/files/{id}/parts", Y, C, N),
             ("POST", "/files/{id}/complete", Y, C, N),
