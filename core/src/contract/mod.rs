@@ -14,6 +14,7 @@ pub mod links;
 pub mod multipart;
 pub mod objects;
 pub mod profiles;
+pub mod quota_limits;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

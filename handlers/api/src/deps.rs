@@ -19,6 +19,7 @@ use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
+use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -36,6 +37,8 @@ pub struct Deps {
     pub profiles: ProfileService,
     /// The audit log: what admin routes and system events append, and what admins read.
     pub audit: AuditChain,
+    /// Accounts, for admins: the directory joined with what each holds; own quotas; the switch.
+    pub users: UserAdmin,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -56,6 +59,10 @@ pub struct Ports {
     pub sealer: Arc<dyn TokenSealer>,
     /// Where the audit log's chain is kept.
     pub audit: Arc<dyn AuditStore>,
+    /// The accounts' directory (the user pool), for the admin routes.
+    pub directory: Arc<dyn Directory>,
+    /// Users' own quotas (on their quota record in production).
+    pub limits: Arc<dyn QuotaLimits>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -93,6 +100,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
     "TOKEN_KEY",
+    "USER_POOL_ID",
 ];
 
 impl Deps {
@@ -103,7 +111,9 @@ impl Deps {
         let ports = Ports {
             ledger: ledger.clone(),
             links: ledger.clone(),
+            limits: ledger.clone(),
             profiles: ledger,
+            directory: clients.directory(config),
             shares: clients.shares(config),
             objects: store.clone(),
             multipart: store,
@@ -139,6 +149,9 @@ impl Deps {
             counters,
             sealer,
             audit,
+            directory,
+            limits,
+            standing,
             clock,
             ids,
         } = ports;
@@ -179,6 +192,16 @@ impl Deps {
             clock: clock.clone(),
             ids: ids.clone(),
             sealer: sealer.clone(),
+            settings: settings.clone(),
+        };
+        let users = UserAdmin {
+            directory,
+            limits,
+            usage: lookup.clone(),
+            links: links.clone(),
+            shares: shares.clone(),
+            standing: standing.clone(),
+            audit: Arc::new(audit.clone()),
             settings: settings.clone(),
         };
         let share_service = ShareService {
@@ -227,6 +250,7 @@ impl Deps {
             share_access,
             profiles: ProfileService { profiles },
             audit,
+            users,
             pages: PageHeaders::new(upload_origin),
         }
     }

@@ -3,6 +3,7 @@
 //! run one with `cargo test -p dropgate-local --test stack <module>::`.
 
 mod common;
+mod e2e_admin;
 mod e2e_bus;
 mod e2e_cli;
 mod e2e_disguise;
@@ -34,6 +35,7 @@ mod e2e_trash;
 mod e2e_web;
 mod events;
 mod infra_adapters;
+mod infra_admin;
 mod infra_audit;
 mod infra_events;
 mod infra_links;

@@ -15,6 +15,7 @@ mod parts;
 mod shares;
 mod table;
 mod trash;
+mod users;
 
 use std::time::{Duration, Instant};
 
@@ -220,6 +221,9 @@ impl Function for Deps {
             Op::DeletionReceipts => trash::receipts(req, deps).await,
             Op::AuditList => audit::list(req, deps).await,
             Op::AuditExport => audit::export(req, deps).await,
+            Op::AdminUsers => users::list(req, deps).await,
+            Op::AdminUser => users::get(req, deps, first).await,
+            Op::AdminEditUser => users::patch(req, deps, first).await,
         }
     }
 }

@@ -53,6 +53,9 @@ pub(crate) enum Op {
     DeletionReceipts,
     AuditList,
     AuditExport,
+    AdminUsers,
+    AdminUser,
+    AdminEditUser,
 }
 
 pub struct Route {
@@ -136,6 +139,9 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/receipts/deletions", false, Op::DeletionReceipts),
     r("GET", "/admin/audit", false, Op::AuditList),
     r("GET", "/admin/audit/export", false, Op::AuditExport),
+    r("GET", "/admin/users", false, Op::AdminUsers),
+    r("GET", "/admin/users/{id}", false, Op::AdminUser),
+    r("PATCH", "/admin/users/{id}", false, Op::AdminEditUser),
 ];
 
 /// The five account routes, which the `auth` function answers.

@@ -89,3 +89,22 @@ fn audit_is_append_only() {
     appenders.sort();
     assert_eq!(appenders, vec!["ApiFunction", "WorkerFunction"]);
 }
+
+/// Admins are the members of the user pool's group `admins`: the template declares it in the
+/// pool, under the name the api checks and the local stack provisions.
+#[test]
+fn the_admins_group_is_declared_in_the_user_pool() {
+    let t = template();
+    let group = resource(&t, "AdminsGroup", "AWS::Cognito::UserPoolGroup");
+    assert_eq!(
+        at(group, "Properties.GroupName").as_str(),
+        Some(dropgate_local::provision::ADMINS_GROUP)
+    );
+    assert_eq!(
+        at(group, "Properties.UserPoolId")
+            .get("Ref")
+            .and_then(Value::as_str),
+        Some("UserPool"),
+        "{group:?}"
+    );
+}
