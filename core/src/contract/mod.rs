@@ -18,4 +18,5 @@ pub mod quota_limits;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;
+pub mod standing;
 pub mod trash;

@@ -20,6 +20,7 @@ use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
+use dropgate_core::standing::StandingStore;
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -39,6 +40,9 @@ pub struct Deps {
     pub audit: AuditChain,
     /// Accounts, for admins: the directory joined with what each holds; own quotas; the switch.
     pub users: UserAdmin,
+    /// Whether an account is stopped or signed out everywhere: read on every authenticated
+    /// request.
+    pub standing: Arc<dyn StandingStore>,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -63,6 +67,8 @@ pub struct Ports {
     pub directory: Arc<dyn Directory>,
     /// Users' own quotas (on their quota record in production).
     pub limits: Arc<dyn QuotaLimits>,
+    /// Accounts' standing (on the owner's record beside the quota, in production).
+    pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -112,6 +118,7 @@ impl Deps {
             ledger: ledger.clone(),
             links: ledger.clone(),
             limits: ledger.clone(),
+            standing: ledger.clone(),
             profiles: ledger,
             directory: clients.directory(config),
             shares: clients.shares(config),
@@ -251,6 +258,7 @@ impl Deps {
             profiles: ProfileService { profiles },
             audit,
             users,
+            standing,
             pages: PageHeaders::new(upload_origin),
         }
     }

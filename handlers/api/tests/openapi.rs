@@ -306,6 +306,7 @@ fn deps() -> (Deps, AuthDeps) {
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
+        standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

@@ -18,6 +18,7 @@ mod profiles;
 mod scan;
 mod settle;
 pub mod shares;
+mod standing;
 mod trash;
 
 use std::collections::HashMap;

@@ -96,6 +96,8 @@ pub struct World {
     pub clock: Arc<FixedClock>,
     /// The accounts' directory the admin routes read (empty until a test adds accounts).
     pub directory: Arc<MemDirectory>,
+    /// Accounts' standing: a test stops an account or signs it out everywhere here.
+    pub standing: Arc<dropgate_core::fakes::MemStanding>,
 }
 
 pub fn world() -> World {
@@ -122,6 +124,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     adjust(&mut settings);
     let shares = Arc::new(MemShares::default());
     let directory = Arc::new(MemDirectory::default());
+    let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     let ports = Ports {
         ledger: ledger.clone(),
         links: ledger.clone(),
@@ -134,6 +137,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         directory: directory.clone(),
         limits: ledger.clone(),
+        standing: standing.clone(),
         clock: clock.clone(),
         ids,
     };
@@ -153,6 +157,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         accounts,
         clock,
         directory,
+        standing,
     }
 }
 
