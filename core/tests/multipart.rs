@@ -76,6 +76,7 @@ fn world_with(quota: u64) -> World {
                 limit: 1000,
                 window: Duration::from_secs(60),
             },
+            standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings: settings.clone(),
         },
         janitor: Janitor {

@@ -28,6 +28,8 @@ pub struct World {
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
     pub clock: Arc<FixedClock>,
+    /// Owners' standing: a test stops an account here.
+    pub standing: Arc<dropgate_core::fakes::MemStanding>,
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -51,6 +53,7 @@ pub fn settings() -> Settings {
 
 pub fn world_with(settings: Settings) -> World {
     let ledger = Arc::new(MemLedger::default());
+    let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(t0()));
     // One id source for both services: link tokens and receipts never collide.
@@ -78,6 +81,7 @@ pub fn world_with(settings: Settings) -> World {
             ids,
             settings: settings.clone(),
             limiter,
+            standing: standing.clone(),
         },
         pipeline: Pipeline {
             ledger: ledger.clone(),
@@ -95,6 +99,7 @@ pub fn world_with(settings: Settings) -> World {
         ledger,
         store,
         clock,
+        standing,
     }
 }
 

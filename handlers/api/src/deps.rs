@@ -238,6 +238,7 @@ impl Deps {
                 passwords.window,
             ),
             audit: Arc::new(audit.clone()),
+            standing: standing.clone(),
             settings: settings.clone(),
         };
         let drops = DropService {
@@ -247,6 +248,7 @@ impl Deps {
             clock,
             ids,
             limiter: lookups,
+            standing: standing.clone(),
             settings,
         };
         Self {

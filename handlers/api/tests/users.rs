@@ -181,3 +181,41 @@ async fn bad_input_has_its_codes_and_non_admins_get_nothing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_stopped_account_s_links_and_shares_are_gone_until_it_is_restored() {
+    let w = populated();
+    let (_, share) = common::shared(&w, json!({})).await;
+    let share_token = share["token"].as_str().unwrap().to_owned();
+    let r = send(
+        &w,
+        req("POST", "/links")
+            .by(ALICE)
+            .json(json!({"label": "Q3", "expires_in": 3600})),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let link_token = r.json()["link"]["token"].as_str().unwrap().to_owned();
+    let path = format!("/admin/users/{ALICE}");
+    let r = send(
+        &w,
+        req("PATCH", &path).claims(admin()).json(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    expect_error(&w, req("GET", &format!("/share/{share_token}")), 410, "share_disabled").await;
+    expect_error(&w, req("GET", &format!("/drop/{link_token}")), 410, "link_disabled").await;
+    // The owner's still-valid token is refused at once.
+    expect_error(&w, req("GET", "/files").by(ALICE), 403, "account_disabled").await;
+    let r = send(
+        &w,
+        req("PATCH", &path).claims(admin()).json(json!({"disabled": false})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    for p in [format!("/share/{share_token}"), format!("/drop/{link_token}")] {
+        let r = send(&w, req("GET", &p)).await;
+        assert_eq!(r.status, 200, "{p}: {:?}", r.body);
+    }
+    assert_eq!(send(&w, req("GET", "/files").by(ALICE)).await.status, 200);
+}

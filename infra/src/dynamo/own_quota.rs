@@ -23,6 +23,9 @@ pub(crate) const OWN_LIMIT: &str = "quota_bytes";
 /// admin's change landing between a read and a write.
 const ROUNDS: usize = 4;
 
+/// A condition's placeholder values.
+pub(crate) type Values = Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>;
+
 /// The limit a reservation's condition is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Bound {
@@ -41,7 +44,7 @@ impl Bound {
 
     /// The condition on the quota record, and its values, for a reservation of `size`; `None`
     /// when `size` alone is over the limit.
-    pub(crate) fn condition(self, size: u64) -> Option<(&'static str, Vec<(&'static str, aws_sdk_dynamodb::types::AttributeValue)>)> {
+    pub(crate) fn condition(self, size: u64) -> Option<(&'static str, Values)> {
         let room = headroom(self.limit(), size)?;
         Some(match self {
             Self::Default(_) => (

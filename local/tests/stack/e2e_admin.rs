@@ -107,3 +107,159 @@ async fn a_missing_admin_without_a_password_stops_the_start_naming_the_variable(
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DROPGATE_LOCAL_ADMIN_PASSWORD"), "{err}");
 }
+
+/// The `dropgate` binary, built now if needed (another package of the workspace).
+fn cli_binary() -> std::path::PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "dropgate-cli", "--bin", "dropgate"])
+        .status()
+        .expect("cargo build -p dropgate-cli");
+    assert!(status.success(), "building the CLI failed");
+    std::path::Path::new(env!("CARGO_BIN_EXE_dropgate-local")).with_file_name("dropgate")
+}
+
+/// Runs `dropgate --json ARGS` with `config` as its configuration; `password` on stdin.
+async fn dropgate(
+    bin: &std::path::Path,
+    config: &std::path::Path,
+    args: &[&str],
+    password: Option<&str>,
+) -> (bool, Value) {
+    use std::process::Stdio;
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(bin)
+        .env("DROPGATE_CONFIG_DIR", config)
+        .env_remove("DROPGATE_API")
+        .env_remove("DROPGATE_PASSWORD")
+        .arg("--json")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("dropgate");
+    let mut stdin = child.stdin.take().unwrap();
+    if let Some(p) = password {
+        stdin.write_all(format!("{p}\n").as_bytes()).await.unwrap();
+    }
+    drop(stdin);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(60), child.wait_with_output())
+        .await
+        .expect("dropgate within 60 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let json = text
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or(Value::Null);
+    (out.status.success(), json)
+}
+
+#[tokio::test]
+async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
+    let stack = stack_with_admin(&[("QUOTA_BYTES", "1000")]).await;
+    let bin = cli_binary();
+    let dir = std::env::temp_dir().join(format!("dropgate-admin-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = dir.join("config");
+    let (ok, out) = dropgate(
+        &bin,
+        &config,
+        &["--api", &stack.api, "login", "--email", ADMIN, "--password-stdin"],
+        Some(ADMIN_PASSWORD),
+    )
+    .await;
+    assert!(ok, "login: {out}");
+
+    let user = stack.user("client@example.com").await;
+    let id = LocalStack::sub_of(&user);
+    let (ok, out) = dropgate(&bin, &config, &["admin", "users", "--query", "client@"], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["users"][0]["id"], id.as_str());
+    assert_eq!(out["users"][0]["quota_bytes"], 1000);
+
+    // Past the default, refused; the own quota takes it.
+    let png = crate::common::samples::png();
+    let big = [png.clone(), vec![0u8; 1200]].concat();
+    let (s, b) = stack
+        .post(
+            "/files",
+            Some(&user),
+            json!({"name": "big.png", "size": big.len(), "content_type": "image/png"}),
+        )
+        .await;
+    assert_eq!((s, b["error"]["code"].as_str()), (413, Some("quota_exceeded")));
+    let (ok, out) = dropgate(&bin, &config, &["admin", "quota", &id, "20GiB"], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["user"]["quota_bytes"], 20u64 << 30);
+    assert_eq!(out["user"]["quota_custom"], true);
+    let file = stack.upload(&user, "big.png", &big, "image/png").await;
+    assert_eq!(stack.settled(&user, &file).await["status"], "accepted");
+
+    // A link and a share, live before the switch.
+    let (s, b) = stack
+        .post("/links", Some(&user), json!({"label": "Q3", "expires_in": 3600}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let link = b["link"]["token"].as_str().unwrap().to_owned();
+    let (s, b) = stack
+        .post(&format!("/files/{file}/shares"), Some(&user), json!({}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let share = b["share"]["token"].as_str().unwrap().to_owned();
+    let anonymous = |p: String| {
+        let stack = &stack;
+        async move {
+            stack
+                .call(reqwest::Method::GET, &p, None, None)
+                .await
+        }
+    };
+
+    let (ok, out) = dropgate(&bin, &config, &["admin", "disable", &id], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["user"]["status"], "disabled");
+    // The token the user already holds is refused on the next request.
+    let (s, b) = stack.get("/files", &user).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (403, Some("account_disabled")));
+    let (s, b) = anonymous(format!("/drop/{link}")).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (410, Some("link_disabled")));
+    let (s, b) = anonymous(format!("/share/{share}")).await;
+    assert_eq!((s, b["error"]["code"].as_str()), (410, Some("share_disabled")));
+    let (s, _) = stack
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": "client@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_ne!(s, 200, "no new log-in while stopped");
+
+    let (ok, out) = dropgate(&bin, &config, &["admin", "enable", &id], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["user"]["status"], "active");
+    for p in [format!("/drop/{link}"), format!("/share/{share}")] {
+        let (s, b) = anonymous(p.clone()).await;
+        assert_eq!(s, 200, "{p}: {b}");
+    }
+    let fresh = login(&stack, "client@example.com", PASSWORD).await;
+    assert_eq!(stack.get("/files", &fresh).await.0, 200);
+
+    // Each change once, in order, by ids only.
+    let admin = login(&stack, ADMIN, ADMIN_PASSWORD).await;
+    let (s, log) = stack
+        .get(&format!("/admin/audit?target=user:{id}"), &admin)
+        .await;
+    assert_eq!(s, 200, "{log}");
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["user.enabled", "user.disabled", "user.quota_changed"]);
+    assert!(!log.to_string().contains("client@example.com"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
