@@ -90,6 +90,7 @@ fn world_with(quota: u64) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: std::sync::Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings,
         },
         ledger,

@@ -278,7 +278,8 @@ impl Clients {
     /// The accounts' directory (the user pool), for admins; its client is built on first use.
     pub fn directory(&self, config: &Config) -> Arc<crate::directory::CognitoDirectory> {
         Arc::new(crate::directory::CognitoDirectory {
-            clients: self.clone(),
+            sdk: self.sdk.clone(),
+            client: OnceLock::new(),
             user_pool_id: config.user_pool_id.clone(),
         })
     }

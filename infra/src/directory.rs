@@ -14,9 +14,11 @@ use crate::error::sdk_error;
 const MAX_LIST: usize = 60;
 
 pub struct CognitoDirectory {
-    /// The Cognito client is built on the first admin call, not at cold start: most of the
-    /// api's invocations never touch the directory.
-    pub clients: crate::Clients,
+    /// The functions' SDK configuration (bounded calls, as every client's).
+    pub sdk: aws_config::SdkConfig,
+    /// Built on the first admin call, not at cold start: most of the api's invocations never
+    /// touch the directory.
+    pub client: std::sync::OnceLock<aws_sdk_cognitoidentityprovider::Client>,
     pub user_pool_id: String,
 }
 
@@ -44,7 +46,8 @@ fn user_of(u: &UserType) -> Option<DirectoryUser> {
 
 impl CognitoDirectory {
     fn client(&self) -> &aws_sdk_cognitoidentityprovider::Client {
-        self.clients.cognito()
+        self.client
+            .get_or_init(|| aws_sdk_cognitoidentityprovider::Client::new(&self.sdk))
     }
 
     async fn list(

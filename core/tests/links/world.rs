@@ -87,6 +87,7 @@ pub fn world_with(settings: Settings) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: standing.clone(),
             settings: settings.clone(),
         },
         janitor: Janitor {

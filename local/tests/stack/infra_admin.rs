@@ -7,7 +7,6 @@ use chrono::Utc;
 use dropgate_core::contract::{links, quota_limits};
 use dropgate_core::users::Directory;
 use dropgate_core::OwnerId;
-use dropgate_infra::directory::CognitoDirectory;
 
 use crate::infra_adapters::{env, ledger};
 
@@ -52,10 +51,10 @@ async fn the_cognito_directory_finds_stops_and_restores_accounts() {
     let ann = account(&idp, &pool, "ann@example.com").await;
     account(&idp, &pool, "anton@example.com").await;
     account(&idp, &pool, "bea@example.com").await;
-    let dir = CognitoDirectory {
-        clients: e.clients.clone(),
+    let dir = e.clients.directory(&dropgate_infra::Config {
         user_pool_id: pool,
-    };
+        ..dropgate_infra::Config::default()
+    });
     let page = dir.find("an", None, 50).await.unwrap();
     let mut emails: Vec<&str> = page.users.iter().map(|u| u.email.as_str()).collect();
     emails.sort_unstable();
