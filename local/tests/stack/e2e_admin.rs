@@ -28,19 +28,6 @@ pub async fn login(stack: &LocalStack, email: &str, password: &str) -> String {
     b["id_token"].as_str().expect("id_token").to_owned()
 }
 
-/// A request with a JSON body and a token, any method.
-pub async fn send(
-    stack: &LocalStack,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-    let body = body.map(|b| b.to_string());
-    stack.call(m, path, Some(token), body.as_deref()).await
-}
-
 #[tokio::test]
 async fn an_admin_named_at_start_is_created_and_the_ready_line_keeps_the_password() {
     let stack = stack_with_admin(&[]).await;

@@ -4,7 +4,9 @@
 
 use serde_yaml::Value;
 
-use super::toolkit::{FUNCTION, at, functions, get_att_of, resource, seq_at, template};
+use super::toolkit::{
+    FUNCTION, at, functions, get_att_of, ref_of, resource, seq_at, template,
+};
 
 const AUDIT: &str = "AuditTable";
 
@@ -101,9 +103,7 @@ fn the_admins_group_is_declared_in_the_user_pool() {
         Some(dropgate_local::provision::ADMINS_GROUP)
     );
     assert_eq!(
-        at(group, "Properties.UserPoolId")
-            .get("Ref")
-            .and_then(Value::as_str),
+        ref_of(at(group, "Properties.UserPoolId")),
         Some("UserPool"),
         "{group:?}"
     );

@@ -327,11 +327,11 @@ fn only_the_api_reaches_the_user_pool_and_only_its_directory() {
     let mut found = Vec::new();
     for (id, _, _) in functions() {
         for s in statements(&t, id) {
-            let cognito: Vec<&str> = s
+            let cognito: Vec<String> = s
                 .actions
                 .iter()
-                .map(String::as_str)
                 .filter(|a| a.starts_with("cognito-idp:"))
+                .cloned()
                 .collect();
             if cognito.is_empty() {
                 continue;
@@ -339,7 +339,7 @@ fn only_the_api_reaches_the_user_pool_and_only_its_directory() {
             assert_eq!(id, "ApiFunction", "{id} {}: {cognito:?}", s.sid);
             assert_eq!(cognito.len(), s.actions.len(), "{id} {}: Cognito only", s.sid);
             for a in &cognito {
-                assert!(directory.contains(a), "{id} {}: {a}", s.sid);
+                assert!(directory.contains(&a.as_str()), "{id} {}: {a}", s.sid);
             }
             for r in &s.resources {
                 assert_eq!(get_att_of(r).as_deref(), Some("UserPool.Arn"), "{id} {}", s.sid);
@@ -348,7 +348,7 @@ fn only_the_api_reaches_the_user_pool_and_only_its_directory() {
         }
     }
     found.sort_unstable();
-    let mut want = directory.to_vec();
+    let mut want: Vec<String> = directory.iter().map(|a| a.to_string()).collect();
     want.sort_unstable();
     assert_eq!(found, want);
 }
