@@ -37,7 +37,11 @@ pub fn parse_size(raw: &str) -> Result<u64, String> {
         "gb" => 1_000_000_000,
         "tb" => 1_000_000_000_000,
         "pb" => 1_000_000_000_000_000,
-        _ => return Err(format!("unknown unit in {raw:?} (B, KiB, MiB, GiB, TiB, PiB, kB, MB, GB, TB, PB)")),
+        _ => {
+            return Err(format!(
+                "unknown unit in {raw:?} (B, KiB, MiB, GiB, TiB, PiB, kB, MB, GB, TB, PB)"
+            ));
+        }
     };
     let bad = || format!("not a size: {raw:?} (e.g. 20GiB)");
     let value: f64 = number.parse().map_err(|_| bad())?;

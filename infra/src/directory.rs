@@ -56,7 +56,8 @@ impl CognitoDirectory {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<DirectoryPage, CoreError> {
-        let out = self.client()
+        let out = self
+            .client()
             .list_users()
             .user_pool_id(&self.user_pool_id)
             .set_filter(filter)

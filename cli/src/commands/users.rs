@@ -61,7 +61,14 @@ fn row(a: &Account) -> Vec<String> {
 }
 
 const HEADER: [&str; 8] = [
-    "ID", "EMAIL", "STATUS", "USED+RESERVED", "QUOTA", "FILES", "LINKS", "SHARES",
+    "ID",
+    "EMAIL",
+    "STATUS",
+    "USED+RESERVED",
+    "QUOTA",
+    "FILES",
+    "LINKS",
+    "SHARES",
 ];
 
 pub async fn list(
@@ -130,7 +137,9 @@ async fn patch(ctx: &Ctx, id: &str, body: Value) -> Result<Value> {
     let api = ctx.logged_in()?;
     let url = api.url(&["admin", "users", id], &[])?;
     // Setting a quota or the switch twice leaves the same state: safe to repeat.
-    let one: One = api.json(Method::PATCH, url, Some(&body), Repeat::Safe).await?;
+    let one: One = api
+        .json(Method::PATCH, url, Some(&body), Repeat::Safe)
+        .await?;
     Ok(one.user)
 }
 

@@ -117,10 +117,9 @@ impl LinkStore for MemLedger {
         let mut st = lock(&self.state);
         // A file larger than the whole quota never fits, whatever the link (as the store,
         // which asks before its transaction).
-        let limit = st
-            .1
-            .get(&d.file.owner)
-            .map_or(d.quota_limit, |q| q.limit(d.quota_limit));
+        let limit =
+            st.1.get(&d.file.owner)
+                .map_or(d.quota_limit, |q| q.limit(d.quota_limit));
         if headroom(limit, d.file.size).is_none() {
             return Ok(DropReservation::QuotaExceeded);
         }

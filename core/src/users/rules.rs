@@ -15,9 +15,7 @@ const MAX_CURSOR: usize = 4096;
 /// control character (the directory's filter syntax quotes it).
 pub fn parse_query(raw: Option<&str>) -> Result<String, CoreError> {
     let q = raw.unwrap_or("").trim();
-    if q.chars().count() > MAX_QUERY
-        || q.chars().any(|c| c == '"' || c == '\\' || c.is_control())
-    {
+    if q.chars().count() > MAX_QUERY || q.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
         return Err(CoreError::invalid(
             "invalid_query",
             format!(

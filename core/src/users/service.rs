@@ -8,8 +8,8 @@ use futures_util::future::{try_join_all, try_join4};
 use serde_json::json;
 
 use super::{
-    AdminUser, Directory, DirectoryUser, QuotaLimits, UserPage, UserPatch, UserStatus, parse_cursor,
-    parse_query,
+    AdminUser, Directory, DirectoryUser, QuotaLimits, UserPage, UserPatch, UserStatus,
+    parse_cursor, parse_query,
 };
 use crate::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
 use crate::files::FileLookup;

@@ -80,13 +80,22 @@ async fn accounts_are_found_by_email_prefix_with_what_they_hold() {
     let alice = &page.users[0];
     assert_eq!(alice.email, "alice@example.com");
     assert_eq!(
-        (alice.quota_bytes, alice.quota_custom, alice.reserved_bytes, alice.files),
+        (
+            alice.quota_bytes,
+            alice.quota_custom,
+            alice.reserved_bytes,
+            alice.files
+        ),
         (1000, false, 300, 1)
     );
     assert_eq!(alice.status, UserStatus::Active);
     assert_eq!(page.next_cursor, None);
     assert_eq!(
-        w.admin.list(Some("a\"b"), None, None).await.unwrap_err().code(),
+        w.admin
+            .list(Some("a\"b"), None, None)
+            .await
+            .unwrap_err()
+            .code(),
         "invalid_query"
     );
 }
@@ -133,8 +142,18 @@ async fn the_own_quota_and_the_switch_are_set_and_audited_by_id() {
     for e in &events {
         assert_eq!(e.actor.kind, ActorKind::Admin);
         assert_eq!(e.actor.id, "u-admin");
-        assert_eq!((e.target.kind.as_str(), e.target.id.as_str()), ("user", "u-bob"));
-        assert!(!e.detail.to_string().contains('@'), "no address: {}", e.detail);
+        assert_eq!(
+            (e.target.kind.as_str(), e.target.id.as_str()),
+            ("user", "u-bob")
+        );
+        assert!(
+            !e.detail.to_string().contains('@'),
+            "no address: {}",
+            e.detail
+        );
     }
-    assert_eq!(events[0].detail, json!({"quota_bytes": 5000, "custom": true}));
+    assert_eq!(
+        events[0].detail,
+        json!({"quota_bytes": 5000, "custom": true})
+    );
 }

@@ -47,10 +47,20 @@ async fn an_admin_finds_accounts_by_email_prefix_with_their_usage() {
     assert_eq!(u["created_at"], "2026-11-01T08:00:00.000Z");
     assert_eq!(u["quota_bytes"], LIMIT);
     assert_eq!(u["quota_custom"], false);
-    assert_eq!((u["reserved_bytes"].as_u64(), u["files"].as_u64()), (Some(1234), Some(1)));
-    assert_eq!((u["links"].as_u64(), u["shares"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (u["reserved_bytes"].as_u64(), u["files"].as_u64()),
+        (Some(1234), Some(1))
+    );
+    assert_eq!(
+        (u["links"].as_u64(), u["shares"].as_u64()),
+        (Some(0), Some(0))
+    );
 
-    let r = send(&w, req("GET", &format!("/admin/users/{BOB}")).claims(admin())).await;
+    let r = send(
+        &w,
+        req("GET", &format!("/admin/users/{BOB}")).claims(admin()),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.json()["user"]["email"], "bob@example.com");
     expect_error(
@@ -79,7 +89,11 @@ async fn a_raised_quota_takes_an_upload_past_the_default_and_a_lowered_one_refus
     for _ in 0..2 {
         let r = send(
             &w,
-            req("POST", "/files").by(ALICE).json(new_file("a.png", big.min(common::MAX), "image/png")),
+            req("POST", "/files").by(ALICE).json(new_file(
+                "a.png",
+                big.min(common::MAX),
+                "image/png",
+            )),
         )
         .await;
         assert_eq!(r.status, 201, "{:?}", r.body);
@@ -97,16 +111,21 @@ async fn a_raised_quota_takes_an_upload_past_the_default_and_a_lowered_one_refus
     assert_eq!(r.status, 200, "{:?}", r.body);
     let refused = expect_error(
         &w,
-        req("POST", "/files").by(ALICE).json(new_file("b.png", 1, "image/png")),
+        req("POST", "/files")
+            .by(ALICE)
+            .json(new_file("b.png", 1, "image/png")),
         413,
         "quota_exceeded",
     )
     .await;
     assert_eq!(refused.json()["error"]["limit_bytes"], 100);
     // Nothing removed: the reservations stand.
-    let u = send(&w, req("GET", &format!("/admin/users/{ALICE}")).claims(admin()))
-        .await
-        .json();
+    let u = send(
+        &w,
+        req("GET", &format!("/admin/users/{ALICE}")).claims(admin()),
+    )
+    .await
+    .json();
     assert_eq!(u["user"]["files"], 2);
     // Bob keeps the default.
     let q = send(&w, req("GET", "/quota").by(BOB)).await.json();
@@ -125,12 +144,21 @@ async fn the_switch_is_audited_once_per_change_by_id() {
         )
         .await;
         assert_eq!(r.status, 200, "{:?}", r.body);
-        let want = if body["disabled"] == true { "disabled" } else { "active" };
+        let want = if body["disabled"] == true {
+            "disabled"
+        } else {
+            "active"
+        };
         assert_eq!(r.json()["user"]["status"], want);
     }
-    let log = send(&w, req("GET", "/admin/audit").claims(admin())).await.json();
+    let log = send(&w, req("GET", "/admin/audit").claims(admin()))
+        .await
+        .json();
     let entries = log["entries"].as_array().unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["user.enabled", "user.disabled"], "newest first");
     for e in entries {
         assert_eq!(e["actor"], json!({"id": ADMIN, "kind": "admin"}));
@@ -151,11 +179,19 @@ async fn bad_input_has_its_codes_and_non_admins_get_nothing() {
         (r#"{"disabled": "yes"}"#, "invalid_disabled"),
         (r#"{"disabled": true, "email": "x"}"#, "invalid_request"),
     ] {
-        expect_error(&w, req("PATCH", &path).claims(admin()).body(body), 400, code).await;
+        expect_error(
+            &w,
+            req("PATCH", &path).claims(admin()).body(body),
+            400,
+            code,
+        )
+        .await;
     }
     expect_error(
         &w,
-        req("GET", "/admin/users").claims(admin()).query(json!({"limit": "0"})),
+        req("GET", "/admin/users")
+            .claims(admin())
+            .query(json!({"limit": "0"})),
         400,
         "invalid_limit",
     )
@@ -170,7 +206,13 @@ async fn bad_input_has_its_codes_and_non_admins_get_nothing() {
     )
     .await;
     // A non-admin's bad body is a 403, not a 400: nothing is learnt.
-    expect_error(&w, req("PATCH", &path).by(BOB).body("nope"), 403, "admin_only").await;
+    expect_error(
+        &w,
+        req("PATCH", &path).by(BOB).body("nope"),
+        403,
+        "admin_only",
+    )
+    .await;
     expect_error(
         &w,
         req("PATCH", "/admin/users/nobody")
@@ -199,21 +241,40 @@ async fn a_stopped_account_s_links_and_shares_are_gone_until_it_is_restored() {
     let path = format!("/admin/users/{ALICE}");
     let r = send(
         &w,
-        req("PATCH", &path).claims(admin()).json(json!({"disabled": true})),
+        req("PATCH", &path)
+            .claims(admin())
+            .json(json!({"disabled": true})),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    expect_error(&w, req("GET", &format!("/share/{share_token}")), 410, "share_disabled").await;
-    expect_error(&w, req("GET", &format!("/drop/{link_token}")), 410, "link_disabled").await;
+    expect_error(
+        &w,
+        req("GET", &format!("/share/{share_token}")),
+        410,
+        "share_disabled",
+    )
+    .await;
+    expect_error(
+        &w,
+        req("GET", &format!("/drop/{link_token}")),
+        410,
+        "link_disabled",
+    )
+    .await;
     // The owner's still-valid token is refused at once.
     expect_error(&w, req("GET", "/files").by(ALICE), 403, "account_disabled").await;
     let r = send(
         &w,
-        req("PATCH", &path).claims(admin()).json(json!({"disabled": false})),
+        req("PATCH", &path)
+            .claims(admin())
+            .json(json!({"disabled": false})),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    for p in [format!("/share/{share_token}"), format!("/drop/{link_token}")] {
+    for p in [
+        format!("/share/{share_token}"),
+        format!("/drop/{link_token}"),
+    ] {
         let r = send(&w, req("GET", &p)).await;
         assert_eq!(r.status, 200, "{p}: {:?}", r.body);
     }

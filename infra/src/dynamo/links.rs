@@ -453,7 +453,9 @@ impl LinkStore for DynamoLedger {
                     return Ok(Try::OverQuota);
                 };
                 let mut items = vec![
-                    TransactWriteItem::builder().update(use_link.clone()).build(),
+                    TransactWriteItem::builder()
+                        .update(use_link.clone())
+                        .build(),
                     reserve,
                     put,
                     TransactWriteItem::builder().put(receipt.clone()).build(),
@@ -464,9 +466,7 @@ impl LinkStore for DynamoLedger {
                     Tx::ConditionFailed(which) if which.first() == Some(&true) => {
                         Ok(Try::Done(DropReservation::LinkRefused))
                     }
-                    Tx::ConditionFailed(which) if which.get(1) == Some(&true) => {
-                        Ok(Try::OverQuota)
-                    }
+                    Tx::ConditionFailed(which) if which.get(1) == Some(&true) => Ok(Try::OverQuota),
                     Tx::ConditionFailed(_) => {
                         Err(CoreError::upstream("file or receipt id collision"))
                     }

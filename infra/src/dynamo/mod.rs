@@ -312,11 +312,7 @@ impl DynamoLedger {
         let Some((condition, room)) = bound.condition(file.size) else {
             return Ok(None);
         };
-        let mut vals = vec![
-            (":zero", n(0)),
-            (":one", n(1)),
-            (":size", n(file.size)),
-        ];
+        let mut vals = vec![(":zero", n(0)), (":one", n(1)), (":size", n(file.size))];
         vals.extend(room);
         let reserve = Update::builder()
             .table_name(&self.quotas_table)

@@ -98,7 +98,14 @@ async fn a_missing_admin_without_a_password_stops_the_start_naming_the_variable(
 /// The `dropgate` binary, built now if needed (another package of the workspace).
 fn cli_binary() -> std::path::PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "-p", "dropgate-cli", "--bin", "dropgate"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "dropgate-cli",
+            "--bin",
+            "dropgate",
+        ])
         .status()
         .expect("cargo build -p dropgate-cli");
     assert!(status.success(), "building the CLI failed");
@@ -154,7 +161,14 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
     let (ok, out) = dropgate(
         &bin,
         &config,
-        &["--api", &stack.api, "login", "--email", ADMIN, "--password-stdin"],
+        &[
+            "--api",
+            &stack.api,
+            "login",
+            "--email",
+            ADMIN,
+            "--password-stdin",
+        ],
         Some(ADMIN_PASSWORD),
     )
     .await;
@@ -162,7 +176,13 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
 
     let user = stack.user("client@example.com").await;
     let id = LocalStack::sub_of(&user);
-    let (ok, out) = dropgate(&bin, &config, &["admin", "users", "--query", "client@"], None).await;
+    let (ok, out) = dropgate(
+        &bin,
+        &config,
+        &["admin", "users", "--query", "client@"],
+        None,
+    )
+    .await;
     assert!(ok, "{out}");
     assert_eq!(out["users"][0]["id"], id.as_str());
     assert_eq!(out["users"][0]["quota_bytes"], 1000);
@@ -177,7 +197,10 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
             json!({"name": "big.png", "size": big.len(), "content_type": "image/png"}),
         )
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (413, Some("quota_exceeded")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (413, Some("quota_exceeded"))
+    );
     let (ok, out) = dropgate(&bin, &config, &["admin", "quota", &id, "20GiB"], None).await;
     assert!(ok, "{out}");
     assert_eq!(out["user"]["quota_bytes"], 20u64 << 30);
@@ -187,7 +210,11 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
 
     // A link and a share, live before the switch.
     let (s, b) = stack
-        .post("/links", Some(&user), json!({"label": "Q3", "expires_in": 3600}))
+        .post(
+            "/links",
+            Some(&user),
+            json!({"label": "Q3", "expires_in": 3600}),
+        )
         .await;
     assert_eq!(s, 201, "{b}");
     let link = b["link"]["token"].as_str().unwrap().to_owned();
@@ -198,11 +225,7 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
     let share = b["share"]["token"].as_str().unwrap().to_owned();
     let anonymous = |p: String| {
         let stack = &stack;
-        async move {
-            stack
-                .call(reqwest::Method::GET, &p, None, None)
-                .await
-        }
+        async move { stack.call(reqwest::Method::GET, &p, None, None).await }
     };
 
     let (ok, out) = dropgate(&bin, &config, &["admin", "disable", &id], None).await;
@@ -210,11 +233,20 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
     assert_eq!(out["user"]["status"], "disabled");
     // The token the user already holds is refused on the next request.
     let (s, b) = stack.get("/files", &user).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (403, Some("account_disabled")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (403, Some("account_disabled"))
+    );
     let (s, b) = anonymous(format!("/drop/{link}")).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (410, Some("link_disabled")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (410, Some("link_disabled"))
+    );
     let (s, b) = anonymous(format!("/share/{share}")).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (410, Some("share_disabled")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (410, Some("share_disabled"))
+    );
     let (s, _) = stack
         .post(
             "/auth/login",
@@ -246,7 +278,10 @@ async fn an_admin_raises_a_quota_and_stops_an_account_from_the_cli() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["user.enabled", "user.disabled", "user.quota_changed"]);
+    assert_eq!(
+        actions,
+        ["user.enabled", "user.disabled", "user.quota_changed"]
+    );
     assert!(!log.to_string().contains("client@example.com"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,9 +4,9 @@
 //! prefix and by id, and stops and restores them.
 
 use chrono::Utc;
+use dropgate_core::OwnerId;
 use dropgate_core::contract::{links, quota_limits};
 use dropgate_core::users::Directory;
-use dropgate_core::OwnerId;
 
 use crate::infra_adapters::{env, ledger};
 
@@ -28,7 +28,13 @@ async fn account(idp: &aws_sdk_cognitoidentityprovider::Client, pool: &str, emai
         .admin_create_user()
         .user_pool_id(pool)
         .username(email)
-        .user_attributes(AttributeType::builder().name("email").value(email).build().unwrap())
+        .user_attributes(
+            AttributeType::builder()
+                .name("email")
+                .value(email)
+                .build()
+                .unwrap(),
+        )
         .message_action(MessageActionType::Suppress)
         .send()
         .await
@@ -69,9 +75,15 @@ async fn the_cognito_directory_finds_stops_and_restores_accounts() {
 
     let id = OwnerId::parse(&ann).unwrap();
     let user = dir.user(&id).await.unwrap().expect("ann by her sub");
-    assert_eq!((user.email.as_str(), user.enabled), ("ann@example.com", true));
+    assert_eq!(
+        (user.email.as_str(), user.enabled),
+        ("ann@example.com", true)
+    );
     assert!(user.created_at <= Utc::now());
-    assert_eq!(dir.user(&OwnerId::parse("nobody").unwrap()).await.unwrap(), None);
+    assert_eq!(
+        dir.user(&OwnerId::parse("nobody").unwrap()).await.unwrap(),
+        None
+    );
 
     dir.disable(&user).await.unwrap();
     assert!(!dir.user(&id).await.unwrap().unwrap().enabled);

@@ -4,9 +4,7 @@
 
 use serde_yaml::Value;
 
-use super::toolkit::{
-    FUNCTION, at, functions, get_att_of, ref_of, resource, seq_at, template,
-};
+use super::toolkit::{FUNCTION, at, functions, get_att_of, ref_of, resource, seq_at, template};
 
 const AUDIT: &str = "AuditTable";
 

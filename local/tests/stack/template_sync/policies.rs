@@ -337,12 +337,22 @@ fn only_the_api_reaches_the_user_pool_and_only_its_directory() {
                 continue;
             }
             assert_eq!(id, "ApiFunction", "{id} {}: {cognito:?}", s.sid);
-            assert_eq!(cognito.len(), s.actions.len(), "{id} {}: Cognito only", s.sid);
+            assert_eq!(
+                cognito.len(),
+                s.actions.len(),
+                "{id} {}: Cognito only",
+                s.sid
+            );
             for a in &cognito {
                 assert!(directory.contains(&a.as_str()), "{id} {}: {a}", s.sid);
             }
             for r in &s.resources {
-                assert_eq!(get_att_of(r).as_deref(), Some("UserPool.Arn"), "{id} {}", s.sid);
+                assert_eq!(
+                    get_att_of(r).as_deref(),
+                    Some("UserPool.Arn"),
+                    "{id} {}",
+                    s.sid
+                );
             }
             found.extend(cognito);
         }
