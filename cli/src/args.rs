@@ -142,7 +142,7 @@ pub struct GetArgs {
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// The audit log: list entries, export it, verify an export offline.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
     /// Accounts whose email starts with a prefix, with their usage.
     Users {
         /// An email prefix (all accounts without it).

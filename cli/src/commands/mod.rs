@@ -43,7 +43,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Trash(TrashCommand::Ls) => trash::ls(&ctx).await,
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,
-        Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
+        Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, *args).await,
         Command::Admin(AdminCommand::Users {
             query,
             limit,
