@@ -192,7 +192,36 @@ pub struct GetArgs {
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// The audit log: list entries, export it, verify an export offline.
-    Audit(AuditArgs),
+    Audit(Box<AuditArgs>),
+    /// Accounts whose email starts with a prefix, with their usage.
+    Users {
+        /// An email prefix (all accounts without it).
+        #[arg(long, short, value_name = "PREFIX")]
+        query: Option<String>,
+        /// Accounts to list (1-100; the server gives at most 60 a page).
+        #[arg(long, default_value_t = 50, value_name = "N",
+              value_parser = clap::value_parser!(u16).range(1..=100))]
+        limit: u16,
+        /// Where to go on from: the `next_cursor` of the listing before.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
+    },
+    /// One account with its usage.
+    User {
+        /// The account's id (its owner id).
+        id: String,
+    },
+    /// Set an account's own quota (e.g. 20GiB), or `default` for the deployment's.
+    Quota {
+        id: String,
+        /// A size (20GiB, 500MB, bytes) or `default`.
+        #[arg(value_name = "SIZE")]
+        size: String,
+    },
+    /// Stop an account at once: its tokens, links and shares stop working.
+    Disable { id: String },
+    /// Restore a stopped account (its links and shares that were live work again).
+    Enable { id: String },
 }
 
 #[derive(Debug, Args)]

@@ -50,6 +50,7 @@ pub mod sniff;
 pub mod standing;
 pub mod time;
 pub mod tokens;
+pub mod users;
 pub mod webhooks;
 
 pub use error::{CoreError, ErrorKind};

@@ -87,8 +87,14 @@ pub struct Pipeline {
     pub ledger: Arc<dyn PipelineLedger>,
     pub store: Arc<dyn ObjectStore>,
     pub clock: Arc<dyn Clock>,
+    /// Owners' standing: a stopped account's pending uploads are not accepted.
+    pub standing: Arc<dyn crate::standing::StandingStore>,
     pub settings: Settings,
 }
+
+/// The reason of a pending upload whose owner's account an admin stopped before its bytes were
+/// judged.
+pub const REASON_ACCOUNT_DISABLED: &str = "account_disabled";
 
 impl Pipeline {
     /// Decides every event; one result per event, in order. A failure of one never affects
@@ -197,10 +203,24 @@ impl Pipeline {
             },
         );
         let now = self.clock.now();
-        let Some(next) = next_state(&file, &v, sample.etag.as_deref(), &self.settings, now) else {
+        let Some(mut next) = next_state(&file, &v, sample.etag.as_deref(), &self.settings, now)
+        else {
             // The new bytes pass as well and nothing else is to be judged: the verdict stands.
             return Ok(Decision::AlreadySettled { file });
         };
+        // A stopped account's pending upload goes no further (read only for bytes that pass:
+        // the rest is rejected anyway).
+        if file.status == FileStatus::Pending
+            && next.status != FileStatus::Rejected
+            && self.standing.standing(&file.owner).await?.disabled
+        {
+            tracing::info!(file_id = %file.id, owner = %file.owner, decision = "account_disabled", "pending upload refused: the owner's account is stopped");
+            next = Next {
+                status: FileStatus::Rejected,
+                reason: Some(REASON_ACCOUNT_DISABLED.to_owned()),
+                scan: None,
+            };
+        }
         // Bytes nothing recognises that passed are what they were allowed as.
         let detected = match (&detected, &v) {
             (None, Verdict::Accepted) => Some(crate::allowed::OCTET_STREAM.to_owned()),

@@ -108,3 +108,13 @@ async fn the_in_memory_audit_store_keeps_the_contract() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_in_memory_ledger_keeps_the_own_quota_contract() {
+    let mem = MemLedger::default();
+    let stores = links::Stores {
+        links: &mem,
+        ledger: &mem,
+    };
+    dropgate_core::contract::quota_limits::check_all(stores, &mem, "mem", now()).await;
+}

@@ -56,6 +56,7 @@ fn world() -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: std::sync::Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings,
         },
         ledger,

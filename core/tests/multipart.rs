@@ -77,6 +77,7 @@ fn world_with(quota: u64) -> World {
                 limit: 1000,
                 window: Duration::from_secs(60),
             },
+            standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings: settings.clone(),
         },
         janitor: Janitor {
@@ -90,6 +91,7 @@ fn world_with(quota: u64) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: std::sync::Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings,
         },
         ledger,

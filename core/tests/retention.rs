@@ -59,6 +59,7 @@ fn world_with(trash_days: u32) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings,
         },
         ledger,

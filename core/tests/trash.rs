@@ -54,6 +54,7 @@ fn world(trash_days: u32) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: std::sync::Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings,
         },
         ledger,

@@ -298,6 +298,15 @@ impl Clients {
         })
     }
 
+    /// The accounts' directory (the user pool), for admins; its client is built on first use.
+    pub fn directory(&self, config: &Config) -> Arc<crate::directory::CognitoDirectory> {
+        Arc::new(crate::directory::CognitoDirectory {
+            sdk: self.sdk.clone(),
+            client: OnceLock::new(),
+            user_pool_id: config.user_pool_id.clone(),
+        })
+    }
+
     pub fn store(&self, config: &Config) -> Arc<S3Store> {
         Arc::new(S3Store {
             client: self.s3().clone(),

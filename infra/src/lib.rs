@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod cognito;
 pub mod config;
+pub mod directory;
 pub mod dynamo;
 pub mod error;
 pub mod eventbridge;

@@ -44,6 +44,10 @@ pub struct Options {
     pub scanner: scanner::Mode,
     /// Make the scanner misbehave ([`scanner::ScannerFaults`], SPEC grammar there).
     pub scanner_faults: Option<String>,
+    /// Accounts made admins at start (`--admin EMAIL`), created if missing.
+    pub admins: Vec<String>,
+    /// The password of admins created at start (`DROPGATE_LOCAL_ADMIN_PASSWORD`); never printed.
+    pub admin_password: Option<String>,
 }
 
 impl Default for Options {
@@ -56,6 +60,8 @@ impl Default for Options {
             inject_faults: None,
             scanner: scanner::Mode::Clamd,
             scanner_faults: None,
+            admins: Vec::new(),
+            admin_password: None,
         }
     }
 }
@@ -69,6 +75,9 @@ pub struct Ready {
     /// The fault proxy the functions' AWS calls go through, when faults are injected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub faults: Option<String>,
+    /// The accounts made admins at start, by email (their password is never printed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub admins: Vec<String>,
 }
 
 pub struct Stack {
@@ -141,6 +150,13 @@ impl Stack {
         }
         let mut resources = provision::provision(&sdk, &origins).await?;
         resources.scanner = opts.scanner.as_str().into();
+        provision::promote_admins(
+            &sdk,
+            &resources.user_pool_id,
+            &opts.admins,
+            opts.admin_password.as_deref(),
+        )
+        .await?;
         let config = function_config(&resources, &api)?;
         // Provisioning went to the emulator directly; the functions go through the fault proxy.
         let proxy = match fault_spec {
@@ -247,6 +263,7 @@ impl Stack {
                 aws_endpoint: endpoint,
                 resources,
                 faults,
+                admins: opts.admins,
             },
             emulator,
             scanner,

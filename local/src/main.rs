@@ -39,6 +39,10 @@ struct Args {
     /// drop=0.05,delay_ms=500,seed=7" (rates 0..1; drop: never answer).
     #[arg(long, value_name = "SPEC", value_parser = scanner_faults)]
     scanner_faults: Option<String>,
+    /// Make this account an admin (the Cognito group `admins`) at start, creating it if it does
+    /// not exist, with the password in DROPGATE_LOCAL_ADMIN_PASSWORD; repeatable.
+    #[arg(long = "admin", value_name = "EMAIL")]
+    admins: Vec<String>,
 }
 
 fn scanner_faults(s: &str) -> Result<String, String> {
@@ -66,6 +70,8 @@ async fn main() -> std::process::ExitCode {
         inject_faults: args.inject_faults,
         scanner: args.scanner,
         scanner_faults: args.scanner_faults,
+        admins: args.admins,
+        admin_password: std::env::var("DROPGATE_LOCAL_ADMIN_PASSWORD").ok(),
     };
     // Listening before the stack starts: a SIGTERM or SIGINT that arrives while it starts, or
     // right after its ready line, stops it cleanly (with its emulator) rather than killing it.

@@ -10,6 +10,7 @@ mod put;
 mod shares;
 mod tokens;
 mod trash;
+mod users;
 
 pub use ctx::Ctx;
 
@@ -45,10 +46,19 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Trash(TrashCommand::Ls) => trash::ls(&ctx).await,
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,
-        Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
         Command::Token(TokenCommand::Create(args)) => tokens::create(&ctx, args).await,
         Command::Token(TokenCommand::Ls) => tokens::ls(&ctx).await,
         Command::Token(TokenCommand::Rm { id }) => tokens::rm(&ctx, &id).await,
         Command::Retention(args) => files::retention(&ctx, args).await,
+        Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, *args).await,
+        Command::Admin(AdminCommand::Users {
+            query,
+            limit,
+            cursor,
+        }) => users::list(&ctx, query.as_deref(), limit, cursor.as_deref()).await,
+        Command::Admin(AdminCommand::User { id }) => users::show(&ctx, &id).await,
+        Command::Admin(AdminCommand::Quota { id, size }) => users::quota(&ctx, &id, &size).await,
+        Command::Admin(AdminCommand::Disable { id }) => users::switch(&ctx, &id, true).await,
+        Command::Admin(AdminCommand::Enable { id }) => users::switch(&ctx, &id, false).await,
     }
 }

@@ -16,6 +16,7 @@ pub mod multipart;
 pub mod objects;
 pub mod profiles;
 pub mod retention;
+pub mod quota_limits;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

@@ -23,9 +23,16 @@ pub(super) struct Q {
     pub(super) used: i64,
     pub(super) reserved: i64,
     pub(super) files: i64,
+    /// The owner's own limit, when an admin set one.
+    pub(super) own: Option<u64>,
 }
 
 impl Q {
+    /// The limit a reservation is held to: the owner's own, else `default`.
+    pub(super) fn limit(&self, default: u64) -> u64 {
+        self.own.unwrap_or(default)
+    }
+
     pub(super) fn apply(&mut self, d: QuotaDelta) {
         self.used += d.used;
         self.reserved += d.reserved;
@@ -107,8 +114,9 @@ impl FileLookup for MemLedger {
         Ok(QuotaUsage {
             used_bytes: q.used as u64,
             reserved_bytes: q.reserved as u64,
-            limit_bytes: limit,
+            limit_bytes: q.limit(limit),
             files: q.files as u64,
+            custom: q.own.is_some(),
         })
     }
 
@@ -200,7 +208,7 @@ impl OwnerLedger for MemLedger {
     ) -> Result<Reservation, CoreError> {
         let mut st = lock(&self.state);
         let q = st.1.entry(file.owner.clone()).or_default();
-        if !fits((q.used + q.reserved) as u64, file.size, limit) {
+        if !fits((q.used + q.reserved) as u64, file.size, q.limit(limit)) {
             return Ok(Reservation::QuotaExceeded);
         }
         // As the store's conditional put: never a second record (or reservation) under one id.
@@ -401,5 +409,13 @@ impl JanitorLedger for MemLedger {
             .filter_map(|k| st.0.get(k).cloned())
             .take(limit)
             .collect())
+    }
+}
+
+#[async_trait]
+impl crate::users::QuotaLimits for MemLedger {
+    async fn set_own_limit(&self, owner: &OwnerId, limit: Option<u64>) -> Result<(), CoreError> {
+        lock(&self.state).1.entry(owner.clone()).or_default().own = limit;
+        Ok(())
     }
 }

@@ -114,13 +114,16 @@ impl LinkStore for MemLedger {
         &self,
         d: &LinkDrop<'_>,
     ) -> Result<DropReservation, CoreError> {
-        // A file larger than the whole quota never fits, whatever the link (as the store,
-        // which asks before its transaction).
-        if headroom(d.quota_limit, d.file.size).is_none() {
-            return Ok(DropReservation::QuotaExceeded);
-        }
         // Lock order: files and quotas, then links (as `settle` does).
         let mut st = lock(&self.state);
+        // A file larger than the whole quota never fits, whatever the link (as the store,
+        // which asks before its transaction).
+        let limit =
+            st.1.get(&d.file.owner)
+                .map_or(d.quota_limit, |q| q.limit(d.quota_limit));
+        if headroom(limit, d.file.size).is_none() {
+            return Ok(DropReservation::QuotaExceeded);
+        }
         let mut links = lock(&self.links);
         let key = (d.link.owner.clone(), d.link.id.clone());
         let Some(link) = links.0.get(&key) else {
@@ -136,7 +139,7 @@ impl LinkStore for MemLedger {
             return Ok(DropReservation::LinkRefused);
         }
         let q = st.1.entry(d.file.owner.clone()).or_default();
-        if !fits((q.used + q.reserved) as u64, d.file.size, d.quota_limit) {
+        if !fits((q.used + q.reserved) as u64, d.file.size, limit) {
             return Ok(DropReservation::QuotaExceeded);
         }
         // As the store's conditional put: never a second file under one id.

@@ -8,9 +8,13 @@ use serde::Serialize;
 pub struct QuotaUsage {
     pub used_bytes: u64,
     pub reserved_bytes: u64,
+    /// The effective limit: the owner's own when an admin set one, else the deployment's.
     pub limit_bytes: u64,
     /// Files holding quota (pending or accepted).
     pub files: u64,
+    /// Whether `limit_bytes` is the owner's own (an admin set it) rather than the default.
+    #[serde(skip)]
+    pub custom: bool,
 }
 
 /// The largest `committed` value that still leaves room for `size`; `None` if `size` alone

@@ -86,7 +86,7 @@ impl FileService {
                 requested: req.size,
                 used: u.used_bytes,
                 reserved: u.reserved_bytes,
-                limit,
+                limit: u.limit_bytes,
             });
         }
         match self.multipart.instructions(&record).await {

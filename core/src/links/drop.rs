@@ -14,6 +14,7 @@ use crate::files::{FileLookup, FileView, LinkOrigin, Uploader};
 use crate::ids::IdSource;
 use crate::multipart::{Multiparts, PartTag, PartsListing, PresignedPart, UploadInstructions};
 use crate::ratelimit::RateLimiter;
+use crate::standing::StandingStore;
 use crate::time::rfc3339;
 use crate::{CoreError, FileRecord, FileStatus, Settings, names, tokens};
 
@@ -29,6 +30,8 @@ pub struct DropService {
     pub limiter: RateLimiter,
     /// The owner's settings: their default retention reaches files dropped through links.
     pub profiles: Arc<dyn crate::profile::Profiles>,
+    /// The owner's standing: a stopped account's links take nothing (`410 link_disabled`).
+    pub standing: Arc<dyn StandingStore>,
 }
 
 /// What a stranger holding the link sees.
@@ -100,10 +103,19 @@ impl DropService {
             .find_link(&tokens::hash(token))
             .await?
             .ok_or_else(link_not_found)?;
-        match link.refusal(self.clock.now()) {
-            Some(e) => Err(e),
-            None => Ok(link),
+        if let Some(e) = link.refusal(self.clock.now()) {
+            return Err(e);
         }
+        // Read at each use, not copied onto the link: restoring the account restores every
+        // link that was live, and no other.
+        if self.standing.standing(&link.owner).await?.disabled {
+            tracing::info!(link_id = %link.id, owner = %link.owner, decision = "link_disabled", "drop refused: the owner's account is stopped");
+            return Err(CoreError::gone(
+                "link_disabled",
+                "this link's account is stopped by an operator",
+            ));
+        }
+        Ok(link)
     }
 
     pub async fn info(&self, token: &str, source: &str) -> Result<DropInfo, CoreError> {

@@ -64,6 +64,7 @@ pub fn reason_words(code: &str) -> &'static str {
             "the malware scanner cannot judge content of this kind (for example an encrypted archive)"
         }
         "scan_timeout" => "the malware scan gave no verdict in time",
+        "account_disabled" => "the account it was sent to is stopped by an operator",
         _ => "it did not pass the checks",
     }
 }

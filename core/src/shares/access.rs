@@ -79,6 +79,8 @@ pub struct ShareAccess {
     pub per_source: RateLimiter,
     /// Where a lockout is recorded (`share.locked`).
     pub audit: Arc<dyn crate::audit::AuditTrail>,
+    /// The owner's standing: a stopped account's shares serve nothing (`410 share_disabled`).
+    pub standing: Arc<dyn crate::standing::StandingStore>,
     pub settings: Settings,
 }
 
@@ -134,6 +136,14 @@ impl ShareAccess {
             .ok_or_else(not_found)?;
         if let Some(e) = refused(share.state(self.clock.now())) {
             return Err(e);
+        }
+        // Read at each open: restoring the account restores every share that was live.
+        if self.standing.standing(&share.owner).await?.disabled {
+            tracing::info!(share_id = %share.id, owner = %share.owner, decision = "share_disabled", "share refused: the owner's account is stopped");
+            return Err(CoreError::gone(
+                "share_disabled",
+                "this share's account is stopped by an operator",
+            ));
         }
         let file = self
             .files

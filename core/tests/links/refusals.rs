@@ -352,3 +352,27 @@ async fn a_full_owner_quota_is_file_too_large_for_the_uploader_and_does_not_use_
         .unwrap();
     assert_eq!(used(&w, &id).await, (2, 500));
 }
+
+#[tokio::test]
+async fn a_stopped_account_s_link_is_link_disabled_until_it_is_restored() {
+    use dropgate_core::standing::StandingStore;
+    let w = world();
+    let (token, _) = link(&w, new_link("Q3")).await;
+    w.standing.set_disabled(&owner(), true).await.unwrap();
+    assert_eq!(
+        kind(w.drops.info(&token, SRC).await),
+        ("link_disabled", ErrorKind::Gone)
+    );
+    assert_eq!(
+        kind(drop_file(&w, &token, upload("a.pdf", 10, "application/pdf")).await),
+        ("link_disabled", ErrorKind::Gone)
+    );
+    assert_eq!(usage(&w).await, (0, 0, 0), "nothing reserved");
+    w.standing.set_disabled(&owner(), false).await.unwrap();
+    assert!(w.drops.info(&token, SRC).await.is_ok(), "live again");
+    assert!(
+        drop_file(&w, &token, upload("a.pdf", 10, "application/pdf"))
+            .await
+            .is_ok()
+    );
+}

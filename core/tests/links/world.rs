@@ -30,6 +30,8 @@ pub struct World {
     pub clock: Arc<FixedClock>,
     /// The owners' settings (their default retention reaches their drops).
     pub profiles: Arc<dropgate_core::fakes::MemProfiles>,
+    /// Owners' standing: a test stops an account here.
+    pub standing: Arc<dropgate_core::fakes::MemStanding>,
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -53,6 +55,7 @@ pub fn settings() -> Settings {
 
 pub fn world_with(settings: Settings) -> World {
     let ledger = Arc::new(MemLedger::default());
+    let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(t0()));
     // One id source for both services: link tokens and receipts never collide.
@@ -82,11 +85,13 @@ pub fn world_with(settings: Settings) -> World {
             settings: settings.clone(),
             limiter,
             profiles: profiles.clone(),
+            standing: standing.clone(),
         },
         pipeline: Pipeline {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: standing.clone(),
             settings: settings.clone(),
         },
         janitor: Janitor {
@@ -100,6 +105,7 @@ pub fn world_with(settings: Settings) -> World {
         store,
         clock,
         profiles,
+        standing,
     }
 }
 

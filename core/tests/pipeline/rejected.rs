@@ -112,3 +112,19 @@ async fn a_size_other_than_declared_is_rejected() {
         assert_eq!(log(&w), vec![(up.id.clone(), FileStatus::Rejected)]);
     }
 }
+
+#[tokio::test]
+async fn a_stopped_account_s_pending_upload_is_not_accepted() {
+    use dropgate_core::standing::StandingStore;
+    let w = world();
+    let up = uploaded(&w, "image/png", png()).await;
+    w.standing.set_disabled(&owner(), true).await.unwrap();
+    let d = decide(&w, &up.key).await;
+    let Decision::Settled { file, .. } = &d else {
+        panic!("expected Settled, got {d:?}");
+    };
+    assert_eq!(file.status, FileStatus::Rejected);
+    assert_eq!(file.reason.as_deref(), Some("account_disabled"));
+    assert!(!w.store.has(&up.key), "its bytes leave uploads/");
+    assert_eq!(usage(&w).await, (0, 0, 0), "reservation released");
+}

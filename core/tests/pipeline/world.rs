@@ -17,6 +17,8 @@ pub struct World {
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
     pub clock: Arc<FixedClock>,
+    /// Owners' standing: a test stops an account here.
+    pub standing: Arc<dropgate_core::fakes::MemStanding>,
 }
 
 pub fn t0() -> DateTime<Utc> {
@@ -32,6 +34,7 @@ pub fn world_with(settings: Settings) -> World {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(t0()));
+    let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     World {
         files: FileService {
             ledger: ledger.clone(),
@@ -45,11 +48,13 @@ pub fn world_with(settings: Settings) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock: clock.clone(),
+            standing: standing.clone(),
             settings,
         },
         ledger,
         store,
         clock,
+        standing,
     }
 }
 

@@ -22,6 +22,7 @@ use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::standing::StandingStore;
+use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -43,6 +44,8 @@ pub struct Deps {
     pub gate: Gate,
     /// The owner's API tokens (the gate checks presented ones through the same service).
     pub api_keys: ApiKeyService,
+    /// Accounts, for admins: the directory joined with what each holds; own quotas; the switch.
+    pub users: UserAdmin,
     /// Whether an account is stopped or signed out everywhere: read on every authenticated
     /// request.
     pub standing: Arc<dyn StandingStore>,
@@ -70,6 +73,10 @@ pub struct Ports {
     pub id_tokens: Arc<dyn IdTokens>,
     /// API tokens (the gate's second kind).
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// The accounts' directory (the user pool), for the admin routes.
+    pub directory: Arc<dyn Directory>,
+    /// Users' own quotas (on their quota record in production).
+    pub limits: Arc<dyn QuotaLimits>,
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
@@ -122,8 +129,10 @@ impl Deps {
         let ports = Ports {
             ledger: ledger.clone(),
             links: ledger.clone(),
+            limits: ledger.clone(),
             standing: ledger.clone(),
             profiles: ledger,
+            directory: clients.directory(config),
             shares: clients.shares(config),
             objects: store.clone(),
             multipart: store,
@@ -163,6 +172,8 @@ impl Deps {
             audit,
             id_tokens,
             api_keys,
+            directory,
+            limits,
             standing,
             clock,
             ids,
@@ -217,6 +228,16 @@ impl Deps {
             sealer: sealer.clone(),
             settings: settings.clone(),
         };
+        let users = UserAdmin {
+            directory,
+            limits,
+            usage: lookup.clone(),
+            links: links.clone(),
+            shares: shares.clone(),
+            standing: standing.clone(),
+            audit: Arc::new(audit.clone()),
+            settings: settings.clone(),
+        };
         let share_service = ShareService {
             shares: shares.clone(),
             files: lookup.clone(),
@@ -244,6 +265,7 @@ impl Deps {
                 passwords.window,
             ),
             audit: Arc::new(audit.clone()),
+            standing: standing.clone(),
             settings: settings.clone(),
         };
         let drops = DropService {
@@ -254,6 +276,7 @@ impl Deps {
             ids,
             limiter: lookups,
             profiles: profiles.clone(),
+            standing: standing.clone(),
             settings,
         };
         Self {
@@ -266,6 +289,7 @@ impl Deps {
             audit,
             gate,
             api_keys,
+            users,
             standing,
             pages: PageHeaders::new(upload_origin),
         }

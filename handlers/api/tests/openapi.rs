@@ -296,7 +296,9 @@ fn deps() -> (Deps, AuthDeps) {
     };
     let ports = Ports {
         ledger: ledger.clone(),
-        links: ledger,
+        links: ledger.clone(),
+        limits: ledger,
+        directory: Arc::new(dropgate_core::fakes::MemDirectory::default()),
         shares: Arc::new(MemShares::default()),
         profiles: Arc::new(dropgate_core::fakes::MemProfiles::default()),
         objects: store.clone(),

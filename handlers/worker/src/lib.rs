@@ -50,8 +50,10 @@ impl Deps {
             store: clients.audit(config),
             clock: clock.clone(),
         });
+        let ledger = clients.ledger(config);
         let pipeline = Pipeline {
-            ledger: clients.ledger(config),
+            standing: ledger.clone(),
+            ledger,
             store: clients.store(config),
             clock,
             settings: config.settings.clone(),

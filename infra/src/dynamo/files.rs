@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::{
     FileLookup, JanitorLedger, Lifecycle, LinkOrigin, OwnerLedger, Page, PipelineLedger,
-    QuotaDelta, QuotaUsage, Reservation, StoredObject, Uploader, headroom,
+    QuotaDelta, QuotaUsage, Reservation, StoredObject, Uploader,
 };
 use dropgate_core::keys::{KeyScheme, UploadKey, file_upload_key};
 use dropgate_core::multipart::MultipartUpload;
@@ -16,6 +16,7 @@ use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
+use super::own_quota::{OWN_LIMIT, Try};
 use super::paged::NewestFirst;
 use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
 use super::{
@@ -308,11 +309,13 @@ impl FileLookup for DynamoLedger {
             .await?
             .unwrap_or_default();
         let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
+        let own = get_n(&item, OWN_LIMIT).map(|v| v.max(0) as u64);
         Ok(QuotaUsage {
             used_bytes: get("used_bytes"),
             reserved_bytes: get("reserved_bytes"),
-            limit_bytes: limit,
+            limit_bytes: own.unwrap_or(limit),
             files: get("files"),
+            custom: own.is_some(),
         })
     }
 
@@ -336,18 +339,26 @@ impl OwnerLedger for DynamoLedger {
         file: &FileRecord,
         limit: u64,
     ) -> Result<Reservation, CoreError> {
-        let Some(room) = headroom(limit, file.size) else {
-            return Ok(Reservation::QuotaExceeded);
-        };
-        let mut items = self.reserve_and_put(file, room)?.to_vec();
-        items.extend(self.pointer_put(file)?);
-        match transact(&self.client, "create_pending", items).await? {
-            Tx::Committed => Ok(Reservation::Reserved),
-            Tx::ConditionFailed(which) if which.first() == Some(&true) => {
-                Ok(Reservation::QuotaExceeded)
-            }
-            Tx::ConditionFailed(_) => Err(CoreError::upstream("file id collision")),
-        }
+        self.within_limit(
+            &file.owner,
+            limit,
+            Reservation::QuotaExceeded,
+            |bound| async move {
+                let Some(reserve) = self.reserve_and_put(file, bound)? else {
+                    return Ok(Try::OverQuota);
+                };
+                let mut items = reserve.to_vec();
+                items.extend(self.pointer_put(file)?);
+                match transact(&self.client, "create_pending", items).await? {
+                    Tx::Committed => Ok(Try::Done(Reservation::Reserved)),
+                    Tx::ConditionFailed(which) if which.first() == Some(&true) => {
+                        Ok(Try::OverQuota)
+                    }
+                    Tx::ConditionFailed(_) => Err(CoreError::upstream("file id collision")),
+                }
+            },
+        )
+        .await
     }
 
     async fn list_files(

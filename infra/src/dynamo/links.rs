@@ -10,13 +10,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Put, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
 use dropgate_core::files::FileLookup;
-use dropgate_core::files::{Page, headroom};
+use dropgate_core::files::Page;
 use dropgate_core::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
 use dropgate_core::settings::DEFAULT_LINK_GIVEBACKS;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
 use super::files::{epoch_after, file_key, from_item as file_from_item};
+use super::own_quota::Try;
 use super::paged::NewestFirst;
 use super::{
     DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, s,
@@ -413,9 +414,6 @@ impl LinkStore for DynamoLedger {
         &self,
         d: &LinkDrop<'_>,
     ) -> Result<DropReservation, CoreError> {
-        let Some(room) = headroom(d.quota_limit, d.file.size) else {
-            return Ok(DropReservation::QuotaExceeded);
-        };
         let Some(max_pending) = d.max_pending_used() else {
             return Ok(DropReservation::LinkRefused);
         };
@@ -465,24 +463,37 @@ impl LinkStore for DynamoLedger {
             .condition_expression("attribute_not_exists(token_hash)")
             .build()
             .map_err(CoreError::upstream)?;
-        let [reserve, put] = self.reserve_and_put(d.file, room)?;
-        let mut items = vec![
-            TransactWriteItem::builder().update(use_link).build(),
-            reserve,
-            put,
-            TransactWriteItem::builder().put(receipt).build(),
-        ];
-        items.extend(self.pointer_put(d.file)?);
-        match transact(&self.client, "create_pending_via_link", items).await? {
-            Tx::Committed => Ok(DropReservation::Reserved),
-            Tx::ConditionFailed(which) if which.first() == Some(&true) => {
-                Ok(DropReservation::LinkRefused)
-            }
-            Tx::ConditionFailed(which) if which.get(1) == Some(&true) => {
-                Ok(DropReservation::QuotaExceeded)
-            }
-            Tx::ConditionFailed(_) => Err(CoreError::upstream("file or receipt id collision")),
-        }
+        let (use_link, receipt) = (&use_link, &receipt);
+        self.within_limit(
+            &d.file.owner,
+            d.quota_limit,
+            DropReservation::QuotaExceeded,
+            |bound| async move {
+                let Some([reserve, put]) = self.reserve_and_put(d.file, bound)? else {
+                    return Ok(Try::OverQuota);
+                };
+                let mut items = vec![
+                    TransactWriteItem::builder()
+                        .update(use_link.clone())
+                        .build(),
+                    reserve,
+                    put,
+                    TransactWriteItem::builder().put(receipt.clone()).build(),
+                ];
+                items.extend(self.pointer_put(d.file)?);
+                match transact(&self.client, "create_pending_via_link", items).await? {
+                    Tx::Committed => Ok(Try::Done(DropReservation::Reserved)),
+                    Tx::ConditionFailed(which) if which.first() == Some(&true) => {
+                        Ok(Try::Done(DropReservation::LinkRefused))
+                    }
+                    Tx::ConditionFailed(which) if which.get(1) == Some(&true) => Ok(Try::OverQuota),
+                    Tx::ConditionFailed(_) => {
+                        Err(CoreError::upstream("file or receipt id collision"))
+                    }
+                }
+            },
+        )
+        .await
     }
 
     async fn extend_drop(

@@ -12,6 +12,7 @@ pub mod counters;
 pub mod files;
 pub mod links;
 pub mod outbox;
+mod own_quota;
 mod paged;
 mod pointers;
 mod profiles;
@@ -303,12 +304,18 @@ impl DynamoLedger {
     }
 
     /// The two writes that start a pending file: reserve its size against the owner's quota
-    /// (`committed <= room`, the quota invariant) and put the record (never over another).
+    /// (`committed <= room` under `bound`, the quota invariant; `own_quota.rs`) and put the
+    /// record (never over another). `None` when the size alone is over the bound.
     pub(crate) fn reserve_and_put(
         &self,
         file: &FileRecord,
-        room: u64,
-    ) -> Result<[TransactWriteItem; 2], CoreError> {
+        bound: own_quota::Bound,
+    ) -> Result<Option<[TransactWriteItem; 2]>, CoreError> {
+        let Some((condition, room)) = bound.condition(file.size) else {
+            return Ok(None);
+        };
+        let mut vals = vec![(":zero", n(0)), (":one", n(1)), (":size", n(file.size))];
+        vals.extend(room);
         let reserve = Update::builder()
             .table_name(&self.quotas_table)
             .key("owner", s(file.owner.as_str()))
@@ -318,16 +325,9 @@ impl DynamoLedger {
                  committed_bytes = if_not_exists(committed_bytes, :zero) + :size, \
                  #files = if_not_exists(#files, :zero) + :one",
             )
-            .condition_expression(
-                "attribute_not_exists(committed_bytes) OR committed_bytes <= :room",
-            )
+            .condition_expression(condition)
             .set_expression_attribute_names(names(&[("#files", "files")]))
-            .set_expression_attribute_values(values(vec![
-                (":zero", n(0)),
-                (":one", n(1)),
-                (":size", n(file.size)),
-                (":room", n(room)),
-            ]))
+            .set_expression_attribute_values(values(vals))
             .build()
             .map_err(CoreError::upstream)?;
         let mut item = files::to_item(file);
@@ -344,10 +344,10 @@ impl DynamoLedger {
             .condition_expression("attribute_not_exists(file_id)")
             .build()
             .map_err(CoreError::upstream)?;
-        Ok([
+        Ok(Some([
             TransactWriteItem::builder().update(reserve).build(),
             TransactWriteItem::builder().put(put).build(),
-        ])
+        ]))
     }
 }
 

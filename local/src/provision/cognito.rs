@@ -1,9 +1,10 @@
-//! The user pool and the web client's app client, found by name or created.
+//! The user pool, its `admins` group and the web client's app client, found by name or
+//! created; and the admins named at start (`--admin EMAIL`).
 
 use aws_config::SdkConfig;
 
-use super::sdk::err;
-use super::shapes::{USER_POOL, USER_POOL_CLIENT};
+use super::sdk::{code_of, err};
+use super::shapes::{ADMINS_GROUP, USER_POOL, USER_POOL_CLIENT};
 use crate::error::LocalError;
 
 pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
@@ -50,6 +51,7 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
             .and_then(|p| p.id().map(str::to_owned))
             .unwrap_or_default(),
     };
+    admins_group(&idp, &pool_id).await?;
     let clients = idp
         .list_user_pool_clients()
         .user_pool_id(&pool_id)
@@ -79,4 +81,102 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
         .and_then(|c| c.client_id().map(str::to_owned))
         .unwrap_or_default();
     Ok((pool_id, client_id))
+}
+
+/// The `admins` group, as template.yaml declares it.
+async fn admins_group(
+    idp: &aws_sdk_cognitoidentityprovider::Client,
+    pool_id: &str,
+) -> Result<(), LocalError> {
+    match idp
+        .create_group()
+        .user_pool_id(pool_id)
+        .group_name(ADMINS_GROUP)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if code_of(&e) == Some("GroupExistsException") => Ok(()),
+        Err(e) => Err(err("CreateGroup", e)),
+    }
+}
+
+/// Makes each of `emails` an admin: an existing account joins the group; a missing one is
+/// created confirmed, its email verified, with `password` (none given: an error naming the
+/// variable, never the password). Tokens issued before carry no group: log in again.
+pub async fn promote_admins(
+    sdk: &SdkConfig,
+    pool_id: &str,
+    emails: &[String],
+    password: Option<&str>,
+) -> Result<(), LocalError> {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
+    let idp = aws_sdk_cognitoidentityprovider::Client::new(sdk);
+    for email in emails {
+        let found = idp
+            .list_users()
+            .user_pool_id(pool_id)
+            .filter(format!("email = \"{}\"", email.replace(['"', '\\'], "")))
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| err("ListUsers", e))?;
+        let username = match found.users().first().and_then(|u| u.username()) {
+            Some(name) => name.to_owned(),
+            None => {
+                let password = password.ok_or_else(|| {
+                    LocalError::Provision(format!(
+                        "--admin {email}: no such account; set DROPGATE_LOCAL_ADMIN_PASSWORD to \
+                         create it"
+                    ))
+                })?;
+                let attr = |k: &str, v: &str| {
+                    AttributeType::builder()
+                        .name(k)
+                        .value(v)
+                        .build()
+                        .map_err(|e| err("AdminCreateUser", e))
+                };
+                let created = idp
+                    .admin_create_user()
+                    .user_pool_id(pool_id)
+                    .username(email)
+                    .user_attributes(attr("email", email)?)
+                    .user_attributes(attr("email_verified", "true")?)
+                    .message_action(MessageActionType::Suppress)
+                    .send()
+                    .await
+                    .map_err(|e| err("AdminCreateUser", e))?;
+                let name = created
+                    .user()
+                    .and_then(|u| u.username())
+                    .unwrap_or(email)
+                    .to_owned();
+                // Permanent: the account is confirmed, with no new-password challenge.
+                idp.admin_set_user_password()
+                    .user_pool_id(pool_id)
+                    .username(&name)
+                    .password(password)
+                    .permanent(true)
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        LocalError::Provision(format!(
+                            "--admin {email}: AdminSetUserPassword refused: {}",
+                            code_of(&e).unwrap_or("unknown error")
+                        ))
+                    })?;
+                name
+            }
+        };
+        idp.admin_add_user_to_group()
+            .user_pool_id(pool_id)
+            .username(&username)
+            .group_name(ADMINS_GROUP)
+            .send()
+            .await
+            .map_err(|e| err("AdminAddUserToGroup", e))?;
+        tracing::info!(group = ADMINS_GROUP, "an account is an admin");
+    }
+    Ok(())
 }

@@ -29,6 +29,8 @@ pub const AUDIT_TABLE: &str = "dropgate-audit";
 pub const API_KEYS_TABLE: &str = "dropgate-api-keys";
 pub const USER_POOL: &str = "dropgate-users";
 pub const USER_POOL_CLIENT: &str = "dropgate-web";
+/// The Cognito group whose members are admins (template.yaml `AdminsGroup`).
+pub const ADMINS_GROUP: &str = "admins";
 pub const KMS_ALIAS: &str = "alias/dropgate";
 pub const MAIL_SENDER: &str = "dropgate@example.com";
 /// The TTL attribute of every table but the links and shares tables (the download log's

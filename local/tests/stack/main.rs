@@ -4,6 +4,7 @@
 
 mod common;
 mod e2e_apitokens;
+mod e2e_admin;
 mod e2e_bus;
 mod e2e_cli;
 mod e2e_disguise;
@@ -37,6 +38,7 @@ mod e2e_web;
 mod events;
 mod infra_adapters;
 mod infra_apikeys;
+mod infra_admin;
 mod infra_audit;
 mod infra_events;
 mod infra_links;

@@ -17,6 +17,7 @@ mod retention;
 mod shares;
 mod table;
 mod trash;
+mod users;
 
 use std::time::{Duration, Instant};
 
@@ -266,6 +267,9 @@ impl Function for Deps {
             Op::EditFile => retention::edit_file(req, deps, first).await,
             Op::GetSettings => retention::settings(req, deps).await,
             Op::EditSettings => retention::edit_settings(req, deps).await,
+            Op::AdminUsers => users::list(req, deps).await,
+            Op::AdminUser => users::get(req, deps, first).await,
+            Op::AdminEditUser => users::patch(req, deps, first).await,
         }
     }
 }

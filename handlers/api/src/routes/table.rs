@@ -62,6 +62,9 @@ pub(crate) enum Op {
     EditFile,
     GetSettings,
     EditSettings,
+    AdminUsers,
+    AdminUser,
+    AdminEditUser,
 }
 
 pub struct Route {
@@ -235,6 +238,9 @@ pub const ROUTES: &[Route] = &[
     r("PATCH", "/files/{id}", false, Op::EditFile, CHANGE),
     r("GET", "/account/settings", false, Op::GetSettings, NONE),
     r("PATCH", "/account/settings", false, Op::EditSettings, NONE),
+    r("GET", "/admin/users", false, Op::AdminUsers, NONE),
+    r("GET", "/admin/users/{id}", false, Op::AdminUser, NONE),
+    r("PATCH", "/admin/users/{id}", false, Op::AdminEditUser, NONE),
 ];
 
 /// The five account routes, which the `auth` function answers.
@@ -362,6 +368,9 @@ mod tests {
             ("GET", "/receipts/deletions", Y, N, N),
             ("GET", "/admin/audit", N, N, N),
             ("GET", "/admin/audit/export", N, N, N),
+            ("GET", "/admin/users", N, N, N),
+            ("GET", "/admin/users/{id}", N, N, N),
+            ("PATCH", "/admin/users/{id}", N, N, N),
             ("POST", "/account/tokens", N, N, N),
             ("GET", "/account/tokens", N, N, N),
             ("DELETE", "/account/tokens/{id}", N, N, N),

@@ -12,7 +12,9 @@ use base64::Engine;
 use chrono::{TimeZone, Utc};
 use dropgate_api::{AuthDeps, Deps, PasswordLimits, Ports, handle_routed};
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
-use dropgate_core::fakes::{FixedClock, MemCounters, MemLedger, MemShares, MemStore, SeqIds};
+use dropgate_core::fakes::{
+    FixedClock, MemCounters, MemDirectory, MemLedger, MemShares, MemStore, SeqIds,
+};
 use dropgate_core::files::{FileLookup, Settlement, Settling};
 use dropgate_core::{CoreError, FileId, FileStatus, OwnerId, Settings};
 use serde_json::{Value, json};
@@ -92,6 +94,8 @@ pub struct World {
     pub store: Arc<MemStore>,
     pub accounts: Arc<FakeAccounts>,
     pub clock: Arc<FixedClock>,
+    /// The accounts' directory the admin routes read (empty until a test adds accounts).
+    pub directory: Arc<MemDirectory>,
     /// Accounts' standing: a test stops an account or signs it out everywhere here.
     pub standing: Arc<dropgate_core::fakes::MemStanding>,
 }
@@ -119,6 +123,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     };
     adjust(&mut settings);
     let shares = Arc::new(MemShares::default());
+    let directory = Arc::new(MemDirectory::default());
     let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     let ports = Ports {
         ledger: ledger.clone(),
@@ -132,6 +137,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         id_tokens: Arc::new(dropgate_core::fakes::MemIdTokens),
         api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
+        directory: directory.clone(),
+        limits: ledger.clone(),
         standing: standing.clone(),
         clock: clock.clone(),
         ids,
@@ -151,6 +158,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         store,
         accounts,
         clock,
+        directory,
         standing,
     }
 }

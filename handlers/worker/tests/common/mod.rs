@@ -41,6 +41,7 @@ pub fn world(now: DateTime<Utc>, settings: Settings) -> World {
             ledger: ledger.clone(),
             store: store.clone(),
             clock,
+            standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
             settings,
         },
         audit.clone(),

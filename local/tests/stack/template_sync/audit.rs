@@ -4,7 +4,7 @@
 
 use serde_yaml::Value;
 
-use super::toolkit::{FUNCTION, at, functions, get_att_of, resource, seq_at, template};
+use super::toolkit::{FUNCTION, at, functions, get_att_of, ref_of, resource, seq_at, template};
 
 const AUDIT: &str = "AuditTable";
 
@@ -88,4 +88,21 @@ fn audit_is_append_only() {
     }
     appenders.sort();
     assert_eq!(appenders, vec!["ApiFunction", "WorkerFunction"]);
+}
+
+/// Admins are the members of the user pool's group `admins`: the template declares it in the
+/// pool, under the name the api checks and the local stack provisions.
+#[test]
+fn the_admins_group_is_declared_in_the_user_pool() {
+    let t = template();
+    let group = resource(&t, "AdminsGroup", "AWS::Cognito::UserPoolGroup");
+    assert_eq!(
+        at(group, "Properties.GroupName").as_str(),
+        Some(dropgate_local::provision::ADMINS_GROUP)
+    );
+    assert_eq!(
+        ref_of(at(group, "Properties.UserPoolId")),
+        Some("UserPool"),
+        "{group:?}"
+    );
 }

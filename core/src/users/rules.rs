@@ -1,0 +1,150 @@
+//! What an admin may ask of the accounts' routes: the email prefix, the cursor, a change.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::CoreError;
+
+/// The largest own quota an admin may give: 1 PiB (beyond any bucket a team would pay for,
+/// and far from where byte arithmetic could overflow).
+pub const MAX_OWN_QUOTA: u64 = 1 << 50;
+const MAX_QUERY: usize = 256;
+const MAX_CURSOR: usize = 4096;
+
+/// The email prefix to search by: trimmed, at most 256 characters, no quote, backslash or
+/// control character (the directory's filter syntax quotes it).
+pub fn parse_query(raw: Option<&str>) -> Result<String, CoreError> {
+    let q = raw.unwrap_or("").trim();
+    if q.chars().count() > MAX_QUERY || q.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+        return Err(CoreError::invalid(
+            "invalid_query",
+            format!(
+                "query must be an email prefix of at most {MAX_QUERY} characters, without quotes \
+                 or backslashes"
+            ),
+        ));
+    }
+    Ok(q.to_owned())
+}
+
+/// The directory's opaque cursor, as a previous page gave it.
+pub fn parse_cursor(raw: Option<&str>) -> Result<Option<&str>, CoreError> {
+    match raw {
+        None => Ok(None),
+        Some(c) if !c.is_empty() && c.len() <= MAX_CURSOR && !c.chars().any(char::is_control) => {
+            Ok(Some(c))
+        }
+        Some(_) => Err(CoreError::invalid(
+            "invalid_cursor",
+            "cursor must be a next_cursor this route returned",
+        )),
+    }
+}
+
+/// `PATCH /admin/users/{id}`: `quota_bytes` a whole number of bytes up to [`MAX_OWN_QUOTA`]
+/// (`null`: back to the default), `disabled` a boolean; at least one of them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserPatch {
+    /// `Some(None)`: remove the own limit.
+    pub quota_bytes: Option<Option<u64>>,
+    pub disabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatch {
+    #[serde(default, deserialize_with = "present")]
+    quota_bytes: Option<Value>,
+    #[serde(default)]
+    disabled: Option<Value>,
+}
+
+/// A present field, `null` included, as `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl UserPatch {
+    pub fn parse(body: Value) -> Result<Self, CoreError> {
+        let raw: RawPatch = serde_json::from_value(body).map_err(|e| {
+            CoreError::invalid("invalid_request", format!("invalid request body: {e}"))
+        })?;
+        let quota_bytes = match raw.quota_bytes {
+            None => None,
+            Some(Value::Null) => Some(None),
+            Some(Value::Number(n)) if n.as_u64().is_some_and(|b| b <= MAX_OWN_QUOTA) => {
+                Some(n.as_u64())
+            }
+            Some(_) => {
+                return Err(CoreError::invalid(
+                    "invalid_quota",
+                    format!(
+                        "quota_bytes must be a whole number of bytes from 0 to {MAX_OWN_QUOTA}, \
+                         or null for the default"
+                    ),
+                ));
+            }
+        };
+        let disabled = match raw.disabled {
+            None => None,
+            Some(Value::Bool(b)) => Some(b),
+            Some(_) => {
+                return Err(CoreError::invalid(
+                    "invalid_disabled",
+                    "disabled must be true or false",
+                ));
+            }
+        };
+        if quota_bytes.is_none() && disabled.is_none() {
+            return Err(CoreError::invalid(
+                "invalid_request",
+                "give quota_bytes, disabled, or both",
+            ));
+        }
+        Ok(Self {
+            quota_bytes,
+            disabled,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_patch_takes_a_quota_a_null_and_a_switch() {
+        let p = UserPatch::parse(json!({"quota_bytes": 10, "disabled": true})).unwrap();
+        assert_eq!(p.quota_bytes, Some(Some(10)));
+        assert_eq!(p.disabled, Some(true));
+        let p = UserPatch::parse(json!({"quota_bytes": null})).unwrap();
+        assert_eq!(p.quota_bytes, Some(None));
+        assert_eq!(p.disabled, None);
+    }
+
+    #[test]
+    fn bad_patches_have_their_codes() {
+        let code = |v| UserPatch::parse(v).unwrap_err().code();
+        assert_eq!(code(json!({})), "invalid_request");
+        assert_eq!(code(json!({"quota": 1})), "invalid_request");
+        assert_eq!(code(json!({"quota_bytes": -1})), "invalid_quota");
+        assert_eq!(code(json!({"quota_bytes": 1.5})), "invalid_quota");
+        assert_eq!(code(json!({"quota_bytes": "1"})), "invalid_quota");
+        assert_eq!(
+            code(json!({"quota_bytes": MAX_OWN_QUOTA + 1})),
+            "invalid_quota"
+        );
+        assert_eq!(code(json!({"disabled": "yes"})), "invalid_disabled");
+    }
+
+    #[test]
+    fn queries_and_cursors_are_checked() {
+        assert_eq!(parse_query(None).unwrap(), "");
+        assert_eq!(parse_query(Some(" al ")).unwrap(), "al");
+        assert!(parse_query(Some("a\"b")).is_err());
+        assert!(parse_query(Some(&"a".repeat(257))).is_err());
+        assert_eq!(parse_cursor(Some("abc")).unwrap(), Some("abc"));
+        assert!(parse_cursor(Some("")).is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! The accounts service over the fakes: the join, the own quota, the switch and its audit.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+
+use super::{UserAdmin, UserPatch, UserStatus};
+use crate::audit::ActorKind;
+use crate::fakes::{MemAudit, MemDirectory, MemLedger, MemShares, MemStanding};
+use crate::files::{OwnerLedger, Reservation};
+use crate::standing::StandingStore;
+use crate::{FileId, FileRecord, OwnerId, Settings};
+
+struct World {
+    admin: UserAdmin,
+    directory: Arc<MemDirectory>,
+    ledger: Arc<MemLedger>,
+    standing: Arc<MemStanding>,
+    audit: Arc<MemAudit>,
+}
+
+fn world() -> World {
+    let directory = Arc::new(MemDirectory::default());
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    directory.add("u-alice", "alice@example.com", at);
+    directory.add("u-albert", "albert@example.com", at);
+    directory.add("u-bob", "bob@example.com", at);
+    let ledger = Arc::new(MemLedger::default());
+    let standing = Arc::new(MemStanding::default());
+    let audit = Arc::new(MemAudit::default());
+    let settings = Settings {
+        quota_bytes: 1000,
+        ..Settings::default()
+    };
+    let admin = UserAdmin {
+        directory: directory.clone(),
+        limits: ledger.clone(),
+        usage: ledger.clone(),
+        links: ledger.clone(),
+        shares: Arc::new(MemShares::default()),
+        standing: standing.clone(),
+        audit: audit.clone(),
+        settings,
+    };
+    World {
+        admin,
+        directory,
+        ledger,
+        standing,
+        audit,
+    }
+}
+
+fn owner(id: &str) -> OwnerId {
+    OwnerId::parse(id).unwrap()
+}
+
+#[tokio::test]
+async fn accounts_are_found_by_email_prefix_with_what_they_hold() {
+    let w = world();
+    let f = FileRecord::pending(
+        FileId::parse("f1").unwrap(),
+        owner("u-alice"),
+        "a.png".into(),
+        300,
+        "image/png".into(),
+        Utc::now(),
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(
+        w.ledger.create_pending(&f, 1000).await.unwrap(),
+        Reservation::Reserved
+    );
+    let page = w.admin.list(Some("al"), None, Some("1")).await.unwrap();
+    assert_eq!(page.users.len(), 1);
+    assert_eq!(page.users[0].email, "albert@example.com");
+    let next = page.next_cursor.expect("a second page");
+    let page = w.admin.list(Some("al"), Some(&next), None).await.unwrap();
+    let alice = &page.users[0];
+    assert_eq!(alice.email, "alice@example.com");
+    assert_eq!(
+        (
+            alice.quota_bytes,
+            alice.quota_custom,
+            alice.reserved_bytes,
+            alice.files
+        ),
+        (1000, false, 300, 1)
+    );
+    assert_eq!(alice.status, UserStatus::Active);
+    assert_eq!(page.next_cursor, None);
+    assert_eq!(
+        w.admin
+            .list(Some("a\"b"), None, None)
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_query"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_or_impossible_id_is_not_found() {
+    let w = world();
+    for id in ["u-nobody", "../x", ""] {
+        assert_eq!(w.admin.get(id).await.unwrap_err().code(), "not_found");
+    }
+}
+
+#[tokio::test]
+async fn the_own_quota_and_the_switch_are_set_and_audited_by_id() {
+    let w = world();
+    let admin = owner("u-admin");
+    let patch = UserPatch::parse(json!({"quota_bytes": 5000})).unwrap();
+    let u = w.admin.update(&admin, "u-bob", &patch).await.unwrap();
+    assert_eq!((u.quota_bytes, u.quota_custom), (5000, true));
+
+    let stop = UserPatch::parse(json!({"disabled": true})).unwrap();
+    let u = w.admin.update(&admin, "u-bob", &stop).await.unwrap();
+    assert_eq!(u.status, UserStatus::Disabled);
+    assert!(w.standing.standing(&owner("u-bob")).await.unwrap().disabled);
+    assert_eq!(w.directory.sign_outs.lock().unwrap()[&owner("u-bob")], 1);
+
+    let back = UserPatch::parse(json!({"disabled": false, "quota_bytes": null})).unwrap();
+    let u = w.admin.update(&admin, "u-bob", &back).await.unwrap();
+    assert_eq!(u.status, UserStatus::Active);
+    assert_eq!((u.quota_bytes, u.quota_custom), (1000, false));
+    assert!(!w.standing.standing(&owner("u-bob")).await.unwrap().disabled);
+
+    let events = w.audit.events();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.quota_changed",
+            "user.disabled",
+            "user.quota_changed",
+            "user.enabled"
+        ]
+    );
+    for e in &events {
+        assert_eq!(e.actor.kind, ActorKind::Admin);
+        assert_eq!(e.actor.id, "u-admin");
+        assert_eq!(
+            (e.target.kind.as_str(), e.target.id.as_str()),
+            ("user", "u-bob")
+        );
+        assert!(
+            !e.detail.to_string().contains('@'),
+            "no address: {}",
+            e.detail
+        );
+    }
+    assert_eq!(
+        events[0].detail,
+        json!({"quota_bytes": 5000, "custom": true})
+    );
+}

@@ -1,0 +1,38 @@
+//! The ports an operator's view of accounts needs: the directory of accounts (Cognito in
+//! production) and the owner's own quota on the quota record.
+
+use async_trait::async_trait;
+
+use super::{DirectoryPage, DirectoryUser};
+use crate::{CoreError, OwnerId};
+
+/// Where accounts are: who exists, their email, whether they may sign in.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// Accounts whose email starts with `prefix` (all with an empty one), at most `limit` (the
+    /// directory may give fewer and a cursor), from `cursor` on.
+    async fn find(
+        &self,
+        prefix: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<DirectoryPage, CoreError>;
+    /// The account `id`, if it exists.
+    async fn user(&self, id: &OwnerId) -> Result<Option<DirectoryUser>, CoreError>;
+    /// Stops the account from signing in and signs it out everywhere (its refresh tokens stop
+    /// working); its id tokens are refused by the standing check, not here.
+    async fn disable(&self, user: &DirectoryUser) -> Result<(), CoreError>;
+    /// Lets the account sign in again.
+    async fn enable(&self, user: &DirectoryUser) -> Result<(), CoreError>;
+}
+
+/// The owner's own quota, on the record whose counters every reservation checks in its
+/// transaction: a reservation holds to this limit exactly as to the default (no race past it).
+/// [`crate::files::FileLookup::usage`] reports it as the effective limit.
+#[async_trait]
+pub trait QuotaLimits: Send + Sync {
+    /// Sets (`Some`) or removes (`None`: back to the deployment's default) the owner's own
+    /// limit; the counters stay as they are (a limit below usage refuses new uploads and
+    /// removes nothing).
+    async fn set_own_limit(&self, owner: &OwnerId, limit: Option<u64>) -> Result<(), CoreError>;
+}
