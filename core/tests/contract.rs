@@ -85,3 +85,12 @@ async fn the_in_memory_audit_store_keeps_the_contract() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_in_memory_webhook_store_keeps_the_contract() {
+    dropgate_core::contract::webhooks::check_all(
+        std::sync::Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        "mem",
+    )
+    .await;
+}

@@ -22,6 +22,11 @@ pub struct Config {
     pub download_log_table: String,
     /// The audit log's chain (append-only) and its head.
     pub audit_table: String,
+    /// Owners' webhook registrations (and, later, their delivery logs).
+    pub webhooks_table: String,
+    /// Webhooks may be `http://127.0.0.1:<port>/` (the local stack's
+    /// `--allow-loopback-webhooks`; never read from the environment).
+    pub allow_loopback_webhooks: bool,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -221,6 +226,8 @@ impl Config {
             )?,
             trash_days: u32::try_from(num(env, "TRASH_DAYS", u64::from(d.trash_days))?)
                 .unwrap_or(u32::MAX),
+            max_webhooks: u32::try_from(num(env, "MAX_WEBHOOKS", u64::from(d.max_webhooks))?)
+                .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -233,6 +240,8 @@ impl Config {
             shares_table: opt(env, "SHARES_TABLE"),
             download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
             audit_table: opt(env, "AUDIT_TABLE"),
+            webhooks_table: opt(env, "WEBHOOKS_TABLE"),
+            allow_loopback_webhooks: false,
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -271,6 +280,7 @@ impl Config {
                 "SHARES_TABLE" => &self.shares_table,
                 "DOWNLOAD_LOG_TABLE" => &self.download_log_table,
                 "AUDIT_TABLE" => &self.audit_table,
+                "WEBHOOKS_TABLE" => &self.webhooks_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "EVENT_BUS_NAME" => &self.event_bus_name,
                 "USER_POOL_ID" => &self.user_pool_id,
@@ -300,6 +310,7 @@ impl Config {
             ("SHARES_TABLE", self.shares_table.clone()),
             ("DOWNLOAD_LOG_TABLE", self.download_log_table.clone()),
             ("AUDIT_TABLE", self.audit_table.clone()),
+            ("WEBHOOKS_TABLE", self.webhooks_table.clone()),
             (
                 "AUDIT_RETENTION_DAYS",
                 self.audit_retention_days.0.to_string(),
@@ -356,6 +367,7 @@ impl Config {
                 spelled(UNSCANNABLE, &s.unscannable_policy).to_owned(),
             ),
             ("TRASH_DAYS", s.trash_days.to_string()),
+            ("MAX_WEBHOOKS", s.max_webhooks.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]

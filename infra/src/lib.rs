@@ -10,6 +10,7 @@ pub mod ids;
 pub mod kms;
 pub mod logging;
 pub mod metrics;
+pub mod resolve;
 pub mod s3;
 pub mod s3_multipart;
 pub mod ses;

@@ -45,6 +45,8 @@ pub struct Options {
     pub scanner: scanner::Mode,
     /// Make the scanner misbehave ([`scanner::ScannerFaults`], SPEC grammar there).
     pub scanner_faults: Option<String>,
+    /// Webhooks may be `http://127.0.0.1:<port>/...` (tests and demos); nothing else loopback.
+    pub allow_loopback_webhooks: bool,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             inject_faults: None,
             scanner: scanner::Mode::Clamd,
             scanner_faults: None,
+            allow_loopback_webhooks: false,
         }
     }
 }
@@ -142,7 +145,8 @@ impl Stack {
         }
         let mut resources = provision::provision(&sdk, &origins).await?;
         resources.scanner = opts.scanner.as_str().into();
-        let config = function_config(&resources, &api)?;
+        let mut config = function_config(&resources, &api)?;
+        config.allow_loopback_webhooks = opts.allow_loopback_webhooks;
         // Provisioning went to the emulator directly; the functions go through the fault proxy.
         let proxy = match fault_spec {
             Some(spec) => Some(faults::FaultProxy::bind(spec, &endpoint).await?),
@@ -302,6 +306,7 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.shares_table = r.tables.shares.clone();
     config.download_log_table = r.tables.download_log.clone();
     config.audit_table = r.tables.audit.clone();
+    config.webhooks_table = r.tables.webhooks.clone();
     // As Settings::clamped would: no trailing slash.
     config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();

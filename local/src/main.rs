@@ -39,6 +39,10 @@ struct Args {
     /// drop=0.05,delay_ms=500,seed=7" (rates 0..1; drop: never answer).
     #[arg(long, value_name = "SPEC", value_parser = scanner_faults)]
     scanner_faults: Option<String>,
+    /// Allow webhooks at exactly `http://127.0.0.1:<port>/...` (receivers in tests and demos);
+    /// every other loopback or private address stays refused.
+    #[arg(long)]
+    allow_loopback_webhooks: bool,
 }
 
 fn scanner_faults(s: &str) -> Result<String, String> {
@@ -66,6 +70,7 @@ async fn main() -> std::process::ExitCode {
         inject_faults: args.inject_faults,
         scanner: args.scanner,
         scanner_faults: args.scanner_faults,
+        allow_loopback_webhooks: args.allow_loopback_webhooks,
     };
     // Listening before the stack starts: a SIGTERM or SIGINT that arrives while it starts, or
     // right after its ready line, stops it cleanly (with its emulator) rather than killing it.

@@ -9,10 +9,13 @@ mod links;
 mod put;
 mod shares;
 mod trash;
+mod webhooks;
 
 pub use ctx::Ctx;
 
-use crate::args::{AdminCommand, Cli, Command, LinkCommand, ShareCommand, TrashCommand};
+use crate::args::{
+    AdminCommand, Cli, Command, LinkCommand, ShareCommand, TrashCommand, WebhookCommand,
+};
 use crate::config::ConfigDir;
 use crate::error::Result;
 use crate::output::Exit;
@@ -43,5 +46,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,
         Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, args).await,
+        Command::Webhook(WebhookCommand::Create(args)) => webhooks::create(&ctx, args).await,
+        Command::Webhook(WebhookCommand::Ls) => webhooks::ls(&ctx).await,
+        Command::Webhook(WebhookCommand::Rm { id }) => webhooks::rm(&ctx, &id).await,
+        Command::Webhook(WebhookCommand::Verify(args)) => webhooks::verify(&ctx, args),
     }
 }

@@ -18,3 +18,4 @@ pub mod sealing;
 pub mod share_lockout;
 pub mod shares;
 pub mod trash;
+pub mod webhooks;

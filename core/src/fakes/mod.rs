@@ -18,6 +18,7 @@ mod sealer;
 mod shares;
 mod standing;
 mod trash;
+mod webhooks;
 
 pub use audit::{MemAudit, MemAuditStore};
 pub use bus::MemBus;
@@ -33,3 +34,4 @@ pub use profiles::MemProfiles;
 pub use sealer::MemSealer;
 pub use shares::MemShares;
 pub use standing::MemStanding;
+pub use webhooks::{MemResolver, MemWebhooks};

@@ -19,8 +19,10 @@ use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
+use dropgate_core::webhooks::{Resolver, WebhookService, WebhookStore};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
+use dropgate_infra::resolve::SystemResolver;
 use dropgate_infra::{Clients, Config, InfraError};
 
 use crate::web::PageHeaders;
@@ -36,6 +38,8 @@ pub struct Deps {
     pub profiles: ProfileService,
     /// The audit log: what admin routes and system events append, and what admins read.
     pub audit: AuditChain,
+    /// Owners' webhook registrations.
+    pub webhooks: WebhookService,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -56,6 +60,9 @@ pub struct Ports {
     pub sealer: Arc<dyn TokenSealer>,
     /// Where the audit log's chain is kept.
     pub audit: Arc<dyn AuditStore>,
+    /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
+    pub webhooks: Arc<dyn WebhookStore>,
+    pub resolver: Arc<dyn Resolver>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -92,6 +99,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "SHARES_TABLE",
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
+    "WEBHOOKS_TABLE",
     "TOKEN_KEY",
 ];
 
@@ -110,15 +118,19 @@ impl Deps {
             counters: clients.counters(config),
             sealer: clients.sealer(config),
             audit: clients.audit(config),
+            webhooks: clients.webhooks(config),
+            resolver: Arc::new(SystemResolver),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
-        Ok(Self::from_ports(
+        let mut deps = Self::from_ports(
             ports,
             config.settings.clone(),
             PasswordLimits::default(),
             &clients.upload_origin(config),
-        ))
+        );
+        deps.webhooks.allow_loopback = config.allow_loopback_webhooks;
+        Ok(deps)
     }
 
     /// The services over `ports`; `upload_origin` is where clients send the bytes (the pages'
@@ -139,12 +151,23 @@ impl Deps {
             counters,
             sealer,
             audit,
+            webhooks,
+            resolver,
             clock,
             ids,
         } = ports;
         let audit = AuditChain {
             store: audit,
             clock: clock.clone(),
+        };
+        let webhooks = WebhookService {
+            store: webhooks,
+            sealer: sealer.clone(),
+            resolver,
+            clock: clock.clone(),
+            ids: ids.clone(),
+            max_webhooks: settings.max_webhooks,
+            allow_loopback: false,
         };
         let lookup: Arc<dyn FileLookup> = ledger.clone();
         let limiter = |scope: &'static str, limit: u64, window: Duration| RateLimiter {
@@ -227,6 +250,7 @@ impl Deps {
             share_access,
             profiles: ProfileService { profiles },
             audit,
+            webhooks,
             pages: PageHeaders::new(upload_origin),
         }
     }

@@ -304,6 +304,8 @@ fn deps() -> (Deps, AuthDeps) {
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
+        webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

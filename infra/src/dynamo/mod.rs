@@ -18,6 +18,7 @@ mod scan;
 mod settle;
 pub mod shares;
 mod trash;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -10,7 +10,7 @@ use super::kms::kms_key;
 use super::messaging::{event_bus, mail_sender, notify_dlq, queues, scan_queues, topic};
 use super::shapes::{
     AUDIT_TABLE, BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER, QUOTAS_TABLE,
-    RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE,
+    RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE, WEBHOOKS_TABLE,
 };
 use super::tables::{stream_arn, tables};
 use crate::error::LocalError;
@@ -25,6 +25,7 @@ pub struct Tables {
     pub shares: String,
     pub download_log: String,
     pub audit: String,
+    pub webhooks: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -88,6 +89,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
             shares: SHARES_TABLE.into(),
             download_log: DOWNLOAD_LOG_TABLE.into(),
             audit: AUDIT_TABLE.into(),
+            webhooks: WEBHOOKS_TABLE.into(),
         },
         user_pool_id,
         user_pool_client_id,

@@ -15,6 +15,7 @@ mod parts;
 mod shares;
 mod table;
 mod trash;
+mod webhooks;
 
 use std::time::{Duration, Instant};
 
@@ -220,6 +221,11 @@ impl Function for Deps {
             Op::DeletionReceipts => trash::receipts(req, deps).await,
             Op::AuditList => audit::list(req, deps).await,
             Op::AuditExport => audit::export(req, deps).await,
+            Op::CreateWebhook => webhooks::create(req, deps).await,
+            Op::ListWebhooks => webhooks::list(req, deps).await,
+            Op::GetWebhook => webhooks::get(req, deps, first).await,
+            Op::EditWebhook => webhooks::edit(req, deps, first).await,
+            Op::RemoveWebhook => webhooks::remove(req, deps, first).await,
         }
     }
 }

@@ -53,6 +53,11 @@ pub(crate) enum Op {
     DeletionReceipts,
     AuditList,
     AuditExport,
+    CreateWebhook,
+    ListWebhooks,
+    GetWebhook,
+    EditWebhook,
+    RemoveWebhook,
 }
 
 pub struct Route {
@@ -136,6 +141,11 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/receipts/deletions", false, Op::DeletionReceipts),
     r("GET", "/admin/audit", false, Op::AuditList),
     r("GET", "/admin/audit/export", false, Op::AuditExport),
+    r("POST", "/webhooks", false, Op::CreateWebhook),
+    r("GET", "/webhooks", false, Op::ListWebhooks),
+    r("GET", "/webhooks/{id}", false, Op::GetWebhook),
+    r("PATCH", "/webhooks/{id}", false, Op::EditWebhook),
+    r("DELETE", "/webhooks/{id}", false, Op::RemoveWebhook),
 ];
 
 /// The five account routes, which the `auth` function answers.

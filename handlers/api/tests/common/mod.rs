@@ -127,6 +127,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
+        webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         clock: clock.clone(),
         ids,
     };

@@ -24,6 +24,7 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("SHARES_TABLE", TABLE),
     ("DOWNLOAD_LOG_TABLE", TABLE),
     ("AUDIT_TABLE", TABLE),
+    ("WEBHOOKS_TABLE", TABLE),
     ("TOPIC_ARN", TOPIC),
     ("EVENT_BUS_NAME", "AWS::Events::EventBus"),
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),
