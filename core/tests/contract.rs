@@ -74,6 +74,15 @@ async fn the_in_memory_profiles_keep_the_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_standing_keeps_the_contract() {
+    dropgate_core::contract::standing::check_all(
+        &dropgate_core::fakes::MemStanding::default(),
+        "mem",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn the_in_memory_audit_store_keeps_the_contract() {
     use std::sync::Arc;
     let clock = Arc::new(dropgate_core::fakes::FixedClock::at(

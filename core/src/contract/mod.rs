@@ -17,5 +17,6 @@ pub mod profiles;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;
+pub mod standing;
 pub mod trash;
 pub mod webhooks;

@@ -20,6 +20,7 @@ use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::webhooks::{Resolver, WebhookService, WebhookStore};
+use dropgate_core::standing::StandingStore;
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::resolve::SystemResolver;
@@ -40,6 +41,9 @@ pub struct Deps {
     pub audit: AuditChain,
     /// Owners' webhook registrations.
     pub webhooks: WebhookService,
+    /// Whether an account is stopped or signed out everywhere: read on every authenticated
+    /// request.
+    pub standing: Arc<dyn StandingStore>,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
 }
@@ -63,6 +67,8 @@ pub struct Ports {
     /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
     pub webhooks: Arc<dyn WebhookStore>,
     pub resolver: Arc<dyn Resolver>,
+    /// Accounts' standing (on the owner's record beside the quota, in production).
+    pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -111,6 +117,7 @@ impl Deps {
         let ports = Ports {
             ledger: ledger.clone(),
             links: ledger.clone(),
+            standing: ledger.clone(),
             profiles: ledger,
             shares: clients.shares(config),
             objects: store.clone(),
@@ -153,6 +160,7 @@ impl Deps {
             audit,
             webhooks,
             resolver,
+            standing,
             clock,
             ids,
         } = ports;
@@ -251,6 +259,7 @@ impl Deps {
             profiles: ProfileService { profiles },
             audit,
             webhooks,
+            standing,
             pages: PageHeaders::new(upload_origin),
         }
     }

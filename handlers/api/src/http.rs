@@ -249,6 +249,16 @@ pub fn require_admin(c: &Caller) -> Result<(), ApiError> {
     }
 }
 
+/// One claim the authorizer verified, as it passes them (strings).
+pub(crate) fn claim<'a>(req: &'a ApiGatewayV2httpRequest, name: &str) -> Option<&'a str> {
+    req.request_context
+        .authorizer
+        .as_ref()
+        .and_then(|a| a.jwt.as_ref())
+        .and_then(|j| j.claims.get(name))
+        .map(String::as_str)
+}
+
 pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
     let unauthorized = || ApiError::new(401, "unauthorized", "a valid bearer id token is required");
     let claims = req

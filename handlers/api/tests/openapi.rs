@@ -306,6 +306,7 @@ fn deps() -> (Deps, AuthDeps) {
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
+        standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

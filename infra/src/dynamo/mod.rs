@@ -17,6 +17,7 @@ mod profiles;
 mod scan;
 mod settle;
 pub mod shares;
+mod standing;
 mod trash;
 pub mod webhooks;
 

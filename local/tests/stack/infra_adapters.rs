@@ -248,6 +248,14 @@ async fn the_dynamodb_ledger_keeps_the_trash_contract() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_standing_keeps_the_contract() {
+    // The same checks the in-memory standing passes (core/tests/contract.rs), on the owner's
+    // record in the quotas table.
+    let e = env().await;
+    dropgate_core::contract::standing::check_all(&ledger(&e), "ddb").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dynamodb_profiles_keep_the_contract() {
     // The same checks the in-memory profiles pass (core/tests/contract.rs), on the quotas
     // table, where the name sits beside the owner's counters.

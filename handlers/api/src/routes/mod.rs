@@ -3,6 +3,7 @@
 //! paths carry tokens). The handlers live one module per resource.
 
 mod account;
+mod admit;
 mod answer;
 mod audit;
 mod auth;
@@ -50,6 +51,12 @@ pub(crate) trait Function: Sync {
     ) -> impl Future<Output = Answer> + Send;
     /// The pages' security headers, for a function that serves pages.
     fn pages(&self) -> Option<&PageHeaders>;
+    /// Whether the caller of a route behind the authorizer may proceed (its account's
+    /// standing); public routes are never asked.
+    fn admit(
+        &self,
+        req: &ApiGatewayV2httpRequest,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// The request's path as API Gateway received it.
@@ -85,7 +92,13 @@ pub(crate) async fn dispatch<F: Function>(
     let route = chosen.map_or("(unknown)", |(r, _)| r.pattern);
     let answer = match chosen {
         Some((r, params)) if r.method == wanted => {
-            tokio::time::timeout(REQUEST_BUDGET, deps.call(r.op, params, &req))
+            let work = async {
+                if !r.public {
+                    deps.admit(&req).await?;
+                }
+                deps.call(r.op, params, &req).await
+            };
+            tokio::time::timeout(REQUEST_BUDGET, work)
                 .await
                 .unwrap_or_else(|_| {
                     Err(ApiError {
@@ -166,6 +179,10 @@ impl Function for Deps {
         Some(&self.pages)
     }
 
+    async fn admit(&self, req: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+        admit::admit(req, self.standing.as_ref()).await
+    }
+
     async fn call(&self, op: Op, p: &[&str], req: &ApiGatewayV2httpRequest) -> Answer {
         let deps = self;
         let first = p.first().copied().unwrap_or_default();
@@ -237,6 +254,11 @@ impl Function for AuthDeps {
 
     fn pages(&self) -> Option<&PageHeaders> {
         None
+    }
+
+    /// Every auth route is public.
+    async fn admit(&self, _: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+        Ok(())
     }
 
     async fn call(&self, op: Op, _: &[&str], req: &ApiGatewayV2httpRequest) -> Answer {

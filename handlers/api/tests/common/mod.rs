@@ -92,6 +92,8 @@ pub struct World {
     pub store: Arc<MemStore>,
     pub accounts: Arc<FakeAccounts>,
     pub clock: Arc<FixedClock>,
+    /// Accounts' standing: a test stops an account or signs it out everywhere here.
+    pub standing: Arc<dropgate_core::fakes::MemStanding>,
 }
 
 pub fn world() -> World {
@@ -117,6 +119,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     };
     adjust(&mut settings);
     let shares = Arc::new(MemShares::default());
+    let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     let ports = Ports {
         ledger: ledger.clone(),
         links: ledger.clone(),
@@ -129,6 +132,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
+        standing: standing.clone(),
         clock: clock.clone(),
         ids,
     };
@@ -147,6 +151,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         store,
         accounts,
         clock,
+        standing,
     }
 }
 
