@@ -15,6 +15,7 @@ pub mod s3;
 pub mod s3_multipart;
 pub mod ses;
 pub mod sns;
+pub mod webhook_http;
 
 pub use aws::Clients;
 pub use config::Config;
