@@ -68,6 +68,9 @@ pub enum Command {
     Token(TokenCommand),
     /// Your default retention: new files deleted on their own this many days after upload.
     Retention(RetentionArgs),
+    /// Webhooks: your events, signed, sent to URLs of yours.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +107,49 @@ pub struct RetentionArgs {
     /// Keep new files until they are deleted (removes the default).
     #[arg(long)]
     pub off: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register a webhook and print its secret (shown this once).
+    Create(WebhookCreateArgs),
+    /// List your webhooks.
+    Ls,
+    /// Remove a webhook.
+    Rm {
+        /// The webhook's id (see `dropgate webhook ls`).
+        id: String,
+    },
+    /// Check a delivery's signature: the body on stdin (exit 0 valid, 1 invalid).
+    Verify(WebhookVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookCreateArgs {
+    /// Where deliveries go (https).
+    pub url: String,
+    /// The event types to send, e.g. `file.accepted,file.rejected`.
+    #[arg(long, value_delimiter = ',', required = true, value_name = "TYPES")]
+    pub events: Vec<String>,
+    /// What it is for (up to 200 characters).
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookVerifyArgs {
+    /// The webhook's secret (`whsec_...`).
+    #[arg(long)]
+    pub secret: String,
+    /// The `webhook-id` header.
+    #[arg(long)]
+    pub id: String,
+    /// The `webhook-timestamp` header (unix seconds).
+    #[arg(long, allow_negative_numbers = true)]
+    pub timestamp: i64,
+    /// The `webhook-signature` header (`v1,...`, several space-separated allowed).
+    #[arg(long)]
+    pub signature: String,
 }
 
 #[derive(Debug, Subcommand)]

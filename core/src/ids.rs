@@ -101,6 +101,8 @@ pub trait IdSource: Send + Sync {
     fn file_id(&self) -> FileId;
     fn link_id(&self) -> LinkId;
     fn share_id(&self) -> ShareId;
+    /// A webhook's id (safe for keys, like the others).
+    fn webhook_id(&self) -> String;
     /// Fresh random bytes for a bearer secret (see [`crate::tokens`]); an error when the
     /// system's random source fails (no secret is better than a guessable one).
     fn secret(&self) -> Result<[u8; crate::tokens::SECRET_BYTES], CoreError>;

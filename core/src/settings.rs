@@ -66,6 +66,8 @@ pub struct Settings {
     /// How many days a deleted accepted file stays in the trash before it is purged (env
     /// `TRASH_DAYS`, default 7, at most 3650); 0 deletes at once.
     pub trash_days: u32,
+    /// How many webhooks an owner may register (env `MAX_WEBHOOKS`, default 10, 1 to 100).
+    pub max_webhooks: u32,
 }
 
 /// What happens to a file the scanner cannot judge (an encrypted archive, too large).
@@ -139,6 +141,7 @@ impl Default for Settings {
             scan_timeout: DEFAULT_SCAN_TIMEOUT,
             unscannable_policy: UnscannablePolicy::Reject,
             trash_days: DEFAULT_TRASH_DAYS,
+            max_webhooks: crate::webhooks::DEFAULT_MAX_WEBHOOKS,
         }
     }
 }
@@ -178,6 +181,7 @@ impl Settings {
         self.drop_idle = self.drop_idle.clamp(Duration::from_secs(1), MAX_DROP_IDLE);
         self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
         self.trash_days = self.trash_days.min(MAX_TRASH_DAYS);
+        self.max_webhooks = self.max_webhooks.clamp(1, 100);
         self.scan_timeout = self
             .scan_timeout
             .clamp(Duration::from_secs(1), MAX_SCAN_TIMEOUT);

@@ -118,3 +118,12 @@ async fn the_in_memory_ledger_keeps_the_own_quota_contract() {
     };
     dropgate_core::contract::quota_limits::check_all(stores, &mem, "mem", now()).await;
 }
+
+#[tokio::test]
+async fn the_in_memory_webhook_store_keeps_the_contract() {
+    dropgate_core::contract::webhooks::check_all(
+        std::sync::Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        "mem",
+    )
+    .await;
+}

@@ -307,6 +307,13 @@ impl Clients {
         })
     }
 
+    pub fn webhooks(&self, config: &Config) -> Arc<crate::dynamo::webhooks::DynamoWebhooks> {
+        Arc::new(crate::dynamo::webhooks::DynamoWebhooks {
+            client: self.dynamodb().clone(),
+            table: config.webhooks_table.clone(),
+        })
+    }
+
     pub fn store(&self, config: &Config) -> Arc<S3Store> {
         Arc::new(S3Store {
             client: self.s3().clone(),

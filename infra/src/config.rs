@@ -24,6 +24,11 @@ pub struct Config {
     pub audit_table: String,
     /// API tokens, keyed by their secret's hash.
     pub api_keys_table: String,
+    /// Owners' webhook registrations (and, later, their delivery logs).
+    pub webhooks_table: String,
+    /// Webhooks may be `http://127.0.0.1:<port>/` (the local stack's
+    /// `--allow-loopback-webhooks`; never read from the environment).
+    pub allow_loopback_webhooks: bool,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -223,6 +228,8 @@ impl Config {
             )?,
             trash_days: u32::try_from(num(env, "TRASH_DAYS", u64::from(d.trash_days))?)
                 .unwrap_or(u32::MAX),
+            max_webhooks: u32::try_from(num(env, "MAX_WEBHOOKS", u64::from(d.max_webhooks))?)
+                .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -236,6 +243,8 @@ impl Config {
             download_log_table: opt(env, "DOWNLOAD_LOG_TABLE"),
             audit_table: opt(env, "AUDIT_TABLE"),
             api_keys_table: opt(env, "API_KEYS_TABLE"),
+            webhooks_table: opt(env, "WEBHOOKS_TABLE"),
+            allow_loopback_webhooks: false,
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -275,6 +284,7 @@ impl Config {
                 "DOWNLOAD_LOG_TABLE" => &self.download_log_table,
                 "AUDIT_TABLE" => &self.audit_table,
                 "API_KEYS_TABLE" => &self.api_keys_table,
+                "WEBHOOKS_TABLE" => &self.webhooks_table,
                 "TOPIC_ARN" => &self.topic_arn,
                 "EVENT_BUS_NAME" => &self.event_bus_name,
                 "USER_POOL_ID" => &self.user_pool_id,
@@ -305,6 +315,7 @@ impl Config {
             ("DOWNLOAD_LOG_TABLE", self.download_log_table.clone()),
             ("AUDIT_TABLE", self.audit_table.clone()),
             ("API_KEYS_TABLE", self.api_keys_table.clone()),
+            ("WEBHOOKS_TABLE", self.webhooks_table.clone()),
             (
                 "AUDIT_RETENTION_DAYS",
                 self.audit_retention_days.0.to_string(),
@@ -361,6 +372,7 @@ impl Config {
                 spelled(UNSCANNABLE, &s.unscannable_policy).to_owned(),
             ),
             ("TRASH_DAYS", s.trash_days.to_string()),
+            ("MAX_WEBHOOKS", s.max_webhooks.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
         ]

@@ -23,6 +23,10 @@ impl IdSource for UuidV7Ids {
         ShareId::parse(&v7()).unwrap_or_else(|_| unreachable!("a hyphenated uuid is a valid id"))
     }
 
+    fn webhook_id(&self) -> String {
+        v7()
+    }
+
     fn secret(&self) -> Result<[u8; SECRET_BYTES], CoreError> {
         let mut b = [0u8; SECRET_BYTES];
         getrandom::fill(&mut b)

@@ -12,10 +12,12 @@ pub mod jwks;
 pub mod kms;
 pub mod logging;
 pub mod metrics;
+pub mod resolve;
 pub mod s3;
 pub mod s3_multipart;
 pub mod ses;
 pub mod sns;
+pub mod webhook_http;
 
 pub use aws::Clients;
 pub use config::Config;

@@ -48,6 +48,8 @@ pub struct Options {
     pub admins: Vec<String>,
     /// The password of admins created at start (`DROPGATE_LOCAL_ADMIN_PASSWORD`); never printed.
     pub admin_password: Option<String>,
+    /// Webhooks may be `http://127.0.0.1:<port>/...` (tests and demos); nothing else loopback.
+    pub allow_loopback_webhooks: bool,
 }
 
 impl Default for Options {
@@ -62,6 +64,7 @@ impl Default for Options {
             scanner_faults: None,
             admins: Vec::new(),
             admin_password: None,
+            allow_loopback_webhooks: false,
         }
     }
 }
@@ -157,7 +160,8 @@ impl Stack {
             opts.admin_password.as_deref(),
         )
         .await?;
-        let config = function_config(&resources, &api)?;
+        let mut config = function_config(&resources, &api)?;
+        config.allow_loopback_webhooks = opts.allow_loopback_webhooks;
         // Provisioning went to the emulator directly; the functions go through the fault proxy.
         let proxy = match fault_spec {
             Some(spec) => Some(faults::FaultProxy::bind(spec, &endpoint).await?),
@@ -307,6 +311,7 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.download_log_table = r.tables.download_log.clone();
     config.audit_table = r.tables.audit.clone();
     config.api_keys_table = r.tables.api_keys.clone();
+    config.webhooks_table = r.tables.webhooks.clone();
     // As Settings::clamped would: no trailing slash.
     config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();

@@ -43,6 +43,10 @@ struct Args {
     /// not exist, with the password in DROPGATE_LOCAL_ADMIN_PASSWORD; repeatable.
     #[arg(long = "admin", value_name = "EMAIL")]
     admins: Vec<String>,
+    /// Allow webhooks at exactly `http://127.0.0.1:<port>/...` (receivers in tests and demos);
+    /// every other loopback or private address stays refused.
+    #[arg(long)]
+    allow_loopback_webhooks: bool,
 }
 
 fn scanner_faults(s: &str) -> Result<String, String> {
@@ -72,6 +76,7 @@ async fn main() -> std::process::ExitCode {
         scanner_faults: args.scanner_faults,
         admins: args.admins,
         admin_password: std::env::var("DROPGATE_LOCAL_ADMIN_PASSWORD").ok(),
+        allow_loopback_webhooks: args.allow_loopback_webhooks,
     };
     // Listening before the stack starts: a SIGTERM or SIGINT that arrives while it starts, or
     // right after its ready line, stops it cleanly (with its emulator) rather than killing it.

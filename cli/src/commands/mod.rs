@@ -11,11 +11,12 @@ mod shares;
 mod tokens;
 mod trash;
 mod users;
+mod webhooks;
 
 pub use ctx::Ctx;
 
 use crate::args::{
-    AdminCommand, Cli, Command, LinkCommand, ShareCommand, TokenCommand, TrashCommand,
+    AdminCommand, Cli, Command, LinkCommand, ShareCommand, TokenCommand, TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
 use crate::error::Result;
@@ -60,5 +61,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Admin(AdminCommand::Quota { id, size }) => users::quota(&ctx, &id, &size).await,
         Command::Admin(AdminCommand::Disable { id }) => users::switch(&ctx, &id, true).await,
         Command::Admin(AdminCommand::Enable { id }) => users::switch(&ctx, &id, false).await,
+        Command::Webhook(WebhookCommand::Create(args)) => webhooks::create(&ctx, args).await,
+        Command::Webhook(WebhookCommand::Ls) => webhooks::ls(&ctx).await,
+        Command::Webhook(WebhookCommand::Rm { id }) => webhooks::rm(&ctx, &id).await,
+        Command::Webhook(WebhookCommand::Verify(args)) => webhooks::verify(&ctx, args),
     }
 }

@@ -22,3 +22,4 @@ pub mod share_lockout;
 pub mod shares;
 pub mod standing;
 pub mod trash;
+pub mod webhooks;

@@ -32,6 +32,10 @@ impl IdSource for SeqIds {
             .unwrap_or_else(|_| unreachable!("ids are alphanumeric"))
     }
 
+    fn webhook_id(&self) -> String {
+        format!("w{:010}", self.next())
+    }
+
     fn secret(&self) -> Result<[u8; tokens::SECRET_BYTES], CoreError> {
         let mut b = [0x5a; tokens::SECRET_BYTES];
         b[..8].copy_from_slice(&self.next().to_be_bytes());

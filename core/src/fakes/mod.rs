@@ -21,6 +21,7 @@ mod sealer;
 mod shares;
 mod standing;
 mod trash;
+mod webhooks;
 
 pub use apikeys::MemApiKeys;
 pub use audit::{MemAudit, MemAuditStore};
@@ -39,3 +40,4 @@ pub use profiles::MemProfiles;
 pub use sealer::MemSealer;
 pub use shares::MemShares;
 pub use standing::MemStanding;
+pub use webhooks::{MemResolver, MemWebhooks};

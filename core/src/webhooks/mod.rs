@@ -1,10 +1,21 @@
-//! Webhooks' rules that hold whatever stores or sends them: the secret's form, the Standard
-//! Webhooks signature every delivery carries ([`signature`]), and which addresses a delivery may
-//! never reach ([`address`]). Pure: the caller gives the random bytes, the time and the
-//! resolved addresses.
+//! Webhooks: owners' registrations ([`WebhookService`] over the [`WebhookStore`] port), and the
+//! rules that hold whatever stores or sends them: the secret's form, the Standard Webhooks
+//! signature every delivery carries ([`signature`]), and which addresses a delivery may never
+//! reach ([`address`], with host names resolved through the [`Resolver`] port).
 
 pub mod address;
+pub mod delivery;
+mod model;
+mod service;
 pub mod signature;
+mod store;
+
+pub use model::{CreatedWebhook, Webhook, WebhookEdit, WebhookState, WebhookView};
+pub use service::{
+    DEFAULT_MAX_WEBHOOKS, MAX_DESCRIPTION_CHARS, MAX_URL_CHARS, NewWebhook, SEAL_PURPOSE,
+    WebhookService, parse_events, webhook_not_found,
+};
+pub use store::{Resolver, WebhookStore};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

@@ -23,8 +23,10 @@ use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::standing::StandingStore;
 use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
+use dropgate_core::webhooks::{Resolver, WebhookService, WebhookStore};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
+use dropgate_infra::resolve::SystemResolver;
 use dropgate_infra::{Clients, Config, InfraError};
 
 use crate::web::PageHeaders;
@@ -46,6 +48,8 @@ pub struct Deps {
     pub api_keys: ApiKeyService,
     /// Accounts, for admins: the directory joined with what each holds; own quotas; the switch.
     pub users: UserAdmin,
+    /// Owners' webhook registrations.
+    pub webhooks: WebhookService,
     /// Whether an account is stopped or signed out everywhere: read on every authenticated
     /// request.
     pub standing: Arc<dyn StandingStore>,
@@ -77,6 +81,9 @@ pub struct Ports {
     pub directory: Arc<dyn Directory>,
     /// Users' own quotas (on their quota record in production).
     pub limits: Arc<dyn QuotaLimits>,
+    /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
+    pub webhooks: Arc<dyn WebhookStore>,
+    pub resolver: Arc<dyn Resolver>,
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
@@ -115,6 +122,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "SHARES_TABLE",
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
+    "WEBHOOKS_TABLE",
     "TOKEN_KEY",
     "USER_POOL_ID",
     "USER_POOL_CLIENT_ID",
@@ -141,15 +149,19 @@ impl Deps {
             audit: clients.audit(config),
             id_tokens: clients.id_tokens(config),
             api_keys: clients.api_keys(config),
+            webhooks: clients.webhooks(config),
+            resolver: Arc::new(SystemResolver),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
-        Ok(Self::from_ports(
+        let mut deps = Self::from_ports(
             ports,
             config.settings.clone(),
             PasswordLimits::default(),
             &clients.upload_origin(config),
-        ))
+        );
+        deps.webhooks.allow_loopback = config.allow_loopback_webhooks;
+        Ok(deps)
     }
 
     /// The services over `ports`; `upload_origin` is where clients send the bytes (the pages'
@@ -174,6 +186,8 @@ impl Deps {
             api_keys,
             directory,
             limits,
+            webhooks,
+            resolver,
             standing,
             clock,
             ids,
@@ -192,6 +206,15 @@ impl Deps {
         let audit = AuditChain {
             store: audit,
             clock: clock.clone(),
+        };
+        let webhooks = WebhookService {
+            store: webhooks,
+            sealer: sealer.clone(),
+            resolver,
+            clock: clock.clone(),
+            ids: ids.clone(),
+            max_webhooks: settings.max_webhooks,
+            allow_loopback: false,
         };
         let lookup: Arc<dyn FileLookup> = ledger.clone();
         let limiter = |scope: &'static str, limit: u64, window: Duration| RateLimiter {
@@ -290,6 +313,7 @@ impl Deps {
             gate,
             api_keys,
             users,
+            webhooks,
             standing,
             pages: PageHeaders::new(upload_origin),
         }

@@ -308,6 +308,8 @@ fn deps() -> (Deps, AuthDeps) {
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         id_tokens: Arc::new(dropgate_core::fakes::MemIdTokens),
         api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
+        webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         clock,
         ids: Arc::new(SeqIds::default()),

@@ -22,6 +22,7 @@ mod settle;
 pub mod shares;
 mod standing;
 mod trash;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::time::Duration;

@@ -10,7 +10,7 @@ use super::kms::kms_key;
 use super::messaging::{event_bus, mail_sender, notify_dlq, queues, scan_queues, topic};
 use super::shapes::{
     API_KEYS_TABLE, AUDIT_TABLE, BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER,
-    QUOTAS_TABLE, RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE,
+    QUOTAS_TABLE, RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE, WEBHOOKS_TABLE,
 };
 use super::tables::{stream_arn, tables};
 use crate::error::LocalError;
@@ -26,6 +26,7 @@ pub struct Tables {
     pub download_log: String,
     pub audit: String,
     pub api_keys: String,
+    pub webhooks: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +91,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
             download_log: DOWNLOAD_LOG_TABLE.into(),
             audit: AUDIT_TABLE.into(),
             api_keys: API_KEYS_TABLE.into(),
+            webhooks: WEBHOOKS_TABLE.into(),
         },
         user_pool_id,
         user_pool_client_id,

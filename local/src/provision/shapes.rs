@@ -27,6 +27,7 @@ pub const SHARES_TABLE: &str = "dropgate-shares";
 pub const DOWNLOAD_LOG_TABLE: &str = "dropgate-download-log";
 pub const AUDIT_TABLE: &str = "dropgate-audit";
 pub const API_KEYS_TABLE: &str = "dropgate-api-keys";
+pub const WEBHOOKS_TABLE: &str = "dropgate-webhooks";
 pub const USER_POOL: &str = "dropgate-users";
 pub const USER_POOL_CLIENT: &str = "dropgate-web";
 /// The Cognito group whose members are admins (template.yaml `AdminsGroup`).
@@ -187,6 +188,15 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         name: AUDIT_TABLE,
         partition_key: "stream",
         sort_key: Some("seq"),
+        indexes: &[],
+        ttl_attribute: TTL_ATTRIBUTE,
+        stream: false,
+    },
+    // Owners' webhooks: `sk` is "hook#<id>" for a registration, "count" for the owner's count.
+    TableShape {
+        name: WEBHOOKS_TABLE,
+        partition_key: "owner",
+        sort_key: Some("sk"),
         indexes: &[],
         ttl_attribute: TTL_ATTRIBUTE,
         stream: false,

@@ -18,6 +18,7 @@ mod shares;
 mod table;
 mod trash;
 mod users;
+mod webhooks;
 
 use std::time::{Duration, Instant};
 
@@ -270,6 +271,11 @@ impl Function for Deps {
             Op::AdminUsers => users::list(req, deps).await,
             Op::AdminUser => users::get(req, deps, first).await,
             Op::AdminEditUser => users::patch(req, deps, first).await,
+            Op::CreateWebhook => webhooks::create(req, deps).await,
+            Op::ListWebhooks => webhooks::list(req, deps).await,
+            Op::GetWebhook => webhooks::get(req, deps, first).await,
+            Op::EditWebhook => webhooks::edit(req, deps, first).await,
+            Op::RemoveWebhook => webhooks::remove(req, deps, first).await,
         }
     }
 }

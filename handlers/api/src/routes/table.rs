@@ -65,6 +65,11 @@ pub(crate) enum Op {
     AdminUsers,
     AdminUser,
     AdminEditUser,
+    CreateWebhook,
+    ListWebhooks,
+    GetWebhook,
+    EditWebhook,
+    RemoveWebhook,
 }
 
 pub struct Route {
@@ -241,6 +246,11 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/admin/users", false, Op::AdminUsers, NONE),
     r("GET", "/admin/users/{id}", false, Op::AdminUser, NONE),
     r("PATCH", "/admin/users/{id}", false, Op::AdminEditUser, NONE),
+    r("POST", "/webhooks", false, Op::CreateWebhook, NONE),
+    r("GET", "/webhooks", false, Op::ListWebhooks, NONE),
+    r("GET", "/webhooks/{id}", false, Op::GetWebhook, NONE),
+    r("PATCH", "/webhooks/{id}", false, Op::EditWebhook, NONE),
+    r("DELETE", "/webhooks/{id}", false, Op::RemoveWebhook, NONE),
 ];
 
 /// The five account routes, which the `auth` function answers.
@@ -371,6 +381,11 @@ mod tests {
             ("GET", "/admin/users", N, N, N),
             ("GET", "/admin/users/{id}", N, N, N),
             ("PATCH", "/admin/users/{id}", N, N, N),
+            ("POST", "/webhooks", N, N, N),
+            ("GET", "/webhooks", N, N, N),
+            ("GET", "/webhooks/{id}", N, N, N),
+            ("PATCH", "/webhooks/{id}", N, N, N),
+            ("DELETE", "/webhooks/{id}", N, N, N),
             ("POST", "/account/tokens", N, N, N),
             ("GET", "/account/tokens", N, N, N),
             ("DELETE", "/account/tokens/{id}", N, N, N),

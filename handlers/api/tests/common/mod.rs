@@ -139,6 +139,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
         directory: directory.clone(),
         limits: ledger.clone(),
+        webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: standing.clone(),
         clock: clock.clone(),
         ids,

@@ -25,6 +25,7 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("DOWNLOAD_LOG_TABLE", TABLE),
     ("AUDIT_TABLE", TABLE),
     ("API_KEYS_TABLE", TABLE),
+    ("WEBHOOKS_TABLE", TABLE),
     ("TOPIC_ARN", TOPIC),
     ("EVENT_BUS_NAME", "AWS::Events::EventBus"),
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),

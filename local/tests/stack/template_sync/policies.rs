@@ -407,7 +407,10 @@ fn only_the_function_given_the_token_key_may_seal_and_only_tokens() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-        assert_eq!(purposes, BTreeSet::from(["link-token", "share-token"]));
+        assert_eq!(
+            purposes,
+            BTreeSet::from(["link-token", "share-token", "webhook-token"])
+        );
     }
     assert_eq!(sealers, ["ApiFunction"], "only the api seals tokens");
 }

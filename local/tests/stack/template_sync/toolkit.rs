@@ -272,6 +272,7 @@ pub(super) fn local_resources() -> provision::Resources {
             download_log: provision::DOWNLOAD_LOG_TABLE.into(),
             audit: provision::AUDIT_TABLE.into(),
             api_keys: provision::API_KEYS_TABLE.into(),
+            webhooks: provision::WEBHOOKS_TABLE.into(),
         },
         user_pool_id: provision::USER_POOL.into(),
         user_pool_client_id: provision::USER_POOL_CLIENT.into(),

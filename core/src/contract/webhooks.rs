@@ -1,0 +1,90 @@
+//! The [`WebhookStore`] contract: a webhook is read back as kept, listed oldest first, edited,
+//! removed; the limit holds, also under concurrent inserts, and a removal frees a place; an
+//! owner never reaches another's webhook.
+
+use std::sync::Arc;
+
+use futures_util::future::join_all;
+
+use crate::OwnerId;
+use crate::events::EventKind;
+use crate::webhooks::{Webhook, WebhookEdit, WebhookState, WebhookStore};
+
+fn hook(owner: &OwnerId, id: &str) -> Webhook {
+    Webhook {
+        id: id.to_owned(),
+        owner: owner.clone(),
+        url: format!("https://hooks.example.com/{id}"),
+        events: vec![EventKind::FileAccepted, EventKind::FileRejected],
+        description: Some("CI intake".into()),
+        sealed_secret: format!("sealed-{id}"),
+        created_at: "2026-12-04T20:00:00Z".into(),
+        state: WebhookState::Active,
+    }
+}
+
+/// `tag` keeps the owners of one run apart from another's on a shared store.
+pub async fn check_all(store: Arc<dyn WebhookStore>, tag: &str) {
+    let ada = OwnerId::parse(&format!("hook-ada-{tag}")).unwrap();
+    let bob = OwnerId::parse(&format!("hook-bob-{tag}")).unwrap();
+    let s = store.as_ref();
+    assert!(s.list(&ada).await.unwrap().is_empty());
+    assert_eq!(s.get(&ada, "w1").await.unwrap(), None);
+
+    let w1 = hook(&ada, "w1");
+    assert!(s.insert(&w1, 3).await.unwrap());
+    let mut w2 = hook(&ada, "w2");
+    w2.description = None;
+    assert!(s.insert(&w2, 3).await.unwrap());
+    assert_eq!(s.get(&ada, "w1").await.unwrap(), Some(w1.clone()));
+    assert_eq!(s.list(&ada).await.unwrap(), vec![w1.clone(), w2.clone()]);
+
+    // Another owner's is not there for bob, whatever he does.
+    assert_eq!(s.get(&bob, "w1").await.unwrap(), None);
+    assert!(s.list(&bob).await.unwrap().is_empty());
+    let pause = WebhookEdit {
+        events: None,
+        state: Some(WebhookState::Paused),
+    };
+    assert_eq!(s.edit(&bob, "w1", &pause).await.unwrap(), None);
+    assert!(!s.remove(&bob, "w1").await.unwrap());
+    assert_eq!(s.get(&ada, "w1").await.unwrap(), Some(w1.clone()));
+
+    // Edits change what they name, and only that.
+    let paused = s.edit(&ada, "w1", &pause).await.unwrap().unwrap();
+    assert_eq!(paused.state, WebhookState::Paused);
+    assert_eq!(paused.events, w1.events);
+    let retyped = WebhookEdit {
+        events: Some(vec![EventKind::FileDeleted]),
+        state: None,
+    };
+    let edited = s.edit(&ada, "w1", &retyped).await.unwrap().unwrap();
+    assert_eq!(edited.events, vec![EventKind::FileDeleted]);
+    assert_eq!(edited.state, WebhookState::Paused);
+    assert_eq!(edited.url, w1.url);
+    assert_eq!(edited.sealed_secret, w1.sealed_secret);
+    assert_eq!(s.get(&ada, "w1").await.unwrap(), Some(edited));
+    assert_eq!(s.edit(&ada, "nope", &pause).await.unwrap(), None);
+
+    // The limit: a third fits under 3, a fourth does not; a removal frees a place.
+    assert!(s.insert(&hook(&ada, "w3"), 3).await.unwrap());
+    assert!(!s.insert(&hook(&ada, "w4"), 3).await.unwrap());
+    assert_eq!(s.get(&ada, "w4").await.unwrap(), None);
+    assert!(s.remove(&ada, "w2").await.unwrap());
+    assert!(!s.remove(&ada, "w2").await.unwrap(), "removed once");
+    assert!(s.insert(&hook(&ada, "w4"), 3).await.unwrap());
+    let ids: Vec<String> = s
+        .list(&ada)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(ids, ["w1", "w3", "w4"]);
+
+    // Concurrent inserts never pass the limit.
+    let racers: Vec<Webhook> = (0..8).map(|i| hook(&bob, &format!("c{i}"))).collect();
+    let kept = join_all(racers.iter().map(|h| s.insert(h, 5))).await;
+    assert_eq!(kept.into_iter().filter(|k| *k.as_ref().unwrap()).count(), 5);
+    assert_eq!(s.list(&bob).await.unwrap().len(), 5);
+}

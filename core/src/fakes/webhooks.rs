@@ -1,0 +1,89 @@
+//! [`MemWebhooks`]: webhook registrations in memory; [`MemResolver`]: host names from a table.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::lock::lock;
+use crate::webhooks::{Resolver, Webhook, WebhookEdit, WebhookStore};
+use crate::{CoreError, OwnerId};
+
+#[derive(Default)]
+pub struct MemWebhooks {
+    /// By owner, then id (ids are minted in order, so this is oldest first).
+    hooks: Mutex<HashMap<OwnerId, BTreeMap<String, Webhook>>>,
+}
+
+#[async_trait]
+impl WebhookStore for MemWebhooks {
+    async fn insert(&self, hook: &Webhook, max: u32) -> Result<bool, CoreError> {
+        let mut all = lock(&self.hooks);
+        let mine = all.entry(hook.owner.clone()).or_default();
+        if mine.len() >= max as usize {
+            return Ok(false);
+        }
+        mine.insert(hook.id.clone(), hook.clone());
+        Ok(true)
+    }
+
+    async fn get(&self, owner: &OwnerId, id: &str) -> Result<Option<Webhook>, CoreError> {
+        Ok(lock(&self.hooks)
+            .get(owner)
+            .and_then(|m| m.get(id))
+            .cloned())
+    }
+
+    async fn list(&self, owner: &OwnerId) -> Result<Vec<Webhook>, CoreError> {
+        Ok(lock(&self.hooks)
+            .get(owner)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn edit(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        edit: &WebhookEdit,
+    ) -> Result<Option<Webhook>, CoreError> {
+        let mut all = lock(&self.hooks);
+        let Some(hook) = all.get_mut(owner).and_then(|m| m.get_mut(id)) else {
+            return Ok(None);
+        };
+        if let Some(events) = &edit.events {
+            hook.events = events.clone();
+        }
+        if let Some(state) = edit.state {
+            hook.state = state;
+        }
+        Ok(Some(hook.clone()))
+    }
+
+    async fn remove(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError> {
+        Ok(lock(&self.hooks)
+            .get_mut(owner)
+            .is_some_and(|m| m.remove(id).is_some()))
+    }
+}
+
+/// Names resolve to what the test set; any other name to nothing.
+#[derive(Default)]
+pub struct MemResolver {
+    names: Mutex<HashMap<String, Vec<IpAddr>>>,
+}
+
+impl MemResolver {
+    pub fn set(&self, name: &str, addrs: &[&str]) {
+        let addrs = addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        lock(&self.names).insert(name.to_owned(), addrs);
+    }
+}
+
+#[async_trait]
+impl Resolver for MemResolver {
+    async fn resolve(&self, host: &str, _port: u16) -> Result<Vec<IpAddr>, CoreError> {
+        Ok(lock(&self.names).get(host).cloned().unwrap_or_default())
+    }
+}

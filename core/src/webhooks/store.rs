@@ -1,0 +1,42 @@
+//! The webhooks' ports: where registrations are kept ([`WebhookStore`]), and how a host name
+//! becomes addresses ([`Resolver`]) so that the address rules see what would be connected to.
+
+use std::net::IpAddr;
+
+use async_trait::async_trait;
+
+use super::{Webhook, WebhookEdit};
+use crate::{CoreError, OwnerId};
+
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Keeps `hook`, unless its owner already has `max` webhooks: `false` then, and nothing is
+    /// written. Concurrent inserts never take an owner past `max`.
+    async fn insert(&self, hook: &Webhook, max: u32) -> Result<bool, CoreError>;
+
+    /// The owner's webhook `id`; `None` when there is none (or it is another owner's).
+    async fn get(&self, owner: &OwnerId, id: &str) -> Result<Option<Webhook>, CoreError>;
+
+    /// All of the owner's webhooks, oldest first.
+    async fn list(&self, owner: &OwnerId) -> Result<Vec<Webhook>, CoreError>;
+
+    /// Applies `edit` to the owner's webhook `id` and answers it as changed; `None` when there
+    /// is no such webhook.
+    async fn edit(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        edit: &WebhookEdit,
+    ) -> Result<Option<Webhook>, CoreError>;
+
+    /// Removes the owner's webhook `id`; `false` when there was none. Frees its place under
+    /// the limit.
+    async fn remove(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError>;
+}
+
+#[async_trait]
+pub trait Resolver: Send + Sync {
+    /// Every address `host` resolves to (empty when it resolves to none). An error is the
+    /// resolver's own failure.
+    async fn resolve(&self, host: &str, port: u16) -> Result<Vec<IpAddr>, CoreError>;
+}

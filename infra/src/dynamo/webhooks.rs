@@ -1,0 +1,254 @@
+//! [`WebhookStore`] on the `webhooks` table: PK `owner`, SK `sk`. A webhook is the item
+//! `sk = "hook#<id>"` (ids are time-ordered, so a query lists them oldest first); the owner's
+//! count is the item `sk = "count"` (`hooks`), moved in the same transaction as every insert
+//! (on the condition that it stays within the limit) and removal, so that concurrent
+//! registrations never pass `MAX_WEBHOOKS`.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, Delete, Put, ReturnValue, TransactWriteItem, Update,
+};
+use dropgate_core::events::EventKind;
+use dropgate_core::webhooks::{Webhook, WebhookEdit, WebhookState, WebhookStore};
+use dropgate_core::{CoreError, OwnerId};
+
+use super::{Tx, corrupt, get_s, names, s, transact, values};
+use crate::error::sdk_error;
+
+/// The sort key prefix of webhooks.
+pub const HOOK: &str = "hook#";
+/// The sort key of an owner's count.
+pub const COUNT: &str = "count";
+
+pub struct DynamoWebhooks {
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+}
+
+fn key(owner: &OwnerId, sk: &str) -> HashMap<String, Av> {
+    HashMap::from([
+        ("owner".to_owned(), s(owner.as_str())),
+        ("sk".to_owned(), s(sk)),
+    ])
+}
+
+fn hook_sk(id: &str) -> String {
+    format!("{HOOK}{id}")
+}
+
+fn events_attr(events: &[EventKind]) -> Av {
+    Av::L(events.iter().map(|k| s(k.as_str())).collect())
+}
+
+fn item(w: &Webhook) -> HashMap<String, Av> {
+    let mut item = key(&w.owner, &hook_sk(&w.id));
+    item.extend([
+        ("id".to_owned(), s(&w.id)),
+        ("url".to_owned(), s(&w.url)),
+        ("events".to_owned(), events_attr(&w.events)),
+        ("sealed_secret".to_owned(), s(&w.sealed_secret)),
+        ("created_at".to_owned(), s(&w.created_at)),
+        ("state".to_owned(), s(w.state.as_str())),
+    ]);
+    if let Some(d) = &w.description {
+        item.insert("description".to_owned(), s(d));
+    }
+    item
+}
+
+fn from_item(item: &HashMap<String, Av>) -> Result<Webhook, CoreError> {
+    let text = |k: &str| get_s(item, k).map(str::to_owned).ok_or_else(|| corrupt(k));
+    let events = match item.get("events") {
+        Some(Av::L(l)) => l
+            .iter()
+            .map(|v| {
+                v.as_s()
+                    .ok()
+                    .and_then(|n| EventKind::parse(n))
+                    .ok_or_else(|| corrupt("events"))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        _ => return Err(corrupt("events")),
+    };
+    Ok(Webhook {
+        id: text("id")?,
+        owner: OwnerId::parse(&text("owner")?).map_err(|_| corrupt("owner"))?,
+        url: text("url")?,
+        events,
+        description: get_s(item, "description").map(str::to_owned),
+        sealed_secret: text("sealed_secret")?,
+        created_at: text("created_at")?,
+        state: get_s(item, "state")
+            .and_then(WebhookState::parse)
+            .ok_or_else(|| corrupt("state"))?,
+    })
+}
+
+#[async_trait]
+impl WebhookStore for DynamoWebhooks {
+    async fn insert(&self, hook: &Webhook, max: u32) -> Result<bool, CoreError> {
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&hook.owner, COUNT)))
+            .update_expression("SET hooks = if_not_exists(hooks, :zero) + :one")
+            .condition_expression("attribute_not_exists(hooks) OR hooks < :max")
+            .set_expression_attribute_values(values(vec![
+                (":zero", Av::N("0".into())),
+                (":one", Av::N("1".into())),
+                (":max", Av::N(max.to_string())),
+            ]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item(hook)))
+            .condition_expression("attribute_not_exists(sk)")
+            .build()
+            .map_err(CoreError::upstream)?;
+        let items = vec![
+            TransactWriteItem::builder().update(count).build(),
+            TransactWriteItem::builder().put(put).build(),
+        ];
+        match transact(&self.client, "insert webhook", items).await? {
+            Tx::Committed => Ok(true),
+            Tx::ConditionFailed(failed) if failed.first() == Some(&true) => Ok(false),
+            Tx::ConditionFailed(_) => Err(CoreError::upstream(format!(
+                "webhook id {} already taken",
+                hook.id
+            ))),
+        }
+    }
+
+    async fn get(&self, owner: &OwnerId, id: &str) -> Result<Option<Webhook>, CoreError> {
+        super::get_item(&self.client, &self.table, key(owner, &hook_sk(id)))
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
+    }
+
+    async fn list(&self, owner: &OwnerId) -> Result<Vec<Webhook>, CoreError> {
+        let mut hooks = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
+                .set_expression_attribute_names(names(&[("#o", "owner")]))
+                .set_expression_attribute_values(values(vec![
+                    (":o", s(owner.as_str())),
+                    (":p", s(HOOK)),
+                ]))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            for i in out.items() {
+                hooks.push(from_item(i)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(hooks);
+            }
+        }
+    }
+
+    async fn edit(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        edit: &WebhookEdit,
+    ) -> Result<Option<Webhook>, CoreError> {
+        let mut sets = Vec::new();
+        let mut vals = vec![];
+        if let Some(events) = &edit.events {
+            sets.push("events = :e");
+            vals.push((":e", events_attr(events)));
+        }
+        if let Some(state) = edit.state {
+            sets.push("#st = :s");
+            vals.push((":s", s(state.as_str())));
+        }
+        if sets.is_empty() {
+            return self.get(owner, id).await;
+        }
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .update_expression(format!("SET {}", sets.join(", ")))
+            .condition_expression("attribute_exists(sk)")
+            .set_expression_attribute_names(
+                edit.state
+                    .map(|_| HashMap::from([("#st".to_owned(), "state".to_owned())])),
+            )
+            .set_expression_attribute_values(values(vals))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match out {
+            Ok(o) => o.attributes.as_ref().map(from_item).transpose(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn remove(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError> {
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .condition_expression("attribute_exists(sk)")
+            .build()
+            .map_err(CoreError::upstream)?;
+        let count = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, COUNT)))
+            .update_expression("SET hooks = hooks - :one")
+            .condition_expression("hooks > :zero")
+            .set_expression_attribute_values(values(vec![
+                (":zero", Av::N("0".into())),
+                (":one", Av::N("1".into())),
+            ]))
+            .build()
+            .map_err(CoreError::upstream)?;
+        let items = vec![
+            TransactWriteItem::builder().delete(delete).build(),
+            TransactWriteItem::builder().update(count).build(),
+        ];
+        match transact(&self.client, "remove webhook", items).await? {
+            Tx::Committed => Ok(true),
+            Tx::ConditionFailed(failed) if failed.first() == Some(&true) => Ok(false),
+            // The webhook is there but the count says none: mend the count by removing alone.
+            Tx::ConditionFailed(_) => delete_alone(&self.client, &self.table, owner, id).await,
+        }
+    }
+}
+
+/// Removes the webhook without moving the count (a count that somehow fell behind must not
+/// keep a webhook alive).
+async fn delete_alone(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    owner: &OwnerId,
+    id: &str,
+) -> Result<bool, CoreError> {
+    super::delete_if(
+        client
+            .delete_item()
+            .table_name(table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .condition_expression("attribute_exists(sk)"),
+    )
+    .await
+}
