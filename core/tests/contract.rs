@@ -94,3 +94,26 @@ async fn the_in_memory_audit_store_keeps_the_contract() {
     )
     .await;
 }
+
+struct MemDirectoryWorld<'a>(&'a dropgate_core::fakes::MemDirectory);
+
+#[async_trait::async_trait]
+impl dropgate_core::contract::directory::DirectoryWorld for MemDirectoryWorld<'_> {
+    async fn account(&self, email: &str) -> (dropgate_core::OwnerId, String) {
+        let owner = dropgate_core::OwnerId::parse(&format!("owner-{}", email.replace(['@', '.'], "-"))).unwrap();
+        let token = self.0.add(&owner, email);
+        (owner, token)
+    }
+    async fn address(&self, owner: &dropgate_core::OwnerId) -> (String, bool) {
+        (self.0.email_of(owner).unwrap(), true)
+    }
+    async fn code_for(&self, to: &str) -> Option<String> {
+        self.0.code_for(to)
+    }
+}
+
+#[tokio::test]
+async fn the_in_memory_directory_keeps_the_contract() {
+    let d = dropgate_core::fakes::MemDirectory::default();
+    dropgate_core::contract::directory::check_all(&d, &MemDirectoryWorld(&d), "mem").await;
+}

@@ -6,13 +6,16 @@ mod ctx;
 mod files;
 mod get;
 mod links;
+mod password;
 mod put;
 mod shares;
 mod trash;
 
 pub use ctx::Ctx;
 
-use crate::args::{AdminCommand, Cli, Command, LinkCommand, ShareCommand, TrashCommand};
+use crate::args::{
+    AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TrashCommand,
+};
 use crate::config::ConfigDir;
 use crate::error::Result;
 use crate::output::Exit;
@@ -39,6 +42,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Share(ShareCommand::Ls { id }) => shares::ls(&ctx, id.as_deref()).await,
         Command::Share(ShareCommand::Revoke { share_id }) => shares::revoke(&ctx, &share_id).await,
         Command::Share(ShareCommand::Log { share_id }) => shares::log(&ctx, &share_id).await,
+        Command::Password(PasswordCommand::Reset(args)) => password::reset(&ctx, args).await,
         Command::Trash(TrashCommand::Ls) => trash::ls(&ctx).await,
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,

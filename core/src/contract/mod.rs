@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod counters;
+pub mod directory;
 pub mod edits;
 pub mod ledger;
 pub mod ledger_scan;

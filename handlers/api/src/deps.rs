@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropgate_core::Settings;
-use dropgate_core::accounts::Accounts;
+use dropgate_core::accounts::{Accounts, Directory, OwnAccount, Recovery};
+use dropgate_core::notify::Mailer;
+use dropgate_core::standing::StandingStore;
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
@@ -19,7 +21,6 @@ use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
-use dropgate_core::standing::StandingStore;
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -35,6 +36,8 @@ pub struct Deps {
     pub shares: ShareService,
     pub share_access: ShareAccess,
     pub profiles: ProfileService,
+    /// The caller's own account settings (email change).
+    pub own: OwnAccount,
     /// The audit log: what admin routes and system events append, and what admins read.
     pub audit: AuditChain,
     /// Whether an account is stopped or signed out everywhere: read on every authenticated
@@ -62,6 +65,8 @@ pub struct Ports {
     pub audit: Arc<dyn AuditStore>,
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
+    /// The user directory (Cognito), for what owners change of their own accounts.
+    pub directory: Arc<dyn Directory>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -99,6 +104,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
     "TOKEN_KEY",
+    "USER_POOL_ID",
 ];
 
 impl Deps {
@@ -117,6 +123,7 @@ impl Deps {
             counters: clients.counters(config),
             sealer: clients.sealer(config),
             audit: clients.audit(config),
+            directory: Arc::new(cognito(config, clients)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -147,6 +154,7 @@ impl Deps {
             sealer,
             audit,
             standing,
+            directory,
             clock,
             ids,
         } = ports;
@@ -218,6 +226,11 @@ impl Deps {
             audit: Arc::new(audit.clone()),
             settings: settings.clone(),
         };
+        let own = OwnAccount {
+            directory,
+            standing: standing.clone(),
+            clock: clock.clone(),
+        };
         let drops = DropService {
             links,
             ledger: lookup,
@@ -234,6 +247,7 @@ impl Deps {
             shares: share_service,
             share_access,
             profiles: ProfileService { profiles },
+            own,
             audit,
             standing,
             pages: PageHeaders::new(upload_origin),
@@ -245,21 +259,57 @@ impl Deps {
 #[derive(Clone)]
 pub struct AuthDeps {
     pub accounts: Arc<dyn Accounts>,
+    /// Reset, sign-up without enumeration, sign-out everywhere after a reset.
+    pub recovery: Recovery,
 }
 
 /// The environment variables the `auth` function cannot run without.
-pub const AUTH_REQUIRED_ENV: &[&str] = &["USER_POOL_ID", "USER_POOL_CLIENT_ID"];
+pub const AUTH_REQUIRED_ENV: &[&str] = &[
+    "USER_POOL_ID",
+    "USER_POOL_CLIENT_ID",
+    "QUOTAS_TABLE",
+    "MAIL_SENDER",
+];
 
 impl AuthDeps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(AUTH_REQUIRED_ENV)?;
-        Ok(Self {
-            accounts: Arc::new(CognitoAccounts {
-                client: clients.cognito().clone(),
-                user_pool_id: config.user_pool_id.clone(),
-                client_id: config.user_pool_client_id.clone(),
-                auto_confirm: config.auto_confirm_signup,
-            }),
-        })
+        let cognito = Arc::new(cognito(config, clients));
+        Ok(Self::from_ports(
+            cognito.clone(),
+            cognito,
+            clients.ledger(config),
+            clients.mailer(config),
+            Arc::new(SystemClock),
+        ))
+    }
+
+    /// The auth function over `accounts` and the rest of its ports (fakes in tests).
+    pub fn from_ports(
+        accounts: Arc<dyn Accounts>,
+        directory: Arc<dyn Directory>,
+        standing: Arc<dyn StandingStore>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            recovery: Recovery {
+                accounts: accounts.clone(),
+                directory,
+                standing,
+                mailer,
+                clock,
+            },
+            accounts,
+        }
+    }
+}
+
+fn cognito(config: &Config, clients: &Clients) -> CognitoAccounts {
+    CognitoAccounts {
+        client: clients.cognito().clone(),
+        user_pool_id: config.user_pool_id.clone(),
+        client_id: config.user_pool_client_id.clone(),
+        auto_confirm: config.auto_confirm_signup,
     }
 }

@@ -222,6 +222,8 @@ pub(crate) fn whole(
 /// The caller, from the claims the JWT authorizer verified: an id token's `sub` and `email`.
 pub struct Caller {
     pub owner: OwnerId,
+    /// The address Dropgate may mail: the `email` claim when `email_verified` is true, else
+    /// none (Dropgate mails only a verified address).
     pub email: Option<String>,
     /// A member of the Cognito group `admins`.
     pub admin: bool,
@@ -275,7 +277,10 @@ pub fn caller(req: &ApiGatewayV2httpRequest) -> Result<Caller, ApiError> {
     let owner = OwnerId::parse(sub).map_err(|_| unauthorized())?;
     Ok(Caller {
         owner,
-        email: claims.get("email").cloned(),
+        email: dropgate_core::accounts::mailable_email(
+            claims.get("email").map(String::as_str),
+            claims.get("email_verified").map(String::as_str),
+        ),
         admin: claims
             .get("cognito:groups")
             .is_some_and(|g| names_admins(g)),

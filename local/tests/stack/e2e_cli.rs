@@ -21,7 +21,7 @@ const SIZE: usize = 200 * MIB;
 const PARTS: u64 = 25;
 
 /// The `dropgate` binary, built now if needed (it belongs to another package of the workspace).
-fn cli_binary() -> PathBuf {
+pub(crate) fn cli_binary() -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",
@@ -259,7 +259,7 @@ async fn login_token(stack: &LocalStack, email: &str) -> String {
 }
 
 /// One `dropgate` run, bounded, with `stdin` as its standard input.
-async fn run(bin: &Path, config: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) async fn run(bin: &Path, config: &Path, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = cli(bin, config)
         .args(args)
         .stdin(Stdio::piped())

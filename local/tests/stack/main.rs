@@ -3,6 +3,7 @@
 //! run one with `cargo test -p dropgate-local --test stack <module>::`.
 
 mod common;
+mod e2e_account;
 mod e2e_bus;
 mod e2e_cli;
 mod e2e_disguise;
@@ -20,6 +21,7 @@ mod e2e_pipeline;
 mod e2e_poison;
 mod e2e_process;
 mod e2e_profile;
+mod e2e_recovery;
 mod e2e_reliability;
 mod e2e_scan;
 mod e2e_scan_faults;
@@ -33,6 +35,7 @@ mod e2e_stream;
 mod e2e_trash;
 mod e2e_web;
 mod events;
+mod infra_accounts;
 mod infra_adapters;
 mod infra_audit;
 mod infra_events;

@@ -11,6 +11,8 @@ pub(crate) enum Op {
     Login,
     Refresh,
     Logout,
+    Forgot,
+    Reset,
     CreateFile,
     ListFiles,
     GetFile,
@@ -19,6 +21,10 @@ pub(crate) enum Op {
     Quota,
     GetProfile,
     SetProfile,
+    ChangeEmail,
+    VerifyEmail,
+    ChangePassword,
+    SignOutAll,
     PresignParts,
     ListParts,
     CompleteFile,
@@ -79,6 +85,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/auth/login", true, Op::Login),
     r("POST", "/auth/refresh", true, Op::Refresh),
     r("POST", "/auth/logout", true, Op::Logout),
+    r("POST", "/auth/forgot", true, Op::Forgot),
+    r("POST", "/auth/reset", true, Op::Reset),
     r("POST", "/files", false, Op::CreateFile),
     r("GET", "/files", false, Op::ListFiles),
     r("GET", "/files/{id}", false, Op::GetFile),
@@ -87,6 +95,10 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/quota", false, Op::Quota),
     r("GET", "/account/profile", false, Op::GetProfile),
     r("PUT", "/account/profile", false, Op::SetProfile),
+    r("POST", "/account/email", false, Op::ChangeEmail),
+    r("POST", "/account/email/verify", false, Op::VerifyEmail),
+    r("POST", "/account/password", false, Op::ChangePassword),
+    r("POST", "/account/signout-all", false, Op::SignOutAll),
     r("POST", "/files/{id}/parts", false, Op::PresignParts),
     r("GET", "/files/{id}/parts", false, Op::ListParts),
     r("POST", "/files/{id}/complete", false, Op::CompleteFile),
@@ -138,11 +150,17 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/admin/audit/export", false, Op::AuditExport),
 ];
 
-/// The five account routes, which the `auth` function answers.
+/// The account routes under `/auth/`, which the `auth` function answers.
 pub(super) fn is_auth(op: Op) -> bool {
     matches!(
         op,
-        Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout
+        Op::SignUp
+            | Op::Confirm
+            | Op::Login
+            | Op::Refresh
+            | Op::Logout
+            | Op::Forgot
+            | Op::Reset
     )
 }
 

@@ -304,28 +304,46 @@ fn only_the_functions_given_the_topic_or_the_sender_may_publish_or_mail() {
     }
 }
 
-/// The account routes call only Cognito's unauthenticated operations (infra/src/cognito.rs):
-/// the auth function may only decrypt its own environment, and no function may touch the user
-/// pool.
+/// Cognito's admin operations, each on the user pool alone, and only those each function's
+/// code calls: the api's owner's email and password changes and sign-out everywhere
+/// (infra/src/cognito_own.rs), the auth function's
+/// look-up of who holds an address and sign-out everywhere after a reset. Everything else the
+/// account routes do is an unauthenticated Cognito call or one on the owner's own access token
+/// (infra/src/cognito.rs).
 #[test]
-fn no_function_has_a_cognito_permission() {
+fn cognito_permissions_are_exactly_the_admin_operations_called() {
     let t = template();
-    let auth = statements(&t, "AuthFunction");
-    assert_eq!(auth.len(), 1, "AuthFunction: one statement");
-    assert_eq!(auth[0].actions, vec!["kms:Decrypt"]);
-    assert_eq!(
-        get_att_of(auth[0].resources[0]).as_deref(),
-        Some("DataKey.Arn")
-    );
-    for (id, _, _) in functions() {
-        for s in statements(&t, id) {
-            assert!(
-                !s.actions.iter().any(|a| a.starts_with("cognito-idp:")),
-                "{id} {}: {:?}",
-                s.sid,
-                s.actions
-            );
+    let allowed = |id: &str| -> Vec<&str> {
+        match id {
+            "ApiFunction" => vec![
+                "cognito-idp:AdminSetUserPassword",
+                "cognito-idp:AdminUpdateUserAttributes",
+                "cognito-idp:AdminUserGlobalSignOut",
+            ],
+            "AuthFunction" => vec![
+                "cognito-idp:AdminGetUser",
+                "cognito-idp:AdminUserGlobalSignOut",
+            ],
+            _ => vec![],
         }
+    };
+    for (id, _, _) in functions() {
+        let mut granted = Vec::new();
+        for s in statements(&t, id) {
+            for a in s.actions.iter().filter(|a| a.starts_with("cognito-idp:")) {
+                granted.push(a.to_string());
+                for r in &s.resources {
+                    assert_eq!(
+                        get_att_of(r).as_deref(),
+                        Some("UserPool.Arn"),
+                        "{id} {}: {a} beyond the user pool",
+                        s.sid
+                    );
+                }
+            }
+        }
+        granted.sort();
+        assert_eq!(granted, allowed(id), "{id}");
     }
 }
 
