@@ -375,7 +375,11 @@ mod tests {
             normalize_base(" https://api.example.com/prod/ ").unwrap(),
             "https://api.example.com/prod"
         );
-        for ok in ["http://127.9.8.7:1", "http://[::1]:3000", "http://localhost:3000"] {
+        for ok in [
+            "http://127.9.8.7:1",
+            "http://[::1]:3000",
+            "http://localhost:3000",
+        ] {
             assert!(normalize_base(ok).is_ok(), "{ok}");
         }
         for bad in [

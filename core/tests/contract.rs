@@ -100,7 +100,9 @@ struct MemDirectoryWorld<'a>(&'a dropgate_core::fakes::MemDirectory);
 #[async_trait::async_trait]
 impl dropgate_core::contract::directory::DirectoryWorld for MemDirectoryWorld<'_> {
     async fn account(&self, email: &str) -> (dropgate_core::OwnerId, String) {
-        let owner = dropgate_core::OwnerId::parse(&format!("owner-{}", email.replace(['@', '.'], "-"))).unwrap();
+        let owner =
+            dropgate_core::OwnerId::parse(&format!("owner-{}", email.replace(['@', '.'], "-")))
+                .unwrap();
         let token = self.0.add(&owner, email);
         (owner, token)
     }

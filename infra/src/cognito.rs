@@ -19,7 +19,10 @@ pub struct CognitoAccounts {
 }
 
 /// Maps Cognito's client-facing failures to stable codes; the rest are upstream failures.
-pub(crate) fn map_err<E>(op: &str, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> CoreError
+pub(crate) fn map_err<E>(
+    op: &str,
+    e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> CoreError
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
 {
@@ -228,7 +231,9 @@ impl Accounts for CognitoAccounts {
             .await
         {
             Ok(out) => out,
-            Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("UserNotFoundException") => {
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code()) == Some("UserNotFoundException") =>
+            {
                 return Ok(None);
             }
             Err(e) => return Err(map_err("AdminGetUser", e)),

@@ -52,9 +52,10 @@ impl Directory for CognitoAccounts {
             .await
             .map_err(|e| match map_err("VerifyUserAttribute", e) {
                 CoreError::Unauthorized { .. } => invalid_access_token(),
-                CoreError::Invalid { code: "expired_code", .. } => {
-                    CoreError::invalid("invalid_code", "the code has expired")
-                }
+                CoreError::Invalid {
+                    code: "expired_code",
+                    ..
+                } => CoreError::invalid("invalid_code", "the code has expired"),
                 other => other,
             })?;
         Ok(())

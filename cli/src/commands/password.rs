@@ -26,7 +26,11 @@ pub async fn reset(ctx: &Ctx, args: ResetArgs) -> Result<Exit> {
     let email = match args.email.filter(|e| !e.trim().is_empty()) {
         Some(email) => email.trim().to_owned(),
         None if interactive => ask("Email: ")?,
-        None => return Err(missing("an email: pass --email EMAIL or set DROPGATE_EMAIL")),
+        None => {
+            return Err(missing(
+                "an email: pass --email EMAIL or set DROPGATE_EMAIL",
+            ));
+        }
     };
     let code = match args.code.filter(|c| !c.trim().is_empty()) {
         Some(code) => code.trim().to_owned(),
@@ -37,7 +41,8 @@ pub async fn reset(ctx: &Ctx, args: ResetArgs) -> Result<Exit> {
             ));
             if !interactive {
                 // A script runs again with the code it read from the mail.
-                ctx.out.say("Run again with --code CODE to set the new password.");
+                ctx.out
+                    .say("Run again with --code CODE to set the new password.");
                 ctx.out.json(&json!({ "email": email, "code_sent": true }));
                 return Ok(Exit::Ok);
             }
@@ -49,8 +54,7 @@ pub async fn reset(ctx: &Ctx, args: ResetArgs) -> Result<Exit> {
     } else if let Some(p) = env_value("DROPGATE_PASSWORD") {
         p
     } else if interactive {
-        rpassword::prompt_password("New password: ")
-            .map_err(|e| CliError::io("the terminal", e))?
+        rpassword::prompt_password("New password: ").map_err(|e| CliError::io("the terminal", e))?
     } else {
         return Err(missing(
             "a new password: pass --password-stdin or set DROPGATE_PASSWORD",
@@ -60,7 +64,6 @@ pub async fn reset(ctx: &Ctx, args: ResetArgs) -> Result<Exit> {
     ctx.out.say(&format!(
         "Password reset for {email}; every session of the account has ended. Log in again."
     ));
-    ctx.out
-        .json(&json!({ "email": email, "reset": true }));
+    ctx.out.json(&json!({ "email": email, "reset": true }));
     Ok(Exit::Ok)
 }

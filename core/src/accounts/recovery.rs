@@ -4,13 +4,12 @@
 
 use std::sync::Arc;
 
-
 use super::own::{Directory, sign_out_everywhere, validate_code};
 use super::{Accounts, SignUpOutcome, validate_email, validate_password};
+use crate::CoreError;
 use crate::clock::Clock;
 use crate::notify::{Mail, Mailer};
 use crate::standing::StandingStore;
-use crate::CoreError;
 
 /// What the auth function does for people who are not logged in.
 #[derive(Clone)]
@@ -36,7 +35,11 @@ fn taken_mail(to: &str) -> Mail {
 impl Recovery {
     /// Signs up; a taken address answers as a new one would (no enumeration), and its owner is
     /// told by mail, at their verified address only.
-    pub async fn sign_up(&self, raw: &str, password: &str) -> Result<(String, SignUpOutcome), CoreError> {
+    pub async fn sign_up(
+        &self,
+        raw: &str,
+        password: &str,
+    ) -> Result<(String, SignUpOutcome), CoreError> {
         let email = validate_email(raw)?;
         validate_password(password)?;
         match self.accounts.sign_up(&email, password).await {

@@ -33,7 +33,10 @@ pub async fn check_all(d: &dyn Directory, w: &dyn DirectoryWorld, tag: &str) {
     assert_eq!(e.code(), "email_taken");
 
     d.start_email_change(&ada, &new_at).await.unwrap();
-    let code = w.code_for(&new_at).await.expect("a code mailed to the new address");
+    let code = w
+        .code_for(&new_at)
+        .await
+        .expect("a code mailed to the new address");
     // Until the code comes back, the account keeps its verified address.
     assert_eq!(w.address(&ada).await, (ada_at.clone(), true));
 

@@ -63,7 +63,11 @@ impl MemDirectory {
     /// The last code mailed to `to`.
     pub fn code_for(&self, to: &str) -> Option<String> {
         let mailed = self.mailed.lock().unwrap();
-        mailed.iter().rev().find(|(t, _)| t == to).map(|(_, c)| c.clone())
+        mailed
+            .iter()
+            .rev()
+            .find(|(t, _)| t == to)
+            .map(|(_, c)| c.clone())
     }
 }
 

@@ -332,7 +332,9 @@ fn deps() -> (Deps, AuthDeps) {
         Arc::new(dropgate_core::fakes::MemDirectory::default()),
         Arc::new(dropgate_core::fakes::MemStanding::default()),
         Arc::new(dropgate_core::fakes::MemMailer::default()),
-        Arc::new(FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap())),
+        Arc::new(FixedClock::at(
+            Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
+        )),
     );
     (api, auth)
 }

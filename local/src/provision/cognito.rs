@@ -8,9 +8,9 @@ use crate::error::LocalError;
 
 pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
     use aws_sdk_cognitoidentityprovider::types::{
-        EmailConfigurationType, EmailSendingAccountType, ExplicitAuthFlowsType,
-        PasswordPolicyType, PreventUserExistenceErrorTypes, UserAttributeUpdateSettingsType,
-        UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
+        EmailConfigurationType, EmailSendingAccountType, ExplicitAuthFlowsType, PasswordPolicyType,
+        PreventUserExistenceErrorTypes, UserAttributeUpdateSettingsType, UserPoolPolicyType,
+        UsernameAttributeType, VerifiedAttributeType,
     };
     let idp = aws_sdk_cognitoidentityprovider::Client::new(sdk);
     let pools = idp
@@ -42,7 +42,9 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
                 EmailConfigurationType::builder()
                     .email_sending_account(EmailSendingAccountType::Developer)
                     .from(MAIL_SENDER)
-                    .source_arn(format!("arn:aws:ses:us-east-1:{ACCOUNT}:identity/{MAIL_SENDER}"))
+                    .source_arn(format!(
+                        "arn:aws:ses:us-east-1:{ACCOUNT}:identity/{MAIL_SENDER}"
+                    ))
                     .build(),
             )
             .policies(

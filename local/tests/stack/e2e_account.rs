@@ -97,7 +97,12 @@ async fn an_email_changes_only_through_the_code_mailed_to_the_new_address() {
     let new = "ada-moved@example.com";
     let id = stack.user(old).await;
     // A confirmed sign-up's address is verified (local/emulator.py mends moto here).
-    assert_eq!(claims(&id)["email_verified"], json!(true), "{}", claims(&id));
+    assert_eq!(
+        claims(&id)["email_verified"],
+        json!(true),
+        "{}",
+        claims(&id)
+    );
     let (id, access, refresh) = login(&stack, old, PASSWORD).await;
 
     // The relay is closed: the user's own token cannot write `email` on the pool as provisioned.
@@ -127,44 +132,124 @@ async fn an_email_changes_only_through_the_code_mailed_to_the_new_address() {
         json!({"email": "bob-move@example.com"}),
     )
     .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (409, Some("email_taken")), "{b}");
-    let (s, b) = own(&stack, Method::POST, "/account/email", &id, None, json!({"email": "nope"})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_email")), "{b}");
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (409, Some("email_taken")),
+        "{b}"
+    );
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email",
+        &id,
+        None,
+        json!({"email": "nope"}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_email")),
+        "{b}"
+    );
 
-    let (s, b) = own(&stack, Method::POST, "/account/email", &id, None, json!({"email": new})).await;
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email",
+        &id,
+        None,
+        json!({"email": new}),
+    )
+    .await;
     assert_eq!(s, 202, "{b}");
     assert_eq!(b["pending_email"], new);
-    let code = code_mailed_to(&stack, new).await.expect("a code mailed to the new address");
+    let code = code_mailed_to(&stack, new)
+        .await
+        .expect("a code mailed to the new address");
     // Until then the account is the old, verified address: a fresh id token names it.
     let (s, b) = stack
         .post("/auth/refresh", None, json!({"refresh_token": refresh}))
         .await;
     assert_eq!(s, 200, "{b}");
     let c = claims(b["id_token"].as_str().unwrap());
-    assert_eq!((c["email"].clone(), c["email_verified"].clone()), (json!(old), json!(true)));
+    assert_eq!(
+        (c["email"].clone(), c["email_verified"].clone()),
+        (json!(old), json!(true))
+    );
 
     // The code needs the caller's own access token; a wrong code changes nothing.
-    let (s, b) = own(&stack, Method::POST, "/account/email/verify", &id, None, json!({"code": code})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (401, Some("invalid_access_token")), "{b}");
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email/verify",
+        &id,
+        None,
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("invalid_access_token")),
+        "{b}"
+    );
     let (_, bob_access, _) = login(&stack, "bob-move@example.com", PASSWORD).await;
-    let (s, b) = own(&stack, Method::POST, "/account/email/verify", &id, Some(&bob_access), json!({"code": code})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (401, Some("invalid_access_token")), "{b}");
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email/verify",
+        &id,
+        Some(&bob_access),
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (401, Some("invalid_access_token")),
+        "{b}"
+    );
     let wrong = if code == "000000" { "111111" } else { "000000" };
-    let (s, b) = own(&stack, Method::POST, "/account/email/verify", &id, Some(&access), json!({"code": wrong})).await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_code")), "{b}");
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email/verify",
+        &id,
+        Some(&access),
+        json!({"code": wrong}),
+    )
+    .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_code")),
+        "{b}"
+    );
 
-    let (s, b) = own(&stack, Method::POST, "/account/email/verify", &id, Some(&access), json!({"code": code})).await;
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email/verify",
+        &id,
+        Some(&access),
+        json!({"code": code}),
+    )
+    .await;
     assert_eq!(s, 204, "{b}");
     let (s, b) = stack
         .post("/auth/refresh", None, json!({"refresh_token": refresh}))
         .await;
     assert_eq!(s, 200, "{b}");
     let c = claims(b["id_token"].as_str().unwrap());
-    assert_eq!((c["email"].clone(), c["email_verified"].clone()), (json!(new), json!(true)));
+    assert_eq!(
+        (c["email"].clone(), c["email_verified"].clone()),
+        (json!(new), json!(true))
+    );
     // The account logs in at its new address; the old one is no account any more.
     login(&stack, new, PASSWORD).await;
     let (s, _) = stack
-        .post("/auth/login", None, json!({"email": old, "password": PASSWORD}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": old, "password": PASSWORD}),
+        )
         .await;
     assert_eq!(s, 401);
     // The only mail the new address ever got before it was verified is its code.

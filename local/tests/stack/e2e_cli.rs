@@ -259,7 +259,12 @@ async fn login_token(stack: &LocalStack, email: &str) -> String {
 }
 
 /// One `dropgate` run, bounded, with `stdin` as its standard input.
-pub(crate) async fn run(bin: &Path, config: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+pub(crate) async fn run(
+    bin: &Path,
+    config: &Path,
+    args: &[&str],
+    stdin: &str,
+) -> std::process::Output {
     let mut child = cli(bin, config)
         .args(args)
         .stdin(Stdio::piped())

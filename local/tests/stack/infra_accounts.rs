@@ -24,7 +24,11 @@ struct World<'a> {
 #[async_trait]
 impl DirectoryWorld for World<'_> {
     async fn account(&self, email: &str) -> (OwnerId, String) {
-        let attr = AttributeType::builder().name("email").value(email).build().unwrap();
+        let attr = AttributeType::builder()
+            .name("email")
+            .value(email)
+            .build()
+            .unwrap();
         self.idp
             .sign_up()
             .client_id(&self.client)

@@ -114,12 +114,15 @@ pub(super) async fn confirm(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> A
     }
     // No account, or one confirmed already, is a wrong code: the answer tells no address from
     // another.
-    deps.accounts.confirm(&email, &c.code).await.map_err(|e| match e {
-        dropgate_core::CoreError::Unauthorized { .. } => {
-            ApiError::new(400, "invalid_code", "the code is wrong")
-        }
-        other => ApiError::from(other),
-    })?;
+    deps.accounts
+        .confirm(&email, &c.code)
+        .await
+        .map_err(|e| match e {
+            dropgate_core::CoreError::Unauthorized { .. } => {
+                ApiError::new(400, "invalid_code", "the code is wrong")
+            }
+            other => ApiError::from(other),
+        })?;
     Ok(json_response(
         200,
         &json!({"email": email, "confirmed": true}),

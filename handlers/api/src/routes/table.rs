@@ -154,13 +154,7 @@ pub const ROUTES: &[Route] = &[
 pub(super) fn is_auth(op: Op) -> bool {
     matches!(
         op,
-        Op::SignUp
-            | Op::Confirm
-            | Op::Login
-            | Op::Refresh
-            | Op::Logout
-            | Op::Forgot
-            | Op::Reset
+        Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout | Op::Forgot | Op::Reset
     )
 }
 

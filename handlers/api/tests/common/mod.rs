@@ -93,11 +93,21 @@ impl Accounts for FakeAccounts {
     }
     async fn reset(&self, email: &str, code: &str, password: &str) -> Result<(), CoreError> {
         let mut codes = self.reset_codes.lock().unwrap();
-        let Some(i) = codes.iter().position(|e| e == email).filter(|_| code == "123456") else {
+        let Some(i) = codes
+            .iter()
+            .position(|e| e == email)
+            .filter(|_| code == "123456")
+        else {
             return Err(CoreError::invalid("invalid_code", "the code is wrong"));
         };
         codes.remove(i);
-        for s in self.signups.lock().unwrap().iter_mut().filter(|(e, _)| e == email) {
+        for s in self
+            .signups
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter(|(e, _)| e == email)
+        {
             s.1 = password.to_owned();
         }
         Ok(())
@@ -111,7 +121,11 @@ impl Accounts for FakeAccounts {
 
 /// The owner id [`FakeAccounts::holder`] gives an address.
 pub fn owner_of(email: &str) -> OwnerId {
-    OwnerId::parse(&format!("owner-{}", email.split('@').next().unwrap_or_default())).unwrap()
+    OwnerId::parse(&format!(
+        "owner-{}",
+        email.split('@').next().unwrap_or_default()
+    ))
+    .unwrap()
 }
 
 pub struct World {
