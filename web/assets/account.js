@@ -151,6 +151,9 @@ export function wireAccount() {
   });
 
   api.onSessionLost(() => {
+    // Already logged out on purpose (sign out everywhere, a password change): a request that
+    // was under way when the session ended must not replace what the page said.
+    if (!$('#auth').hidden) return;
     stopPolling();
     tab('login');
     view('auth');
