@@ -95,10 +95,12 @@ async fn the_in_memory_audit_store_keeps_the_contract() {
     .await;
 }
 
-struct MemDirectoryWorld<'a>(&'a dropgate_core::fakes::MemDirectory);
+struct MemAccountDirectoryWorld<'a>(&'a dropgate_core::fakes::MemAccountDirectory);
 
 #[async_trait::async_trait]
-impl dropgate_core::contract::directory::DirectoryWorld for MemDirectoryWorld<'_> {
+impl dropgate_core::contract::account_directory::AccountDirectoryWorld
+    for MemAccountDirectoryWorld<'_>
+{
     async fn account(&self, email: &str) -> (dropgate_core::OwnerId, String) {
         let owner =
             dropgate_core::OwnerId::parse(&format!("owner-{}", email.replace(['@', '.'], "-")))
@@ -116,6 +118,7 @@ impl dropgate_core::contract::directory::DirectoryWorld for MemDirectoryWorld<'_
 
 #[tokio::test]
 async fn the_in_memory_directory_keeps_the_contract() {
-    let d = dropgate_core::fakes::MemDirectory::default();
-    dropgate_core::contract::directory::check_all(&d, &MemDirectoryWorld(&d), "mem").await;
+    let d = dropgate_core::fakes::MemAccountDirectory::default();
+    dropgate_core::contract::account_directory::check_all(&d, &MemAccountDirectoryWorld(&d), "mem")
+        .await;
 }

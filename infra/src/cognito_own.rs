@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
-use dropgate_core::accounts::Directory;
+use dropgate_core::accounts::AccountDirectory;
 use dropgate_core::accounts::own::wrong_password;
 use dropgate_core::{CoreError, OwnerId};
 
@@ -19,7 +19,7 @@ fn invalid_access_token() -> CoreError {
 }
 
 #[async_trait]
-impl Directory for CognitoAccounts {
+impl AccountDirectory for CognitoAccounts {
     async fn start_email_change(&self, owner: &OwnerId, email: &str) -> Result<(), CoreError> {
         let attr = AttributeType::builder()
             .name("email")

@@ -1,4 +1,4 @@
-//! What an owner changes of their own account once logged in, over the [`Directory`] port
+//! What an owner changes of their own account once logged in, over the [`AccountDirectory`] port
 //! (Cognito in production): the address Dropgate mails, moved only through a code mailed to
 //! the new address, so that no attribute a user can write redirects Dropgate's mail.
 
@@ -15,7 +15,7 @@ use crate::{CoreError, OwnerId};
 
 /// The directory's side of an owner's own account.
 #[async_trait]
-pub trait Directory: Send + Sync {
+pub trait AccountDirectory: Send + Sync {
     /// Starts moving `owner`'s account to `email`: a code is mailed there, and the verified
     /// address stays the account's (and the one Dropgate mails) until the code comes back.
     /// `409 email_taken` when another account holds `email`.
@@ -93,7 +93,7 @@ pub fn mailable_email(email: Option<&str>, verified: Option<&str>) -> Option<Str
 /// An owner's own account settings.
 #[derive(Clone)]
 pub struct OwnAccount {
-    pub directory: Arc<dyn Directory>,
+    pub directory: Arc<dyn AccountDirectory>,
     pub standing: Arc<dyn StandingStore>,
     pub clock: Arc<dyn Clock>,
 }
@@ -167,7 +167,7 @@ pub fn sign_out_cut(now: DateTime<Utc>) -> DateTime<Utc> {
 /// old tokens, and a retry finishes the job.
 pub async fn sign_out_everywhere(
     standing: &dyn StandingStore,
-    directory: &dyn Directory,
+    directory: &dyn AccountDirectory,
     clock: &dyn Clock,
     owner: &OwnerId,
 ) -> Result<(), CoreError> {

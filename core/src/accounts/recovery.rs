@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::own::{Directory, sign_out_everywhere, validate_code};
+use super::own::{AccountDirectory, sign_out_everywhere, validate_code};
 use super::{Accounts, SignUpOutcome, validate_email, validate_password};
 use crate::CoreError;
 use crate::clock::Clock;
@@ -15,7 +15,7 @@ use crate::standing::StandingStore;
 #[derive(Clone)]
 pub struct Recovery {
     pub accounts: Arc<dyn Accounts>,
-    pub directory: Arc<dyn Directory>,
+    pub directory: Arc<dyn AccountDirectory>,
     pub standing: Arc<dyn StandingStore>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,

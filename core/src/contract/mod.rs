@@ -3,9 +3,9 @@
 //! emulator (`local/tests/stack/infra_*.rs`), so that tests on the fakes say something about
 //! production.
 
+pub mod account_directory;
 pub mod audit;
 pub mod counters;
-pub mod directory;
 pub mod edits;
 pub mod ledger;
 pub mod ledger_scan;

@@ -1,11 +1,11 @@
 //! In-memory fakes of every port, one file per fake, for tests of the domain and of the
 //! handlers (behind the `fakes` feature).
 
+mod account_directory;
 mod audit;
 mod bus;
 mod clock;
 mod counters;
-mod directory;
 mod ids;
 mod ledger;
 mod links;
@@ -20,11 +20,11 @@ mod shares;
 mod standing;
 mod trash;
 
+pub use account_directory::MemAccountDirectory;
 pub use audit::{MemAudit, MemAuditStore};
 pub use bus::MemBus;
 pub use clock::FixedClock;
 pub use counters::MemCounters;
-pub use directory::MemDirectory;
 pub use ids::SeqIds;
 pub use ledger::MemLedger;
 pub use mailer::MemMailer;

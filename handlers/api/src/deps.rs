@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropgate_core::Settings;
-use dropgate_core::accounts::{Accounts, Directory, OwnAccount, Recovery};
+use dropgate_core::accounts::{AccountDirectory, Accounts, OwnAccount, Recovery};
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
@@ -66,7 +66,7 @@ pub struct Ports {
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
     /// The user directory (Cognito), for what owners change of their own accounts.
-    pub directory: Arc<dyn Directory>,
+    pub account_directory: Arc<dyn AccountDirectory>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -123,7 +123,7 @@ impl Deps {
             counters: clients.counters(config),
             sealer: clients.sealer(config),
             audit: clients.audit(config),
-            directory: Arc::new(cognito(config, clients)),
+            account_directory: Arc::new(cognito(config, clients)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -154,7 +154,7 @@ impl Deps {
             sealer,
             audit,
             standing,
-            directory,
+            account_directory,
             clock,
             ids,
         } = ports;
@@ -227,7 +227,7 @@ impl Deps {
             settings: settings.clone(),
         };
         let own = OwnAccount {
-            directory,
+            directory: account_directory,
             standing: standing.clone(),
             clock: clock.clone(),
         };
@@ -287,7 +287,7 @@ impl AuthDeps {
     /// The auth function over `accounts` and the rest of its ports (fakes in tests).
     pub fn from_ports(
         accounts: Arc<dyn Accounts>,
-        directory: Arc<dyn Directory>,
+        account_directory: Arc<dyn AccountDirectory>,
         standing: Arc<dyn StandingStore>,
         mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
@@ -295,7 +295,7 @@ impl AuthDeps {
         Self {
             recovery: Recovery {
                 accounts: accounts.clone(),
-                directory,
+                directory: account_directory,
                 standing,
                 mailer,
                 clock,

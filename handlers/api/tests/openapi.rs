@@ -317,7 +317,7 @@ fn deps() -> (Deps, AuthDeps) {
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
-        directory: Arc::new(dropgate_core::fakes::MemDirectory::default()),
+        account_directory: Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };
@@ -329,7 +329,7 @@ fn deps() -> (Deps, AuthDeps) {
     let api = Deps::from_ports(ports, settings, passwords, "http://uploads.test");
     let auth = AuthDeps::from_ports(
         Arc::new(NoAccounts),
-        Arc::new(dropgate_core::fakes::MemDirectory::default()),
+        Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
         Arc::new(dropgate_core::fakes::MemStanding::default()),
         Arc::new(dropgate_core::fakes::MemMailer::default()),
         Arc::new(FixedClock::at(

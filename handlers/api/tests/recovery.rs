@@ -6,7 +6,7 @@ mod common;
 
 use common::{ALICE, Resp, owner_of, req, send, world};
 use dropgate_core::OwnerId;
-use dropgate_core::accounts::Directory;
+use dropgate_core::accounts::AccountDirectory;
 use dropgate_core::standing::StandingStore;
 use serde_json::json;
 
@@ -145,9 +145,9 @@ async fn a_taken_address_signs_up_like_a_new_one_and_its_owner_is_told() {
 async fn an_email_change_waits_for_the_code_mailed_to_the_new_address() {
     let w = world();
     let alice = OwnerId::parse(ALICE).unwrap();
-    let access = w.directory.add(&alice, "alice@example.com");
+    let access = w.account_directory.add(&alice, "alice@example.com");
     let bob = OwnerId::parse(common::BOB).unwrap();
-    let bob_access = w.directory.add(&bob, "bob@example.com");
+    let bob_access = w.account_directory.add(&bob, "bob@example.com");
 
     let change = |email: &str| {
         req("POST", "/account/email")
@@ -168,10 +168,10 @@ async fn an_email_change_waits_for_the_code_mailed_to_the_new_address() {
     assert_eq!(r.status, 202, "{:?}", r.body);
     assert_eq!(r.json()["pending_email"], "alice@new.example");
     assert_eq!(
-        w.directory.email_of(&alice).as_deref(),
+        w.account_directory.email_of(&alice).as_deref(),
         Some("alice@example.com")
     );
-    let code = w.directory.code_for("alice@new.example").unwrap();
+    let code = w.account_directory.code_for("alice@new.example").unwrap();
 
     let verify = |token: Option<&str>, code: &str| {
         let r = req("POST", "/account/email/verify")
@@ -199,7 +199,7 @@ async fn an_email_change_waits_for_the_code_mailed_to_the_new_address() {
     );
     assert_eq!(send(&w, verify(Some(&access), &code)).await.status, 204);
     assert_eq!(
-        w.directory.email_of(&alice).as_deref(),
+        w.account_directory.email_of(&alice).as_deref(),
         Some("alice@new.example")
     );
 }
@@ -208,7 +208,7 @@ async fn an_email_change_waits_for_the_code_mailed_to_the_new_address() {
 async fn a_password_change_needs_the_current_one_and_ends_every_session() {
     let w = world();
     let alice = OwnerId::parse(ALICE).unwrap();
-    w.directory.add(&alice, "alice@example.com");
+    w.account_directory.add(&alice, "alice@example.com");
     let change = |current: &str, new: &str| {
         req("POST", "/account/password")
             .by(ALICE)
@@ -256,7 +256,7 @@ async fn a_password_change_needs_the_current_one_and_ends_every_session() {
 async fn sign_out_everywhere_refuses_every_token_issued_before() {
     let w = world();
     let alice = OwnerId::parse(ALICE).unwrap();
-    let access = w.directory.add(&alice, "alice@example.com");
+    let access = w.account_directory.add(&alice, "alice@example.com");
     assert_eq!(
         send(&w, req("GET", "/quota").by(common::BOB)).await.status,
         200
@@ -273,13 +273,13 @@ async fn sign_out_everywhere_refuses_every_token_issued_before() {
         send(&w, req("GET", "/quota").by(common::BOB)).await.status,
         200
     );
-    w.directory
+    w.account_directory
         .start_email_change(&alice, "alice@new.example")
         .await
         .unwrap();
-    let code = w.directory.code_for("alice@new.example").unwrap();
+    let code = w.account_directory.code_for("alice@new.example").unwrap();
     let e = w
-        .directory
+        .account_directory
         .confirm_email_change(&access, &code)
         .await
         .unwrap_err();

@@ -1,8 +1,8 @@
-//! The Cognito directory adapter keeps the [`Directory`] contract on the emulator (the same
+//! The Cognito directory adapter keeps the [`AccountDirectory`] contract on the emulator (the same
 //! suite the in-memory directory passes in core/tests/contract.rs), on the stack's pool as
 //! provisioned, with the codes read from the mail the emulator's SES holds.
 //!
-//! [`Directory`]: dropgate_core::accounts::Directory
+//! [`AccountDirectory`]: dropgate_core::accounts::AccountDirectory
 
 use crate::common;
 use crate::e2e_account::code_mailed_to;
@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
 use common::{LocalStack, PASSWORD};
 use dropgate_core::OwnerId;
-use dropgate_core::contract::directory::{DirectoryWorld, check_all};
+use dropgate_core::contract::account_directory::{AccountDirectoryWorld, check_all};
 use dropgate_infra::cognito::CognitoAccounts;
 
 struct World<'a> {
@@ -22,7 +22,7 @@ struct World<'a> {
 }
 
 #[async_trait]
-impl DirectoryWorld for World<'_> {
+impl AccountDirectoryWorld for World<'_> {
     async fn account(&self, email: &str) -> (OwnerId, String) {
         let attr = AttributeType::builder()
             .name("email")

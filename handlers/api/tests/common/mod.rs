@@ -135,7 +135,7 @@ pub struct World {
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
     pub accounts: Arc<FakeAccounts>,
-    pub directory: Arc<dropgate_core::fakes::MemDirectory>,
+    pub account_directory: Arc<dropgate_core::fakes::MemAccountDirectory>,
     pub mailer: Arc<dropgate_core::fakes::MemMailer>,
     pub clock: Arc<FixedClock>,
     /// Accounts' standing: a test stops an account or signs it out everywhere here.
@@ -166,7 +166,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     adjust(&mut settings);
     let shares = Arc::new(MemShares::default());
     let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
-    let directory = Arc::new(dropgate_core::fakes::MemDirectory::default());
+    let account_directory = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
     let mailer = Arc::new(dropgate_core::fakes::MemMailer::default());
     let ports = Ports {
         ledger: ledger.clone(),
@@ -179,7 +179,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         standing: standing.clone(),
-        directory: directory.clone(),
+        account_directory: account_directory.clone(),
         clock: clock.clone(),
         ids,
     };
@@ -192,7 +192,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         deps: Deps::from_ports(ports, settings, passwords, "http://uploads.test"),
         auth: AuthDeps::from_ports(
             accounts.clone(),
-            directory.clone(),
+            account_directory.clone(),
             standing.clone(),
             mailer.clone(),
             clock.clone(),
@@ -202,7 +202,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         ledger,
         store,
         accounts,
-        directory,
+        account_directory,
         clock,
         standing,
     }

@@ -1,4 +1,4 @@
-//! The [`Directory`] contract: an email change waits for the code mailed to the new address;
+//! The [`AccountDirectory`] contract: an email change waits for the code mailed to the new address;
 //! a wrong code changes nothing; the right one switches the address, verified; an address
 //! another account holds is refused; after a sign-out everywhere the owner's access token
 //! opens nothing.
@@ -6,11 +6,11 @@
 use async_trait::async_trait;
 
 use crate::OwnerId;
-use crate::accounts::Directory;
+use crate::accounts::AccountDirectory;
 
 /// What the contract needs of the directory's world besides the port.
 #[async_trait]
-pub trait DirectoryWorld: Send + Sync {
+pub trait AccountDirectoryWorld: Send + Sync {
     /// A new verified account at `email` with [`CONTRACT_PASSWORD`]: its owner and an access
     /// token of it.
     async fn account(&self, email: &str) -> (OwnerId, String);
@@ -21,7 +21,7 @@ pub trait DirectoryWorld: Send + Sync {
 }
 
 /// `tag` keeps the accounts of one run apart from another's on a shared directory.
-pub async fn check_all(d: &dyn Directory, w: &dyn DirectoryWorld, tag: &str) {
+pub async fn check_all(d: &dyn AccountDirectory, w: &dyn AccountDirectoryWorld, tag: &str) {
     let ada_at = format!("ada-{tag}@example.com");
     let new_at = format!("ada-new-{tag}@example.com");
     let bob_at = format!("bob-{tag}@example.com");
@@ -84,5 +84,5 @@ pub async fn check_all(d: &dyn Directory, w: &dyn DirectoryWorld, tag: &str) {
         .unwrap();
 }
 
-/// The password [`DirectoryWorld::account`] gives a new account.
+/// The password [`AccountDirectoryWorld::account`] gives a new account.
 pub const CONTRACT_PASSWORD: &str = "Correct1horse";

@@ -1,4 +1,4 @@
-//! [`MemDirectory`]: accounts' addresses and pending changes in memory, with the codes it
+//! [`MemAccountDirectory`]: accounts' addresses and pending changes in memory, with the codes it
 //! "mails" kept for tests to read.
 
 use std::collections::HashMap;
@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::accounts::Directory;
+use crate::accounts::AccountDirectory;
 use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
@@ -17,7 +17,7 @@ struct Account {
 }
 
 #[derive(Default)]
-pub struct MemDirectory {
+pub struct MemAccountDirectory {
     accounts: Mutex<HashMap<OwnerId, Account>>,
     /// Access token -> owner.
     tokens: Mutex<HashMap<String, OwnerId>>,
@@ -26,7 +26,7 @@ pub struct MemDirectory {
     next: Mutex<u32>,
 }
 
-impl MemDirectory {
+impl MemAccountDirectory {
     /// Adds a verified account with the password `Correct1horse`; answers an access token of
     /// it (`h.<b64 claims>.s`).
     pub fn add(&self, owner: &OwnerId, email: &str) -> String {
@@ -72,7 +72,7 @@ impl MemDirectory {
 }
 
 #[async_trait]
-impl Directory for MemDirectory {
+impl AccountDirectory for MemAccountDirectory {
     async fn start_email_change(&self, owner: &OwnerId, email: &str) -> Result<(), CoreError> {
         let mut accounts = self.accounts.lock().unwrap();
         if accounts.iter().any(|(o, a)| o != owner && a.email == email) {
