@@ -52,7 +52,22 @@ pub fn normalize_base(raw: &str) -> Result<String> {
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
         return Err(bad());
     }
+    // Tokens and passwords travel to this address: in clear only to this machine.
+    if url.scheme() == "http" && !loopback(&url) {
+        return Err(CliError::Usage(format!(
+            "Refusing http:// for {raw}: only https://, or http:// to this machine (127.0.0.0/8, ::1, localhost)."
+        )));
+    }
     Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn loopback(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 pub fn http_client() -> Result<reqwest::Client> {
@@ -385,7 +400,18 @@ mod tests {
             normalize_base(" https://api.example.com/prod/ ").unwrap(),
             "https://api.example.com/prod"
         );
+        for ok in [
+            "http://127.9.8.7:1",
+            "http://[::1]:3000",
+            "http://localhost:3000",
+        ] {
+            assert!(normalize_base(ok).is_ok(), "{ok}");
+        }
         for bad in [
+            "http://api.example.com",
+            "http://10.0.0.1:3000",
+            "http://[::2]:3000",
+            "http://localhost.example.com",
             "127.0.0.1:3000",
             "ftp://x",
             "http://x/?a=1",

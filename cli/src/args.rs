@@ -71,6 +71,9 @@ pub enum Command {
     /// Webhooks: your events, signed, sent to URLs of yours.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Your password: reset a forgotten one with a mailed code.
+    #[command(subcommand)]
+    Password(PasswordCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -150,6 +153,26 @@ pub struct WebhookVerifyArgs {
     /// The `webhook-signature` header (`v1,...`, several space-separated allowed).
     #[arg(long)]
     pub signature: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PasswordCommand {
+    /// Reset a forgotten password: a code is mailed to the account's address, then asked for
+    /// with the new password. Every session of the account ends.
+    Reset(ResetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResetArgs {
+    /// The account's email; prompted for on a terminal.
+    #[arg(long, env = "DROPGATE_EMAIL")]
+    pub email: Option<String>,
+    /// The mailed code, for a second run without a terminal (no new code is asked for).
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Read the new password from standard input (else $DROPGATE_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,13 +51,21 @@ impl ConfigDir {
     }
 }
 
-/// Creates `dir` and its missing parents, owner-only (0700).
+/// Creates `dir` and its missing parents, owner-only (0700); a `dir` that exists with looser
+/// permissions (made by hand, or by an older version) is tightened to 0700.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| CliError::io(dir, e))
+        .map_err(|e| CliError::io(dir, e))?;
+    let meta = std::fs::metadata(dir).map_err(|e| CliError::io(dir, e))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| CliError::io(dir, e))?;
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` as a new 0600 file, then renames it into place: readers see the
@@ -68,11 +76,14 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_owned();
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = dir.join(tmp_name);
+    // A leftover of a killed run goes first: the new file is created, never opened, and a
+    // symlink planted in its place is refused rather than followed.
+    let _ = std::fs::remove_file(&tmp);
     let written = (|| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
             .mode(0o600)
             .open(&tmp)?;
         f.write_all(bytes)?;
@@ -231,6 +242,10 @@ mod tests {
         s.save(&dir).unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir.session_file()), 0o600);
+        assert_eq!(mode(dir.path()), 0o700);
+        // A directory left looser is tightened at the next write.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        s.save(&dir).unwrap();
         assert_eq!(mode(dir.path()), 0o700);
         assert_eq!(Session::load(&dir).unwrap(), Some(s.clone()));
         assert!(s.expiring(0));

@@ -80,6 +80,24 @@ impl Api {
             .await
     }
 
+    /// Asks for a reset code to be mailed (the answer is the same whatever the address).
+    pub async fn forgot(&self, email: &str) -> Result<()> {
+        let url = self.url(&["auth", "forgot"], &[])?;
+        let body = json!({ "email": email });
+        self.request(Method::POST, url, Some(&body), Repeat::Safe)
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a new password with the mailed code.
+    pub async fn reset(&self, email: &str, code: &str, password: &str) -> Result<()> {
+        let url = self.url(&["auth", "reset"], &[])?;
+        let body = json!({ "email": email, "code": code, "password": password });
+        self.request(Method::POST, url, Some(&body), Repeat::Safe)
+            .await?;
+        Ok(())
+    }
+
     /// Ends the session at the server: its refresh token is revoked.
     pub async fn logout(&self, refresh_token: &str) -> Result<()> {
         let url = self.url(&["auth", "logout"], &[])?;

@@ -127,3 +127,31 @@ async fn the_in_memory_webhook_store_keeps_the_contract() {
     )
     .await;
 }
+
+struct MemAccountDirectoryWorld<'a>(&'a dropgate_core::fakes::MemAccountDirectory);
+
+#[async_trait::async_trait]
+impl dropgate_core::contract::account_directory::AccountDirectoryWorld
+    for MemAccountDirectoryWorld<'_>
+{
+    async fn account(&self, email: &str) -> (dropgate_core::OwnerId, String) {
+        let owner =
+            dropgate_core::OwnerId::parse(&format!("owner-{}", email.replace(['@', '.'], "-")))
+                .unwrap();
+        let token = self.0.add(&owner, email);
+        (owner, token)
+    }
+    async fn address(&self, owner: &dropgate_core::OwnerId) -> (String, bool) {
+        (self.0.email_of(owner).unwrap(), true)
+    }
+    async fn code_for(&self, to: &str) -> Option<String> {
+        self.0.code_for(to)
+    }
+}
+
+#[tokio::test]
+async fn the_in_memory_directory_keeps_the_contract() {
+    let d = dropgate_core::fakes::MemAccountDirectory::default();
+    dropgate_core::contract::account_directory::check_all(&d, &MemAccountDirectoryWorld(&d), "mem")
+        .await;
+}

@@ -5,8 +5,8 @@ use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{
     AttributeType, AuthFlowType, AuthenticationResultType,
 };
-use dropgate_core::CoreError;
 use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
+use dropgate_core::{CoreError, OwnerId};
 
 use crate::error::sdk_error;
 
@@ -19,7 +19,10 @@ pub struct CognitoAccounts {
 }
 
 /// Maps Cognito's client-facing failures to stable codes; the rest are upstream failures.
-fn map_err<E>(op: &str, e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> CoreError
+pub(crate) fn map_err<E>(
+    op: &str,
+    e: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+) -> CoreError
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
 {
@@ -39,6 +42,9 @@ where
             code: "user_not_confirmed",
             message: "confirm the account with the emailed code first".into(),
         },
+        "AliasExistsException" => {
+            CoreError::conflict("email_taken", "another account uses this address")
+        }
         "CodeMismatchException" => CoreError::invalid("invalid_code", "the code is wrong"),
         "ExpiredCodeException" => CoreError::invalid("expired_code", "the code has expired"),
         "InvalidParameterException" => CoreError::invalid(
@@ -166,6 +172,90 @@ impl Accounts for CognitoAccounts {
             return Ok(());
         }
         Err(map_err("RevokeToken", e))
+    }
+
+    async fn forgot(&self, email: &str) -> Result<(), CoreError> {
+        let Err(e) = self
+            .client
+            .forgot_password()
+            .client_id(&self.client_id)
+            .username(email)
+            .send()
+            .await
+        else {
+            return Ok(());
+        };
+        // Refusals of the address itself (no account, none verified, reset not allowed) answer
+        // like a mailed code: the answer must not tell an account from none.
+        match map_err("ForgotPassword", e) {
+            CoreError::Unauthorized { .. } | CoreError::Invalid { .. } => {
+                tracing::info!("reset asked for an address that gets no code");
+                Ok(())
+            }
+            CoreError::Forbidden { .. } => Ok(()),
+            other => Err(other),
+        }
+    }
+
+    async fn reset(&self, email: &str, code: &str, password: &str) -> Result<(), CoreError> {
+        self.client
+            .confirm_forgot_password()
+            .client_id(&self.client_id)
+            .username(email)
+            .confirmation_code(code)
+            .password(password)
+            .send()
+            .await
+            .map_err(|e| match map_err("ConfirmForgotPassword", e) {
+                e @ CoreError::Invalid {
+                    code: "weak_password",
+                    ..
+                } => e,
+                CoreError::Invalid { .. }
+                | CoreError::Unauthorized { .. }
+                | CoreError::Forbidden { .. } => {
+                    CoreError::invalid("invalid_code", "the code is wrong")
+                }
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn holder(&self, email: &str) -> Result<Option<(OwnerId, bool)>, CoreError> {
+        let out = match self
+            .client
+            .admin_get_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(email)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code()) == Some("UserNotFoundException") =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(map_err("AdminGetUser", e)),
+        };
+        let attr = |n: &str| {
+            out.user_attributes()
+                .iter()
+                .find(|a| a.name() == n)
+                .and_then(|a| a.value())
+        };
+        let Some(owner) = attr("sub").and_then(|s| OwnerId::parse(s).ok()) else {
+            return Err(CoreError::upstream("AdminGetUser: no sub"));
+        };
+        Ok(Some((owner, attr("email_verified") == Some("true"))))
+    }
+
+    fn new_sign_up_outcome(&self) -> SignUpOutcome {
+        if self.auto_confirm {
+            SignUpOutcome::Confirmed
+        } else {
+            SignUpOutcome::CodeSent
+        }
     }
 }
 

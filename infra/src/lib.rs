@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod cognito;
+mod cognito_own;
 pub mod config;
 pub mod directory;
 pub mod dynamo;

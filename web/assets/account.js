@@ -14,6 +14,8 @@ import { loadFiles, stopPolling } from './files.js';
 import { showInterrupted } from './uploads.js';
 import { forgetNewLink, loadLinks } from './links.js';
 import { forgetTrash, loadTrash } from './trash.js';
+import { wireRecovery } from './recover.js';
+import { showSettings, wireSettings } from './settings.js';
 
 export function view(name) {
   show($('#loading'), false);
@@ -32,6 +34,8 @@ export function tab(which) {
   show($('#login-form'), login);
   show($('#signup-form'), !login);
   show($('#confirm-form'), false);
+  show($('#forgot-form'), false);
+  show($('#reset-form'), false);
   say($('#auth-message'), null);
 }
 
@@ -56,6 +60,7 @@ export async function loggedIn() {
   state.interrupted.clear();
   big.store = resumeStore(await accountScope());
   for (const entry of big.store.all()) state.interrupted.add(entry.id);
+  showSettings();
   await Promise.all([loadLinks(false), refreshQuota(), loadProfile(), loadTokens(), loadTrash(false)]);
   await loadFiles(false);
   await Promise.all([shares.load(), showInterrupted()]);
@@ -75,6 +80,14 @@ async function accountScope() {
 export function wireAccount() {
   $('#tab-login').addEventListener('click', () => tab('login'));
   $('#tab-signup').addEventListener('click', () => tab('signup'));
+  wireRecovery(() => tab('login'));
+  wireSettings((words) => {
+    stopPolling();
+    forgetSecrets();
+    tab('login');
+    view('auth');
+    say($('#auth-message'), words, 'info');
+  });
 
   $('#login-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -140,6 +153,9 @@ export function wireAccount() {
   });
 
   api.onSessionLost(() => {
+    // Already logged out on purpose (sign out everywhere, a password change): a request that
+    // was under way when the session ended must not replace what the page said.
+    if (!$('#auth').hidden) return;
     stopPolling();
     tab('login');
     view('auth');

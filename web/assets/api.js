@@ -13,6 +13,9 @@ export class ApiError extends Error {
 }
 
 let idToken = null;
+// Cognito's access token of the same login or refresh, for the few operations Cognito performs
+// only on it (an email change's code); memory only, like the id token.
+let accessToken = null;
 let expiresAt = 0;
 let refreshing = null;
 let sessionLost = () => {};
@@ -23,6 +26,7 @@ export function onSessionLost(fn) {
 
 function keep(tokens) {
   idToken = tokens.id_token;
+  accessToken = tokens.access_token ?? null;
   expiresAt = Date.now() + (tokens.expires_in ?? 3600) * 1000;
 }
 
@@ -47,10 +51,11 @@ export function currentUser() {
   return claims().sub ?? null;
 }
 
-async function send(method, path, body, withToken) {
+async function send(method, path, body, withToken, withAccess) {
   const headers = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (withToken && idToken) headers.authorization = `Bearer ${idToken}`;
+  if (withAccess && accessToken) headers['dropgate-access-token'] = accessToken;
   try {
     return await fetch(path, {
       method,
@@ -84,20 +89,20 @@ export async function open(method, path, body) {
 
 // An owner's call: refreshes the session first when the token is about to expire, and once
 // more on a 401; a session that cannot be refreshed is reported to `onSessionLost`.
-export async function call(method, path, body) {
+export async function call(method, path, body, { access = false } = {}) {
   if (!idToken || Date.now() > expiresAt - 30_000) {
     if (!(await refresh())) {
       sessionLost();
       throw new ApiError(401, 'invalid_token');
     }
   }
-  let r = await send(method, path, body, true);
+  let r = await send(method, path, body, true, access);
   if (r.status === 401) {
     if (!(await refresh())) {
       sessionLost();
       throw new ApiError(401, 'invalid_token');
     }
-    r = await send(method, path, body, true);
+    r = await send(method, path, body, true, access);
   }
   return read(r);
 }
@@ -110,6 +115,7 @@ export function refresh() {
       return true;
     } catch {
       idToken = null;
+      accessToken = null;
       return false;
     } finally {
       refreshing = null;
@@ -122,8 +128,16 @@ export async function login(email, password) {
   keep(await open('POST', '/auth/login', { email, password, cookie: true }));
 }
 
+// Forgets the tokens in memory (the server ended every session).
+export function forget() {
+  idToken = null;
+  accessToken = null;
+  expiresAt = 0;
+}
+
 export async function logout() {
   idToken = null;
+  accessToken = null;
   expiresAt = 0;
   await open('POST', '/auth/logout').catch(() => {});
 }

@@ -132,15 +132,15 @@ pub async fn logout(ctx: &Ctx) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn missing(what: &str) -> CliError {
+pub(super) fn missing(what: &str) -> CliError {
     CliError::Usage(format!("Missing {what}."))
 }
 
-fn env_value(name: &str) -> Option<String> {
+pub(super) fn env_value(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-fn ask(prompt: &str) -> Result<String> {
+pub(super) fn ask(prompt: &str) -> Result<String> {
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();

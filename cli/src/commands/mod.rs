@@ -6,6 +6,7 @@ mod ctx;
 mod files;
 mod get;
 mod links;
+mod password;
 mod put;
 mod shares;
 mod tokens;
@@ -16,7 +17,7 @@ mod webhooks;
 pub use ctx::Ctx;
 
 use crate::args::{
-    AdminCommand, Cli, Command, LinkCommand, ShareCommand, TokenCommand, TrashCommand, WebhookCommand,
+    AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand, TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
 use crate::error::Result;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Share(ShareCommand::Ls { id }) => shares::ls(&ctx, id.as_deref()).await,
         Command::Share(ShareCommand::Revoke { share_id }) => shares::revoke(&ctx, &share_id).await,
         Command::Share(ShareCommand::Log { share_id }) => shares::log(&ctx, &share_id).await,
+        Command::Password(PasswordCommand::Reset(args)) => password::reset(&ctx, args).await,
         Command::Trash(TrashCommand::Ls) => trash::ls(&ctx).await,
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,

@@ -4,6 +4,7 @@
 //! production.
 
 pub mod apikeys;
+pub mod account_directory;
 pub mod audit;
 pub mod counters;
 pub mod edits;

@@ -2,6 +2,7 @@
 //! handlers (behind the `fakes` feature).
 
 mod apikeys;
+mod account_directory;
 mod audit;
 mod bus;
 mod clock;
@@ -24,6 +25,7 @@ mod trash;
 mod webhooks;
 
 pub use apikeys::MemApiKeys;
+pub use account_directory::MemAccountDirectory;
 pub use audit::{MemAudit, MemAuditStore};
 pub use bus::MemBus;
 pub use clock::FixedClock;

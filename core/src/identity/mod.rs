@@ -52,9 +52,16 @@ impl IdClaims {
                 .collect(),
             _ => Vec::new(),
         };
+        // Only a verified address is one Dropgate may mail: an unverified one is whatever the
+        // user typed last.
+        let verified = match claims.get("email_verified") {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s == "true",
+            _ => false,
+        };
         Ok(Self {
             sub: text("sub").ok_or_else(unauthorized)?,
-            email: text("email"),
+            email: text("email").filter(|_| verified),
             token_use: text("token_use"),
             groups,
             issued_at: secs("iat").ok_or_else(unauthorized)?,

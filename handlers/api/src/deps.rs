@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropgate_core::Settings;
-use dropgate_core::accounts::Accounts;
 use dropgate_core::apikeys::{ApiKeyService, ApiKeyStore};
+use dropgate_core::accounts::{AccountDirectory, Accounts, OwnAccount, Recovery};
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
@@ -16,6 +16,7 @@ use dropgate_core::identity::{Gate, IdTokens};
 use dropgate_core::ids::IdSource;
 use dropgate_core::links::{DropService, LinkService, LinkStore};
 use dropgate_core::multipart::{MultipartStore, Multiparts};
+use dropgate_core::notify::Mailer;
 use dropgate_core::objects::ObjectStore;
 use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
@@ -40,6 +41,8 @@ pub struct Deps {
     pub shares: ShareService,
     pub share_access: ShareAccess,
     pub profiles: ProfileService,
+    /// The caller's own account settings (email change).
+    pub own: OwnAccount,
     /// The audit log: what admin routes and system events append, and what admins read.
     pub audit: AuditChain,
     /// Who is calling: every non-public route passes it first.
@@ -86,6 +89,8 @@ pub struct Ports {
     pub resolver: Arc<dyn Resolver>,
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
+    /// The user directory (Cognito), for what owners change of their own accounts.
+    pub account_directory: Arc<dyn AccountDirectory>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -151,6 +156,7 @@ impl Deps {
             api_keys: clients.api_keys(config),
             webhooks: clients.webhooks(config),
             resolver: Arc::new(SystemResolver),
+            account_directory: Arc::new(cognito(config, clients)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -189,6 +195,7 @@ impl Deps {
             webhooks,
             resolver,
             standing,
+            account_directory,
             clock,
             ids,
         } = ports;
@@ -291,6 +298,11 @@ impl Deps {
             standing: standing.clone(),
             settings: settings.clone(),
         };
+        let own = OwnAccount {
+            directory: account_directory,
+            standing: standing.clone(),
+            clock: clock.clone(),
+        };
         let drops = DropService {
             links,
             ledger: lookup,
@@ -309,6 +321,7 @@ impl Deps {
             shares: share_service,
             share_access,
             profiles: ProfileService { profiles },
+            own,
             audit,
             gate,
             api_keys,
@@ -324,21 +337,57 @@ impl Deps {
 #[derive(Clone)]
 pub struct AuthDeps {
     pub accounts: Arc<dyn Accounts>,
+    /// Reset, sign-up without enumeration, sign-out everywhere after a reset.
+    pub recovery: Recovery,
 }
 
 /// The environment variables the `auth` function cannot run without.
-pub const AUTH_REQUIRED_ENV: &[&str] = &["USER_POOL_ID", "USER_POOL_CLIENT_ID"];
+pub const AUTH_REQUIRED_ENV: &[&str] = &[
+    "USER_POOL_ID",
+    "USER_POOL_CLIENT_ID",
+    "QUOTAS_TABLE",
+    "MAIL_SENDER",
+];
 
 impl AuthDeps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(AUTH_REQUIRED_ENV)?;
-        Ok(Self {
-            accounts: Arc::new(CognitoAccounts {
-                client: clients.cognito().clone(),
-                user_pool_id: config.user_pool_id.clone(),
-                client_id: config.user_pool_client_id.clone(),
-                auto_confirm: config.auto_confirm_signup,
-            }),
-        })
+        let cognito = Arc::new(cognito(config, clients));
+        Ok(Self::from_ports(
+            cognito.clone(),
+            cognito,
+            clients.ledger(config),
+            clients.mailer(config),
+            Arc::new(SystemClock),
+        ))
+    }
+
+    /// The auth function over `accounts` and the rest of its ports (fakes in tests).
+    pub fn from_ports(
+        accounts: Arc<dyn Accounts>,
+        account_directory: Arc<dyn AccountDirectory>,
+        standing: Arc<dyn StandingStore>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            recovery: Recovery {
+                accounts: accounts.clone(),
+                directory: account_directory,
+                standing,
+                mailer,
+                clock,
+            },
+            accounts,
+        }
+    }
+}
+
+fn cognito(config: &Config, clients: &Clients) -> CognitoAccounts {
+    CognitoAccounts {
+        client: clients.cognito().clone(),
+        user_pool_id: config.user_pool_id.clone(),
+        client_id: config.user_pool_client_id.clone(),
+        auto_confirm: config.auto_confirm_signup,
     }
 }

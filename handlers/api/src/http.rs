@@ -227,6 +227,8 @@ pub(crate) fn whole(
 /// they are an admin.
 pub struct Caller {
     pub owner: OwnerId,
+    /// The address Dropgate may mail: the `email` claim when `email_verified` is true, else
+    /// none (Dropgate mails only a verified address).
     pub email: Option<String>,
     /// A member of the Cognito group `admins`.
     pub admin: bool,

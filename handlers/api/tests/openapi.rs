@@ -279,6 +279,18 @@ impl Accounts for NoAccounts {
     async fn revoke(&self, _refresh_token: &str) -> Result<(), CoreError> {
         Ok(())
     }
+    async fn forgot(&self, _email: &str) -> Result<(), CoreError> {
+        Ok(())
+    }
+    async fn reset(&self, _email: &str, _code: &str, _password: &str) -> Result<(), CoreError> {
+        Err(CoreError::invalid("invalid_code", "the code is wrong"))
+    }
+    async fn holder(
+        &self,
+        _email: &str,
+    ) -> Result<Option<(dropgate_core::OwnerId, bool)>, CoreError> {
+        Ok(None)
+    }
 }
 
 fn deps() -> (Deps, AuthDeps) {
@@ -311,6 +323,7 @@ fn deps() -> (Deps, AuthDeps) {
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
+        account_directory: Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };
@@ -320,9 +333,15 @@ fn deps() -> (Deps, AuthDeps) {
         failures_per_source: 1000,
     };
     let api = Deps::from_ports(ports, settings, passwords, "http://uploads.test");
-    let auth = AuthDeps {
-        accounts: Arc::new(NoAccounts),
-    };
+    let auth = AuthDeps::from_ports(
+        Arc::new(NoAccounts),
+        Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
+        Arc::new(dropgate_core::fakes::MemStanding::default()),
+        Arc::new(dropgate_core::fakes::MemMailer::default()),
+        Arc::new(FixedClock::at(
+            Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
+        )),
+    );
     (api, auth)
 }
 

@@ -32,11 +32,11 @@ async fn a_cookie_login_keeps_the_refresh_token_out_of_the_body() {
     assert_eq!(r.raw.cookies.len(), 1);
     let cookie = &r.raw.cookies[0];
     assert!(
-        cookie.starts_with("dropgate_refresh=refresh-ada@example.com;"),
+        cookie.starts_with("__Host-dropgate_refresh=refresh-ada@example.com;"),
         "{cookie}"
     );
     for attr in [
-        "Path=/auth",
+        "Path=/",
         "HttpOnly",
         "Secure",
         "SameSite=Strict",
@@ -48,7 +48,7 @@ async fn a_cookie_login_keeps_the_refresh_token_out_of_the_body() {
     // A reload: refresh from the cookie alone, with no body at all.
     let r = send(
         &w,
-        req("POST", "/auth/refresh").cookie("dropgate_refresh=refresh-ada@example.com"),
+        req("POST", "/auth/refresh").cookie("__Host-dropgate_refresh=refresh-ada@example.com"),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -58,16 +58,16 @@ async fn a_cookie_login_keeps_the_refresh_token_out_of_the_body() {
     // Log out: the cookie's token is revoked and the cookie cleared.
     let r = send(
         &w,
-        req("POST", "/auth/logout").cookie("dropgate_refresh=refresh-ada@example.com"),
+        req("POST", "/auth/logout").cookie("__Host-dropgate_refresh=refresh-ada@example.com"),
     )
     .await;
     assert_eq!(r.status, 204);
-    assert!(r.raw.cookies[0].starts_with("dropgate_refresh=;"));
+    assert!(r.raw.cookies[0].starts_with("__Host-dropgate_refresh=;"));
     assert!(r.raw.cookies[0].contains("Max-Age=0"));
     // A copy of the cookie kept from before refreshes nothing now.
     expect_error(
         &w,
-        req("POST", "/auth/refresh").cookie("dropgate_refresh=refresh-ada@example.com"),
+        req("POST", "/auth/refresh").cookie("__Host-dropgate_refresh=refresh-ada@example.com"),
         401,
         "invalid_token",
     )
@@ -117,7 +117,7 @@ async fn logout_with_both_a_body_token_and_a_cookie_ends_both_sessions() {
     let r = send(
         &w,
         req("POST", "/auth/logout")
-            .cookie("dropgate_refresh=refresh-ada@example.com")
+            .cookie("__Host-dropgate_refresh=refresh-ada@example.com")
             .json(json!({"refresh_token": "refresh-cli@example.com"})),
     )
     .await;
@@ -161,12 +161,12 @@ async fn logout_while_the_directory_is_down_is_503_and_still_clears_the_cookie()
         .store(true, std::sync::atomic::Ordering::SeqCst);
     let r = send(
         &w,
-        req("POST", "/auth/logout").cookie("dropgate_refresh=refresh-ada@example.com"),
+        req("POST", "/auth/logout").cookie("__Host-dropgate_refresh=refresh-ada@example.com"),
     )
     .await;
     assert_eq!(r.status, 503);
     assert_eq!(r.json()["error"]["code"], "unavailable");
-    assert!(r.raw.cookies[0].starts_with("dropgate_refresh=;"));
+    assert!(r.raw.cookies[0].starts_with("__Host-dropgate_refresh=;"));
     assert!(r.raw.cookies[0].contains("Max-Age=0"));
 }
 
@@ -204,7 +204,7 @@ async fn refresh_without_a_token_or_with_a_forged_cookie_is_401() {
     .await;
     expect_error(
         &w,
-        req("POST", "/auth/refresh").cookie("dropgate_refresh=forged"),
+        req("POST", "/auth/refresh").cookie("__Host-dropgate_refresh=forged"),
         401,
         "invalid_token",
     )
@@ -263,8 +263,8 @@ async fn a_cookie_session_is_only_for_the_sites_own_json_requests() {
     expect_error(
         &w,
         req("POST", "/auth/refresh")
-            .cookie("dropgate_refresh=refresh-eve@example.com")
-            .cookie("dropgate_refresh=refresh-other@example.com"),
+            .cookie("__Host-dropgate_refresh=refresh-eve@example.com")
+            .cookie("__Host-dropgate_refresh=refresh-other@example.com"),
         401,
         "invalid_token",
     )

@@ -4,13 +4,14 @@
 use aws_config::SdkConfig;
 
 use super::sdk::{code_of, err};
-use super::shapes::{ADMINS_GROUP, USER_POOL, USER_POOL_CLIENT};
+use super::shapes::{ACCOUNT, ADMINS_GROUP, MAIL_SENDER, USER_POOL, USER_POOL_CLIENT};
 use crate::error::LocalError;
 
 pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
     use aws_sdk_cognitoidentityprovider::types::{
-        ExplicitAuthFlowsType, PasswordPolicyType, UserPoolPolicyType, UsernameAttributeType,
-        VerifiedAttributeType,
+        EmailConfigurationType, EmailSendingAccountType, ExplicitAuthFlowsType, PasswordPolicyType,
+        PreventUserExistenceErrorTypes, UserAttributeUpdateSettingsType, UserPoolPolicyType,
+        UsernameAttributeType, VerifiedAttributeType,
     };
     let idp = aws_sdk_cognitoidentityprovider::Client::new(sdk);
     let pools = idp
@@ -31,6 +32,22 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
             .pool_name(USER_POOL)
             .username_attributes(UsernameAttributeType::Email)
             .auto_verified_attributes(VerifiedAttributeType::Email)
+            // As template.yaml: a new address waits for its code; Cognito mails from the
+            // stack's sender (local/emulator.py sends those mails through the emulator's SES).
+            .user_attribute_update_settings(
+                UserAttributeUpdateSettingsType::builder()
+                    .attributes_require_verification_before_update(VerifiedAttributeType::Email)
+                    .build(),
+            )
+            .email_configuration(
+                EmailConfigurationType::builder()
+                    .email_sending_account(EmailSendingAccountType::Developer)
+                    .from(MAIL_SENDER)
+                    .source_arn(format!(
+                        "arn:aws:ses:us-east-1:{ACCOUNT}:identity/{MAIL_SENDER}"
+                    ))
+                    .build(),
+            )
             .policies(
                 UserPoolPolicyType::builder()
                     .password_policy(
@@ -74,6 +91,13 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
         .generate_secret(false)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
+        .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
+        .enable_token_revocation(true)
+        // As template.yaml: the user's own token cannot write `email` (the relay closed).
+        .write_attributes("name")
+        .read_attributes("email")
+        .read_attributes("email_verified")
+        .read_attributes("name")
         .send()
         .await
         .map_err(|e| err("CreateUserPoolClient", e))?

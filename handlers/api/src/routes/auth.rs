@@ -1,14 +1,13 @@
-//! Accounts: sign up, confirm, log in, refresh, log out (revoking the refresh token).
+//! Accounts: sign up, confirm, log in, refresh, log out (revoking the refresh token), and a
+//! forgotten password's reset.
 //!
 //! A browser asks for a cookie session (`"cookie": true` at login): the refresh token then
-//! travels only in an HttpOnly, Secure, SameSite=Strict cookie scoped to `/auth`, out of reach
-//! of any script, and the page keeps the short-lived id token in memory. Other clients get the
+//! travels only in an HttpOnly, Secure, SameSite=Strict, `__Host-` cookie, out of reach of
+//! any script, and the page keeps the short-lived id token in memory. Other clients get the
 //! refresh token in the body, as before.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use dropgate_core::accounts::{
-    SignUpOutcome, plausible_refresh_token, validate_email, validate_password,
-};
+use dropgate_core::accounts::{SignUpOutcome, plausible_refresh_token, validate_email};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -47,13 +46,14 @@ struct Refresh {
     refresh_token: Option<String>,
 }
 
-/// The session cookie's name and scope: only `/auth/*` requests carry it.
-const COOKIE: &str = "dropgate_refresh";
+/// The session cookie's name. `__Host-`: the browser takes it only Secure, with `Path=/` and
+/// no `Domain`, so a sibling subdomain cannot plant one for this host.
+const COOKIE: &str = "__Host-dropgate_refresh";
 /// Cognito's default refresh token validity (30 days); the cookie never outlives it.
 const COOKIE_MAX_AGE_SECS: u64 = 30 * 24 * 3600;
 
 fn session_cookie(value: &str, max_age: u64) -> String {
-    format!("{COOKIE}={value}; Path=/auth; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
+    format!("{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict")
 }
 
 /// The session cookie's token. Two of them (one planted by a sibling subdomain, say) is no
@@ -96,11 +96,10 @@ fn invalid_token() -> ApiError {
     ApiError::new(401, "invalid_token", "the refresh token is not valid")
 }
 
+/// A taken address answers as a new one would (its owner is told by mail instead).
 pub(super) async fn signup(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
     let c: Credentials = parse_json(req)?;
-    let email = validate_email(&c.email)?;
-    validate_password(&c.password)?;
-    let outcome = deps.accounts.sign_up(&email, &c.password).await?;
+    let (email, outcome) = deps.recovery.sign_up(&c.email, &c.password).await?;
     Ok(json_response(
         201,
         &json!({"email": email, "confirmed": outcome == SignUpOutcome::Confirmed}),
@@ -113,7 +112,17 @@ pub(super) async fn confirm(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> A
     if c.code.is_empty() || c.code.len() > 64 {
         return Err(ApiError::new(400, "invalid_code", "the code is wrong"));
     }
-    deps.accounts.confirm(&email, &c.code).await?;
+    // No account, or one confirmed already, is a wrong code: the answer tells no address from
+    // another.
+    deps.accounts
+        .confirm(&email, &c.code)
+        .await
+        .map_err(|e| match e {
+            dropgate_core::CoreError::Unauthorized { .. } => {
+                ApiError::new(400, "invalid_code", "the code is wrong")
+            }
+            other => ApiError::from(other),
+        })?;
     Ok(json_response(
         200,
         &json!({"email": email, "confirmed": true}),
@@ -208,4 +217,33 @@ pub(super) async fn logout(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> An
 
 fn has_body(req: &ApiGatewayV2httpRequest) -> bool {
     req.body.as_deref().is_some_and(|b| !b.trim().is_empty())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Forgot {
+    email: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Reset {
+    email: String,
+    code: String,
+    password: String,
+}
+
+/// `POST /auth/forgot {email}`: `202`, empty, whatever the address (no enumeration); a code
+/// goes to the account's verified address, if there is one.
+pub(super) async fn forgot(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
+    let f: Forgot = parse_json(req)?;
+    deps.recovery.forgot(&f.email).await?;
+    Ok(respond(202, None))
+}
+
+/// `POST /auth/reset {email, code, password}`: `204`; every session of the account ends.
+pub(super) async fn reset(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {
+    let r: Reset = parse_json(req)?;
+    deps.recovery.reset(&r.email, &r.code, &r.password).await?;
+    Ok(respond(204, None))
 }

@@ -14,6 +14,7 @@ mod links;
 mod pages;
 mod parts;
 mod retention;
+mod security;
 mod shares;
 mod table;
 mod trash;
@@ -219,7 +220,13 @@ impl Function for Deps {
                 );
                 Ok(r)
             }
-            Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout => Err(no_route()),
+            Op::SignUp
+            | Op::Confirm
+            | Op::Login
+            | Op::Refresh
+            | Op::Logout
+            | Op::Forgot
+            | Op::Reset => Err(no_route()),
             Op::CreateFile => files::create(req, deps).await,
             Op::ListFiles => files::list(req, deps).await,
             Op::GetFile => files::get(req, deps, first).await,
@@ -228,6 +235,10 @@ impl Function for Deps {
             Op::Quota => files::quota(req, deps).await,
             Op::GetProfile => account::get(req, deps).await,
             Op::SetProfile => account::set(req, deps).await,
+            Op::ChangeEmail => security::change_email(req, deps).await,
+            Op::VerifyEmail => security::verify_email(req, deps).await,
+            Op::ChangePassword => security::change_password(req, deps).await,
+            Op::SignOutAll => security::sign_out_all(req, deps).await,
             Op::PresignParts => parts::presign(req, deps, first).await,
             Op::ListParts => parts::list(req, deps, first).await,
             Op::CompleteFile => parts::complete(req, deps, first).await,
@@ -314,6 +325,8 @@ impl Function for AuthDeps {
             Op::Login => auth::login(req, self).await,
             Op::Refresh => auth::refresh(req, self).await,
             Op::Logout => auth::logout(req, self).await,
+            Op::Forgot => auth::forgot(req, self).await,
+            Op::Reset => auth::reset(req, self).await,
             _ => Err(no_route()),
         }
     }
@@ -332,6 +345,6 @@ mod tests {
             assert_eq!(<AuthDeps as Function>::serves(r.op), auth, "{}", r.pattern);
             assert_eq!(<Deps as Function>::serves(r.op), !auth, "{}", r.pattern);
         }
-        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 5);
+        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 7);
     }
 }

@@ -14,6 +14,8 @@ pub(crate) enum Op {
     Login,
     Refresh,
     Logout,
+    Forgot,
+    Reset,
     CreateFile,
     ListFiles,
     GetFile,
@@ -22,6 +24,10 @@ pub(crate) enum Op {
     Quota,
     GetProfile,
     SetProfile,
+    ChangeEmail,
+    VerifyEmail,
+    ChangePassword,
+    SignOutAll,
     PresignParts,
     ListParts,
     CompleteFile,
@@ -135,6 +141,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/auth/login", true, Op::Login, NONE),
     r("POST", "/auth/refresh", true, Op::Refresh, NONE),
     r("POST", "/auth/logout", true, Op::Logout, NONE),
+    r("POST", "/auth/forgot", true, Op::Forgot, NONE),
+    r("POST", "/auth/reset", true, Op::Reset, NONE),
     r("POST", "/files", false, Op::CreateFile, UPLOAD),
     r("GET", "/files", false, Op::ListFiles, READ),
     r("GET", "/files/{id}", false, Op::GetFile, READ_OR_UPLOAD_OWN),
@@ -143,6 +151,10 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/quota", false, Op::Quota, ALL),
     r("GET", "/account/profile", false, Op::GetProfile, NONE),
     r("PUT", "/account/profile", false, Op::SetProfile, NONE),
+    r("POST", "/account/email", false, Op::ChangeEmail, NONE),
+    r("POST", "/account/email/verify", false, Op::VerifyEmail, NONE),
+    r("POST", "/account/password", false, Op::ChangePassword, NONE),
+    r("POST", "/account/signout-all", false, Op::SignOutAll, NONE),
     r(
         "POST",
         "/files/{id}/parts",
@@ -253,11 +265,11 @@ pub const ROUTES: &[Route] = &[
     r("DELETE", "/webhooks/{id}", false, Op::RemoveWebhook, NONE),
 ];
 
-/// The five account routes, which the `auth` function answers.
+/// The account routes under `/auth/`, which the `auth` function answers.
 pub(super) fn is_auth(op: Op) -> bool {
     matches!(
         op,
-        Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout
+        Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout | Op::Forgot | Op::Reset
     )
 }
 
@@ -354,6 +366,10 @@ mod tests {
             ("GET", "/quota", Y, Y, Y),
             ("GET", "/account/profile", N, N, N),
             ("PUT", "/account/profile", N, N, N),
+            ("POST", "/account/email", N, N, N),
+            ("POST", "/account/email/verify", N, N, N),
+            ("POST", "/account/password", N, N, N),
+            ("POST", "/account/signout-all", N, N, N),
             ("PATCH", "/files/{id}", Y, N, N),
             ("GET", "/account/settings", N, N, N),
             ("PATCH", "/account/settings", N, N, N),

@@ -29,6 +29,8 @@ pub struct FakeAccounts {
     pub signups: Mutex<Vec<(String, String)>>,
     /// Refresh tokens logged out: they refresh nothing any more.
     pub revoked: Mutex<Vec<String>>,
+    /// Addresses a reset code was sent to (the code is always `123456`).
+    pub reset_codes: Mutex<Vec<String>>,
     /// The directory unreachable for revocations.
     pub revoke_fails: std::sync::atomic::AtomicBool,
 }
@@ -38,7 +40,7 @@ impl Accounts for FakeAccounts {
     async fn sign_up(&self, email: &str, password: &str) -> Result<SignUpOutcome, CoreError> {
         let mut s = self.signups.lock().unwrap();
         if s.iter().any(|(e, _)| e == email) {
-            return Err(CoreError::conflict("email_taken", "already signed up"));
+            return Err(CoreError::conflict("user_exists", "already signed up"));
         }
         s.push((email.to_owned(), password.to_owned()));
         Ok(SignUpOutcome::CodeSent)
@@ -84,6 +86,48 @@ impl Accounts for FakeAccounts {
         self.revoked.lock().unwrap().push(refresh_token.to_owned());
         Ok(())
     }
+    /// A signed-up address gets the code `123456`.
+    async fn forgot(&self, email: &str) -> Result<(), CoreError> {
+        if self.signups.lock().unwrap().iter().any(|(e, _)| e == email) {
+            self.reset_codes.lock().unwrap().push(email.to_owned());
+        }
+        Ok(())
+    }
+    async fn reset(&self, email: &str, code: &str, password: &str) -> Result<(), CoreError> {
+        let mut codes = self.reset_codes.lock().unwrap();
+        let Some(i) = codes
+            .iter()
+            .position(|e| e == email)
+            .filter(|_| code == "123456")
+        else {
+            return Err(CoreError::invalid("invalid_code", "the code is wrong"));
+        };
+        codes.remove(i);
+        for s in self
+            .signups
+            .lock()
+            .unwrap()
+            .iter_mut()
+            .filter(|(e, _)| e == email)
+        {
+            s.1 = password.to_owned();
+        }
+        Ok(())
+    }
+    /// The owner of a signed-up address is `owner-<local part>`, verified.
+    async fn holder(&self, email: &str) -> Result<Option<(OwnerId, bool)>, CoreError> {
+        let known = self.signups.lock().unwrap().iter().any(|(e, _)| e == email);
+        Ok(known.then(|| (owner_of(email), true)))
+    }
+}
+
+/// The owner id [`FakeAccounts::holder`] gives an address.
+pub fn owner_of(email: &str) -> OwnerId {
+    OwnerId::parse(&format!(
+        "owner-{}",
+        email.split('@').next().unwrap_or_default()
+    ))
+    .unwrap()
 }
 
 pub struct World {
@@ -93,6 +137,8 @@ pub struct World {
     pub ledger: Arc<MemLedger>,
     pub store: Arc<MemStore>,
     pub accounts: Arc<FakeAccounts>,
+    pub account_directory: Arc<dropgate_core::fakes::MemAccountDirectory>,
+    pub mailer: Arc<dropgate_core::fakes::MemMailer>,
     pub clock: Arc<FixedClock>,
     /// The accounts' directory the admin routes read (empty until a test adds accounts).
     pub directory: Arc<MemDirectory>,
@@ -125,6 +171,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let shares = Arc::new(MemShares::default());
     let directory = Arc::new(MemDirectory::default());
     let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
+    let account_directory = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
+    let mailer = Arc::new(dropgate_core::fakes::MemMailer::default());
     let ports = Ports {
         ledger: ledger.clone(),
         links: ledger.clone(),
@@ -142,6 +190,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: standing.clone(),
+        account_directory: account_directory.clone(),
         clock: clock.clone(),
         ids,
     };
@@ -152,13 +201,19 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     };
     World {
         deps: Deps::from_ports(ports, settings, passwords, "http://uploads.test"),
-        auth: AuthDeps {
-            accounts: accounts.clone(),
-        },
+        auth: AuthDeps::from_ports(
+            accounts.clone(),
+            account_directory.clone(),
+            standing.clone(),
+            mailer.clone(),
+            clock.clone(),
+        ),
+        mailer,
         shares,
         ledger,
         store,
         accounts,
+        account_directory,
         clock,
         directory,
         standing,

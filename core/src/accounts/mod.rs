@@ -4,7 +4,15 @@
 use async_trait::async_trait;
 use serde::Serialize;
 
-use crate::CoreError;
+use crate::{CoreError, OwnerId};
+
+pub mod own;
+pub mod recovery;
+pub use own::{
+    AccountDirectory, OwnAccount, access_token_owner, mailable_email, sign_out_cut,
+    sign_out_everywhere, validate_code,
+};
+pub use recovery::Recovery;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Tokens {
@@ -33,6 +41,19 @@ pub trait Accounts: Send + Sync {
     /// error: logging out twice is still logged out. Fails only when the directory could not
     /// be asked.
     async fn revoke(&self, refresh_token: &str) -> Result<(), CoreError>;
+    /// Mails a reset code to the account's verified address. An address with no account, or
+    /// none verified, is not an error (nothing is mailed): the answer must not tell them apart.
+    async fn forgot(&self, email: &str) -> Result<(), CoreError>;
+    /// Sets `password` with the mailed `code`: `400 invalid_code` for a wrong or expired code
+    /// and for an address with no account, `400 weak_password`.
+    async fn reset(&self, email: &str, code: &str, password: &str) -> Result<(), CoreError>;
+    /// The owner of the account at `email` and whether the address is verified; `None` when
+    /// no account has it.
+    async fn holder(&self, email: &str) -> Result<Option<(OwnerId, bool)>, CoreError>;
+    /// What a sign-up of a new address answers (what a taken one must answer too).
+    fn new_sign_up_outcome(&self) -> SignUpOutcome {
+        SignUpOutcome::CodeSent
+    }
 }
 
 /// The longest refresh token passed on to the directory; a longer one is not a token.

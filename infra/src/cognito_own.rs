@@ -1,0 +1,107 @@
+//! An owner's own account over Cognito: an email change through `AdminUpdateUserAttributes`
+//! (the app client cannot write `email`; the pool holds the old, verified value until the
+//! code mailed to the new one is verified) and `VerifyUserAttribute` with the owner's own
+//! access token (it has no admin form).
+
+use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
+use dropgate_core::accounts::AccountDirectory;
+use dropgate_core::accounts::own::wrong_password;
+use dropgate_core::{CoreError, OwnerId};
+
+use crate::cognito::{CognitoAccounts, map_err};
+
+fn invalid_access_token() -> CoreError {
+    CoreError::unauthorized(
+        "invalid_access_token",
+        "the access token is not valid (log in again)",
+    )
+}
+
+#[async_trait]
+impl AccountDirectory for CognitoAccounts {
+    async fn start_email_change(&self, owner: &OwnerId, email: &str) -> Result<(), CoreError> {
+        let attr = AttributeType::builder()
+            .name("email")
+            .value(email)
+            .build()
+            .map_err(CoreError::upstream)?;
+        self.client
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            // The pool's username is the `sub`.
+            .username(owner.as_str())
+            .user_attributes(attr)
+            .send()
+            .await
+            .map_err(|e| match map_err("AdminUpdateUserAttributes", e) {
+                // The caller's own account is gone from under a valid token.
+                CoreError::Unauthorized { .. } => invalid_access_token(),
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn confirm_email_change(&self, access_token: &str, code: &str) -> Result<(), CoreError> {
+        self.client
+            .verify_user_attribute()
+            .access_token(access_token)
+            .attribute_name("email")
+            .code(code)
+            .send()
+            .await
+            .map_err(|e| match map_err("VerifyUserAttribute", e) {
+                CoreError::Unauthorized { .. } => invalid_access_token(),
+                CoreError::Invalid {
+                    code: "expired_code",
+                    ..
+                } => CoreError::invalid("invalid_code", "the code has expired"),
+                other => other,
+            })?;
+        Ok(())
+    }
+
+    async fn sign_out_everywhere(&self, owner: &OwnerId) -> Result<(), CoreError> {
+        self.client
+            .admin_user_global_sign_out()
+            .user_pool_id(&self.user_pool_id)
+            .username(owner.as_str())
+            .send()
+            .await
+            .map_err(|e| map_err("AdminUserGlobalSignOut", e))?;
+        Ok(())
+    }
+
+    /// The current password is checked by logging in with it (a challenge, such as a second
+    /// factor, still means it was right); the new one is set with the admin form, so that the
+    /// route needs no access token.
+    async fn change_password(
+        &self,
+        owner: &OwnerId,
+        current: &str,
+        new: &str,
+    ) -> Result<(), CoreError> {
+        self.client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", owner.as_str())
+            .auth_parameters("PASSWORD", current)
+            .send()
+            .await
+            .map_err(|e| match map_err("InitiateAuth", e) {
+                CoreError::Unauthorized { .. } | CoreError::Forbidden { .. } => wrong_password(),
+                other => other,
+            })?;
+        self.client
+            .admin_set_user_password()
+            .user_pool_id(&self.user_pool_id)
+            .username(owner.as_str())
+            .password(new)
+            .permanent(true)
+            .send()
+            .await
+            .map_err(|e| map_err("AdminSetUserPassword", e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,80 @@
+// Account settings: the address Dropgate mails (changed through a code mailed to the new one),
+// the password, and every session at once. A password change or a sign-out everywhere ends
+// this session too: the page goes back to the log-in form and says why.
+
+import * as api from './api.js';
+import { $, show, say, ask } from './dom.js';
+import { errorWords } from './words.js';
+import { busy } from './state.js';
+
+export function showSettings() {
+  $('#settings-email').textContent = api.currentEmail() ?? '';
+  show($('#email-verify-form'), false);
+  show($('#email-form'), true);
+  for (const id of ['#email-message', '#password-message', '#sessions-message']) say($(id), null);
+}
+
+export function wireSettings(endedEverywhere) {
+  $('#email-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      try {
+        const r = await api.call('POST', '/account/email', { email: $('#email-new').value.trim() });
+        $('#email-pending').textContent = r.pending_email;
+        show($('#email-form'), false);
+        show($('#email-verify-form'), true);
+        say($('#email-message'), null);
+        $('#email-code').focus();
+      } catch (err) {
+        say($('#email-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#email-verify-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      try {
+        await api.call('POST', '/account/email/verify', { code: $('#email-code').value.trim() }, { access: true });
+        // A fresh id token names the new address.
+        await api.refresh();
+        $('#email-code').value = '';
+        $('#email-new').value = '';
+        showSettings();
+        $('#whoami').textContent = api.currentEmail() ?? '';
+        say($('#email-message'), 'Your email is changed. Dropgate mails the new address from now on.', 'info');
+      } catch (err) {
+        say($('#email-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#password-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      try {
+        await api.call('POST', '/account/password', {
+          current: $('#password-current').value,
+          new: $('#password-new').value,
+        });
+        $('#password-current').value = '';
+        $('#password-new').value = '';
+        api.forget();
+        endedEverywhere('Your password is changed and every session has ended. Log in with the new password.');
+      } catch (err) {
+        say($('#password-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#signout-all').addEventListener('click', async () => {
+    if (!(await ask('Sign out on every device and browser, this one too?', 'Sign out everywhere'))) return;
+    try {
+      await api.call('POST', '/account/signout-all');
+      api.forget();
+      endedEverywhere('You are signed out everywhere. Log in again to continue here.');
+    } catch (err) {
+      say($('#sessions-message'), errorWords(err));
+    }
+  });
+}
