@@ -1,6 +1,6 @@
 // The console's users: a table searched by email prefix, each account's usage against its
-// quota, the quota edited (a size like "20 GiB", or back to the deployment's default), the kill
-// switch (disable, enable) and erasure behind a typed confirmation.
+// quota, the quota edited (a size like "20 GiB", or back to the deployment's default) and the
+// kill switch (disable, enable).
 
 import * as api from './api.js';
 import { $, h, show, ask } from './dom.js';
@@ -43,7 +43,6 @@ function row(u) {
       disabled
         ? h('button', { type: 'button', class: 'small', 'aria-label': `Enable ${u.email}`, onclick: () => setDisabled(u, false) }, 'Enable')
         : h('button', { type: 'button', class: 'small danger', 'aria-label': `Disable ${u.email}`, onclick: () => setDisabled(u, true) }, 'Disable'),
-      h('button', { type: 'button', class: 'small danger', 'aria-label': `Erase ${u.email}`, onclick: () => erase(u) }, 'Erase'),
     ),
   );
 }
@@ -120,55 +119,6 @@ async function editQuota(u) {
   if (answer === null) return;
   const quota = answer === 'default' ? null : parseSize(answer);
   await patch(u, { quota_bytes: quota }, (n) => `${n.email} may now store ${bytes(n.quota_bytes)}${n.quota_custom ? '' : ' (the default)'}.`);
-}
-
-// Erasing cannot be undone: the admin types the address to confirm.
-function eraseDialog(u) {
-  return new Promise((resolve) => {
-    const input = h('input', { id: 'erase-confirm', type: 'text', autocomplete: 'off', spellcheck: 'false' });
-    const yes = h('button', { type: 'submit', class: 'danger', disabled: true }, 'Erase account');
-    const dialog = h('dialog', { class: 'ask', 'aria-label': `Erase ${u.email}` });
-    const close = (answer) => {
-      dialog.close();
-      dialog.remove();
-      resolve(answer);
-    };
-    input.addEventListener('input', () => {
-      yes.disabled = input.value.trim() !== u.email;
-    });
-    const form = h(
-      'form',
-      { method: 'dialog' },
-      h('p', {}, `Erase ${u.email}? Every file, link and share of this account is deleted for good, and the account itself. Only the audit log keeps its id.`),
-      h('label', { for: 'erase-confirm' }, 'Type the email address to confirm'),
-      input,
-      h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => close(false) }, 'Cancel'), yes),
-    );
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      if (input.value.trim() === u.email) close(true);
-    });
-    dialog.addEventListener('cancel', (e) => {
-      e.preventDefault();
-      close(false);
-    });
-    dialog.append(form);
-    document.body.append(dialog);
-    dialog.showModal();
-    input.focus();
-  });
-}
-
-async function erase(u) {
-  if (!(await eraseDialog(u))) return;
-  try {
-    const r = await api.call('DELETE', `/admin/users/${encodeURIComponent(u.id)}`);
-    $(`#users tr[data-id="${CSS.escape(u.id)}"]`)?.remove();
-    const e = r?.erasure ?? {};
-    report(`Erased ${u.email}: ${e.files ?? 0} files (${bytes(e.bytes ?? 0)}), ${e.links ?? 0} links, ${e.shares ?? 0} shares.`, 'ok');
-  } catch (e) {
-    report(errorWords(e));
-  }
 }
 
 // The first page for the current search (`more` false), or the next one. Throws what the

@@ -6,7 +6,6 @@ import * as api from './api.js';
 import { $, show, say, tieLabelsToUsableControls } from './dom.js';
 import { errorWords } from './words.js';
 import { wireUsers, loadUsers } from './admin-users.js';
-import { wireReview, loadReview, loadLinks } from './admin-review.js';
 import { wireAudit, loadAudit } from './admin-audit.js';
 
 function message(text, kind = 'error') {
@@ -25,7 +24,6 @@ async function start() {
     return;
   }
   wireUsers(message);
-  wireReview(message);
   wireAudit(message);
   try {
     await loadUsers(false);
@@ -43,7 +41,7 @@ async function start() {
   show(who, true);
   only('console');
   const fail = (e) => message(errorWords(e));
-  await Promise.all([loadReview(false).catch(fail), loadLinks(false).catch(fail), loadAudit(false).catch(fail)]);
+  await loadAudit(false).catch(fail);
 }
 
 start();
