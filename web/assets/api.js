@@ -107,6 +107,20 @@ export async function call(method, path, body, { access = false } = {}) {
   return read(r);
 }
 
+// An owner's call whose answer is read as it is (its headers, a body that is not JSON): the
+// audit export's pages. Errors are thrown as `call` throws them.
+export async function raw(method, path) {
+  if (!idToken || Date.now() > expiresAt - 30_000) {
+    if (!(await refresh())) {
+      sessionLost();
+      throw new ApiError(401, 'invalid_token');
+    }
+  }
+  const r = await send(method, path, undefined, true);
+  if (!r.ok) await read(r);
+  return r;
+}
+
 // Renews the id token from the session cookie; false when there is no session (any more).
 export function refresh() {
   refreshing ??= (async () => {

@@ -12,7 +12,7 @@ const ADMIN: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
 
 fn admin() -> Value {
     let mut c = claims(ADMIN);
-    c["cognito:groups"] = json!("[admins]");
+    c["cognito:groups"] = json!(["admins"]);
     c
 }
 

@@ -142,7 +142,10 @@ pub(crate) async fn dispatch<F: Function>(
     }
     // A page or asset path answers its errors (404, 405) with the pages' security headers too.
     let page = chosen.is_some_and(|(r, _)| {
-        matches!(r.op, Op::AppPage | Op::DropPage | Op::SharePage | Op::Asset)
+        matches!(
+            r.op,
+            Op::AppPage | Op::AdminPage | Op::DropPage | Op::SharePage | Op::Asset
+        )
     });
     if let Some(pages) = deps.pages().filter(|_| page && response.status_code >= 400) {
         pages.apply(&mut response.headers);
@@ -265,6 +268,7 @@ impl Function for Deps {
             Op::ShareUnlock => shares::unlock(req, deps, first).await,
             Op::SharePage => pages::share_page(req, deps),
             Op::AppPage => pages::app(req, deps),
+            Op::AdminPage => pages::admin(req, deps),
             Op::DropPage => pages::drop_page(req, deps),
             Op::Asset => pages::asset(req, deps, first),
             Op::ListTrash => trash::list(req, deps).await,

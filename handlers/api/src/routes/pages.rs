@@ -18,6 +18,12 @@ pub(super) fn app(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     file(req, deps, "index.html")
 }
 
+/// `/admin`: the operator console. Public like every page (it holds no data): its script asks
+/// the admin routes, which refuse anyone but an admin.
+pub(super) fn admin(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    file(req, deps, "admin.html")
+}
+
 /// `/d/{token}`: the uploader's drop page; its script reads the token from the address.
 pub(super) fn drop_page(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     file(req, deps, "drop.html")

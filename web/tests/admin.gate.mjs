@@ -1,0 +1,118 @@
+// The operator console (/admin) in the browser, at 360 px and on a desktop. Run by its own test
+// (local/tests/stack/e2e_web.rs) against a stack started with `--admin` for ADMIN (password in
+// DROPGATE_LOCAL_ADMIN_PASSWORD): a person who is not an admin is told the page is not theirs;
+// the admin finds a user by email, raises their quota, disables and enables them (their upload
+// link stops answering while they are disabled), and exports the audit log, which names each
+// of those actions and whose chain holds.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { API, SHOTS, browser, context, signUp, email, watchDialogs } from './harness.mjs';
+
+export const ADMIN = 'console-admin@example.com';
+export const ADMIN_PASSWORD = 'Console1admin';
+
+const SIZES = [
+  ['phone', { width: 360, height: 740 }],
+  ['desktop', { width: 1200, height: 900 }],
+];
+
+let b;
+before(async () => {
+  b = await browser();
+  await mkdir(SHOTS, { recursive: true });
+});
+after(async () => {
+  await b?.close();
+});
+
+async function logIn(page, address, password) {
+  await page.goto(API + '/');
+  await page.locator('#login-form').getByLabel('Email').fill(address);
+  await page.locator('#login-form').getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Files' }).waitFor();
+}
+
+async function answer(page, question, button) {
+  const dialog = page.getByRole('dialog', { name: question });
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: button, exact: true }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+// A client with an account and nothing else.
+async function client(size) {
+  const ctx = await context(b);
+  const page = await ctx.newPage();
+  const address = email(`client-${size}`);
+  await signUp(page, address);
+  await ctx.close();
+  return address;
+}
+
+test('a person who is not an admin is told the console is not theirs', async () => {
+  const ctx = await context(b);
+  const page = await ctx.newPage();
+  await signUp(page, email('not-admin'));
+  await page.goto(API + '/admin');
+  await page.getByRole('heading', { name: 'For admins only' }).waitFor();
+  assert.equal(await page.locator('#console').isVisible(), false);
+  await ctx.close();
+});
+
+test('without a session the console asks to log in first', async () => {
+  const ctx = await context(b);
+  const page = await ctx.newPage();
+  await page.goto(API + '/admin');
+  await page.getByRole('heading', { name: 'Log in first' }).waitFor();
+  await ctx.close();
+});
+
+for (const [size, viewport] of SIZES) {
+  test(`${size}: an admin finds a user, changes their quota, stops and restores them, exports the log`, async () => {
+    const address = await client(size);
+    const ctx = await context(b, viewport);
+    const page = await ctx.newPage();
+    const dialogs = watchDialogs(page);
+    await logIn(page, ADMIN, ADMIN_PASSWORD);
+    await page.goto(API + '/admin');
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+
+    // Find the user by the start of their address.
+    await page.getByLabel('Search by email').fill(address.slice(0, address.indexOf('@') - 3));
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const row = page.locator('#users tr', { hasText: address });
+    await page.waitForFunction(() => document.querySelectorAll('#users tr').length === 1);
+    await row.waitFor();
+
+    // Raise their quota.
+    await page.getByRole('button', { name: `Set quota for ${address}` }).click();
+    const quota = page.getByRole('dialog', { name: `Quota for ${address}` });
+    await quota.getByLabel(`New quota for ${address}`).fill('20 GiB');
+    await quota.getByRole('button', { name: 'Save quota' }).click();
+    await page.getByText(`${address} may now store 20.0 GiB.`).waitFor();
+    await row.getByText('of 20.0 GiB (own quota)', { exact: false }).waitFor();
+
+    // Stop the account, then let it back in.
+    await page.getByRole('button', { name: `Disable ${address}` }).click();
+    await answer(page, `Disable ${address}? They are signed out at once, and their upload links and shares stop answering until you enable the account again.`, 'Disable');
+    await row.getByText('Disabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Enable ${address}` }).click();
+    await row.getByText('Active', { exact: true }).waitFor();
+
+    // The audit log names what was done, and exports as JSONL.
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.locator('#audit tr', { hasText: 'user.disabled' }).first().waitFor();
+    await page.screenshot({ path: `${SHOTS}admin-${size}.png`, fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the audit log' }).click()]);
+    const lines = (await readFile(await download.path(), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const actions = new Set(lines.map((e) => e.action));
+    for (const a of ['user.quota_changed', 'user.disabled', 'user.enabled']) assert.ok(actions.has(a), `${a} in ${[...actions]}`);
+    for (let i = 1; i < lines.length; i += 1) assert.equal(lines[i].prev_hash, lines[i - 1].hash, `chain at ${lines[i].seq}`);
+    await page.getByText(/Exported \d+ entr/).waitFor();
+    assert.deepEqual(dialogs, []);
+    await ctx.close();
+  });
+}
