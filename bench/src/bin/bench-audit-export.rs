@@ -46,7 +46,10 @@ fn rss_kib() -> u64 {
 fn item(e: &AuditEntry) -> HashMap<String, Av> {
     let s = |v: &str| Av::S(v.to_owned());
     HashMap::from([
-        ("stream".to_owned(), s("entry")),
+        (
+            "stream".to_owned(),
+            s(&dropgate_infra::dynamo::audit::entry_stream(e.seq)),
+        ),
         ("seq".to_owned(), s(&format!("{:020}", e.seq))),
         ("at".to_owned(), s(&e.at)),
         ("actor_id".to_owned(), s(&e.actor.id)),
