@@ -42,6 +42,108 @@ def mend_list_parts():
     S3Response.list_parts = list_parts
 
 
+def mend_query_reads_one_partition():
+    """moto's Query without an index reads and sorts every item of the table to keep one
+    partition's; DynamoDB reads that partition only. Handing moto the partition alone keeps
+    its answers and makes a query cost what it costs in AWS, in proportion to its partition
+    rather than the table (the audit log's pages, partitioned by seq, depend on it)."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self, hash_key, *args, **kwargs):
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None or not self.range_key_attr:
+            return original(self, hash_key, *args, **kwargs)
+        partition = sorted(
+            self.items.get(hash_key, {}).values(), key=lambda item: item.range_key
+        )
+        self.all_items = lambda: partition
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query
+
+
+def mend_transactions_back_up_their_items():
+    """moto backs up a transaction by deep-copying each table it touches (once per item), so a
+    transaction costs in proportion to the tables' sizes, seconds on a long audit log; DynamoDB's
+    costs in proportion to its items. Back up only the items it names, and where each table's
+    stream ended, and put those back when it is cancelled: the same outcome, at the cost of the
+    transaction."""
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    class TablesUncopied:
+        """`copy` for the original: tables pass through (the items are backed up here)."""
+
+        @staticmethod
+        def deepcopy(value, *args, **kwargs):
+            if isinstance(value, Table):
+                return value
+            return copy.deepcopy(value, *args, **kwargs)
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    def backups_of(backend, transact_items):
+        items, streams = [], {}
+        for entry in transact_items:
+            try:
+                _, op = next(iter(entry.items()))
+                table = backend.tables.get(op.get("TableName"))
+                raw = op.get("Key") or op.get("Item") or {}
+                hash_key = DynamoType(raw[table.hash_key_attr])
+                range_key = (
+                    DynamoType(raw[table.range_key_attr]) if table.range_key_attr else None
+                )
+            except (StopIteration, KeyError, TypeError, AttributeError):
+                continue  # a malformed entry: the original refuses it before any write
+            if range_key is None:
+                current = table.items.get(hash_key)
+            else:
+                current = table.items.get(hash_key, {}).get(range_key)
+            items.append((table, hash_key, range_key, copy.deepcopy(current)))
+            if table.stream_shard is not None and table.name not in streams:
+                streams[table.name] = (table, len(table.stream_shard.items))
+        return items, streams
+
+    def restore(items, streams):
+        for table, hash_key, range_key, item in reversed(items):
+            if range_key is None:
+                if item is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = item
+                continue
+            partition = table.items[hash_key]
+            if item is None:
+                partition.pop(range_key, None)
+                if not partition:
+                    table.items.pop(hash_key, None)
+            else:
+                partition[range_key] = item
+        for table, length in streams.values():
+            del table.stream_shard.items[length:]
+
+    def transact_write_items(self, transact_items):
+        items, streams = backups_of(self, transact_items)
+        models.copy = TablesUncopied
+        try:
+            return original(self, transact_items)
+        except Exception:
+            restore(items, streams)
+            raise
+        finally:
+            models.copy = copy
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def mend_complete_unknown_upload():
     """moto 5.2 fails with a 500 (a KeyError) to complete an upload it does not know (aborted,
     or completed by a racing request); S3 answers 404 NoSuchUpload, which the API maps to
@@ -511,6 +613,8 @@ class CallStats:
 
 def main():
     mend_list_parts()
+    mend_query_reads_one_partition()
+    mend_transactions_back_up_their_items()
     mend_complete_unknown_upload()
     mend_key_status()
     mend_model_data()

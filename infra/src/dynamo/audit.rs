@@ -1,6 +1,8 @@
-//! [`AuditStore`] on the `audit` table: PK `stream`, SK `seq`. Entries live under
-//! `stream = "entry"`, one item each, never updated; the head is the one item
-//! `stream = "head", seq = 0` (`last_seq`, `last_hash`). An append is one transaction: the
+//! [`AuditStore`] on the `audit` table: PK `stream`, SK `seq`. Entries live in partitions of
+//! 1000 seqs, `stream = "entry#<seq / 1000>"`, one item each, never updated; the head is the one
+//! item `stream = "head", seq = 0` (`last_seq`, `last_hash`). Partitions keep a page's read in
+//! proportion to the page, whatever the log's length (one partition key would grow without
+//! bound: hot in DynamoDB, and read in proportion to its size by the emulator). An append is one transaction: the
 //! head moves from the entry's predecessor to the entry (a condition on both), and the entry is
 //! put where none is. The loser of a race writes nothing and is told so. IAM lets functions
 //! update only the head's partition and put only into the entries' (template.yaml).
@@ -21,8 +23,14 @@ use serde_json::Value;
 use super::{Tx, get_item, get_n, get_s, n, s, transact};
 use crate::error::sdk_error;
 
-pub const ENTRY: &str = "entry";
 pub const HEAD: &str = "head";
+/// Seqs per partition of entries.
+pub const PARTITION: u64 = 1000;
+
+/// The partition key of the entry `seq`: `entry#<seq / 1000>`.
+pub fn entry_stream(seq: u64) -> String {
+    format!("entry#{}", seq / PARTITION)
+}
 
 /// Query calls one page may make before it answers with what it found and a cursor: a filter
 /// that matches little never holds a request past its budget.
@@ -61,13 +69,14 @@ async fn jitter() {
 }
 
 impl DynamoAudit {
-    fn item(&self, e: &AuditEntry) -> HashMap<String, Av> {
+    /// The item that holds `e` (public for the benchmark's and tests' seeding).
+    pub fn item(&self, e: &AuditEntry) -> HashMap<String, Av> {
         let expires = DateTime::parse_from_rfc3339(&e.at)
             .map(|t| t.timestamp())
             .unwrap_or_default()
             + i64::from(self.retention_days) * 86_400;
         HashMap::from([
-            ("stream".to_owned(), s(ENTRY)),
+            ("stream".to_owned(), s(entry_stream(e.seq))),
             ("seq".to_owned(), seq_key(e.seq)),
             ("at".to_owned(), s(&e.at)),
             ("actor_id".to_owned(), s(&e.actor.id)),
@@ -171,21 +180,25 @@ impl AuditStore for DynamoAudit {
         after: Option<u64>,
         limit: usize,
     ) -> Result<(Vec<AuditEntry>, Option<u64>), CoreError> {
-        // The seqs this page may hold, as one key condition.
+        // Past the head there is nothing: an open range ends there, so that the partitions
+        // walked are those that hold entries.
+        let below = match q.below {
+            Some(b) => b,
+            None => match self.head().await? {
+                Some(h) => h.seq + 1,
+                None => return Ok((Vec::new(), None)),
+            },
+        };
+        // The seqs this page may hold: `low` inclusive, `high` exclusive.
         let (low, high) = match (q.newest_first, after) {
-            (true, Some(a)) => (1, a.min(q.below.unwrap_or(u64::MAX))),
-            (false, Some(a)) => (a + 1, q.below.unwrap_or(u64::MAX)),
-            (_, None) => (1, q.below.unwrap_or(u64::MAX)),
+            (true, Some(a)) => (1, a.min(below)),
+            (false, Some(a)) => (a + 1, below),
+            (_, None) => (1, below),
         };
         if high <= low {
             return Ok((Vec::new(), None));
         }
-        let mut values = HashMap::from([
-            (":e".to_owned(), s(ENTRY)),
-            (":lo".to_owned(), seq_key(low)),
-            // `high` is exclusive; DynamoDB's BETWEEN is inclusive.
-            (":hi".to_owned(), seq_key(high - 1)),
-        ]);
+        let mut values: HashMap<String, Av> = HashMap::new();
         let mut filters = Vec::new();
         let mut filter = |expr: &str, key: &str, v: Av| {
             filters.push(expr.to_owned());
@@ -220,43 +233,71 @@ impl AuditStore for DynamoAudit {
             names.insert("#target".to_owned(), "target".to_owned());
         }
         let read = if filters.is_empty() { limit + 1 } else { 1000 };
+        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
+        // The partitions the range spans, in the order of the page.
+        let (first, last) = (low / PARTITION, (high - 1) / PARTITION);
+        let parts: Box<dyn Iterator<Item = u64> + Send> = if q.newest_first {
+            Box::new((first..=last).rev())
+        } else {
+            Box::new(first..=last)
+        };
         let mut found = Vec::new();
-        let mut start: Option<HashMap<String, Av>> = None;
-        for _ in 0..MAX_CALLS {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#st = :e AND #seq BETWEEN :lo AND :hi")
-                .set_filter_expression((!filters.is_empty()).then(|| filters.join(" AND ")))
-                .set_expression_attribute_names(Some(names.clone()))
-                .set_expression_attribute_values(Some(values.clone()))
-                .scan_index_forward(!q.newest_first)
-                .limit(i32::try_from(read).unwrap_or(i32::MAX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query(audit)", e))?;
-            found.extend(out.items().iter().map(entry_of));
-            if found.len() > limit {
-                found.truncate(limit);
-                let next = found.last().map(|e| e.seq);
-                return Ok((found, next));
-            }
-            match out.last_evaluated_key {
-                Some(k) => start = Some(k),
-                None => return Ok((found, None)),
+        let mut calls = 0;
+        // The seq up to which the range has been examined, for a page cut short.
+        let mut examined = None;
+        for part in parts {
+            let lo = low.max(part * PARTITION);
+            let hi = (high - 1).min(part * PARTITION + PARTITION - 1);
+            let mut v = values.clone();
+            v.insert(":e".to_owned(), s(format!("entry#{part}")));
+            v.insert(":lo".to_owned(), seq_key(lo));
+            // `high` is exclusive; DynamoDB's BETWEEN is inclusive.
+            v.insert(":hi".to_owned(), seq_key(hi));
+            let mut start: Option<HashMap<String, Av>> = None;
+            loop {
+                if calls == MAX_CALLS {
+                    return Ok((found, examined));
+                }
+                calls += 1;
+                let out = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .key_condition_expression("#st = :e AND #seq BETWEEN :lo AND :hi")
+                    .set_filter_expression(filter.clone())
+                    .set_expression_attribute_names(Some(names.clone()))
+                    .set_expression_attribute_values(Some(v.clone()))
+                    .scan_index_forward(!q.newest_first)
+                    .limit(i32::try_from(read).unwrap_or(i32::MAX))
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start.take())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("Query(audit)", e))?;
+                found.extend(out.items().iter().map(entry_of));
+                if found.len() > limit {
+                    found.truncate(limit);
+                    let next = found.last().map(|e| e.seq);
+                    return Ok((found, next));
+                }
+                match out.last_evaluated_key {
+                    Some(k) => {
+                        examined = seq_of(&k);
+                        start = Some(k);
+                    }
+                    None => {
+                        examined = Some(if q.newest_first { lo } else { hi });
+                        break;
+                    }
+                }
             }
         }
-        // Read as much as one page may: go on from the last item examined.
-        let next = start.as_ref().and_then(seq_of);
-        Ok((found, next))
+        Ok((found, None))
     }
 
     async fn entry(&self, seq: u64) -> Result<Option<AuditEntry>, CoreError> {
         let key = HashMap::from([
-            ("stream".to_owned(), s(ENTRY)),
+            ("stream".to_owned(), s(entry_stream(seq))),
             ("seq".to_owned(), seq_key(seq)),
         ]);
         Ok(get_item(&self.client, &self.table, key)

@@ -168,7 +168,8 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         ttl_attribute: TTL_ATTRIBUTE,
         stream: false,
     },
-    // The audit log's chain: `stream` is "entry" for entries, "head" for the one head item;
+    // The audit log's chain: `stream` is "entry#<seq / 1000>" for entries (partitions of 1000
+    // seqs), "head" for the one head item;
     // `seq` is the entry's number in 20 digits.
     // API tokens by their secret's SHA-256 (`pk`), and the files upload tokens created
     // (`created#<token>#<file>`, outside the index).

@@ -9,10 +9,12 @@ use super::toolkit::{FUNCTION, at, functions, get_att_of, ref_of, resource, seq_
 const AUDIT: &str = "AuditTable";
 
 /// `ForAllValues:StringEquals: dynamodb:LeadingKeys` of a statement, if any.
+/// The partition keys a statement is held to, and whether as patterns (`StringLike`).
 fn leading_keys(statement: &Value) -> Option<Vec<String>> {
-    let keys = statement
-        .get("Condition")?
-        .get("ForAllValues:StringEquals")?
+    let condition = statement.get("Condition")?;
+    let keys = condition
+        .get("ForAllValues:StringEquals")
+        .or_else(|| condition.get("ForAllValues:StringLike"))?
         .get("dynamodb:LeadingKeys")?;
     Some(
         keys.as_sequence()?
@@ -63,7 +65,7 @@ fn audit_is_append_only() {
                             );
                             assert_eq!(
                                 leading_keys(s),
-                                Some(vec!["entry".to_owned()]),
+                                Some(vec!["entry#*".to_owned()]),
                                 "{id}: PutItem on the audit table only into the entries"
                             );
                             appenders.push(id);
