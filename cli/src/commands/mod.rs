@@ -17,7 +17,8 @@ mod webhooks;
 pub use ctx::Ctx;
 
 use crate::args::{
-    AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand, TrashCommand, WebhookCommand,
+    AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand,
+    TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
 use crate::error::Result;

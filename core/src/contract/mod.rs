@@ -3,8 +3,8 @@
 //! emulator (`local/tests/stack/infra_*.rs`), so that tests on the fakes say something about
 //! production.
 
-pub mod apikeys;
 pub mod account_directory;
+pub mod apikeys;
 pub mod audit;
 pub mod counters;
 pub mod edits;
@@ -16,8 +16,8 @@ pub mod links;
 pub mod multipart;
 pub mod objects;
 pub mod profiles;
-pub mod retention;
 pub mod quota_limits;
+pub mod retention;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

@@ -1,14 +1,14 @@
 //! In-memory fakes of every port, one file per fake, for tests of the domain and of the
 //! handlers (behind the `fakes` feature).
 
-mod apikeys;
 mod account_directory;
+mod apikeys;
 mod audit;
 mod bus;
 mod clock;
 mod counters;
-mod id_tokens;
 mod directory;
+mod id_tokens;
 mod ids;
 mod ledger;
 mod links;
@@ -24,14 +24,14 @@ mod standing;
 mod trash;
 mod webhooks;
 
-pub use apikeys::MemApiKeys;
 pub use account_directory::MemAccountDirectory;
+pub use apikeys::MemApiKeys;
 pub use audit::{MemAudit, MemAuditStore};
 pub use bus::MemBus;
 pub use clock::FixedClock;
 pub use counters::MemCounters;
-pub use id_tokens::MemIdTokens;
 pub use directory::MemDirectory;
+pub use id_tokens::MemIdTokens;
 pub use ids::SeqIds;
 pub use ledger::MemLedger;
 pub use mailer::MemMailer;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropgate_core::Settings;
-use dropgate_core::apikeys::{ApiKeyService, ApiKeyStore};
 use dropgate_core::accounts::{AccountDirectory, Accounts, OwnAccount, Recovery};
+use dropgate_core::apikeys::{ApiKeyService, ApiKeyStore};
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};

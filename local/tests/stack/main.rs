@@ -3,9 +3,9 @@
 //! run one with `cargo test -p dropgate-local --test stack <module>::`.
 
 mod common;
-mod e2e_apitokens;
-mod e2e_admin;
 mod e2e_account;
+mod e2e_admin;
+mod e2e_apitokens;
 mod e2e_bus;
 mod e2e_cli;
 mod e2e_cli_webhooks;
@@ -42,8 +42,8 @@ mod e2e_webhooks;
 mod events;
 mod infra_accounts;
 mod infra_adapters;
-mod infra_apikeys;
 mod infra_admin;
+mod infra_apikeys;
 mod infra_audit;
 mod infra_events;
 mod infra_links;

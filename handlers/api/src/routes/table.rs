@@ -153,7 +153,13 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/account/profile", false, Op::GetProfile, NONE),
     r("PUT", "/account/profile", false, Op::SetProfile, NONE),
     r("POST", "/account/email", false, Op::ChangeEmail, NONE),
-    r("POST", "/account/email/verify", false, Op::VerifyEmail, NONE),
+    r(
+        "POST",
+        "/account/email/verify",
+        false,
+        Op::VerifyEmail,
+        NONE,
+    ),
     r("POST", "/account/password", false, Op::ChangePassword, NONE),
     r("POST", "/account/signout-all", false, Op::SignOutAll, NONE),
     r(
