@@ -50,6 +50,11 @@ pub fn service_of(headers: &HeaderMap, uri: &Uri) -> String {
         };
         return service.to_owned();
     }
+    // The user pool's signing keys: an unsigned GET (the api's gate fetches them), served by
+    // the emulator's Cognito.
+    if uri.path().ends_with("/.well-known/jwks.json") {
+        return "cognito-idp".to_owned();
+    }
     "unknown".to_owned()
 }
 
@@ -196,6 +201,9 @@ mod tests {
                 service
             );
         }
+        // The pool's signing keys, fetched unsigned by the api's gate.
+        let jwks: Uri = "/us-east-1_abc/.well-known/jwks.json".parse().unwrap();
+        assert_eq!(service_of(&HeaderMap::new(), &jwks), "cognito-idp");
         // A header that is no SigV4 is no clue; nothing at all is `unknown`.
         assert_eq!(
             service_of(&headers(&[("authorization", "Bearer abc")]), &uri),
