@@ -159,10 +159,11 @@ impl Stack {
         req.body(bytes).send().await.expect("PUT").status().as_u16()
     }
 
-    /// Polls the file until it has its final verdict, past `pending` and `scanning` (60 s at
-    /// most), tolerating 503s on the way.
+    /// Polls the file until it has its final verdict, past `pending` and `scanning` (120 s at
+    /// most: throttled settlements wait out the queue's redelivery, longer on a busy machine),
+    /// tolerating 503s on the way.
     async fn settled(&self, token: &str, id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let (s, b, _) = self
                 .call(
@@ -178,7 +179,7 @@ impl Stack {
             }
             assert!(
                 Instant::now() < deadline,
-                "file {id} still waiting for its verdict after 60 s"
+                "file {id} still waiting for its verdict after 120 s"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
