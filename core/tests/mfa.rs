@@ -115,7 +115,7 @@ async fn enrolment_answers_the_secret_and_its_uri_and_changes_nothing_until_veri
     assert_eq!(
         e.otpauth_uri,
         format!(
-            "otpauth://totp/Dropgate:ada%40example%2Eorg?secret={}&issuer=Dropgate",
+            "otpauth://totp/Dropgate:ada@example.org?secret={}&issuer=Dropgate",
             e.secret
         )
     );

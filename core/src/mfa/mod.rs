@@ -54,11 +54,33 @@ pub struct Enrollment {
     pub otpauth_uri: String,
 }
 
-/// `otpauth://totp/Dropgate:<email>?secret=...&issuer=Dropgate` (the label and the values
-/// percent-encoded; authenticator apps read SHA-1, 6 digits and 30 s as the defaults).
+/// What a URI's label or value cannot hold as it is: controls, spaces and the characters that
+/// would end or change it. An address keeps its `@`, `+` and `.` (authenticator apps show the
+/// label as written).
+const URI_TEXT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'/')
+    .add(b':')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// `otpauth://totp/Dropgate:<email>?secret=...&issuer=Dropgate` (authenticator apps read SHA-1,
+/// 6 digits and 30 s as the defaults).
 pub fn otpauth_uri(email: &str, secret: &str) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-    let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, URI_TEXT).to_string();
     format!(
         "otpauth://totp/{ISSUER}:{}?secret={}&issuer={ISSUER}",
         enc(email),
@@ -163,7 +185,12 @@ mod tests {
     fn the_uri_names_the_issuer_and_the_account() {
         assert_eq!(
             otpauth_uri("ada+x@example.org", "JBSWY3DPEHPK3PXP"),
-            "otpauth://totp/Dropgate:ada%2Bx%40example%2Eorg?secret=JBSWY3DPEHPK3PXP&issuer=Dropgate"
+            "otpauth://totp/Dropgate:ada+x@example.org?secret=JBSWY3DPEHPK3PXP&issuer=Dropgate"
+        );
+        // Nothing in a label can end it or start a query.
+        assert_eq!(
+            otpauth_uri("a?b&c#d/e:f@x.org", "S"),
+            "otpauth://totp/Dropgate:a%3Fb%26c%23d%2Fe%3Af@x.org?secret=S&issuer=Dropgate"
         );
     }
 

@@ -68,7 +68,7 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
     assert_eq!(
         b["otpauth_uri"],
         json!(format!(
-            "otpauth://totp/Dropgate:tess%40example%2Ecom?secret={secret}&issuer=Dropgate"
+            "otpauth://totp/Dropgate:tess@example.com?secret={secret}&issuer=Dropgate"
         ))
     );
     // Not on until a code of it comes back; a wrong one turns nothing on.
