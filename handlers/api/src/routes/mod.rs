@@ -360,6 +360,6 @@ mod tests {
             assert_eq!(<AuthDeps as Function>::serves(r.op), auth, "{}", r.pattern);
             assert_eq!(<Deps as Function>::serves(r.op), !auth, "{}", r.pattern);
         }
-        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 7);
+        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 8);
     }
 }
