@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::api::{Api, Repeat};
 use crate::error::{CliError, Result};
 use crate::wire::{
-    CompletedPart, Created, DownloadUrl, DropInfo, FileEnvelope, FileView, Link, ListedPart, Page,
-    LoginAnswer, PartUrl, PartUrls, PartsListing, Quota, Share, Tokens, UploaderInfo,
+    CompletedPart, Created, DownloadUrl, DropInfo, FileEnvelope, FileView, Link, ListedPart,
+    LoginAnswer, Page, PartUrl, PartUrls, PartsListing, Quota, Share, Tokens, UploaderInfo,
 };
 
 /// Rounds of 2 s (after the API client's own retries) a completion may wait for storage.

@@ -179,9 +179,7 @@ fn mem_owner(email: &str) -> dropgate_core::OwnerId {
 
 #[tokio::test]
 async fn the_in_memory_totp_directory_keeps_the_contract() {
-    let clock = std::sync::Arc::new(dropgate_core::fakes::FixedClock::at(
-        chrono::Utc::now(),
-    ));
+    let clock = std::sync::Arc::new(dropgate_core::fakes::FixedClock::at(chrono::Utc::now()));
     let d = dropgate_core::fakes::MemTotp::new(clock);
     dropgate_core::contract::totp::check_all(&d, &MemTotpWorld(&d), "mem").await;
 }

@@ -148,7 +148,10 @@ async fn a_wrong_code_turns_nothing_on_or_off() {
             .enable(&w.owner, Some(&w.token), bad)
             .await
             .unwrap_err();
-        assert_eq!((err.code(), err.kind()), ("invalid_code", ErrorKind::BadRequest));
+        assert_eq!(
+            (err.code(), err.kind()),
+            ("invalid_code", ErrorKind::BadRequest)
+        );
     }
     assert!(!w.totp.enabled(&w.owner).await.unwrap());
 
@@ -194,10 +197,16 @@ async fn with_totp_on_login_is_challenged_and_completed_only_with_a_current_code
     let wrong = if code == "999999" { "999998" } else { "999999" };
     for bad in [wrong, "1"] {
         let e = w.login.complete(&session, bad).await.unwrap_err();
-        assert_eq!((e.code(), e.kind()), ("invalid_code", ErrorKind::Unauthorized));
+        assert_eq!(
+            (e.code(), e.kind()),
+            ("invalid_code", ErrorKind::Unauthorized)
+        );
     }
     let e = w.login.complete("not-a-session", &code).await.unwrap_err();
-    assert_eq!((e.code(), e.kind()), ("invalid_session", ErrorKind::Unauthorized));
+    assert_eq!(
+        (e.code(), e.kind()),
+        ("invalid_session", ErrorKind::Unauthorized)
+    );
     let tokens = w.login.complete(&session, &code).await.unwrap();
     assert!(!tokens.id_token.is_empty());
     // Answered once.
@@ -218,7 +227,10 @@ async fn a_challenge_dies_after_three_minutes() {
         .complete(&session, &w.mem.code(&secret))
         .await
         .unwrap_err();
-    assert_eq!((e.code(), e.kind()), ("invalid_session", ErrorKind::Unauthorized));
+    assert_eq!(
+        (e.code(), e.kind()),
+        ("invalid_session", ErrorKind::Unauthorized)
+    );
 }
 
 #[tokio::test]

@@ -9,8 +9,8 @@ use crate::args::LoginArgs;
 use crate::commands::Ctx;
 use crate::config::{API_TOKEN_PREFIX, Session, now_secs};
 use crate::error::{CliError, Result};
-use crate::wire::LoginAnswer;
 use crate::output::Exit;
+use crate::wire::LoginAnswer;
 
 pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
     let interactive = std::io::stdin().is_terminal();

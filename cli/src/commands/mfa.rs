@@ -104,7 +104,14 @@ fn code(args: &MfaArgs) -> Result<String> {
 pub async fn enable(ctx: &Ctx, args: MfaArgs) -> Result<Exit> {
     let o = own(ctx).await?;
     let auth = Some((o.id.as_str(), o.access.as_str()));
-    let e = call(&o.api, Method::POST, &["account", "mfa", "totp"], auth, None).await?;
+    let e = call(
+        &o.api,
+        Method::POST,
+        &["account", "mfa", "totp"],
+        auth,
+        None,
+    )
+    .await?;
     let (Some(secret), Some(uri)) = (e["secret"].as_str(), e["otpauth_uri"].as_str()) else {
         return Err(o.api.protocol(200));
     };

@@ -36,7 +36,9 @@ pub enum SignIn {
     Tokens(Tokens),
     /// The account has TOTP on: the directory's session, to answer with a code
     /// ([`crate::mfa::TotpDirectory::answer_challenge`]).
-    Totp { session: String },
+    Totp {
+        session: String,
+    },
 }
 
 #[async_trait]

@@ -21,7 +21,11 @@ pub trait TotpWorld: Send + Sync {
 
 /// A six-digit code that is not `code`.
 fn other_than(code: &str) -> String {
-    let last = code.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    let last = code
+        .chars()
+        .last()
+        .and_then(|c| c.to_digit(10))
+        .unwrap_or(0);
     format!("{}{}", &code[..code.len() - 1], (last + 1) % 10)
 }
 
@@ -37,7 +41,10 @@ pub async fn check_all(d: &dyn TotpDirectory, w: &dyn TotpWorld, tag: &str) {
     let code = w.code(&secret).await;
     let e = d.verify(&token, &other_than(&code)).await.unwrap_err();
     assert_eq!(e.code(), "invalid_code");
-    assert!(!d.enabled(&owner).await.unwrap(), "a wrong code turns nothing on");
+    assert!(
+        !d.enabled(&owner).await.unwrap(),
+        "a wrong code turns nothing on"
+    );
 
     d.verify(&token, &code).await.unwrap();
     d.set_enabled(&token, true).await.unwrap();

@@ -85,7 +85,10 @@ impl MemTotp {
         let on = self.accounts.lock().unwrap().get(owner)?.enabled;
         on.then(|| {
             let s = self.fresh("session");
-            self.sessions.lock().unwrap().insert(s.clone(), owner.clone());
+            self.sessions
+                .lock()
+                .unwrap()
+                .insert(s.clone(), owner.clone());
             s
         })
     }
@@ -102,7 +105,12 @@ impl MemTotp {
     }
 
     fn current(&self, owner: &OwnerId, code: &str) -> bool {
-        let secret = self.accounts.lock().unwrap().get(owner).and_then(|a| a.secret.clone());
+        let secret = self
+            .accounts
+            .lock()
+            .unwrap()
+            .get(owner)
+            .and_then(|a| a.secret.clone());
         secret.is_some_and(|s| self.code(&s) == code)
     }
 }
@@ -166,7 +174,12 @@ impl TotpDirectory for MemTotp {
             .get(session)
             .cloned()
             .ok_or_else(invalid_session)?;
-        let name = self.accounts.lock().unwrap().get(&owner).map(|a| a.username.clone());
+        let name = self
+            .accounts
+            .lock()
+            .unwrap()
+            .get(&owner)
+            .map(|a| a.username.clone());
         if name.as_deref() != Some(username) {
             return Err(invalid_session());
         }

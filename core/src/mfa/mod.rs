@@ -207,9 +207,15 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
         let raw = ChallengeSession::new("ada@x.org", "cog", t0).encode();
         let s = ChallengeSession::open(&raw, t0 + chrono::Duration::seconds(179)).unwrap();
-        assert_eq!((s.username.as_str(), s.session.as_str()), ("ada@x.org", "cog"));
+        assert_eq!(
+            (s.username.as_str(), s.session.as_str()),
+            ("ada@x.org", "cog")
+        );
         let e = ChallengeSession::open(&raw, t0 + chrono::Duration::seconds(180)).unwrap_err();
-        assert_eq!((e.code(), e.kind()), ("invalid_session", crate::ErrorKind::Unauthorized));
+        assert_eq!(
+            (e.code(), e.kind()),
+            ("invalid_session", crate::ErrorKind::Unauthorized)
+        );
         for bad in ["", "!!", "e30", &"A".repeat(MAX_SESSION + 1)] {
             assert_eq!(
                 ChallengeSession::open(bad, t0).unwrap_err().code(),

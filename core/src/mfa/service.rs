@@ -97,7 +97,9 @@ impl Totp {
 pub enum LoginStep {
     Tokens(Tokens),
     /// `{challenge: "totp", session}`: `session` goes back with the code.
-    Totp { session: String },
+    Totp {
+        session: String,
+    },
 }
 
 /// Log-in with a second factor.

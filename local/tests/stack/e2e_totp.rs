@@ -16,7 +16,15 @@ fn error(b: &Value) -> Option<&str> {
 
 /// Turns TOTP on for the holder of `id`/`access`; answers the secret.
 pub async fn turn_on(stack: &LocalStack, id: &str, access: &str) -> String {
-    let (s, b) = own(stack, Method::POST, "/account/mfa/totp", id, Some(access), json!({})).await;
+    let (s, b) = own(
+        stack,
+        Method::POST,
+        "/account/mfa/totp",
+        id,
+        Some(access),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     let secret = b["secret"].as_str().expect("secret").to_owned();
     let c = code(&secret).await;
@@ -34,9 +42,18 @@ pub async fn turn_on(stack: &LocalStack, id: &str, access: &str) -> String {
 }
 
 /// Logs in with a second factor: answers the tokens' body.
-pub async fn login_with_code(stack: &LocalStack, email: &str, password: &str, secret: &str) -> Value {
+pub async fn login_with_code(
+    stack: &LocalStack,
+    email: &str,
+    password: &str,
+    secret: &str,
+) -> Value {
     let (s, b) = stack
-        .post("/auth/login", None, json!({"email": email, "password": password}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
         .await;
     assert_eq!((s, b["challenge"].as_str()), (200, Some("totp")), "{b}");
     let session = b["session"].as_str().expect("session");
@@ -59,10 +76,26 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
     let (id, access, _) = login(&stack, email, PASSWORD).await;
 
     // The owner's own access token is needed (Cognito has no admin form).
-    let (s, b) = own(&stack, Method::POST, "/account/mfa/totp", &id, None, json!({})).await;
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/mfa/totp",
+        &id,
+        None,
+        json!({}),
+    )
+    .await;
     assert_eq!((s, error(&b)), (401, Some("invalid_access_token")), "{b}");
 
-    let (s, b) = own(&stack, Method::POST, "/account/mfa/totp", &id, Some(&access), json!({})).await;
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/mfa/totp",
+        &id,
+        Some(&access),
+        json!({}),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     let secret = b["secret"].as_str().expect("secret").to_owned();
     assert_eq!(
@@ -84,7 +117,11 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
     .await;
     assert_eq!((s, error(&b)), (400, Some("invalid_code")), "{b}");
     let (s, b) = stack
-        .post("/auth/login", None, json!({"email": email, "password": PASSWORD}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": email, "password": PASSWORD}),
+        )
         .await;
     assert!(s == 200 && b["id_token"].is_string(), "{b}");
 
@@ -101,38 +138,65 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
 
     // Login now answers a challenge instead of tokens.
     let (s, b) = stack
-        .post("/auth/login", None, json!({"email": email, "password": PASSWORD}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": email, "password": PASSWORD}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["challenge"], json!("totp"), "{b}");
-    assert!(b.get("id_token").is_none() && b.get("refresh_token").is_none(), "{b}");
+    assert!(
+        b.get("id_token").is_none() && b.get("refresh_token").is_none(),
+        "{b}"
+    );
     let session = b["session"].as_str().expect("session").to_owned();
 
     // A wrong code, an unknown session and an expired one are refused.
     let c = code(&secret).await;
     let (s, b) = stack
-        .post("/auth/login/totp", None, json!({"session": session, "code": other_than(&c)}))
+        .post(
+            "/auth/login/totp",
+            None,
+            json!({"session": session, "code": other_than(&c)}),
+        )
         .await;
     assert_eq!((s, error(&b)), (401, Some("invalid_code")), "{b}");
     let (s, b) = stack
-        .post("/auth/login/totp", None, json!({"session": "bm9wZQ", "code": c}))
+        .post(
+            "/auth/login/totp",
+            None,
+            json!({"session": "bm9wZQ", "code": c}),
+        )
         .await;
     assert_eq!((s, error(&b)), (401, Some("invalid_session")), "{b}");
     let stale = stale(&session);
     let (s, b) = stack
-        .post("/auth/login/totp", None, json!({"session": stale, "code": c}))
+        .post(
+            "/auth/login/totp",
+            None,
+            json!({"session": stale, "code": c}),
+        )
         .await;
     assert_eq!((s, error(&b)), (401, Some("invalid_session")), "{b}");
     // Another user's name with this session: the directory's session is bound to its user.
     let forged = with_user(&session, "someone-else@example.com");
     let (s, b) = stack
-        .post("/auth/login/totp", None, json!({"session": forged, "code": c}))
+        .post(
+            "/auth/login/totp",
+            None,
+            json!({"session": forged, "code": c}),
+        )
         .await;
     assert_eq!((s, error(&b)), (401, Some("invalid_session")), "{b}");
 
     // The right code: login's answer, tokens that work.
     let (s, b) = stack
-        .post("/auth/login/totp", None, json!({"session": session, "code": code(&secret).await}))
+        .post(
+            "/auth/login/totp",
+            None,
+            json!({"session": session, "code": code(&secret).await}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let id2 = b["id_token"].as_str().expect("id_token").to_owned();
@@ -142,7 +206,11 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
     assert_eq!(s, 200, "{b}");
     // A session answers once.
     let (s, b) = stack
-        .post("/auth/login/totp", None, json!({"session": session, "code": code(&secret).await}))
+        .post(
+            "/auth/login/totp",
+            None,
+            json!({"session": session, "code": code(&secret).await}),
+        )
         .await;
     assert_eq!((s, error(&b)), (401, Some("invalid_session")), "{b}");
 
@@ -169,7 +237,11 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
     .await;
     assert_eq!(s, 204, "{b}");
     let (s, b) = stack
-        .post("/auth/login", None, json!({"email": email, "password": PASSWORD}))
+        .post(
+            "/auth/login",
+            None,
+            json!({"email": email, "password": PASSWORD}),
+        )
         .await;
     assert!(s == 200 && b["id_token"].is_string(), "{b}");
     let (s, b) = own(

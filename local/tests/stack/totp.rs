@@ -51,7 +51,11 @@ pub async fn code(secret: &str) -> String {
 
 /// A six-digit code that is not `code`.
 pub fn other_than(code: &str) -> String {
-    let last = code.chars().last().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    let last = code
+        .chars()
+        .last()
+        .and_then(|c| c.to_digit(10))
+        .unwrap_or(0);
     format!("{}{}", &code[..5], (last + 1) % 10)
 }
 

@@ -168,7 +168,13 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/account/password", false, Op::ChangePassword, NONE),
     r("POST", "/account/signout-all", false, Op::SignOutAll, NONE),
     r("POST", "/account/mfa/totp", false, Op::TotpEnroll, NONE),
-    r("POST", "/account/mfa/totp/verify", false, Op::TotpVerify, NONE),
+    r(
+        "POST",
+        "/account/mfa/totp/verify",
+        false,
+        Op::TotpVerify,
+        NONE,
+    ),
     r("DELETE", "/account/mfa/totp", false, Op::TotpDisable, NONE),
     r(
         "POST",
