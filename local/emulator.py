@@ -625,6 +625,8 @@ def main():
     mend_forgot_password()
     mend_id_token_email()
     mend_token_owner()
+    mend_totp_sessions()
+    mend_totp_association()
     cache_module_list()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     app = DomainDispatcherApplication(create_backend_app)

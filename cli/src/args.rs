@@ -74,6 +74,27 @@ pub enum Command {
     /// Your password: reset a forgotten one with a mailed code.
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// Two-factor sign-in (TOTP, an authenticator app's codes): turn it on or off.
+    #[command(subcommand)]
+    Mfa(MfaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MfaCommand {
+    /// A new secret to add to an authenticator app; on a terminal the code is asked for at
+    /// once, otherwise run `mfa verify` with one.
+    Enable(MfaArgs),
+    /// Turn it on with a current code of the secret `mfa enable` printed.
+    Verify(MfaArgs),
+    /// Turn it off (a current code is required).
+    Disable(MfaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MfaArgs {
+    /// Read the code from standard input (else a prompt on a terminal).
+    #[arg(long)]
+    pub code_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +237,10 @@ pub struct LoginArgs {
     /// with a password.
     #[arg(long)]
     pub token_stdin: bool,
+    /// Read the two-factor code, when the account asks for one, from standard input (after the
+    /// password's line with `--password-stdin`); else a prompt on a terminal.
+    #[arg(long, conflicts_with = "token_stdin")]
+    pub totp_stdin: bool,
 }
 
 /// What `put` and `drop` share.

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::api::{Api, Repeat};
 use crate::error::{CliError, Result};
 use crate::wire::{
-    CompletedPart, Created, DownloadUrl, DropInfo, FileEnvelope, FileView, Link, ListedPart, Page,
-    PartUrl, PartUrls, PartsListing, Quota, Share, Tokens, UploaderInfo,
+    CompletedPart, Created, DownloadUrl, DropInfo, FileEnvelope, FileView, Link, ListedPart,
+    LoginAnswer, Page, PartUrl, PartUrls, PartsListing, Quota, Share, Tokens, UploaderInfo,
 };
 
 /// Rounds of 2 s (after the API client's own retries) a completion may wait for storage.
@@ -73,10 +73,19 @@ fn found<T>(r: Result<T>) -> Result<Option<T>> {
 }
 
 impl Api {
-    pub async fn login(&self, email: &str, password: &str) -> Result<Tokens> {
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginAnswer> {
         let url = self.url(&["auth", "login"], &[])?;
         let body = json!({ "email": email, "password": password });
         self.json(Method::POST, url, Some(&body), Repeat::Safe)
+            .await
+    }
+
+    /// A login's second step: the code for its two-factor challenge. Not repeated: a session
+    /// answers once.
+    pub async fn login_totp(&self, session: &str, code: &str) -> Result<Tokens> {
+        let url = self.url(&["auth", "login", "totp"], &[])?;
+        let body = json!({ "session": session, "code": code });
+        self.json(Method::POST, url, Some(&body), Repeat::OnlyUnsent)
             .await
     }
 

@@ -15,6 +15,14 @@ pub struct Tokens {
     pub expires_in: u64,
 }
 
+/// What `POST /auth/login` answers: tokens, or a two-factor challenge.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Challenge { challenge: String, session: String },
+    Tokens(Tokens),
+}
+
 /// A file, as `GET /files/{id}` answers it, or the smaller view of a receipt (no id).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FileView {

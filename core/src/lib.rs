@@ -33,6 +33,7 @@ pub mod keys;
 pub mod kinds;
 pub mod lifecycle;
 pub mod links;
+pub mod mfa;
 pub mod multipart;
 pub mod names;
 pub mod notify;

@@ -155,3 +155,31 @@ async fn the_in_memory_directory_keeps_the_contract() {
     dropgate_core::contract::account_directory::check_all(&d, &MemAccountDirectoryWorld(&d), "mem")
         .await;
 }
+
+struct MemTotpWorld<'a>(&'a dropgate_core::fakes::MemTotp);
+
+#[async_trait::async_trait]
+impl dropgate_core::contract::totp::TotpWorld for MemTotpWorld<'_> {
+    async fn account(&self, email: &str) -> (dropgate_core::OwnerId, String) {
+        let owner = mem_owner(email);
+        let token = self.0.add(&owner, email);
+        (owner, token)
+    }
+    async fn code(&self, secret: &str) -> String {
+        self.0.code(secret)
+    }
+    async fn challenge(&self, email: &str) -> Option<String> {
+        self.0.challenge(&mem_owner(email))
+    }
+}
+
+fn mem_owner(email: &str) -> dropgate_core::OwnerId {
+    dropgate_core::OwnerId::parse(&format!("owner-{}", email.replace(['@', '.'], "-"))).unwrap()
+}
+
+#[tokio::test]
+async fn the_in_memory_totp_directory_keeps_the_contract() {
+    let clock = std::sync::Arc::new(dropgate_core::fakes::FixedClock::at(chrono::Utc::now()));
+    let d = dropgate_core::fakes::MemTotp::new(clock);
+    dropgate_core::contract::totp::check_all(&d, &MemTotpWorld(&d), "mem").await;
+}

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, AuthenticationResultType,
+    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
 };
-use dropgate_core::accounts::{Accounts, SignUpOutcome, Tokens};
+use dropgate_core::accounts::{Accounts, SignIn, SignUpOutcome, Tokens};
 use dropgate_core::{CoreError, OwnerId};
 
 use crate::error::sdk_error;
@@ -58,7 +58,7 @@ where
     }
 }
 
-fn tokens(
+pub(crate) fn tokens(
     r: Option<&AuthenticationResultType>,
     refresh_fallback: Option<&str>,
 ) -> Result<Tokens, CoreError> {
@@ -126,6 +126,15 @@ impl Accounts for CognitoAccounts {
     }
 
     async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError> {
+        match self.sign_in(email, password).await? {
+            SignIn::Tokens(t) => Ok(t),
+            SignIn::Totp { .. } => tokens(None, None),
+        }
+    }
+
+    /// With TOTP on, Cognito answers the `SOFTWARE_TOKEN_MFA` challenge and a session instead
+    /// of tokens.
+    async fn sign_in(&self, email: &str, password: &str) -> Result<SignIn, CoreError> {
         let out = self
             .client
             .initiate_auth()
@@ -136,7 +145,15 @@ impl Accounts for CognitoAccounts {
             .send()
             .await
             .map_err(|e| map_err("InitiateAuth", e))?;
-        tokens(out.authentication_result(), None)
+        if out.challenge_name() == Some(&ChallengeNameType::SoftwareTokenMfa) {
+            let session = out
+                .session()
+                .ok_or_else(|| CoreError::upstream("InitiateAuth: a challenge without session"))?;
+            return Ok(SignIn::Totp {
+                session: session.to_owned(),
+            });
+        }
+        tokens(out.authentication_result(), None).map(SignIn::Tokens)
     }
 
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError> {

@@ -41,6 +41,9 @@ pub struct Config {
     pub token_key: String,
     /// Sign-up confirms the user at once (the local stack only).
     pub auto_confirm_signup: bool,
+    /// Admin routes refuse an admin without TOTP on (`REQUIRE_ADMIN_MFA`, on unless it says
+    /// `false`: a typo keeps the requirement).
+    pub require_admin_mfa: AdminMfa,
     /// Path-style S3 addressing (the emulator only).
     pub s3_force_path_style: bool,
     pub settings: Settings,
@@ -48,6 +51,17 @@ pub struct Config {
 
 /// How long audit entries are kept by default: a year and the month an audit takes.
 pub const AUDIT_RETENTION_DAYS: u64 = 400;
+
+/// Whether admins must use TOTP; its own type so that `Config::default()` holds the real
+/// default (required).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminMfa(pub bool);
+
+impl Default for AdminMfa {
+    fn default() -> Self {
+        Self(true)
+    }
+}
 
 /// Days of audit retention; its own type so that `Config::default()` holds the real default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,6 +271,10 @@ impl Config {
             mail_sender: opt(env, "MAIL_SENDER"),
             token_key: opt(env, "TOKEN_KEY"),
             auto_confirm_signup: flag(env, "AUTO_CONFIRM_SIGNUP"),
+            require_admin_mfa: AdminMfa(!matches!(
+                env("REQUIRE_ADMIN_MFA").as_deref().map(str::trim),
+                Some("false" | "0" | "no")
+            )),
             s3_force_path_style: flag(env, "S3_FORCE_PATH_STYLE"),
             settings,
         })
@@ -375,6 +393,7 @@ impl Config {
             ("MAX_WEBHOOKS", s.max_webhooks.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
+            ("REQUIRE_ADMIN_MFA", self.require_admin_mfa.0.to_string()),
         ]
     }
 }
@@ -400,6 +419,12 @@ mod tests {
             TypePolicy::only(["image/png", "text/plain"])
         );
         assert!(c.auto_confirm_signup);
+        // Unset: admins must use TOTP; only an explicit `false` lifts it.
+        assert!(c.require_admin_mfa.0);
+        let off = Config::from_lookup(&|k| (k == "REQUIRE_ADMIN_MFA").then(|| "false".into()));
+        assert!(!off.unwrap().require_admin_mfa.0);
+        let typo = Config::from_lookup(&|k| (k == "REQUIRE_ADMIN_MFA").then(|| "flase".into()));
+        assert!(typo.unwrap().require_admin_mfa.0);
         assert!(c.require(&["BUCKET_NAME"]).is_ok());
         assert!(matches!(
             c.require(&["TOPIC_ARN"]),

@@ -3,6 +3,7 @@
 pub mod aws;
 pub mod cognito;
 mod cognito_own;
+mod cognito_totp;
 pub mod config;
 pub mod directory;
 pub mod dynamo;

@@ -10,7 +10,12 @@ use tokio::process::{Child, Command};
 
 use crate::error::LocalError;
 
-const LAUNCHER: &str = include_str!("../emulator.py");
+/// The launcher: the TOTP mends, then the rest and `main` (joined, as `python -c` runs one text).
+const LAUNCHER: &str = concat!(
+    include_str!("../emulator_totp.py"),
+    "\n",
+    include_str!("../emulator.py")
+);
 const REQUIREMENTS: &str = "requirements-emulator.txt";
 
 /// The project root: `DROPGATE_ROOT`, else the workspace this binary was built from.
@@ -113,6 +118,8 @@ impl Emulator {
         let python = ensure_installed(root).await?;
         let mut child = Command::new(python)
             .args(["-c", LAUNCHER, "127.0.0.1"])
+            // moto checks TOTP codes only with this (against its one fixed secret).
+            .env("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -50,6 +50,9 @@ pub struct Options {
     pub admin_password: Option<String>,
     /// Webhooks may be `http://127.0.0.1:<port>/...` (tests and demos); nothing else loopback.
     pub allow_loopback_webhooks: bool,
+    /// Admin routes refuse an admin without TOTP on (`--require-admin-mfa`; off by default here,
+    /// so that tests and demos can make an admin without a phone; on by default in AWS).
+    pub require_admin_mfa: bool,
 }
 
 impl Default for Options {
@@ -65,6 +68,7 @@ impl Default for Options {
             admins: Vec::new(),
             admin_password: None,
             allow_loopback_webhooks: false,
+            require_admin_mfa: false,
         }
     }
 }
@@ -162,6 +166,7 @@ impl Stack {
         .await?;
         let mut config = function_config(&resources, &api)?;
         config.allow_loopback_webhooks = opts.allow_loopback_webhooks;
+        config.require_admin_mfa = dropgate_infra::config::AdminMfa(opts.require_admin_mfa);
         // Provisioning went to the emulator directly; the functions go through the fault proxy.
         let proxy = match fault_spec {
             Some(spec) => Some(faults::FaultProxy::bind(spec, &endpoint).await?),

@@ -47,6 +47,10 @@ struct Args {
     /// every other loopback or private address stays refused.
     #[arg(long)]
     allow_loopback_webhooks: bool,
+    /// Refuse admin routes to an admin without two-factor sign-in (TOTP) on, as AWS does by
+    /// default (`REQUIRE_ADMIN_MFA`); off here unless given.
+    #[arg(long)]
+    require_admin_mfa: bool,
 }
 
 fn scanner_faults(s: &str) -> Result<String, String> {
@@ -77,6 +81,7 @@ async fn main() -> std::process::ExitCode {
         admins: args.admins,
         admin_password: std::env::var("DROPGATE_LOCAL_ADMIN_PASSWORD").ok(),
         allow_loopback_webhooks: args.allow_loopback_webhooks,
+        require_admin_mfa: args.require_admin_mfa,
     };
     // Listening before the stack starts: a SIGTERM or SIGINT that arrives while it starts, or
     // right after its ready line, stops it cleanly (with its emulator) rather than killing it.

@@ -36,8 +36,13 @@ export function tab(which) {
   show($('#confirm-form'), false);
   show($('#forgot-form'), false);
   show($('#reset-form'), false);
+  show($('#totp-login-form'), false);
+  totpSession = null;
   say($('#auth-message'), null);
 }
+
+// A login's two-factor challenge, between the password and the code (memory only).
+let totpSession = null;
 
 // The last link or share URL shown carries its token: never left on screen for the next
 // person to log in on this page.
@@ -94,11 +99,39 @@ export function wireAccount() {
     const form = e.currentTarget;
     busy(form, async () => {
       try {
-        await api.login($('#login-email').value.trim(), $('#login-password').value);
+        const challenge = await api.login($('#login-email').value.trim(), $('#login-password').value);
         $('#login-password').value = '';
+        if (challenge) {
+          totpSession = challenge;
+          show($('#login-form'), false);
+          show($('#totp-login-form'), true);
+          say($('#auth-message'), null);
+          $('#totp-login-code').focus();
+          return;
+        }
         await loggedIn();
       } catch (err) {
         say($('#auth-message'), errorWords(err));
+      }
+    });
+  });
+
+  $('#totp-login-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      try {
+        await api.loginTotp(totpSession, $('#totp-login-code').value.replace(/\s/g, ''));
+        $('#totp-login-code').value = '';
+        totpSession = null;
+        show($('#totp-login-form'), false);
+        await loggedIn();
+      } catch (err) {
+        if (err.code === 'invalid_session') {
+          tab('login');
+          say($('#auth-message'), errorWords(err));
+          return;
+        }
+        say($('#auth-message'), errorWords(err, 'totp'));
       }
     });
   });

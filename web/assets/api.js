@@ -138,8 +138,17 @@ export function refresh() {
   return refreshing;
 }
 
+// Logs in; with two-factor authentication on, answers the challenge's session (the tokens come
+// with the code, `loginTotp`), else null.
 export async function login(email, password) {
-  keep(await open('POST', '/auth/login', { email, password, cookie: true }));
+  const r = await open('POST', '/auth/login', { email, password, cookie: true });
+  if (r.challenge === 'totp') return r.session;
+  keep(r);
+  return null;
+}
+
+export async function loginTotp(session, code) {
+  keep(await open('POST', '/auth/login/totp', { session, code, cookie: true }));
 }
 
 // Forgets the tokens in memory (the server ended every session).

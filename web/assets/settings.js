@@ -6,15 +6,73 @@ import * as api from './api.js';
 import { $, show, say, ask } from './dom.js';
 import { errorWords } from './words.js';
 import { busy } from './state.js';
+import { qrSvg } from './qr.js';
 
 export function showSettings() {
   $('#settings-email').textContent = api.currentEmail() ?? '';
   show($('#email-verify-form'), false);
   show($('#email-form'), true);
-  for (const id of ['#email-message', '#password-message', '#sessions-message']) say($(id), null);
+  for (const id of ['#email-message', '#password-message', '#sessions-message', '#totp-message']) {
+    say($(id), null);
+  }
+  show($('#totp-enable-form'), false);
+  show($('#totp-start'), true);
+  $('#totp-qr').replaceChildren();
+  $('#totp-secret').textContent = '';
+}
+
+// Two-factor authentication: a secret shown as a QR code drawn here (nothing leaves the page)
+// and as text; on with a code of it, off with a current code.
+function wireTotp() {
+  const message = (words, kind) => say($('#totp-message'), words, kind);
+  $('#totp-start').addEventListener('click', async (e) => {
+    const button = e.currentTarget;
+    button.disabled = true;
+    try {
+      const r = await api.call('POST', '/account/mfa/totp', undefined, { access: true });
+      $('#totp-qr').replaceChildren(qrSvg(r.otpauth_uri, 'QR code for your authenticator app'));
+      $('#totp-secret').textContent = r.secret;
+      show($('#totp-start'), false);
+      show($('#totp-enable-form'), true);
+      message(null);
+      $('#totp-enable-code').focus();
+    } catch (err) {
+      message(errorWords(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  $('#totp-enable-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      try {
+        const code = $('#totp-enable-code').value.replace(/\s/g, '');
+        await api.call('POST', '/account/mfa/totp/verify', { code }, { access: true });
+        $('#totp-enable-code').value = '';
+        showSettings();
+        message('Two-factor authentication is on. Logging in now asks for a code from your app.', 'info');
+      } catch (err) {
+        message(errorWords(err, 'totp'));
+      }
+    });
+  });
+  $('#totp-disable-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    busy(e.currentTarget, async () => {
+      try {
+        const code = $('#totp-disable-code').value.replace(/\s/g, '');
+        await api.call('DELETE', '/account/mfa/totp', { code }, { access: true });
+        $('#totp-disable-code').value = '';
+        message('Two-factor authentication is off.', 'info');
+      } catch (err) {
+        message(errorWords(err, 'totp'));
+      }
+    });
+  });
 }
 
 export function wireSettings(endedEverywhere) {
+  wireTotp();
   $('#email-form').addEventListener('submit', (e) => {
     e.preventDefault();
     busy(e.currentTarget, async () => {

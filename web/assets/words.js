@@ -16,6 +16,10 @@ const ERRORS = {
   token_revoked: 'Your session has ended. Please log in again.',
   expired_code: 'That code has expired. Sign up again to get a new one.',
   challenge_required: 'Your account needs a sign-in step this page does not offer.',
+  invalid_session: 'That sign-in took too long. Log in again.',
+  totp_not_enabled: 'Two-factor authentication is not on.',
+  mfa_required:
+    'Admins must use two-factor authentication: turn it on in Account settings, then log in again.',
   invalid_token: 'Your session has ended. Please log in again.',
   unauthorized: 'Your session has ended. Please log in again.',
   quota_exceeded: 'Not enough storage left: this file does not fit in your quota.',
@@ -79,8 +83,12 @@ export function allowedWords(allowed) {
   return allowed.map(typeName).join(', ');
 }
 
-export function errorWords(e) {
+export function errorWords(e, what) {
   const code = e?.code;
+  // A code from an authenticator app is not a mailed one.
+  if (code === 'invalid_code' && what === 'totp') {
+    return 'That code is wrong. Enter the code your authenticator app shows now.';
+  }
   if (code === 'unsupported_type' && e.extra?.allowed !== undefined) {
     return `This type of file is not allowed here. Allowed here: ${allowedWords(e.extra.allowed)}.`;
   }

@@ -10,6 +10,7 @@ use crate::commands::Ctx;
 use crate::config::{API_TOKEN_PREFIX, Session, now_secs};
 use crate::error::{CliError, Result};
 use crate::output::Exit;
+use crate::wire::LoginAnswer;
 
 pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
     let interactive = std::io::stdin().is_terminal();
@@ -43,7 +44,22 @@ pub async fn login(ctx: &Ctx, args: LoginArgs) -> Result<Exit> {
         ));
     };
 
-    let tokens = api.login(email.trim(), &password).await?;
+    let tokens = match api.login(email.trim(), &password).await? {
+        LoginAnswer::Tokens(t) => t,
+        LoginAnswer::Challenge { challenge, session } if challenge == "totp" => {
+            let code = if args.totp_stdin {
+                password_from_stdin().map_err(|_| missing("a two-factor code on standard input"))?
+            } else if interactive {
+                ask("Code from the authenticator app: ")?
+            } else {
+                return Err(missing(
+                    "a two-factor code (the account has it on): pass --totp-stdin",
+                ));
+            };
+            api.login_totp(&session, code.trim()).await?
+        }
+        LoginAnswer::Challenge { .. } => return Err(api.protocol(200)),
+    };
     let refresh_token = tokens.refresh_token.ok_or_else(|| api.protocol(200))?;
     let session = Session {
         api: api.base().to_owned(),

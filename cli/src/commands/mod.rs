@@ -6,6 +6,7 @@ mod ctx;
 mod files;
 mod get;
 mod links;
+mod mfa;
 mod password;
 mod put;
 mod shares;
@@ -17,8 +18,8 @@ mod webhooks;
 pub use ctx::Ctx;
 
 use crate::args::{
-    AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand,
-    TrashCommand, WebhookCommand,
+    AdminCommand, Cli, Command, LinkCommand, MfaCommand, PasswordCommand, ShareCommand,
+    TokenCommand, TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
 use crate::error::Result;
@@ -47,6 +48,9 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Share(ShareCommand::Revoke { share_id }) => shares::revoke(&ctx, &share_id).await,
         Command::Share(ShareCommand::Log { share_id }) => shares::log(&ctx, &share_id).await,
         Command::Password(PasswordCommand::Reset(args)) => password::reset(&ctx, args).await,
+        Command::Mfa(MfaCommand::Enable(args)) => mfa::enable(&ctx, args).await,
+        Command::Mfa(MfaCommand::Verify(args)) => mfa::verify(&ctx, args).await,
+        Command::Mfa(MfaCommand::Disable(args)) => mfa::disable(&ctx, args).await,
         Command::Trash(TrashCommand::Ls) => trash::ls(&ctx).await,
         Command::Trash(TrashCommand::Restore { id }) => trash::restore(&ctx, &id).await,
         Command::Trash(TrashCommand::Purge { id }) => trash::purge(&ctx, &id).await,

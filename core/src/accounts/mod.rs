@@ -30,12 +30,28 @@ pub enum SignUpOutcome {
     CodeSent,
 }
 
+/// The password step of a login.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignIn {
+    Tokens(Tokens),
+    /// The account has TOTP on: the directory's session, to answer with a code
+    /// ([`crate::mfa::TotpDirectory::answer_challenge`]).
+    Totp {
+        session: String,
+    },
+}
+
 #[async_trait]
 pub trait Accounts: Send + Sync {
     async fn sign_up(&self, email: &str, password: &str) -> Result<SignUpOutcome, CoreError>;
     async fn confirm(&self, email: &str, code: &str) -> Result<(), CoreError>;
     async fn login(&self, email: &str, password: &str) -> Result<Tokens, CoreError>;
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError>;
+    /// The password step of a login that may be challenged for a second factor; a directory
+    /// without second factors answers [`Accounts::login`]'s tokens.
+    async fn sign_in(&self, email: &str, password: &str) -> Result<SignIn, CoreError> {
+        self.login(email, password).await.map(SignIn::Tokens)
+    }
     /// Ends the session a refresh token belongs to: afterwards it refreshes nothing. A token
     /// that refreshes nothing already (expired, revoked, malformed, another client's) is not an
     /// error: logging out twice is still logged out. Fails only when the directory could not

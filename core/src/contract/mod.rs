@@ -22,5 +22,6 @@ pub mod sealing;
 pub mod share_lockout;
 pub mod shares;
 pub mod standing;
+pub mod totp;
 pub mod trash;
 pub mod webhooks;

@@ -21,6 +21,7 @@ mod profiles;
 mod sealer;
 mod shares;
 mod standing;
+mod totp;
 mod trash;
 mod webhooks;
 
@@ -42,4 +43,5 @@ pub use profiles::MemProfiles;
 pub use sealer::MemSealer;
 pub use shares::MemShares;
 pub use standing::MemStanding;
+pub use totp::MemTotp;
 pub use webhooks::{MemResolver, MemWebhooks};

@@ -15,6 +15,7 @@ use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
 use dropgate_core::identity::{Gate, IdTokens};
 use dropgate_core::ids::IdSource;
 use dropgate_core::links::{DropService, LinkService, LinkStore};
+use dropgate_core::mfa::{Totp, TotpDirectory, TotpLogin};
 use dropgate_core::multipart::{MultipartStore, Multiparts};
 use dropgate_core::notify::Mailer;
 use dropgate_core::objects::ObjectStore;
@@ -58,6 +59,11 @@ pub struct Deps {
     pub standing: Arc<dyn StandingStore>,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
+    /// The owner's second factor (TOTP).
+    pub totp: Totp,
+    /// Admin routes refuse an admin without TOTP on (`REQUIRE_ADMIN_MFA`; off over the fakes
+    /// unless a test turns it on).
+    pub require_admin_mfa: bool,
 }
 
 /// Every port the api uses: the AWS adapters in production, the fakes in tests.
@@ -91,6 +97,8 @@ pub struct Ports {
     pub standing: Arc<dyn StandingStore>,
     /// The user directory (Cognito), for what owners change of their own accounts.
     pub account_directory: Arc<dyn AccountDirectory>,
+    /// Owners' second factor (Cognito's software token MFA).
+    pub totp: Arc<dyn TotpDirectory>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -157,6 +165,7 @@ impl Deps {
             webhooks: clients.webhooks(config),
             resolver: Arc::new(SystemResolver),
             account_directory: Arc::new(cognito(config, clients)),
+            totp: Arc::new(cognito(config, clients)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -167,6 +176,7 @@ impl Deps {
             &clients.upload_origin(config),
         );
         deps.webhooks.allow_loopback = config.allow_loopback_webhooks;
+        deps.require_admin_mfa = config.require_admin_mfa.0;
         Ok(deps)
     }
 
@@ -196,6 +206,7 @@ impl Deps {
             resolver,
             standing,
             account_directory,
+            totp,
             clock,
             ids,
         } = ports;
@@ -329,6 +340,8 @@ impl Deps {
             webhooks,
             standing,
             pages: PageHeaders::new(upload_origin),
+            totp: Totp { directory: totp },
+            require_admin_mfa: false,
         }
     }
 }
@@ -339,6 +352,8 @@ pub struct AuthDeps {
     pub accounts: Arc<dyn Accounts>,
     /// Reset, sign-up without enumeration, sign-out everywhere after a reset.
     pub recovery: Recovery,
+    /// Login, with its second step when the account has TOTP on.
+    pub login: TotpLogin,
 }
 
 /// The environment variables the `auth` function cannot run without.
@@ -355,6 +370,7 @@ impl AuthDeps {
         let cognito = Arc::new(cognito(config, clients));
         Ok(Self::from_ports(
             cognito.clone(),
+            cognito.clone(),
             cognito,
             clients.ledger(config),
             clients.mailer(config),
@@ -366,11 +382,17 @@ impl AuthDeps {
     pub fn from_ports(
         accounts: Arc<dyn Accounts>,
         account_directory: Arc<dyn AccountDirectory>,
+        totp: Arc<dyn TotpDirectory>,
         standing: Arc<dyn StandingStore>,
         mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            login: TotpLogin {
+                accounts: accounts.clone(),
+                totp,
+                clock: clock.clone(),
+            },
             recovery: Recovery {
                 accounts: accounts.clone(),
                 directory: account_directory,

@@ -324,6 +324,7 @@ fn deps() -> (Deps, AuthDeps) {
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         account_directory: Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
+        totp: Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone())),
         clock,
         ids: Arc::new(SeqIds::default()),
     };
@@ -336,6 +337,9 @@ fn deps() -> (Deps, AuthDeps) {
     let auth = AuthDeps::from_ports(
         Arc::new(NoAccounts),
         Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
+        Arc::new(dropgate_core::fakes::MemTotp::new(Arc::new(
+            FixedClock::at(Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()),
+        ))),
         Arc::new(dropgate_core::fakes::MemStanding::default()),
         Arc::new(dropgate_core::fakes::MemMailer::default()),
         Arc::new(FixedClock::at(

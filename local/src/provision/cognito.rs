@@ -10,8 +10,8 @@ use crate::error::LocalError;
 pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
     use aws_sdk_cognitoidentityprovider::types::{
         EmailConfigurationType, EmailSendingAccountType, ExplicitAuthFlowsType, PasswordPolicyType,
-        PreventUserExistenceErrorTypes, UserAttributeUpdateSettingsType, UserPoolPolicyType,
-        UsernameAttributeType, VerifiedAttributeType,
+        PreventUserExistenceErrorTypes, UserAttributeUpdateSettingsType, UserPoolMfaType,
+        UserPoolPolicyType, UsernameAttributeType, VerifiedAttributeType,
     };
     let idp = aws_sdk_cognitoidentityprovider::Client::new(sdk);
     let pools = idp
@@ -32,6 +32,8 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
             .pool_name(USER_POOL)
             .username_attributes(UsernameAttributeType::Email)
             .auto_verified_attributes(VerifiedAttributeType::Email)
+            // As template.yaml: TOTP is each user's choice.
+            .mfa_configuration(UserPoolMfaType::Optional)
             // As template.yaml: a new address waits for its code; Cognito mails from the
             // stack's sender (local/emulator.py sends those mails through the emulator's SES).
             .user_attribute_update_settings(
@@ -93,6 +95,9 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
         .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
         .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
         .enable_token_revocation(true)
+        // As template.yaml: a TOTP challenge is answered within 3 minutes (the emulator's mend
+        // reads it).
+        .auth_session_validity(3)
         // As template.yaml: the user's own token cannot write `email` (the relay closed).
         .write_attributes("name")
         .read_attributes("email")

@@ -6,8 +6,9 @@
 //! any script, and the page keeps the short-lived id token in memory. Other clients get the
 //! refresh token in the body, as before.
 
-use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
-use dropgate_core::accounts::{SignUpOutcome, plausible_refresh_token, validate_email};
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use dropgate_core::accounts::{SignUpOutcome, Tokens, plausible_refresh_token, validate_email};
+use dropgate_core::mfa::LoginStep;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -71,7 +72,7 @@ fn cookie_token(req: &ApiGatewayV2httpRequest) -> Option<String> {
 /// form cannot send without a CORS preflight that this API refuses) that the browser does not
 /// mark cross-site. Otherwise a hostile page could log the browser into the attacker's
 /// account (login CSRF) and collect what its owner uploads.
-fn same_site_json(req: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
+pub(super) fn same_site_json(req: &ApiGatewayV2httpRequest) -> Result<(), ApiError> {
     let header = |n: &str| {
         req.headers
             .get(n)
@@ -140,9 +141,20 @@ pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Ans
     if c.cookie {
         same_site_json(req)?;
     }
-    let tokens = deps.accounts.login(&email, &c.password).await?;
-    if !c.cookie {
-        return Ok(json_response(200, &tokens));
+    match deps.login.login(&email, &c.password).await? {
+        LoginStep::Tokens(tokens) => Ok(tokens_answer(tokens, c.cookie)),
+        // The second step (`POST /auth/login/totp`) answers the tokens.
+        LoginStep::Totp { session } => Ok(json_response(
+            200,
+            &json!({"challenge": "totp", "session": session}),
+        )),
+    }
+}
+
+/// Login's answer: the tokens in the body, or the refresh token in the session cookie.
+pub(super) fn tokens_answer(tokens: Tokens, cookie: bool) -> ApiGatewayV2httpResponse {
+    if !cookie {
+        return json_response(200, &tokens);
     }
     let mut r = json_response(
         200,
@@ -150,7 +162,7 @@ pub(super) async fn login(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Ans
     );
     r.cookies
         .push(session_cookie(&tokens.refresh_token, COOKIE_MAX_AGE_SECS));
-    Ok(r)
+    r
 }
 
 pub(super) async fn refresh(req: &ApiGatewayV2httpRequest, deps: &AuthDeps) -> Answer {

@@ -11,6 +11,7 @@ mod drop;
 mod edits;
 mod files;
 mod links;
+mod mfa;
 mod pages;
 mod parts;
 mod retention;
@@ -200,11 +201,16 @@ impl Function for Deps {
             .get("authorization")
             .and_then(|v| v.to_str().ok());
         // The first parameter is the file id on the routes that grant only a file's creator.
-        Ok(Some(
-            self.gate
-                .admit(authorization, route.scopes, params.first().copied())
-                .await?,
-        ))
+        let who = self
+            .gate
+            .admit(authorization, route.scopes, params.first().copied())
+            .await?;
+        // An admin on an admin route, when admins must use TOTP: refused without it (a
+        // non-admin goes on to the route's own `403 admin_only`, which tells nothing more).
+        if self.require_admin_mfa && who.admin && route.pattern.starts_with("/admin/") {
+            self.totp.require_for_admin(&who.owner).await?;
+        }
+        Ok(Some(who))
     }
 
     fn pages(&self) -> Option<&PageHeaders> {
@@ -226,6 +232,7 @@ impl Function for Deps {
             Op::SignUp
             | Op::Confirm
             | Op::Login
+            | Op::LoginTotp
             | Op::Refresh
             | Op::Logout
             | Op::Forgot
@@ -242,6 +249,9 @@ impl Function for Deps {
             Op::VerifyEmail => security::verify_email(req, deps).await,
             Op::ChangePassword => security::change_password(req, deps).await,
             Op::SignOutAll => security::sign_out_all(req, deps).await,
+            Op::TotpEnroll => mfa::enroll(req, deps).await,
+            Op::TotpVerify => mfa::verify(req, deps).await,
+            Op::TotpDisable => mfa::disable(req, deps).await,
             Op::PresignParts => parts::presign(req, deps, first).await,
             Op::ListParts => parts::list(req, deps, first).await,
             Op::CompleteFile => parts::complete(req, deps, first).await,
@@ -327,6 +337,7 @@ impl Function for AuthDeps {
             Op::SignUp => auth::signup(req, self).await,
             Op::Confirm => auth::confirm(req, self).await,
             Op::Login => auth::login(req, self).await,
+            Op::LoginTotp => mfa::login(req, self).await,
             Op::Refresh => auth::refresh(req, self).await,
             Op::Logout => auth::logout(req, self).await,
             Op::Forgot => auth::forgot(req, self).await,
@@ -349,6 +360,6 @@ mod tests {
             assert_eq!(<AuthDeps as Function>::serves(r.op), auth, "{}", r.pattern);
             assert_eq!(<Deps as Function>::serves(r.op), !auth, "{}", r.pattern);
         }
-        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 7);
+        assert_eq!(ROUTES.iter().filter(|r| is_auth(r.op)).count(), 8);
     }
 }

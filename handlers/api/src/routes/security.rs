@@ -26,7 +26,7 @@ struct Code {
     code: String,
 }
 
-fn access_token(req: &ApiGatewayV2httpRequest) -> Option<&str> {
+pub(super) fn access_token(req: &ApiGatewayV2httpRequest) -> Option<&str> {
     req.headers
         .get(ACCESS_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())

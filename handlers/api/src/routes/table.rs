@@ -28,6 +28,10 @@ pub(crate) enum Op {
     VerifyEmail,
     ChangePassword,
     SignOutAll,
+    TotpEnroll,
+    TotpVerify,
+    TotpDisable,
+    LoginTotp,
     PresignParts,
     ListParts,
     CompleteFile,
@@ -140,6 +144,7 @@ pub const ROUTES: &[Route] = &[
     r("POST", "/auth/signup", true, Op::SignUp, NONE),
     r("POST", "/auth/confirm", true, Op::Confirm, NONE),
     r("POST", "/auth/login", true, Op::Login, NONE),
+    r("POST", "/auth/login/totp", true, Op::LoginTotp, NONE),
     r("POST", "/auth/refresh", true, Op::Refresh, NONE),
     r("POST", "/auth/logout", true, Op::Logout, NONE),
     r("POST", "/auth/forgot", true, Op::Forgot, NONE),
@@ -162,6 +167,15 @@ pub const ROUTES: &[Route] = &[
     ),
     r("POST", "/account/password", false, Op::ChangePassword, NONE),
     r("POST", "/account/signout-all", false, Op::SignOutAll, NONE),
+    r("POST", "/account/mfa/totp", false, Op::TotpEnroll, NONE),
+    r(
+        "POST",
+        "/account/mfa/totp/verify",
+        false,
+        Op::TotpVerify,
+        NONE,
+    ),
+    r("DELETE", "/account/mfa/totp", false, Op::TotpDisable, NONE),
     r(
         "POST",
         "/files/{id}/parts",
@@ -277,7 +291,14 @@ pub const ROUTES: &[Route] = &[
 pub(super) fn is_auth(op: Op) -> bool {
     matches!(
         op,
-        Op::SignUp | Op::Confirm | Op::Login | Op::Refresh | Op::Logout | Op::Forgot | Op::Reset
+        Op::SignUp
+            | Op::Confirm
+            | Op::Login
+            | Op::LoginTotp
+            | Op::Refresh
+            | Op::Logout
+            | Op::Forgot
+            | Op::Reset
     )
 }
 
@@ -378,6 +399,9 @@ mod tests {
             ("POST", "/account/email/verify", N, N, N),
             ("POST", "/account/password", N, N, N),
             ("POST", "/account/signout-all", N, N, N),
+            ("POST", "/account/mfa/totp", N, N, N),
+            ("POST", "/account/mfa/totp/verify", N, N, N),
+            ("DELETE", "/account/mfa/totp", N, N, N),
             ("PATCH", "/files/{id}", Y, N, N),
             ("GET", "/account/settings", N, N, N),
             ("PATCH", "/account/settings", N, N, N),

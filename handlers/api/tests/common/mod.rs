@@ -144,6 +144,8 @@ pub struct World {
     pub directory: Arc<MemDirectory>,
     /// Accounts' standing: a test stops an account or signs it out everywhere here.
     pub standing: Arc<dropgate_core::fakes::MemStanding>,
+    /// Owners' second factor.
+    pub totp: Arc<dropgate_core::fakes::MemTotp>,
 }
 
 pub fn world() -> World {
@@ -173,6 +175,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
     let account_directory = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
     let mailer = Arc::new(dropgate_core::fakes::MemMailer::default());
+    let totp = Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone()));
     let ports = Ports {
         ledger: ledger.clone(),
         links: ledger.clone(),
@@ -191,6 +194,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: standing.clone(),
         account_directory: account_directory.clone(),
+        totp: totp.clone(),
         clock: clock.clone(),
         ids,
     };
@@ -204,6 +208,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         auth: AuthDeps::from_ports(
             accounts.clone(),
             account_directory.clone(),
+            totp.clone(),
             standing.clone(),
             mailer.clone(),
             clock.clone(),
@@ -217,6 +222,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         clock,
         directory,
         standing,
+        totp,
     }
 }
 

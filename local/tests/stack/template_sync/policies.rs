@@ -319,6 +319,7 @@ fn cognito_permissions_are_exactly_the_admin_operations_called() {
             "ApiFunction" => vec![
                 "cognito-idp:AdminDisableUser",
                 "cognito-idp:AdminEnableUser",
+                "cognito-idp:AdminGetUser",
                 "cognito-idp:AdminSetUserPassword",
                 "cognito-idp:AdminUpdateUserAttributes",
                 "cognito-idp:AdminUserGlobalSignOut",
