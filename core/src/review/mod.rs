@@ -14,6 +14,10 @@ use crate::files::Uploader;
 use crate::links::{Link, LinkState};
 use crate::time::rfc3339;
 
+/// The reason an accepted file carries once an operator released it from `held`: the owner's
+/// mail says so, and so does every view.
+pub const RELEASED: &str = "released";
+
 pub use rules::{ReviewCursor, ReviewFilter, ReviewScope, parse_status};
 pub use service::Review;
 pub use store::{LinkSlice, ReviewPage, ReviewStore};

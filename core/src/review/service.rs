@@ -112,7 +112,7 @@ impl Review {
             let settlement = Settlement {
                 status: FileStatus::Accepted,
                 detected_type: file.detected_type.clone(),
-                reason: None,
+                reason: Some(super::RELEASED.to_owned()),
                 at,
                 stored_size: file.stored.as_ref().map(|s| s.size),
                 stored_etag: file.stored.as_ref().and_then(|s| s.etag.clone()),
@@ -127,7 +127,7 @@ impl Review {
             tracing::info!(admin = %admin, owner = %file.owner, file_id = %file.id, decision = "released", "held file released");
             let released = FileRecord {
                 status: FileStatus::Accepted,
-                reason: None,
+                reason: Some(super::RELEASED.to_owned()),
                 ..file
             };
             let owners = self.owners([&released.owner]).await?;

@@ -134,6 +134,11 @@ async fn a_released_file_is_accepted_its_owner_told_and_the_release_audited() {
     let outbox = w.ledger.outbox.lock().unwrap().clone();
     assert_eq!(outbox.len(), before + 1);
     assert_eq!(outbox[before].event, EventType::UploadAccepted);
+    assert_eq!(outbox[before].file.reason.as_deref(), Some("released"));
+    let mut told = outbox[before].file.clone();
+    told.owner_email = Some("ann@example.com".into());
+    let mail = crate::notify::verdict_mail(&told, None).expect("the owner is mailed");
+    assert!(mail.subject.contains("was released"), "{}", mail.subject);
     let events = w.audit.events();
     assert_eq!(events.len(), 1);
     assert_eq!(
