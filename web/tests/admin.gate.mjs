@@ -53,10 +53,11 @@ async function client(size) {
   const name = `<b>held</b>-${size}.png`;
   await page.getByLabel('Choose files').setInputFiles([{ name, mimeType: 'image/png', buffer: PNG }]);
   await fileRow(page, name).getByText('Held for review').waitFor();
-  const made = await page.evaluate(async () => {
+  // The app's own API module (the same instance, so the same session) makes the link.
+  const made = await page.evaluate(async (label) => {
     const { call } = await import('/assets/api.js');
-    return call('POST', '/links', { label: `inbox of ${document.querySelector('#whoami')?.textContent ?? 'client'}` });
-  });
+    return call('POST', '/links', { label });
+  }, `inbox-${size}`);
   await ctx.close();
   return { address, name, link: made.link.id };
 }
