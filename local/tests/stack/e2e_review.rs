@@ -225,3 +225,53 @@ async fn a_non_admin_is_refused_on_every_review_route() {
     let (_, b) = stack.get(&format!("/links/{link_id}"), &ada).await;
     assert_eq!(b["link"]["state"], "active", "{b}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reviews_releases_and_revokes_from_the_cli() {
+    use crate::e2e_admin::{cli_binary, dropgate};
+    let stack = holding_stack().await;
+    let bin = cli_binary();
+    let dir = std::env::temp_dir().join(format!("dropgate-review-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = dir.join("config");
+    let login = ["--api", &stack.api, "login", "--email", ADMIN, "--password-stdin"];
+    let (ok, out) = dropgate(&bin, &config, &login, Some(ADMIN_PASSWORD)).await;
+    assert!(ok, "login: {out}");
+
+    let ada = stack.user("ada-cli-review@example.com").await;
+    let png = samples::png();
+    let held = stack.upload(&ada, "cli-held.png", &png, "image/png").await;
+    let doomed = stack.upload(&ada, "cli-doomed.png", &png, "image/png").await;
+    for id in [&held, &doomed] {
+        assert_eq!(stack.settled(&ada, id).await["status"], "held");
+    }
+    let (ok, out) = dropgate(&bin, &config, &["admin", "review", "--status", "held"], None).await;
+    assert!(ok, "{out}");
+    let queue = ids(&out, "files");
+    assert!(queue.contains(&held) && queue.contains(&doomed), "{out}");
+
+    let (ok, out) = dropgate(&bin, &config, &["admin", "release", &held], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["file"]["status"], "accepted");
+    let (ok, _) = dropgate(&bin, &config, &["admin", "release", &held], None).await;
+    assert!(!ok, "released once: not held any more");
+
+    // No --yes, nothing happens.
+    let (ok, _) = dropgate(&bin, &config, &["admin", "delete-file", &doomed], None).await;
+    assert!(!ok);
+    assert_eq!(stack.settled(&ada, &doomed).await["status"], "held");
+    let (ok, out) = dropgate(&bin, &config, &["admin", "delete-file", &doomed, "--yes"], None).await;
+    assert!(ok, "{out}");
+    let (s, _) = stack.get(&format!("/files/{doomed}"), &ada).await;
+    assert_eq!(s, 404);
+
+    let link = make_link(&stack, &ada, json!({"label": "cli inbox"})).await;
+    let link_id = link["id"].as_str().unwrap();
+    let (ok, out) = dropgate(&bin, &config, &["admin", "links"], None).await;
+    assert!(ok, "{out}");
+    assert!(ids(&out, "links").contains(&link_id.to_owned()), "{out}");
+    let (ok, out) = dropgate(&bin, &config, &["admin", "revoke-link", link_id], None).await;
+    assert!(ok, "{out}");
+    let (_, b) = stack.get(&format!("/links/{link_id}"), &ada).await;
+    assert_eq!(b["link"]["state"], "revoked", "{b}");
+}
