@@ -143,7 +143,7 @@ pub async fn files_are_found_by_status_owner_and_link_newest_first(
     assert!(page.files.is_empty() && page.next.is_none());
 
     let found = r.find_file(&b5.id).await.unwrap().expect("found by id alone");
-    assert_eq!((found.owner, found.status), (bob.clone(), FileStatus::Held));
+    assert_eq!((&found.owner, found.status), (&bob, FileStatus::Held));
     assert_eq!(found.via_link(), Some(l.id.as_str()));
     assert_eq!(r.find_file(&file_id(prefix, "rv-none")).await.unwrap(), None);
 }
