@@ -105,7 +105,10 @@ pub async fn files_are_found_by_status_owner_and_link_newest_first(
         settle_to(r, f, FileStatus::Held, now).await;
     }
     settle_to(r, &b3, FileStatus::Accepted, now).await;
-    let mine: Vec<FileId> = [&a1, &b2, &b3, &a4, &b5].iter().map(|f| f.id.clone()).collect();
+    let mine: Vec<FileId> = [&a1, &b2, &b3, &a4, &b5]
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
     let id = |f: &FileRecord| f.id.to_string();
 
     let held = |scope| ReviewFilter {
@@ -142,10 +145,17 @@ pub async fn files_are_found_by_status_owner_and_link_newest_first(
         .unwrap();
     assert!(page.files.is_empty() && page.next.is_none());
 
-    let found = r.find_file(&b5.id).await.unwrap().expect("found by id alone");
+    let found = r
+        .find_file(&b5.id)
+        .await
+        .unwrap()
+        .expect("found by id alone");
     assert_eq!((&found.owner, found.status), (&bob, FileStatus::Held));
     assert_eq!(found.via_link(), Some(l.id.as_str()));
-    assert_eq!(r.find_file(&file_id(prefix, "rv-none")).await.unwrap(), None);
+    assert_eq!(
+        r.find_file(&file_id(prefix, "rv-none")).await.unwrap(),
+        None
+    );
 }
 
 pub async fn links_are_found_across_owners_and_by_id(
@@ -156,9 +166,27 @@ pub async fn links_are_found_across_owners_and_by_id(
 ) {
     let now = ms(now);
     let mine = [
-        link(&owner(prefix, "rl-ann"), link_id(prefix, "rl-1"), 3, None, now),
-        link(&owner(prefix, "rl-bob"), link_id(prefix, "rl-2"), 3, None, now),
-        link(&owner(prefix, "rl-bob"), link_id(prefix, "rl-3"), 3, None, now),
+        link(
+            &owner(prefix, "rl-ann"),
+            link_id(prefix, "rl-1"),
+            3,
+            None,
+            now,
+        ),
+        link(
+            &owner(prefix, "rl-bob"),
+            link_id(prefix, "rl-2"),
+            3,
+            None,
+            now,
+        ),
+        link(
+            &owner(prefix, "rl-bob"),
+            link_id(prefix, "rl-3"),
+            3,
+            None,
+            now,
+        ),
     ];
     for l in &mine {
         s.links.put_link(l).await.unwrap();
@@ -183,7 +211,14 @@ pub async fn links_are_found_across_owners_and_by_id(
         seen.sort_by(|a, b| a.id.cmp(&b.id));
         assert_eq!(seen, mine, "every link once, {limit} a page");
     }
-    let found = r.link_by_id(&mine[1].id).await.unwrap().expect("by id alone");
+    let found = r
+        .link_by_id(&mine[1].id)
+        .await
+        .unwrap()
+        .expect("by id alone");
     assert_eq!(found, mine[1]);
-    assert_eq!(r.link_by_id(&link_id(prefix, "rl-none")).await.unwrap(), None);
+    assert_eq!(
+        r.link_by_id(&link_id(prefix, "rl-none")).await.unwrap(),
+        None
+    );
 }

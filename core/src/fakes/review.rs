@@ -48,11 +48,7 @@ impl ReviewStore for MemLedger {
     }
 
     async fn find_file(&self, id: &FileId) -> Result<Option<FileRecord>, CoreError> {
-        Ok(lock(&self.state)
-            .0
-            .values()
-            .find(|f| &f.id == id)
-            .cloned())
+        Ok(lock(&self.state).0.values().find(|f| &f.id == id).cloned())
     }
 
     async fn all_links(
@@ -78,10 +74,6 @@ impl ReviewStore for MemLedger {
     }
 
     async fn link_by_id(&self, id: &LinkId) -> Result<Option<Link>, CoreError> {
-        Ok(lock(&self.links)
-            .0
-            .values()
-            .find(|l| &l.id == id)
-            .cloned())
+        Ok(lock(&self.links).0.values().find(|l| &l.id == id).cloned())
     }
 }

@@ -44,7 +44,10 @@ impl ReviewFilter {
         via_link: Option<&str>,
     ) -> Result<Self, CoreError> {
         let status = parse_status(status)?;
-        let scope = match (owner.filter(|o| !o.is_empty()), via_link.filter(|l| !l.is_empty())) {
+        let scope = match (
+            owner.filter(|o| !o.is_empty()),
+            via_link.filter(|l| !l.is_empty()),
+        ) {
             (None, None) => ReviewScope::All,
             (Some(o), None) => ReviewScope::Owner(
                 OwnerId::parse(o)
@@ -90,7 +93,10 @@ impl ReviewCursor {
 
     /// Opaque to clients: hex.
     pub fn encode(&self) -> String {
-        hex::encode(format!("{}\n{}\n{}", self.created_at, self.owner, self.file))
+        hex::encode(format!(
+            "{}\n{}\n{}",
+            self.created_at, self.owner, self.file
+        ))
     }
 
     pub fn decode(raw: &str) -> Result<Self, CoreError> {
@@ -117,8 +123,8 @@ pub fn encode_link_cursor(owner: &OwnerId, id: &LinkId) -> String {
 }
 
 pub fn decode_link_cursor(raw: &str) -> Result<(OwnerId, LinkId), CoreError> {
-    let text = String::from_utf8(hex::decode(raw).map_err(|_| bad_cursor())?)
-        .map_err(|_| bad_cursor())?;
+    let text =
+        String::from_utf8(hex::decode(raw).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
     let (owner, id) = text.split_once('\n').ok_or_else(bad_cursor)?;
     Ok((
         OwnerId::parse(owner).map_err(|_| bad_cursor())?,
@@ -148,13 +154,28 @@ mod tests {
         let f = ReviewFilter::parse(Some("rejected"), None, Some("l1")).unwrap();
         assert_eq!(
             (f.status, f.scope),
-            (FileStatus::Rejected, ReviewScope::Link(LinkId::parse("l1").unwrap()))
+            (
+                FileStatus::Rejected,
+                ReviewScope::Link(LinkId::parse("l1").unwrap())
+            )
         );
-        assert_eq!(ReviewFilter::parse(None, None, None).unwrap().scope, ReviewScope::All);
+        assert_eq!(
+            ReviewFilter::parse(None, None, None).unwrap().scope,
+            ReviewScope::All
+        );
         let code = |r: Result<ReviewFilter, CoreError>| r.unwrap_err().code();
-        assert_eq!(code(ReviewFilter::parse(None, Some("u-1"), Some("l1"))), "invalid_query");
-        assert_eq!(code(ReviewFilter::parse(None, Some("../x"), None)), "invalid_owner");
-        assert_eq!(code(ReviewFilter::parse(None, None, Some("a b"))), "invalid_link");
+        assert_eq!(
+            code(ReviewFilter::parse(None, Some("u-1"), Some("l1"))),
+            "invalid_query"
+        );
+        assert_eq!(
+            code(ReviewFilter::parse(None, Some("../x"), None)),
+            "invalid_owner"
+        );
+        assert_eq!(
+            code(ReviewFilter::parse(None, None, Some("a b"))),
+            "invalid_link"
+        );
     }
 
     #[test]
@@ -166,10 +187,19 @@ mod tests {
         };
         assert_eq!(ReviewCursor::decode(&c.encode()).unwrap(), c);
         for raw in ["zz", "", &hex::encode("a\nb\nc"), &hex::encode("x")] {
-            assert_eq!(ReviewCursor::decode(raw).unwrap_err().code(), "invalid_cursor");
+            assert_eq!(
+                ReviewCursor::decode(raw).unwrap_err().code(),
+                "invalid_cursor"
+            );
         }
         let (o, l) = (OwnerId::parse("u-1").unwrap(), LinkId::parse("l1").unwrap());
-        assert_eq!(decode_link_cursor(&encode_link_cursor(&o, &l)).unwrap(), (o, l));
-        assert_eq!(decode_link_cursor("00").unwrap_err().code(), "invalid_cursor");
+        assert_eq!(
+            decode_link_cursor(&encode_link_cursor(&o, &l)).unwrap(),
+            (o, l)
+        );
+        assert_eq!(
+            decode_link_cursor("00").unwrap_err().code(),
+            "invalid_cursor"
+        );
     }
 }

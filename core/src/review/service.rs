@@ -131,7 +131,10 @@ impl Review {
                 ..file
             };
             let owners = self.owners([&released.owner]).await?;
-            return Ok(AdminFile::of(&released, owner_ref(&owners, &released.owner)));
+            return Ok(AdminFile::of(
+                &released,
+                owner_ref(&owners, &released.owner),
+            ));
         }
         Err(changed())
     }
@@ -236,7 +239,10 @@ fn owner_ref(owners: &HashMap<OwnerId, Option<String>>, id: &OwnerId) -> OwnerRe
 fn not_held(file: &FileRecord) -> CoreError {
     CoreError::conflict(
         "not_held",
-        format!("the file is {}; only held files can be released", file.status.as_str()),
+        format!(
+            "the file is {}; only held files can be released",
+            file.status.as_str()
+        ),
     )
 }
 

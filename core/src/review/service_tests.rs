@@ -96,27 +96,56 @@ async fn the_queue_lists_held_files_across_owners_newest_first_with_their_owner(
     file(&w, "u-bob", "f2", 2, FileStatus::Held).await;
     file(&w, "u-bob", "f3", 3, FileStatus::Accepted).await;
     file(&w, "u-ann", "f4", 4, FileStatus::Held).await;
-    let page = w.review.files(None, None, None, None, Some("2")).await.unwrap();
+    let page = w
+        .review
+        .files(None, None, None, None, Some("2"))
+        .await
+        .unwrap();
     let ids: Vec<&str> = page.files.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["f4", "f2"]);
-    assert_eq!(page.files[1].owner.email.as_deref(), Some("bob@example.com"));
+    assert_eq!(
+        page.files[1].owner.email.as_deref(),
+        Some("bob@example.com")
+    );
     let next = page.next_cursor.expect("a next page");
-    let page = w.review.files(None, None, None, Some(&next), Some("2")).await.unwrap();
+    let page = w
+        .review
+        .files(None, None, None, Some(&next), Some("2"))
+        .await
+        .unwrap();
     let ids: Vec<&str> = page.files.iter().map(|f| f.id.as_str()).collect();
     assert_eq!((ids, page.next_cursor), (vec!["f1"], None));
 
-    let accepted = w.review.files(Some("accepted"), None, None, None, None).await.unwrap();
+    let accepted = w
+        .review
+        .files(Some("accepted"), None, None, None, None)
+        .await
+        .unwrap();
     assert_eq!(accepted.files.len(), 1);
-    let anns = w.review.files(Some("held"), Some("u-ann"), None, None, None).await.unwrap();
+    let anns = w
+        .review
+        .files(Some("held"), Some("u-ann"), None, None, None)
+        .await
+        .unwrap();
     let ids: Vec<&str> = anns.files.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["f4", "f1"]);
     let code = |e: crate::CoreError| e.code();
     assert_eq!(
-        code(w.review.files(Some("pending"), None, None, None, None).await.unwrap_err()),
+        code(
+            w.review
+                .files(Some("pending"), None, None, None, None)
+                .await
+                .unwrap_err()
+        ),
         "invalid_status"
     );
     assert_eq!(
-        code(w.review.files(None, None, None, Some("zz"), None).await.unwrap_err()),
+        code(
+            w.review
+                .files(None, None, None, Some("zz"), None)
+                .await
+                .unwrap_err()
+        ),
         "invalid_cursor"
     );
 }
@@ -128,7 +157,10 @@ async fn a_released_file_is_accepted_its_owner_told_and_the_release_audited() {
     let admin = owner("u-admin");
     let before = w.ledger.outbox.lock().unwrap().len();
     let view = w.review.release(&admin, "f1").await.unwrap();
-    assert_eq!((view.status, view.owner.id.as_str()), (FileStatus::Accepted, "u-ann"));
+    assert_eq!(
+        (view.status, view.owner.id.as_str()),
+        (FileStatus::Accepted, "u-ann")
+    );
     let now = w.ledger.get_file(&f.owner, &f.id).await.unwrap().unwrap();
     assert_eq!(now.status, FileStatus::Accepted);
     let outbox = w.ledger.outbox.lock().unwrap().clone();
@@ -142,15 +174,28 @@ async fn a_released_file_is_accepted_its_owner_told_and_the_release_audited() {
     let events = w.audit.events();
     assert_eq!(events.len(), 1);
     assert_eq!(
-        (events[0].action.as_str(), events[0].target.id.as_str(), events[0].actor.kind),
+        (
+            events[0].action.as_str(),
+            events[0].target.id.as_str(),
+            events[0].actor.kind
+        ),
         ("file.released", "f1", ActorKind::Admin)
     );
     // Released once: again it is not held.
-    assert_eq!(w.review.release(&admin, "f1").await.unwrap_err().code(), "not_held");
+    assert_eq!(
+        w.review.release(&admin, "f1").await.unwrap_err().code(),
+        "not_held"
+    );
     file(&w, "u-bob", "f2", 2, FileStatus::Rejected).await;
-    assert_eq!(w.review.release(&admin, "f2").await.unwrap_err().code(), "not_held");
+    assert_eq!(
+        w.review.release(&admin, "f2").await.unwrap_err().code(),
+        "not_held"
+    );
     for id in ["nope", "../x"] {
-        assert_eq!(w.review.release(&admin, id).await.unwrap_err().code(), "not_found");
+        assert_eq!(
+            w.review.release(&admin, id).await.unwrap_err().code(),
+            "not_found"
+        );
     }
     assert_eq!(w.audit.events().len(), 1);
 }
@@ -171,11 +216,19 @@ async fn an_admin_deletion_removes_bytes_record_and_quota_with_a_receipt() {
     assert_eq!(receipts.receipts[0].deleted_by, DeletedBy::Admin);
     let events = w.audit.events();
     assert_eq!(
-        (events.len(), events[0].action.as_str(), events[0].target.kind.as_str()),
+        (
+            events.len(),
+            events[0].action.as_str(),
+            events[0].target.kind.as_str()
+        ),
         (1, "file.deleted", "file")
     );
     assert_eq!(
-        w.review.delete_file(&owner("u-admin"), "f1").await.unwrap_err().code(),
+        w.review
+            .delete_file(&owner("u-admin"), "f1")
+            .await
+            .unwrap_err()
+            .code(),
         "not_found"
     );
 }
@@ -220,20 +273,38 @@ async fn every_link_is_listed_with_its_owner_and_any_can_be_revoked() {
         .await
         .unwrap();
     assert_eq!((rest.links.len(), rest.next_cursor), (1, None));
-    let l2 = page.links.iter().chain(&rest.links).find(|l| l.id == "l2").unwrap();
+    let l2 = page
+        .links
+        .iter()
+        .chain(&rest.links)
+        .find(|l| l.id == "l2")
+        .unwrap();
     assert_eq!(l2.owner.email.as_deref(), Some("bob@example.com"));
     let json = serde_json::to_value(l2).unwrap();
     assert!(json.get("token").is_none() && json.get("url").is_none());
 
     let admin = owner("u-admin");
     w.review.revoke_link(&admin, "l2").await.unwrap();
-    let l = w.ledger.get_link(&owner("u-bob"), &LinkId::parse("l2").unwrap()).await.unwrap();
+    let l = w
+        .ledger
+        .get_link(&owner("u-bob"), &LinkId::parse("l2").unwrap())
+        .await
+        .unwrap();
     assert!(l.unwrap().revoked);
     // Again: nothing changes, nothing more is audited.
     w.review.revoke_link(&admin, "l2").await.unwrap();
     let events = w.audit.events();
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].action.as_str(), events[0].target.id.as_str()), ("link.revoked", "l2"));
-    assert_eq!(w.review.revoke_link(&admin, "l9").await.unwrap_err().code(), "not_found");
-    assert_eq!(w.review.links(Some("zz"), None).await.unwrap_err().code(), "invalid_cursor");
+    assert_eq!(
+        (events[0].action.as_str(), events[0].target.id.as_str()),
+        ("link.revoked", "l2")
+    );
+    assert_eq!(
+        w.review.revoke_link(&admin, "l9").await.unwrap_err().code(),
+        "not_found"
+    );
+    assert_eq!(
+        w.review.links(Some("zz"), None).await.unwrap_err().code(),
+        "invalid_cursor"
+    );
 }

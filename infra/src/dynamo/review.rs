@@ -89,14 +89,14 @@ impl ReviewStore for DynamoLedger {
         Ok(ReviewPage::from_overfetch(files, limit))
     }
 
-    async fn find_file(
-        &self,
-        id: &FileId,
-    ) -> Result<Option<dropgate_core::FileRecord>, CoreError> {
+    async fn find_file(&self, id: &FileId) -> Result<Option<dropgate_core::FileRecord>, CoreError> {
         // Its pointer names its owner (files keyed by owner before pointers existed have none:
         // they are found through a listing, not by id alone).
         let pointer = super::get_item(&self.client, &self.files_table, pointer_key(id)).await?;
-        let Some(owner) = pointer.as_ref().and_then(|p| super::get_s(p, POINTER_OWNER)) else {
+        let Some(owner) = pointer
+            .as_ref()
+            .and_then(|p| super::get_s(p, POINTER_OWNER))
+        else {
             return Ok(None);
         };
         let owner = OwnerId::parse(owner).map_err(|_| super::corrupt(POINTER_OWNER))?;
@@ -164,4 +164,3 @@ impl ReviewStore for DynamoLedger {
         self.get_link(&link.owner, &link.id).await
     }
 }
-

@@ -58,7 +58,9 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
     let png = samples::png();
 
     // Two held files of Ada's, one refused for its type.
-    let held = stack.upload(&ada, "held <b>one</b>.png", &png, "image/png").await;
+    let held = stack
+        .upload(&ada, "held <b>one</b>.png", &png, "image/png")
+        .await;
     let doomed = stack.upload(&ada, "doomed.png", &png, "image/png").await;
     let refused = stack
         .upload(&ada, "notes.png", &samples::elf(), "image/png")
@@ -91,7 +93,11 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
 
     // Release: accepted, downloadable, the owner mailed that it was released.
     let (s, b) = stack
-        .post(&format!("/admin/files/{held}/release"), Some(&admin), json!({}))
+        .post(
+            &format!("/admin/files/{held}/release"),
+            Some(&admin),
+            json!({}),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(
@@ -99,7 +105,11 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         (Some("accepted"), Some("released"))
     );
     let (s, b) = stack.get(&format!("/files/{held}"), &ada).await;
-    assert_eq!((s, b["file"]["status"].as_str()), (200, Some("accepted")), "{b}");
+    assert_eq!(
+        (s, b["file"]["status"].as_str()),
+        (200, Some("accepted")),
+        "{b}"
+    );
     let (s, b) = stack.get(&format!("/files/{held}/download"), &ada).await;
     assert_eq!(s, 200, "{b}");
     stack
@@ -110,15 +120,21 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
             } else {
                 mails
             };
-            mails
-                .into_iter()
-                .find(|m| m["subject"].as_str().is_some_and(|s| s.contains("released")))
+            mails.into_iter().find(|m| {
+                m["subject"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("released"))
+            })
         })
         .await;
     // Not held any more, nor ever was the refused one; unknown is 404.
     for id in [&held, &refused] {
         let (s, b) = stack
-            .post(&format!("/admin/files/{id}/release"), Some(&admin), json!({}))
+            .post(
+                &format!("/admin/files/{id}/release"),
+                Some(&admin),
+                json!({}),
+            )
             .await;
         assert_eq!((s, code(&b)), (409, Some("not_held")), "{b}");
     }
@@ -129,14 +145,28 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
 
     // Delete for good: bytes, record, quota; a receipt says an admin did it.
     let (s, b) = stack
-        .call(Method::DELETE, &format!("/admin/files/{doomed}"), Some(&admin), None)
+        .call(
+            Method::DELETE,
+            &format!("/admin/files/{doomed}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(s, 204, "{b}");
-    assert!(stack.raw_object(&format!("uploads/{doomed}")).await.is_none());
+    assert!(
+        stack
+            .raw_object(&format!("uploads/{doomed}"))
+            .await
+            .is_none()
+    );
     let (s, _) = stack.get(&format!("/files/{doomed}"), &ada).await;
     assert_eq!(s, 404);
     let (_, q) = stack.get("/quota", &ada).await;
-    assert_eq!(q["used_bytes"], png.len(), "only the released file counts: {q}");
+    assert_eq!(
+        q["used_bytes"],
+        png.len(),
+        "only the released file counts: {q}"
+    );
     let (_, r) = stack.get("/receipts/deletions", &ada).await;
     let receipt = r["receipts"]
         .as_array()
@@ -147,7 +177,12 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         .unwrap_or_else(|| panic!("a receipt: {r}"));
     assert_eq!(receipt["deleted_by"], "admin");
     let (s, _) = stack
-        .call(Method::DELETE, &format!("/admin/files/{doomed}"), Some(&admin), None)
+        .call(
+            Method::DELETE,
+            &format!("/admin/files/{doomed}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(s, 404);
 
@@ -163,7 +198,12 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         };
         let (s, page) = stack.get(&path, &admin).await;
         assert_eq!(s, 200, "{page}");
-        if let Some(l) = page["links"].as_array().unwrap().iter().find(|l| l["id"] == link_id.as_str()) {
+        if let Some(l) = page["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == link_id.as_str())
+        {
             found = Some(l.clone());
         }
         match page["next_cursor"].as_str() {
@@ -176,9 +216,17 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         (listed["owner"]["email"].as_str(), listed["state"].as_str()),
         (Some("bob-review@example.com"), Some("active"))
     );
-    assert!(listed.get("token").is_none() && listed.get("url").is_none(), "{listed}");
+    assert!(
+        listed.get("token").is_none() && listed.get("url").is_none(),
+        "{listed}"
+    );
     let (s, _) = stack
-        .call(Method::DELETE, &format!("/admin/links/{link_id}"), Some(&admin), None)
+        .call(
+            Method::DELETE,
+            &format!("/admin/links/{link_id}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(s, 204);
     let (s, _, b) = stack
@@ -186,16 +234,29 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         .await;
     assert_eq!((s, code(&b)), (410, Some("link_revoked")), "{b}");
     let (s, b) = stack.get(&format!("/links/{link_id}"), &bob).await;
-    assert_eq!((s, b["link"]["state"].as_str()), (200, Some("revoked")), "{b}");
+    assert_eq!(
+        (s, b["link"]["state"].as_str()),
+        (200, Some("revoked")),
+        "{b}"
+    );
     let (s, _) = stack
         .call(Method::DELETE, "/admin/links/nope", Some(&admin), None)
         .await;
     assert_eq!(s, 404);
 
     // One audit entry per change, by id.
-    assert_eq!(audit_actions(&stack, &admin, &format!("file:{held}")).await, ["file.released"]);
-    assert_eq!(audit_actions(&stack, &admin, &format!("file:{doomed}")).await, ["file.deleted"]);
-    assert_eq!(audit_actions(&stack, &admin, &format!("link:{link_id}")).await, ["link.revoked"]);
+    assert_eq!(
+        audit_actions(&stack, &admin, &format!("file:{held}")).await,
+        ["file.released"]
+    );
+    assert_eq!(
+        audit_actions(&stack, &admin, &format!("file:{doomed}")).await,
+        ["file.deleted"]
+    );
+    assert_eq!(
+        audit_actions(&stack, &admin, &format!("link:{link_id}")).await,
+        ["link.revoked"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,7 +278,9 @@ async fn a_non_admin_is_refused_on_every_review_route() {
     ];
     for (m, path) in routes {
         let body = (m == Method::POST).then(|| "{}".to_owned());
-        let (s, b) = stack.call(m.clone(), &path, Some(&ada), body.as_deref()).await;
+        let (s, b) = stack
+            .call(m.clone(), &path, Some(&ada), body.as_deref())
+            .await;
         assert_eq!((s, code(&b)), (403, Some("admin_only")), "{m} {path}: {b}");
     }
     // Nothing changed: still held, the link still takes drops.
@@ -234,18 +297,33 @@ async fn an_admin_reviews_releases_and_revokes_from_the_cli() {
     let dir = std::env::temp_dir().join(format!("dropgate-review-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let config = dir.join("config");
-    let login = ["--api", &stack.api, "login", "--email", ADMIN, "--password-stdin"];
+    let login = [
+        "--api",
+        &stack.api,
+        "login",
+        "--email",
+        ADMIN,
+        "--password-stdin",
+    ];
     let (ok, out) = dropgate(&bin, &config, &login, Some(ADMIN_PASSWORD)).await;
     assert!(ok, "login: {out}");
 
     let ada = stack.user("ada-cli-review@example.com").await;
     let png = samples::png();
     let held = stack.upload(&ada, "cli-held.png", &png, "image/png").await;
-    let doomed = stack.upload(&ada, "cli-doomed.png", &png, "image/png").await;
+    let doomed = stack
+        .upload(&ada, "cli-doomed.png", &png, "image/png")
+        .await;
     for id in [&held, &doomed] {
         assert_eq!(stack.settled(&ada, id).await["status"], "held");
     }
-    let (ok, out) = dropgate(&bin, &config, &["admin", "review", "--status", "held"], None).await;
+    let (ok, out) = dropgate(
+        &bin,
+        &config,
+        &["admin", "review", "--status", "held"],
+        None,
+    )
+    .await;
     assert!(ok, "{out}");
     let queue = ids(&out, "files");
     assert!(queue.contains(&held) && queue.contains(&doomed), "{out}");
@@ -260,7 +338,13 @@ async fn an_admin_reviews_releases_and_revokes_from_the_cli() {
     let (ok, _) = dropgate(&bin, &config, &["admin", "delete-file", &doomed], None).await;
     assert!(!ok);
     assert_eq!(stack.settled(&ada, &doomed).await["status"], "held");
-    let (ok, out) = dropgate(&bin, &config, &["admin", "delete-file", &doomed, "--yes"], None).await;
+    let (ok, out) = dropgate(
+        &bin,
+        &config,
+        &["admin", "delete-file", &doomed, "--yes"],
+        None,
+    )
+    .await;
     assert!(ok, "{out}");
     let (s, _) = stack.get(&format!("/files/{doomed}"), &ada).await;
     assert_eq!(s, 404);
