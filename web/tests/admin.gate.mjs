@@ -50,7 +50,7 @@ async function client(size) {
   const page = await ctx.newPage();
   const address = email(`client-${size}`);
   await signUp(page, address);
-  const name = `<b>held</b>-${size}.png`;
+  const name = `<b>held-${size}.png`;
   await page.getByLabel('Choose files').setInputFiles([{ name, mimeType: 'image/png', buffer: PNG }]);
   await fileRow(page, name).getByText('Held for review').waitFor();
   // The app's own API module (the same instance, so the same session) makes the link.

@@ -59,7 +59,7 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
 
     // Two held files of Ada's, one refused for its type.
     let held = stack
-        .upload(&ada, "held <b>one</b>.png", &png, "image/png")
+        .upload(&ada, "held <b>one.png", &png, "image/png")
         .await;
     let doomed = stack.upload(&ada, "doomed.png", &png, "image/png").await;
     let refused = stack
@@ -83,7 +83,7 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         .find(|f| f["id"] == held.as_str())
         .unwrap();
     assert_eq!(one["owner"]["email"], "ada-review@example.com");
-    assert_eq!(one["name"], "held <b>one</b>.png");
+    assert_eq!(one["name"], "held <b>one.png");
     assert_eq!(one["status"], "held");
     let (s, page) = stack.get("/admin/files?status=rejected", &admin).await;
     assert_eq!(s, 200, "{page}");
@@ -116,7 +116,7 @@ async fn an_admin_releases_deletes_and_revokes_across_owners() {
         .wait_for("the released mail", 30, || async {
             let mails = stack.mails_about("held &lt;b&gt;one").await;
             let mails = if mails.is_empty() {
-                stack.mails_about("held <b>one</b>").await
+                stack.mails_about("held <b>one").await
             } else {
                 mails
             };
