@@ -316,6 +316,43 @@ pub enum AdminCommand {
     Disable { id: String },
     /// Restore a stopped account (its links and shares that were live work again).
     Enable { id: String },
+    /// The review queue: files across owners by status (held by default).
+    Review {
+        /// rejected, held, scanning or accepted.
+        #[arg(long, default_value = "held",
+              value_parser = ["rejected", "held", "scanning", "accepted"])]
+        status: String,
+        /// Only this owner's files (an owner id).
+        #[arg(long, value_name = "ID", conflicts_with = "link")]
+        owner: Option<String>,
+        /// Only files dropped through this upload link.
+        #[arg(long, value_name = "ID")]
+        link: Option<String>,
+        /// Where to go on from: the `next_cursor` of the listing before.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
+    },
+    /// Release a held file: it becomes accepted and its owner is told.
+    Release {
+        #[arg(value_name = "FILE_ID")]
+        id: String,
+    },
+    /// Delete any file for good (bytes, record, quota; its owner gets a receipt).
+    DeleteFile {
+        #[arg(value_name = "FILE_ID")]
+        id: String,
+        /// Confirm: nothing can bring the file back.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Every upload link across owners, with its owner and state.
+    Links {
+        /// Where to go on from: the `next_cursor` of the listing before.
+        #[arg(long, value_name = "CURSOR")]
+        cursor: Option<String>,
+    },
+    /// Revoke any upload link.
+    RevokeLink { id: String },
 }
 
 #[derive(Debug, Args)]

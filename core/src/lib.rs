@@ -43,6 +43,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod profile;
 pub mod ratelimit;
+pub mod review;
 pub mod scan;
 pub mod sealing;
 pub mod settings;

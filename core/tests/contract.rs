@@ -120,6 +120,16 @@ async fn the_in_memory_ledger_keeps_the_own_quota_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_keeps_the_review_contract() {
+    let mem = MemLedger::default();
+    let stores = dropgate_core::contract::links::Stores {
+        links: &mem,
+        ledger: &mem,
+    };
+    dropgate_core::contract::review::check_all(stores, &mem, "mem", now()).await;
+}
+
+#[tokio::test]
 async fn the_in_memory_webhook_store_keeps_the_contract() {
     dropgate_core::contract::webhooks::check_all(
         std::sync::Arc::new(dropgate_core::fakes::MemWebhooks::default()),

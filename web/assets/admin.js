@@ -7,6 +7,7 @@ import { $, show, say, tieLabelsToUsableControls } from './dom.js';
 import { errorWords } from './words.js';
 import { wireUsers, loadUsers } from './admin-users.js';
 import { wireAudit, loadAudit } from './admin-audit.js';
+import { wireReview, loadReview, loadLinks } from './admin-review.js';
 
 function message(text, kind = 'error') {
   say($('#admin-message'), text, kind);
@@ -25,6 +26,7 @@ async function start() {
   }
   wireUsers(message);
   wireAudit(message);
+  wireReview(message);
   try {
     await loadUsers(false);
   } catch (e) {
@@ -41,7 +43,7 @@ async function start() {
   show(who, true);
   only('console');
   const fail = (e) => message(errorWords(e));
-  await loadAudit(false).catch(fail);
+  await Promise.all([loadReview(false).catch(fail), loadLinks(false).catch(fail), loadAudit(false).catch(fail)]);
 }
 
 start();

@@ -1,14 +1,15 @@
 // The operator console (/admin) in the browser, at 360 px and on a desktop. Run by its own test
 // (local/tests/stack/e2e_web.rs) against a stack started with `--admin` for ADMIN (password in
 // DROPGATE_LOCAL_ADMIN_PASSWORD): a person who is not an admin is told the page is not theirs;
-// the admin finds a user by email, raises their quota, disables and enables them (their upload
-// link stops answering while they are disabled), and exports the audit log, which names each
-// of those actions and whose chain holds.
+// the admin finds a user by email, raises their quota, disables and enables them, releases the
+// file of theirs the scanner could not judge (the stack holds every file: `--scanner-faults
+// unsupported=1`, `UNSCANNABLE_POLICY=hold`) from the review queue, sees their upload link among
+// all links, and exports the audit log, which names each of those actions and whose chain holds.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
-import { API, SHOTS, browser, context, signUp, email, watchDialogs } from './harness.mjs';
+import { API, PNG, SHOTS, browser, context, signUp, email, fileRow, watchDialogs } from './harness.mjs';
 
 export const ADMIN = 'console-admin@example.com';
 export const ADMIN_PASSWORD = 'Console1admin';
@@ -42,14 +43,23 @@ async function answer(page, question, button) {
   await dialog.waitFor({ state: 'detached' });
 }
 
-// A client with an account and nothing else.
+// A client with an account, one file the scanner could not judge (held for review) named
+// with markup, and an upload link.
 async function client(size) {
   const ctx = await context(b);
   const page = await ctx.newPage();
   const address = email(`client-${size}`);
   await signUp(page, address);
+  const name = `<b>held-${size}.png`;
+  await page.getByLabel('Choose files').setInputFiles([{ name, mimeType: 'image/png', buffer: PNG }]);
+  await fileRow(page, name).getByText('Held for review').waitFor();
+  // The app's own API module (the same instance, so the same session) makes the link.
+  const made = await page.evaluate(async (label) => {
+    const { call } = await import('/assets/api.js');
+    return call('POST', '/links', { label });
+  }, `inbox-${size}`);
   await ctx.close();
-  return address;
+  return { address, name, link: made.link.id };
 }
 
 test('a person who is not an admin is told the console is not theirs', async () => {
@@ -71,8 +81,8 @@ test('without a session the console asks to log in first', async () => {
 });
 
 for (const [size, viewport] of SIZES) {
-  test(`${size}: an admin finds a user, changes their quota, stops and restores them, exports the log`, async () => {
-    const address = await client(size);
+  test(`${size}: an admin finds a user, changes their quota, stops and restores them, releases a held file, exports the log`, async () => {
+    const { address, name, link } = await client(size);
     const ctx = await context(b, viewport);
     const page = await ctx.newPage();
     const dialogs = watchDialogs(page);
@@ -102,6 +112,25 @@ for (const [size, viewport] of SIZES) {
     await page.getByRole('button', { name: `Enable ${address}` }).click();
     await row.getByText('Active', { exact: true }).waitFor();
 
+    // The review queue: the held file, its name as text; released after a confirmation.
+    await page.getByRole('heading', { name: 'Review queue' }).waitFor();
+    await page.getByRole('button', { name: 'Show files' }).click();
+    const held = page.locator('#review tr', { hasText: name });
+    await held.waitFor();
+    assert.equal(await page.locator('#review b').count(), 0, 'names are text, never markup');
+    await held.getByText(address).waitFor();
+    await page.getByRole('button', { name: `Release ${name}` }).click();
+    await answer(page, `Release ${name}? Its owner can download and share it at once, and is told.`, 'Release');
+    await page.getByText(`${name} is released.`).waitFor();
+    await held.waitFor({ state: 'detached' });
+    await page.getByLabel('Status').selectOption('accepted');
+    await page.getByRole('button', { name: 'Show files' }).click();
+    await page.locator('#review tr', { hasText: name }).getByText('Accepted').waitFor();
+
+    // Every link: the client's is there with its owner.
+    await page.getByRole('button', { name: 'Reload links' }).click();
+    await page.locator(`#all-links tr[data-id="${link}"]`, { hasText: address }).waitFor();
+
     // The audit log names what was done, and exports as JSONL.
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.locator('#audit tr', { hasText: 'user.disabled' }).first().waitFor();
@@ -109,7 +138,7 @@ for (const [size, viewport] of SIZES) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the audit log' }).click()]);
     const lines = (await readFile(await download.path(), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const actions = new Set(lines.map((e) => e.action));
-    for (const a of ['user.quota_changed', 'user.disabled', 'user.enabled']) assert.ok(actions.has(a), `${a} in ${[...actions]}`);
+    for (const a of ['user.quota_changed', 'user.disabled', 'user.enabled', 'file.released']) assert.ok(actions.has(a), `${a} in ${[...actions]}`);
     for (let i = 1; i < lines.length; i += 1) assert.equal(lines[i].prev_hash, lines[i - 1].hash, `chain at ${lines[i].seq}`);
     await page.getByText(/Exported \d+ entr/).waitFor();
     assert.deepEqual(dialogs, []);

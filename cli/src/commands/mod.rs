@@ -9,6 +9,7 @@ mod links;
 mod mfa;
 mod password;
 mod put;
+mod review;
 mod shares;
 mod tokens;
 mod trash;
@@ -68,6 +69,29 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Admin(AdminCommand::Quota { id, size }) => users::quota(&ctx, &id, &size).await,
         Command::Admin(AdminCommand::Disable { id }) => users::switch(&ctx, &id, true).await,
         Command::Admin(AdminCommand::Enable { id }) => users::switch(&ctx, &id, false).await,
+        Command::Admin(AdminCommand::Review {
+            status,
+            owner,
+            link,
+            cursor,
+        }) => {
+            review::review(
+                &ctx,
+                &status,
+                owner.as_deref(),
+                link.as_deref(),
+                cursor.as_deref(),
+            )
+            .await
+        }
+        Command::Admin(AdminCommand::Release { id }) => review::release(&ctx, &id).await,
+        Command::Admin(AdminCommand::DeleteFile { id, yes }) => {
+            review::delete_file(&ctx, &id, yes).await
+        }
+        Command::Admin(AdminCommand::Links { cursor }) => {
+            review::links(&ctx, cursor.as_deref()).await
+        }
+        Command::Admin(AdminCommand::RevokeLink { id }) => review::revoke_link(&ctx, &id).await,
         Command::Webhook(WebhookCommand::Create(args)) => webhooks::create(&ctx, args).await,
         Command::Webhook(WebhookCommand::Ls) => webhooks::ls(&ctx).await,
         Command::Webhook(WebhookCommand::Rm { id }) => webhooks::rm(&ctx, &id).await,

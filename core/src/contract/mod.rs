@@ -18,6 +18,7 @@ pub mod objects;
 pub mod profiles;
 pub mod quota_limits;
 pub mod retention;
+pub mod review;
 pub mod sealing;
 pub mod share_lockout;
 pub mod shares;

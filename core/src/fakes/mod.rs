@@ -18,6 +18,7 @@ mod multipart;
 mod notifier;
 mod objects;
 mod profiles;
+mod review;
 mod sealer;
 mod shares;
 mod standing;

@@ -65,6 +65,7 @@ pub fn reason_words(code: &str) -> &'static str {
         }
         "scan_timeout" => "the malware scan gave no verdict in time",
         "account_disabled" => "the account it was sent to is stopped by an operator",
+        "released" => "it was held for review and an operator released it",
         _ => "it did not pass the checks",
     }
 }
@@ -157,6 +158,18 @@ pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail
                     file.reason.as_deref().unwrap_or("unknown"),
                 ),
             }),
+            // An operator released it after it was held: the owner waited for this one.
+            FileStatus::Accepted if file.reason.as_deref() == Some(crate::review::RELEASED) => {
+                Some(Mail {
+                    to,
+                    subject: format!("Dropgate: {name} was released"),
+                    body: format!(
+                        "Your upload {name} ({} bytes, declared {}) was held for review, and an \
+                         operator released it: it can be downloaded and shared now.\n",
+                        file.size, file.content_type,
+                    ),
+                })
+            }
             FileStatus::Held => Some(Mail {
                 to,
                 subject: format!("Dropgate: {name} is held for review"),

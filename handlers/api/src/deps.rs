@@ -21,6 +21,7 @@ use dropgate_core::notify::Mailer;
 use dropgate_core::objects::ObjectStore;
 use dropgate_core::profile::{ProfileService, Profiles};
 use dropgate_core::ratelimit::{Counters, RateLimiter};
+use dropgate_core::review::{Review, ReviewStore};
 use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::standing::StandingStore;
@@ -52,6 +53,8 @@ pub struct Deps {
     pub api_keys: ApiKeyService,
     /// Accounts, for admins: the directory joined with what each holds; own quotas; the switch.
     pub users: UserAdmin,
+    /// The review queue and every link, for admins.
+    pub review: Review,
     /// Owners' webhook registrations.
     pub webhooks: WebhookService,
     /// Whether an account is stopped or signed out everywhere: read on every authenticated
@@ -90,6 +93,8 @@ pub struct Ports {
     pub directory: Arc<dyn Directory>,
     /// Users' own quotas (on their quota record in production).
     pub limits: Arc<dyn QuotaLimits>,
+    /// Files and links across owners, for the operator's review (the ledger in production).
+    pub review: Arc<dyn ReviewStore>,
     /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
     pub webhooks: Arc<dyn WebhookStore>,
     pub resolver: Arc<dyn Resolver>,
@@ -151,6 +156,7 @@ impl Deps {
             ledger: ledger.clone(),
             links: ledger.clone(),
             limits: ledger.clone(),
+            review: ledger.clone(),
             standing: ledger.clone(),
             profiles: ledger,
             directory: clients.directory(config),
@@ -202,6 +208,7 @@ impl Deps {
             api_keys,
             directory,
             limits,
+            review,
             webhooks,
             resolver,
             standing,
@@ -268,6 +275,14 @@ impl Deps {
             ids: ids.clone(),
             sealer: sealer.clone(),
             settings: settings.clone(),
+        };
+        let review = Review {
+            store: review,
+            directory: directory.clone(),
+            objects: objects.clone(),
+            multipart: multipart.clone(),
+            audit: Arc::new(audit.clone()),
+            clock: clock.clone(),
         };
         let users = UserAdmin {
             directory,
@@ -337,6 +352,7 @@ impl Deps {
             gate,
             api_keys,
             users,
+            review,
             webhooks,
             standing,
             pages: PageHeaders::new(upload_origin),

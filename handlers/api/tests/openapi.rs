@@ -309,6 +309,7 @@ fn deps() -> (Deps, AuthDeps) {
     let ports = Ports {
         ledger: ledger.clone(),
         links: ledger.clone(),
+        review: ledger.clone(),
         limits: ledger,
         directory: Arc::new(dropgate_core::fakes::MemDirectory::default()),
         shares: Arc::new(MemShares::default()),

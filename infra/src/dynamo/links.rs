@@ -27,12 +27,12 @@ use crate::error::sdk_error;
 
 pub const TOKEN_INDEX: &str = "by-token";
 pub const LINK_FILES_INDEX: &str = "by-link";
-const LINK_PREFIX: &str = "link#";
+pub(crate) const LINK_PREFIX: &str = "link#";
 const RECEIPT_PREFIX: &str = "receipt#";
 /// Links and receipts are kept this long after the link expires, then TTL removes them.
 const KEEP_LINK_DAYS: i64 = 90;
 
-fn link_key(owner: &OwnerId, id: &LinkId) -> HashMap<String, Av> {
+pub(crate) fn link_key(owner: &OwnerId, id: &LinkId) -> HashMap<String, Av> {
     HashMap::from([
         ("owner".to_string(), s(owner.as_str())),
         ("item".to_string(), s(format!("{LINK_PREFIX}{id}"))),
@@ -82,7 +82,7 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
     item
 }
 
-fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
+pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<Link, CoreError> {
     let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
     let num = |k: &str| {
         get_n(item, k)

@@ -17,6 +17,7 @@ mod paged;
 mod pointers;
 mod profiles;
 pub mod retention;
+pub mod review;
 mod scan;
 mod settle;
 pub mod shares;

@@ -15,7 +15,7 @@ use super::{DynamoLedger, corrupt, get_s, n, s, values};
 /// records, and one partition per file spreads the pointers as widely as the ids.
 const POINTER_PARTITION: &str = "key#";
 /// A pointer's attribute naming the file's owner.
-const POINTER_OWNER: &str = "file_owner";
+pub(crate) const POINTER_OWNER: &str = "file_owner";
 /// The key of the pointer from an owner-free object key (`uploads/{file}`) to its record: an
 /// item of the files table with no other attribute than the owner (and, once the record is
 /// settled away, the same expiry), so no index, listing or quota ever sees it.

@@ -3,7 +3,7 @@
 //! (local/tests/stack/template_sync.rs) holds it against template.yaml; index names are the
 //! ones the infra adapters query.
 
-use dropgate_infra::dynamo::{apikeys, files, links, shares};
+use dropgate_infra::dynamo::{apikeys, files, links, review, shares};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
@@ -98,6 +98,12 @@ pub const TABLE_SHAPES: &[TableShape] = &[
                 partition_key: "via_link",
                 sort_key: Some("file_id"),
             },
+            // Every file by its status, newest first: the operator's review queue.
+            IndexShape {
+                name: review::STATUS_INDEX,
+                partition_key: "status",
+                sort_key: Some("created_at"),
+            },
         ],
         ttl_attribute: TTL_ATTRIBUTE,
         stream: false,
@@ -123,11 +129,19 @@ pub const TABLE_SHAPES: &[TableShape] = &[
         partition_key: "owner",
         sort_key: Some("item"),
         // Link tokens and receipts, by their SHA-256.
-        indexes: &[IndexShape {
-            name: links::TOKEN_INDEX,
-            partition_key: "token_hash",
-            sort_key: None,
-        }],
+        indexes: &[
+            IndexShape {
+                name: links::TOKEN_INDEX,
+                partition_key: "token_hash",
+                sort_key: None,
+            },
+            // Links (and their receipts) by link id alone: an operator's revoke.
+            IndexShape {
+                name: review::LINK_ID_INDEX,
+                partition_key: "link_id",
+                sort_key: None,
+            },
+        ],
         ttl_attribute: LINKS_TTL_ATTRIBUTE,
         stream: false,
     },

@@ -160,17 +160,25 @@ async fn the_trash_shows_in_the_browser() {
 }
 
 /// The operator console in the browser, on a stack that makes `console-admin@example.com` an
-/// admin at start (web/tests/admin.gate.mjs holds the same address and password): refused to
-/// others, then users, quota, kill switch, review, links and the audit export, at 360 px and on
-/// a desktop.
+/// admin at start (web/tests/admin.gate.mjs holds the same address and password) and holds
+/// every file for review (its scanner judges nothing): refused to others, then users, quota,
+/// kill switch, review, links and the audit export, at 360 px and on a desktop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_works_in_the_browser() {
     let root = root();
     let tests = root.join("web/tests");
     browser_tools(&tests);
     let stack = LocalStack::start_with_args(
-        &["--admin", "console-admin@example.com"],
-        &[("DROPGATE_LOCAL_ADMIN_PASSWORD", "Console1admin")],
+        &[
+            "--admin",
+            "console-admin@example.com",
+            "--scanner-faults",
+            "unsupported=1",
+        ],
+        &[
+            ("DROPGATE_LOCAL_ADMIN_PASSWORD", "Console1admin"),
+            ("UNSCANNABLE_POLICY", "hold"),
+        ],
     )
     .await;
     let files = [tests.join("admin.gate.mjs")];

@@ -15,6 +15,7 @@ mod mfa;
 mod pages;
 mod parts;
 mod retention;
+mod review;
 mod security;
 mod shares;
 mod table;
@@ -296,6 +297,11 @@ impl Function for Deps {
             Op::AdminUsers => users::list(req, deps).await,
             Op::AdminUser => users::get(req, deps, first).await,
             Op::AdminEditUser => users::patch(req, deps, first).await,
+            Op::AdminFiles => review::files(req, deps).await,
+            Op::AdminRelease => review::release(req, deps, first).await,
+            Op::AdminDeleteFile => review::delete_file(req, deps, first).await,
+            Op::AdminLinks => review::links(req, deps).await,
+            Op::AdminRevokeLink => review::revoke_link(req, deps, first).await,
             Op::CreateWebhook => webhooks::create(req, deps).await,
             Op::ListWebhooks => webhooks::list(req, deps).await,
             Op::GetWebhook => webhooks::get(req, deps, first).await,

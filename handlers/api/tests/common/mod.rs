@@ -190,6 +190,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
         directory: directory.clone(),
         limits: ledger.clone(),
+        review: ledger.clone(),
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: standing.clone(),
