@@ -11,6 +11,7 @@ use dropgate_core::accounts::{AccountDirectory, Accounts, OwnAccount, Recovery};
 use dropgate_core::apikeys::{ApiKeyService, ApiKeyStore};
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
+use dropgate_core::erasure::{Eraser, ErasureStore};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
 use dropgate_core::identity::{Gate, IdTokens};
 use dropgate_core::ids::IdSource;
@@ -58,6 +59,8 @@ pub struct Deps {
     pub standing: Arc<dyn StandingStore>,
     /// The headers of the web client's pages (their CSP names the upload origin).
     pub pages: PageHeaders,
+    /// Account erasure, by an admin or by the account itself.
+    pub erasure: Eraser,
 }
 
 /// Every port the api uses: the AWS adapters in production, the fakes in tests.
@@ -91,6 +94,10 @@ pub struct Ports {
     pub standing: Arc<dyn StandingStore>,
     /// The user directory (Cognito), for what owners change of their own accounts.
     pub account_directory: Arc<dyn AccountDirectory>,
+    /// What an erasure removes of an account, across its tables.
+    pub erasure: Arc<dyn ErasureStore>,
+    /// Mails the receipt of an owner's own erasure.
+    pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -157,6 +164,8 @@ impl Deps {
             webhooks: clients.webhooks(config),
             resolver: Arc::new(SystemResolver),
             account_directory: Arc::new(cognito(config, clients)),
+            erasure: clients.erasure(config),
+            mailer: clients.mailer(config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -196,6 +205,8 @@ impl Deps {
             resolver,
             standing,
             account_directory,
+            erasure,
+            mailer,
             clock,
             ids,
         } = ports;
@@ -238,6 +249,7 @@ impl Deps {
             settings.lookup_failure_limit,
             settings.lookup_failure_window,
         );
+        let multipart_store = multipart.clone();
         let multipart = Multiparts {
             store: multipart,
             objects: objects.clone(),
@@ -257,6 +269,18 @@ impl Deps {
             ids: ids.clone(),
             sealer: sealer.clone(),
             settings: settings.clone(),
+        };
+        let eraser = Eraser {
+            store: erasure,
+            objects: objects.clone(),
+            multipart: multipart_store,
+            directory: directory.clone(),
+            accounts: account_directory.clone(),
+            links: links.clone(),
+            shares: shares.clone(),
+            audit: Arc::new(audit.clone()),
+            mailer,
+            clock: clock.clone(),
         };
         let users = UserAdmin {
             directory,
@@ -329,6 +353,7 @@ impl Deps {
             webhooks,
             standing,
             pages: PageHeaders::new(upload_origin),
+            erasure: eraser,
         }
     }
 }

@@ -324,6 +324,8 @@ fn deps() -> (Deps, AuthDeps) {
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         account_directory: Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
+        erasure: Arc::new(dropgate_core::fakes::MemErasure::default()),
+        mailer: Arc::new(dropgate_core::fakes::MemMailer::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod drop;
 mod edits;
+mod erasure;
 mod files;
 mod links;
 mod pages;
@@ -286,6 +287,8 @@ impl Function for Deps {
             Op::AdminUsers => users::list(req, deps).await,
             Op::AdminUser => users::get(req, deps, first).await,
             Op::AdminEditUser => users::patch(req, deps, first).await,
+            Op::AdminEraseUser => erasure::by_admin(req, deps, first).await,
+            Op::DeleteAccount => erasure::own(req, deps).await,
             Op::CreateWebhook => webhooks::create(req, deps).await,
             Op::ListWebhooks => webhooks::list(req, deps).await,
             Op::GetWebhook => webhooks::get(req, deps, first).await,

@@ -72,6 +72,8 @@ pub(crate) enum Op {
     AdminUsers,
     AdminUser,
     AdminEditUser,
+    AdminEraseUser,
+    DeleteAccount,
     CreateWebhook,
     ListWebhooks,
     GetWebhook,
@@ -266,6 +268,8 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/admin/users", false, Op::AdminUsers, NONE),
     r("GET", "/admin/users/{id}", false, Op::AdminUser, NONE),
     r("PATCH", "/admin/users/{id}", false, Op::AdminEditUser, NONE),
+    r("DELETE", "/admin/users/{id}", false, Op::AdminEraseUser, NONE),
+    r("DELETE", "/account", false, Op::DeleteAccount, NONE),
     r("POST", "/webhooks", false, Op::CreateWebhook, NONE),
     r("GET", "/webhooks", false, Op::ListWebhooks, NONE),
     r("GET", "/webhooks/{id}", false, Op::GetWebhook, NONE),
@@ -405,6 +409,8 @@ mod tests {
             ("GET", "/admin/users", N, N, N),
             ("GET", "/admin/users/{id}", N, N, N),
             ("PATCH", "/admin/users/{id}", N, N, N),
+            ("DELETE", "/admin/users/{id}", N, N, N),
+            ("DELETE", "/account", N, N, N),
             ("POST", "/webhooks", N, N, N),
             ("GET", "/webhooks", N, N, N),
             ("GET", "/webhooks/{id}", N, N, N),
@@ -429,7 +435,7 @@ mod tests {
                 r.pattern
             );
             // Account, token and webhook management and admin routes: no API token at all.
-            if r.pattern.starts_with("/account/") || r.pattern.starts_with("/admin/") {
+            if r.pattern.starts_with("/account") || r.pattern.starts_with("/admin/") {
                 assert_eq!(r.scopes, Scopes::NONE, "{} {}", r.method, r.pattern);
             }
             // A grant on created files only needs the file id as the first parameter.
