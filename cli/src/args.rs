@@ -74,6 +74,26 @@ pub enum Command {
     /// Your password: reset a forgotten one with a mailed code.
     #[command(subcommand)]
     Password(PasswordCommand),
+    /// Your account: delete it with everything it holds.
+    #[command(subcommand)]
+    Account(AccountCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Delete your account for good: every file, link, share, token and webhook, then the
+    /// account itself. Asks for the password, and for the account's email to confirm.
+    Delete(AccountDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountDeleteArgs {
+    /// Read the password from standard input (else $DROPGATE_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Do not ask to type the account's email to confirm.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,6 +311,14 @@ pub enum AdminCommand {
     Disable { id: String },
     /// Restore a stopped account (its links and shares that were live work again).
     Enable { id: String },
+    /// Erase an account for good: every object, record, link, share, token and webhook, then
+    /// the account itself. Refuses without --yes.
+    Erase {
+        id: String,
+        /// Confirm the erasure (it cannot be undone).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+mod account;
 mod audit;
 mod auth;
 mod ctx;
@@ -17,7 +18,7 @@ mod webhooks;
 pub use ctx::Ctx;
 
 use crate::args::{
-    AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand,
+    AccountCommand, AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand,
     TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
@@ -64,6 +65,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Admin(AdminCommand::Quota { id, size }) => users::quota(&ctx, &id, &size).await,
         Command::Admin(AdminCommand::Disable { id }) => users::switch(&ctx, &id, true).await,
         Command::Admin(AdminCommand::Enable { id }) => users::switch(&ctx, &id, false).await,
+        Command::Admin(AdminCommand::Erase { id, yes }) => account::erase(&ctx, &id, yes).await,
+        Command::Account(AccountCommand::Delete(args)) => account::delete(&ctx, args).await,
         Command::Webhook(WebhookCommand::Create(args)) => webhooks::create(&ctx, args).await,
         Command::Webhook(WebhookCommand::Ls) => webhooks::ls(&ctx).await,
         Command::Webhook(WebhookCommand::Rm { id }) => webhooks::rm(&ctx, &id).await,
