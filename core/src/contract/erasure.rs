@@ -11,7 +11,7 @@ use super::trash::accepted;
 use super::webhooks::hook;
 use crate::apikeys::ApiKeyStore;
 use crate::erasure::{ErasureStore, Remnant, Tally};
-use crate::files::{FileLookup, Ledger, OwnerLedger};
+use crate::files::Ledger;
 use crate::links::LinkStore;
 use crate::shares::ShareStore;
 use crate::standing::StandingStore;
