@@ -96,7 +96,7 @@ async fn a_missing_admin_without_a_password_stops_the_start_naming_the_variable(
 }
 
 /// The `dropgate` binary, built now if needed (another package of the workspace).
-fn cli_binary() -> std::path::PathBuf {
+pub(crate) fn cli_binary() -> std::path::PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",
@@ -113,7 +113,7 @@ fn cli_binary() -> std::path::PathBuf {
 }
 
 /// Runs `dropgate --json ARGS` with `config` as its configuration; `password` on stdin.
-async fn dropgate(
+pub(crate) async fn dropgate(
     bin: &std::path::Path,
     config: &std::path::Path,
     args: &[&str],

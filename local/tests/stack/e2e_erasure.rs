@@ -309,3 +309,63 @@ async fn an_owner_deletes_their_own_account_with_their_password_and_gets_a_recei
     assert_eq!(entries.len(), 1, "{log}");
     assert_eq!(entries[0]["actor"]["kind"], "owner");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_erases_only_when_told_yes_and_deletes_ones_own_account() {
+    use crate::e2e_admin::{cli_binary, dropgate};
+    let stack = stack().await;
+    let bin = cli_binary();
+    let dir = std::env::temp_dir().join(format!("dropgate-erase-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (admin_cfg, own_cfg) = (dir.join("admin"), dir.join("own"));
+    let login = |cfg: std::path::PathBuf, email: &'static str, password: &'static str| {
+        let (bin, api) = (bin.clone(), stack.api.clone());
+        async move {
+            let args = ["--api", &api, "login", "--email", email, "--password-stdin"];
+            let (ok, out) = dropgate(&bin, &cfg, &args, Some(password)).await;
+            assert!(ok, "login {email}: {out}");
+        }
+    };
+    login(admin_cfg.clone(), ADMIN, ADMIN_PASSWORD).await;
+
+    let user = stack.user("cli-erased@example.com").await;
+    let id = LocalStack::sub_of(&user);
+    stack.create(&user, "a.png", 10, "image/png").await;
+    // Without --yes: refused, nothing sent.
+    let (ok, _) = dropgate(&bin, &admin_cfg, &["admin", "erase", &id], None).await;
+    assert!(!ok);
+    assert!(pool_has(&stack, &id).await);
+    let (ok, out) = dropgate(&bin, &admin_cfg, &["admin", "erase", &id, "--yes"], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["erasure"]["id"], id.as_str());
+    assert_eq!(out["erasure"]["files"], 1);
+    assert!(!pool_has(&stack, &id).await);
+    let (ok, _) = dropgate(&bin, &admin_cfg, &["admin", "erase", &id, "--yes"], None).await;
+    assert!(!ok, "a second erasure finds nobody");
+
+    // One's own: the password from stdin, --yes for the typed confirmation.
+    let own = stack.user("cli-own@example.com").await;
+    let own_id = LocalStack::sub_of(&own);
+    login(own_cfg.clone(), "cli-own@example.com", PASSWORD).await;
+    let (ok, out) = dropgate(
+        &bin,
+        &own_cfg,
+        &["account", "delete", "--password-stdin", "--yes"],
+        Some("Wrong1password"),
+    )
+    .await;
+    assert!(!ok, "{out}");
+    assert!(pool_has(&stack, &own_id).await);
+    let (ok, out) = dropgate(
+        &bin,
+        &own_cfg,
+        &["account", "delete", "--password-stdin", "--yes"],
+        Some(PASSWORD),
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert_eq!(out["erasure"]["files"], 0);
+    assert!(!pool_has(&stack, &own_id).await);
+    assert!(!own_cfg.join("session.json").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
