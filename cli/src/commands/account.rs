@@ -60,8 +60,11 @@ pub async fn erase(ctx: &Ctx, id: &str, yes: bool) -> Result<Exit> {
     let a: Answer = api.json(Method::DELETE, url, None, Repeat::Safe).await?;
     ctx.out.json(&json!({ "erasure": a.erasure }));
     let c = counts(&a.erasure)?;
-    ctx.out
-        .say(&format!("Account {} erased: {}.", printable(id), summary(&c)));
+    ctx.out.say(&format!(
+        "Account {} erased: {}.",
+        printable(id),
+        summary(&c)
+    ));
     Ok(Exit::Ok)
 }
 

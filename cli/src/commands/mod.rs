@@ -18,8 +18,8 @@ mod webhooks;
 pub use ctx::Ctx;
 
 use crate::args::{
-    AccountCommand, AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand, TokenCommand,
-    TrashCommand, WebhookCommand,
+    AccountCommand, AdminCommand, Cli, Command, LinkCommand, PasswordCommand, ShareCommand,
+    TokenCommand, TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
 use crate::error::Result;

@@ -46,10 +46,20 @@ async fn holdings(s: Stores<'_>, o: &OwnerId, n: u8, tag: &str) -> Vec<FileId> {
     s.ledger.create_pending(&p, 1 << 30).await.unwrap();
     let l = link(o, link_id(o.as_str(), "l1"), 3, None, now);
     s.links.put_link(&l).await.unwrap();
-    let sh = share(o, ShareId::parse(&format!("{o}-s1")).unwrap(), a.id.as_str(), now);
+    let sh = share(
+        o,
+        ShareId::parse(&format!("{o}-s1")).unwrap(),
+        a.id.as_str(),
+        now,
+    );
     s.shares.put_share(&sh).await.unwrap();
     s.keys.put(&key(o, n, tag)).await.unwrap();
-    assert!(s.hooks.insert(&hook(o, &format!("{o}-h1")), 10).await.unwrap());
+    assert!(
+        s.hooks
+            .insert(&hook(o, &format!("{o}-h1")), 10)
+            .await
+            .unwrap()
+    );
     vec![a.id, p.id]
 }
 
@@ -71,7 +81,11 @@ pub async fn check_all(s: Stores<'_>, tag: &str) {
     s.standing.set_disabled(&ada, false).await.unwrap();
     assert!(s.standing.standing(&ada).await.unwrap().disabled);
     // A second mark keeps the first; the first count stays.
-    let again = s.erasure.mark(&ada, now + TimeDelta::hours(1)).await.unwrap();
+    let again = s
+        .erasure
+        .mark(&ada, now + TimeDelta::hours(1))
+        .await
+        .unwrap();
     assert_eq!(again.started_at, now);
     let first = Tally {
         files: 2,
@@ -116,7 +130,14 @@ pub async fn check_all(s: Stores<'_>, tag: &str) {
         s.erasure.forget(&ada, what).await.unwrap();
         assert_eq!(s.erasure.forget(&ada, what).await.unwrap(), 0, "{what:?}");
     }
-    assert!(s.links.list_links(&ada, 10, None).await.unwrap().links.is_empty());
+    assert!(
+        s.links
+            .list_links(&ada, 10, None)
+            .await
+            .unwrap()
+            .links
+            .is_empty()
+    );
     let shares = s.shares.list_shares(&ada, None, 10, None).await.unwrap();
     assert!(shares.shares.is_empty());
     assert!(s.keys.list(&ada).await.unwrap().is_empty());
@@ -134,12 +155,26 @@ pub async fn check_all(s: Stores<'_>, tag: &str) {
     assert!(s.erasure.marker(&ada).await.unwrap().is_some());
     assert!(s.standing.standing(&ada).await.unwrap().disabled);
     let usage = s.ledger.usage(&ada, 1000).await.unwrap();
-    assert_eq!((usage.files, usage.used_bytes, usage.reserved_bytes), (0, 0, 0));
+    assert_eq!(
+        (usage.files, usage.used_bytes, usage.reserved_bytes),
+        (0, 0, 0)
+    );
 
     // The other owner keeps everything.
     let bobs: Vec<_> = s.erasure.files(&bob, None, 10).await.unwrap();
-    assert_eq!(bobs.iter().map(|f| f.id.clone()).collect::<Vec<_>>(), bob_files);
-    assert_eq!(s.links.list_links(&bob, 10, None).await.unwrap().links.len(), 1);
+    assert_eq!(
+        bobs.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
+        bob_files
+    );
+    assert_eq!(
+        s.links
+            .list_links(&bob, 10, None)
+            .await
+            .unwrap()
+            .links
+            .len(),
+        1
+    );
     let shares = s.shares.list_shares(&bob, None, 10, None).await.unwrap();
     assert_eq!(shares.shares.len(), 1);
     assert_eq!(s.keys.list(&bob).await.unwrap().len(), 1);

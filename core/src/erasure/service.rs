@@ -62,7 +62,11 @@ fn bytes_of(f: &FileRecord) -> u64 {
 
 impl Eraser {
     /// `DELETE /admin/users/{id}`: an unknown id (or one erased already) is `404 not_found`.
-    pub async fn erase_by_admin(&self, admin: &OwnerId, id: &str) -> Result<ErasureView, CoreError> {
+    pub async fn erase_by_admin(
+        &self,
+        admin: &OwnerId,
+        id: &str,
+    ) -> Result<ErasureView, CoreError> {
         let id = OwnerId::parse(id).map_err(|_| no_user())?;
         let user = self.directory.user(&id).await?.ok_or_else(no_user)?;
         let actor = Actor {

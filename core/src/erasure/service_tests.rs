@@ -95,7 +95,8 @@ async fn holdings(w: &World, o: &str) {
             scan: None,
         };
         assert!(l.settle(&f, &s).await.unwrap());
-        w.objects.put(&format!("uploads/{}", f.id), vec![0; size as usize]);
+        w.objects
+            .put(&format!("uploads/{}", f.id), vec![0; size as usize]);
     }
     let p = record(&o, &format!("{o}-p"), 1000);
     l.create_pending(&p, 1 << 30).await.unwrap();
@@ -126,7 +127,15 @@ async fn holdings(w: &World, o: &str) {
 async fn nothing_left(w: &World, o: &str) {
     let o = owner(o);
     assert!(w.mem.files(&o, None, 10).await.unwrap().is_empty());
-    assert!(w.mem.ledger.list_links(&o, 10, None).await.unwrap().links.is_empty());
+    assert!(
+        w.mem
+            .ledger
+            .list_links(&o, 10, None)
+            .await
+            .unwrap()
+            .links
+            .is_empty()
+    );
     let shares = w.mem.shares.list_shares(&o, None, 10, None).await.unwrap();
     assert!(shares.shares.is_empty());
     assert!(w.mem.keys.list(&o).await.unwrap().is_empty());
@@ -169,7 +178,14 @@ async fn an_admin_erases_everything_of_one_account_and_the_log_holds_ids_and_cou
         json!({"files": 3, "bytes": 500, "links": 1, "shares": 1})
     );
     // Still stopped while the marker lasts; then the user is unknown.
-    assert!(w.mem.standing.standing(&owner("u-ada")).await.unwrap().disabled);
+    assert!(
+        w.mem
+            .standing
+            .standing(&owner("u-ada"))
+            .await
+            .unwrap()
+            .disabled
+    );
     assert!(w.mem.marker_expiry(&owner("u-ada")).is_some());
     let again = w.eraser.erase_by_admin(&owner("u-root"), "u-ada").await;
     assert_eq!(again.unwrap_err().code(), "not_found");
@@ -227,7 +243,10 @@ async fn an_owner_erases_their_own_account_with_their_password_only() {
     holdings(&w, "u-ada").await;
     let ada = owner("u-ada");
     for wrong in ["", "Wrong1horse", &"x".repeat(300)] {
-        let e = w.eraser.erase_own(&ada, wrong, Some("ada@example.com")).await;
+        let e = w
+            .eraser
+            .erase_own(&ada, wrong, Some("ada@example.com"))
+            .await;
         assert_eq!(e.unwrap_err().code(), "invalid_credentials");
     }
     // A wrong password changes nothing.
@@ -261,6 +280,9 @@ fn the_receipt_names_counts_and_the_time_only() {
     };
     let m = super::receipt_mail("ada@example.com", &e);
     assert_eq!(m.to, "ada@example.com");
-    assert!(m.body.contains("3 files (500 bytes), 1 upload links, 2 share links"));
+    assert!(
+        m.body
+            .contains("3 files (500 bytes), 1 upload links, 2 share links")
+    );
     assert!(!m.body.contains("u-ada"));
 }

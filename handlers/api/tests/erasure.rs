@@ -43,8 +43,14 @@ async fn an_admin_erases_an_account_and_it_is_unknown_afterwards() {
     assert_eq!(r.status, 200, "{:?}", r.body);
     let e = &r.json()["erasure"];
     assert_eq!(e["id"], ALICE);
-    assert_eq!((e["files"].as_u64(), e["bytes"].as_u64()), (Some(1), Some(0)));
-    assert_eq!((e["links"].as_u64(), e["shares"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (e["files"].as_u64(), e["bytes"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (e["links"].as_u64(), e["shares"].as_u64()),
+        (Some(0), Some(0))
+    );
     expect_error(&w, req("GET", &path).claims(admin()), 404, "not_found").await;
     expect_error(&w, req("DELETE", &path).claims(admin()), 404, "not_found").await;
     // The erased owner's token is refused; the other owner's files are there.
@@ -72,12 +78,20 @@ async fn an_owner_erases_their_own_account_with_the_password_and_is_mailed_a_rec
     )
     .await;
     for bad in ["{}", r#"{"password": "x", "other": 1}"#, "nope"] {
-        let r = send(&w, req("DELETE", "/account").claims(claims(ALICE)).body(bad)).await;
+        let r = send(
+            &w,
+            req("DELETE", "/account").claims(claims(ALICE)).body(bad),
+        )
+        .await;
         assert_eq!(r.status, 400, "{bad}: {:?}", r.body);
     }
     assert!(w.mailer.sent.lock().unwrap().is_empty());
     let right = json!({"password": "Correct1horse", "code": "123456"}).to_string();
-    let r = send(&w, req("DELETE", "/account").claims(claims(ALICE)).body(&right)).await;
+    let r = send(
+        &w,
+        req("DELETE", "/account").claims(claims(ALICE)).body(&right),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let e = r.json()["erasure"].clone();
     assert_eq!(e.get("id"), None);

@@ -23,7 +23,12 @@ use super::{corrupt, get_item, get_n, get_time, n, names, s, values};
 use crate::error::sdk_error;
 
 const ERASING_AT: &str = "erasing_at";
-const TALLY: [&str; 4] = ["erased_files", "erased_bytes", "erased_links", "erased_shares"];
+const TALLY: [&str; 4] = [
+    "erased_files",
+    "erased_bytes",
+    "erased_links",
+    "erased_shares",
+];
 /// Deletes in flight at once.
 const PARALLEL: usize = 8;
 
@@ -113,7 +118,11 @@ impl DynamoErasure {
     }
 
     /// Deletes each key (what is gone already is no error); answers how many were asked.
-    async fn delete_all(&self, table: &str, keys: Vec<HashMap<String, Av>>) -> Result<u64, CoreError> {
+    async fn delete_all(
+        &self,
+        table: &str,
+        keys: Vec<HashMap<String, Av>>,
+    ) -> Result<u64, CoreError> {
         let count = keys.len() as u64;
         stream::iter(keys)
             .map(|key| async move {
@@ -252,10 +261,7 @@ impl ErasureStore for DynamoErasure {
             .iter()
             .flat_map(|(key, _)| {
                 files.iter().map(move |f| {
-                    HashMap::from([(
-                        "pk".to_owned(),
-                        s(super::apikeys::created_pk(key, f)),
-                    )])
+                    HashMap::from([("pk".to_owned(), s(super::apikeys::created_pk(key, f)))])
                 })
             })
             .collect();
@@ -269,7 +275,12 @@ impl ErasureStore for DynamoErasure {
             Remnant::Links => self.clear(&self.links_table, ("owner", o), "item").await,
             Remnant::Shares => {
                 let keys = self
-                    .keys(&self.shares_table, None, ("owner", o), &["owner", "share_id"])
+                    .keys(
+                        &self.shares_table,
+                        None,
+                        ("owner", o),
+                        &["owner", "share_id"],
+                    )
                     .await?;
                 for k in &keys {
                     if let Some(Av::S(id)) = k.get("share_id") {

@@ -52,10 +52,16 @@ async fn full_account(stack: &LocalStack, email: &str) -> (String, String, Vec<S
     let png = samples::png();
     let file = stack.upload(&user, "kept.png", &png, "image/png").await;
     assert_eq!(stack.settled(&user, &file).await["status"], "accepted");
-    let pending = stack.create(&user, "later.png", png.len(), "image/png").await;
+    let pending = stack
+        .create(&user, "later.png", png.len(), "image/png")
+        .await;
     let pending = pending["file"]["id"].as_str().unwrap().to_owned();
     let (s, b) = stack
-        .post("/links", Some(&user), json!({"label": "Q3", "expires_in": 3600}))
+        .post(
+            "/links",
+            Some(&user),
+            json!({"label": "Q3", "expires_in": 3600}),
+        )
         .await;
     assert_eq!(s, 201, "{b}");
     let link = b["link"]["id"].as_str().unwrap().to_owned();
@@ -127,7 +133,8 @@ async fn remnants(stack: &LocalStack, owner: &str, ids: &[String]) -> Vec<String
                 .expect("scan");
             for item in out.items() {
                 let text = text_of(item);
-                let names_it = text.contains(owner) || ids.iter().any(|i| text.contains(i.as_str()));
+                let names_it =
+                    text.contains(owner) || ids.iter().any(|i| text.contains(i.as_str()));
                 let marker = name == "quotas" && item.keys().all(|k| MARKER.contains(&k.as_str()));
                 if names_it && !marker {
                     found.push(format!("{name}: {text}"));
@@ -188,7 +195,12 @@ async fn an_admin_erases_an_account_and_the_emulator_keeps_nothing_of_it() {
     let (s, b) = stack.call(Method::DELETE, &path, Some(&bob), None).await;
     assert_eq!((s, code(&b)), (403, "admin_only"), "{b}");
     let (s, b) = stack
-        .call(Method::DELETE, "/admin/users/no-such-user", Some(&admin), None)
+        .call(
+            Method::DELETE,
+            "/admin/users/no-such-user",
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!((s, code(&b)), (404, "not_found"), "{b}");
 
@@ -209,7 +221,10 @@ async fn an_admin_erases_an_account_and_the_emulator_keeps_nothing_of_it() {
     assert_eq!(remnants(&stack, &id, &ids).await, Vec::<String>::new());
     let keys = object_keys(&stack).await;
     for file in &ids[..3] {
-        assert!(!keys.iter().any(|k| k.contains(file.as_str())), "{file} in {keys:?}");
+        assert!(
+            !keys.iter().any(|k| k.contains(file.as_str())),
+            "{file} in {keys:?}"
+        );
     }
     assert!(!pool_has(&stack, &id).await);
     assert!(pool_has(&stack, &bob_id).await);
@@ -281,7 +296,10 @@ async fn an_owner_deletes_their_own_account_with_their_password_and_gets_a_recei
     let (s, b) = delete(user.clone(), PASSWORD).await;
     assert_eq!(s, 200, "{b}");
     let e = &b["erasure"];
-    assert_eq!((&e["files"], &e["links"], &e["shares"]), (&json!(3), &json!(1), &json!(1)));
+    assert_eq!(
+        (&e["files"], &e["links"], &e["shares"]),
+        (&json!(3), &json!(1), &json!(1))
+    );
     assert!(e.get("id").is_none(), "{b}");
     assert_eq!(remnants(&stack, &id, &ids).await, Vec::<String>::new());
     assert!(!pool_has(&stack, &id).await);
@@ -291,13 +309,19 @@ async fn an_owner_deletes_their_own_account_with_their_password_and_gets_a_recei
         .wait_for("the erasure receipt", 30, || {
             let stack = &stack;
             async move {
-                let m = stack.mails_about("Your Dropgate account was deleted at").await;
+                let m = stack
+                    .mails_about("Your Dropgate account was deleted at")
+                    .await;
                 (!m.is_empty()).then_some(m)
             }
         })
         .await;
     assert_eq!(mails.len(), 1);
-    assert!(mails[0].to_string().contains("closing@example.com"), "{}", mails[0]);
+    assert!(
+        mails[0].to_string().contains("closing@example.com"),
+        "{}",
+        mails[0]
+    );
     assert!(mails[0]["body"].as_str().unwrap().contains("3 files"));
     assert!(!mails[0].to_string().contains(&id));
 
