@@ -77,6 +77,9 @@ pub enum Command {
     /// Two-factor sign-in (TOTP, an authenticator app's codes): turn it on or off.
     #[command(subcommand)]
     Mfa(MfaCommand),
+    /// Your account: delete it with everything it holds.
+    #[command(subcommand)]
+    Account(AccountCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +98,23 @@ pub struct MfaArgs {
     /// Read the code from standard input (else a prompt on a terminal).
     #[arg(long)]
     pub code_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Delete your account for good: every file, link, share, token and webhook, then the
+    /// account itself. Asks for the password, and for the account's email to confirm.
+    Delete(AccountDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AccountDeleteArgs {
+    /// Read the password from standard input (else $DROPGATE_PASSWORD, else a prompt).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Do not ask to type the account's email to confirm.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -353,6 +373,14 @@ pub enum AdminCommand {
     },
     /// Revoke any upload link.
     RevokeLink { id: String },
+    /// Erase an account for good: every object, record, link, share, token and webhook, then
+    /// the account itself. Refuses without --yes.
+    Erase {
+        id: String,
+        /// Confirm the erasure (it cannot be undone).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ pub mod batch;
 pub mod clock;
 #[cfg(any(test, feature = "fakes"))]
 pub mod contract;
+pub mod erasure;
 pub mod error;
 pub mod events;
 #[cfg(any(test, feature = "fakes"))]

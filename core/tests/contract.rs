@@ -193,3 +193,19 @@ async fn the_in_memory_totp_directory_keeps_the_contract() {
     let d = dropgate_core::fakes::MemTotp::new(clock);
     dropgate_core::contract::totp::check_all(&d, &MemTotpWorld(&d), "mem").await;
 }
+
+#[tokio::test]
+async fn the_in_memory_erasure_keeps_the_contract() {
+    use dropgate_core::contract::erasure::{Stores, check_all};
+    let mem = dropgate_core::fakes::MemErasure::default();
+    let stores = Stores {
+        erasure: &mem,
+        ledger: mem.ledger.as_ref(),
+        links: mem.ledger.as_ref(),
+        shares: mem.shares.as_ref(),
+        keys: mem.keys.as_ref(),
+        hooks: mem.webhooks.as_ref(),
+        standing: mem.standing.as_ref(),
+    };
+    check_all(stores, "mem").await;
+}

@@ -314,6 +314,21 @@ impl Clients {
         })
     }
 
+    /// What an account erasure removes, over every table an owner has items in.
+    pub fn erasure(&self, config: &Config) -> Arc<crate::dynamo::erasure::DynamoErasure> {
+        Arc::new(crate::dynamo::erasure::DynamoErasure {
+            client: self.dynamodb().clone(),
+            files_table: config.files_table.clone(),
+            quotas_table: config.quotas_table.clone(),
+            log_table: config.upload_log_table.clone(),
+            links_table: config.links_table.clone(),
+            shares_table: config.shares_table.clone(),
+            download_log_table: config.download_log_table.clone(),
+            webhooks_table: config.webhooks_table.clone(),
+            api_keys_table: config.api_keys_table.clone(),
+        })
+    }
+
     pub fn store(&self, config: &Config) -> Arc<S3Store> {
         Arc::new(S3Store {
             client: self.s3().clone(),

@@ -104,4 +104,24 @@ impl AccountDirectory for CognitoAccounts {
             .map_err(|e| map_err("AdminSetUserPassword", e))?;
         Ok(())
     }
+
+    /// A log-in with the password (a challenge, such as a second factor, still means it was
+    /// right); the tokens it answers are dropped.
+    async fn verify_password(&self, owner: &OwnerId, password: &str) -> Result<(), CoreError> {
+        self.client
+            .initiate_auth()
+            .client_id(&self.client_id)
+            .auth_flow(AuthFlowType::UserPasswordAuth)
+            .auth_parameters("USERNAME", owner.as_str())
+            .auth_parameters("PASSWORD", password)
+            .send()
+            .await
+            .map_err(|e| match map_err("InitiateAuth", e) {
+                CoreError::Unauthorized { .. } | CoreError::Forbidden { .. } => {
+                    CoreError::unauthorized("invalid_credentials", "the password is wrong")
+                }
+                other => other,
+            })?;
+        Ok(())
+    }
 }

@@ -1,5 +1,6 @@
 //! The accounts' directory over a Cognito user pool, for admins: ListUsers (by email prefix, or
-//! by `sub` for one account), AdminDisableUser with AdminUserGlobalSignOut, AdminEnableUser.
+//! by `sub` for one account), AdminDisableUser with AdminUserGlobalSignOut, AdminEnableUser,
+//! AdminDeleteUser (an erasure's last step).
 //! The api's role may call exactly these on its own pool (template.yaml, `UserDirectory`).
 
 use async_trait::async_trait;
@@ -129,5 +130,26 @@ impl Directory for CognitoDirectory {
             .await
             .map_err(|e| sdk_error("AdminEnableUser", e))?;
         Ok(())
+    }
+
+    async fn delete(&self, user: &DirectoryUser) -> Result<(), CoreError> {
+        let out = self
+            .client()
+            .admin_delete_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(&user.handle)
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            // Gone already: an erasure repeated after its last step.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_user_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error("AdminDeleteUser", e)),
+        }
     }
 }

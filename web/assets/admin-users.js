@@ -1,6 +1,6 @@
 // The console's users: a table searched by email prefix, each account's usage against its
 // quota, the quota edited (a size like "20 GiB", or back to the deployment's default) and the
-// kill switch (disable, enable).
+// kill switch (disable, enable), and erasure behind typing the account's email.
 
 import * as api from './api.js';
 import { $, h, show, ask } from './dom.js';
@@ -43,6 +43,7 @@ function row(u) {
       disabled
         ? h('button', { type: 'button', class: 'small', 'aria-label': `Enable ${u.email}`, onclick: () => setDisabled(u, false) }, 'Enable')
         : h('button', { type: 'button', class: 'small danger', 'aria-label': `Disable ${u.email}`, onclick: () => setDisabled(u, true) }, 'Disable'),
+      h('button', { type: 'button', class: 'small danger', 'aria-label': `Erase ${u.email}`, onclick: () => erase(u) }, 'Erase'),
     ),
   );
 }
@@ -119,6 +120,59 @@ async function editQuota(u) {
   if (answer === null) return;
   const quota = answer === 'default' ? null : parseSize(answer);
   await patch(u, { quota_bytes: quota }, (n) => `${n.email} may now store ${bytes(n.quota_bytes)}${n.quota_custom ? '' : ' (the default)'}.`);
+}
+
+// The typed confirmation: resolves true once the account's email is typed and confirmed.
+function eraseDialog(u) {
+  return new Promise((resolve) => {
+    const input = h('input', { id: 'erase-input', name: 'confirm', type: 'text', autocomplete: 'off' });
+    const error = h('p', { class: 'message', role: 'alert', hidden: true });
+    const dialog = h('dialog', { class: 'ask', 'aria-label': `Erase ${u.email}` });
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    const form = h(
+      'form',
+      { method: 'dialog' },
+      h('p', {}, `Erasing ${u.email} removes every file, upload link, share, API token and webhook of the account, then the account itself. This cannot be undone.`),
+      h('label', { for: 'erase-input' }, `Type ${u.email} to confirm`),
+      input,
+      error,
+      h('div', { class: 'row' }, h('button', { type: 'button', onclick: () => close(false) }, 'Cancel'), h('button', { type: 'submit', class: 'danger' }, 'Erase account')),
+    );
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (input.value.trim().toLowerCase() !== u.email.toLowerCase()) {
+        error.textContent = `Type ${u.email} exactly.`;
+        error.hidden = false;
+        return;
+      }
+      close(true);
+    });
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(false);
+    });
+    dialog.append(form);
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  });
+}
+
+async function erase(u) {
+  if (!(await eraseDialog(u))) return;
+  try {
+    const r = await api.call('DELETE', `/admin/users/${encodeURIComponent(u.id)}`);
+    $(`#users tr[data-id="${CSS.escape(u.id)}"]`)?.remove();
+    show($('#users-empty'), $('#users').children.length === 0);
+    const n = r.erasure;
+    report(`${u.email} is erased: ${n.files} files (${bytes(n.bytes)}), ${n.links} upload links and ${n.shares} shares removed.`, 'ok');
+  } catch (e) {
+    report(errorWords(e));
+  }
 }
 
 // The first page for the current search (`more` false), or the next one. Throws what the

@@ -1,5 +1,5 @@
 // Account settings: the address Dropgate mails (changed through a code mailed to the new one),
-// the password, and every session at once. A password change or a sign-out everywhere ends
+// the password, every session at once, and deleting the account (behind typing its email). A password change or a sign-out everywhere ends
 // this session too: the page goes back to the log-in form and says why.
 
 import * as api from './api.js';
@@ -12,7 +12,7 @@ export function showSettings() {
   $('#settings-email').textContent = api.currentEmail() ?? '';
   show($('#email-verify-form'), false);
   show($('#email-form'), true);
-  for (const id of ['#email-message', '#password-message', '#sessions-message', '#totp-message']) {
+  for (const id of ['#email-message', '#password-message', '#sessions-message', '#totp-message', '#delete-message']) {
     say($(id), null);
   }
   show($('#totp-enable-form'), false);
@@ -134,5 +134,26 @@ export function wireSettings(endedEverywhere) {
     } catch (err) {
       say($('#sessions-message'), errorWords(err));
     }
+  });
+
+  $('#delete-account-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const email = api.currentEmail() ?? '';
+    if ($('#delete-confirm').value.trim().toLowerCase() !== email.toLowerCase()) {
+      say($('#delete-message'), `Type ${email} exactly to confirm. Nothing was deleted.`);
+      return;
+    }
+    busy(e.currentTarget, async () => {
+      try {
+        const r = await api.call('DELETE', '/account', { password: $('#delete-password').value });
+        $('#delete-password').value = '';
+        $('#delete-confirm').value = '';
+        const n = r.erasure;
+        api.forget();
+        endedEverywhere(`Your account is deleted: ${n.files} files, ${n.links} upload links and ${n.shares} shares removed. A receipt is on its way to ${email}.`);
+      } catch (err) {
+        say($('#delete-message'), err.code === 'invalid_credentials' ? 'That password is wrong. Nothing was deleted.' : errorWords(err));
+      }
+    });
   });
 }

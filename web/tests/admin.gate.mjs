@@ -1,10 +1,12 @@
 // The operator console (/admin) in the browser, at 360 px and on a desktop. Run by its own test
 // (local/tests/stack/e2e_web.rs) against a stack started with `--admin` for ADMIN (password in
 // DROPGATE_LOCAL_ADMIN_PASSWORD): a person who is not an admin is told the page is not theirs;
-// the admin finds a user by email, raises their quota, disables and enables them, releases the
-// file of theirs the scanner could not judge (the stack holds every file: `--scanner-faults
-// unsupported=1`, `UNSCANNABLE_POLICY=hold`) from the review queue, sees their upload link among
-// all links, and exports the audit log, which names each of those actions and whose chain holds.
+// the admin finds a user by email, raises their quota, disables and enables them (their upload
+// link stops answering while they are disabled), releases the file of theirs the scanner could
+// not judge (the stack holds every file: `--scanner-faults unsupported=1`,
+// `UNSCANNABLE_POLICY=hold`) from the review queue, sees their upload link among all links, and
+// exports the audit log, which names each of those actions and whose chain holds; the admin
+// erases an account behind typing its email.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -145,3 +147,33 @@ for (const [size, viewport] of SIZES) {
     await ctx.close();
   });
 }
+
+test('an admin erases an account only once its email is typed', async () => {
+  const address = await client('erase');
+  const ctx = await context(b, { width: 360, height: 740 });
+  const page = await ctx.newPage();
+  await logIn(page, ADMIN, ADMIN_PASSWORD);
+  await page.goto(API + '/admin');
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await page.getByLabel('Search by email').fill(address);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const row = page.locator('#users tr', { hasText: address });
+  await row.waitFor();
+
+  await page.getByRole('button', { name: `Erase ${address}` }).click();
+  const dialog = page.getByRole('dialog', { name: `Erase ${address}` });
+  await dialog.getByLabel(`Type ${address} to confirm`).fill('someone-else@example.com');
+  await dialog.getByRole('button', { name: 'Erase account' }).click();
+  await dialog.getByText(`Type ${address} exactly.`).waitFor();
+  await dialog.getByLabel(`Type ${address} to confirm`).fill(address);
+  await dialog.getByRole('button', { name: 'Erase account' }).click();
+  await page.getByText(`${address} is erased: 0 files`, { exact: false }).waitFor();
+  await row.waitFor({ state: 'detached' });
+
+  // Gone: a new search finds nobody, and the account cannot log in.
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('#users-empty').waitFor();
+  const r = await fetch(`${API}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: address, password: 'Correct1horse' }) });
+  assert.equal(r.status, 401);
+  await ctx.close();
+});

@@ -1,5 +1,6 @@
 //! One module per group of commands; `run` dispatches.
 
+mod account;
 mod audit;
 mod auth;
 mod ctx;
@@ -19,8 +20,8 @@ mod webhooks;
 pub use ctx::Ctx;
 
 use crate::args::{
-    AdminCommand, Cli, Command, LinkCommand, MfaCommand, PasswordCommand, ShareCommand,
-    TokenCommand, TrashCommand, WebhookCommand,
+    AccountCommand, AdminCommand, Cli, Command, LinkCommand, MfaCommand, PasswordCommand,
+    ShareCommand, TokenCommand, TrashCommand, WebhookCommand,
 };
 use crate::config::ConfigDir;
 use crate::error::Result;
@@ -92,6 +93,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
             review::links(&ctx, cursor.as_deref()).await
         }
         Command::Admin(AdminCommand::RevokeLink { id }) => review::revoke_link(&ctx, &id).await,
+        Command::Admin(AdminCommand::Erase { id, yes }) => account::erase(&ctx, &id, yes).await,
+        Command::Account(AccountCommand::Delete(args)) => account::delete(&ctx, args).await,
         Command::Webhook(WebhookCommand::Create(args)) => webhooks::create(&ctx, args).await,
         Command::Webhook(WebhookCommand::Ls) => webhooks::ls(&ctx).await,
         Command::Webhook(WebhookCommand::Rm { id }) => webhooks::rm(&ctx, &id).await,

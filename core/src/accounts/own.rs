@@ -34,6 +34,9 @@ pub trait AccountDirectory: Send + Sync {
         current: &str,
         new: &str,
     ) -> Result<(), CoreError>;
+    /// Whether `password` is the owner's (`401 invalid_credentials` otherwise), changing
+    /// nothing: checked before the owner erases their own account.
+    async fn verify_password(&self, owner: &OwnerId, password: &str) -> Result<(), CoreError>;
 }
 
 /// The longest access token passed on to the directory.

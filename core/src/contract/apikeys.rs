@@ -11,7 +11,7 @@ fn at(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap()
 }
 
-fn key(owner: &OwnerId, n: u8, tag: &str) -> ApiKey {
+pub(super) fn key(owner: &OwnerId, n: u8, tag: &str) -> ApiKey {
     ApiKey {
         id: KeyId::parse(&format!("k{:0>20}", format!("{n:x}{}", tag.len()))).unwrap(),
         owner: owner.clone(),

@@ -20,7 +20,7 @@ pub(super) fn owner(prefix: &str, name: &str) -> OwnerId {
     OwnerId::parse(&format!("{prefix}-{name}")).unwrap_or_else(|_| panic!("owner {prefix}"))
 }
 
-pub(super) fn link_id(prefix: &str, id: &str) -> LinkId {
+pub(crate) fn link_id(prefix: &str, id: &str) -> LinkId {
     LinkId::parse(&format!("{prefix}-{id}")).unwrap_or_else(|_| panic!("link {prefix}"))
 }
 
@@ -28,13 +28,13 @@ pub(super) fn file_id(prefix: &str, id: &str) -> FileId {
     FileId::parse(&format!("{prefix}-{id}")).unwrap_or_else(|_| panic!("file {prefix}"))
 }
 
-pub(super) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::milliseconds(1))
         .unwrap_or_else(|_| panic!("{t} truncates"))
 }
 
 /// A fresh link of `o`, its token `<prefix>-tok-<id>`, an hour to live from `now`.
-pub(super) fn link(
+pub(crate) fn link(
     o: &OwnerId,
     id: LinkId,
     max_uploads: u32,

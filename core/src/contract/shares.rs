@@ -52,7 +52,7 @@ pub(super) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// A plain share of `owner`'s `file`: no label, password, limit or mail, an hour to live.
-pub(super) fn share(owner: &OwnerId, id: ShareId, file: &str, now: DateTime<Utc>) -> Share {
+pub(crate) fn share(owner: &OwnerId, id: ShareId, file: &str, now: DateTime<Utc>) -> Share {
     Share {
         token_hash: tokens::hash(&format!("token-of-{id}")),
         token_sealed: None,

@@ -15,7 +15,7 @@ fn owner(prefix: &str, name: &str) -> OwnerId {
 }
 
 /// An accepted file of `size` bytes, created and settled through the ledger.
-async fn accepted(
+pub(super) async fn accepted(
     l: &dyn Ledger,
     o: &OwnerId,
     id: &str,

@@ -10,7 +10,7 @@ use crate::OwnerId;
 use crate::events::EventKind;
 use crate::webhooks::{Webhook, WebhookEdit, WebhookState, WebhookStore};
 
-fn hook(owner: &OwnerId, id: &str) -> Webhook {
+pub(super) fn hook(owner: &OwnerId, id: &str) -> Webhook {
     Webhook {
         id: id.to_owned(),
         owner: owner.clone(),

@@ -148,4 +148,14 @@ impl AccountDirectory for MemAccountDirectory {
         a.password = new.to_owned();
         Ok(())
     }
+
+    async fn verify_password(&self, owner: &OwnerId, password: &str) -> Result<(), CoreError> {
+        match self.accounts.lock().unwrap().get(owner) {
+            Some(a) if a.password == password => Ok(()),
+            _ => Err(CoreError::unauthorized(
+                "invalid_credentials",
+                "the password is wrong",
+            )),
+        }
+    }
 }

@@ -12,8 +12,8 @@ use crate::{CoreError, FileId, OwnerId};
 
 #[derive(Default)]
 pub struct MemApiKeys {
-    by_hash: Mutex<BTreeMap<String, ApiKey>>,
-    created: Mutex<HashSet<(KeyId, FileId)>>,
+    pub(super) by_hash: Mutex<BTreeMap<String, ApiKey>>,
+    pub(super) created: Mutex<HashSet<(KeyId, FileId)>>,
 }
 
 #[async_trait]

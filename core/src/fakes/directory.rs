@@ -80,4 +80,9 @@ impl Directory for MemDirectory {
     async fn enable(&self, user: &DirectoryUser) -> Result<(), CoreError> {
         self.set_enabled(&user.id, true)
     }
+
+    async fn delete(&self, user: &DirectoryUser) -> Result<(), CoreError> {
+        lock(&self.users).retain(|_, u| u.id != user.id);
+        Ok(())
+    }
 }

@@ -11,8 +11,8 @@ use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
 pub struct MemProfiles {
-    names: Mutex<HashMap<OwnerId, String>>,
-    retention: Mutex<HashMap<OwnerId, u32>>,
+    pub(super) names: Mutex<HashMap<OwnerId, String>>,
+    pub(super) retention: Mutex<HashMap<OwnerId, u32>>,
 }
 
 #[async_trait]

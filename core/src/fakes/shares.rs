@@ -15,7 +15,7 @@ use crate::{CoreError, FileId, OwnerId, ShareId};
 /// Shares and their download log in memory, with the adapter's conditions.
 #[derive(Default)]
 pub struct MemShares {
-    shares: Mutex<BTreeMap<(OwnerId, ShareId), Share>>,
+    pub(super) shares: Mutex<BTreeMap<(OwnerId, ShareId), Share>>,
     pub downloads: Mutex<Vec<DownloadEntry>>,
     /// The outbox entries counted downloads wrote.
     pub announced: Mutex<Vec<OutboxEntry>>,

@@ -12,13 +12,18 @@ use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
 pub struct MemStanding {
-    records: Mutex<HashMap<OwnerId, Standing>>,
+    pub(super) records: Mutex<HashMap<OwnerId, Standing>>,
+    /// Erasure markers (see `erasure.rs`): an account marked is stopped whatever `records` say,
+    /// as the store reads the marker on the account record.
+    pub(super) erasing: Mutex<HashMap<OwnerId, crate::erasure::Marker>>,
 }
 
 #[async_trait]
 impl StandingStore for MemStanding {
     async fn standing(&self, owner: &OwnerId) -> Result<Standing, CoreError> {
-        Ok(lock(&self.records).get(owner).copied().unwrap_or_default())
+        let mut s = lock(&self.records).get(owner).copied().unwrap_or_default();
+        s.disabled |= lock(&self.erasing).contains_key(owner);
+        Ok(s)
     }
 
     async fn sign_out_all(&self, owner: &OwnerId, cut: DateTime<Utc>) -> Result<(), CoreError> {

@@ -13,7 +13,7 @@ use crate::{CoreError, OwnerId};
 #[derive(Default)]
 pub struct MemWebhooks {
     /// By owner, then id (ids are minted in order, so this is oldest first).
-    hooks: Mutex<HashMap<OwnerId, BTreeMap<String, Webhook>>>,
+    pub(super) hooks: Mutex<HashMap<OwnerId, BTreeMap<String, Webhook>>>,
 }
 
 #[async_trait]

@@ -24,6 +24,8 @@ pub trait Directory: Send + Sync {
     async fn disable(&self, user: &DirectoryUser) -> Result<(), CoreError>;
     /// Lets the account sign in again.
     async fn enable(&self, user: &DirectoryUser) -> Result<(), CoreError>;
+    /// Removes the account for good (an erasure's last step); a user gone already is no error.
+    async fn delete(&self, user: &DirectoryUser) -> Result<(), CoreError>;
 }
 
 /// The owner's own quota, on the record whose counters every reservation checks in its

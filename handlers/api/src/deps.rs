@@ -11,6 +11,7 @@ use dropgate_core::accounts::{AccountDirectory, Accounts, OwnAccount, Recovery};
 use dropgate_core::apikeys::{ApiKeyService, ApiKeyStore};
 use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
+use dropgate_core::erasure::{Eraser, ErasureStore};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
 use dropgate_core::identity::{Gate, IdTokens};
 use dropgate_core::ids::IdSource;
@@ -67,6 +68,8 @@ pub struct Deps {
     /// Admin routes refuse an admin without TOTP on (`REQUIRE_ADMIN_MFA`; off over the fakes
     /// unless a test turns it on).
     pub require_admin_mfa: bool,
+    /// Account erasure, by an admin or by the account itself.
+    pub erasure: Eraser,
 }
 
 /// Every port the api uses: the AWS adapters in production, the fakes in tests.
@@ -104,6 +107,10 @@ pub struct Ports {
     pub account_directory: Arc<dyn AccountDirectory>,
     /// Owners' second factor (Cognito's software token MFA).
     pub totp: Arc<dyn TotpDirectory>,
+    /// What an erasure removes of an account, across its tables.
+    pub erasure: Arc<dyn ErasureStore>,
+    /// Mails the receipt of an owner's own erasure.
+    pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
 }
@@ -172,6 +179,8 @@ impl Deps {
             resolver: Arc::new(SystemResolver),
             account_directory: Arc::new(cognito(config, clients)),
             totp: Arc::new(cognito(config, clients)),
+            erasure: clients.erasure(config),
+            mailer: clients.mailer(config),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
         };
@@ -214,6 +223,8 @@ impl Deps {
             standing,
             account_directory,
             totp,
+            erasure,
+            mailer,
             clock,
             ids,
         } = ports;
@@ -256,6 +267,7 @@ impl Deps {
             settings.lookup_failure_limit,
             settings.lookup_failure_window,
         );
+        let multipart_store = multipart.clone();
         let multipart = Multiparts {
             store: multipart,
             objects: objects.clone(),
@@ -282,6 +294,18 @@ impl Deps {
             objects: objects.clone(),
             multipart: multipart.clone(),
             audit: Arc::new(audit.clone()),
+            clock: clock.clone(),
+        };
+        let eraser = Eraser {
+            store: erasure,
+            objects: objects.clone(),
+            multipart: multipart_store,
+            directory: directory.clone(),
+            accounts: account_directory.clone(),
+            links: links.clone(),
+            shares: shares.clone(),
+            audit: Arc::new(audit.clone()),
+            mailer,
             clock: clock.clone(),
         };
         let users = UserAdmin {
@@ -358,6 +382,7 @@ impl Deps {
             pages: PageHeaders::new(upload_origin),
             totp: Totp { directory: totp },
             require_admin_mfa: false,
+            erasure: eraser,
         }
     }
 }

@@ -326,6 +326,8 @@ fn deps() -> (Deps, AuthDeps) {
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         account_directory: Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
         totp: Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone())),
+        erasure: Arc::new(dropgate_core::fakes::MemErasure::default()),
+        mailer: Arc::new(dropgate_core::fakes::MemMailer::default()),
         clock,
         ids: Arc::new(SeqIds::default()),
     };

@@ -29,7 +29,7 @@ pub struct DynamoApiKeys {
     pub table: String,
 }
 
-fn created_pk(id: &KeyId, file: &FileId) -> String {
+pub(crate) fn created_pk(id: &KeyId, file: &FileId) -> String {
     format!("created#{}#{}", id.as_str(), file.as_str())
 }
 

@@ -15,6 +15,9 @@ use super::{DynamoLedger, corrupt, get_item, get_n, n, s, update_if, values};
 
 const DISABLED: &str = "disabled";
 const SIGNED_OUT_AT: &str = "signed_out_at";
+/// An erasure's marker (`erasure.rs`): the account stays stopped while it is there, whatever
+/// `disabled` says.
+const ERASING_AT: &str = "erasing_at";
 
 #[async_trait]
 impl StandingStore for DynamoLedger {
@@ -26,7 +29,7 @@ impl StandingStore for DynamoLedger {
         let disabled = match item.get(DISABLED) {
             None => false,
             Some(v) => *v.as_bool().map_err(|_| corrupt(DISABLED))?,
-        };
+        } || item.contains_key(ERASING_AT);
         let signed_out_at = match get_n(&item, SIGNED_OUT_AT) {
             None if item.contains_key(SIGNED_OUT_AT) => return Err(corrupt(SIGNED_OUT_AT)),
             None => None,

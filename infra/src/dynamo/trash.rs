@@ -24,6 +24,11 @@ use crate::error::sdk_error;
 
 const RECEIPTS: &str = "receipts#";
 
+/// The partition of the owner's deletion receipts.
+pub(crate) fn receipts_partition(owner: &OwnerId) -> String {
+    format!("{RECEIPTS}{}", owner.as_str())
+}
+
 fn receipt_item(owner: &OwnerId, r: &DeletionReceipt) -> HashMap<String, Av> {
     let mut item = HashMap::from([
         (

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod drop;
 mod edits;
+mod erasure;
 mod files;
 mod links;
 mod mfa;
@@ -302,6 +303,8 @@ impl Function for Deps {
             Op::AdminDeleteFile => review::delete_file(req, deps, first).await,
             Op::AdminLinks => review::links(req, deps).await,
             Op::AdminRevokeLink => review::revoke_link(req, deps, first).await,
+            Op::AdminEraseUser => erasure::by_admin(req, deps, first).await,
+            Op::DeleteAccount => erasure::own(req, deps).await,
             Op::CreateWebhook => webhooks::create(req, deps).await,
             Op::ListWebhooks => webhooks::list(req, deps).await,
             Op::GetWebhook => webhooks::get(req, deps, first).await,

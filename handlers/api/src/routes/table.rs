@@ -81,6 +81,8 @@ pub(crate) enum Op {
     AdminDeleteFile,
     AdminLinks,
     AdminRevokeLink,
+    AdminEraseUser,
+    DeleteAccount,
     CreateWebhook,
     ListWebhooks,
     GetWebhook,
@@ -308,6 +310,14 @@ pub const ROUTES: &[Route] = &[
         Op::AdminRevokeLink,
         NONE,
     ),
+    r(
+        "DELETE",
+        "/admin/users/{id}",
+        false,
+        Op::AdminEraseUser,
+        NONE,
+    ),
+    r("DELETE", "/account", false, Op::DeleteAccount, NONE),
     r("POST", "/webhooks", false, Op::CreateWebhook, NONE),
     r("GET", "/webhooks", false, Op::ListWebhooks, NONE),
     r("GET", "/webhooks/{id}", false, Op::GetWebhook, NONE),
@@ -462,6 +472,8 @@ mod tests {
             ("DELETE", "/admin/files/{id}", N, N, N),
             ("GET", "/admin/links", N, N, N),
             ("DELETE", "/admin/links/{id}", N, N, N),
+            ("DELETE", "/admin/users/{id}", N, N, N),
+            ("DELETE", "/account", N, N, N),
             ("POST", "/webhooks", N, N, N),
             ("GET", "/webhooks", N, N, N),
             ("GET", "/webhooks/{id}", N, N, N),
@@ -486,7 +498,7 @@ mod tests {
                 r.pattern
             );
             // Account, token and webhook management and admin routes: no API token at all.
-            if r.pattern.starts_with("/account/") || r.pattern.starts_with("/admin/") {
+            if r.pattern.starts_with("/account") || r.pattern.starts_with("/admin/") {
                 assert_eq!(r.scopes, Scopes::NONE, "{} {}", r.method, r.pattern);
             }
             // A grant on created files only needs the file id as the first parameter.

@@ -176,26 +176,39 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let account_directory = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
     let mailer = Arc::new(dropgate_core::fakes::MemMailer::default());
     let totp = Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone()));
+    let api_keys = Arc::new(dropgate_core::fakes::MemApiKeys::default());
+    let webhooks = Arc::new(dropgate_core::fakes::MemWebhooks::default());
+    let profiles = Arc::new(dropgate_core::fakes::MemProfiles::default());
+    let erasure = Arc::new(dropgate_core::fakes::MemErasure::over(
+        ledger.clone(),
+        shares.clone(),
+        webhooks.clone(),
+        api_keys.clone(),
+        profiles.clone(),
+        standing.clone(),
+    ));
     let ports = Ports {
         ledger: ledger.clone(),
         links: ledger.clone(),
         shares: shares.clone(),
-        profiles: Arc::new(dropgate_core::fakes::MemProfiles::default()),
+        profiles,
         objects: store.clone(),
         multipart: store.clone(),
         counters: Arc::new(MemCounters::default()),
         sealer: Arc::new(dropgate_core::fakes::MemSealer::default()),
         audit: Arc::new(dropgate_core::fakes::MemAuditStore::default()),
         id_tokens: Arc::new(dropgate_core::fakes::MemIdTokens),
-        api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
+        api_keys,
         directory: directory.clone(),
         limits: ledger.clone(),
         review: ledger.clone(),
-        webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
+        webhooks,
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         standing: standing.clone(),
         account_directory: account_directory.clone(),
         totp: totp.clone(),
+        erasure,
+        mailer: mailer.clone(),
         clock: clock.clone(),
         ids,
     };

@@ -307,7 +307,8 @@ fn only_the_functions_given_the_topic_or_the_sender_may_publish_or_mail() {
 /// Cognito's admin operations, each on the user pool alone, and only those each function's
 /// code calls: the api's owner's email and password changes and sign-out everywhere
 /// (infra/src/cognito_own.rs) and the admin routes' directory (infra/src/directory.rs: finding,
-/// stopping and restoring accounts, nothing that creates, deletes or rewrites one); the auth
+/// stopping and restoring accounts, and deleting one as an erasure's last step; nothing that
+/// creates or rewrites one); the auth
 /// function's look-up of who holds an address and sign-out everywhere after a reset.
 /// Everything else the account routes do is an unauthenticated Cognito call or one on the
 /// owner's own access token (infra/src/cognito.rs).
@@ -317,6 +318,7 @@ fn cognito_permissions_are_exactly_the_admin_operations_called() {
     let allowed = |id: &str| -> Vec<&str> {
         match id {
             "ApiFunction" => vec![
+                "cognito-idp:AdminDeleteUser",
                 "cognito-idp:AdminDisableUser",
                 "cognito-idp:AdminEnableUser",
                 "cognito-idp:AdminGetUser",

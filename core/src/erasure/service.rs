@@ -1,0 +1,220 @@
+//! [`Eraser`]: the one erasure both doors call. The order: the marker (the account stops at
+//! once), the count, each file's bytes then its record, the other stores one kind at a time,
+//! the account record down to the marker, the audit entry, the directory user. Every step
+//! removes what is there and finds nothing the second time, so an erasure cut short is
+//! finished by calling it again.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::json;
+
+use super::{ErasureStore, ErasureView, Remnant, Tally};
+use crate::accounts::AccountDirectory;
+use crate::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
+use crate::clock::Clock;
+use crate::keys::UploadKey;
+use crate::links::LinkStore;
+use crate::multipart::MultipartStore;
+use crate::notify::{Mail, Mailer};
+use crate::objects::ObjectStore;
+use crate::shares::ShareStore;
+use crate::time::rfc3339;
+use crate::users::{Directory, DirectoryUser};
+use crate::{CoreError, FileRecord, FileStatus, OwnerId};
+
+/// Records, links and shares are read this many at a time.
+const PAGE: usize = 100;
+/// How long the marker outlives its erasure: longer than an id token lives (one hour), so a
+/// token issued before the erasure is refused until it expires, then nothing is left.
+pub const MARKER_KEEPS_HOURS: i64 = 2;
+/// The longest password passed on to the directory.
+const MAX_PASSWORD: usize = 256;
+
+#[derive(Clone)]
+pub struct Eraser {
+    pub store: Arc<dyn ErasureStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub multipart: Arc<dyn MultipartStore>,
+    pub directory: Arc<dyn Directory>,
+    /// Checks the owner's password before their own erasure.
+    pub accounts: Arc<dyn AccountDirectory>,
+    pub links: Arc<dyn LinkStore>,
+    pub shares: Arc<dyn ShareStore>,
+    pub audit: Arc<dyn AuditTrail>,
+    /// Sends the owner's receipt.
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn no_user() -> CoreError {
+    CoreError::missing("not_found", "no such user")
+}
+
+/// The bytes a file holds: what was stored when known, else what its state says is there.
+fn bytes_of(f: &FileRecord) -> u64 {
+    match &f.stored {
+        Some(s) => s.size,
+        None if f.status.holds_usage() => f.size,
+        None => 0,
+    }
+}
+
+impl Eraser {
+    /// `DELETE /admin/users/{id}`: an unknown id (or one erased already) is `404 not_found`.
+    pub async fn erase_by_admin(
+        &self,
+        admin: &OwnerId,
+        id: &str,
+    ) -> Result<ErasureView, CoreError> {
+        let id = OwnerId::parse(id).map_err(|_| no_user())?;
+        let user = self.directory.user(&id).await?.ok_or_else(no_user)?;
+        let actor = Actor {
+            id: admin.as_str().to_owned(),
+            kind: ActorKind::Admin,
+        };
+        self.erase(actor, &user).await
+    }
+
+    /// `DELETE /account`: the owner's own erasure, once `password` is theirs
+    /// (`401 invalid_credentials` otherwise); the receipt goes to `mail_to`, the account's
+    /// verified address (none: no receipt). A receipt that cannot be sent is logged, not an
+    /// error: the erasure is done and cannot be undone.
+    pub async fn erase_own(
+        &self,
+        owner: &OwnerId,
+        password: &str,
+        mail_to: Option<&str>,
+    ) -> Result<ErasureView, CoreError> {
+        let wrong = || CoreError::unauthorized("invalid_credentials", "the password is wrong");
+        if password.is_empty() || password.chars().count() > MAX_PASSWORD {
+            return Err(wrong());
+        }
+        self.accounts.verify_password(owner, password).await?;
+        let user = self.directory.user(owner).await?.ok_or_else(wrong)?;
+        let actor = Actor {
+            id: owner.as_str().to_owned(),
+            kind: ActorKind::Owner,
+        };
+        let done = self.erase(actor, &user).await?;
+        if let Some(to) = mail_to
+            && let Err(e) = self.mailer.send(&receipt_mail(to, &done)).await
+        {
+            tracing::warn!(owner = %owner, error = %e, decision = "receipt_unsent", "erasure receipt not sent");
+        }
+        Ok(done)
+    }
+
+    async fn erase(&self, actor: Actor, user: &DirectoryUser) -> Result<ErasureView, CoreError> {
+        let owner = &user.id;
+        let marker = self.store.mark(owner, self.clock.now()).await?;
+        let tally = match marker.tally {
+            Some(t) => t,
+            None => {
+                let t = self.count(owner).await?;
+                self.store.record_tally(owner, &t).await?;
+                t
+            }
+        };
+        tracing::info!(owner = %owner, actor = %actor.id, files = tally.files, decision = "erasing", "account erasure under way");
+        loop {
+            let page = self.store.files(owner, None, PAGE).await?;
+            if page.is_empty() {
+                break;
+            }
+            for f in &page {
+                self.remove_bytes(f).await?;
+            }
+            let ids: Vec<_> = page.iter().map(|f| f.id.clone()).collect();
+            self.store.forget_files(owner, &ids).await?;
+        }
+        for what in Remnant::ALL {
+            self.store.forget(owner, what).await?;
+        }
+        let until = self.clock.now() + Duration::hours(MARKER_KEEPS_HOURS);
+        self.store.finish(owner, until).await?;
+        // Before the directory user goes: a failure here leaves the user, so the call can be
+        // repeated (a repeat after a failure of the last step records the erasure twice,
+        // rather than never).
+        self.audit
+            .append(AuditEvent::new(
+                actor.clone(),
+                "account.erased",
+                "user",
+                owner.as_str(),
+                json!({"files": tally.files, "bytes": tally.bytes, "links": tally.links, "shares": tally.shares}),
+            ))
+            .await?;
+        self.directory.delete(user).await?;
+        tracing::info!(owner = %owner, actor = %actor.id, files = tally.files, bytes = tally.bytes, links = tally.links, shares = tally.shares, decision = "erased", "account erased");
+        Ok(ErasureView {
+            id: owner.as_str().to_owned(),
+            files: tally.files,
+            bytes: tally.bytes,
+            links: tally.links,
+            shares: tally.shares,
+            at: rfc3339(marker.started_at),
+        })
+    }
+
+    /// The file's bytes: an unfinished multipart upload is aborted, the object removed (both
+    /// answer success for what is gone already).
+    async fn remove_bytes(&self, f: &FileRecord) -> Result<(), CoreError> {
+        let key = UploadKey::of(f.key_scheme, &f.owner, &f.id).render();
+        if let (Some(mp), FileStatus::Pending) = (&f.multipart, f.status) {
+            self.multipart.abort_multipart(&key, &mp.upload_id).await?;
+        }
+        self.objects.delete(&key).await
+    }
+
+    async fn count(&self, owner: &OwnerId) -> Result<Tally, CoreError> {
+        let mut t = Tally::default();
+        let mut after = None;
+        loop {
+            let page = self.store.files(owner, after.as_ref(), PAGE).await?;
+            t.files += page.len() as u64;
+            t.bytes += page.iter().map(bytes_of).sum::<u64>();
+            match page.last() {
+                Some(last) if page.len() == PAGE => after = Some(last.id.clone()),
+                _ => break,
+            }
+        }
+        let mut after = None;
+        loop {
+            let page = self.links.list_links(owner, PAGE, after.as_ref()).await?;
+            t.links += page.links.len() as u64;
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        let mut after = None;
+        loop {
+            let page = self
+                .shares
+                .list_shares(owner, None, PAGE, after.as_ref())
+                .await?;
+            t.shares += page.shares.len() as u64;
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// The receipt mailed to the owner after their own erasure: counts and the time, no names.
+pub fn receipt_mail(to: &str, e: &ErasureView) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: "Your Dropgate account was deleted".into(),
+        body: format!(
+            "Your Dropgate account was deleted at {}, as you asked.\n\n\
+             Removed: {} files ({} bytes), {} upload links, {} share links, with your API \
+             tokens, webhooks and settings. Nothing of the account is kept but an audit entry \
+             that holds ids and these counts.\n",
+            e.at, e.files, e.bytes, e.links, e.shares
+        ),
+    }
+}

@@ -1,0 +1,104 @@
+//! The erasure routes on the in-memory fakes: an admin's `DELETE /admin/users/{id}` and the
+//! owner's `DELETE /account`, their answers, refusals and the receipt.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::{ALICE, BOB, claims, expect_error, req, send, world};
+use dropgate_core::OwnerId;
+use serde_json::{Value, json};
+
+const ADMIN: &str = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+fn admin() -> Value {
+    let mut c = claims(ADMIN);
+    c["cognito:groups"] = json!(["admins"]);
+    c
+}
+
+fn populated() -> common::World {
+    let w = world();
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
+    w.directory.add(ALICE, "alice@example.com", at);
+    w.directory.add(BOB, "bob@example.com", at);
+    w.account_directory
+        .add(&OwnerId::parse(ALICE).unwrap(), "alice@example.com");
+    w
+}
+
+#[tokio::test]
+async fn an_admin_erases_an_account_and_it_is_unknown_afterwards() {
+    let w = populated();
+    common::create(&w, ALICE, 1234).await;
+    common::create(&w, BOB, 10).await;
+    let path = format!("/admin/users/{ALICE}");
+    expect_error(
+        &w,
+        req("DELETE", &path).claims(claims(BOB)),
+        403,
+        "admin_only",
+    )
+    .await;
+    let r = send(&w, req("DELETE", &path).claims(admin())).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let e = &r.json()["erasure"];
+    assert_eq!(e["id"], ALICE);
+    assert_eq!(
+        (e["files"].as_u64(), e["bytes"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(
+        (e["links"].as_u64(), e["shares"].as_u64()),
+        (Some(0), Some(0))
+    );
+    expect_error(&w, req("GET", &path).claims(admin()), 404, "not_found").await;
+    expect_error(&w, req("DELETE", &path).claims(admin()), 404, "not_found").await;
+    // The erased owner's token is refused; the other owner's files are there.
+    expect_error(
+        &w,
+        req("GET", "/files").claims(claims(ALICE)),
+        403,
+        "account_disabled",
+    )
+    .await;
+    let r = send(&w, req("GET", "/files").claims(claims(BOB))).await;
+    assert_eq!(r.json()["files"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn an_owner_erases_their_own_account_with_the_password_and_is_mailed_a_receipt() {
+    let w = populated();
+    common::create(&w, ALICE, 1234).await;
+    let wrong = json!({"password": "Wrong1horse"}).to_string();
+    expect_error(
+        &w,
+        req("DELETE", "/account").claims(claims(ALICE)).body(&wrong),
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    for bad in ["{}", r#"{"password": "x", "other": 1}"#, "nope"] {
+        let r = send(
+            &w,
+            req("DELETE", "/account").claims(claims(ALICE)).body(bad),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{bad}: {:?}", r.body);
+    }
+    assert!(w.mailer.sent.lock().unwrap().is_empty());
+    let right = json!({"password": "Correct1horse", "code": "123456"}).to_string();
+    let r = send(
+        &w,
+        req("DELETE", "/account").claims(claims(ALICE)).body(&right),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let e = r.json()["erasure"].clone();
+    assert_eq!(e.get("id"), None);
+    assert_eq!(e["files"].as_u64(), Some(1));
+    assert!(e["at"].as_str().unwrap().ends_with('Z'));
+    let sent = w.mailer.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, "alice@example.com");
+    assert!(sent[0].body.contains("1 files"));
+}
