@@ -29,6 +29,12 @@ pub struct Config {
     /// Webhooks may be `http://127.0.0.1:<port>/` (the local stack's
     /// `--allow-loopback-webhooks`; never read from the environment).
     pub allow_loopback_webhooks: bool,
+    /// The webhook deliveries' queue (`WEBHOOK_QUEUE_URL`).
+    pub webhook_queue_url: String,
+    /// `WEBHOOK_BACKOFF_SCALE`: multiplies the retry ladder (default 1).
+    pub webhook_backoff_scale: f64,
+    /// `WEBHOOK_DISABLE_AFTER`: failed attempts in a row that pause a webhook (default 50).
+    pub webhook_disable_after: u32,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -126,6 +132,21 @@ fn plan_arn(env: Env<'_>) -> Result<Option<String>, InfraError> {
             name: "SCAN_PLAN_ARN",
             why: format!("{v:?} is not an ARN"),
         }),
+    }
+}
+
+/// A non-negative finite multiplier, 1 when unset or empty.
+fn scale(env: Env<'_>, name: &'static str) -> Result<f64, InfraError> {
+    match env(name) {
+        None => Ok(1.0),
+        Some(v) if v.trim().is_empty() => Ok(1.0),
+        Some(v) => match v.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+            _ => Err(InfraError::BadEnv {
+                name,
+                why: format!("{v:?} is not a non-negative number"),
+            }),
+        },
     }
 }
 
@@ -245,6 +266,15 @@ impl Config {
             api_keys_table: opt(env, "API_KEYS_TABLE"),
             webhooks_table: opt(env, "WEBHOOKS_TABLE"),
             allow_loopback_webhooks: false,
+            webhook_queue_url: opt(env, "WEBHOOK_QUEUE_URL"),
+            webhook_backoff_scale: scale(env, "WEBHOOK_BACKOFF_SCALE")?,
+            webhook_disable_after: u32::try_from(num(
+                env,
+                "WEBHOOK_DISABLE_AFTER",
+                u64::from(dropgate_core::webhooks::delivery::DEFAULT_DISABLE_AFTER),
+            )?)
+            .unwrap_or(u32::MAX)
+            .max(1),
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -285,6 +315,7 @@ impl Config {
                 "AUDIT_TABLE" => &self.audit_table,
                 "API_KEYS_TABLE" => &self.api_keys_table,
                 "WEBHOOKS_TABLE" => &self.webhooks_table,
+                "WEBHOOK_QUEUE_URL" => &self.webhook_queue_url,
                 "TOPIC_ARN" => &self.topic_arn,
                 "EVENT_BUS_NAME" => &self.event_bus_name,
                 "USER_POOL_ID" => &self.user_pool_id,
@@ -316,6 +347,15 @@ impl Config {
             ("AUDIT_TABLE", self.audit_table.clone()),
             ("API_KEYS_TABLE", self.api_keys_table.clone()),
             ("WEBHOOKS_TABLE", self.webhooks_table.clone()),
+            ("WEBHOOK_QUEUE_URL", self.webhook_queue_url.clone()),
+            (
+                "WEBHOOK_BACKOFF_SCALE",
+                self.webhook_backoff_scale.to_string(),
+            ),
+            (
+                "WEBHOOK_DISABLE_AFTER",
+                self.webhook_disable_after.to_string(),
+            ),
             (
                 "AUDIT_RETENTION_DAYS",
                 self.audit_retention_days.0.to_string(),

@@ -18,6 +18,7 @@ pub mod s3;
 pub mod s3_multipart;
 pub mod ses;
 pub mod sns;
+pub mod sqs_deliveries;
 pub mod webhook_http;
 
 pub use aws::Clients;

@@ -4,7 +4,10 @@
 //! reach ([`address`], with host names resolved through the [`Resolver`] port).
 
 pub mod address;
+pub mod deliveries;
+mod deliverer;
 pub mod delivery;
+mod dispatch;
 mod model;
 mod service;
 pub mod signature;
@@ -15,6 +18,8 @@ pub use service::{
     DEFAULT_MAX_WEBHOOKS, MAX_DESCRIPTION_CHARS, MAX_URL_CHARS, NewWebhook, SEAL_PURPOSE,
     WebhookService, parse_events, webhook_not_found,
 };
+pub use deliverer::{Deliverer, Outcome, pause_mail};
+pub use dispatch::{DeliveryPage, Dispatch};
 pub use store::{Resolver, WebhookStore};
 
 use base64::Engine;

@@ -24,7 +24,8 @@ use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::standing::StandingStore;
 use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
-use dropgate_core::webhooks::{Resolver, WebhookService, WebhookStore};
+use dropgate_core::webhooks::deliveries::{DeliveryLog, DeliveryQueue};
+use dropgate_core::webhooks::{Dispatch, Resolver, WebhookService, WebhookStore};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::resolve::SystemResolver;
@@ -53,6 +54,8 @@ pub struct Deps {
     pub users: UserAdmin,
     /// Owners' webhook registrations.
     pub webhooks: WebhookService,
+    /// Webhook deliveries: tests, redeliveries, the log.
+    pub deliveries: Dispatch,
     /// Whether an account is stopped or signed out everywhere: read on every authenticated
     /// request.
     pub standing: Arc<dyn StandingStore>,
@@ -87,6 +90,9 @@ pub struct Ports {
     /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
     pub webhooks: Arc<dyn WebhookStore>,
     pub resolver: Arc<dyn Resolver>,
+    /// Webhook deliveries' log, and their queue (tests and redeliveries are enqueued).
+    pub deliveries: Arc<dyn DeliveryLog>,
+    pub delivery_queue: Arc<dyn DeliveryQueue>,
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
     /// The user directory (Cognito), for what owners change of their own accounts.
@@ -128,6 +134,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
     "WEBHOOKS_TABLE",
+    "WEBHOOK_QUEUE_URL",
     "TOKEN_KEY",
     "USER_POOL_ID",
     "USER_POOL_CLIENT_ID",
@@ -156,6 +163,8 @@ impl Deps {
             api_keys: clients.api_keys(config),
             webhooks: clients.webhooks(config),
             resolver: Arc::new(SystemResolver),
+            deliveries: clients.deliveries(config),
+            delivery_queue: clients.delivery_queue(config),
             account_directory: Arc::new(cognito(config, clients)),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
@@ -194,6 +203,8 @@ impl Deps {
             limits,
             webhooks,
             resolver,
+            deliveries,
+            delivery_queue,
             standing,
             account_directory,
             clock,
@@ -213,6 +224,13 @@ impl Deps {
         let audit = AuditChain {
             store: audit,
             clock: clock.clone(),
+        };
+        let dispatch = Dispatch {
+            store: webhooks.clone(),
+            log: deliveries,
+            queue: delivery_queue,
+            clock: clock.clone(),
+            ids: ids.clone(),
         };
         let webhooks = WebhookService {
             store: webhooks,
@@ -327,6 +345,7 @@ impl Deps {
             api_keys,
             users,
             webhooks,
+            deliveries: dispatch,
             standing,
             pages: PageHeaders::new(upload_origin),
         }

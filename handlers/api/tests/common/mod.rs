@@ -189,6 +189,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         limits: ledger.clone(),
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
+        deliveries: Arc::new(dropgate_core::fakes::MemDeliveryLog::default()),
+        delivery_queue: Arc::new(dropgate_core::fakes::MemDeliveryQueue::default()),
         standing: standing.clone(),
         account_directory: account_directory.clone(),
         clock: clock.clone(),
