@@ -21,7 +21,7 @@ pub struct Deps {
     pub deliverer: Deliverer,
 }
 
-pub const REQUIRED_ENV: &[&str] = &["WEBHOOKS_TABLE", "WEBHOOK_QUEUE_URL", "MAIL_SENDER", "TOKEN_KEY"];
+pub const REQUIRED_ENV: &[&str] = &["WEBHOOKS_TABLE", "WEBHOOK_QUEUE_URL", "MAIL_SENDER"];
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {

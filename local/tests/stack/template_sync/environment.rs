@@ -243,7 +243,7 @@ fn documented_readers() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// Variables the template never sets: only the local stack turns them on.
-const LOCAL_ONLY: &[&str] = &["S3_FORCE_PATH_STYLE"];
+const LOCAL_ONLY: &[&str] = &["S3_FORCE_PATH_STYLE", "WEBHOOK_BACKOFF_SCALE"];
 
 /// Every variable the configuration reads is documented, and the template sets it on exactly the
 /// functions docs/RESOURCES.md says read it.

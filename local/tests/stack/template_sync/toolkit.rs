@@ -202,7 +202,7 @@ pub(super) fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a
 }
 
 /// The five functions: logical id, cargo binary, the variables their handler requires.
-pub(super) fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 5] {
+pub(super) fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 6] {
     [
         ("ApiFunction", "api", dropgate_api::REQUIRED_ENV),
         ("AuthFunction", "auth", dropgate_api::AUTH_REQUIRED_ENV),
@@ -212,6 +212,11 @@ pub(super) fn functions() -> [(&'static str, &'static str, &'static [&'static st
             "NotifierFunction",
             "notifier",
             dropgate_notifier::REQUIRED_ENV,
+        ),
+        (
+            "DelivererFunction",
+            "deliverer",
+            dropgate_deliverer::REQUIRED_ENV,
         ),
     ]
 }
