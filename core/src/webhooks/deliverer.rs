@@ -119,7 +119,7 @@ impl Deliverer {
             Next::Retry(_) => "retry",
             Next::GiveUp => "given up",
         };
-        tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = d.event_id, attempt = job.attempt, status_code = sent.status_code, error = sent.error, duration_ms = sent.duration_ms, decision, "webhook attempt");
+        tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = d.event_id, attempt = job.attempt, status_code = sent.status_code, error = sent.error.as_deref(), duration_ms = sent.duration_ms, decision, "webhook attempt");
         self.count(&owner, &hook, ok).await?;
         if let (Next::Retry(wait), Some(due)) = (next, next_at) {
             let retry = DeliveryJob {

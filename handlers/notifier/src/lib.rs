@@ -2,15 +2,16 @@
 //! notification outbox (see `dropgate_core::notify`). Each new entry becomes the operators'
 //! SNS message, an event on the integrators' bus (EventBridge), one webhook delivery per
 //! subscribed active webhook of its owner (enqueued for the deliverer) and, for verdicts, the
-//! owner's mail. A batch reports the first record it could not deliver (partial batch response), so the
-//! event source retries from there, bisecting a failing batch; a record that keeps failing ends
-//! in the on-failure destination. Nothing is lost; a retry may deliver again, with the same `id`.
+//! owner's mail. A batch reports the first record it could not deliver (partial batch
+//! response), so the event source retries from there, bisecting a failing batch; a record that
+//! keeps failing ends in the on-failure destination. Nothing is lost; a retry may deliver
+//! again, with the same `id`.
+
+use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use dropgate_core::CoreError;
-use std::sync::Arc;
-
 use dropgate_core::clock::SystemClock;
 use dropgate_core::notify::{Courier, OutboxEntry, Undelivered};
 use dropgate_core::webhooks::Dispatch;
@@ -88,11 +89,11 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             }
         }
     }
-    let delivered = match deps.courier.deliver(&entries).await {
+    let outcome = match deps.courier.deliver(&entries).await {
         Ok(()) => fan_out(&entries, deps).await,
         Err(u) => Err(u),
     };
-    let failed_at = match delivered {
+    let failed_at = match outcome {
         Ok(()) => {
             for e in &entries {
                 tracing::info!(entry = e.id, event = e.event.as_str(), owner = %e.file.owner, file_id = %e.file.id, decision = "delivered", "notice delivered");
