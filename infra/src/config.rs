@@ -32,9 +32,9 @@ pub struct Config {
     /// The webhook deliveries' queue (`WEBHOOK_QUEUE_URL`).
     pub webhook_queue_url: String,
     /// `WEBHOOK_BACKOFF_SCALE`: multiplies the retry ladder (default 1).
-    pub webhook_backoff_scale: f64,
+    pub webhook_backoff_scale: BackoffScale,
     /// `WEBHOOK_DISABLE_AFTER`: failed attempts in a row that pause a webhook (default 50).
-    pub webhook_disable_after: u32,
+    pub webhook_disable_after: DisableAfter,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -62,6 +62,26 @@ pub struct RetentionDays(pub u32);
 impl Default for RetentionDays {
     fn default() -> Self {
         Self(AUDIT_RETENTION_DAYS as u32)
+    }
+}
+
+/// The retry ladder's multiplier; 1 unless set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BackoffScale(pub f64);
+
+impl Default for BackoffScale {
+    fn default() -> Self {
+        Self(1.0)
+    }
+}
+
+/// Failed attempts in a row that pause a webhook; `DEFAULT_DISABLE_AFTER` unless set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DisableAfter(pub u32);
+
+impl Default for DisableAfter {
+    fn default() -> Self {
+        Self(dropgate_core::webhooks::delivery::DEFAULT_DISABLE_AFTER)
     }
 }
 
@@ -267,14 +287,16 @@ impl Config {
             webhooks_table: opt(env, "WEBHOOKS_TABLE"),
             allow_loopback_webhooks: false,
             webhook_queue_url: opt(env, "WEBHOOK_QUEUE_URL"),
-            webhook_backoff_scale: scale(env, "WEBHOOK_BACKOFF_SCALE")?,
-            webhook_disable_after: u32::try_from(num(
-                env,
-                "WEBHOOK_DISABLE_AFTER",
-                u64::from(dropgate_core::webhooks::delivery::DEFAULT_DISABLE_AFTER),
-            )?)
-            .unwrap_or(u32::MAX)
-            .max(1),
+            webhook_backoff_scale: BackoffScale(scale(env, "WEBHOOK_BACKOFF_SCALE")?),
+            webhook_disable_after: DisableAfter(
+                u32::try_from(num(
+                    env,
+                    "WEBHOOK_DISABLE_AFTER",
+                    u64::from(DisableAfter::default().0),
+                )?)
+                .unwrap_or(u32::MAX)
+                .max(1),
+            ),
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -350,11 +372,11 @@ impl Config {
             ("WEBHOOK_QUEUE_URL", self.webhook_queue_url.clone()),
             (
                 "WEBHOOK_BACKOFF_SCALE",
-                self.webhook_backoff_scale.to_string(),
+                self.webhook_backoff_scale.0.to_string(),
             ),
             (
                 "WEBHOOK_DISABLE_AFTER",
-                self.webhook_disable_after.to_string(),
+                self.webhook_disable_after.0.to_string(),
             ),
             (
                 "AUDIT_RETENTION_DAYS",

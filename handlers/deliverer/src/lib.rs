@@ -40,8 +40,8 @@ impl Deps {
                 sealer: clients.sealer(config),
                 mailer: clients.mailer(config),
                 clock: Arc::new(SystemClock),
-                backoff_scale: config.webhook_backoff_scale,
-                disable_after: config.webhook_disable_after,
+                backoff_scale: config.webhook_backoff_scale.0,
+                disable_after: config.webhook_disable_after.0,
             },
         })
     }

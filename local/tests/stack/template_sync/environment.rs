@@ -26,6 +26,7 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("AUDIT_TABLE", TABLE),
     ("API_KEYS_TABLE", TABLE),
     ("WEBHOOKS_TABLE", TABLE),
+    ("WEBHOOK_QUEUE_URL", "AWS::SQS::Queue"),
     ("TOPIC_ARN", TOPIC),
     ("EVENT_BUS_NAME", "AWS::Events::EventBus"),
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),

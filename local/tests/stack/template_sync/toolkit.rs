@@ -257,6 +257,8 @@ pub(super) fn local_resources() -> provision::Resources {
         notify_dlq_url: provision::NOTIFY_DLQ.into(),
         scan_queue_url: provision::SCAN_QUEUE.into(),
         scan_dlq_url: provision::SCAN_DLQ.into(),
+        webhook_queue_url: provision::WEBHOOK_QUEUE.into(),
+        webhook_dlq_url: provision::WEBHOOK_DLQ.into(),
         scan_plan_arn: dropgate_local::scanner::PLAN_ARN.into(),
         scanner: dropgate_local::scanner::Mode::Clamd.as_str().into(),
         upload_log_stream_arn: format!(
