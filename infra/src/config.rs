@@ -6,6 +6,8 @@ use dropgate_core::Settings;
 use dropgate_core::settings::{TypePolicy, UnscannablePolicy};
 
 use crate::InfraError;
+use crate::webhook_settings::scale;
+pub use crate::webhook_settings::{BackoffScale, DisableAfter};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -62,26 +64,6 @@ pub struct RetentionDays(pub u32);
 impl Default for RetentionDays {
     fn default() -> Self {
         Self(AUDIT_RETENTION_DAYS as u32)
-    }
-}
-
-/// The retry ladder's multiplier; 1 unless set.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BackoffScale(pub f64);
-
-impl Default for BackoffScale {
-    fn default() -> Self {
-        Self(1.0)
-    }
-}
-
-/// Failed attempts in a row that pause a webhook; `DEFAULT_DISABLE_AFTER` unless set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DisableAfter(pub u32);
-
-impl Default for DisableAfter {
-    fn default() -> Self {
-        Self(dropgate_core::webhooks::delivery::DEFAULT_DISABLE_AFTER)
     }
 }
 
@@ -152,21 +134,6 @@ fn plan_arn(env: Env<'_>) -> Result<Option<String>, InfraError> {
             name: "SCAN_PLAN_ARN",
             why: format!("{v:?} is not an ARN"),
         }),
-    }
-}
-
-/// A non-negative finite multiplier, 1 when unset or empty.
-fn scale(env: Env<'_>, name: &'static str) -> Result<f64, InfraError> {
-    match env(name) {
-        None => Ok(1.0),
-        Some(v) if v.trim().is_empty() => Ok(1.0),
-        Some(v) => match v.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-            _ => Err(InfraError::BadEnv {
-                name,
-                why: format!("{v:?} is not a non-negative number"),
-            }),
-        },
     }
 }
 

@@ -20,6 +20,7 @@ pub mod ses;
 pub mod sns;
 pub mod sqs_deliveries;
 pub mod webhook_http;
+mod webhook_settings;
 
 pub use aws::Clients;
 pub use config::Config;

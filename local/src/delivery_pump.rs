@@ -55,7 +55,8 @@ pub async fn run(
         if messages.is_empty() {
             continue;
         }
-        let (sqs, queue_url, deps, arn) = (sqs.clone(), queue_url.clone(), deps.clone(), arn.clone());
+        let (sqs, queue_url, deps, arn) =
+            (sqs.clone(), queue_url.clone(), deps.clone(), arn.clone());
         tokio::spawn(async move {
             let _slot = slot;
             let event = SqsEvent {

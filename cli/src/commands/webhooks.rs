@@ -142,12 +142,15 @@ pub async fn deliveries(ctx: &Ctx, id: &str, cursor: Option<&str>) -> Result<Exi
         })
         .collect();
     ctx.out.say(&table(
-        &["AT", "DELIVERY", "TYPE", "ATTEMPT", "RESULT", "TOOK", "NEXT"],
+        &[
+            "AT", "DELIVERY", "TYPE", "ATTEMPT", "RESULT", "TOOK", "NEXT",
+        ],
         &rows,
     ));
     if let Some(next) = answer["next_cursor"].as_str() {
-        ctx.out
-            .say(&format!("More: dropgate webhook deliveries {id} --cursor {next}"));
+        ctx.out.say(&format!(
+            "More: dropgate webhook deliveries {id} --cursor {next}"
+        ));
     }
     Ok(Exit::Ok)
 }
@@ -157,7 +160,12 @@ pub async fn set_state(ctx: &Ctx, id: &str, state: &str) -> Result<Exit> {
     let api = ctx.logged_in()?;
     let url = api.url(&["webhooks", id], &[])?;
     let answer: Value = api
-        .json(Method::PATCH, url, Some(&json!({ "state": state })), Repeat::Safe)
+        .json(
+            Method::PATCH,
+            url,
+            Some(&json!({ "state": state })),
+            Repeat::Safe,
+        )
         .await?;
     ctx.out.json(&answer);
     ctx.out.say(&format!(
@@ -169,7 +177,10 @@ pub async fn set_state(ctx: &Ctx, id: &str, state: &str) -> Result<Exit> {
 
 pub async fn redeliver(ctx: &Ctx, id: &str, delivery_id: &str) -> Result<Exit> {
     let api = ctx.logged_in()?;
-    let url = api.url(&["webhooks", id, "deliveries", delivery_id, "redeliver"], &[])?;
+    let url = api.url(
+        &["webhooks", id, "deliveries", delivery_id, "redeliver"],
+        &[],
+    )?;
     let answer: Value = api
         .json(Method::POST, url, None, Repeat::OnlyUnsent)
         .await?;

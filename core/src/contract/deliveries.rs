@@ -44,7 +44,10 @@ pub async fn check_all(log: Arc<dyn DeliveryLog>, tag: &str) {
     let d1 = delivery("w1", "e1");
     assert_eq!(l.delivery(&ada, "w1", &d1.id).await.unwrap(), None);
     l.open(&ada, &d1).await.unwrap();
-    assert_eq!(l.delivery(&ada, "w1", &d1.id).await.unwrap(), Some(d1.clone()));
+    assert_eq!(
+        l.delivery(&ada, "w1", &d1.id).await.unwrap(),
+        Some(d1.clone())
+    );
     assert_eq!(l.delivery(&bob, "w1", &d1.id).await.unwrap(), None);
     assert_eq!(l.delivery(&ada, "w2", &d1.id).await.unwrap(), None);
 
@@ -55,14 +58,22 @@ pub async fn check_all(log: Arc<dyn DeliveryLog>, tag: &str) {
     l.record(&ada, "w1", &a2).await.unwrap();
     l.open(&ada, &d1).await.unwrap();
     assert_eq!(
-        l.delivery(&ada, "w1", &d1.id).await.unwrap().unwrap().attempts,
+        l.delivery(&ada, "w1", &d1.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempts,
         2
     );
     l.record(&ada, "w1", &attempt(&d1, 1, 3, Some(500)))
         .await
         .unwrap();
     assert_eq!(
-        l.delivery(&ada, "w1", &d1.id).await.unwrap().unwrap().attempts,
+        l.delivery(&ada, "w1", &d1.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempts,
         2,
         "never lowered"
     );

@@ -99,7 +99,10 @@ pub async fn check_all(store: Arc<dyn WebhookStore>, tag: &str) {
     assert_eq!(s.count_outcome(&ada, "gone", false).await.unwrap(), None);
     assert!(!s.pause_if_active(&bob, "w3").await.unwrap());
     let paused = join_all((0..4).map(|_| s.pause_if_active(&ada, "w3"))).await;
-    assert_eq!(paused.into_iter().filter(|p| *p.as_ref().unwrap()).count(), 1);
+    assert_eq!(
+        paused.into_iter().filter(|p| *p.as_ref().unwrap()).count(),
+        1
+    );
     let w3 = s.get(&ada, "w3").await.unwrap().unwrap();
     assert_eq!(w3.state, WebhookState::Paused);
     assert_eq!(w3.email.as_deref(), Some("ada@example.com"));

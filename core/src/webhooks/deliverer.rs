@@ -93,9 +93,7 @@ impl Deliverer {
                 duration_ms: 0,
             },
         };
-        let ok = sent
-            .status_code
-            .is_some_and(super::delivery::succeeded);
+        let ok = sent.status_code.is_some_and(super::delivery::succeeded);
         let next = after_attempt(job.attempt, ok, job.manual, self.backoff_scale);
         let next_at = match next {
             Next::Retry(wait) => Some(crate::time::after(now, wait)),

@@ -5,8 +5,8 @@ use chrono::{TimeZone, Utc};
 use super::*;
 use crate::events::{Detail, DetailFile, Event, EventKind};
 use crate::fakes::{
-    FixedClock, MemDeliveryLog, MemDeliveryQueue, MemMailer, MemResolver, MemSealer,
-    MemWebhooks, ScriptedSender, SeqIds,
+    FixedClock, MemDeliveryLog, MemDeliveryQueue, MemMailer, MemResolver, MemSealer, MemWebhooks,
+    ScriptedSender, SeqIds,
 };
 use crate::webhooks::deliveries::PING;
 use crate::webhooks::signature::verify;
@@ -172,7 +172,11 @@ async fn a_subscribed_event_is_signed_and_sent_once_and_an_unsubscribed_one_neve
     let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(body["type"], "file.accepted");
     assert_eq!(body["data"]["owner"], "ada");
-    let page = w.dispatch.deliveries(&owner("ada"), &id, None).await.unwrap();
+    let page = w
+        .dispatch
+        .deliveries(&owner("ada"), &id, None)
+        .await
+        .unwrap();
     assert_eq!(page.deliveries.len(), 1);
     assert_eq!(page.deliveries[0].status_code, Some(204));
     assert_eq!(page.deliveries[0].next_attempt_at, None);
@@ -199,11 +203,24 @@ async fn a_receiver_that_fails_three_times_gets_the_fourth_attempt_on_the_ladder
     assert_eq!(done[3].status_code, Some(204));
     assert_eq!(done[1].error.as_deref(), Some("could not connect"));
     // 5 s, 1 min and 10 min: each within one queue delay.
-    assert_eq!(w.clock.now() - start, chrono::Duration::seconds(5 + 60 + 600));
-    assert_eq!(done[0].next_attempt_at.as_deref(), Some(done[1].at.as_str()));
-    let page = w.dispatch.deliveries(&owner("ada"), &id, None).await.unwrap();
     assert_eq!(
-        page.deliveries.iter().map(|r| r.attempt).collect::<Vec<_>>(),
+        w.clock.now() - start,
+        chrono::Duration::seconds(5 + 60 + 600)
+    );
+    assert_eq!(
+        done[0].next_attempt_at.as_deref(),
+        Some(done[1].at.as_str())
+    );
+    let page = w
+        .dispatch
+        .deliveries(&owner("ada"), &id, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        page.deliveries
+            .iter()
+            .map(|r| r.attempt)
+            .collect::<Vec<_>>(),
         [4, 3, 2, 1]
     );
     assert!(w.mailer.sent.lock().unwrap().is_empty());
@@ -252,10 +269,7 @@ async fn a_dead_receiver_is_given_up_and_its_webhook_paused_with_one_mail() {
         .fan_out(&[event("ada", 9, EventKind::FileAccepted)])
         .await
         .unwrap();
-    w.deliverer
-        .run(&w.queue.pop().unwrap().0)
-        .await
-        .unwrap();
+    w.deliverer.run(&w.queue.pop().unwrap().0).await.unwrap();
     let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
     assert_eq!(hook.state, WebhookState::Active);
 }
@@ -287,8 +301,7 @@ async fn a_ping_and_a_redelivery_are_one_attempt_each_even_when_paused() {
     assert_eq!(done.len(), 1, "a failed ping is not retried");
     assert_eq!(done[0].kind, PING);
     assert_eq!(done[0].id, ping);
-    let body: serde_json::Value =
-        serde_json::from_str(&w.sender.received()[0].body).unwrap();
+    let body: serde_json::Value = serde_json::from_str(&w.sender.received()[0].body).unwrap();
     assert_eq!(body["type"], "ping");
     w.dispatch.redeliver(&ada, &id, &ping).await.unwrap();
     let again = attempts(&w.drain().await);
@@ -306,14 +319,21 @@ async fn another_owner_s_webhook_and_deliveries_are_not_found() {
     let bob = owner("bob");
     let nf = |e: CoreError| e == CoreError::NotFound;
     assert!(nf(w.dispatch.ping(&bob, &id).await.unwrap_err()));
-    assert!(nf(w.dispatch.redeliver(&bob, &id, &ping).await.unwrap_err()));
-    assert!(nf(w.dispatch.deliveries(&bob, &id, None).await.unwrap_err()));
-    assert!(nf(
-        w.dispatch
-            .redeliver(&owner("ada"), &id, "dlv_000000000000000000000000")
-            .await
-            .unwrap_err()
-    ));
+    assert!(nf(w
+        .dispatch
+        .redeliver(&bob, &id, &ping)
+        .await
+        .unwrap_err()));
+    assert!(nf(w
+        .dispatch
+        .deliveries(&bob, &id, None)
+        .await
+        .unwrap_err()));
+    assert!(nf(w
+        .dispatch
+        .redeliver(&owner("ada"), &id, "dlv_000000000000000000000000")
+        .await
+        .unwrap_err()));
     assert_eq!(
         w.dispatch
             .deliveries(&owner("ada"), &id, Some("nope"))

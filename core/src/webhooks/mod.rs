@@ -4,8 +4,8 @@
 //! reach ([`address`], with host names resolved through the [`Resolver`] port).
 
 pub mod address;
-pub mod deliveries;
 mod deliverer;
+pub mod deliveries;
 pub mod delivery;
 mod dispatch;
 mod model;
@@ -13,13 +13,13 @@ mod service;
 pub mod signature;
 mod store;
 
+pub use deliverer::{Deliverer, Outcome, pause_mail};
+pub use dispatch::{DeliveryPage, Dispatch};
 pub use model::{CreatedWebhook, Webhook, WebhookEdit, WebhookState, WebhookView};
 pub use service::{
     DEFAULT_MAX_WEBHOOKS, MAX_DESCRIPTION_CHARS, MAX_URL_CHARS, NewWebhook, SEAL_PURPOSE,
     WebhookService, parse_events, webhook_not_found,
 };
-pub use deliverer::{Deliverer, Outcome, pause_mail};
-pub use dispatch::{DeliveryPage, Dispatch};
 pub use store::{Resolver, WebhookStore};
 
 use base64::Engine;

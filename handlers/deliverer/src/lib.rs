@@ -26,8 +26,8 @@ pub const REQUIRED_ENV: &[&str] = &["WEBHOOKS_TABLE", "WEBHOOK_QUEUE_URL", "MAIL
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
-        let sender = WebhookHttp::new(config.allow_loopback_webhooks)
-            .map_err(|e| InfraError::BadEnv {
+        let sender =
+            WebhookHttp::new(config.allow_loopback_webhooks).map_err(|e| InfraError::BadEnv {
                 name: "WEBHOOK_QUEUE_URL",
                 why: format!("the webhook client cannot be built: {e}"),
             })?;

@@ -10,9 +10,9 @@ use dropgate_core::fakes::{
     FixedClock, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger, MemMailer, MemNotifier,
     MemWebhooks, SeqIds,
 };
-use dropgate_core::webhooks::{Dispatch, Webhook, WebhookState, WebhookStore};
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{Courier, EventType, Mail, Mailer, Notification, Notifier};
+use dropgate_core::webhooks::{Dispatch, Webhook, WebhookState, WebhookStore};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 use dropgate_infra::dynamo::outbox::{entry_item, image_json};
 use dropgate_notifier::{Deps, handle};

@@ -114,9 +114,12 @@ impl DeliveryLog for DynamoDeliveries {
         webhook_id: &str,
         id: &str,
     ) -> Result<Option<Delivery>, CoreError> {
-        let Some(item) =
-            super::get_item(&self.client, &self.table, key(owner, delivery_sk(webhook_id, id)))
-                .await?
+        let Some(item) = super::get_item(
+            &self.client,
+            &self.table,
+            key(owner, delivery_sk(webhook_id, id)),
+        )
+        .await?
         else {
             return Ok(None);
         };

@@ -110,11 +110,8 @@ fn body_of(g: &Got) -> Value {
 
 /// Runs docs/EVENTS.md's Python `verify` over each request: the answers, in order.
 fn verified_by_the_docs(secret: &str, got: &[Got]) -> Vec<bool> {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/EVENTS.md"
-    ))
-    .unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/EVENTS.md")).unwrap();
     let start = doc.find("```python\n").expect("a Python block") + "```python\n".len();
     let code = &doc[start..start + doc[start..].find("```").unwrap()];
     let cases: Vec<Value> = got
@@ -155,7 +152,11 @@ fn verified_by_the_docs(secret: &str, got: &[Got]) -> Vec<bool> {
 
 async fn register(stack: &LocalStack, token: &str, url: &str, events: &[&str]) -> (String, String) {
     let (s, b) = stack
-        .post("/webhooks", Some(token), json!({"url": url, "events": events}))
+        .post(
+            "/webhooks",
+            Some(token),
+            json!({"url": url, "events": events}),
+        )
         .await;
     assert_eq!(s, 201, "{b}");
     (
@@ -191,8 +192,7 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     let flaky = Receiver::start(vec![500, 503, 404], 200).await;
     let dead = Receiver::start(vec![], 503).await;
     let (good_id, good_secret) = register(&stack, &ada, &good.url(), &["file.accepted"]).await;
-    let (flaky_id, flaky_secret) =
-        register(&stack, &ada, &flaky.url(), &["file.accepted"]).await;
+    let (flaky_id, flaky_secret) = register(&stack, &ada, &flaky.url(), &["file.accepted"]).await;
     let (dead_id, dead_secret) = register(&stack, &ada, &dead.url(), &["file.accepted"]).await;
 
     // One accepted file (subscribed) and one rejected (subscribed by nobody).
@@ -253,7 +253,12 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     let flaky_log = log_of(&stack, &ada, &flaky_id).await;
     let attempts: Vec<(u64, u64)> = flaky_log
         .iter()
-        .map(|r| (r["attempt"].as_u64().unwrap(), r["status_code"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                r["attempt"].as_u64().unwrap(),
+                r["status_code"].as_u64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(attempts, [(4, 200), (3, 404), (2, 503), (1, 500)]);
     for r in &flaky_log[1..] {
@@ -295,7 +300,10 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
         .await;
     let again = good.got()[2].clone();
     assert_eq!(again.body, good.got()[0].body, "the same body");
-    assert_eq!(again.headers["webhook-id"], good.got()[0].headers["webhook-id"]);
+    assert_eq!(
+        again.headers["webhook-id"],
+        good.got()[0].headers["webhook-id"]
+    );
     let redelivered = log_of(&stack, &ada, &good_id).await;
     assert!(
         redelivered
@@ -319,7 +327,10 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     let (s, b) = stack
         .get(&format!("/webhooks/{good_id}/deliveries?cursor=junk"), &ada)
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_cursor")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_cursor"))
+    );
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(good.got().len(), sent);
 
@@ -328,18 +339,22 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     let stored = stack.moto_text().await;
     for secret in [&good_secret, &flaky_secret, &dead_secret] {
         let key = secret.trim_start_matches("whsec_");
-        assert!(!text.contains(key) && !stored.contains(key), "a secret leaked");
+        assert!(
+            !text.contains(key) && !stored.contains(key),
+            "a secret leaked"
+        );
     }
     for r in [&good, &flaky, &dead] {
         for g in r.got() {
             let sig = g.headers["webhook-signature"].trim_start_matches("v1,");
-            assert!(!text.contains(sig) && !stored.contains(sig), "a signature leaked");
+            assert!(
+                !text.contains(sig) && !stored.contains(sig),
+                "a signature leaked"
+            );
         }
     }
     assert!(
-        logs.json_lines()
-            .iter()
-            .any(|l| l["decision"] == "paused"),
+        logs.json_lines().iter().any(|l| l["decision"] == "paused"),
         "the pause is logged"
     );
 }

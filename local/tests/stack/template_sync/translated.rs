@@ -340,11 +340,20 @@ fn the_generated_event_source_mappings_keep_their_settings() {
     // reported per message, capped concurrency, visibility at least six times its timeout.
     let (_, dl) = by_source[&format!("{deliveries}.Arn")];
     let d = "the deliverer's mapping";
-    assert_eq!(at(dl, "BatchSize").as_u64(), Some(pump::BATCH as u64), "{d}");
+    assert_eq!(
+        at(dl, "BatchSize").as_u64(),
+        Some(pump::BATCH as u64),
+        "{d}"
+    );
     assert!(reports_items(dl), "{d}: ReportBatchItemFailures");
-    assert!(dl.get("DestinationConfig").is_none(), "{d}: the queue's redrive");
     assert!(
-        at(dl, "ScalingConfig.MaximumConcurrency").as_u64().is_some(),
+        dl.get("DestinationConfig").is_none(),
+        "{d}: the queue's redrive"
+    );
+    assert!(
+        at(dl, "ScalingConfig.MaximumConcurrency")
+            .as_u64()
+            .is_some(),
         "{d}: concurrency capped"
     );
     let timeout = at(
@@ -353,9 +362,12 @@ fn the_generated_event_source_mappings_keep_their_settings() {
     )
     .as_u64()
     .expect("the deliverer's Timeout");
-    let visibility = at(resource(out, &deliveries, QUEUE), "Properties.VisibilityTimeout")
-        .as_u64()
-        .expect("the queue's VisibilityTimeout");
+    let visibility = at(
+        resource(out, &deliveries, QUEUE),
+        "Properties.VisibilityTimeout",
+    )
+    .as_u64()
+    .expect("the queue's VisibilityTimeout");
     assert!(visibility >= 6 * timeout, "{d}: visibility {visibility}");
 
     let (_, n) = by_source[&format!("{log}.StreamArn")];
