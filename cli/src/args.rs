@@ -170,6 +170,36 @@ pub enum WebhookCommand {
     },
     /// Check a delivery's signature: the body on stdin (exit 0 valid, 1 invalid).
     Verify(WebhookVerifyArgs),
+    /// Send a webhook a `ping` delivery (see it with `deliveries`).
+    Test {
+        /// The webhook's id.
+        id: String,
+    },
+    /// A webhook's delivery attempts, newest first.
+    Deliveries {
+        /// The webhook's id.
+        id: String,
+        /// The `next_cursor` of a previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Pause a webhook: nothing is sent to it until it is resumed.
+    Pause {
+        /// The webhook's id.
+        id: String,
+    },
+    /// Resume a paused webhook (its count of failures in a row starts again).
+    Resume {
+        /// The webhook's id.
+        id: String,
+    },
+    /// Send a delivery once more.
+    Redeliver {
+        /// The webhook's id.
+        id: String,
+        /// The delivery's id (see `deliveries`).
+        delivery_id: String,
+    },
 }
 
 #[derive(Debug, Args)]

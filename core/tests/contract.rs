@@ -138,6 +138,15 @@ async fn the_in_memory_webhook_store_keeps_the_contract() {
     .await;
 }
 
+#[tokio::test]
+async fn the_in_memory_delivery_log_keeps_the_contract() {
+    dropgate_core::contract::deliveries::check_all(
+        std::sync::Arc::new(dropgate_core::fakes::MemDeliveryLog::default()),
+        "mem",
+    )
+    .await;
+}
+
 struct MemAccountDirectoryWorld<'a>(&'a dropgate_core::fakes::MemAccountDirectory);
 
 #[async_trait::async_trait]

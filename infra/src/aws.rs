@@ -329,6 +329,22 @@ impl Clients {
         })
     }
 
+    /// Webhook deliveries and their log (on the webhooks table).
+    pub fn deliveries(&self, config: &Config) -> Arc<crate::dynamo::deliveries::DynamoDeliveries> {
+        Arc::new(crate::dynamo::deliveries::DynamoDeliveries {
+            client: self.dynamodb().clone(),
+            table: config.webhooks_table.clone(),
+        })
+    }
+
+    /// The webhook deliveries' queue.
+    pub fn delivery_queue(&self, config: &Config) -> Arc<crate::sqs_deliveries::SqsDeliveryQueue> {
+        Arc::new(crate::sqs_deliveries::SqsDeliveryQueue {
+            client: self.sqs().clone(),
+            queue_url: config.webhook_queue_url.clone(),
+        })
+    }
+
     pub fn store(&self, config: &Config) -> Arc<S3Store> {
         Arc::new(S3Store {
             client: self.s3().clone(),

@@ -6,6 +6,8 @@ use dropgate_core::Settings;
 use dropgate_core::settings::{TypePolicy, UnscannablePolicy};
 
 use crate::InfraError;
+use crate::webhook_settings::scale;
+pub use crate::webhook_settings::{BackoffScale, DisableAfter};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -29,6 +31,12 @@ pub struct Config {
     /// Webhooks may be `http://127.0.0.1:<port>/` (the local stack's
     /// `--allow-loopback-webhooks`; never read from the environment).
     pub allow_loopback_webhooks: bool,
+    /// The webhook deliveries' queue (`WEBHOOK_QUEUE_URL`).
+    pub webhook_queue_url: String,
+    /// `WEBHOOK_BACKOFF_SCALE`: multiplies the retry ladder (default 1).
+    pub webhook_backoff_scale: BackoffScale,
+    /// `WEBHOOK_DISABLE_AFTER`: failed attempts in a row that pause a webhook (default 50).
+    pub webhook_disable_after: DisableAfter,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -259,6 +267,17 @@ impl Config {
             api_keys_table: opt(env, "API_KEYS_TABLE"),
             webhooks_table: opt(env, "WEBHOOKS_TABLE"),
             allow_loopback_webhooks: false,
+            webhook_queue_url: opt(env, "WEBHOOK_QUEUE_URL"),
+            webhook_backoff_scale: BackoffScale(scale(env, "WEBHOOK_BACKOFF_SCALE")?),
+            webhook_disable_after: DisableAfter(
+                u32::try_from(num(
+                    env,
+                    "WEBHOOK_DISABLE_AFTER",
+                    u64::from(DisableAfter::default().0),
+                )?)
+                .unwrap_or(u32::MAX)
+                .max(1),
+            ),
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -303,6 +322,7 @@ impl Config {
                 "AUDIT_TABLE" => &self.audit_table,
                 "API_KEYS_TABLE" => &self.api_keys_table,
                 "WEBHOOKS_TABLE" => &self.webhooks_table,
+                "WEBHOOK_QUEUE_URL" => &self.webhook_queue_url,
                 "TOPIC_ARN" => &self.topic_arn,
                 "EVENT_BUS_NAME" => &self.event_bus_name,
                 "USER_POOL_ID" => &self.user_pool_id,
@@ -334,6 +354,15 @@ impl Config {
             ("AUDIT_TABLE", self.audit_table.clone()),
             ("API_KEYS_TABLE", self.api_keys_table.clone()),
             ("WEBHOOKS_TABLE", self.webhooks_table.clone()),
+            ("WEBHOOK_QUEUE_URL", self.webhook_queue_url.clone()),
+            (
+                "WEBHOOK_BACKOFF_SCALE",
+                self.webhook_backoff_scale.0.to_string(),
+            ),
+            (
+                "WEBHOOK_DISABLE_AFTER",
+                self.webhook_disable_after.0.to_string(),
+            ),
             (
                 "AUDIT_RETENTION_DAYS",
                 self.audit_retention_days.0.to_string(),

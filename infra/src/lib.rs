@@ -19,7 +19,9 @@ pub mod s3;
 pub mod s3_multipart;
 pub mod ses;
 pub mod sns;
+pub mod sqs_deliveries;
 pub mod webhook_http;
+mod webhook_settings;
 
 pub use aws::Clients;
 pub use config::Config;

@@ -117,6 +117,23 @@ impl WebhookHttp {
     }
 }
 
+#[async_trait::async_trait]
+impl dropgate_core::webhooks::deliveries::WebhookSender for WebhookHttp {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(&'static str, String)],
+        body: String,
+    ) -> dropgate_core::webhooks::deliveries::Sent {
+        let a = WebhookHttp::post(self, url, headers, body).await;
+        dropgate_core::webhooks::deliveries::Sent {
+            status_code: a.status_code,
+            error: a.error,
+            duration_ms: a.duration_ms,
+        }
+    }
+}
+
 /// The error without its URL, with its cause (a refusal by the resolver says why).
 fn describe(e: &reqwest::Error) -> String {
     let kind = if e.is_timeout() {

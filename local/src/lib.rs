@@ -2,6 +2,7 @@
 //! API handler served over HTTP, the queue pumped into the worker, and the janitor on a timer.
 //! It runs exactly the handlers' library code that Lambda runs.
 
+pub mod delivery_pump;
 pub mod emulator;
 mod error;
 pub mod events;
@@ -187,6 +188,7 @@ impl Stack {
         });
         let worker_clients = client("dropgate-worker");
         let worker = dropgate_worker::Deps::new(&config, &worker_clients)?;
+        let deliverer = dropgate_deliverer::Deps::new(&config, &client("dropgate-deliverer"))?;
         let janitor = dropgate_janitor::Deps::new(&config, &client("dropgate-janitor"))?;
         let mut notifier = dropgate_notifier::Deps::new(&config, &client("dropgate-notifier"))?;
         notifier.courier.bus = Arc::new(events::RecordingBus {
@@ -245,6 +247,12 @@ impl Stack {
             worker,
             opts.batch_window,
             feed,
+            rx.clone(),
+        )));
+        tasks.push(tokio::spawn(delivery_pump::run(
+            client("dropgate-local-delivery-pump").sqs().clone(),
+            resources.webhook_queue_url.clone(),
+            deliverer,
             rx.clone(),
         )));
         // Lambda's stream event source for the notifier: its reads are its own, like the pump's.
@@ -317,6 +325,7 @@ pub fn function_config(r: &Resources, api: &str) -> Result<Config, LocalError> {
     config.audit_table = r.tables.audit.clone();
     config.api_keys_table = r.tables.api_keys.clone();
     config.webhooks_table = r.tables.webhooks.clone();
+    config.webhook_queue_url = r.webhook_queue_url.clone();
     // As Settings::clamped would: no trailing slash.
     config.settings.public_base_url = api.trim_end_matches('/').to_owned();
     config.topic_arn = r.topic_arn.clone();

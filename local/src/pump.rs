@@ -145,12 +145,12 @@ fn new_uploads(m: &aws_sdk_sqs::types::Message) -> Vec<(String, Option<String>)>
     }
 }
 
-fn queue_arn_of(url: &str) -> String {
+pub(crate) fn queue_arn_of(url: &str) -> String {
     let name = url.rsplit('/').next().unwrap_or_default();
     crate::provision::queue_arn(name)
 }
 
-fn to_event(m: &aws_sdk_sqs::types::Message, arn: &str) -> SqsMessage {
+pub(crate) fn to_event(m: &aws_sdk_sqs::types::Message, arn: &str) -> SqsMessage {
     let attributes: HashMap<String, String> = m
         .attributes()
         .map(|a| {

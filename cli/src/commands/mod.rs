@@ -99,5 +99,18 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Webhook(WebhookCommand::Ls) => webhooks::ls(&ctx).await,
         Command::Webhook(WebhookCommand::Rm { id }) => webhooks::rm(&ctx, &id).await,
         Command::Webhook(WebhookCommand::Verify(args)) => webhooks::verify(&ctx, args),
+        Command::Webhook(WebhookCommand::Test { id }) => webhooks::test(&ctx, &id).await,
+        Command::Webhook(WebhookCommand::Deliveries { id, cursor }) => {
+            webhooks::deliveries(&ctx, &id, cursor.as_deref()).await
+        }
+        Command::Webhook(WebhookCommand::Pause { id }) => {
+            webhooks::set_state(&ctx, &id, "paused").await
+        }
+        Command::Webhook(WebhookCommand::Resume { id }) => {
+            webhooks::set_state(&ctx, &id, "active").await
+        }
+        Command::Webhook(WebhookCommand::Redeliver { id, delivery_id }) => {
+            webhooks::redeliver(&ctx, &id, &delivery_id).await
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! `webhook create`, `ls`, `rm`, and `verify` (a delivery's signature, checked offline with the
-//! server's own rules from dropgate-core, for people testing their receivers).
+//! `webhook create`, `ls`, `rm`, `test`, `deliveries`, `pause`, `resume`, `redeliver`, and
+//! `verify` (a delivery's signature, checked offline with the server's own rules from
+//! dropgate-core, for people testing their receivers).
 
 use std::io::Read;
 
@@ -89,6 +90,102 @@ pub async fn rm(ctx: &Ctx, id: &str) -> Result<Exit> {
     api.request(Method::DELETE, url, None, Repeat::Safe).await?;
     ctx.out.say(&format!("Removed {id}."));
     ctx.out.json(&json!({ "removed": id }));
+    Ok(Exit::Ok)
+}
+
+pub async fn test(ctx: &Ctx, id: &str) -> Result<Exit> {
+    let api = ctx.logged_in()?;
+    let url = api.url(&["webhooks", id, "test"], &[])?;
+    let answer: Value = api
+        .json(Method::POST, url, None, Repeat::OnlyUnsent)
+        .await?;
+    ctx.out.json(&answer);
+    ctx.out.say(&format!(
+        "Ping {} sent to {id}; `dropgate webhook deliveries {id}` shows what came of it.",
+        answer["delivery_id"].as_str().unwrap_or_default()
+    ));
+    Ok(Exit::Ok)
+}
+
+pub async fn deliveries(ctx: &Ctx, id: &str, cursor: Option<&str>) -> Result<Exit> {
+    let api = ctx.logged_in()?;
+    let query: Vec<(&str, &str)> = cursor.map(|c| ("cursor", c)).into_iter().collect();
+    let url = api.url(&["webhooks", id, "deliveries"], &query)?;
+    let answer: Value = api.json(Method::GET, url, None, Repeat::Safe).await?;
+    ctx.out.json(&answer);
+    let list = answer["deliveries"].as_array().cloned().unwrap_or_default();
+    if list.is_empty() {
+        ctx.out.say("No deliveries.");
+        return Ok(Exit::Ok);
+    }
+    let text = |v: &Value, k: &str| match &v[k] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|d| {
+            let outcome = match (text(d, "status_code"), text(d, "error")) {
+                (code, _) if !code.is_empty() => code,
+                (_, error) => error,
+            };
+            vec![
+                text(d, "at"),
+                text(d, "id"),
+                text(d, "type"),
+                text(d, "attempt"),
+                outcome,
+                format!("{} ms", text(d, "duration_ms")),
+                text(d, "next_attempt_at"),
+            ]
+        })
+        .collect();
+    ctx.out.say(&table(
+        &[
+            "AT", "DELIVERY", "TYPE", "ATTEMPT", "RESULT", "TOOK", "NEXT",
+        ],
+        &rows,
+    ));
+    if let Some(next) = answer["next_cursor"].as_str() {
+        ctx.out.say(&format!(
+            "More: dropgate webhook deliveries {id} --cursor {next}"
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// `pause` and `resume`: `PATCH /webhooks/{id} {state}`.
+pub async fn set_state(ctx: &Ctx, id: &str, state: &str) -> Result<Exit> {
+    let api = ctx.logged_in()?;
+    let url = api.url(&["webhooks", id], &[])?;
+    let answer: Value = api
+        .json(
+            Method::PATCH,
+            url,
+            Some(&json!({ "state": state })),
+            Repeat::Safe,
+        )
+        .await?;
+    ctx.out.json(&answer);
+    ctx.out.say(&format!(
+        "Webhook {id} is {}.",
+        answer["webhook"]["state"].as_str().unwrap_or(state)
+    ));
+    Ok(Exit::Ok)
+}
+
+pub async fn redeliver(ctx: &Ctx, id: &str, delivery_id: &str) -> Result<Exit> {
+    let api = ctx.logged_in()?;
+    let url = api.url(
+        &["webhooks", id, "deliveries", delivery_id, "redeliver"],
+        &[],
+    )?;
+    let answer: Value = api
+        .json(Method::POST, url, None, Repeat::OnlyUnsent)
+        .await?;
+    ctx.out.json(&answer);
+    ctx.out.say(&format!("Delivery {delivery_id} sent again."));
     Ok(Exit::Ok)
 }
 

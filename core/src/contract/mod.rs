@@ -7,6 +7,7 @@ pub mod account_directory;
 pub mod apikeys;
 pub mod audit;
 pub mod counters;
+pub mod deliveries;
 pub mod edits;
 pub mod erasure;
 pub mod ledger;

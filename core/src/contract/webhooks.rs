@@ -20,6 +20,7 @@ pub(super) fn hook(owner: &OwnerId, id: &str) -> Webhook {
         sealed_secret: format!("sealed-{id}"),
         created_at: "2026-12-04T20:00:00Z".into(),
         state: WebhookState::Active,
+        email: Some("ada@example.com".into()),
     }
 }
 
@@ -87,4 +88,28 @@ pub async fn check_all(store: Arc<dyn WebhookStore>, tag: &str) {
     let kept = join_all(racers.iter().map(|h| s.insert(h, 5))).await;
     assert_eq!(kept.into_iter().filter(|k| *k.as_ref().unwrap()).count(), 5);
     assert_eq!(s.list(&bob).await.unwrap().len(), 5);
+
+    // Outcomes: failures count up in a row, a success starts again from 0; another owner's
+    // webhook is not counted; pausing happens once; resuming starts the count again.
+    assert_eq!(s.count_outcome(&ada, "w3", false).await.unwrap(), Some(1));
+    assert_eq!(s.count_outcome(&ada, "w3", false).await.unwrap(), Some(2));
+    assert_eq!(s.count_outcome(&ada, "w3", true).await.unwrap(), Some(0));
+    assert_eq!(s.count_outcome(&ada, "w3", false).await.unwrap(), Some(1));
+    assert_eq!(s.count_outcome(&bob, "w3", false).await.unwrap(), None);
+    assert_eq!(s.count_outcome(&ada, "gone", false).await.unwrap(), None);
+    assert!(!s.pause_if_active(&bob, "w3").await.unwrap());
+    let paused = join_all((0..4).map(|_| s.pause_if_active(&ada, "w3"))).await;
+    assert_eq!(
+        paused.into_iter().filter(|p| *p.as_ref().unwrap()).count(),
+        1
+    );
+    let w3 = s.get(&ada, "w3").await.unwrap().unwrap();
+    assert_eq!(w3.state, WebhookState::Paused);
+    assert_eq!(w3.email.as_deref(), Some("ada@example.com"));
+    let resume = WebhookEdit {
+        events: None,
+        state: Some(WebhookState::Active),
+    };
+    s.edit(&ada, "w3", &resume).await.unwrap().unwrap();
+    assert_eq!(s.count_outcome(&ada, "w3", false).await.unwrap(), Some(1));
 }

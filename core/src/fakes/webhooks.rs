@@ -7,13 +7,15 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::lock::lock;
-use crate::webhooks::{Resolver, Webhook, WebhookEdit, WebhookStore};
+use crate::webhooks::{Resolver, Webhook, WebhookEdit, WebhookState, WebhookStore};
 use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
 pub struct MemWebhooks {
     /// By owner, then id (ids are minted in order, so this is oldest first).
     pub(super) hooks: Mutex<HashMap<OwnerId, BTreeMap<String, Webhook>>>,
+    /// Consecutive failed attempts, by owner and id.
+    failures: Mutex<HashMap<(OwnerId, String), u32>>,
 }
 
 #[async_trait]
@@ -57,6 +59,9 @@ impl WebhookStore for MemWebhooks {
         }
         if let Some(state) = edit.state {
             hook.state = state;
+            if state == WebhookState::Active {
+                lock(&self.failures).remove(&(owner.clone(), id.to_owned()));
+            }
         }
         Ok(Some(hook.clone()))
     }
@@ -65,6 +70,32 @@ impl WebhookStore for MemWebhooks {
         Ok(lock(&self.hooks)
             .get_mut(owner)
             .is_some_and(|m| m.remove(id).is_some()))
+    }
+
+    async fn count_outcome(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        ok: bool,
+    ) -> Result<Option<u32>, CoreError> {
+        if self.get(owner, id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut failures = lock(&self.failures);
+        let n = failures.entry((owner.clone(), id.to_owned())).or_default();
+        *n = if ok { 0 } else { *n + 1 };
+        Ok(Some(*n))
+    }
+
+    async fn pause_if_active(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError> {
+        let mut all = lock(&self.hooks);
+        match all.get_mut(owner).and_then(|m| m.get_mut(id)) {
+            Some(h) if h.state == WebhookState::Active => {
+                h.state = WebhookState::Paused;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

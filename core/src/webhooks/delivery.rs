@@ -92,6 +92,45 @@ pub fn succeeded(status: u16) -> bool {
     (200..300).contains(&status)
 }
 
+/// What follows an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Received (or a one-off the owner asked for): nothing more.
+    Done,
+    /// Failed; tried again after this wait.
+    Retry(Duration),
+    /// Failed, and the ladder is spent: given up.
+    GiveUp,
+}
+
+/// The rule after attempt `attempt` of a delivery: a success is done; a failure is retried on
+/// the ladder (scaled by `scale`) until it is spent. A test or a redelivery (`manual`) is one
+/// attempt: its failure is shown in the log, not retried.
+pub fn after_attempt(attempt: u32, ok: bool, manual: bool, scale: f64) -> Next {
+    if ok || manual {
+        return Next::Done;
+    }
+    retry_after(attempt, scale).map_or(Next::GiveUp, Next::Retry)
+}
+
+/// Whether `failures` attempts failed in a row pause a webhook (`WEBHOOK_DISABLE_AFTER`; 0 is
+/// read as 1: a webhook is never paused before it failed).
+pub fn pauses(failures: u32, disable_after: u32) -> bool {
+    failures >= disable_after.max(1)
+}
+
+/// How long a queue message for an attempt due at `due` waits from `now`: the time left, at
+/// most the queue's longest delay (a longer wait is re-enqueued when this one ends).
+pub fn queue_delay(
+    now: chrono::DateTime<chrono::Utc>,
+    due: chrono::DateTime<chrono::Utc>,
+) -> Duration {
+    (due - now)
+        .to_std()
+        .unwrap_or_default()
+        .min(super::deliveries::MAX_QUEUE_DELAY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +174,7 @@ mod tests {
             sealed_secret: "sealed".into(),
             created_at: "2026-12-04T12:00:00Z".into(),
             state,
+            email: None,
         }
     }
 
@@ -146,6 +186,32 @@ mod tests {
         assert_eq!(retry_after(0, 1.0), None);
         assert_eq!(retry_after(2, 0.001), Some(Duration::from_millis(60)));
         assert_eq!(retry_after(1, f64::NAN), Some(Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn after_an_attempt_success_ends_failure_climbs_the_ladder_and_manual_is_one_shot() {
+        assert_eq!(after_attempt(1, true, false, 1.0), Next::Done);
+        assert_eq!(
+            after_attempt(1, false, false, 1.0),
+            Next::Retry(Duration::from_secs(5))
+        );
+        assert_eq!(
+            after_attempt(3, false, false, 0.01),
+            Next::Retry(Duration::from_secs(6))
+        );
+        assert_eq!(after_attempt(7, false, false, 1.0), Next::GiveUp);
+        assert_eq!(after_attempt(1, false, true, 1.0), Next::Done);
+        assert!(!pauses(49, 50) && pauses(50, 50) && pauses(51, 50));
+        assert!(pauses(1, 0), "0 is read as 1");
+    }
+
+    #[test]
+    fn a_queue_delay_is_what_is_left_within_the_queue_s_limit() {
+        let now = chrono::Utc::now();
+        let s = |n: i64| now + chrono::Duration::seconds(n);
+        assert_eq!(queue_delay(now, s(-5)), Duration::ZERO);
+        assert_eq!(queue_delay(now, s(60)), Duration::from_secs(60));
+        assert_eq!(queue_delay(now, s(3600)), Duration::from_secs(900));
     }
 
     #[test]

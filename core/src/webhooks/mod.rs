@@ -4,12 +4,17 @@
 //! reach ([`address`], with host names resolved through the [`Resolver`] port).
 
 pub mod address;
+mod deliverer;
+pub mod deliveries;
 pub mod delivery;
+mod dispatch;
 mod model;
 mod service;
 pub mod signature;
 mod store;
 
+pub use deliverer::{Deliverer, Outcome, pause_mail};
+pub use dispatch::{DeliveryPage, Dispatch};
 pub use model::{CreatedWebhook, Webhook, WebhookEdit, WebhookState, WebhookView};
 pub use service::{
     DEFAULT_MAX_WEBHOOKS, MAX_DESCRIPTION_CHARS, MAX_URL_CHARS, NewWebhook, SEAL_PURPOSE,

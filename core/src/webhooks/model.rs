@@ -45,6 +45,9 @@ pub struct Webhook {
     pub sealed_secret: String,
     pub created_at: String,
     pub state: WebhookState,
+    /// The owner's verified address when they registered it: where the one mail saying that
+    /// failures paused it goes (`None`: nobody is mailed).
+    pub email: Option<String>,
 }
 
 /// A webhook as its owner sees it: never the secret.

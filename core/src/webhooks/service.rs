@@ -34,6 +34,8 @@ pub struct NewWebhook {
     pub url: String,
     pub events: Vec<String>,
     pub description: Option<String>,
+    /// The owner's verified address (from their token), kept for the pause mail.
+    pub email: Option<String>,
 }
 
 #[derive(Clone)]
@@ -140,6 +142,7 @@ impl WebhookService {
             description,
             created_at: rfc3339(self.clock.now()),
             state: WebhookState::Active,
+            email: new.email.clone(),
         };
         if !self.store.insert(&hook, self.max_webhooks).await? {
             return Err(limit(self.max_webhooks));

@@ -32,6 +32,20 @@ pub trait WebhookStore: Send + Sync {
     /// Removes the owner's webhook `id`; `false` when there was none. Frees its place under
     /// the limit.
     async fn remove(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError>;
+
+    /// Counts one delivery attempt's outcome: a success sets the webhook's consecutive failures
+    /// to 0, a failure adds one. Answers the count after; `None` when there is no such webhook.
+    /// An edit back to `active` also sets it to 0.
+    async fn count_outcome(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        ok: bool,
+    ) -> Result<Option<u32>, CoreError>;
+
+    /// Pauses the webhook if it is active: `true` only for the one call that paused it (so its
+    /// owner is mailed once however many deliveries fail at the same time).
+    async fn pause_if_active(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError>;
 }
 
 #[async_trait]

@@ -27,7 +27,8 @@ use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::standing::StandingStore;
 use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
-use dropgate_core::webhooks::{Resolver, WebhookService, WebhookStore};
+use dropgate_core::webhooks::deliveries::{DeliveryLog, DeliveryQueue};
+use dropgate_core::webhooks::{Dispatch, Resolver, WebhookService, WebhookStore};
 use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::ids::UuidV7Ids;
 use dropgate_infra::resolve::SystemResolver;
@@ -58,6 +59,8 @@ pub struct Deps {
     pub review: Review,
     /// Owners' webhook registrations.
     pub webhooks: WebhookService,
+    /// Webhook deliveries: tests, redeliveries, the log.
+    pub deliveries: Dispatch,
     /// Whether an account is stopped or signed out everywhere: read on every authenticated
     /// request.
     pub standing: Arc<dyn StandingStore>,
@@ -101,6 +104,9 @@ pub struct Ports {
     /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
     pub webhooks: Arc<dyn WebhookStore>,
     pub resolver: Arc<dyn Resolver>,
+    /// Webhook deliveries' log, and their queue (tests and redeliveries are enqueued).
+    pub deliveries: Arc<dyn DeliveryLog>,
+    pub delivery_queue: Arc<dyn DeliveryQueue>,
     /// Accounts' standing (on the owner's record beside the quota, in production).
     pub standing: Arc<dyn StandingStore>,
     /// The user directory (Cognito), for what owners change of their own accounts.
@@ -148,6 +154,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "DOWNLOAD_LOG_TABLE",
     "AUDIT_TABLE",
     "WEBHOOKS_TABLE",
+    "WEBHOOK_QUEUE_URL",
     "TOKEN_KEY",
     "USER_POOL_ID",
     "USER_POOL_CLIENT_ID",
@@ -177,6 +184,8 @@ impl Deps {
             api_keys: clients.api_keys(config),
             webhooks: clients.webhooks(config),
             resolver: Arc::new(SystemResolver),
+            deliveries: clients.deliveries(config),
+            delivery_queue: clients.delivery_queue(config),
             account_directory: Arc::new(cognito(config, clients)),
             totp: Arc::new(cognito(config, clients)),
             erasure: clients.erasure(config),
@@ -220,6 +229,8 @@ impl Deps {
             review,
             webhooks,
             resolver,
+            deliveries,
+            delivery_queue,
             standing,
             account_directory,
             totp,
@@ -242,6 +253,13 @@ impl Deps {
         let audit = AuditChain {
             store: audit,
             clock: clock.clone(),
+        };
+        let dispatch = Dispatch {
+            store: webhooks.clone(),
+            log: deliveries,
+            queue: delivery_queue,
+            clock: clock.clone(),
+            ids: ids.clone(),
         };
         let webhooks = WebhookService {
             store: webhooks,
@@ -378,6 +396,7 @@ impl Deps {
             users,
             review,
             webhooks,
+            deliveries: dispatch,
             standing,
             pages: PageHeaders::new(upload_origin),
             totp: Totp { directory: totp },

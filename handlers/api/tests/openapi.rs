@@ -323,6 +323,8 @@ fn deps() -> (Deps, AuthDeps) {
         api_keys: Arc::new(dropgate_core::fakes::MemApiKeys::default()),
         webhooks: Arc::new(dropgate_core::fakes::MemWebhooks::default()),
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
+        deliveries: Arc::new(dropgate_core::fakes::MemDeliveryLog::default()),
+        delivery_queue: Arc::new(dropgate_core::fakes::MemDeliveryQueue::default()),
         standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
         account_directory: Arc::new(dropgate_core::fakes::MemAccountDirectory::default()),
         totp: Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone())),

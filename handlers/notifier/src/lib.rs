@@ -1,23 +1,38 @@
 //! The notifier: batches of the upload log's change stream (DynamoDB Streams), which is the
 //! notification outbox (see `dropgate_core::notify`). Each new entry becomes the operators'
-//! SNS message, an event on the integrators' bus (EventBridge) and, for verdicts, the owner's
-//! mail. A batch reports the first record it could not deliver (partial batch response), so the
-//! event source retries from there, bisecting a failing batch; a record that keeps failing ends
-//! in the on-failure destination. Nothing is lost; a retry may deliver again, with the same `id`.
+//! SNS message, an event on the integrators' bus (EventBridge), one webhook delivery per
+//! subscribed active webhook of its owner (enqueued for the deliverer) and, for verdicts, the
+//! owner's mail. A batch reports the first record it could not deliver (partial batch
+//! response), so the event source retries from there, bisecting a failing batch; a record that
+//! keeps failing ends in the on-failure destination. Nothing is lost; a retry may deliver
+//! again, with the same `id`.
+
+use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use dropgate_core::CoreError;
-use dropgate_core::notify::{Courier, OutboxEntry};
+use dropgate_core::clock::SystemClock;
+use dropgate_core::notify::{Courier, OutboxEntry, Undelivered};
+use dropgate_core::webhooks::Dispatch;
 use dropgate_infra::dynamo::outbox::entry_from_image;
 use dropgate_infra::{Clients, Config, InfraError};
 
 #[derive(Clone)]
 pub struct Deps {
     pub courier: Courier,
+    /// The webhooks' fan-out: reads the owners' webhooks, writes deliveries and enqueues them.
+    pub webhooks: Dispatch,
 }
 
-pub const REQUIRED_ENV: &[&str] = &["TOPIC_ARN", "EVENT_BUS_NAME", "MAIL_SENDER", "LINKS_TABLE"];
+pub const REQUIRED_ENV: &[&str] = &[
+    "TOPIC_ARN",
+    "EVENT_BUS_NAME",
+    "MAIL_SENDER",
+    "LINKS_TABLE",
+    "WEBHOOKS_TABLE",
+    "WEBHOOK_QUEUE_URL",
+];
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
@@ -28,6 +43,13 @@ impl Deps {
                 bus: clients.bus(config),
                 mailer: clients.mailer(config),
                 links: clients.ledger(config),
+            },
+            webhooks: Dispatch {
+                store: clients.webhooks(config),
+                log: clients.deliveries(config),
+                queue: clients.delivery_queue(config),
+                clock: Arc::new(SystemClock),
+                ids: Arc::new(dropgate_infra::ids::UuidV7Ids),
             },
         })
     }
@@ -67,7 +89,11 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             }
         }
     }
-    let failed_at = match deps.courier.deliver(&entries).await {
+    let outcome = match deps.courier.deliver(&entries).await {
+        Ok(()) => fan_out(&entries, deps).await,
+        Err(u) => Err(u),
+    };
+    let failed_at = match outcome {
         Ok(()) => {
             for e in &entries {
                 tracing::info!(entry = e.id, event = e.event.as_str(), owner = %e.file.owner, file_id = %e.file.id, decision = "delivered", "notice delivered");
@@ -96,6 +122,17 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             .into_iter()
             .collect(),
     }
+}
+
+/// The entries' webhook deliveries, enqueued. A failure fails them all from the first (the
+/// retry sends the notices again, with their ids, and fans out to the same delivery ids).
+async fn fan_out(entries: &[OutboxEntry], deps: &Deps) -> Result<(), Undelivered> {
+    let events: Vec<_> = entries.iter().map(OutboxEntry::event).collect();
+    deps.webhooks
+        .fan_out(&events)
+        .await
+        .map(|_| ())
+        .map_err(|error| Undelivered { index: 0, error })
 }
 
 /// How many of the batch's readable entries were delivered, given where delivery stopped.

@@ -6,9 +6,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::{DateTime, TimeZone, Utc};
-use dropgate_core::fakes::{MemBus, MemLedger, MemMailer, MemNotifier};
+use dropgate_core::fakes::{
+    FixedClock, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger, MemMailer, MemNotifier,
+    MemWebhooks, SeqIds,
+};
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{Courier, EventType, Mail, Mailer, Notification, Notifier};
+use dropgate_core::webhooks::{Dispatch, Webhook, WebhookState, WebhookStore};
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 use dropgate_infra::dynamo::outbox::{entry_item, image_json};
 use dropgate_notifier::{Deps, handle};
@@ -73,6 +77,20 @@ fn entry(seq: u64, f: &FileRecord, event: EventType) -> Value {
     record(seq, "INSERT", image_json(&entry_item(f, event, at())))
 }
 
+/// The webhooks' fan-out over fakes: the store and the queue it writes to.
+fn dispatch() -> (Dispatch, Arc<MemWebhooks>, Arc<MemDeliveryQueue>) {
+    let store = Arc::new(MemWebhooks::default());
+    let queue = Arc::new(MemDeliveryQueue::default());
+    let d = Dispatch {
+        store: store.clone(),
+        log: Arc::new(MemDeliveryLog::default()),
+        queue: queue.clone(),
+        clock: Arc::new(FixedClock::at(at())),
+        ids: Arc::new(SeqIds::default()),
+    };
+    (d, store, queue)
+}
+
 fn batch(records: Vec<Value>) -> Event {
     serde_json::from_value(json!({ "Records": records })).expect("a DynamoDB stream event")
 }
@@ -96,6 +114,7 @@ fn world() -> World {
                 mailer: mailer.clone(),
                 links: Arc::new(MemLedger::default()),
             },
+            webhooks: dispatch().0,
         },
         notifier,
         bus,
@@ -291,6 +310,7 @@ async fn a_failed_publish_fails_the_batch_from_its_first_record_and_a_retry_deli
             mailer: Arc::new(MemMailer::default()),
             links: Arc::new(MemLedger::default()),
         },
+        webhooks: dispatch().0,
     };
     let f = file("f1", FileStatus::Accepted, false);
     let g = file("f2", FileStatus::Accepted, false);
@@ -318,6 +338,7 @@ async fn a_failed_mail_resumes_from_its_own_entry() {
             mailer: mailer.clone(),
             links: Arc::new(MemLedger::default()),
         },
+        webhooks: dispatch().0,
     };
     // The first entry (a deletion) mails no one; the second's mail fails once.
     let gone = file("f1", FileStatus::Accepted, false);
@@ -339,4 +360,57 @@ async fn a_failed_mail_resumes_from_its_own_entry() {
     .await;
     assert!(failed(&r).is_empty());
     assert_eq!(mailer.inner.sent.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn each_event_is_enqueued_once_per_subscribed_active_webhook_of_its_owner() {
+    let (webhooks, store, queue) = dispatch();
+    let owner = OwnerId::parse("owner-1").unwrap();
+    let hook = |id: &str, events, state| Webhook {
+        id: id.into(),
+        owner: owner.clone(),
+        url: "https://hooks.example.com/".into(),
+        events,
+        description: None,
+        sealed_secret: "sealed".into(),
+        created_at: "2026-11-22T10:00:00.000Z".into(),
+        state,
+        email: None,
+    };
+    use dropgate_core::events::EventKind::{FileAccepted, FileDeleted};
+    for h in [
+        hook("w1", vec![FileAccepted], WebhookState::Active),
+        hook("w2", vec![FileAccepted, FileDeleted], WebhookState::Active),
+        hook("w3", vec![FileAccepted], WebhookState::Paused),
+    ] {
+        store.insert(&h, 10).await.unwrap();
+    }
+    let deps = Deps {
+        courier: Courier {
+            notifier: Arc::new(MemNotifier::default()),
+            bus: Arc::new(MemBus::default()),
+            mailer: Arc::new(MemMailer::default()),
+            links: Arc::new(MemLedger::default()),
+        },
+        webhooks,
+    };
+    let f = file("f1", FileStatus::Accepted, false);
+    let r = handle(
+        batch(vec![
+            entry(1, &f, EventType::UploadAccepted),
+            entry(2, &f, EventType::FileDeleted),
+        ]),
+        &deps,
+    )
+    .await;
+    assert!(failed(&r).is_empty());
+    let mut jobs: Vec<(String, u32)> = std::iter::from_fn(|| queue.pop())
+        .map(|(j, _)| (j.webhook_id, j.attempt))
+        .collect();
+    jobs.sort();
+    assert_eq!(
+        jobs,
+        [("w1".into(), 1), ("w2".into(), 1), ("w2".into(), 1)],
+        "accepted to w1 and w2, deleted to w2 only, nothing to the paused w3"
+    );
 }

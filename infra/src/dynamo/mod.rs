@@ -9,6 +9,7 @@
 pub mod apikeys;
 pub mod audit;
 pub mod counters;
+pub mod deliveries;
 pub mod erasure;
 pub mod files;
 pub mod links;

@@ -55,6 +55,9 @@ fn item(w: &Webhook) -> HashMap<String, Av> {
     if let Some(d) = &w.description {
         item.insert("description".to_owned(), s(d));
     }
+    if let Some(e) = &w.email {
+        item.insert("email".to_owned(), s(e));
+    }
     item
 }
 
@@ -83,6 +86,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Webhook, CoreError> {
         state: get_s(item, "state")
             .and_then(WebhookState::parse)
             .ok_or_else(|| corrupt("state"))?,
+        email: get_s(item, "email").map(str::to_owned),
     })
 }
 
@@ -173,6 +177,11 @@ impl WebhookStore for DynamoWebhooks {
         if let Some(state) = edit.state {
             sets.push("#st = :s");
             vals.push((":s", s(state.as_str())));
+            // Resumed: its failures in a row start again.
+            if state == WebhookState::Active {
+                sets.push("failures = :zero");
+                vals.push((":zero", Av::N("0".into())));
+            }
         }
         if sets.is_empty() {
             return self.get(owner, id).await;
@@ -231,6 +240,74 @@ impl WebhookStore for DynamoWebhooks {
             Tx::ConditionFailed(failed) if failed.first() == Some(&true) => Ok(false),
             // The webhook is there but the count says none: mend the count by removing alone.
             Tx::ConditionFailed(_) => delete_alone(&self.client, &self.table, owner, id).await,
+        }
+    }
+
+    async fn count_outcome(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        ok: bool,
+    ) -> Result<Option<u32>, CoreError> {
+        let (expr, val) = if ok {
+            ("SET failures = :v", Av::N("0".into()))
+        } else {
+            ("ADD failures :v", Av::N("1".into()))
+        };
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .update_expression(expr)
+            .condition_expression("attribute_exists(sk)")
+            .set_expression_attribute_values(values(vec![(":v", val)]))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await;
+        match out {
+            Ok(o) => {
+                let n = o
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| super::get_n(a, "failures"))
+                    .ok_or_else(|| corrupt("failures"))?;
+                Ok(Some(u32::try_from(n).unwrap_or(u32::MAX)))
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn pause_if_active(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .update_expression("SET #st = :paused")
+            .condition_expression("#st = :active")
+            .set_expression_attribute_names(names(&[("#st", "state")]))
+            .set_expression_attribute_values(values(vec![
+                (":paused", s(WebhookState::Paused.as_str())),
+                (":active", s(WebhookState::Active.as_str())),
+            ]))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
         }
     }
 }

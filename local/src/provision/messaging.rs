@@ -7,7 +7,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use super::sdk::{code_of, err};
 use super::shapes::{
     ACCOUNT, BUCKET, DLQ, EVENT_BUS, MAIL_SENDER, MAX_RECEIVE_COUNT, NOTIFY_DLQ, QUEUE, SCAN_DLQ,
-    SCAN_QUEUE, TOPIC, VISIBILITY_TIMEOUT_SECS, queue_arn,
+    SCAN_QUEUE, TOPIC, VISIBILITY_TIMEOUT_SECS, WEBHOOK_DLQ, WEBHOOK_QUEUE, queue_arn,
 };
 use crate::error::LocalError;
 
@@ -104,6 +104,39 @@ pub(super) async fn scan_queues(sdk: &SdkConfig) -> Result<(String, String), Loc
         .send()
         .await
         .map_err(|e| err("CreateQueue scan", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((queue_url, dlq_url))
+}
+
+/// The webhook deliveries' queue and its dead-letter queue (only the functions send to it: no
+/// policy for a service).
+pub(super) async fn webhook_queues(sdk: &SdkConfig) -> Result<(String, String), LocalError> {
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let dlq_url = sqs
+        .create_queue()
+        .queue_name(WEBHOOK_DLQ)
+        .attributes(QueueAttributeName::MessageRetentionPeriod, "1209600")
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue webhook dlq", e))?
+        .queue_url()
+        .unwrap_or_default()
+        .to_owned();
+    let redrive = serde_json::json!({
+        "deadLetterTargetArn": queue_arn(WEBHOOK_DLQ),
+        "maxReceiveCount": MAX_RECEIVE_COUNT,
+    })
+    .to_string();
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(WEBHOOK_QUEUE)
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout())
+        .send()
+        .await
+        .map_err(|e| err("CreateQueue webhook", e))?
         .queue_url()
         .unwrap_or_default()
         .to_owned();

@@ -7,7 +7,9 @@ use serde::Serialize;
 use super::bucket::{bucket, bucket_notification};
 use super::cognito::user_pool;
 use super::kms::kms_key;
-use super::messaging::{event_bus, mail_sender, notify_dlq, queues, scan_queues, topic};
+use super::messaging::{
+    event_bus, mail_sender, notify_dlq, queues, scan_queues, topic, webhook_queues,
+};
 use super::shapes::{
     API_KEYS_TABLE, AUDIT_TABLE, BUCKET, DOWNLOAD_LOG_TABLE, FILES_TABLE, LINKS_TABLE, MAIL_SENDER,
     QUOTAS_TABLE, RATE_LIMIT_TABLE, SHARES_TABLE, UPLOAD_LOG_TABLE, WEBHOOKS_TABLE,
@@ -38,6 +40,9 @@ pub struct Resources {
     /// Malware scan results, in GuardDuty's shape, for the worker.
     pub scan_queue_url: String,
     pub scan_dlq_url: String,
+    /// Webhook deliveries, for the deliverer.
+    pub webhook_queue_url: String,
+    pub webhook_dlq_url: String,
     /// The plan whose results the worker applies (the local scanner's).
     pub scan_plan_arn: String,
     /// `"clamd"` or `"off"`: set by the stack once its scanner runs (or does not).
@@ -61,6 +66,7 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
     let (queue_url, dlq_url, queue_arn) = queues(sdk).await?;
     let notify_dlq_url = notify_dlq(sdk).await?;
     let (scan_queue_url, scan_dlq_url) = scan_queues(sdk).await?;
+    let (webhook_queue_url, webhook_dlq_url) = webhook_queues(sdk).await?;
     let upload_log_stream_arn = stream_arn(&aws_sdk_dynamodb::Client::new(sdk), UPLOAD_LOG_TABLE)
         .await?
         .ok_or_else(|| LocalError::Provision("the upload log has no stream".into()))?;
@@ -76,6 +82,8 @@ pub async fn provision(sdk: &SdkConfig, cors_origins: &[String]) -> Result<Resou
         notify_dlq_url,
         scan_queue_url,
         scan_dlq_url,
+        webhook_queue_url,
+        webhook_dlq_url,
         scan_plan_arn: crate::scanner::PLAN_ARN.into(),
         scanner: crate::scanner::Mode::Off.as_str().into(),
         upload_log_stream_arn,

@@ -15,6 +15,9 @@ pub const SCAN_QUEUE: &str = "dropgate-scan-results";
 pub const SCAN_DLQ: &str = "dropgate-scan-results-dlq";
 /// The notifier's on-failure destination: stream records it could not deliver after retries.
 pub const NOTIFY_DLQ: &str = "dropgate-notify-failures";
+/// Webhook deliveries (the notifier's fan-out, tests and redeliveries), for the deliverer.
+pub const WEBHOOK_QUEUE: &str = "dropgate-webhook-deliveries";
+pub const WEBHOOK_DLQ: &str = "dropgate-webhook-deliveries-dlq";
 pub const TOPIC: &str = "dropgate-events";
 /// The integrators' event bus (EventBridge).
 pub const EVENT_BUS: &str = "dropgate-bus";

@@ -310,6 +310,12 @@ impl Function for Deps {
             Op::GetWebhook => webhooks::get(req, deps, first).await,
             Op::EditWebhook => webhooks::edit(req, deps, first).await,
             Op::RemoveWebhook => webhooks::remove(req, deps, first).await,
+            Op::TestWebhook => webhooks::test(req, deps, first).await,
+            Op::ListDeliveries => webhooks::deliveries(req, deps, first).await,
+            Op::Redeliver => {
+                let delivery = p.get(1).copied().unwrap_or_default();
+                webhooks::redeliver(req, deps, first, delivery).await
+            }
         }
     }
 }

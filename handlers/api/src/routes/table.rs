@@ -88,6 +88,9 @@ pub(crate) enum Op {
     GetWebhook,
     EditWebhook,
     RemoveWebhook,
+    TestWebhook,
+    ListDeliveries,
+    Redeliver,
 }
 
 pub struct Route {
@@ -323,6 +326,21 @@ pub const ROUTES: &[Route] = &[
     r("GET", "/webhooks/{id}", false, Op::GetWebhook, NONE),
     r("PATCH", "/webhooks/{id}", false, Op::EditWebhook, NONE),
     r("DELETE", "/webhooks/{id}", false, Op::RemoveWebhook, NONE),
+    r("POST", "/webhooks/{id}/test", false, Op::TestWebhook, NONE),
+    r(
+        "GET",
+        "/webhooks/{id}/deliveries",
+        false,
+        Op::ListDeliveries,
+        NONE,
+    ),
+    r(
+        "POST",
+        "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        false,
+        Op::Redeliver,
+        NONE,
+    ),
 ];
 
 /// The account routes under `/auth/`, which the `auth` function answers.
@@ -479,6 +497,15 @@ mod tests {
             ("GET", "/webhooks/{id}", N, N, N),
             ("PATCH", "/webhooks/{id}", N, N, N),
             ("DELETE", "/webhooks/{id}", N, N, N),
+            ("POST", "/webhooks/{id}/test", N, N, N),
+            ("GET", "/webhooks/{id}/deliveries", N, N, N),
+            (
+                "POST",
+                "/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+                N,
+                N,
+                N,
+            ),
             ("POST", "/account/tokens", N, N, N),
             ("GET", "/account/tokens", N, N, N),
             ("DELETE", "/account/tokens/{id}", N, N, N),

@@ -1,5 +1,6 @@
 //! An owner's webhooks: register (the secret shown once), list, read, edit (events, pause),
-//! remove. The URL is never logged: receivers often carry a credential in it.
+//! remove; test, its delivery log, redeliver. The URL is never logged: receivers often carry a
+//! credential in it.
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use dropgate_core::webhooks::NewWebhook;
@@ -8,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::answer::Answer;
 use crate::deps::Deps;
-use crate::http::{ApiError, caller, json_response, parse_json, respond};
+use crate::http::{ApiError, caller, json_response, parse_json, query, respond};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -55,6 +56,7 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer
         url: c.url,
         events: event_names(c.events)?,
         description: c.description,
+        email: who.email.clone(),
     };
     let created = deps.webhooks.create(&who.owner, &new).await?;
     tracing::info!(owner = %who.owner, webhook_id = created.view.id, events = created.view.events.len(), "webhook created");
@@ -100,4 +102,37 @@ pub(super) async fn remove(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str)
     deps.webhooks.remove(&who.owner, id).await?;
     tracing::info!(owner = %who.owner, webhook_id = id, "webhook removed");
     Ok(respond(204, None))
+}
+
+/// `POST /webhooks/{id}/test`: a `ping` delivery is enqueued (202; its attempt shows in the log).
+pub(super) async fn test(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let delivery_id = deps.deliveries.ping(&who.owner, id).await?;
+    tracing::info!(owner = %who.owner, webhook_id = id, delivery_id, decision = "enqueued", "webhook test enqueued");
+    Ok(json_response(202, &json!({ "delivery_id": delivery_id })))
+}
+
+/// `GET /webhooks/{id}/deliveries?cursor=`: the attempts, newest first.
+pub(super) async fn deliveries(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &str) -> Answer {
+    let who = caller(req)?;
+    let page = deps
+        .deliveries
+        .deliveries(&who.owner, id, query(req, "cursor"))
+        .await?;
+    Ok(json_response(200, &page))
+}
+
+/// `POST /webhooks/{id}/deliveries/{delivery_id}/redeliver`: the delivery once more (202).
+pub(super) async fn redeliver(
+    req: &ApiGatewayV2httpRequest,
+    deps: &Deps,
+    id: &str,
+    delivery_id: &str,
+) -> Answer {
+    let who = caller(req)?;
+    deps.deliveries
+        .redeliver(&who.owner, id, delivery_id)
+        .await?;
+    tracing::info!(owner = %who.owner, webhook_id = id, delivery_id, decision = "enqueued", "webhook redelivery enqueued");
+    Ok(json_response(202, &json!({ "delivery_id": delivery_id })))
 }

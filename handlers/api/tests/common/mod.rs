@@ -204,6 +204,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         review: ledger.clone(),
         webhooks,
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
+        deliveries: Arc::new(dropgate_core::fakes::MemDeliveryLog::default()),
+        delivery_queue: Arc::new(dropgate_core::fakes::MemDeliveryQueue::default()),
         standing: standing.clone(),
         account_directory: account_directory.clone(),
         totp: totp.clone(),

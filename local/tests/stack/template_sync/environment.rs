@@ -26,6 +26,7 @@ const RESOURCE_VARIABLES: &[(&str, &str)] = &[
     ("AUDIT_TABLE", TABLE),
     ("API_KEYS_TABLE", TABLE),
     ("WEBHOOKS_TABLE", TABLE),
+    ("WEBHOOK_QUEUE_URL", "AWS::SQS::Queue"),
     ("TOPIC_ARN", TOPIC),
     ("EVENT_BUS_NAME", "AWS::Events::EventBus"),
     ("USER_POOL_ID", "AWS::Cognito::UserPool"),
@@ -243,7 +244,7 @@ fn documented_readers() -> BTreeMap<String, BTreeSet<String>> {
 }
 
 /// Variables the template never sets: only the local stack turns them on.
-const LOCAL_ONLY: &[&str] = &["S3_FORCE_PATH_STYLE"];
+const LOCAL_ONLY: &[&str] = &["S3_FORCE_PATH_STYLE", "WEBHOOK_BACKOFF_SCALE"];
 
 /// Every variable the configuration reads is documented, and the template sets it on exactly the
 /// functions docs/RESOURCES.md says read it.

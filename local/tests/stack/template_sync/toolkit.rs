@@ -202,7 +202,7 @@ pub(super) fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a
 }
 
 /// The five functions: logical id, cargo binary, the variables their handler requires.
-pub(super) fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 5] {
+pub(super) fn functions() -> [(&'static str, &'static str, &'static [&'static str]); 6] {
     [
         ("ApiFunction", "api", dropgate_api::REQUIRED_ENV),
         ("AuthFunction", "auth", dropgate_api::AUTH_REQUIRED_ENV),
@@ -212,6 +212,11 @@ pub(super) fn functions() -> [(&'static str, &'static str, &'static [&'static st
             "NotifierFunction",
             "notifier",
             dropgate_notifier::REQUIRED_ENV,
+        ),
+        (
+            "DelivererFunction",
+            "deliverer",
+            dropgate_deliverer::REQUIRED_ENV,
         ),
     ]
 }
@@ -252,6 +257,8 @@ pub(super) fn local_resources() -> provision::Resources {
         notify_dlq_url: provision::NOTIFY_DLQ.into(),
         scan_queue_url: provision::SCAN_QUEUE.into(),
         scan_dlq_url: provision::SCAN_DLQ.into(),
+        webhook_queue_url: provision::WEBHOOK_QUEUE.into(),
+        webhook_dlq_url: provision::WEBHOOK_DLQ.into(),
         scan_plan_arn: dropgate_local::scanner::PLAN_ARN.into(),
         scanner: dropgate_local::scanner::Mode::Clamd.as_str().into(),
         upload_log_stream_arn: format!(

@@ -263,6 +263,7 @@ fn the_generated_event_source_mappings_keep_their_settings() {
     let scans = logical_id(&src, &ids, SCAN_QUEUE, QUEUE);
     let log = logical_id(&src, &ids, provision::UPLOAD_LOG_TABLE, TABLE);
     let notify_dlq = logical_id(&src, &ids, provision::NOTIFY_DLQ, QUEUE);
+    let deliveries = logical_id(&src, &ids, provision::WEBHOOK_QUEUE, QUEUE);
     let mut by_source: BTreeMap<String, (&str, &Value)> = BTreeMap::new();
     for (id, m) in resources_of_type(out, MAPPING) {
         let p = at(m, "Properties");
@@ -278,6 +279,7 @@ fn the_generated_event_source_mappings_keep_their_settings() {
         (format!("{log}.StreamArn"), "NotifierFunction".to_owned()),
         (format!("{queue}.Arn"), "WorkerFunction".to_owned()),
         (format!("{scans}.Arn"), "WorkerFunction".to_owned()),
+        (format!("{deliveries}.Arn"), "DelivererFunction".to_owned()),
     ];
     wanted.sort();
     assert_eq!(
@@ -333,6 +335,40 @@ fn the_generated_event_source_mappings_keep_their_settings() {
             "{q}.VisibilityTimeout {visibility} < 6 x {timeout} + {window}"
         );
     }
+
+    // The deliverer's, as the local delivery pump runs it: batches of pump::BATCH, failures
+    // reported per message, capped concurrency, visibility at least six times its timeout.
+    let (_, dl) = by_source[&format!("{deliveries}.Arn")];
+    let d = "the deliverer's mapping";
+    assert_eq!(
+        at(dl, "BatchSize").as_u64(),
+        Some(pump::BATCH as u64),
+        "{d}"
+    );
+    assert!(reports_items(dl), "{d}: ReportBatchItemFailures");
+    assert!(
+        dl.get("DestinationConfig").is_none(),
+        "{d}: the queue's redrive"
+    );
+    assert!(
+        at(dl, "ScalingConfig.MaximumConcurrency")
+            .as_u64()
+            .is_some(),
+        "{d}: concurrency capped"
+    );
+    let timeout = at(
+        resource(out, "DelivererFunction", "AWS::Lambda::Function"),
+        "Properties.Timeout",
+    )
+    .as_u64()
+    .expect("the deliverer's Timeout");
+    let visibility = at(
+        resource(out, &deliveries, QUEUE),
+        "Properties.VisibilityTimeout",
+    )
+    .as_u64()
+    .expect("the queue's VisibilityTimeout");
+    assert!(visibility >= 6 * timeout, "{d}: visibility {visibility}");
 
     let (_, n) = by_source[&format!("{log}.StreamArn")];
     let d = "the notifier's mapping";
