@@ -312,11 +312,7 @@ async fn main() {
         "{HEADING}\n\n{}\n\n```sh\ncargo build -p dropgate-bench --bin bench-admin-users\n\
          target/debug/bench-admin-users --users {} --search {} --write-docs\n```\n\n\
          | listing | accounts | pages | page p50 | page p90 | fastest | slowest | total | the api's AWS calls per page |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n{}\n{}\n\n\
-         Resident memory of the bench process (the local stack's functions and server, in \
-         process): {:.1} MiB before the listings, {:.1} MiB at most during them, {:.1} MiB \
-         after.\n\nMachine: {}; a debug build, on a machine shared with other engineers' builds \
-         (2 cores): compare the ratios, not the milliseconds.\n",
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n{}\n{}\n\n{}\n\n{}\n",
         docs::wrap(&format!(
             "`GET /admin/users` over {n} accounts (plus the admin) on the local stack, as the \
              console pages it: the default page of 50 (Cognito's ListUsers gives at most 60), \
@@ -333,10 +329,19 @@ async fn main() {
         args.search,
         row("all", &all),
         row(&format!("`query={}`", args.search), &search),
-        mib(before),
-        mib(peak),
-        mib(after),
-        dropgate_bench::machine::machine(),
+        docs::wrap(&format!(
+            "Resident memory of the bench process (the local stack's functions and server, in \
+             process): {:.1} MiB before the listings, {:.1} MiB at most during them, {:.1} MiB \
+             after.",
+            mib(before),
+            mib(peak),
+            mib(after),
+        )),
+        docs::wrap(&format!(
+            "Machine: {}; a debug build, on a machine shared with other engineers' builds (2 \
+             cores): compare the ratios, not the milliseconds.",
+            dropgate_bench::machine::machine(),
+        )),
     );
     println!("{section}");
     if args.write_docs {
