@@ -26,6 +26,12 @@ pub async fn log_in(http: &reqwest::Client, api: &str, email: &str, password: &s
         .await
         .expect("signup");
     assert!(r.status().is_success(), "signup: {}", r.status());
+    log_in_only(http, api, email, password).await
+}
+
+/// Logs an existing account in on the API at `api` (a fresh token, e.g. once it is an admin).
+pub async fn log_in_only(http: &reqwest::Client, api: &str, email: &str, password: &str) -> String {
+    let creds = json!({"email": email, "password": password});
     let login: Value = http
         .post(format!("{api}/auth/login"))
         .json(&creds)

@@ -1,0 +1,172 @@
+//! The kill switch's cost on a warm request (a command, not a test): `GET /files` through the
+//! api's `handle`, in process, against the local stack's emulator, with the real standing check
+//! (one GetItem on the owner's account record per request) and with a standing store that
+//! answers "in good standing" without a call. Both share everything else (the same clients,
+//! the same verified id token) and are interleaved in one run, the order swapped every round,
+//! so the machine's noise falls on both alike.
+//!
+//! cargo build -p dropgate-bench --bin bench-standing && target/debug/bench-standing
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use dropgate_bench::{docs, stack, stats};
+use dropgate_core::standing::{Standing, StandingStore};
+use dropgate_core::{CoreError, OwnerId};
+use dropgate_infra::Clients;
+use serde_json::json;
+
+#[derive(Parser)]
+struct Args {
+    /// Timed requests of each kind.
+    #[arg(long, default_value_t = 300)]
+    rounds: usize,
+    /// Write the result into docs/BENCHMARKS.md.
+    #[arg(long)]
+    write_docs: bool,
+}
+
+const HEADING: &str = "## Kill switch: the standing check on a warm request";
+
+/// Every owner in good standing, without a call: the request as it was before the switch.
+struct GoodStanding;
+
+#[async_trait]
+impl StandingStore for GoodStanding {
+    async fn standing(&self, _: &OwnerId) -> Result<Standing, CoreError> {
+        Ok(Standing::default())
+    }
+    async fn sign_out_all(&self, _: &OwnerId, _: DateTime<Utc>) -> Result<(), CoreError> {
+        Ok(())
+    }
+    async fn set_disabled(&self, _: &OwnerId, _: bool) -> Result<(), CoreError> {
+        Ok(())
+    }
+}
+
+/// `GET /files` as API Gateway hands it to the function.
+fn list_files(token: &str, n: usize) -> serde_json::Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/files",
+        "rawQueryString": "",
+        "headers": {"authorization": format!("Bearer {token}"), "host": "localhost"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "local", "domainName": "localhost",
+            "requestId": format!("bench-{n}"), "routeKey": "$default", "stage": "$default",
+            "time": "04/Dec/2026:12:00:00 +0000", "timeEpoch": 0,
+            "http": {"method": "GET", "path": "/files", "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": "bench"},
+        },
+        "isBase64Encoded": false,
+    })
+}
+
+async fn timed(deps: &dropgate_api::Deps, token: &str, n: usize) -> Duration {
+    let event = serde_json::from_value(list_files(token, n)).expect("event");
+    let t = Instant::now();
+    let resp = dropgate_api::handle(event, deps).await;
+    let took = t.elapsed();
+    assert_eq!(resp.status_code, 200, "GET /files: {:?}", resp.body);
+    took
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let st = stack::start().await;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("http client");
+    let token = stack::log_in(
+        &http,
+        &st.ready.api,
+        "bench-standing@example.com",
+        "Correct1horse",
+    )
+    .await;
+    let sdk = dropgate_local::provision::sdk_config(&st.ready.aws_endpoint).await;
+    let config =
+        dropgate_local::function_config(&st.ready.resources, &st.ready.api).expect("config");
+    let with = dropgate_api::Deps::new(&config, &Clients::new(&sdk, true, "dropgate-api"))
+        .expect("api deps");
+    let mut without = with.clone();
+    without.gate.standing = Arc::new(GoodStanding);
+
+    // Warm: the JWKS fetched, connections open, both paths run once.
+    for n in 0..5 {
+        timed(&with, &token, n).await;
+        timed(&without, &token, n).await;
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for n in 0..args.rounds {
+        if n % 2 == 0 {
+            a.push(timed(&with, &token, n).await);
+            b.push(timed(&without, &token, n).await);
+        } else {
+            b.push(timed(&without, &token, n).await);
+            a.push(timed(&with, &token, n).await);
+        }
+    }
+    let (sa, sb) = (stats::sorted(&a), stats::sorted(&b));
+    let p = |s: &[Duration], q: f64| stats::percentile(s, q);
+    let diff = |q: f64| {
+        let d = p(&sa, q).as_secs_f64() - p(&sb, q).as_secs_f64();
+        format!("{:+.2} ms", d * 1000.0)
+    };
+    let row = |what: &str, s: &[Duration]| {
+        format!(
+            "| {what} | {} | {} | {} | {} |",
+            s.len(),
+            ms(p(s, 50.0)),
+            ms(p(s, 90.0)),
+            ms(s[0])
+        )
+    };
+    let met = if p(&sa, 50.0) <= p(&sb, 50.0) + Duration::from_millis(1) {
+        "met"
+    } else {
+        "**not met**"
+    };
+    let section = format!(
+        "{HEADING}\n\n{}\n\n```sh\ncargo build -p dropgate-bench --bin bench-standing\n\
+         target/debug/bench-standing --rounds {} --write-docs\n```\n\n\
+         | `GET /files`, warm | requests | p50 | p90 | fastest |\n| --- | ---: | ---: | ---: | ---: |\n\
+         {}\n{}\n| difference | | **{}** | {} | |\n\n\
+         Budget: within +1 ms at p50: {met}.\n\n{}\n",
+        docs::wrap(
+            "A warm `GET /files` (an owner with no files) through the api's `handle`, in the \
+             bench process, against the local stack's emulator: with the real standing check \
+             (the gate reads the owner's account record, one strongly consistent GetItem, \
+             after verifying the id token) and with a standing store that answers \"in good \
+             standing\" without a call. Same clients, same token, interleaved in one run (the \
+             order swapped each round), after 5 untimed requests of each. Cold init is \
+             measured apart (\"Lambda packages and cold init\")."
+        ),
+        args.rounds,
+        row("with the standing check", &sa),
+        row("without (good standing, no call)", &sb),
+        diff(50.0),
+        diff(90.0),
+        docs::wrap(&format!(
+            "Machine: {}; a debug build, on a machine shared with other engineers' builds (2 \
+             cores): the difference, measured in one interleaved run, is what to compare.",
+            dropgate_bench::machine::machine(),
+        )),
+    );
+    println!("{section}");
+    if args.write_docs {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/BENCHMARKS.md");
+        docs::write_section(&path, HEADING, &section).expect("BENCHMARKS.md");
+    }
+    st.stop().await;
+}
