@@ -169,7 +169,8 @@ async function erase(u) {
     $(`#users tr[data-id="${CSS.escape(u.id)}"]`)?.remove();
     show($('#users-empty'), $('#users').children.length === 0);
     const n = r.erasure;
-    report(`${u.email} is erased: ${n.files} files (${bytes(n.bytes)}), ${n.links} upload links and ${n.shares} shares removed.`, 'ok');
+    const count = (k, one) => `${k} ${one}${k === 1 ? '' : 's'}`;
+    report(`${u.email} is erased: ${count(n.files, 'file')} (${bytes(n.bytes)}), ${count(n.links, 'upload link')} and ${count(n.shares, 'share')} removed.`, 'ok');
   } catch (e) {
     report(errorWords(e));
   }

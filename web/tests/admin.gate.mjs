@@ -149,7 +149,7 @@ for (const [size, viewport] of SIZES) {
 }
 
 test('an admin erases an account only once its email is typed', async () => {
-  const address = await client('erase');
+  const { address } = await client('erase');
   const ctx = await context(b, { width: 360, height: 740 });
   const page = await ctx.newPage();
   await logIn(page, ADMIN, ADMIN_PASSWORD);
@@ -167,7 +167,9 @@ test('an admin erases an account only once its email is typed', async () => {
   await dialog.getByText(`Type ${address} exactly.`).waitFor();
   await dialog.getByLabel(`Type ${address} to confirm`).fill(address);
   await dialog.getByRole('button', { name: 'Erase account' }).click();
-  await page.getByText(`${address} is erased: 0 files`, { exact: false }).waitFor();
+  // The client's held file and upload link go with the account.
+  await page.getByText(`${address} is erased: 1 file (`, { exact: false }).waitFor();
+  await page.getByText('1 upload link and 0 shares removed', { exact: false }).waitFor();
   await row.waitFor({ state: 'detached' });
 
   // Gone: a new search finds nobody, and the account cannot log in.
