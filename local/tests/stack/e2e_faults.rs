@@ -24,6 +24,10 @@ async fn start(spec: &str) -> Stack {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dropgate-local"))
         .args(["--listen", "127.0.0.1:0", "--janitor-every", "1"])
         .args(["--inject-faults", spec])
+        // A settlement slowed by throttling and a busy machine can outlast the stack's 5 s
+        // visibility timeout; a message seen again while it is still being handled would run up
+        // its receive count towards the dead-letter queue and leave its file unsettled.
+        .env("LOCAL_VISIBILITY_TIMEOUT_SECS", "15")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(if std::env::var_os("DROPGATE_TEST_LOGS").is_some() {
