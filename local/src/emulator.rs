@@ -10,8 +10,11 @@ use tokio::process::{Child, Command};
 
 use crate::error::LocalError;
 
-/// The launcher: the TOTP mends, then the rest and `main` (joined, as `python -c` runs one text).
+/// The launcher: the Cognito and TOTP mends, then the rest and `main` (joined, as `python -c`
+/// runs one text).
 const LAUNCHER: &str = concat!(
+    include_str!("../emulator_cognito.py"),
+    "\n",
     include_str!("../emulator_totp.py"),
     "\n",
     include_str!("../emulator.py")
