@@ -35,7 +35,8 @@ pub(super) async fn user_pool(sdk: &SdkConfig) -> Result<(String, String), Local
             // As template.yaml: TOTP is each user's choice.
             .mfa_configuration(UserPoolMfaType::Optional)
             // As template.yaml: a new address waits for its code; Cognito mails from the
-            // stack's sender (local/emulator_cognito.py sends those mails through the emulator's SES).
+            // stack's sender (local/emulator_cognito.py sends those mails through the
+            // emulator's SES).
             .user_attribute_update_settings(
                 UserAttributeUpdateSettingsType::builder()
                     .attributes_require_verification_before_update(VerifiedAttributeType::Email)
