@@ -10,6 +10,8 @@ import { state, big, message, busy } from './state.js';
 import { refreshQuota } from './quota.js';
 import { loadProfile } from './profile.js';
 import { forgetTokenSecret, loadTokens } from './apitokens.js';
+import { loadRetention } from './retention.js';
+import { forgetWebhookSecret, loadWebhooks } from './webhooks.js';
 import { loadFiles, stopPolling } from './files.js';
 import { showInterrupted } from './uploads.js';
 import { forgetNewLink, loadLinks } from './links.js';
@@ -50,6 +52,7 @@ function forgetSecrets() {
   forgetNewLink();
   shares.forget();
   forgetTokenSecret();
+  forgetWebhookSecret();
 }
 
 export async function loggedIn() {
@@ -66,7 +69,7 @@ export async function loggedIn() {
   big.store = resumeStore(await accountScope());
   for (const entry of big.store.all()) state.interrupted.add(entry.id);
   showSettings();
-  await Promise.all([loadLinks(false), refreshQuota(), loadProfile(), loadTokens(), loadTrash(false)]);
+  await Promise.all([loadLinks(false), refreshQuota(), loadProfile(), loadTokens(), loadTrash(false), loadRetention(), loadWebhooks()]);
   await loadFiles(false);
   await Promise.all([shares.load(), showInterrupted()]);
 }

@@ -13,6 +13,8 @@ import { wireUploads } from './uploads.js';
 import { wireLinks } from './links.js';
 import { wireProfile } from './profile.js';
 import { wireTokens } from './apitokens.js';
+import { wireRetention } from './retention.js';
+import { wireWebhooks } from './webhooks.js';
 
 async function start() {
   tieLabelsToUsableControls();
@@ -24,6 +26,8 @@ async function start() {
   wireLinks();
   wireProfile();
   wireTokens();
+  wireRetention();
+  wireWebhooks();
   shares.init({
     fileNames: { get: (id) => state.files.get(id)?.name },
     onMessage: message,

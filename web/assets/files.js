@@ -10,6 +10,7 @@ import { POLL_MS, PAGE, state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 import { applyView, narrowed, select, selectedIds, wireListView } from './listview.js';
 import { deleteQuestion, deletedWords, knowTrash, loadTrash } from './trash.js';
+import { retentionButton, retentionNote } from './retention.js';
 
 // The upload row's status is live: the verdict is said there too, not only in the list (the
 // scan's wait as well: it can take a while).
@@ -60,6 +61,7 @@ export function fileRow(f) {
     { class: 'actions' },
     download,
     share,
+    retentionButton(f, render),
     h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name}`, onclick: () => remove(f) }, 'Delete'),
   );
   const tick = h('input', {
@@ -79,7 +81,7 @@ export function fileRow(f) {
     h('td', { class: 'size', 'data-label': 'Size' }, bytes(f.size)),
     h('td', { class: 'date', 'data-label': 'Date' }, date(f.created_at)),
     h('td', { class: 'from', 'data-label': 'From' }, h('span', { class: 'sender' }, fromWords(f)), noteOf(f)),
-    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f))),
+    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f)), retentionNote(f)),
     actions,
   );
 }

@@ -20,7 +20,19 @@ function settings(l) {
   const types = allowedWords(l.allowed_types);
   const total = l.max_total_bytes === null ? 'no total limit' : `${bytes(l.max_total_bytes)} in all`;
   const name = l.require_uploader_name ? 'name required' : 'no name asked';
-  return `Allowed: ${types} · up to ${bytes(l.max_file_bytes)} per file · ${total} · ${name}`;
+  return `Allowed: ${types} · up to ${bytes(l.max_file_bytes)} per file · ${total} · ${name} · ${keptWords(l.retain_days)}`;
+}
+
+// How long files received through the link are kept (`retain_days`).
+function keptWords(days) {
+  if (days === null || days === undefined) return "files kept as your account's default";
+  return `files kept ${days === 1 ? '1 day' : `${days} days`}`;
+}
+
+// A days field: empty is none (null), anything else is the server's to judge.
+function daysOf(input) {
+  const raw = input.value.trim();
+  return raw === '' ? null : Number(raw);
 }
 
 // What is used, and, while live, what is left and until when; an ended link says only that.
@@ -146,6 +158,7 @@ function edit(l) {
   $('#link-edit-uses').value = String(l.max_uploads);
   $('#link-edit-size').value = String(Math.max(1, Math.round(l.max_file_bytes / (1024 * 1024))));
   $('#link-edit-name').checked = l.require_uploader_name;
+  $('#link-edit-retain').value = l.retain_days ?? '';
   const had = Array.isArray(l.allowed_types) ? l.allowed_types : [];
   const boxes = typeBoxes(had);
   form.onsubmit = async (e) => {
@@ -160,6 +173,8 @@ function edit(l) {
     const size = Math.round(Number($('#link-edit-size').value) * 1024 * 1024);
     if ($('#link-edit-size').value && Math.abs(size - l.max_file_bytes) >= 1024 * 1024) body.max_file_bytes = size;
     if ($('#link-edit-name').checked !== l.require_uploader_name) body.require_uploader_name = $('#link-edit-name').checked;
+    const retain = daysOf($('#link-edit-retain'));
+    if (retain !== (l.retain_days ?? null)) body.retain_days = retain;
     const types = boxes.filter((b) => b.checked).map((b) => b.value);
     if (types.length !== had.length || types.some((t) => !had.includes(t))) {
       // None checked gives the link back to what the service allows.
@@ -192,6 +207,8 @@ export function wireLinks() {
       };
       const mb = $('#link-size').value;
       if (mb) body.max_file_bytes = Math.round(Number(mb) * 1024 * 1024);
+      const retain = daysOf($('#link-retain'));
+      if (retain !== null) body.retain_days = retain;
       const types = [...form.querySelectorAll('input[name=type]:checked')].map((c) => c.value);
       if (types.length) body.allowed_types = types;
       try {

@@ -69,6 +69,14 @@ const ERRORS = {
   invalid_part_number: 'The upload went wrong (a part that does not exist was asked for). Start it again.',
   upload_gone: 'This upload can no longer be resumed: it was deleted or it expired. Start it again.',
   object_exists: 'This file was already stored. Start the upload again.',
+  invalid_delete_after: 'Choose a day in the future (at most 100 years ahead).',
+  invalid_file_retention_days: 'Keep new files for a whole number of days, 1 to 36500, or leave it empty.',
+  invalid_retain_days: 'Keep received files for a whole number of days, 1 to 36500, or leave it empty.',
+  invalid_event_type: 'Choose at least one event to send, among the ones listed.',
+  invalid_description: 'The description can have up to 200 characters, with no control characters.',
+  webhook_limit: 'You have as many webhooks as this service allows: delete one first.',
+  webhook_url_refused: 'This URL cannot receive webhooks.',
+  invalid_state: 'A webhook is either active or paused.',
   network: 'The connection failed. Check your network and try again.',
   upload_failed: 'The upload failed. Try again.',
   cancelled: 'Cancelled.',
@@ -103,6 +111,10 @@ export function errorWords(e, what) {
   }
   if (code === 'rate_limited' && e.extra?.retry_after) {
     return `Too many attempts from your network. Try again in ${e.extra.retry_after} seconds.`;
+  }
+  // The server says why an address is refused (a private range, not https, ...).
+  if (code === 'webhook_url_refused' && e.message && e.message !== code) {
+    return e.message.charAt(0).toUpperCase() + e.message.slice(1);
   }
   return ERRORS[code] ?? 'Something went wrong. Try again.';
 }
