@@ -73,11 +73,16 @@ function keptWords(days) {
   return `New files are deleted ${days === 1 ? '1 day' : `${days} days`} after they arrive.`;
 }
 
+// Whether the owner typed in the days box since it was last filled: the load at log-in, which
+// may answer after that, then leaves it alone.
+let typed = false;
+
 export async function loadRetention() {
   note(null);
+  typed = false;
   try {
     const { settings } = await api.call('GET', '/account/settings');
-    $('#retention-days').value = settings.file_retention_days ?? '';
+    if (!typed) $('#retention-days').value = settings.file_retention_days ?? '';
   } catch (err) {
     if (err.status !== 401) note(errorWords(err));
   }
@@ -86,6 +91,7 @@ export async function loadRetention() {
 async function saveDefault(days) {
   try {
     const { settings } = await api.call('PATCH', '/account/settings', { file_retention_days: days });
+    typed = false;
     $('#retention-days').value = settings.file_retention_days ?? '';
     note(keptWords(settings.file_retention_days), 'info');
   } catch (err) {
@@ -104,6 +110,9 @@ export function wireRetention() {
     current = null;
   });
 
+  $('#retention-days').addEventListener('input', () => {
+    typed = true;
+  });
   $('#retention-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const raw = $('#retention-days').value.trim();

@@ -52,7 +52,7 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 375, 
     await page.getByRole('heading', { name: 'Files' }).waitFor();
     await page.waitForFunction(() => document.querySelector('#retention-days').value === '30');
 
-    const file = `kept <b>${name}</b>.png`;
+    const file = `kept <b>${name}.png`;
     await page.getByLabel('Choose files').setInputFiles([{ name: file, mimeType: 'image/png', buffer: PNG }]);
     const row = fileRow(page, file);
     await row.getByText('Accepted').waitFor();

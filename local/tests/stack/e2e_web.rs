@@ -95,8 +95,13 @@ async fn the_browser_suite_passes_in_headless_chromium() {
     assert!(files.len() >= 3, "the browser tests are there: {files:?}");
 
     // Files over 1 MiB go in parts (web/tests/multipart.test.mjs); the other tests' files are
-    // a few hundred bytes and keep the single PUT.
-    let stack = LocalStack::start_with(&[("SINGLE_PUT_MAX_BYTES", "1048576")]).await;
+    // a few hundred bytes and keep the single PUT. Webhooks may reach a receiver the test runs
+    // on 127.0.0.1 (web/tests/webhooks.test.mjs).
+    let stack = LocalStack::start_with_args(
+        &["--allow-loopback-webhooks"],
+        &[("SINGLE_PUT_MAX_BYTES", "1048576")],
+    )
+    .await;
     let shots = root.join("target/screenshots");
     run_browser_tests(&stack, &tests, &files, &shots, SUITE_LIMIT).await;
     // Every page at 360 px and on a desktop, light and dark.
