@@ -39,7 +39,7 @@ function item(w) {
       paused
         ? button('Resume', 'Resume webhook', () => setState(w, 'active'))
         : button('Pause', 'Pause webhook', () => setState(w, 'paused')),
-      button('Send test', 'Send a test to', () => test(w)),
+      button('Send test', 'Send test to', () => test(w)),
       button('Deliveries', 'Deliveries of', () => openDeliveries(w)),
       button('Delete', 'Delete webhook', () => remove(w), true),
     ),

@@ -104,7 +104,7 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 375, 
     const link = page.locator('#links li', { hasText: label });
     await link.getByText('files kept 90 days', { exact: false }).waitFor();
     await page.getByRole('button', { name: `Edit link ${label}` }).click();
-    const edit = dialog.getByLabel('Keep received files for (days', { exact: false });
+    const edit = dialog.getByLabel('Keep received files for (days)');
     assert.equal(await edit.inputValue(), '90');
     await edit.fill('7');
     await dialog.getByRole('button', { name: 'Save link' }).click();

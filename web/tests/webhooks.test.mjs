@@ -117,7 +117,7 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 375, 
     // Paused, then a test: a ping goes even to a paused webhook.
     await item.getByRole('button', { name: `Pause webhook ${hooks.url}` }).click();
     await item.getByText('Paused', { exact: true }).waitFor();
-    await item.getByRole('button', { name: `Send a test to ${hooks.url}` }).click();
+    await item.getByRole('button', { name: `Send test to ${hooks.url}` }).click();
     await section.getByText(`Test sent to ${hooks.url}`, { exact: false }).waitFor();
     const [ping] = await arrived(hooks, 'ping');
     assert.ok(verify(secret, ping.headers, ping.body));
