@@ -52,6 +52,7 @@ mod infra_apikeys;
 mod infra_audit;
 mod infra_erasure;
 mod infra_events;
+mod infra_holds;
 mod infra_links;
 mod infra_multipart;
 mod infra_review;
