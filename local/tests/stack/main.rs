@@ -19,6 +19,7 @@ mod e2e_erasure;
 mod e2e_everyday;
 mod e2e_exposure;
 mod e2e_faults;
+mod e2e_holds;
 mod e2e_keys;
 mod e2e_link_quota;
 mod e2e_links;
