@@ -205,8 +205,7 @@ async fn a_held_file_survives_every_deletion_path_until_the_hold_is_lifted() {
             .await
             .unwrap();
         // Past any trash or retention time.
-        w.clock
-            .advance(Duration::days(i64::from(TRASH_DAYS) + 1));
+        w.clock.advance(Duration::days(i64::from(TRASH_DAYS) + 1));
         let r = run(&w, path, &f).await;
         match path {
             JanitorPurge | Retention => assert!(r.is_ok(), "{path:?}: {r:?}"),
@@ -246,7 +245,12 @@ async fn a_held_file_survives_every_deletion_path_until_the_hold_is_lifted() {
             assert!(w.files.trashed(&ann(), f.id.as_str()).await.is_ok());
         } else {
             assert!(
-                w.mem.ledger.get_file(&ann(), &f.id).await.unwrap().is_none(),
+                w.mem
+                    .ledger
+                    .get_file(&ann(), &f.id)
+                    .await
+                    .unwrap()
+                    .is_none(),
                 "{path:?}"
             );
             assert!(!w.objects.has(&f.key()), "{path:?}");
@@ -293,7 +297,10 @@ async fn the_owner_sees_the_hold_but_not_why_and_admins_see_both() {
     let e = &events[0];
     assert_eq!(e.action, "file.legal_hold_placed");
     assert_eq!(e.actor.kind, ActorKind::Admin);
-    assert_eq!((e.target.kind.as_str(), e.target.id.as_str()), ("file", "f-1"));
+    assert_eq!(
+        (e.target.kind.as_str(), e.target.id.as_str()),
+        ("file", "f-1")
+    );
     assert_eq!(e.detail, serde_json::json!({"owner": "u-ann"}));
 
     let lifted = w.holds.lift(&admin(), "f-1").await.unwrap();
@@ -338,7 +345,11 @@ async fn a_hold_needs_a_reason_a_known_file_and_bytes_to_keep() {
         t0(),
         std::time::Duration::from_secs(600),
     );
-    w.mem.ledger.create_pending(&pending, 1 << 20).await.unwrap();
+    w.mem
+        .ledger
+        .create_pending(&pending, 1 << 20)
+        .await
+        .unwrap();
     let e = w.holds.place(&admin(), "f-p", Some("r")).await.unwrap_err();
     assert!(matches!(
         e,

@@ -55,7 +55,11 @@ pub async fn unhold(ctx: &Ctx, id: &str) -> Result<Exit> {
     let answer: Value = api.json(Method::DELETE, url, None, Repeat::Safe).await?;
     ctx.out.json(&answer);
     let f = read(&answer["file"])?;
-    let what = if f.legal_hold { "still held" } else { "no longer held" };
+    let what = if f.legal_hold {
+        "still held"
+    } else {
+        "no longer held"
+    };
     ctx.out.say(&format!(
         "{} ({}) is {what}.",
         printable(&f.id),

@@ -23,7 +23,10 @@ fn hold(reason: &str, at: DateTime<Utc>) -> LegalHold {
 }
 
 async fn read(l: &dyn Ledger, f: &FileRecord) -> FileRecord {
-    l.get_file(&f.owner, &f.id).await.unwrap().expect("still there")
+    l.get_file(&f.owner, &f.id)
+        .await
+        .unwrap()
+        .expect("still there")
 }
 
 async fn due_trash(l: &dyn Ledger, o: &OwnerId, before: DateTime<Utc>) -> Vec<FileId> {
@@ -71,7 +74,10 @@ pub async fn a_held_live_file_is_neither_trashed_nor_removed(
     assert_eq!(held.lifecycle.delete_after, Some(now), "its time is kept");
 
     // Every deletion the ledger does refuses it, whatever the record as read said.
-    assert!(due_retention(l, &o, now).await.is_empty(), "out of retention");
+    assert!(
+        due_retention(l, &o, now).await.is_empty(),
+        "out of retention"
+    );
     assert!(!l.trash_file(&f, now).await.unwrap());
     assert!(!l.trash_file(&held, now).await.unwrap());
     assert!(!l.trash_retained(&held, now).await.unwrap());
@@ -81,7 +87,13 @@ pub async fn a_held_live_file_is_neither_trashed_nor_removed(
     let still = read(l, &f).await;
     assert!(!still.in_trash());
     assert_eq!(l.usage(&o, 1 << 30).await.unwrap().used_bytes, 40);
-    assert!(l.list_receipts(&o, 10, None).await.unwrap().receipts.is_empty());
+    assert!(
+        l.list_receipts(&o, 10, None)
+            .await
+            .unwrap()
+            .receipts
+            .is_empty()
+    );
 
     // A new reason replaces the old one.
     let again = hold("case 8", now + chrono::Duration::seconds(1));

@@ -31,7 +31,9 @@ async fn a_held_file_is_shown_held_and_refuses_every_deletion_until_lifted() {
     .await;
     expect_error(
         &w,
-        req("POST", &hold).claims(admin()).json(json!({"reason": 7})),
+        req("POST", &hold)
+            .claims(admin())
+            .json(json!({"reason": 7})),
         400,
         "invalid_reason",
     )

@@ -16,7 +16,7 @@ use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
-use super::holds::NOT_HELD;
+use super::hold_attrs::NOT_HELD;
 use super::own_quota::{OWN_LIMIT, Try};
 use super::paged::NewestFirst;
 use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
@@ -72,7 +72,7 @@ pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, Core
     Ok(Lifecycle {
         trashed_at,
         delete_after,
-        legal_hold: super::holds::hold_of(item)?,
+        legal_hold: super::hold_attrs::hold_of(item)?,
     })
 }
 
@@ -139,7 +139,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     if let Some(t) = f.lifecycle.delete_after {
         item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
-    super::holds::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
+    super::hold_attrs::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
     item
 }
 

@@ -2,10 +2,8 @@
 //! (`legal_hold_at`, `legal_hold_by`, `legal_hold_reason`). Placing one takes the record out of
 //! the janitor's sparse indexes (`retention_shard`, and a trashed file's `pending_shard`), so a
 //! run never reads a held file; lifting it puts them back as the record as read says. The
-//! ledger's trash, purge and removal writes carry [`NOT_HELD`] in their conditions: a hold
+//! ledger's trash, purge and removal writes carry `NOT_HELD` (`hold_attrs.rs`) in their conditions: a hold
 //! placed a moment before a deletion wins.
-
-use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue as Av;
@@ -14,35 +12,9 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileRecord};
 
 use super::files::{DELETE_AFTER, TRASH, file_key, shard_label};
+use super::hold_attrs::{HOLD_AT, HOLD_BY, HOLD_REASON};
 use super::retention::RETENTION_SHARD;
-use super::{DynamoLedger, get_s, names, s, update_if, values};
-
-pub(crate) const HOLD_AT: &str = "legal_hold_at";
-const HOLD_BY: &str = "legal_hold_by";
-const HOLD_REASON: &str = "legal_hold_reason";
-/// In the condition of every write that trashes, purges or removes a file record.
-pub(crate) const NOT_HELD: &str = "attribute_not_exists(legal_hold_at)";
-pub(crate) const HELD: &str = "attribute_exists(legal_hold_at)";
-
-/// The hold a record carries, from the attributes [`put_hold`] writes.
-pub(crate) fn hold_of(item: &HashMap<String, Av>) -> Result<Option<LegalHold>, CoreError> {
-    if get_s(item, HOLD_AT).is_none() {
-        return Ok(None);
-    }
-    Ok(Some(LegalHold {
-        placed_at: super::get_time(item, HOLD_AT)?,
-        placed_by: get_s(item, HOLD_BY).unwrap_or_default().to_owned(),
-        reason: get_s(item, HOLD_REASON).unwrap_or_default().to_owned(),
-    }))
-}
-
-pub(crate) fn put_hold(item: &mut HashMap<String, Av>, hold: Option<&LegalHold>) {
-    if let Some(h) = hold {
-        item.insert(HOLD_AT.into(), s(rfc3339(h.placed_at)));
-        item.insert(HOLD_BY.into(), s(&h.placed_by));
-        item.insert(HOLD_REASON.into(), s(&h.reason));
-    }
-}
+use super::{DynamoLedger, names, s, update_if, values};
 
 /// The condition that the record is in or out of the trash as `file` was read, with its value.
 fn trash_as_read(file: &FileRecord, vals: &mut Vec<(&'static str, Av)>) -> &'static str {

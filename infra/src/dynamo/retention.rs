@@ -10,7 +10,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileRecord};
 
 use super::files::{DELETE_AFTER, file_key, from_item, shard_label};
-use super::holds::{HELD, NOT_HELD};
+use super::hold_attrs::{HELD, NOT_HELD};
 use super::{DynamoLedger, s, update_if, values};
 use crate::error::sdk_error;
 

@@ -17,7 +17,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, OwnerId};
 
 use super::files::{DELETE_AFTER, PENDING_INDEX, TRASH, file_key, from_item, shard_label};
-use super::holds::{HELD, NOT_HELD};
+use super::hold_attrs::{HELD, NOT_HELD};
 use super::paged::NewestFirst;
 use super::retention::RETENTION_SHARD;
 use super::{DynamoLedger, corrupt, get_n, get_s, n, names, put_op, s, update_if, values};

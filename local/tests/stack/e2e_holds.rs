@@ -21,7 +21,12 @@ async fn due_soon(stack: &LocalStack, token: &str, id: &str) {
     let at = rfc3339(Utc::now() + Duration::seconds(2));
     let body = json!({ "delete_after": at }).to_string();
     let (s, b) = stack
-        .call(Method::PATCH, &format!("/files/{id}"), Some(token), Some(&body))
+        .call(
+            Method::PATCH,
+            &format!("/files/{id}"),
+            Some(token),
+            Some(&body),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
 }
@@ -53,11 +58,17 @@ async fn a_held_file_survives_every_deletion_until_the_hold_is_lifted() {
     // Ada is not an admin: she cannot hold anything.
     let hold = format!("/admin/files/{held}/hold");
     let reason = "Case 2026-114: keep <all> records";
-    let (s, b) = stack.post(&hold, Some(&ada), json!({"reason": reason})).await;
+    let (s, b) = stack
+        .post(&hold, Some(&ada), json!({"reason": reason}))
+        .await;
     assert_eq!((s, code(&b)), (403, "admin_only"), "{b}");
-    let (s, b) = stack.post(&hold, Some(&admin), json!({"reason": " "})).await;
+    let (s, b) = stack
+        .post(&hold, Some(&admin), json!({"reason": " "}))
+        .await;
     assert_eq!((s, code(&b)), (400, "invalid_reason"), "{b}");
-    let (s, b) = stack.post(&hold, Some(&admin), json!({"reason": reason})).await;
+    let (s, b) = stack
+        .post(&hold, Some(&admin), json!({"reason": reason}))
+        .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["file"]["legal_hold"], true);
     assert_eq!(b["file"]["hold_reason"], reason);
@@ -76,7 +87,12 @@ async fn a_held_file_survives_every_deletion_until_the_hold_is_lifted() {
         .await;
     assert_eq!((s, code(&b)), (409, "legal_hold"), "{b}");
     let (s, b) = stack
-        .call(Method::DELETE, &format!("/admin/files/{held}"), Some(&admin), None)
+        .call(
+            Method::DELETE,
+            &format!("/admin/files/{held}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!((s, code(&b)), (409, "legal_hold"), "{b}");
     let own = json!({ "password": PASSWORD }).to_string();
@@ -85,7 +101,12 @@ async fn a_held_file_survives_every_deletion_until_the_hold_is_lifted() {
         .await;
     assert_eq!((s, code(&b)), (409, "legal_hold"), "{b}");
     let (s, b) = stack
-        .call(Method::DELETE, &format!("/admin/users/{ada_id}"), Some(&admin), None)
+        .call(
+            Method::DELETE,
+            &format!("/admin/users/{ada_id}"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!((s, code(&b)), (409, "legal_hold"), "{b}");
     // The account was not even stopped.
@@ -112,7 +133,10 @@ async fn a_held_file_survives_every_deletion_until_the_hold_is_lifted() {
 
     // The admin's listing carries the reason; the trail holds ids only.
     let (s, b) = stack
-        .get(&format!("/admin/files?status=accepted&owner={ada_id}"), &admin)
+        .get(
+            &format!("/admin/files?status=accepted&owner={ada_id}"),
+            &admin,
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let item = b["files"]
@@ -122,7 +146,10 @@ async fn a_held_file_survives_every_deletion_until_the_hold_is_lifted() {
         .find(|f| f["id"] == held.as_str())
         .cloned()
         .expect("listed");
-    assert_eq!((&item["legal_hold"], &item["hold_reason"]), (&json!(true), &json!(reason)));
+    assert_eq!(
+        (&item["legal_hold"], &item["hold_reason"]),
+        (&json!(true), &json!(reason))
+    );
 
     // Lifted: retention takes it at its next run.
     let (s, b) = stack.call(Method::DELETE, &hold, Some(&admin), None).await;
@@ -147,6 +174,60 @@ async fn a_held_file_survives_every_deletion_until_the_hold_is_lifted() {
     assert!(actions.contains(&"file.legal_hold_placed"), "{b}");
     assert!(actions.contains(&"file.legal_hold_removed"), "{b}");
     for e in entries {
-        assert!(!e.to_string().contains("2026-114"), "no reason in the trail: {e}");
+        assert!(
+            !e.to_string().contains("2026-114"),
+            "no reason in the trail: {e}"
+        );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_holds_and_unholds_from_the_cli() {
+    use crate::e2e_admin::{cli_binary, dropgate};
+    let stack = stack_with_admin(&[]).await;
+    let bin = cli_binary();
+    let dir = std::env::temp_dir().join(format!("dropgate-hold-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = dir.join("config");
+    let login = [
+        "--api",
+        &stack.api,
+        "login",
+        "--email",
+        ADMIN,
+        "--password-stdin",
+    ];
+    let (ok, out) = dropgate(&bin, &config, &login, Some(ADMIN_PASSWORD)).await;
+    assert!(ok, "login: {out}");
+    let ada = stack.user("ada-cli-hold@example.com").await;
+    let id = stack
+        .upload(&ada, "cli-hold.png", &samples::png(), "image/png")
+        .await;
+    assert_eq!(stack.settled(&ada, &id).await["status"], "accepted");
+
+    // A reason is required.
+    let (ok, _) = dropgate(&bin, &config, &["admin", "hold", &id], None).await;
+    assert!(!ok);
+    let (ok, out) = dropgate(
+        &bin,
+        &config,
+        &["admin", "hold", &id, "--reason", "audit 2026"],
+        None,
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert_eq!(out["file"]["legal_hold"], true, "{out}");
+    assert_eq!(out["file"]["hold_reason"], "audit 2026", "{out}");
+    let (ok, out) = dropgate(&bin, &config, &["admin", "delete-file", &id, "--yes"], None).await;
+    assert!(!ok, "a held file is not deleted: {out}");
+    let (s, b) = stack.get(&format!("/files/{id}"), &ada).await;
+    assert_eq!((s, &b["file"]["legal_hold"]), (200, &json!(true)), "{b}");
+
+    let (ok, out) = dropgate(&bin, &config, &["admin", "unhold", &id], None).await;
+    assert!(ok, "{out}");
+    assert_eq!(out["file"]["legal_hold"], false, "{out}");
+    let (ok, out) = dropgate(&bin, &config, &["admin", "delete-file", &id, "--yes"], None).await;
+    assert!(ok, "{out}");
+    let (s, _) = stack.get(&format!("/files/{id}"), &ada).await;
+    assert_eq!(s, 404);
 }

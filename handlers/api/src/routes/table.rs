@@ -307,13 +307,7 @@ pub const ROUTES: &[Route] = &[
         Op::AdminDeleteFile,
         NONE,
     ),
-    r(
-        "POST",
-        "/admin/files/{id}/hold",
-        false,
-        Op::AdminHold,
-        NONE,
-    ),
+    r("POST", "/admin/files/{id}/hold", false, Op::AdminHold, NONE),
     r(
         "DELETE",
         "/admin/files/{id}/hold",
