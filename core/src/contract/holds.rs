@@ -65,7 +65,7 @@ pub async fn a_held_live_file_is_neither_trashed_nor_removed(
     let f = accepted(l, &o, &format!("{prefix}-h1"), 40, now).await;
     assert!(l.set_delete_after(&f, Some(now)).await.unwrap());
     let f = read(l, &f).await;
-    assert_eq!(due_retention(l, &o, now).await, [f.id.clone()]);
+    assert_eq!(due_retention(l, &o, now).await, std::slice::from_ref(&f.id));
 
     let placed = hold("case 7\nsecond line", now);
     assert!(h.place_hold(&f, &placed).await.unwrap());
@@ -107,7 +107,7 @@ pub async fn a_held_live_file_is_neither_trashed_nor_removed(
     assert!(!h.lift_hold(&still).await.unwrap(), "lifted already");
     let free = read(l, &f).await;
     assert_eq!(free.lifecycle.legal_hold, None);
-    assert_eq!(due_retention(l, &o, now).await, [f.id.clone()]);
+    assert_eq!(due_retention(l, &o, now).await, std::slice::from_ref(&f.id));
     assert!(l.trash_retained(&free, now).await.unwrap());
 }
 
@@ -122,7 +122,7 @@ pub async fn a_held_file_in_the_trash_is_not_purged(
     assert!(l.trash_file(&f, now).await.unwrap());
     let trashed = read(l, &f).await;
     let later = now + chrono::Duration::days(400);
-    assert_eq!(due_trash(l, &o, later).await, [f.id.clone()]);
+    assert_eq!(due_trash(l, &o, later).await, std::slice::from_ref(&f.id));
 
     assert!(h.place_hold(&trashed, &hold("audit", now)).await.unwrap());
     let held = read(l, &f).await;
@@ -145,12 +145,12 @@ pub async fn a_held_file_in_the_trash_is_not_purged(
     let free = read(l, &f).await;
     assert!(l.trash_file(&free, now).await.unwrap());
     let free = read(l, &f).await;
-    assert_eq!(due_trash(l, &o, later).await, [f.id.clone()]);
+    assert_eq!(due_trash(l, &o, later).await, std::slice::from_ref(&f.id));
     // Held again in the trash, then lifted there: due again.
     assert!(h.place_hold(&free, &hold("again", now)).await.unwrap());
     assert!(due_trash(l, &o, later).await.is_empty());
     assert!(h.lift_hold(&read(l, &f).await).await.unwrap());
-    assert_eq!(due_trash(l, &o, later).await, [f.id.clone()]);
+    assert_eq!(due_trash(l, &o, later).await, std::slice::from_ref(&f.id));
     let free = read(l, &f).await;
     let r = DeletionReceipt::of(&free, DeletionReason::Purged, DeletedBy::Owner, now);
     assert!(l.purge_file(&free, &r, now).await.unwrap());
