@@ -36,3 +36,10 @@ pub(crate) fn put_hold(item: &mut HashMap<String, Av>, hold: Option<&LegalHold>)
         item.insert(HOLD_REASON.into(), s(&h.reason));
     }
 }
+
+/// Removes a hold's attributes from an item (an upload-log entry keeps none of them).
+pub(crate) fn strip_hold(item: &mut HashMap<String, Av>) {
+    for k in [HOLD_AT, HOLD_BY, HOLD_REASON] {
+        item.remove(k);
+    }
+}
