@@ -149,6 +149,11 @@ impl Janitor {
     ) -> Result<(), CoreError> {
         let cutoff = purge_cutoff(now, self.settings.trash_days);
         for file in self.ledger.due_trash(cutoff, limit).await? {
+            // The store leaves held files out; one held a moment ago waits for its release.
+            if crate::holds::ensure_deletable(&file).is_err() {
+                tracing::info!(file_id = %file.id, owner = %file.owner, decision = "legal_hold_kept", "held file not purged");
+                continue;
+            }
             // What retention put in the trash leaves with a retention receipt.
             let (reason, by) = if trashed_by_retention(&file.lifecycle) {
                 (DeletionReason::Retention, DeletedBy::Retention)
@@ -187,6 +192,10 @@ impl Janitor {
         sweep: &mut Sweep,
     ) -> Result<(), CoreError> {
         for file in self.ledger.due_retention(now, limit).await? {
+            if crate::holds::ensure_deletable(&file).is_err() {
+                tracing::info!(file_id = %file.id, owner = %file.owner, decision = "legal_hold_kept", "held file not retired");
+                continue;
+            }
             match self.retire(&file, now).await {
                 Ok(true) => {
                     tracing::info!(file_id = %file.id, owner = %file.owner, decision = "retention_deleted", "file deleted by retention");

@@ -27,6 +27,7 @@ pub mod events;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod files;
+pub mod holds;
 pub mod identity;
 pub mod ids;
 pub mod janitor;

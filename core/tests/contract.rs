@@ -218,3 +218,9 @@ async fn the_in_memory_erasure_keeps_the_contract() {
     };
     check_all(stores, "mem").await;
 }
+
+#[tokio::test]
+async fn the_in_memory_ledger_keeps_the_hold_contract() {
+    let mem = MemLedger::default();
+    dropgate_core::contract::holds::check_all(&mem, &mem, "mem", now()).await;
+}

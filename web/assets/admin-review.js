@@ -5,7 +5,7 @@
 import * as api from './api.js';
 import { $, h, show, ask } from './dom.js';
 import { bytes } from './format.js';
-import { errorWords } from './words.js';
+import { errorWords, holdBadge } from './words.js';
 
 const PAGE = 20;
 const queue = { cursor: null, status: 'held' };
@@ -24,12 +24,24 @@ function fileRow(f) {
     { 'data-id': f.id },
     h('td', { class: 'name' }, f.name),
     h('td', {}, ownerOf(f.owner)),
-    h('td', {}, h('span', { class: `state ${f.status === 'accepted' ? 'active' : f.status === 'rejected' ? 'revoked' : ''}` }, STATUS_WORDS[f.status] ?? f.status), details ? h('span', { class: 'muted usage' }, details) : null),
+    h(
+      'td',
+      {},
+      h('span', { class: `state ${f.status === 'accepted' ? 'active' : f.status === 'rejected' ? 'revoked' : ''}` }, STATUS_WORDS[f.status] ?? f.status),
+      holdBadge(f),
+      details ? h('span', { class: 'muted usage' }, details) : null,
+      f.legal_hold ? h('span', { class: 'muted usage hold-reason' }, `Hold: ${f.hold_reason ?? ''}`) : null,
+    ),
     h('td', {}, bytes(f.size)),
     h(
       'td',
       { class: 'actions' },
       f.status === 'held' ? h('button', { type: 'button', class: 'small', 'aria-label': `Release ${f.name}`, onclick: () => release(f) }, 'Release') : null,
+      f.legal_hold
+        ? h('button', { type: 'button', class: 'small', 'aria-label': `Release the legal hold on ${f.name}`, onclick: () => unhold(f) }, 'Release hold')
+        : f.status === 'held' || f.status === 'accepted'
+          ? h('button', { type: 'button', class: 'small', 'aria-label': `Put ${f.name} under a legal hold`, onclick: () => hold(f) }, 'Hold')
+          : null,
       h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name} for good`, onclick: () => removeFile(f) }, 'Delete'),
     ),
   );
@@ -51,6 +63,66 @@ async function release(f) {
     rowOf('review', f.id)?.remove();
     afterChange('review', 'review-empty');
     report(`${f.name} is released.`, 'ok');
+  } catch (e) {
+    report(errorWords(e));
+  }
+}
+
+// Asks an admin why a file is held: the reason is required, kept for admins only.
+function askReason(name) {
+  return new Promise((resolve) => {
+    const dialog = h('dialog', { class: 'ask', 'aria-label': `Put ${name} under a legal hold` });
+    const reason = h('textarea', { id: 'hold-reason', maxlength: '500', rows: '3', required: true });
+    const yes = h('button', { type: 'button', class: 'danger' }, 'Hold');
+    const no = h('button', { type: 'button' }, 'Cancel');
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    yes.addEventListener('click', () => {
+      if (reason.value.trim()) close(reason.value);
+      else reason.focus();
+    });
+    no.addEventListener('click', () => close(null));
+    dialog.addEventListener('cancel', (e) => {
+      e.preventDefault();
+      close(null);
+    });
+    dialog.append(
+      h('p', {}, `Put ${name} under a legal hold? Nobody can delete it, its owner included, until the hold is released. Its owner sees that it is held, not why.`),
+      h('label', { for: 'hold-reason' }, 'Reason (admins only)'),
+      reason,
+      h('div', { class: 'row' }, no, yes),
+    );
+    document.body.append(dialog);
+    dialog.showModal();
+    reason.focus();
+  });
+}
+
+function replaceRow(f) {
+  rowOf('review', f.id)?.replaceWith(fileRow(f));
+}
+
+async function hold(f) {
+  const reason = await askReason(f.name);
+  if (reason === null) return;
+  try {
+    const { file } = await api.call('POST', `/admin/files/${encodeURIComponent(f.id)}/hold`, { reason });
+    replaceRow(file);
+    report(`${f.name} is under a legal hold.`, 'ok');
+  } catch (e) {
+    report(errorWords(e));
+  }
+}
+
+async function unhold(f) {
+  if (!(await ask(`Release the legal hold on ${f.name}? It can be deleted again, by its owner, an admin or its retention.`, 'Release hold'))) return;
+  try {
+    const { file } = await api.call('DELETE', `/admin/files/${encodeURIComponent(f.id)}/hold`);
+    replaceRow(file);
+    report(`The legal hold on ${f.name} is released.`, 'ok');
   } catch (e) {
     report(errorWords(e));
   }

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { $, h, show, ask } from './dom.js';
 import { bytes, date, typeName } from './format.js';
-import { errorWords, statusWords, judging } from './words.js';
+import { errorWords, statusWords, judging, holdBadge } from './words.js';
 import * as shares from './shares.js';
 import { POLL_MS, PAGE, state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
@@ -81,7 +81,7 @@ export function fileRow(f) {
     h('td', { class: 'size', 'data-label': 'Size' }, bytes(f.size)),
     h('td', { class: 'date', 'data-label': 'Date' }, date(f.created_at)),
     h('td', { class: 'from', 'data-label': 'From' }, h('span', { class: 'sender' }, fromWords(f)), noteOf(f)),
-    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f)), retentionNote(f)),
+    h('td', { class: `status ${f.status}`, 'data-label': 'Status' }, h('span', {}, statusOf(f)), holdBadge(f), retentionNote(f)),
     actions,
   );
 }

@@ -5,7 +5,7 @@
 import * as api from './api.js';
 import { $, h, show, ask } from './dom.js';
 import { bytes, date } from './format.js';
-import { errorWords } from './words.js';
+import { errorWords, holdBadge } from './words.js';
 import * as shares from './shares.js';
 import { PAGE, state, message } from './state.js';
 import { refreshQuota } from './quota.js';
@@ -47,7 +47,8 @@ function trashItem(f) {
     'li',
     { 'data-id': f.id },
     h('span', { class: 'name' }, f.name),
-    h('span', { class: 'muted' }, `${bytes(f.size)} · deleted for good on ${date(f.purge_at)}`),
+    holdBadge(f),
+    h('span', { class: 'muted' }, f.legal_hold ? `${bytes(f.size)} · kept while the legal hold lasts` : `${bytes(f.size)} · deleted for good on ${date(f.purge_at)}`),
     h(
       'span',
       { class: 'actions' },

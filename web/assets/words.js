@@ -30,6 +30,9 @@ const ERRORS = {
   not_ready: 'This file cannot be downloaded: it has not been accepted.',
   not_found: 'It no longer exists.',
   conflict: 'The file changed while we worked on it. Try again.',
+  legal_hold: 'This file is under a legal hold: nobody can delete it until an administrator lifts the hold.',
+  not_holdable: 'Only an accepted file, or one held for review, can be put under a legal hold.',
+  invalid_reason: 'Say why the file is held (at most 500 characters).',
   link_not_found: 'This upload link does not exist. Check that you have the whole address.',
   link_expired: 'This upload link has expired.',
   link_revoked: 'This upload link has been withdrawn by its owner.',
@@ -200,4 +203,14 @@ const LINK_STATES = {
 
 export function linkStateWords(state) {
   return LINK_STATES[state] ?? state;
+}
+
+// The "Legal hold" badge of a held file (in words, not colour only); nothing for other files.
+export function holdBadge(f) {
+  if (!f.legal_hold) return null;
+  const badge = document.createElement('span');
+  badge.className = 'badge hold';
+  badge.title = 'An administrator has put this file under a legal hold: it cannot be deleted until the hold is lifted.';
+  badge.textContent = 'Legal hold';
+  return badge;
 }

@@ -58,6 +58,20 @@ pub enum AdminCommand {
         #[arg(value_name = "FILE_ID")]
         id: String,
     },
+    /// Place a legal hold on any file: nobody can delete it, its owner included, until it is
+    /// lifted.
+    Hold {
+        #[arg(value_name = "FILE_ID")]
+        id: String,
+        /// Why (shown to admins only; 1 to 500 characters).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// Lift a file's legal hold.
+    Unhold {
+        #[arg(value_name = "FILE_ID")]
+        id: String,
+    },
     /// Delete any file for good (bytes, record, quota; its owner gets a receipt).
     DeleteFile {
         #[arg(value_name = "FILE_ID")]

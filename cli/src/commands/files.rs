@@ -19,13 +19,9 @@ pub async fn ls(ctx: &Ctx) -> Result<Exit> {
     let rows: Vec<Vec<String>> = files
         .iter()
         .map(|f| {
-            let status = match &f.reason {
-                Some(r) if f.status != "accepted" => format!("{} ({r})", f.status),
-                _ => f.status.clone(),
-            };
             vec![
                 f.id.clone().unwrap_or_default(),
-                status,
+                status_words(f),
                 scan_words(f),
                 bytes(f.size),
                 f.text("created_at").unwrap_or("").to_owned(),
@@ -38,6 +34,24 @@ pub async fn ls(ctx: &Ctx) -> Result<Exit> {
         &rows,
     ));
     Ok(Exit::Ok)
+}
+
+/// The status column: the status, with the reason of a file not accepted, and `legal hold`
+/// for a file an admin holds.
+fn status_words(f: &FileView) -> String {
+    let status = match &f.reason {
+        Some(r) if f.status != "accepted" => format!("{} ({r})", f.status),
+        _ => f.status.clone(),
+    };
+    if f.rest
+        .get("legal_hold")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        format!("{status}, legal hold")
+    } else {
+        status
+    }
 }
 
 /// The malware scan's column: its status, with the threats it named (`-` from a server that
@@ -120,6 +134,17 @@ pub async fn quota(ctx: &Ctx) -> Result<Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_status_column_says_a_legal_hold() {
+        let f = |v: serde_json::Value| -> FileView { serde_json::from_value(v).unwrap() };
+        let held = json!({"name": "a", "size": 1, "status": "accepted", "legal_hold": true});
+        assert_eq!(status_words(&f(held)), "accepted, legal hold");
+        let free = json!({"name": "a", "size": 1, "status": "accepted", "legal_hold": false});
+        assert_eq!(status_words(&f(free)), "accepted");
+        let refused = json!({"name": "a", "size": 1, "status": "rejected", "reason": "x"});
+        assert_eq!(status_words(&f(refused)), "rejected (x)");
+    }
 
     #[test]
     fn the_scan_column_names_threats_to_the_owner() {

@@ -6,6 +6,7 @@ mod auth;
 mod ctx;
 mod files;
 mod get;
+mod holds;
 mod links;
 mod mfa;
 mod password;
@@ -86,6 +87,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
             .await
         }
         Command::Admin(AdminCommand::Release { id }) => review::release(&ctx, &id).await,
+        Command::Admin(AdminCommand::Hold { id, reason }) => holds::hold(&ctx, &id, &reason).await,
+        Command::Admin(AdminCommand::Unhold { id }) => holds::unhold(&ctx, &id).await,
         Command::Admin(AdminCommand::DeleteFile { id, yes }) => {
             review::delete_file(&ctx, &id, yes).await
         }

@@ -107,6 +107,9 @@ impl Eraser {
 
     async fn erase(&self, actor: Actor, user: &DirectoryUser) -> Result<ErasureView, CoreError> {
         let owner = &user.id;
+        // A court's hold outranks a deletion request: nothing is touched while one file is
+        // held.
+        self.refuse_if_held(owner).await?;
         let marker = self.store.mark(owner, self.clock.now()).await?;
         let tally = match marker.tally {
             Some(t) => t,
@@ -121,6 +124,12 @@ impl Eraser {
             let page = self.store.files(owner, None, PAGE).await?;
             if page.is_empty() {
                 break;
+            }
+            // Held since the check above: the erasure stops (the account stays stopped) and
+            // finishes when called again after the hold is lifted.
+            if let Some(held) = page.iter().find(|f| f.lifecycle.legal_hold.is_some()) {
+                tracing::warn!(owner = %owner, file_id = %held.id, decision = "erasure_held", "erasure stopped by a legal hold");
+                return Err(crate::holds::legal_hold());
             }
             for f in &page {
                 self.remove_bytes(f).await?;
@@ -165,6 +174,22 @@ impl Eraser {
             self.multipart.abort_multipart(&key, &mp.upload_id).await?;
         }
         self.objects.delete(&key).await
+    }
+
+    /// `409 legal_hold` if any of the owner's files is held.
+    async fn refuse_if_held(&self, owner: &OwnerId) -> Result<(), CoreError> {
+        let mut after = None;
+        loop {
+            let page = self.store.files(owner, after.as_ref(), PAGE).await?;
+            if let Some(held) = page.iter().find(|f| f.lifecycle.legal_hold.is_some()) {
+                tracing::info!(owner = %owner, file_id = %held.id, decision = "erasure_refused_held", "erasure refused: a file is under a legal hold");
+                return Err(crate::holds::legal_hold());
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE => after = Some(last.id.clone()),
+                _ => return Ok(()),
+            }
+        }
     }
 
     async fn count(&self, owner: &OwnerId) -> Result<Tally, CoreError> {

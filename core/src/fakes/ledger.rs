@@ -295,7 +295,7 @@ impl OwnerLedger for MemLedger {
         let mut st = lock(&self.state);
         let k = (file.owner.clone(), file.id.clone());
         match st.0.get(&k) {
-            Some(cur) if cur.status == file.status => {
+            Some(cur) if cur.status == file.status && cur.lifecycle.legal_hold.is_none() => {
                 if let Some(at) = announce {
                     lock(&self.outbox).push(entry(cur, EventType::FileDeleted, at));
                 }
@@ -355,7 +355,7 @@ impl JanitorLedger for MemLedger {
         let st = lock(&self.state);
         let mut due: Vec<FileRecord> =
             st.0.values()
-                .filter(|f| !f.in_trash())
+                .filter(|f| !f.in_trash() && f.lifecycle.legal_hold.is_none())
                 .filter(|f| {
                     f.lifecycle
                         .delete_after

@@ -18,7 +18,11 @@ impl MemLedger {
     pub(super) fn trash_in(&self, file: &FileRecord, at: DateTime<Utc>) -> bool {
         let mut st = lock(&self.state);
         match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
-            Some(cur) if cur.status == file.status && !cur.in_trash() => {
+            Some(cur)
+                if cur.status == file.status
+                    && !cur.in_trash()
+                    && cur.lifecycle.legal_hold.is_none() =>
+            {
                 cur.lifecycle.trashed_at = Some(at);
                 true
             }
@@ -47,7 +51,8 @@ impl MemLedger {
         match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
             Some(cur)
                 if cur.lifecycle.trashed_at.is_some()
-                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at =>
+                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at
+                    && cur.lifecycle.legal_hold.is_none() =>
             {
                 cur.lifecycle.trashed_at = Some(DateTime::UNIX_EPOCH);
                 true
@@ -73,6 +78,7 @@ impl MemLedger {
         let mut due: Vec<FileRecord> =
             st.0.values()
                 .filter(|f| f.lifecycle.trashed_at.is_some_and(|t| t < before))
+                .filter(|f| f.lifecycle.legal_hold.is_none())
                 .cloned()
                 .collect();
         due.sort_by_key(|f| f.lifecycle.trashed_at);
@@ -124,7 +130,8 @@ impl Purging for MemLedger {
         match st.0.get(&k) {
             Some(cur)
                 if cur.status == file.status
-                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at =>
+                    && cur.lifecycle.trashed_at == file.lifecycle.trashed_at
+                    && cur.lifecycle.legal_hold.is_none() =>
             {
                 let announced = crate::lifecycle::announced_deletion(cur, receipt);
                 lock(&self.outbox).push(entry(&announced, EventType::FileDeleted, at));

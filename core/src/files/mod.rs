@@ -142,6 +142,8 @@ pub struct Lifecycle {
     pub trashed_at: Option<DateTime<Utc>>,
     /// When retention deletes it (`crate::lifecycle::delete_after_for`); `None`: never.
     pub delete_after: Option<DateTime<Utc>>,
+    /// The legal hold that keeps it from every deletion (`crate::holds`); `None`: not held.
+    pub legal_hold: Option<crate::holds::LegalHold>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,6 +204,10 @@ pub struct FileView {
     /// absent from anyone else's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_after: Option<Option<String>>,
+    /// Whether a legal hold keeps it (never why): in every owner view, absent from anyone
+    /// else's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<bool>,
 }
 
 impl FileRecord {
@@ -244,6 +250,7 @@ impl FileRecord {
         v.uploader = self.link.as_ref().and_then(|l| l.uploader.clone());
         v.trashed_at = self.lifecycle.trashed_at.map(rfc3339);
         v.delete_after = Some(self.lifecycle.delete_after.map(rfc3339));
+        v.legal_hold = Some(self.lifecycle.legal_hold.is_some());
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -309,6 +316,7 @@ impl FileRecord {
             trashed_at: None,
             purge_at: None,
             delete_after: None,
+            legal_hold: None,
         }
     }
 

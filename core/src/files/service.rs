@@ -194,6 +194,7 @@ impl FileService {
     pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         for _ in 0..5 {
             let file = self.get(owner, id).await?;
+            crate::holds::ensure_deletable(&file)?;
             let now = self.clock.now();
             if crate::lifecycle::goes_to_trash(file.status, self.settings.trash_days) {
                 if self.ledger.trash_file(&file, now).await? {

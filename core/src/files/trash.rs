@@ -71,7 +71,11 @@ impl FileService {
     /// Purges a file in the trash now: its bytes, then its record, with its receipt.
     pub async fn purge(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         let mut file = self.trashed(owner, id).await?;
+        crate::holds::ensure_deletable(&file)?;
         if !self.ledger.expedite_purge(&file).await? {
+            // Purged or restored meanwhile, or held a moment ago.
+            let now = self.trashed(owner, id).await?;
+            crate::holds::ensure_deletable(&now)?;
             return Err(CoreError::NotFound);
         }
         file.lifecycle.trashed_at = Some(chrono::DateTime::UNIX_EPOCH);

@@ -163,6 +163,7 @@ mod tests {
         let l = |d: Option<&str>, t: Option<&str>| crate::files::Lifecycle {
             delete_after: d.map(at),
             trashed_at: t.map(at),
+            legal_hold: None,
         };
         let (d, t) = ("2026-01-10T10:00:00Z", "2026-01-10T10:00:00Z");
         assert!(trashed_by_retention(&l(Some(d), Some(t))));

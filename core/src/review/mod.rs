@@ -49,6 +49,9 @@ pub struct AdminFile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uploader: Option<Uploader>,
     pub created_at: String,
+    /// Whether a legal hold keeps it, and why (the admin's own words; admins only).
+    pub legal_hold: bool,
+    pub hold_reason: Option<String>,
 }
 
 impl AdminFile {
@@ -79,6 +82,8 @@ impl AdminFile {
             via_link: f.via_link().map(str::to_owned),
             uploader,
             created_at: rfc3339(f.created_at),
+            legal_hold: f.lifecycle.legal_hold.is_some(),
+            hold_reason: f.lifecycle.legal_hold.as_ref().map(|h| h.reason.clone()),
         }
     }
 }

@@ -145,9 +145,11 @@ async fn a_drop_makes_a_pending_file_of_the_owner_through_the_link() {
 
     // The owner finds it among the link's files and among their own.
     let files = w.links.files(&owner(), &id, None, None).await.unwrap();
-    // The owner's view also says when retention deletes it (never, here); the drop's does not.
+    // The owner's view also says when retention deletes it (never, here) and that no legal
+    // hold keeps it; the drop's says neither.
     let mut owners = d.file.clone();
     owners.delete_after = Some(None);
+    owners.legal_hold = Some(false);
     assert_eq!(files.files, vec![owners]);
     let own = w.ledger.list_files(&owner(), 10, None).await.unwrap();
     assert_eq!(own.files.len(), 1);

@@ -13,6 +13,7 @@ use dropgate_core::audit::{AuditChain, AuditStore};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::erasure::{Eraser, ErasureStore};
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger};
+use dropgate_core::holds::{HoldStore, Holds};
 use dropgate_core::identity::{Gate, IdTokens};
 use dropgate_core::ids::IdSource;
 use dropgate_core::links::{DropService, LinkService, LinkStore};
@@ -57,6 +58,8 @@ pub struct Deps {
     pub users: UserAdmin,
     /// The review queue and every link, for admins.
     pub review: Review,
+    /// Legal holds on files, for admins.
+    pub holds: Holds,
     /// Owners' webhook registrations.
     pub webhooks: WebhookService,
     /// Webhook deliveries: tests, redeliveries, the log.
@@ -101,6 +104,8 @@ pub struct Ports {
     pub limits: Arc<dyn QuotaLimits>,
     /// Files and links across owners, for the operator's review (the ledger in production).
     pub review: Arc<dyn ReviewStore>,
+    /// Legal holds on file records (the ledger in production).
+    pub holds: Arc<dyn HoldStore>,
     /// Owners' webhooks, and how their hosts resolve (checked against the address rules).
     pub webhooks: Arc<dyn WebhookStore>,
     pub resolver: Arc<dyn Resolver>,
@@ -171,6 +176,7 @@ impl Deps {
             links: ledger.clone(),
             limits: ledger.clone(),
             review: ledger.clone(),
+            holds: ledger.clone(),
             standing: ledger.clone(),
             profiles: ledger,
             directory: clients.directory(config),
@@ -227,6 +233,7 @@ impl Deps {
             directory,
             limits,
             review,
+            holds,
             webhooks,
             resolver,
             deliveries,
@@ -305,6 +312,13 @@ impl Deps {
             ids: ids.clone(),
             sealer: sealer.clone(),
             settings: settings.clone(),
+        };
+        let holds = Holds {
+            files: review.clone(),
+            store: holds,
+            directory: directory.clone(),
+            audit: Arc::new(audit.clone()),
+            clock: clock.clone(),
         };
         let review = Review {
             store: review,
@@ -395,6 +409,7 @@ impl Deps {
             api_keys,
             users,
             review,
+            holds,
             webhooks,
             deliveries: dispatch,
             standing,

@@ -310,6 +310,7 @@ fn deps() -> (Deps, AuthDeps) {
         ledger: ledger.clone(),
         links: ledger.clone(),
         review: ledger.clone(),
+        holds: ledger.clone(),
         limits: ledger,
         directory: Arc::new(dropgate_core::fakes::MemDirectory::default()),
         shares: Arc::new(MemShares::default()),

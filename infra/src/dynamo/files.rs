@@ -16,6 +16,7 @@ use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
+use super::hold_attrs::NOT_HELD;
 use super::own_quota::{OWN_LIMIT, Try};
 use super::paged::NewestFirst;
 use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
@@ -71,6 +72,7 @@ pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, Core
     Ok(Lifecycle {
         trashed_at,
         delete_after,
+        legal_hold: super::hold_attrs::hold_of(item)?,
     })
 }
 
@@ -137,6 +139,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     if let Some(t) = f.lifecycle.delete_after {
         item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
+    super::hold_attrs::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
     item
 }
 
@@ -433,7 +436,7 @@ impl OwnerLedger for DynamoLedger {
         let delete = Delete::builder()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
-            .condition_expression("#st = :st")
+            .condition_expression(format!("#st = :st AND {NOT_HELD}"))
             .set_expression_attribute_names(names(&[("#st", "status")]))
             .set_expression_attribute_values(values(vec![(":st", s(file.status.as_str()))]))
             .build()

@@ -12,6 +12,8 @@ pub mod counters;
 pub mod deliveries;
 pub mod erasure;
 pub mod files;
+mod hold_attrs;
+mod holds;
 pub mod links;
 pub mod outbox;
 mod own_quota;

@@ -14,6 +14,7 @@ use dropgate_core::time::rfc3339;
 use serde_json::Value;
 
 use super::files::{epoch_after, from_item, to_item};
+use super::hold_attrs::strip_hold;
 use super::{DynamoLedger, corrupt, get_s, get_time, n, put_op, s};
 
 /// Entries are kept this long, then TTL removes them (the stream has long delivered them).
@@ -46,6 +47,8 @@ pub fn entry_item(file: &FileRecord, event: EventType, at: DateTime<Utc>) -> Has
 /// The log item of any entry, with its own key (a download's carries its share).
 pub fn entry_item_of(e: &OutboxEntry) -> HashMap<String, Av> {
     let mut item = to_item(&e.file);
+    // A legal hold is not news to anyone a notice reaches, and its reason is for admins only.
+    strip_hold(&mut item);
     item.insert("entry".into(), s(&e.id));
     item.insert("event".into(), s(e.event.as_str()));
     item.insert("at".into(), s(rfc3339(e.at)));
@@ -233,6 +236,18 @@ mod tests {
         };
         let back = entry_from_image(&image_json(&entry_item_of(&locked))).unwrap();
         assert_eq!(back, locked);
+
+        // A held file's entry carries nothing of the hold: its reason stays on the record.
+        let mut held = f.clone();
+        held.lifecycle.legal_hold = Some(dropgate_core::holds::LegalHold {
+            reason: "case 9".into(),
+            placed_at: at,
+            placed_by: "a1".into(),
+        });
+        let item = entry_item(&held, EventType::FileDeleted, at);
+        assert!(!image_json(&item).to_string().contains("case 9"));
+        let e = entry_from_image(&image_json(&item)).unwrap();
+        assert_eq!(e.file.lifecycle.legal_hold, None);
         assert!(entry_from_image(&serde_json::json!([])).is_err());
     }
 }

@@ -10,6 +10,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileRecord};
 
 use super::files::{DELETE_AFTER, file_key, from_item, shard_label};
+use super::hold_attrs::{HELD, NOT_HELD};
 use super::{DynamoLedger, s, update_if, values};
 use crate::error::sdk_error;
 
@@ -28,13 +29,22 @@ impl DynamoLedger {
         file: &FileRecord,
         at: Option<DateTime<Utc>>,
     ) -> Result<bool, CoreError> {
+        // A held file (as read, which the condition holds it to) keeps its time out of the
+        // index: the hold's lift puts it in.
+        let held = file.lifecycle.legal_hold.is_some();
         let update = self
             .client
             .update_item()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
-            .condition_expression("attribute_exists(file_id) AND attribute_not_exists(trashed_at)");
+            .condition_expression(format!(
+                "attribute_exists(file_id) AND attribute_not_exists(trashed_at) AND {}",
+                if held { HELD } else { NOT_HELD }
+            ));
         let update = match at {
+            Some(t) if held => update
+                .update_expression(format!("SET {DELETE_AFTER} = :d"))
+                .set_expression_attribute_values(values(vec![(":d", s(rfc3339(t)))])),
             Some(t) => update
                 .update_expression(format!("SET {DELETE_AFTER} = :d, {RETENTION_SHARD} = :r"))
                 .set_expression_attribute_values(values(vec![
@@ -74,7 +84,7 @@ impl DynamoLedger {
             for item in out.items() {
                 let f = from_item(item)?;
                 // The index is eventually consistent: a file trashed a moment ago may linger.
-                if !f.in_trash() {
+                if !f.in_trash() && f.lifecycle.legal_hold.is_none() {
                     found.push(f);
                 }
             }

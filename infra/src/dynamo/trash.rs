@@ -17,6 +17,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, OwnerId};
 
 use super::files::{DELETE_AFTER, PENDING_INDEX, TRASH, file_key, from_item, shard_label};
+use super::hold_attrs::{HELD, NOT_HELD};
 use super::paged::NewestFirst;
 use super::retention::RETENTION_SHARD;
 use super::{DynamoLedger, corrupt, get_n, get_s, n, names, put_op, s, update_if, values};
@@ -84,7 +85,9 @@ impl DynamoLedger {
             .update_expression(format!(
                 "SET trashed_at = :t, pending_shard = :shard REMOVE {RETENTION_SHARD}"
             ))
-            .condition_expression("#st = :st AND attribute_not_exists(trashed_at)")
+            .condition_expression(format!(
+                "#st = :st AND attribute_not_exists(trashed_at) AND {NOT_HELD}"
+            ))
             .set_expression_attribute_names(names(&[("#st", "status")]))
             .set_expression_attribute_values(values(vec![
                 (":t", s(rfc3339(at))),
@@ -106,8 +109,14 @@ impl DynamoLedger {
             return Ok(false);
         };
         let mut vals = vec![(":t", s(rfc3339(t))), (":due", s(rfc3339(not_due_before)))];
-        // Back into the retention index with the time the caller kept, if any.
+        // Back into the retention index with the time the caller kept, if any, unless held
+        // (as read, which the condition holds it to): a held file stays out of it.
+        let held = file.lifecycle.legal_hold.is_some();
         let expression = match file.lifecycle.delete_after {
+            Some(d) if held => {
+                vals.push((":d", s(rfc3339(d))));
+                format!("SET {DELETE_AFTER} = :d REMOVE trashed_at, pending_shard")
+            }
             Some(d) => {
                 vals.push((":d", s(rfc3339(d))));
                 vals.push((":r", s(self.retention_label(file))));
@@ -124,7 +133,10 @@ impl DynamoLedger {
             .set_key(Some(file_key(&file.owner, &file.id)))
             .update_expression(expression)
             // Times are fixed-width RFC 3339, so they compare as strings.
-            .condition_expression("trashed_at = :t AND trashed_at >= :due")
+            .condition_expression(format!(
+                "trashed_at = :t AND trashed_at >= :due AND {}",
+                if held { HELD } else { NOT_HELD }
+            ))
             .set_expression_attribute_values(values(vals));
         update_if(update).await
     }
@@ -139,7 +151,7 @@ impl DynamoLedger {
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))
             .update_expression("SET trashed_at = :epoch")
-            .condition_expression("trashed_at = :t")
+            .condition_expression(format!("trashed_at = :t AND {NOT_HELD}"))
             .set_expression_attribute_values(values(vec![
                 (":t", s(rfc3339(t))),
                 (":epoch", s(rfc3339(DateTime::UNIX_EPOCH))),
@@ -203,7 +215,7 @@ impl DynamoLedger {
                 .table_name(&self.files_table)
                 .index_name(PENDING_INDEX)
                 .key_condition_expression("pending_shard = :p")
-                .filter_expression("trashed_at < :before")
+                .filter_expression(format!("trashed_at < :before AND {NOT_HELD}"))
                 .set_expression_attribute_values(values(vec![
                     (":p", s(&label)),
                     (":before", s(rfc3339(before))),
@@ -271,6 +283,7 @@ impl Purging for DynamoLedger {
             }
             None => "#st = :st AND attribute_not_exists(trashed_at)",
         };
+        let cond = format!("{cond} AND {NOT_HELD}");
         let delete = Delete::builder()
             .table_name(&self.files_table)
             .set_key(Some(file_key(&file.owner, &file.id)))

@@ -192,3 +192,29 @@ async fn the_console_works_in_the_browser() {
     // The gate and the log-in page, two sizes of the console, and erasure behind a typed email.
     assert!(out.contains("# pass 5"), "{out}");
 }
+
+/// Legal holds in the browser, on the console's stack: an admin holds a client's file with a
+/// reason, the client sees "Legal hold" (not why) and cannot delete it, the hold is released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legal_holds_show_in_the_browser() {
+    let root = root();
+    let tests = root.join("web/tests");
+    browser_tools(&tests);
+    let stack = LocalStack::start_with_args(
+        &[
+            "--admin",
+            "console-admin@example.com",
+            "--scanner-faults",
+            "unsupported=1",
+        ],
+        &[
+            ("DROPGATE_LOCAL_ADMIN_PASSWORD", "Console1admin"),
+            ("UNSCANNABLE_POLICY", "hold"),
+        ],
+    )
+    .await;
+    let files = [tests.join("hold.gate.mjs")];
+    let shots = root.join("target/screenshots");
+    let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(300)).await;
+    assert!(out.contains("# pass 1"), "{out}");
+}

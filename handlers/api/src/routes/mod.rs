@@ -11,6 +11,7 @@ mod drop;
 mod edits;
 mod erasure;
 mod files;
+mod holds;
 mod links;
 mod mfa;
 mod pages;
@@ -300,6 +301,8 @@ impl Function for Deps {
             Op::AdminEditUser => users::patch(req, deps, first).await,
             Op::AdminFiles => review::files(req, deps).await,
             Op::AdminRelease => review::release(req, deps, first).await,
+            Op::AdminHold => holds::place(req, deps, first).await,
+            Op::AdminUnhold => holds::lift(req, deps, first).await,
             Op::AdminDeleteFile => review::delete_file(req, deps, first).await,
             Op::AdminLinks => review::links(req, deps).await,
             Op::AdminRevokeLink => review::revoke_link(req, deps, first).await,

@@ -202,6 +202,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
         directory: directory.clone(),
         limits: ledger.clone(),
         review: ledger.clone(),
+        holds: ledger.clone(),
         webhooks,
         resolver: Arc::new(dropgate_core::fakes::MemResolver::default()),
         deliveries: Arc::new(dropgate_core::fakes::MemDeliveryLog::default()),

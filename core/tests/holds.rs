@@ -1,0 +1,383 @@
+//! Legal holds over the fakes: a held file survives every deletion path (owner delete, the
+//! owner's purge of the trash, the janitor's purge, retention, an admin's delete, the owner's
+//! erasure), and each path works again once the hold is lifted; the owner sees that it is held,
+//! never why; each hold and release is one audit entry, by id.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dropgate_core::audit::ActorKind;
+use dropgate_core::erasure::Eraser;
+use dropgate_core::fakes::{
+    FixedClock, MemAccountDirectory, MemAudit, MemDirectory, MemErasure, MemMailer, MemStore,
+    SeqIds, multiparts,
+};
+use dropgate_core::files::{FileLookup, FileService, OwnerLedger, Settlement, Settling};
+use dropgate_core::holds::Holds;
+use dropgate_core::janitor::Janitor;
+use dropgate_core::notify::EventType;
+use dropgate_core::review::Review;
+use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
+
+const TRASH_DAYS: u32 = 7;
+
+struct World {
+    files: FileService,
+    janitor: Janitor,
+    review: Review,
+    holds: Holds,
+    eraser: Eraser,
+    mem: MemErasure,
+    objects: Arc<MemStore>,
+    audit: Arc<MemAudit>,
+    clock: Arc<FixedClock>,
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
+}
+
+fn ann() -> OwnerId {
+    OwnerId::parse("u-ann").unwrap()
+}
+
+fn admin() -> OwnerId {
+    OwnerId::parse("u-admin").unwrap()
+}
+
+fn world() -> World {
+    let mem = MemErasure::default();
+    let ledger = mem.ledger.clone();
+    let objects = Arc::new(MemStore::default());
+    let clock = Arc::new(FixedClock::at(t0()));
+    let audit = Arc::new(MemAudit::default());
+    let directory = Arc::new(MemDirectory::default());
+    directory.add("u-ann", "ann@example.com", t0());
+    let accounts = Arc::new(MemAccountDirectory::default());
+    accounts.add(&ann(), "ann@example.com");
+    let settings = Settings {
+        trash_days: TRASH_DAYS,
+        ..Settings::default().without_scanning()
+    };
+    World {
+        files: FileService {
+            ledger: ledger.clone(),
+            store: objects.clone(),
+            clock: clock.clone(),
+            ids: Arc::new(SeqIds::default()),
+            multipart: multiparts(&objects, &settings),
+            settings: settings.clone(),
+        },
+        janitor: Janitor {
+            ledger: ledger.clone(),
+            store: objects.clone(),
+            multipart: objects.clone(),
+            clock: clock.clone(),
+            settings: settings.clone(),
+        },
+        review: Review {
+            store: ledger.clone(),
+            directory: directory.clone(),
+            objects: objects.clone(),
+            multipart: multiparts(&objects, &settings),
+            audit: audit.clone(),
+            clock: clock.clone(),
+        },
+        holds: Holds {
+            files: ledger.clone(),
+            store: ledger.clone(),
+            directory: directory.clone(),
+            audit: audit.clone(),
+            clock: clock.clone(),
+        },
+        eraser: Eraser {
+            store: Arc::new(mem.clone()),
+            objects: objects.clone(),
+            multipart: objects.clone(),
+            directory,
+            accounts,
+            links: ledger.clone(),
+            shares: mem.shares.clone(),
+            audit: audit.clone(),
+            mailer: Arc::new(MemMailer::default()),
+            clock: clock.clone(),
+        },
+        mem,
+        objects,
+        audit,
+        clock,
+    }
+}
+
+/// An accepted file of Ann's, its bytes stored.
+async fn accepted(w: &World, id: &str) -> FileRecord {
+    let f = FileRecord::pending(
+        FileId::parse(id).unwrap(),
+        ann(),
+        format!("{id}.pdf"),
+        10,
+        "application/pdf".into(),
+        t0(),
+        std::time::Duration::from_secs(600),
+    );
+    let l = &w.mem.ledger;
+    l.create_pending(&f, 1 << 20).await.unwrap();
+    w.objects.put(&f.key(), vec![1; 10]);
+    let s = Settlement {
+        status: FileStatus::Accepted,
+        detected_type: Some("application/pdf".into()),
+        reason: None,
+        at: t0(),
+        stored_size: Some(10),
+        stored_etag: None,
+        give_back_link: false,
+        scan: None,
+    };
+    assert!(l.settle(&f, &s).await.unwrap());
+    l.get_file(&ann(), &f.id).await.unwrap().unwrap()
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Path {
+    OwnerDelete,
+    OwnerPurge,
+    JanitorPurge,
+    Retention,
+    AdminDelete,
+    Erasure,
+}
+
+/// The file as the path needs it before the hold: in the trash, or due for retention.
+async fn prepare(w: &World, path: Path, f: &FileRecord) {
+    match path {
+        Path::OwnerPurge | Path::JanitorPurge => {
+            w.files.delete(&ann(), f.id.as_str()).await.unwrap();
+        }
+        Path::Retention => {
+            let at = dropgate_core::time::rfc3339(t0() + Duration::hours(1));
+            w.files
+                .set_delete_after(&ann(), f.id.as_str(), Some(&at))
+                .await
+                .unwrap();
+        }
+        _ => {}
+    }
+}
+
+/// Runs the deletion: `Err` is what the caller was answered; `Ok` also when the janitor ran.
+async fn run(w: &World, path: Path, f: &FileRecord) -> Result<(), CoreError> {
+    let id = f.id.as_str();
+    match path {
+        Path::OwnerDelete => w.files.delete(&ann(), id).await.map(drop),
+        Path::OwnerPurge => w.files.purge(&ann(), id).await.map(drop),
+        Path::JanitorPurge | Path::Retention => w.janitor.sweep(100).await.map(drop),
+        Path::AdminDelete => w.review.delete_file(&admin(), id).await,
+        Path::Erasure => w.eraser.erase_by_admin(&admin(), "u-ann").await.map(drop),
+    }
+}
+
+fn is_legal_hold(r: &Result<(), CoreError>) -> bool {
+    matches!(
+        r,
+        Err(CoreError::Conflict {
+            code: "legal_hold",
+            ..
+        })
+    )
+}
+
+#[tokio::test]
+async fn a_held_file_survives_every_deletion_path_until_the_hold_is_lifted() {
+    use Path::*;
+    for path in [
+        OwnerDelete,
+        OwnerPurge,
+        JanitorPurge,
+        Retention,
+        AdminDelete,
+        Erasure,
+    ] {
+        let w = world();
+        let f = accepted(&w, "f-held").await;
+        prepare(&w, path, &f).await;
+        w.holds
+            .place(&admin(), f.id.as_str(), Some("case 2026-114"))
+            .await
+            .unwrap();
+        // Past any trash or retention time.
+        w.clock.advance(Duration::days(i64::from(TRASH_DAYS) + 1));
+        let r = run(&w, path, &f).await;
+        match path {
+            JanitorPurge | Retention => assert!(r.is_ok(), "{path:?}: {r:?}"),
+            _ => assert!(is_legal_hold(&r), "{path:?}: {r:?}"),
+        }
+        let kept = w.mem.ledger.get_file(&ann(), &f.id).await.unwrap();
+        let kept = kept.unwrap_or_else(|| panic!("{path:?}: the record went"));
+        assert!(kept.lifecycle.legal_hold.is_some(), "{path:?}");
+        assert!(w.objects.has(&f.key()), "{path:?}: the bytes went");
+        assert!(w.mem.ledger.receipts().is_empty(), "{path:?}");
+        let deleted = w
+            .mem
+            .ledger
+            .outbox
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| e.event == EventType::FileDeleted)
+            .count();
+        assert_eq!(deleted, 0, "{path:?}");
+        if let Retention = path {
+            assert!(!kept.in_trash(), "retention did not trash it");
+        }
+
+        // Lifted: the same path deletes it (the test can fail).
+        w.holds.lift(&admin(), f.id.as_str()).await.unwrap();
+        if let OwnerPurge | JanitorPurge = path {
+            assert!(kept.in_trash(), "{path:?}: still in the trash");
+        }
+        let r = run(&w, path, &f).await;
+        assert!(r.is_ok(), "{path:?} after the lift: {r:?}");
+        if let Retention = path {
+            // Into the trash, as retention does with an accepted file.
+            let trashed = w.mem.ledger.get_file(&ann(), &f.id).await.unwrap().unwrap();
+            assert!(trashed.in_trash(), "{path:?}");
+        } else if let OwnerDelete = path {
+            assert!(w.files.trashed(&ann(), f.id.as_str()).await.is_ok());
+        } else {
+            assert!(
+                w.mem
+                    .ledger
+                    .get_file(&ann(), &f.id)
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{path:?}"
+            );
+            assert!(!w.objects.has(&f.key()), "{path:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_owner_sees_the_hold_but_not_why_and_admins_see_both() {
+    let w = world();
+    let f = accepted(&w, "f-1").await;
+    let view = w.files.get(&ann(), "f-1").await.unwrap().view();
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["legal_hold"], false, "always present for the owner");
+    assert!(
+        serde_json::to_value(f.public_view()).unwrap()["legal_hold"].is_null(),
+        "a stranger's view says nothing of it"
+    );
+
+    let admin_view = w
+        .holds
+        .place(&admin(), "f-1", Some("  subpoena 17  "))
+        .await
+        .unwrap();
+    assert!(admin_view.legal_hold);
+    assert_eq!(admin_view.hold_reason.as_deref(), Some("subpoena 17"));
+    let view = w.files.get(&ann(), "f-1").await.unwrap().view();
+    let json = serde_json::to_value(&view).unwrap();
+    assert_eq!(json["legal_hold"], true);
+    assert!(!json.to_string().contains("subpoena"));
+    let listed = w.files.list(&ann(), None, None).await.unwrap();
+    assert_eq!(listed.files[0].legal_hold, Some(true));
+
+    let page = w
+        .review
+        .files(Some("accepted"), Some("u-ann"), None, None, None)
+        .await
+        .unwrap();
+    assert_eq!(page.files[0].hold_reason.as_deref(), Some("subpoena 17"));
+
+    // Audited by id only, the reason kept out.
+    let events = w.audit.events();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e.action, "file.legal_hold_placed");
+    assert_eq!(e.actor.kind, ActorKind::Admin);
+    assert_eq!(
+        (e.target.kind.as_str(), e.target.id.as_str()),
+        ("file", "f-1")
+    );
+    assert_eq!(e.detail, serde_json::json!({"owner": "u-ann"}));
+
+    let lifted = w.holds.lift(&admin(), "f-1").await.unwrap();
+    assert!(!lifted.legal_hold && lifted.hold_reason.is_none());
+    // Lifting again changes nothing and is not audited.
+    w.holds.lift(&admin(), "f-1").await.unwrap();
+    let events = w.audit.events();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].action, "file.legal_hold_removed");
+    assert_eq!(events[1].detail, serde_json::json!({"owner": "u-ann"}));
+}
+
+#[tokio::test]
+async fn a_hold_needs_a_reason_a_known_file_and_bytes_to_keep() {
+    let w = world();
+    accepted(&w, "f-1").await;
+    for bad in [None, Some(""), Some("  ")] {
+        let e = w.holds.place(&admin(), "f-1", bad).await.unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CoreError::Invalid {
+                    code: "invalid_reason",
+                    ..
+                }
+            ),
+            "{bad:?}: {e:?}"
+        );
+    }
+    for id in ["f-404", "../x"] {
+        let e = w.holds.place(&admin(), id, Some("r")).await.unwrap_err();
+        assert_eq!(e.kind(), dropgate_core::ErrorKind::NotFound, "{id}");
+        let e = w.holds.lift(&admin(), id).await.unwrap_err();
+        assert_eq!(e.kind(), dropgate_core::ErrorKind::NotFound, "{id}");
+    }
+    let pending = FileRecord::pending(
+        FileId::parse("f-p").unwrap(),
+        ann(),
+        "p.pdf".into(),
+        10,
+        "application/pdf".into(),
+        t0(),
+        std::time::Duration::from_secs(600),
+    );
+    w.mem
+        .ledger
+        .create_pending(&pending, 1 << 20)
+        .await
+        .unwrap();
+    let e = w.holds.place(&admin(), "f-p", Some("r")).await.unwrap_err();
+    assert!(matches!(
+        e,
+        CoreError::Conflict {
+            code: "not_holdable",
+            ..
+        }
+    ));
+    assert!(w.audit.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_held_file_in_the_trash_can_be_restored_and_stays_held() {
+    let w = world();
+    accepted(&w, "f-1").await;
+    w.files.delete(&ann(), "f-1").await.unwrap();
+    let held = w.holds.place(&admin(), "f-1", Some("r")).await.unwrap();
+    assert!(held.legal_hold);
+    let trash = w.files.trash(&ann(), None, None).await.unwrap();
+    assert_eq!(trash.files[0].legal_hold, Some(true));
+    let restored = w.files.restore(&ann(), "f-1").await.unwrap();
+    assert!(restored.lifecycle.legal_hold.is_some());
+    let e = w.files.delete(&ann(), "f-1").await.unwrap_err();
+    assert!(matches!(
+        e,
+        CoreError::Conflict {
+            code: "legal_hold",
+            ..
+        }
+    ));
+}

@@ -1,0 +1,45 @@
+//! A legal hold's attributes on a file record, and the conditions every deleting write
+//! carries (docs/DESIGN.md 2.4); the port's writes are in `holds.rs`.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue as Av;
+use dropgate_core::CoreError;
+use dropgate_core::holds::LegalHold;
+use dropgate_core::time::rfc3339;
+
+use super::{get_s, s};
+
+pub(crate) const HOLD_AT: &str = "legal_hold_at";
+pub(crate) const HOLD_BY: &str = "legal_hold_by";
+pub(crate) const HOLD_REASON: &str = "legal_hold_reason";
+/// In the condition of every write that trashes, purges or removes a file record.
+pub(crate) const NOT_HELD: &str = "attribute_not_exists(legal_hold_at)";
+pub(crate) const HELD: &str = "attribute_exists(legal_hold_at)";
+
+/// The hold a record carries, from the attributes [`put_hold`] writes.
+pub(crate) fn hold_of(item: &HashMap<String, Av>) -> Result<Option<LegalHold>, CoreError> {
+    if get_s(item, HOLD_AT).is_none() {
+        return Ok(None);
+    }
+    Ok(Some(LegalHold {
+        placed_at: super::get_time(item, HOLD_AT)?,
+        placed_by: get_s(item, HOLD_BY).unwrap_or_default().to_owned(),
+        reason: get_s(item, HOLD_REASON).unwrap_or_default().to_owned(),
+    }))
+}
+
+pub(crate) fn put_hold(item: &mut HashMap<String, Av>, hold: Option<&LegalHold>) {
+    if let Some(h) = hold {
+        item.insert(HOLD_AT.into(), s(rfc3339(h.placed_at)));
+        item.insert(HOLD_BY.into(), s(&h.placed_by));
+        item.insert(HOLD_REASON.into(), s(&h.reason));
+    }
+}
+
+/// Removes a hold's attributes from an item (an upload-log entry keeps none of them).
+pub(crate) fn strip_hold(item: &mut HashMap<String, Av>) {
+    for k in [HOLD_AT, HOLD_BY, HOLD_REASON] {
+        item.remove(k);
+    }
+}
