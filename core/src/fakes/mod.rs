@@ -26,6 +26,7 @@ mod shares;
 mod standing;
 mod totp;
 mod trash;
+mod versions;
 mod webhooks;
 
 pub use account_directory::MemAccountDirectory;

@@ -132,6 +132,8 @@ pub struct FileRecord {
     pub scan_started_at: Option<DateTime<Utc>>,
     /// Its life beyond its status: the trash.
     pub lifecycle: Lifecycle,
+    /// As a version, whose; as a file, the versions it keeps (see [`crate::versions`]).
+    pub versioning: crate::versions::Versioning,
 }
 
 /// Where a file stands in its life beyond its status: whether it is in the trash, and since
@@ -202,6 +204,13 @@ pub struct FileView {
     /// absent from anyone else's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_after: Option<Option<String>>,
+    /// The version served, once the file has more than one (the owner's views only); on a
+    /// new version's own record, its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// On a new version's own record: the file it is a version of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_of: Option<String>,
 }
 
 impl FileRecord {
@@ -234,6 +243,7 @@ impl FileRecord {
             scan: None,
             scan_started_at: None,
             lifecycle: Default::default(),
+            versioning: Default::default(),
         }
     }
 
@@ -244,6 +254,18 @@ impl FileRecord {
         v.uploader = self.link.as_ref().and_then(|l| l.uploader.clone());
         v.trashed_at = self.lifecycle.trashed_at.map(rfc3339);
         v.delete_after = Some(self.lifecycle.delete_after.map(rfc3339));
+        // A file with versions shows the one it serves.
+        if let Some(c) = &self.versioning.head.current {
+            v.size = c.size;
+            v.detected_type = c.detected_type.clone();
+        }
+        if self.versioning.head.last_n > 1 {
+            v.version = Some(self.versioning.head.current_n());
+        }
+        if let Some(of) = &self.versioning.of {
+            v.version = Some(of.n);
+            v.version_of = Some(of.file.to_string());
+        }
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -309,6 +331,8 @@ impl FileRecord {
             trashed_at: None,
             purge_at: None,
             delete_after: None,
+            version: None,
+            version_of: None,
         }
     }
 
