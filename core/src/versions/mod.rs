@@ -9,7 +9,9 @@
 mod service;
 mod store;
 
-pub use service::{VersionList, VersionService, VersionView, remove_version_objects};
+pub use service::{
+    VersionList, VersionService, VersionView, prune_after, remove_one, remove_version_objects,
+};
 pub use store::{VersionLedger, VersionReservation};
 
 use crate::{FileId, FileRecord, FileStatus};

@@ -263,31 +263,40 @@ impl VersionService {
         tracing::info!(owner = %owner, file_id = %file.id, version = n, decision = "version_deleted", "version deleted");
         Ok(())
     }
+}
 
-    /// After `version` (a version record) was accepted: past `MAX_VERSIONS` accepted versions
-    /// of its file, the oldest that is not current goes, and its quota with it.
-    pub async fn prune_after(&self, version: &FileRecord) -> Result<Option<u32>, CoreError> {
-        let Some(of) = &version.versioning.of else {
+/// After `version` (a version record) was accepted: past `max` accepted versions of its file,
+/// the oldest that is not current goes, and its quota with it. The version pruned, if any.
+pub async fn prune_after(
+    files: &dyn FileLookup,
+    versions: &dyn VersionLedger,
+    store: &dyn ObjectStore,
+    max: u32,
+    version: &FileRecord,
+) -> Result<Option<u32>, CoreError> {
+    let Some(of) = &version.versioning.of else {
+        return Ok(None);
+    };
+    if version.status != FileStatus::Accepted {
+        return Ok(None);
+    }
+    for _ in 0..ATTEMPTS {
+        let Some(file) = files.get_file(&version.owner, &of.file).await? else {
             return Ok(None);
         };
-        for _ in 0..ATTEMPTS {
-            let Some(file) = self.files.get_file(&version.owner, &of.file).await? else {
-                return Ok(None);
-            };
-            let versions = self.versions.versions_of(&file).await?;
-            let Some(victim) = prune_victim(&file, &versions, self.settings.max_versions) else {
-                return Ok(None);
-            };
-            let record = versions
-                .iter()
-                .find(|v| v.versioning.of.as_ref().is_some_and(|o| o.n == victim));
-            if remove_one(&*self.versions, &*self.store, &file, record).await? {
-                tracing::info!(owner = %file.owner, file_id = %file.id, version = victim, decision = "version_pruned", "oldest version pruned past MAX_VERSIONS");
-                return Ok(Some(victim));
-            }
+        let kept = versions.versions_of(&file).await?;
+        let Some(victim) = prune_victim(&file, &kept, max) else {
+            return Ok(None);
+        };
+        let record = kept
+            .iter()
+            .find(|v| v.versioning.of.as_ref().is_some_and(|o| o.n == victim));
+        if remove_one(versions, store, &file, record).await? {
+            tracing::info!(owner = %file.owner, file_id = %file.id, version = victim, decision = "version_pruned", "oldest version pruned past MAX_VERSIONS");
+            return Ok(Some(victim));
         }
-        Err(CoreError::upstream("version pruning kept losing races"))
     }
+    Err(CoreError::upstream("version pruning kept losing races"))
 }
 
 /// Removes one version of `file`: `version`'s record (`None`: the file's own first bytes) with
