@@ -156,8 +156,7 @@ impl Janitor {
                 (DeletionReason::Purged, DeletedBy::Owner)
             };
             let receipt = DeletionReceipt::of(&file, reason, by, now);
-            let objects = match crate::versions::remove_version_objects(&*self.store, &file).await
-            {
+            let objects = match crate::versions::remove_version_objects(&*self.store, &file).await {
                 Ok(()) => self.store.delete(&file.key()).await,
                 Err(e) => Err(e),
             };

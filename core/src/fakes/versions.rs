@@ -43,10 +43,7 @@ impl VersionLedger for MemLedger {
             .or_default()
             .apply(QuotaDelta::reserve(version.size));
         let n = of.n;
-        st.0.insert(
-            (version.owner.clone(), version.id.clone()),
-            version.clone(),
-        );
+        st.0.insert((version.owner.clone(), version.id.clone()), version.clone());
         if let Some(cur) = st.0.get_mut(&k) {
             cur.versioning.head.last_n = n;
             cur.versioning.head.kept.push((n, version.id.clone()));

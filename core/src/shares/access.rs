@@ -199,7 +199,8 @@ impl ShareAccess {
         let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
         self.check_password(&share, &file, password, source).await?;
         let downloads_left = self.count(share, &file, user_agent, source).await?;
-        let url = presign_download(self.store.as_ref(), &file, DOWNLOAD_URL_TTL).await?;
+        // The file's current version, unless the share names one.
+        let url = presign_download(self.store.as_ref(), &file.served(), DOWNLOAD_URL_TTL).await?;
         tracing::info!(file_id = %file.id, downloads_left = ?downloads_left, decision = "counted", "share download");
         Ok(ShareDownload {
             url: url.url,

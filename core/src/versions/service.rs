@@ -197,12 +197,8 @@ impl VersionService {
                 ),
             ));
         }
-        crate::files::presign_download(
-            self.store.as_ref(),
-            &served,
-            self.settings.download_url_ttl,
-        )
-        .await
+        crate::files::presign_download(self.store.as_ref(), &served, self.settings.download_url_ttl)
+            .await
     }
 
     /// Makes version `n` the one served: only its pointer moves, no bytes are copied.

@@ -37,7 +37,10 @@ fn numbers_follow_the_last_given_and_the_first_is_the_files_own() {
     h.last_n = 4;
     h.current = current(3);
     assert_eq!((h.current_n(), h.next_n()), (3, 5));
-    assert_eq!(parse_kept(&kept_member(7, &FileId::parse("abc").unwrap())), Some((7, FileId::parse("abc").unwrap())));
+    assert_eq!(
+        parse_kept(&kept_member(7, &FileId::parse("abc").unwrap())),
+        Some((7, FileId::parse("abc").unwrap()))
+    );
     assert_eq!(parse_kept("x:abc"), None);
 }
 
@@ -74,7 +77,10 @@ fn a_receipt_counts_every_kept_versions_bytes() {
     assert_eq!(kept_bytes(&f, &vs), (10 + 200 + 400, 3));
     f.versioning.head.first_removed = true;
     assert_eq!(kept_bytes(&f, &vs), (600, 2));
-    assert_eq!(own_removal(&f), crate::files::QuotaDelta::remove(FileStatus::Rejected, 0));
+    assert_eq!(
+        own_removal(&f),
+        crate::files::QuotaDelta::remove(FileStatus::Rejected, 0)
+    );
 }
 
 #[test]
@@ -87,5 +93,8 @@ fn only_an_accepted_version_moves_its_files_pointer_and_downloads_serve_it() {
     assert_eq!(f.served().key(), "uploads/f1");
     f.versioning.head.current = Some(cur);
     let served = f.served();
-    assert_eq!((served.key(), served.name.as_str(), served.size), ("uploads/v2".to_owned(), "a.txt", 200));
+    assert_eq!(
+        (served.key(), served.name.as_str(), served.size),
+        ("uploads/v2".to_owned(), "a.txt", 200)
+    );
 }

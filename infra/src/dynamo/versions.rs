@@ -172,7 +172,9 @@ impl DynamoLedger {
             .set_key(Some(file_key(&file.owner, &file.id)))
             .update_expression(expr)
             .condition_expression(cond)
-            .set_expression_attribute_names(uses_status.then(|| names(&[("#st", "status")])).flatten())
+            .set_expression_attribute_names(
+                uses_status.then(|| names(&[("#st", "status")])).flatten(),
+            )
             .set_expression_attribute_values((!vals.is_empty()).then(|| values(vals)).flatten())
             .build()
             .map_err(CoreError::upstream)?;
@@ -353,7 +355,9 @@ impl VersionLedger for DynamoLedger {
         let head = self.file_update(
             file,
             &format!("DELETE {KEPT} :member"),
-            &format!("attribute_exists(file_id) AND (attribute_not_exists({CUR_ID}) OR {CUR_ID} <> :vid)"),
+            &format!(
+                "attribute_exists(file_id) AND (attribute_not_exists({CUR_ID}) OR {CUR_ID} <> :vid)"
+            ),
             vec![
                 (":member", Av::Ss(vec![kept_member(of.n, &version.id)])),
                 (":vid", s(version.id.as_str())),

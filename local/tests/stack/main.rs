@@ -42,6 +42,7 @@ mod e2e_spine;
 mod e2e_stream;
 mod e2e_totp;
 mod e2e_trash;
+mod e2e_versions;
 mod e2e_web;
 mod e2e_webhooks;
 mod events;
