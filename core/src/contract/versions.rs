@@ -48,7 +48,10 @@ fn accept(size: u64, now: DateTime<Utc>) -> Settlement {
 }
 
 async fn reread(l: &dyn Ledger, f: &FileRecord) -> FileRecord {
-    l.get_file(&f.owner, &f.id).await.expect("get").expect("there")
+    l.get_file(&f.owner, &f.id)
+        .await
+        .expect("get")
+        .expect("there")
 }
 
 async fn used(l: &dyn Ledger, o: &OwnerId) -> (u64, u64) {

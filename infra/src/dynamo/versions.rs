@@ -7,9 +7,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, ConditionCheck, Delete, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
 use dropgate_core::files::QuotaDelta;
 use dropgate_core::versions::{
     CurrentVersion, VersionHead, VersionLedger, VersionOf, VersionReservation, Versioning,
@@ -318,18 +316,14 @@ impl VersionLedger for DynamoLedger {
         let head = self.file_update(file, &expr, &cond, vals)?;
         // The version must still be accepted (and there) as it becomes current.
         let v = to.expect("a version to make current");
-        let check = ConditionCheck::builder()
-            .table_name(&self.files_table)
-            .set_key(Some(file_key(&v.owner, &v.id)))
-            .condition_expression("#st = :acc")
-            .set_expression_attribute_names(names(&[("#st", "status")]))
-            .set_expression_attribute_values(values(vec![(
-                ":acc",
-                s(FileStatus::Accepted.as_str()),
-            )]))
-            .build()
-            .map_err(CoreError::upstream)?;
-        let check = TransactWriteItem::builder().condition_check(check).build();
+        // An update that changes nothing, for its condition (UpdateItem is what the api may
+        // do to records; a ConditionCheck item would need an action of its own).
+        let check = self.file_update(
+            v,
+            "SET #st = :acc",
+            "#st = :acc",
+            vec![(":acc", s(FileStatus::Accepted.as_str()))],
+        )?;
         Ok(matches!(
             transact(&self.client, "make_current", vec![head, check]).await?,
             Tx::Committed
