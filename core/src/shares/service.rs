@@ -111,7 +111,8 @@ impl ShareService {
             .files
             .get_file(owner, &file_id)
             .await?
-            .filter(|f| !f.in_trash())
+            // A version is shared through its file.
+            .filter(|f| !f.in_trash() && !f.is_version())
             .ok_or(CoreError::NotFound)?;
         if file.status != FileStatus::Accepted {
             return Err(CoreError::conflict(

@@ -116,7 +116,7 @@ async fn a_new_version_is_scanning_while_a_share_serves_the_first_then_current_o
         .post(&format!("/files/{id}/shares"), Some(&ada), json!({}))
         .await;
     assert_eq!(s, 201, "{share}");
-    let share = share["token"].as_str().expect("token").to_owned();
+    let share = share["share"]["token"].as_str().expect("token").to_owned();
 
     let second = text_starting_with(b"second version", 500);
     let vid = put_version(&stack, &ada, &id, &second, "text/plain").await;
