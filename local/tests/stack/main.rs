@@ -9,6 +9,7 @@ mod e2e_apitokens;
 mod e2e_bus;
 mod e2e_cli;
 mod e2e_cli_totp;
+mod e2e_cli_versions;
 mod e2e_cli_webhooks;
 mod e2e_deliveries;
 mod e2e_disguise;
