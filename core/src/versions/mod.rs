@@ -122,6 +122,33 @@ pub fn switch_on_accept(settled: &FileRecord) -> Option<(FileId, CurrentVersion)
     Some((of.file.clone(), CurrentVersion::of(settled)?))
 }
 
+/// `file` as it serves version `n` (the pointer set to it), when `n` is a kept, accepted
+/// version; `None` otherwise. One read for a version record, none for the first.
+pub async fn pinned(
+    files: &dyn crate::files::FileLookup,
+    file: &FileRecord,
+    n: u32,
+) -> Result<Option<FileRecord>, crate::CoreError> {
+    let head = &file.versioning.head;
+    let current = if n == 1 {
+        if head.first_removed || file.status != FileStatus::Accepted {
+            return Ok(None);
+        }
+        None
+    } else {
+        let Some(id) = head.id_of(n) else {
+            return Ok(None);
+        };
+        match files.get_file(&file.owner, id).await? {
+            Some(v) if v.status == FileStatus::Accepted => CurrentVersion::of(&v),
+            _ => return Ok(None),
+        }
+    };
+    let mut pinned = file.clone();
+    pinned.versioning.head.current = current;
+    Ok(Some(pinned))
+}
+
 /// What removing `file`'s own record releases: its bytes, unless version 1 was removed
 /// already (its bytes went then).
 pub fn own_removal(file: &FileRecord) -> crate::files::QuotaDelta {

@@ -168,6 +168,57 @@ async fn a_new_version_is_scanning_while_a_share_serves_the_first_then_current_o
         vec!["upload.accepted".to_owned()]
     );
 
+    // A share may serve one version whatever is current; its page names it.
+    let pinned = |n: u64| {
+        let stack = &stack;
+        let (ada, id) = (&ada, &id);
+        async move {
+            let (s, b) = stack
+                .post(
+                    &format!("/files/{id}/shares"),
+                    Some(ada),
+                    json!({"version": n}),
+                )
+                .await;
+            (s, b)
+        }
+    };
+    let (s, b) = pinned(1).await;
+    assert_eq!((s, &b["share"]["version"]), (201, &json!(1)), "{b}");
+    let old = b["share"]["token"].as_str().unwrap().to_owned();
+    let (s, b) = pinned(2).await;
+    assert_eq!(s, 201, "{b}");
+    let pinned_two = b["share"]["token"].as_str().unwrap().to_owned();
+    let (s, b) = pinned(7).await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (404, Some("version_not_found")),
+        "{b}"
+    );
+    let info = |t: String| {
+        let stack = &stack;
+        async move {
+            let (s, b) = stack
+                .call(reqwest::Method::GET, &format!("/share/{t}"), None, None)
+                .await;
+            assert_eq!(s, 200, "{b}");
+            b
+        }
+    };
+    let i = info(old.clone()).await;
+    assert_eq!(
+        (&i["version"], &i["size"]),
+        (&json!(1), &json!(first.len())),
+        "{i}"
+    );
+    let i = info(share.clone()).await;
+    assert_eq!(
+        (&i["version"], &i["size"]),
+        (&json!(2), &json!(second.len())),
+        "{i}"
+    );
+    assert_eq!(share_download(&stack, &old).await, first);
+
     // The current version cannot be deleted.
     let (s, b) = stack
         .call(
@@ -227,6 +278,16 @@ async fn a_new_version_is_scanning_while_a_share_serves_the_first_then_current_o
     );
     assert_eq!(used(&stack, &ada).await, first.len() as u64);
     assert_eq!(stack.raw_object(&format!("uploads/{vid}")).await, None);
+    // A share of the deleted version has nothing left to serve; the file's other shares do.
+    let (s, b) = stack
+        .post(&format!("/share/{pinned_two}/download"), None, json!({}))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (410, Some("file_gone")),
+        "{b}"
+    );
+    assert_eq!(share_download(&stack, &old).await, first);
     let (s, b) = stack
         .get(&format!("/files/{id}/versions/2/download"), &ada)
         .await;
