@@ -21,8 +21,9 @@ function path(tail = '') {
 async function download(v) {
   try {
     const { url } = await api.call('GET', path(`/${v.n}/download`));
+    // Inside the dialog: behind a modal one, the page is inert.
     const a = h('a', { href: url, download: file.name, hidden: true });
-    document.body.append(a);
+    $('#versions-dialog').append(a);
     a.click();
     a.remove();
   } catch (err) {

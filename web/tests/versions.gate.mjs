@@ -54,10 +54,14 @@ for (const [size, viewport] of SIZES) {
     await dialog.getByLabel('Upload new version').setInputFiles([{ name: 'report-v2.png', mimeType: 'image/png', buffer: PNG2 }]);
     await version(dialog, 2).getByText(/Version 2 \(current\) · 200 B · Accepted/).waitFor();
     await version(dialog, 1).getByText(/^Version 1 · 70 B · Accepted/).waitFor();
+    await page.screenshot({ path: `${SHOTS}/versions-${size}.png` });
     // The file's row follows its current version.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     await row.locator('td.size', { hasText: '200 B' }).waitFor();
     assert.deepEqual(await downloaded(page, row.getByRole('button', { name: 'Download report.png' })), PNG2);
-    await page.screenshot({ path: `${SHOTS}/versions-${size}.png` });
+    await row.getByRole('button', { name: 'Versions of report.png' }).click();
+    await version(dialog, 2).getByText('Version 2 (current)').waitFor();
 
     // Restore: version 1 is current again, and the file serves its bytes.
     await dialog.getByRole('button', { name: 'Restore version 1 of report.png' }).click();
