@@ -74,7 +74,10 @@ async function load() {
     const { versions } = await api.call('GET', path());
     const before = $('#versions-list').querySelectorAll('li[data-status="scanning"], li[data-status="pending"]').length;
     render(versions);
-    if (before > 0 && !versions.some(judging)) await changed();
+    if (before > 0 && !versions.some(judging)) {
+      show($('#version-status'), false);
+      await changed();
+    }
   } catch (err) {
     say($('#versions-error'), errorWords(err));
   }
