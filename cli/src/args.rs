@@ -72,6 +72,20 @@ pub enum Command {
     Token(TokenCommand),
     /// Your default retention: new files deleted on their own this many days after upload.
     Retention(RetentionArgs),
+    /// A file's versions (`put --version-of ID FILE` uploads a new one).
+    Versions {
+        /// The file's id (see `dropgate ls`).
+        id: String,
+    },
+    /// Make an older version of a file current again (no bytes are copied).
+    Restore {
+        /// The file's id (see `dropgate ls`).
+        id: String,
+        /// The version to make current (see `dropgate versions ID`); default: the newest
+        /// accepted one before the current.
+        #[arg(long, value_name = "N")]
+        version: Option<u32>,
+    },
     /// Webhooks: your events, signed, sent to URLs of yours.
     #[command(subcommand)]
     Webhook(WebhookCommand),
@@ -320,6 +334,10 @@ pub struct PutArgs {
     /// RFC 3339 time (default: your account's retention setting, if any).
     #[arg(long, value_name = "WHEN")]
     pub delete_after: Option<String>,
+    /// Upload FILE as a new version of this file of yours (one FILE); it becomes current once
+    /// accepted.
+    #[arg(long, value_name = "ID", conflicts_with = "delete_after")]
+    pub version_of: Option<String>,
     #[command(flatten)]
     pub upload: UploadArgs,
 }

@@ -132,6 +132,14 @@ impl Api {
             .await
     }
 
+    /// `POST /files/{id}/versions`: a new version's reservation and upload instructions.
+    pub async fn create_version(&self, of: &str, size: u64, content_type: &str) -> Result<Created> {
+        let url = self.url(&["files", of, "versions"], &[])?;
+        let body = json!({ "size": size, "content_type": content_type });
+        self.json(Method::POST, url, Some(&body), Repeat::OnlyUnsent)
+            .await
+    }
+
     pub async fn drop_info(&self, token: &str) -> Result<DropInfo> {
         let url = self.url(&["drop", token], &[])?;
         self.json(Method::GET, url, None, Repeat::Safe).await

@@ -28,6 +28,10 @@ pub enum Destination {
         token: String,
         uploader: Option<UploaderInfo>,
     },
+    /// A new version of one of the account's files.
+    Version {
+        of: String,
+    },
 }
 
 impl Destination {
@@ -35,6 +39,7 @@ impl Destination {
     fn key(&self) -> String {
         match self {
             Destination::Account => "account".into(),
+            Destination::Version { of } => format!("version:{of}"),
             Destination::Link { token, .. } => {
                 format!("link:{}", hex::encode(Sha256::digest(token.as_bytes())))
             }
@@ -201,9 +206,13 @@ impl Engine<'_> {
                     .drop_file(token, name, key.size, &content_type, uploader.as_ref())
                     .await?
             }
+            Destination::Version { of } => {
+                self.api.create_version(of, key.size, &content_type).await?
+            }
         };
         let target = match (&self.destination, created.file.id, created.receipt) {
-            (Destination::Account, Some(id), _) => Target::File(id),
+            // A version's parts and status go by its own upload id.
+            (Destination::Account | Destination::Version { .. }, Some(id), _) => Target::File(id),
             (Destination::Link { .. }, _, Some(receipt)) => Target::Receipt(receipt),
             _ => return Err(self.api.protocol(201)),
         };

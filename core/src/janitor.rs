@@ -161,7 +161,11 @@ impl Janitor {
                 (DeletionReason::Purged, DeletedBy::Owner)
             };
             let receipt = DeletionReceipt::of(&file, reason, by, now);
-            let purged = match self.store.delete(&file.key()).await {
+            let objects = match crate::versions::remove_version_objects(&*self.store, &file).await {
+                Ok(()) => self.store.delete(&file.key()).await,
+                Err(e) => Err(e),
+            };
+            let purged = match objects {
                 Ok(()) => self.ledger.purge_file(&file, &receipt, now).await,
                 Err(e) => Err(e),
             };
@@ -229,6 +233,7 @@ impl Janitor {
                 .abort_multipart(&file.key(), &m.upload_id)
                 .await?;
         }
+        crate::versions::remove_version_objects(&*self.store, file).await?;
         self.store.delete(&file.key()).await?;
         let receipt =
             DeletionReceipt::of(file, DeletionReason::Retention, DeletedBy::Retention, now);

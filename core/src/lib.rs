@@ -55,6 +55,7 @@ pub mod standing;
 pub mod time;
 pub mod tokens;
 pub mod users;
+pub mod versions;
 pub mod webhooks;
 
 pub use error::{CoreError, ErrorKind};

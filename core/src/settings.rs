@@ -68,6 +68,9 @@ pub struct Settings {
     pub trash_days: u32,
     /// How many webhooks an owner may register (env `MAX_WEBHOOKS`, default 10, 1 to 100).
     pub max_webhooks: u32,
+    /// How many accepted versions of one file are kept (env `MAX_VERSIONS`, default 10, 1 to
+    /// 40): past it the oldest that is not current is removed when a new one is accepted.
+    pub max_versions: u32,
 }
 
 /// What happens to a file the scanner cannot judge (an encrypted archive, too large).
@@ -142,6 +145,7 @@ impl Default for Settings {
             unscannable_policy: UnscannablePolicy::Reject,
             trash_days: DEFAULT_TRASH_DAYS,
             max_webhooks: crate::webhooks::DEFAULT_MAX_WEBHOOKS,
+            max_versions: crate::versions::DEFAULT_MAX_VERSIONS,
         }
     }
 }
@@ -182,6 +186,9 @@ impl Settings {
         self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
         self.trash_days = self.trash_days.min(MAX_TRASH_DAYS);
         self.max_webhooks = self.max_webhooks.clamp(1, 100);
+        self.max_versions = self
+            .max_versions
+            .clamp(1, crate::versions::MAX_MAX_VERSIONS);
         self.scan_timeout = self
             .scan_timeout
             .clamp(Duration::from_secs(1), MAX_SCAN_TIMEOUT);

@@ -26,6 +26,12 @@ async fn the_in_memory_ledger_keeps_the_trash_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_keeps_the_versions_contract() {
+    let mem = MemLedger::default();
+    dropgate_core::contract::versions::check_all(&mem, &mem, "mem", now()).await;
+}
+
+#[tokio::test]
 async fn the_in_memory_ledger_keeps_the_scan_contract() {
     let mem = MemLedger::default();
     dropgate_core::contract::ledger_scan::check_all(&mem, &mem, "mem", now()).await;

@@ -9,6 +9,7 @@ import { state, message } from './state.js';
 import { view, tab, loggedIn, wireAccount } from './account.js';
 import { render, wireFiles } from './files.js';
 import { wireTrash } from './trash.js';
+import { wireVersions } from './versions.js';
 import { wireUploads } from './uploads.js';
 import { wireLinks } from './links.js';
 import { wireProfile } from './profile.js';
@@ -23,6 +24,7 @@ async function start() {
   wireUploads();
   wireFiles();
   wireTrash(render);
+  wireVersions(render);
   wireLinks();
   wireProfile();
   wireTokens();

@@ -6,6 +6,7 @@ import { $, h, show, ask } from './dom.js';
 import { bytes, date, typeName } from './format.js';
 import { errorWords, statusWords, judging, holdBadge } from './words.js';
 import * as shares from './shares.js';
+import * as versions from './versions.js';
 import { POLL_MS, PAGE, state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 import { applyView, narrowed, select, selectedIds, wireListView } from './listview.js';
@@ -56,12 +57,19 @@ export function fileRow(f) {
     'Share',
   );
   share.classList.toggle('unavailable', f.status !== 'accepted');
+  const versions_ = h(
+    'button',
+    { type: 'button', class: 'small', 'aria-label': `Versions of ${f.name}`, onclick: () => versions.open(f) },
+    'Versions',
+  );
+  versions_.classList.toggle('unavailable', f.status !== 'accepted');
   const actions = h(
     'td',
     { class: 'actions' },
     download,
     share,
     retentionButton(f, render),
+    versions_,
     h('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${f.name}`, onclick: () => remove(f) }, 'Delete'),
   );
   const tick = h('input', {

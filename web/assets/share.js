@@ -44,6 +44,11 @@ function render(i) {
   document.title = `${i.name} · Dropgate`;
   $('#file-size').textContent = bytes(i.size);
   $('#file-type').textContent = typeName(i.content_type);
+  // Which version of the file this is, once it has more than one (or the share names one).
+  const versioned = Number.isInteger(i.version);
+  $('#file-version').textContent = versioned ? String(i.version) : '';
+  $('#file-version').hidden = !versioned;
+  $('#file-version-term').hidden = !versioned;
   $('#downloads-left').textContent = i.downloads_left === null ? 'Unlimited' : String(i.downloads_left);
   $('#expires-at').textContent = date(i.expires_at);
   show($('#loading'), false);

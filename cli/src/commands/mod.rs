@@ -16,6 +16,7 @@ mod shares;
 mod tokens;
 mod trash;
 mod users;
+mod versions;
 mod webhooks;
 
 pub use ctx::Ctx;
@@ -61,6 +62,8 @@ pub async fn run(cli: Cli) -> Result<Exit> {
         Command::Token(TokenCommand::Ls) => tokens::ls(&ctx).await,
         Command::Token(TokenCommand::Rm { id }) => tokens::rm(&ctx, &id).await,
         Command::Retention(args) => files::retention(&ctx, args).await,
+        Command::Versions { id } => versions::ls(&ctx, &id).await,
+        Command::Restore { id, version } => versions::restore(&ctx, &id, version).await,
         Command::Admin(AdminCommand::Audit(args)) => audit::run(&ctx, *args).await,
         Command::Admin(AdminCommand::Users {
             query,

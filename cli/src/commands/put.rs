@@ -25,7 +25,16 @@ pub async fn put(ctx: &Ctx, args: PutArgs) -> Result<Exit> {
         .as_deref()
         .map(|raw| crate::retention::delete_after(raw, chrono::Utc::now()))
         .transpose()?;
-    let mut engine = engine(ctx, &api, Destination::Account, &args.upload);
+    let destination = match args.version_of {
+        Some(of) if args.files.len() == 1 => Destination::Version { of },
+        Some(_) => {
+            return Err(CliError::Usage(
+                "--version-of takes exactly one FILE: the new version's bytes.".into(),
+            ));
+        }
+        None => Destination::Account,
+    };
+    let mut engine = engine(ctx, &api, destination, &args.upload);
     engine.delete_after = delete_after;
     upload_all(ctx, &engine, &args.files, args.upload.wait).await
 }
@@ -101,7 +110,7 @@ async fn upload_all(ctx: &Ctx, engine: &Engine<'_>, files: &[PathBuf], wait: u64
                 let name = file_name(path).unwrap_or_else(|_| path.display().to_string());
                 let e = match engine.destination {
                     Destination::Link { .. } => for_link(e),
-                    Destination::Account => e,
+                    Destination::Account | Destination::Version { .. } => e,
                 }
                 .for_file(&name);
                 let sentence = e.to_string();

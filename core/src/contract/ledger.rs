@@ -295,6 +295,7 @@ pub async fn finds_records_by_their_object_keys_alone(
         scan: None,
         scan_started_at: None,
         lifecycle: Default::default(),
+        versioning: Default::default(),
         ..file(&o, "k2", 5, now, 900)
     };
     assert_eq!(legacy.key(), format!("uploads/{o}/k2"));

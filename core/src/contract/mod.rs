@@ -28,4 +28,5 @@ pub mod shares;
 pub mod standing;
 pub mod totp;
 pub mod trash;
+pub mod versions;
 pub mod webhooks;

@@ -51,7 +51,7 @@ pub(super) type Receipts = HashMap<String, (OwnerId, FileId)>;
 
 /// Whether `file` cannot be created: a record under its owner and id, or (as the store's
 /// pointer from an owner-free key to its owner) another owner-free file of its id.
-pub(super) fn collides(files: &Files, file: &FileRecord) -> bool {
+pub(crate) fn collides(files: &Files, file: &FileRecord) -> bool {
     files.contains_key(&(file.owner.clone(), file.id.clone()))
         || (file.key_scheme == KeyScheme::File
             && files
@@ -143,6 +143,16 @@ impl Settling for MemLedger {
         if cur.status != file.status || !cur.status.can_become(s.status) {
             return Ok(false);
         }
+        // A version accepted moves its file's pointer in the same write: no file, no move.
+        if s.status == FileStatus::Accepted
+            && let Some(of) = &file.versioning.of
+            && !st.0.contains_key(&(file.owner.clone(), of.file.clone()))
+        {
+            return Ok(false);
+        }
+        let Some(cur) = st.0.get_mut(&k) else {
+            return Ok(false);
+        };
         let from = cur.status;
         cur.status = s.status;
         cur.detected_type = s.detected_type.clone();
@@ -160,6 +170,11 @@ impl Settling for MemLedger {
             cur.scan_started_at = Some(s.at);
         }
         let settled = cur.clone();
+        if let Some((parent, current)) = crate::versions::switch_on_accept(&settled)
+            && let Some(p) = st.0.get_mut(&(file.owner.clone(), parent))
+        {
+            p.versioning.head.current = Some(current);
+        }
         st.1.entry(file.owner.clone())
             .or_default()
             .apply(QuotaDelta::transition(from, s.status, file.size));
@@ -231,7 +246,7 @@ impl OwnerLedger for MemLedger {
         let mut files: Vec<FileRecord> =
             st.0.values()
                 .filter(|f| &f.owner == owner && after.is_none_or(|a| &f.id < a))
-                .filter(|f| !f.in_trash())
+                .filter(|f| !f.in_trash() && !f.is_version())
                 .cloned()
                 .collect();
         files.sort_by(|a, b| b.id.cmp(&a.id));

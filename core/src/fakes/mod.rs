@@ -27,6 +27,7 @@ mod shares;
 mod standing;
 mod totp;
 mod trash;
+mod versions;
 mod webhooks;
 
 pub use account_directory::MemAccountDirectory;

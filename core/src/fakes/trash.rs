@@ -133,6 +133,22 @@ impl Purging for MemLedger {
                     && cur.lifecycle.trashed_at == file.lifecycle.trashed_at
                     && cur.lifecycle.legal_hold.is_none() =>
             {
+                let cur = &cur.clone();
+                // Its versions leave with it, each releasing what it held.
+                let versions: Vec<FileRecord> = cur
+                    .versioning
+                    .head
+                    .kept
+                    .iter()
+                    .filter_map(|(_, id)| st.0.get(&(file.owner.clone(), id.clone())).cloned())
+                    .collect();
+                let receipt = &receipt.clone().counting(cur, &versions);
+                for v in &versions {
+                    st.0.remove(&(v.owner.clone(), v.id.clone()));
+                    st.1.entry(v.owner.clone())
+                        .or_default()
+                        .apply(QuotaDelta::remove(v.status, v.size));
+                }
                 let announced = crate::lifecycle::announced_deletion(cur, receipt);
                 lock(&self.outbox).push(entry(&announced, EventType::FileDeleted, at));
                 st.0.remove(&k);
@@ -142,7 +158,7 @@ impl Purging for MemLedger {
                 }
                 st.1.entry(file.owner.clone())
                     .or_default()
-                    .apply(QuotaDelta::remove(file.status, file.size));
+                    .apply(crate::versions::own_removal(file));
                 lock(&self.receipts)
                     .insert((file.owner.clone(), receipt.sort_key()), receipt.clone());
                 Ok(true)

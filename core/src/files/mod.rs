@@ -132,6 +132,8 @@ pub struct FileRecord {
     pub scan_started_at: Option<DateTime<Utc>>,
     /// Its life beyond its status: the trash.
     pub lifecycle: Lifecycle,
+    /// As a version, whose; as a file, the versions it keeps (see [`crate::versions`]).
+    pub versioning: crate::versions::Versioning,
 }
 
 /// Where a file stands in its life beyond its status: whether it is in the trash, and since
@@ -208,6 +210,13 @@ pub struct FileView {
     /// else's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_hold: Option<bool>,
+    /// The version served, once the file has more than one (the owner's views only); on a
+    /// new version's own record, its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// On a new version's own record: the file it is a version of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_of: Option<String>,
 }
 
 impl FileRecord {
@@ -240,6 +249,7 @@ impl FileRecord {
             scan: None,
             scan_started_at: None,
             lifecycle: Default::default(),
+            versioning: Default::default(),
         }
     }
 
@@ -251,6 +261,18 @@ impl FileRecord {
         v.trashed_at = self.lifecycle.trashed_at.map(rfc3339);
         v.delete_after = Some(self.lifecycle.delete_after.map(rfc3339));
         v.legal_hold = Some(self.lifecycle.legal_hold.is_some());
+        // A file with versions shows the one it serves.
+        if let Some(c) = &self.versioning.head.current {
+            v.size = c.size;
+            v.detected_type = c.detected_type.clone();
+        }
+        if self.versioning.head.last_n > 1 {
+            v.version = Some(self.versioning.head.current_n());
+        }
+        if let Some(of) = &self.versioning.of {
+            v.version = Some(of.n);
+            v.version_of = Some(of.file.to_string());
+        }
         if let Some(threats) = self.scan.as_ref().map(|s| &s.threats)
             && !threats.is_empty()
             && v.scan.status != ScanStatus::Pending
@@ -317,6 +339,8 @@ impl FileRecord {
             purge_at: None,
             delete_after: None,
             legal_hold: None,
+            version: None,
+            version_of: None,
         }
     }
 

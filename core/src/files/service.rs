@@ -143,6 +143,16 @@ impl FileService {
             .ok_or(CoreError::NotFound)
     }
 
+    /// One of the owner's files itself, never one of its version records (those are reached
+    /// through the file's versions).
+    pub async fn head(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
+        let file = self.get(owner, id).await?;
+        if file.is_version() {
+            return Err(CoreError::NotFound);
+        }
+        Ok(file)
+    }
+
     /// The record whether or not it is in the trash.
     pub(super) async fn get_any(
         &self,
@@ -173,7 +183,7 @@ impl FileService {
     }
 
     pub async fn download(&self, owner: &OwnerId, id: &str) -> Result<PresignedRequest, CoreError> {
-        let file = self.get(owner, id).await?;
+        let file = self.head(owner, id).await?;
         if file.status != FileStatus::Accepted {
             return Err(CoreError::conflict(
                 "not_ready",
@@ -183,7 +193,13 @@ impl FileService {
                 ),
             ));
         }
-        presign_download(self.store.as_ref(), &file, self.settings.download_url_ttl).await
+        // The current version's bytes.
+        presign_download(
+            self.store.as_ref(),
+            &file.served(),
+            self.settings.download_url_ttl,
+        )
+        .await
     }
 
     /// Deletes a file: an accepted one goes to the trash while `TRASH_DAYS` is above 0 (it
@@ -193,7 +209,7 @@ impl FileService {
     /// read again and the deletion retried.
     pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         for _ in 0..5 {
-            let file = self.get(owner, id).await?;
+            let file = self.head(owner, id).await?;
             crate::holds::ensure_deletable(&file)?;
             let now = self.clock.now();
             if crate::lifecycle::goes_to_trash(file.status, self.settings.trash_days) {
@@ -227,7 +243,7 @@ impl FileService {
         id: &str,
         raw: Option<&str>,
     ) -> Result<FileRecord, CoreError> {
-        let file = self.get(owner, id).await?;
+        let file = self.head(owner, id).await?;
         let at = raw
             .map(|r| crate::lifecycle::parse_delete_after(r, self.clock.now()))
             .transpose()?;

@@ -104,6 +104,7 @@ impl FileService {
         file: &FileRecord,
         reason: DeletionReason,
     ) -> Result<bool, CoreError> {
+        crate::versions::remove_version_objects(&*self.store, file).await?;
         self.store.delete(&file.key()).await?;
         let now = self.clock.now();
         let receipt = DeletionReceipt::of(file, reason, DeletedBy::Owner, now);

@@ -138,6 +138,19 @@ impl DeletionReceipt {
 }
 
 impl DeletionReceipt {
+    /// The receipt counting every kept version of `file` (its own bytes unless removed, and
+    /// `versions`, its version records as read): what the store writes when it purges them.
+    pub fn counting(mut self, file: &FileRecord, versions: &[FileRecord]) -> Self {
+        let (size, count) = crate::versions::kept_bytes(file, versions);
+        self.size = size;
+        self.versions = count;
+        // The current version's ETag, when another than the first is current.
+        if let Some(c) = &file.versioning.head.current {
+            self.etag = c.etag.clone();
+        }
+        self
+    }
+
     /// Its place among its owner's receipts: time first, so a listing is newest first, then
     /// the file (a file leaves once).
     pub fn sort_key(&self) -> String {

@@ -266,6 +266,7 @@ mod tests {
             scan: None,
             scan_started_at: None,
             lifecycle: Default::default(),
+            versioning: Default::default(),
         }
     }
 

@@ -87,6 +87,10 @@ pub struct Notification {
     #[serde(rename = "type")]
     pub event_type: EventType,
     pub file: NotifiedFile,
+    /// A new version's verdict only: its number (`file` is the file it is a version of;
+    /// `version` stays the message format's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_version: Option<u32>,
     pub reason: Option<String>,
     pub via_link: Option<String>,
     /// `file.downloaded` and `share.locked` only: the share that was used (or locked).
@@ -108,13 +112,20 @@ impl Notification {
             version: 1,
             event_type,
             file: NotifiedFile {
-                id: file.id.to_string(),
+                // A version's verdict is told of its file.
+                id: file
+                    .versioning
+                    .of
+                    .as_ref()
+                    .map_or(&file.id, |o| &o.file)
+                    .to_string(),
                 owner: file.owner.to_string(),
                 name: file.name.clone(),
                 size: file.size,
                 declared_type: file.content_type.clone(),
                 detected_type: file.detected_type.clone(),
             },
+            file_version: file.versioning.of.as_ref().map(|o| o.n),
             reason: file.reason.clone(),
             via_link: file.via_link().map(str::to_owned),
             share: None,

@@ -149,6 +149,7 @@ impl Review {
             crate::holds::ensure_deletable(&file)?;
             // A large file still uploading: its parts are freed with the upload.
             self.multipart.abort(&file).await?;
+            crate::versions::remove_version_objects(&*self.objects, &file).await?;
             self.objects.delete(&file.key()).await?;
             let at = self.clock.now();
             let receipt = DeletionReceipt::of(&file, DeletionReason::Deleted, DeletedBy::Admin, at);

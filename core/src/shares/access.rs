@@ -35,6 +35,9 @@ pub struct ShareUnlocked {
     pub content_type: String,
     pub expires_at: String,
     pub downloads_left: Option<u32>,
+    /// The version served, once the file has more than one (or the share names one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }
 
 /// `GET /share/{token}`: a share with a password tells only that, and when it expires, until
@@ -104,13 +107,18 @@ fn refused(state: ShareState) -> Option<CoreError> {
 }
 
 fn unlocked(share: &Share, file: FileRecord, shared_by: Option<String>) -> ShareUnlocked {
+    // The page names the version it serves once the file has more than one.
+    let head = &file.versioning.head;
+    let version = (share.version.is_some() || head.last_n > 1).then(|| head.current_n());
+    let served = file.served();
     ShareUnlocked {
-        name: file.name,
+        name: served.name,
         shared_by,
-        size: file.size,
-        content_type: file.detected_type.unwrap_or(file.content_type),
+        size: served.size,
+        content_type: served.detected_type.unwrap_or(served.content_type),
         expires_at: rfc3339(share.expires_at),
         downloads_left: share.downloads_left(),
+        version,
     }
 }
 
@@ -152,6 +160,14 @@ impl ShareAccess {
             // A file in the trash is gone for its shares (a restore revokes them).
             .filter(|f| f.status == FileStatus::Accepted && !f.in_trash())
             .ok_or_else(file_gone)?;
+        // A share of one version serves it whatever is current; once it is gone, so is the
+        // share's file.
+        let file = match share.version {
+            None => file,
+            Some(n) => crate::versions::pinned(&*self.files, &file, n)
+                .await?
+                .ok_or_else(file_gone)?,
+        };
         Ok((share, file))
     }
 
@@ -199,7 +215,8 @@ impl ShareAccess {
         let (share, file) = self.lookups.guard(source, self.usable(token)).await?;
         self.check_password(&share, &file, password, source).await?;
         let downloads_left = self.count(share, &file, user_agent, source).await?;
-        let url = presign_download(self.store.as_ref(), &file, DOWNLOAD_URL_TTL).await?;
+        // The file's current version, unless the share names one.
+        let url = presign_download(self.store.as_ref(), &file.served(), DOWNLOAD_URL_TTL).await?;
         tracing::info!(file_id = %file.id, downloads_left = ?downloads_left, decision = "counted", "share download");
         Ok(ShareDownload {
             url: url.url,

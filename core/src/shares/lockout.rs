@@ -67,6 +67,7 @@ mod tests {
             mailed_at: None,
             failures,
             locked_until,
+            version: None,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct Share {
     pub failures: u32,
     /// Until when every password attempt is refused (`429 share_locked`).
     pub locked_until: Option<DateTime<Utc>>,
+    /// The version of the file it serves; `None`: whichever is current.
+    pub version: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -108,6 +110,7 @@ impl Share {
             notify_owner: self.notify_owner,
             state: self.state(now),
             created_at: rfc3339(self.created_at),
+            version: self.version,
         }
     }
 }
@@ -130,4 +133,7 @@ pub struct ShareView {
     pub notify_owner: bool,
     pub state: ShareState,
     pub created_at: String,
+    /// The version it serves, when created with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
 }

@@ -105,19 +105,41 @@ impl ShareService {
         file_id: &str,
         req: &NewShare,
     ) -> Result<CreatedShare, CoreError> {
+        self.create_pinned(owner, owner_email, file_id, req, None)
+            .await
+    }
+
+    /// [`ShareService::create`], serving version `version` of the file (an accepted one) rather
+    /// than whichever is current, when given.
+    pub async fn create_pinned(
+        &self,
+        owner: &OwnerId,
+        owner_email: Option<String>,
+        file_id: &str,
+        req: &NewShare,
+        version: Option<u32>,
+    ) -> Result<CreatedShare, CoreError> {
         let v = validate_new_share(&self.settings, req)?;
         let file_id = FileId::parse(file_id)?;
         let file = self
             .files
             .get_file(owner, &file_id)
             .await?
-            .filter(|f| !f.in_trash())
+            // A version is shared through its file.
+            .filter(|f| !f.in_trash() && !f.is_version())
             .ok_or(CoreError::NotFound)?;
         if file.status != FileStatus::Accepted {
             return Err(CoreError::conflict(
                 "not_ready",
                 "only an accepted file can be shared",
             ));
+        }
+        if let Some(n) = version {
+            crate::versions::pinned(&*self.files, &file, n)
+                .await?
+                .ok_or_else(|| {
+                    CoreError::missing("version_not_found", "no accepted version of that number")
+                })?;
         }
         let token = tokens::encode(&self.ids.secret()?);
         let password_hash = self.hash(v.password.as_deref())?;
@@ -155,6 +177,7 @@ impl ShareService {
             mailed_at: None,
             failures: 0,
             locked_until: None,
+            version,
         };
         self.shares.put_share(&share).await?;
         let mut view = share.view(now);

@@ -29,6 +29,7 @@ async fn a_legacy_keyed_file_is_judged_under_its_old_key() {
         scan: None,
         scan_started_at: None,
         lifecycle: Default::default(),
+        versioning: Default::default(),
         ..FileRecord::pending(
             id.clone(),
             owner(),

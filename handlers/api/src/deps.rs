@@ -28,6 +28,7 @@ use dropgate_core::sealing::TokenSealer;
 use dropgate_core::shares::{ShareAccess, ShareService, ShareStore};
 use dropgate_core::standing::StandingStore;
 use dropgate_core::users::{Directory, QuotaLimits, UserAdmin};
+use dropgate_core::versions::{VersionLedger, VersionService};
 use dropgate_core::webhooks::deliveries::{DeliveryLog, DeliveryQueue};
 use dropgate_core::webhooks::{Dispatch, Resolver, WebhookService, WebhookStore};
 use dropgate_infra::cognito::CognitoAccounts;
@@ -41,6 +42,8 @@ use crate::web::PageHeaders;
 #[derive(Clone)]
 pub struct Deps {
     pub files: FileService,
+    /// A file's versions.
+    pub versions: VersionService,
     pub links: LinkService,
     pub drops: DropService,
     pub shares: ShareService,
@@ -82,6 +85,8 @@ pub struct Deps {
 #[derive(Clone)]
 pub struct Ports {
     pub ledger: Arc<dyn OwnerLedger>,
+    /// A file's versions (the ledger in production).
+    pub versions: Arc<dyn VersionLedger>,
     pub links: Arc<dyn LinkStore>,
     pub shares: Arc<dyn ShareStore>,
     /// Owners' display names (beside their quota in production).
@@ -173,6 +178,7 @@ impl Deps {
         let store = clients.store(config);
         let ports = Ports {
             ledger: ledger.clone(),
+            versions: ledger.clone(),
             links: ledger.clone(),
             limits: ledger.clone(),
             review: ledger.clone(),
@@ -220,6 +226,7 @@ impl Deps {
     ) -> Self {
         let Ports {
             ledger,
+            versions,
             links,
             shares,
             profiles,
@@ -296,6 +303,15 @@ impl Deps {
         let multipart = Multiparts {
             store: multipart,
             objects: objects.clone(),
+            settings: settings.clone(),
+        };
+        let versions = VersionService {
+            files: lookup.clone(),
+            versions,
+            store: objects.clone(),
+            clock: clock.clone(),
+            ids: ids.clone(),
+            multipart: multipart.clone(),
             settings: settings.clone(),
         };
         let files = FileService {
@@ -398,6 +414,7 @@ impl Deps {
         };
         Self {
             files,
+            versions,
             links: link_service,
             drops,
             shares: share_service,

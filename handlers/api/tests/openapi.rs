@@ -308,6 +308,7 @@ fn deps() -> (Deps, AuthDeps) {
     };
     let ports = Ports {
         ledger: ledger.clone(),
+        versions: ledger.clone(),
         links: ledger.clone(),
         review: ledger.clone(),
         holds: ledger.clone(),

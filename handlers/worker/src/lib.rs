@@ -17,6 +17,7 @@ use dropgate_core::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
 use dropgate_core::clock::{Clock, SystemClock};
 use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
 use dropgate_core::scan::{ScanDecision, ScanGate, ScanResult};
+use dropgate_core::versions::VersionLedger;
 use dropgate_infra::{Clients, Config, InfraError};
 
 pub use decode::{Decoded, decode_message};
@@ -29,6 +30,8 @@ pub struct Deps {
     pub gate: ScanGate,
     /// Where "malware found" is recorded.
     pub audit: Arc<dyn AuditTrail>,
+    /// Files' versions: an accepted version prunes its file's oldest past `MAX_VERSIONS`.
+    pub versions: Option<Arc<dyn VersionLedger>>,
 }
 
 /// `SCAN_PLAN_ARN` only while scanning is on (see `Config::require`): the worker applies scan
@@ -51,6 +54,7 @@ impl Deps {
             clock: clock.clone(),
         });
         let ledger = clients.ledger(config);
+        let versions: Arc<dyn VersionLedger> = ledger.clone();
         let pipeline = Pipeline {
             standing: ledger.clone(),
             ledger,
@@ -58,7 +62,7 @@ impl Deps {
             clock,
             settings: config.settings.clone(),
         };
-        Ok(Self::of(pipeline, audit))
+        Ok(Self::of(pipeline, audit).with_versions(versions))
     }
 
     /// The scan gate shares the pipeline's ledger, store, clock and settings.
@@ -73,7 +77,14 @@ impl Deps {
             pipeline,
             gate,
             audit,
+            versions: None,
         }
+    }
+
+    /// With the versions' port: accepted versions prune their files.
+    pub fn with_versions(mut self, versions: Arc<dyn VersionLedger>) -> Self {
+        self.versions = Some(versions);
+        self
     }
 }
 
@@ -118,6 +129,8 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
         }
     }
     let mut malware: Vec<AuditEvent> = Vec::new();
+    // Files settled by this batch: accepted versions prune their files after.
+    let mut accepted: Vec<FileRecord> = Vec::new();
     let batch: Vec<ObjectEvent> = objects.iter().map(|(_, o)| o.clone()).collect();
     let results = deps.pipeline.decide_batch(&batch).await;
     let mut m = BatchMetrics::default();
@@ -134,6 +147,7 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                 if let Decision::Settled { file, .. } = &decision {
                     verdict_metrics(file, now);
                     malware.extend(malware_found(file));
+                    accepted.push(file.clone());
                 }
             }
             Err(e) => {
@@ -158,6 +172,7 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                 if let ScanDecision::Settled { file } = &decision {
                     verdict_metrics(file, now);
                     malware.extend(malware_found(file));
+                    accepted.push(file.clone());
                 }
             }
             Err(e) => {
@@ -167,6 +182,7 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
         }
     }
     record(deps, malware).await;
+    prune(deps, &accepted).await;
     m.emit();
     SqsBatchResponse {
         batch_item_failures: failed
@@ -175,6 +191,24 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                 item_identifier: id,
             })
             .collect(),
+    }
+}
+
+/// Past `MAX_VERSIONS`, each accepted version's file loses its oldest version. The verdicts
+/// stand whatever happens here: a failure is logged, and the next accepted version prunes.
+async fn prune(deps: &Deps, settled: &[FileRecord]) {
+    let Some(versions) = &deps.versions else {
+        return;
+    };
+    let p = &deps.pipeline;
+    for v in settled.iter().filter(|f| f.is_version()) {
+        let max = p.settings.max_versions;
+        let lookup: &dyn dropgate_core::files::FileLookup = &*p.ledger;
+        if let Err(e) =
+            dropgate_core::versions::prune_after(lookup, &**versions, &*p.store, max, v).await
+        {
+            tracing::warn!(owner = %v.owner, file_id = %v.id, error = %e, "versions not pruned");
+        }
     }
 }
 

@@ -58,6 +58,8 @@ pub(crate) const TRASHED_AT: &str = "trashed_at";
 pub(crate) const DELETE_AFTER: &str = "delete_after";
 /// The filter of every listing of live files.
 pub(crate) const NOT_IN_TRASH: &str = "attribute_not_exists(trashed_at)";
+/// The owner's listing: live files, not their versions (`versions.rs`).
+const LISTED: &str = "attribute_not_exists(trashed_at) AND attribute_not_exists(version_of)";
 
 /// A record's life beyond its status, from the attributes `to_item` writes.
 pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, CoreError> {
@@ -140,6 +142,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
     super::hold_attrs::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
+    super::versions::put_versioning(&mut item, &f.versioning);
     item
 }
 
@@ -201,6 +204,7 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         scan,
         scan_started_at,
         lifecycle: lifecycle_of(item)?,
+        versioning: super::versions::versioning_of(item)?,
     })
 }
 
@@ -378,8 +382,8 @@ impl OwnerLedger for DynamoLedger {
         )
         .names(&[("#o", "owner")])
         .below("file_id", after.map(FileId::as_str))
-        // Files in the trash are listed by `list_trash` only.
-        .filter(NOT_IN_TRASH)
+        // Files in the trash are listed by `list_trash` only; versions by their file.
+        .filter(LISTED)
         .fetch(limit)
         .await?;
         let files = items.iter().map(from_item).collect::<Result<Vec<_>, _>>()?;

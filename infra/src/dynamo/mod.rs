@@ -27,6 +27,7 @@ mod settle;
 pub mod shares;
 mod standing;
 mod trash;
+mod versions;
 pub mod webhooks;
 
 use std::collections::HashMap;

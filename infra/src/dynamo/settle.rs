@@ -114,6 +114,8 @@ impl Settling for DynamoLedger {
         if let Some(event) = EventType::settled(st.status) {
             items.push(self.outbox_put(&settled(file, st), event, st.at)?);
         }
+        // An accepted version becomes its file's current one in the same transaction.
+        items.extend(self.switch_current(&settled(file, st))?);
         // A settled-away record expires, and its pointer with it.
         if ttl.is_some() {
             items.extend(self.pointer_follows(file, ttl)?);

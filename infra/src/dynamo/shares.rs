@@ -85,6 +85,9 @@ fn to_item(sh: &Share) -> HashMap<String, Av> {
         item.insert("owner_email".into(), s(e));
     }
     item.insert("revoked".into(), Av::Bool(sh.revoked));
+    if let Some(v) = sh.version {
+        item.insert("file_version".into(), n(v));
+    }
     if let Some(t) = sh.mailed_at {
         item.insert("mailed_at".into(), s(rfc3339(t)));
     }
@@ -138,6 +141,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
             None => None,
             Some(_) => Some(get_time(item, "locked_until")?),
         },
+        version: count("file_version")?,
     })
 }
 

@@ -275,6 +275,9 @@ impl Purging for DynamoLedger {
         receipt: &DeletionReceipt,
         at: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
+        // Its versions leave with it in the same transaction, each releasing what it held.
+        let versions = dropgate_core::versions::VersionLedger::versions_of(self, file).await?;
+        let receipt = &receipt.clone().counting(file, &versions);
         let mut vals = vec![(":st", s(file.status.as_str()))];
         let cond = match file.lifecycle.trashed_at {
             Some(t) => {
@@ -301,7 +304,25 @@ impl Purging for DynamoLedger {
             )?,
             put_op(&self.files_table, receipt_item(&file.owner, receipt))?,
         ];
-        let delta = QuotaDelta::remove(file.status, file.size);
+        let mut delta = dropgate_core::versions::own_removal(file);
+        for v in &versions {
+            let delete = Delete::builder()
+                .table_name(&self.files_table)
+                .set_key(Some(file_key(&v.owner, &v.id)))
+                .condition_expression("#st = :st")
+                .set_expression_attribute_names(names(&[("#st", "status")]))
+                .set_expression_attribute_values(values(vec![(":st", s(v.status.as_str()))]))
+                .build()
+                .map_err(CoreError::upstream)?;
+            items.push(TransactWriteItem::builder().delete(delete).build());
+            items.extend(self.pointer_follows(v, None)?);
+            let d = QuotaDelta::remove(v.status, v.size);
+            delta = QuotaDelta {
+                used: delta.used + d.used,
+                reserved: delta.reserved + d.reserved,
+                files: delta.files + d.files,
+            };
+        }
         if !delta.is_zero() {
             items.push(self.quota_update(&file.owner, delta)?);
         }

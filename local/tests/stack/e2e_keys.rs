@@ -255,6 +255,7 @@ async fn a_file_keyed_the_old_way_is_judged_downloaded_and_deleted() {
         scan: None,
         scan_started_at: None,
         lifecycle: Default::default(),
+        versioning: Default::default(),
         ..FileRecord::pending(
             id.clone(),
             owner.clone(),

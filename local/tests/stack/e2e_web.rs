@@ -164,6 +164,21 @@ async fn the_trash_shows_in_the_browser() {
     assert!(out.contains("# pass 2"), "{out}");
 }
 
+/// A file's versions in the browser: a new version uploaded from the file's dialog, current
+/// once accepted, an older one restored, each downloading its own bytes, at 360 px and on a
+/// desktop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_show_in_the_browser() {
+    let root = root();
+    let tests = root.join("web/tests");
+    browser_tools(&tests);
+    let stack = LocalStack::start().await;
+    let files = [tests.join("versions.gate.mjs")];
+    let shots = root.join("target/screenshots");
+    let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(300)).await;
+    assert!(out.contains("# pass 2"), "{out}");
+}
+
 /// The operator console in the browser, on a stack that makes `console-admin@example.com` an
 /// admin at start (web/tests/admin.gate.mjs holds the same address and password) and holds
 /// every file for review (its scanner judges nothing): refused to others, then users, quota,

@@ -80,6 +80,7 @@ fn record(owner: &str, id: &str, size: u64, expires_in_secs: i64) -> FileRecord 
         scan: None,
         scan_started_at: None,
         lifecycle: Default::default(),
+        versioning: Default::default(),
     }
 }
 
@@ -252,6 +253,14 @@ async fn the_dynamodb_ledger_keeps_the_trash_contract() {
     // The same checks the in-memory ledger passes (core/tests/contract.rs).
     let e = env().await;
     dropgate_core::contract::trash::check_all(&ledger(&e), "ddb", Utc::now()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_keeps_the_versions_contract() {
+    // The same checks the in-memory ledger passes (core/tests/contract.rs).
+    let e = env().await;
+    let l = ledger(&e);
+    dropgate_core::contract::versions::check_all(&l, &l, "ddb", Utc::now()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

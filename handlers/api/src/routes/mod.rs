@@ -23,6 +23,7 @@ mod shares;
 mod table;
 mod trash;
 mod users;
+mod versions;
 mod webhooks;
 
 use std::time::{Duration, Instant};
@@ -319,8 +320,18 @@ impl Function for Deps {
                 let delivery = p.get(1).copied().unwrap_or_default();
                 webhooks::redeliver(req, deps, first, delivery).await
             }
+            Op::CreateVersion => versions::create(req, deps, first).await,
+            Op::ListVersions => versions::list(req, deps, first).await,
+            Op::VersionDownload => versions::download(req, deps, first, second(p)).await,
+            Op::RestoreVersion => versions::restore(req, deps, first, second(p)).await,
+            Op::DeleteVersion => versions::delete(req, deps, first, second(p)).await,
         }
     }
+}
+
+/// A route's second path parameter (`{n}` of a file's version).
+fn second<'a>(p: &[&'a str]) -> &'a str {
+    p.get(1).copied().unwrap_or_default()
 }
 
 impl Function for AuthDeps {

@@ -23,6 +23,8 @@ struct CreateShare {
     #[serde(default)]
     notify_owner: bool,
     label: Option<String>,
+    /// One version of the file (its number), rather than whichever is current.
+    version: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -47,9 +49,11 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps, file: &st
         notify_owner: c.notify_owner,
         label: c.label,
     };
+    let version = whole(c.version, "invalid_version", "version")?
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
     let created = deps
         .shares
-        .create(&who.owner, who.email, file, &new)
+        .create_pinned(&who.owner, who.email, file, &new, version)
         .await?;
     tracing::info!(owner = %who.owner, file_id = file, share_id = created.share.id, "share created");
     Ok(json_response(201, &created))

@@ -189,6 +189,7 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     ));
     let ports = Ports {
         ledger: ledger.clone(),
+        versions: ledger.clone(),
         links: ledger.clone(),
         shares: shares.clone(),
         profiles,
