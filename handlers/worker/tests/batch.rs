@@ -245,9 +245,9 @@ async fn a_malformed_message_fails_alone() {
     let sent = notes(&w);
     assert_eq!(sent.len(), 1, "the test event publishes nothing");
     assert_eq!(sent[0].event_type, EventType::UploadAccepted);
-    assert_eq!(sent[0].file.id, id.to_string());
-    assert_eq!(sent[0].file.owner, OWNER);
-    assert_eq!(sent[0].file.detected_type.as_deref(), Some("image/png"));
+    assert_eq!(sent[0].file.as_ref().unwrap().id, id.to_string());
+    assert_eq!(sent[0].file.as_ref().unwrap().owner, OWNER);
+    assert_eq!(sent[0].file.as_ref().unwrap().detected_type.as_deref(), Some("image/png"));
     assert!(
         mails(&w).await.is_empty(),
         "no mail for an accepted own upload"
