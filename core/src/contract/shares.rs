@@ -11,7 +11,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 pub use futures_util::future::BoxFuture;
 use futures_util::future::join_all;
 
-use crate::notify::{EventType, OutboxEntry, ShareNotice};
+use crate::notify::{EventType, LifecycleEntry, OutboxEntry, ShareNotice};
 use crate::shares::{DownloadCount, DownloadEntry, Share, ShareStore};
 use crate::time::rfc3339;
 use crate::{FileId, FileRecord, OwnerId, ShareId, tokens};
@@ -21,6 +21,8 @@ use crate::{FileId, FileRecord, OwnerId, ShareId, tokens};
 pub trait Announced: Send + Sync {
     /// The outbox entries written for `owner`'s files, in id order.
     fn announced<'a>(&'a self, owner: &'a OwnerId) -> BoxFuture<'a, Vec<OutboxEntry>>;
+    /// The entries of `owner`'s shares' own life (created, exhausted, revoked), in id order.
+    fn lifecycle<'a>(&'a self, owner: &'a OwnerId) -> BoxFuture<'a, Vec<LifecycleEntry>>;
 }
 
 impl Announced for crate::fakes::MemShares {
@@ -31,6 +33,19 @@ impl Announced for crate::fakes::MemShares {
             .unwrap()
             .iter()
             .filter(|e| &e.file.owner == owner)
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Box::pin(async move { all })
+    }
+
+    fn lifecycle<'a>(&'a self, owner: &'a OwnerId) -> BoxFuture<'a, Vec<LifecycleEntry>> {
+        let mut all: Vec<LifecycleEntry> = self
+            .lifecycle
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| &e.owner == owner)
             .cloned()
             .collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));
@@ -132,15 +147,36 @@ async fn count(
     claim_mail: bool,
     announce: Option<&OutboxEntry>,
 ) -> bool {
-    s.count_download(&DownloadCount {
-        share: sh,
-        now,
-        entry: e,
-        claim_mail,
-        announce,
-    })
-    .await
-    .unwrap_or_else(|err| panic!("count_download {}: {err:?}", sh.id))
+    // As the service counts: the last download with its `share.exhausted` entry; a count
+    // lost to another (the count moved) reads the share again, while it is still open.
+    let mut read = sh.clone();
+    loop {
+        let exhausted = LifecycleEntry::exhausted_by_next(&read, now);
+        let counted = s
+            .count_download(&DownloadCount {
+                share: &read,
+                now,
+                entry: e,
+                claim_mail,
+                announce,
+                exhausted: exhausted.as_ref(),
+            })
+            .await
+            .unwrap_or_else(|err| panic!("count_download {}: {err:?}", sh.id));
+        if counted {
+            return true;
+        }
+        match s.get_share(&sh.owner, &sh.id).await.unwrap() {
+            Some(again)
+                if again.downloads != read.downloads
+                    && again.state(now) == crate::shares::ShareState::Active
+                    && (!claim_mail || again.mailed_at == sh.mailed_at) =>
+            {
+                read = again
+            }
+            _ => return false,
+        }
+    }
 }
 
 pub(super) async fn stored(s: &dyn ShareStore, sh: &Share) -> Share {
@@ -170,6 +206,7 @@ pub async fn check_all(s: &dyn ShareStore, a: &dyn Announced, prefix: &str, now:
     claims_the_mail_only_while_it_is_unclaimed(s, a, prefix, now).await;
     lists_downloads_newest_first(s, prefix, now).await;
     counts_concurrent_downloads_exactly_to_the_limit(s, a, prefix, now).await;
+    announces_creation_and_revocation_once(s, a, prefix, now).await;
 }
 
 pub async fn stores_finds_lists_and_revokes(s: &dyn ShareStore, prefix: &str, now: DateTime<Utc>) {
@@ -580,6 +617,51 @@ pub async fn counts_concurrent_downloads_exactly_to_the_limit(
         .collect();
     won.sort();
     assert_eq!(out, won, "the winners' outbox entries, and only theirs");
+    // Created once, exhausted once: by the download that took the last one.
+    let life: Vec<(EventType, Option<u32>)> = a
+        .lifecycle(&ada)
+        .await
+        .into_iter()
+        .map(|e| match e.subject {
+            crate::notify::Subject::Share(f) => (e.event, Some(f.downloads)),
+            crate::notify::Subject::Link(_) => (e.event, None),
+        })
+        .collect();
+    assert_eq!(
+        life,
+        vec![
+            (EventType::ShareCreated, Some(0)),
+            (EventType::ShareExhausted, Some(3))
+        ]
+    );
+}
+
+/// A share's own life in the outbox: `share.created` with its put, `share.revoked` with its
+/// first revocation only, nothing for a share of another owner.
+pub async fn announces_creation_and_revocation_once(
+    s: &dyn ShareStore,
+    a: &dyn Announced,
+    prefix: &str,
+    now: DateTime<Utc>,
+) {
+    let now = ms(now);
+    let prefix = &format!("{prefix}-life");
+    let (ada, bob) = (owner(prefix, "ada"), owner(prefix, "bob"));
+    let sh = share(&ada, share_id(prefix, "s01"), "f1", now);
+    s.put_share(&sh).await.unwrap();
+    let created = a.lifecycle(&ada).await;
+    assert_eq!(created.len(), 1);
+    assert_eq!(
+        created[0],
+        LifecycleEntry::of_share(EventType::ShareCreated, &sh, sh.created_at)
+    );
+    assert!(!s.revoke_share(&bob, &sh.id).await.unwrap());
+    assert!(s.revoke_share(&ada, &sh.id).await.unwrap());
+    assert!(s.revoke_share(&ada, &sh.id).await.unwrap());
+    let life = a.lifecycle(&ada).await;
+    let events: Vec<EventType> = life.iter().map(|e| e.event).collect();
+    assert_eq!(events, vec![EventType::ShareCreated, EventType::ShareRevoked]);
+    assert!(a.lifecycle(&bob).await.is_empty());
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub mod erasure;
 pub mod files;
 pub mod links;
 pub mod outbox;
+pub mod outbox_lifecycle;
+mod link_events;
 mod own_quota;
 mod paged;
 mod pointers;
@@ -356,6 +358,22 @@ impl DynamoLedger {
 }
 
 /// An unconditional put, as one item of a transaction.
+/// A put of a new item for a transaction: never over an item with its key (`id`, an attribute
+/// every item of the table has, must not exist yet).
+pub(crate) fn put_new_op(
+    table: &str,
+    item: HashMap<String, Av>,
+    id: &str,
+) -> Result<TransactWriteItem, CoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(format!("attribute_not_exists({id})"))
+        .build()
+        .map_err(CoreError::upstream)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 pub(crate) fn put_op(
     table: &str,
     item: HashMap<String, Av>,
