@@ -13,6 +13,7 @@ pub mod erasure;
 pub mod ledger;
 pub mod ledger_scan;
 pub mod link_drops;
+pub mod link_events;
 pub(crate) mod link_fixtures;
 pub mod links;
 pub mod multipart;

@@ -98,6 +98,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
             note: None,
         }),
     });
+    let used_up = dropgate_core::notify::LifecycleEntry::used_up_by_next(&link, t);
     let r = w
         .ledger
         .create_pending_via_link(&LinkDrop {
@@ -106,6 +107,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
             receipt_hash: &format!("receipt-{id}"),
             quota_limit: 1 << 40,
             now: t,
+            used_up: used_up.as_ref(),
         })
         .await
         .unwrap();

@@ -21,7 +21,7 @@ use super::link_events::{used_up_condition, used_up_put};
 use super::own_quota::Try;
 use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, s,
+    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, s,
     transact, update_if, values,
 };
 use crate::error::sdk_error;

@@ -188,25 +188,6 @@ pub(crate) async fn get_item(
     Ok(out.item)
 }
 
-/// Puts `item` into `table`, never over an item with its key: `id`, an attribute every item
-/// of the table has, must not exist yet.
-pub(crate) async fn put_new(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    item: HashMap<String, Av>,
-    id: &str,
-) -> Result<(), CoreError> {
-    client
-        .put_item()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression(format!("attribute_not_exists({id})"))
-        .send()
-        .await
-        .map_err(|e| sdk_error("PutItem", e))?;
-    Ok(())
-}
-
 /// Sends a conditional update: `false`, not an error, when its condition fails.
 pub(crate) async fn update_if(update: UpdateItemFluentBuilder) -> Result<bool, CoreError> {
     match update.send().await {

@@ -24,7 +24,7 @@ use super::outbox::entry_item_of;
 use super::outbox_lifecycle::lifecycle_put;
 use super::paged::NewestFirst;
 use super::{
-    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, put_new_op, put_op, s, transact,
+    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new_op, put_op, s, transact,
     update_if, values,
 };
 use crate::error::sdk_error;

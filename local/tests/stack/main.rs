@@ -11,6 +11,7 @@ mod e2e_cli;
 mod e2e_cli_totp;
 mod e2e_cli_webhooks;
 mod e2e_deliveries;
+mod e2e_life_events;
 mod e2e_disguise;
 mod e2e_drop_note;
 mod e2e_edits;
