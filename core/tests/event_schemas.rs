@@ -316,7 +316,11 @@ fn a_detail_of_another_shape_does_not_validate() {
     let d = serde_json::to_value(created.event().detail).unwrap();
     assert!(validate(&schema(EventKind::LinkCreated), &d, "d").is_ok());
     assert!(validate(&schema(EventKind::ShareCreated), &d, "d").is_err());
-    let sh = LifecycleEntry::of_share(EventType::ShareCreated, &share(None, None, true), Utc::now());
+    let sh = LifecycleEntry::of_share(
+        EventType::ShareCreated,
+        &share(None, None, true),
+        Utc::now(),
+    );
     let mut d = serde_json::to_value(sh.event().detail).unwrap();
     assert!(validate(&schema(EventKind::ShareCreated), &d, "d").is_ok());
     d["password_protected"] = "yes".into();

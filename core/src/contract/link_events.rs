@@ -6,9 +6,7 @@
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
 
-use super::link_fixtures::{
-    Stores, drop_via, dropped, file_id, link, link_id, ms, owner, stored,
-};
+use super::link_fixtures::{Stores, drop_via, dropped, file_id, link, link_id, ms, owner, stored};
 use super::shares::Announced;
 use crate::links::DropReservation;
 use crate::notify::{EventType, LifecycleEntry, Subject};
@@ -39,7 +37,11 @@ pub async fn announces_a_links_life_once(
     s.links.put_link(&l).await.unwrap();
     assert_eq!(
         a.lifecycle(&ada).await,
-        vec![LifecycleEntry::of_link(EventType::LinkCreated, &l, l.created_at)]
+        vec![LifecycleEntry::of_link(
+            EventType::LinkCreated,
+            &l,
+            l.created_at
+        )]
     );
 
     // Eight drops race for three uses, from the same stale read: one `link.used_up`, with

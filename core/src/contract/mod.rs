@@ -23,6 +23,7 @@ pub mod quota_limits;
 pub mod retention;
 pub mod review;
 pub mod sealing;
+pub mod share_events;
 pub mod share_lockout;
 pub mod shares;
 pub mod standing;

@@ -40,16 +40,7 @@ impl Announced for crate::fakes::MemShares {
     }
 
     fn lifecycle<'a>(&'a self, owner: &'a OwnerId) -> BoxFuture<'a, Vec<LifecycleEntry>> {
-        let mut all: Vec<LifecycleEntry> = self
-            .lifecycle
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|e| &e.owner == owner)
-            .cloned()
-            .collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        Box::pin(async move { all })
+        self.lifecycle_of(owner)
     }
 }
 
@@ -105,7 +96,7 @@ pub(super) fn file_of(sh: &Share, now: DateTime<Utc>) -> FileRecord {
 }
 
 /// One download of `sh` at `at`, `n` telling it apart from others at the same time.
-fn entry(sh: &Share, at: DateTime<Utc>, n: usize) -> DownloadEntry {
+pub(super) fn entry(sh: &Share, at: DateTime<Utc>, n: usize) -> DownloadEntry {
     DownloadEntry {
         share: sh.id.clone(),
         key: format!("{}#{n:04}", rfc3339(at)),
@@ -116,7 +107,7 @@ fn entry(sh: &Share, at: DateTime<Utc>, n: usize) -> DownloadEntry {
     }
 }
 
-fn announcement(sh: &Share, e: &DownloadEntry, mail: bool) -> OutboxEntry {
+pub(super) fn announcement(sh: &Share, e: &DownloadEntry, mail: bool) -> OutboxEntry {
     let file = file_of(sh, e.at);
     OutboxEntry {
         id: format!(
@@ -139,7 +130,7 @@ fn announcement(sh: &Share, e: &DownloadEntry, mail: bool) -> OutboxEntry {
     }
 }
 
-async fn count(
+pub(super) async fn count(
     s: &dyn ShareStore,
     sh: &Share,
     now: DateTime<Utc>,
@@ -186,7 +177,7 @@ pub(super) async fn stored(s: &dyn ShareStore, sh: &Share) -> Share {
         .unwrap_or_else(|| panic!("share {} is stored", sh.id))
 }
 
-async fn keys(s: &dyn ShareStore, sh: &Share) -> Vec<String> {
+pub(super) async fn keys(s: &dyn ShareStore, sh: &Share) -> Vec<String> {
     let page = s
         .list_downloads(&sh.id, 1000, None)
         .await
@@ -205,8 +196,6 @@ pub async fn check_all(s: &dyn ShareStore, a: &dyn Announced, prefix: &str, now:
     refuses_expired_revoked_and_missing_shares(s, a, prefix, now).await;
     claims_the_mail_only_while_it_is_unclaimed(s, a, prefix, now).await;
     lists_downloads_newest_first(s, prefix, now).await;
-    counts_concurrent_downloads_exactly_to_the_limit(s, a, prefix, now).await;
-    announces_creation_and_revocation_once(s, a, prefix, now).await;
 }
 
 pub async fn stores_finds_lists_and_revokes(s: &dyn ShareStore, prefix: &str, now: DateTime<Utc>) {
@@ -575,93 +564,6 @@ pub async fn lists_downloads_newest_first(s: &dyn ShareStore, prefix: &str, now:
             .downloads
             .is_empty()
     );
-}
-
-pub async fn counts_concurrent_downloads_exactly_to_the_limit(
-    s: &dyn ShareStore,
-    a: &dyn Announced,
-    prefix: &str,
-    now: DateTime<Utc>,
-) {
-    let now = ms(now);
-    let prefix = &format!("{prefix}-race");
-    let ada = owner(prefix, "ada");
-    let mut sh = share(&ada, share_id(prefix, "s01"), "f1", now);
-    sh.max_downloads = Some(3);
-    sh.notify_owner = true;
-    s.put_share(&sh).await.unwrap();
-
-    let entries: Vec<DownloadEntry> = (0..20).map(|i| entry(&sh, now, i)).collect();
-    let announcements: Vec<OutboxEntry> = entries
-        .iter()
-        .map(|e| announcement(&sh, e, false))
-        .collect();
-    let counted: Vec<bool> = join_all(
-        entries
-            .iter()
-            .zip(&announcements)
-            .map(|(e, ann)| count(s, &sh, now, e, false, Some(ann))),
-    )
-    .await;
-    let winners: Vec<usize> = (0..20).filter(|&i| counted[i]).collect();
-    assert_eq!(winners.len(), 3, "20 concurrent downloads of a share of 3");
-    assert_eq!(stored(s, &sh).await.downloads, 3);
-    let mut logged = keys(s, &sh).await;
-    logged.sort();
-    let won: Vec<String> = winners.iter().map(|&i| entries[i].key.clone()).collect();
-    assert_eq!(logged, won, "the winners' log entries, and only theirs");
-    let out: Vec<String> = a.announced(&ada).await.into_iter().map(|e| e.id).collect();
-    let mut won: Vec<String> = winners
-        .iter()
-        .map(|&i| announcements[i].id.clone())
-        .collect();
-    won.sort();
-    assert_eq!(out, won, "the winners' outbox entries, and only theirs");
-    // Created once, exhausted once: by the download that took the last one.
-    let life: Vec<(EventType, Option<u32>)> = a
-        .lifecycle(&ada)
-        .await
-        .into_iter()
-        .map(|e| match e.subject {
-            crate::notify::Subject::Share(f) => (e.event, Some(f.downloads)),
-            crate::notify::Subject::Link(_) => (e.event, None),
-        })
-        .collect();
-    assert_eq!(
-        life,
-        vec![
-            (EventType::ShareCreated, Some(0)),
-            (EventType::ShareExhausted, Some(3))
-        ]
-    );
-}
-
-/// A share's own life in the outbox: `share.created` with its put, `share.revoked` with its
-/// first revocation only, nothing for a share of another owner.
-pub async fn announces_creation_and_revocation_once(
-    s: &dyn ShareStore,
-    a: &dyn Announced,
-    prefix: &str,
-    now: DateTime<Utc>,
-) {
-    let now = ms(now);
-    let prefix = &format!("{prefix}-life");
-    let (ada, bob) = (owner(prefix, "ada"), owner(prefix, "bob"));
-    let sh = share(&ada, share_id(prefix, "s01"), "f1", now);
-    s.put_share(&sh).await.unwrap();
-    let created = a.lifecycle(&ada).await;
-    assert_eq!(created.len(), 1);
-    assert_eq!(
-        created[0],
-        LifecycleEntry::of_share(EventType::ShareCreated, &sh, sh.created_at)
-    );
-    assert!(!s.revoke_share(&bob, &sh.id).await.unwrap());
-    assert!(s.revoke_share(&ada, &sh.id).await.unwrap());
-    assert!(s.revoke_share(&ada, &sh.id).await.unwrap());
-    let life = a.lifecycle(&ada).await;
-    let events: Vec<EventType> = life.iter().map(|e| e.event).collect();
-    assert_eq!(events, vec![EventType::ShareCreated, EventType::ShareRevoked]);
-    assert!(a.lifecycle(&bob).await.is_empty());
 }
 
 #[cfg(test)]

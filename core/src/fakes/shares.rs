@@ -32,11 +32,14 @@ impl ShareStore for MemShares {
             // A test's rewrite of a stored share: not a new one.
             return Ok(());
         }
-        self.lifecycle.lock().unwrap().push(LifecycleEntry::of_share(
-            EventType::ShareCreated,
-            share,
-            share.created_at,
-        ));
+        self.lifecycle
+            .lock()
+            .unwrap()
+            .push(LifecycleEntry::of_share(
+                EventType::ShareCreated,
+                share,
+                share.created_at,
+            ));
         Ok(())
     }
 

@@ -57,7 +57,7 @@ impl OutboxEntry {
 /// Any entry of the outbox: a file's, or a link's or a share's own.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Announcement {
-    File(OutboxEntry),
+    File(Box<OutboxEntry>),
     Lifecycle(LifecycleEntry),
 }
 
@@ -121,7 +121,10 @@ impl Courier {
     /// resume from: everything from there on is delivered again on the retry (at least once;
     /// duplicates carry the same `id`).
     pub async fn deliver(&self, entries: &[OutboxEntry]) -> Result<(), Undelivered> {
-        let all: Vec<Announcement> = entries.iter().cloned().map(Announcement::File).collect();
+        let all: Vec<Announcement> = entries
+            .iter()
+            .map(|e| Announcement::File(Box::new(e.clone())))
+            .collect();
         self.deliver_all(&all).await
     }
 
@@ -147,7 +150,7 @@ impl Courier {
             .iter()
             .enumerate()
             .filter_map(|(i, a)| match a {
-                Announcement::File(e) => Some((i, e)),
+                Announcement::File(e) => Some((i, &**e)),
                 Announcement::Lifecycle(_) => None,
             })
             .unzip();

@@ -249,7 +249,10 @@ async fn a_malformed_message_fails_alone() {
     assert_eq!(sent[0].event_type, EventType::UploadAccepted);
     assert_eq!(sent[0].file.as_ref().unwrap().id, id.to_string());
     assert_eq!(sent[0].file.as_ref().unwrap().owner, OWNER);
-    assert_eq!(sent[0].file.as_ref().unwrap().detected_type.as_deref(), Some("image/png"));
+    assert_eq!(
+        sent[0].file.as_ref().unwrap().detected_type.as_deref(),
+        Some("image/png")
+    );
     assert!(
         mails(&w).await.is_empty(),
         "no mail for an accepted own upload"

@@ -71,33 +71,33 @@ impl DynamoLedger {
         }
         Err(CoreError::Throttled)
     }
-}
 
-/// What a drop's use of its link adds to the link's condition: with its `link.used_up` entry,
-/// the count read (the drop takes the last use); without, a use left after this one (so no
-/// drop takes the last use unannounced).
-pub(crate) fn used_up_condition(d: &LinkDrop<'_>) -> (&'static str, Vec<(&'static str, Av)>) {
-    match d.used_up {
-        Some(_) => (
-            " AND uploads_used = :read AND max_uploads = :max",
-            vec![
-                (":read", n(d.link.uploads_used)),
-                (":max", n(d.link.max_uploads)),
-            ],
-        ),
-        None => (
-            " AND uploads_used < :last",
-            vec![(":last", n(d.link.max_uploads.saturating_sub(1)))],
-        ),
+    /// What a drop's use of its link adds to the link's condition: with its `link.used_up` entry,
+    /// the count read (the drop takes the last use); without, a use left after this one (so no
+    /// drop takes the last use unannounced).
+    pub(crate) fn used_up_condition(d: &LinkDrop<'_>) -> (&'static str, Vec<(&'static str, Av)>) {
+        match d.used_up {
+            Some(_) => (
+                " AND uploads_used = :read AND max_uploads = :max",
+                vec![
+                    (":read", n(d.link.uploads_used)),
+                    (":max", n(d.link.max_uploads)),
+                ],
+            ),
+            None => (
+                " AND uploads_used < :last",
+                vec![(":last", n(d.link.max_uploads.saturating_sub(1)))],
+            ),
+        }
     }
-}
 
-/// The drop's `link.used_up` put, when it has one.
-pub(crate) fn used_up_put(
-    ledger: &DynamoLedger,
-    d: &LinkDrop<'_>,
-) -> Result<Option<TransactWriteItem>, CoreError> {
-    d.used_up
-        .map(|e| lifecycle_put(&ledger.log_table, e))
-        .transpose()
+    /// The drop's `link.used_up` put, when it has one.
+    pub(crate) fn used_up_put(
+        &self,
+        d: &LinkDrop<'_>,
+    ) -> Result<Option<TransactWriteItem>, CoreError> {
+        d.used_up
+            .map(|e| lifecycle_put(&self.log_table, e))
+            .transpose()
+    }
 }

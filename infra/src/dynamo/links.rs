@@ -17,12 +17,11 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
 use super::files::{epoch_after, file_key, from_item as file_from_item};
-use super::link_events::{used_up_condition, used_up_put};
 use super::own_quota::Try;
 use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, s,
-    transact, update_if, values,
+    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, s, transact,
+    update_if, values,
 };
 use crate::error::sdk_error;
 
@@ -423,7 +422,7 @@ impl LinkStore for DynamoLedger {
             cond.push_str(" AND bytes_used <= :max_bytes");
             vals.push((":max_bytes", n(max_bytes)));
         }
-        let (last, more) = used_up_condition(d);
+        let (last, more) = Self::used_up_condition(d);
         cond.push_str(last);
         vals.extend(more);
         let use_link = Update::builder()
@@ -474,7 +473,7 @@ impl LinkStore for DynamoLedger {
                     TransactWriteItem::builder().put(receipt.clone()).build(),
                 ];
                 items.extend(self.pointer_put(d.file)?);
-                items.extend(used_up_put(self, d)?);
+                items.extend(self.used_up_put(d)?);
                 match transact(&self.client, "create_pending_via_link", items).await? {
                     Tx::Committed => Ok(Try::Done(DropReservation::Reserved)),
                     Tx::ConditionFailed(which) if which.first() == Some(&true) => {

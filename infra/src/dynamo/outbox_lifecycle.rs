@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue as Av, TransactWriteItem};
-use dropgate_core::notify::{Announcement, EventType, LifecycleEntry, LinkFacts, ShareFacts, Subject};
+use dropgate_core::notify::{
+    Announcement, EventType, LifecycleEntry, LinkFacts, ShareFacts, Subject,
+};
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId, ShareId};
 use serde_json::Value;
@@ -18,7 +20,10 @@ use super::{corrupt, get_n, get_s, get_time, n, put_op, s};
 const KEEP_LOG_DAYS: i64 = 90;
 
 /// The put of `e`'s item into the log table `table`, for a transaction.
-pub(crate) fn lifecycle_put(table: &str, e: &LifecycleEntry) -> Result<TransactWriteItem, CoreError> {
+pub(crate) fn lifecycle_put(
+    table: &str,
+    e: &LifecycleEntry,
+) -> Result<TransactWriteItem, CoreError> {
     put_op(table, lifecycle_item(e))
 }
 
@@ -28,7 +33,10 @@ pub fn lifecycle_item(e: &LifecycleEntry) -> HashMap<String, Av> {
         ("entry".to_string(), s(&e.id)),
         ("event".to_string(), s(e.event.as_str())),
         ("at".to_string(), s(rfc3339(e.at))),
-        ("expires_at".to_string(), n(epoch_after(e.at, KEEP_LOG_DAYS))),
+        (
+            "expires_at".to_string(),
+            n(epoch_after(e.at, KEEP_LOG_DAYS)),
+        ),
     ]);
     match &e.subject {
         Subject::Link(l) => {
@@ -112,7 +120,7 @@ pub fn announcement_from_image(image: &Value) -> Result<Announcement, CoreError>
     if lifecycle {
         lifecycle_from_item(&item).map(Announcement::Lifecycle)
     } else {
-        entry_from_item(&item).map(Announcement::File)
+        entry_from_item(&item).map(|e| Announcement::File(Box::new(e)))
     }
 }
 

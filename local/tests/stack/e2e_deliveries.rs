@@ -150,7 +150,12 @@ pub(crate) fn verified_by_the_docs(secret: &str, got: &[Got]) -> Vec<bool> {
         .collect()
 }
 
-pub(crate) async fn register(stack: &LocalStack, token: &str, url: &str, events: &[&str]) -> (String, String) {
+pub(crate) async fn register(
+    stack: &LocalStack,
+    token: &str,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
     let (s, b) = stack
         .post(
             "/webhooks",

@@ -36,7 +36,11 @@ async fn a_webhook_gets_exactly_the_link_and_share_events_it_subscribed_to() {
             json!({"url": "http://127.0.0.1:9/x", "events": ["link.exploded"]}),
         )
         .await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("invalid_event_type")), "{b}");
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("invalid_event_type")),
+        "{b}"
+    );
     let receiver = Receiver::start(vec![], 204).await;
     let (_, secret) = register(
         &stack,
@@ -48,13 +52,22 @@ async fn a_webhook_gets_exactly_the_link_and_share_events_it_subscribed_to() {
 
     // A link made, then revoked (not subscribed).
     let (s, b) = stack
-        .post("/links", Some(&ada), json!({"label": "Q3 docs", "max_uploads": 2}))
+        .post(
+            "/links",
+            Some(&ada),
+            json!({"label": "Q3 docs", "max_uploads": 2}),
+        )
         .await;
     assert_eq!(s, 201, "{b}");
     let link = b["link"]["id"].as_str().unwrap().to_owned();
     let link_token = b["link"]["token"].as_str().unwrap().to_owned();
     let (s, b) = stack
-        .call(reqwest::Method::DELETE, &format!("/links/{link}"), Some(&ada), None)
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/links/{link}"),
+            Some(&ada),
+            None,
+        )
         .await;
     assert!(s == 204 || s == 200, "{s} {b}");
 
@@ -143,7 +156,12 @@ async fn a_webhook_gets_exactly_the_link_and_share_events_it_subscribed_to() {
     kinds.dedup();
     assert_eq!(
         kinds,
-        ["link.created", "link.revoked", "share.created", "share.exhausted"]
+        [
+            "link.created",
+            "link.revoked",
+            "share.created",
+            "share.exhausted"
+        ]
     );
     for g in &got {
         let id = body_of(g)["id"].clone();
@@ -151,6 +169,9 @@ async fn a_webhook_gets_exactly_the_link_and_share_events_it_subscribed_to() {
     }
     for e in &events {
         let text = e.to_string();
-        assert!(!text.contains(&link_token) && !text.contains(&share_token), "{text}");
+        assert!(
+            !text.contains(&link_token) && !text.contains(&share_token),
+            "{text}"
+        );
     }
 }

@@ -40,7 +40,7 @@ impl Announced for UploadLog {
             let all = self.all(owner).await;
             all.into_iter()
                 .filter_map(|a| match a {
-                    Announcement::File(e) => Some(e),
+                    Announcement::File(e) => Some(*e),
                     Announcement::Lifecycle(_) => None,
                 })
                 .collect()
@@ -93,6 +93,13 @@ async fn the_dynamodb_share_store_keeps_the_contract() {
     let e = env().await;
     check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
     share_lockout::check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
+    dropgate_core::contract::share_events::check_all(
+        &shares(&e),
+        &upload_log(&e),
+        "ddb",
+        Utc::now(),
+    )
+    .await;
     dropgate_core::contract::edits::shares_are_edited_while_live_and_removed_once_ended(
         &shares(&e),
         "ddb",

@@ -82,7 +82,9 @@ fn dummy(var: &str) -> Option<&'static str> {
         "EVENT_BUS_NAME" => "dropgate-events",
         "TOKEN_KEY" => "0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
         "WEBHOOKS_TABLE" => "dropgate-webhooks",
-        "WEBHOOK_QUEUE_URL" => "https://sqs.us-east-1.amazonaws.com/123456789012/dropgate-deliveries",
+        "WEBHOOK_QUEUE_URL" => {
+            "https://sqs.us-east-1.amazonaws.com/123456789012/dropgate-deliveries"
+        }
         _ => return None,
     })
 }
