@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the five Lambda functions (api, auth, worker, janitor, notifier) the way template.yaml
+# Builds the six Lambda functions (api, auth, worker, janitor, notifier, deliverer) the way template.yaml
 # deploys them: release profile, arm64 (aarch64-unknown-linux-gnu, runtime provided.al2023), with
 # cargo-lambda, each zipped as target/lambda/<bin>/bootstrap.zip (holding the executable
 # `bootstrap`).
@@ -9,10 +9,10 @@
 # changes (a stamp file holds their hash). No Docker is needed.
 #
 # Usage:
-#   scripts/build-lambdas.sh            the five functions, arm64 zips
+#   scripts/build-lambdas.sh            the six functions, arm64 zips
 #   scripts/build-lambdas.sh --bench    also what bench-lambda measures: hello-lambda (an empty
 #                                       lambda_runtime function) for arm64, and x86_64 builds of
-#                                       all six in target/lambda-x86_64/ (runnable on this host)
+#                                       all seven in target/lambda-x86_64/ (runnable on this host)
 # PYTHON=python3.11 chooses the interpreter for the virtualenv.
 set -euo pipefail
 
@@ -24,7 +24,7 @@ VENV="$ROOT/.venv-build"
 STAMP="$VENV/.requirements.sha256"
 PYTHON="${PYTHON:-python3}"
 ARM_TARGET=aarch64-unknown-linux-gnu
-FUNCTIONS=(api auth worker janitor notifier)
+FUNCTIONS=(api auth worker janitor notifier deliverer)
 
 bench=false
 for arg in "$@"; do

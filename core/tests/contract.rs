@@ -45,6 +45,7 @@ async fn the_in_memory_link_store_keeps_the_contract() {
         ledger: &mem,
     };
     links::check_all(stores, "mem", now()).await;
+    dropgate_core::contract::link_events::check_all(stores, &mem, "mem", now()).await;
 }
 
 #[tokio::test]

@@ -9,7 +9,9 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use dropgate_core::events::{EventKind, SCHEMA_VERSION};
 use dropgate_core::files::{LinkOrigin, Uploader};
-use dropgate_core::notify::{EventType, OutboxEntry, ShareNotice};
+use dropgate_core::links::Link;
+use dropgate_core::notify::{EventType, LifecycleEntry, OutboxEntry, ShareNotice};
+use dropgate_core::shares::Share;
 use dropgate_core::{FileId, FileRecord, FileStatus, LinkId, OwnerId, ShareId};
 use serde_json::Value;
 
@@ -43,6 +45,7 @@ fn validate(schema: &Value, v: &Value, at: &str) -> Result<(), String> {
                     "integer" => v.is_u64() || v.is_i64(),
                     "object" => v.is_object(),
                     "null" => v.is_null(),
+                    "boolean" => v.is_boolean(),
                     _ => false,
                 });
                 if !ok {
@@ -180,6 +183,78 @@ fn entries() -> Vec<OutboxEntry> {
     out
 }
 
+fn link(used: u32) -> Link {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap();
+    Link {
+        id: LinkId::parse("link-1").unwrap(),
+        owner: OwnerId::parse("owner-1").unwrap(),
+        owner_email: Some("owner@example.com".into()),
+        label: "Client docs".into(),
+        token_hash: "ab".repeat(32),
+        token_sealed: Some("sealed".into()),
+        created_at: at,
+        expires_at: at + chrono::TimeDelta::days(7),
+        max_uploads: 3,
+        uploads_used: used,
+        max_file_bytes: 1 << 20,
+        max_total_bytes: None,
+        bytes_used: 0,
+        max_pending_bytes: 1 << 20,
+        pending_bytes: 0,
+        max_givebacks: 3,
+        givebacks: 0,
+        allowed_types: Default::default(),
+        require_uploader_name: false,
+        revoked: false,
+        retain_days: None,
+    }
+}
+
+fn share(max: Option<u32>, label: Option<&str>, password: bool) -> Share {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap();
+    Share {
+        id: ShareId::parse("share-1").unwrap(),
+        owner: OwnerId::parse("owner-1").unwrap(),
+        file_id: FileId::parse("f1").unwrap(),
+        label: label.map(str::to_owned),
+        token_hash: "cd".repeat(32),
+        token_sealed: None,
+        created_at: at,
+        expires_at: at + chrono::TimeDelta::days(7),
+        max_downloads: max,
+        downloads: max.map_or(5, |m| m - 1),
+        password_hash: password.then(|| "$argon2id$v=19$x".into()),
+        notify_owner: false,
+        owner_email: None,
+        revoked: false,
+        mailed_at: None,
+        failures: 0,
+        locked_until: None,
+    }
+}
+
+/// Every link and share entry the code can write, in its variants.
+fn lifecycle_entries() -> Vec<LifecycleEntry> {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap();
+    let mut out = Vec::new();
+    for event in [
+        EventType::LinkCreated,
+        EventType::LinkExpired,
+        EventType::LinkRevoked,
+    ] {
+        out.push(LifecycleEntry::of_link(event, &link(1), at));
+    }
+    out.extend(LifecycleEntry::used_up_by_next(&link(2), at));
+    for (max, label, password) in [(Some(3), Some("Q3"), true), (None, None, false)] {
+        let sh = share(max, label, password);
+        for event in [EventType::ShareCreated, EventType::ShareRevoked] {
+            out.push(LifecycleEntry::of_share(event, &sh, at));
+        }
+        out.extend(LifecycleEntry::exhausted_by_next(&sh, at));
+    }
+    out
+}
+
 #[test]
 fn one_schema_per_event_type_and_no_other() {
     let files: BTreeSet<String> = std::fs::read_dir(dir())
@@ -209,6 +284,13 @@ fn every_detail_the_code_makes_validates_against_its_schema() {
             .unwrap_or_else(|why| panic!("{detail}: {why}"));
         seen.insert(ev.kind);
     }
+    for e in lifecycle_entries() {
+        let ev = e.event();
+        let detail = serde_json::to_value(&ev.detail).unwrap();
+        validate(&schema(ev.kind), &detail, ev.kind.as_str())
+            .unwrap_or_else(|why| panic!("{detail}: {why}"));
+        seen.insert(ev.kind);
+    }
     assert_eq!(seen.len(), EventKind::ALL.len(), "every type exercised");
 }
 
@@ -229,4 +311,18 @@ fn a_detail_of_another_shape_does_not_validate() {
         validate(&locked, &d, "d").is_err(),
         "no share in a file verdict"
     );
+    // A link's detail is no share's, and a share's needs its boolean.
+    let created = LifecycleEntry::of_link(EventType::LinkCreated, &link(0), Utc::now());
+    let d = serde_json::to_value(created.event().detail).unwrap();
+    assert!(validate(&schema(EventKind::LinkCreated), &d, "d").is_ok());
+    assert!(validate(&schema(EventKind::ShareCreated), &d, "d").is_err());
+    let sh = LifecycleEntry::of_share(
+        EventType::ShareCreated,
+        &share(None, None, true),
+        Utc::now(),
+    );
+    let mut d = serde_json::to_value(sh.event().detail).unwrap();
+    assert!(validate(&schema(EventKind::ShareCreated), &d, "d").is_ok());
+    d["password_protected"] = "yes".into();
+    assert!(validate(&schema(EventKind::ShareCreated), &d, "d").is_err());
 }

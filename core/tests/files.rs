@@ -776,9 +776,9 @@ async fn deleting_a_pending_file_releases_its_reservation() {
     let sent = deletion_notices(&w);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].event_type, EventType::FileDeleted);
-    assert_eq!(sent[0].file.id, id.to_string());
-    assert_eq!(sent[0].file.owner, "o");
-    assert_eq!(sent[0].file.size, 300);
+    assert_eq!(sent[0].file.as_ref().unwrap().id, id.to_string());
+    assert_eq!(sent[0].file.as_ref().unwrap().owner, "o");
+    assert_eq!(sent[0].file.as_ref().unwrap().size, 300);
     assert_eq!(sent[0].at, "2026-11-22T10:00:00.000Z");
     assert_eq!(
         sent[0].attributes()[0],

@@ -153,7 +153,7 @@ async fn a_pending_file_past_its_grace_expires() {
     let sent = expiry_notices(&w);
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].event_type, EventType::UploadExpired);
-    assert_eq!(sent[0].file.id, id.to_string());
+    assert_eq!(sent[0].file.as_ref().unwrap().id, id.to_string());
     assert_eq!(sent[0].reason.as_deref(), Some("upload_timeout"));
     assert_eq!(sent[0].at, "2026-11-22T10:15:01.000Z");
     assert_eq!(

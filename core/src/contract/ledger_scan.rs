@@ -26,6 +26,22 @@ impl Announced for crate::fakes::MemLedger {
         all.sort_by(|a, b| a.id.cmp(&b.id));
         Box::pin(async move { all })
     }
+
+    fn lifecycle<'a>(
+        &'a self,
+        owner: &'a OwnerId,
+    ) -> BoxFuture<'a, Vec<crate::notify::LifecycleEntry>> {
+        let mut all: Vec<_> = self
+            .lifecycle
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| &e.owner == owner)
+            .cloned()
+            .collect();
+        all.sort_by(|a: &crate::notify::LifecycleEntry, b| a.id.cmp(&b.id));
+        Box::pin(async move { all })
+    }
 }
 
 /// Every check; `log` reads the outbox entries the ledger's settlements wrote.

@@ -275,6 +275,7 @@ pub async fn refuses_a_second_file_under_one_id(s: Stores<'_>, prefix: &str, now
             receipt_hash: &tokens::hash("another receipt"),
             quota_limit: 1000,
             now,
+            used_up: None,
         })
         .await;
     assert!(

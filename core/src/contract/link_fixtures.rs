@@ -106,16 +106,38 @@ pub(super) async fn drop_via(
     quota_limit: u64,
     at: DateTime<Utc>,
 ) -> DropReservation {
-    s.links
-        .create_pending_via_link(&LinkDrop {
-            link: l,
-            file,
-            receipt_hash: &receipt_hash(file),
-            quota_limit,
-            now: at,
-        })
-        .await
-        .unwrap()
+    // As the service drops: the last use with its `link.used_up` entry; a drop lost to
+    // another (the count moved) reads the link again, while it is still open.
+    let mut read = l.clone();
+    loop {
+        let used_up = crate::notify::LifecycleEntry::used_up_by_next(&read, at);
+        let outcome = s
+            .links
+            .create_pending_via_link(&LinkDrop {
+                link: &read,
+                file,
+                receipt_hash: &receipt_hash(file),
+                quota_limit,
+                now: at,
+                used_up: used_up.as_ref(),
+            })
+            .await
+            .unwrap();
+        if outcome != DropReservation::LinkRefused {
+            return outcome;
+        }
+        match s.links.get_link(&l.owner, &l.id).await.unwrap() {
+            Some(again)
+                if again.uploads_used != read.uploads_used
+                    && !again.revoked
+                    && at < again.expires_at
+                    && again.uploads_left() > 0 =>
+            {
+                read = again
+            }
+            _ => return outcome,
+        }
+    }
 }
 
 pub(super) fn counters(l: &Link) -> (u32, u64) {

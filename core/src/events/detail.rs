@@ -1,5 +1,7 @@
-//! What an event's `detail` holds: the file as the change left it, and, for a share's events,
-//! the share. Its JSON Schemas are `docs/events/<type>.json`; a test holds them to this.
+//! What an event's `detail` holds: for a file's events the file as the change left it (and,
+//! for a share's download or lock, the share); for a link's or a share's own life (created,
+//! used up, expired, revoked) the link or the share, in ids, counts and times. Its JSON Schemas
+//! are `docs/events/<type>.json`; a test holds them to this.
 
 use serde::Serialize;
 
@@ -35,4 +37,63 @@ pub struct Detail {
     /// `share.locked` only: until when every password attempt is refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked_until: Option<String>,
+}
+
+/// The `detail` of a `link.*` event: the link's id, the owner's own label for it, its counts
+/// and its expiry. Never its token or its URL.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkDetail {
+    pub schema_version: u32,
+    pub id: String,
+    pub owner: String,
+    pub link: String,
+    pub label: String,
+    pub max_uploads: u32,
+    pub uploads_used: u32,
+    pub uploads_left: u32,
+    pub expires_at: String,
+}
+
+/// The `detail` of a share's own events (`share.created`, `share.exhausted`, `share.revoked`):
+/// the share's id, its file's id, the owner's label, its counts and its expiry. Never its
+/// token, its URL or anything of its password.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareDetail {
+    pub schema_version: u32,
+    pub id: String,
+    pub owner: String,
+    pub share: String,
+    pub file_id: String,
+    pub label: Option<String>,
+    pub max_downloads: Option<u32>,
+    pub downloads: u32,
+    /// `null`: unlimited.
+    pub downloads_left: Option<u32>,
+    pub password_protected: bool,
+    pub expires_at: String,
+}
+
+/// An event's `detail`, by what the event is about (serialized as that detail alone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EventDetail {
+    File(Detail),
+    Link(LinkDetail),
+    Share(ShareDetail),
+}
+
+impl EventDetail {
+    /// The file's detail, for a file's events (and a share's download or lock).
+    pub fn file(&self) -> Option<&Detail> {
+        match self {
+            Self::File(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+impl From<Detail> for EventDetail {
+    fn from(d: Detail) -> Self {
+        Self::File(d)
+    }
 }

@@ -9,7 +9,7 @@ mod bus;
 mod detail;
 
 pub use bus::{EventBus, PUT_ATTEMPTS, PUT_BATCH, put_batched};
-pub use detail::{Detail, DetailFile};
+pub use detail::{Detail, DetailFile, EventDetail, LinkDetail, ShareDetail};
 
 use serde::{Deserialize, Serialize};
 
@@ -42,10 +42,29 @@ pub enum EventKind {
     /// A share was locked after too many wrong passwords.
     #[serde(rename = "share.locked")]
     ShareLocked,
+    /// An upload link was made.
+    #[serde(rename = "link.created")]
+    LinkCreated,
+    /// A drop used a link's last upload.
+    #[serde(rename = "link.used_up")]
+    LinkUsedUp,
+    /// A link's time ran out (announced by the janitor, once).
+    #[serde(rename = "link.expired")]
+    LinkExpired,
+    #[serde(rename = "link.revoked")]
+    LinkRevoked,
+    /// A share of a file was made.
+    #[serde(rename = "share.created")]
+    ShareCreated,
+    /// A download used a share's last one.
+    #[serde(rename = "share.exhausted")]
+    ShareExhausted,
+    #[serde(rename = "share.revoked")]
+    ShareRevoked,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 14] = [
         Self::FileAccepted,
         Self::FileRejected,
         Self::FileHeld,
@@ -53,6 +72,13 @@ impl EventKind {
         Self::FileDeleted,
         Self::FileDownloaded,
         Self::ShareLocked,
+        Self::LinkCreated,
+        Self::LinkUsedUp,
+        Self::LinkExpired,
+        Self::LinkRevoked,
+        Self::ShareCreated,
+        Self::ShareExhausted,
+        Self::ShareRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +90,13 @@ impl EventKind {
             Self::FileDeleted => "file.deleted",
             Self::FileDownloaded => "file.downloaded",
             Self::ShareLocked => "share.locked",
+            Self::LinkCreated => "link.created",
+            Self::LinkUsedUp => "link.used_up",
+            Self::LinkExpired => "link.expired",
+            Self::LinkRevoked => "link.revoked",
+            Self::ShareCreated => "share.created",
+            Self::ShareExhausted => "share.exhausted",
+            Self::ShareRevoked => "share.revoked",
         }
     }
 
@@ -82,7 +115,7 @@ pub struct Event {
     /// When the change happened (RFC 3339, UTC).
     pub time: String,
     pub owner: String,
-    pub detail: Detail,
+    pub detail: EventDetail,
 }
 
 impl Event {

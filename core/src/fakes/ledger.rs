@@ -101,6 +101,8 @@ pub struct MemLedger {
     pub log: Mutex<Vec<(FileId, FileStatus)>>,
     /// The outbox: every entry a settlement or an announced removal wrote, in order.
     pub outbox: Mutex<Vec<OutboxEntry>>,
+    /// The outbox entries of the links' own life (created, used up, expired, revoked).
+    pub lifecycle: Mutex<Vec<crate::notify::LifecycleEntry>>,
     /// Files whose object removal is not yet confirmed.
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
     /// Deletion receipts by owner and their sort key (see `trash.rs`).

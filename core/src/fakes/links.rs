@@ -8,6 +8,7 @@ use super::MemLedger;
 use super::lock::lock;
 use crate::files::{Page, QuotaDelta, fits, headroom};
 use crate::links::{DropReservation, Link, LinkDrop, LinkPage, LinkStore};
+use crate::notify::{EventType, LifecycleEntry};
 use crate::{CoreError, FileId, FileRecord, LinkId, OwnerId};
 
 #[async_trait]
@@ -20,6 +21,11 @@ impl LinkStore for MemLedger {
             return Err(CoreError::upstream("link id collision"));
         }
         links.0.insert(key, link.clone());
+        lock(&self.lifecycle).push(LifecycleEntry::of_link(
+            EventType::LinkCreated,
+            link,
+            link.created_at,
+        ));
         Ok(())
     }
 
@@ -55,11 +61,15 @@ impl LinkStore for MemLedger {
         &self,
         owner: &OwnerId,
         id: &LinkId,
-        _at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
         match lock(&self.links).0.get_mut(&(owner.clone(), id.clone())) {
             Some(l) => {
-                l.revoked = true;
+                if !l.revoked {
+                    let e = LifecycleEntry::of_link(EventType::LinkRevoked, l, at);
+                    l.revoked = true;
+                    lock(&self.lifecycle).push(e);
+                }
                 Ok(true)
             }
             None => Ok(false),
@@ -134,7 +144,14 @@ impl LinkStore for MemLedger {
             && link.uploads_used <= d.max_uploads_used()
             && d.max_bytes_used().is_none_or(|m| link.bytes_used <= m)
             && d.max_pending_used()
-                .is_some_and(|m| link.pending_bytes <= m);
+                .is_some_and(|m| link.pending_bytes <= m)
+            && match d.used_up {
+                Some(_) => {
+                    link.uploads_used == d.link.uploads_used
+                        && link.max_uploads == d.link.max_uploads
+                }
+                None => link.uploads_used + 1 < d.link.max_uploads,
+            };
         if !fits_link {
             return Ok(DropReservation::LinkRefused);
         }
@@ -158,6 +175,9 @@ impl LinkStore for MemLedger {
             d.receipt_hash.to_owned(),
             (d.file.owner.clone(), d.file.id.clone()),
         );
+        if let Some(e) = d.used_up {
+            lock(&self.lifecycle).push(e.clone());
+        }
         Ok(DropReservation::Reserved)
     }
 

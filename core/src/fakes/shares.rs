@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::notify::OutboxEntry;
+use crate::notify::{EventType, LifecycleEntry, OutboxEntry};
 use crate::shares::{
     DownloadCount, DownloadEntry, DownloadPage, Share, ShareLock, SharePage, ShareStore,
 };
@@ -19,15 +19,27 @@ pub struct MemShares {
     pub downloads: Mutex<Vec<DownloadEntry>>,
     /// The outbox entries counted downloads wrote.
     pub announced: Mutex<Vec<OutboxEntry>>,
+    /// The outbox entries of the shares' own life (created, exhausted, revoked).
+    pub lifecycle: Mutex<Vec<LifecycleEntry>>,
 }
 
 #[async_trait]
 impl ShareStore for MemShares {
     async fn put_share(&self, share: &Share) -> Result<(), CoreError> {
-        self.shares
+        let mut shares = self.shares.lock().unwrap();
+        let key = (share.owner.clone(), share.id.clone());
+        if shares.insert(key, share.clone()).is_some() {
+            // A test's rewrite of a stored share: not a new one.
+            return Ok(());
+        }
+        self.lifecycle
             .lock()
             .unwrap()
-            .insert((share.owner.clone(), share.id.clone()), share.clone());
+            .push(LifecycleEntry::of_share(
+                EventType::ShareCreated,
+                share,
+                share.created_at,
+            ));
         Ok(())
     }
 
@@ -121,7 +133,11 @@ impl ShareStore for MemShares {
             .get_mut(&(owner.clone(), id.clone()))
         {
             Some(s) => {
-                s.revoked = true;
+                if !s.revoked {
+                    let e = LifecycleEntry::of_share(EventType::ShareRevoked, s, Utc::now());
+                    s.revoked = true;
+                    self.lifecycle.lock().unwrap().push(e);
+                }
                 Ok(true)
             }
             None => Ok(false),
@@ -136,7 +152,14 @@ impl ShareStore for MemShares {
         let open = !s.revoked
             && c.now < s.expires_at
             && s.max_downloads.is_none_or(|m| s.downloads < m)
-            && (!c.claim_mail || s.mailed_at == c.share.mailed_at);
+            && (!c.claim_mail || s.mailed_at == c.share.mailed_at)
+            && match (c.exhausted, c.share.max_downloads) {
+                (Some(_), _) => {
+                    s.downloads == c.share.downloads && s.max_downloads == c.share.max_downloads
+                }
+                (None, Some(m)) => s.downloads + 1 < m,
+                (None, None) => true,
+            };
         if !open {
             return Ok(false);
         }
@@ -147,6 +170,9 @@ impl ShareStore for MemShares {
         self.downloads.lock().unwrap().push(c.entry.clone());
         if let Some(e) = c.announce {
             self.announced.lock().unwrap().push(e.clone());
+        }
+        if let Some(e) = c.exhausted {
+            self.lifecycle.lock().unwrap().push(e.clone());
         }
         Ok(true)
     }

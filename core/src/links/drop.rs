@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::files::{FileLookup, FileView, LinkOrigin, Uploader};
 use crate::ids::IdSource;
 use crate::multipart::{Multiparts, PartTag, PartsListing, PresignedPart, UploadInstructions};
+use crate::notify::LifecycleEntry;
 use crate::ratelimit::RateLimiter;
 use crate::standing::StandingStore;
 use crate::time::rfc3339;
@@ -211,16 +212,7 @@ impl DropService {
         self.multipart.prepare(&mut file).await?;
         // A drop holds the owner's quota for one idle window at most; its URL dies with it.
         file.upload_expires_at = idle::drop_deadline(&self.settings, &file, now);
-        let outcome = self
-            .links
-            .create_pending_via_link(&LinkDrop {
-                link: &link,
-                file: &file,
-                receipt_hash: &receipt_hash,
-                quota_limit: self.settings.quota_bytes,
-                now,
-            })
-            .await;
+        let outcome = self.reserve(&link, &file, &receipt_hash, now).await;
         if !matches!(outcome, Ok(DropReservation::Reserved)) {
             self.multipart.abandon(&file).await;
         }
@@ -239,6 +231,52 @@ impl DropService {
             upload,
             receipt,
         })
+    }
+
+    /// The drop's atomic step. A drop that takes the link's last use writes `link.used_up` with
+    /// it, and only while the count is the one read; when another drop moved the count
+    /// meanwhile, the link is read again and the drop tried again (a few times), so that a
+    /// race costs no upload that the link still allows.
+    async fn reserve(
+        &self,
+        link: &Link,
+        file: &FileRecord,
+        receipt_hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<DropReservation, CoreError> {
+        let mut current = link.clone();
+        for _ in 0..8 {
+            let used_up = LifecycleEntry::used_up_by_next(&current, now);
+            let outcome = self
+                .links
+                .create_pending_via_link(&LinkDrop {
+                    link: &current,
+                    file,
+                    receipt_hash,
+                    quota_limit: self.settings.quota_bytes,
+                    now,
+                    used_up: used_up.as_ref(),
+                })
+                .await?;
+            if outcome != DropReservation::LinkRefused {
+                return Ok(outcome);
+            }
+            match self.links.get_link(&link.owner, &link.id).await? {
+                // Only the count and the use limit decide the retry: the store checks the
+                // rest (bytes, pending room) again.
+                Some(again)
+                    if !again.revoked
+                        && now < again.expires_at
+                        && again.uploads_left() > 0
+                        && (again.uploads_used, again.max_uploads)
+                            != (current.uploads_used, current.max_uploads) =>
+                {
+                    current = again;
+                }
+                _ => return Ok(outcome),
+            }
+        }
+        Ok(DropReservation::LinkRefused)
     }
 
     /// Why the store refused a drop the link seemed to allow: someone else took the last use,

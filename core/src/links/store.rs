@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::Link;
 use crate::files::Page;
+use crate::notify::LifecycleEntry;
 use crate::{CoreError, FileId, FileRecord, LinkId, OwnerId};
 
 /// One page of an owner's links, newest first.
@@ -35,6 +36,12 @@ pub struct LinkDrop<'a> {
     /// The owner's quota.
     pub quota_limit: u64,
     pub now: DateTime<Utc>,
+    /// The `link.used_up` entry, when this drop takes the link's last use
+    /// ([`LifecycleEntry::used_up_by_next`] of `link`): then the drop goes through only while
+    /// the link's count and limit are still those of `link`. Without it, only while a use is
+    /// left after this one, so that no drop takes the last use unannounced (the caller reads
+    /// the link again and retries).
+    pub used_up: Option<&'a LifecycleEntry>,
 }
 
 impl LinkDrop<'_> {
@@ -72,6 +79,8 @@ pub enum DropReservation {
 
 #[async_trait]
 pub trait LinkStore: Send + Sync {
+    /// Writes a new link with its `link.created` outbox entry ([`LifecycleEntry::of_link`] at
+    /// its `created_at`), all or nothing; never over a stored link.
     async fn put_link(&self, link: &Link) -> Result<(), CoreError>;
     async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError>;
     /// Several links in one round trip; missing ones are absent.
@@ -83,7 +92,9 @@ pub trait LinkStore: Send + Sync {
         limit: usize,
         after: Option<&LinkId>,
     ) -> Result<LinkPage, CoreError>;
-    /// Marks the link revoked (again is fine); `false` when the owner has no such link.
+    /// Marks the link revoked (again is fine); `false` when the owner has no such link. The
+    /// first revocation writes the `link.revoked` outbox entry (the link as read, at `at`) in
+    /// the same transaction; a second one writes nothing.
     async fn revoke_link(
         &self,
         owner: &OwnerId,

@@ -4,6 +4,7 @@
 //! owner's mail ([`mail`], through the [`Mailer`] port). A counted share download carries a
 //! [`ShareNotice`].
 
+mod lifecycle;
 mod mail;
 mod notice;
 mod notification;
@@ -11,8 +12,9 @@ mod outbox;
 mod transport;
 mod typed;
 
+pub use lifecycle::{LifecycleEntry, LinkFacts, ShareFacts, Subject};
 pub use mail::{download_mail, lockout_mail, reason_words, verdict_mail, verdict_mails};
 pub use notice::ShareNotice;
 pub use notification::{EventType, Notification, NotifiedFile};
-pub use outbox::{Courier, OutboxEntry, Undelivered};
+pub use outbox::{Announcement, Courier, OutboxEntry, Undelivered};
 pub use transport::{Mail, Mailer, Notifier};

@@ -25,6 +25,21 @@ pub enum EventType {
     /// A share was locked after too many wrong passwords.
     #[serde(rename = "share.locked")]
     ShareLocked,
+    // A link's and a share's own life: the same names as their events.
+    #[serde(rename = "link.created")]
+    LinkCreated,
+    #[serde(rename = "link.used_up")]
+    LinkUsedUp,
+    #[serde(rename = "link.expired")]
+    LinkExpired,
+    #[serde(rename = "link.revoked")]
+    LinkRevoked,
+    #[serde(rename = "share.created")]
+    ShareCreated,
+    #[serde(rename = "share.exhausted")]
+    ShareExhausted,
+    #[serde(rename = "share.revoked")]
+    ShareRevoked,
 }
 
 impl EventType {
@@ -41,18 +56,25 @@ impl EventType {
         }
     }
 
+    pub const ALL: [Self; 14] = [
+        Self::UploadAccepted,
+        Self::UploadRejected,
+        Self::UploadExpired,
+        Self::UploadHeld,
+        Self::FileDeleted,
+        Self::FileDownloaded,
+        Self::ShareLocked,
+        Self::LinkCreated,
+        Self::LinkUsedUp,
+        Self::LinkExpired,
+        Self::LinkRevoked,
+        Self::ShareCreated,
+        Self::ShareExhausted,
+        Self::ShareRevoked,
+    ];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::UploadAccepted,
-            Self::UploadRejected,
-            Self::UploadExpired,
-            Self::UploadHeld,
-            Self::FileDeleted,
-            Self::FileDownloaded,
-            Self::ShareLocked,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == s)
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
     }
 
     pub fn as_str(self) -> &'static str {
@@ -64,7 +86,29 @@ impl EventType {
             Self::FileDeleted => "file.deleted",
             Self::FileDownloaded => "file.downloaded",
             Self::ShareLocked => "share.locked",
+            Self::LinkCreated => "link.created",
+            Self::LinkUsedUp => "link.used_up",
+            Self::LinkExpired => "link.expired",
+            Self::LinkRevoked => "link.revoked",
+            Self::ShareCreated => "share.created",
+            Self::ShareExhausted => "share.exhausted",
+            Self::ShareRevoked => "share.revoked",
         }
+    }
+
+    /// A link's or a share's own life (not a file's): its entry is a
+    /// [`LifecycleEntry`](super::LifecycleEntry).
+    pub fn is_lifecycle(self) -> bool {
+        matches!(
+            self,
+            Self::LinkCreated
+                | Self::LinkUsedUp
+                | Self::LinkExpired
+                | Self::LinkRevoked
+                | Self::ShareCreated
+                | Self::ShareExhausted
+                | Self::ShareRevoked
+        )
     }
 }
 
@@ -86,11 +130,20 @@ pub struct Notification {
     pub version: u32,
     #[serde(rename = "type")]
     pub event_type: EventType,
-    pub file: NotifiedFile,
+    /// The file, for a file's notices; absent from a link's or a share's own (whose `owner`
+    /// and `detail` say what changed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<NotifiedFile>,
     /// A new version's verdict only: its number (`file` is the file it is a version of;
     /// `version` stays the message format's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_version: Option<u32>,
+    /// A link's or a share's own notice only: the owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// A link's or a share's own notice only: the event's detail (ids, counts, times).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<crate::events::EventDetail>,
     pub reason: Option<String>,
     pub via_link: Option<String>,
     /// `file.downloaded` and `share.locked` only: the share that was used (or locked).
@@ -111,7 +164,7 @@ impl Notification {
             id: String::new(),
             version: 1,
             event_type,
-            file: NotifiedFile {
+            file: Some(NotifiedFile {
                 // A version's verdict is told of its file.
                 id: file
                     .versioning
@@ -124,8 +177,10 @@ impl Notification {
                 size: file.size,
                 declared_type: file.content_type.clone(),
                 detected_type: file.detected_type.clone(),
-            },
+            }),
             file_version: file.versioning.of.as_ref().map(|o| o.n),
+            owner: None,
+            detail: None,
             reason: file.reason.clone(),
             via_link: file.via_link().map(str::to_owned),
             share: None,
@@ -144,15 +199,23 @@ impl Notification {
     pub fn attributes(&self) -> Vec<(&'static str, String)> {
         vec![
             ("event_type", self.event_type.as_str().to_owned()),
-            ("owner", self.file.owner.clone()),
+            ("owner", self.owner_id().to_owned()),
             (
                 "detected_type",
                 self.file
-                    .detected_type
-                    .clone()
+                    .as_ref()
+                    .and_then(|f| f.detected_type.clone())
                     .unwrap_or_else(|| "unknown".to_owned()),
             ),
         ]
+    }
+
+    /// The owner the notice is about.
+    pub fn owner_id(&self) -> &str {
+        match &self.file {
+            Some(f) => &f.owner,
+            None => self.owner.as_deref().unwrap_or_default(),
+        }
     }
 
     pub fn body(&self) -> String {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    EventType, Mailer, Notification, Notifier, ShareNotice, download_mail, lockout_mail,
-    verdict_mails,
+    EventType, LifecycleEntry, Mailer, Notification, Notifier, ShareNotice, download_mail,
+    lockout_mail, verdict_mails,
 };
 use crate::events::{Event, EventBus};
 use crate::links::LinkStore;
@@ -54,6 +54,50 @@ impl OutboxEntry {
     }
 }
 
+/// Any entry of the outbox: a file's, or a link's or a share's own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Announcement {
+    File(Box<OutboxEntry>),
+    Lifecycle(LifecycleEntry),
+}
+
+impl Announcement {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::File(e) => &e.id,
+            Self::Lifecycle(e) => &e.id,
+        }
+    }
+
+    pub fn event_type(&self) -> EventType {
+        match self {
+            Self::File(e) => e.event,
+            Self::Lifecycle(e) => e.event,
+        }
+    }
+
+    pub fn owner(&self) -> &crate::OwnerId {
+        match self {
+            Self::File(e) => &e.file.owner,
+            Self::Lifecycle(e) => &e.owner,
+        }
+    }
+
+    pub fn notification(&self) -> Notification {
+        match self {
+            Self::File(e) => e.notification(),
+            Self::Lifecycle(e) => e.notification(),
+        }
+    }
+
+    pub fn event(&self) -> Event {
+        match self {
+            Self::File(e) => e.event(),
+            Self::Lifecycle(e) => e.event(),
+        }
+    }
+}
+
 /// An entry that could not be delivered, and why; entries before it were.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Undelivered {
@@ -77,19 +121,39 @@ impl Courier {
     /// resume from: everything from there on is delivered again on the retry (at least once;
     /// duplicates carry the same `id`).
     pub async fn deliver(&self, entries: &[OutboxEntry]) -> Result<(), Undelivered> {
-        if entries.is_empty() {
+        let all: Vec<Announcement> = entries
+            .iter()
+            .map(|e| Announcement::File(Box::new(e.clone())))
+            .collect();
+        self.deliver_all(&all).await
+    }
+
+    /// [`Self::deliver`] for any entries: a link's or a share's own are published and put on
+    /// the bus as a file's are, and mail nobody (the owner made them, or can subscribe a
+    /// webhook to them).
+    pub async fn deliver_all(&self, all: &[Announcement]) -> Result<(), Undelivered> {
+        if all.is_empty() {
             return Ok(());
         }
-        let notes: Vec<Notification> = entries.iter().map(OutboxEntry::notification).collect();
+        let notes: Vec<Notification> = all.iter().map(Announcement::notification).collect();
         self.notifier
             .publish(&notes)
             .await
             .map_err(|error| Undelivered { index: 0, error })?;
-        let events: Vec<Event> = entries.iter().map(OutboxEntry::event).collect();
+        let events: Vec<Event> = all.iter().map(Announcement::event).collect();
         self.bus
             .put(&events)
             .await
             .map_err(|error| Undelivered { index: 0, error })?;
+        // Mails, by the file entries' positions among all.
+        let (positions, entries): (Vec<usize>, Vec<&OutboxEntry>) = all
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| match a {
+                Announcement::File(e) => Some((i, &**e)),
+                Announcement::Lifecycle(_) => None,
+            })
+            .unzip();
         // Owners are mailed verdicts (accepted, rejected, held), never deletions they made or
         // expiries they did not wait for.
         let verdicts: Vec<&FileRecord> = entries
@@ -98,7 +162,7 @@ impl Courier {
             .map(|e| &e.file)
             .collect();
         let mut mails = verdict_mails(&verdicts, &*self.links).await.into_iter();
-        for (index, entry) in entries.iter().enumerate() {
+        for (entry, &index) in entries.iter().zip(&positions) {
             let mail = if is_verdict(entry.event) {
                 mails.next().flatten()
             } else {

@@ -18,6 +18,13 @@ impl EventType {
             Self::FileDeleted => EventKind::FileDeleted,
             Self::FileDownloaded => EventKind::FileDownloaded,
             Self::ShareLocked => EventKind::ShareLocked,
+            Self::LinkCreated => EventKind::LinkCreated,
+            Self::LinkUsedUp => EventKind::LinkUsedUp,
+            Self::LinkExpired => EventKind::LinkExpired,
+            Self::LinkRevoked => EventKind::LinkRevoked,
+            Self::ShareCreated => EventKind::ShareCreated,
+            Self::ShareExhausted => EventKind::ShareExhausted,
+            Self::ShareRevoked => EventKind::ShareRevoked,
         }
     }
 }
@@ -25,6 +32,7 @@ impl EventType {
 impl OutboxEntry {
     pub fn event(&self) -> Event {
         let n = self.notification();
+        let f = &self.file;
         let kind = self.event.kind();
         let share = self.share.as_ref();
         let with_share = matches!(kind, EventKind::FileDownloaded | EventKind::ShareLocked);
@@ -32,17 +40,17 @@ impl OutboxEntry {
             id: self.id.clone(),
             kind,
             time: n.at.clone(),
-            owner: n.file.owner.clone(),
+            owner: f.owner.to_string(),
             detail: Detail {
                 schema_version: SCHEMA_VERSION,
                 id: self.id.clone(),
-                owner: n.file.owner.clone(),
+                owner: f.owner.to_string(),
                 file: DetailFile {
-                    id: n.file.id,
-                    name: n.file.name,
-                    size: n.file.size,
-                    declared_type: n.file.declared_type,
-                    detected_type: n.file.detected_type,
+                    id: f.id.to_string(),
+                    name: f.name.clone(),
+                    size: f.size,
+                    declared_type: f.content_type.clone(),
+                    detected_type: f.detected_type.clone(),
                 },
                 reason: n.reason,
                 via_link: n.via_link,
@@ -52,7 +60,8 @@ impl OutboxEntry {
                     .filter(|_| kind == EventKind::ShareLocked)
                     .and_then(|s| s.locked_until)
                     .map(crate::time::rfc3339),
-            },
+            }
+            .into(),
         }
     }
 }

@@ -56,15 +56,10 @@ fn every_kind_has_one_name_and_every_notice_one_kind() {
     }
     assert_eq!(EventKind::parse("upload.accepted"), None);
     assert_eq!(EventKind::parse("ping"), None);
-    let notices = [
-        EventType::UploadAccepted,
-        EventType::UploadRejected,
-        EventType::UploadHeld,
-        EventType::UploadExpired,
-        EventType::FileDeleted,
-        EventType::FileDownloaded,
-        EventType::ShareLocked,
-    ];
+    let notices = EventType::ALL;
+    for n in notices {
+        assert_eq!(EventType::parse(n.as_str()), Some(n));
+    }
     let mut kinds: Vec<_> = notices.iter().map(|&n| n.kind()).collect();
     kinds.sort();
     kinds.dedup();
@@ -80,8 +75,9 @@ fn an_event_keeps_the_entrys_id_time_and_owner_and_no_secret() {
     assert_eq!(ev.kind, EventKind::FileAccepted);
     assert_eq!(ev.time, "2026-12-04T12:00:00.000Z");
     assert_eq!(ev.owner, "owner-1");
-    assert_eq!(ev.detail.owner, "owner-1");
-    assert_eq!(ev.detail.via_link.as_deref(), Some("link-1"));
+    let d = ev.detail.file().unwrap();
+    assert_eq!(d.owner, "owner-1");
+    assert_eq!(d.via_link.as_deref(), Some("link-1"));
     let json = ev.detail_json();
     for secret in [
         "bea@example.com",
@@ -100,10 +96,12 @@ fn an_event_keeps_the_entrys_id_time_and_owner_and_no_secret() {
 #[test]
 fn share_events_carry_the_share_and_only_a_lock_its_end() {
     let d = entry(EventType::FileDownloaded, true).event().detail;
+    let d = d.file().unwrap();
     assert_eq!(d.share.as_deref(), Some("share-1"));
     assert_eq!(d.downloads_left, Some(Some(2)));
     assert_eq!(d.locked_until, None);
     let l = entry(EventType::ShareLocked, true).event().detail;
+    let l = l.file().unwrap();
     assert_eq!(l.locked_until.as_deref(), Some("2026-12-04T13:00:00.000Z"));
     let json = serde_json::to_string(&l).unwrap();
     assert!(

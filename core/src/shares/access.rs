@@ -10,7 +10,7 @@ use super::{MAIL_EVERY, Share, ShareState, ShareStore};
 use crate::clock::Clock;
 use crate::files::{FileLookup, presign_download};
 use crate::ids::IdSource;
-use crate::notify::{EventType, OutboxEntry, ShareNotice};
+use crate::notify::{EventType, LifecycleEntry, OutboxEntry, ShareNotice};
 use crate::objects::ObjectStore;
 use crate::profile::Profiles;
 use crate::ratelimit::RateLimiter;
@@ -275,6 +275,7 @@ impl ShareAccess {
                     locked_until: None,
                 }),
             });
+            let exhausted = LifecycleEntry::exhausted_by_next(&share, now);
             let counted = self
                 .shares
                 .count_download(&DownloadCount {
@@ -283,6 +284,7 @@ impl ShareAccess {
                     entry: &entry,
                     claim_mail,
                     announce: announce.as_ref(),
+                    exhausted: exhausted.as_ref(),
                 })
                 .await?;
             if counted {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::Share;
-use crate::notify::OutboxEntry;
+use crate::notify::{LifecycleEntry, OutboxEntry};
 use crate::{CoreError, FileId, OwnerId, ShareId};
 
 /// One page of an owner's shares, newest first.
@@ -69,6 +69,12 @@ pub struct DownloadCount<'a> {
     pub claim_mail: bool,
     /// The `file.downloaded` entry, when the owner asked to be told.
     pub announce: Option<&'a OutboxEntry>,
+    /// The `share.exhausted` entry, when this download is the share's last
+    /// ([`LifecycleEntry::exhausted_by_next`] of `share`): then it counts only while the
+    /// share's count and limit are still those of `share`. Without it, a share with a limit
+    /// counts only while this download leaves one more, so that no count takes the last
+    /// download unannounced (a lost race reads again).
+    pub exhausted: Option<&'a LifecycleEntry>,
 }
 
 /// The lock of a share after too many wrong passwords, all or nothing: `locked_until` set to
@@ -87,6 +93,8 @@ pub struct ShareLock<'a> {
 
 #[async_trait]
 pub trait ShareStore: Send + Sync {
+    /// Writes a new share with its `share.created` outbox entry
+    /// ([`LifecycleEntry::of_share`] at its `created_at`), all or nothing.
     async fn put_share(&self, share: &Share) -> Result<(), CoreError>;
     async fn get_share(&self, owner: &OwnerId, id: &ShareId) -> Result<Option<Share>, CoreError>;
     /// The share whose token hashes to `token_hash`.
@@ -119,7 +127,9 @@ pub trait ShareStore: Send + Sync {
         id: &ShareId,
         now: DateTime<Utc>,
     ) -> Result<bool, CoreError>;
-    /// `false` when there is no such share of `owner`. Revoking again is fine.
+    /// `false` when there is no such share of `owner`. Revoking again is fine. The first
+    /// revocation writes the `share.revoked` outbox entry (the share as it was read, at the
+    /// time of the write) in the same transaction; a second one writes nothing.
     async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError>;
     /// `true` when counted (and everything in `c` written); `false`, and nothing written, when
     /// a condition failed.

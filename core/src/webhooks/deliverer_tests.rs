@@ -97,7 +97,8 @@ fn event(owner: &str, n: u32, kind: EventKind) -> Event {
             share: None,
             downloads_left: None,
             locked_until: None,
-        },
+        }
+        .into(),
     }
 }
 

@@ -160,7 +160,8 @@ mod tests {
                 share: None,
                 downloads_left: None,
                 locked_until: None,
-            },
+            }
+            .into(),
         }
     }
 

@@ -16,12 +16,15 @@ async fn accepted_files_notify_operators_but_do_not_mail() {
     assert_eq!(mail, None, "no mail for an account user's own upload");
     assert_eq!(note.event_type, EventType::UploadAccepted);
     assert_eq!(note.version, 1);
-    assert_eq!(note.file.id, up.id.to_string());
-    assert_eq!(note.file.owner, "owner-1");
-    assert_eq!(note.file.name, "the file.bin");
-    assert_eq!(note.file.size, 300);
-    assert_eq!(note.file.declared_type, "image/png");
-    assert_eq!(note.file.detected_type.as_deref(), Some("image/png"));
+    assert_eq!(note.file.as_ref().unwrap().id, up.id.to_string());
+    assert_eq!(note.file.as_ref().unwrap().owner, "owner-1");
+    assert_eq!(note.file.as_ref().unwrap().name, "the file.bin");
+    assert_eq!(note.file.as_ref().unwrap().size, 300);
+    assert_eq!(note.file.as_ref().unwrap().declared_type, "image/png");
+    assert_eq!(
+        note.file.as_ref().unwrap().detected_type.as_deref(),
+        Some("image/png")
+    );
     assert_eq!(note.reason, None);
     assert_eq!(note.via_link, None);
     assert_eq!(note.at, "2026-11-22T10:00:05.000Z");

@@ -603,7 +603,7 @@ async fn delete_is_204_with_no_body() {
     assert_eq!(q["files"], 0);
     let sent = deletion_notices(&w);
     assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].file.id, id);
+    assert_eq!(sent[0].file.as_ref().unwrap().id, id);
 }
 
 // ---------------------------------------------------------------- sign-up

@@ -13,9 +13,9 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use dropgate_core::CoreError;
 use dropgate_core::clock::SystemClock;
-use dropgate_core::notify::{Courier, OutboxEntry, Undelivered};
+use dropgate_core::notify::{Announcement, Courier, Undelivered};
 use dropgate_core::webhooks::Dispatch;
-use dropgate_infra::dynamo::outbox::entry_from_image;
+use dropgate_infra::dynamo::outbox_lifecycle::announcement_from_image;
 use dropgate_infra::{Clients, Config, InfraError};
 
 #[derive(Clone)]
@@ -57,12 +57,12 @@ impl Deps {
 
 /// The entry a stream record carries: `None` for records that announce nothing (an entry
 /// removed by TTL, a modification), an error for one that cannot be read (a poison record).
-fn entry_of(r: &EventRecord) -> Result<Option<OutboxEntry>, CoreError> {
+fn entry_of(r: &EventRecord) -> Result<Option<Announcement>, CoreError> {
     if r.event_name != "INSERT" {
         return Ok(None);
     }
     let image = serde_json::to_value(&r.change.new_image).map_err(CoreError::upstream)?;
-    entry_from_image(&image).map(Some)
+    announcement_from_image(&image).map(Some)
 }
 
 fn sequence(r: &EventRecord) -> String {
@@ -89,14 +89,18 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             }
         }
     }
-    let outcome = match deps.courier.deliver(&entries).await {
+    let outcome = match deps.courier.deliver_all(&entries).await {
         Ok(()) => fan_out(&entries, deps).await,
         Err(u) => Err(u),
     };
     let failed_at = match outcome {
         Ok(()) => {
             for e in &entries {
-                tracing::info!(entry = e.id, event = e.event.as_str(), owner = %e.file.owner, file_id = %e.file.id, decision = "delivered", "notice delivered");
+                let file_id = match e {
+                    Announcement::File(f) => Some(f.file.id.as_str()),
+                    Announcement::Lifecycle(_) => None,
+                };
+                tracing::info!(entry = e.id(), event = e.event_type().as_str(), owner = %e.owner(), file_id, decision = "delivered", "notice delivered");
             }
             stop.map(|(i, e)| {
                 tracing::error!(sequence = sequence(&event.records[i]), error = %e, decision = "poison", "unreadable outbox record; left to retries and the on-failure destination");
@@ -105,7 +109,7 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
         }
         Err(u) => {
             let i = positions[u.index];
-            tracing::warn!(entry = entries[u.index].id, sequence = sequence(&event.records[i]), error = %u.error, decision = "retry", "delivery failed; the batch resumes here");
+            tracing::warn!(entry = entries[u.index].id(), sequence = sequence(&event.records[i]), error = %u.error, decision = "retry", "delivery failed; the batch resumes here");
             Some(i)
         }
     };
@@ -126,8 +130,8 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
 
 /// The entries' webhook deliveries, enqueued. A failure fails them all from the first (the
 /// retry sends the notices again, with their ids, and fans out to the same delivery ids).
-async fn fan_out(entries: &[OutboxEntry], deps: &Deps) -> Result<(), Undelivered> {
-    let events: Vec<_> = entries.iter().map(OutboxEntry::event).collect();
+async fn fan_out(entries: &[Announcement], deps: &Deps) -> Result<(), Undelivered> {
+    let events: Vec<_> = entries.iter().map(Announcement::event).collect();
     deps.webhooks
         .fan_out(&events)
         .await

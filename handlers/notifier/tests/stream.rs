@@ -253,7 +253,7 @@ async fn a_poison_record_stops_the_batch_there_after_delivering_what_came_before
     assert_eq!(failed(&r), [format!("{:021}", 2)]);
     let sent = w.notifier.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1, "only what came before the poison record");
-    assert_eq!(sent[0].file.id, "f1");
+    assert_eq!(sent[0].file.as_ref().unwrap().id, "f1");
 }
 
 /// Fails its first `n` calls, then delivers to the inner fake.

@@ -98,6 +98,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
             note: None,
         }),
     });
+    let used_up = dropgate_core::notify::LifecycleEntry::used_up_by_next(&link, t);
     let r = w
         .ledger
         .create_pending_via_link(&LinkDrop {
@@ -106,6 +107,7 @@ async fn dropped(w: &World, via: &str, declared: &str, bytes: Vec<u8>) -> FileId
             receipt_hash: &format!("receipt-{id}"),
             quota_limit: 1 << 40,
             now: t,
+            used_up: used_up.as_ref(),
         })
         .await
         .unwrap();
@@ -245,9 +247,12 @@ async fn a_malformed_message_fails_alone() {
     let sent = notes(&w);
     assert_eq!(sent.len(), 1, "the test event publishes nothing");
     assert_eq!(sent[0].event_type, EventType::UploadAccepted);
-    assert_eq!(sent[0].file.id, id.to_string());
-    assert_eq!(sent[0].file.owner, OWNER);
-    assert_eq!(sent[0].file.detected_type.as_deref(), Some("image/png"));
+    assert_eq!(sent[0].file.as_ref().unwrap().id, id.to_string());
+    assert_eq!(sent[0].file.as_ref().unwrap().owner, OWNER);
+    assert_eq!(
+        sent[0].file.as_ref().unwrap().detected_type.as_deref(),
+        Some("image/png")
+    );
     assert!(
         mails(&w).await.is_empty(),
         "no mail for an accepted own upload"

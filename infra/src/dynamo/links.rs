@@ -20,8 +20,8 @@ use super::files::{epoch_after, file_key, from_item as file_from_item};
 use super::own_quota::Try;
 use super::paged::NewestFirst;
 use super::{
-    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, s,
-    transact, update_if, values,
+    DynamoLedger, Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, s, transact,
+    update_if, values,
 };
 use crate::error::sdk_error;
 
@@ -252,7 +252,7 @@ impl DynamoLedger {
 #[async_trait]
 impl LinkStore for DynamoLedger {
     async fn put_link(&self, link: &Link) -> Result<(), CoreError> {
-        put_new(&self.client, &self.links_table, to_item(link), "link_id").await
+        self.put_link_announced(link, to_item(link)).await
     }
 
     async fn get_link(&self, owner: &OwnerId, id: &LinkId) -> Result<Option<Link>, CoreError> {
@@ -307,18 +307,7 @@ impl LinkStore for DynamoLedger {
         id: &LinkId,
         at: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.links_table)
-            .set_key(Some(link_key(owner, id)))
-            .update_expression("SET revoked = :t, revoked_at = if_not_exists(revoked_at, :at)")
-            .condition_expression("attribute_exists(link_id)")
-            .set_expression_attribute_values(values(vec![
-                (":t", Av::Bool(true)),
-                (":at", s(rfc3339(at))),
-            ]));
-        update_if(update).await
+        self.revoke_link_announced(owner, id, at).await
     }
 
     async fn update_link(&self, l: &Link, now: DateTime<Utc>) -> Result<bool, CoreError> {
@@ -433,6 +422,9 @@ impl LinkStore for DynamoLedger {
             cond.push_str(" AND bytes_used <= :max_bytes");
             vals.push((":max_bytes", n(max_bytes)));
         }
+        let (last, more) = Self::used_up_condition(d);
+        cond.push_str(last);
+        vals.extend(more);
         let use_link = Update::builder()
             .table_name(&self.links_table)
             .set_key(Some(link_key(&d.link.owner, &d.link.id)))
@@ -481,6 +473,7 @@ impl LinkStore for DynamoLedger {
                     TransactWriteItem::builder().put(receipt.clone()).build(),
                 ];
                 items.extend(self.pointer_put(d.file)?);
+                items.extend(self.used_up_put(d)?);
                 match transact(&self.client, "create_pending_via_link", items).await? {
                     Tx::Committed => Ok(Try::Done(DropReservation::Reserved)),
                     Tx::ConditionFailed(which) if which.first() == Some(&true) => {

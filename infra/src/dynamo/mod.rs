@@ -14,8 +14,10 @@ pub mod erasure;
 pub mod files;
 mod hold_attrs;
 mod holds;
+mod link_events;
 pub mod links;
 pub mod outbox;
+pub mod outbox_lifecycle;
 mod own_quota;
 mod paged;
 mod pointers;
@@ -189,25 +191,6 @@ pub(crate) async fn get_item(
     Ok(out.item)
 }
 
-/// Puts `item` into `table`, never over an item with its key: `id`, an attribute every item
-/// of the table has, must not exist yet.
-pub(crate) async fn put_new(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    item: HashMap<String, Av>,
-    id: &str,
-) -> Result<(), CoreError> {
-    client
-        .put_item()
-        .table_name(table)
-        .set_item(Some(item))
-        .condition_expression(format!("attribute_not_exists({id})"))
-        .send()
-        .await
-        .map_err(|e| sdk_error("PutItem", e))?;
-    Ok(())
-}
-
 /// Sends a conditional update: `false`, not an error, when its condition fails.
 pub(crate) async fn update_if(update: UpdateItemFluentBuilder) -> Result<bool, CoreError> {
     match update.send().await {
@@ -359,6 +342,22 @@ impl DynamoLedger {
 }
 
 /// An unconditional put, as one item of a transaction.
+/// A put of a new item for a transaction: never over an item with its key (`id`, an attribute
+/// every item of the table has, must not exist yet).
+pub(crate) fn put_new_op(
+    table: &str,
+    item: HashMap<String, Av>,
+    id: &str,
+) -> Result<TransactWriteItem, CoreError> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(format!("attribute_not_exists({id})"))
+        .build()
+        .map_err(CoreError::upstream)?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}
+
 pub(crate) fn put_op(
     table: &str,
     item: HashMap<String, Av>,

@@ -98,25 +98,33 @@ fn share_notice(item: &HashMap<String, Av>) -> Result<Option<ShareNotice>, CoreE
 /// An entry from a change-stream record's new image, in DynamoDB's JSON (`{"name": {"S":
 /// "..."}}`, as Lambda delivers it).
 pub fn entry_from_image(image: &Value) -> Result<OutboxEntry, CoreError> {
+    entry_from_item(&item_of_image(image)?)
+}
+
+/// The item a change-stream record's image holds.
+pub(crate) fn item_of_image(image: &Value) -> Result<HashMap<String, Av>, CoreError> {
     let map = image
         .as_object()
         .ok_or_else(|| corrupt("outbox image is not an object"))?;
-    let item: HashMap<String, Av> = map
-        .iter()
+    map.iter()
         .map(|(k, v)| av(v).map(|a| (k.clone(), a)))
         .collect::<Option<_>>()
-        .ok_or_else(|| corrupt("outbox image attribute"))?;
-    let event = get_s(&item, "event")
+        .ok_or_else(|| corrupt("outbox image attribute"))
+}
+
+/// A file's entry from its log item.
+pub(crate) fn entry_from_item(item: &HashMap<String, Av>) -> Result<OutboxEntry, CoreError> {
+    let event = get_s(item, "event")
         .and_then(EventType::parse)
         .ok_or_else(|| corrupt("outbox event"))?;
     Ok(OutboxEntry {
-        id: get_s(&item, "entry")
+        id: get_s(item, "entry")
             .ok_or_else(|| corrupt("outbox entry"))?
             .to_owned(),
         event,
-        file: from_item(&item)?,
-        at: get_time(&item, "at")?,
-        share: share_notice(&item)?,
+        file: from_item(item)?,
+        at: get_time(item, "at")?,
+        share: share_notice(item)?,
     })
 }
 

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, Utc};
+use dropgate_core::notify::{EventType, LifecycleEntry};
 use dropgate_core::shares::{
     DownloadCount, DownloadEntry, DownloadPage, Share, ShareLock, SharePage, ShareStore,
 };
@@ -20,9 +21,10 @@ use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 
 use super::files::epoch_after;
 use super::outbox::entry_item_of;
+use super::outbox_lifecycle::lifecycle_put;
 use super::paged::NewestFirst;
 use super::{
-    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new, put_op, s, transact,
+    Tx, corrupt, delete_if, get_item, get_n, get_s, get_time, n, put_new_op, put_op, s, transact,
     update_if, values,
 };
 use crate::error::sdk_error;
@@ -191,7 +193,18 @@ fn download_from_item(item: &HashMap<String, Av>) -> Result<DownloadEntry, CoreE
 #[async_trait]
 impl ShareStore for DynamoShares {
     async fn put_share(&self, share: &Share) -> Result<(), CoreError> {
-        put_new(&self.client, &self.shares_table, to_item(share), "share_id").await
+        let created = LifecycleEntry::of_share(EventType::ShareCreated, share, share.created_at);
+        let items = vec![
+            put_new_op(&self.shares_table, to_item(share), "share_id")?,
+            lifecycle_put(&self.log_table, &created)?,
+        ];
+        match transact(&self.client, "put_share", items).await? {
+            Tx::Committed => Ok(()),
+            Tx::ConditionFailed(_) => Err(CoreError::upstream(format!(
+                "put_share: share {} exists",
+                share.id
+            ))),
+        }
     }
 
     async fn get_share(&self, owner: &OwnerId, id: &ShareId) -> Result<Option<Share>, CoreError> {
@@ -345,15 +358,36 @@ impl ShareStore for DynamoShares {
     }
 
     async fn revoke_share(&self, owner: &OwnerId, id: &ShareId) -> Result<bool, CoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.shares_table)
-            .set_key(Some(share_key(owner, id)))
-            .update_expression("SET revoked = :t")
-            .condition_expression("attribute_exists(share_id)")
-            .set_expression_attribute_values(values(vec![(":t", Av::Bool(true))]));
-        update_if(update).await
+        // Read, then revoke only what is not revoked yet, with its entry: of concurrent
+        // revocations exactly one writes `share.revoked`; the others find it revoked.
+        for _ in 0..3 {
+            let Some(sh) = self.get_share(owner, id).await? else {
+                return Ok(false);
+            };
+            if sh.revoked {
+                return Ok(true);
+            }
+            let revoked = LifecycleEntry::of_share(EventType::ShareRevoked, &sh, Utc::now());
+            let update = Update::builder()
+                .table_name(&self.shares_table)
+                .set_key(Some(share_key(owner, id)))
+                .update_expression("SET revoked = :t")
+                .condition_expression("revoked = :f")
+                .set_expression_attribute_values(values(vec![
+                    (":t", Av::Bool(true)),
+                    (":f", Av::Bool(false)),
+                ]))
+                .build()
+                .map_err(CoreError::upstream)?;
+            let items = vec![
+                TransactWriteItem::builder().update(update).build(),
+                lifecycle_put(&self.log_table, &revoked)?,
+            ];
+            if let Tx::Committed = transact(&self.client, "revoke_share", items).await? {
+                return Ok(true);
+            }
+        }
+        Err(CoreError::Throttled)
     }
 
     async fn count_download(&self, c: &DownloadCount<'_>) -> Result<bool, CoreError> {
@@ -367,6 +401,19 @@ impl ShareStore for DynamoShares {
             (":f", Av::Bool(false)),
             (":now_ms", n(c.now.timestamp_millis())),
         ];
+        // The last download is taken only with its `share.exhausted` entry (see DownloadCount).
+        match (c.exhausted, c.share.max_downloads) {
+            (Some(_), Some(m)) => {
+                cond.push_str(" AND downloads = :read AND max_downloads = :max");
+                vals.push((":read", n(c.share.downloads)));
+                vals.push((":max", n(m)));
+            }
+            (None, Some(m)) => {
+                cond.push_str(" AND downloads < :last");
+                vals.push((":last", n(m.saturating_sub(1))));
+            }
+            _ => {}
+        }
         if c.claim_mail {
             set.push_str(", mailed_at = :now");
             vals.push((":now", s(rfc3339(c.now))));
@@ -395,6 +442,9 @@ impl ShareStore for DynamoShares {
         ];
         if let Some(e) = c.announce {
             items.push(put_op(&self.log_table, entry_item_of(e))?);
+        }
+        if let Some(e) = c.exhausted {
+            items.push(lifecycle_put(&self.log_table, e)?);
         }
         match transact(&self.client, "count_download", items).await? {
             Tx::Committed => Ok(true),

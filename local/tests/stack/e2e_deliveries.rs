@@ -19,21 +19,21 @@ use tokio::net::TcpListener;
 
 /// One request a receiver got: its headers (lower-case names) and body.
 #[derive(Clone, Debug)]
-struct Got {
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
+pub(crate) struct Got {
+    pub(crate) headers: BTreeMap<String, String>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A receiver on `127.0.0.1:<free port>` answering the scripted statuses in order, then
 /// `then` for ever; it keeps every request.
 #[derive(Clone)]
-struct Receiver {
+pub(crate) struct Receiver {
     port: u16,
     got: Arc<Mutex<Vec<Got>>>,
 }
 
 impl Receiver {
-    async fn start(script: Vec<u16>, then: u16) -> Self {
+    pub(crate) async fn start(script: Vec<u16>, then: u16) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -58,11 +58,11 @@ impl Receiver {
         Self { port, got }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/hook", self.port)
     }
 
-    fn got(&self) -> Vec<Got> {
+    pub(crate) fn got(&self) -> Vec<Got> {
         self.got.lock().unwrap().clone()
     }
 }
@@ -104,12 +104,12 @@ async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Got> {
     })
 }
 
-fn body_of(g: &Got) -> Value {
+pub(crate) fn body_of(g: &Got) -> Value {
     serde_json::from_slice(&g.body).expect("a JSON body")
 }
 
 /// Runs docs/EVENTS.md's Python `verify` over each request: the answers, in order.
-fn verified_by_the_docs(secret: &str, got: &[Got]) -> Vec<bool> {
+pub(crate) fn verified_by_the_docs(secret: &str, got: &[Got]) -> Vec<bool> {
     let doc =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/EVENTS.md")).unwrap();
     let start = doc.find("```python\n").expect("a Python block") + "```python\n".len();
@@ -150,7 +150,12 @@ fn verified_by_the_docs(secret: &str, got: &[Got]) -> Vec<bool> {
         .collect()
 }
 
-async fn register(stack: &LocalStack, token: &str, url: &str, events: &[&str]) -> (String, String) {
+pub(crate) async fn register(
+    stack: &LocalStack,
+    token: &str,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
     let (s, b) = stack
         .post(
             "/webhooks",

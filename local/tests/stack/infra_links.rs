@@ -96,6 +96,7 @@ pub(crate) async fn drop_via(
     quota_limit: u64,
     at: DateTime<Utc>,
 ) -> DropReservation {
+    let used_up = dropgate_core::notify::LifecycleEntry::used_up_by_next(l, at);
     store
         .create_pending_via_link(&LinkDrop {
             link: l,
@@ -103,6 +104,7 @@ pub(crate) async fn drop_via(
             receipt_hash: &receipt_hash(file),
             quota_limit,
             now: at,
+            used_up: used_up.as_ref(),
         })
         .await
         .unwrap()
@@ -152,6 +154,9 @@ async fn the_dynamodb_link_store_keeps_the_contract() {
         ledger: &store,
     };
     links::check_all(stores, "ddb", Utc::now()).await;
+    // The links' own outbox entries, read back as the notifier reads them.
+    let log = crate::infra_shares::upload_log(&e);
+    dropgate_core::contract::link_events::check_all(stores, &log, "ddb", Utc::now()).await;
 }
 
 /// What the contract cannot do through the port: a link purged by its TTL under a pending

@@ -106,6 +106,13 @@ async fn log_of(e: &Env, f: &FileRecord) -> Vec<OutboxEntry> {
         .unwrap();
     out.items()
         .iter()
+        // The link's own entries (`link.created`) are not the file's.
+        .filter(|item| {
+            let event = item.get("event").and_then(|v| v.as_s().ok());
+            !event
+                .and_then(|e| dropgate_core::notify::EventType::parse(e))
+                .is_some_and(|e| e.is_lifecycle())
+        })
         .map(|item| entry_from_image(&image_json(item)).unwrap())
         .filter(|entry| entry.file.id == f.id)
         .collect()

@@ -10,10 +10,11 @@ use aws_sdk_dynamodb::types::AttributeValue as Av;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use dropgate_core::contract::share_lockout;
 use dropgate_core::contract::shares::{Announced, BoxFuture, check_all};
-use dropgate_core::notify::{EventType, OutboxEntry, ShareNotice};
+use dropgate_core::notify::{Announcement, EventType, LifecycleEntry, OutboxEntry, ShareNotice};
 use dropgate_core::shares::{DownloadCount, DownloadEntry, Share, ShareStore};
 use dropgate_core::{FileId, FileRecord, OwnerId, ShareId, tokens};
-use dropgate_infra::dynamo::outbox::{entry_from_image, image_json};
+use dropgate_infra::dynamo::outbox::image_json;
+use dropgate_infra::dynamo::outbox_lifecycle::announcement_from_image;
 use dropgate_infra::dynamo::shares::DynamoShares;
 
 use crate::infra_adapters::{Env, env};
@@ -35,12 +36,32 @@ pub(crate) struct UploadLog {
 
 impl Announced for UploadLog {
     fn announced<'a>(&'a self, owner: &'a OwnerId) -> BoxFuture<'a, Vec<OutboxEntry>> {
-        Box::pin(async move { self.entries(owner).await })
+        Box::pin(async move {
+            let all = self.all(owner).await;
+            all.into_iter()
+                .filter_map(|a| match a {
+                    Announcement::File(e) => Some(*e),
+                    Announcement::Lifecycle(_) => None,
+                })
+                .collect()
+        })
+    }
+
+    fn lifecycle<'a>(&'a self, owner: &'a OwnerId) -> BoxFuture<'a, Vec<LifecycleEntry>> {
+        Box::pin(async move {
+            let all = self.all(owner).await;
+            all.into_iter()
+                .filter_map(|a| match a {
+                    Announcement::Lifecycle(e) => Some(e),
+                    Announcement::File(_) => None,
+                })
+                .collect()
+        })
     }
 }
 
 impl UploadLog {
-    async fn entries(&self, owner: &OwnerId) -> Vec<OutboxEntry> {
+    async fn all(&self, owner: &OwnerId) -> Vec<Announcement> {
         let out = self
             .client
             .query()
@@ -55,7 +76,7 @@ impl UploadLog {
         // Sorted by `entry`, the entry's id.
         out.items()
             .iter()
-            .map(|i| entry_from_image(&image_json(i)).expect("an outbox entry"))
+            .map(|i| announcement_from_image(&image_json(i)).expect("an outbox entry"))
             .collect()
     }
 }
@@ -72,6 +93,13 @@ async fn the_dynamodb_share_store_keeps_the_contract() {
     let e = env().await;
     check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
     share_lockout::check_all(&shares(&e), &upload_log(&e), "ddb", Utc::now()).await;
+    dropgate_core::contract::share_events::check_all(
+        &shares(&e),
+        &upload_log(&e),
+        "ddb",
+        Utc::now(),
+    )
+    .await;
     dropgate_core::contract::edits::shares_are_edited_while_live_and_removed_once_ended(
         &shares(&e),
         "ddb",
@@ -216,6 +244,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
                 entry: &entry,
                 claim_mail: true,
                 announce: Some(&announce),
+                exhausted: None,
             })
             .await
             .unwrap()

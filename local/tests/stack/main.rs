@@ -22,6 +22,7 @@ mod e2e_exposure;
 mod e2e_faults;
 mod e2e_holds;
 mod e2e_keys;
+mod e2e_life_events;
 mod e2e_link_quota;
 mod e2e_links;
 mod e2e_multipart;

@@ -51,6 +51,10 @@ fn functions() -> Vec<Function> {
             required_env: dropgate_notifier::REQUIRED_ENV,
         },
         Function {
+            bin: "deliverer",
+            required_env: dropgate_deliverer::REQUIRED_ENV,
+        },
+        Function {
             bin: BASELINE,
             required_env: &[],
         },
@@ -73,6 +77,14 @@ fn dummy(var: &str) -> Option<&'static str> {
         "USER_POOL_CLIENT_ID" => "4q0bench1client2id3abcd",
         "MAIL_SENDER" => "dropgate@example.com",
         "SCAN_PLAN_ARN" => "arn:aws:guardduty:us-east-1:123456789012:malware-protection-plan/bench",
+        "API_KEYS_TABLE" => "dropgate-api-keys",
+        "AUDIT_TABLE" => "dropgate-audit",
+        "EVENT_BUS_NAME" => "dropgate-events",
+        "TOKEN_KEY" => "0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        "WEBHOOKS_TABLE" => "dropgate-webhooks",
+        "WEBHOOK_QUEUE_URL" => {
+            "https://sqs.us-east-1.amazonaws.com/123456789012/dropgate-deliveries"
+        }
         _ => return None,
     })
 }

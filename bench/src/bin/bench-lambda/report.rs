@@ -83,9 +83,9 @@ impl Report {
             ),
             wrap(
                 "The first command builds, with cargo-lambda and the workspace's release profile \
-                 (opt-level \"s\", fat LTO, one codegen unit, stripped, panic = abort), the five \
+                 (opt-level \"s\", fat LTO, one codegen unit, stripped, panic = abort), the six \
                  functions and `hello-lambda` (an empty `lambda_runtime` function, the baseline) for \
-                 arm64, zipped as deployed (`target/lambda/<bin>/bootstrap.zip`), and the same six \
+                 arm64, zipped as deployed (`target/lambda/<bin>/bootstrap.zip`), and the same seven \
                  for x86_64 (`target/lambda-x86_64/<bin>/bootstrap`).",
             ),
             wrap(&format!(
@@ -98,7 +98,7 @@ impl Report {
                  template.yaml sets it in the `aws` partition) and dummy values for the \
                  variables each handler requires (so its configuration check passes; nothing calls \
                  AWS). **Cold init is measured on the x86_64 builds**: the arm64 binaries cannot run \
-                 on this x86_64 machine. Starts are interleaved across the six binaries, {runs} \
+                 on this x86_64 machine. Starts are interleaved across the seven binaries, {runs} \
                  counted per binary after one warm-up start; min and p90 beside the median."
             )),
             self.table.trim_end().to_owned(),
