@@ -320,6 +320,7 @@ impl Deps {
             multipart: multipart_store,
             directory: directory.clone(),
             accounts: account_directory.clone(),
+            totp: totp.clone(),
             links: links.clone(),
             shares: shares.clone(),
             audit: Arc::new(audit.clone()),
