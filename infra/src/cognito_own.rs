@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
-use dropgate_core::accounts::{AccountDirectory, PasswordCheck};
 use dropgate_core::accounts::own::wrong_password;
+use dropgate_core::accounts::{AccountDirectory, PasswordCheck};
 use dropgate_core::{CoreError, OwnerId};
 
 use crate::cognito::{CognitoAccounts, map_err};

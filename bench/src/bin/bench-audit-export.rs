@@ -145,13 +145,19 @@ async fn main() {
     let sdk = dropgate_local::provision::sdk_config(&st.ready.aws_endpoint).await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     let pool = &st.ready.resources.user_pool_id;
-    cognito
+    // The stack provisions the `admins` group; one made here by an older stack is fine too.
+    if let Err(e) = cognito
         .create_group()
         .user_pool_id(pool)
         .group_name("admins")
         .send()
         .await
-        .expect("group");
+        && !e
+            .as_service_error()
+            .is_some_and(|s| s.is_group_exists_exception())
+    {
+        panic!("group: {e:?}");
+    }
     cognito
         .admin_add_user_to_group()
         .user_pool_id(pool)

@@ -293,7 +293,11 @@ async fn with_totp_on_an_owner_erases_their_account_only_with_a_current_code() {
     w.totp.verify(token, &w.totp.code(&secret)).await.unwrap();
     w.totp.set_enabled(token, true).await.unwrap();
     let right = w.totp.code(&secret);
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     for code in [None, Some(""), Some("12345"), Some(wrong)] {
         let e = w
             .eraser

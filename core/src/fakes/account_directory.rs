@@ -163,7 +163,8 @@ impl AccountDirectory for MemAccountDirectory {
         owner: &OwnerId,
         password: &str,
     ) -> Result<PasswordCheck, CoreError> {
-        let right = matches!(self.accounts.lock().unwrap().get(owner), Some(a) if a.password == password);
+        let right =
+            matches!(self.accounts.lock().unwrap().get(owner), Some(a) if a.password == password);
         if !right {
             return Err(CoreError::unauthorized(
                 "invalid_credentials",
