@@ -330,7 +330,6 @@ impl Deps {
         let users = UserAdmin {
             directory,
             limits,
-            usage: lookup.clone(),
             links: links.clone(),
             shares: shares.clone(),
             standing: standing.clone(),

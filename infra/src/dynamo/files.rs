@@ -301,6 +301,19 @@ impl DynamoLedger {
     }
 }
 
+/// The usage a quota record holds (an empty item: none), `limit` where it has no own.
+pub(crate) fn usage_of(item: &HashMap<String, Av>, limit: u64) -> QuotaUsage {
+    let get = |k: &str| get_n(item, k).unwrap_or(0).max(0) as u64;
+    let own = get_n(item, OWN_LIMIT).map(|v| v.max(0) as u64);
+    QuotaUsage {
+        used_bytes: get("used_bytes"),
+        reserved_bytes: get("reserved_bytes"),
+        limit_bytes: own.unwrap_or(limit),
+        files: get("files"),
+        custom: own.is_some(),
+    }
+}
+
 #[async_trait]
 impl FileLookup for DynamoLedger {
     async fn usage(&self, owner: &OwnerId, limit: u64) -> Result<QuotaUsage, CoreError> {
@@ -308,15 +321,7 @@ impl FileLookup for DynamoLedger {
         let item = get_item(&self.client, &self.quotas_table, key)
             .await?
             .unwrap_or_default();
-        let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
-        let own = get_n(&item, OWN_LIMIT).map(|v| v.max(0) as u64);
-        Ok(QuotaUsage {
-            used_bytes: get("used_bytes"),
-            reserved_bytes: get("reserved_bytes"),
-            limit_bytes: own.unwrap_or(limit),
-            files: get("files"),
-            custom: own.is_some(),
-        })
+        Ok(usage_of(&item, limit))
     }
 
     async fn get_file(

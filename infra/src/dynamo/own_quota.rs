@@ -12,9 +12,11 @@ use std::future::Future;
 
 use async_trait::async_trait;
 use dropgate_core::files::headroom;
-use dropgate_core::users::QuotaLimits;
+use dropgate_core::users::{AccountRecord, MAX_RECORDS_READ, QuotaLimits};
 use dropgate_core::{CoreError, OwnerId};
 
+use super::files::usage_of;
+use super::standing::standing_of;
 use super::{DynamoLedger, get_item, get_n, n, s};
 
 /// The attribute of a user's own limit on their quota record.
@@ -132,5 +134,48 @@ impl QuotaLimits for DynamoLedger {
             .await
             .map_err(|e| crate::error::sdk_error("UpdateItem", e))?;
         Ok(())
+    }
+
+    /// One strongly consistent `BatchGetItem` per 100 owners (`DynamoLedger::batch_get`:
+    /// unprocessed keys retried with backoff, a bounded number of rounds).
+    async fn records(
+        &self,
+        owners: &[OwnerId],
+        default: u64,
+    ) -> Result<HashMap<OwnerId, AccountRecord>, CoreError> {
+        if owners.len() > MAX_RECORDS_READ {
+            return Err(CoreError::upstream("records: too many owners at once"));
+        }
+        let mut unique: Vec<&OwnerId> = owners.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let keys = unique
+            .iter()
+            .map(|o| HashMap::from([("owner".to_string(), s(o.as_str()))]))
+            .collect();
+        let mut by_owner = HashMap::new();
+        for item in self.batch_get(&self.quotas_table, keys).await? {
+            if let Some(Ok(o)) = item
+                .get("owner")
+                .and_then(|v| v.as_s().ok())
+                .map(|o| OwnerId::parse(o))
+            {
+                by_owner.insert(o, item);
+            }
+        }
+        let empty = HashMap::new();
+        owners
+            .iter()
+            .map(|o| {
+                let item = by_owner.get(o).unwrap_or(&empty);
+                Ok((
+                    o.clone(),
+                    AccountRecord {
+                        usage: usage_of(item, default),
+                        standing: standing_of(item)?,
+                    },
+                ))
+            })
+            .collect()
     }
 }

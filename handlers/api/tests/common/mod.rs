@@ -173,6 +173,8 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let shares = Arc::new(MemShares::default());
     let directory = Arc::new(MemDirectory::default());
     let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
+    // The store keeps standing on the quota record, read with usage for a page of accounts.
+    ledger.with_standing(standing.clone());
     let account_directory = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
     let mailer = Arc::new(dropgate_core::fakes::MemMailer::default());
     let totp = Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone()));
