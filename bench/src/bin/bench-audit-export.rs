@@ -138,6 +138,10 @@ async fn seed(ddb: &aws_sdk_dynamodb::Client, table: &str, n: u64) {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    // The functions' log lines (the cause of a 503, say) on stderr, when asked for.
+    if std::env::var_os("DROPGATE_BENCH_LOGS").is_some() {
+        dropgate_infra::logging::init();
+    }
     let st = stack::start().await;
     let api = st.ready.api.clone();
     let http = reqwest::Client::new();
