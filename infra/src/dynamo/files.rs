@@ -16,7 +16,7 @@ use dropgate_core::notify::EventType;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
-use super::own_quota::{OWN_LIMIT, Try};
+use super::own_quota::{Try, usage_of};
 use super::paged::NewestFirst;
 use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
 use super::{
@@ -298,19 +298,6 @@ impl DynamoLedger {
                 return Ok(found);
             }
         }
-    }
-}
-
-/// The usage a quota record holds (an empty item: none), `limit` where it has no own.
-pub(crate) fn usage_of(item: &HashMap<String, Av>, limit: u64) -> QuotaUsage {
-    let get = |k: &str| get_n(item, k).unwrap_or(0).max(0) as u64;
-    let own = get_n(item, OWN_LIMIT).map(|v| v.max(0) as u64);
-    QuotaUsage {
-        used_bytes: get("used_bytes"),
-        reserved_bytes: get("reserved_bytes"),
-        limit_bytes: own.unwrap_or(limit),
-        files: get("files"),
-        custom: own.is_some(),
     }
 }
 

@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue as Av;
+use dropgate_core::files::QuotaUsage;
 use dropgate_core::files::headroom;
 use dropgate_core::users::{AccountRecord, MAX_RECORDS_READ, QuotaLimits};
 use dropgate_core::{CoreError, OwnerId};
 
-use super::files::usage_of;
 use super::standing::standing_of;
 use super::{DynamoLedger, get_item, get_n, n, s};
 
@@ -60,6 +61,19 @@ impl Bound {
                 vec![(":room", n(room)), (":own", n(own))],
             ),
         })
+    }
+}
+
+/// The usage a quota record holds (an empty item: none), `limit` where it has no own.
+pub(crate) fn usage_of(item: &HashMap<String, Av>, limit: u64) -> QuotaUsage {
+    let get = |k: &str| get_n(item, k).unwrap_or(0).max(0) as u64;
+    let own = get_n(item, OWN_LIMIT).map(|v| v.max(0) as u64);
+    QuotaUsage {
+        used_bytes: get("used_bytes"),
+        reserved_bytes: get("reserved_bytes"),
+        limit_bytes: own.unwrap_or(limit),
+        files: get("files"),
+        custom: own.is_some(),
     }
 }
 
