@@ -14,9 +14,7 @@ use crate::OwnerId;
 
 pub use rules::{MAX_OWN_QUOTA, UserPatch, parse_cursor, parse_query};
 pub use service::UserAdmin;
-pub use store::{Directory, QuotaLimits};
-
-pub use store::MAX_RECORDS_READ;
+pub use store::{Directory, MAX_RECORDS_READ, QuotaLimits};
 
 /// An account as the directory knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
