@@ -218,10 +218,13 @@ impl Api {
             .send(method.clone(), url.clone(), body, Some(&token), repeat)
             .await
         {
-            // An API token is not refreshed: its 401 (revoked, expired) is the answer.
+            // An API token is not refreshed: its 401 (revoked, expired) is the answer. Nor is a
+            // route's own refusal of what was sent (a wrong password or two-factor code): the
+            // token was fine, and sending it again would only try the same secret twice.
             Err(e)
-                if e.api_code().is_some_and(|(s, _)| s == 401)
-                    && !token.starts_with(crate::config::API_TOKEN_PREFIX) =>
+                if e.api_code().is_some_and(|(s, c)| {
+                    s == 401 && !matches!(c, "invalid_credentials" | "invalid_code")
+                }) && !token.starts_with(crate::config::API_TOKEN_PREFIX) =>
             {
                 self.refresh_after_401(auth, &token).await?;
                 let token = auth.session.lock().await.id_token.clone();

@@ -121,7 +121,8 @@ pub struct MfaArgs {
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
     /// Delete your account for good: every file, link, share, token and webhook, then the
-    /// account itself. Asks for the password, and for the account's email to confirm.
+    /// account itself. Asks for the password, for the account's email to confirm, and, when
+    /// two-factor sign-in is on, for the authenticator's code.
     Delete(AccountDeleteArgs),
 }
 
@@ -133,6 +134,11 @@ pub struct AccountDeleteArgs {
     /// Do not ask to type the account's email to confirm.
     #[arg(long)]
     pub yes: bool,
+    /// Read the two-factor code, when the account has it on, from standard input (after the
+    /// password's and the confirmation's lines when those come from there too); else a prompt
+    /// on a terminal.
+    #[arg(long)]
+    pub totp_stdin: bool,
 }
 
 #[derive(Debug, Subcommand)]

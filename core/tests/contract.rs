@@ -127,6 +127,25 @@ async fn the_in_memory_ledger_keeps_the_own_quota_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_reads_a_page_of_quota_records_with_their_standing() {
+    let mem = MemLedger::default();
+    let standing = std::sync::Arc::new(dropgate_core::fakes::MemStanding::default());
+    mem.with_standing(standing.clone());
+    let stores = links::Stores {
+        links: &mem,
+        ledger: &mem,
+    };
+    dropgate_core::contract::quota_limits::check_records(
+        stores,
+        &mem,
+        standing.as_ref(),
+        "mem",
+        now(),
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn the_in_memory_ledger_keeps_the_review_contract() {
     let mem = MemLedger::default();
     let stores = dropgate_core::contract::links::Stores {

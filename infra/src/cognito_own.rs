@@ -4,9 +4,9 @@
 //! access token (it has no admin form).
 
 use async_trait::async_trait;
-use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType};
-use dropgate_core::accounts::AccountDirectory;
+use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
 use dropgate_core::accounts::own::wrong_password;
+use dropgate_core::accounts::{AccountDirectory, PasswordCheck};
 use dropgate_core::{CoreError, OwnerId};
 
 use crate::cognito::{CognitoAccounts, map_err};
@@ -107,8 +107,15 @@ impl AccountDirectory for CognitoAccounts {
 
     /// A log-in with the password (a challenge, such as a second factor, still means it was
     /// right); the tokens it answers are dropped.
-    async fn verify_password(&self, owner: &OwnerId, password: &str) -> Result<(), CoreError> {
-        self.client
+    /// With TOTP on, Cognito answers the password with the `SOFTWARE_TOKEN_MFA` challenge: its
+    /// session goes back with the code. Any other challenge is a step this API does not offer.
+    async fn verify_password(
+        &self,
+        owner: &OwnerId,
+        password: &str,
+    ) -> Result<PasswordCheck, CoreError> {
+        let out = self
+            .client
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
@@ -122,6 +129,21 @@ impl AccountDirectory for CognitoAccounts {
                 }
                 other => other,
             })?;
-        Ok(())
+        match out.challenge_name() {
+            None => Ok(PasswordCheck::Passed),
+            Some(ChallengeNameType::SoftwareTokenMfa) => {
+                let session = out.session().ok_or_else(|| {
+                    CoreError::upstream("InitiateAuth: a challenge without session")
+                })?;
+                Ok(PasswordCheck::Totp {
+                    session: session.to_owned(),
+                })
+            }
+            // Fail closed: a password alone does not pass a step it cannot take.
+            Some(_) => Err(CoreError::Forbidden {
+                code: "challenge_required",
+                message: "the account needs a step this API does not offer".into(),
+            }),
+        }
     }
 }

@@ -1,6 +1,8 @@
 // Account settings: the address Dropgate mails (changed through a code mailed to the new one),
-// the password, every session at once, and deleting the account (behind typing its email). A password change or a sign-out everywhere ends
-// this session too: the page goes back to the log-in form and says why.
+// the password, every session at once, two-factor authentication, and deleting the account
+// (behind typing its email, the password and, with two-factor authentication on, a code). A
+// password change or a sign-out everywhere ends this session too: the page goes back to the
+// log-in form and says why.
 
 import * as api from './api.js';
 import { $, show, say, ask } from './dom.js';
@@ -16,9 +18,29 @@ export function showSettings() {
     say($(id), null);
   }
   show($('#totp-enable-form'), false);
-  show($('#totp-start'), true);
   $('#totp-qr').replaceChildren();
   $('#totp-secret').textContent = '';
+  showTotpState(null);
+  loadTotpState();
+}
+
+// Whether two-factor authentication is on (`null`: not known yet): the block says so and offers
+// the matching switch; deleting the account then asks for a code too.
+function showTotpState(on) {
+  $('#totp-state').textContent = on === null ? '' : `Two-factor authentication is ${on ? 'on' : 'off'}.`;
+  show($('#totp-start'), on === false);
+  show($('#totp-disable-form'), on === true);
+  show($('#delete-code-row'), on === true);
+  $('#delete-code').required = on === true;
+}
+
+async function loadTotpState() {
+  try {
+    const r = await api.call('GET', '/account/mfa');
+    showTotpState(r.totp?.enabled === true);
+  } catch (err) {
+    say($('#totp-message'), errorWords(err));
+  }
 }
 
 // Two-factor authentication: a secret shown as a QR code drawn here (nothing leaves the page)
@@ -49,8 +71,11 @@ function wireTotp() {
         const code = $('#totp-enable-code').value.replace(/\s/g, '');
         await api.call('POST', '/account/mfa/totp/verify', { code }, { access: true });
         $('#totp-enable-code').value = '';
-        showSettings();
-        message('Two-factor authentication is on. Logging in now asks for a code from your app.', 'info');
+        show($('#totp-enable-form'), false);
+        $('#totp-qr').replaceChildren();
+        $('#totp-secret').textContent = '';
+        message(null);
+        showTotpState(true);
       } catch (err) {
         message(errorWords(err, 'totp'));
       }
@@ -63,7 +88,8 @@ function wireTotp() {
         const code = $('#totp-disable-code').value.replace(/\s/g, '');
         await api.call('DELETE', '/account/mfa/totp', { code }, { access: true });
         $('#totp-disable-code').value = '';
-        message('Two-factor authentication is off.', 'info');
+        message(null);
+        showTotpState(false);
       } catch (err) {
         message(errorWords(err, 'totp'));
       }
@@ -145,14 +171,22 @@ export function wireSettings(endedEverywhere) {
     }
     busy(e.currentTarget, async () => {
       try {
-        const r = await api.call('DELETE', '/account', { password: $('#delete-password').value });
+        const body = { password: $('#delete-password').value };
+        // With two-factor authentication on, the erasure needs a current code too.
+        if (!$('#delete-code-row').hidden) body.code = $('#delete-code').value.replace(/\s/g, '');
+        const r = await api.call('DELETE', '/account', body);
         $('#delete-password').value = '';
+        $('#delete-code').value = '';
         $('#delete-confirm').value = '';
         const n = r.erasure;
         api.forget();
         endedEverywhere(`Your account is deleted: ${n.files} files, ${n.links} upload links and ${n.shares} shares removed. A receipt is on its way to ${email}.`);
       } catch (err) {
-        say($('#delete-message'), err.code === 'invalid_credentials' ? 'That password is wrong. Nothing was deleted.' : errorWords(err));
+        const words = {
+          invalid_credentials: 'That password is wrong. Nothing was deleted.',
+          invalid_code: 'That code is wrong. Enter the code your authenticator app shows now. Nothing was deleted.',
+        }[err.code];
+        say($('#delete-message'), words ?? errorWords(err));
       }
     });
   });

@@ -58,6 +58,9 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 360, 
     const address = email(`totp-${name}`);
     await signUp(page, address);
     const settings = page.getByRole('region', { name: 'Account settings' });
+    // The block says it is off and offers only to turn it on.
+    await settings.getByText('Two-factor authentication is off.', { exact: true }).waitFor();
+    assert.equal(await settings.getByRole('button', { name: 'Turn off two-factor authentication' }).isVisible(), false);
 
     await settings.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
     const qr = settings.getByRole('img', { name: 'QR code for your authenticator app' });
@@ -80,7 +83,8 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 360, 
     await settings.getByText('That code is wrong. Enter the code your authenticator app shows now.').waitFor();
     await settings.getByLabel('Code from the app').fill(await code(secret));
     await settings.getByRole('button', { name: 'Turn on', exact: true }).click();
-    await settings.getByText('Two-factor authentication is on.', { exact: false }).waitFor();
+    await settings.getByText('Two-factor authentication is on.', { exact: true }).waitFor();
+    assert.equal(await settings.getByRole('button', { name: 'Turn on two-factor authentication' }).isVisible(), false);
 
     // Logging in asks for the code.
     await page.getByRole('button', { name: 'Log out' }).click();
@@ -95,6 +99,8 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 360, 
     await field.fill(await code(secret));
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Files' }).waitFor();
+    // A new session reads the state from the API.
+    await settings.getByText('Two-factor authentication is on.', { exact: true }).waitFor();
 
     // Off only with a current code.
     await settings.getByLabel('Code to turn it off').fill(other(await code(secret)));
@@ -102,7 +108,8 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 360, 
     await settings.getByText('That code is wrong. Enter the code your authenticator app shows now.').waitFor();
     await settings.getByLabel('Code to turn it off').fill(await code(secret));
     await settings.getByRole('button', { name: 'Turn off two-factor authentication' }).click();
-    await settings.getByText('Two-factor authentication is off.').waitFor();
+    await settings.getByText('Two-factor authentication is off.', { exact: true }).waitFor();
+    await settings.getByRole('button', { name: 'Turn on two-factor authentication' }).waitFor();
 
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#login-form').getByLabel('Email').fill(address);
@@ -112,3 +119,33 @@ for (const [name, viewport] of [['desktop', undefined], ['phone', { width: 360, 
     await ctx.close();
   });
 }
+
+test('with two-factor authentication on, deleting the account asks for a current code', async () => {
+  const ctx = await context(b, { width: 360, height: 740 });
+  const page = await ctx.newPage();
+  const address = email('totp-delete');
+  await signUp(page, address);
+  const settings = page.getByRole('region', { name: 'Account settings' });
+  await settings.getByText('Two-factor authentication is off.', { exact: true }).waitFor();
+  // Off: the deletion asks for no code.
+  assert.equal(await settings.getByLabel('Code from your authenticator app').isVisible(), false);
+  await settings.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+  await settings.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+  const secret = (await settings.locator('#totp-secret').textContent()).trim();
+  await settings.getByLabel('Code from the app').fill(await code(secret));
+  await settings.getByRole('button', { name: 'Turn on', exact: true }).click();
+  await settings.getByText('Two-factor authentication is on.', { exact: true }).waitFor();
+
+  const field = settings.getByLabel('Code from your authenticator app');
+  await field.waitFor();
+  await settings.getByLabel('Type your email to confirm').fill(address);
+  await settings.getByLabel('Your password').fill(PASSWORD);
+  await field.fill(other(await code(secret)));
+  await settings.getByRole('button', { name: 'Delete account' }).click();
+  await settings.getByText('That code is wrong. Enter the code your authenticator app shows now. Nothing was deleted.').waitFor();
+  await field.fill(await code(secret));
+  await settings.getByRole('button', { name: 'Delete account' }).click();
+  await page.getByText('Your account is deleted:', { exact: false }).waitFor();
+  await page.getByRole('tab', { name: 'Log in' }).waitFor();
+  await ctx.close();
+});

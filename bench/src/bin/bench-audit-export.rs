@@ -138,6 +138,10 @@ async fn seed(ddb: &aws_sdk_dynamodb::Client, table: &str, n: u64) {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    // The functions' log lines (the cause of a 503, say) on stderr, when asked for.
+    if std::env::var_os("DROPGATE_BENCH_LOGS").is_some() {
+        dropgate_infra::logging::init();
+    }
     let st = stack::start().await;
     let api = st.ready.api.clone();
     let http = reqwest::Client::new();
@@ -145,13 +149,19 @@ async fn main() {
     let sdk = dropgate_local::provision::sdk_config(&st.ready.aws_endpoint).await;
     let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
     let pool = &st.ready.resources.user_pool_id;
-    cognito
+    // The stack provisions the `admins` group; one made here by an older stack is fine too.
+    if let Err(e) = cognito
         .create_group()
         .user_pool_id(pool)
         .group_name("admins")
         .send()
         .await
-        .expect("group");
+        && !e
+            .as_service_error()
+            .is_some_and(|s| s.is_group_exists_exception())
+    {
+        panic!("group: {e:?}");
+    }
     cognito
         .admin_add_user_to_group()
         .user_pool_id(pool)

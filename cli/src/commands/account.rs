@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::{ask, env_value, missing, password_from_stdin};
-use crate::api::Repeat;
+use crate::api::{Api, Repeat};
 use crate::args::AccountDeleteArgs;
 use crate::commands::Ctx;
 use crate::config::Session;
@@ -68,7 +68,31 @@ pub async fn erase(ctx: &Ctx, id: &str, yes: bool) -> Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// `dropgate account delete [--password-stdin] [--yes]`.
+/// The authenticator's code when the account has two-factor sign-in on (`GET /account/mfa`),
+/// asked last so that it is still current when sent; `None` when it is off.
+async fn second_factor(
+    api: &Api,
+    args: &AccountDeleteArgs,
+    interactive: bool,
+) -> Result<Option<String>> {
+    let url = api.url(&["account", "mfa"], &[])?;
+    let state: Value = api.json(Method::GET, url, None, Repeat::Safe).await?;
+    if state["totp"]["enabled"].as_bool() != Some(true) {
+        return Ok(None);
+    }
+    let code = if args.totp_stdin {
+        password_from_stdin().map_err(|_| missing("a two-factor code on standard input"))?
+    } else if interactive {
+        ask("Code from the authenticator app: ")?
+    } else {
+        return Err(missing(
+            "a two-factor code (the account has it on): pass --totp-stdin",
+        ));
+    };
+    Ok(Some(code.trim().to_owned()))
+}
+
+/// `dropgate account delete [--password-stdin] [--totp-stdin] [--yes]`.
 pub async fn delete(ctx: &Ctx, args: AccountDeleteArgs) -> Result<Exit> {
     let interactive = std::io::stdin().is_terminal();
     let api = ctx.logged_in()?;
@@ -104,8 +128,12 @@ pub async fn delete(ctx: &Ctx, args: AccountDeleteArgs) -> Result<Exit> {
             ));
         }
     }
+    let code = second_factor(&api, &args, interactive).await?;
     let url = api.url(&["account"], &[])?;
-    let body = json!({ "password": password });
+    let mut body = json!({ "password": password });
+    if let Some(code) = code {
+        body["code"] = json!(code);
+    }
     let a: Answer = api
         .json(Method::DELETE, url, Some(&body), Repeat::OnlyUnsent)
         .await?;

@@ -35,8 +35,24 @@ pub trait AccountDirectory: Send + Sync {
         new: &str,
     ) -> Result<(), CoreError>;
     /// Whether `password` is the owner's (`401 invalid_credentials` otherwise), changing
-    /// nothing: checked before the owner erases their own account.
-    async fn verify_password(&self, owner: &OwnerId, password: &str) -> Result<(), CoreError>;
+    /// nothing: checked before the owner erases their own account. With two-factor sign-in on,
+    /// the directory asks for the code too: the session to answer it with
+    /// ([`crate::mfa::TotpDirectory::answer_challenge`], the owner id as the username).
+    async fn verify_password(
+        &self,
+        owner: &OwnerId,
+        password: &str,
+    ) -> Result<PasswordCheck, CoreError>;
+}
+
+/// What a right password answers: enough on its own, or a second factor is due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordCheck {
+    Passed,
+    /// TOTP is on: the directory's session waits for a current code.
+    Totp {
+        session: String,
+    },
 }
 
 /// The longest access token passed on to the directory.

@@ -160,3 +160,69 @@ pub async fn concurrent_reservations_never_pass_the_own_limit(
     let u = s.ledger.usage(&o, 10_000).await.unwrap();
     assert_eq!((u.reserved_bytes, u.files), (500, 25));
 }
+
+/// [`QuotaLimits::records`]: a page of owners' quota records read together, each with its own
+/// usage, limit and standing, whatever their number (more than one round of 100 here), owners
+/// without a record included (empty, the default limit, good standing).
+pub async fn check_records(
+    s: Stores<'_>,
+    q: &dyn QuotaLimits,
+    standing: &dyn crate::standing::StandingStore,
+    prefix: &str,
+    now: DateTime<Utc>,
+) {
+    use crate::standing::Standing;
+    use chrono::TimeZone;
+    let owners: Vec<OwnerId> = (0..150)
+        .map(|i| owner(prefix, &format!("rec-{i:03}")))
+        .collect();
+    // Every third owner has an own limit (its index + 1000); the rest have no record at all.
+    join_all(
+        owners
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 3 == 0)
+            .map(|(i, o)| async move { q.set_own_limit(o, Some(1000 + i as u64)).await }),
+    )
+    .await
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .unwrap();
+    let held = &owners[1];
+    let f = pending(held, prefix, "rec-file", 40, now);
+    assert_eq!(reserve(s, &f).await, Reservation::Reserved);
+    standing.set_disabled(&owners[2], true).await.unwrap();
+    let cut = Utc.timestamp_opt(now.timestamp(), 0).unwrap();
+    standing.sign_out_all(&owners[3], cut).await.unwrap();
+
+    let records = q.records(&owners, DEFAULT).await.unwrap();
+    assert_eq!(records.len(), owners.len());
+    for (i, o) in owners.iter().enumerate() {
+        let r = records[o];
+        let own = (i % 3 == 0).then_some(1000 + i as u64);
+        assert_eq!(r.usage.limit_bytes, own.unwrap_or(DEFAULT), "{o}");
+        assert_eq!(r.usage.custom, own.is_some(), "{o}");
+        let expected = match i {
+            2 => Standing {
+                disabled: true,
+                signed_out_at: None,
+            },
+            3 => Standing {
+                disabled: false,
+                signed_out_at: Some(cut),
+            },
+            _ => Standing::default(),
+        };
+        assert_eq!(r.standing, expected, "{o}");
+        let counters = (r.usage.used_bytes, r.usage.reserved_bytes, r.usage.files);
+        if o == held {
+            assert_eq!(counters, (0, 40, 1));
+        } else {
+            assert_eq!(counters, (0, 0, 0), "{o}");
+        }
+    }
+    // What one owner's own reads say, the batch says too.
+    let u = s.ledger.usage(held, DEFAULT).await.unwrap();
+    assert_eq!(records[held].usage, u);
+    assert!(q.records(&[], DEFAULT).await.unwrap().is_empty());
+}

@@ -10,11 +10,12 @@ use chrono::Duration;
 use serde_json::json;
 
 use super::{ErasureStore, ErasureView, Remnant, Tally};
-use crate::accounts::AccountDirectory;
+use crate::accounts::{AccountDirectory, PasswordCheck};
 use crate::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
 use crate::clock::Clock;
 use crate::keys::UploadKey;
 use crate::links::LinkStore;
+use crate::mfa::{TotpDirectory, validate_totp_code, wrong_login_code};
 use crate::multipart::MultipartStore;
 use crate::notify::{Mail, Mailer};
 use crate::objects::ObjectStore;
@@ -39,6 +40,8 @@ pub struct Eraser {
     pub directory: Arc<dyn Directory>,
     /// Checks the owner's password before their own erasure.
     pub accounts: Arc<dyn AccountDirectory>,
+    /// Checks the owner's second factor, when it is on, before their own erasure.
+    pub totp: Arc<dyn TotpDirectory>,
     pub links: Arc<dyn LinkStore>,
     pub shares: Arc<dyn ShareStore>,
     pub audit: Arc<dyn AuditTrail>,
@@ -77,20 +80,40 @@ impl Eraser {
     }
 
     /// `DELETE /account`: the owner's own erasure, once `password` is theirs
-    /// (`401 invalid_credentials` otherwise); the receipt goes to `mail_to`, the account's
-    /// verified address (none: no receipt). A receipt that cannot be sent is logged, not an
-    /// error: the erasure is done and cannot be undone.
+    /// (`401 invalid_credentials` otherwise) and, with two-factor sign-in on, `code` a current
+    /// code of it (`401 invalid_code` when missing or wrong; without TOTP it is ignored); the
+    /// receipt goes to `mail_to`, the account's verified address (none: no receipt). A receipt
+    /// that cannot be sent is logged, not an error: the erasure is done and cannot be undone.
     pub async fn erase_own(
         &self,
         owner: &OwnerId,
         password: &str,
+        code: Option<&str>,
         mail_to: Option<&str>,
     ) -> Result<ErasureView, CoreError> {
         let wrong = || CoreError::unauthorized("invalid_credentials", "the password is wrong");
         if password.is_empty() || password.chars().count() > MAX_PASSWORD {
             return Err(wrong());
         }
-        self.accounts.verify_password(owner, password).await?;
+        if let PasswordCheck::Totp { session } =
+            self.accounts.verify_password(owner, password).await?
+        {
+            // A stolen session plus the password does not erase an account that has a second
+            // factor; a malformed code is refused without asking the directory.
+            let code = code
+                .and_then(|c| validate_totp_code(c).ok())
+                .ok_or_else(|| {
+                    tracing::info!(owner = %owner, decision = "code_refused", "own erasure refused: no valid code");
+                    wrong_login_code()
+                })?;
+            // The pool's username is the owner id (the password step used it too).
+            self.totp
+                .answer_challenge(owner.as_str(), &session, &code)
+                .await
+                .inspect_err(|e| {
+                    tracing::info!(owner = %owner, error = e.code(), decision = "code_refused", "own erasure refused: second factor");
+                })?;
+        }
         let user = self.directory.user(owner).await?.ok_or_else(wrong)?;
         let actor = Actor {
             id: owner.as_str().to_owned(),

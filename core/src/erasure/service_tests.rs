@@ -11,6 +11,7 @@ use crate::apikeys::{ApiKey, ApiKeyStore, KeyId, Scope};
 use crate::audit::ActorKind;
 use crate::fakes::{
     FixedClock, MemAccountDirectory, MemAudit, MemDirectory, MemErasure, MemMailer, MemStore,
+    MemTotp,
 };
 use crate::files::{FileLookup, OwnerLedger, Settlement, Settling};
 use crate::links::LinkStore;
@@ -25,6 +26,9 @@ struct World {
     directory: Arc<MemDirectory>,
     audit: Arc<MemAudit>,
     mailer: Arc<MemMailer>,
+    totp: Arc<MemTotp>,
+    /// Ada's and Bob's access tokens at the second factor's directory.
+    tokens: Vec<String>,
 }
 
 fn owner(id: &str) -> OwnerId {
@@ -39,9 +43,15 @@ fn world() -> World {
     let accounts = Arc::new(MemAccountDirectory::default());
     let audit = Arc::new(MemAudit::default());
     let mailer = Arc::new(MemMailer::default());
+    let clock = Arc::new(FixedClock::at(at));
+    let totp = Arc::new(MemTotp::new(clock.clone()));
+    accounts.second_factor(totp.clone());
+    let mut tokens = Vec::new();
     for (id, email) in [("u-ada", "ada@example.com"), ("u-bob", "bob@example.com")] {
         directory.add(id, email, at);
         accounts.add(&owner(id), email);
+        // Cognito's username is the owner id.
+        tokens.push(totp.add(&owner(id), id));
     }
     let eraser = Eraser {
         store: Arc::new(mem.clone()),
@@ -49,11 +59,12 @@ fn world() -> World {
         multipart: objects.clone(),
         directory: directory.clone(),
         accounts,
+        totp: totp.clone(),
         links: mem.ledger.clone(),
         shares: mem.shares.clone(),
         audit: audit.clone(),
         mailer: mailer.clone(),
-        clock: Arc::new(FixedClock::at(at)),
+        clock,
     };
     World {
         eraser,
@@ -62,6 +73,8 @@ fn world() -> World {
         directory,
         audit,
         mailer,
+        totp,
+        tokens,
     }
 }
 
@@ -245,7 +258,7 @@ async fn an_owner_erases_their_own_account_with_their_password_only() {
     for wrong in ["", "Wrong1horse", &"x".repeat(300)] {
         let e = w
             .eraser
-            .erase_own(&ada, wrong, Some("ada@example.com"))
+            .erase_own(&ada, wrong, None, Some("ada@example.com"))
             .await;
         assert_eq!(e.unwrap_err().code(), "invalid_credentials");
     }
@@ -255,7 +268,8 @@ async fn an_owner_erases_their_own_account_with_their_password_only() {
     assert!(w.mailer.sent.lock().unwrap().is_empty());
     let e = w
         .eraser
-        .erase_own(&ada, "Correct1horse", Some("ada@example.com"))
+        // Without a second factor, a code is ignored.
+        .erase_own(&ada, "Correct1horse", Some("1"), Some("ada@example.com"))
         .await
         .unwrap();
     let sent = w.mailer.sent.lock().unwrap().clone();
@@ -266,6 +280,54 @@ async fn an_owner_erases_their_own_account_with_their_password_only() {
     let events = w.audit.events();
     assert_eq!(events[0].actor.kind, ActorKind::Owner);
     assert_eq!(events[0].actor.id, "u-ada");
+}
+
+#[tokio::test]
+async fn with_totp_on_an_owner_erases_their_account_only_with_a_current_code() {
+    use crate::mfa::TotpDirectory;
+    let w = world();
+    holdings(&w, "u-ada").await;
+    let ada = owner("u-ada");
+    let token = &w.tokens[0];
+    let secret = w.totp.associate(token).await.unwrap();
+    w.totp.verify(token, &w.totp.code(&secret)).await.unwrap();
+    w.totp.set_enabled(token, true).await.unwrap();
+    let right = w.totp.code(&secret);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for code in [None, Some(""), Some("12345"), Some(wrong)] {
+        let e = w
+            .eraser
+            .erase_own(&ada, "Correct1horse", code, Some("ada@example.com"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.code(), e.kind()),
+            ("invalid_code", crate::ErrorKind::Unauthorized),
+            "{code:?}"
+        );
+    }
+    // The password still comes first: a right code with a wrong password is no erasure.
+    let e = w
+        .eraser
+        .erase_own(&ada, "Wrong1horse", Some(&right), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_credentials");
+    assert!(w.mem.marker(&ada).await.unwrap().is_none());
+    assert_eq!(w.mem.files(&ada, None, 10).await.unwrap().len(), 3);
+    assert!(w.mailer.sent.lock().unwrap().is_empty());
+
+    let e = w
+        .eraser
+        .erase_own(&ada, "Correct1horse", Some(&right), Some("ada@example.com"))
+        .await
+        .unwrap();
+    assert_eq!((e.files, e.bytes), (3, 500));
+    nothing_left(&w, "u-ada").await;
 }
 
 #[test]

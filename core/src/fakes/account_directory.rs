@@ -2,11 +2,12 @@
 //! "mails" kept for tests to read.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::accounts::AccountDirectory;
+use super::MemTotp;
+use crate::accounts::{AccountDirectory, PasswordCheck};
 use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
@@ -24,6 +25,9 @@ pub struct MemAccountDirectory {
     /// (to, code), oldest first.
     pub mailed: Mutex<Vec<(String, String)>>,
     next: Mutex<u32>,
+    /// The accounts' second factor, when a test links one: a right password of an account
+    /// with TOTP on then answers its challenge, as Cognito's password step does.
+    totp: Mutex<Option<Arc<MemTotp>>>,
 }
 
 impl MemAccountDirectory {
@@ -49,6 +53,11 @@ impl MemAccountDirectory {
             .unwrap()
             .insert(token.clone(), owner.clone());
         token
+    }
+
+    /// Links the accounts' second factor (see [`AccountDirectory::verify_password`]).
+    pub fn second_factor(&self, totp: Arc<MemTotp>) {
+        *self.totp.lock().unwrap() = Some(totp);
     }
 
     /// The account's verified address.
@@ -149,13 +158,23 @@ impl AccountDirectory for MemAccountDirectory {
         Ok(())
     }
 
-    async fn verify_password(&self, owner: &OwnerId, password: &str) -> Result<(), CoreError> {
-        match self.accounts.lock().unwrap().get(owner) {
-            Some(a) if a.password == password => Ok(()),
-            _ => Err(CoreError::unauthorized(
+    async fn verify_password(
+        &self,
+        owner: &OwnerId,
+        password: &str,
+    ) -> Result<PasswordCheck, CoreError> {
+        let right =
+            matches!(self.accounts.lock().unwrap().get(owner), Some(a) if a.password == password);
+        if !right {
+            return Err(CoreError::unauthorized(
                 "invalid_credentials",
                 "the password is wrong",
-            )),
+            ));
         }
+        let totp = self.totp.lock().unwrap().clone();
+        Ok(match totp.and_then(|t| t.challenge(owner)) {
+            Some(session) => PasswordCheck::Totp { session },
+            None => PasswordCheck::Passed,
+        })
     }
 }

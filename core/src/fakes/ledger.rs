@@ -107,6 +107,16 @@ pub struct MemLedger {
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
     /// Deletion receipts by owner and their sort key (see `trash.rs`).
     pub(super) receipts: Mutex<ReceiptBook>,
+    /// The accounts' standing, when a test links it: the store keeps it on the same quota
+    /// record, which [`crate::users::QuotaLimits::records`] reads with the usage.
+    standing: Mutex<Option<std::sync::Arc<super::MemStanding>>>,
+}
+
+impl MemLedger {
+    /// Links the standing that [`crate::users::QuotaLimits::records`] answers beside usage.
+    pub fn with_standing(&self, standing: std::sync::Arc<super::MemStanding>) {
+        *lock(&self.standing) = Some(standing);
+    }
 }
 
 #[async_trait]
@@ -434,5 +444,27 @@ impl crate::users::QuotaLimits for MemLedger {
     async fn set_own_limit(&self, owner: &OwnerId, limit: Option<u64>) -> Result<(), CoreError> {
         lock(&self.state).1.entry(owner.clone()).or_default().own = limit;
         Ok(())
+    }
+
+    async fn records(
+        &self,
+        owners: &[OwnerId],
+        default: u64,
+    ) -> Result<HashMap<OwnerId, crate::users::AccountRecord>, CoreError> {
+        use crate::standing::StandingStore;
+        if owners.len() > crate::users::MAX_RECORDS_READ {
+            return Err(CoreError::upstream("records: too many owners at once"));
+        }
+        let standing = lock(&self.standing).clone();
+        let mut out = HashMap::new();
+        for o in owners {
+            let usage = self.usage(o, default).await?;
+            let standing = match &standing {
+                Some(s) => s.standing(o).await?,
+                None => crate::standing::Standing::default(),
+            };
+            out.insert(o.clone(), crate::users::AccountRecord { usage, standing });
+        }
+        Ok(out)
     }
 }

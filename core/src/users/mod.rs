@@ -14,7 +14,7 @@ use crate::OwnerId;
 
 pub use rules::{MAX_OWN_QUOTA, UserPatch, parse_cursor, parse_query};
 pub use service::UserAdmin;
-pub use store::{Directory, QuotaLimits};
+pub use store::{Directory, MAX_RECORDS_READ, QuotaLimits};
 
 /// An account as the directory knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +60,14 @@ pub struct AdminUser {
     pub files: u64,
     pub links: u64,
     pub shares: u64,
+}
+
+/// What an account's quota record holds for the operator's view: its usage (with the
+/// effective limit) and its standing, read together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountRecord {
+    pub usage: crate::files::QuotaUsage,
+    pub standing: crate::standing::Standing,
 }
 
 /// A page of accounts.

@@ -4,15 +4,14 @@
 
 use std::sync::Arc;
 
-use futures_util::future::{try_join_all, try_join4};
+use futures_util::future::{try_join, try_join_all};
 use serde_json::json;
 
 use super::{
-    AdminUser, Directory, DirectoryUser, QuotaLimits, UserPage, UserPatch, UserStatus,
-    parse_cursor, parse_query,
+    AccountRecord, AdminUser, Directory, DirectoryUser, QuotaLimits, UserPage, UserPatch,
+    UserStatus, parse_cursor, parse_query,
 };
 use crate::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
-use crate::files::FileLookup;
 use crate::links::LinkStore;
 use crate::paging::parse_limit;
 use crate::shares::ShareStore;
@@ -26,8 +25,8 @@ const COUNT_PAGE: usize = 100;
 #[derive(Clone)]
 pub struct UserAdmin {
     pub directory: Arc<dyn Directory>,
+    /// The own quota, and the quota records (usage and standing) a page reads at once.
     pub limits: Arc<dyn QuotaLimits>,
-    pub usage: Arc<dyn FileLookup>,
     pub links: Arc<dyn LinkStore>,
     pub shares: Arc<dyn ShareStore>,
     pub standing: Arc<dyn StandingStore>,
@@ -52,7 +51,17 @@ impl UserAdmin {
         let cursor = parse_cursor(cursor)?;
         let limit = parse_limit(limit)?;
         let page = self.directory.find(&prefix, cursor, limit).await?;
-        let users = try_join_all(page.users.iter().map(|u| self.view(u))).await?;
+        // The page's quota records in one read, not two reads per account.
+        let owners: Vec<OwnerId> = page.users.iter().map(|u| u.id.clone()).collect();
+        let records = self
+            .limits
+            .records(&owners, self.settings.quota_bytes)
+            .await?;
+        let users = try_join_all(page.users.iter().map(|u| {
+            let record = records.get(&u.id).copied().unwrap_or_default();
+            self.view_with(u, record)
+        }))
+        .await?;
         Ok(UserPage {
             users,
             next_cursor: page.next,
@@ -136,13 +145,23 @@ impl UserAdmin {
 
     /// The account with what it holds.
     async fn view(&self, user: &DirectoryUser) -> Result<AdminUser, CoreError> {
-        let (usage, standing, links, shares) = try_join4(
-            self.usage.usage(&user.id, self.settings.quota_bytes),
-            self.standing.standing(&user.id),
-            self.count_links(&user.id),
-            self.count_shares(&user.id),
-        )
-        .await?;
+        let records = self
+            .limits
+            .records(std::slice::from_ref(&user.id), self.settings.quota_bytes)
+            .await?;
+        let record = records.get(&user.id).copied().unwrap_or_default();
+        self.view_with(user, record).await
+    }
+
+    /// The account with its quota record (read already) and its link and share counts.
+    async fn view_with(
+        &self,
+        user: &DirectoryUser,
+        record: AccountRecord,
+    ) -> Result<AdminUser, CoreError> {
+        let (links, shares) =
+            try_join(self.count_links(&user.id), self.count_shares(&user.id)).await?;
+        let AccountRecord { usage, standing } = record;
         let status = if standing.disabled || !user.enabled {
             UserStatus::Disabled
         } else {

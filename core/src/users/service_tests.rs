@@ -28,6 +28,8 @@ fn world() -> World {
     directory.add("u-bob", "bob@example.com", at);
     let ledger = Arc::new(MemLedger::default());
     let standing = Arc::new(MemStanding::default());
+    // The store keeps standing on the quota record: the page reads both at once.
+    ledger.with_standing(standing.clone());
     let audit = Arc::new(MemAudit::default());
     let settings = Settings {
         quota_bytes: 1000,
@@ -36,7 +38,6 @@ fn world() -> World {
     let admin = UserAdmin {
         directory: directory.clone(),
         limits: ledger.clone(),
-        usage: ledger.clone(),
         links: ledger.clone(),
         shares: Arc::new(MemShares::default()),
         standing: standing.clone(),

@@ -3,8 +3,14 @@
 
 use async_trait::async_trait;
 
-use super::{DirectoryPage, DirectoryUser};
+use std::collections::HashMap;
+
+use super::{AccountRecord, DirectoryPage, DirectoryUser};
 use crate::{CoreError, OwnerId};
+
+/// The most owners one [`QuotaLimits::records`] call takes: a directory page (at most 60) and
+/// more, never an unbounded read.
+pub const MAX_RECORDS_READ: usize = 1000;
 
 /// Where accounts are: who exists, their email, whether they may sign in.
 #[async_trait]
@@ -37,4 +43,14 @@ pub trait QuotaLimits: Send + Sync {
     /// limit; the counters stay as they are (a limit below usage refuses new uploads and
     /// removes nothing).
     async fn set_own_limit(&self, owner: &OwnerId, limit: Option<u64>) -> Result<(), CoreError>;
+    /// The quota records of a page of owners, read together (DynamoDB: one strongly consistent
+    /// `BatchGetItem` per 100 keys, the keys it leaves unprocessed retried a bounded number of
+    /// times): each owner's usage, `default` as the limit where it has no own, and its
+    /// standing. Every owner asked is in the answer; one without a record has empty counters,
+    /// the default limit and good standing. At most [`MAX_RECORDS_READ`] owners.
+    async fn records(
+        &self,
+        owners: &[OwnerId],
+        default: u64,
+    ) -> Result<HashMap<OwnerId, AccountRecord>, CoreError>;
 }

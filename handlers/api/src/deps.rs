@@ -350,6 +350,7 @@ impl Deps {
             multipart: multipart_store,
             directory: directory.clone(),
             accounts: account_directory.clone(),
+            totp: totp.clone(),
             links: links.clone(),
             shares: shares.clone(),
             audit: Arc::new(audit.clone()),
@@ -359,7 +360,6 @@ impl Deps {
         let users = UserAdmin {
             directory,
             limits,
-            usage: lookup.clone(),
             links: links.clone(),
             shares: shares.clone(),
             standing: standing.clone(),

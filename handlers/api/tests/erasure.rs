@@ -102,3 +102,57 @@ async fn an_owner_erases_their_own_account_with_the_password_and_is_mailed_a_rec
     assert_eq!(sent[0].to, "alice@example.com");
     assert!(sent[0].body.contains("1 files"));
 }
+
+#[tokio::test]
+async fn with_totp_on_an_owners_erasure_needs_a_current_code() {
+    let w = populated();
+    common::create(&w, ALICE, 1234).await;
+    let owner = OwnerId::parse(ALICE).unwrap();
+    // Cognito's username is the owner id.
+    let access = w.totp.add(&owner, ALICE);
+    let r = send(
+        &w,
+        req("POST", "/account/mfa/totp")
+            .claims(claims(ALICE))
+            .header("dropgate-access-token", &access),
+    )
+    .await;
+    let secret = r.json()["secret"].as_str().unwrap().to_owned();
+    let r = send(
+        &w,
+        req("POST", "/account/mfa/totp/verify")
+            .claims(claims(ALICE))
+            .header("dropgate-access-token", &access)
+            .json(json!({ "code": w.totp.code(&secret) })),
+    )
+    .await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    let code = w.totp.code(&secret);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    for body in [
+        json!({"password": "Correct1horse"}),
+        json!({"password": "Correct1horse", "code": wrong}),
+        json!({"password": "Correct1horse", "code": "12"}),
+    ] {
+        expect_error(
+            &w,
+            req("DELETE", "/account").claims(claims(ALICE)).json(body),
+            401,
+            "invalid_code",
+        )
+        .await;
+    }
+    // Nothing was erased: the file is still listed.
+    let r = send(&w, req("GET", "/files").claims(claims(ALICE))).await;
+    assert_eq!(r.json()["files"].as_array().map(Vec::len), Some(1));
+    assert!(w.mailer.sent.lock().unwrap().is_empty());
+    let r = send(
+        &w,
+        req("DELETE", "/account")
+            .claims(claims(ALICE))
+            .json(json!({"password": "Correct1horse", "code": code})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.json()["erasure"]["files"].as_u64(), Some(1));
+}

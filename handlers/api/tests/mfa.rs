@@ -20,6 +20,14 @@ async fn totp_is_turned_on_and_off_with_the_owners_access_token_and_a_current_co
     let w = world();
     let owner = OwnerId::parse(ALICE).unwrap();
     let access = w.totp.add(&owner, "alice@example.com");
+    // `GET /account/mfa` says whether it is on; no access token needed.
+    let status = async |w: &common::World| {
+        let r = send(w, req("GET", "/account/mfa").claims(claims(ALICE))).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        r.json()
+    };
+    assert_eq!(status(&w).await, json!({"totp": {"enabled": false}}));
+    expect_error(&w, req("GET", "/account/mfa"), 401, "unauthorized").await;
     expect_error(
         &w,
         req("POST", "/account/mfa/totp").claims(claims(ALICE)),
@@ -51,8 +59,10 @@ async fn totp_is_turned_on_and_off_with_the_owners_access_token_and_a_current_co
             .json(json!({ "code": c }))
     };
     expect_error(&w, verify(wrong), 400, "invalid_code").await;
+    assert_eq!(status(&w).await, json!({"totp": {"enabled": false}}));
     let r = send(&w, verify(&code)).await;
     assert_eq!(r.status, 204, "{:?}", r.body);
+    assert_eq!(status(&w).await, json!({"totp": {"enabled": true}}));
     let off = |c: &str| {
         req("DELETE", "/account/mfa/totp")
             .claims(claims(ALICE))
@@ -62,6 +72,7 @@ async fn totp_is_turned_on_and_off_with_the_owners_access_token_and_a_current_co
     expect_error(&w, off(wrong), 400, "invalid_code").await;
     let r = send(&w, off(&code)).await;
     assert_eq!(r.status, 204, "{:?}", r.body);
+    assert_eq!(status(&w).await, json!({"totp": {"enabled": false}}));
     expect_error(&w, off(&code), 409, "totp_not_enabled").await;
 }
 

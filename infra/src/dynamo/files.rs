@@ -17,7 +17,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 
 use super::hold_attrs::NOT_HELD;
-use super::own_quota::{OWN_LIMIT, Try};
+use super::own_quota::{Try, usage_of};
 use super::paged::NewestFirst;
 use super::scan::{SCAN_STARTED_AT, put_scan, scan_of};
 use super::{
@@ -315,15 +315,7 @@ impl FileLookup for DynamoLedger {
         let item = get_item(&self.client, &self.quotas_table, key)
             .await?
             .unwrap_or_default();
-        let get = |k: &str| get_n(&item, k).unwrap_or(0).max(0) as u64;
-        let own = get_n(&item, OWN_LIMIT).map(|v| v.max(0) as u64);
-        Ok(QuotaUsage {
-            used_bytes: get("used_bytes"),
-            reserved_bytes: get("reserved_bytes"),
-            limit_bytes: own.unwrap_or(limit),
-            files: get("files"),
-            custom: own.is_some(),
-        })
+        Ok(usage_of(&item, limit))
     }
 
     async fn get_file(

@@ -11,10 +11,13 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue as Av;
+use dropgate_core::files::QuotaUsage;
 use dropgate_core::files::headroom;
-use dropgate_core::users::QuotaLimits;
+use dropgate_core::users::{AccountRecord, MAX_RECORDS_READ, QuotaLimits};
 use dropgate_core::{CoreError, OwnerId};
 
+use super::standing::standing_of;
 use super::{DynamoLedger, get_item, get_n, n, s};
 
 /// The attribute of a user's own limit on their quota record.
@@ -58,6 +61,19 @@ impl Bound {
                 vec![(":room", n(room)), (":own", n(own))],
             ),
         })
+    }
+}
+
+/// The usage a quota record holds (an empty item: none), `limit` where it has no own.
+pub(crate) fn usage_of(item: &HashMap<String, Av>, limit: u64) -> QuotaUsage {
+    let get = |k: &str| get_n(item, k).unwrap_or(0).max(0) as u64;
+    let own = get_n(item, OWN_LIMIT).map(|v| v.max(0) as u64);
+    QuotaUsage {
+        used_bytes: get("used_bytes"),
+        reserved_bytes: get("reserved_bytes"),
+        limit_bytes: own.unwrap_or(limit),
+        files: get("files"),
+        custom: own.is_some(),
     }
 }
 
@@ -132,5 +148,48 @@ impl QuotaLimits for DynamoLedger {
             .await
             .map_err(|e| crate::error::sdk_error("UpdateItem", e))?;
         Ok(())
+    }
+
+    /// One strongly consistent `BatchGetItem` per 100 owners (`DynamoLedger::batch_get`:
+    /// unprocessed keys retried with backoff, a bounded number of rounds).
+    async fn records(
+        &self,
+        owners: &[OwnerId],
+        default: u64,
+    ) -> Result<HashMap<OwnerId, AccountRecord>, CoreError> {
+        if owners.len() > MAX_RECORDS_READ {
+            return Err(CoreError::upstream("records: too many owners at once"));
+        }
+        let mut unique: Vec<&OwnerId> = owners.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let keys = unique
+            .iter()
+            .map(|o| HashMap::from([("owner".to_string(), s(o.as_str()))]))
+            .collect();
+        let mut by_owner = HashMap::new();
+        for item in self.batch_get(&self.quotas_table, keys).await? {
+            if let Some(Ok(o)) = item
+                .get("owner")
+                .and_then(|v| v.as_s().ok())
+                .map(|o| OwnerId::parse(o))
+            {
+                by_owner.insert(o, item);
+            }
+        }
+        let empty = HashMap::new();
+        owners
+            .iter()
+            .map(|o| {
+                let item = by_owner.get(o).unwrap_or(&empty);
+                Ok((
+                    o.clone(),
+                    AccountRecord {
+                        usage: usage_of(item, default),
+                        standing: standing_of(item)?,
+                    },
+                ))
+            })
+            .collect()
     }
 }

@@ -19,30 +19,35 @@ const SIGNED_OUT_AT: &str = "signed_out_at";
 /// `disabled` says.
 const ERASING_AT: &str = "erasing_at";
 
+/// The standing an account record holds (an empty item: good standing).
+pub(crate) fn standing_of(item: &HashMap<String, Av>) -> Result<Standing, CoreError> {
+    let disabled = match item.get(DISABLED) {
+        None => false,
+        Some(v) => *v.as_bool().map_err(|_| corrupt(DISABLED))?,
+    } || item.contains_key(ERASING_AT);
+    let signed_out_at = match get_n(item, SIGNED_OUT_AT) {
+        None if item.contains_key(SIGNED_OUT_AT) => return Err(corrupt(SIGNED_OUT_AT)),
+        None => None,
+        Some(secs) => Some(
+            Utc.timestamp_opt(secs, 0)
+                .single()
+                .ok_or_else(|| corrupt(SIGNED_OUT_AT))?,
+        ),
+    };
+    Ok(Standing {
+        disabled,
+        signed_out_at,
+    })
+}
+
 #[async_trait]
 impl StandingStore for DynamoLedger {
     async fn standing(&self, owner: &OwnerId) -> Result<Standing, CoreError> {
         let key = HashMap::from([("owner".to_string(), s(owner.as_str()))]);
-        let Some(item) = get_item(&self.client, &self.quotas_table, key).await? else {
-            return Ok(Standing::default());
-        };
-        let disabled = match item.get(DISABLED) {
-            None => false,
-            Some(v) => *v.as_bool().map_err(|_| corrupt(DISABLED))?,
-        } || item.contains_key(ERASING_AT);
-        let signed_out_at = match get_n(&item, SIGNED_OUT_AT) {
-            None if item.contains_key(SIGNED_OUT_AT) => return Err(corrupt(SIGNED_OUT_AT)),
-            None => None,
-            Some(secs) => Some(
-                Utc.timestamp_opt(secs, 0)
-                    .single()
-                    .ok_or_else(|| corrupt(SIGNED_OUT_AT))?,
-            ),
-        };
-        Ok(Standing {
-            disabled,
-            signed_out_at,
-        })
+        match get_item(&self.client, &self.quotas_table, key).await? {
+            Some(item) => standing_of(&item),
+            None => Ok(Standing::default()),
+        }
     }
 
     async fn sign_out_all(&self, owner: &OwnerId, cut: DateTime<Utc>) -> Result<(), CoreError> {

@@ -21,6 +21,19 @@ async fn the_dynamodb_ledger_keeps_the_own_quota_contract() {
     quota_limits::check_all(stores, &store, "ddb", Utc::now()).await;
 }
 
+/// A page of quota records in one batched read (two rounds of `BatchGetItem` for 150 owners),
+/// usage and standing together, as the fake answers them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_ledger_reads_a_page_of_quota_records_at_once() {
+    let e = env().await;
+    let store = ledger(&e);
+    let stores = links::Stores {
+        links: &store,
+        ledger: &store,
+    };
+    quota_limits::check_records(stores, &store, &store, "ddb", Utc::now()).await;
+}
+
 /// Creates a confirmed account; returns its `sub`.
 async fn account(idp: &aws_sdk_cognitoidentityprovider::Client, pool: &str, email: &str) -> String {
     use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};

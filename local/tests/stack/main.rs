@@ -17,6 +17,7 @@ mod e2e_drop_note;
 mod e2e_edits;
 mod e2e_emulator;
 mod e2e_erasure;
+mod e2e_erasure_totp;
 mod e2e_everyday;
 mod e2e_exposure;
 mod e2e_faults;

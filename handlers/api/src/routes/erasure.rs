@@ -13,10 +13,9 @@ use crate::http::{caller, json_response, parse_json, require_admin};
 #[serde(deny_unknown_fields)]
 struct OwnErasure {
     password: String,
-    /// A second factor's code: accepted for clients that send one; this deployment has no
-    /// second factor yet, so the password alone decides.
+    /// The second factor's current code: required when the account has TOTP on, ignored
+    /// otherwise.
     #[serde(default)]
-    #[allow(dead_code)]
     code: Option<String>,
 }
 
@@ -29,13 +28,19 @@ pub(super) async fn by_admin(req: &ApiGatewayV2httpRequest, deps: &Deps, id: &st
 }
 
 /// `DELETE /account {password, code?}` -> `200 {erasure: {files, bytes, links, shares, at}}`;
-/// the receipt goes to the caller's verified address.
+/// `401 invalid_code` when TOTP is on and `code` is missing or wrong. The receipt goes to the
+/// caller's verified address.
 pub(super) async fn own(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
     let who = caller(req)?;
     let body: OwnErasure = parse_json(req)?;
     let e = deps
         .erasure
-        .erase_own(&who.owner, &body.password, who.email.as_deref())
+        .erase_own(
+            &who.owner,
+            &body.password,
+            body.code.as_deref(),
+            who.email.as_deref(),
+        )
         .await?;
     Ok(json_response(
         200,

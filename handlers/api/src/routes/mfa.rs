@@ -4,6 +4,7 @@
 
 use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use serde::Deserialize;
+use serde_json::json;
 
 use super::answer::Answer;
 use super::auth::tokens_answer;
@@ -47,6 +48,14 @@ pub(super) async fn disable(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answe
         .disable(&who.owner, access_token(req), &b.code)
         .await?;
     Ok(respond(204, None))
+}
+
+/// `GET /account/mfa`: `200 {totp: {enabled}}`, whether two-factor sign-in is on (settings
+/// show it and offer to turn it on or off).
+pub(super) async fn status(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer {
+    let who = caller(req)?;
+    let on = deps.totp.enabled(&who.owner).await?;
+    Ok(json_response(200, &json!({"totp": {"enabled": on}})))
 }
 
 #[derive(Deserialize)]

@@ -256,6 +256,7 @@ impl Function for Deps {
             Op::TotpEnroll => mfa::enroll(req, deps).await,
             Op::TotpVerify => mfa::verify(req, deps).await,
             Op::TotpDisable => mfa::disable(req, deps).await,
+            Op::TotpStatus => mfa::status(req, deps).await,
             Op::PresignParts => parts::presign(req, deps, first).await,
             Op::ListParts => parts::list(req, deps, first).await,
             Op::CompleteFile => parts::complete(req, deps, first).await,

@@ -31,6 +31,7 @@ pub(crate) enum Op {
     TotpEnroll,
     TotpVerify,
     TotpDisable,
+    TotpStatus,
     LoginTotp,
     PresignParts,
     ListParts,
@@ -193,6 +194,7 @@ pub const ROUTES: &[Route] = &[
         NONE,
     ),
     r("DELETE", "/account/mfa/totp", false, Op::TotpDisable, NONE),
+    r("GET", "/account/mfa", false, Op::TotpStatus, NONE),
     r(
         "POST",
         "/files/{id}/parts",
@@ -502,6 +504,7 @@ mod tests {
             ("POST", "/account/mfa/totp", N, N, N),
             ("POST", "/account/mfa/totp/verify", N, N, N),
             ("DELETE", "/account/mfa/totp", N, N, N),
+            ("GET", "/account/mfa", N, N, N),
             ("PATCH", "/files/{id}", Y, N, N),
             ("POST", "/files/{id}/versions", Y, N, N),
             ("GET", "/files/{id}/versions", Y, N, Y),

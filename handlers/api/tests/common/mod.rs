@@ -173,9 +173,13 @@ pub fn world_with(adjust: fn(&mut Settings)) -> World {
     let shares = Arc::new(MemShares::default());
     let directory = Arc::new(MemDirectory::default());
     let standing = Arc::new(dropgate_core::fakes::MemStanding::default());
+    // The store keeps standing on the quota record, read with usage for a page of accounts.
+    ledger.with_standing(standing.clone());
     let account_directory = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
     let mailer = Arc::new(dropgate_core::fakes::MemMailer::default());
     let totp = Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone()));
+    // A right password of an account with TOTP on is challenged, as at Cognito.
+    account_directory.second_factor(totp.clone());
     let api_keys = Arc::new(dropgate_core::fakes::MemApiKeys::default());
     let webhooks = Arc::new(dropgate_core::fakes::MemWebhooks::default());
     let profiles = Arc::new(dropgate_core::fakes::MemProfiles::default());
