@@ -230,6 +230,7 @@ fn share(max: Option<u32>, label: Option<&str>, password: bool) -> Share {
         mailed_at: None,
         failures: 0,
         locked_until: None,
+        version: None,
     }
 }
 

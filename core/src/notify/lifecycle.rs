@@ -149,6 +149,7 @@ impl LifecycleEntry {
             version: 1,
             event_type: self.event,
             file: None,
+            file_version: None,
             owner: Some(self.owner.to_string()),
             detail: Some(self.detail()),
             reason: None,
