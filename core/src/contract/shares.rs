@@ -9,7 +9,6 @@
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 pub use futures_util::future::BoxFuture;
-use futures_util::future::join_all;
 
 use crate::notify::{EventType, LifecycleEntry, OutboxEntry, ShareNotice};
 use crate::shares::{DownloadCount, DownloadEntry, Share, ShareStore};
