@@ -83,6 +83,15 @@ pub enum EventDetail {
 }
 
 impl EventDetail {
+    /// The event's stable id, whatever the detail.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::File(d) => &d.id,
+            Self::Link(d) => &d.id,
+            Self::Share(d) => &d.id,
+        }
+    }
+
     /// The file's detail, for a file's events (and a share's download or lock).
     pub fn file(&self) -> Option<&Detail> {
         match self {

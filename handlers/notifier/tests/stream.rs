@@ -198,7 +198,7 @@ async fn every_entry_is_put_on_the_bus_as_a_typed_event_with_the_notices_id() {
     assert_eq!(kinds, ["file.accepted", "file.deleted"]);
     for (e, n) in put.iter().zip(&notices) {
         assert_eq!(e.id, n.id, "the event's id is the SNS notice's");
-        assert_eq!(e.detail.id, n.id);
+        assert_eq!(e.detail.id(), n.id);
         assert_eq!(e.owner, "owner-1");
         assert_eq!(e.time, "2026-11-22T10:00:00.000Z");
     }
