@@ -100,6 +100,7 @@ fn world() -> World {
             shares: mem.shares.clone(),
             audit: audit.clone(),
             mailer: Arc::new(MemMailer::default()),
+            totp: Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone())),
             clock: clock.clone(),
         },
         mem,

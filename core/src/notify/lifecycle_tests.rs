@@ -50,6 +50,7 @@ fn share(downloads: u32, max: Option<u32>) -> Share {
         mailed_at: None,
         failures: 0,
         locked_until: None,
+        version: None,
     }
 }
 
