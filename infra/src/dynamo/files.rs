@@ -139,7 +139,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     if let Some(t) = f.lifecycle.delete_after {
         item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
-    super::versions::put_versioning(&mut item, &f.versioning);
+    super::version_attrs::put_versioning(&mut item, &f.versioning);
     item
 }
 
@@ -201,7 +201,7 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         scan,
         scan_started_at,
         lifecycle: lifecycle_of(item)?,
-        versioning: super::versions::versioning_of(item)?,
+        versioning: super::version_attrs::versioning_of(item)?,
     })
 }
 
