@@ -220,7 +220,6 @@ pub async fn stores_finds_lists_and_revokes(s: &dyn ShareStore, prefix: &str, no
             sh.owner_email = Some("ada@example.com".into());
             sh.mailed_at = Some(now - TimeDelta::minutes(20));
             sh.expires_at = now + TimeDelta::days(7);
-            sh.version = Some(3);
         }
         s.put_share(&sh).await.expect("put_share");
         mine.push(sh);

@@ -10,6 +10,7 @@ mod quota;
 mod rules;
 mod service;
 mod trash;
+pub mod versioning;
 
 pub use cleanup::remove_and_mark;
 pub use ledger::{
@@ -133,7 +134,7 @@ pub struct FileRecord {
     /// Its life beyond its status: the trash.
     pub lifecycle: Lifecycle,
     /// As a version, whose; as a file, the versions it keeps (see [`crate::versions`]).
-    pub versioning: crate::versions::Versioning,
+    pub versioning: versioning::Versioning,
 }
 
 /// Where a file stands in its life beyond its status: whether it is in the trash, and since

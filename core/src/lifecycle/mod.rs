@@ -141,7 +141,7 @@ impl DeletionReceipt {
     /// The receipt counting every kept version of `file` (its own bytes unless removed, and
     /// `versions`, its version records as read): what the store writes when it purges them.
     pub fn counting(mut self, file: &FileRecord, versions: &[FileRecord]) -> Self {
-        let (size, count) = crate::versions::kept_bytes(file, versions);
+        let (size, count) = kept_bytes(file, versions);
         self.size = size;
         self.versions = count;
         // The current version's ETag, when another than the first is current.
@@ -156,6 +156,22 @@ impl DeletionReceipt {
     pub fn sort_key(&self) -> String {
         format!("{}#{}", self.deleted_at, self.file_id)
     }
+}
+
+/// Bytes every kept version of `file` holds as used (the file's own unless removed, and each
+/// version record's), and how many: what a deletion receipt says left with it.
+pub fn kept_bytes(file: &FileRecord, versions: &[FileRecord]) -> (u64, u32) {
+    let mut bytes = 0;
+    let mut count = 0;
+    if file.status.holds_usage() && !file.versioning.head.first_removed {
+        bytes += file.size;
+        count += 1;
+    }
+    for v in versions.iter().filter(|v| v.status.holds_usage()) {
+        bytes += v.size;
+        count += 1;
+    }
+    (bytes, count)
 }
 
 /// Receipt cursors are opaque to clients: the last sort key of a page, hex-encoded.

@@ -14,6 +14,7 @@ pub use service::{
 };
 pub use store::{VersionLedger, VersionReservation};
 
+pub use crate::files::versioning::{CurrentVersion, VersionHead, VersionOf, Versioning};
 use crate::{FileId, FileRecord, FileStatus};
 
 /// Versions an owner keeps of one file when `MAX_VERSIONS` is not set.
@@ -21,45 +22,6 @@ pub const DEFAULT_MAX_VERSIONS: u32 = 10;
 /// The most `MAX_VERSIONS` may say: a file's purge removes all its versions in one
 /// transaction (two writes each, within the store's 100).
 pub const MAX_MAX_VERSIONS: u32 = 40;
-
-/// What a record carries of versions: as a version, whose it is; as a file, what it keeps.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Versioning {
-    /// On a version's own record: the file it is a version of and its number (2, 3, ...).
-    pub of: Option<VersionOf>,
-    /// On a file's record: the versions it keeps beyond its own first bytes.
-    pub head: VersionHead,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionOf {
-    pub file: FileId,
-    pub n: u32,
-}
-
-/// A file's versions as its own record keeps them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct VersionHead {
-    /// The highest number given so far (0 or 1: none beyond the first).
-    pub last_n: u32,
-    /// The version records it keeps (number, id), by number.
-    pub kept: Vec<(u32, FileId)>,
-    /// The version served; `None`: the file's own first bytes.
-    pub current: Option<CurrentVersion>,
-    /// Whether version 1 (the file's own bytes) was removed (pruned or deleted): its bytes no
-    /// longer count against the quota.
-    pub first_removed: bool,
-}
-
-/// The version a file serves, with what a download needs of it (no extra read).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentVersion {
-    pub n: u32,
-    pub id: FileId,
-    pub size: u64,
-    pub detected_type: Option<String>,
-    pub etag: Option<String>,
-}
 
 impl CurrentVersion {
     /// The pointer to `version` (an accepted version record).
@@ -72,23 +34,6 @@ impl CurrentVersion {
             detected_type: version.detected_type.clone(),
             etag: version.stored.as_ref().and_then(|s| s.etag.clone()),
         })
-    }
-}
-
-impl VersionHead {
-    /// The number of the version served.
-    pub fn current_n(&self) -> u32 {
-        self.current.as_ref().map_or(1, |c| c.n)
-    }
-
-    /// The number the next version takes.
-    pub fn next_n(&self) -> u32 {
-        self.last_n.max(1) + 1
-    }
-
-    /// The id of version `n`'s record (`None` for 1, the file's own, or one not kept).
-    pub fn id_of(&self, n: u32) -> Option<&FileId> {
-        self.kept.iter().find(|(k, _)| *k == n).map(|(_, id)| id)
     }
 }
 
@@ -167,22 +112,6 @@ pub fn kept_member(n: u32, id: &FileId) -> String {
 pub fn parse_kept(raw: &str) -> Option<(u32, FileId)> {
     let (n, id) = raw.split_once(':')?;
     Some((n.parse().ok()?, FileId::parse(id).ok()?))
-}
-
-/// Bytes every kept version of `file` holds as used (the file's own unless removed, and each
-/// version record's), and how many: what a deletion receipt says left with it.
-pub fn kept_bytes(file: &FileRecord, versions: &[FileRecord]) -> (u64, u32) {
-    let mut bytes = 0;
-    let mut count = 0;
-    if file.status.holds_usage() && !file.versioning.head.first_removed {
-        bytes += file.size;
-        count += 1;
-    }
-    for v in versions.iter().filter(|v| v.status.holds_usage()) {
-        bytes += v.size;
-        count += 1;
-    }
-    (bytes, count)
 }
 
 #[cfg(test)]

@@ -74,9 +74,9 @@ fn a_receipt_counts_every_kept_versions_bytes() {
         version(3, FileStatus::Rejected),
         version(4, FileStatus::Scanning),
     ];
-    assert_eq!(kept_bytes(&f, &vs), (10 + 200 + 400, 3));
+    assert_eq!(crate::lifecycle::kept_bytes(&f, &vs), (10 + 200 + 400, 3));
     f.versioning.head.first_removed = true;
-    assert_eq!(kept_bytes(&f, &vs), (600, 2));
+    assert_eq!(crate::lifecycle::kept_bytes(&f, &vs), (600, 2));
     assert_eq!(
         own_removal(&f),
         crate::files::QuotaDelta::remove(FileStatus::Rejected, 0)

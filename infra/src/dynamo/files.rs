@@ -142,7 +142,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
     super::hold_attrs::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
-    super::versions::put_versioning(&mut item, &f.versioning);
+    super::version_attrs::put_versioning(&mut item, &f.versioning);
     item
 }
 
@@ -204,7 +204,7 @@ pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<FileRecord, CoreEr
         scan,
         scan_started_at,
         lifecycle: lifecycle_of(item)?,
-        versioning: super::versions::versioning_of(item)?,
+        versioning: super::version_attrs::versioning_of(item)?,
     })
 }
 

@@ -29,6 +29,7 @@ mod settle;
 pub mod shares;
 mod standing;
 mod trash;
+mod version_attrs;
 mod versions;
 pub mod webhooks;
 

@@ -4,117 +4,18 @@
 //! whether its own first bytes were removed (`first_removed`). Every write that moves quota is
 //! one transaction with the records it concerns.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue as Av, Delete, TransactWriteItem, Update};
 use dropgate_core::files::QuotaDelta;
-use dropgate_core::versions::{
-    CurrentVersion, VersionHead, VersionLedger, VersionOf, VersionReservation, Versioning,
-    kept_member, parse_kept,
-};
-use dropgate_core::{CoreError, FileId, FileRecord, FileStatus};
+use dropgate_core::versions::{CurrentVersion, VersionLedger, VersionReservation, kept_member};
+use dropgate_core::{CoreError, FileRecord, FileStatus};
 
 use super::files::{file_key, from_item};
 use super::own_quota::Try;
-use super::{DynamoLedger, Tx, corrupt, get_n, get_s, n, names, s, transact, values};
-
-const VERSION_OF: &str = "version_of";
-const VERSION_N: &str = "version_n";
-const LAST: &str = "versions_last";
-const KEPT: &str = "versions_kept";
-const CUR_N: &str = "current_n";
-const CUR_ID: &str = "current_id";
-const CUR_SIZE: &str = "current_size";
-const CUR_TYPE: &str = "current_type";
-const CUR_ETAG: &str = "current_etag";
-const FIRST_REMOVED: &str = "first_removed";
-
-/// Writes what `v` says into a record's item (as `files::to_item` does for the rest).
-pub(crate) fn put_versioning(item: &mut HashMap<String, Av>, v: &Versioning) {
-    if let Some(of) = &v.of {
-        item.insert(VERSION_OF.into(), s(of.file.as_str()));
-        item.insert(VERSION_N.into(), n(u64::from(of.n)));
-    }
-    let h = &v.head;
-    if h.last_n > 1 {
-        item.insert(LAST.into(), n(u64::from(h.last_n)));
-    }
-    if !h.kept.is_empty() {
-        let members = h.kept.iter().map(|(n, id)| kept_member(*n, id)).collect();
-        item.insert(KEPT.into(), Av::Ss(members));
-    }
-    if let Some(c) = &h.current {
-        item.extend(current_attrs(c));
-    }
-    if h.first_removed {
-        item.insert(FIRST_REMOVED.into(), Av::Bool(true));
-    }
-}
-
-fn current_attrs(c: &CurrentVersion) -> Vec<(String, Av)> {
-    let mut out = vec![
-        (CUR_N.to_owned(), n(u64::from(c.n))),
-        (CUR_ID.to_owned(), s(c.id.as_str())),
-        (CUR_SIZE.to_owned(), n(c.size)),
-    ];
-    if let Some(t) = &c.detected_type {
-        out.push((CUR_TYPE.to_owned(), s(t)));
-    }
-    if let Some(e) = &c.etag {
-        out.push((CUR_ETAG.to_owned(), s(e)));
-    }
-    out
-}
-
-fn num(item: &HashMap<String, Av>, k: &str) -> Option<u64> {
-    get_n(item, k).and_then(|v| u64::try_from(v).ok())
-}
-
-/// A record's versioning, from the attributes [`put_versioning`] writes.
-pub(crate) fn versioning_of(item: &HashMap<String, Av>) -> Result<Versioning, CoreError> {
-    let of = match get_s(item, VERSION_OF) {
-        None => None,
-        Some(f) => Some(VersionOf {
-            file: FileId::parse(f).map_err(|_| corrupt(VERSION_OF))?,
-            n: num(item, VERSION_N)
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or_else(|| corrupt(VERSION_N))?,
-        }),
-    };
-    let mut kept = match item.get(KEPT) {
-        None => Vec::new(),
-        Some(Av::Ss(members)) => members
-            .iter()
-            .map(|m| parse_kept(m).ok_or_else(|| corrupt(KEPT)))
-            .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(corrupt(KEPT)),
-    };
-    kept.sort();
-    let current = match get_s(item, CUR_ID) {
-        None => None,
-        Some(id) => Some(CurrentVersion {
-            n: num(item, CUR_N)
-                .and_then(|v| u32::try_from(v).ok())
-                .ok_or_else(|| corrupt(CUR_N))?,
-            id: FileId::parse(id).map_err(|_| corrupt(CUR_ID))?,
-            size: num(item, CUR_SIZE).ok_or_else(|| corrupt(CUR_SIZE))?,
-            detected_type: get_s(item, CUR_TYPE).map(str::to_owned),
-            etag: get_s(item, CUR_ETAG).map(str::to_owned),
-        }),
-    };
-    Ok(Versioning {
-        of,
-        head: VersionHead {
-            last_n: num(item, LAST)
-                .and_then(|v| u32::try_from(v).ok())
-                .unwrap_or(0),
-            kept,
-            current,
-            first_removed: matches!(item.get(FIRST_REMOVED), Some(Av::Bool(true))),
-        },
-    })
-}
+use super::version_attrs::{
+    CUR_ETAG, CUR_ID, CUR_N, CUR_SIZE, CUR_TYPE, FIRST_REMOVED, KEPT, LAST, current_attrs,
+};
+use super::{DynamoLedger, Tx, n, names, s, transact, values};
 
 impl DynamoLedger {
     /// The write a version's settlement to `accepted` adds: its file serves it from then on.
