@@ -282,8 +282,8 @@ fn row(name: &str, lat: &[Duration], span: Option<Duration>) {
     println!(
         "| {name} | {} | {} | {} | {} |{rate}",
         lat.len(),
-        ms(percentile(lat, 0.50)),
-        ms(percentile(lat, 0.99)),
+        ms(percentile(lat, 50.0)),
+        ms(percentile(lat, 99.0)),
         ms(lat.last().copied().unwrap_or_default()),
     );
 }
@@ -412,7 +412,7 @@ async fn main() {
     let arrived = good.lock().unwrap().clone();
     let before = latencies(&alone.iter().collect::<Vec<_>>(), &arrived);
     let after = latencies(&a_mixed, &arrived);
-    let p99 = |l: &[Duration]| percentile(l, 0.99).as_secs_f64();
+    let p99 = |l: &[Duration]| percentile(l, 99.0).as_secs_f64();
     println!("\n## 2. Owner A's deliveries, {m} events, beside B's dead endpoint\n");
     println!("| A's events | events | p50 | p99 | max |");
     println!("| --- | --- | --- | --- | --- |");
