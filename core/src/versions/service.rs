@@ -280,6 +280,12 @@ pub async fn prune_after(
         let Some(file) = files.get_file(&version.owner, &of.file).await? else {
             return Ok(None);
         };
+        if file.lifecycle.legal_hold.is_some() {
+            // A held file keeps every version until the hold is lifted; the next accepted
+            // version prunes what is then past the limit.
+            tracing::info!(owner = %file.owner, file_id = %file.id, decision = "version_prune_held", "legal hold: no version pruned");
+            return Ok(None);
+        }
         let kept = versions.versions_of(&file).await?;
         let Some(victim) = prune_victim(&file, &kept, max) else {
             return Ok(None);
@@ -304,6 +310,8 @@ pub async fn remove_one(
     file: &FileRecord,
     version: Option<&FileRecord>,
 ) -> Result<bool, CoreError> {
+    // A legal hold keeps every version; the store's write is conditioned on it too.
+    crate::holds::ensure_deletable(file)?;
     let (done, key) = match version {
         None => (versions.remove_first(file).await?, file.key()),
         Some(v) => (versions.remove_version(file, v).await?, v.key()),

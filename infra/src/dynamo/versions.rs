@@ -11,6 +11,7 @@ use dropgate_core::versions::{CurrentVersion, VersionLedger, VersionReservation,
 use dropgate_core::{CoreError, FileRecord, FileStatus};
 
 use super::files::{file_key, from_item};
+use super::hold_attrs::NOT_HELD;
 use super::own_quota::Try;
 use super::version_attrs::{
     CUR_ETAG, CUR_ID, CUR_N, CUR_SIZE, CUR_TYPE, FIRST_REMOVED, KEPT, LAST, current_attrs,
@@ -251,7 +252,7 @@ impl VersionLedger for DynamoLedger {
             file,
             &format!("DELETE {KEPT} :member"),
             &format!(
-                "attribute_exists(file_id) AND (attribute_not_exists({CUR_ID}) OR {CUR_ID} <> :vid)"
+                "attribute_exists(file_id) AND (attribute_not_exists({CUR_ID}) OR {CUR_ID} <> :vid) AND {NOT_HELD}"
             ),
             vec![
                 (":member", Av::Ss(vec![kept_member(of.n, &version.id)])),
@@ -275,7 +276,7 @@ impl VersionLedger for DynamoLedger {
             file,
             &format!("SET {FIRST_REMOVED} = :yes"),
             &format!(
-                "#st = :acc AND attribute_exists({CUR_ID}) AND attribute_not_exists({FIRST_REMOVED})"
+                "#st = :acc AND attribute_exists({CUR_ID}) AND attribute_not_exists({FIRST_REMOVED}) AND {NOT_HELD}"
             ),
             vec![
                 (":yes", Av::Bool(true)),
