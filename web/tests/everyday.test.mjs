@@ -65,7 +65,9 @@ test('17 files on a phone: compact rows, search, sort, filter, and several at on
   const rows = page.locator('#files tbody tr');
   assert.equal(await rows.count(), 17);
   const list = await page.locator('#files tbody').boundingBox();
-  assert.ok(list.height / 17 < 120, `${(list.height / 17).toFixed(1)} px per file at 360 px`);
+  // Compact: the name, a line of size, date and sender, the status, and the five actions on
+  // at most two lines (they wrap rather than push the page wider than the phone).
+  assert.ok(list.height / 17 < 145, `${(list.height / 17).toFixed(1)} px per file at 360 px`);
   const one = fileRow(page, 'photo 01.png');
   const [download, del] = await Promise.all([
     one.getByRole('button', { name: 'Download photo 01.png' }).boundingBox(),
