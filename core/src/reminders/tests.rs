@@ -176,3 +176,44 @@ fn the_rules_hold_the_windows() {
     l.pending_bytes = 5;
     assert!(!link_due(&m(&l), now), "a drop on its way");
 }
+
+#[tokio::test]
+async fn the_courier_mails_one_reminder_once_and_tells_each_item() {
+    use crate::fakes::{MemBus, MemMailer, MemNotifier};
+    use crate::notify::{Announcement, Courier};
+    let w = world();
+    let a = owner("alice");
+    put_link(&w, &a, "l1", TimeDelta::hours(2)).await;
+    put_file(&w, &a, "f1", Some(TimeDelta::days(1))).await;
+    put_file(&w, &a, "f2", Some(TimeDelta::days(2))).await;
+    let run = w.reminders.run(100).await.unwrap();
+    let notifier = Arc::new(MemNotifier::default());
+    let bus = Arc::new(MemBus::default());
+    let mailer = Arc::new(MemMailer::default());
+    let courier = Courier {
+        notifier: notifier.clone(),
+        bus: bus.clone(),
+        mailer: mailer.clone(),
+        links: w.mem.clone(),
+    };
+    let all: Vec<Announcement> = run
+        .written
+        .into_iter()
+        .map(|r| Announcement::Reminder(Box::new(r)))
+        .collect();
+    courier.deliver_all(&all).await.unwrap();
+    let mails = mailer.sent.lock().unwrap().clone();
+    assert_eq!(mails.len(), 1, "one mail per owner per run");
+    assert!(mails[0].body.contains(all[0].id()), "with the entry's id");
+    let notes = notifier.sent.lock().unwrap().clone();
+    let kinds: Vec<&str> = notes.iter().map(|n| n.event_type.as_str()).collect();
+    assert_eq!(kinds, ["link.expiring", "file.expiring", "file.expiring"]);
+    let ids: std::collections::BTreeSet<&str> = notes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids.len(), 3, "an id each");
+    assert_eq!(bus.put.lock().unwrap().len(), 3);
+    // Nothing in a notice grants anything: no token hash, no URL.
+    for n in &notes {
+        let body = n.body();
+        assert!(!body.contains("http") && !body.contains("token"), "{body}");
+    }
+}
