@@ -429,10 +429,7 @@ impl Config {
             ("TRASH_DAYS", s.trash_days.to_string()),
             ("MAX_WEBHOOKS", s.max_webhooks.to_string()),
             ("MAX_VERSIONS", s.max_versions.to_string()),
-            (
-                "RETENTION_NOTICE_DAYS",
-                s.retention_notice_days.to_string(),
-            ),
+            ("RETENTION_NOTICE_DAYS", s.retention_notice_days.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
             ("REQUIRE_ADMIN_MFA", self.require_admin_mfa.0.to_string()),

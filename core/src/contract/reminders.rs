@@ -90,7 +90,12 @@ pub async fn check_all(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
     let d3 = now + TimeDelta::days(2) + TimeDelta::hours(1);
     assert!(s.ledger.set_delete_after(&f1, Some(d1)).await.expect("set"));
     let far = now + TimeDelta::days(10);
-    assert!(s.ledger.set_delete_after(&f2, Some(far)).await.expect("set"));
+    assert!(
+        s.ledger
+            .set_delete_after(&f2, Some(far))
+            .await
+            .expect("set")
+    );
     assert!(s.ledger.set_delete_after(&f3, Some(d3)).await.expect("set"));
     let until = now + TimeDelta::days(3);
     assert_eq!(
@@ -149,7 +154,12 @@ pub async fn check_all(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
 
     // delete_after moved: the old marker no longer matches, so it can be reminded again.
     let d1b = d1 + TimeDelta::hours(5);
-    assert!(s.ledger.set_delete_after(&f1, Some(d1b)).await.expect("set"));
+    assert!(
+        s.ledger
+            .set_delete_after(&f1, Some(d1b))
+            .await
+            .expect("set")
+    );
     let moved = Reminder {
         links: vec![],
         files: vec![facts(&f1, d1b)],

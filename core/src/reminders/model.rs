@@ -158,9 +158,7 @@ impl Reminder {
                     when(f.delete_after)
                 ));
             }
-            body.push_str(
-                "\nChange a file's retention (PATCH /files/{id}) to keep it longer.\n",
-            );
+            body.push_str("\nChange a file's retention (PATCH /files/{id}) to keep it longer.\n");
         }
         body.push_str(&format!("\nNotice id: {} (for de-duplication)\n", self.id));
         Some(Mail {

@@ -89,7 +89,10 @@ async fn one_reminder_per_owner_lists_its_links_and_files_once() {
     let run = w.reminders.run(100).await.unwrap();
     assert_eq!(run.written.len(), 2, "one per owner");
     let ra = run.written.iter().find(|r| r.owner == a).unwrap();
-    assert_eq!(ra.links.iter().map(|l| &l.link).collect::<Vec<_>>(), [&l1.id]);
+    assert_eq!(
+        ra.links.iter().map(|l| &l.link).collect::<Vec<_>>(),
+        [&l1.id]
+    );
     assert_eq!(ra.files.iter().map(|f| &f.file).collect::<Vec<_>>(), [&f1]);
     let rb = run.written.iter().find(|r| r.owner == b).unwrap();
     assert!(rb.links.is_empty());

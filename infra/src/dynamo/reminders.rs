@@ -25,7 +25,9 @@ use super::files::{DELETE_AFTER, epoch_after, file_key};
 use super::hold_attrs::NOT_HELD;
 use super::links::link_key;
 use super::retention::{RETAINED, RETENTION_INDEX, RETENTION_SHARD};
-use super::{DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, put_op, s, transact, values};
+use super::{
+    DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, put_op, s, transact, values,
+};
 use crate::error::sdk_error;
 
 /// The marker attribute, on links and files.

@@ -31,7 +31,12 @@ async fn reminders_about(stack: &LocalStack, needle: &str) -> Vec<Value> {
 async fn retain_until(stack: &LocalStack, token: &str, id: &str, at: &str) {
     let body = json!({"delete_after": at}).to_string();
     let (s, b) = stack
-        .call(Method::PATCH, &format!("/files/{id}"), Some(token), Some(&body))
+        .call(
+            Method::PATCH,
+            &format!("/files/{id}"),
+            Some(token),
+            Some(&body),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
 }
@@ -46,15 +51,37 @@ async fn owners_are_reminded_once_in_one_mail_and_not_of_links_that_got_files() 
     let made = Utc::now();
     let used = make_link(&stack, &ada, json!({"label": "used", "expires_in": 86_410})).await;
     let png = samples::png();
-    let (s, dropped) = drop_file(&stack, &token_of(&used), "in.png", png.len(), "image/png", None).await;
+    let (s, dropped) = drop_file(
+        &stack,
+        &token_of(&used),
+        "in.png",
+        png.len(),
+        "image/png",
+        None,
+    )
+    .await;
     assert_eq!(s, 201, "{dropped}");
-    assert!(Utc::now() < made + Duration::seconds(10), "dropped before its window");
+    assert!(
+        Utc::now() < made + Duration::seconds(10),
+        "dropped before its window"
+    );
     put_dropped(&stack, &dropped, &png).await;
     // A file retention deletes within the window, and a link that receives nothing.
     let id = stack.upload(&ada, "soon.png", &png, "image/png").await;
     assert_eq!(stack.settled(&ada, &id).await["status"], "accepted");
-    retain_until(&stack, &ada, &id, &rfc3339(Utc::now() + Duration::hours(30))).await;
-    let idle = make_link(&stack, &ada, json!({"label": "idle <b>", "expires_in": 3600})).await;
+    retain_until(
+        &stack,
+        &ada,
+        &id,
+        &rfc3339(Utc::now() + Duration::hours(30)),
+    )
+    .await;
+    let idle = make_link(
+        &stack,
+        &ada,
+        json!({"label": "idle <b>", "expires_in": 3600}),
+    )
+    .await;
     let (used_id, idle_id) = (used["id"].as_str().unwrap(), idle["id"].as_str().unwrap());
 
     for needle in [idle_id, id.as_str()] {
@@ -64,9 +91,15 @@ async fn owners_are_reminded_once_in_one_mail_and_not_of_links_that_got_files() 
             })
             .await;
         let body = mail["body"].as_str().unwrap();
-        assert_eq!(mail["destinations"]["ToAddresses"][0], "ada-reminders@example.com", "{mail}");
+        assert_eq!(
+            mail["destinations"]["ToAddresses"][0], "ada-reminders@example.com",
+            "{mail}"
+        );
         assert!(body.contains("Notice id: "), "{body}");
-        assert!(!body.contains("/d/") && !body.contains("http"), "no URL: {body}");
+        assert!(
+            !body.contains("/d/") && !body.contains("http"),
+            "no URL: {body}"
+        );
     }
 
     // One event each, with ids; none for the used link.
@@ -75,22 +108,44 @@ async fn owners_are_reminded_once_in_one_mail_and_not_of_links_that_got_files() 
             let evs = events(&stack).await;
             let mine: Vec<Value> = evs
                 .into_iter()
-                .filter(|e| matches!(e["type"].as_str(), Some("link.expiring" | "file.expiring")))
+                .filter(|e| {
+                    matches!(
+                        e["detail_type"].as_str(),
+                        Some("link.expiring" | "file.expiring")
+                    )
+                })
                 .collect();
             (mine.len() >= 2).then_some(mine)
         })
         .await;
     assert_eq!(evs.len(), 2, "{evs:?}");
-    let link_ev = evs.iter().find(|e| e["type"] == "link.expiring").unwrap();
+    let link_ev = evs
+        .iter()
+        .find(|e| e["detail_type"] == "link.expiring")
+        .unwrap();
     assert_eq!(link_ev["detail"]["link"], idle_id);
-    assert!(link_ev["id"].as_str().unwrap().ends_with("#link.expiring"));
-    let file_ev = evs.iter().find(|e| e["type"] == "file.expiring").unwrap();
+    assert!(
+        link_ev["detail"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("#link.expiring")
+    );
+    let file_ev = evs
+        .iter()
+        .find(|e| e["detail_type"] == "file.expiring")
+        .unwrap();
     assert_eq!(file_ev["detail"]["file"]["id"], id.as_str());
 
     // Later runs: a new file due is reminded alone; the first two never again.
     let later = stack.upload(&ada, "later.png", &png, "image/png").await;
     assert_eq!(stack.settled(&ada, &later).await["status"], "accepted");
-    retain_until(&stack, &ada, &later, &rfc3339(Utc::now() + Duration::hours(20))).await;
+    retain_until(
+        &stack,
+        &ada,
+        &later,
+        &rfc3339(Utc::now() + Duration::hours(20)),
+    )
+    .await;
     let second = stack
         .wait_for("the second reminder", 60, || async {
             reminders_about(&stack, &later).await.into_iter().next()
@@ -98,18 +153,30 @@ async fn owners_are_reminded_once_in_one_mail_and_not_of_links_that_got_files() 
         .await;
     let body2 = second["body"].as_str().unwrap();
     assert!(!body2.contains(idle_id) && !body2.contains(&id), "{body2}");
-    assert_eq!(reminders_about(&stack, idle_id).await.len(), 1, "the link once");
+    assert_eq!(
+        reminders_about(&stack, idle_id).await.len(),
+        1,
+        "the link once"
+    );
     assert_eq!(reminders_about(&stack, &id).await.len(), 1, "the file once");
     // The used link is well inside the window by now (runs every second): never listed.
     let inside = made + Duration::seconds(13);
     if let Ok(wait) = (inside - Utc::now()).to_std() {
         tokio::time::sleep(wait).await;
     }
-    assert!(reminders_about(&stack, used_id).await.is_empty(), "a link that received a file");
+    assert!(
+        reminders_about(&stack, used_id).await.is_empty(),
+        "a link that received a file"
+    );
     let evs = events(&stack).await;
     let expiring = evs
         .iter()
-        .filter(|e| matches!(e["type"].as_str(), Some("link.expiring" | "file.expiring")))
+        .filter(|e| {
+            matches!(
+                e["detail_type"].as_str(),
+                Some("link.expiring" | "file.expiring")
+            )
+        })
         .count();
     assert_eq!(expiring, 3, "{evs:?}");
 }
