@@ -45,6 +45,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod profile;
 pub mod ratelimit;
+pub mod reminders;
 pub mod review;
 pub mod scan;
 pub mod sealing;

@@ -71,6 +71,9 @@ pub struct Settings {
     /// How many accepted versions of one file are kept (env `MAX_VERSIONS`, default 10, 1 to
     /// 40): past it the oldest that is not current is removed when a new one is accepted.
     pub max_versions: u32,
+    /// How many days before retention deletes a file its owner is reminded (env
+    /// `RETENTION_NOTICE_DAYS`, default 3, 0 to 365; 0: no file reminders).
+    pub retention_notice_days: u32,
 }
 
 /// What happens to a file the scanner cannot judge (an encrypted archive, too large).
@@ -146,6 +149,7 @@ impl Default for Settings {
             trash_days: DEFAULT_TRASH_DAYS,
             max_webhooks: crate::webhooks::DEFAULT_MAX_WEBHOOKS,
             max_versions: crate::versions::DEFAULT_MAX_VERSIONS,
+            retention_notice_days: crate::reminders::DEFAULT_RETENTION_NOTICE_DAYS,
         }
     }
 }
@@ -185,6 +189,9 @@ impl Settings {
         self.drop_idle = self.drop_idle.clamp(Duration::from_secs(1), MAX_DROP_IDLE);
         self.link_givebacks = self.link_givebacks.min(MAX_LINK_GIVEBACKS);
         self.trash_days = self.trash_days.min(MAX_TRASH_DAYS);
+        self.retention_notice_days = self
+            .retention_notice_days
+            .min(crate::reminders::MAX_RETENTION_NOTICE_DAYS);
         self.max_webhooks = self.max_webhooks.clamp(1, 100);
         self.max_versions = self
             .max_versions

@@ -250,3 +250,14 @@ async fn the_in_memory_ledger_keeps_the_hold_contract() {
     let mem = MemLedger::default();
     dropgate_core::contract::holds::check_all(&mem, &mem, "mem", now()).await;
 }
+
+#[tokio::test]
+async fn the_in_memory_ledger_keeps_the_reminders_contract() {
+    let mem = MemLedger::default();
+    let stores = dropgate_core::contract::reminders::Stores {
+        ledger: &mem,
+        links: &mem,
+        reminders: &mem,
+    };
+    dropgate_core::contract::reminders::check_all(stores, "mem", now()).await;
+}

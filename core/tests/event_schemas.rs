@@ -256,6 +256,32 @@ fn lifecycle_entries() -> Vec<LifecycleEntry> {
     out
 }
 
+/// A reminder with a link and a file: its `link.expiring` and `file.expiring` events.
+fn reminder() -> dropgate_core::reminders::Reminder {
+    let at = Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap();
+    let l = link(0);
+    let owner = OwnerId::parse("owner-1").unwrap();
+    dropgate_core::reminders::Reminder {
+        id: dropgate_core::reminders::Reminder::key(at, &owner),
+        owner,
+        to: None,
+        at,
+        links: vec![dropgate_core::notify::LinkFacts {
+            link: l.id.clone(),
+            label: l.label.clone(),
+            max_uploads: l.max_uploads,
+            uploads_used: 0,
+            expires_at: l.expires_at,
+        }],
+        files: vec![dropgate_core::reminders::ExpiringFile {
+            file: FileId::parse("f1").unwrap(),
+            name: "report.pdf".into(),
+            size: 10,
+            delete_after: at + chrono::TimeDelta::days(2),
+        }],
+    }
+}
+
 #[test]
 fn one_schema_per_event_type_and_no_other() {
     let files: BTreeSet<String> = std::fs::read_dir(dir())
@@ -287,6 +313,12 @@ fn every_detail_the_code_makes_validates_against_its_schema() {
     }
     for e in lifecycle_entries() {
         let ev = e.event();
+        let detail = serde_json::to_value(&ev.detail).unwrap();
+        validate(&schema(ev.kind), &detail, ev.kind.as_str())
+            .unwrap_or_else(|why| panic!("{detail}: {why}"));
+        seen.insert(ev.kind);
+    }
+    for ev in reminder().events() {
         let detail = serde_json::to_value(&ev.detail).unwrap();
         validate(&schema(ev.kind), &detail, ev.kind.as_str())
             .unwrap_or_else(|why| panic!("{detail}: {why}"));

@@ -254,6 +254,12 @@ impl Config {
                 .unwrap_or(u32::MAX),
             max_versions: u32::try_from(num(env, "MAX_VERSIONS", u64::from(d.max_versions))?)
                 .unwrap_or(u32::MAX),
+            retention_notice_days: u32::try_from(num(
+                env,
+                "RETENTION_NOTICE_DAYS",
+                u64::from(d.retention_notice_days),
+            )?)
+            .unwrap_or(u32::MAX),
         }
         .clamped();
         Ok(Self {
@@ -423,6 +429,7 @@ impl Config {
             ("TRASH_DAYS", s.trash_days.to_string()),
             ("MAX_WEBHOOKS", s.max_webhooks.to_string()),
             ("MAX_VERSIONS", s.max_versions.to_string()),
+            ("RETENTION_NOTICE_DAYS", s.retention_notice_days.to_string()),
             ("AUTO_CONFIRM_SIGNUP", self.auto_confirm_signup.to_string()),
             ("S3_FORCE_PATH_STYLE", self.s3_force_path_style.to_string()),
             ("REQUIRE_ADMIN_MFA", self.require_admin_mfa.0.to_string()),

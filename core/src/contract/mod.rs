@@ -21,6 +21,7 @@ pub mod multipart;
 pub mod objects;
 pub mod profiles;
 pub mod quota_limits;
+pub mod reminders;
 pub mod retention;
 pub mod review;
 pub mod sealing;

@@ -73,6 +73,24 @@ pub struct ShareDetail {
     pub expires_at: String,
 }
 
+/// The file of a `file.expiring` event: its id, name and size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpiringFileFacts {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+}
+
+/// The `detail` of a `file.expiring` event: the file retention will delete, and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpiringFileDetail {
+    pub schema_version: u32,
+    pub id: String,
+    pub owner: String,
+    pub file: ExpiringFileFacts,
+    pub delete_after: String,
+}
+
 /// An event's `detail`, by what the event is about (serialized as that detail alone).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
@@ -80,6 +98,7 @@ pub enum EventDetail {
     File(Detail),
     Link(LinkDetail),
     Share(ShareDetail),
+    ExpiringFile(ExpiringFileDetail),
 }
 
 impl EventDetail {
@@ -89,6 +108,7 @@ impl EventDetail {
             Self::File(d) => &d.id,
             Self::Link(d) => &d.id,
             Self::Share(d) => &d.id,
+            Self::ExpiringFile(d) => &d.id,
         }
     }
 

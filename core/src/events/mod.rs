@@ -9,7 +9,9 @@ mod bus;
 mod detail;
 
 pub use bus::{EventBus, PUT_ATTEMPTS, PUT_BATCH, put_batched};
-pub use detail::{Detail, DetailFile, EventDetail, LinkDetail, ShareDetail};
+pub use detail::{
+    Detail, DetailFile, EventDetail, ExpiringFileDetail, ExpiringFileFacts, LinkDetail, ShareDetail,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -61,10 +63,16 @@ pub enum EventKind {
     ShareExhausted,
     #[serde(rename = "share.revoked")]
     ShareRevoked,
+    /// An upload link that received no file has less than a day left (the janitor, once).
+    #[serde(rename = "link.expiring")]
+    LinkExpiring,
+    /// Retention will delete a file within `RETENTION_NOTICE_DAYS` (the janitor, once).
+    #[serde(rename = "file.expiring")]
+    FileExpiring,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
         Self::FileAccepted,
         Self::FileRejected,
         Self::FileHeld,
@@ -79,6 +87,8 @@ impl EventKind {
         Self::ShareCreated,
         Self::ShareExhausted,
         Self::ShareRevoked,
+        Self::LinkExpiring,
+        Self::FileExpiring,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -97,6 +107,8 @@ impl EventKind {
             Self::ShareCreated => "share.created",
             Self::ShareExhausted => "share.exhausted",
             Self::ShareRevoked => "share.revoked",
+            Self::LinkExpiring => "link.expiring",
+            Self::FileExpiring => "file.expiring",
         }
     }
 

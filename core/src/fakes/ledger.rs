@@ -103,6 +103,10 @@ pub struct MemLedger {
     pub outbox: Mutex<Vec<OutboxEntry>>,
     /// The outbox entries of the links' own life (created, used up, expired, revoked).
     pub lifecycle: Mutex<Vec<crate::notify::LifecycleEntry>>,
+    /// The reminders' "reminded" markers: the time each link or file was reminded of.
+    pub(super) reminded: Mutex<HashMap<String, DateTime<Utc>>>,
+    /// The reminder entries (one per owner per run), in order.
+    pub reminders: Mutex<Vec<crate::reminders::Reminder>>,
     /// Files whose object removal is not yet confirmed.
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
     /// Deletion receipts by owner and their sort key (see `trash.rs`).

@@ -21,6 +21,7 @@ mod multipart;
 mod notifier;
 mod objects;
 mod profiles;
+mod reminders;
 mod review;
 mod sealer;
 mod shares;

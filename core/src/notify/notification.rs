@@ -40,6 +40,11 @@ pub enum EventType {
     ShareExhausted,
     #[serde(rename = "share.revoked")]
     ShareRevoked,
+    // Reminders (`crate::reminders`): one per item of an owner's reminder entry.
+    #[serde(rename = "link.expiring")]
+    LinkExpiring,
+    #[serde(rename = "file.expiring")]
+    FileExpiring,
 }
 
 impl EventType {
@@ -56,7 +61,7 @@ impl EventType {
         }
     }
 
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 16] = [
         Self::UploadAccepted,
         Self::UploadRejected,
         Self::UploadExpired,
@@ -71,6 +76,8 @@ impl EventType {
         Self::ShareCreated,
         Self::ShareExhausted,
         Self::ShareRevoked,
+        Self::LinkExpiring,
+        Self::FileExpiring,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -93,6 +100,8 @@ impl EventType {
             Self::ShareCreated => "share.created",
             Self::ShareExhausted => "share.exhausted",
             Self::ShareRevoked => "share.revoked",
+            Self::LinkExpiring => "link.expiring",
+            Self::FileExpiring => "file.expiring",
         }
     }
 

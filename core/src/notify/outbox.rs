@@ -54,11 +54,13 @@ impl OutboxEntry {
     }
 }
 
-/// Any entry of the outbox: a file's, or a link's or a share's own.
+/// Any entry of the outbox: a file's, a link's or a share's own, or an owner's reminder (one
+/// entry for several items: `crate::reminders`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Announcement {
     File(Box<OutboxEntry>),
     Lifecycle(LifecycleEntry),
+    Reminder(Box<crate::reminders::Reminder>),
 }
 
 impl Announcement {
@@ -66,13 +68,16 @@ impl Announcement {
         match self {
             Self::File(e) => &e.id,
             Self::Lifecycle(e) => &e.id,
+            Self::Reminder(r) => &r.id,
         }
     }
 
-    pub fn event_type(&self) -> EventType {
+    /// The entry's `event`, for logs (a reminder's is `reminder`).
+    pub fn event_name(&self) -> &'static str {
         match self {
-            Self::File(e) => e.event,
-            Self::Lifecycle(e) => e.event,
+            Self::File(e) => e.event.as_str(),
+            Self::Lifecycle(e) => e.event.as_str(),
+            Self::Reminder(_) => crate::reminders::REMINDER_EVENT,
         }
     }
 
@@ -80,20 +85,25 @@ impl Announcement {
         match self {
             Self::File(e) => &e.file.owner,
             Self::Lifecycle(e) => &e.owner,
+            Self::Reminder(r) => &r.owner,
         }
     }
 
-    pub fn notification(&self) -> Notification {
+    /// The operators' notices: one for most entries, one per item of a reminder.
+    pub fn notifications(&self) -> Vec<Notification> {
         match self {
-            Self::File(e) => e.notification(),
-            Self::Lifecycle(e) => e.notification(),
+            Self::File(e) => vec![e.notification()],
+            Self::Lifecycle(e) => vec![e.notification()],
+            Self::Reminder(r) => r.notifications(),
         }
     }
 
-    pub fn event(&self) -> Event {
+    /// The integrators' events, as many as the notices.
+    pub fn events(&self) -> Vec<Event> {
         match self {
-            Self::File(e) => e.event(),
-            Self::Lifecycle(e) => e.event(),
+            Self::File(e) => vec![e.event()],
+            Self::Lifecycle(e) => vec![e.event()],
+            Self::Reminder(r) => r.events(),
         }
     }
 }
@@ -135,12 +145,12 @@ impl Courier {
         if all.is_empty() {
             return Ok(());
         }
-        let notes: Vec<Notification> = all.iter().map(Announcement::notification).collect();
+        let notes: Vec<Notification> = all.iter().flat_map(Announcement::notifications).collect();
         self.notifier
             .publish(&notes)
             .await
             .map_err(|error| Undelivered { index: 0, error })?;
-        let events: Vec<Event> = all.iter().map(Announcement::event).collect();
+        let events: Vec<Event> = all.iter().flat_map(Announcement::events).collect();
         self.bus
             .put(&events)
             .await
@@ -151,7 +161,7 @@ impl Courier {
             .enumerate()
             .filter_map(|(i, a)| match a {
                 Announcement::File(e) => Some((i, &**e)),
-                Announcement::Lifecycle(_) => None,
+                Announcement::Lifecycle(_) | Announcement::Reminder(_) => None,
             })
             .unzip();
         // Owners are mailed verdicts (accepted, rejected, held), never deletions they made or
@@ -187,6 +197,18 @@ impl Courier {
                 .send(&mail)
                 .await
                 .map_err(|error| Undelivered { index, error })?;
+        }
+        // A reminder's one mail, after the files' (its entry's key is in its body).
+        for (index, a) in all.iter().enumerate() {
+            let Announcement::Reminder(r) = a else {
+                continue;
+            };
+            if let Some(mail) = r.mail() {
+                self.mailer
+                    .send(&mail)
+                    .await
+                    .map_err(|error| Undelivered { index, error })?;
+            }
         }
         Ok(())
     }

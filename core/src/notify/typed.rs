@@ -25,6 +25,8 @@ impl EventType {
             Self::ShareCreated => EventKind::ShareCreated,
             Self::ShareExhausted => EventKind::ShareExhausted,
             Self::ShareRevoked => EventKind::ShareRevoked,
+            Self::LinkExpiring => EventKind::LinkExpiring,
+            Self::FileExpiring => EventKind::FileExpiring,
         }
     }
 }

@@ -5,12 +5,15 @@ use std::sync::Arc;
 
 use dropgate_core::clock::SystemClock;
 use dropgate_core::janitor::Janitor;
+use dropgate_core::reminders::Reminders;
 use dropgate_infra::{Clients, Config, InfraError};
 use serde::Serialize;
 
 /// Files expired per query; a run repeats until a short page or [`MAX_ROUNDS`].
 pub const PAGE: usize = 100;
 pub const MAX_ROUNDS: usize = 20;
+/// Links and files read for reminders per run (one pass: one mail per owner per run).
+pub const REMINDER_READ: usize = 1000;
 
 pub const REQUIRED_ENV: &[&str] = &[
     "BUCKET_NAME",
@@ -23,18 +26,27 @@ pub const REQUIRED_ENV: &[&str] = &[
 #[derive(Clone)]
 pub struct Deps {
     pub janitor: Janitor,
+    /// Expiry reminders (`link.expiring`, `file.expiring`), once per run.
+    pub reminders: Reminders,
 }
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
         config.require(REQUIRED_ENV)?;
         let store = clients.store(config);
+        let ledger = clients.ledger(config);
+        let clock = Arc::new(SystemClock);
         Ok(Self {
+            reminders: Reminders {
+                ledger: ledger.clone(),
+                clock: clock.clone(),
+                settings: config.settings.clone(),
+            },
             janitor: Janitor {
-                ledger: clients.ledger(config),
+                ledger,
                 store: store.clone(),
                 multipart: store,
-                clock: Arc::new(SystemClock),
+                clock,
                 settings: config.settings.clone(),
             },
         })
@@ -53,6 +65,8 @@ pub struct Summary {
     /// Objects of rejected or expired files whose interrupted removal this run finished.
     pub cleaned: usize,
     pub failed: usize,
+    /// Owners sent a reminder this run (one outbox entry each).
+    pub reminded: usize,
 }
 
 /// One scheduled run. The event's content does not matter (any scheduled event starts a run).
@@ -88,7 +102,12 @@ pub async fn handle(
             break;
         }
     }
+    // After the sweep: a file retention just removed is not reminded of.
+    let run = deps.reminders.run(REMINDER_READ).await?;
+    summary.reminded = run.written.len();
+    summary.failed += run.failed;
     tracing::info!(
+        reminded = summary.reminded,
         expired = summary.expired,
         scan_timeouts = summary.scan_timeouts,
         purged = summary.purged,

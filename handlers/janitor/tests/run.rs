@@ -32,6 +32,11 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         settings: settings.clone(),
     };
     let deps = Deps {
+        reminders: dropgate_core::reminders::Reminders {
+            ledger: ledger.clone(),
+            clock: clock.clone(),
+            settings: settings.clone(),
+        },
         janitor: Janitor {
             ledger: ledger.clone(),
             store: store.clone(),
@@ -77,7 +82,8 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             purged: 0,
             retained: 0,
             cleaned: 0,
-            failed: 1
+            failed: 1,
+            reminded: 0,
         }
     );
     assert!(store.has(&keys[0]) && !store.has(&keys[1]));
@@ -92,7 +98,8 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             purged: 0,
             retained: 0,
             cleaned: 1,
-            failed: 0
+            failed: 0,
+            reminded: 0,
         }
     );
     assert!(!store.has(&keys[0]));

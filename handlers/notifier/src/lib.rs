@@ -98,9 +98,9 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
             for e in &entries {
                 let file_id = match e {
                     Announcement::File(f) => Some(f.file.id.as_str()),
-                    Announcement::Lifecycle(_) => None,
+                    Announcement::Lifecycle(_) | Announcement::Reminder(_) => None,
                 };
-                tracing::info!(entry = e.id(), event = e.event_type().as_str(), owner = %e.owner(), file_id, decision = "delivered", "notice delivered");
+                tracing::info!(entry = e.id(), event = e.event_name(), owner = %e.owner(), file_id, decision = "delivered", "notice delivered");
             }
             stop.map(|(i, e)| {
                 tracing::error!(sequence = sequence(&event.records[i]), error = %e, decision = "poison", "unreadable outbox record; left to retries and the on-failure destination");
@@ -131,7 +131,7 @@ pub async fn handle(event: Event, deps: &Deps) -> DynamoDbEventResponse {
 /// The entries' webhook deliveries, enqueued. A failure fails them all from the first (the
 /// retry sends the notices again, with their ids, and fans out to the same delivery ids).
 async fn fan_out(entries: &[Announcement], deps: &Deps) -> Result<(), Undelivered> {
-    let events: Vec<_> = entries.iter().map(Announcement::event).collect();
+    let events: Vec<_> = entries.iter().flat_map(Announcement::events).collect();
     deps.webhooks
         .fan_out(&events)
         .await

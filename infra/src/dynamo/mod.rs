@@ -22,6 +22,7 @@ mod own_quota;
 mod paged;
 mod pointers;
 mod profiles;
+pub mod reminders;
 pub mod retention;
 pub mod review;
 mod scan;

@@ -114,6 +114,10 @@ pub fn lifecycle_from_item(item: &HashMap<String, Av>) -> Result<LifecycleEntry,
 /// `event`, a file's otherwise.
 pub fn announcement_from_image(image: &Value) -> Result<Announcement, CoreError> {
     let item = item_of_image(image)?;
+    if get_s(&item, "event") == Some(dropgate_core::reminders::REMINDER_EVENT) {
+        return super::reminders::reminder_from_item(&item)
+            .map(|r| Announcement::Reminder(Box::new(r)));
+    }
     let lifecycle = get_s(&item, "event")
         .and_then(EventType::parse)
         .is_some_and(EventType::is_lifecycle);

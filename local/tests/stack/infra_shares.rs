@@ -41,7 +41,7 @@ impl Announced for UploadLog {
             all.into_iter()
                 .filter_map(|a| match a {
                     Announcement::File(e) => Some(*e),
-                    Announcement::Lifecycle(_) => None,
+                    Announcement::Lifecycle(_) | Announcement::Reminder(_) => None,
                 })
                 .collect()
         })
@@ -53,7 +53,7 @@ impl Announced for UploadLog {
             all.into_iter()
                 .filter_map(|a| match a {
                     Announcement::Lifecycle(e) => Some(e),
-                    Announcement::File(_) => None,
+                    Announcement::File(_) | Announcement::Reminder(_) => None,
                 })
                 .collect()
         })
