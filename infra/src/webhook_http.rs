@@ -18,6 +18,8 @@ pub struct Attempt {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub duration_ms: u64,
+    /// Timed out or could not connect: no answer (what stalls the webhook).
+    pub unanswered: bool,
 }
 
 /// Resolves through the system, then refuses unless every address is allowed; answers the
@@ -80,6 +82,7 @@ impl WebhookHttp {
                 status_code: None,
                 error: Some(format!("refused: {why}")),
                 duration_ms: 0,
+                unanswered: false,
             };
         }
         let mut req = self
@@ -106,12 +109,14 @@ impl WebhookHttp {
                     status_code: Some(status),
                     error: None,
                     duration_ms: elapsed(started),
+                    unanswered: false,
                 }
             }
             Err(e) => Attempt {
                 status_code: None,
                 error: Some(describe(&e)),
                 duration_ms: elapsed(started),
+                unanswered: e.is_timeout() || e.is_connect(),
             },
         }
     }
@@ -130,6 +135,7 @@ impl dropgate_core::webhooks::deliveries::WebhookSender for WebhookHttp {
             status_code: a.status_code,
             error: a.error,
             duration_ms: a.duration_ms,
+            unanswered: a.unanswered,
         }
     }
 }

@@ -69,6 +69,7 @@ async fn a_redirect_is_never_followed() {
         .post(&format!("http://127.0.0.1:{port}/"), &[], String::new())
         .await;
     assert_eq!(a.status_code, Some(302));
+    assert!(!a.unanswered, "an answer, even a failing one, does not stall");
     assert_eq!(
         inside_count.load(Ordering::SeqCst),
         0,
@@ -89,6 +90,7 @@ async fn addresses_inside_are_refused_before_any_connection() {
     ] {
         let a = refused.post(&url, &[], String::new()).await;
         assert_eq!(a.status_code, None, "{url}");
+        assert!(!a.unanswered, "{url}: refused before sending");
         assert!(a.error.unwrap().starts_with("refused"), "{url}");
     }
     assert_eq!(count.load(Ordering::SeqCst), 0, "no connection was made");
@@ -102,4 +104,19 @@ async fn the_resolver_refuses_a_name_that_resolves_inside() {
         Err(e) => e.to_string(),
     };
     assert!(err.contains("loopback"), "{err}");
+}
+
+#[tokio::test]
+async fn a_connection_that_fails_is_unanswered() {
+    // A port nobody listens on any more: the connection is refused.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let a = WebhookHttp::new(true)
+        .unwrap()
+        .post(&format!("http://127.0.0.1:{port}/"), &[], String::new())
+        .await;
+    assert_eq!(a.status_code, None);
+    assert!(a.unanswered, "{:?}", a.error);
+    assert!(a.error.unwrap().starts_with("could not connect"));
 }

@@ -21,6 +21,7 @@ pub(super) fn hook(owner: &OwnerId, id: &str) -> Webhook {
         created_at: "2026-12-04T20:00:00Z".into(),
         state: WebhookState::Active,
         email: Some("ada@example.com".into()),
+        stalled_until: None,
     }
 }
 
@@ -112,4 +113,39 @@ pub async fn check_all(store: Arc<dyn WebhookStore>, tag: &str) {
     };
     s.edit(&ada, "w3", &resume).await.unwrap().unwrap();
     assert_eq!(s.count_outcome(&ada, "w3", false).await.unwrap(), Some(1));
+
+    check_stall(s, &ada, &bob).await;
+}
+
+/// The stall window: set, claimed by one of many at once, kept by a failure and an edit,
+/// cleared by a success; another owner's webhook is never touched.
+async fn check_stall(s: &dyn WebhookStore, ada: &OwnerId, bob: &OwnerId) {
+    let (t1, t2) = ("2026-12-04T20:00:30Z", "2026-12-04T20:01:00Z");
+    assert_eq!(s.get(ada, "w4").await.unwrap().unwrap().stalled_until, None);
+    assert!(s.stall(ada, "w4", t1, None).await.unwrap());
+    assert!(!s.stall(bob, "w4", t2, None).await.unwrap());
+    assert!(!s.stall(ada, "gone", t2, None).await.unwrap());
+    let w4 = s.get(ada, "w4").await.unwrap().unwrap();
+    assert_eq!(w4.stalled_until.as_deref(), Some(t1));
+    // Many jobs find the window ended at once: one claims the probe.
+    let claims = join_all((0..4).map(|_| s.stall(ada, "w4", t2, Some(t1)))).await;
+    assert_eq!(
+        claims.into_iter().filter(|c| *c.as_ref().unwrap()).count(),
+        1
+    );
+    assert!(!s.stall(ada, "w4", t1, Some(t1)).await.unwrap(), "stale");
+    let retyped = WebhookEdit {
+        events: Some(vec![EventKind::FileAccepted]),
+        state: None,
+    };
+    let edited = s.edit(ada, "w4", &retyped).await.unwrap().unwrap();
+    assert_eq!(edited.stalled_until.as_deref(), Some(t2));
+    assert_eq!(s.count_outcome(ada, "w4", false).await.unwrap(), Some(1));
+    let w4 = s.get(ada, "w4").await.unwrap().unwrap();
+    assert_eq!(w4.stalled_until.as_deref(), Some(t2), "a failure keeps it");
+    assert_eq!(s.count_outcome(ada, "w4", true).await.unwrap(), Some(0));
+    let w4 = s.get(ada, "w4").await.unwrap().unwrap();
+    assert_eq!(w4.stalled_until, None, "a success clears it");
+    assert!(!s.stall(ada, "w4", t1, Some(t2)).await.unwrap());
+    assert_eq!(s.list(ada).await.unwrap()[2], w4);
 }

@@ -157,11 +157,13 @@ impl WebhookSender for ScriptedSender {
                 status_code: Some(code),
                 error: None,
                 duration_ms: 1,
+                unanswered: false,
             },
             None => Sent {
                 status_code: None,
                 error: Some("could not connect".into()),
                 duration_ms: 1,
+                unanswered: true,
             },
         }
     }

@@ -81,6 +81,9 @@ impl WebhookStore for MemWebhooks {
         if self.get(owner, id).await?.is_none() {
             return Ok(None);
         }
+        if ok && let Some(h) = lock(&self.hooks).get_mut(owner).and_then(|m| m.get_mut(id)) {
+            h.stalled_until = None;
+        }
         let mut failures = lock(&self.failures);
         let n = failures.entry((owner.clone(), id.to_owned())).or_default();
         *n = if ok { 0 } else { *n + 1 };
@@ -92,6 +95,23 @@ impl WebhookStore for MemWebhooks {
         match all.get_mut(owner).and_then(|m| m.get_mut(id)) {
             Some(h) if h.state == WebhookState::Active => {
                 h.state = WebhookState::Paused;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn stall(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        if_seen: Option<&str>,
+    ) -> Result<bool, CoreError> {
+        let mut all = lock(&self.hooks);
+        match all.get_mut(owner).and_then(|m| m.get_mut(id)) {
+            Some(h) if if_seen.is_none_or(|seen| h.stalled_until.as_deref() == Some(seen)) => {
+                h.stalled_until = Some(until.to_owned());
                 Ok(true)
             }
             _ => Ok(false),

@@ -1,6 +1,8 @@
 //! Making one attempt of a delivery, and what follows it: the attempt is signed and sent, its
 //! outcome recorded in the log, the webhook's consecutive failures counted (pausing it, and
 //! mailing its owner once, at `WEBHOOK_DISABLE_AFTER`), and a failure retried on the ladder.
+//! An attempt without an answer stalls its webhook ([`super::stall`]): its other jobs wait out
+//! the window on the queue, and one probes when it ends.
 
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use super::deliveries::{
     AttemptRecord, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
 };
 use super::delivery::{Next, after_attempt, headers, pauses, queue_delay};
+use super::stall::{Stall, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
 use crate::clock::Clock;
 use crate::notify::{Mail, Mailer};
@@ -26,7 +29,7 @@ pub struct Deliverer {
     pub sealer: Arc<dyn TokenSealer>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
-    /// `WEBHOOK_BACKOFF_SCALE`: multiplies the retry ladder.
+    /// `WEBHOOK_BACKOFF_SCALE`: multiplies the retry ladder and the stall window.
     pub backoff_scale: f64,
     /// `WEBHOOK_DISABLE_AFTER`: consecutive failed attempts that pause a webhook.
     pub disable_after: u32,
@@ -40,6 +43,9 @@ pub enum Outcome {
     /// Nothing to send: the webhook or the delivery is gone, the webhook is paused, or this
     /// attempt was already made (a repeated message).
     Dropped(&'static str),
+    /// The webhook is stalled (or another job is probing it): put back on the queue, as it was,
+    /// until the window ends; nothing sent, counted or logged.
+    Deferred,
     /// Sent; what the log recorded.
     Attempted(AttemptRecord),
 }
@@ -71,6 +77,14 @@ impl Deliverer {
         if hook.state == WebhookState::Paused && !job.manual {
             return Ok(Outcome::Dropped("webhook paused"));
         }
+        // The owner's own test or redelivery is attempted whatever the window (they asked).
+        let stall = match window(self.backoff_scale) {
+            w if job.manual || w.is_zero() => Stall::Clear,
+            _ => stall_of(&hook, now),
+        };
+        if let Stall::Until(until) = stall {
+            return self.defer(job, queue_delay(now, until)).await;
+        }
         let Some(d) = self
             .log
             .delivery(&owner, &hook.id, &job.delivery_id)
@@ -80,6 +94,15 @@ impl Deliverer {
         };
         if d.attempts >= job.attempt {
             return Ok(Outcome::Dropped("attempt already made"));
+        }
+        if let Stall::Ended(seen) = stall {
+            // Of the jobs that find the window ended, the one that moves it on probes; the
+            // others wait out the new window (which only the probe's outcome ends or extends).
+            let w = window(self.backoff_scale);
+            let until = rfc3339(crate::time::after(now, w));
+            if !self.store.stall(&owner, &hook.id, &until, Some(&seen)).await? {
+                return self.defer(job, w).await;
+            }
         }
         let sent = match self.key(&hook).await? {
             Some(key) => {
@@ -91,9 +114,16 @@ impl Deliverer {
                 status_code: None,
                 error: Some("the webhook's secret could not be opened".into()),
                 duration_ms: 0,
+                unanswered: false,
             },
         };
         let ok = sent.status_code.is_some_and(super::delivery::succeeded);
+        if stalls(&sent) {
+            // From the end of the attempt: the window is the time its slot is left alone.
+            let end = self.clock.now();
+            let until = rfc3339(crate::time::after(end, window(self.backoff_scale)));
+            self.store.stall(&owner, &hook.id, &until, None).await?;
+        }
         let next = after_attempt(job.attempt, ok, job.manual, self.backoff_scale);
         let next_at = match next {
             Next::Retry(wait) => Some(crate::time::after(now, wait)),
@@ -117,7 +147,7 @@ impl Deliverer {
             Next::Retry(_) => "retry",
             Next::GiveUp => "given up",
         };
-        tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = d.event_id, attempt = job.attempt, status_code = sent.status_code, error = sent.error.as_deref(), duration_ms = sent.duration_ms, decision, "webhook attempt");
+        tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = d.event_id, attempt = job.attempt, status_code = sent.status_code, error = sent.error.as_deref(), duration_ms = sent.duration_ms, stalled = stalls(&sent), decision, "webhook attempt");
         self.count(&owner, &hook, ok).await?;
         if let (Next::Retry(wait), Some(due)) = (next, next_at) {
             let retry = DeliveryJob {
@@ -130,6 +160,18 @@ impl Deliverer {
                 .await?;
         }
         Ok(Outcome::Attempted(record))
+    }
+
+    /// Puts `job` back unchanged (its attempt, due time and delivery): it comes back when the
+    /// window ends.
+    async fn defer(
+        &self,
+        job: &DeliveryJob,
+        wait: std::time::Duration,
+    ) -> Result<Outcome, CoreError> {
+        let wait = wait.min(super::deliveries::MAX_QUEUE_DELAY);
+        self.queue.enqueue(job, wait).await?;
+        Ok(Outcome::Deferred)
     }
 
     async fn key(&self, hook: &Webhook) -> Result<Option<Vec<u8>>, CoreError> {

@@ -99,6 +99,9 @@ pub struct Sent {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub duration_ms: u64,
+    /// The receiver was waited on and never answered: the attempt timed out or the connection
+    /// failed (what stalls a webhook). A refusal before sending is not.
+    pub unanswered: bool,
 }
 
 /// Where deliveries and their attempts are kept: per owner and webhook, so another owner's is

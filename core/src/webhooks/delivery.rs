@@ -176,6 +176,7 @@ mod tests {
             created_at: "2026-12-04T12:00:00Z".into(),
             state,
             email: None,
+            stalled_until: None,
         }
     }
 

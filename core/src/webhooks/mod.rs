@@ -11,6 +11,7 @@ mod dispatch;
 mod model;
 mod service;
 pub mod signature;
+pub mod stall;
 mod store;
 
 pub use deliverer::{Deliverer, Outcome, pause_mail};

@@ -48,6 +48,10 @@ pub struct Webhook {
     /// The owner's verified address when they registered it: where the one mail saying that
     /// failures paused it goes (`None`: nobody is mailed).
     pub email: Option<String>,
+    /// Until when its deliveries are held back (RFC 3339): an attempt that timed out or could
+    /// not connect sets it, so that one dead receiver holds one attempt's slot per window
+    /// instead of one per delivery; a success clears it. `None`: not stalled.
+    pub stalled_until: Option<String>,
 }
 
 /// A webhook as its owner sees it: never the secret.

@@ -143,6 +143,7 @@ impl WebhookService {
             created_at: rfc3339(self.clock.now()),
             state: WebhookState::Active,
             email: new.email.clone(),
+            stalled_until: None,
         };
         if !self.store.insert(&hook, self.max_webhooks).await? {
             return Err(limit(self.max_webhooks));

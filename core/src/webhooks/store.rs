@@ -34,7 +34,7 @@ pub trait WebhookStore: Send + Sync {
     async fn remove(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError>;
 
     /// Counts one delivery attempt's outcome: a success sets the webhook's consecutive failures
-    /// to 0, a failure adds one. Answers the count after; `None` when there is no such webhook.
+    /// to 0 (and clears its stall window, in the same write), a failure adds one. Answers the count after; `None` when there is no such webhook.
     /// An edit back to `active` also sets it to 0.
     async fn count_outcome(
         &self,
@@ -46,6 +46,17 @@ pub trait WebhookStore: Send + Sync {
     /// Pauses the webhook if it is active: `true` only for the one call that paused it (so its
     /// owner is mailed once however many deliveries fail at the same time).
     async fn pause_if_active(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError>;
+
+    /// Sets the webhook's `stalled_until` to `until`. With `if_seen`, only while it is still
+    /// that value (of all the jobs that find one window ended, one claims the probe); without,
+    /// whatever it was. `false` when there is no such webhook or the condition failed.
+    async fn stall(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        if_seen: Option<&str>,
+    ) -> Result<bool, CoreError>;
 }
 
 #[async_trait]

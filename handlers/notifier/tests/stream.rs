@@ -376,6 +376,7 @@ async fn each_event_is_enqueued_once_per_subscribed_active_webhook_of_its_owner(
         created_at: "2026-11-22T10:00:00.000Z".into(),
         state,
         email: None,
+        stalled_until: None,
     };
     use dropgate_core::events::EventKind::{FileAccepted, FileDeleted};
     for h in [

@@ -87,6 +87,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Webhook, CoreError> {
             .and_then(WebhookState::parse)
             .ok_or_else(|| corrupt("state"))?,
         email: get_s(item, "email").map(str::to_owned),
+        stalled_until: get_s(item, "stalled_until").map(str::to_owned),
     })
 }
 
@@ -250,7 +251,8 @@ impl WebhookStore for DynamoWebhooks {
         ok: bool,
     ) -> Result<Option<u32>, CoreError> {
         let (expr, val) = if ok {
-            ("SET failures = :v", Av::N("0".into()))
+            // A success also ends the webhook's stall window, in the same write.
+            ("SET failures = :v REMOVE stalled_until", Av::N("0".into()))
         } else {
             ("ADD failures :v", Av::N("1".into()))
         };
@@ -301,6 +303,43 @@ impl WebhookStore for DynamoWebhooks {
                 (":paused", s(WebhookState::Paused.as_str())),
                 (":active", s(WebhookState::Active.as_str())),
             ]))
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn stall(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        if_seen: Option<&str>,
+    ) -> Result<bool, CoreError> {
+        let mut vals = vec![(":u", s(until))];
+        let condition = match if_seen {
+            Some(seen) => {
+                vals.push((":seen", s(seen)));
+                "attribute_exists(sk) AND stalled_until = :seen"
+            }
+            None => "attribute_exists(sk)",
+        };
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .update_expression("SET stalled_until = :u")
+            .condition_expression(condition)
+            .set_expression_attribute_values(values(vals))
             .send()
             .await;
         match out {
