@@ -357,3 +357,6 @@ async fn a_removed_webhook_s_queued_deliveries_are_dropped() {
     assert_eq!(w.drain().await, [Outcome::Dropped("webhook removed")]);
     assert!(w.sender.received().is_empty());
 }
+
+#[path = "deliverer_stall_tests.rs"]
+mod stall;

@@ -1,7 +1,10 @@
 //! The deliverer: batches of the webhook deliveries' queue (SQS). Each message is one attempt
 //! of one delivery ([`DeliveryJob`]); the attempts of a batch are sent concurrently, so a
 //! receiver that is slow or never answers holds up only its own attempt (at most the 10 s
-//! timeout), never the others' of the batch, and other batches run in other invocations. A
+//! timeout), never the others' of the batch, and other batches run in other invocations. After
+//! such an attempt its webhook is stalled for a window: its other jobs go back on the queue at
+//! once (one probe per window waits out the timeout), so its batches do not keep invocations
+//! (or the local pump's slots) busy for 10 s each. A
 //! message whose attempt could not be recorded (an AWS failure) is reported failed (partial
 //! batch response) and comes back after the visibility timeout; one that cannot be read ends in
 //! the dead-letter queue after its receives.
@@ -10,7 +13,7 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use dropgate_core::clock::SystemClock;
-use dropgate_core::webhooks::Deliverer;
+use dropgate_core::webhooks::{Deliverer, Outcome};
 use dropgate_core::webhooks::deliveries::DeliveryJob;
 use dropgate_infra::webhook_http::WebhookHttp;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -61,8 +64,14 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
         };
         match deps.deliverer.run(&job).await {
             Ok(outcome) => {
-                if let dropgate_core::webhooks::Outcome::Dropped(why) = outcome {
-                    tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "dropped", why, "webhook delivery dropped");
+                match outcome {
+                    Outcome::Dropped(why) => {
+                        tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "dropped", why, "webhook delivery dropped");
+                    }
+                    Outcome::Deferred => {
+                        tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "deferred", "webhook stalled; delivery back on the queue until its window ends");
+                    }
+                    Outcome::Waiting | Outcome::Attempted(_) => {}
                 }
                 None
             }
