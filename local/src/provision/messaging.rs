@@ -7,7 +7,8 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use super::sdk::{code_of, err};
 use super::shapes::{
     ACCOUNT, BUCKET, DLQ, EVENT_BUS, MAIL_SENDER, MAX_RECEIVE_COUNT, NOTIFY_DLQ, QUEUE, SCAN_DLQ,
-    SCAN_QUEUE, TOPIC, VISIBILITY_TIMEOUT_SECS, WEBHOOK_DLQ, WEBHOOK_QUEUE, queue_arn,
+    SCAN_QUEUE, TOPIC, VISIBILITY_TIMEOUT_SECS, WEBHOOK_DLQ, WEBHOOK_QUEUE,
+    WEBHOOK_VISIBILITY_TIMEOUT_SECS, queue_arn,
 };
 use crate::error::LocalError;
 
@@ -133,7 +134,10 @@ pub(super) async fn webhook_queues(sdk: &SdkConfig) -> Result<(String, String), 
         .create_queue()
         .queue_name(WEBHOOK_QUEUE)
         .attributes(QueueAttributeName::RedrivePolicy, redrive)
-        .attributes(QueueAttributeName::VisibilityTimeout, visibility_timeout())
+        .attributes(
+            QueueAttributeName::VisibilityTimeout,
+            WEBHOOK_VISIBILITY_TIMEOUT_SECS.to_string(),
+        )
         .send()
         .await
         .map_err(|e| err("CreateQueue webhook", e))?

@@ -53,6 +53,10 @@ pub const MAX_RECEIVE_COUNT: u32 = 5;
 /// Short locally, so a failed message is retried within seconds
 /// (`LOCAL_VISIBILITY_TIMEOUT_SECS` overrides it, for tests of the dead-letter path).
 pub const VISIBILITY_TIMEOUT_SECS: u32 = 5;
+/// The webhook deliveries' queue holds a message longer, past the deliverer's 10 s timeout:
+/// with 5 s, a batch still waiting on a receiver that never answers was handed out again and
+/// its attempt made a second time while the first was in flight.
+pub const WEBHOOK_VISIBILITY_TIMEOUT_SECS: u32 = 30;
 
 /// The ARN of the queue `name` in the emulator's account.
 pub fn queue_arn(name: &str) -> String {

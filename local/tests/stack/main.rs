@@ -44,6 +44,7 @@ mod e2e_server_limits;
 mod e2e_share_lockout;
 mod e2e_shares;
 mod e2e_spine;
+mod e2e_stalled_webhook;
 mod e2e_stream;
 mod e2e_totp;
 mod e2e_trash;
