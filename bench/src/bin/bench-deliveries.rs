@@ -37,7 +37,7 @@ use tokio::net::TcpListener;
 
 #[derive(Parser)]
 struct Args {
-    /// Events to one receiver (part 1).
+    /// Events to one receiver (part 1; 0 skips it).
     #[arg(long, default_value_t = 1000)]
     events: usize,
     /// Events of each owner in part 2 (A alone, then A and B interleaved).
@@ -368,54 +368,56 @@ async fn main() {
     bench.register(&b_token, &b_receiver.url).await;
     let good = &a_receiver.arrivals;
 
-    // 1. One receiver, N events; SNS of the same events.
-    let owners: Vec<&OwnerId> = (0..args.events).map(|_| &a).collect();
-    let t0 = Utc::now();
-    let written = bench.write(&owners).await;
-    let wrote = (Utc::now() - t0).to_std().unwrap_or_default();
-    let ids: Vec<&String> = written.iter().map(|(_, id, _)| id).collect();
-    all_arrived(&good, &ids, timeout).await;
-    let sns = sns_times(&bench.sqs, &queue, &ids, timeout).await;
-    let arrived = good.lock().unwrap().clone();
-    let all: Vec<&(usize, String, DateTime<Utc>)> = written.iter().collect();
-    let hook_lat = latencies(&all, &arrived);
-    let sns_lat = latencies(&all, &sns);
-    let span = |times: &HashMap<String, DateTime<Utc>>| {
-        let last = ids
-            .iter()
-            .filter_map(|i| times.get(*i))
-            .max()
-            .copied()
-            .unwrap_or(t0);
-        (last - t0).to_std().unwrap_or_default()
-    };
-    println!("## 1. {} events, one receiver\n", args.events);
-    println!("| path | events | p50 | p99 | max | throughput |");
-    println!("| --- | --- | --- | --- | --- | --- |");
-    row("outbox -> webhook 2xx", &hook_lat, Some(span(&arrived)));
-    row("outbox -> SNS publication", &sns_lat, Some(span(&sns)));
-    // The bulk's rate: 99% of the events, to the arrival that completed them.
-    let bulk = |times: &HashMap<String, DateTime<Utc>>| {
-        let mut at: Vec<DateTime<Utc>> =
-            ids.iter().filter_map(|i| times.get(*i)).copied().collect();
-        at.sort();
-        let k = (at.len() * 99 / 100).max(1);
-        let end = at.get(k - 1).copied().unwrap_or(t0);
-        k as f64
-            / (end - t0)
-                .to_std()
-                .unwrap_or_default()
-                .as_secs_f64()
-                .max(1e-9)
-    };
-    println!(
-        "\nWrites of the {} entries took {:.1} s; 99% of the events arrived at {:.0} /s \
-         (webhook) and {:.0} /s (SNS).",
-        args.events,
-        wrote.as_secs_f64(),
-        bulk(&arrived),
-        bulk(&sns)
-    );
+    // 1. One receiver, N events; SNS of the same events (`--events 0` skips it).
+    if args.events > 0 {
+        let owners: Vec<&OwnerId> = (0..args.events).map(|_| &a).collect();
+        let t0 = Utc::now();
+        let written = bench.write(&owners).await;
+        let wrote = (Utc::now() - t0).to_std().unwrap_or_default();
+        let ids: Vec<&String> = written.iter().map(|(_, id, _)| id).collect();
+        all_arrived(&good, &ids, timeout).await;
+        let sns = sns_times(&bench.sqs, &queue, &ids, timeout).await;
+        let arrived = good.lock().unwrap().clone();
+        let all: Vec<&(usize, String, DateTime<Utc>)> = written.iter().collect();
+        let hook_lat = latencies(&all, &arrived);
+        let sns_lat = latencies(&all, &sns);
+        let span = |times: &HashMap<String, DateTime<Utc>>| {
+            let last = ids
+                .iter()
+                .filter_map(|i| times.get(*i))
+                .max()
+                .copied()
+                .unwrap_or(t0);
+            (last - t0).to_std().unwrap_or_default()
+        };
+        println!("## 1. {} events, one receiver\n", args.events);
+        println!("| path | events | p50 | p99 | max | throughput |");
+        println!("| --- | --- | --- | --- | --- | --- |");
+        row("outbox -> webhook 2xx", &hook_lat, Some(span(&arrived)));
+        row("outbox -> SNS publication", &sns_lat, Some(span(&sns)));
+        // The bulk's rate: 99% of the events, to the arrival that completed them.
+        let bulk = |times: &HashMap<String, DateTime<Utc>>| {
+            let mut at: Vec<DateTime<Utc>> =
+                ids.iter().filter_map(|i| times.get(*i)).copied().collect();
+            at.sort();
+            let k = (at.len() * 99 / 100).max(1);
+            let end = at.get(k - 1).copied().unwrap_or(t0);
+            k as f64
+                / (end - t0)
+                    .to_std()
+                    .unwrap_or_default()
+                    .as_secs_f64()
+                    .max(1e-9)
+        };
+        println!(
+            "\nWrites of the {} entries took {:.1} s; 99% of the events arrived at {:.0} /s \
+             (webhook) and {:.0} /s (SNS).",
+            args.events,
+            wrote.as_secs_f64(),
+            bulk(&arrived),
+            bulk(&sns)
+        );
+    }
 
     // 2. A interleaved with B, B's receiver answering; then the same with it dead.
     let m = args.isolation_events;
@@ -432,7 +434,12 @@ async fn main() {
     };
     let (healthy, b_ids) = phase(&mut bench).await;
     // Every one of B's arrives before B's receiver goes dead: nothing of this phase is left.
-    all_arrived(&b_receiver.arrivals, &b_ids.iter().collect::<Vec<_>>(), timeout).await;
+    all_arrived(
+        &b_receiver.arrivals,
+        &b_ids.iter().collect::<Vec<_>>(),
+        timeout,
+    )
+    .await;
     b_receiver.answer.store(false, Ordering::SeqCst);
     let before = b_receiver.requests.load(Ordering::SeqCst);
     let started = Instant::now();
