@@ -69,7 +69,10 @@ async fn a_redirect_is_never_followed() {
         .post(&format!("http://127.0.0.1:{port}/"), &[], String::new())
         .await;
     assert_eq!(a.status_code, Some(302));
-    assert!(!a.unanswered, "an answer, even a failing one, does not stall");
+    assert!(
+        !a.unanswered,
+        "an answer, even a failing one, does not stall"
+    );
     assert_eq!(
         inside_count.load(Ordering::SeqCst),
         0,

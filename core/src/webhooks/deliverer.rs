@@ -12,7 +12,7 @@ use super::deliveries::{
     AttemptRecord, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
 };
 use super::delivery::{Next, after_attempt, headers, pauses, queue_delay};
-use super::stall::{Stall, stall_of, stalls, window};
+use super::stall::{Stall, spread, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
 use crate::clock::Clock;
 use crate::notify::{Mail, Mailer};
@@ -83,7 +83,9 @@ impl Deliverer {
             _ => stall_of(&hook, now),
         };
         if let Stall::Until(until) = stall {
-            return self.defer(job, queue_delay(now, until)).await;
+            let back =
+                queue_delay(now, until) + spread(&job.delivery_id, window(self.backoff_scale));
+            return self.defer(job, back).await;
         }
         let Some(d) = self
             .log
@@ -100,8 +102,12 @@ impl Deliverer {
             // others wait out the new window (which only the probe's outcome ends or extends).
             let w = window(self.backoff_scale);
             let until = rfc3339(crate::time::after(now, w));
-            if !self.store.stall(&owner, &hook.id, &until, Some(&seen)).await? {
-                return self.defer(job, w).await;
+            if !self
+                .store
+                .stall(&owner, &hook.id, &until, Some(&seen))
+                .await?
+            {
+                return self.defer(job, w + spread(&job.delivery_id, w)).await;
             }
         }
         let sent = match self.key(&hook).await? {
@@ -162,8 +168,8 @@ impl Deliverer {
         Ok(Outcome::Attempted(record))
     }
 
-    /// Puts `job` back unchanged (its attempt, due time and delivery): it comes back when the
-    /// window ends.
+    /// Puts `job` back unchanged (its attempt, due time and delivery): it comes back after the
+    /// window ends, at its place in the next one.
     async fn defer(
         &self,
         job: &DeliveryJob,

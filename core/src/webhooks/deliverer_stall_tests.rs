@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::*;
-use crate::webhooks::stall::STALL_WINDOW;
+use crate::webhooks::stall::{STALL_WINDOW, spread};
 use crate::webhooks::{Webhook, WebhookEdit};
 
 async fn stalled_until(w: &World, who: &str, id: &str) -> Option<String> {
@@ -40,11 +40,13 @@ async fn a_timeout_stalls_the_webhook_and_its_other_jobs_wait_unsent_for_the_win
     let retry = w.queue.pop().unwrap();
     assert_eq!((retry.0.attempt, retry.1), (2, Duration::from_secs(5)));
     assert_eq!(w.deliverer.run(&second).await.unwrap(), Outcome::Deferred);
-    assert_eq!(w.queue.pop().unwrap(), (second, STALL_WINDOW));
+    let back = STALL_WINDOW + spread(&second.delivery_id, STALL_WINDOW);
+    assert_eq!(w.queue.pop().unwrap(), (second, back));
     // The retry, due inside the window, waits for what is left of it and keeps its due time.
     w.clock.advance(chrono::Duration::seconds(5));
     assert_eq!(w.deliverer.run(&retry.0).await.unwrap(), Outcome::Deferred);
-    assert_eq!(w.queue.pop().unwrap(), (retry.0, Duration::from_secs(25)));
+    let back = Duration::from_secs(25) + spread(&retry.0.delivery_id, STALL_WINDOW);
+    assert_eq!(w.queue.pop().unwrap(), (retry.0, back));
     assert!(w.queue.is_empty());
     assert_eq!(w.sender.received().len(), 1, "one attempt went out");
     let page = w
@@ -93,7 +95,11 @@ async fn the_probe_after_the_window_clears_the_stall_or_extends_it() {
         w.deliverer.run(&third).await.unwrap(),
         Outcome::Attempted(_)
     ));
-    assert_eq!(stalled_until(&w, "ada", &id).await, None, "a success clears it");
+    assert_eq!(
+        stalled_until(&w, "ada", &id).await,
+        None,
+        "a success clears it"
+    );
     assert!(w.queue.is_empty());
 }
 
@@ -167,11 +173,17 @@ async fn when_the_window_ends_one_job_of_many_probes_and_the_rest_wait_another()
     let out: Vec<Outcome> = out.into_iter().map(Result::unwrap).collect();
     assert_eq!(attempts(&out).len(), 1, "{out:?}");
     assert_eq!(out.iter().filter(|o| **o == Outcome::Deferred).count(), 2);
-    assert_eq!(w.sender.received().len(), 2, "the first attempt and one probe");
+    assert_eq!(
+        w.sender.received().len(),
+        2,
+        "the first attempt and one probe"
+    );
     // The probe was answered: the stall is cleared; the others wait one window, no more.
     assert_eq!(stalled_until(&w, "ada", &id).await, None);
-    let waits: Vec<Duration> = (0..2).map(|_| w.queue.pop().unwrap().1).collect();
-    assert_eq!(waits, [STALL_WINDOW; 2]);
+    for _ in 0..2 {
+        let (job, wait) = w.queue.pop().unwrap();
+        assert_eq!(wait, STALL_WINDOW + spread(&job.delivery_id, STALL_WINDOW));
+    }
     assert!(w.queue.is_empty());
 }
 

@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use dropgate_core::clock::SystemClock;
-use dropgate_core::webhooks::{Deliverer, Outcome};
 use dropgate_core::webhooks::deliveries::DeliveryJob;
+use dropgate_core::webhooks::{Deliverer, Outcome};
 use dropgate_infra::webhook_http::WebhookHttp;
 use dropgate_infra::{Clients, Config, InfraError};
 use futures_util::future::join_all;

@@ -69,7 +69,12 @@ async fn a_hanging_receiver_is_sent_one_attempt_per_window_while_another_owner_i
     for n in 0..3 {
         for (token, who) in [(&ada, "ada"), (&bob, "bob")] {
             let id = stack
-                .upload(token, &format!("{who}-{n}.png"), &samples::png(), "image/png")
+                .upload(
+                    token,
+                    &format!("{who}-{n}.png"),
+                    &samples::png(),
+                    "image/png",
+                )
                 .await;
             assert_eq!(stack.settled(token, &id).await["status"], "accepted");
         }
