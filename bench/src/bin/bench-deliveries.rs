@@ -375,7 +375,7 @@ async fn main() {
         let written = bench.write(&owners).await;
         let wrote = (Utc::now() - t0).to_std().unwrap_or_default();
         let ids: Vec<&String> = written.iter().map(|(_, id, _)| id).collect();
-        all_arrived(&good, &ids, timeout).await;
+        all_arrived(good, &ids, timeout).await;
         let sns = sns_times(&bench.sqs, &queue, &ids, timeout).await;
         let arrived = good.lock().unwrap().clone();
         let all: Vec<&(usize, String, DateTime<Utc>)> = written.iter().collect();
