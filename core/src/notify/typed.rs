@@ -27,6 +27,7 @@ impl EventType {
             Self::ShareRevoked => EventKind::ShareRevoked,
             Self::LinkExpiring => EventKind::LinkExpiring,
             Self::FileExpiring => EventKind::FileExpiring,
+            Self::ShareExpired => EventKind::ShareExpired,
         }
     }
 }
