@@ -38,7 +38,7 @@ pub trait LinkExpiries: Send + Sync {
     ) -> Result<bool, CoreError>;
     /// Gives links stored before the index existed their place in it, once per store (the
     /// store records that it is done); how many it gave. A store with nothing older: 0.
-    async fn backfill_links(&self) -> Result<usize, CoreError> {
+    async fn backfill_links(&self, _now: DateTime<Utc>) -> Result<usize, CoreError> {
         Ok(0)
     }
 }
@@ -57,7 +57,7 @@ pub trait ShareExpiries: Send + Sync {
         share: &Share,
         entry: Option<&LifecycleEntry>,
     ) -> Result<bool, CoreError>;
-    async fn backfill_shares(&self) -> Result<usize, CoreError> {
+    async fn backfill_shares(&self, _now: DateTime<Utc>) -> Result<usize, CoreError> {
         Ok(0)
     }
 }

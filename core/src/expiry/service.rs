@@ -64,8 +64,8 @@ impl Expiries {
     pub async fn run(&self, limit: usize) -> Result<ExpiryRun, CoreError> {
         let now = self.clock.now();
         let mut run = ExpiryRun::default();
-        run.backfilled += self.links.backfill_links().await?;
-        run.backfilled += self.shares.backfill_shares().await?;
+        run.backfilled += self.links.backfill_links(now).await?;
+        run.backfilled += self.shares.backfill_shares(now).await?;
         self.links_pass(now, limit, &mut run).await?;
         self.shares_pass(now, limit, &mut run).await?;
         Ok(run)
