@@ -58,6 +58,7 @@ mod infra_apikeys;
 mod infra_audit;
 mod infra_erasure;
 mod infra_events;
+mod infra_expiry;
 mod infra_holds;
 mod infra_links;
 mod infra_multipart;
