@@ -19,6 +19,7 @@ mod e2e_emulator;
 mod e2e_erasure;
 mod e2e_erasure_totp;
 mod e2e_everyday;
+mod e2e_expiry_events;
 mod e2e_exposure;
 mod e2e_faults;
 mod e2e_holds;
