@@ -29,28 +29,14 @@ use super::shares::{DynamoShares, share_key};
 use super::{DynamoLedger, Tx, get_item, get_s, n, names, s, transact, update_if, values};
 use crate::error::sdk_error;
 
-pub const EXPIRY_INDEX: &str = "due-for-expiry";
-pub(crate) const EXPIRY_SHARD: &str = "expiry_shard";
-/// The marker of a closed expiry: the `expires_at` it closed.
-pub(crate) const EXPIRY_CLOSED_FOR: &str = "expiry_closed_for";
-const EXPIRING: &str = "x";
-/// Fixed, unlike `PENDING_SHARDS`: a changed setting must not strand items in partitions no
-/// run asks. Links and shares are written far less often than files.
-pub(crate) const EXPIRY_SHARDS: u32 = 4;
+pub use super::expiry_attrs::EXPIRY_INDEX;
+use super::expiry_attrs::{EXPIRING, EXPIRY_CLOSED_FOR, EXPIRY_SHARD, EXPIRY_SHARDS, expiry_label};
 /// The backfill's "done" marker, in each table under an owner no account has.
 const BACKFILL_OWNER: &str = "#janitor";
 const BACKFILL_ITEM: &str = "backfill#due-for-expiry";
 /// The backfill gives the attribute to what expires after this long before it runs: what
 /// expired before the upgrade was never to be announced; the upgrade's own window is.
 const BACKFILL_LOOKBACK_HOURS: i64 = 24;
-
-/// The attribute a new link or share carries.
-pub(crate) fn expiry_label(id: &str) -> Av {
-    s(format!(
-        "{EXPIRING}{}",
-        dropgate_core::keys::shard_of(id, EXPIRY_SHARDS)
-    ))
-}
 
 fn index<'a>(client: &'a aws_sdk_dynamodb::Client, table: &'a str) -> DueIndex<'a> {
     DueIndex {

@@ -8,7 +8,7 @@ use dropgate_core::links::{Link, LinkDrop, LinkStore};
 use dropgate_core::notify::{EventType, LifecycleEntry};
 use dropgate_core::{CoreError, LinkId, OwnerId};
 
-use super::expiry::EXPIRY_SHARD;
+use super::expiry_attrs::EXPIRY_SHARD;
 use super::links::link_key;
 use super::outbox_lifecycle::lifecycle_put;
 use super::{DynamoLedger, Tx, n, put_new_op, s, transact, values};

@@ -16,7 +16,7 @@ use dropgate_core::settings::DEFAULT_LINK_GIVEBACKS;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
-use super::expiry::{EXPIRY_SHARD, expiry_label};
+use super::expiry_attrs::{EXPIRY_SHARD, expiry_label};
 use super::files::{epoch_after, file_key, from_item as file_from_item};
 use super::own_quota::Try;
 use super::paged::NewestFirst;

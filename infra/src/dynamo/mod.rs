@@ -13,6 +13,7 @@ pub mod deliveries;
 mod due;
 pub mod erasure;
 pub mod expiry;
+mod expiry_attrs;
 pub mod files;
 mod hold_attrs;
 mod holds;

@@ -19,7 +19,7 @@ use dropgate_core::shares::{
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 
-use super::expiry::{EXPIRY_SHARD, expiry_label};
+use super::expiry_attrs::{EXPIRY_SHARD, expiry_label};
 use super::files::epoch_after;
 use super::outbox::entry_item_of;
 use super::outbox_lifecycle::lifecycle_put;
