@@ -121,7 +121,10 @@ async fn links_close_once(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
             .expect("again"),
         "once"
     );
-    assert_eq!(due_links(s, &o, later).await, [ahead.id.clone()]);
+    assert_eq!(
+        due_links(s, &o, later).await,
+        std::slice::from_ref(&ahead.id)
+    );
     let got = written(s.link_log, &o, EventType::LinkExpired).await;
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0], e);
