@@ -187,3 +187,13 @@ async fn shares_close_once(s: Stores<'_>, prefix: &str, now: DateTime<Utc>) {
     let got = written(s.share_log, &o, EventType::ShareExpired).await;
     assert_eq!(got, [e]);
 }
+
+/// A plain link of `o` (an hour to live from `now`), for the adapters' own expiry tests.
+pub fn link_fixture(o: &OwnerId, id: &str, now: DateTime<Utc>) -> crate::links::Link {
+    link(o, LinkId::parse(id).expect("link id"), 3, None, now)
+}
+
+/// A plain share of `o` (an hour to live from `now`), as [`link_fixture`].
+pub fn share_fixture(o: &OwnerId, id: &str, now: DateTime<Utc>) -> crate::shares::Share {
+    share(o, ShareId::parse(id).expect("share id"), "f1", now)
+}
