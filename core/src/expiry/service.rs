@@ -24,7 +24,7 @@ pub struct ExpiryRun {
     pub announced: Vec<LifecycleEntry>,
     /// Revoked, used up or exhausted: closed without an entry.
     pub passed_over: usize,
-    /// Items and stores given their index attribute by the one-off backfill.
+    /// Links and shares given their index attribute by the one-off backfill.
     pub backfilled: usize,
     /// Changed meanwhile or a store failure: the next run reads them again.
     pub failed: usize,
