@@ -77,8 +77,13 @@ pub fn file_upload_key(file: &FileId) -> String {
 /// that the index's writes spread over `shards` partitions instead of one hot key. Stable
 /// across processes and versions (FNV-1a), never `std`'s randomly seeded hasher.
 pub fn pending_shard(file: &FileId, shards: u32) -> u32 {
+    shard_of(file.as_str(), shards)
+}
+
+/// The shard of any id among `shards` (FNV-1a, stable as [`pending_shard`]).
+pub fn shard_of(id: &str, shards: u32) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
-    for b in file.as_str().bytes() {
+    for b in id.bytes() {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }

@@ -24,6 +24,7 @@ pub mod contract;
 pub mod erasure;
 pub mod error;
 pub mod events;
+pub mod expiry;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod files;

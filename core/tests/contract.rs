@@ -261,3 +261,18 @@ async fn the_in_memory_ledger_keeps_the_reminders_contract() {
     };
     dropgate_core::contract::reminders::check_all(stores, "mem", now()).await;
 }
+
+#[tokio::test]
+async fn the_in_memory_stores_keep_the_expiry_contract() {
+    let links = MemLedger::default();
+    let shares = dropgate_core::fakes::MemShares::default();
+    let stores = dropgate_core::contract::expiry::Stores {
+        links: &links,
+        link_expiries: &links,
+        link_log: &links,
+        shares: &shares,
+        share_expiries: &shares,
+        share_log: &shares,
+    };
+    dropgate_core::contract::expiry::check_all(stores, "mem", now()).await;
+}

@@ -159,8 +159,16 @@ fn entries() -> Vec<OutboxEntry> {
             (EventType::FileDownloaded, FileStatus::Accepted),
             (EventType::ShareLocked, FileStatus::Accepted),
         ] {
-            for left in [Some(3), None] {
-                let f = file(status, via_link);
+            for (left, version) in [(Some(3), None), (None, None), (None, Some(2))] {
+                let mut f = file(status, via_link);
+                // A new version's verdict: told of its file, with its number.
+                if let Some(n) = version {
+                    f.id = FileId::parse("f1-v2").unwrap();
+                    f.versioning.of = Some(dropgate_core::files::versioning::VersionOf {
+                        file: FileId::parse("f1").unwrap(),
+                        n,
+                    });
+                }
                 let share = matches!(event, EventType::FileDownloaded | EventType::ShareLocked)
                     .then(|| ShareNotice {
                         share: ShareId::parse("share-1").unwrap(),
@@ -248,7 +256,11 @@ fn lifecycle_entries() -> Vec<LifecycleEntry> {
     out.extend(LifecycleEntry::used_up_by_next(&link(2), at));
     for (max, label, password) in [(Some(3), Some("Q3"), true), (None, None, false)] {
         let sh = share(max, label, password);
-        for event in [EventType::ShareCreated, EventType::ShareRevoked] {
+        for event in [
+            EventType::ShareCreated,
+            EventType::ShareRevoked,
+            EventType::ShareExpired,
+        ] {
             out.push(LifecycleEntry::of_share(event, &sh, at));
         }
         out.extend(LifecycleEntry::exhausted_by_next(&sh, at));
@@ -325,6 +337,25 @@ fn every_detail_the_code_makes_validates_against_its_schema() {
         seen.insert(ev.kind);
     }
     assert_eq!(seen.len(), EventKind::ALL.len(), "every type exercised");
+}
+
+#[test]
+fn a_versions_verdict_carries_its_number_and_its_files_id() {
+    let versioned: Vec<_> = entries()
+        .into_iter()
+        .filter(|e| e.file.versioning.of.is_some())
+        .collect();
+    assert!(!versioned.is_empty());
+    for e in versioned {
+        let ev = e.event();
+        let d = serde_json::to_value(&ev.detail).unwrap();
+        assert_eq!(d["file_version"], 2, "{d}");
+        assert_eq!(d["file"]["id"], "f1", "{d}");
+        assert_eq!(e.notification().file_version, Some(2));
+    }
+    // A first upload's detail has no number at all.
+    let d = serde_json::to_value(&entries()[0].event().detail).unwrap();
+    assert!(d.get("file_version").is_none(), "{d}");
 }
 
 #[test]

@@ -10,6 +10,7 @@ pub mod counters;
 pub mod deliveries;
 pub mod edits;
 pub mod erasure;
+pub mod expiry;
 pub mod holds;
 pub mod ledger;
 pub mod ledger_scan;

@@ -47,7 +47,7 @@ pub(super) fn owner(prefix: &str, name: &str) -> OwnerId {
     OwnerId::parse(&format!("{prefix}-{name}")).unwrap_or_else(|_| panic!("owner {prefix}"))
 }
 
-pub(super) fn share_id(prefix: &str, id: &str) -> ShareId {
+pub(crate) fn share_id(prefix: &str, id: &str) -> ShareId {
     ShareId::parse(&format!("{prefix}-{id}")).unwrap_or_else(|_| panic!("share {prefix}"))
 }
 

@@ -28,6 +28,9 @@ pub struct Detail {
     pub reason: Option<String>,
     /// The upload link the file came through, `null` for the owner's own uploads.
     pub via_link: Option<String>,
+    /// A new version's verdict only: its number (`file` is the file it is a version of).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_version: Option<u32>,
     /// `file.downloaded` and `share.locked` only: the share's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub share: Option<String>,

@@ -69,10 +69,13 @@ pub enum EventKind {
     /// Retention will delete a file within `RETENTION_NOTICE_DAYS` (the janitor, once).
     #[serde(rename = "file.expiring")]
     FileExpiring,
+    /// A share's time ran out (announced by the janitor, once).
+    #[serde(rename = "share.expired")]
+    ShareExpired,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::FileAccepted,
         Self::FileRejected,
         Self::FileHeld,
@@ -89,6 +92,7 @@ impl EventKind {
         Self::ShareRevoked,
         Self::LinkExpiring,
         Self::FileExpiring,
+        Self::ShareExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,6 +113,7 @@ impl EventKind {
             Self::ShareRevoked => "share.revoked",
             Self::LinkExpiring => "link.expiring",
             Self::FileExpiring => "file.expiring",
+            Self::ShareExpired => "share.expired",
         }
     }
 

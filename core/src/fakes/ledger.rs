@@ -107,6 +107,8 @@ pub struct MemLedger {
     pub(super) reminded: Mutex<HashMap<String, DateTime<Utc>>>,
     /// The reminder entries (one per owner per run), in order.
     pub reminders: Mutex<Vec<crate::reminders::Reminder>>,
+    /// Links whose expiry the janitor closed (announced or passed over).
+    pub(super) expiry_closed: Mutex<std::collections::BTreeSet<(OwnerId, LinkId)>>,
     /// Files whose object removal is not yet confirmed.
     pub cleanup: Mutex<std::collections::BTreeSet<(OwnerId, FileId)>>,
     /// Deletion receipts by owner and their sort key (see `trash.rs`).

@@ -10,6 +10,7 @@ mod counters;
 mod deliveries;
 mod directory;
 mod erasure;
+mod expiry;
 mod holds;
 mod id_tokens;
 mod ids;

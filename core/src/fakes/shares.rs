@@ -21,6 +21,8 @@ pub struct MemShares {
     pub announced: Mutex<Vec<OutboxEntry>>,
     /// The outbox entries of the shares' own life (created, exhausted, revoked).
     pub lifecycle: Mutex<Vec<LifecycleEntry>>,
+    /// Shares whose expiry the janitor closed (announced or passed over).
+    pub(super) expiry_closed: Mutex<std::collections::BTreeSet<(OwnerId, ShareId)>>,
 }
 
 #[async_trait]

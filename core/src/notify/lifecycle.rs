@@ -1,8 +1,8 @@
 //! The outbox entries of a link's and a share's own life: created, used up (a link) or
-//! exhausted (a share), expired (a link), revoked. Written in the same transaction as the
-//! change (expiry: by the janitor, with its marker), delivered as every entry is: the SNS
-//! notice, the event on the bus, the subscribed webhooks. They carry ids, the owner's own
-//! label, counts and times: never a token, a URL or anything of a password.
+//! exhausted (a share), expired, revoked. Written in the same transaction as the change
+//! (expiry: by the janitor, with its marker, see [`crate::expiry`]), delivered as every entry
+//! is: the SNS notice, the event on the bus, the subscribed webhooks. They carry ids, the
+//! owner's own label, counts and times: never a token, a URL or anything of a password.
 
 use chrono::{DateTime, Utc};
 

@@ -40,6 +40,9 @@ pub enum EventType {
     ShareExhausted,
     #[serde(rename = "share.revoked")]
     ShareRevoked,
+    /// A share's time ran out (announced by the janitor, once).
+    #[serde(rename = "share.expired")]
+    ShareExpired,
     // Reminders (`crate::reminders`): one per item of an owner's reminder entry.
     #[serde(rename = "link.expiring")]
     LinkExpiring,
@@ -61,7 +64,7 @@ impl EventType {
         }
     }
 
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::UploadAccepted,
         Self::UploadRejected,
         Self::UploadExpired,
@@ -78,6 +81,7 @@ impl EventType {
         Self::ShareRevoked,
         Self::LinkExpiring,
         Self::FileExpiring,
+        Self::ShareExpired,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -102,6 +106,7 @@ impl EventType {
             Self::ShareRevoked => "share.revoked",
             Self::LinkExpiring => "link.expiring",
             Self::FileExpiring => "file.expiring",
+            Self::ShareExpired => "share.expired",
         }
     }
 
@@ -117,6 +122,7 @@ impl EventType {
                 | Self::ShareCreated
                 | Self::ShareExhausted
                 | Self::ShareRevoked
+                | Self::ShareExpired
         )
     }
 }

@@ -27,6 +27,7 @@ impl EventType {
             Self::ShareRevoked => EventKind::ShareRevoked,
             Self::LinkExpiring => EventKind::LinkExpiring,
             Self::FileExpiring => EventKind::FileExpiring,
+            Self::ShareExpired => EventKind::ShareExpired,
         }
     }
 }
@@ -48,7 +49,11 @@ impl OutboxEntry {
                 id: self.id.clone(),
                 owner: f.owner.to_string(),
                 file: DetailFile {
-                    id: f.id.to_string(),
+                    // A version's verdict is told of its file, as the SNS notice is.
+                    id: n
+                        .file
+                        .as_ref()
+                        .map_or_else(|| f.id.to_string(), |x| x.id.clone()),
                     name: f.name.clone(),
                     size: f.size,
                     declared_type: f.content_type.clone(),
@@ -56,6 +61,7 @@ impl OutboxEntry {
                 },
                 reason: n.reason,
                 via_link: n.via_link,
+                file_version: n.file_version,
                 share: share.filter(|_| with_share).map(|s| s.share.to_string()),
                 downloads_left: share.filter(|_| with_share).map(|s| s.downloads_left),
                 locked_until: share

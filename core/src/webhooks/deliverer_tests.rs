@@ -94,6 +94,7 @@ fn event(owner: &str, n: u32, kind: EventKind) -> Event {
             },
             reason: None,
             via_link: None,
+            file_version: None,
             share: None,
             downloads_left: None,
             locked_until: None,

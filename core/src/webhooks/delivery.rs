@@ -157,6 +157,7 @@ mod tests {
                 },
                 reason: None,
                 via_link: None,
+                file_version: None,
                 share: None,
                 downloads_left: None,
                 locked_until: None,

@@ -1,9 +1,12 @@
 //! The janitor: on a schedule, expires pending files whose upload URL ran out (plus grace),
-//! releasing their reservations, purges the due trash and deletes what retention says. The logic is `dropgate_core::janitor`.
+//! releasing their reservations, purges the due trash and deletes what retention says, then
+//! announces the links and shares whose time ran out (`link.expired`, `share.expired`) and
+//! writes the reminders. The logic is `dropgate_core::janitor`, `::expiry` and `::reminders`.
 
 use std::sync::Arc;
 
 use dropgate_core::clock::SystemClock;
+use dropgate_core::expiry::Expiries;
 use dropgate_core::janitor::Janitor;
 use dropgate_core::reminders::Reminders;
 use dropgate_infra::{Clients, Config, InfraError};
@@ -14,6 +17,8 @@ pub const PAGE: usize = 100;
 pub const MAX_ROUNDS: usize = 20;
 /// Links and files read for reminders per run (one pass: one mail per owner per run).
 pub const REMINDER_READ: usize = 1000;
+/// Links and shares whose expiry is closed per run (each partition read up to this).
+pub const EXPIRY_READ: usize = 500;
 
 pub const REQUIRED_ENV: &[&str] = &[
     "BUCKET_NAME",
@@ -21,6 +26,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "QUOTAS_TABLE",
     "UPLOAD_LOG_TABLE",
     "LINKS_TABLE",
+    "SHARES_TABLE",
 ];
 
 #[derive(Clone)]
@@ -28,6 +34,8 @@ pub struct Deps {
     pub janitor: Janitor,
     /// Expiry reminders (`link.expiring`, `file.expiring`), once per run.
     pub reminders: Reminders,
+    /// `link.expired` and `share.expired`, once each.
+    pub expiries: Expiries,
 }
 
 impl Deps {
@@ -37,6 +45,11 @@ impl Deps {
         let ledger = clients.ledger(config);
         let clock = Arc::new(SystemClock);
         Ok(Self {
+            expiries: Expiries {
+                links: ledger.clone(),
+                shares: clients.shares(config),
+                clock: clock.clone(),
+            },
             reminders: Reminders {
                 ledger: ledger.clone(),
                 clock: clock.clone(),
@@ -67,6 +80,8 @@ pub struct Summary {
     pub failed: usize,
     /// Owners sent a reminder this run (one outbox entry each).
     pub reminded: usize,
+    /// `link.expired` and `share.expired` entries written this run.
+    pub expiries_announced: usize,
 }
 
 /// One scheduled run. The event's content does not matter (any scheduled event starts a run).
@@ -102,12 +117,17 @@ pub async fn handle(
             break;
         }
     }
+    // Before the reminders: a link whose time ran out leaves the index they read too.
+    let expiries = deps.expiries.run(EXPIRY_READ).await?;
+    summary.expiries_announced = expiries.announced.len();
+    summary.failed += expiries.failed;
     // After the sweep: a file retention just removed is not reminded of.
     let run = deps.reminders.run(REMINDER_READ).await?;
     summary.reminded = run.written.len();
     summary.failed += run.failed;
     tracing::info!(
         reminded = summary.reminded,
+        expiries_announced = summary.expiries_announced,
         expired = summary.expired,
         scan_timeouts = summary.scan_timeouts,
         purged = summary.purged,

@@ -32,6 +32,11 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
         settings: settings.clone(),
     };
     let deps = Deps {
+        expiries: dropgate_core::expiry::Expiries {
+            links: ledger.clone(),
+            shares: Arc::new(dropgate_core::fakes::MemShares::default()),
+            clock: clock.clone(),
+        },
         reminders: dropgate_core::reminders::Reminders {
             ledger: ledger.clone(),
             clock: clock.clone(),
@@ -84,6 +89,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             cleaned: 0,
             failed: 1,
             reminded: 0,
+            expiries_announced: 0,
         }
     );
     assert!(store.has(&keys[0]) && !store.has(&keys[1]));
@@ -100,6 +106,7 @@ async fn a_run_counts_what_it_expired_cleaned_and_failed() {
             cleaned: 1,
             failed: 0,
             reminded: 0,
+            expiries_announced: 0,
         }
     );
     assert!(!store.has(&keys[0]));

@@ -8,6 +8,7 @@ use dropgate_core::links::{Link, LinkDrop, LinkStore};
 use dropgate_core::notify::{EventType, LifecycleEntry};
 use dropgate_core::{CoreError, LinkId, OwnerId};
 
+use super::expiry_attrs::EXPIRY_SHARD;
 use super::links::link_key;
 use super::outbox_lifecycle::lifecycle_put;
 use super::{DynamoLedger, Tx, n, put_new_op, s, transact, values};
@@ -52,7 +53,10 @@ impl DynamoLedger {
             let update = Update::builder()
                 .table_name(&self.links_table)
                 .set_key(Some(link_key(owner, id)))
-                .update_expression("SET revoked = :t, revoked_at = if_not_exists(revoked_at, :at)")
+                .update_expression(format!(
+                    "SET revoked = :t, revoked_at = if_not_exists(revoked_at, :at) \
+                     REMOVE {EXPIRY_SHARD}"
+                ))
                 .condition_expression("revoked = :f")
                 .set_expression_attribute_values(values(vec![
                     (":t", Av::Bool(true)),

@@ -16,6 +16,7 @@ use dropgate_core::settings::DEFAULT_LINK_GIVEBACKS;
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, LinkId, OwnerId};
 
+use super::expiry_attrs::{EXPIRY_SHARD, expiry_label};
 use super::files::{epoch_after, file_key, from_item as file_from_item};
 use super::own_quota::Try;
 use super::paged::NewestFirst;
@@ -79,6 +80,10 @@ fn to_item(l: &Link) -> HashMap<String, Av> {
         "purge_at".into(),
         n(epoch_after(l.expires_at, KEEP_LINK_DAYS)),
     );
+    // In the expiry index until the janitor closes its expiry (or a revocation takes it out).
+    if !l.revoked {
+        item.insert(EXPIRY_SHARD.into(), expiry_label(l.id.as_str()));
+    }
     item
 }
 

@@ -4,9 +4,9 @@
 //! its links and files, put in ONE transaction with a conditional `SET reminded_for` on each,
 //! so the entry and the markers commit together or not at all.
 //!
-//! Links have no index by expiry: the janitor scans the links table with a filter (links are
-//! few next to files; a sparse index is the way on if that changes). Files are read from the
-//! `due-for-retention` index with a key condition up to the end of the window.
+//! Links are read from the links' `due-for-expiry` index (see `expiry.rs`), files from the
+//! `due-for-retention` index, each with a key condition up to the end of the window (the one
+//! shared read of `due.rs`): no Scan.
 
 use std::collections::HashMap;
 
@@ -24,11 +24,9 @@ use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, LinkId, OwnerId};
 use super::files::{DELETE_AFTER, epoch_after, file_key};
 use super::hold_attrs::NOT_HELD;
 use super::links::link_key;
-use super::retention::{RETAINED, RETENTION_INDEX, RETENTION_SHARD};
 use super::{
     DynamoLedger, Tx, corrupt, get_n, get_s, get_time, n, names, put_op, s, transact, values,
 };
-use crate::error::sdk_error;
 
 /// The marker attribute, on links and files.
 pub const REMINDED_FOR: &str = "reminded_for";
@@ -47,36 +45,20 @@ impl ReminderLedger for DynamoLedger {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Marked<Link>>, CoreError> {
+        // The expiry index holds the links still to be announced: those with less than a day
+        // left are among them (the rules keep the ones without a file).
         let mut found = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.links_table)
-                .filter_expression(
-                    "attribute_exists(token_hash) AND expires_at > :now AND expires_at <= :until \
-                     AND uploads_used = :zero AND (attribute_not_exists(revoked) OR revoked = :f)",
-                )
-                .set_expression_attribute_values(values(vec![
-                    (":now", s(rfc3339(now))),
-                    (":until", s(rfc3339(until))),
-                    (":zero", n(0)),
-                    (":f", Av::Bool(false)),
-                ]))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Scan", e))?;
-            for item in out.items() {
+        for item in self
+            .link_expiry_index()
+            .due(Some(now), until, limit)
+            .await?
+        {
+            let l = super::links::from_item(&item)?;
+            if !l.revoked && l.uploads_used == 0 && l.expires_at > now {
                 found.push(Marked {
-                    item: super::links::from_item(item)?,
-                    reminded_for: marker(item),
+                    item: l,
+                    reminded_for: marker(&item),
                 });
-            }
-            start = out.last_evaluated_key().cloned();
-            if start.is_none() {
-                break;
             }
         }
         found.sort_by_key(|m| m.item.expires_at);
@@ -89,33 +71,15 @@ impl ReminderLedger for DynamoLedger {
         until: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<Marked<FileRecord>>, CoreError> {
-        let queries = (0..self.pending_shards.max(1)).map(|k| {
-            self.client
-                .query()
-                .table_name(&self.files_table)
-                .index_name(RETENTION_INDEX)
-                .key_condition_expression(format!(
-                    "{RETENTION_SHARD} = :p AND {DELETE_AFTER} <= :until"
-                ))
-                .set_expression_attribute_values(values(vec![
-                    (":p", s(format!("{RETAINED}{k}"))),
-                    (":until", s(rfc3339(until))),
-                ]))
-                .limit(limit.clamp(1, 1000) as i32)
-                .send()
-        });
         let mut found = Vec::new();
-        for out in futures_util::future::join_all(queries).await {
-            let out = out.map_err(|e| sdk_error("Query", e))?;
-            for item in out.items() {
-                let f = super::files::from_item(item)?;
-                // The index is eventually consistent: a file trashed a moment ago may linger.
-                if !f.in_trash() && f.lifecycle.legal_hold.is_none() {
-                    found.push(Marked {
-                        item: f,
-                        reminded_for: marker(item),
-                    });
-                }
+        for item in self.retention_index().due(None, until, limit).await? {
+            let f = super::files::from_item(&item)?;
+            // The index is eventually consistent: a file trashed a moment ago may linger.
+            if !f.in_trash() && f.lifecycle.legal_hold.is_none() {
+                found.push(Marked {
+                    item: f,
+                    reminded_for: marker(&item),
+                });
             }
         }
         found.sort_by_key(|m| m.item.lifecycle.delete_after);

@@ -9,10 +9,10 @@ use chrono::{DateTime, Utc};
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileRecord};
 
+use super::due::DueIndex;
 use super::files::{DELETE_AFTER, file_key, from_item, shard_label};
 use super::hold_attrs::{HELD, NOT_HELD};
 use super::{DynamoLedger, s, update_if, values};
-use crate::error::sdk_error;
 
 pub const RETENTION_INDEX: &str = "due-for-retention";
 pub(crate) const RETENTION_SHARD: &str = "retention_shard";
@@ -56,6 +56,19 @@ impl DynamoLedger {
         update_if(update).await
     }
 
+    /// The retention index, as the shared "due before T" read sees it.
+    pub(crate) fn retention_index(&self) -> DueIndex<'_> {
+        DueIndex {
+            client: &self.client,
+            table: &self.files_table,
+            index: RETENTION_INDEX,
+            shard_attr: RETENTION_SHARD,
+            prefix: RETAINED,
+            shards: self.pending_shards,
+            time_attr: DELETE_AFTER,
+        }
+    }
+
     /// What is due in every `r<n>` partition: a key condition on the time, so only due files
     /// are read; the longest due first, `limit` at most.
     pub(super) async fn due_for_retention(
@@ -63,30 +76,12 @@ impl DynamoLedger {
         now: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError> {
-        let queries = (0..self.pending_shards.max(1)).map(|k| {
-            self.client
-                .query()
-                .table_name(&self.files_table)
-                .index_name(RETENTION_INDEX)
-                .key_condition_expression(format!(
-                    "{RETENTION_SHARD} = :p AND {DELETE_AFTER} <= :now"
-                ))
-                .set_expression_attribute_values(values(vec![
-                    (":p", s(format!("{RETAINED}{k}"))),
-                    (":now", s(rfc3339(now))),
-                ]))
-                .limit(limit.clamp(1, 1000) as i32)
-                .send()
-        });
         let mut found = Vec::new();
-        for out in futures_util::future::join_all(queries).await {
-            let out = out.map_err(|e| sdk_error("Query", e))?;
-            for item in out.items() {
-                let f = from_item(item)?;
-                // The index is eventually consistent: a file trashed a moment ago may linger.
-                if !f.in_trash() && f.lifecycle.legal_hold.is_none() {
-                    found.push(f);
-                }
+        for item in self.retention_index().due(None, now, limit).await? {
+            let f = from_item(&item)?;
+            // The index is eventually consistent: a file trashed a moment ago may linger.
+            if !f.in_trash() && f.lifecycle.legal_hold.is_none() {
+                found.push(f);
             }
         }
         found.sort_by_key(|f| f.lifecycle.delete_after);

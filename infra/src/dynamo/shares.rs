@@ -19,6 +19,7 @@ use dropgate_core::shares::{
 use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, OwnerId, ShareId};
 
+use super::expiry_attrs::{EXPIRY_SHARD, expiry_label};
 use super::files::epoch_after;
 use super::outbox::entry_item_of;
 use super::outbox_lifecycle::lifecycle_put;
@@ -45,7 +46,7 @@ pub struct DynamoShares {
     pub log_table: String,
 }
 
-fn share_key(owner: &OwnerId, id: &ShareId) -> HashMap<String, Av> {
+pub(crate) fn share_key(owner: &OwnerId, id: &ShareId) -> HashMap<String, Av> {
     HashMap::from([
         ("owner".to_string(), s(owner.as_str())),
         ("share_id".to_string(), s(id.as_str())),
@@ -103,10 +104,14 @@ fn to_item(sh: &Share) -> HashMap<String, Av> {
         "purge_at".into(),
         n(epoch_after(sh.expires_at, KEEP_SHARE_DAYS)),
     );
+    // In the expiry index until the janitor closes its expiry (or a revocation takes it out).
+    if !sh.revoked {
+        item.insert(EXPIRY_SHARD.into(), expiry_label(sh.id.as_str()));
+    }
     item
 }
 
-fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
+pub(crate) fn from_item(item: &HashMap<String, Av>) -> Result<Share, CoreError> {
     let req = |k: &str| get_s(item, k).ok_or_else(|| corrupt(k));
     let count = |k: &str| -> Result<Option<u32>, CoreError> {
         match item.get(k) {
@@ -371,7 +376,7 @@ impl ShareStore for DynamoShares {
             let update = Update::builder()
                 .table_name(&self.shares_table)
                 .set_key(Some(share_key(owner, id)))
-                .update_expression("SET revoked = :t")
+                .update_expression(format!("SET revoked = :t REMOVE {EXPIRY_SHARD}"))
                 .condition_expression("revoked = :f")
                 .set_expression_attribute_values(values(vec![
                     (":t", Av::Bool(true)),

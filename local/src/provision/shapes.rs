@@ -3,7 +3,7 @@
 //! (local/tests/stack/template_sync.rs) holds it against template.yaml; index names are the
 //! ones the infra adapters query.
 
-use dropgate_infra::dynamo::{apikeys, files, links, review, shares};
+use dropgate_infra::dynamo::{apikeys, expiry, files, links, review, shares};
 
 pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
@@ -148,6 +148,12 @@ pub const TABLE_SHAPES: &[TableShape] = &[
                 partition_key: "link_id",
                 sort_key: None,
             },
+            // Sparse: links whose expiry the janitor has still to close.
+            IndexShape {
+                name: expiry::EXPIRY_INDEX,
+                partition_key: "expiry_shard",
+                sort_key: Some("expires_at"),
+            },
         ],
         ttl_attribute: LINKS_TTL_ATTRIBUTE,
         stream: false,
@@ -176,6 +182,12 @@ pub const TABLE_SHAPES: &[TableShape] = &[
                 name: shares::SHARE_FILE_INDEX,
                 partition_key: "file_key",
                 sort_key: Some("share_id"),
+            },
+            // Sparse: shares whose expiry the janitor has still to close.
+            IndexShape {
+                name: expiry::EXPIRY_INDEX,
+                partition_key: "expiry_shard",
+                sort_key: Some("expires_at"),
             },
         ],
         ttl_attribute: SHARES_TTL_ATTRIBUTE,

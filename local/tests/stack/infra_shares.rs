@@ -19,7 +19,7 @@ use dropgate_infra::dynamo::shares::DynamoShares;
 
 use crate::infra_adapters::{Env, env};
 
-fn shares(e: &Env) -> DynamoShares {
+pub(crate) fn shares(e: &Env) -> DynamoShares {
     DynamoShares {
         client: e.clients.dynamodb().clone(),
         shares_table: e.r.tables.shares.clone(),
