@@ -1,18 +1,27 @@
 // A file's versions, in a dialog: each with its status, a Download and (for an accepted one
 // that is not current) a Restore; and the upload of a new version, judged on its own before it
-// becomes current. A restore only moves the file's pointer: nothing is copied.
+// becomes current. A restore only moves the file's pointer: nothing is copied. A new version
+// goes out as a new file does (sending.js: one PUT, or parts when large), with the same
+// progress row, Cancel and error words; its row then tells its verdict.
 
 import * as api from './api.js';
 import { $, h, say, show } from './dom.js';
 import { bytes, contentType, date } from './format.js';
 import { errorWords, statusWords, judging } from './words.js';
-import { put } from './upload.js';
+import { progressRow } from './upload.js';
+import { sendUpload } from './sending.js';
 import { POLL_MS, message } from './state.js';
 import { refreshQuota } from './quota.js';
 
 let file = null;
 let onChange = () => {};
 let polling = null;
+// Uploads of new versions from this page, by `${file id} ${n}`: their progress rows (which
+// tell the verdict when it comes) and whether their bytes are still going out.
+const uploading = new Map();
+const tag = (fileId, n) => `${fileId} ${n}`;
+// An upload row in one of these states has nothing more to tell.
+const OVER = new Set(['cancelled', 'failed', 'accepted', 'rejected', 'held', 'expired']);
 
 function path(tail = '') {
   return `/files/${encodeURIComponent(file.id)}/versions${tail}`;
@@ -55,12 +64,23 @@ function item(v) {
       );
     }
   }
-  const words = `Version ${v.n}${v.current ? ' (current)' : ''} · ${bytes(v.size)} · ${statusWords(v)} · ${date(v.created_at)}`;
+  const sending = uploading.get(tag(file.id, v.n))?.sending;
+  const status = sending && v.status === 'pending' ? 'Uploading' : statusWords(v);
+  const words = `Version ${v.n}${v.current ? ' (current)' : ''} · ${bytes(v.size)} · ${status} · ${date(v.created_at)}`;
   return h('li', { 'data-n': String(v.n), 'data-status': v.status }, h('span', {}, words), ...buttons);
+}
+
+// An upload's row says its version's verdict, as a new file's row does.
+function announce(v) {
+  const up = uploading.get(tag(file.id, v.n));
+  if (!up || up.sending || v.status === 'pending') return;
+  up.row.state(statusWords(v), v.status);
+  if (!judging(v)) uploading.delete(tag(file.id, v.n));
 }
 
 function render(versions) {
   $('#versions-list').replaceChildren(...versions.map(item));
+  for (const v of versions) announce(v);
   // While a new version waits for its verdict, ask again.
   clearTimeout(polling);
   polling = null;
@@ -96,25 +116,61 @@ async function changed() {
 
 async function upload(chosen) {
   say($('#versions-error'), null);
-  const status = $('#version-status');
+  show($('#version-status'), false);
+  const of = file;
+  const base = `/files/${encodeURIComponent(of.id)}`;
+  const row = progressRow(chosen);
+  row.row.dataset.file = of.id;
+  $('#version-uploads').append(row.row);
+  let created = null;
+  let sending = null;
+  let cancelled = false;
+  const key = () => tag(of.id, created.file.version);
+  const reload = async () => {
+    if (file === of) await load();
+  };
+  // Gives the reserved quota back at once rather than when the upload expires.
+  const release = async () => {
+    if (!created) return;
+    uploading.delete(key());
+    await api.call('DELETE', `${base}/versions/${created.file.version}`).catch(() => {});
+    refreshQuota();
+    await reload();
+  };
+  row.cancel.addEventListener('click', async () => {
+    cancelled = true;
+    sending?.cancel();
+    row.state('Cancelled', 'cancelled');
+    row.finish();
+    await release();
+  });
   try {
-    const body = { size: chosen.size, content_type: contentType({ name: file.name, type: chosen.type }) };
-    const created = await api.call('POST', path(), body);
-    if (created.upload.method !== 'PUT') {
-      say($('#versions-error'), 'This version is too large for the web page: upload it with the command-line client.');
+    row.state('Preparing…');
+    const body = { size: chosen.size, content_type: contentType({ name: of.name, type: chosen.type }) };
+    created = await api.call('POST', `${base}/versions`, body);
+    if (cancelled) {
+      await release();
       return;
     }
-    status.textContent = `Uploading version ${created.file.version}…`;
-    show(status, true);
-    await put(created.upload, chosen, () => {}).done;
-    status.textContent = `Version ${created.file.version} uploaded: it becomes current once it is accepted.`;
+    uploading.set(key(), { row, sending: true });
     refreshQuota();
-    await load();
+    await reload();
+    sending = sendUpload(chosen, created.file.id, created.upload, (loaded, total) => row.progress(loaded, total));
+    await sending.done;
+    uploading.get(key()).sending = false;
+    row.state('Uploaded: checking…', 'done');
+    row.finish();
+    if (file === of) {
+      $('#version-status').textContent = `Version ${created.file.version} uploaded: it becomes current once it is accepted.`;
+      show($('#version-status'), true);
+    }
+    await reload();
   } catch (err) {
-    show(status, false);
-    say($('#versions-error'), errorWords(err));
-  } finally {
-    $('#version-file').value = '';
+    if (cancelled) return;
+    row.finish();
+    row.state(errorWords(err), 'failed');
+    // The bytes did not arrive: free the reservation now.
+    await release();
   }
 }
 
@@ -124,6 +180,12 @@ export async function open(f) {
   show($('#version-status'), false);
   $('#versions-file-name').textContent = f.name;
   $('#versions-list').replaceChildren();
+  // Only this file's uploads; those finished are cleared.
+  for (const li of $('#version-uploads').children) {
+    const mine = li.dataset.file === f.id;
+    if (mine && OVER.has(li.dataset.state)) li.remove();
+    else li.hidden = !mine;
+  }
   $('#versions-dialog').showModal();
   await load();
 }
@@ -137,6 +199,8 @@ export function wireVersions(render_) {
   });
   $('#version-file').addEventListener('change', (e) => {
     const chosen = e.target.files?.[0];
+    // Emptied at once, so that the same file can be picked again.
+    e.target.value = '';
     if (chosen) upload(chosen);
   });
 }

@@ -256,6 +256,13 @@ impl VersionService {
                 "the file changed while its version was being deleted; retry",
             ));
         }
+        // A version still uploading in parts (its upload cancelled): its parts are freed with
+        // the upload, after its record went (a hold on the file refuses the record first).
+        if let Some(v) = &version
+            && let Err(e) = self.multipart.abort(v).await
+        {
+            tracing::warn!(owner = %owner, file_id = %file.id, version = n, error = %e, "deleted version's upload not aborted; the bucket's lifecycle rule will");
+        }
         tracing::info!(owner = %owner, file_id = %file.id, version = n, decision = "version_deleted", "version deleted");
         Ok(())
     }
