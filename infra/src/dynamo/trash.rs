@@ -269,6 +269,10 @@ impl DynamoLedger {
 
 #[async_trait::async_trait]
 impl Purging for DynamoLedger {
+    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
+        super::hold_attrs::mark_deleting(&self.client, &self.files_table, file, at).await
+    }
+
     async fn purge_file(
         &self,
         file: &FileRecord,
