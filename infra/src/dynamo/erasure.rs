@@ -202,7 +202,7 @@ impl ErasureStore for DynamoErasure {
     }
 
     async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
-        super::hold_attrs::mark_deleting(&self.client, &self.files_table, file, at).await
+        super::trash::mark_deleting(&self.client, &self.files_table, file, at).await
     }
 
     async fn record_tally(&self, owner: &OwnerId, tally: &Tally) -> Result<(), CoreError> {

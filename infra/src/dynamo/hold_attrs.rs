@@ -21,26 +21,6 @@ pub(crate) const HELD: &str = "attribute_exists(legal_hold_at)";
 pub(crate) const DELETING_AT: &str = "deleting_at";
 pub(crate) const NOT_DELETING: &str = "attribute_not_exists(deleting_at)";
 
-/// The deletion mark of `file`'s record at `at` (a mark already there stays), on condition that
-/// the record is there and not held: the ledger's purges and the erasure both write it.
-pub(crate) async fn mark_deleting(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    file: &dropgate_core::FileRecord,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<bool, CoreError> {
-    let update = client
-        .update_item()
-        .table_name(table)
-        .set_key(Some(super::files::file_key(&file.owner, &file.id)))
-        .update_expression(format!(
-            "SET {DELETING_AT} = if_not_exists({DELETING_AT}, :at)"
-        ))
-        .condition_expression(format!("attribute_exists(file_id) AND {NOT_HELD}"))
-        .set_expression_attribute_values(super::values(vec![(":at", s(rfc3339(at)))]));
-    super::update_if(update).await
-}
-
 /// The hold a record carries, from the attributes [`put_hold`] writes.
 pub(crate) fn hold_of(item: &HashMap<String, Av>) -> Result<Option<LegalHold>, CoreError> {
     if get_s(item, HOLD_AT).is_none() {
