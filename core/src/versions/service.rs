@@ -53,13 +53,16 @@ fn not_found() -> CoreError {
 }
 
 impl VersionService {
-    /// One of the owner's live files (not a version record, not in the trash).
+    /// One of the owner's live files (not a version record, not in the trash, not being
+    /// deleted for good).
     pub async fn file(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         let id = FileId::parse(id)?;
         self.files
             .get_file(owner, &id)
             .await?
-            .filter(|f| !f.in_trash() && f.versioning.of.is_none())
+            .filter(|f| {
+                !f.in_trash() && f.versioning.of.is_none() && f.lifecycle.deleting_at.is_none()
+            })
             .ok_or(CoreError::NotFound)
     }
 
