@@ -12,6 +12,7 @@ import { state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 import { announce, fileRow, render, poll, forget } from './files.js';
 import { applyView } from './listview.js';
+import { resumeVersion, discardVersion } from './versions.js';
 
 // The placeholder becomes the file's row; unless the list, loading while the file was created,
 // drew that row first: then the placeholder goes, so the file is never shown twice.
@@ -87,7 +88,8 @@ function sendingBytes(id, yes) {
 async function discard(entry) {
   if (!(await ask(`Discard the interrupted upload of “${entry.name}”? What was sent is deleted.`, 'Discard'))) return;
   try {
-    await api.call('DELETE', `/files/${encodeURIComponent(entry.id)}`);
+    if (entry.version_of) await discardVersion(entry);
+    else await api.call('DELETE', `/files/${encodeURIComponent(entry.id)}`);
   } catch (err) {
     if (!gone(err)) {
       message(errorWords(err));
@@ -105,6 +107,8 @@ async function uploadOne(file) {
     return;
   }
   const remembered = big.store?.get(file);
+  // A new version's upload, cut short: it goes on as a version (versions.js).
+  if (remembered?.version_of) return resumeVersion(file, remembered);
   const row = progressRow(file);
   $('#uploads').append(row.row);
   const early = remembered ? null : placeholder(file);

@@ -3,11 +3,13 @@
 // parts: a new version is uploaded from the file's Versions dialog, becomes current once
 // accepted (the file's row follows), an older one is restored (a pointer moves, nothing is
 // copied), and each downloads its own bytes. A large version goes in parts with the progress
-// row, Cancel and error words of a new upload.
+// row, Cancel, error words and resume (after a reload) of a new upload.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SHOTS, browser, context, signUp, email, fileRow, watchDialogs, PNG } from './harness.mjs';
 
 const MiB = 1024 * 1024;
@@ -38,12 +40,15 @@ const SIZES = [
 const PNG2 = Buffer.concat([PNG, Buffer.alloc(130, 7)]);
 
 let b;
+let dir;
 before(async () => {
   b = await browser();
   await mkdir(SHOTS, { recursive: true });
+  dir = await mkdtemp(join(tmpdir(), 'dropgate-versions-'));
 });
 after(async () => {
   await b?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 function version(dialog, n) {
@@ -158,16 +163,41 @@ for (const [size, viewport] of SIZES) {
     await page.waitForFunction((q) => document.querySelector('#quota-text').textContent.trim() === q, quota);
     await page.unroute(PART_URL);
 
-    // Every try of the part losing its connection: the error in words, nothing left reserved.
+    // Every try of the part losing its connection: the error in words, and the upload kept to
+    // resume, as a new file's in parts is.
+    const broken = join(dir, `broken-${size}.txt`);
+    const brokenBytes = text(2 * MiB, 'fourth');
+    await writeFile(broken, brokenBytes);
     await page.route(PART_URL, (route) => route.abort('connectionreset'));
-    await dialog.getByLabel('Upload new version').setInputFiles([{ name: 'broken.txt', mimeType: 'text/plain', buffer: text(2 * MiB, 'fourth') }]);
-    const failed = uploads.getByRole('listitem').filter({ hasText: 'broken.txt' });
-    await failed.getByText('The connection failed. Check your network and try again.').waitFor({ timeout: 40_000 });
-    assert.equal(await failed.getByRole('button', { name: 'Cancel upload of broken.txt' }).isVisible(), false);
-    await page.waitForFunction((q) => document.querySelector('#quota-text').textContent.trim() === q, quota);
+    await dialog.getByLabel('Upload new version').setInputFiles(broken);
+    const failed = uploads.getByRole('listitem').filter({ hasText: `broken-${size}.txt` });
+    await failed.getByText(/^The connection failed\. .* It can be resumed\.$/).waitFor({ timeout: 40_000 });
+    assert.equal(await failed.getByRole('button', { name: `Cancel upload of broken-${size}.txt` }).isVisible(), false);
     await page.unroute(PART_URL);
-    assert.equal(await dialog.getByRole('list', { name: 'Versions' }).getByRole('listitem').count(), 2);
+    await version(dialog, 4).getByText(/Version 4 · 2\.0 MiB · Upload interrupted/).waitFor();
     await version(dialog, 2).getByText('Version 2 (current)').waitFor();
+    wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= viewport.width, `${wide} px wide at ${viewport.width} px`);
+
+    // After a reload the page offers it; picked again, it is sent and becomes current.
+    await page.reload();
+    const offer = page.locator('#interrupted li', { hasText: `broken-${size}.txt was interrupted` });
+    await offer.getByText('Choose the same file again to resume.').waitFor();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('button', { name: `Resume broken-${size}.txt` }).click(),
+    ]);
+    await chooser.setFiles(broken);
+    await page.locator('#uploads li', { hasText: `broken-${size}.txt` }).getByText('Accepted').waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('#interrupted li').count(), 0, 'nothing left to resume');
+    await row.getByRole('button', { name: 'Versions of notes.txt' }).click();
+    await version(dialog, 4).getByText(/Version 4 \(current\) · 2\.0 MiB · Accepted/).waitFor();
+    assert.equal(await dialog.getByRole('list', { name: 'Versions' }).getByRole('listitem').count(), 3);
+    const [back] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByRole('button', { name: 'Download version 4 of notes.txt' }).click(),
+    ]);
+    assert.ok((await readFile(await back.path())).equals(brokenBytes), 'the resumed version comes back the same');
     wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= viewport.width, `${wide} px wide at ${viewport.width} px`);
     assert.deepEqual(dialogs, []);
