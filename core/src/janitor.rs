@@ -161,15 +161,9 @@ impl Janitor {
                 (DeletionReason::Purged, DeletedBy::Owner)
             };
             let receipt = DeletionReceipt::of(&file, reason, by, now);
-            let objects = match crate::versions::remove_version_objects(&*self.store, &file).await {
-                Ok(()) => self.store.delete(&file.key()).await,
-                Err(e) => Err(e),
-            };
-            let purged = match objects {
-                Ok(()) => self.ledger.purge_file(&file, &receipt, now).await,
-                Err(e) => Err(e),
-            };
-            match purged {
+            // Marked first, so a hold placed from here on is refused rather than outlived by
+            // its record while its bytes go.
+            match crate::lifecycle::purge(&*self.ledger, &*self.store, &file, &receipt, now).await {
                 Ok(true) => {
                     tracing::info!(file_id = %file.id, owner = %file.owner, decision = "trash_purged", "file purged from the trash");
                     sweep.purged.push(file);
@@ -221,7 +215,10 @@ impl Janitor {
         file: &FileRecord,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, CoreError> {
-        if goes_to_trash(file.status, self.settings.trash_days) {
+        // A deletion for good cut short is finished, not trashed: its bytes may be gone.
+        if file.lifecycle.deleting_at.is_none()
+            && goes_to_trash(file.status, self.settings.trash_days)
+        {
             return self.ledger.trash_retained(file, now).await;
         }
         if let Some(m) = file
@@ -233,11 +230,9 @@ impl Janitor {
                 .abort_multipart(&file.key(), &m.upload_id)
                 .await?;
         }
-        crate::versions::remove_version_objects(&*self.store, file).await?;
-        self.store.delete(&file.key()).await?;
         let receipt =
             DeletionReceipt::of(file, DeletionReason::Retention, DeletedBy::Retention, now);
-        self.ledger.purge_file(file, &receipt, now).await
+        crate::lifecycle::purge(&*self.ledger, &*self.store, file, &receipt, now).await
     }
 
     async fn expire(

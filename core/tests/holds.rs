@@ -1,7 +1,9 @@
 //! Legal holds over the fakes: a held file survives every deletion path (owner delete, the
 //! owner's purge of the trash, the janitor's purge, retention, an admin's delete, the owner's
 //! erasure), and each path works again once the hold is lifted; the owner sees that it is held,
-//! never why; each hold and release is one audit entry, by id.
+//! never why; each hold and release is one audit entry, by id. A hold placed at the worst
+//! moment of a deletion (a store hook: while the bytes go, or between its read and its first
+//! write) never outlives its bytes.
 
 use std::sync::Arc;
 
@@ -13,7 +15,7 @@ use dropgate_core::fakes::{
     SeqIds, multiparts,
 };
 use dropgate_core::files::{FileLookup, FileService, OwnerLedger, Settlement, Settling};
-use dropgate_core::holds::Holds;
+use dropgate_core::holds::{Holds, LegalHold};
 use dropgate_core::janitor::Janitor;
 use dropgate_core::notify::EventType;
 use dropgate_core::review::Review;
@@ -46,6 +48,10 @@ fn admin() -> OwnerId {
 }
 
 fn world() -> World {
+    world_with(TRASH_DAYS)
+}
+
+fn world_with(trash_days: u32) -> World {
     let mem = MemErasure::default();
     let ledger = mem.ledger.clone();
     let objects = Arc::new(MemStore::default());
@@ -56,7 +62,7 @@ fn world() -> World {
     let accounts = Arc::new(MemAccountDirectory::default());
     accounts.add(&ann(), "ann@example.com");
     let settings = Settings {
-        trash_days: TRASH_DAYS,
+        trash_days,
         ..Settings::default().without_scanning()
     };
     World {
@@ -447,4 +453,142 @@ async fn a_held_files_versions_are_neither_removed_nor_pruned() {
     let pruned = prune_after(&**l, &**l, &*w.objects, 1, &v2).await.unwrap();
     assert_eq!(pruned, Some(1));
     assert!(!w.objects.has(&f.key()));
+}
+
+fn placed_hold() -> LegalHold {
+    LegalHold {
+        reason: "case 2026-201".into(),
+        placed_at: t0(),
+        placed_by: "u-admin".into(),
+    }
+}
+
+/// Every path that removes bytes for good, with the trash it runs under (0: a final delete).
+const BYTE_PATHS: [(Path, u32); 6] = [
+    (Path::OwnerDelete, 0),
+    (Path::OwnerPurge, TRASH_DAYS),
+    (Path::JanitorPurge, TRASH_DAYS),
+    (Path::Retention, 0),
+    (Path::AdminDelete, TRASH_DAYS),
+    (Path::Erasure, TRASH_DAYS),
+];
+
+#[tokio::test]
+async fn a_hold_placed_while_the_bytes_go_is_refused_and_the_deletion_finishes() {
+    for (path, days) in BYTE_PATHS {
+        let w = world_with(days);
+        let f = accepted(&w, "f-race").await;
+        // The erasure marks a whole page before any bytes go: a hold on the other file is
+        // refused too while the first file's bytes go.
+        let g = accepted(&w, "f-race2").await;
+        prepare(&w, path, &f).await;
+        w.clock.advance(Duration::days(i64::from(TRASH_DAYS) + 1));
+        let targets = match path {
+            Path::Erasure => vec![f.id.clone(), g.id.clone()],
+            _ => vec![f.id.clone()],
+        };
+        let tries = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (ledger, seen) = (w.mem.ledger.clone(), tries.clone());
+        *w.objects.before_delete.lock().unwrap() = Some(Arc::new(move |_key: &str| {
+            for id in &targets {
+                let placed = ledger.hold_now(&ann(), id, &placed_hold());
+                seen.lock().unwrap().push(placed);
+            }
+        }));
+        let r = run(&w, path, &f).await;
+        assert!(r.is_ok(), "{path:?}: {r:?}");
+        let tries = tries.lock().unwrap().clone();
+        assert!(!tries.is_empty(), "{path:?}: the hook ran");
+        assert!(
+            tries.iter().all(|placed| !placed),
+            "{path:?}: a hold while the bytes go is refused"
+        );
+        let left = w.mem.ledger.get_file(&ann(), &f.id).await.unwrap();
+        assert!(left.is_none(), "{path:?}: the record went: {left:?}");
+        assert!(!w.objects.has(&f.key()), "{path:?}: the bytes went");
+        if let Path::Erasure = path {
+            assert!(
+                w.mem
+                    .ledger
+                    .get_file(&ann(), &g.id)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        } else {
+            // Not being deleted: the other file takes a hold as ever.
+            assert!(w.mem.ledger.hold_now(&ann(), &g.id, &placed_hold()));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_hold_placed_between_the_read_and_the_first_write_keeps_the_file_whole() {
+    for (path, days) in BYTE_PATHS {
+        let w = world_with(days);
+        let f = accepted(&w, "f-race").await;
+        prepare(&w, path, &f).await;
+        w.clock.advance(Duration::days(i64::from(TRASH_DAYS) + 1));
+        let placed = Arc::new(std::sync::Mutex::new(0));
+        let (ledger, count, id) = (w.mem.ledger.clone(), placed.clone(), f.id.clone());
+        *w.mem.ledger.before_mark.lock().unwrap() = Some(Arc::new(move || {
+            if ledger.hold_now(&ann(), &id, &placed_hold()) {
+                *count.lock().unwrap() += 1;
+            }
+        }));
+        let r = run(&w, path, &f).await;
+        match path {
+            Path::JanitorPurge | Path::Retention => assert!(r.is_ok(), "{path:?}: {r:?}"),
+            _ => assert!(is_legal_hold(&r), "{path:?}: {r:?}"),
+        }
+        assert!(
+            *placed.lock().unwrap() >= 1,
+            "{path:?}: the hold was placed"
+        );
+        let kept = w.mem.ledger.get_file(&ann(), &f.id).await.unwrap();
+        let kept = kept.unwrap_or_else(|| panic!("{path:?}: the record went"));
+        assert!(kept.lifecycle.legal_hold.is_some(), "{path:?}");
+        assert_eq!(
+            kept.lifecycle.deleting_at, None,
+            "{path:?}: no deletion began"
+        );
+        assert!(w.objects.has(&f.key()), "{path:?}: the bytes are kept");
+        assert!(w.mem.ledger.receipts().is_empty(), "{path:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_erasure_cut_short_after_the_mark_finds_the_bytes_again_and_no_hold_lands_meanwhile() {
+    let w = world();
+    let f = accepted(&w, "f-cut").await;
+    // The bytes' removal fails once: the erasure answers 503 with the record marked.
+    w.objects.failing_deletes.lock().unwrap().insert(f.key());
+    let r = run(&w, Path::Erasure, &f).await;
+    assert!(r.is_err(), "{r:?}");
+    let marked = w.mem.ledger.get_file(&ann(), &f.id).await.unwrap().unwrap();
+    assert!(marked.lifecycle.deleting_at.is_some());
+    assert!(w.objects.has(&f.key()));
+    // Being deleted: an admin's hold is refused (its bytes may be going).
+    let refused = w.holds.place(&admin(), f.id.as_str(), Some("late")).await;
+    assert!(
+        matches!(
+            refused,
+            Err(CoreError::Conflict {
+                code: "not_holdable",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    w.objects.failing_deletes.lock().unwrap().clear();
+    run(&w, Path::Erasure, &f).await.unwrap();
+    assert!(!w.objects.has(&f.key()), "the next call found the bytes");
+    assert!(
+        w.mem
+            .ledger
+            .get_file(&ann(), &f.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

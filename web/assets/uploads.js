@@ -5,12 +5,14 @@ import * as api from './api.js';
 import { $, show, ask } from './dom.js';
 import { bytes, contentType } from './format.js';
 import { errorWords } from './words.js';
-import { put, progressRow, wireDropzone, showBatchIn } from './upload.js';
-import { sendParts, interruptedList, fileKey, resumable, gone } from './multipart.js';
+import { progressRow, wireDropzone, showBatchIn } from './upload.js';
+import { interruptedList, fileKey, resumable, gone } from './multipart.js';
+import { inParts, sendUpload } from './sending.js';
 import { state, big, message } from './state.js';
 import { refreshQuota } from './quota.js';
 import { announce, fileRow, render, poll, forget } from './files.js';
 import { applyView } from './listview.js';
+import { resumeVersion, discardVersion } from './versions.js';
 
 // The placeholder becomes the file's row; unless the list, loading while the file was created,
 // drew that row first: then the placeholder goes, so the file is never shown twice.
@@ -44,15 +46,6 @@ function placeholder(file) {
   show($('#files-empty'), false);
   applyView();
   return row;
-}
-
-function partRoutes(id) {
-  const base = `/files/${encodeURIComponent(id)}`;
-  return {
-    presign: (numbers) => api.call('POST', `${base}/parts`, { part_numbers: numbers }),
-    list: () => api.call('GET', `${base}/parts`),
-    complete: (parts) => api.call('POST', `${base}/complete`, { parts }),
-  };
 }
 
 // An interrupted file says so in the list, and is not polled: no verdict comes before it is
@@ -95,7 +88,8 @@ function sendingBytes(id, yes) {
 async function discard(entry) {
   if (!(await ask(`Discard the interrupted upload of “${entry.name}”? What was sent is deleted.`, 'Discard'))) return;
   try {
-    await api.call('DELETE', `/files/${encodeURIComponent(entry.id)}`);
+    if (entry.version_of) await discardVersion(entry);
+    else await api.call('DELETE', `/files/${encodeURIComponent(entry.id)}`);
   } catch (err) {
     if (!gone(err)) {
       message(errorWords(err));
@@ -113,12 +107,15 @@ async function uploadOne(file) {
     return;
   }
   const remembered = big.store?.get(file);
+  // A new version's upload, cut short: it goes on as a version (versions.js).
+  if (remembered?.version_of) return resumeVersion(file, remembered);
   const row = progressRow(file);
   $('#uploads').append(row.row);
   const early = remembered ? null : placeholder(file);
   let sending = null;
   let reserved = remembered ? { id: remembered.id } : null;
   let plan = remembered;
+  let upload = remembered;
   let cancelled = false;
   // Gives the reserved quota back at once rather than when the upload expires.
   const release = async () => {
@@ -159,21 +156,20 @@ async function uploadOne(file) {
       state.sending.add(reserved.id);
       settle(early, created.file);
       refreshQuota();
-      if (created.upload.method === 'multipart') {
-        const { part_size, part_count, expires_at } = created.upload;
+      upload = created.upload;
+      if (inParts(upload)) {
+        const { part_size, part_count, expires_at } = upload;
         plan = { part_size, part_count };
         big.store.remember(file, { id: reserved.id, part_size, part_count, expires_at });
         big.active.add(key);
-      } else {
-        sending = put(created.upload, file, (loaded, total) => row.progress(loaded, total));
-        await sending.done;
       }
     }
+    sending = sendUpload(file, reserved.id, upload, (loaded, total) => row.progress(loaded, total), {
+      resume: !!remembered,
+    });
+    const answer = await sending.done;
     if (plan) {
-      sending = sendParts(file, plan, partRoutes(reserved.id), (loaded, total) => row.progress(loaded, total), {
-        resume: !!remembered,
-      });
-      const { file: sent } = await sending.done;
+      const { file: sent } = answer;
       big.store.forget(file);
       big.list.drop(key);
       if (!state.files.has(sent.id)) $('#files tbody').prepend(fileRow(sent));

@@ -53,6 +53,52 @@ pub async fn check_all(l: &dyn Ledger, h: &dyn HoldStore, prefix: &str, now: Dat
     a_held_live_file_is_neither_trashed_nor_removed(l, h, prefix, now).await;
     a_held_file_in_the_trash_is_not_purged(l, h, prefix, now).await;
     a_hold_follows_the_record_as_read(l, h, prefix, now).await;
+    a_deletion_mark_and_a_hold_exclude_each_other(l, h, prefix, now).await;
+}
+
+/// A purge marks the record before its bytes go: a held record takes no mark, a marked one
+/// takes no hold, so no hold ever outlives its bytes (docs/DESIGN.md 2.4).
+pub async fn a_deletion_mark_and_a_hold_exclude_each_other(
+    l: &dyn Ledger,
+    h: &dyn HoldStore,
+    prefix: &str,
+    now: DateTime<Utc>,
+) {
+    let o = owner(prefix, "holdm");
+    let f = accepted(l, &o, &format!("{prefix}-h4"), 12, now).await;
+    assert!(h.place_hold(&f, &hold("kept", now)).await.unwrap());
+    let held = read(l, &f).await;
+    assert!(
+        !l.mark_deleting(&f, now).await.unwrap(),
+        "read before the hold"
+    );
+    assert!(!l.mark_deleting(&held, now).await.unwrap());
+    assert_eq!(read(l, &f).await.lifecycle.deleting_at, None);
+
+    assert!(h.lift_hold(&held).await.unwrap());
+    let free = read(l, &f).await;
+    assert!(l.mark_deleting(&free, now).await.unwrap());
+    let later = now + chrono::Duration::seconds(5);
+    assert!(
+        l.mark_deleting(&free, later).await.unwrap(),
+        "marked again: a purge resumed"
+    );
+    let marked = read(l, &f).await;
+    assert_eq!(
+        marked.lifecycle.deleting_at,
+        Some(now),
+        "the first mark stays"
+    );
+    assert_eq!(marked.status, free.status);
+    // Read before or after the mark: no hold either way.
+    assert!(!h.place_hold(&free, &hold("late", later)).await.unwrap());
+    assert!(!h.place_hold(&marked, &hold("late", later)).await.unwrap());
+    assert_eq!(read(l, &f).await.lifecycle.legal_hold, None);
+
+    let r = DeletionReceipt::of(&marked, DeletionReason::Deleted, DeletedBy::Admin, later);
+    assert!(l.purge_file(&marked, &r, later).await.unwrap());
+    assert!(l.get_file(&o, &f.id).await.unwrap().is_none());
+    assert!(!l.mark_deleting(&marked, later).await.unwrap(), "gone");
 }
 
 pub async fn a_held_live_file_is_neither_trashed_nor_removed(

@@ -1,5 +1,6 @@
 //! [`Eraser`]: the one erasure both doors call. The order: the marker (the account stops at
-//! once), the count, each file's bytes then its record, the other stores one kind at a time,
+//! once), the count, each file's record marked as being deleted (no hold from then on), its
+//! bytes, then its record, the other stores one kind at a time,
 //! the account record down to the marker, the audit entry, the directory user. Every step
 //! removes what is there and finds nothing the second time, so an erasure cut short is
 //! finished by calling it again.
@@ -26,6 +27,8 @@ use crate::{CoreError, FileRecord, FileStatus, OwnerId};
 
 /// Records, links and shares are read this many at a time.
 const PAGE: usize = 100;
+/// Reads of a page whose records kept changing before an erasure gives up (`503`).
+const ATTEMPTS: usize = 5;
 /// How long the marker outlives its erasure: longer than an id token lives (one hour), so a
 /// token issued before the erasure is refused until it expires, then nothing is left.
 pub const MARKER_KEEPS_HOURS: i64 = 2;
@@ -143,6 +146,7 @@ impl Eraser {
             }
         };
         tracing::info!(owner = %owner, actor = %actor.id, files = tally.files, decision = "erasing", "account erasure under way");
+        let mut changed = 0;
         loop {
             let page = self.store.files(owner, None, PAGE).await?;
             if page.is_empty() {
@@ -153,6 +157,16 @@ impl Eraser {
             if let Some(held) = page.iter().find(|f| f.lifecycle.legal_hold.is_some()) {
                 tracing::warn!(owner = %owner, file_id = %held.id, decision = "erasure_held", "erasure stopped by a legal hold");
                 return Err(crate::holds::legal_hold());
+            }
+            // Every record of the page is marked before any of its bytes go: a hold placed
+            // after the read fails its mark (the page is read again, and the check above
+            // stops the erasure), and a marked record refuses a hold.
+            if !self.mark_page(&page).await? {
+                changed += 1;
+                if changed >= ATTEMPTS {
+                    return Err(CoreError::upstream("erasure: files kept changing"));
+                }
+                continue;
             }
             for f in &page {
                 self.remove_bytes(f).await?;
@@ -187,6 +201,19 @@ impl Eraser {
             shares: tally.shares,
             at: rfc3339(marker.started_at),
         })
+    }
+
+    /// Marks every record of `page` as being deleted; `false` if one changed meanwhile (held,
+    /// or gone).
+    async fn mark_page(&self, page: &[FileRecord]) -> Result<bool, CoreError> {
+        let at = self.clock.now();
+        for f in page {
+            if !self.store.mark_deleting(f, at).await? {
+                tracing::info!(owner = %f.owner, file_id = %f.id, decision = "erasure_unmarked", "file changed before its erasure began; read again");
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The file's bytes: an unfinished multipart upload is aborted, the object removed (both

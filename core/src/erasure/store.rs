@@ -26,6 +26,11 @@ pub trait ErasureStore: Send + Sync {
         after: Option<&FileId>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Marks the record as being deleted at `at` (`deleting_at`, kept if already there) if it
+    /// is still there and not under a legal hold; `false` otherwise. From then on it refuses a
+    /// hold, so its bytes can go; the mark stays until the record goes, so an erasure cut short
+    /// finds the record (and its key) again.
+    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError>;
     /// Removes these records and what points at them (the object key's pointer, the marks of
     /// the API tokens that created them), leaving no deletion receipt. Removing what is gone
     /// already is no error.

@@ -90,6 +90,10 @@ impl ErasureStore for MemErasure {
             .collect())
     }
 
+    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
+        Ok(super::trash::mark_deleting(&self.ledger, file, at))
+    }
+
     async fn forget_files(&self, owner: &OwnerId, files: &[FileId]) -> Result<(), CoreError> {
         {
             let mut state = lock(&self.ledger.state);

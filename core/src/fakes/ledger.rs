@@ -116,6 +116,9 @@ pub struct MemLedger {
     /// The accounts' standing, when a test links it: the store keeps it on the same quota
     /// record, which [`crate::users::QuotaLimits::records`] reads with the usage.
     standing: Mutex<Option<std::sync::Arc<super::MemStanding>>>,
+    /// Called at the start of every `mark_deleting` (the ledger's and the erasure's): a test
+    /// places a legal hold at that moment, between a deletion's read and its first write.
+    pub before_mark: Mutex<Option<std::sync::Arc<dyn Fn() + Send + Sync>>>,
 }
 
 impl MemLedger {

@@ -29,7 +29,13 @@ pub struct MemStore {
     /// Multipart uploads in progress, by upload id.
     pub uploads: Mutex<BTreeMap<String, MemUpload>>,
     pub(super) next_upload: AtomicU64,
+    /// Called with the key at the start of every delete: a test does something at that
+    /// moment (an admin placing a legal hold while the bytes go, say).
+    pub before_delete: Mutex<Option<KeyHook>>,
 }
+
+/// What [`MemStore::before_delete`] calls.
+pub type KeyHook = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
 impl MemStore {
     pub fn put(&self, key: &str, bytes: Vec<u8>) {
@@ -120,6 +126,10 @@ impl ObjectStore for MemStore {
     }
 
     async fn delete(&self, key: &str) -> Result<(), CoreError> {
+        let hook = lock(&self.before_delete).clone();
+        if let Some(hook) = hook {
+            hook(key);
+        }
         if lock(&self.failing_deletes).contains(key) {
             return Err(CoreError::upstream("S3 503 SlowDown"));
         }

@@ -119,6 +119,10 @@ impl MemLedger {
 
 #[async_trait]
 impl Purging for MemLedger {
+    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
+        Ok(mark_deleting(self, file, at))
+    }
+
     async fn purge_file(
         &self,
         file: &FileRecord,
@@ -165,5 +169,22 @@ impl Purging for MemLedger {
             }
             _ => Ok(false),
         }
+    }
+}
+
+/// The deletion mark, as the store writes it: on a record still there and not held; a mark
+/// already there stays. Also the erasure's (`fakes/erasure.rs`), over the same state.
+pub(crate) fn mark_deleting(ledger: &MemLedger, file: &FileRecord, at: DateTime<Utc>) -> bool {
+    let hook = lock(&ledger.before_mark).clone();
+    if let Some(hook) = hook {
+        hook();
+    }
+    let mut st = lock(&ledger.state);
+    match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
+        Some(cur) if cur.lifecycle.legal_hold.is_none() => {
+            cur.lifecycle.deleting_at.get_or_insert(at);
+            true
+        }
+        _ => false,
     }
 }

@@ -26,7 +26,11 @@ impl VersionLedger for MemLedger {
     ) -> Result<VersionReservation, CoreError> {
         let mut st = lock(&self.state);
         let k = (file.owner.clone(), file.id.clone());
-        if !st.0.get(&k).is_some_and(|cur| same_head(cur, file)) {
+        if !st
+            .0
+            .get(&k)
+            .is_some_and(|cur| same_head(cur, file) && cur.lifecycle.deleting_at.is_none())
+        {
             return Ok(VersionReservation::FileChanged);
         }
         let q = st.1.entry(file.owner.clone()).or_default();

@@ -96,9 +96,15 @@ pub trait Settling: Send + Sync {
 }
 
 /// Removing a file for good, with its deletion receipt: the owner (a final delete, a purge of
-/// the trash) and the janitor (a purge that is due) both do it.
+/// the trash), the janitor (a purge that is due) and an admin all do it, in this order:
+/// [`Purging::mark_deleting`], the bytes, [`Purging::purge_file`] (`crate::lifecycle::purge`).
 #[async_trait]
 pub trait Purging: Send + Sync {
+    /// Marks the record as being deleted at `at` (`deleting_at`, kept if already there) if it
+    /// is still there and not under a legal hold; `false` (and no change) otherwise. From this
+    /// write on a hold is refused, so the bytes removed next are never a held file's; a
+    /// deletion cut short leaves the mark, and the next attempt finds the record and finishes.
+    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError>;
     /// Removes the record if it is still as read (its status, and in the trash since the same
     /// time or not in it), releasing what it held, writing its `file.deleted` outbox entry at
     /// `receipt.deleted_at` and `receipt` among the owner's deletion receipts: atomically.

@@ -147,6 +147,9 @@ pub struct Lifecycle {
     pub delete_after: Option<DateTime<Utc>>,
     /// The legal hold that keeps it from every deletion (`crate::holds`); `None`: not held.
     pub legal_hold: Option<crate::holds::LegalHold>,
+    /// When a deletion for good began (`Purging::mark_deleting`): from then on no hold can be
+    /// placed, so the bytes removed next are never a held file's; `None`: none began.
+    pub deleting_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

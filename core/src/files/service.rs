@@ -204,15 +204,19 @@ impl FileService {
 
     /// Deletes a file: an accepted one goes to the trash while `TRASH_DAYS` is above 0 (it
     /// keeps its bytes and its quota); anything else, or everything with the trash off, is
-    /// removed at once: the object, then the record with whatever quota it held and its
-    /// deletion receipt. A record that changes state meanwhile (the pipeline settling it) is
+    /// removed at once: the record is marked (refusing a hold from then on), the object goes,
+    /// then the record with whatever quota it held and its deletion receipt. A record that changes state meanwhile (the pipeline settling it) is
     /// read again and the deletion retried.
     pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         for _ in 0..5 {
             let file = self.head(owner, id).await?;
             crate::holds::ensure_deletable(&file)?;
             let now = self.clock.now();
-            if crate::lifecycle::goes_to_trash(file.status, self.settings.trash_days) {
+            // A deletion for good that began (and was cut short) is finished, not trashed: its
+            // bytes may be gone already.
+            if file.lifecycle.deleting_at.is_none()
+                && crate::lifecycle::goes_to_trash(file.status, self.settings.trash_days)
+            {
                 if self.ledger.trash_file(&file, now).await? {
                     let mut trashed = file;
                     trashed.lifecycle.trashed_at = Some(now);

@@ -80,6 +80,9 @@ impl FileService {
         }
         file.lifecycle.trashed_at = Some(chrono::DateTime::UNIX_EPOCH);
         if !self.purge_now(&file, DeletionReason::Purged).await? {
+            // Held before its deletion began (nothing touched), or gone meanwhile.
+            let now = self.trashed(owner, id).await?;
+            crate::holds::ensure_deletable(&now)?;
             return Err(CoreError::NotFound);
         }
         Ok(file)
@@ -96,18 +99,16 @@ impl FileService {
         self.ledger.list_receipts(owner, limit, cursor).await
     }
 
-    /// Removes the bytes, then the record with its receipt, the owner having decided it.
-    /// `false` if the record changed meanwhile (the bytes are gone all the same: a record
-    /// that was purged or restored meanwhile is read again by the caller).
+    /// Marks the record, removes the bytes, then the record with its receipt, the owner having
+    /// decided it (`lifecycle::purge`). `false` if the record changed meanwhile: the caller
+    /// reads it again (a hold placed before the mark is then `409 legal_hold`).
     pub(super) async fn purge_now(
         &self,
         file: &FileRecord,
         reason: DeletionReason,
     ) -> Result<bool, CoreError> {
-        crate::versions::remove_version_objects(&*self.store, file).await?;
-        self.store.delete(&file.key()).await?;
         let now = self.clock.now();
         let receipt = DeletionReceipt::of(file, reason, DeletedBy::Owner, now);
-        self.ledger.purge_file(file, &receipt, now).await
+        crate::lifecycle::purge(&*self.ledger, &*self.store, file, &receipt, now).await
     }
 }

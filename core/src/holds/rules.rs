@@ -25,9 +25,11 @@ pub fn ensure_deletable(file: &FileRecord) -> Result<(), CoreError> {
 
 /// Whether a file can be held: one whose bytes are kept (accepted, in the trash or not, or held
 /// by the malware gate for an operator). A pending or scanning file may still be refused and
-/// lose its bytes by its verdict; a refused or expired one has none left to keep.
+/// lose its bytes by its verdict; a refused or expired one has none left to keep; nor has one
+/// whose deletion for good began (`deleting_at`: its bytes may be gone already).
 pub fn can_hold(file: &FileRecord) -> bool {
     matches!(file.status, FileStatus::Accepted | FileStatus::Held)
+        && file.lifecycle.deleting_at.is_none()
 }
 
 /// A hold's reason: trimmed, 1 to [`MAX_REASON_CHARS`] characters, no control characters but

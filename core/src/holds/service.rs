@@ -46,10 +46,14 @@ impl Holds {
             if !can_hold(&file) {
                 return Err(CoreError::conflict(
                     "not_holdable",
-                    format!(
-                        "the file is {}; only accepted or held files keep bytes to hold",
-                        file.status.as_str()
-                    ),
+                    if file.lifecycle.deleting_at.is_some() {
+                        "the file is being deleted; its bytes are not kept".to_owned()
+                    } else {
+                        format!(
+                            "the file is {}; only accepted or held files keep bytes to hold",
+                            file.status.as_str()
+                        )
+                    },
                 ));
             }
             let hold = LegalHold {

@@ -11,9 +11,11 @@ use sha2::{Digest, Sha256};
 use crate::time::rfc3339;
 use crate::{FileRecord, FileStatus};
 
+mod purge;
 mod retention;
 
 pub use crate::files::Lifecycle;
+pub use purge::purge;
 pub use retention::{
     MAX_RETENTION_DAYS, announced_deletion, delete_after_for, parse_delete_after, retention_days,
     retention_due, trashed_by_retention,

@@ -140,20 +140,18 @@ impl Review {
     }
 
     /// `DELETE /admin/files/{id}`: the file is gone for good, whatever its state (the trash
-    /// included): its bytes, then its record with the quota it held and a deletion receipt
-    /// (`deleted_by: admin`), and the owner's `file.deleted` notice. A held file is refused
-    /// `409 legal_hold`: a hold binds admins too.
+    /// included): the record marked (no hold from then on), its bytes, then its record with the
+    /// quota it held and a deletion receipt (`deleted_by: admin`), and the owner's
+    /// `file.deleted` notice. A held file is refused `409 legal_hold`: a hold binds admins too.
     pub async fn delete_file(&self, admin: &OwnerId, id: &str) -> Result<(), CoreError> {
         for _ in 0..ATTEMPTS {
             let file = self.find(id).await?;
             crate::holds::ensure_deletable(&file)?;
             // A large file still uploading: its parts are freed with the upload.
             self.multipart.abort(&file).await?;
-            crate::versions::remove_version_objects(&*self.objects, &file).await?;
-            self.objects.delete(&file.key()).await?;
             let at = self.clock.now();
             let receipt = DeletionReceipt::of(&file, DeletionReason::Deleted, DeletedBy::Admin, at);
-            if !self.store.purge_file(&file, &receipt, at).await? {
+            if !crate::lifecycle::purge(&*self.store, &*self.objects, &file, &receipt, at).await? {
                 continue;
             }
             self.record(admin, "file.deleted", "file", &file.id, &file.owner)

@@ -53,13 +53,16 @@ fn not_found() -> CoreError {
 }
 
 impl VersionService {
-    /// One of the owner's live files (not a version record, not in the trash).
+    /// One of the owner's live files (not a version record, not in the trash, not being
+    /// deleted for good).
     pub async fn file(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         let id = FileId::parse(id)?;
         self.files
             .get_file(owner, &id)
             .await?
-            .filter(|f| !f.in_trash() && f.versioning.of.is_none())
+            .filter(|f| {
+                !f.in_trash() && f.versioning.of.is_none() && f.lifecycle.deleting_at.is_none()
+            })
             .ok_or(CoreError::NotFound)
     }
 
@@ -255,6 +258,13 @@ impl VersionService {
                 "conflict",
                 "the file changed while its version was being deleted; retry",
             ));
+        }
+        // A version still uploading in parts (its upload cancelled): its parts are freed with
+        // the upload, after its record went (a hold on the file refuses the record first).
+        if let Some(v) = &version
+            && let Err(e) = self.multipart.abort(v).await
+        {
+            tracing::warn!(owner = %owner, file_id = %file.id, version = n, error = %e, "deleted version's upload not aborted; the bucket's lifecycle rule will");
         }
         tracing::info!(owner = %owner, file_id = %file.id, version = n, decision = "version_deleted", "version deleted");
         Ok(())

@@ -201,6 +201,10 @@ impl ErasureStore for DynamoErasure {
         marker_of(&item)?.ok_or_else(|| corrupt(ERASING_AT))
     }
 
+    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
+        super::trash::mark_deleting(&self.client, &self.files_table, file, at).await
+    }
+
     async fn record_tally(&self, owner: &OwnerId, tally: &Tally) -> Result<(), CoreError> {
         let sets: Vec<String> = TALLY
             .iter()

@@ -75,6 +75,10 @@ pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, Core
         trashed_at,
         delete_after,
         legal_hold: super::hold_attrs::hold_of(item)?,
+        deleting_at: match get_s(item, super::hold_attrs::DELETING_AT) {
+            None => None,
+            Some(_) => Some(super::get_time(item, super::hold_attrs::DELETING_AT)?),
+        },
     })
 }
 
@@ -142,6 +146,9 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         item.insert(DELETE_AFTER.into(), s(rfc3339(t)));
     }
     super::hold_attrs::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
+    if let Some(t) = f.lifecycle.deleting_at {
+        item.insert(super::hold_attrs::DELETING_AT.into(), s(rfc3339(t)));
+    }
     super::version_attrs::put_versioning(&mut item, &f.versioning);
     item
 }

@@ -16,6 +16,10 @@ pub(crate) const HOLD_REASON: &str = "legal_hold_reason";
 /// In the condition of every write that trashes, purges or removes a file record.
 pub(crate) const NOT_HELD: &str = "attribute_not_exists(legal_hold_at)";
 pub(crate) const HELD: &str = "attribute_exists(legal_hold_at)";
+/// When a deletion for good began: written (on condition [`NOT_HELD`]) before any byte goes,
+/// and refused by a hold's placement ([`NOT_DELETING`]), so no hold outlives its bytes.
+pub(crate) const DELETING_AT: &str = "deleting_at";
+pub(crate) const NOT_DELETING: &str = "attribute_not_exists(deleting_at)";
 
 /// The hold a record carries, from the attributes [`put_hold`] writes.
 pub(crate) fn hold_of(item: &HashMap<String, Av>) -> Result<Option<LegalHold>, CoreError> {
@@ -37,9 +41,10 @@ pub(crate) fn put_hold(item: &mut HashMap<String, Av>, hold: Option<&LegalHold>)
     }
 }
 
-/// Removes a hold's attributes from an item (an upload-log entry keeps none of them).
+/// Removes a hold's attributes, and the deletion mark, from an item (an upload-log entry keeps
+/// none of them).
 pub(crate) fn strip_hold(item: &mut HashMap<String, Av>) {
-    for k in [HOLD_AT, HOLD_BY, HOLD_REASON] {
+    for k in [HOLD_AT, HOLD_BY, HOLD_REASON, DELETING_AT] {
         item.remove(k);
     }
 }

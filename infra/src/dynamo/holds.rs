@@ -12,7 +12,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileRecord};
 
 use super::files::{DELETE_AFTER, TRASH, file_key, shard_label};
-use super::hold_attrs::{HOLD_AT, HOLD_BY, HOLD_REASON};
+use super::hold_attrs::{HOLD_AT, HOLD_BY, HOLD_REASON, NOT_DELETING};
 use super::retention::RETENTION_SHARD;
 use super::{DynamoLedger, names, s, update_if, values};
 
@@ -51,7 +51,8 @@ impl HoldStore for DynamoLedger {
                 "SET {HOLD_AT} = :a, {HOLD_BY} = :b, {HOLD_REASON} = :r REMOVE {}",
                 remove.join(", ")
             ))
-            .condition_expression(format!("#st = :st AND {trash}"))
+            // A record whose deletion began takes no hold: its bytes may be going.
+            .condition_expression(format!("#st = :st AND {trash} AND {NOT_DELETING}"))
             .set_expression_attribute_names(names(&[("#st", "status")]))
             .set_expression_attribute_values(values(vals));
         update_if(update).await

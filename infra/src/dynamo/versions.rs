@@ -107,7 +107,10 @@ impl VersionLedger for DynamoLedger {
         } else {
             format!("attribute_not_exists({LAST})")
         };
-        let cond = format!("#st = :acc AND attribute_not_exists(trashed_at) AND {was}");
+        // Not once its deletion began (`deleting_at`): the purge removes the bytes it read.
+        let cond = format!(
+            "#st = :acc AND attribute_not_exists(trashed_at) AND attribute_not_exists(deleting_at) AND {was}"
+        );
         let mut vals = vec![
             (":acc", s(FileStatus::Accepted.as_str())),
             (":n", n(u64::from(of.n))),

@@ -165,18 +165,19 @@ async fn the_trash_shows_in_the_browser() {
 }
 
 /// A file's versions in the browser: a new version uploaded from the file's dialog, current
-/// once accepted, an older one restored, each downloading its own bytes, at 360 px and on a
-/// desktop.
+/// once accepted, an older one restored, each downloading its own bytes; a 2 MiB one in parts
+/// (the stack sends everything over 1 MiB in parts) with progress, Cancel and an error, at
+/// 360 px and on a desktop.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_show_in_the_browser() {
     let root = root();
     let tests = root.join("web/tests");
     browser_tools(&tests);
-    let stack = LocalStack::start().await;
+    let stack = LocalStack::start_with(&[("SINGLE_PUT_MAX_BYTES", "1048576")]).await;
     let files = [tests.join("versions.gate.mjs")];
     let shots = root.join("target/screenshots");
-    let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(300)).await;
-    assert!(out.contains("# pass 2"), "{out}");
+    let out = run_browser_tests(&stack, &tests, &files, &shots, Duration::from_secs(400)).await;
+    assert!(out.contains("# pass 4"), "{out}");
 }
 
 /// The operator console in the browser, on a stack that makes `console-admin@example.com` an
