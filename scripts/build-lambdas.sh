@@ -66,7 +66,7 @@ if ! rustup target list --installed | grep -qx "$ARM_TARGET"; then
 fi
 
 # --- builds ---------------------------------------------------------------------------------------
-# The workspace's release profile is already opt-level "s", fat LTO, one codegen unit, stripped,
+# The workspace's release profile is already opt-level "z" (argon2 and blake2 at 3), fat LTO, one codegen unit, stripped,
 # panic = "abort". The builds use a cargo target directory of their own (LAMBDA_TARGET_DIR, default
 # target/lambda-build/), so that they never wait on, or hold up, the workspace's other builds in
 # target/; the packages land in target/lambda/<bin>/ all the same.
