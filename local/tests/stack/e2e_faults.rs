@@ -26,8 +26,9 @@ async fn start(spec: &str) -> Stack {
         .args(["--inject-faults", spec])
         // A settlement slowed by throttling and a busy machine can outlast the stack's 5 s
         // visibility timeout; a message seen again while it is still being handled would run up
-        // its receive count towards the dead-letter queue and leave its file unsettled.
-        .env("LOCAL_VISIBILITY_TIMEOUT_SECS", "15")
+        // its receive count towards the dead-letter queue and leave its file unsettled (15 s
+        // was once not enough, with the whole suite and two release builds on 2 cores).
+        .env("LOCAL_VISIBILITY_TIMEOUT_SECS", "30")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(if std::env::var_os("DROPGATE_TEST_LOGS").is_some() {
@@ -163,11 +164,11 @@ impl Stack {
         req.body(bytes).send().await.expect("PUT").status().as_u16()
     }
 
-    /// Polls the file until it has its final verdict, past `pending` and `scanning` (120 s at
+    /// Polls the file until it has its final verdict, past `pending` and `scanning` (240 s at
     /// most: throttled settlements wait out the queue's redelivery, longer on a busy machine),
     /// tolerating 503s on the way.
     async fn settled(&self, token: &str, id: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + Duration::from_secs(240);
         loop {
             let (s, b, _) = self
                 .call(
@@ -183,7 +184,7 @@ impl Stack {
             }
             assert!(
                 Instant::now() < deadline,
-                "file {id} still waiting for its verdict after 120 s"
+                "file {id} still waiting for its verdict after 240 s"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
