@@ -190,6 +190,12 @@ impl Clients {
             .get_or_init(|| aws_sdk_dynamodb::Client::new(&self.sdk))
     }
 
+    /// The user pool's client, built on its first call (the api reaches it only on its account
+    /// and admin routes).
+    pub fn cognito_lazy(&self) -> crate::lazy::Lazy<aws_sdk_cognitoidentityprovider::Client> {
+        crate::lazy::Lazy::new(&self.sdk, aws_sdk_cognitoidentityprovider::Client::new)
+    }
+
     pub fn cognito(&self) -> &aws_sdk_cognitoidentityprovider::Client {
         self.cognito
             .get_or_init(|| aws_sdk_cognitoidentityprovider::Client::new(&self.sdk))
@@ -215,7 +221,7 @@ impl Clients {
     /// Seals link and share tokens under the stack's key (`TOKEN_KEY`).
     pub fn sealer(&self, config: &Config) -> Arc<crate::kms::KmsSealer> {
         Arc::new(crate::kms::KmsSealer {
-            client: self.kms().clone(),
+            client: crate::lazy::Lazy::new(&self.sdk, aws_sdk_kms::Client::new),
             key_id: config.token_key.clone(),
         })
     }
@@ -340,7 +346,7 @@ impl Clients {
     /// The webhook deliveries' queue.
     pub fn delivery_queue(&self, config: &Config) -> Arc<crate::sqs_deliveries::SqsDeliveryQueue> {
         Arc::new(crate::sqs_deliveries::SqsDeliveryQueue {
-            client: self.sqs().clone(),
+            client: crate::lazy::Lazy::new(&self.sdk, aws_sdk_sqs::Client::new),
             queue_url: config.webhook_queue_url.clone(),
         })
     }
@@ -368,7 +374,7 @@ impl Clients {
 
     pub fn mailer(&self, config: &Config) -> Arc<SesMailer> {
         Arc::new(SesMailer {
-            client: self.ses().clone(),
+            client: crate::lazy::Lazy::new(&self.sdk, aws_sdk_ses::Client::new),
             sender: config.mail_sender.clone(),
         })
     }

@@ -11,7 +11,7 @@ use dropgate_core::{CoreError, OwnerId};
 use crate::error::sdk_error;
 
 pub struct CognitoAccounts {
-    pub client: aws_sdk_cognitoidentityprovider::Client,
+    pub client: crate::lazy::Lazy<aws_sdk_cognitoidentityprovider::Client>,
     pub user_pool_id: String,
     pub client_id: String,
     /// Confirm at once (the local stack; in AWS the user confirms with the mailed code).
@@ -89,6 +89,7 @@ impl Accounts for CognitoAccounts {
             .map_err(CoreError::upstream)?;
         let out = self
             .client
+            .get()
             .sign_up()
             .client_id(&self.client_id)
             .username(email)
@@ -102,6 +103,7 @@ impl Accounts for CognitoAccounts {
         }
         if self.auto_confirm {
             self.client
+                .get()
                 .admin_confirm_sign_up()
                 .user_pool_id(&self.user_pool_id)
                 .username(email)
@@ -115,6 +117,7 @@ impl Accounts for CognitoAccounts {
 
     async fn confirm(&self, email: &str, code: &str) -> Result<(), CoreError> {
         self.client
+            .get()
             .confirm_sign_up()
             .client_id(&self.client_id)
             .username(email)
@@ -137,6 +140,7 @@ impl Accounts for CognitoAccounts {
     async fn sign_in(&self, email: &str, password: &str) -> Result<SignIn, CoreError> {
         let out = self
             .client
+            .get()
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
@@ -159,6 +163,7 @@ impl Accounts for CognitoAccounts {
     async fn refresh(&self, refresh_token: &str) -> Result<Tokens, CoreError> {
         let out = self
             .client
+            .get()
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::RefreshTokenAuth)
@@ -177,6 +182,7 @@ impl Accounts for CognitoAccounts {
     async fn revoke(&self, refresh_token: &str) -> Result<(), CoreError> {
         let Err(e) = self
             .client
+            .get()
             .revoke_token()
             .client_id(&self.client_id)
             .token(refresh_token)
@@ -194,6 +200,7 @@ impl Accounts for CognitoAccounts {
     async fn forgot(&self, email: &str) -> Result<(), CoreError> {
         let Err(e) = self
             .client
+            .get()
             .forgot_password()
             .client_id(&self.client_id)
             .username(email)
@@ -216,6 +223,7 @@ impl Accounts for CognitoAccounts {
 
     async fn reset(&self, email: &str, code: &str, password: &str) -> Result<(), CoreError> {
         self.client
+            .get()
             .confirm_forgot_password()
             .client_id(&self.client_id)
             .username(email)
@@ -241,6 +249,7 @@ impl Accounts for CognitoAccounts {
     async fn holder(&self, email: &str) -> Result<Option<(OwnerId, bool)>, CoreError> {
         let out = match self
             .client
+            .get()
             .admin_get_user()
             .user_pool_id(&self.user_pool_id)
             .username(email)

@@ -27,6 +27,7 @@ impl AccountDirectory for CognitoAccounts {
             .build()
             .map_err(CoreError::upstream)?;
         self.client
+            .get()
             .admin_update_user_attributes()
             .user_pool_id(&self.user_pool_id)
             // The pool's username is the `sub`.
@@ -44,6 +45,7 @@ impl AccountDirectory for CognitoAccounts {
 
     async fn confirm_email_change(&self, access_token: &str, code: &str) -> Result<(), CoreError> {
         self.client
+            .get()
             .verify_user_attribute()
             .access_token(access_token)
             .attribute_name("email")
@@ -63,6 +65,7 @@ impl AccountDirectory for CognitoAccounts {
 
     async fn sign_out_everywhere(&self, owner: &OwnerId) -> Result<(), CoreError> {
         self.client
+            .get()
             .admin_user_global_sign_out()
             .user_pool_id(&self.user_pool_id)
             .username(owner.as_str())
@@ -82,6 +85,7 @@ impl AccountDirectory for CognitoAccounts {
         new: &str,
     ) -> Result<(), CoreError> {
         self.client
+            .get()
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)
@@ -94,6 +98,7 @@ impl AccountDirectory for CognitoAccounts {
                 other => other,
             })?;
         self.client
+            .get()
             .admin_set_user_password()
             .user_pool_id(&self.user_pool_id)
             .username(owner.as_str())
@@ -116,6 +121,7 @@ impl AccountDirectory for CognitoAccounts {
     ) -> Result<PasswordCheck, CoreError> {
         let out = self
             .client
+            .get()
             .initiate_auth()
             .client_id(&self.client_id)
             .auth_flow(AuthFlowType::UserPasswordAuth)

@@ -37,6 +37,7 @@ impl TotpDirectory for CognitoAccounts {
     async fn associate(&self, access_token: &str) -> Result<String, CoreError> {
         let out = self
             .client
+            .get()
             .associate_software_token()
             .access_token(access_token)
             .send()
@@ -53,6 +54,7 @@ impl TotpDirectory for CognitoAccounts {
     async fn verify(&self, access_token: &str, code: &str) -> Result<(), CoreError> {
         let out = self
             .client
+            .get()
             .verify_software_token()
             .access_token(access_token)
             .user_code(code)
@@ -75,6 +77,7 @@ impl TotpDirectory for CognitoAccounts {
             .preferred_mfa(on)
             .build();
         self.client
+            .get()
             .set_user_mfa_preference()
             .access_token(access_token)
             .software_token_mfa_settings(settings)
@@ -90,6 +93,7 @@ impl TotpDirectory for CognitoAccounts {
     async fn enabled(&self, owner: &OwnerId) -> Result<bool, CoreError> {
         let out = self
             .client
+            .get()
             .admin_get_user()
             .user_pool_id(&self.user_pool_id)
             // The pool's username is the `sub`.
@@ -115,6 +119,7 @@ impl TotpDirectory for CognitoAccounts {
     ) -> Result<Tokens, CoreError> {
         let out = self
             .client
+            .get()
             .respond_to_auth_challenge()
             .client_id(&self.client_id)
             .challenge_name(ChallengeNameType::SoftwareTokenMfa)

@@ -14,7 +14,7 @@ use dropgate_core::sealing::{SealContext, TokenSealer};
 use crate::error::sdk_error;
 
 pub struct KmsSealer {
-    pub client: aws_sdk_kms::Client,
+    pub client: crate::lazy::Lazy<aws_sdk_kms::Client>,
     /// Key id, ARN or alias.
     pub key_id: String,
 }
@@ -39,6 +39,7 @@ impl TokenSealer for KmsSealer {
     async fn seal(&self, ctx: &SealContext<'_>, token: &str) -> Result<String, CoreError> {
         let out = self
             .client
+            .get()
             .encrypt()
             .key_id(&self.key_id)
             .plaintext(Blob::new(token.as_bytes()))
@@ -61,6 +62,7 @@ impl TokenSealer for KmsSealer {
         }
         let out = match self
             .client
+            .get()
             .decrypt()
             // A function that only opens (the deliverer) is not given the key's id: the
             // ciphertext names its key, and the encryption context binds it to its item.

@@ -12,6 +12,7 @@ pub mod eventbridge;
 pub mod ids;
 pub mod jwks;
 pub mod kms;
+pub mod lazy;
 pub mod logging;
 pub mod metrics;
 pub mod resolve;

@@ -8,7 +8,7 @@ use dropgate_core::notify::{Mail, Mailer};
 use crate::error::sdk_error;
 
 pub struct SesMailer {
-    pub client: aws_sdk_ses::Client,
+    pub client: crate::lazy::Lazy<aws_sdk_ses::Client>,
     pub sender: String,
 }
 
@@ -28,6 +28,7 @@ impl Mailer for SesMailer {
             .body(Body::builder().text(content(&mail.body)?).build())
             .build();
         self.client
+            .get()
             .send_email()
             .source(&self.sender)
             .destination(Destination::builder().to_addresses(&mail.to).build())

@@ -10,7 +10,7 @@ use dropgate_core::webhooks::deliveries::{DeliveryJob, DeliveryQueue, MAX_QUEUE_
 use crate::error::sdk_error;
 
 pub struct SqsDeliveryQueue {
-    pub client: aws_sdk_sqs::Client,
+    pub client: crate::lazy::Lazy<aws_sdk_sqs::Client>,
     pub queue_url: String,
 }
 
@@ -20,6 +20,7 @@ impl DeliveryQueue for SqsDeliveryQueue {
         let body = serde_json::to_string(job).map_err(CoreError::upstream)?;
         let secs = delay.min(MAX_QUEUE_DELAY).as_secs_f64().ceil() as i32;
         self.client
+            .get()
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)

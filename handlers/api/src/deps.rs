@@ -499,7 +499,7 @@ impl AuthDeps {
 
 fn cognito(config: &Config, clients: &Clients) -> CognitoAccounts {
     CognitoAccounts {
-        client: clients.cognito().clone(),
+        client: clients.cognito_lazy(),
         user_pool_id: config.user_pool_id.clone(),
         client_id: config.user_pool_client_id.clone(),
         auto_confirm: config.auto_confirm_signup,

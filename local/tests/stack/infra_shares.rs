@@ -277,7 +277,7 @@ async fn items_carry_their_index_keys_and_ttls_and_are_never_written_over() {
 async fn the_kms_sealer_keeps_the_contract() {
     let e = env().await;
     let sealer = dropgate_infra::kms::KmsSealer {
-        client: e.clients.kms().clone(),
+        client: dropgate_infra::lazy::Lazy::ready(e.clients.kms().clone()),
         key_id: dropgate_local::provision::KMS_ALIAS.to_owned(),
     };
     dropgate_core::contract::sealing::seals_and_opens_only_for_its_item(&sealer).await;

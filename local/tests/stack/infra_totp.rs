@@ -87,7 +87,7 @@ async fn the_cognito_totp_directory_keeps_the_contract() {
     let pool = stack.resource("user_pool_id");
     let client = stack.resource("user_pool_client_id");
     let adapter = CognitoAccounts {
-        client: idp.clone(),
+        client: dropgate_infra::lazy::Lazy::ready(idp.clone()),
         user_pool_id: pool.clone(),
         client_id: client.clone(),
         auto_confirm: true,

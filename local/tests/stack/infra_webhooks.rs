@@ -58,7 +58,7 @@ async fn the_sqs_delivery_queue_hands_a_job_back_after_its_delay() {
         .queue_url
         .unwrap();
     let queue = SqsDeliveryQueue {
-        client: sqs.clone(),
+        client: dropgate_infra::lazy::Lazy::ready(sqs.clone()),
         queue_url: url.clone(),
     };
     let job = DeliveryJob {
