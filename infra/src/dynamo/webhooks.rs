@@ -291,30 +291,20 @@ impl WebhookStore for DynamoWebhooks {
     }
 
     async fn pause_if_active(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(owner, &hook_sk(id))))
-            .update_expression("SET #st = :paused")
-            .condition_expression("#st = :active")
-            .set_expression_attribute_names(names(&[("#st", "state")]))
-            .set_expression_attribute_values(values(vec![
-                (":paused", s(WebhookState::Paused.as_str())),
-                (":active", s(WebhookState::Active.as_str())),
-            ]))
-            .send()
-            .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        super::update_if(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(owner, &hook_sk(id))))
+                .update_expression("SET #st = :paused")
+                .condition_expression("#st = :active")
+                .set_expression_attribute_names(names(&[("#st", "state")]))
+                .set_expression_attribute_values(values(vec![
+                    (":paused", s(WebhookState::Paused.as_str())),
+                    (":active", s(WebhookState::Active.as_str())),
+                ])),
+        )
+        .await
     }
 
     async fn stall(
@@ -332,26 +322,16 @@ impl WebhookStore for DynamoWebhooks {
             }
             None => "attribute_exists(sk)",
         };
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(key(owner, &hook_sk(id))))
-            .update_expression("SET stalled_until = :u")
-            .condition_expression(condition)
-            .set_expression_attribute_values(values(vals))
-            .send()
-            .await;
-        match out {
-            Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
-        }
+        super::update_if(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(owner, &hook_sk(id))))
+                .update_expression("SET stalled_until = :u")
+                .condition_expression(condition)
+                .set_expression_attribute_values(values(vals)),
+        )
+        .await
     }
 }
 
