@@ -307,8 +307,7 @@ impl Clients {
     /// The accounts' directory (the user pool), for admins; its client is built on first use.
     pub fn directory(&self, config: &Config) -> Arc<crate::directory::CognitoDirectory> {
         Arc::new(crate::directory::CognitoDirectory {
-            sdk: self.sdk.clone(),
-            client: OnceLock::new(),
+            client: self.cognito_lazy(),
             user_pool_id: config.user_pool_id.clone(),
         })
     }

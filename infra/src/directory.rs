@@ -15,11 +15,9 @@ use crate::error::sdk_error;
 const MAX_LIST: usize = 60;
 
 pub struct CognitoDirectory {
-    /// The functions' SDK configuration (bounded calls, as every client's).
-    pub sdk: aws_config::SdkConfig,
     /// Built on the first admin call, not at cold start: most of the api's invocations never
     /// touch the directory.
-    pub client: std::sync::OnceLock<aws_sdk_cognitoidentityprovider::Client>,
+    pub client: crate::lazy::Lazy<aws_sdk_cognitoidentityprovider::Client>,
     pub user_pool_id: String,
 }
 
@@ -47,8 +45,7 @@ fn user_of(u: &UserType) -> Option<DirectoryUser> {
 
 impl CognitoDirectory {
     fn client(&self) -> &aws_sdk_cognitoidentityprovider::Client {
-        self.client
-            .get_or_init(|| aws_sdk_cognitoidentityprovider::Client::new(&self.sdk))
+        self.client.get()
     }
 
     async fn list(
