@@ -39,6 +39,9 @@ pub struct Sweep {
     pub purged: Vec<FileRecord>,
     /// Files whose `delete_after` came: into the trash, or gone with their receipts.
     pub retained: Vec<FileRecord>,
+    /// Records whose deletion for good was cut short after its mark, finished with their
+    /// receipts.
+    pub finished: Vec<FileRecord>,
     /// Objects of rejected or expired files removed on a retry.
     pub cleaned: usize,
     pub failed: usize,
@@ -46,6 +49,7 @@ pub struct Sweep {
 
 impl Janitor {
     /// Finishes interrupted object removals, rejects up to `limit` files whose scan timed out,
+    /// purges the due trash, applies retention, finishes deletions cut short after their mark,
     /// then expires up to `limit` stale pending files.
     /// A file that fails is left for the next run.
     pub async fn sweep(&self, limit: usize) -> Result<Sweep, CoreError> {
@@ -61,6 +65,7 @@ impl Janitor {
         self.time_out_scans(now, limit, &mut sweep).await?;
         self.purge_trash(now, limit, &mut sweep).await?;
         self.apply_retention(now, limit, &mut sweep).await?;
+        self.finish_deletions(now, limit, &mut sweep).await?;
         // The shortest grace of any file: each file is then held to its own.
         let grace = self
             .settings
@@ -203,6 +208,41 @@ impl Janitor {
                 Ok(false) => {}
                 Err(e) => {
                     tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "retention deletion failed; left for the next run");
+                    sweep.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records marked for deletion longer than `DELETION_GRACE` ago whose removal nobody
+    /// finished (a `503`, a crash, and no retry): finished as that removal would have ended.
+    /// A failure leaves the mark, so the next run tries again.
+    async fn finish_deletions(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+        sweep: &mut Sweep,
+    ) -> Result<(), CoreError> {
+        let cutoff = crate::lifecycle::unfinished_cutoff(now);
+        for file in self.ledger.marked_before(cutoff, limit).await? {
+            let finished = crate::lifecycle::finish_marked(
+                &*self.ledger,
+                &*self.store,
+                &*self.multipart,
+                &file,
+                now,
+            )
+            .await;
+            match finished {
+                Ok(true) => {
+                    tracing::info!(file_id = %file.id, owner = %file.owner, decision = "deletion_finished", "deletion cut short finished");
+                    sweep.finished.push(file);
+                }
+                // Changed or gone meanwhile: the next run reads it again, if still marked.
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(file_id = %file.id, owner = %file.owner, error = %e, "deletion not finished; left for the next run");
                     sweep.failed += 1;
                 }
             }

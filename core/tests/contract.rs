@@ -246,6 +246,12 @@ async fn the_in_memory_erasure_keeps_the_contract() {
 }
 
 #[tokio::test]
+async fn the_in_memory_ledger_keeps_the_marked_deletions_contract() {
+    let mem = dropgate_core::fakes::MemErasure::default();
+    dropgate_core::contract::marked::check_all(mem.ledger.as_ref(), &mem, "mem", now()).await;
+}
+
+#[tokio::test]
 async fn the_in_memory_ledger_keeps_the_hold_contract() {
     let mem = MemLedger::default();
     dropgate_core::contract::holds::check_all(&mem, &mem, "mem", now()).await;

@@ -68,19 +68,20 @@ pub async fn a_deletion_mark_and_a_hold_exclude_each_other(
     let f = accepted(l, &o, &format!("{prefix}-h4"), 12, now).await;
     assert!(h.place_hold(&f, &hold("kept", now)).await.unwrap());
     let held = read(l, &f).await;
+    let ask = DeletionReceipt::of(&f, DeletionReason::Deleted, DeletedBy::Admin, now);
     assert!(
-        !l.mark_deleting(&f, now).await.unwrap(),
+        !l.mark_deleting(&f, &ask, now).await.unwrap(),
         "read before the hold"
     );
-    assert!(!l.mark_deleting(&held, now).await.unwrap());
+    assert!(!l.mark_deleting(&held, &ask, now).await.unwrap());
     assert_eq!(read(l, &f).await.lifecycle.deleting_at, None);
 
     assert!(h.lift_hold(&held).await.unwrap());
     let free = read(l, &f).await;
-    assert!(l.mark_deleting(&free, now).await.unwrap());
+    assert!(l.mark_deleting(&free, &ask, now).await.unwrap());
     let later = now + chrono::Duration::seconds(5);
     assert!(
-        l.mark_deleting(&free, later).await.unwrap(),
+        l.mark_deleting(&free, &ask, later).await.unwrap(),
         "marked again: a purge resumed"
     );
     let marked = read(l, &f).await;
@@ -98,7 +99,10 @@ pub async fn a_deletion_mark_and_a_hold_exclude_each_other(
     let r = DeletionReceipt::of(&marked, DeletionReason::Deleted, DeletedBy::Admin, later);
     assert!(l.purge_file(&marked, &r, later).await.unwrap());
     assert!(l.get_file(&o, &f.id).await.unwrap().is_none());
-    assert!(!l.mark_deleting(&marked, later).await.unwrap(), "gone");
+    assert!(
+        !l.mark_deleting(&marked, &ask, later).await.unwrap(),
+        "gone"
+    );
 }
 
 pub async fn a_held_live_file_is_neither_trashed_nor_removed(

@@ -18,6 +18,7 @@ pub mod link_drops;
 pub mod link_events;
 pub(crate) mod link_fixtures;
 pub mod links;
+pub mod marked;
 pub mod multipart;
 pub mod objects;
 pub mod profiles;

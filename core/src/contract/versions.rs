@@ -200,7 +200,8 @@ pub async fn a_purge_takes_every_version_and_counts_them(
     let f = reread(l, &f).await;
     // Its deletion began (the bytes go next): no new version slips in, whose bytes the purge's
     // list of keys would miss.
-    assert!(l.mark_deleting(&f, now).await.unwrap());
+    let receipt = DeletionReceipt::of(&f, DeletionReason::Deleted, DeletedBy::Owner, now);
+    assert!(l.mark_deleting(&f, &receipt, now).await.unwrap());
     let f = reread(l, &f).await;
     let late = version(&f, "vc4", 5, now);
     assert_eq!(
@@ -208,7 +209,6 @@ pub async fn a_purge_takes_every_version_and_counts_them(
         VersionReservation::FileChanged
     );
     assert!(l.get_file(&o, &late.id).await.unwrap().is_none());
-    let receipt = DeletionReceipt::of(&f, DeletionReason::Deleted, DeletedBy::Owner, now);
     assert!(l.purge_file(&f, &receipt, now).await.unwrap());
     let u = l.usage(&o, 1 << 40).await.unwrap();
     assert_eq!((u.used_bytes, u.reserved_bytes, u.files), (0, 0, 0));

@@ -91,7 +91,7 @@ impl ErasureStore for MemErasure {
     }
 
     async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
-        Ok(super::trash::mark_deleting(&self.ledger, file, at))
+        Ok(super::trash::mark_deleting(&self.ledger, file, at, None))
     }
 
     async fn forget_files(&self, owner: &OwnerId, files: &[FileId]) -> Result<(), CoreError> {

@@ -383,6 +383,14 @@ impl JanitorLedger for MemLedger {
         Ok(self.trash_in(file, at))
     }
 
+    async fn marked_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        Ok(self.marked_in(before, limit))
+    }
+
     async fn due_retention(
         &self,
         now: DateTime<Utc>,

@@ -86,6 +86,22 @@ impl MemLedger {
         due
     }
 
+    /// The store's index of marked records: a ledger's mark (with its cause) puts a record
+    /// in, the erasure's takes it out; held records are never marked.
+    pub(super) fn marked_in(&self, before: DateTime<Utc>, limit: usize) -> Vec<FileRecord> {
+        let st = lock(&self.state);
+        let mut due: Vec<FileRecord> =
+            st.0.values()
+                .filter(|f| f.lifecycle.deleting_for.is_some())
+                .filter(|f| f.lifecycle.deleting_at.is_some_and(|t| t < before))
+                .filter(|f| f.lifecycle.legal_hold.is_none())
+                .cloned()
+                .collect();
+        due.sort_by_key(|f| f.lifecycle.deleting_at);
+        due.truncate(limit);
+        due
+    }
+
     pub(super) fn receipt_page(
         &self,
         owner: &OwnerId,
@@ -119,8 +135,18 @@ impl MemLedger {
 
 #[async_trait]
 impl Purging for MemLedger {
-    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
-        Ok(mark_deleting(self, file, at))
+    async fn mark_deleting(
+        &self,
+        file: &FileRecord,
+        receipt: &DeletionReceipt,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        Ok(mark_deleting(
+            self,
+            file,
+            at,
+            Some(crate::lifecycle::DeletionCause::of(receipt)),
+        ))
     }
 
     async fn purge_file(
@@ -173,8 +199,15 @@ impl Purging for MemLedger {
 }
 
 /// The deletion mark, as the store writes it: on a record still there and not held; a mark
-/// already there stays. Also the erasure's (`fakes/erasure.rs`), over the same state.
-pub(crate) fn mark_deleting(ledger: &MemLedger, file: &FileRecord, at: DateTime<Utc>) -> bool {
+/// already there stays, and so does its cause. Also the erasure's (`fakes/erasure.rs`), over
+/// the same state: its mark (`cause` `None`) takes the cause off, so the janitor leaves the
+/// record to the erasure.
+pub(crate) fn mark_deleting(
+    ledger: &MemLedger,
+    file: &FileRecord,
+    at: DateTime<Utc>,
+    cause: Option<crate::lifecycle::DeletionCause>,
+) -> bool {
     let hook = lock(&ledger.before_mark).clone();
     if let Some(hook) = hook {
         hook();
@@ -183,6 +216,12 @@ pub(crate) fn mark_deleting(ledger: &MemLedger, file: &FileRecord, at: DateTime<
     match st.0.get_mut(&(file.owner.clone(), file.id.clone())) {
         Some(cur) if cur.lifecycle.legal_hold.is_none() => {
             cur.lifecycle.deleting_at.get_or_insert(at);
+            match cause {
+                Some(c) => {
+                    cur.lifecycle.deleting_for.get_or_insert(c);
+                }
+                None => cur.lifecycle.deleting_for = None,
+            }
             true
         }
         _ => false,

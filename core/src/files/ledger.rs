@@ -100,11 +100,18 @@ pub trait Settling: Send + Sync {
 /// [`Purging::mark_deleting`], the bytes, [`Purging::purge_file`] (`crate::lifecycle::purge`).
 #[async_trait]
 pub trait Purging: Send + Sync {
-    /// Marks the record as being deleted at `at` (`deleting_at`, kept if already there) if it
-    /// is still there and not under a legal hold; `false` (and no change) otherwise. From this
-    /// write on a hold is refused, so the bytes removed next are never a held file's; a
-    /// deletion cut short leaves the mark, and the next attempt finds the record and finishes.
-    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError>;
+    /// Marks the record as being deleted at `at` (`deleting_at`), for what `receipt` says
+    /// (`deleting_for`), each kept if already there, if it is still there and not under a
+    /// legal hold; `false` (and no change) otherwise. From this write on a hold is refused, so
+    /// the bytes removed next are never a held file's; a deletion cut short leaves the mark,
+    /// and the next attempt finds the record and finishes, or the janitor does
+    /// ([`JanitorLedger::marked_before`]).
+    async fn mark_deleting(
+        &self,
+        file: &FileRecord,
+        receipt: &crate::lifecycle::DeletionReceipt,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError>;
     /// Removes the record if it is still as read (its status, and in the trash since the same
     /// time or not in it), releasing what it held, writing its `file.deleted` outbox entry at
     /// `receipt.deleted_at` and `receipt` among the owner's deletion receipts: atomically.
@@ -205,6 +212,15 @@ pub trait JanitorLedger: Settling + Purging {
     async fn due_retention(
         &self,
         now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError>;
+    /// Records marked by a removal for good ([`Purging::mark_deleting`], not the erasure's
+    /// mark) before `before`, held ones left out, at most `limit`, the oldest mark first:
+    /// deletions cut short, which the janitor finishes. Read through a sparse index of marked
+    /// records only, never a scan of the files.
+    async fn marked_before(
+        &self,
+        before: DateTime<Utc>,
         limit: usize,
     ) -> Result<Vec<FileRecord>, CoreError>;
     /// Moves a file whose retention came into the trash, as [`OwnerLedger::trash_file`] does.

@@ -150,6 +150,11 @@ pub struct Lifecycle {
     /// When a deletion for good began (`Purging::mark_deleting`): from then on no hold can be
     /// placed, so the bytes removed next are never a held file's; `None`: none began.
     pub deleting_at: Option<DateTime<Utc>>,
+    /// What the receipt of the deletion that marked it says (`Purging::mark_deleting`), so
+    /// the janitor can finish one cut short as it would have ended
+    /// (`crate::lifecycle::finish_marked`); `None` for an erasure's mark (the erasure's own
+    /// resume finishes those) and for a record not marked.
+    pub deleting_for: Option<crate::lifecycle::DeletionCause>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,6 +383,12 @@ impl FileRecord {
     /// Whether it is in the trash (hidden from lists, downloads and shares, still counted).
     pub fn in_trash(&self) -> bool {
         self.lifecycle.trashed_at.is_some()
+    }
+
+    /// Whether its deletion for good began (`deleting_at`): its bytes may be gone, so its
+    /// owner sees it as deleted (not listed, not found, not downloaded).
+    pub fn is_deleting(&self) -> bool {
+        self.lifecycle.deleting_at.is_some()
     }
 
     /// Where its object lives: what its record says, so old files keep their keys.

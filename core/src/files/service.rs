@@ -135,11 +135,11 @@ impl FileService {
     }
 
     /// One of the owner's files; a file in the trash is not there for anything but the trash's
-    /// own routes.
+    /// own routes, and one whose deletion for good began is deleted (its bytes may be gone).
     pub async fn get(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         self.get_any(owner, id)
             .await?
-            .filter(|f| !f.in_trash())
+            .filter(|f| !f.in_trash() && !f.is_deleting())
             .ok_or(CoreError::NotFound)
     }
 
@@ -176,6 +176,8 @@ impl FileService {
             files: page
                 .files
                 .iter()
+                // A record whose deletion for good began is deleted for its owner.
+                .filter(|f| !f.is_deleting())
                 .map(|f| f.owner_view(&self.settings.allowed_types))
                 .collect(),
             next_cursor: page.next_after.as_ref().map(encode_cursor),
@@ -209,7 +211,13 @@ impl FileService {
     /// read again and the deletion retried.
     pub async fn delete(&self, owner: &OwnerId, id: &str) -> Result<FileRecord, CoreError> {
         for _ in 0..5 {
-            let file = self.head(owner, id).await?;
+            // A deletion cut short (marked, so hidden from every other route) is still found
+            // here: the owner's repeated delete finishes it.
+            let file = self
+                .get_any(owner, id)
+                .await?
+                .filter(|f| !f.in_trash() && !f.is_version())
+                .ok_or(CoreError::NotFound)?;
             crate::holds::ensure_deletable(&file)?;
             let now = self.clock.now();
             // A deletion for good that began (and was cut short) is finished, not trashed: its

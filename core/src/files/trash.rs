@@ -29,6 +29,8 @@ impl FileService {
             files: page
                 .files
                 .iter()
+                // A purge cut short is gone for its owner (the janitor finishes it).
+                .filter(|f| !f.is_deleting())
                 .map(|f| {
                     let mut v = f.view();
                     v.purge_at = f.lifecycle.trashed_at.map(|t| rfc3339(purge_at(t, days)));

@@ -13,6 +13,7 @@ use crate::{FileRecord, FileStatus};
 
 mod purge;
 mod retention;
+mod unfinished;
 
 pub use crate::files::Lifecycle;
 pub use purge::purge;
@@ -20,6 +21,7 @@ pub use retention::{
     MAX_RETENTION_DAYS, announced_deletion, delete_after_for, parse_delete_after, retention_days,
     retention_due, trashed_by_retention,
 };
+pub use unfinished::{DELETION_GRACE, DeletionCause, finish_marked, unfinished_cutoff};
 
 /// Whether a deletion of a file in `status` goes through the trash: only an accepted file's
 /// bytes are worth forgiving a click for; anything else (still pending, waiting for a scan or

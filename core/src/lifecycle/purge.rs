@@ -3,7 +3,9 @@
 //! then its bytes go, then the record with its receipt. A marked record refuses a hold, so a
 //! hold either lands before the mark (the mark fails, nothing is touched) or is refused. The
 //! mark stays until the record goes, so a purge cut short is found and finished by the next
-//! attempt. Every purge (the owner's, the trash's, retention's, an admin's) comes through here.
+//! attempt (or by the janitor, once the mark is older than `DELETION_GRACE`: the mark keeps
+//! what the receipt says). Every purge (the owner's, the trash's, retention's, an admin's, the
+//! janitor's finishing of one cut short) comes through here.
 
 use chrono::{DateTime, Utc};
 
@@ -22,7 +24,7 @@ pub async fn purge(
     receipt: &DeletionReceipt,
     at: DateTime<Utc>,
 ) -> Result<bool, CoreError> {
-    if !ledger.mark_deleting(file, at).await? {
+    if !ledger.mark_deleting(file, receipt, at).await? {
         tracing::info!(file_id = %file.id, owner = %file.owner, decision = "purge_unmarked", "record changed or held before its deletion began");
         return Ok(false);
     }
@@ -30,5 +32,9 @@ pub async fn purge(
     store.delete(&file.key()).await?;
     let mut marked = file.clone();
     marked.lifecycle.deleting_at.get_or_insert(at);
+    marked
+        .lifecycle
+        .deleting_for
+        .get_or_insert(super::DeletionCause::of(receipt));
     ledger.purge_file(&marked, receipt, at).await
 }

@@ -165,6 +165,7 @@ mod tests {
             trashed_at: t.map(at),
             legal_hold: None,
             deleting_at: None,
+            deleting_for: None,
         };
         let (d, t) = ("2026-01-10T10:00:00Z", "2026-01-10T10:00:00Z");
         assert!(trashed_by_retention(&l(Some(d), Some(t))));

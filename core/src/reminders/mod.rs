@@ -82,6 +82,7 @@ pub fn file_due(m: &Marked<FileRecord>, now: DateTime<Utc>, notice_days: u32) ->
     notice_days > 0
         && f.status == FileStatus::Accepted
         && !f.in_trash()
+        && !f.is_deleting()
         && f.lifecycle.legal_hold.is_none()
         && f.versioning.of.is_none()
         && at > now

@@ -158,7 +158,8 @@ impl ShareAccess {
             .get_file(&share.owner, &share.file_id)
             .await?
             // A file in the trash is gone for its shares (a restore revokes them).
-            .filter(|f| f.status == FileStatus::Accepted && !f.in_trash())
+            // Nor one whose deletion for good began: its bytes may be gone.
+            .filter(|f| f.status == FileStatus::Accepted && !f.in_trash() && !f.is_deleting())
             .ok_or_else(file_gone)?;
         // A share of one version serves it whatever is current; once it is gone, so is the
         // share's file.

@@ -126,7 +126,7 @@ impl ShareService {
             .get_file(owner, &file_id)
             .await?
             // A version is shared through its file.
-            .filter(|f| !f.in_trash() && !f.is_version())
+            .filter(|f| !f.in_trash() && !f.is_version() && !f.is_deleting())
             .ok_or(CoreError::NotFound)?;
         if file.status != FileStatus::Accepted {
             return Err(CoreError::conflict(

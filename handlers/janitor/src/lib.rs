@@ -1,7 +1,7 @@
 //! The janitor: on a schedule, expires pending files whose upload URL ran out (plus grace),
-//! releasing their reservations, purges the due trash and deletes what retention says, then
-//! announces the links and shares whose time ran out (`link.expired`, `share.expired`) and
-//! writes the reminders. The logic is `dropgate_core::janitor`, `::expiry` and `::reminders`.
+//! releasing their reservations, purges the due trash, deletes what retention says and
+//! finishes deletions cut short after their mark, then announces the links and shares whose
+//! time ran out (`link.expired`, `share.expired`) and writes the reminders. The logic is `dropgate_core::janitor`, `::expiry` and `::reminders`.
 
 use std::sync::Arc;
 
@@ -77,6 +77,9 @@ pub struct Summary {
     pub retained: usize,
     /// Objects of rejected or expired files whose interrupted removal this run finished.
     pub cleaned: usize,
+    /// Deletions for good cut short after their mark (older than `DELETION_GRACE`) that
+    /// this run finished, with their receipts.
+    pub finished: usize,
     pub failed: usize,
     /// Owners sent a reminder this run (one outbox entry each).
     pub reminded: usize,
@@ -103,16 +106,19 @@ pub async fn handle(
         summary.purged += sweep.purged.len();
         summary.retained += sweep.retained.len();
         summary.cleaned += sweep.cleaned;
+        summary.finished += sweep.finished.len();
         summary.failed += sweep.failed;
         // Another round only while a pass filled its page and made progress.
         let full = sweep.expired.len() + sweep.failed >= PAGE
             || sweep.timed_out.len() >= PAGE
             || sweep.purged.len() >= PAGE
-            || sweep.retained.len() >= PAGE;
+            || sweep.retained.len() >= PAGE
+            || sweep.finished.len() >= PAGE;
         let progress = !(sweep.expired.is_empty()
             && sweep.timed_out.is_empty()
             && sweep.purged.is_empty()
-            && sweep.retained.is_empty());
+            && sweep.retained.is_empty()
+            && sweep.finished.is_empty());
         if !full || !progress {
             break;
         }
@@ -133,6 +139,7 @@ pub async fn handle(
         purged = summary.purged,
         retained = summary.retained,
         cleaned = summary.cleaned,
+        finished = summary.finished,
         failed = summary.failed,
         "janitor run"
     );
