@@ -202,7 +202,9 @@ impl ErasureStore for DynamoErasure {
     }
 
     async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
-        super::trash::mark_deleting(&self.client, &self.files_table, file, at).await
+        // Out of the janitor's index of marks: the erasure's own resume finishes it.
+        let by = super::marked::Marker::Erasure;
+        super::marked::mark_deleting(&self.client, &self.files_table, file, at, by).await
     }
 
     async fn record_tally(&self, owner: &OwnerId, tally: &Tally) -> Result<(), CoreError> {

@@ -79,6 +79,7 @@ pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, Core
             None => None,
             Some(_) => Some(super::get_time(item, super::hold_attrs::DELETING_AT)?),
         },
+        deleting_for: super::marked::cause_of(item)?,
     })
 }
 
@@ -148,6 +149,9 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
     super::hold_attrs::put_hold(&mut item, f.lifecycle.legal_hold.as_ref());
     if let Some(t) = f.lifecycle.deleting_at {
         item.insert(super::hold_attrs::DELETING_AT.into(), s(rfc3339(t)));
+    }
+    if let Some(c) = f.lifecycle.deleting_for {
+        item.insert(super::marked::DELETING_FOR.into(), s(c.encode()));
     }
     super::version_attrs::put_versioning(&mut item, &f.versioning);
     item
@@ -518,6 +522,14 @@ impl JanitorLedger for DynamoLedger {
         at: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
         self.trash(file, at).await
+    }
+
+    async fn marked_before(
+        &self,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<FileRecord>, CoreError> {
+        self.marks_before(before, limit).await
     }
 
     async fn stale_pending(

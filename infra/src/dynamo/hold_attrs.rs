@@ -44,7 +44,15 @@ pub(crate) fn put_hold(item: &mut HashMap<String, Av>, hold: Option<&LegalHold>)
 /// Removes a hold's attributes, and the deletion mark, from an item (an upload-log entry keeps
 /// none of them).
 pub(crate) fn strip_hold(item: &mut HashMap<String, Av>) {
-    for k in [HOLD_AT, HOLD_BY, HOLD_REASON, DELETING_AT] {
+    use super::marked::{DELETING_FOR, DELETING_SHARD};
+    for k in [
+        HOLD_AT,
+        HOLD_BY,
+        HOLD_REASON,
+        DELETING_AT,
+        DELETING_FOR,
+        DELETING_SHARD,
+    ] {
         item.remove(k);
     }
 }

@@ -19,6 +19,7 @@ mod hold_attrs;
 mod holds;
 mod link_events;
 pub mod links;
+pub mod marked;
 pub mod outbox;
 pub mod outbox_lifecycle;
 mod own_quota;

@@ -17,7 +17,7 @@ use dropgate_core::time::rfc3339;
 use dropgate_core::{CoreError, FileId, FileRecord, OwnerId};
 
 use super::files::{DELETE_AFTER, PENDING_INDEX, TRASH, file_key, from_item, shard_label};
-use super::hold_attrs::{DELETING_AT, HELD, NOT_HELD};
+use super::hold_attrs::{HELD, NOT_HELD};
 use super::paged::NewestFirst;
 use super::retention::RETENTION_SHARD;
 use super::{DynamoLedger, corrupt, get_n, get_s, n, names, put_op, s, update_if, values};
@@ -269,8 +269,18 @@ impl DynamoLedger {
 
 #[async_trait::async_trait]
 impl Purging for DynamoLedger {
-    async fn mark_deleting(&self, file: &FileRecord, at: DateTime<Utc>) -> Result<bool, CoreError> {
-        mark_deleting(&self.client, &self.files_table, file, at).await
+    async fn mark_deleting(
+        &self,
+        file: &FileRecord,
+        receipt: &DeletionReceipt,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        // Into the index of marks, so the janitor finishes the deletion should it be cut short.
+        let by = super::marked::Marker::Ledger {
+            cause: dropgate_core::lifecycle::DeletionCause::of(receipt),
+            shard: self.marked_label(file),
+        };
+        super::marked::mark_deleting(&self.client, &self.files_table, file, at, by).await
     }
 
     async fn purge_file(
@@ -336,24 +346,4 @@ impl Purging for DynamoLedger {
         self.with_link_release("purge_file", items, link_tries)
             .await
     }
-}
-
-/// The deletion mark of `file`'s record at `at` (a mark already there stays), on condition that
-/// the record is there and not held: the ledger's purges and the erasure both write it.
-pub(crate) async fn mark_deleting(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    file: &FileRecord,
-    at: DateTime<Utc>,
-) -> Result<bool, CoreError> {
-    let update = client
-        .update_item()
-        .table_name(table)
-        .set_key(Some(file_key(&file.owner, &file.id)))
-        .update_expression(format!(
-            "SET {DELETING_AT} = if_not_exists({DELETING_AT}, :at)"
-        ))
-        .condition_expression(format!("attribute_exists(file_id) AND {NOT_HELD}"))
-        .set_expression_attribute_values(values(vec![(":at", s(rfc3339(at)))]));
-    update_if(update).await
 }

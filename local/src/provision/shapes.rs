@@ -99,6 +99,12 @@ pub const TABLE_SHAPES: &[TableShape] = &[
                 partition_key: "retention_shard",
                 sort_key: Some("delete_after"),
             },
+            // Sparse: only records whose deletion for good began carry deleting_shard.
+            IndexShape {
+                name: dropgate_infra::dynamo::marked::MARKED_INDEX,
+                partition_key: "deleting_shard",
+                sort_key: Some("deleting_at"),
+            },
             // Sparse: only files that came through an upload link carry via_link.
             IndexShape {
                 name: links::LINK_FILES_INDEX,

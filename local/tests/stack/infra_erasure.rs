@@ -8,15 +8,13 @@ use dropgate_infra::dynamo::erasure::DynamoErasure;
 use dropgate_infra::dynamo::shares::DynamoShares;
 use dropgate_infra::dynamo::webhooks::DynamoWebhooks;
 
-use crate::infra_adapters::{env, ledger};
+use crate::infra_adapters::{Env, env, ledger};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dynamodb_erasure_keeps_the_contract() {
-    let e = env().await;
+/// The erasure's adapter over the tables of `e` (infra_marked uses it too).
+pub(crate) fn erasure(e: &Env) -> DynamoErasure {
     let t = &e.r.tables;
-    let client = e.clients.dynamodb().clone();
-    let erasure = DynamoErasure {
-        client: client.clone(),
+    DynamoErasure {
+        client: e.clients.dynamodb().clone(),
         files_table: t.files.clone(),
         quotas_table: t.quotas.clone(),
         log_table: t.upload_log.clone(),
@@ -25,7 +23,15 @@ async fn the_dynamodb_erasure_keeps_the_contract() {
         download_log_table: t.download_log.clone(),
         webhooks_table: t.webhooks.clone(),
         api_keys_table: t.api_keys.clone(),
-    };
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dynamodb_erasure_keeps_the_contract() {
+    let e = env().await;
+    let t = &e.r.tables;
+    let client = e.clients.dynamodb().clone();
+    let erasure = erasure(&e);
     let l = ledger(&e);
     let shares = DynamoShares {
         client: client.clone(),

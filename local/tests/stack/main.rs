@@ -63,6 +63,7 @@ mod infra_events;
 mod infra_expiry;
 mod infra_holds;
 mod infra_links;
+mod infra_marked;
 mod infra_multipart;
 mod infra_reminders;
 mod infra_review;
