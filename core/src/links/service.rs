@@ -246,6 +246,8 @@ impl LinkService {
             files: page
                 .files
                 .iter()
+                // A record whose deletion for good began is deleted for its owner.
+                .filter(|f| !f.is_deleting())
                 .map(|f| f.owner_view(&self.settings.allowed_types))
                 .collect(),
             next_cursor: page.next_after.as_ref().map(encode_cursor),
