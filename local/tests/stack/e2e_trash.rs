@@ -1,6 +1,7 @@
 //! The trash on the local stack: a deleted file leaves the list, its share answers
 //! `410 file_gone`, the quota is unchanged; a restore brings it back with its share revoked;
-//! a purge frees the quota and leaves a deletion receipt.
+//! a purge frees the quota and leaves a deletion receipt. A final delete cut short after its
+//! mark is deleted for its owner, and a repeat finishes it.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -105,4 +106,81 @@ async fn a_deleted_file_waits_in_the_trash_until_restored_or_purged() {
         .post(&format!("/trash/{id}/restore"), Some(&ada), json!({}))
         .await;
     assert_eq!(s, 404);
+}
+
+/// A final delete cut short right after its mark (a crash: the record marked, nothing else
+/// done), written through the ledger's own adapter on the stack's tables.
+async fn cut_short(stack: &LocalStack, owner: &str, id: &str) {
+    use dropgate_core::files::{FileLookup, Purging};
+    use dropgate_core::lifecycle::{DeletedBy, DeletionReason, DeletionReceipt};
+    let sdk = stack.sdk().await;
+    let tables = &stack.ready["resources"]["tables"];
+    let table = |k: &str| tables[k].as_str().unwrap().to_owned();
+    let ledger = dropgate_infra::dynamo::DynamoLedger {
+        client: aws_sdk_dynamodb::Client::new(&sdk),
+        files_table: table("files"),
+        quotas_table: table("quotas"),
+        log_table: table("upload_log"),
+        links_table: table("links"),
+        pending_shards: 1,
+    };
+    let owner = dropgate_core::OwnerId::parse(&LocalStack::sub_of(owner)).unwrap();
+    let id = dropgate_core::FileId::parse(id).unwrap();
+    let file = ledger.get_file(&owner, &id).await.unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let r = DeletionReceipt::of(&file, DeletionReason::Deleted, DeletedBy::Owner, now);
+    assert!(ledger.mark_deleting(&file, &r, now).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_cut_short_is_deleted_for_its_owner_and_a_repeat_finishes_it() {
+    let stack = LocalStack::start_with(&[("TRASH_DAYS", "0")]).await;
+    let ada = stack.user("ada-cut@example.com").await;
+    let png = samples::png();
+    let id = stack.upload(&ada, "cut.png", &png, "image/png").await;
+    assert_eq!(stack.settled(&ada, &id).await["status"], "accepted");
+    let (s, b) = stack
+        .post(&format!("/files/{id}/shares"), Some(&ada), json!({}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let token = b["share"]["token"].as_str().unwrap().to_owned();
+    cut_short(&stack, &ada, &id).await;
+    let key = format!("uploads/{id}");
+    assert!(
+        stack.raw_object(&key).await.is_some(),
+        "the bytes are still there"
+    );
+
+    // Deleted for its owner (its bytes may be gone), still counted until it goes.
+    assert!(ids(&stack, &ada, "/files").await.is_empty());
+    assert!(ids(&stack, &ada, "/trash").await.is_empty());
+    for path in [format!("/files/{id}"), format!("/files/{id}/download")] {
+        let (s, b) = stack.get(&path, &ada).await;
+        assert_eq!((s, code(&b)), (404, "not_found"), "{path}: {b}");
+    }
+    let (s, b) = stack
+        .post(&format!("/files/{id}/shares"), Some(&ada), json!({}))
+        .await;
+    assert_eq!(s, 404, "{b}");
+    let (s, b) = share_info(&stack, &token).await;
+    assert_eq!((s, code(&b)), (410, "file_gone"), "{b}");
+    assert_eq!(used(&stack, &ada).await, (png.len() as u64, 1));
+
+    // The owner's repeated delete finishes it, with the receipt it would have written.
+    let (s, b) = stack
+        .call(Method::DELETE, &format!("/files/{id}"), Some(&ada), None)
+        .await;
+    assert_eq!(s, 204, "{b}");
+    assert_eq!(used(&stack, &ada).await, (0, 0));
+    assert!(stack.raw_object(&key).await.is_none(), "the bytes went");
+    let (s, b) = stack.get("/receipts/deletions", &ada).await;
+    assert_eq!(s, 200, "{b}");
+    let receipts = b["receipts"].as_array().unwrap();
+    assert_eq!(receipts.len(), 1, "{b}");
+    assert_eq!(receipts[0]["reason"], "deleted");
+    assert_eq!(receipts[0]["deleted_by"], "owner");
+    let (s, _) = stack
+        .call(Method::DELETE, &format!("/files/{id}"), Some(&ada), None)
+        .await;
+    assert_eq!(s, 404, "deleted: nothing more to delete");
 }
