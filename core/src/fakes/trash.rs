@@ -141,12 +141,7 @@ impl Purging for MemLedger {
         receipt: &DeletionReceipt,
         at: DateTime<Utc>,
     ) -> Result<bool, CoreError> {
-        Ok(mark_deleting(
-            self,
-            file,
-            at,
-            Some(crate::lifecycle::DeletionCause::of(receipt)),
-        ))
+        Ok(mark_deleting(self, file, at, Some(receipt.cause())))
     }
 
     async fn purge_file(

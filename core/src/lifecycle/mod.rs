@@ -11,17 +11,19 @@ use sha2::{Digest, Sha256};
 use crate::time::rfc3339;
 use crate::{FileRecord, FileStatus};
 
+mod cause;
 mod purge;
 mod retention;
 mod unfinished;
 
 pub use crate::files::Lifecycle;
+pub use cause::{DeletedBy, DeletionCause, DeletionReason};
 pub use purge::purge;
 pub use retention::{
     MAX_RETENTION_DAYS, announced_deletion, delete_after_for, parse_delete_after, retention_days,
     retention_due, trashed_by_retention,
 };
-pub use unfinished::{DELETION_GRACE, DeletionCause, finish_marked, unfinished_cutoff};
+pub use unfinished::{DELETION_GRACE, finish_marked, unfinished_cutoff};
 
 /// Whether a deletion of a file in `status` goes through the trash: only an accepted file's
 /// bytes are worth forgiving a click for; anything else (still pending, waiting for a scan or
@@ -39,68 +41,6 @@ pub fn purge_at(trashed_at: DateTime<Utc>, trash_days: u32) -> DateTime<Utc> {
 /// is purged, so nothing goes a second early.
 pub fn purge_cutoff(now: DateTime<Utc>, trash_days: u32) -> DateTime<Utc> {
     now - chrono::Duration::days(i64::from(trash_days))
-}
-
-/// Why a file left the system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeletionReason {
-    Retention,
-    Deleted,
-    Purged,
-    Erased,
-}
-
-impl DeletionReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Retention => "retention",
-            Self::Deleted => "deleted",
-            Self::Purged => "purged",
-            Self::Erased => "erased",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "retention" => Self::Retention,
-            "deleted" => Self::Deleted,
-            "purged" => Self::Purged,
-            "erased" => Self::Erased,
-            _ => return None,
-        })
-    }
-}
-
-/// Who removed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeletedBy {
-    Owner,
-    Admin,
-    Retention,
-    Erasure,
-}
-
-impl DeletedBy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-            Self::Admin => "admin",
-            Self::Retention => "retention",
-            Self::Erasure => "erasure",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "owner" => Self::Owner,
-            "admin" => Self::Admin,
-            "retention" => Self::Retention,
-            "erasure" => Self::Erasure,
-            _ => return None,
-        })
-    }
 }
 
 /// The proof that a file left the system, written in the same atomic write that removes its
@@ -153,6 +93,14 @@ impl DeletionReceipt {
             self.etag = c.etag.clone();
         }
         self
+    }
+
+    /// What a deletion's mark keeps of it (`Purging::mark_deleting`).
+    pub fn cause(&self) -> DeletionCause {
+        DeletionCause {
+            reason: self.reason,
+            by: self.deleted_by,
+        }
     }
 
     /// Its place among its owner's receipts: time first, so a listing is newest first, then

@@ -32,9 +32,6 @@ pub async fn purge(
     store.delete(&file.key()).await?;
     let mut marked = file.clone();
     marked.lifecycle.deleting_at.get_or_insert(at);
-    marked
-        .lifecycle
-        .deleting_for
-        .get_or_insert(super::DeletionCause::of(receipt));
+    marked.lifecycle.deleting_for.get_or_insert(receipt.cause());
     ledger.purge_file(&marked, receipt, at).await
 }

@@ -8,9 +8,8 @@
 //! (one receipt, the quota released once).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use super::{DeletedBy, DeletionReason, DeletionReceipt};
+use super::DeletionReceipt;
 use crate::files::Purging;
 use crate::multipart::MultipartStore;
 use crate::objects::ObjectStore;
@@ -21,36 +20,6 @@ use crate::{CoreError, FileRecord, FileStatus};
 /// is written during it: a mark older than that belongs to no removal still running, so the
 /// janitor never races one in flight (were it to, the conditional writes still end it once).
 pub const DELETION_GRACE: chrono::Duration = chrono::Duration::minutes(15);
-
-/// Why and by whom a marked record is being deleted: what its receipt will say, kept on the
-/// record with the mark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeletionCause {
-    pub reason: DeletionReason,
-    pub by: DeletedBy,
-}
-
-impl DeletionCause {
-    pub fn of(receipt: &DeletionReceipt) -> Self {
-        Self {
-            reason: receipt.reason,
-            by: receipt.deleted_by,
-        }
-    }
-
-    /// As the store keeps it: `<reason>:<by>`.
-    pub fn encode(self) -> String {
-        format!("{}:{}", self.reason.as_str(), self.by.as_str())
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        let (reason, by) = raw.split_once(':')?;
-        Some(Self {
-            reason: DeletionReason::parse(reason)?,
-            by: DeletedBy::parse(by)?,
-        })
-    }
-}
 
 /// The latest mark time the janitor finishes at `now`: marks strictly before it.
 pub fn unfinished_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -86,36 +55,6 @@ pub async fn finish_marked(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cause_reads_back_as_written_and_nothing_else_parses() {
-        for reason in [
-            DeletionReason::Retention,
-            DeletionReason::Deleted,
-            DeletionReason::Purged,
-            DeletionReason::Erased,
-        ] {
-            for by in [
-                DeletedBy::Owner,
-                DeletedBy::Admin,
-                DeletedBy::Retention,
-                DeletedBy::Erasure,
-            ] {
-                let c = DeletionCause { reason, by };
-                assert_eq!(DeletionCause::parse(&c.encode()), Some(c));
-            }
-        }
-        for bad in [
-            "",
-            "deleted",
-            "deleted:",
-            ":owner",
-            "deleted:nobody",
-            "x:owner",
-        ] {
-            assert_eq!(DeletionCause::parse(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn a_mark_is_finished_only_once_the_grace_is_over() {

@@ -79,7 +79,7 @@ pub(crate) fn lifecycle_of(item: &HashMap<String, Av>) -> Result<Lifecycle, Core
             None => None,
             Some(_) => Some(super::get_time(item, super::hold_attrs::DELETING_AT)?),
         },
-        deleting_for: super::marked::cause_of(item)?,
+        deleting_for: super::hold_attrs::cause_of(item)?,
     })
 }
 
@@ -151,7 +151,7 @@ pub(crate) fn to_item(f: &FileRecord) -> HashMap<String, Av> {
         item.insert(super::hold_attrs::DELETING_AT.into(), s(rfc3339(t)));
     }
     if let Some(c) = f.lifecycle.deleting_for {
-        item.insert(super::marked::DELETING_FOR.into(), s(c.encode()));
+        item.insert(super::hold_attrs::DELETING_FOR.into(), s(c.encode()));
     }
     super::version_attrs::put_versioning(&mut item, &f.versioning);
     item

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue as Av;
 use dropgate_core::CoreError;
 use dropgate_core::holds::LegalHold;
+use dropgate_core::lifecycle::DeletionCause;
 use dropgate_core::time::rfc3339;
 
 use super::{get_s, s};
@@ -20,6 +21,17 @@ pub(crate) const HELD: &str = "attribute_exists(legal_hold_at)";
 /// and refused by a hold's placement ([`NOT_DELETING`]), so no hold outlives its bytes.
 pub(crate) const DELETING_AT: &str = "deleting_at";
 pub(crate) const NOT_DELETING: &str = "attribute_not_exists(deleting_at)";
+/// What the receipt of the deletion that wrote the mark says (`<reason>:<by>`), and the key of
+/// the sparse `deleting-since` index: both written with the ledger's mark only (`marked.rs`).
+pub(crate) const DELETING_FOR: &str = "deleting_for";
+pub(crate) const DELETING_SHARD: &str = "deleting_shard";
+
+/// The cause a record's mark carries, from the attribute the ledger's mark writes.
+pub(crate) fn cause_of(item: &HashMap<String, Av>) -> Result<Option<DeletionCause>, CoreError> {
+    get_s(item, DELETING_FOR)
+        .map(|raw| DeletionCause::parse(raw).ok_or_else(|| super::corrupt(DELETING_FOR)))
+        .transpose()
+}
 
 /// The hold a record carries, from the attributes [`put_hold`] writes.
 pub(crate) fn hold_of(item: &HashMap<String, Av>) -> Result<Option<LegalHold>, CoreError> {
@@ -44,7 +56,6 @@ pub(crate) fn put_hold(item: &mut HashMap<String, Av>, hold: Option<&LegalHold>)
 /// Removes a hold's attributes, and the deletion mark, from an item (an upload-log entry keeps
 /// none of them).
 pub(crate) fn strip_hold(item: &mut HashMap<String, Av>) {
-    use super::marked::{DELETING_FOR, DELETING_SHARD};
     for k in [
         HOLD_AT,
         HOLD_BY,

@@ -6,9 +6,6 @@
 //! key condition, so a run reads only the deletions it finishes, never the files. The erasure's
 //! mark takes both off: its own resume finishes those, and it writes no receipt.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue as Av;
 use chrono::{DateTime, Utc};
 use dropgate_core::lifecycle::DeletionCause;
 use dropgate_core::time::rfc3339;
@@ -16,22 +13,12 @@ use dropgate_core::{CoreError, FileRecord};
 
 use super::due::DueIndex;
 use super::files::{file_key, from_item, shard_label};
-use super::hold_attrs::{DELETING_AT, NOT_HELD};
-use super::{DynamoLedger, corrupt, get_s, s, update_if, values};
+use super::hold_attrs::{DELETING_AT, DELETING_FOR, DELETING_SHARD, NOT_HELD};
+use super::{DynamoLedger, s, update_if, values};
 
 pub const MARKED_INDEX: &str = "deleting-since";
-pub(crate) const DELETING_SHARD: &str = "deleting_shard";
-/// What the receipt of the deletion that wrote the mark says.
-pub(crate) const DELETING_FOR: &str = "deleting_for";
 /// `d<n>`: records a removal for good marked and has not finished.
 const MARKED: &str = "d";
-
-/// The cause a record's mark carries, from the attribute [`mark_deleting`] writes.
-pub(crate) fn cause_of(item: &HashMap<String, Av>) -> Result<Option<DeletionCause>, CoreError> {
-    get_s(item, DELETING_FOR)
-        .map(|raw| DeletionCause::parse(raw).ok_or_else(|| corrupt(DELETING_FOR)))
-        .transpose()
-}
 
 /// Who writes the mark: a removal of the ledger (its cause and the record's shard in the
 /// index), or the erasure (out of the index).

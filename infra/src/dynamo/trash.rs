@@ -277,7 +277,7 @@ impl Purging for DynamoLedger {
     ) -> Result<bool, CoreError> {
         // Into the index of marks, so the janitor finishes the deletion should it be cut short.
         let by = super::marked::Marker::Ledger {
-            cause: dropgate_core::lifecycle::DeletionCause::of(receipt),
+            cause: receipt.cause(),
             shard: self.marked_label(file),
         };
         super::marked::mark_deleting(&self.client, &self.files_table, file, at, by).await
