@@ -159,8 +159,11 @@ impl Janitor {
                 tracing::info!(file_id = %file.id, owner = %file.owner, decision = "legal_hold_kept", "held file not purged");
                 continue;
             }
-            // What retention put in the trash leaves with a retention receipt.
-            let (reason, by) = if trashed_by_retention(&file.lifecycle) {
+            // What retention put in the trash leaves with a retention receipt; a deletion cut
+            // short with the receipt its mark kept.
+            let (reason, by) = if let Some(c) = file.lifecycle.deleting_for {
+                (c.reason, c.by)
+            } else if trashed_by_retention(&file.lifecycle) {
                 (DeletionReason::Retention, DeletedBy::Retention)
             } else {
                 (DeletionReason::Purged, DeletedBy::Owner)
@@ -270,8 +273,12 @@ impl Janitor {
                 .abort_multipart(&file.key(), &m.upload_id)
                 .await?;
         }
-        let receipt =
-            DeletionReceipt::of(file, DeletionReason::Retention, DeletedBy::Retention, now);
+        // A deletion cut short leaves with the receipt its mark kept.
+        let cause = file.lifecycle.deleting_for;
+        let (reason, by) = cause.map_or((DeletionReason::Retention, DeletedBy::Retention), |c| {
+            (c.reason, c.by)
+        });
+        let receipt = DeletionReceipt::of(file, reason, by, now);
         crate::lifecycle::purge(&*self.ledger, &*self.store, file, &receipt, now).await
     }
 

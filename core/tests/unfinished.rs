@@ -385,3 +385,30 @@ async fn the_erasure_s_marks_are_its_own_and_nothing_counts_twice() {
     assert!(sweep.finished.is_empty());
     assert!(w.mem.ledger.receipts().is_empty(), "an erasure leaves none");
 }
+
+#[tokio::test]
+async fn a_deletion_cut_short_met_by_the_retention_pass_keeps_the_receipt_of_its_mark() {
+    let w = world(7);
+    let f = accepted(&w, "f-due").await;
+    let at = dropgate_core::time::rfc3339(t0() + Duration::minutes(5));
+    w.files
+        .set_delete_after(&ann(), f.id.as_str(), Some(&at))
+        .await
+        .unwrap();
+    w.objects.failing_deletes.lock().unwrap().insert(f.key());
+    assert!(w.review.delete_file(&admin(), f.id.as_str()).await.is_err());
+    w.objects.failing_deletes.lock().unwrap().clear();
+    // Due for retention before its grace is over: that pass finishes it, not into the trash.
+    w.clock.advance(Duration::minutes(6));
+    let sweep = w.janitor.sweep(100).await.unwrap();
+    assert_eq!(sweep.retained.len(), 1, "{sweep:?}");
+    assert!(sweep.finished.is_empty());
+    assert!(record(&w, &f).await.is_none());
+    assert!(!w.objects.has(&f.key()));
+    let receipts = w.mem.ledger.receipts();
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(
+        (receipts[0].reason, receipts[0].deleted_by),
+        (DeletionReason::Deleted, DeletedBy::Admin)
+    );
+}
