@@ -13,6 +13,8 @@ use super::deliveries::{
     is_delivery_id,
 };
 use super::delivery::{body, ping_body, wants};
+use super::parking::{Parked, Parking, parks};
+use super::stall::{STALL_WINDOW, Stall, stall_of};
 use super::{WebhookStore, webhook_not_found};
 use crate::clock::Clock;
 use crate::events::Event;
@@ -37,9 +39,21 @@ pub struct DeliveryPage {
     pub next_cursor: Option<String>,
 }
 
+fn first_attempt(owner: &OwnerId, d: &Delivery, manual: bool) -> DeliveryJob {
+    DeliveryJob {
+        owner: owner.to_string(),
+        webhook_id: d.webhook_id.clone(),
+        delivery_id: d.id.clone(),
+        attempt: 1,
+        due_at: None,
+        manual,
+        wake: None,
+    }
+}
+
 impl Dispatch {
     /// Enqueues one delivery per (webhook, event) for `events`: the owner's active webhooks
-    /// subscribed to each event's type. A repeated fan-out of the same events (the stream
+    /// subscribed to each event's type (a stalled webhook's are parked instead). A repeated fan-out of the same events (the stream
     /// retries) keeps the same delivery ids, and the deliverer sends an attempt it already
     /// recorded only once. Answers how many deliveries were enqueued.
     pub async fn fan_out(&self, events: &[Event]) -> Result<usize, CoreError> {
@@ -64,13 +78,43 @@ impl Dispatch {
                         attempts: 0,
                         created_at: rfc3339(self.clock.now()),
                     };
-                    self.enqueue(&owner, &d, 1, false).await?;
-                    tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = event.id, decision = "enqueued", "webhook delivery enqueued");
+                    let decision = match stall_of(hook, self.clock.now()) {
+                        // A stalled webhook's delivery is parked, not queued, until the
+                        // window's wake: the queue carries only what can be sent.
+                        Stall::Until(until) if parks(until, self.clock.now()) => {
+                            self.park(&owner, &d).await?
+                        }
+                        _ => {
+                            self.enqueue(&owner, &d, 1, false).await?;
+                            "enqueued"
+                        }
+                    };
+                    tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = event.id, decision, "webhook delivery fanned out");
                     enqueued += 1;
                 }
             }
         }
         Ok(enqueued)
+    }
+
+    /// Keeps `d` and parks its first attempt ([`super::parking`]); answers the decision.
+    async fn park(&self, owner: &OwnerId, d: &Delivery) -> Result<&'static str, CoreError> {
+        self.log.open(owner, d).await?;
+        let parking = Parking {
+            store: self.store.as_ref(),
+            log: self.log.as_ref(),
+            queue: self.queue.as_ref(),
+        };
+        // The backoff scale is the deliverer's: a job queued after all is spread over the
+        // unscaled window.
+        let job = first_attempt(owner, d, false);
+        let out = parking
+            .park(owner, &job, || self.clock.now(), STALL_WINDOW)
+            .await?;
+        Ok(match out {
+            Parked::Parked => "parked",
+            Parked::Queued(_) => "enqueued",
+        })
     }
 
     async fn enqueue(
@@ -82,12 +126,8 @@ impl Dispatch {
     ) -> Result<(), CoreError> {
         self.log.open(owner, d).await?;
         let job = DeliveryJob {
-            owner: owner.to_string(),
-            webhook_id: d.webhook_id.clone(),
-            delivery_id: d.id.clone(),
             attempt,
-            due_at: None,
-            manual,
+            ..first_attempt(owner, d, manual)
         };
         self.queue.enqueue(&job, Duration::ZERO).await
     }
@@ -142,6 +182,7 @@ impl Dispatch {
             attempt: d.attempts + 1,
             due_at: None,
             manual: true,
+            wake: None,
         };
         self.queue.enqueue(&job, Duration::ZERO).await
     }

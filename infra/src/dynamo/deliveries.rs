@@ -1,15 +1,16 @@
 //! [`DeliveryLog`] on the webhooks table, beside the registrations (PK `owner`): a delivery is
 //! the item `sk = "dlv#<webhook>#<delivery>"` (its body, for redelivery, and its highest
 //! attempt), an attempt the item `sk = "log#<webhook>#<at>#<delivery>#<attempt>"`, so that a
-//! query of the prefix lists a webhook's log newest first. Both expire [`LOG_DAYS`] after they
-//! were written (the table's TTL, `expires_at`).
+//! query of the prefix lists a webhook's log newest first, and a parked job the item
+//! `sk = "park#<webhook>#<delivery>"` (the job as its queue message would carry it). All expire
+//! [`LOG_DAYS`] after they were written (the table's TTL, `expires_at`).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue as Av;
 use dropgate_core::webhooks::deliveries::{
-    AttemptRecord, Delivery, DeliveryLog, LOG_DAYS, check_cursor, log_key,
+    AttemptRecord, Delivery, DeliveryJob, DeliveryLog, LOG_DAYS, check_cursor, log_key,
 };
 use dropgate_core::{CoreError, OwnerId};
 
@@ -35,6 +36,10 @@ fn delivery_sk(webhook_id: &str, id: &str) -> String {
 
 fn log_prefix(webhook_id: &str) -> String {
     format!("log#{webhook_id}#")
+}
+
+fn park_prefix(webhook_id: &str) -> String {
+    format!("park#{webhook_id}#")
 }
 
 fn expires_at() -> Av {
@@ -224,5 +229,87 @@ impl DeliveryLog for DynamoDeliveries {
             }
         }
         Ok(dropgate_core::paging::cut_page(items, limit, log_key))
+    }
+
+    async fn park(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        job: &DeliveryJob,
+    ) -> Result<(), CoreError> {
+        let body = serde_json::to_string(job).map_err(CoreError::upstream)?;
+        let mut item = key(
+            owner,
+            format!("{}{}", park_prefix(webhook_id), job.delivery_id),
+        );
+        item.extend([
+            ("job".to_owned(), s(body)),
+            ("expires_at".to_owned(), expires_at()),
+        ]);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| sdk_error("PutItem", e))?;
+        Ok(())
+    }
+
+    async fn parked(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryJob>, CoreError> {
+        let mut jobs = Vec::new();
+        let mut start = None;
+        while jobs.len() < limit {
+            // Consistent: a job parked just before must be seen by the release that follows.
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
+                .set_expression_attribute_names(names(&[("#o", "owner")]))
+                .set_expression_attribute_values(values(vec![
+                    (":o", s(owner.as_str())),
+                    (":p", s(park_prefix(webhook_id))),
+                ]))
+                .consistent_read(true)
+                .limit(i32::try_from(limit - jobs.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            for i in out.items() {
+                let body = get_s(i, "job").ok_or_else(|| corrupt("job"))?;
+                jobs.push(serde_json::from_str(body).map_err(|_| corrupt("job"))?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(jobs)
+    }
+
+    async fn unpark(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        delivery_id: &str,
+    ) -> Result<(), CoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                owner,
+                format!("{}{delivery_id}", park_prefix(webhook_id)),
+            )))
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(())
     }
 }
