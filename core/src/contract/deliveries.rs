@@ -6,9 +6,7 @@
 use std::sync::Arc;
 
 use crate::OwnerId;
-use crate::webhooks::deliveries::{
-    AttemptRecord, Delivery, DeliveryJob, DeliveryLog, delivery_id,
-};
+use crate::webhooks::deliveries::{AttemptRecord, Delivery, DeliveryJob, DeliveryLog, delivery_id};
 
 fn delivery(hook: &str, event: &str) -> Delivery {
     Delivery {

@@ -121,7 +121,11 @@ impl Deliverer {
         webhook_id: &str,
         job: &DeliveryJob,
     ) -> Result<Result<Delivery, Outcome>, CoreError> {
-        let Some(d) = self.log.delivery(owner, webhook_id, &job.delivery_id).await? else {
+        let Some(d) = self
+            .log
+            .delivery(owner, webhook_id, &job.delivery_id)
+            .await?
+        else {
             return Ok(Err(Outcome::Dropped("delivery expired")));
         };
         if d.attempts >= job.attempt {

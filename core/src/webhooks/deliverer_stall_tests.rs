@@ -99,16 +99,16 @@ async fn the_window_s_wake_probes_with_a_parked_job_and_its_answer_releases_the_
     w.deliverer.run(&job).await.unwrap();
     let (wake, _) = w.queue.pop().unwrap();
     let (retry, _) = w.queue.pop().unwrap();
-    w.dispatch
-        .fan_out(&events_from("ada", 2, 3))
-        .await
-        .unwrap();
+    w.dispatch.fan_out(&events_from("ada", 2, 3)).await.unwrap();
     w.clock.advance(chrono::Duration::seconds(5));
     assert_eq!(w.deliverer.run(&retry).await.unwrap(), Outcome::Parked);
     assert_eq!(parked(&w, "ada", &id), 4);
     // A wake that comes early waits for what is left of its window.
     assert_eq!(w.deliverer.run(&wake).await.unwrap(), Outcome::Waiting);
-    assert_eq!(w.queue.pop().unwrap(), (wake.clone(), Duration::from_secs(25)));
+    assert_eq!(
+        w.queue.pop().unwrap(),
+        (wake.clone(), Duration::from_secs(25))
+    );
     w.clock.advance(chrono::Duration::seconds(25));
     let probe = w.deliverer.run(&wake).await.unwrap();
     assert!(matches!(probe, Outcome::Attempted(_)), "{probe:?}");
@@ -121,7 +121,10 @@ async fn the_window_s_wake_probes_with_a_parked_job_and_its_answer_releases_the_
     let mut next = None;
     while let Some((j, delay)) = w.queue.pop() {
         if j.wake.is_some() {
-            assert_eq!((j.wake.as_deref(), delay), (Some(extended.as_str()), STALL_WINDOW));
+            assert_eq!(
+                (j.wake.as_deref(), delay),
+                (Some(extended.as_str()), STALL_WINDOW)
+            );
             wakes += 1;
             next = Some(j);
         } else {
@@ -133,7 +136,11 @@ async fn the_window_s_wake_probes_with_a_parked_job_and_its_answer_releases_the_
     w.clock.advance(chrono::Duration::seconds(30));
     let probe = w.deliverer.run(&next.unwrap()).await.unwrap();
     assert!(matches!(probe, Outcome::Attempted(_)), "{probe:?}");
-    assert_eq!(stalled_until(&w, "ada", &id).await, None, "a success clears it");
+    assert_eq!(
+        stalled_until(&w, "ada", &id).await,
+        None,
+        "a success clears it"
+    );
     assert_eq!(parked(&w, "ada", &id), 0);
     let released: Vec<(DeliveryJob, Duration)> = std::iter::from_fn(|| w.queue.pop())
         .filter(|(j, _)| j.wake.is_none())

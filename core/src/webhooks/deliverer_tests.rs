@@ -376,3 +376,7 @@ async fn a_removed_webhook_s_queued_deliveries_are_dropped() {
 
 #[path = "deliverer_stall_tests.rs"]
 mod stall;
+
+#[cfg(test)]
+#[path = "deliverer_parking_tests.rs"]
+mod parking;

@@ -35,9 +35,7 @@ pub const RELEASE_PAGES: usize = 5;
 /// Whether a job of a webhook stalled until `until` may be parked at `now`: the window runs on
 /// for longer than the margin.
 pub fn parks(until: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    (until - now)
-        .to_std()
-        .is_ok_and(|left| left > PARK_MARGIN)
+    (until - now).to_std().is_ok_and(|left| left > PARK_MARGIN)
 }
 
 /// What became of a job offered for parking.
@@ -98,9 +96,7 @@ impl Parking<'_> {
                 self.queue
                     .enqueue(job, spread(&job.delivery_id, window))
                     .await?;
-                self.log
-                    .unpark(owner, webhook_id, &job.delivery_id)
-                    .await?;
+                self.log.unpark(owner, webhook_id, &job.delivery_id).await?;
             }
             released += page.len();
             if page.len() < RELEASE_PAGE {

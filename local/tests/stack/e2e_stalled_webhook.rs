@@ -146,8 +146,12 @@ async fn switchable() -> Switchable {
     let held = Arc::new(Mutex::new(Vec::new()));
     tokio::spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
-            let (unanswered, answering, got, held) =
-                (unanswered.clone(), answering.clone(), got.clone(), held.clone());
+            let (unanswered, answering, got, held) = (
+                unanswered.clone(),
+                answering.clone(),
+                got.clone(),
+                held.clone(),
+            );
             tokio::spawn(async move {
                 let Some(request) = read_request(&mut sock).await else {
                     return;
@@ -199,7 +203,12 @@ async fn a_dead_receiver_s_deliveries_are_parked_and_all_arrive_once_it_answers_
     for n in 0..3 {
         for (token, who) in [(&ada, "ada"), (&bob, "bob")] {
             let id = stack
-                .upload(token, &format!("{who}-{n}.png"), &samples::png(), "image/png")
+                .upload(
+                    token,
+                    &format!("{who}-{n}.png"),
+                    &samples::png(),
+                    "image/png",
+                )
                 .await;
             assert_eq!(stack.settled(token, &id).await["status"], "accepted");
             if who == "ada" {
@@ -208,9 +217,11 @@ async fn a_dead_receiver_s_deliveries_are_parked_and_all_arrive_once_it_answers_
         }
     }
     stack
-        .wait_for("Bob's three events while Ada's receiver is dead", 60, || async {
-            (good.got().len() >= 3).then_some(())
-        })
+        .wait_for(
+            "Bob's three events while Ada's receiver is dead",
+            60,
+            || async { (good.got().len() >= 3).then_some(()) },
+        )
         .await;
     stack
         .wait_for("Ada's three events parked by the fan-out", 60, || async {
@@ -226,7 +237,11 @@ async fn a_dead_receiver_s_deliveries_are_parked_and_all_arrive_once_it_answers_
             (n >= 3).then_some(())
         })
         .await;
-    assert_eq!(dead.unanswered.load(Ordering::SeqCst), 1, "one request in the window");
+    assert_eq!(
+        dead.unanswered.load(Ordering::SeqCst),
+        1,
+        "one request in the window"
+    );
     assert!(dead.got.lock().unwrap().is_empty());
 
     // It answers again: the window's wake probes, and the rest are released to it.
