@@ -127,11 +127,12 @@ async fn check_parking(l: &dyn DeliveryLog, ada: &OwnerId, bob: &OwnerId) {
     let jobs: Vec<DeliveryJob> = (0..3)
         .map(|i| job(ada, "w1", &format!("p{i}"), 1))
         .collect();
-    for j in &jobs {
-        l.park(ada, "w1", j).await.unwrap();
-    }
+    l.park(ada, "w1", &jobs[..1]).await.unwrap();
+    l.park(ada, "w1", &jobs[1..]).await.unwrap();
     let again = job(ada, "w1", "p0", 2);
-    l.park(ada, "w1", &again).await.unwrap();
+    l.park(ada, "w1", std::slice::from_ref(&again))
+        .await
+        .unwrap();
     let mut got = l.parked(ada, "w1", 10).await.unwrap();
     got.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
     let mut want = vec![again.clone(), jobs[1].clone(), jobs[2].clone()];
@@ -156,4 +157,14 @@ async fn check_parking(l: &dyn DeliveryLog, ada: &OwnerId, bob: &OwnerId) {
         l.unpark(ada, "w1", &id).await.unwrap();
     }
     assert!(l.parked(ada, "w1", 10).await.unwrap().is_empty());
+    // Many at once (more than one batch of writes), all read back.
+    let many: Vec<DeliveryJob> = (0..30)
+        .map(|i| job(ada, "w3", &format!("m{i}"), 1))
+        .collect();
+    l.park(ada, "w3", &many).await.unwrap();
+    assert_eq!(l.parked(ada, "w3", 100).await.unwrap().len(), 30);
+    for j in &many {
+        l.unpark(ada, "w3", &j.delivery_id).await.unwrap();
+    }
+    assert!(l.parked(ada, "w3", 100).await.unwrap().is_empty());
 }

@@ -104,12 +104,15 @@ impl DeliveryLog for MemDeliveryLog {
         &self,
         owner: &OwnerId,
         webhook_id: &str,
-        job: &DeliveryJob,
+        jobs: &[DeliveryJob],
     ) -> Result<(), CoreError> {
-        lock(&self.parked)
+        let mut parked = lock(&self.parked);
+        let m = parked
             .entry((owner.clone(), webhook_id.to_owned()))
-            .or_default()
-            .insert(job.delivery_id.clone(), job.clone());
+            .or_default();
+        for job in jobs {
+            m.insert(job.delivery_id.clone(), job.clone());
+        }
         Ok(())
     }
 

@@ -309,11 +309,17 @@ impl Deliverer {
         let w = window(self.backoff_scale);
         let parked = self
             .parking()
-            .park(owner, job, || self.clock.now(), w)
+            .park(
+                owner,
+                &job.webhook_id,
+                std::slice::from_ref(job),
+                || self.clock.now(),
+                w,
+            )
             .await?;
         Ok(match parked {
             Parked::Parked => Outcome::Parked,
-            Parked::Queued(_) => Outcome::Deferred,
+            Parked::Queued => Outcome::Deferred,
         })
     }
 

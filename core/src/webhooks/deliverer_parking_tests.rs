@@ -60,11 +60,17 @@ async fn a_park_as_the_window_ends_goes_on_the_queue_after_it_and_is_not_left_pa
         wake: None,
     };
     let out = parking(&w)
-        .park(&owner("ada"), &job, || w.clock.now(), STALL_WINDOW)
+        .park(
+            &owner("ada"),
+            &id,
+            std::slice::from_ref(&job),
+            || w.clock.now(),
+            STALL_WINDOW,
+        )
         .await
         .unwrap();
     let back = Duration::from_secs(1) + spread(&job.delivery_id, STALL_WINDOW);
-    assert_eq!(out, Parked::Queued(back));
+    assert_eq!(out, Parked::Queued);
     assert_eq!(w.queue.pop().unwrap(), (job, back));
     assert_eq!(w.log.parked_count(&owner("ada"), &id), 0);
     // The fan-out does the same: queued, not parked, so no wake is needed for it.

@@ -160,13 +160,13 @@ pub trait DeliveryLog: Send + Sync {
         limit: usize,
     ) -> Result<(Vec<AttemptRecord>, Option<String>), CoreError>;
 
-    /// Parks `job` (one of a stalled webhook's, off the queue) under its webhook, keyed by its
-    /// delivery: parking the same delivery again replaces it.
+    /// Parks `jobs` (a stalled webhook's, off the queue) under their webhook, each keyed by its
+    /// delivery: parking the same delivery again replaces it. All are parked when it returns.
     async fn park(
         &self,
         owner: &OwnerId,
         webhook_id: &str,
-        job: &DeliveryJob,
+        jobs: &[DeliveryJob],
     ) -> Result<(), CoreError>;
 
     /// Up to `limit` of the webhook's parked jobs (any order), read after every park that

@@ -53,9 +53,10 @@ fn first_attempt(owner: &OwnerId, d: &Delivery, manual: bool) -> DeliveryJob {
 
 impl Dispatch {
     /// Enqueues one delivery per (webhook, event) for `events`: the owner's active webhooks
-    /// subscribed to each event's type (a stalled webhook's are parked instead). A repeated fan-out of the same events (the stream
-    /// retries) keeps the same delivery ids, and the deliverer sends an attempt it already
-    /// recorded only once. Answers how many deliveries were enqueued.
+    /// subscribed to each event's type; a stalled webhook's are parked instead, all of one
+    /// webhook's at once. A repeated fan-out of the same events (the stream retries) keeps the
+    /// same delivery ids, and the deliverer sends an attempt it already recorded only once.
+    /// Answers how many deliveries were enqueued or parked.
     pub async fn fan_out(&self, events: &[Event]) -> Result<usize, CoreError> {
         let mut by_owner: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
         for e in events {
@@ -67,6 +68,7 @@ impl Dispatch {
                 continue;
             };
             let hooks = self.store.list(&owner).await?;
+            let mut parked: BTreeMap<&str, Vec<DeliveryJob>> = BTreeMap::new();
             for event in events {
                 for hook in hooks.iter().filter(|h| wants(h, event)) {
                     let d = Delivery {
@@ -78,28 +80,38 @@ impl Dispatch {
                         attempts: 0,
                         created_at: rfc3339(self.clock.now()),
                     };
-                    let decision = match stall_of(hook, self.clock.now()) {
+                    enqueued += 1;
+                    let now = self.clock.now();
+                    if let Stall::Until(until) = stall_of(hook, now)
+                        && parks(until, now)
+                    {
                         // A stalled webhook's delivery is parked, not queued, until the
                         // window's wake: the queue carries only what can be sent.
-                        Stall::Until(until) if parks(until, self.clock.now()) => {
-                            self.park(&owner, &d).await?
-                        }
-                        _ => {
-                            self.enqueue(&owner, &d, 1, false).await?;
-                            "enqueued"
-                        }
-                    };
-                    tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = event.id, decision, "webhook delivery fanned out");
-                    enqueued += 1;
+                        self.log.open(&owner, &d).await?;
+                        parked
+                            .entry(&hook.id)
+                            .or_default()
+                            .push(first_attempt(&owner, &d, false));
+                        continue;
+                    }
+                    self.enqueue(&owner, &d, 1, false).await?;
+                    tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = event.id, decision = "enqueued", "webhook delivery fanned out");
                 }
+            }
+            for (hook_id, jobs) in parked {
+                self.park(&owner, hook_id, &jobs).await?;
             }
         }
         Ok(enqueued)
     }
 
-    /// Keeps `d` and parks its first attempt ([`super::parking`]); answers the decision.
-    async fn park(&self, owner: &OwnerId, d: &Delivery) -> Result<&'static str, CoreError> {
-        self.log.open(owner, d).await?;
+    /// Parks a stalled webhook's new deliveries ([`super::parking`]), kept already.
+    async fn park(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        jobs: &[DeliveryJob],
+    ) -> Result<(), CoreError> {
         let parking = Parking {
             store: self.store.as_ref(),
             log: self.log.as_ref(),
@@ -107,14 +119,17 @@ impl Dispatch {
         };
         // The backoff scale is the deliverer's: a job queued after all is spread over the
         // unscaled window.
-        let job = first_attempt(owner, d, false);
         let out = parking
-            .park(owner, &job, || self.clock.now(), STALL_WINDOW)
+            .park(owner, webhook_id, jobs, || self.clock.now(), STALL_WINDOW)
             .await?;
-        Ok(match out {
+        let decision = match out {
             Parked::Parked => "parked",
-            Parked::Queued(_) => "enqueued",
-        })
+            Parked::Queued => "enqueued",
+        };
+        for j in jobs {
+            tracing::info!(owner = %owner, webhook_id, delivery_id = j.delivery_id, decision, "webhook delivery fanned out");
+        }
+        Ok(())
     }
 
     async fn enqueue(

@@ -43,8 +43,9 @@ pub fn parks(until: DateTime<Utc>, now: DateTime<Utc>) -> bool {
 pub enum Parked {
     /// Parked: the window's wake takes it from there.
     Parked,
-    /// The window ended (or is about to) meanwhile: put on the queue instead, with this delay.
-    Queued(Duration),
+    /// The window ended (or is about to) meanwhile: put on the queue instead (after the
+    /// window, if it runs on at all).
+    Queued,
 }
 
 /// The ports parking goes through.
@@ -55,29 +56,38 @@ pub struct Parking<'a> {
 }
 
 impl Parking<'_> {
-    /// Parks `job` of `owner`'s stalled webhook, then reads the webhook again: a window not
-    /// clearly running on (its wake may have looked already) sends the job to the queue, to come
-    /// back after the window and its place in the next (`spread_over`), and unparks it.
+    /// Parks `jobs` of `owner`'s stalled webhook `webhook_id` (one write for many: the
+    /// fan-out parks a batch's at once), then reads the webhook again: a window not clearly
+    /// running on (its wake may have looked already) sends the jobs to the queue, each to come
+    /// back after the window at its place in the next (`spread_over`), and unparks them.
     pub async fn park(
         &self,
         owner: &OwnerId,
-        job: &DeliveryJob,
+        webhook_id: &str,
+        jobs: &[DeliveryJob],
         now: impl Fn() -> DateTime<Utc>,
         spread_over: Duration,
     ) -> Result<Parked, CoreError> {
-        self.log.park(owner, &job.webhook_id, job).await?;
-        let hook = self.store.get(owner, &job.webhook_id).await?;
+        if jobs.is_empty() {
+            return Ok(Parked::Parked);
+        }
+        self.log.park(owner, webhook_id, jobs).await?;
+        let hook = self.store.get(owner, webhook_id).await?;
         let now = now();
-        let back = match hook.map(|h| stall_of(&h, now)) {
+        let end = match hook.map(|h| stall_of(&h, now)) {
             Some(Stall::Until(t)) if parks(t, now) => return Ok(Parked::Parked),
-            Some(Stall::Until(t)) => queue_delay(now, t) + spread(&job.delivery_id, spread_over),
+            Some(Stall::Until(t)) => queue_delay(now, t),
             _ => Duration::ZERO,
         };
-        self.queue.enqueue(job, back).await?;
-        self.log
-            .unpark(owner, &job.webhook_id, &job.delivery_id)
-            .await?;
-        Ok(Parked::Queued(back))
+        for job in jobs {
+            let back = match end {
+                Duration::ZERO => Duration::ZERO,
+                end => end + spread(&job.delivery_id, spread_over),
+            };
+            self.queue.enqueue(job, back).await?;
+            self.log.unpark(owner, webhook_id, &job.delivery_id).await?;
+        }
+        Ok(Parked::Queued)
     }
 
     /// Puts the webhook's parked jobs back on the queue, each at its place in one window

@@ -38,6 +38,10 @@ fn log_prefix(webhook_id: &str) -> String {
     format!("log#{webhook_id}#")
 }
 
+/// How many times items a BatchWriteItem left unprocessed (throttled) are sent again, with a
+/// growing pause, before the park fails (and its message or stream batch is retried).
+const UNPROCESSED_ROUNDS: u32 = 5;
+
 fn park_prefix(webhook_id: &str) -> String {
     format!("park#{webhook_id}#")
 }
@@ -235,24 +239,50 @@ impl DeliveryLog for DynamoDeliveries {
         &self,
         owner: &OwnerId,
         webhook_id: &str,
-        job: &DeliveryJob,
+        jobs: &[DeliveryJob],
     ) -> Result<(), CoreError> {
-        let body = serde_json::to_string(job).map_err(CoreError::upstream)?;
-        let mut item = key(
-            owner,
-            format!("{}{}", park_prefix(webhook_id), job.delivery_id),
-        );
-        item.extend([
-            ("job".to_owned(), s(body)),
-            ("expires_at".to_owned(), expires_at()),
-        ]);
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .map_err(|e| sdk_error("PutItem", e))?;
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        // One BatchWriteItem per 25 (its limit); what it leaves unprocessed is sent again.
+        for chunk in jobs.chunks(25) {
+            let mut writes = Vec::with_capacity(chunk.len());
+            for job in chunk {
+                let body = serde_json::to_string(job).map_err(CoreError::upstream)?;
+                let mut item = key(
+                    owner,
+                    format!("{}{}", park_prefix(webhook_id), job.delivery_id),
+                );
+                item.extend([
+                    ("job".to_owned(), s(body)),
+                    ("expires_at".to_owned(), expires_at()),
+                ]);
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(CoreError::upstream)?;
+                writes.push(WriteRequest::builder().put_request(put).build());
+            }
+            let mut pending = HashMap::from([(self.table.clone(), writes)]);
+            for round in 0..UNPROCESSED_ROUNDS {
+                if round > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(pending))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
+                pending = out.unprocessed_items.unwrap_or_default();
+                pending.retain(|_, w| !w.is_empty());
+                if pending.is_empty() {
+                    break;
+                }
+            }
+            if !pending.is_empty() {
+                return Err(CoreError::upstream("BatchWriteItem left items unprocessed"));
+            }
+        }
         Ok(())
     }
 
