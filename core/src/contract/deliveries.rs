@@ -1,12 +1,12 @@
 //! The [`DeliveryLog`] contract: a delivery is kept once (a repeated open changes nothing), its
 //! attempts raise its count and never lower it, the log lists newest first in pages whose
-//! cursors chain, a cursor the log did not give is refused, and an owner never reaches
-//! another's deliveries.
+//! cursors chain, a cursor the log did not give is refused, an owner never reaches
+//! another's deliveries, and parked jobs are kept per webhook until unparked.
 
 use std::sync::Arc;
 
 use crate::OwnerId;
-use crate::webhooks::deliveries::{AttemptRecord, Delivery, DeliveryLog, delivery_id};
+use crate::webhooks::deliveries::{AttemptRecord, Delivery, DeliveryJob, DeliveryLog, delivery_id};
 
 fn delivery(hook: &str, event: &str) -> Delivery {
     Delivery {
@@ -104,4 +104,67 @@ pub async fn check_all(log: Arc<dyn DeliveryLog>, tag: &str) {
     // Another owner's, another webhook's: nothing.
     assert!(l.list(&bob, "w1", None, 10).await.unwrap().0.is_empty());
     assert!(l.list(&ada, "w2", None, 10).await.unwrap().0.is_empty());
+
+    check_parking(l, &ada, &bob).await;
+}
+
+fn job(owner: &OwnerId, hook: &str, event: &str, attempt: u32) -> DeliveryJob {
+    DeliveryJob {
+        owner: owner.to_string(),
+        webhook_id: hook.to_owned(),
+        delivery_id: delivery_id(hook, event),
+        attempt,
+        due_at: (attempt > 1).then(|| "2026-12-04T20:00:05.000Z".to_owned()),
+        manual: false,
+        wake: None,
+    }
+}
+
+/// Parked jobs: kept per owner and webhook, one per delivery (parked again, replaced), read
+/// back as parked, at most `limit`, gone once unparked.
+async fn check_parking(l: &dyn DeliveryLog, ada: &OwnerId, bob: &OwnerId) {
+    assert!(l.parked(ada, "w1", 10).await.unwrap().is_empty());
+    let jobs: Vec<DeliveryJob> = (0..3)
+        .map(|i| job(ada, "w1", &format!("p{i}"), 1))
+        .collect();
+    l.park(ada, "w1", &jobs[..1]).await.unwrap();
+    l.park(ada, "w1", &jobs[1..]).await.unwrap();
+    let again = job(ada, "w1", "p0", 2);
+    l.park(ada, "w1", std::slice::from_ref(&again))
+        .await
+        .unwrap();
+    let mut got = l.parked(ada, "w1", 10).await.unwrap();
+    got.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
+    let mut want = vec![again.clone(), jobs[1].clone(), jobs[2].clone()];
+    want.sort_by(|a, b| a.delivery_id.cmp(&b.delivery_id));
+    assert_eq!(got, want);
+    assert_eq!(l.parked(ada, "w1", 2).await.unwrap().len(), 2);
+    assert!(l.parked(bob, "w1", 10).await.unwrap().is_empty());
+    assert!(l.parked(ada, "w2", 10).await.unwrap().is_empty());
+    l.unpark(bob, "w1", &jobs[1].delivery_id).await.unwrap();
+    l.unpark(ada, "w1", &jobs[1].delivery_id).await.unwrap();
+    l.unpark(ada, "w1", &jobs[1].delivery_id).await.unwrap();
+    let left: Vec<String> = l
+        .parked(ada, "w1", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.delivery_id)
+        .collect();
+    assert_eq!(left.len(), 2);
+    assert!(!left.contains(&jobs[1].delivery_id));
+    for id in left {
+        l.unpark(ada, "w1", &id).await.unwrap();
+    }
+    assert!(l.parked(ada, "w1", 10).await.unwrap().is_empty());
+    // Many at once (more than one batch of writes), all read back.
+    let many: Vec<DeliveryJob> = (0..30)
+        .map(|i| job(ada, "w3", &format!("m{i}"), 1))
+        .collect();
+    l.park(ada, "w3", &many).await.unwrap();
+    assert_eq!(l.parked(ada, "w3", 100).await.unwrap().len(), 30);
+    for j in &many {
+        l.unpark(ada, "w3", &j.delivery_id).await.unwrap();
+    }
+    assert!(l.parked(ada, "w3", 100).await.unwrap().is_empty());
 }

@@ -22,6 +22,17 @@ pub struct MemDeliveryLog {
     deliveries: Mutex<HashMap<Hook, BTreeMap<String, Delivery>>>,
     /// By log key, per webhook.
     records: Mutex<HashMap<Hook, BTreeMap<String, AttemptRecord>>>,
+    /// Parked jobs by delivery, per webhook.
+    parked: Mutex<HashMap<Hook, BTreeMap<String, DeliveryJob>>>,
+}
+
+impl MemDeliveryLog {
+    /// How many jobs the webhook has parked.
+    pub fn parked_count(&self, owner: &OwnerId, webhook_id: &str) -> usize {
+        lock(&self.parked)
+            .get(&(owner.clone(), webhook_id.to_owned()))
+            .map_or(0, BTreeMap::len)
+    }
 }
 
 #[async_trait]
@@ -87,6 +98,46 @@ impl DeliveryLog for MemDeliveryLog {
             .map(|(_, r)| r.clone())
             .collect();
         Ok(crate::paging::cut_page(items, limit, log_key))
+    }
+
+    async fn park(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        jobs: &[DeliveryJob],
+    ) -> Result<(), CoreError> {
+        let mut parked = lock(&self.parked);
+        let m = parked
+            .entry((owner.clone(), webhook_id.to_owned()))
+            .or_default();
+        for job in jobs {
+            m.insert(job.delivery_id.clone(), job.clone());
+        }
+        Ok(())
+    }
+
+    async fn parked(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryJob>, CoreError> {
+        Ok(lock(&self.parked)
+            .get(&(owner.clone(), webhook_id.to_owned()))
+            .map(|m| m.values().take(limit).cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn unpark(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        delivery_id: &str,
+    ) -> Result<(), CoreError> {
+        if let Some(m) = lock(&self.parked).get_mut(&(owner.clone(), webhook_id.to_owned())) {
+            m.remove(delivery_id);
+        }
+        Ok(())
     }
 }
 

@@ -1,18 +1,20 @@
 //! Making one attempt of a delivery, and what follows it: the attempt is signed and sent, its
 //! outcome recorded in the log, the webhook's consecutive failures counted (pausing it, and
 //! mailing its owner once, at `WEBHOOK_DISABLE_AFTER`), and a failure retried on the ladder.
-//! An attempt without an answer stalls its webhook ([`super::stall`]): its other jobs wait out
-//! the window on the queue, and one probes when it ends.
+//! An attempt without an answer stalls its webhook ([`super::stall`]): its other jobs are
+//! parked off the queue ([`super::parking`]) until the window's wake, which probes with one of
+//! them; the answer releases them.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::deliveries::{
-    AttemptRecord, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
+    AttemptRecord, Delivery, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
 };
 use super::delivery::{Next, after_attempt, headers, pauses, queue_delay};
-use super::stall::{Stall, spread, stall_of, stalls, window};
+use super::parking::{Parked, Parking};
+use super::stall::{Stall, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
 use crate::clock::Clock;
 use crate::notify::{Mail, Mailer};
@@ -43,9 +45,14 @@ pub enum Outcome {
     /// Nothing to send: the webhook or the delivery is gone, the webhook is paused, or this
     /// attempt was already made (a repeated message).
     Dropped(&'static str),
-    /// The webhook is stalled (or another job is probing it): put back on the queue, as it was,
-    /// until the window ends; nothing sent, counted or logged.
+    /// The webhook is stalled (or another job is probing it): parked off the queue until the
+    /// window's wake; nothing sent, counted or logged.
+    Parked,
+    /// As [`Outcome::Parked`], but the window was about to end: put back on the queue as it
+    /// was, to come back after it.
     Deferred,
+    /// A wake put this many parked jobs back on the queue.
+    Released(usize),
     /// Sent; what the log recorded.
     Attempted(AttemptRecord),
 }
@@ -60,6 +67,9 @@ impl Deliverer {
     /// Runs one job. An error is an AWS failure (the queue hands the job back, and the
     /// attempt is made again: at least once).
     pub async fn run(&self, job: &DeliveryJob) -> Result<Outcome, CoreError> {
+        if let Some(seen) = &job.wake {
+            return self.wake(job, seen).await;
+        }
         let now = self.clock.now();
         if let Some(due) = job.due_at.as_deref().and_then(parse_time)
             && due > now
@@ -82,35 +92,59 @@ impl Deliverer {
             w if job.manual || w.is_zero() => Stall::Clear,
             _ => stall_of(&hook, now),
         };
-        if let Stall::Until(until) = stall {
-            let back =
-                queue_delay(now, until) + spread(&job.delivery_id, window(self.backoff_scale));
-            return self.defer(job, back).await;
+        if let Stall::Until(_) = stall {
+            return self.park(&owner, job).await;
         }
-        let Some(d) = self
-            .log
-            .delivery(&owner, &hook.id, &job.delivery_id)
-            .await?
-        else {
-            return Ok(Outcome::Dropped("delivery expired"));
+        let d = match self.due(&owner, &hook.id, job).await? {
+            Ok(d) => d,
+            Err(dropped) => return Ok(dropped),
         };
-        if d.attempts >= job.attempt {
-            return Ok(Outcome::Dropped("attempt already made"));
-        }
         if let Stall::Ended(seen) = stall {
             // Of the jobs that find the window ended, the one that moves it on probes; the
-            // others wait out the new window (which only the probe's outcome ends or extends).
-            let w = window(self.backoff_scale);
-            let until = rfc3339(crate::time::after(now, w));
-            if !self
-                .store
-                .stall(&owner, &hook.id, &until, Some(&seen))
-                .await?
-            {
-                return self.defer(job, w + spread(&job.delivery_id, w)).await;
+            // others are parked for the new window (which only the probe's outcome ends or
+            // extends, and whose wake probes again).
+            if !self.claim(&owner, &hook.id, &seen, now).await? {
+                return self.park(&owner, job).await;
             }
         }
-        let sent = match self.key(&hook).await? {
+        let (outcome, ok) = self.attempt(&owner, &hook, job, d, now).await?;
+        if ok && hook.stalled_until.is_some() {
+            self.release(&owner, &hook.id).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// The delivery `job` attempts, or why there is nothing to send.
+    async fn due(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        job: &DeliveryJob,
+    ) -> Result<Result<Delivery, Outcome>, CoreError> {
+        let Some(d) = self
+            .log
+            .delivery(owner, webhook_id, &job.delivery_id)
+            .await?
+        else {
+            return Ok(Err(Outcome::Dropped("delivery expired")));
+        };
+        if d.attempts >= job.attempt {
+            return Ok(Err(Outcome::Dropped("attempt already made")));
+        }
+        Ok(Ok(d))
+    }
+
+    /// Makes attempt `job.attempt` of delivery `d` (the window allowing it), records it, counts
+    /// it and queues its retry; answers the outcome and whether the receiver took it.
+    async fn attempt(
+        &self,
+        owner: &OwnerId,
+        hook: &Webhook,
+        job: &DeliveryJob,
+        d: Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<(Outcome, bool), CoreError> {
+        let sent = match self.key(hook).await? {
             Some(key) => {
                 let hs = headers(&key, &d.event_id, now.timestamp(), &d.body);
                 self.sender.post(&hook.url, &hs, d.body.clone()).await
@@ -124,11 +158,14 @@ impl Deliverer {
             },
         };
         let ok = sent.status_code.is_some_and(super::delivery::succeeded);
-        if stalls(&sent) {
-            // From the end of the attempt: the window is the time its slot is left alone.
+        let w = window(self.backoff_scale);
+        if stalls(&sent) && !w.is_zero() {
+            // From the end of the attempt: the window is the time its slot is left alone. Its
+            // wake is queued first, so that no window is ever written without one.
             let end = self.clock.now();
-            let until = rfc3339(crate::time::after(end, window(self.backoff_scale)));
-            self.store.stall(&owner, &hook.id, &until, None).await?;
+            let until = rfc3339(crate::time::after(end, w));
+            self.queue_wake(owner, &hook.id, &until, w).await?;
+            self.store.stall(owner, &hook.id, &until, None).await?;
         }
         let next = after_attempt(job.attempt, ok, job.manual, self.backoff_scale);
         let next_at = match next {
@@ -146,7 +183,7 @@ impl Deliverer {
             at: rfc3339(now),
             next_attempt_at: next_at.map(rfc3339),
         };
-        self.log.record(&owner, &hook.id, &record).await?;
+        self.log.record(owner, &hook.id, &record).await?;
         let decision = match next {
             Next::Done if ok => "delivered",
             Next::Done => "failed once",
@@ -154,7 +191,7 @@ impl Deliverer {
             Next::GiveUp => "given up",
         };
         tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = d.event_id, attempt = job.attempt, status_code = sent.status_code, error = sent.error.as_deref(), duration_ms = sent.duration_ms, stalled = stalls(&sent), decision, "webhook attempt");
-        self.count(&owner, &hook, ok).await?;
+        self.count(owner, hook, ok).await?;
         if let (Next::Retry(wait), Some(due)) = (next, next_at) {
             let retry = DeliveryJob {
                 attempt: job.attempt + 1,
@@ -165,19 +202,134 @@ impl Deliverer {
                 .enqueue(&retry, wait.min(super::deliveries::MAX_QUEUE_DELAY))
                 .await?;
         }
-        Ok(Outcome::Attempted(record))
+        Ok((Outcome::Attempted(record), ok))
     }
 
-    /// Puts `job` back unchanged (its attempt, due time and delivery): it comes back after the
-    /// window ends, at its place in the next one.
-    async fn defer(
+    /// A wake at the end of the window `seen` (empty: a release going on). A window still
+    /// running is waited out if it is the one this wake was queued for (it came early), or left
+    /// to its own wake; an ended one is claimed, and one parked job probes the receiver; a
+    /// webhook no longer stalled (or paused: its jobs are dropped as they come back) has its
+    /// parked jobs released.
+    async fn wake(&self, job: &DeliveryJob, seen: &str) -> Result<Outcome, CoreError> {
+        let Ok(owner) = OwnerId::parse(&job.owner) else {
+            return Ok(Outcome::Dropped("bad owner"));
+        };
+        let Some(hook) = self.store.get(&owner, &job.webhook_id).await? else {
+            // Its parked jobs expire with the log.
+            return Ok(Outcome::Dropped("webhook removed"));
+        };
+        let now = self.clock.now();
+        let w = window(self.backoff_scale);
+        let stall = match hook.state {
+            WebhookState::Active if !w.is_zero() => stall_of(&hook, now),
+            _ => Stall::Clear,
+        };
+        match stall {
+            Stall::Clear => {
+                let n = self.release(&owner, &hook.id).await?;
+                Ok(Outcome::Released(n))
+            }
+            Stall::Until(until) if hook.stalled_until.as_deref() == Some(seen) => {
+                self.queue.enqueue(job, queue_delay(now, until)).await?;
+                Ok(Outcome::Waiting)
+            }
+            Stall::Until(_) => Ok(Outcome::Dropped("a later window has its own wake")),
+            Stall::Ended(ended) => {
+                let Some(probe) = self.log.parked(&owner, &hook.id, 1).await?.pop() else {
+                    // Nothing waits: the next job to come claims the window as it finds it.
+                    return Ok(Outcome::Dropped("nothing parked"));
+                };
+                let d = match self.due(&owner, &hook.id, &probe).await? {
+                    Ok(d) => d,
+                    Err(_) => {
+                        // Nothing to send for it: gone from the park, and the wake looks again.
+                        self.log
+                            .unpark(&owner, &hook.id, &probe.delivery_id)
+                            .await?;
+                        self.queue.enqueue(job, std::time::Duration::ZERO).await?;
+                        return Ok(Outcome::Dropped("parked job had nothing to send"));
+                    }
+                };
+                if !self.claim(&owner, &hook.id, &ended, now).await? {
+                    return Ok(Outcome::Dropped("another job probes"));
+                }
+                let (outcome, ok) = self.attempt(&owner, &hook, &probe, d, now).await?;
+                // Only now: until its attempt is recorded, the job stays parked.
+                self.log
+                    .unpark(&owner, &hook.id, &probe.delivery_id)
+                    .await?;
+                if ok {
+                    self.release(&owner, &hook.id).await?;
+                }
+                Ok(outcome)
+            }
+        }
+    }
+
+    /// Moves the ended window `seen` on by one window from `now`, for the caller to probe;
+    /// `false` when another job did first. The new window's wake is queued before the write.
+    async fn claim(
         &self,
-        job: &DeliveryJob,
-        wait: std::time::Duration,
-    ) -> Result<Outcome, CoreError> {
-        let wait = wait.min(super::deliveries::MAX_QUEUE_DELAY);
-        self.queue.enqueue(job, wait).await?;
-        Ok(Outcome::Deferred)
+        owner: &OwnerId,
+        webhook_id: &str,
+        seen: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, CoreError> {
+        let w = window(self.backoff_scale);
+        let until = rfc3339(crate::time::after(now, w));
+        self.queue_wake(owner, webhook_id, &until, w).await?;
+        self.store
+            .stall(owner, webhook_id, &until, Some(seen))
+            .await
+    }
+
+    async fn queue_wake(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        until: &str,
+        w: std::time::Duration,
+    ) -> Result<(), CoreError> {
+        let wake = DeliveryJob::wake(owner.as_str(), webhook_id, until);
+        self.queue
+            .enqueue(&wake, w.min(super::deliveries::MAX_QUEUE_DELAY))
+            .await
+    }
+
+    fn parking(&self) -> Parking<'_> {
+        Parking {
+            store: self.store.as_ref(),
+            log: self.log.as_ref(),
+            queue: self.queue.as_ref(),
+        }
+    }
+
+    /// Parks `job` until its webhook's window ends (unsent, uncounted, unlogged).
+    async fn park(&self, owner: &OwnerId, job: &DeliveryJob) -> Result<Outcome, CoreError> {
+        let w = window(self.backoff_scale);
+        let parked = self
+            .parking()
+            .park(
+                owner,
+                &job.webhook_id,
+                std::slice::from_ref(job),
+                || self.clock.now(),
+                w,
+            )
+            .await?;
+        Ok(match parked {
+            Parked::Parked => Outcome::Parked,
+            Parked::Queued => Outcome::Deferred,
+        })
+    }
+
+    async fn release(&self, owner: &OwnerId, webhook_id: &str) -> Result<usize, CoreError> {
+        let w = window(self.backoff_scale);
+        let n = self.parking().release(owner, webhook_id, w).await?;
+        if n > 0 {
+            tracing::info!(owner = %owner, webhook_id, released = n, decision = "released", "parked deliveries back on the queue");
+        }
+        Ok(n)
     }
 
     async fn key(&self, hook: &Webhook) -> Result<Option<Vec<u8>>, CoreError> {

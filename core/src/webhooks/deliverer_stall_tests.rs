@@ -1,6 +1,7 @@
 //! The stall window in the deliverer: an attempt without an answer stalls its webhook, its
-//! other jobs wait on the queue unsent, uncounted and unlogged, one probes when the window
-//! ends, and no other webhook notices.
+//! other jobs (and the fan-out's new ones) are parked off the queue unsent, uncounted and
+//! unlogged, the window's wake probes with one of them, an answer releases the rest, and no
+//! other webhook notices.
 
 use std::time::Duration;
 
@@ -21,8 +22,12 @@ fn events(who: &str, n: u32) -> Vec<Event> {
         .collect()
 }
 
+fn parked(w: &World, who: &str, id: &str) -> usize {
+    w.log.parked_count(&owner(who), id)
+}
+
 #[tokio::test]
-async fn a_timeout_stalls_the_webhook_and_its_other_jobs_wait_unsent_for_the_window() {
+async fn a_timeout_stalls_the_webhook_and_its_other_jobs_are_parked_off_the_queue() {
     let w = world(50);
     let (id, _) = w.register("ada", &["file.accepted"]).await;
     w.sender.answer(&[None]);
@@ -34,27 +39,40 @@ async fn a_timeout_stalls_the_webhook_and_its_other_jobs_wait_unsent_for_the_win
         Outcome::Attempted(_)
     ));
     let until = rfc3339(start + chrono::Duration::seconds(30));
-    assert_eq!(stalled_until(&w, "ada", &id).await, Some(until));
-    // The second event's job is not attempted but put back as it was, for the whole window.
+    assert_eq!(stalled_until(&w, "ada", &id).await, Some(until.clone()));
+    // The window's wake was queued for its end, before the retry.
     let second = w.queue.pop().unwrap().0;
+    let wake = w.queue.pop().unwrap();
+    assert_eq!(wake.0, DeliveryJob::wake("ada", &id, &until));
+    assert_eq!(wake.1, STALL_WINDOW);
     let retry = w.queue.pop().unwrap();
     assert_eq!((retry.0.attempt, retry.1), (2, Duration::from_secs(5)));
-    assert_eq!(w.deliverer.run(&second).await.unwrap(), Outcome::Deferred);
-    let back = STALL_WINDOW + spread(&second.delivery_id, STALL_WINDOW);
-    assert_eq!(w.queue.pop().unwrap(), (second, back));
-    // The retry, due inside the window, waits for what is left of it and keeps its due time.
+    // The second event's job and the retry are parked, not put back on the queue.
+    assert_eq!(w.deliverer.run(&second).await.unwrap(), Outcome::Parked);
     w.clock.advance(chrono::Duration::seconds(5));
-    assert_eq!(w.deliverer.run(&retry.0).await.unwrap(), Outcome::Deferred);
-    let back = Duration::from_secs(25) + spread(&retry.0.delivery_id, STALL_WINDOW);
-    assert_eq!(w.queue.pop().unwrap(), (retry.0, back));
+    assert_eq!(w.deliverer.run(&retry.0).await.unwrap(), Outcome::Parked);
     assert!(w.queue.is_empty());
+    assert_eq!(parked(&w, "ada", &id), 2);
     assert_eq!(w.sender.received().len(), 1, "one attempt went out");
     let page = w
         .dispatch
         .deliveries(&owner("ada"), &id, None)
         .await
         .unwrap();
-    assert_eq!(page.deliveries.len(), 1, "a deferral leaves no log entry");
+    assert_eq!(page.deliveries.len(), 1, "a parked job leaves no log entry");
+    // New events of the stalled webhook are parked by the fan-out itself.
+    assert_eq!(
+        w.dispatch.fan_out(&events_from("ada", 3, 2)).await.unwrap(),
+        2
+    );
+    assert!(w.queue.is_empty(), "nothing of a stalled webhook is queued");
+    assert_eq!(parked(&w, "ada", &id), 4);
+}
+
+fn events_from(who: &str, first: u32, n: u32) -> Vec<Event> {
+    (first..first + n)
+        .map(|i| event(who, i, EventKind::FileAccepted))
+        .collect()
 }
 
 #[tokio::test]
@@ -70,7 +88,7 @@ async fn a_fast_failing_answer_does_not_stall() {
 }
 
 #[tokio::test]
-async fn the_probe_after_the_window_clears_the_stall_or_extends_it() {
+async fn the_window_s_wake_probes_with_a_parked_job_and_its_answer_releases_the_rest() {
     let w = world(50);
     let (id, _) = w.register("ada", &["file.accepted"]).await;
     // The first attempt and the first probe time out; the second probe is answered.
@@ -79,28 +97,58 @@ async fn the_probe_after_the_window_clears_the_stall_or_extends_it() {
     let start = w.clock.now();
     let job = w.queue.pop().unwrap().0;
     w.deliverer.run(&job).await.unwrap();
+    let (wake, _) = w.queue.pop().unwrap();
     let (retry, _) = w.queue.pop().unwrap();
-    w.clock.advance(chrono::Duration::seconds(30));
-    let probe = w.deliverer.run(&retry).await.unwrap();
-    let Outcome::Attempted(r) = probe else {
-        panic!("the window ended: the job probes, {probe:?}");
-    };
-    assert_eq!(r.attempt, 2);
+    w.dispatch.fan_out(&events_from("ada", 2, 3)).await.unwrap();
+    w.clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(w.deliverer.run(&retry).await.unwrap(), Outcome::Parked);
+    assert_eq!(parked(&w, "ada", &id), 4);
+    // A wake that comes early waits for what is left of its window.
+    assert_eq!(w.deliverer.run(&wake).await.unwrap(), Outcome::Waiting);
+    assert_eq!(
+        w.queue.pop().unwrap(),
+        (wake.clone(), Duration::from_secs(25))
+    );
+    w.clock.advance(chrono::Duration::seconds(25));
+    let probe = w.deliverer.run(&wake).await.unwrap();
+    assert!(matches!(probe, Outcome::Attempted(_)), "{probe:?}");
+    assert_eq!(w.sender.received().len(), 2, "one probe for four parked");
+    assert_eq!(parked(&w, "ada", &id), 3);
     let extended = rfc3339(start + chrono::Duration::seconds(60));
-    assert_eq!(stalled_until(&w, "ada", &id).await, Some(extended));
-    let (third, delay) = w.queue.pop().unwrap();
-    assert_eq!((third.attempt, delay), (3, Duration::from_secs(60)));
-    w.clock.advance(chrono::Duration::seconds(60));
-    assert!(matches!(
-        w.deliverer.run(&third).await.unwrap(),
-        Outcome::Attempted(_)
-    ));
+    assert_eq!(stalled_until(&w, "ada", &id).await, Some(extended.clone()));
+    // The claim's wake and the stall's (the same end), then the probe's retry.
+    let mut wakes = 0;
+    let mut next = None;
+    while let Some((j, delay)) = w.queue.pop() {
+        if j.wake.is_some() {
+            assert_eq!(
+                (j.wake.as_deref(), delay),
+                (Some(extended.as_str()), STALL_WINDOW)
+            );
+            wakes += 1;
+            next = Some(j);
+        } else {
+            assert_eq!(j.attempt, 2, "the probed job's retry");
+        }
+    }
+    assert_eq!(wakes, 2);
+    // The next wake probes again; the answer releases the parked jobs, spread over a window.
+    w.clock.advance(chrono::Duration::seconds(30));
+    let probe = w.deliverer.run(&next.unwrap()).await.unwrap();
+    assert!(matches!(probe, Outcome::Attempted(_)), "{probe:?}");
     assert_eq!(
         stalled_until(&w, "ada", &id).await,
         None,
         "a success clears it"
     );
-    assert!(w.queue.is_empty());
+    assert_eq!(parked(&w, "ada", &id), 0);
+    let released: Vec<(DeliveryJob, Duration)> = std::iter::from_fn(|| w.queue.pop())
+        .filter(|(j, _)| j.wake.is_none())
+        .collect();
+    assert_eq!(released.len(), 2);
+    for (j, delay) in released {
+        assert_eq!(delay, spread(&j.delivery_id, STALL_WINDOW));
+    }
 }
 
 /// A store whose reads let other work run first: the jobs of one batch all read the webhook
@@ -154,7 +202,7 @@ impl WebhookStore for Interleaved {
 }
 
 #[tokio::test]
-async fn when_the_window_ends_one_job_of_many_probes_and_the_rest_wait_another() {
+async fn when_the_window_ends_one_job_of_many_probes_and_the_rest_are_not_lost() {
     let w = world(50);
     let (id, _) = w.register("ada", &["file.accepted"]).await;
     w.sender.answer(&[None]);
@@ -162,7 +210,7 @@ async fn when_the_window_ends_one_job_of_many_probes_and_the_rest_wait_another()
     let first = w.queue.pop().unwrap().0;
     w.deliverer.run(&first).await.unwrap();
     let rest: Vec<DeliveryJob> = (0..3).map(|_| w.queue.pop().unwrap().0).collect();
-    let _retry = w.queue.pop().unwrap();
+    while w.queue.pop().is_some() {}
     w.clock.advance(chrono::Duration::seconds(30));
     // A batch of three comes back at the window's end, run side by side.
     let d = Deliverer {
@@ -172,19 +220,27 @@ async fn when_the_window_ends_one_job_of_many_probes_and_the_rest_wait_another()
     let out = futures_util::future::join_all(rest.iter().map(|j| d.run(j))).await;
     let out: Vec<Outcome> = out.into_iter().map(Result::unwrap).collect();
     assert_eq!(attempts(&out).len(), 1, "{out:?}");
-    assert_eq!(out.iter().filter(|o| **o == Outcome::Deferred).count(), 2);
     assert_eq!(
         w.sender.received().len(),
         2,
         "the first attempt and one probe"
     );
-    // The probe was answered: the stall is cleared; the others wait one window, no more.
+    // The probe was answered: the stall is cleared, and the other two are back on the queue
+    // (released, or queued by their park when it saw the window gone), none left parked.
     assert_eq!(stalled_until(&w, "ada", &id).await, None);
-    for _ in 0..2 {
-        let (job, wait) = w.queue.pop().unwrap();
-        assert_eq!(wait, STALL_WINDOW + spread(&job.delivery_id, STALL_WINDOW));
-    }
-    assert!(w.queue.is_empty());
+    assert_eq!(parked(&w, "ada", &id), 0);
+    let mut back: Vec<String> = std::iter::from_fn(|| w.queue.pop())
+        .filter(|(j, _)| j.wake.is_none())
+        .map(|(j, _)| j.delivery_id)
+        .collect();
+    back.sort();
+    let mut want: Vec<String> = rest
+        .iter()
+        .filter(|j| !attempts(&out).iter().any(|r| r.id == j.delivery_id))
+        .map(|j| j.delivery_id.clone())
+        .collect();
+    want.sort();
+    assert_eq!(back, want);
 }
 
 #[tokio::test]
@@ -196,24 +252,25 @@ async fn another_webhook_s_jobs_go_out_while_one_is_stalled() {
     w.dispatch.fan_out(&events("ada", 1)).await.unwrap();
     let job = w.queue.pop().unwrap().0;
     w.deliverer.run(&job).await.unwrap();
-    w.queue.pop().unwrap();
+    while w.queue.pop().is_some() {}
     assert!(stalled_until(&w, "ada", &ada_hook).await.is_some());
     w.dispatch.fan_out(&events("bob", 3)).await.unwrap();
     let out = w.drain().await;
     assert_eq!(attempts(&out).len(), 3);
-    assert!(!out.contains(&Outcome::Deferred));
+    assert!(!out.contains(&Outcome::Parked) && !out.contains(&Outcome::Deferred));
     assert_eq!(stalled_until(&w, "bob", &bob_hook).await, None);
 }
 
 #[tokio::test]
-async fn deferrals_are_not_failures_and_every_delivery_arrives_once_the_receiver_answers() {
-    // Two failures in a row would pause it: the deferred jobs must not count.
+async fn parked_jobs_are_not_failures_and_every_delivery_arrives_once_the_receiver_answers() {
+    // Two failures in a row would pause it: the parked jobs must not count.
     let w = world(2);
     let (id, _) = w.register("ada", &["file.accepted"]).await;
     w.sender.answer(&[None]);
     w.dispatch.fan_out(&events("ada", 6)).await.unwrap();
     let out = w.drain().await;
-    assert!(out.contains(&Outcome::Deferred));
+    assert!(out.contains(&Outcome::Parked));
+    assert_eq!(parked(&w, "ada", &id), 0);
     let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
     assert_eq!(hook.state, WebhookState::Active);
     let done = attempts(&out);
@@ -236,7 +293,7 @@ async fn the_owner_s_test_of_a_stalled_webhook_is_sent_and_its_answer_clears_the
     w.dispatch.fan_out(&events("ada", 1)).await.unwrap();
     let job = w.queue.pop().unwrap().0;
     w.deliverer.run(&job).await.unwrap();
-    w.queue.pop().unwrap();
+    while w.queue.pop().is_some() {}
     assert!(stalled_until(&w, "ada", &id).await.is_some());
     w.dispatch.ping(&owner("ada"), &id).await.unwrap();
     let ping = w.queue.pop().unwrap().0;
@@ -255,7 +312,11 @@ async fn a_long_window_is_waited_in_hops_of_the_queue_s_delay() {
     let first = w.queue.pop().unwrap().0;
     w.deliverer.run(&first).await.unwrap();
     let second = w.queue.pop().unwrap().0;
+    let (wake, delay) = w.queue.pop().unwrap();
+    assert_eq!(delay, Duration::from_secs(900));
     w.queue.pop().unwrap();
-    assert_eq!(w.deliverer.run(&second).await.unwrap(), Outcome::Deferred);
-    assert_eq!(w.queue.pop().unwrap().1, Duration::from_secs(900));
+    assert_eq!(w.deliverer.run(&second).await.unwrap(), Outcome::Parked);
+    w.clock.advance(chrono::Duration::seconds(900));
+    assert_eq!(w.deliverer.run(&wake).await.unwrap(), Outcome::Waiting);
+    assert_eq!(w.queue.pop().unwrap(), (wake, Duration::from_secs(900)));
 }

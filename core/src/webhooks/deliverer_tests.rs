@@ -17,6 +17,7 @@ struct World {
     dispatch: Dispatch,
     deliverer: Deliverer,
     queue: Arc<MemDeliveryQueue>,
+    log: Arc<MemDeliveryLog>,
     sender: Arc<ScriptedSender>,
     mailer: Arc<MemMailer>,
     clock: Arc<FixedClock>,
@@ -54,7 +55,7 @@ fn world(disable_after: u32) -> World {
         },
         deliverer: Deliverer {
             store,
-            log,
+            log: log.clone(),
             queue: queue.clone(),
             sender: sender.clone(),
             sealer,
@@ -64,6 +65,7 @@ fn world(disable_after: u32) -> World {
             disable_after,
         },
         queue,
+        log,
         sender,
         mailer,
         clock,
@@ -123,14 +125,27 @@ impl World {
 
     /// Runs every queued job, the clock moved by each job's delay first (as the queue holds
     /// it back); answers the outcomes in order.
+    /// Runs every job as the queue would hand it out: the soonest due first (in the order
+    /// enqueued among equals), the clock moved on to it.
     async fn drain(&self) -> Vec<Outcome> {
         let mut out = Vec::new();
-        while let Some((job, delay)) = self.queue.pop() {
-            self.clock
-                .advance(chrono::Duration::from_std(delay).unwrap());
+        let mut pending: Vec<(chrono::DateTime<Utc>, usize, DeliveryJob)> = Vec::new();
+        let mut seq = 0;
+        loop {
+            while let Some((job, delay)) = self.queue.pop() {
+                let at = self.clock.now() + chrono::Duration::from_std(delay).unwrap();
+                pending.push((at, seq, job));
+                seq += 1;
+            }
+            let Some(i) = (0..pending.len()).min_by_key(|&i| (pending[i].0, pending[i].1)) else {
+                return out;
+            };
+            let (at, _, job) = pending.remove(i);
+            if at > self.clock.now() {
+                self.clock.advance(at - self.clock.now());
+            }
             out.push(self.deliverer.run(&job).await.unwrap());
         }
-        out
     }
 }
 
@@ -206,8 +221,8 @@ async fn a_receiver_that_fails_three_times_gets_the_fourth_attempt_on_the_ladder
     assert_eq!(done[1].error.as_deref(), Some("could not connect"));
     // 5 s, 1 min and 10 min: each within one queue delay.
     assert_eq!(
-        w.clock.now() - start,
-        chrono::Duration::seconds(5 + 60 + 600)
+        done[3].at,
+        rfc3339(start + chrono::Duration::seconds(5 + 60 + 600))
     );
     assert_eq!(
         done[0].next_attempt_at.as_deref(),
@@ -361,3 +376,7 @@ async fn a_removed_webhook_s_queued_deliveries_are_dropped() {
 
 #[path = "deliverer_stall_tests.rs"]
 mod stall;
+
+#[cfg(test)]
+#[path = "deliverer_parking_tests.rs"]
+mod parking;

@@ -91,6 +91,26 @@ pub struct DeliveryJob {
     /// a paused webhook.
     #[serde(default)]
     pub manual: bool,
+    /// A wake, not an attempt: sent to the end of a stall window (the `stalled_until` it was
+    /// queued for; empty: a release to go on with), it releases or probes the webhook's parked
+    /// jobs ([`super::parking`]). `delivery_id` is empty then.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub wake: Option<String>,
+}
+
+impl DeliveryJob {
+    /// The wake of `owner`'s webhook `webhook_id` for the window ending at `seen`.
+    pub fn wake(owner: &str, webhook_id: &str, seen: &str) -> Self {
+        Self {
+            owner: owner.to_owned(),
+            webhook_id: webhook_id.to_owned(),
+            delivery_id: String::new(),
+            attempt: 0,
+            due_at: None,
+            manual: false,
+            wake: Some(seen.to_owned()),
+        }
+    }
 }
 
 /// What one attempt came to at the receiver.
@@ -139,6 +159,32 @@ pub trait DeliveryLog: Send + Sync {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<(Vec<AttemptRecord>, Option<String>), CoreError>;
+
+    /// Parks `jobs` (a stalled webhook's, off the queue) under their webhook, each keyed by its
+    /// delivery: parking the same delivery again replaces it. All are parked when it returns.
+    async fn park(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        jobs: &[DeliveryJob],
+    ) -> Result<(), CoreError>;
+
+    /// Up to `limit` of the webhook's parked jobs (any order), read after every park that
+    /// returned.
+    async fn parked(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryJob>, CoreError>;
+
+    /// Removes the parked job of delivery `delivery_id` (nothing when there is none).
+    async fn unpark(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        delivery_id: &str,
+    ) -> Result<(), CoreError>;
 }
 
 /// The deliveries' queue (SQS): each job is handed to the deliverer after `delay` (at most

@@ -13,6 +13,8 @@ use super::deliveries::{
     is_delivery_id,
 };
 use super::delivery::{body, ping_body, wants};
+use super::parking::{Parked, Parking, parks};
+use super::stall::{STALL_WINDOW, Stall, stall_of};
 use super::{WebhookStore, webhook_not_found};
 use crate::clock::Clock;
 use crate::events::Event;
@@ -37,11 +39,24 @@ pub struct DeliveryPage {
     pub next_cursor: Option<String>,
 }
 
+fn first_attempt(owner: &OwnerId, d: &Delivery, manual: bool) -> DeliveryJob {
+    DeliveryJob {
+        owner: owner.to_string(),
+        webhook_id: d.webhook_id.clone(),
+        delivery_id: d.id.clone(),
+        attempt: 1,
+        due_at: None,
+        manual,
+        wake: None,
+    }
+}
+
 impl Dispatch {
     /// Enqueues one delivery per (webhook, event) for `events`: the owner's active webhooks
-    /// subscribed to each event's type. A repeated fan-out of the same events (the stream
-    /// retries) keeps the same delivery ids, and the deliverer sends an attempt it already
-    /// recorded only once. Answers how many deliveries were enqueued.
+    /// subscribed to each event's type; a stalled webhook's are parked instead, all of one
+    /// webhook's at once. A repeated fan-out of the same events (the stream retries) keeps the
+    /// same delivery ids, and the deliverer sends an attempt it already recorded only once.
+    /// Answers how many deliveries were enqueued or parked.
     pub async fn fan_out(&self, events: &[Event]) -> Result<usize, CoreError> {
         let mut by_owner: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
         for e in events {
@@ -53,6 +68,7 @@ impl Dispatch {
                 continue;
             };
             let hooks = self.store.list(&owner).await?;
+            let mut parked: BTreeMap<&str, Vec<DeliveryJob>> = BTreeMap::new();
             for event in events {
                 for hook in hooks.iter().filter(|h| wants(h, event)) {
                     let d = Delivery {
@@ -64,13 +80,56 @@ impl Dispatch {
                         attempts: 0,
                         created_at: rfc3339(self.clock.now()),
                     };
-                    self.enqueue(&owner, &d, 1, false).await?;
-                    tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = event.id, decision = "enqueued", "webhook delivery enqueued");
                     enqueued += 1;
+                    let now = self.clock.now();
+                    if let Stall::Until(until) = stall_of(hook, now)
+                        && parks(until, now)
+                    {
+                        // A stalled webhook's delivery is parked, not queued, until the
+                        // window's wake: the queue carries only what can be sent.
+                        self.log.open(&owner, &d).await?;
+                        parked
+                            .entry(&hook.id)
+                            .or_default()
+                            .push(first_attempt(&owner, &d, false));
+                        continue;
+                    }
+                    self.enqueue(&owner, &d, 1, false).await?;
+                    tracing::info!(owner = %owner, webhook_id = hook.id, delivery_id = d.id, event_id = event.id, decision = "enqueued", "webhook delivery fanned out");
                 }
+            }
+            for (hook_id, jobs) in parked {
+                self.park(&owner, hook_id, &jobs).await?;
             }
         }
         Ok(enqueued)
+    }
+
+    /// Parks a stalled webhook's new deliveries ([`super::parking`]), kept already.
+    async fn park(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        jobs: &[DeliveryJob],
+    ) -> Result<(), CoreError> {
+        let parking = Parking {
+            store: self.store.as_ref(),
+            log: self.log.as_ref(),
+            queue: self.queue.as_ref(),
+        };
+        // The backoff scale is the deliverer's: a job queued after all is spread over the
+        // unscaled window.
+        let out = parking
+            .park(owner, webhook_id, jobs, || self.clock.now(), STALL_WINDOW)
+            .await?;
+        let decision = match out {
+            Parked::Parked => "parked",
+            Parked::Queued => "enqueued",
+        };
+        for j in jobs {
+            tracing::info!(owner = %owner, webhook_id, delivery_id = j.delivery_id, decision, "webhook delivery fanned out");
+        }
+        Ok(())
     }
 
     async fn enqueue(
@@ -82,12 +141,8 @@ impl Dispatch {
     ) -> Result<(), CoreError> {
         self.log.open(owner, d).await?;
         let job = DeliveryJob {
-            owner: owner.to_string(),
-            webhook_id: d.webhook_id.clone(),
-            delivery_id: d.id.clone(),
             attempt,
-            due_at: None,
-            manual,
+            ..first_attempt(owner, d, manual)
         };
         self.queue.enqueue(&job, Duration::ZERO).await
     }
@@ -142,6 +197,7 @@ impl Dispatch {
             attempt: d.attempts + 1,
             due_at: None,
             manual: true,
+            wake: None,
         };
         self.queue.enqueue(&job, Duration::ZERO).await
     }

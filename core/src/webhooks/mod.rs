@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod delivery;
 mod dispatch;
 mod model;
+pub mod parking;
 mod service;
 pub mod signature;
 pub mod stall;

@@ -2,9 +2,10 @@
 //! of one delivery ([`DeliveryJob`]); the attempts of a batch are sent concurrently, so a
 //! receiver that is slow or never answers holds up only its own attempt (at most the 10 s
 //! timeout), never the others' of the batch, and other batches run in other invocations. After
-//! such an attempt its webhook is stalled for a window: its other jobs go back on the queue at
-//! once (one probe per window waits out the timeout), so its batches do not keep invocations
-//! (or the local pump's slots) busy for 10 s each. A
+//! such an attempt its webhook is stalled for a window: its other jobs are parked in the
+//! delivery log, off the queue (one probe per window waits out the timeout, sent by the
+//! window's wake), so its batches do not keep invocations (or the local pump's slots) busy for
+//! 10 s each, nor fill the queue other owners' deliveries go through. A
 //! message whose attempt could not be recorded (an AWS failure) is reported failed (partial
 //! batch response) and comes back after the visibility timeout; one that cannot be read ends in
 //! the dead-letter queue after its receives.
@@ -68,10 +69,13 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                     Outcome::Dropped(why) => {
                         tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "dropped", why, "webhook delivery dropped");
                     }
+                    Outcome::Parked => {
+                        tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "parked", "webhook stalled; delivery parked until its window's wake");
+                    }
                     Outcome::Deferred => {
                         tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "deferred", "webhook stalled; delivery back on the queue until its window ends");
                     }
-                    Outcome::Waiting | Outcome::Attempted(_) => {}
+                    Outcome::Waiting | Outcome::Attempted(_) | Outcome::Released(_) => {}
                 }
                 None
             }

@@ -1,15 +1,16 @@
 //! [`DeliveryLog`] on the webhooks table, beside the registrations (PK `owner`): a delivery is
 //! the item `sk = "dlv#<webhook>#<delivery>"` (its body, for redelivery, and its highest
 //! attempt), an attempt the item `sk = "log#<webhook>#<at>#<delivery>#<attempt>"`, so that a
-//! query of the prefix lists a webhook's log newest first. Both expire [`LOG_DAYS`] after they
-//! were written (the table's TTL, `expires_at`).
+//! query of the prefix lists a webhook's log newest first, and a parked job the item
+//! `sk = "park#<webhook>#<delivery>"` (the job as its queue message would carry it). All expire
+//! [`LOG_DAYS`] after they were written (the table's TTL, `expires_at`).
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue as Av;
 use dropgate_core::webhooks::deliveries::{
-    AttemptRecord, Delivery, DeliveryLog, LOG_DAYS, check_cursor, log_key,
+    AttemptRecord, Delivery, DeliveryJob, DeliveryLog, LOG_DAYS, check_cursor, log_key,
 };
 use dropgate_core::{CoreError, OwnerId};
 
@@ -35,6 +36,14 @@ fn delivery_sk(webhook_id: &str, id: &str) -> String {
 
 fn log_prefix(webhook_id: &str) -> String {
     format!("log#{webhook_id}#")
+}
+
+/// How many times items a BatchWriteItem left unprocessed (throttled) are sent again, with a
+/// growing pause, before the park fails (and its message or stream batch is retried).
+const UNPROCESSED_ROUNDS: u32 = 5;
+
+fn park_prefix(webhook_id: &str) -> String {
+    format!("park#{webhook_id}#")
 }
 
 fn expires_at() -> Av {
@@ -224,5 +233,113 @@ impl DeliveryLog for DynamoDeliveries {
             }
         }
         Ok(dropgate_core::paging::cut_page(items, limit, log_key))
+    }
+
+    async fn park(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        jobs: &[DeliveryJob],
+    ) -> Result<(), CoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        // One BatchWriteItem per 25 (its limit); what it leaves unprocessed is sent again.
+        for chunk in jobs.chunks(25) {
+            let mut writes = Vec::with_capacity(chunk.len());
+            for job in chunk {
+                let body = serde_json::to_string(job).map_err(CoreError::upstream)?;
+                let mut item = key(
+                    owner,
+                    format!("{}{}", park_prefix(webhook_id), job.delivery_id),
+                );
+                item.extend([
+                    ("job".to_owned(), s(body)),
+                    ("expires_at".to_owned(), expires_at()),
+                ]);
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(CoreError::upstream)?;
+                writes.push(WriteRequest::builder().put_request(put).build());
+            }
+            let mut pending = HashMap::from([(self.table.clone(), writes)]);
+            for round in 0..UNPROCESSED_ROUNDS {
+                if round > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .set_request_items(Some(pending))
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchWriteItem", e))?;
+                pending = out.unprocessed_items.unwrap_or_default();
+                pending.retain(|_, w| !w.is_empty());
+                if pending.is_empty() {
+                    break;
+                }
+            }
+            if !pending.is_empty() {
+                return Err(CoreError::upstream("BatchWriteItem left items unprocessed"));
+            }
+        }
+        Ok(())
+    }
+
+    async fn parked(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryJob>, CoreError> {
+        let mut jobs = Vec::new();
+        let mut start = None;
+        while jobs.len() < limit {
+            // Consistent: a job parked just before must be seen by the release that follows.
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
+                .set_expression_attribute_names(names(&[("#o", "owner")]))
+                .set_expression_attribute_values(values(vec![
+                    (":o", s(owner.as_str())),
+                    (":p", s(park_prefix(webhook_id))),
+                ]))
+                .consistent_read(true)
+                .limit(i32::try_from(limit - jobs.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            for i in out.items() {
+                let body = get_s(i, "job").ok_or_else(|| corrupt("job"))?;
+                jobs.push(serde_json::from_str(body).map_err(|_| corrupt("job"))?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        Ok(jobs)
+    }
+
+    async fn unpark(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        delivery_id: &str,
+    ) -> Result<(), CoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                owner,
+                format!("{}{delivery_id}", park_prefix(webhook_id)),
+            )))
+            .send()
+            .await
+            .map_err(|e| sdk_error("DeleteItem", e))?;
+        Ok(())
     }
 }

@@ -67,7 +67,7 @@ impl Receiver {
     }
 }
 
-async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Got> {
+pub(crate) async fn read_request(sock: &mut tokio::net::TcpStream) -> Option<Got> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {

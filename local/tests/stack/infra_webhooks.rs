@@ -68,6 +68,7 @@ async fn the_sqs_delivery_queue_hands_a_job_back_after_its_delay() {
         attempt: 2,
         due_at: Some("2026-12-04T20:00:05.000Z".into()),
         manual: false,
+        wake: None,
     };
     queue
         .enqueue(&job, std::time::Duration::from_millis(1500))
