@@ -153,7 +153,11 @@ async fn a_refused_change_writes_nothing_and_an_unreadable_standing_refuses_all(
     w.standing.unreadable.store(false, Ordering::SeqCst);
     let listed = send(&w, req("GET", "/links").by(ALICE)).await;
     assert_eq!(listed.status, 200);
-    assert_eq!(listed.json()["links"], serde_json::json!([]), "nothing was made");
+    assert_eq!(
+        listed.json()["links"],
+        serde_json::json!([]),
+        "nothing was made"
+    );
     let made = send(&w, req("POST", "/links").by(ALICE).json(link)).await;
     assert_eq!(made.status, 201, "{:?}", made.body);
 }

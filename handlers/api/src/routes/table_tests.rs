@@ -159,7 +159,12 @@ fn reads_beside_the_standing_check_are_gated_gets() {
         assert!(!r.public, "{} is public", r.pattern);
         assert!(!r.pattern.starts_with("/admin/"), "{}", r.pattern);
     }
-    for op in [Op::CreateFile, Op::DeleteFile, Op::AuditExport, Op::SignOutAll] {
+    for op in [
+        Op::CreateFile,
+        Op::DeleteFile,
+        Op::AuditExport,
+        Op::SignOutAll,
+    ] {
         assert!(!pure_read(op), "{op:?} writes");
     }
 }
