@@ -312,6 +312,20 @@ def cache_module_list():
     backends.list_of_moto_modules = lambda: modules
 
 
+def cache_method_names():
+    """moto lists a response class's methods (inspect.getmembers over the whole class) on every
+    request to check that the action exists: about 0.2 ms a call. Classes do not change while
+    the server runs."""
+    import functools
+
+    import moto.core.responses as responses
+
+    names = responses.method_names_from_class
+    responses.method_names_from_class = functools.lru_cache(maxsize=None)(
+        lambda clazz: frozenset(names(clazz))
+    )
+
+
 class QuietHandler(MotoRequestHandler):
     """No access log: nobody reads it (stderr is discarded), and formatting a line per request
     costs the one interpreter lock every request needs."""
@@ -423,6 +437,7 @@ def main():
     mend_totp_sessions()
     mend_totp_association()
     cache_module_list()
+    cache_method_names()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(

@@ -16,11 +16,16 @@ pub struct MemStanding {
     /// Erasure markers (see `erasure.rs`): an account marked is stopped whatever `records` say,
     /// as the store reads the marker on the account record.
     pub(super) erasing: Mutex<HashMap<OwnerId, crate::erasure::Marker>>,
+    /// Set by a test: every read answers `Unavailable`, as a store that cannot be reached.
+    pub unreadable: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait]
 impl StandingStore for MemStanding {
     async fn standing(&self, owner: &OwnerId) -> Result<Standing, CoreError> {
+        if self.unreadable.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(CoreError::Unavailable("standing unreadable (test)".into()));
+        }
         let mut s = lock(&self.records).get(owner).copied().unwrap_or_default();
         s.disabled |= lock(&self.erasing).contains_key(owner);
         Ok(s)

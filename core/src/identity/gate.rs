@@ -34,13 +34,22 @@ impl Gate {
         file: Option<&str>,
     ) -> Result<Principal, CoreError> {
         let who = self.credential(authorization, scopes, file).await?;
+        self.check_standing(&who).await?;
+        Ok(who)
+    }
+
+    /// The owner's standing against a verified credential: `403 account_disabled`, `401
+    /// token_revoked`, or `503` when it cannot be read (never a pass). [`Gate::admit`] is
+    /// [`Gate::credential`] then this; a caller that splits them must not act for the caller
+    /// before this answers `Ok`.
+    pub async fn check_standing(&self, who: &Principal) -> Result<(), CoreError> {
         match self
             .standing
             .standing(&who.owner)
             .await?
             .refusal(who.issued_at)
         {
-            None => Ok(who),
+            None => Ok(()),
             Some(Refusal::Disabled) => {
                 tracing::info!(owner = who.owner.as_str(), "refused: account disabled");
                 Err(CoreError::Forbidden {
@@ -61,7 +70,8 @@ impl Gate {
         }
     }
 
-    async fn credential(
+    /// The verified credential alone (everything [`Gate::admit`] checks but the standing).
+    pub async fn credential(
         &self,
         authorization: Option<&str>,
         scopes: Scopes,

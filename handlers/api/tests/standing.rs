@@ -106,3 +106,58 @@ async fn api_token(w: &common::World) -> String {
     assert_eq!(r.status, 201, "{:?}", r.body);
     format!("Bearer {}", r.json()["token"]["secret"].as_str().unwrap())
 }
+
+/// A read runs beside the standing check, but its answer never outruns a refusal: what the
+/// read found (a file, or that there is none) stays behind the 403.
+#[tokio::test]
+async fn a_refusal_wins_over_what_a_read_found() {
+    let w = world();
+    w.standing.set_disabled(&owner(ALICE), true).await.unwrap();
+    for path in [
+        "/files/0190a0c4-7d2a-7000-8000-000000000000",
+        "/files",
+        "/links",
+        "/shares",
+        "/quota",
+    ] {
+        expect_error(&w, req("GET", path).by(ALICE), 403, "account_disabled").await;
+    }
+}
+
+/// A change waits for the standing: a stopped account's request writes nothing, and a
+/// standing that cannot be read stops reads and changes alike (503, never a pass).
+#[tokio::test]
+async fn a_refused_change_writes_nothing_and_an_unreadable_standing_refuses_all() {
+    use std::sync::atomic::Ordering;
+    let w = world();
+    let link = serde_json::json!({"label": "Intake"});
+    w.standing.set_disabled(&owner(ALICE), true).await.unwrap();
+    expect_error(
+        &w,
+        req("POST", "/links").by(ALICE).json(link.clone()),
+        403,
+        "account_disabled",
+    )
+    .await;
+    w.standing.set_disabled(&owner(ALICE), false).await.unwrap();
+    w.standing.unreadable.store(true, Ordering::SeqCst);
+    expect_error(&w, req("GET", "/files").by(ALICE), 503, "unavailable").await;
+    expect_error(&w, req("GET", "/links").by(ALICE), 503, "unavailable").await;
+    expect_error(
+        &w,
+        req("POST", "/links").by(ALICE).json(link.clone()),
+        503,
+        "unavailable",
+    )
+    .await;
+    w.standing.unreadable.store(false, Ordering::SeqCst);
+    let listed = send(&w, req("GET", "/links").by(ALICE)).await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(
+        listed.json()["links"],
+        serde_json::json!([]),
+        "nothing was made"
+    );
+    let made = send(&w, req("POST", "/links").by(ALICE).json(link)).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+}

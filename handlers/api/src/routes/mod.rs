@@ -38,7 +38,7 @@ use crate::http::{ApiError, error_response, install_caller, json_response};
 use crate::web::{self, PageHeaders};
 
 use answer::Answer;
-use table::{Op, is_auth, matching};
+use table::{Op, is_auth, matching, pure_read};
 pub use table::{ROUTES, Route, is_auth_path, needs_token};
 
 /// The longest a request may take: under the function's 10 s timeout, so that a client always
@@ -61,14 +61,23 @@ pub(crate) trait Function: Sync {
     ) -> impl Future<Output = Answer> + Send;
     /// The pages' security headers, for a function that serves pages.
     fn pages(&self) -> Option<&PageHeaders>;
-    /// Who may call `route`: `None` for a public route, the verified caller otherwise, or why
-    /// not (`401`, `403`, or `503` when the keys or the records could not be read).
+    /// Who calls `route`: `None` for a public route, the caller whose credential verified
+    /// otherwise, or why not (`401`, `403`, or `503` when the keys could not be read). Their
+    /// account's standing is [`Function::standing`]'s.
     fn admit(
         &self,
         route: &Route,
         params: &[&str],
         req: &ApiGatewayV2httpRequest,
     ) -> impl Future<Output = Result<Option<Principal>, ApiError>> + Send;
+    /// Whether the admitted caller's account lets them through `route` now: not disabled, the
+    /// credential not revoked, an admin's second factor where required (`403`, `401`, or `503`
+    /// when the records could not be read: never a pass).
+    fn standing(
+        &self,
+        route: &Route,
+        who: &Principal,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 /// The request's path as API Gateway received it.
@@ -109,7 +118,21 @@ pub(crate) async fn dispatch<F: Function>(
             let gated = async {
                 let who = deps.admit(r, params, &req).await?;
                 install_caller(&mut req, who.as_ref());
-                deps.call(r.op, params, &req).await
+                let req = &req;
+                match who {
+                    None => deps.call(r.op, params, req).await,
+                    // A read that writes nothing runs beside the standing check, so the check
+                    // adds no round trip; its answer goes out only if the standing admits.
+                    Some(who) if pure_read(r.op) => {
+                        let (standing, answer) =
+                            tokio::join!(deps.standing(r, &who), deps.call(r.op, params, req));
+                        standing.and(answer)
+                    }
+                    Some(who) => {
+                        deps.standing(r, &who).await?;
+                        deps.call(r.op, params, req).await
+                    }
+                }
             };
             tokio::time::timeout(REQUEST_BUDGET, gated)
                 .await
@@ -207,14 +230,19 @@ impl Function for Deps {
         // The first parameter is the file id on the routes that grant only a file's creator.
         let who = self
             .gate
-            .admit(authorization, route.scopes, params.first().copied())
+            .credential(authorization, route.scopes, params.first().copied())
             .await?;
+        Ok(Some(who))
+    }
+
+    async fn standing(&self, route: &Route, who: &Principal) -> Result<(), ApiError> {
+        self.gate.check_standing(who).await?;
         // An admin on an admin route, when admins must use TOTP: refused without it (a
         // non-admin goes on to the route's own `403 admin_only`, which tells nothing more).
         if self.require_admin_mfa && who.admin && route.pattern.starts_with("/admin/") {
             self.totp.require_for_admin(&who.owner).await?;
         }
-        Ok(Some(who))
+        Ok(())
     }
 
     fn pages(&self) -> Option<&PageHeaders> {
@@ -356,6 +384,11 @@ impl Function for AuthDeps {
                 "a valid bearer id token is required",
             ))
         }
+    }
+
+    /// Never reached: no caller is admitted here.
+    async fn standing(&self, _: &Route, _: &Principal) -> Result<(), ApiError> {
+        Ok(())
     }
 
     fn pages(&self) -> Option<&PageHeaders> {

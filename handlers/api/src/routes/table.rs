@@ -404,6 +404,37 @@ pub(super) fn is_auth(op: Op) -> bool {
     )
 }
 
+/// The routes that only read: no record, counter, audit entry, message or mail is written,
+/// by the route or the services it calls (a presigned URL is computed, not stored). Dispatch
+/// runs them beside the caller's standing check and drops the answer if the standing refuses,
+/// so nothing of it reaches a refused caller and nothing was changed on their behalf. A route
+/// that writes anything must not be here: it waits for the standing first.
+pub(super) fn pure_read(op: Op) -> bool {
+    matches!(
+        op,
+        Op::ListFiles
+            | Op::GetFile
+            | Op::Download
+            | Op::Quota
+            | Op::GetProfile
+            | Op::ListLinks
+            | Op::GetLink
+            | Op::FileShares
+            | Op::ListShares
+            | Op::GetShare
+            | Op::ShareDownloads
+            | Op::ListTrash
+            | Op::DeletionReceipts
+            | Op::ListApiKeys
+            | Op::GetSettings
+            | Op::ListWebhooks
+            | Op::GetWebhook
+            | Op::ListDeliveries
+            | Op::ListVersions
+            | Op::VersionDownload
+    )
+}
+
 /// Whether API Gateway sends a request for `path` to the `auth` function (its `/auth/{proxy+}`
 /// route) rather than to the `api` function; the local stack routes the same way.
 pub fn is_auth_path(path: &str) -> bool {

@@ -147,3 +147,24 @@ fn every_route_is_unique() {
         }
     }
 }
+
+/// The reads that run beside the standing check are GET routes behind the gate: a public route
+/// has no standing to check, and any other method changes something.
+#[test]
+fn reads_beside_the_standing_check_are_gated_gets() {
+    let reads: Vec<_> = ROUTES.iter().filter(|r| pure_read(r.op)).collect();
+    assert!(reads.len() >= 10, "the everyday reads are among them");
+    for r in reads {
+        assert_eq!(r.method, "GET", "{} {}", r.method, r.pattern);
+        assert!(!r.public, "{} is public", r.pattern);
+        assert!(!r.pattern.starts_with("/admin/"), "{}", r.pattern);
+    }
+    for op in [
+        Op::CreateFile,
+        Op::DeleteFile,
+        Op::AuditExport,
+        Op::SignOutAll,
+    ] {
+        assert!(!pure_read(op), "{op:?} writes");
+    }
+}
