@@ -49,10 +49,10 @@ pub(crate) fn lambda_sdk_config(
     if let Some(dual) = flag("AWS_USE_DUALSTACK_ENDPOINT") {
         builder = builder.use_dual_stack(dual);
     }
-    if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") != Some(true) {
-        if let Some(url) = set("AWS_ENDPOINT_URL") {
-            builder = builder.endpoint_url(url);
-        }
+    if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") != Some(true)
+        && let Some(url) = set("AWS_ENDPOINT_URL")
+    {
+        builder = builder.endpoint_url(url);
     }
     Ok(builder.build())
 }
