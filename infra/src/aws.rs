@@ -9,13 +9,13 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{HttpConnectorSettings, SharedHttpConnector};
 
-use crate::Config;
 use crate::dynamo::DynamoLedger;
 use crate::dynamo::counters::DynamoCounters;
 use crate::dynamo::shares::DynamoShares;
 use crate::s3::S3Store;
 use crate::ses::SesMailer;
 use crate::sns::SnsNotifier;
+use crate::{Config, InfraError};
 
 /// The roots AWS service endpoints chain to (Amazon Trust Services, and the Starfield root that
 /// cross-signs them), from the ca-certificates bundle.
@@ -134,25 +134,16 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// From the environment (Lambda's role credentials in `AWS_*` variables, or the standard
-    /// chain elsewhere; `AWS_ENDPOINT_URL` for an emulator).
-    pub async fn from_env(config: &Config, function: &str) -> Self {
-        let mut loader =
-            aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(https_client());
-        // In Lambda the region and the execution role's credentials are always in the
-        // environment; going straight to them skips building the provider chains (profiles, SSO,
-        // IMDS clients, ...) at every cold start.
-        if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
-            if let Ok(region) = std::env::var("AWS_REGION") {
-                loader = loader.region(aws_config::Region::new(region));
-            }
-            if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-                loader = loader.credentials_provider(
-                    aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-                );
-            }
-        }
-        Self::new(&loader.load().await, config.s3_force_path_style, function)
+    /// From Lambda's environment: the region and the execution role's credentials, which Lambda
+    /// always sets as `AWS_*` variables (`AWS_ENDPOINT_URL` for an emulator). The configuration
+    /// is built by hand rather than by `aws_config`'s loader: the loader links, into every
+    /// function, the provider chains a function never runs (profiles, SSO, IMDS, ECS, web
+    /// identity and the STS client behind them), whose static data is relocated at each cold
+    /// start (docs/BENCHMARKS.md, "Cold init: what was tried"). Without the region or the
+    /// credentials the function does not start (fail closed).
+    pub fn from_env(config: &Config, function: &str) -> Result<Self, InfraError> {
+        let sdk = crate::lambda_sdk::lambda_sdk_config(&|k| std::env::var(k).ok(), https_client())?;
+        Ok(Self::new(&sdk, config.s3_force_path_style, function))
     }
 
     /// `function` goes into every request's user agent (`app/<function>`), so that requests can

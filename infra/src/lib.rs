@@ -12,6 +12,7 @@ pub mod eventbridge;
 pub mod ids;
 pub mod jwks;
 pub mod kms;
+mod lambda_sdk;
 pub mod lazy;
 pub mod logging;
 pub mod metrics;

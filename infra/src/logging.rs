@@ -2,13 +2,16 @@
 //! honoured: text only when it says `Text`). Level from `AWS_LAMBDA_LOG_LEVEL`, else
 //! `RUST_LOG`, else `info` (see `filter_directive`).
 
-use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// The filter, as the Lambda runtime chooses it: `AWS_LAMBDA_LOG_LEVEL` (the function's
 /// advanced logging setting; `TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR` or `FATAL`, any case;
-/// `FATAL` is `error`, tracing has nothing above it) over `RUST_LOG` (any `EnvFilter`
-/// directive); `info` when neither says anything usable. A level that is not one of the six is
-/// ignored.
+/// `FATAL` is `error`, tracing has nothing above it) over `RUST_LOG` (comma-separated
+/// `target=level` directives and a bare default level, as `Targets` parses them); `info` when
+/// neither says anything usable. A level that is not one of the six is ignored.
 fn filter_directive(lambda_log_level: Option<&str>, rust_log: Option<&str>) -> String {
     let lambda = lambda_log_level.and_then(|l| match l.trim().to_ascii_uppercase().as_str() {
         "TRACE" => Some("trace"),
@@ -25,33 +28,45 @@ fn filter_directive(lambda_log_level: Option<&str>, rust_log: Option<&str>) -> S
     }
 }
 
+/// A `Targets` filter rather than an `EnvFilter`: the same directives but span and field
+/// filters, and no regex engine linked into every function (an `EnvFilter` compiles directives
+/// with `regex-automata`: about 130 KB of code and 500 relocations per binary, docs/BENCHMARKS.md).
+fn filter(directive: &str) -> Targets {
+    directive
+        .parse()
+        .unwrap_or_else(|_| Targets::new().with_default(LevelFilter::INFO))
+}
+
 pub fn init() {
     let directive = filter_directive(
         std::env::var("AWS_LAMBDA_LOG_LEVEL").ok().as_deref(),
         std::env::var("RUST_LOG").ok().as_deref(),
     );
-    let filter = EnvFilter::try_new(directive).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = filter(&directive);
     let text = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("text"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false);
     // A second init (tests, the local stack) keeps the first subscriber: `try_init` fails only
     // when one is already set, which is fine.
+    let registry = tracing_subscriber::registry();
     let _ = if text {
-        builder.without_time().try_init()
+        registry
+            .with(layer.without_time().with_filter(filter))
+            .try_init()
     } else {
-        builder
+        let json = layer
             .json()
             .flatten_event(true)
             .with_current_span(false)
-            .try_init()
+            .with_filter(filter);
+        registry.with(json).try_init()
     };
 }
 
 #[cfg(test)]
 mod tests {
-    use super::filter_directive;
+    use super::{filter, filter_directive};
 
     #[test]
     fn the_lambda_level_wins_over_rust_log() {
@@ -86,6 +101,22 @@ mod tests {
         );
         assert_eq!(filter_directive(Some(""), Some("warn")), "warn");
         assert_eq!(filter_directive(Some("VERBOSE"), Some("warn")), "warn");
+    }
+
+    #[test]
+    fn directives_filter_by_target_and_level() {
+        use tracing::Level;
+        let f = filter("dropgate=warn,info");
+        assert!(f.would_enable("dropgate_api", &Level::WARN));
+        assert!(!f.would_enable("dropgate_api", &Level::INFO));
+        assert!(f.would_enable("hyper", &Level::INFO));
+        assert!(!f.would_enable("hyper", &Level::DEBUG));
+        let only = filter("error");
+        assert!(!only.would_enable("dropgate_api", &Level::WARN));
+        // Not a directive Targets reads (a span filter): the default, info.
+        let bad = filter("dropgate[upload{id=1}]=trace");
+        assert!(bad.would_enable("dropgate_api", &Level::INFO));
+        assert!(!bad.would_enable("dropgate_api", &Level::DEBUG));
     }
 
     #[test]

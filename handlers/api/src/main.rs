@@ -10,7 +10,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     dropgate_infra::logging::init();
     let config = Config::from_env()?;
-    let clients = Clients::from_env(&config, "dropgate-api").await;
+    let clients = Clients::from_env(&config, "dropgate-api")?;
     let deps = dropgate_api::Deps::new(&config, &clients)?;
     let deps = &deps;
     lambda_runtime::run(service_fn(

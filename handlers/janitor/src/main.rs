@@ -8,7 +8,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     dropgate_infra::logging::init();
     let config = Config::from_env()?;
-    let clients = Clients::from_env(&config, "dropgate-janitor").await;
+    let clients = Clients::from_env(&config, "dropgate-janitor")?;
     let deps = dropgate_janitor::Deps::new(&config, &clients)?;
     let deps = &deps;
     lambda_runtime::run(service_fn(

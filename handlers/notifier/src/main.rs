@@ -9,7 +9,7 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 async fn main() -> Result<(), Error> {
     dropgate_infra::logging::init();
     let config = Config::from_env()?;
-    let clients = Clients::from_env(&config, "dropgate-notifier").await;
+    let clients = Clients::from_env(&config, "dropgate-notifier")?;
     let deps = dropgate_notifier::Deps::new(&config, &clients)?;
     let deps = &deps;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
