@@ -142,7 +142,16 @@ impl Clients {
     /// start (docs/BENCHMARKS.md, "Cold init: what was tried"). Without the region or the
     /// credentials the function does not start (fail closed).
     pub fn from_env(config: &Config, function: &str) -> Result<Self, InfraError> {
-        let sdk = crate::lambda_sdk::lambda_sdk_config(&|k| std::env::var(k).ok(), https_client())?;
+        Self::from_vars(config, function, &|k| std::env::var(k).ok())
+    }
+
+    /// [`Clients::from_env`] over the variables `env` answers (a test hands it an emulator's).
+    pub fn from_vars(
+        config: &Config,
+        function: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, InfraError> {
+        let sdk = crate::lambda_sdk::lambda_sdk_config(env, https_client())?;
         Ok(Self::new(&sdk, config.s3_force_path_style, function))
     }
 

@@ -31,17 +31,30 @@ pub(crate) fn lambda_sdk_config(
     let region = set("AWS_REGION")
         .or_else(|| set("AWS_DEFAULT_REGION"))
         .ok_or(InfraError::MissingEnv("AWS_REGION"))?;
-    if set("AWS_ACCESS_KEY_ID").is_none() {
-        return Err(InfraError::MissingEnv("AWS_ACCESS_KEY_ID"));
-    }
+    // The execution role's credentials, as Lambda sets them for the life of the environment
+    // (what the loader's environment provider reads, with no expiry either).
+    let key = set("AWS_ACCESS_KEY_ID").ok_or(InfraError::MissingEnv("AWS_ACCESS_KEY_ID"))?;
+    let secret =
+        set("AWS_SECRET_ACCESS_KEY").ok_or(InfraError::MissingEnv("AWS_SECRET_ACCESS_KEY"))?;
+    let credentials = aws_sdk_s3::config::Credentials::new(
+        key,
+        secret,
+        set("AWS_SESSION_TOKEN"),
+        None,
+        "Environment",
+    );
     let mut builder = SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region))
-        // Read again at each refresh, as the loader's provider does.
-        .credentials_provider(SharedCredentialsProvider::new(
-            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
-        ))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
         .identity_cache(aws_config::identity::IdentityCache::lazy().build())
+        // The clock signing and presigning read, and the sleep behind retries and timeouts,
+        // as the loader sets them.
+        .time_source(aws_smithy_async::time::SharedTimeSource::default())
+        .sleep_impl(
+            aws_smithy_async::rt::sleep::default_async_sleep()
+                .ok_or(InfraError::MissingEnv("an async sleep (tokio)"))?,
+        )
         .http_client(http);
     if let Some(fips) = flag("AWS_USE_FIPS_ENDPOINT") {
         builder = builder.use_fips(fips);
@@ -101,6 +114,7 @@ mod tests {
         let sdk = from(&[
             ("AWS_DEFAULT_REGION", "us-west-2"),
             ("AWS_ACCESS_KEY_ID", "A"),
+            ("AWS_SECRET_ACCESS_KEY", "S"),
         ])
         .unwrap();
         assert_eq!(sdk.region().map(|r| r.as_ref()), Some("us-west-2"));
@@ -115,6 +129,10 @@ mod tests {
         assert!(matches!(
             from(&[("AWS_REGION", "eu-west-1")]),
             Err(InfraError::MissingEnv("AWS_ACCESS_KEY_ID"))
+        ));
+        assert!(matches!(
+            from(&[("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "A")]),
+            Err(InfraError::MissingEnv("AWS_SECRET_ACCESS_KEY"))
         ));
     }
 

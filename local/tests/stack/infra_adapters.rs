@@ -599,3 +599,32 @@ async fn a_pointer_carries_only_its_owner_and_lives_as_long_as_its_record() {
         "removed with it"
     );
 }
+
+/// The functions' own configuration (built by hand from the variables Lambda sets, not by
+/// `aws_config`'s loader) signs, times and retries real calls: the S3 and standing contracts
+/// pass through clients made from an emulator's address and Lambda-shaped variables alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_from_lambdas_variables_keep_the_contracts() {
+    let e = env().await;
+    let config = dropgate_local::function_config(&e.r, "http://127.0.0.1").expect("config");
+    let vars = std::collections::HashMap::from([
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ("AWS_SESSION_TOKEN", "testing".to_owned()),
+        ("AWS_ENDPOINT_URL", e._emulator.endpoint.clone()),
+    ]);
+    let clients = Clients::from_vars(&config, "dropgate-tests", &|k| vars.get(k).cloned())
+        .expect("Lambda's variables are enough");
+    let store = S3Store {
+        client: clients.s3().clone(),
+        bucket: e.r.bucket.clone(),
+    };
+    objects::check_all(&store, &Http(reqwest::Client::new()), "s3env").await;
+    let mut l = ledger(&e);
+    l.client = clients.dynamodb().clone();
+    dropgate_core::contract::standing::check_all(&l, "ddbenv").await;
+    // Without credentials a function does not start.
+    let none = std::collections::HashMap::from([("AWS_REGION", "us-east-1".to_owned())]);
+    assert!(Clients::from_vars(&config, "dropgate-tests", &|k| none.get(k).cloned()).is_err());
+}
