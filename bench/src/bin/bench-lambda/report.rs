@@ -83,7 +83,7 @@ impl Report {
             ),
             wrap(
                 "The first command builds, with cargo-lambda and the workspace's release profile \
-                 (opt-level \"s\", fat LTO, one codegen unit, stripped, panic = abort), the six \
+                 (opt-level \"z\", argon2 and blake2 at 3, fat LTO, one codegen unit, stripped, panic = abort), the six \
                  functions and `hello-lambda` (an empty `lambda_runtime` function, the baseline) for \
                  arm64, zipped as deployed (`target/lambda/<bin>/bootstrap.zip`), and the same seven \
                  for x86_64 (`target/lambda-x86_64/<bin>/bootstrap`).",
