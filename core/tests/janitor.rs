@@ -1,26 +1,19 @@
 //! The janitor: stale pending uploads expire, their reservation is released, their object
 //! removed; everything else is left alone.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::clock::Clock;
-use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds};
-use dropgate_core::files::{FileLookup, FileService, NewUpload};
-use dropgate_core::janitor::{Janitor, REASON_UPLOAD_TIMEOUT};
+use dropgate_core::files::{FileLookup, NewUpload};
+use dropgate_core::janitor::REASON_UPLOAD_TIMEOUT;
 use dropgate_core::notify::EventType;
-use dropgate_core::pipeline::{Decision, ObjectEvent, Pipeline};
+use dropgate_core::pipeline::{Decision, ObjectEvent};
 use dropgate_core::{FileId, FileRecord, FileStatus, OwnerId, Settings};
 
-struct World {
-    files: FileService,
-    janitor: Janitor,
-    pipeline: Pipeline,
-    ledger: Arc<MemLedger>,
-    store: Arc<MemStore>,
-    clock: Arc<FixedClock>,
-}
+mod common;
+
+type World = common::Lifecycle;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
@@ -28,41 +21,12 @@ fn t0() -> DateTime<Utc> {
 
 /// Upload URLs live 10 minutes; pending files get 5 more minutes of grace.
 fn world() -> World {
-    let ledger = Arc::new(MemLedger::default());
-    let store = Arc::new(MemStore::default());
-    let clock = Arc::new(FixedClock::at(t0()));
     let settings = Settings {
         upload_url_ttl: Duration::from_secs(10 * 60),
         pending_grace: Duration::from_secs(5 * 60),
         ..Settings::default().without_scanning()
     };
-    World {
-        files: FileService {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            ids: Arc::new(SeqIds::default()),
-            multipart: dropgate_core::fakes::multiparts(&store, &settings),
-            settings: settings.clone(),
-        },
-        janitor: Janitor {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            multipart: store.clone(),
-            clock: clock.clone(),
-            settings: settings.clone(),
-        },
-        pipeline: Pipeline {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            standing: std::sync::Arc::new(dropgate_core::fakes::MemStanding::default()),
-            settings,
-        },
-        ledger,
-        store,
-        clock,
-    }
+    common::lifecycle(t0(), settings)
 }
 
 fn owner() -> OwnerId {

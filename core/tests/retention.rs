@@ -2,26 +2,18 @@
 //! default; checked times; the janitor deletes what is due (through the trash while it is on),
 //! not a second early, with a retention receipt and notice, and retries what failed.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dropgate_core::fakes::{FixedClock, MemLedger, MemStore, SeqIds, etag_of};
-use dropgate_core::files::{FileLookup, FileService, NewUpload, RetentionAsk};
-use dropgate_core::janitor::Janitor;
+use dropgate_core::fakes::etag_of;
+use dropgate_core::files::{FileLookup, NewUpload, RetentionAsk};
 use dropgate_core::lifecycle::{DeletedBy, DeletionReason};
 use dropgate_core::notify::EventType;
-use dropgate_core::pipeline::{ObjectEvent, Pipeline};
+use dropgate_core::pipeline::ObjectEvent;
 use dropgate_core::time::rfc3339;
-use dropgate_core::{CoreError, FileId, OwnerId, Settings};
+use dropgate_core::{CoreError, FileId, OwnerId};
 
-struct World {
-    files: FileService,
-    janitor: Janitor,
-    pipeline: Pipeline,
-    ledger: Arc<MemLedger>,
-    store: Arc<MemStore>,
-    clock: Arc<FixedClock>,
-}
+mod common;
+
+type World = common::Lifecycle;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap()
@@ -32,40 +24,7 @@ fn world() -> World {
 }
 
 fn world_with(trash_days: u32) -> World {
-    let ledger = Arc::new(MemLedger::default());
-    let store = Arc::new(MemStore::default());
-    let clock = Arc::new(FixedClock::at(t0()));
-    let settings = Settings {
-        trash_days,
-        ..Settings::default().without_scanning()
-    };
-    World {
-        files: FileService {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            ids: Arc::new(SeqIds::default()),
-            multipart: dropgate_core::fakes::multiparts(&store, &settings),
-            settings: settings.clone(),
-        },
-        janitor: Janitor {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            multipart: store.clone(),
-            clock: clock.clone(),
-            settings: settings.clone(),
-        },
-        pipeline: Pipeline {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            standing: Arc::new(dropgate_core::fakes::MemStanding::default()),
-            settings,
-        },
-        ledger,
-        store,
-        clock,
-    }
+    common::lifecycle(t0(), common::trash_days(trash_days))
 }
 
 fn png(len: usize) -> Vec<u8> {

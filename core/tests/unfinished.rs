@@ -4,99 +4,27 @@
 //! reason and actor, the quota released once, a multipart upload aborted); meanwhile its owner
 //! sees it as deleted. An erasure's marks are the erasure's: the janitor never touches them.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dropgate_core::clock::Clock;
-use dropgate_core::erasure::Eraser;
-use dropgate_core::fakes::{
-    FixedClock, MemAccountDirectory, MemAudit, MemDirectory, MemErasure, MemMailer, MemStore,
-    SeqIds, multiparts,
-};
 use dropgate_core::files::{
-    FileLookup, FileService, JanitorLedger, NewUpload, OwnerLedger, Purging, Settlement, Settling,
+    FileLookup, JanitorLedger, NewUpload, OwnerLedger, Purging, Settlement, Settling,
 };
-use dropgate_core::janitor::Janitor;
 use dropgate_core::lifecycle::{DELETION_GRACE, DeletedBy, DeletionReason, DeletionReceipt};
 use dropgate_core::notify::EventType;
-use dropgate_core::review::Review;
-use dropgate_core::{CoreError, FileId, FileRecord, FileStatus, OwnerId, Settings};
+use dropgate_core::{CoreError, FileId, FileRecord, FileStatus};
 
-struct World {
-    files: FileService,
-    janitor: Janitor,
-    review: Review,
-    eraser: Eraser,
-    mem: MemErasure,
-    objects: Arc<MemStore>,
-    clock: Arc<FixedClock>,
-}
+mod common;
+
+use common::{admin, ann};
+
+type World = common::Operated;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 5, 9, 0, 0).unwrap()
 }
 
-fn ann() -> OwnerId {
-    OwnerId::parse("u-ann").unwrap()
-}
-
-fn admin() -> OwnerId {
-    OwnerId::parse("u-admin").unwrap()
-}
-
 fn world(trash_days: u32) -> World {
-    let mem = MemErasure::default();
-    let ledger = mem.ledger.clone();
-    let objects = Arc::new(MemStore::default());
-    let clock = Arc::new(FixedClock::at(t0()));
-    let audit = Arc::new(MemAudit::default());
-    let directory = Arc::new(MemDirectory::default());
-    directory.add("u-ann", "ann@example.com", t0());
-    let settings = Settings {
-        trash_days,
-        ..Settings::default().without_scanning()
-    };
-    World {
-        files: FileService {
-            ledger: ledger.clone(),
-            store: objects.clone(),
-            clock: clock.clone(),
-            ids: Arc::new(SeqIds::default()),
-            multipart: multiparts(&objects, &settings),
-            settings: settings.clone(),
-        },
-        janitor: Janitor {
-            ledger: ledger.clone(),
-            store: objects.clone(),
-            multipart: objects.clone(),
-            clock: clock.clone(),
-            settings: settings.clone(),
-        },
-        review: Review {
-            store: ledger.clone(),
-            directory: directory.clone(),
-            objects: objects.clone(),
-            multipart: multiparts(&objects, &settings),
-            audit: audit.clone(),
-            clock: clock.clone(),
-        },
-        eraser: Eraser {
-            store: Arc::new(mem.clone()),
-            objects: objects.clone(),
-            multipart: objects.clone(),
-            directory,
-            accounts: Arc::new(MemAccountDirectory::default()),
-            links: ledger.clone(),
-            shares: mem.shares.clone(),
-            audit,
-            mailer: Arc::new(MemMailer::default()),
-            totp: Arc::new(dropgate_core::fakes::MemTotp::new(clock.clone())),
-            clock: clock.clone(),
-        },
-        mem,
-        objects,
-        clock,
-    }
+    common::operated(t0(), trash_days, false)
 }
 
 /// An accepted file of Ann's, its bytes stored.
