@@ -32,22 +32,10 @@ pub fn lifecycle(start: DateTime<Utc>, settings: Settings) -> Lifecycle {
     let ledger = Arc::new(MemLedger::default());
     let store = Arc::new(MemStore::default());
     let clock = Arc::new(FixedClock::at(start));
+    let (files, janitor) = owner_and_janitor(&ledger, &store, &clock, &settings);
     Lifecycle {
-        files: FileService {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            clock: clock.clone(),
-            ids: Arc::new(SeqIds::default()),
-            multipart: multiparts(&store, &settings),
-            settings: settings.clone(),
-        },
-        janitor: Janitor {
-            ledger: ledger.clone(),
-            store: store.clone(),
-            multipart: store.clone(),
-            clock: clock.clone(),
-            settings: settings.clone(),
-        },
+        files,
+        janitor,
         pipeline: Pipeline {
             ledger: ledger.clone(),
             store: store.clone(),
@@ -59,6 +47,31 @@ pub fn lifecycle(start: DateTime<Utc>, settings: Settings) -> Lifecycle {
         store,
         clock,
     }
+}
+
+/// The owner's files service and the janitor over one ledger, store and clock.
+fn owner_and_janitor(
+    ledger: &Arc<MemLedger>,
+    store: &Arc<MemStore>,
+    clock: &Arc<FixedClock>,
+    settings: &Settings,
+) -> (FileService, Janitor) {
+    let files = FileService {
+        ledger: ledger.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        ids: Arc::new(SeqIds::default()),
+        multipart: multiparts(store, settings),
+        settings: settings.clone(),
+    };
+    let janitor = Janitor {
+        ledger: ledger.clone(),
+        store: store.clone(),
+        multipart: store.clone(),
+        clock: clock.clone(),
+        settings: settings.clone(),
+    };
+    (files, janitor)
 }
 
 /// Settings with the trash kept `trash_days` and no scanner.
@@ -111,22 +124,10 @@ pub fn operated(start: DateTime<Utc>, trash_days_kept: u32, with_account: bool) 
         accounts.add(&ann(), ANN_EMAIL);
     }
     let settings = trash_days(trash_days_kept);
+    let (files, janitor) = owner_and_janitor(&ledger, &objects, &clock, &settings);
     Operated {
-        files: FileService {
-            ledger: ledger.clone(),
-            store: objects.clone(),
-            clock: clock.clone(),
-            ids: Arc::new(SeqIds::default()),
-            multipart: multiparts(&objects, &settings),
-            settings: settings.clone(),
-        },
-        janitor: Janitor {
-            ledger: ledger.clone(),
-            store: objects.clone(),
-            multipart: objects.clone(),
-            clock: clock.clone(),
-            settings: settings.clone(),
-        },
+        files,
+        janitor,
         review: Review {
             store: ledger.clone(),
             directory: directory.clone(),
