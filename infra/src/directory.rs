@@ -4,6 +4,7 @@
 //! The api's role may call exactly these on its own pool (template.yaml, `UserDirectory`).
 
 use async_trait::async_trait;
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::UserType;
 use chrono::{DateTime, Utc};
 use dropgate_core::users::{Directory, DirectoryPage, DirectoryUser};
@@ -64,8 +65,13 @@ impl CognitoDirectory {
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
-                // A cursor that is not one of the pool's own.
-                Some(se) if se.is_invalid_parameter_exception() && cursor.is_some() => {
+                // A cursor that is not one of the pool's own: Cognito calls it an invalid
+                // parameter, moto an `InvalidToken`. Either is the caller's mistake, a 400.
+                Some(se)
+                    if cursor.is_some()
+                        && (se.is_invalid_parameter_exception()
+                            || se.code() == Some("InvalidToken")) =>
+                {
                     CoreError::invalid(
                         "invalid_cursor",
                         "cursor must be a next_cursor this route returned",

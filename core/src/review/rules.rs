@@ -99,6 +99,15 @@ impl ReviewCursor {
         ))
     }
 
+    /// A cursor of one owner's listing goes on only in that owner's: DynamoDB refuses a start
+    /// key outside the query's partition (a 400 upstream, so a 500 here had it gone through).
+    pub fn check_scope(&self, filter: &ReviewFilter) -> Result<(), CoreError> {
+        match &filter.scope {
+            ReviewScope::Owner(o) if o != &self.owner => Err(bad_cursor()),
+            _ => Ok(()),
+        }
+    }
+
     pub fn decode(raw: &str) -> Result<Self, CoreError> {
         let text = String::from_utf8(hex::decode(raw).map_err(|_| bad_cursor())?)
             .map_err(|_| bad_cursor())?;

@@ -63,6 +63,9 @@ impl Review {
     ) -> Result<AdminFilePage, CoreError> {
         let filter = ReviewFilter::parse(status, owner, via_link)?;
         let after = cursor.map(ReviewCursor::decode).transpose()?;
+        if let Some(c) = &after {
+            c.check_scope(&filter)?;
+        }
         let limit = parse_limit(limit)?;
         let page = self
             .store

@@ -129,6 +129,34 @@ async fn the_queue_lists_held_files_across_owners_newest_first_with_their_owner(
         .unwrap();
     let ids: Vec<&str> = anns.files.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["f4", "f1"]);
+    // One owner's cursor goes on in that owner's listing only (DynamoDB refuses a start key
+    // outside the query's partition); across owners it is anyone's.
+    let first = w
+        .review
+        .files(Some("held"), Some("u-ann"), None, None, Some("1"))
+        .await
+        .unwrap();
+    let anns_next = first.next_cursor.expect("a next page of Ann's");
+    let rest = w
+        .review
+        .files(Some("held"), Some("u-ann"), None, Some(&anns_next), None)
+        .await
+        .unwrap();
+    assert_eq!(rest.files.len(), 1);
+    assert_eq!(
+        w.review
+            .files(Some("held"), Some("u-bob"), None, Some(&anns_next), None)
+            .await
+            .unwrap_err()
+            .code(),
+        "invalid_cursor"
+    );
+    assert!(
+        w.review
+            .files(Some("held"), None, None, Some(&anns_next), None)
+            .await
+            .is_ok()
+    );
     let code = |e: crate::CoreError| e.code();
     assert_eq!(
         code(

@@ -8,14 +8,18 @@ use crate::CoreError;
 /// The largest own quota an admin may give: 1 PiB (beyond any bucket a team would pay for,
 /// and far from where byte arithmetic could overflow).
 pub const MAX_OWN_QUOTA: u64 = 1 << 50;
-const MAX_QUERY: usize = 256;
+/// Cognito's ListUsers takes a filter of at most 256 characters (UTF-16 units), and
+/// `email ^= ""` is 11 of them: a longer prefix would be refused upstream, a 500.
+const MAX_QUERY: usize = 245;
 const MAX_CURSOR: usize = 4096;
 
-/// The email prefix to search by: trimmed, at most 256 characters, no quote, backslash or
+/// The email prefix to search by: trimmed, at most [`MAX_QUERY`] characters, no quote, backslash or
 /// control character (the directory's filter syntax quotes it).
 pub fn parse_query(raw: Option<&str>) -> Result<String, CoreError> {
     let q = raw.unwrap_or("").trim();
-    if q.chars().count() > MAX_QUERY || q.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+    if q.encode_utf16().count() > MAX_QUERY
+        || q.chars().any(|c| c == '"' || c == '\\' || c.is_control())
+    {
         return Err(CoreError::invalid(
             "invalid_query",
             format!(
@@ -144,6 +148,13 @@ mod tests {
         assert_eq!(parse_query(Some(" al ")).unwrap(), "al");
         assert!(parse_query(Some("a\"b")).is_err());
         assert!(parse_query(Some(&"a".repeat(257))).is_err());
+        // The longest prefix still makes a filter Cognito takes; one more character does not.
+        let longest = parse_query(Some(&"a".repeat(MAX_QUERY))).unwrap();
+        assert!(format!("email ^= \"{longest}\"").encode_utf16().count() <= 256);
+        assert!(parse_query(Some(&"a".repeat(MAX_QUERY + 1))).is_err());
+        // An emoji is two units of Cognito's length.
+        let emoji = format!("{}\u{1F600}", "a".repeat(MAX_QUERY - 1));
+        assert!(parse_query(Some(&emoji)).is_err());
         assert_eq!(parse_cursor(Some("abc")).unwrap(), Some("abc"));
         assert!(parse_cursor(Some("")).is_err());
     }

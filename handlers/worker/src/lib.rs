@@ -242,38 +242,13 @@ async fn record(deps: &Deps, events: Vec<AuditEvent>) {
     }
 }
 
-/// One final verdict's metrics: by verdict and reason, with the time since the upload began
-/// (its reservation, just before the PUT) and, when accepted, its bytes.
+/// One final verdict's metrics (`metrics::verdict_line`), in Lambda only.
 fn verdict_metrics(file: &FileRecord, now: chrono::DateTime<chrono::Utc>) {
-    if !matches!(
-        file.status,
-        dropgate_core::FileStatus::Accepted
-            | dropgate_core::FileStatus::Rejected
-            | dropgate_core::FileStatus::Held
-    ) {
-        return;
+    if dropgate_infra::metrics::in_lambda()
+        && let Some(doc) = metrics::verdict_line(file, now)
+    {
+        dropgate_infra::metrics::emit(&doc);
     }
-    let ms = u64::try_from((now - file.created_at).num_milliseconds()).unwrap_or(0);
-    let accepted = if file.status == dropgate_core::FileStatus::Accepted {
-        file.stored.as_ref().map_or(file.size, |s| s.size)
-    } else {
-        0
-    };
-    let malware = u64::from(file.reason.as_deref() == Some("malware_found"));
-    dropgate_infra::metrics::put(
-        "worker",
-        &[
-            ("Verdict", file.status.as_str()),
-            ("Reason", file.reason.as_deref().unwrap_or("none")),
-        ],
-        0,
-        &[
-            ("Uploads", "Count", 1),
-            ("VerdictLatency", "Milliseconds", ms),
-            ("BytesAccepted", "Bytes", accepted),
-            ("MalwareFound", "Count", malware),
-        ],
-    );
 }
 
 fn log_decision(message_id: &str, key: &str, d: &Decision, started: Instant) {

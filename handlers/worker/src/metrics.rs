@@ -1,16 +1,19 @@
-//! CloudWatch Embedded Metric Format: one JSON line per batch, which CloudWatch Logs turns into
-//! metrics without any API call from the function.
+//! CloudWatch Embedded Metric Format: one JSON line per batch and one per final verdict, which
+//! CloudWatch Logs turns into metrics without any API call from the function (in Lambda only:
+//! the local stack prints neither). CloudWatch sums every line's value of a name under the same
+//! dimensions, so no metric is on both kinds of line: the bytes accepted are the verdict
+//! lines' alone.
 
-use dropgate_core::FileStatus;
+use chrono::{DateTime, Utc};
 use dropgate_core::pipeline::Decision;
 use dropgate_core::scan::{IgnoreWhy, ScanDecision};
+use dropgate_core::{FileRecord, FileStatus};
 use serde_json::json;
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct BatchMetrics {
     pub accepted: u64,
     pub rejected: u64,
-    pub accepted_bytes: u64,
     pub rejected_bytes: u64,
     pub duplicates: u64,
 }
@@ -43,10 +46,7 @@ impl BatchMetrics {
 
     fn settled(&mut self, status: FileStatus, size: u64) {
         match status {
-            FileStatus::Accepted => {
-                self.accepted += 1;
-                self.accepted_bytes += size;
-            }
+            FileStatus::Accepted => self.accepted += 1,
             FileStatus::Rejected => {
                 self.rejected += 1;
                 self.rejected_bytes += size;
@@ -65,7 +65,6 @@ impl BatchMetrics {
                     "Metrics": [
                         {"Name": "UploadsAccepted", "Unit": "Count"},
                         {"Name": "UploadsRejected", "Unit": "Count"},
-                        {"Name": "BytesAccepted", "Unit": "Bytes"},
                         {"Name": "BytesRejected", "Unit": "Bytes"},
                         {"Name": "DuplicateEvents", "Unit": "Count"},
                     ],
@@ -74,18 +73,119 @@ impl BatchMetrics {
             "Service": "worker",
             "UploadsAccepted": self.accepted,
             "UploadsRejected": self.rejected,
-            "BytesAccepted": self.accepted_bytes,
             "BytesRejected": self.rejected_bytes,
             "DuplicateEvents": self.duplicates,
         })
     }
 
-    /// Writes the EMF line to stderr (Lambda ships both streams to CloudWatch Logs; the local
-    /// stack keeps stdout for its ready line).
+    /// Writes the EMF line, in Lambda only.
     pub fn emit(&self) {
         if *self == Self::default() {
             return;
         }
-        eprintln!("{}", self.to_emf(chrono::Utc::now().timestamp_millis()));
+        dropgate_infra::metrics::emit(&self.to_emf(Utc::now().timestamp_millis()));
+    }
+}
+
+/// One final verdict's line (`None` for a status that is not final): by verdict and reason,
+/// with the time since the upload began (its reservation, just before the PUT) and, when
+/// accepted, its bytes.
+pub fn verdict_line(file: &FileRecord, now: DateTime<Utc>) -> Option<serde_json::Value> {
+    if !matches!(
+        file.status,
+        FileStatus::Accepted | FileStatus::Rejected | FileStatus::Held
+    ) {
+        return None;
+    }
+    let ms = u64::try_from((now - file.created_at).num_milliseconds()).unwrap_or(0);
+    let accepted = if file.status == FileStatus::Accepted {
+        file.stored.as_ref().map_or(file.size, |s| s.size)
+    } else {
+        0
+    };
+    let malware = u64::from(file.reason.as_deref() == Some("malware_found"));
+    Some(dropgate_infra::metrics::line(
+        "worker",
+        &[
+            ("Verdict", file.status.as_str()),
+            ("Reason", file.reason.as_deref().unwrap_or("none")),
+        ],
+        0,
+        &[
+            ("Uploads", "Count", 1),
+            ("VerdictLatency", "Milliseconds", ms),
+            ("BytesAccepted", "Bytes", accepted),
+            ("MalwareFound", "Count", malware),
+        ],
+        now.timestamp_millis(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dropgate_core::{FileId, OwnerId};
+    use serde_json::Value;
+
+    /// The metric names a line counts under `Service` alone.
+    fn under_service_alone(doc: &Value) -> Vec<String> {
+        let m = &doc["_aws"]["CloudWatchMetrics"][0];
+        let alone = m["Dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|set| set == &serde_json::json!(["Service"]));
+        if !alone {
+            return Vec::new();
+        }
+        m["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["Name"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn no_metric_of_the_worker_is_counted_by_both_lines() {
+        let now = Utc::now();
+        let mut file = FileRecord::pending(
+            FileId::parse("f1").unwrap(),
+            OwnerId::parse("u-1").unwrap(),
+            "a.png".into(),
+            70,
+            "image/png".into(),
+            now,
+            std::time::Duration::from_secs(900),
+        );
+        file.status = FileStatus::Accepted;
+        let verdict = verdict_line(&file, now).expect("a final verdict has a line");
+        assert_eq!(verdict["BytesAccepted"], 70);
+        let mut batch = BatchMetrics::default();
+        batch.settled(FileStatus::Accepted, 70);
+        let batch = batch.to_emf(now.timestamp_millis());
+        let (v, b) = (under_service_alone(&verdict), under_service_alone(&batch));
+        assert!(v.contains(&"BytesAccepted".to_owned()), "{v:?}");
+        for name in &b {
+            assert!(
+                !v.contains(name),
+                "{name} would be summed twice: {v:?} and {b:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_final_verdicts_have_a_line() {
+        let now = Utc::now();
+        let file = FileRecord::pending(
+            FileId::parse("f1").unwrap(),
+            OwnerId::parse("u-1").unwrap(),
+            "a.png".into(),
+            70,
+            "image/png".into(),
+            now,
+            std::time::Duration::from_secs(900),
+        );
+        assert_eq!(verdict_line(&file, now), None);
     }
 }

@@ -85,6 +85,11 @@ async fn the_cognito_directory_finds_stops_and_restores_accounts() {
     let next = first.next.expect("a cursor");
     let rest = dir.find("", Some(&next), 50).await.unwrap();
     assert_eq!(rest.users.len(), 2);
+    // A cursor the pool never gave is the caller's mistake, never an upstream failure.
+    for bad in ["zz", "eyJ4IjoxfQ"] {
+        let e = dir.find("", Some(bad), 50).await.unwrap_err();
+        assert_eq!(e.code(), "invalid_cursor", "{bad}: {e}");
+    }
 
     let id = OwnerId::parse(&ann).unwrap();
     let user = dir.user(&id).await.unwrap().expect("ann by her sub");
