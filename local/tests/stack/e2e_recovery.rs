@@ -166,7 +166,12 @@ async fn a_sign_up_of_a_taken_address_answers_as_a_new_one_and_tells_its_owner()
     let code = |email: &str| json!({"email": email, "code": "123456"});
     let confirmed = raw_post(&stack, "/auth/confirm", code(taken)).await;
     let unknown = raw_post(&stack, "/auth/confirm", code("nobody-taken@example.com")).await;
-    assert_eq!(confirmed.0, 400, "{}", String::from_utf8_lossy(&confirmed.1));
+    assert_eq!(
+        confirmed.0,
+        400,
+        "{}",
+        String::from_utf8_lossy(&confirmed.1)
+    );
     assert_eq!(confirmed, unknown);
     // The account is untouched: its password still logs in, the other does not.
     login(&stack, taken, PASSWORD).await;
