@@ -91,7 +91,8 @@ def mend_totp_association():
         )
         if user is not None and not given:
             raise JsonRESTError(
-                "EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA"
+                "EnableSoftwareTokenMFAException",
+                "Code mismatch and fail enable Software Token MFA",
             )
         out = original_verify(self, access_token, session, user_code, friendly_device_name)
         if user is not None:
