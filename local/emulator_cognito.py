@@ -65,8 +65,12 @@ def _pool_of_access_token(backend, token):
 def mend_confirm_verifies_email():
     """moto 5.2 confirms a sign-up without marking its address verified; Cognito sets
     `email_verified` when the pool auto-verifies email (the code proved the address; an admin
-    confirmation is the operator's word). Dropgate mails only a verified address."""
-    from moto.cognitoidp.models import CognitoIdpBackend
+    confirmation is the operator's word). Dropgate mails only a verified address. And moto
+    confirms an account that is confirmed already, whatever the code; Cognito refuses it
+    (`NotAuthorizedException`, "Current status is CONFIRMED"), as it refuses an unknown user:
+    a confirmation tells no address from another."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
 
     def verified(pool, user):
         if user and "email" in user.attribute_lookup and "email" in pool.extended_config.get(
@@ -78,8 +82,11 @@ def mend_confirm_verifies_email():
     original_admin = CognitoIdpBackend.admin_confirm_sign_up
 
     def confirm_sign_up(self, client_id, username):
-        out = original_confirm(self, client_id, username)
         pool = _pool_of_client(self, client_id)
+        user = pool._get_user(username) if pool is not None else None
+        if user is not None and user.status == UserStatus.CONFIRMED:
+            raise NotAuthorizedError("User cannot be confirmed. Current status is CONFIRMED")
+        out = original_confirm(self, client_id, username)
         verified(pool, pool._get_user(username))
         return out
 

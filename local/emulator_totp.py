@@ -58,19 +58,46 @@ def mend_totp_sessions():
 def mend_totp_association():
     """moto 5.2 keeps a user's software token verified across a new `AssociateSoftwareToken`;
     Cognito's new secret counts only once a code of it is verified (a user with TOTP on keeps
-    it on meanwhile, as in Cognito)."""
+    it on meanwhile, as in Cognito). And moto verifies a code for a user who was never given a
+    secret (every user has its one fixed secret); Cognito has no secret of that user to check
+    it against and refuses (`EnableSoftwareTokenMFAException`). A secret once verified stays
+    the user's (turning TOTP off checks a code of it)."""
     from moto.cognitoidp.models import CognitoIdpBackend
+    from moto.core.exceptions import JsonRESTError
 
     original = CognitoIdpBackend.associate_software_token
+    original_verify = CognitoIdpBackend.verify_software_token
 
-    def associate_software_token(self, access_token, session):
-        out = original(self, access_token, session)
+    def owner(self, access_token):
         for pool in self.user_pools.values():
             if access_token in pool.access_tokens:
                 _, username = pool.access_tokens[access_token]
-                user = pool._get_user(username)
-                if user is not None and not user.software_token_mfa_enabled:
-                    user.token_verified = False
+                return pool._get_user(username)
+        return None
+
+    def associate_software_token(self, access_token, session):
+        out = original(self, access_token, session)
+        user = owner(self, access_token) if access_token else None
+        if user is not None:
+            user.dropgate_secret_pending = True
+            if not user.software_token_mfa_enabled:
+                user.token_verified = False
+        return out
+
+    def verify_software_token(self, access_token, session, user_code, friendly_device_name):
+        user = owner(self, access_token) if access_token and not session else None
+        given = user is not None and (
+            getattr(user, "dropgate_secret_pending", False) or user.token_verified
+        )
+        if user is not None and not given:
+            raise JsonRESTError(
+                "EnableSoftwareTokenMFAException",
+                "Code mismatch and fail enable Software Token MFA",
+            )
+        out = original_verify(self, access_token, session, user_code, friendly_device_name)
+        if user is not None:
+            user.dropgate_secret_pending = False
         return out
 
     CognitoIdpBackend.associate_software_token = associate_software_token
+    CognitoIdpBackend.verify_software_token = verify_software_token

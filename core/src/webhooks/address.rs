@@ -112,12 +112,13 @@ pub fn check_url(url: &str, allow_loopback: bool) -> Result<Target, String> {
     if authority.contains('@') {
         return Err("the URL must not carry credentials".into());
     }
-    let (host_text, port) = split_port(authority)?;
+    let (host_text, given_port) = split_port(authority)?;
     let host = parse_host(host_text)?;
-    let port = port.unwrap_or(if https { 443 } else { 80 });
+    let port = given_port.unwrap_or(if https { 443 } else { 80 });
     if !https {
-        // Spelled exactly so: no other spelling, no other loopback address, no name.
-        let exception = allow_loopback && host_text == "127.0.0.1";
+        // Spelled exactly so, port included: no other spelling, no other loopback address,
+        // no name, no port 80 by default.
+        let exception = allow_loopback && host_text == "127.0.0.1" && given_port.is_some();
         if !exception {
             return Err("the URL must be https".into());
         }

@@ -130,6 +130,8 @@ fn the_loopback_exception_is_exactly_http_127_0_0_1() {
         "http://2130706433:8080/",
         "http://10.0.0.1/",
         "http://example.com/",
+        "http://127.0.0.1/",
+        "http://127.0.0.1/hook",
     ] {
         assert!(check_url(url, true).is_err(), "{url} must be refused");
     }

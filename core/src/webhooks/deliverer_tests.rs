@@ -380,3 +380,36 @@ mod stall;
 #[cfg(test)]
 #[path = "deliverer_parking_tests.rs"]
 mod parking;
+
+#[tokio::test]
+async fn the_log_pages_with_a_cursor_a_query_string_carries_as_it_is() {
+    let w = world(50);
+    let (id, _) = w.register("ada", &["file.accepted"]).await;
+    let ada = owner("ada");
+    for _ in 0..51 {
+        w.dispatch.ping(&ada, &id).await.unwrap();
+    }
+    assert_eq!(attempts(&w.drain().await).len(), 51);
+    let first = w.dispatch.deliveries(&ada, &id, None).await.unwrap();
+    assert_eq!(first.deliveries.len(), 50);
+    // Opaque and URL-safe, as every other listing's: a client may paste it into `?cursor=`
+    // without encoding it (a `#` would end the query).
+    let cursor = first.next_cursor.expect("a second page");
+    assert!(
+        cursor.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{cursor}"
+    );
+    let second = w
+        .dispatch
+        .deliveries(&ada, &id, Some(&cursor))
+        .await
+        .unwrap();
+    assert_eq!(second.deliveries.len(), 1);
+    assert_eq!(second.next_cursor, None);
+    assert!(
+        !first
+            .deliveries
+            .iter()
+            .any(|d| d.id == second.deliveries[0].id)
+    );
+}

@@ -213,13 +213,23 @@ impl Dispatch {
             .get(owner, webhook_id)
             .await?
             .ok_or_else(webhook_not_found)?;
-        let (deliveries, next_cursor) = self
+        // Opaque to clients and URL-safe like every listing's cursor: the log key, hex-encoded
+        // (the key holds `#` and `:`, which a query string would cut or garble).
+        let key = cursor
+            .map(|c| {
+                hex::decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(super::deliveries::bad_cursor)
+            })
+            .transpose()?;
+        let (deliveries, next_key) = self
             .log
-            .list(owner, webhook_id, cursor, DEFAULT_PAGE)
+            .list(owner, webhook_id, key.as_deref(), DEFAULT_PAGE)
             .await?;
         Ok(DeliveryPage {
             deliveries,
-            next_cursor,
+            next_cursor: next_key.map(hex::encode),
         })
     }
 }

@@ -2,8 +2,9 @@
 //! address (read from the emulator's SES), the answers for a known and an unknown address are
 //! byte-identical, and a reset ends every session: the old id token is refused at once, the
 //! old refresh token refreshes nothing, the old password logs in no more. A sign-up of a taken
-//! address answers as a new one would and tells the address's owner. A password change and
-//! sign-out everywhere refuse every older id token on its next request and kill the refresh
+//! address answers as a new one would and tells the address's owner; a confirmation of a
+//! confirmed address answers as one of an unknown address. A password change and sign-out
+//! everywhere refuse every older id token on its next request and kill the refresh
 //! tokens.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -160,6 +161,18 @@ async fn a_sign_up_of_a_taken_address_answers_as_a_new_one_and_tells_its_owner()
     let mails = mails_to(&stack, taken).await;
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert!(mails[0]["body"].as_str().unwrap().contains("already has"));
+    // Nor does a confirmation: a confirmed account's answer to any code is an unknown
+    // address's, byte for byte.
+    let code = |email: &str| json!({"email": email, "code": "123456"});
+    let confirmed = raw_post(&stack, "/auth/confirm", code(taken)).await;
+    let unknown = raw_post(&stack, "/auth/confirm", code("nobody-taken@example.com")).await;
+    assert_eq!(
+        confirmed.0,
+        400,
+        "{}",
+        String::from_utf8_lossy(&confirmed.1)
+    );
+    assert_eq!(confirmed, unknown);
     // The account is untouched: its password still logs in, the other does not.
     login(&stack, taken, PASSWORD).await;
     let (s, _) = stack

@@ -104,6 +104,23 @@ async fn totp_turns_on_challenges_login_and_turns_off_only_with_a_code() {
             "otpauth://totp/Dropgate:tess@example.com?secret={secret}&issuer=Dropgate"
         ))
     );
+    // An account that asked for no secret is turned on by no code, another's secret's included.
+    let other = "tess-other@example.com";
+    stack.user(other).await;
+    let (other_id, other_access, _) = login(&stack, other, PASSWORD).await;
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/mfa/totp/verify",
+        &other_id,
+        Some(&other_access),
+        json!({"code": code(&secret).await}),
+    )
+    .await;
+    assert_eq!((s, error(&b)), (400, Some("invalid_code")), "{b}");
+    let (s, b) = stack.get("/account/mfa", &other_id).await;
+    assert_eq!((s, &b["totp"]["enabled"]), (200, &json!(false)), "{b}");
+
     // Not on until a code of it comes back; a wrong one turns nothing on.
     let c = code(&secret).await;
     let (s, b) = own(

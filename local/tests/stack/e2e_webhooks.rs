@@ -65,6 +65,7 @@ async fn an_owner_registers_lists_pauses_and_removes_webhooks() {
         ("https://[fd00::1]/", "fc00::/7"),
         ("http://example.com/", "https"),
         ("http://127.0.0.2:9/", "https"),
+        ("http://127.0.0.1/", "https"),
         ("https://localhost/", "localhost"),
         ("https://0x7f000001/", "127.0.0.0/8"),
         ("https://nothing.invalid/", "does not resolve"),
@@ -88,6 +89,9 @@ async fn an_owner_registers_lists_pauses_and_removes_webhooks() {
         .await;
         assert_eq!((s, code(&b)), (400, "invalid_event_type"), "{b}");
     }
+    // No `events` at all is no event type either.
+    let (s, b) = create(&stack, &ada, json!({"url": "http://127.0.0.1:9/"})).await;
+    assert_eq!((s, code(&b)), (400, "invalid_event_type"), "{b}");
 
     // Another owner's webhook is not found, whatever the route.
     let path = format!("/webhooks/{id}");

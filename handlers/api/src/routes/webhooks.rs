@@ -15,6 +15,8 @@ use crate::http::{ApiError, caller, json_response, parse_json, query, respond};
 #[serde(deny_unknown_fields)]
 struct CreateWebhook {
     url: String,
+    /// Absent is `null`: no event type, `400 invalid_event_type` as an empty list is.
+    #[serde(default)]
     events: Value,
     description: Option<String>,
 }
