@@ -173,6 +173,23 @@ async fn the_in_memory_delivery_log_keeps_the_contract() {
     .await;
 }
 
+struct MemDirectoryWorld<'a>(&'a dropgate_core::fakes::MemDirectory);
+
+#[async_trait::async_trait]
+impl dropgate_core::contract::directory::DirectoryWorld for MemDirectoryWorld<'_> {
+    async fn account(&self, email: &str) -> dropgate_core::OwnerId {
+        let id = format!("owner-{}", email.replace(['@', '.'], "-"));
+        self.0.add(&id, email, chrono::Utc::now());
+        dropgate_core::OwnerId::parse(&id).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_in_memory_accounts_directory_keeps_the_contract() {
+    let d = dropgate_core::fakes::MemDirectory::default();
+    dropgate_core::contract::directory::check_all(&d, &MemDirectoryWorld(&d), "mem").await;
+}
+
 struct MemAccountDirectoryWorld<'a>(&'a dropgate_core::fakes::MemAccountDirectory);
 
 #[async_trait::async_trait]

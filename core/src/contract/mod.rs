@@ -8,6 +8,7 @@ pub mod apikeys;
 pub mod audit;
 pub mod counters;
 pub mod deliveries;
+pub mod directory;
 pub mod edits;
 pub mod erasure;
 pub mod expiry;

@@ -75,6 +75,7 @@ impl Eraser {
     ) -> Result<ErasureView, CoreError> {
         let id = OwnerId::parse(id).map_err(|_| no_user())?;
         let user = self.directory.user(&id).await?.ok_or_else(no_user)?;
+        crate::users::not_own_account(admin, &user.id)?;
         let actor = Actor {
             id: admin.as_str().to_owned(),
             kind: ActorKind::Admin,

@@ -221,6 +221,16 @@ async fn an_unknown_or_malformed_id_is_not_found() {
 }
 
 #[tokio::test]
+async fn an_admin_cannot_erase_their_own_account_from_the_console() {
+    let w = world();
+    holdings(&w, "u-ada").await;
+    let e = w.eraser.erase_by_admin(&owner("u-ada"), "u-ada").await;
+    assert_eq!(e.unwrap_err().code(), "own_account");
+    assert!(!w.directory_gone(&owner("u-ada")).await);
+    assert!(w.audit.events().is_empty());
+}
+
+#[tokio::test]
 async fn an_erasure_cut_short_stops_the_account_and_the_next_call_finishes_it() {
     let w = world();
     holdings(&w, "u-ada").await;

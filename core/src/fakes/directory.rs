@@ -10,6 +10,9 @@ use super::lock::lock;
 use crate::users::{Directory, DirectoryPage, DirectoryUser};
 use crate::{CoreError, OwnerId};
 
+/// What the fake's cursors start with (then the last email of the page).
+const CURSOR: &str = "mem-directory:";
+
 #[derive(Default)]
 pub struct MemDirectory {
     users: Mutex<BTreeMap<String, DirectoryUser>>,
@@ -49,6 +52,16 @@ impl Directory for MemDirectory {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<DirectoryPage, CoreError> {
+        // Its own cursors only, as a directory gives them: anything else is the caller's mistake.
+        let cursor = match cursor {
+            None => None,
+            Some(c) => Some(c.strip_prefix(CURSOR).ok_or_else(|| {
+                CoreError::invalid(
+                    "invalid_cursor",
+                    "cursor must be a next_cursor this route returned",
+                )
+            })?),
+        };
         let users = lock(&self.users);
         let mut found: Vec<DirectoryUser> = users
             .range(cursor.unwrap_or("").to_owned()..)
@@ -60,7 +73,7 @@ impl Directory for MemDirectory {
         let more = found.len() > limit;
         found.truncate(limit);
         let next = if more {
-            found.last().map(|u| u.email.clone())
+            found.last().map(|u| format!("{CURSOR}{}", u.email))
         } else {
             None
         };

@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::OwnerId;
 
-pub use rules::{MAX_OWN_QUOTA, UserPatch, parse_cursor, parse_query};
+pub use rules::{MAX_OWN_QUOTA, UserPatch, not_own_account, parse_cursor, parse_query};
 pub use service::UserAdmin;
 pub use store::{Directory, MAX_RECORDS_READ, QuotaLimits};
 

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::CoreError;
+use crate::{CoreError, OwnerId};
 
 /// The largest own quota an admin may give: 1 PiB (beyond any bucket a team would pay for,
 /// and far from where byte arithmetic could overflow).
@@ -110,6 +110,18 @@ impl UserPatch {
             disabled,
         })
     }
+}
+
+/// An admin cannot stop or erase their own account from the console: the last admin would
+/// lock everyone out of it (the account's own settings erase it, with its password).
+pub fn not_own_account(admin: &OwnerId, target: &OwnerId) -> Result<(), CoreError> {
+    if admin == target {
+        return Err(CoreError::conflict(
+            "own_account",
+            "an admin cannot stop or erase their own account here",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,15 +9,21 @@ use serde_json::json;
 
 use super::{
     AccountRecord, AdminUser, Directory, DirectoryUser, QuotaLimits, UserPage, UserPatch,
-    UserStatus, parse_cursor, parse_query,
+    UserStatus, not_own_account, parse_cursor, parse_query,
 };
 use crate::audit::{Actor, ActorKind, AuditEvent, AuditTrail};
+use crate::clock::Clock;
 use crate::links::LinkStore;
 use crate::paging::parse_limit;
 use crate::shares::ShareStore;
 use crate::standing::StandingStore;
 use crate::time::rfc3339;
 use crate::{CoreError, OwnerId, Settings};
+
+/// `at` without its fraction of a second (tokens carry their issue time in whole seconds).
+fn whole_second(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
+}
 
 /// Links and shares are counted a page at a time, this many each.
 const COUNT_PAGE: usize = 100;
@@ -31,6 +37,8 @@ pub struct UserAdmin {
     pub shares: Arc<dyn ShareStore>,
     pub standing: Arc<dyn StandingStore>,
     pub audit: Arc<dyn AuditTrail>,
+    /// When a stop signs the account out everywhere.
+    pub clock: Arc<dyn Clock>,
     pub settings: Settings,
 }
 
@@ -82,6 +90,10 @@ impl UserAdmin {
         patch: &UserPatch,
     ) -> Result<AdminUser, CoreError> {
         let user = self.find(id).await?;
+        // Refused before anything of the patch is applied.
+        if patch.disabled == Some(true) {
+            not_own_account(admin, &user.id)?;
+        }
         let actor = Actor {
             id: admin.as_str().to_owned(),
             kind: ActorKind::Admin,
@@ -99,8 +111,15 @@ impl UserAdmin {
         match patch.disabled {
             Some(true) => {
                 // The standing first: from this write on, every request of the account is
-                // refused, whatever the directory does next (fail closed).
+                // refused, whatever the directory does next (fail closed). The stop also signs
+                // the account out everywhere, so a token taken before it stays refused once
+                // the account is restored: those issued before the second of the stop (none
+                // can be issued while it is stopped, so a session begun after the restore
+                // passes, however soon).
                 self.standing.set_disabled(&user.id, true).await?;
+                self.standing
+                    .sign_out_all(&user.id, whole_second(self.clock.now()))
+                    .await?;
                 self.directory.disable(&user).await?;
                 self.record(&actor, "user.disabled", &user, json!({}))
                     .await?;

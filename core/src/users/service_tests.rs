@@ -2,12 +2,12 @@
 
 use std::sync::Arc;
 
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 
 use super::{UserAdmin, UserPatch, UserStatus};
 use crate::audit::ActorKind;
-use crate::fakes::{MemAudit, MemDirectory, MemLedger, MemShares, MemStanding};
+use crate::fakes::{FixedClock, MemAudit, MemDirectory, MemLedger, MemShares, MemStanding};
 use crate::files::{OwnerLedger, Reservation};
 use crate::standing::StandingStore;
 use crate::{FileId, FileRecord, OwnerId, Settings};
@@ -20,9 +20,13 @@ struct World {
     audit: Arc<MemAudit>,
 }
 
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+}
+
 fn world() -> World {
     let directory = Arc::new(MemDirectory::default());
-    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    let at = t0();
     directory.add("u-alice", "alice@example.com", at);
     directory.add("u-albert", "albert@example.com", at);
     directory.add("u-bob", "bob@example.com", at);
@@ -42,6 +46,8 @@ fn world() -> World {
         shares: Arc::new(MemShares::default()),
         standing: standing.clone(),
         audit: audit.clone(),
+        // Half a second past t0: the stop's cut is the whole second.
+        clock: Arc::new(FixedClock::at(t0() + chrono::Duration::milliseconds(500))),
         settings,
     };
     World {
@@ -120,14 +126,23 @@ async fn the_own_quota_and_the_switch_are_set_and_audited_by_id() {
     let stop = UserPatch::parse(json!({"disabled": true})).unwrap();
     let u = w.admin.update(&admin, "u-bob", &stop).await.unwrap();
     assert_eq!(u.status, UserStatus::Disabled);
-    assert!(w.standing.standing(&owner("u-bob")).await.unwrap().disabled);
+    let stopped = w.standing.standing(&owner("u-bob")).await.unwrap();
+    assert!(stopped.disabled);
+    // Signed out everywhere too: a token taken before the stop stays refused after it.
+    assert_eq!(stopped.signed_out_at, Some(t0()));
     assert_eq!(w.directory.sign_outs.lock().unwrap()[&owner("u-bob")], 1);
 
     let back = UserPatch::parse(json!({"disabled": false, "quota_bytes": null})).unwrap();
     let u = w.admin.update(&admin, "u-bob", &back).await.unwrap();
     assert_eq!(u.status, UserStatus::Active);
     assert_eq!((u.quota_bytes, u.quota_custom), (1000, false));
-    assert!(!w.standing.standing(&owner("u-bob")).await.unwrap().disabled);
+    let back = w.standing.standing(&owner("u-bob")).await.unwrap();
+    assert!(!back.disabled);
+    assert_eq!(
+        back.refusal(t0() - chrono::Duration::seconds(1)),
+        Some(crate::standing::Refusal::Revoked)
+    );
+    assert_eq!(back.refusal(t0()), None);
 
     let events = w.audit.events();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
@@ -157,4 +172,36 @@ async fn the_own_quota_and_the_switch_are_set_and_audited_by_id() {
         events[0].detail,
         json!({"quota_bytes": 5000, "custom": true})
     );
+}
+
+#[tokio::test]
+async fn an_admin_cannot_stop_their_own_account() {
+    let w = world();
+    let stop = UserPatch::parse(json!({"disabled": true, "quota_bytes": 5000})).unwrap();
+    let e = w
+        .admin
+        .update(&owner("u-bob"), "u-bob", &stop)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            crate::CoreError::Conflict {
+                code: "own_account",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        w.standing.standing(&owner("u-bob")).await.unwrap(),
+        Default::default()
+    );
+    assert!(w.audit.events().is_empty());
+    // Their own quota is theirs to set, and they may restore themselves.
+    let quota = UserPatch::parse(json!({"quota_bytes": 5000, "disabled": false})).unwrap();
+    w.admin
+        .update(&owner("u-bob"), "u-bob", &quota)
+        .await
+        .unwrap();
 }

@@ -364,6 +364,7 @@ impl Deps {
             shares: shares.clone(),
             standing: standing.clone(),
             audit: Arc::new(audit.clone()),
+            clock: clock.clone(),
             settings: settings.clone(),
         };
         let share_service = ShareService {

@@ -288,5 +288,41 @@ async fn a_stopped_account_s_links_and_shares_are_gone_until_it_is_restored() {
         let r = send(&w, req("GET", &p)).await;
         assert_eq!(r.status, 200, "{p}: {:?}", r.body);
     }
-    assert_eq!(send(&w, req("GET", "/files").by(ALICE)).await.status, 200);
+    // The stop signed the account out everywhere: the token it held before stays refused; a
+    // session begun after the restore goes through.
+    expect_error(&w, req("GET", "/files").by(ALICE), 401, "token_revoked").await;
+    let mut fresh = claims(ALICE);
+    fresh["iat"] = dropgate_core::clock::Clock::now(&*w.clock)
+        .timestamp()
+        .into();
+    assert_eq!(
+        send(&w, req("GET", "/files").claims(fresh)).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_admin_cannot_stop_or_erase_their_own_account() {
+    let w = populated();
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 8, 0, 0).unwrap();
+    w.directory.add(ADMIN, "root@example.com", at);
+    let me = admin();
+    let id = ADMIN;
+    let path = format!("/admin/users/{id}");
+    expect_error(
+        &w,
+        req("PATCH", &path)
+            .claims(me.clone())
+            .json(json!({"disabled": true})),
+        409,
+        "own_account",
+    )
+    .await;
+    expect_error(
+        &w,
+        req("DELETE", &path).claims(me.clone()),
+        409,
+        "own_account",
+    )
+    .await;
 }
