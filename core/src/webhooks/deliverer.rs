@@ -3,7 +3,8 @@
 //! mailing its owner once, at `WEBHOOK_DISABLE_AFTER`), and a failure retried on the ladder.
 //! An attempt without an answer stalls its webhook ([`super::stall`]): its other jobs are
 //! parked off the queue ([`super::parking`]) until the window's wake, which probes with one of
-//! them; the answer releases them.
+//! them; the answer releases them. Every other attempt holds one of its webhook's leases while
+//! in flight ([`super::inflight`]): a job that finds them all held is parked until one frees.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use super::deliveries::{
     AttemptRecord, Delivery, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
 };
 use super::delivery::{Next, after_attempt, headers, pauses, queue_delay};
+use super::inflight::{InFlight, Lease};
 use super::parking::{Parked, Parking};
 use super::stall::{Stall, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
@@ -35,6 +37,8 @@ pub struct Deliverer {
     pub backoff_scale: f64,
     /// `WEBHOOK_DISABLE_AFTER`: consecutive failed attempts that pause a webhook.
     pub disable_after: u32,
+    /// `WEBHOOK_MAX_IN_FLIGHT`: one webhook's attempts in flight at most (0: no cap).
+    pub max_in_flight: u32,
 }
 
 /// What became of one job.
@@ -51,6 +55,9 @@ pub enum Outcome {
     /// As [`Outcome::Parked`], but the window was about to end: put back on the queue as it
     /// was, to come back after it.
     Deferred,
+    /// Every one of the webhook's leases was held: parked until one frees (nothing sent,
+    /// counted or logged).
+    Capped,
     /// A wake put this many parked jobs back on the queue.
     Released(usize),
     /// Sent; what the log recorded.
@@ -99,19 +106,73 @@ impl Deliverer {
             Ok(d) => d,
             Err(dropped) => return Ok(dropped),
         };
-        if let Stall::Ended(seen) = stall {
-            // Of the jobs that find the window ended, the one that moves it on probes; the
-            // others are parked for the new window (which only the probe's outcome ends or
-            // extends, and whose wake probes again).
-            if !self.claim(&owner, &hook.id, &seen, now).await? {
-                return self.park(&owner, job).await;
+        let lease = match stall {
+            Stall::Ended(seen) => {
+                // Of the jobs that find the window ended, the one that moves it on probes (with
+                // no lease: one per window); the others are parked for the new window (which
+                // only the probe's outcome ends or extends, and whose wake probes again).
+                if !self.claim(&owner, &hook.id, &seen, now).await? {
+                    return self.park(&owner, job).await;
+                }
+                None
             }
-        }
-        let (outcome, ok) = self.attempt(&owner, &hook, job, d, now).await?;
+            _ => match self.lease(&owner, &hook, job, now).await? {
+                Ok(lease) => lease,
+                Err(capped) => return Ok(capped),
+            },
+        };
+        let done = self.attempt(&owner, &hook, job, d, now).await;
+        // Freed whatever the attempt came to: a lease left held would cap the webhook until
+        // it ends.
+        let waiting = match &lease {
+            Some(l) => {
+                let now = self.clock.now();
+                self.in_flight().free(&owner, &hook.id, l, now).await?
+            }
+            None => false,
+        };
+        let (outcome, ok, stalled) = done?;
         if ok && hook.stalled_until.is_some() {
-            self.release(&owner, &hook.id).await?;
+            self.release(&owner, &hook.id, window(self.backoff_scale))
+                .await?;
+        } else if waiting && !stalled {
+            // A slot is free now: the jobs parked for it come back at once. After an attempt
+            // that stalled the webhook they wait for the window's probe instead.
+            self.release(&owner, &hook.id, std::time::Duration::ZERO)
+                .await?;
         }
         Ok(outcome)
+    }
+
+    fn in_flight(&self) -> InFlight<'_> {
+        InFlight {
+            store: self.store.as_ref(),
+            log: self.log.as_ref(),
+            queue: self.queue.as_ref(),
+            cap: self.max_in_flight,
+        }
+    }
+
+    /// A lease for `job`'s attempt (`None`: the owner asked for it, or there is no cap), or
+    /// what became of the job when every lease was held.
+    async fn lease(
+        &self,
+        owner: &OwnerId,
+        hook: &Webhook,
+        job: &DeliveryJob,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Option<Lease>, Outcome>, CoreError> {
+        if job.manual || self.max_in_flight == 0 {
+            return Ok(Ok(None));
+        }
+        let cap = self.in_flight();
+        if let Some(lease) = cap.take(owner, &hook.id, job, now).await? {
+            return Ok(Ok(Some(lease)));
+        }
+        match cap.wait(owner, hook, job, || self.clock.now()).await? {
+            Some(lease) => Ok(Ok(Some(lease))),
+            None => Ok(Err(Outcome::Capped)),
+        }
     }
 
     /// The delivery `job` attempts, or why there is nothing to send.
@@ -135,7 +196,8 @@ impl Deliverer {
     }
 
     /// Makes attempt `job.attempt` of delivery `d` (the window allowing it), records it, counts
-    /// it and queues its retry; answers the outcome and whether the receiver took it.
+    /// it and queues its retry; answers the outcome, whether the receiver took it and whether
+    /// the attempt stalled the webhook.
     async fn attempt(
         &self,
         owner: &OwnerId,
@@ -143,7 +205,7 @@ impl Deliverer {
         job: &DeliveryJob,
         d: Delivery,
         now: DateTime<Utc>,
-    ) -> Result<(Outcome, bool), CoreError> {
+    ) -> Result<(Outcome, bool, bool), CoreError> {
         let sent = match self.key(hook).await? {
             Some(key) => {
                 let hs = headers(&key, &d.event_id, now.timestamp(), &d.body);
@@ -159,7 +221,8 @@ impl Deliverer {
         };
         let ok = sent.status_code.is_some_and(super::delivery::succeeded);
         let w = window(self.backoff_scale);
-        if stalls(&sent) && !w.is_zero() {
+        let stalled = stalls(&sent) && !w.is_zero();
+        if stalled {
             // From the end of the attempt: the window is the time its slot is left alone. Its
             // wake is queued first, so that no window is ever written without one.
             let end = self.clock.now();
@@ -202,7 +265,7 @@ impl Deliverer {
                 .enqueue(&retry, wait.min(super::deliveries::MAX_QUEUE_DELAY))
                 .await?;
         }
-        Ok((Outcome::Attempted(record), ok))
+        Ok((Outcome::Attempted(record), ok, stalled))
     }
 
     /// A wake at the end of the window `seen` (empty: a release going on). A window still
@@ -226,7 +289,7 @@ impl Deliverer {
         };
         match stall {
             Stall::Clear => {
-                let n = self.release(&owner, &hook.id).await?;
+                let n = self.release(&owner, &hook.id, w).await?;
                 Ok(Outcome::Released(n))
             }
             Stall::Until(until) if hook.stalled_until.as_deref() == Some(seen) => {
@@ -253,13 +316,13 @@ impl Deliverer {
                 if !self.claim(&owner, &hook.id, &ended, now).await? {
                     return Ok(Outcome::Dropped("another job probes"));
                 }
-                let (outcome, ok) = self.attempt(&owner, &hook, &probe, d, now).await?;
+                let (outcome, ok, _) = self.attempt(&owner, &hook, &probe, d, now).await?;
                 // Only now: until its attempt is recorded, the job stays parked.
                 self.log
                     .unpark(&owner, &hook.id, &probe.delivery_id)
                     .await?;
                 if ok {
-                    self.release(&owner, &hook.id).await?;
+                    self.release(&owner, &hook.id, w).await?;
                 }
                 Ok(outcome)
             }
@@ -323,9 +386,14 @@ impl Deliverer {
         })
     }
 
-    async fn release(&self, owner: &OwnerId, webhook_id: &str) -> Result<usize, CoreError> {
-        let w = window(self.backoff_scale);
-        let n = self.parking().release(owner, webhook_id, w).await?;
+    /// Puts the webhook's parked jobs back on the queue, spread over `spread`.
+    async fn release(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        spread: std::time::Duration,
+    ) -> Result<usize, CoreError> {
+        let n = self.parking().release(owner, webhook_id, spread).await?;
         if n > 0 {
             tracing::info!(owner = %owner, webhook_id, released = n, decision = "released", "parked deliveries back on the queue");
         }

@@ -63,6 +63,7 @@ fn world(disable_after: u32) -> World {
             clock: clock.clone(),
             backoff_scale: 1.0,
             disable_after,
+            max_in_flight: crate::webhooks::inflight::DEFAULT_MAX_IN_FLIGHT,
         },
         queue,
         log,
@@ -380,3 +381,7 @@ mod stall;
 #[cfg(test)]
 #[path = "deliverer_parking_tests.rs"]
 mod parking;
+
+#[cfg(test)]
+#[path = "deliverer_cap_tests.rs"]
+mod cap;

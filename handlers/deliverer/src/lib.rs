@@ -46,6 +46,7 @@ impl Deps {
                 clock: Arc::new(SystemClock),
                 backoff_scale: config.webhook_backoff_scale.0,
                 disable_after: config.webhook_disable_after.0,
+                max_in_flight: config.webhook_max_in_flight.0,
             },
         })
     }
@@ -74,6 +75,9 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                     }
                     Outcome::Deferred => {
                         tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "deferred", "webhook stalled; delivery back on the queue until its window ends");
+                    }
+                    Outcome::Capped => {
+                        tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "capped", "webhook's attempts in flight at the cap; delivery parked until a lease frees");
                     }
                     Outcome::Waiting | Outcome::Attempted(_) | Outcome::Released(_) => {}
                 }
