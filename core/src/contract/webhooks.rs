@@ -189,7 +189,11 @@ async fn check_leases(s: &dyn WebhookStore, ada: &OwnerId, bob: &OwnerId) {
         w5,
         "otherwise as it was"
     );
-    // A free answers the wait; the slot is free again.
+    assert!(
+        !s.wait_on_cap(ada, "w5", t2, t2).await.unwrap(),
+        "at `unless_from`"
+    );
+    // A free answers the wait and clears it (the next free answers none); the slot is free.
     assert_eq!(
         s.free_lease(ada, "w5", 1, &lease(8))
             .await
@@ -197,6 +201,12 @@ async fn check_leases(s: &dyn WebhookStore, ada: &OwnerId, bob: &OwnerId) {
             .as_deref(),
         Some(t2)
     );
+    assert_eq!(
+        s.get(ada, "w5").await.unwrap().unwrap().cap_wait_until,
+        None
+    );
+    assert!(s.take_lease(ada, "w5", 1, &lease(5), now).await.unwrap());
+    assert_eq!(s.free_lease(ada, "w5", 1, &lease(5)).await.unwrap(), None);
     assert!(s.take_lease(ada, "w5", 1, &lease(5), now).await.unwrap());
     // Removed and registered again: no lease is left.
     assert!(s.remove(ada, "w5").await.unwrap());

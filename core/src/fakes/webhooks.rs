@@ -152,8 +152,8 @@ impl WebhookStore for MemWebhooks {
         slot: u32,
         lease: &str,
     ) -> Result<Option<String>, CoreError> {
-        let all = lock(&self.hooks);
-        let Some(hook) = all.get(owner).and_then(|m| m.get(id)) else {
+        let mut all = lock(&self.hooks);
+        let Some(hook) = all.get_mut(owner).and_then(|m| m.get_mut(id)) else {
             return Ok(None);
         };
         let mut leases = lock(&self.leases);
@@ -162,7 +162,7 @@ impl WebhookStore for MemWebhooks {
             return Ok(None);
         }
         leases.remove(&key);
-        Ok(hook.cap_wait_until.clone())
+        Ok(hook.cap_wait_until.take())
     }
 
     async fn wait_on_cap(

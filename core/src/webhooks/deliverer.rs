@@ -14,7 +14,7 @@ use super::deliveries::{
     AttemptRecord, Delivery, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
 };
 use super::delivery::{Next, after_attempt, headers, pauses, queue_delay};
-use super::inflight::{InFlight, Lease};
+use super::inflight::{InFlight, Lease, WaitingRoom};
 use super::parking::{Parked, Parking};
 use super::stall::{Stall, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
@@ -39,6 +39,29 @@ pub struct Deliverer {
     pub disable_after: u32,
     /// `WEBHOOK_MAX_IN_FLIGHT`: one webhook's attempts in flight at most (0: no cap).
     pub max_in_flight: u32,
+    /// This process's attempts waiting their turn at a webhook's leases (built once).
+    pub room: Arc<WaitingRoom>,
+}
+
+/// One attempt's hold on its webhook's cap: its lease, and its place in this process's room.
+struct Slot {
+    lease: Lease,
+    place: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// What one attempt came to, for what follows it.
+struct Made {
+    outcome: Outcome,
+    /// The receiver took it (`2xx`).
+    ok: bool,
+    /// It stalled the webhook.
+    stalled: bool,
+    /// Its lease's free found jobs waiting on the cap.
+    waiting: bool,
+}
+
+fn room_key(owner: &OwnerId, webhook_id: &str) -> String {
+    format!("{owner}/{webhook_id}")
 }
 
 /// What became of one job.
@@ -106,7 +129,7 @@ impl Deliverer {
             Ok(d) => d,
             Err(dropped) => return Ok(dropped),
         };
-        let lease = match stall {
+        let slot = match stall {
             Stall::Ended(seen) => {
                 // Of the jobs that find the window ended, the one that moves it on probes (with
                 // no lease: one per window); the others are parked for the new window (which
@@ -116,22 +139,17 @@ impl Deliverer {
                 }
                 None
             }
-            _ => match self.lease(&owner, &hook, job, now).await? {
-                Ok(lease) => lease,
+            _ => match self.lease(&owner, &hook, job).await? {
+                Ok(slot) => slot,
                 Err(capped) => return Ok(capped),
             },
         };
-        let done = self.attempt(&owner, &hook, job, d, now).await;
-        // Freed whatever the attempt came to: a lease left held would cap the webhook until
-        // it ends.
-        let waiting = match &lease {
-            Some(l) => {
-                let now = self.clock.now();
-                self.in_flight().free(&owner, &hook.id, l, now).await?
-            }
-            None => false,
-        };
-        let (outcome, ok, stalled) = done?;
+        let Made {
+            outcome,
+            ok,
+            stalled,
+            waiting,
+        } = self.attempt(&owner, &hook, job, d, now, slot).await?;
         if ok && hook.stalled_until.is_some() {
             self.release(&owner, &hook.id, window(self.backoff_scale))
                 .await?;
@@ -154,25 +172,58 @@ impl Deliverer {
     }
 
     /// A lease for `job`'s attempt (`None`: the owner asked for it, or there is no cap), or
-    /// what became of the job when every lease was held.
+    /// what became of the job when every lease was held. It first waits its turn in this
+    /// process (a little while at most), so that a batch's jobs of one webhook take the leases
+    /// in turn.
     async fn lease(
         &self,
         owner: &OwnerId,
         hook: &Webhook,
         job: &DeliveryJob,
-        now: DateTime<Utc>,
-    ) -> Result<Result<Option<Lease>, Outcome>, CoreError> {
+    ) -> Result<Result<Option<Slot>, Outcome>, CoreError> {
         if job.manual || self.max_in_flight == 0 {
             return Ok(Ok(None));
         }
         let cap = self.in_flight();
-        if let Some(lease) = cap.take(owner, &hook.id, job, now).await? {
-            return Ok(Ok(Some(lease)));
+        let key = room_key(owner, &hook.id);
+        let place = self.room.enter(&key, self.max_in_flight).await;
+        if place.is_some()
+            && let Some(lease) = cap.take(owner, &hook.id, job, self.clock.now()).await?
+        {
+            return Ok(Ok(Some(Slot { lease, place })));
         }
         match cap.wait(owner, hook, job, || self.clock.now()).await? {
-            Some(lease) => Ok(Ok(Some(lease))),
-            None => Ok(Err(Outcome::Capped)),
+            Some(lease) => Ok(Ok(Some(Slot { lease, place }))),
+            None => {
+                if let Some(place) = place {
+                    self.room.leave(&key, place);
+                }
+                Ok(Err(Outcome::Capped))
+            }
         }
+    }
+
+    /// Frees `slot` once its request is over (what the cap counts is requests out); answers
+    /// whether jobs wait on the cap. A free that fails is logged, not an error: the attempt was
+    /// made and is to be recorded, and the lease ends by itself (the wait's wake releases what
+    /// waits).
+    async fn free(&self, owner: &OwnerId, webhook_id: &str, slot: Slot) -> bool {
+        let now = self.clock.now();
+        let waiting = match self
+            .in_flight()
+            .free(owner, webhook_id, &slot.lease, now)
+            .await
+        {
+            Ok(waiting) => waiting,
+            Err(e) => {
+                tracing::warn!(owner = %owner, webhook_id, error = %e, decision = "lease left", "lease not freed; it ends by itself");
+                false
+            }
+        };
+        if let Some(place) = slot.place {
+            self.room.leave(&room_key(owner, webhook_id), place);
+        }
+        waiting
     }
 
     /// The delivery `job` attempts, or why there is nothing to send.
@@ -195,9 +246,8 @@ impl Deliverer {
         Ok(Ok(d))
     }
 
-    /// Makes attempt `job.attempt` of delivery `d` (the window allowing it), records it, counts
-    /// it and queues its retry; answers the outcome, whether the receiver took it and whether
-    /// the attempt stalled the webhook.
+    /// Makes attempt `job.attempt` of delivery `d` (the window and the cap allowing it: `slot`
+    /// is freed as soon as the request is over), records it, counts it and queues its retry.
     async fn attempt(
         &self,
         owner: &OwnerId,
@@ -205,20 +255,14 @@ impl Deliverer {
         job: &DeliveryJob,
         d: Delivery,
         now: DateTime<Utc>,
-    ) -> Result<(Outcome, bool, bool), CoreError> {
-        let sent = match self.key(hook).await? {
-            Some(key) => {
-                let hs = headers(&key, &d.event_id, now.timestamp(), &d.body);
-                self.sender.post(&hook.url, &hs, d.body.clone()).await
-            }
-            // Fail closed: nothing goes out unsigned.
-            None => Sent {
-                status_code: None,
-                error: Some("the webhook's secret could not be opened".into()),
-                duration_ms: 0,
-                unanswered: false,
-            },
+        slot: Option<Slot>,
+    ) -> Result<Made, CoreError> {
+        let sent = self.send(hook, &d, now).await;
+        let waiting = match slot {
+            Some(slot) => self.free(owner, &hook.id, slot).await,
+            None => false,
         };
+        let sent = sent?;
         let ok = sent.status_code.is_some_and(super::delivery::succeeded);
         let w = window(self.backoff_scale);
         let stalled = stalls(&sent) && !w.is_zero();
@@ -265,7 +309,34 @@ impl Deliverer {
                 .enqueue(&retry, wait.min(super::deliveries::MAX_QUEUE_DELAY))
                 .await?;
         }
-        Ok((Outcome::Attempted(record), ok, stalled))
+        Ok(Made {
+            outcome: Outcome::Attempted(record),
+            ok,
+            stalled,
+            waiting,
+        })
+    }
+
+    /// Signs and sends the attempt.
+    async fn send(
+        &self,
+        hook: &Webhook,
+        d: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<Sent, CoreError> {
+        Ok(match self.key(hook).await? {
+            Some(key) => {
+                let hs = headers(&key, &d.event_id, now.timestamp(), &d.body);
+                self.sender.post(&hook.url, &hs, d.body.clone()).await
+            }
+            // Fail closed: nothing goes out unsigned.
+            None => Sent {
+                status_code: None,
+                error: Some("the webhook's secret could not be opened".into()),
+                duration_ms: 0,
+                unanswered: false,
+            },
+        })
     }
 
     /// A wake at the end of the window `seen` (empty: a release going on). A window still
@@ -316,15 +387,15 @@ impl Deliverer {
                 if !self.claim(&owner, &hook.id, &ended, now).await? {
                     return Ok(Outcome::Dropped("another job probes"));
                 }
-                let (outcome, ok, _) = self.attempt(&owner, &hook, &probe, d, now).await?;
+                let made = self.attempt(&owner, &hook, &probe, d, now, None).await?;
                 // Only now: until its attempt is recorded, the job stays parked.
                 self.log
                     .unpark(&owner, &hook.id, &probe.delivery_id)
                     .await?;
-                if ok {
+                if made.ok {
                     self.release(&owner, &hook.id, w).await?;
                 }
-                Ok(outcome)
+                Ok(made.outcome)
             }
         }
     }

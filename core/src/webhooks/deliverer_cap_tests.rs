@@ -39,6 +39,20 @@ impl WebhookSender for Gate {
     }
 }
 
+/// A receiver that answers `204` after letting other work run a few times.
+#[derive(Default)]
+struct Brief(ScriptedSender);
+
+#[async_trait]
+impl WebhookSender for Brief {
+    async fn post(&self, url: &str, headers: &[(&'static str, String)], body: String) -> Sent {
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        self.0.post(url, headers, body).await
+    }
+}
+
 fn events(who: &str, n: u32) -> Vec<Event> {
     (1..=n)
         .map(|i| event(who, i, EventKind::FileAccepted))
@@ -73,12 +87,13 @@ async fn start(
             tokio::spawn(async move { d.run(&j).await.unwrap() })
         })
         .collect();
-    for _ in 0..1000 {
+    // Those that find the cap full wait their turn in the process for a while (real time).
+    for _ in 0..500 {
         let done = tasks.iter().filter(|t| t.is_finished()).count();
         if gate.entered.load(Ordering::SeqCst) + done == jobs.len() {
             break;
         }
-        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tasks
 }
@@ -137,6 +152,22 @@ async fn a_dead_receiver_holds_at_most_the_cap_and_every_delivery_arrives_once_i
     assert_eq!(delivered(&out).len(), 6);
     let sent = w.sender.received().len();
     assert_eq!(sent, 6, "one probe, then the other five released: {out:?}");
+}
+
+#[tokio::test]
+async fn a_batch_of_one_webhook_s_jobs_to_a_fast_receiver_takes_the_leases_in_turn() {
+    let w = world(50);
+    let (id, all) = jobs(&w, 8).await;
+    // Each request is out for a moment, so that the batch's attempts overlap.
+    let d = Deliverer {
+        sender: Arc::new(Brief::default()),
+        ..w.deliverer.clone()
+    };
+    let out = futures_util::future::join_all(all.iter().map(|j| d.run(j))).await;
+    let out: Vec<Outcome> = out.into_iter().map(Result::unwrap).collect();
+    assert_eq!(delivered(&out).len(), 8, "none parked: {out:?}");
+    assert_eq!(w.log.parked_count(&owner("ada"), &id), 0);
+    assert!(w.queue.is_empty(), "no wait recorded, no wake queued");
 }
 
 #[tokio::test]

@@ -64,6 +64,9 @@ fn world(disable_after: u32) -> World {
             backoff_scale: 1.0,
             disable_after,
             max_in_flight: crate::webhooks::inflight::DEFAULT_MAX_IN_FLIGHT,
+            room: Arc::new(crate::webhooks::inflight::WaitingRoom::new(
+                std::time::Duration::from_millis(50),
+            )),
         },
         queue,
         log,

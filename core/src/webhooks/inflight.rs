@@ -7,21 +7,28 @@
 //! discovered. The owner's own tests and redeliveries, and a window's probe (one per window),
 //! take none.
 //!
+//! A lease is held only while the request is out (from just before it is sent to just after it
+//! is answered or timed out), and a job first waits its turn among the attempts of this
+//! process ([`WaitingRoom`], at most [`LOCAL_WAIT`]): a fast receiver's jobs of one batch then
+//! take the leases one after another instead of finding them held.
+//!
 //! A job that finds every lease held is parked ([`super::parking`]) and comes back when one
-//! frees: the wait is recorded on the webhook (`cap_wait_until`, its wake queued first), a
-//! holder that frees its lease and sees a wait running releases the parked jobs, and the wake
-//! releases them anyway at the wait's end, which is past the end of every lease held when it
-//! was recorded (so a holder that crashed holds nothing for long). After its park a job tries
-//! once more: a lease freed between its first try and the record was freed by a holder that saw
-//! no wait.
+//! frees: the wait is recorded on the webhook (`cap_wait_until`, then its wake queued), the
+//! holder whose free clears a running wait releases the parked jobs, and the wake releases them
+//! anyway at the wait's end, which is past the end of every lease held when it was recorded (so
+//! a holder that crashed holds nothing for long). After its park a job tries once more: a lease
+//! freed between its first try and the record was freed by a holder that saw no wait.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::deliveries::{DeliveryJob, DeliveryLog, DeliveryQueue};
-use super::parking::{PARK_MARGIN, parks};
+use super::parking::PARK_MARGIN;
 use super::{Webhook, WebhookStore};
 use crate::time::{after, rfc3339};
 use crate::{CoreError, OwnerId};
@@ -60,13 +67,60 @@ fn parse(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Whether the wait recorded on `hook` covers a job parked at `now`: its wake is still to come,
-/// by more than the margin (the clocks of two functions may differ by that).
-pub fn wait_covers(hook: &Webhook, now: DateTime<Utc>) -> bool {
-    hook.cap_wait_until
-        .as_deref()
-        .and_then(parse)
-        .is_some_and(|t| parks(t, now))
+/// The longest a job waits in this process for its turn at one of its webhook's leases
+/// before it is parked: long against a fast receiver's request (milliseconds, a few writes),
+/// short against the 10 s a dead one holds a lease, so that a batch holding a dead receiver's
+/// jobs is kept this long at most, not for the timeout.
+pub const LOCAL_WAIT: Duration = Duration::from_secs(1);
+
+/// The attempts of this process (an invocation on AWS, the whole local pump) waiting their
+/// turn at a webhook's leases: `cap` places per webhook, so that the jobs of one batch take
+/// the leases one after another instead of finding them held by each other.
+pub struct WaitingRoom {
+    wait: Duration,
+    rooms: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Default for WaitingRoom {
+    fn default() -> Self {
+        Self::new(LOCAL_WAIT)
+    }
+}
+
+impl WaitingRoom {
+    pub fn new(wait: Duration) -> Self {
+        Self {
+            wait,
+            rooms: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Semaphore>>> {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A place among the `cap` of webhook `key`, waited for at most the room's wait; `None`
+    /// when none freed in time.
+    pub async fn enter(&self, key: &str, cap: u32) -> Option<OwnedSemaphorePermit> {
+        let room = self
+            .rooms()
+            .entry(key.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(cap as usize)))
+            .clone();
+        tokio::time::timeout(self.wait, room.acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+
+    /// Gives the place back; the webhook's room is forgotten once nobody is in it or waits.
+    pub fn leave(&self, key: &str, place: OwnedSemaphorePermit) {
+        drop(place);
+        let mut rooms = self.rooms();
+        if rooms.get(key).is_some_and(|r| Arc::strong_count(r) == 1) {
+            rooms.remove(key);
+        }
+    }
 }
 
 /// Whether a holder that freed its lease at `now` releases the parked jobs: a wait is running
@@ -114,7 +168,8 @@ impl InFlight<'_> {
         Ok(None)
     }
 
-    /// Frees `lease`; answers whether jobs wait on the cap (the caller releases them).
+    /// Frees `lease`; answers whether jobs wait on the cap (the caller releases them: the free
+    /// cleared the wait, so no other holder does).
     pub async fn free(
         &self,
         owner: &OwnerId,
@@ -129,9 +184,10 @@ impl InFlight<'_> {
         Ok(wait.is_some_and(|w| waiting(&w, now)))
     }
 
-    /// `job` found every lease of `hook` held: parks it, records the wait (its wake queued
-    /// first) unless `hook` shows one that covers it, and tries once more. Answers a lease when
-    /// that try got one: the job is unparked then, for the caller to attempt.
+    /// `job` found every lease of `hook` held: parks it, records the wait unless one running on
+    /// past the margin covers it (and then queues the wait's wake), and tries once more.
+    /// Answers a lease when that try got one: the job is unparked then, for the caller to
+    /// attempt.
     pub async fn wait(
         &self,
         owner: &OwnerId,
@@ -143,16 +199,21 @@ impl InFlight<'_> {
             .park(owner, &hook.id, std::slice::from_ref(job))
             .await?;
         let at = now();
-        if !wait_covers(hook, at) {
-            // Past the end of every lease held now, whoever took it.
-            let wait = LEASE_FOR + PARK_MARGIN;
+        // Past the end of every lease held now, whoever took it.
+        let wait = LEASE_FOR + PARK_MARGIN;
+        let until = rfc3339(after(at, wait));
+        let from = rfc3339(after(at, PARK_MARGIN));
+        // One wake per wait recorded, not per job parked (a queue of delayed wakes costs the
+        // emulator's queue, docs/BENCHMARKS.md). Should the wake not be queued (an error, and
+        // the message comes back), a holder's free still releases, and the next wait recorded
+        // after this one ended has a wake that releases whatever is parked.
+        if self
+            .store
+            .wait_on_cap(owner, &hook.id, &until, &from)
+            .await?
+        {
             let wake = DeliveryJob::wake(owner.as_str(), &hook.id, "");
             self.queue.enqueue(&wake, wait).await?;
-            let until = rfc3339(after(at, wait));
-            let from = rfc3339(after(at, PARK_MARGIN));
-            self.store
-                .wait_on_cap(owner, &hook.id, &until, &from)
-                .await?;
         }
         let Some(lease) = self.take(owner, &hook.id, job, now()).await? else {
             return Ok(None);
@@ -195,29 +256,28 @@ mod tests {
         assert_eq!(slots("x", 0).collect::<Vec<_>>(), Vec::<u32>::new());
     }
 
-    #[test]
-    fn a_recorded_wait_covers_a_park_only_while_its_wake_is_well_ahead() {
-        let now = at("2026-12-05T11:00:00.000Z");
-        let mut hook = Webhook {
-            id: "w1".into(),
-            owner: OwnerId::parse("ada").unwrap(),
-            url: "https://hooks.example.com/".into(),
-            events: vec![],
-            description: None,
-            sealed_secret: "sealed".into(),
-            created_at: "2026-12-04T12:00:00Z".into(),
-            state: crate::webhooks::WebhookState::Active,
-            email: None,
-            stalled_until: None,
-            cap_wait_until: None,
-        };
-        assert!(!wait_covers(&hook, now));
-        hook.cap_wait_until = Some("2026-12-05T11:00:10.000Z".into());
-        assert!(wait_covers(&hook, now));
-        hook.cap_wait_until = Some("2026-12-05T11:00:02.000Z".into());
-        assert!(!wait_covers(&hook, now), "within the margin");
-        hook.cap_wait_until = Some("garbage".into());
-        assert!(!wait_covers(&hook, now));
+    #[tokio::test]
+    async fn a_process_lets_the_cap_s_attempts_in_at_once_and_the_next_when_one_leaves() {
+        let room = WaitingRoom::new(Duration::from_millis(50));
+        let a = room.enter("w1", 2).await.unwrap();
+        let b = room.enter("w1", 2).await.unwrap();
+        assert!(
+            room.enter("w1", 2).await.is_none(),
+            "the third waits, then gives up"
+        );
+        assert!(
+            room.enter("w2", 2).await.is_some(),
+            "another webhook has its own room"
+        );
+        let (c, ()) = tokio::join!(room.enter("w1", 2), async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            room.leave("w1", a);
+        });
+        let c = c.expect("a place that frees lets the next in");
+        room.leave("w1", b);
+        assert!(room.rooms().contains_key("w1"), "still in use");
+        room.leave("w1", c);
+        assert!(!room.rooms().contains_key("w1"), "forgotten once empty");
     }
 
     #[test]

@@ -70,9 +70,10 @@ pub trait WebhookStore: Send + Sync {
         now: &str,
     ) -> Result<bool, CoreError>;
 
-    /// Frees slot `slot` if `lease` still holds it (nothing otherwise). Answers the webhook's
-    /// `cap_wait_until` as it stands after a free (`None`: none is set, the lease was no
-    /// longer held, or there is no such webhook).
+    /// Frees slot `slot` if `lease` still holds it (nothing otherwise), and clears the
+    /// webhook's `cap_wait_until` in the same write: answers it as it was, so that of many
+    /// holders freeing at once one releases the jobs that wait (`None`: none was set, the lease
+    /// was no longer held, or there is no such webhook).
     async fn free_lease(
         &self,
         owner: &OwnerId,

@@ -50,6 +50,7 @@ impl Deps {
                 backoff_scale: config.webhook_backoff_scale.0,
                 disable_after: config.webhook_disable_after.0,
                 max_in_flight: config.webhook_max_in_flight.0,
+                room: Arc::default(),
             },
         })
     }

@@ -382,11 +382,11 @@ impl WebhookStore for DynamoWebhooks {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(key(owner, &hook_sk(id))))
-            .update_expression("REMOVE #l")
+            .update_expression("REMOVE #l, #w")
             .condition_expression("#l = :lease")
-            .set_expression_attribute_names(names(&[("#l", &lease_attr(slot))]))
+            .set_expression_attribute_names(names(&[("#l", &lease_attr(slot)), ("#w", CAP_WAIT)]))
             .set_expression_attribute_values(values(vec![(":lease", s(lease))]))
-            .return_values(ReturnValue::AllNew)
+            .return_values(ReturnValue::AllOld)
             .send()
             .await;
         match out {
