@@ -208,6 +208,16 @@ async fn check_leases(s: &dyn WebhookStore, ada: &OwnerId, bob: &OwnerId) {
     assert!(s.take_lease(ada, "w5", 1, &lease(5), now).await.unwrap());
     assert_eq!(s.free_lease(ada, "w5", 1, &lease(5)).await.unwrap(), None);
     assert!(s.take_lease(ada, "w5", 1, &lease(5), now).await.unwrap());
+    // A stalled webhook's slot is not taken, however free, until its window has ended.
+    assert!(
+        s.stall(ada, "w5", "2026-12-05T11:00:10.000Z", None)
+            .await
+            .unwrap()
+    );
+    assert!(!s.take_lease(ada, "w5", 3, &lease(2), now).await.unwrap());
+    let ended = "2026-12-05T11:00:10.001Z";
+    assert!(s.take_lease(ada, "w5", 3, &lease(2), ended).await.unwrap());
+    assert_eq!(s.count_outcome(ada, "w5", true).await.unwrap(), Some(0));
     // Removed and registered again: no lease is left.
     assert!(s.remove(ada, "w5").await.unwrap());
     assert!(!s.take_lease(ada, "w5", 0, &lease(4), now).await.unwrap());

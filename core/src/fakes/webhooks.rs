@@ -132,7 +132,10 @@ impl WebhookStore for MemWebhooks {
     ) -> Result<bool, CoreError> {
         // The webhook's lock first, then the leases' (as `remove` drops both).
         let all = lock(&self.hooks);
-        if all.get(owner).and_then(|m| m.get(id)).is_none() {
+        let Some(hook) = all.get(owner).and_then(|m| m.get(id)) else {
+            return Ok(false);
+        };
+        if hook.stalled_until.as_deref().is_some_and(|t| t >= now) {
             return Ok(false);
         }
         let mut leases = lock(&self.leases);

@@ -258,22 +258,24 @@ impl Deliverer {
         slot: Option<Slot>,
     ) -> Result<Made, CoreError> {
         let sent = self.send(hook, &d, now).await;
+        let w = window(self.backoff_scale);
+        let stalled = sent.as_ref().is_ok_and(stalls) && !w.is_zero();
+        if stalled {
+            // From the end of the attempt: the window is the time its slot is left alone. Its
+            // wake is queued first, so that no window is ever written without one. Written
+            // before the lease is freed: no lease is taken while the webhook is stalled, so the
+            // freed one is not taken by another attempt to a receiver now known dead.
+            let end = self.clock.now();
+            let until = rfc3339(crate::time::after(end, w));
+            self.queue_wake(owner, &hook.id, &until, w).await?;
+            self.store.stall(owner, &hook.id, &until, None).await?;
+        }
         let waiting = match slot {
             Some(slot) => self.free(owner, &hook.id, slot).await,
             None => false,
         };
         let sent = sent?;
         let ok = sent.status_code.is_some_and(super::delivery::succeeded);
-        let w = window(self.backoff_scale);
-        let stalled = stalls(&sent) && !w.is_zero();
-        if stalled {
-            // From the end of the attempt: the window is the time its slot is left alone. Its
-            // wake is queued first, so that no window is ever written without one.
-            let end = self.clock.now();
-            let until = rfc3339(crate::time::after(end, w));
-            self.queue_wake(owner, &hook.id, &until, w).await?;
-            self.store.stall(owner, &hook.id, &until, None).await?;
-        }
         let next = after_attempt(job.attempt, ok, job.manual, self.backoff_scale);
         let next_at = match next {
             Next::Retry(wait) => Some(crate::time::after(now, wait)),

@@ -60,7 +60,9 @@ pub trait WebhookStore: Send + Sync {
 
     /// Takes slot `slot` of the webhook's attempts in flight with `lease` (its end and its
     /// holder, [`super::inflight::lease`]): only while the slot is free or its lease ended
-    /// before `now` (RFC 3339). `false` when it is held, or there is no such webhook.
+    /// before `now` (RFC 3339), and the webhook is not stalled at `now` (its `stalled_until`
+    /// is not after it: a receiver known dead is sent no more than its window's probe).
+    /// `false` when it is held, the webhook stalled, or there is no such webhook.
     async fn take_lease(
         &self,
         owner: &OwnerId,

@@ -359,7 +359,8 @@ impl WebhookStore for DynamoWebhooks {
                 .set_key(Some(key(owner, &hook_sk(id))))
                 .update_expression("SET #l = :lease")
                 .condition_expression(
-                    "attribute_exists(sk) AND (attribute_not_exists(#l) OR #l < :now)",
+                    "attribute_exists(sk) AND (attribute_not_exists(#l) OR #l < :now) \
+                     AND (attribute_not_exists(stalled_until) OR stalled_until < :now)",
                 )
                 .set_expression_attribute_names(names(&[("#l", &lease_attr(slot))]))
                 .set_expression_attribute_values(values(vec![
