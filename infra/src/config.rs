@@ -7,7 +7,7 @@ use dropgate_core::settings::{TypePolicy, UnscannablePolicy};
 
 use crate::InfraError;
 use crate::webhook_settings::scale;
-pub use crate::webhook_settings::{BackoffScale, DisableAfter};
+pub use crate::webhook_settings::{BackoffScale, DisableAfter, MaxInFlight};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
@@ -37,6 +37,9 @@ pub struct Config {
     pub webhook_backoff_scale: BackoffScale,
     /// `WEBHOOK_DISABLE_AFTER`: failed attempts in a row that pause a webhook (default 50).
     pub webhook_disable_after: DisableAfter,
+    /// `WEBHOOK_MAX_IN_FLIGHT`: one webhook's attempts in flight at most (default 2, 0: no
+    /// cap, at most 10).
+    pub webhook_max_in_flight: MaxInFlight,
     /// Days an audit entry is kept before its TTL lets DynamoDB remove it.
     pub audit_retention_days: RetentionDays,
     pub topic_arn: String,
@@ -286,6 +289,11 @@ impl Config {
                 .unwrap_or(u32::MAX)
                 .max(1),
             ),
+            webhook_max_in_flight: MaxInFlight::from_env(num(
+                env,
+                "WEBHOOK_MAX_IN_FLIGHT",
+                u64::from(MaxInFlight::default().0),
+            )?)?,
             audit_retention_days: RetentionDays(
                 u32::try_from(num(env, "AUDIT_RETENTION_DAYS", AUDIT_RETENTION_DAYS)?)
                     .unwrap_or(u32::MAX)
@@ -370,6 +378,10 @@ impl Config {
             (
                 "WEBHOOK_DISABLE_AFTER",
                 self.webhook_disable_after.0.to_string(),
+            ),
+            (
+                "WEBHOOK_MAX_IN_FLIGHT",
+                self.webhook_max_in_flight.0.to_string(),
             ),
             (
                 "AUDIT_RETENTION_DAYS",

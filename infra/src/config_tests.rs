@@ -187,3 +187,22 @@ fn the_malware_gate_is_read_strictly_and_its_plan_required_only_while_on() {
         }
     }
 }
+
+#[test]
+fn the_webhook_cap_is_read_refused_past_its_limit_and_off_at_zero() {
+    let read = |v: &'static str| {
+        Config::from_lookup(&move |k: &str| (k == "WEBHOOK_MAX_IN_FLIGHT").then(|| v.to_string()))
+    };
+    let default = Config::from_lookup(&|_| None).unwrap();
+    assert_eq!(default.webhook_max_in_flight, MaxInFlight(2));
+    assert_eq!(read("0").unwrap().webhook_max_in_flight, MaxInFlight(0));
+    assert_eq!(read("10").unwrap().webhook_max_in_flight, MaxInFlight(10));
+    assert!(matches!(
+        read("11"),
+        Err(InfraError::BadEnv {
+            name: "WEBHOOK_MAX_IN_FLIGHT",
+            ..
+        })
+    ));
+    assert!(matches!(read("two"), Err(InfraError::BadEnv { .. })));
+}

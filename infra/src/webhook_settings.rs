@@ -1,6 +1,7 @@
 //! The deliverer's settings read from the environment: the retry ladder's multiplier
 //! (`WEBHOOK_BACKOFF_SCALE`) and the failures in a row that pause a webhook
-//! (`WEBHOOK_DISABLE_AFTER`), with the code's defaults (what the template's parameters hold).
+//! (`WEBHOOK_DISABLE_AFTER`), one webhook's attempts in flight at most
+//! (`WEBHOOK_MAX_IN_FLIGHT`), with the code's defaults (what the template's parameters hold).
 
 use crate::InfraError;
 
@@ -21,6 +22,31 @@ pub struct DisableAfter(pub u32);
 impl Default for DisableAfter {
     fn default() -> Self {
         Self(dropgate_core::webhooks::delivery::DEFAULT_DISABLE_AFTER)
+    }
+}
+
+/// One webhook's attempts in flight at most; `DEFAULT_MAX_IN_FLIGHT` unless set, 0 for no cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxInFlight(pub u32);
+
+impl Default for MaxInFlight {
+    fn default() -> Self {
+        Self(dropgate_core::webhooks::inflight::DEFAULT_MAX_IN_FLIGHT)
+    }
+}
+
+impl MaxInFlight {
+    /// The setting as read; past `MAX_IN_FLIGHT_LIMIT` it is refused (each slot is a write to
+    /// find a full cap, and a cap at the deliverer's concurrency caps nothing).
+    pub fn from_env(n: u64) -> Result<Self, InfraError> {
+        use dropgate_core::webhooks::inflight::MAX_IN_FLIGHT_LIMIT;
+        match u32::try_from(n) {
+            Ok(n) if n <= MAX_IN_FLIGHT_LIMIT => Ok(Self(n)),
+            _ => Err(InfraError::BadEnv {
+                name: "WEBHOOK_MAX_IN_FLIGHT",
+                why: format!("{n} is more than {MAX_IN_FLIGHT_LIMIT}"),
+            }),
+        }
     }
 }
 

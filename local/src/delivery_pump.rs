@@ -3,9 +3,9 @@
 //! batches of up to 10 to the deliverer's `handle`, delete what succeeded and leave the
 //! reported failures to come back. Batches run side by side (at most [`IN_FLIGHT`]), as Lambda
 //! runs invocations side by side: a receiver that never answers holds up its own batch for
-//! the 10 s timeout, not the deliveries behind it; after that first timeout its webhook is
-//! stalled and its other jobs go straight back on the queue (one probe per window), so its
-//! batches stop holding slots.
+//! the 10 s timeout, not the deliveries behind it; until that first timeout it holds at most
+//! `WEBHOOK_MAX_IN_FLIGHT` (2) slots, its other jobs parked, and after it its webhook is
+//! stalled and its jobs are parked (one probe per window), so its batches stop holding slots.
 
 use std::sync::Arc;
 use std::time::Duration;

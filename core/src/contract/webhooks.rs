@@ -1,6 +1,7 @@
 //! The [`WebhookStore`] contract: a webhook is read back as kept, listed oldest first, edited,
 //! removed; the limit holds, also under concurrent inserts, and a removal frees a place; an
-//! owner never reaches another's webhook.
+//! owner never reaches another's webhook. The stall window and the leases of attempts in
+//! flight hold under many callers at once.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub(super) fn hook(owner: &OwnerId, id: &str) -> Webhook {
         state: WebhookState::Active,
         email: Some("ada@example.com".into()),
         stalled_until: None,
+        cap_wait_until: None,
     }
 }
 
@@ -115,6 +117,115 @@ pub async fn check_all(store: Arc<dyn WebhookStore>, tag: &str) {
     assert_eq!(s.count_outcome(&ada, "w3", false).await.unwrap(), Some(1));
 
     check_stall(s, &ada, &bob).await;
+    check_leases(s, &ada, &bob).await;
+}
+
+/// The leases of attempts in flight: a slot is taken by one of many at once and held until its
+/// holder frees it or it ends; only the holder frees it; the wait on the cap is recorded by one
+/// of many, never over one running, and read back by a free; the webhook is otherwise as it
+/// was; another owner's webhook is never touched; the leases go with the webhook.
+async fn check_leases(s: &dyn WebhookStore, ada: &OwnerId, bob: &OwnerId) {
+    let now = "2026-12-05T11:00:00.000Z";
+    let lease = |n: u32| format!("2026-12-05T11:00:30.000Z|dlv_{n}#1");
+    let w5 = hook(ada, "w5");
+    assert!(s.insert(&w5, 10).await.unwrap());
+    let racers: Vec<String> = (0..4).map(lease).collect();
+    let takes = join_all(racers.iter().map(|l| s.take_lease(ada, "w5", 0, l, now))).await;
+    let won: Vec<u32> = (0..4)
+        .filter(|i| *takes[*i as usize].as_ref().unwrap())
+        .collect();
+    assert_eq!(won.len(), 1, "one of many takes a slot");
+    let holder = lease(won[0]);
+    assert!(!s.take_lease(ada, "w5", 0, &lease(9), now).await.unwrap());
+    assert!(s.take_lease(ada, "w5", 1, &lease(8), now).await.unwrap());
+    assert!(!s.take_lease(bob, "w5", 2, &lease(7), now).await.unwrap());
+    assert!(!s.take_lease(ada, "gone", 0, &lease(7), now).await.unwrap());
+    // Not its holder: nothing is freed.
+    assert_eq!(s.free_lease(ada, "w5", 0, &lease(9)).await.unwrap(), None);
+    assert_eq!(s.free_lease(bob, "w5", 0, &holder).await.unwrap(), None);
+    assert!(!s.take_lease(ada, "w5", 0, &lease(9), now).await.unwrap());
+    // Held at its end, taken over after it; the first holder's late free changes nothing.
+    let at_end = "2026-12-05T11:00:30.000Z";
+    let after_end = "2026-12-05T11:00:30.001Z";
+    let next = "2026-12-05T11:01:00.001Z|dlv_6#1";
+    assert!(!s.take_lease(ada, "w5", 0, next, at_end).await.unwrap());
+    assert!(s.take_lease(ada, "w5", 0, next, after_end).await.unwrap());
+    assert_eq!(s.free_lease(ada, "w5", 0, &holder).await.unwrap(), None);
+    assert!(
+        !s.take_lease(ada, "w5", 0, &holder, after_end)
+            .await
+            .unwrap()
+    );
+    // The wait: recorded, not over one running on, by one of many once it has ended.
+    let (t1, t2) = ("2026-12-05T11:00:32.000Z", "2026-12-05T11:01:10.000Z");
+    assert!(
+        s.wait_on_cap(ada, "w5", t1, "2026-12-05T11:00:02.000Z")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.wait_on_cap(ada, "w5", t2, "2026-12-05T11:00:10.000Z")
+            .await
+            .unwrap(),
+        "one running on covers"
+    );
+    assert!(!s.wait_on_cap(bob, "w5", t2, t2).await.unwrap());
+    let from = "2026-12-05T11:00:40.000Z";
+    let recorded = join_all((0..4).map(|_| s.wait_on_cap(ada, "w5", t2, from))).await;
+    assert_eq!(
+        recorded
+            .into_iter()
+            .filter(|r| *r.as_ref().unwrap())
+            .count(),
+        1
+    );
+    let kept = s.get(ada, "w5").await.unwrap().unwrap();
+    assert_eq!(kept.cap_wait_until.as_deref(), Some(t2));
+    assert_eq!(
+        Webhook {
+            cap_wait_until: None,
+            ..kept
+        },
+        w5,
+        "otherwise as it was"
+    );
+    assert!(
+        !s.wait_on_cap(ada, "w5", t2, t2).await.unwrap(),
+        "at `unless_from`"
+    );
+    // A free answers the wait and clears it (the next free answers none); the slot is free.
+    assert_eq!(
+        s.free_lease(ada, "w5", 1, &lease(8))
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(t2)
+    );
+    assert_eq!(
+        s.get(ada, "w5").await.unwrap().unwrap().cap_wait_until,
+        None
+    );
+    assert!(s.take_lease(ada, "w5", 1, &lease(5), now).await.unwrap());
+    assert_eq!(s.free_lease(ada, "w5", 1, &lease(5)).await.unwrap(), None);
+    assert!(s.take_lease(ada, "w5", 1, &lease(5), now).await.unwrap());
+    // A stalled webhook's slot is not taken, however free, until its window has ended.
+    assert!(
+        s.stall(ada, "w5", "2026-12-05T11:00:10.000Z", None)
+            .await
+            .unwrap()
+    );
+    assert!(!s.take_lease(ada, "w5", 3, &lease(2), now).await.unwrap());
+    let ended = "2026-12-05T11:00:10.001Z";
+    assert!(s.take_lease(ada, "w5", 3, &lease(2), ended).await.unwrap());
+    assert_eq!(s.count_outcome(ada, "w5", true).await.unwrap(), Some(0));
+    // Removed and registered again: no lease is left.
+    assert!(s.remove(ada, "w5").await.unwrap());
+    assert!(!s.take_lease(ada, "w5", 0, &lease(4), now).await.unwrap());
+    assert!(s.insert(&w5, 10).await.unwrap());
+    assert!(s.take_lease(ada, "w5", 0, &lease(4), now).await.unwrap());
+    assert!(s.take_lease(ada, "w5", 1, &lease(3), now).await.unwrap());
+    assert_eq!(s.get(ada, "w5").await.unwrap(), Some(w5));
+    assert!(s.remove(ada, "w5").await.unwrap());
 }
 
 /// The stall window: set, claimed by one of many at once, kept by a failure and an edit,

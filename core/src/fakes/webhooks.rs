@@ -16,6 +16,8 @@ pub struct MemWebhooks {
     pub(super) hooks: Mutex<HashMap<OwnerId, BTreeMap<String, Webhook>>>,
     /// Consecutive failed attempts, by owner and id.
     failures: Mutex<HashMap<(OwnerId, String), u32>>,
+    /// Leases of attempts in flight, by owner, id and slot (dropped with the webhook).
+    leases: Mutex<HashMap<(OwnerId, String, u32), String>>,
 }
 
 #[async_trait]
@@ -67,9 +69,11 @@ impl WebhookStore for MemWebhooks {
     }
 
     async fn remove(&self, owner: &OwnerId, id: &str) -> Result<bool, CoreError> {
-        Ok(lock(&self.hooks)
-            .get_mut(owner)
-            .is_some_and(|m| m.remove(id).is_some()))
+        let mut all = lock(&self.hooks);
+        let removed = all.get_mut(owner).is_some_and(|m| m.remove(id).is_some());
+        // The leases are the webhook item's attributes in the table: they go with it.
+        lock(&self.leases).retain(|(o, i, _), _| !(o == owner && i == id));
+        Ok(removed)
     }
 
     async fn count_outcome(
@@ -112,6 +116,69 @@ impl WebhookStore for MemWebhooks {
         match all.get_mut(owner).and_then(|m| m.get_mut(id)) {
             Some(h) if if_seen.is_none_or(|seen| h.stalled_until.as_deref() == Some(seen)) => {
                 h.stalled_until = Some(until.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn take_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+        now: &str,
+    ) -> Result<bool, CoreError> {
+        // The webhook's lock first, then the leases' (as `remove` drops both).
+        let all = lock(&self.hooks);
+        let Some(hook) = all.get(owner).and_then(|m| m.get(id)) else {
+            return Ok(false);
+        };
+        if hook.stalled_until.as_deref().is_some_and(|t| t >= now) {
+            return Ok(false);
+        }
+        let mut leases = lock(&self.leases);
+        let key = (owner.clone(), id.to_owned(), slot);
+        // The same comparison as the table's condition: the stored string against `now`.
+        if leases.get(&key).is_some_and(|held| held.as_str() >= now) {
+            return Ok(false);
+        }
+        leases.insert(key, lease.to_owned());
+        Ok(true)
+    }
+
+    async fn free_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+    ) -> Result<Option<String>, CoreError> {
+        let mut all = lock(&self.hooks);
+        let Some(hook) = all.get_mut(owner).and_then(|m| m.get_mut(id)) else {
+            return Ok(None);
+        };
+        let mut leases = lock(&self.leases);
+        let key = (owner.clone(), id.to_owned(), slot);
+        if leases.get(&key).map(String::as_str) != Some(lease) {
+            return Ok(None);
+        }
+        leases.remove(&key);
+        Ok(hook.cap_wait_until.take())
+    }
+
+    async fn wait_on_cap(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        unless_from: &str,
+    ) -> Result<bool, CoreError> {
+        let mut all = lock(&self.hooks);
+        match all.get_mut(owner).and_then(|m| m.get_mut(id)) {
+            Some(h) if h.cap_wait_until.as_deref().is_none_or(|t| t < unless_from) => {
+                h.cap_wait_until = Some(until.to_owned());
                 Ok(true)
             }
             _ => Ok(false),

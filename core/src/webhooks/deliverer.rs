@@ -3,7 +3,8 @@
 //! mailing its owner once, at `WEBHOOK_DISABLE_AFTER`), and a failure retried on the ladder.
 //! An attempt without an answer stalls its webhook ([`super::stall`]): its other jobs are
 //! parked off the queue ([`super::parking`]) until the window's wake, which probes with one of
-//! them; the answer releases them.
+//! them; the answer releases them. Every other attempt holds one of its webhook's leases while
+//! in flight ([`super::inflight`]): a job that finds them all held is parked until one frees.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use super::deliveries::{
     AttemptRecord, Delivery, DeliveryJob, DeliveryLog, DeliveryQueue, Sent, WebhookSender,
 };
 use super::delivery::{Next, after_attempt, headers, pauses, queue_delay};
+use super::inflight::{InFlight, Lease, WaitingRoom};
 use super::parking::{Parked, Parking};
 use super::stall::{Stall, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
@@ -35,6 +37,31 @@ pub struct Deliverer {
     pub backoff_scale: f64,
     /// `WEBHOOK_DISABLE_AFTER`: consecutive failed attempts that pause a webhook.
     pub disable_after: u32,
+    /// `WEBHOOK_MAX_IN_FLIGHT`: one webhook's attempts in flight at most (0: no cap).
+    pub max_in_flight: u32,
+    /// This process's attempts waiting their turn at a webhook's leases (built once).
+    pub room: Arc<WaitingRoom>,
+}
+
+/// One attempt's hold on its webhook's cap: its lease, and its place in this process's room.
+struct Slot {
+    lease: Lease,
+    place: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// What one attempt came to, for what follows it.
+struct Made {
+    outcome: Outcome,
+    /// The receiver took it (`2xx`).
+    ok: bool,
+    /// It stalled the webhook.
+    stalled: bool,
+    /// Its lease's free found jobs waiting on the cap.
+    waiting: bool,
+}
+
+fn room_key(owner: &OwnerId, webhook_id: &str) -> String {
+    format!("{owner}/{webhook_id}")
 }
 
 /// What became of one job.
@@ -51,6 +78,9 @@ pub enum Outcome {
     /// As [`Outcome::Parked`], but the window was about to end: put back on the queue as it
     /// was, to come back after it.
     Deferred,
+    /// Every one of the webhook's leases was held: parked until one frees (nothing sent,
+    /// counted or logged).
+    Capped,
     /// A wake put this many parked jobs back on the queue.
     Released(usize),
     /// Sent; what the log recorded.
@@ -99,19 +129,101 @@ impl Deliverer {
             Ok(d) => d,
             Err(dropped) => return Ok(dropped),
         };
-        if let Stall::Ended(seen) = stall {
-            // Of the jobs that find the window ended, the one that moves it on probes; the
-            // others are parked for the new window (which only the probe's outcome ends or
-            // extends, and whose wake probes again).
-            if !self.claim(&owner, &hook.id, &seen, now).await? {
-                return self.park(&owner, job).await;
+        let slot = match stall {
+            Stall::Ended(seen) => {
+                // Of the jobs that find the window ended, the one that moves it on probes (with
+                // no lease: one per window); the others are parked for the new window (which
+                // only the probe's outcome ends or extends, and whose wake probes again).
+                if !self.claim(&owner, &hook.id, &seen, now).await? {
+                    return self.park(&owner, job).await;
+                }
+                None
             }
-        }
-        let (outcome, ok) = self.attempt(&owner, &hook, job, d, now).await?;
+            _ => match self.lease(&owner, &hook, job).await? {
+                Ok(slot) => slot,
+                Err(capped) => return Ok(capped),
+            },
+        };
+        let Made {
+            outcome,
+            ok,
+            stalled,
+            waiting,
+        } = self.attempt(&owner, &hook, job, d, now, slot).await?;
         if ok && hook.stalled_until.is_some() {
-            self.release(&owner, &hook.id).await?;
+            self.release(&owner, &hook.id, window(self.backoff_scale))
+                .await?;
+        } else if waiting && !stalled {
+            // A slot is free now: the jobs parked for it come back at once. After an attempt
+            // that stalled the webhook they wait for the window's probe instead.
+            self.release(&owner, &hook.id, std::time::Duration::ZERO)
+                .await?;
         }
         Ok(outcome)
+    }
+
+    fn in_flight(&self) -> InFlight<'_> {
+        InFlight {
+            store: self.store.as_ref(),
+            log: self.log.as_ref(),
+            queue: self.queue.as_ref(),
+            cap: self.max_in_flight,
+        }
+    }
+
+    /// A lease for `job`'s attempt (`None`: the owner asked for it, or there is no cap), or
+    /// what became of the job when every lease was held. It first waits its turn in this
+    /// process (a little while at most), so that a batch's jobs of one webhook take the leases
+    /// in turn.
+    async fn lease(
+        &self,
+        owner: &OwnerId,
+        hook: &Webhook,
+        job: &DeliveryJob,
+    ) -> Result<Result<Option<Slot>, Outcome>, CoreError> {
+        if job.manual || self.max_in_flight == 0 {
+            return Ok(Ok(None));
+        }
+        let cap = self.in_flight();
+        let key = room_key(owner, &hook.id);
+        let place = self.room.enter(&key, self.max_in_flight).await;
+        if place.is_some()
+            && let Some(lease) = cap.take(owner, &hook.id, job, self.clock.now()).await?
+        {
+            return Ok(Ok(Some(Slot { lease, place })));
+        }
+        match cap.wait(owner, hook, job, || self.clock.now()).await? {
+            Some(lease) => Ok(Ok(Some(Slot { lease, place }))),
+            None => {
+                if let Some(place) = place {
+                    self.room.leave(&key, place);
+                }
+                Ok(Err(Outcome::Capped))
+            }
+        }
+    }
+
+    /// Frees `slot` once its request is over (what the cap counts is requests out); answers
+    /// whether jobs wait on the cap. A free that fails is logged, not an error: the attempt was
+    /// made and is to be recorded, and the lease ends by itself (the wait's wake releases what
+    /// waits).
+    async fn free(&self, owner: &OwnerId, webhook_id: &str, slot: Slot) -> bool {
+        let now = self.clock.now();
+        let waiting = match self
+            .in_flight()
+            .free(owner, webhook_id, &slot.lease, now)
+            .await
+        {
+            Ok(waiting) => waiting,
+            Err(e) => {
+                tracing::warn!(owner = %owner, webhook_id, error = %e, decision = "lease left", "lease not freed; it ends by itself");
+                false
+            }
+        };
+        if let Some(place) = slot.place {
+            self.room.leave(&room_key(owner, webhook_id), place);
+        }
+        waiting
     }
 
     /// The delivery `job` attempts, or why there is nothing to send.
@@ -134,8 +246,8 @@ impl Deliverer {
         Ok(Ok(d))
     }
 
-    /// Makes attempt `job.attempt` of delivery `d` (the window allowing it), records it, counts
-    /// it and queues its retry; answers the outcome and whether the receiver took it.
+    /// Makes attempt `job.attempt` of delivery `d` (the window and the cap allowing it: `slot`
+    /// is freed as soon as the request is over), records it, counts it and queues its retry.
     async fn attempt(
         &self,
         owner: &OwnerId,
@@ -143,30 +255,27 @@ impl Deliverer {
         job: &DeliveryJob,
         d: Delivery,
         now: DateTime<Utc>,
-    ) -> Result<(Outcome, bool), CoreError> {
-        let sent = match self.key(hook).await? {
-            Some(key) => {
-                let hs = headers(&key, &d.event_id, now.timestamp(), &d.body);
-                self.sender.post(&hook.url, &hs, d.body.clone()).await
-            }
-            // Fail closed: nothing goes out unsigned.
-            None => Sent {
-                status_code: None,
-                error: Some("the webhook's secret could not be opened".into()),
-                duration_ms: 0,
-                unanswered: false,
-            },
-        };
-        let ok = sent.status_code.is_some_and(super::delivery::succeeded);
+        slot: Option<Slot>,
+    ) -> Result<Made, CoreError> {
+        let sent = self.send(hook, &d, now).await;
         let w = window(self.backoff_scale);
-        if stalls(&sent) && !w.is_zero() {
+        let stalled = sent.as_ref().is_ok_and(stalls) && !w.is_zero();
+        if stalled {
             // From the end of the attempt: the window is the time its slot is left alone. Its
-            // wake is queued first, so that no window is ever written without one.
+            // wake is queued first, so that no window is ever written without one. Written
+            // before the lease is freed: no lease is taken while the webhook is stalled, so the
+            // freed one is not taken by another attempt to a receiver now known dead.
             let end = self.clock.now();
             let until = rfc3339(crate::time::after(end, w));
             self.queue_wake(owner, &hook.id, &until, w).await?;
             self.store.stall(owner, &hook.id, &until, None).await?;
         }
+        let waiting = match slot {
+            Some(slot) => self.free(owner, &hook.id, slot).await,
+            None => false,
+        };
+        let sent = sent?;
+        let ok = sent.status_code.is_some_and(super::delivery::succeeded);
         let next = after_attempt(job.attempt, ok, job.manual, self.backoff_scale);
         let next_at = match next {
             Next::Retry(wait) => Some(crate::time::after(now, wait)),
@@ -202,7 +311,34 @@ impl Deliverer {
                 .enqueue(&retry, wait.min(super::deliveries::MAX_QUEUE_DELAY))
                 .await?;
         }
-        Ok((Outcome::Attempted(record), ok))
+        Ok(Made {
+            outcome: Outcome::Attempted(record),
+            ok,
+            stalled,
+            waiting,
+        })
+    }
+
+    /// Signs and sends the attempt.
+    async fn send(
+        &self,
+        hook: &Webhook,
+        d: &Delivery,
+        now: DateTime<Utc>,
+    ) -> Result<Sent, CoreError> {
+        Ok(match self.key(hook).await? {
+            Some(key) => {
+                let hs = headers(&key, &d.event_id, now.timestamp(), &d.body);
+                self.sender.post(&hook.url, &hs, d.body.clone()).await
+            }
+            // Fail closed: nothing goes out unsigned.
+            None => Sent {
+                status_code: None,
+                error: Some("the webhook's secret could not be opened".into()),
+                duration_ms: 0,
+                unanswered: false,
+            },
+        })
     }
 
     /// A wake at the end of the window `seen` (empty: a release going on). A window still
@@ -226,7 +362,7 @@ impl Deliverer {
         };
         match stall {
             Stall::Clear => {
-                let n = self.release(&owner, &hook.id).await?;
+                let n = self.release(&owner, &hook.id, w).await?;
                 Ok(Outcome::Released(n))
             }
             Stall::Until(until) if hook.stalled_until.as_deref() == Some(seen) => {
@@ -253,15 +389,15 @@ impl Deliverer {
                 if !self.claim(&owner, &hook.id, &ended, now).await? {
                     return Ok(Outcome::Dropped("another job probes"));
                 }
-                let (outcome, ok) = self.attempt(&owner, &hook, &probe, d, now).await?;
+                let made = self.attempt(&owner, &hook, &probe, d, now, None).await?;
                 // Only now: until its attempt is recorded, the job stays parked.
                 self.log
                     .unpark(&owner, &hook.id, &probe.delivery_id)
                     .await?;
-                if ok {
-                    self.release(&owner, &hook.id).await?;
+                if made.ok {
+                    self.release(&owner, &hook.id, w).await?;
                 }
-                Ok(outcome)
+                Ok(made.outcome)
             }
         }
     }
@@ -323,9 +459,14 @@ impl Deliverer {
         })
     }
 
-    async fn release(&self, owner: &OwnerId, webhook_id: &str) -> Result<usize, CoreError> {
-        let w = window(self.backoff_scale);
-        let n = self.parking().release(owner, webhook_id, w).await?;
+    /// Puts the webhook's parked jobs back on the queue, spread over `spread`.
+    async fn release(
+        &self,
+        owner: &OwnerId,
+        webhook_id: &str,
+        spread: std::time::Duration,
+    ) -> Result<usize, CoreError> {
+        let n = self.parking().release(owner, webhook_id, spread).await?;
         if n > 0 {
             tracing::info!(owner = %owner, webhook_id, released = n, decision = "released", "parked deliveries back on the queue");
         }

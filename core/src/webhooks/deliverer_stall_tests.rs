@@ -199,6 +199,34 @@ impl WebhookStore for Interleaved {
     ) -> Result<bool, CoreError> {
         self.0.stall(owner, id, until, if_seen).await
     }
+    async fn take_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+        now: &str,
+    ) -> Result<bool, CoreError> {
+        self.0.take_lease(owner, id, slot, lease, now).await
+    }
+    async fn free_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+    ) -> Result<Option<String>, CoreError> {
+        self.0.free_lease(owner, id, slot, lease).await
+    }
+    async fn wait_on_cap(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        unless_from: &str,
+    ) -> Result<bool, CoreError> {
+        self.0.wait_on_cap(owner, id, until, unless_from).await
+    }
 }
 
 #[tokio::test]

@@ -63,6 +63,10 @@ fn world(disable_after: u32) -> World {
             clock: clock.clone(),
             backoff_scale: 1.0,
             disable_after,
+            max_in_flight: crate::webhooks::inflight::DEFAULT_MAX_IN_FLIGHT,
+            room: Arc::new(crate::webhooks::inflight::WaitingRoom::new(
+                std::time::Duration::from_millis(50),
+            )),
         },
         queue,
         log,
@@ -413,3 +417,7 @@ async fn the_log_pages_with_a_cursor_a_query_string_carries_as_it_is() {
             .any(|d| d.id == second.deliveries[0].id)
     );
 }
+
+#[cfg(test)]
+#[path = "deliverer_cap_tests.rs"]
+mod cap;

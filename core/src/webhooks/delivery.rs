@@ -178,6 +178,7 @@ mod tests {
             state,
             email: None,
             stalled_until: None,
+            cap_wait_until: None,
         }
     }
 

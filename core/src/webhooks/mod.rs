@@ -8,6 +8,7 @@ mod deliverer;
 pub mod deliveries;
 pub mod delivery;
 mod dispatch;
+pub mod inflight;
 mod model;
 pub mod parking;
 mod service;

@@ -52,6 +52,9 @@ pub struct Webhook {
     /// not connect sets it, so that one dead receiver holds one attempt's slot per window
     /// instead of one per delivery; a success clears it. `None`: not stalled.
     pub stalled_until: Option<String>,
+    /// Until when jobs parked because its attempts in flight were at the cap wait at most: a
+    /// wake is queued for then (RFC 3339; [`super::inflight`]). `None`: none waits.
+    pub cap_wait_until: Option<String>,
 }
 
 /// A webhook as its owner sees it: never the secret.

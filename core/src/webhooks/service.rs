@@ -144,6 +144,7 @@ impl WebhookService {
             state: WebhookState::Active,
             email: new.email.clone(),
             stalled_until: None,
+            cap_wait_until: None,
         };
         if !self.store.insert(&hook, self.max_webhooks).await? {
             return Err(limit(self.max_webhooks));

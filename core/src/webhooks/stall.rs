@@ -88,6 +88,7 @@ mod tests {
             state: WebhookState::Active,
             email: None,
             stalled_until: stalled_until.map(str::to_owned),
+            cap_wait_until: None,
         }
     }
 

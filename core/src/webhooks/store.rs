@@ -57,6 +57,43 @@ pub trait WebhookStore: Send + Sync {
         until: &str,
         if_seen: Option<&str>,
     ) -> Result<bool, CoreError>;
+
+    /// Takes slot `slot` of the webhook's attempts in flight with `lease` (its end and its
+    /// holder, [`super::inflight::lease`]): only while the slot is free or its lease ended
+    /// before `now` (RFC 3339), and the webhook is not stalled at `now` (its `stalled_until`
+    /// is not after it: a receiver known dead is sent no more than its window's probe).
+    /// `false` when it is held, the webhook stalled, or there is no such webhook.
+    async fn take_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+        now: &str,
+    ) -> Result<bool, CoreError>;
+
+    /// Frees slot `slot` if `lease` still holds it (nothing otherwise), and clears the
+    /// webhook's `cap_wait_until` in the same write: answers it as it was, so that of many
+    /// holders freeing at once one releases the jobs that wait (`None`: none was set, the lease
+    /// was no longer held, or there is no such webhook).
+    async fn free_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+    ) -> Result<Option<String>, CoreError>;
+
+    /// Sets the webhook's `cap_wait_until` to `until`, unless it is already at or after
+    /// `unless_from` (a wait whose wake is still to come covers the caller). `false` then, or
+    /// when there is no such webhook.
+    async fn wait_on_cap(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        unless_from: &str,
+    ) -> Result<bool, CoreError>;
 }
 
 #[async_trait]

@@ -5,7 +5,10 @@
 //! such an attempt its webhook is stalled for a window: its other jobs are parked in the
 //! delivery log, off the queue (one probe per window waits out the timeout, sent by the
 //! window's wake), so its batches do not keep invocations (or the local pump's slots) busy for
-//! 10 s each, nor fill the queue other owners' deliveries go through. A
+//! 10 s each, nor fill the queue other owners' deliveries go through; and before that first
+//! timeout is known, a webhook has at most `WEBHOOK_MAX_IN_FLIGHT` attempts in flight (its
+//! other jobs are parked until one ends), so a receiver that just went dead holds at most that
+//! many invocations. A
 //! message whose attempt could not be recorded (an AWS failure) is reported failed (partial
 //! batch response) and comes back after the visibility timeout; one that cannot be read ends in
 //! the dead-letter queue after its receives.
@@ -46,6 +49,8 @@ impl Deps {
                 clock: Arc::new(SystemClock),
                 backoff_scale: config.webhook_backoff_scale.0,
                 disable_after: config.webhook_disable_after.0,
+                max_in_flight: config.webhook_max_in_flight.0,
+                room: Arc::default(),
             },
         })
     }
@@ -74,6 +79,9 @@ pub async fn handle(event: SqsEvent, deps: &Deps) -> SqsBatchResponse {
                     }
                     Outcome::Deferred => {
                         tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "deferred", "webhook stalled; delivery back on the queue until its window ends");
+                    }
+                    Outcome::Capped => {
+                        tracing::info!(owner = job.owner, webhook_id = job.webhook_id, delivery_id = job.delivery_id, attempt = job.attempt, decision = "capped", "webhook's attempts in flight at the cap; delivery parked until a lease frees");
                     }
                     Outcome::Waiting | Outcome::Attempted(_) | Outcome::Released(_) => {}
                 }

@@ -377,6 +377,7 @@ async fn each_event_is_enqueued_once_per_subscribed_active_webhook_of_its_owner(
         state,
         email: None,
         stalled_until: None,
+        cap_wait_until: None,
     };
     use dropgate_core::events::EventKind::{FileAccepted, FileDeleted};
     for h in [

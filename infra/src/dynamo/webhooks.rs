@@ -2,7 +2,9 @@
 //! `sk = "hook#<id>"` (ids are time-ordered, so a query lists them oldest first); the owner's
 //! count is the item `sk = "count"` (`hooks`), moved in the same transaction as every insert
 //! (on the condition that it stays within the limit) and removal, so that concurrent
-//! registrations never pass `MAX_WEBHOOKS`.
+//! registrations never pass `MAX_WEBHOOKS`. The leases of a webhook's attempts in flight are
+//! attributes of its item (`lease_<slot>`: the lease's end and holder, so that a condition
+//! compares it with the time), and so is `cap_wait_until`; they go with the webhook.
 
 use std::collections::HashMap;
 
@@ -21,6 +23,12 @@ use crate::error::sdk_error;
 pub const HOOK: &str = "hook#";
 /// The sort key of an owner's count.
 pub const COUNT: &str = "count";
+/// The attribute saying until when jobs wait on the cap of attempts in flight.
+const CAP_WAIT: &str = "cap_wait_until";
+
+fn lease_attr(slot: u32) -> String {
+    format!("lease_{slot}")
+}
 
 pub struct DynamoWebhooks {
     pub client: aws_sdk_dynamodb::Client,
@@ -88,6 +96,7 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Webhook, CoreError> {
             .ok_or_else(|| corrupt("state"))?,
         email: get_s(item, "email").map(str::to_owned),
         stalled_until: get_s(item, "stalled_until").map(str::to_owned),
+        cap_wait_until: get_s(item, CAP_WAIT).map(str::to_owned),
     })
 }
 
@@ -330,6 +339,94 @@ impl WebhookStore for DynamoWebhooks {
                 .update_expression("SET stalled_until = :u")
                 .condition_expression(condition)
                 .set_expression_attribute_values(values(vals)),
+        )
+        .await
+    }
+
+    async fn take_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+        now: &str,
+    ) -> Result<bool, CoreError> {
+        // A lease starts with its end: a string comparison with `now` tells an ended one.
+        super::update_if(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(owner, &hook_sk(id))))
+                .update_expression("SET #l = :lease")
+                .condition_expression(
+                    "attribute_exists(sk) AND (attribute_not_exists(#l) OR #l < :now) \
+                     AND (attribute_not_exists(stalled_until) OR stalled_until < :now)",
+                )
+                .set_expression_attribute_names(names(&[("#l", &lease_attr(slot))]))
+                .set_expression_attribute_values(values(vec![
+                    (":lease", s(lease)),
+                    (":now", s(now)),
+                ])),
+        )
+        .await
+    }
+
+    async fn free_lease(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        slot: u32,
+        lease: &str,
+    ) -> Result<Option<String>, CoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(owner, &hook_sk(id))))
+            .update_expression("REMOVE #l, #w")
+            .condition_expression("#l = :lease")
+            .set_expression_attribute_names(names(&[("#l", &lease_attr(slot)), ("#w", CAP_WAIT)]))
+            .set_expression_attribute_values(values(vec![(":lease", s(lease))]))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(o) => Ok(o
+                .attributes
+                .as_ref()
+                .and_then(|a| get_s(a, CAP_WAIT))
+                .map(str::to_owned)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn wait_on_cap(
+        &self,
+        owner: &OwnerId,
+        id: &str,
+        until: &str,
+        unless_from: &str,
+    ) -> Result<bool, CoreError> {
+        super::update_if(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key(owner, &hook_sk(id))))
+                .update_expression("SET #w = :u")
+                .condition_expression(
+                    "attribute_exists(sk) AND (attribute_not_exists(#w) OR #w < :from)",
+                )
+                .set_expression_attribute_names(names(&[("#w", CAP_WAIT)]))
+                .set_expression_attribute_values(values(vec![
+                    (":u", s(until)),
+                    (":from", s(unless_from)),
+                ])),
         )
         .await
     }

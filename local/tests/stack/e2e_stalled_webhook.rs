@@ -126,14 +126,14 @@ async fn a_hanging_receiver_is_sent_one_attempt_per_window_while_another_owner_i
 /// A receiver on `127.0.0.1:<free port>` that reads each request and never answers until it
 /// is switched on, then answers `204`; counts the requests left unanswered, keeps the bodies
 /// it answered.
-struct Switchable {
-    url: String,
-    unanswered: Arc<AtomicUsize>,
-    answering: Arc<AtomicBool>,
-    got: Arc<Mutex<Vec<Value>>>,
+pub(crate) struct Switchable {
+    pub(crate) url: String,
+    pub(crate) unanswered: Arc<AtomicUsize>,
+    pub(crate) answering: Arc<AtomicBool>,
+    pub(crate) got: Arc<Mutex<Vec<Value>>>,
 }
 
-async fn switchable() -> Switchable {
+pub(crate) async fn switchable() -> Switchable {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let r = Switchable {

@@ -51,6 +51,7 @@ mod e2e_totp;
 mod e2e_trash;
 mod e2e_versions;
 mod e2e_web;
+mod e2e_webhook_cap;
 mod e2e_webhooks;
 mod events;
 mod infra_accounts;
