@@ -81,15 +81,28 @@ echo "==> cargo lambda build --release --arm64 --output-format zip --lambda-dir 
 cargo lambda build --release --arm64 --output-format zip --lambda-dir "$ROOT/target/lambda" "${bin_args[@]}"
 echo "    built in $(elapsed "$t0")s" >&2
 
+# The functions are non-PIE executables (handlers/non_pie.rs): always in arm64 builds, in the
+# x86_64 ones for the bench through DROPGATE_NON_PIE=1.
 if $bench; then
     t0="$(now)"
     echo "==> cargo lambda build --release --x86-64 --output-format binary --lambda-dir target/lambda-x86_64 ${bin_args[*]}" >&2
-    cargo lambda build --release --x86-64 --output-format binary --lambda-dir "$ROOT/target/lambda-x86_64" "${bin_args[@]}"
+    DROPGATE_NON_PIE=1 cargo lambda build --release --x86-64 --output-format binary --lambda-dir "$ROOT/target/lambda-x86_64" "${bin_args[@]}"
     echo "    built in $(elapsed "$t0")s" >&2
 fi
 
+# The ELF type (2 bytes at offset 16) of FILE's `bootstrap`, FILE a zip or the executable: 2 is a
+# fixed-address executable, 3 a PIE. Fails the build if the link flag did not reach a binary.
+non_pie() {
+    "$PYTHON" -c 'import sys, zipfile
+f = sys.argv[1]
+b = zipfile.ZipFile(f).read("bootstrap") if f.endswith(".zip") else open(f, "rb").read(18)
+sys.exit(0 if int.from_bytes(b[16:18], "little") == 2 else 1)' "$1"
+}
 for b in "${bins[@]}"; do
     zip="target/lambda/$b/bootstrap.zip"
     [[ -f "$zip" ]] || { echo "build-lambdas: $zip is missing" >&2; exit 1; }
+    for f in "$zip" $($bench && echo "target/lambda-x86_64/$b/bootstrap"); do
+        non_pie "$f" || { echo "build-lambdas: $f: not a non-PIE executable" >&2; exit 1; }
+    done
     printf '%-13s %s (%s bytes)\n' "$b" "$zip" "$(stat -c %s "$zip")"
 done

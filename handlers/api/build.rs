@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+#[path = "../non_pie.rs"]
+mod non_pie;
+
 fn content_type(name: &str) -> Option<&'static str> {
     Some(match name.rsplit('.').next()? {
         "html" => "text/html; charset=utf-8",
@@ -36,6 +39,7 @@ fn files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
 }
 
 fn main() {
+    non_pie::link_bins_non_pie();
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("manifest dir"));
     let web = manifest.join("../../web");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("out dir"));
