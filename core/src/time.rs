@@ -10,6 +10,13 @@ pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// A time written in RFC 3339 (any offset), in UTC; `None` when it is not one.
+pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 /// `t + d`, saturating at the latest time chrono can hold instead of panicking: spans come from
 /// settings and requests, and no setting or input may crash a function. Settings are clamped
 /// far below this (`Settings::clamped`), so saturation is a last guard, not a rule.

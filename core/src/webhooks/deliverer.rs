@@ -87,12 +87,6 @@ pub enum Outcome {
     Attempted(AttemptRecord),
 }
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 impl Deliverer {
     /// Runs one job. An error is an AWS failure (the queue hands the job back, and the
     /// attempt is made again: at least once).
@@ -101,7 +95,7 @@ impl Deliverer {
             return self.wake(job, seen).await;
         }
         let now = self.clock.now();
-        if let Some(due) = job.due_at.as_deref().and_then(parse_time)
+        if let Some(due) = job.due_at.as_deref().and_then(crate::time::parse_rfc3339)
             && due > now
         {
             // A wait longer than the queue's delay is spent in hops.

@@ -30,7 +30,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::deliveries::{DeliveryJob, DeliveryLog, DeliveryQueue};
 use super::parking::PARK_MARGIN;
 use super::{Webhook, WebhookStore};
-use crate::time::{after, rfc3339};
+use crate::time::{after, parse_rfc3339, rfc3339};
 use crate::{CoreError, OwnerId};
 
 /// Attempts in flight per webhook unless `WEBHOOK_MAX_IN_FLIGHT` says otherwise. One would
@@ -59,12 +59,6 @@ pub fn slots(holder: &str, cap: u32) -> impl Iterator<Item = u32> {
     let n = cap.max(1);
     let first = u32::from(u16::from_be_bytes([d[0], d[1]])) % n;
     (0..cap).map(move |i| (first + i) % n)
-}
-
-fn parse(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The longest a job waits in this process for its turn at one of its webhook's leases
@@ -126,7 +120,7 @@ impl WaitingRoom {
 /// Whether a holder that freed its lease at `now` releases the parked jobs: a wait is running
 /// (one that ended has had its wake). A value that is not a time releases (fail safe).
 pub fn waiting(cap_wait_until: &str, now: DateTime<Utc>) -> bool {
-    parse(cap_wait_until).is_none_or(|t| t > now)
+    parse_rfc3339(cap_wait_until).is_none_or(|t| t > now)
 }
 
 /// One attempt's hold on a slot.
@@ -229,7 +223,7 @@ mod tests {
     use crate::webhooks::delivery::TIMEOUT;
 
     fn at(s: &str) -> DateTime<Utc> {
-        parse(s).unwrap()
+        parse_rfc3339(s).unwrap()
     }
 
     #[test]

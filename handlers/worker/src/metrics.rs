@@ -146,10 +146,9 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn no_metric_of_the_worker_is_counted_by_both_lines() {
-        let now = Utc::now();
-        let mut file = FileRecord::pending(
+    /// A pending upload of 70 bytes.
+    fn pending(now: chrono::DateTime<Utc>) -> FileRecord {
+        FileRecord::pending(
             FileId::parse("f1").unwrap(),
             OwnerId::parse("u-1").unwrap(),
             "a.png".into(),
@@ -157,7 +156,13 @@ mod tests {
             "image/png".into(),
             now,
             std::time::Duration::from_secs(900),
-        );
+        )
+    }
+
+    #[test]
+    fn no_metric_of_the_worker_is_counted_by_both_lines() {
+        let now = Utc::now();
+        let mut file = pending(now);
         file.status = FileStatus::Accepted;
         let verdict = verdict_line(&file, now).expect("a final verdict has a line");
         assert_eq!(verdict["BytesAccepted"], 70);
@@ -177,15 +182,7 @@ mod tests {
     #[test]
     fn only_final_verdicts_have_a_line() {
         let now = Utc::now();
-        let file = FileRecord::pending(
-            FileId::parse("f1").unwrap(),
-            OwnerId::parse("u-1").unwrap(),
-            "a.png".into(),
-            70,
-            "image/png".into(),
-            now,
-            std::time::Duration::from_secs(900),
-        );
+        let file = pending(now);
         assert_eq!(verdict_line(&file, now), None);
     }
 }
