@@ -17,11 +17,7 @@ from collections import defaultdict
 
 from werkzeug.serving import make_server
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 
 def mend_list_parts():
@@ -158,19 +154,6 @@ def mend_item_reads_answer_as_json():
 
     original = DynamoResult.execute_result
     reads = {"Query", "Scan", "GetItem", "BatchGetItem"}
-    plain = (str, int, float, bool, type(None))
-
-    def is_plain(value):
-        stack = [value]
-        while stack:
-            v = stack.pop()
-            if isinstance(v, dict):
-                stack.extend(v.values())
-            elif isinstance(v, list):
-                stack.extend(v)
-            elif not isinstance(v, plain):
-                return False
-        return True
 
     def execute_result(self, context):
         operation = context.operation_model
@@ -181,7 +164,7 @@ def mend_item_reads_answer_as_json():
             and shape is not None
             and isinstance(result, dict)
             and set(result) <= set(shape.members)
-            and is_plain(result)
+            and is_plain_json(result)
         ):
             version = context.service_model.metadata.get("jsonVersion", "1.0")
             headers = {"Content-Type": f"application/x-amz-json-{version}"}
@@ -326,14 +309,6 @@ def cache_method_names():
     )
 
 
-class QuietHandler(MotoRequestHandler):
-    """No access log: nobody reads it (stderr is discarded), and formatting a line per request
-    costs the one interpreter lock every request needs."""
-
-    def log_request(self, code="-", size="-"):
-        pass
-
-
 class SerializeDynamoDB:
     def __init__(self, app):
         self.app = app
@@ -438,12 +413,13 @@ def main():
     mend_totp_association()
     cache_module_list()
     cache_method_names()
+    keep_connections_alive()
     host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
     app = DomainDispatcherApplication(create_backend_app)
     server = make_server(
         host,
         0,
-        CallStats(SerializeDynamoDB(app)),
+        BodyMatchesLength(CallStats(SerializeDynamoDB(DirectGetItem(app)))),
         threaded=True,
         request_handler=QuietHandler,
     )

@@ -10,12 +10,16 @@ use tokio::process::{Child, Command};
 
 use crate::error::LocalError;
 
-/// The launcher: the Cognito and TOTP mends, then the rest and `main` (joined, as `python -c`
-/// runs one text).
+/// The launcher: the Cognito and TOTP mends, the HTTP server's handler, the direct item read,
+/// then the rest and `main` (joined, as `python -c` runs one text).
 const LAUNCHER: &str = concat!(
     include_str!("../emulator_cognito.py"),
     "\n",
     include_str!("../emulator_totp.py"),
+    "\n",
+    include_str!("../emulator_http.py"),
+    "\n",
+    include_str!("../emulator_reads.py"),
     "\n",
     include_str!("../emulator.py")
 );

@@ -53,6 +53,7 @@ mod e2e_versions;
 mod e2e_web;
 mod e2e_webhook_cap;
 mod e2e_webhooks;
+mod emulator_http;
 mod events;
 mod infra_accounts;
 mod infra_adapters;
