@@ -1,21 +1,60 @@
 //! An owner's own account over Cognito: an email change through `AdminUpdateUserAttributes`
 //! (the app client cannot write `email`; the pool holds the old, verified value until the
 //! code mailed to the new one is verified) and `VerifyUserAttribute` with the owner's own
-//! access token (it has no admin form).
+//! access token (it has no admin form). The address Dropgate mails is read with
+//! `AdminGetUser` when a mail goes out.
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
 use dropgate_core::accounts::own::wrong_password;
-use dropgate_core::accounts::{AccountDirectory, PasswordCheck};
+use dropgate_core::accounts::{AccountDirectory, OwnerAddress, PasswordCheck};
 use dropgate_core::{CoreError, OwnerId};
 
 use crate::cognito::{CognitoAccounts, map_err};
+use crate::error::sdk_error;
 
 fn invalid_access_token() -> CoreError {
     CoreError::unauthorized(
         "invalid_access_token",
         "the access token is not valid (log in again)",
     )
+}
+
+#[async_trait]
+impl OwnerAddress for CognitoAccounts {
+    /// While a change waits for its code the pool keeps the old address, verified, as `email`
+    /// (`AttributesRequireVerificationBeforeUpdate`): that is the one mailed.
+    async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError> {
+        let out = self
+            .client
+            .get()
+            .admin_get_user()
+            .user_pool_id(&self.user_pool_id)
+            // The pool's username is the `sub`.
+            .username(owner.as_str())
+            .send()
+            .await;
+        let user = match out {
+            Ok(user) => user,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_user_not_found_exception()) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(sdk_error("AdminGetUser", e)),
+        };
+        let attr = |name: &str| {
+            user.user_attributes()
+                .iter()
+                .find(|a| a.name() == name)
+                .and_then(|a| a.value())
+        };
+        Ok(dropgate_core::accounts::mailable_email(
+            attr("email"),
+            attr("email_verified"),
+        ))
+    }
 }
 
 #[async_trait]

@@ -13,9 +13,18 @@ use crate::clock::Clock;
 use crate::standing::StandingStore;
 use crate::{CoreError, OwnerId};
 
+/// Where Dropgate mails an owner: their address as the directory holds it now, read when the
+/// mail goes out (a copy kept from earlier goes stale when they change it).
+#[async_trait]
+pub trait OwnerAddress: Send + Sync {
+    /// The owner's verified address; `None` when the account is gone or its address is not
+    /// verified (nobody is mailed).
+    async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError>;
+}
+
 /// The directory's side of an owner's own account.
 #[async_trait]
-pub trait AccountDirectory: Send + Sync {
+pub trait AccountDirectory: OwnerAddress + Send + Sync {
     /// Starts moving `owner`'s account to `email`: a code is mailed there, and the verified
     /// address stays the account's (and the one Dropgate mails) until the code comes back.
     /// `409 email_taken` when another account holds `email`.
@@ -101,7 +110,8 @@ pub fn access_token_owner(token: &str) -> Option<OwnerId> {
     OwnerId::parse(claims.get("sub")?.as_str()?).ok()
 }
 
-/// The address Dropgate may mail from an id token's claims: only a verified one.
+/// The address Dropgate may mail from an id token's claims or the directory's attributes:
+/// only a verified one.
 pub fn mailable_email(email: Option<&str>, verified: Option<&str>) -> Option<String> {
     match (email, verified) {
         (Some(e), Some("true")) if !e.is_empty() => Some(e.to_owned()),
