@@ -1,13 +1,14 @@
 //! The [`AccountDirectory`] contract: an email change waits for the code mailed to the new address;
 //! a wrong code changes nothing; the right one switches the address, verified; an address
 //! another account holds is refused; after a sign-out everywhere the owner's access token
-//! opens nothing. The address Dropgate mails ([`OwnerAddress`]) is the verified one throughout:
-//! the old until the code comes back, the new after; none for an account that does not exist.
+//! opens nothing. The address Dropgate mails ([`crate::accounts::OwnerAddress`]) is the
+//! verified one throughout: the old until the code comes back, the new after; none for an
+//! account that does not exist.
 
 use async_trait::async_trait;
 
 use crate::OwnerId;
-use crate::accounts::{AccountDirectory, OwnerAddress};
+use crate::accounts::AccountDirectory;
 
 /// What the contract needs of the directory's world besides the port.
 #[async_trait]
