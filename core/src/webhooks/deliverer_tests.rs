@@ -130,7 +130,6 @@ impl World {
                     url: "https://hooks.example.com/in".into(),
                     events: events.iter().map(|e| (*e).to_owned()).collect(),
                     description: None,
-                    email: Some(format!("{who}@example.com")),
                 },
             )
             .await

@@ -63,9 +63,6 @@ fn item(w: &Webhook) -> HashMap<String, Av> {
     if let Some(d) = &w.description {
         item.insert("description".to_owned(), s(d));
     }
-    if let Some(e) = &w.email {
-        item.insert("email".to_owned(), s(e));
-    }
     item
 }
 
@@ -94,7 +91,6 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Webhook, CoreError> {
         state: get_s(item, "state")
             .and_then(WebhookState::parse)
             .ok_or_else(|| corrupt("state"))?,
-        email: get_s(item, "email").map(str::to_owned),
         stalled_until: get_s(item, "stalled_until").map(str::to_owned),
         cap_wait_until: get_s(item, CAP_WAIT).map(str::to_owned),
     })
