@@ -10,7 +10,7 @@ pub mod own;
 pub mod recovery;
 pub use own::{
     AccountDirectory, OwnAccount, OwnerAddress, PasswordCheck, access_token_owner, mailable_email,
-    sign_out_cut, sign_out_everywhere, validate_code,
+    sign_out_everywhere, validate_code,
 };
 pub use recovery::Recovery;
 

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine;
-use chrono::{DateTime, TimeZone, Utc};
 
 use super::{validate_email, validate_password};
 use crate::clock::Clock;
-use crate::standing::StandingStore;
+use crate::standing::{StandingStore, sign_out_cut};
 use crate::{CoreError, OwnerId};
 
 /// Where Dropgate mails an owner: their address as the directory holds it now, read when the
@@ -179,15 +178,6 @@ impl OwnAccount {
         )
         .await
     }
-}
-
-/// The cut of a sign-out everywhere made at `now`: the next whole second (tokens carry their
-/// issue time in whole seconds), so that a token issued in the same second as the sign-out,
-/// before it, is refused too. A login in that same second after it is refused as well: fail
-/// closed, for at most a second.
-pub fn sign_out_cut(now: DateTime<Utc>) -> DateTime<Utc> {
-    let secs = now.timestamp() + i64::from(now.timestamp_subsec_nanos() > 0);
-    Utc.timestamp_opt(secs, 0).single().unwrap_or(now)
 }
 
 /// Ends every session of `owner`: id tokens issued before the cut are refused by the API at

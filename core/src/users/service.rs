@@ -16,14 +16,9 @@ use crate::clock::Clock;
 use crate::links::LinkStore;
 use crate::paging::parse_limit;
 use crate::shares::ShareStore;
-use crate::standing::StandingStore;
+use crate::standing::{StandingStore, stop_cut};
 use crate::time::rfc3339;
 use crate::{CoreError, OwnerId, Settings};
-
-/// `at` without its fraction of a second (tokens carry their issue time in whole seconds).
-fn whole_second(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
-}
 
 /// Links and shares are counted a page at a time, this many each.
 const COUNT_PAGE: usize = 100;
@@ -125,7 +120,7 @@ impl UserAdmin {
                 // passes, however soon).
                 self.standing.set_disabled(&user.id, true).await?;
                 self.standing
-                    .sign_out_all(&user.id, whole_second(self.clock.now()))
+                    .sign_out_all(&user.id, stop_cut(self.clock.now()))
                     .await?;
                 self.directory.disable(&user).await?;
                 self.record(&actor, "user.disabled", &user, json!({}))
