@@ -10,8 +10,7 @@ use dropgate_core::accounts::own::wrong_password;
 use dropgate_core::accounts::{AccountDirectory, OwnerAddress, PasswordCheck};
 use dropgate_core::{CoreError, OwnerId};
 
-use crate::cognito::{CognitoAccounts, map_err};
-use crate::error::sdk_error;
+use crate::cognito::{CognitoAccounts, attribute, map_err};
 
 fn invalid_access_token() -> CoreError {
     CoreError::unauthorized(
@@ -25,34 +24,13 @@ impl OwnerAddress for CognitoAccounts {
     /// While a change waits for its code the pool keeps the old address, verified, as `email`
     /// (`AttributesRequireVerificationBeforeUpdate`): that is the one mailed.
     async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError> {
-        let out = self
-            .client
-            .get()
-            .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
-            // The pool's username is the `sub`.
-            .username(owner.as_str())
-            .send()
-            .await;
-        let user = match out {
-            Ok(user) => user,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_user_not_found_exception()) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(sdk_error("AdminGetUser", e)),
-        };
-        let attr = |name: &str| {
-            user.user_attributes()
-                .iter()
-                .find(|a| a.name() == name)
-                .and_then(|a| a.value())
+        // The pool's username is the `sub`.
+        let Some(user) = self.pool_user(owner.as_str()).await? else {
+            return Ok(None);
         };
         Ok(dropgate_core::accounts::mailable_email(
-            attr("email"),
-            attr("email_verified"),
+            attribute(&user, "email"),
+            attribute(&user, "email_verified"),
         ))
     }
 }

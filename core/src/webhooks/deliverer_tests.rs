@@ -137,6 +137,17 @@ impl World {
         (c.view.id, c.secret)
     }
 
+    /// Asserts that `who`'s webhook `id` is paused and that the one mail, about it, went out;
+    /// answers where it went.
+    async fn paused_and_mailed(&self, who: &str, id: &str) -> String {
+        let hook = self.hooks.get(&owner(who), id).await.unwrap();
+        assert_eq!(hook.state, WebhookState::Paused);
+        let mails = self.mailer.sent.lock().unwrap().clone();
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].body.contains(id));
+        mails[0].to.clone()
+    }
+
     /// Runs every queued job, the clock moved by each job's delay first (as the queue holds
     /// it back); answers the outcomes in order.
     /// Runs every job as the queue would hand it out: the soonest due first (in the order
@@ -285,12 +296,7 @@ async fn a_dead_receiver_is_given_up_and_its_webhook_paused_with_one_mail() {
     // Three failures in a row pause it; every later job is dropped.
     assert_eq!(attempts(&out).len(), 3);
     assert!(out.contains(&Outcome::Dropped("webhook paused")));
-    let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
-    assert_eq!(hook.state, WebhookState::Paused);
-    let mails = w.mailer.sent.lock().unwrap().clone();
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].to, "ada@example.com");
-    assert!(mails[0].body.contains(&id));
+    assert_eq!(w.paused_and_mailed("ada", &id).await, "ada@example.com");
     // Resuming starts the count again: one more failure does not pause it.
     w.hooks
         .edit(&owner("ada"), &id, None, Some("active"))
@@ -331,12 +337,7 @@ async fn the_pause_mail_goes_to_the_address_the_owner_has_when_it_pauses() {
         .await
         .unwrap();
     pause_after_three(&w).await;
-    let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
-    assert_eq!(hook.state, WebhookState::Paused);
-    let mails = w.mailer.sent.lock().unwrap().clone();
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].to, "ada@new.example.org");
-    assert!(mails[0].body.contains(&id));
+    assert_eq!(w.paused_and_mailed("ada", &id).await, "ada@new.example.org");
 }
 
 #[tokio::test]
