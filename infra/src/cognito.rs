@@ -79,6 +79,42 @@ pub(crate) fn tokens(
     })
 }
 
+/// One account of the pool as `AdminGetUser` answers it.
+pub(crate) type PoolUser =
+    aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
+
+impl CognitoAccounts {
+    /// The pool's account named `username` (its address, or its `sub`: both name it); `None`
+    /// when the pool has none.
+    pub(crate) async fn pool_user(&self, username: &str) -> Result<Option<PoolUser>, CoreError> {
+        match self
+            .client
+            .get()
+            .admin_get_user()
+            .user_pool_id(&self.user_pool_id)
+            .username(username)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out)),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code()) == Some("UserNotFoundException") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(map_err("AdminGetUser", e)),
+        }
+    }
+}
+
+/// The value of the account's attribute `name`, if it has one.
+pub(crate) fn attribute<'a>(user: &'a PoolUser, name: &str) -> Option<&'a str> {
+    user.user_attributes()
+        .iter()
+        .find(|a| a.name() == name)
+        .and_then(|a| a.value())
+}
+
 #[async_trait]
 impl Accounts for CognitoAccounts {
     async fn sign_up(&self, email: &str, password: &str) -> Result<SignUpOutcome, CoreError> {
@@ -254,29 +290,10 @@ impl Accounts for CognitoAccounts {
     }
 
     async fn holder(&self, email: &str) -> Result<Option<(OwnerId, bool)>, CoreError> {
-        let out = match self
-            .client
-            .get()
-            .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
-            .username(email)
-            .send()
-            .await
-        {
-            Ok(out) => out,
-            Err(e)
-                if e.as_service_error().and_then(|s| s.code()) == Some("UserNotFoundException") =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(map_err("AdminGetUser", e)),
+        let Some(out) = self.pool_user(email).await? else {
+            return Ok(None);
         };
-        let attr = |n: &str| {
-            out.user_attributes()
-                .iter()
-                .find(|a| a.name() == n)
-                .and_then(|a| a.value())
-        };
+        let attr = |n: &str| attribute(&out, n);
         let Some(owner) = attr("sub").and_then(|s| OwnerId::parse(s).ok()) else {
             return Err(CoreError::upstream("AdminGetUser: no sub"));
         };

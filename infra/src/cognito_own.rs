@@ -1,21 +1,38 @@
 //! An owner's own account over Cognito: an email change through `AdminUpdateUserAttributes`
 //! (the app client cannot write `email`; the pool holds the old, verified value until the
 //! code mailed to the new one is verified) and `VerifyUserAttribute` with the owner's own
-//! access token (it has no admin form).
+//! access token (it has no admin form). The address Dropgate mails is read with
+//! `AdminGetUser` when a mail goes out.
 
 use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, AuthFlowType, ChallengeNameType};
 use dropgate_core::accounts::own::wrong_password;
-use dropgate_core::accounts::{AccountDirectory, PasswordCheck};
+use dropgate_core::accounts::{AccountDirectory, OwnerAddress, PasswordCheck};
 use dropgate_core::{CoreError, OwnerId};
 
-use crate::cognito::{CognitoAccounts, map_err};
+use crate::cognito::{CognitoAccounts, attribute, map_err};
 
 fn invalid_access_token() -> CoreError {
     CoreError::unauthorized(
         "invalid_access_token",
         "the access token is not valid (log in again)",
     )
+}
+
+#[async_trait]
+impl OwnerAddress for CognitoAccounts {
+    /// While a change waits for its code the pool keeps the old address, verified, as `email`
+    /// (`AttributesRequireVerificationBeforeUpdate`): that is the one mailed.
+    async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError> {
+        // The pool's username is the `sub`.
+        let Some(user) = self.pool_user(owner.as_str()).await? else {
+            return Ok(None);
+        };
+        Ok(dropgate_core::accounts::mailable_email(
+            attribute(&user, "email"),
+            attribute(&user, "email_verified"),
+        ))
+    }
 }
 
 #[async_trait]

@@ -91,20 +91,16 @@ impl TotpDirectory for CognitoAccounts {
     }
 
     async fn enabled(&self, owner: &OwnerId) -> Result<bool, CoreError> {
+        // The pool's username is the `sub`. An account gone from under a valid token has no
+        // second factor: refused.
         let out = self
-            .client
-            .get()
-            .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
-            // The pool's username is the `sub`.
-            .username(owner.as_str())
-            .send()
+            .pool_user(owner.as_str())
             .await
-            // An account gone from under a valid token has no second factor: refused.
-            .map_err(|e| match map_err("AdminGetUser", e) {
+            .map_err(|e| match e {
                 CoreError::Unauthorized { .. } => invalid_access_token(),
                 other => other,
-            })?;
+            })?
+            .ok_or_else(invalid_access_token)?;
         Ok(out
             .user_mfa_setting_list()
             .iter()

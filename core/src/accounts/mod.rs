@@ -9,7 +9,7 @@ use crate::{CoreError, OwnerId};
 pub mod own;
 pub mod recovery;
 pub use own::{
-    AccountDirectory, OwnAccount, PasswordCheck, access_token_owner, mailable_email, sign_out_cut,
+    AccountDirectory, OwnAccount, OwnerAddress, PasswordCheck, access_token_owner, mailable_email,
     sign_out_everywhere, validate_code,
 };
 pub use recovery::Recovery;

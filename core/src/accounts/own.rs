@@ -6,16 +6,24 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine;
-use chrono::{DateTime, TimeZone, Utc};
 
 use super::{validate_email, validate_password};
 use crate::clock::Clock;
-use crate::standing::StandingStore;
+use crate::standing::{StandingStore, sign_out_cut};
 use crate::{CoreError, OwnerId};
+
+/// Where Dropgate mails an owner: their address as the directory holds it now, read when the
+/// mail goes out (a copy kept from earlier goes stale when they change it).
+#[async_trait]
+pub trait OwnerAddress: Send + Sync {
+    /// The owner's verified address; `None` when the account is gone or its address is not
+    /// verified (nobody is mailed).
+    async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError>;
+}
 
 /// The directory's side of an owner's own account.
 #[async_trait]
-pub trait AccountDirectory: Send + Sync {
+pub trait AccountDirectory: OwnerAddress + Send + Sync {
     /// Starts moving `owner`'s account to `email`: a code is mailed there, and the verified
     /// address stays the account's (and the one Dropgate mails) until the code comes back.
     /// `409 email_taken` when another account holds `email`.
@@ -101,7 +109,8 @@ pub fn access_token_owner(token: &str) -> Option<OwnerId> {
     OwnerId::parse(claims.get("sub")?.as_str()?).ok()
 }
 
-/// The address Dropgate may mail from an id token's claims: only a verified one.
+/// The address Dropgate may mail from an id token's claims or the directory's attributes:
+/// only a verified one.
 pub fn mailable_email(email: Option<&str>, verified: Option<&str>) -> Option<String> {
     match (email, verified) {
         (Some(e), Some("true")) if !e.is_empty() => Some(e.to_owned()),
@@ -169,15 +178,6 @@ impl OwnAccount {
         )
         .await
     }
-}
-
-/// The cut of a sign-out everywhere made at `now`: the next whole second (tokens carry their
-/// issue time in whole seconds), so that a token issued in the same second as the sign-out,
-/// before it, is refused too. A login in that same second after it is refused as well: fail
-/// closed, for at most a second.
-pub fn sign_out_cut(now: DateTime<Utc>) -> DateTime<Utc> {
-    let secs = now.timestamp() + i64::from(now.timestamp_subsec_nanos() > 0);
-    Utc.timestamp_opt(secs, 0).single().unwrap_or(now)
 }
 
 /// Ends every session of `owner`: id tokens issued before the cut are refused by the API at

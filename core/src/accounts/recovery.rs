@@ -95,17 +95,3 @@ impl Recovery {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::own::sign_out_cut;
-    use chrono::{TimeZone, Utc};
-
-    #[test]
-    fn the_cut_is_the_next_whole_second() {
-        let at = |s: i64, n: u32| Utc.timestamp_opt(s, n).unwrap();
-        assert_eq!(sign_out_cut(at(100, 1)), at(101, 0));
-        assert_eq!(sign_out_cut(at(100, 999_999_999)), at(101, 0));
-        assert_eq!(sign_out_cut(at(100, 0)), at(100, 0));
-    }
-}

@@ -1,7 +1,9 @@
 //! The [`AccountDirectory`] contract: an email change waits for the code mailed to the new address;
 //! a wrong code changes nothing; the right one switches the address, verified; an address
 //! another account holds is refused; after a sign-out everywhere the owner's access token
-//! opens nothing.
+//! opens nothing. The address Dropgate mails ([`crate::accounts::OwnerAddress`]) is the
+//! verified one throughout: the old until the code comes back, the new after; none for an
+//! account that does not exist.
 
 use async_trait::async_trait;
 
@@ -39,6 +41,7 @@ pub async fn check_all(d: &dyn AccountDirectory, w: &dyn AccountDirectoryWorld, 
         .expect("a code mailed to the new address");
     // Until the code comes back, the account keeps its verified address.
     assert_eq!(w.address(&ada).await, (ada_at.clone(), true));
+    assert_eq!(mailed_at(d, &ada).await, Some(ada_at.clone()));
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let e = d.confirm_email_change(&ada_token, wrong).await.unwrap_err();
@@ -47,6 +50,9 @@ pub async fn check_all(d: &dyn AccountDirectory, w: &dyn AccountDirectoryWorld, 
 
     d.confirm_email_change(&ada_token, &code).await.unwrap();
     assert_eq!(w.address(&ada).await, (new_at.clone(), true));
+    assert_eq!(mailed_at(d, &ada).await, Some(new_at.clone()));
+    let nobody = OwnerId::parse("00000000-0000-4000-8000-000000000000").unwrap();
+    assert_eq!(mailed_at(d, &nobody).await, None);
 
     // Used: nothing is pending any more.
     let e = d.confirm_email_change(&ada_token, &code).await.unwrap_err();
@@ -82,6 +88,10 @@ pub async fn check_all(d: &dyn AccountDirectory, w: &dyn AccountDirectoryWorld, 
     d.change_password(&ada, "Another1horse", "Third1horse")
         .await
         .unwrap();
+}
+
+async fn mailed_at(d: &dyn AccountDirectory, owner: &OwnerId) -> Option<String> {
+    d.verified_address(owner).await.unwrap()
 }
 
 /// The password [`AccountDirectoryWorld::account`] gives a new account.

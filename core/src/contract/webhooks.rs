@@ -21,7 +21,6 @@ pub(super) fn hook(owner: &OwnerId, id: &str) -> Webhook {
         sealed_secret: format!("sealed-{id}"),
         created_at: "2026-12-04T20:00:00Z".into(),
         state: WebhookState::Active,
-        email: Some("ada@example.com".into()),
         stalled_until: None,
         cap_wait_until: None,
     }
@@ -108,7 +107,6 @@ pub async fn check_all(store: Arc<dyn WebhookStore>, tag: &str) {
     );
     let w3 = s.get(&ada, "w3").await.unwrap().unwrap();
     assert_eq!(w3.state, WebhookState::Paused);
-    assert_eq!(w3.email.as_deref(), Some("ada@example.com"));
     let resume = WebhookEdit {
         events: None,
         state: Some(WebhookState::Active),

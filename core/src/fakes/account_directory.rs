@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use super::MemTotp;
-use crate::accounts::{AccountDirectory, PasswordCheck};
+use crate::accounts::{AccountDirectory, OwnerAddress, PasswordCheck};
 use crate::{CoreError, OwnerId};
 
 #[derive(Default)]
@@ -77,6 +77,13 @@ impl MemAccountDirectory {
             .rev()
             .find(|(t, _)| t == to)
             .map(|(_, c)| c.clone())
+    }
+}
+
+#[async_trait]
+impl OwnerAddress for MemAccountDirectory {
+    async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError> {
+        Ok(self.email_of(owner))
     }
 }
 

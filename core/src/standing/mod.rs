@@ -41,6 +41,25 @@ impl Standing {
     }
 }
 
+// The two cuts, side by side: both whole seconds (tokens carry their issue time in whole
+// seconds), rounded apart on purpose. A sign-out everywhere leaves the account open, so a token
+// issued in its second, before it, could be in use: the cut rounds up. A stop refuses every
+// token while it lasts and no token can be issued meanwhile, so its cut is the second it falls
+// in: a session begun right after a restore passes, however soon.
+
+/// The cut of a sign-out everywhere at `now`: the next whole second, so that a token issued in
+/// the same second, before the sign-out, is refused too. A login in that same second after it
+/// is refused as well: fail closed, for at most a second.
+pub fn sign_out_cut(now: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = now.timestamp() + i64::from(now.timestamp_subsec_nanos() > 0);
+    DateTime::from_timestamp(secs, 0).unwrap_or(now)
+}
+
+/// The cut of an operator's stop at `now`: the whole second it falls in (see above).
+pub fn stop_cut(now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+}
+
 /// Where standing lives (the owner's account record, beside their quota, in production).
 #[async_trait]
 pub trait StandingStore: Send + Sync {
@@ -80,5 +99,16 @@ mod tests {
             signed_out_at: None,
         };
         assert_eq!(s.refusal(at(5)), Some(Refusal::Disabled));
+    }
+
+    #[test]
+    fn a_sign_out_s_cut_rounds_up_and_a_stop_s_rounds_down() {
+        let at = |s: i64, n: u32| Utc.timestamp_opt(s, n).unwrap();
+        assert_eq!(sign_out_cut(at(100, 1)), at(101, 0));
+        assert_eq!(sign_out_cut(at(100, 999_999_999)), at(101, 0));
+        assert_eq!(sign_out_cut(at(100, 0)), at(100, 0));
+        assert_eq!(stop_cut(at(100, 1)), at(100, 0));
+        assert_eq!(stop_cut(at(100, 999_999_999)), at(100, 0));
+        assert_eq!(stop_cut(at(100, 0)), at(100, 0));
     }
 }

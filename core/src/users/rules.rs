@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::AccountRecord;
 use crate::{CoreError, OwnerId};
 
 /// The largest own quota an admin may give: 1 PiB (beyond any bucket a team would pay for,
@@ -112,6 +113,25 @@ impl UserPatch {
     }
 }
 
+impl UserPatch {
+    /// What of the patch would change the account as it is (its quota record, and whether the
+    /// directory lets it sign in). An own quota it has already, `null` where it has none, and a
+    /// switch to the state it is in on both sides drop out: the audit log records changes, so
+    /// what changes nothing is neither applied nor recorded. A stop left half done (the standing
+    /// written, the directory not reached) is still a change: applied, it is finished.
+    pub fn changes(&self, record: &AccountRecord, signs_in: bool) -> Self {
+        let own = record.usage.custom.then_some(record.usage.limit_bytes);
+        let stopped = record.standing.disabled && !signs_in;
+        let running = !record.standing.disabled && signs_in;
+        Self {
+            quota_bytes: self.quota_bytes.filter(|limit| *limit != own),
+            disabled: self
+                .disabled
+                .filter(|&stop| if stop { !stopped } else { !running }),
+        }
+    }
+}
+
 /// An admin cannot stop or erase their own account from the console: the last admin would
 /// lock everyone out of it (the account's own settings erase it, with its password).
 pub fn not_own_account(admin: &OwnerId, target: &OwnerId) -> Result<(), CoreError> {
@@ -152,6 +172,51 @@ mod tests {
             "invalid_quota"
         );
         assert_eq!(code(json!({"disabled": "yes"})), "invalid_disabled");
+    }
+
+    #[test]
+    fn what_the_account_is_already_drops_out_of_a_patch() {
+        let record = |own: Option<u64>, disabled: bool| {
+            let mut r = AccountRecord::default();
+            r.usage.limit_bytes = own.unwrap_or(1000);
+            r.usage.custom = own.is_some();
+            r.standing.disabled = disabled;
+            r
+        };
+        let p = |v| UserPatch::parse(v).unwrap();
+        let both = p(json!({"quota_bytes": 5000, "disabled": true}));
+        assert_eq!(
+            both.changes(&record(Some(5000), true), false),
+            UserPatch::default()
+        );
+        assert_eq!(both.changes(&record(None, false), true), both);
+        // The default's bytes as an own quota is a change; `null` where none is set is not.
+        assert_eq!(
+            p(json!({"quota_bytes": 1000}))
+                .changes(&record(None, false), true)
+                .quota_bytes,
+            Some(Some(1000))
+        );
+        assert_eq!(
+            p(json!({"quota_bytes": null})).changes(&record(None, false), true),
+            UserPatch::default()
+        );
+        assert_eq!(
+            p(json!({"quota_bytes": null}))
+                .changes(&record(Some(5), false), true)
+                .quota_bytes,
+            Some(None)
+        );
+        // A switch half applied (standing and directory apart) is still to be made.
+        let stop = p(json!({"disabled": true}));
+        let start = p(json!({"disabled": false}));
+        assert_eq!(stop.changes(&record(None, true), true), stop);
+        assert_eq!(start.changes(&record(None, true), true), start);
+        assert_eq!(start.changes(&record(None, false), false), start);
+        assert_eq!(
+            start.changes(&record(None, false), true),
+            UserPatch::default()
+        );
     }
 
     #[test]

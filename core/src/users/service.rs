@@ -1,6 +1,6 @@
 //! The operator's accounts service: list and read accounts (the directory joined with what
 //! each holds), set a user's own quota, stop and restore an account. Every change appends one
-//! audit entry (ids only).
+//! audit entry (ids only); a patch that changes nothing appends none.
 
 use std::sync::Arc;
 
@@ -16,14 +16,9 @@ use crate::clock::Clock;
 use crate::links::LinkStore;
 use crate::paging::parse_limit;
 use crate::shares::ShareStore;
-use crate::standing::StandingStore;
+use crate::standing::{StandingStore, stop_cut};
 use crate::time::rfc3339;
 use crate::{CoreError, OwnerId, Settings};
-
-/// `at` without its fraction of a second (tokens carry their issue time in whole seconds).
-fn whole_second(at: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
-}
 
 /// Links and shares are counted a page at a time, this many each.
 const COUNT_PAGE: usize = 100;
@@ -82,7 +77,8 @@ impl UserAdmin {
         self.view(&user).await
     }
 
-    /// `PATCH /admin/users/{id}`: the own quota first, then the switch; one audit entry each.
+    /// `PATCH /admin/users/{id}`: the own quota first, then the switch; one audit entry each
+    /// that changes the account (what it is already is answered, not applied or recorded).
     pub async fn update(
         &self,
         admin: &OwnerId,
@@ -93,6 +89,12 @@ impl UserAdmin {
         // Refused before anything of the patch is applied.
         if patch.disabled == Some(true) {
             not_own_account(admin, &user.id)?;
+        }
+        let record = self.record_of(&user).await?;
+        let asked = patch;
+        let patch = &asked.changes(&record, user.enabled);
+        if patch.quota_bytes.is_none() && patch.disabled.is_none() {
+            tracing::info!(admin = %admin, owner = %user.id, decision = "unchanged", "the patch changes nothing; nothing recorded");
         }
         let actor = Actor {
             id: admin.as_str().to_owned(),
@@ -118,7 +120,7 @@ impl UserAdmin {
                 // passes, however soon).
                 self.standing.set_disabled(&user.id, true).await?;
                 self.standing
-                    .sign_out_all(&user.id, whole_second(self.clock.now()))
+                    .sign_out_all(&user.id, stop_cut(self.clock.now()))
                     .await?;
                 self.directory.disable(&user).await?;
                 self.record(&actor, "user.disabled", &user, json!({}))
@@ -133,6 +135,10 @@ impl UserAdmin {
                     .await?;
                 tracing::info!(admin = %admin, owner = %user.id, decision = "enabled", "account restored");
             }
+            // Stopped already: the directory's side again (idempotent), which finishes a stop
+            // whose sign-out everywhere failed; the cut stays the first stop's, nothing is
+            // recorded.
+            None if asked.disabled == Some(true) => self.directory.disable(&user).await?,
             None => {}
         }
         let user = self.directory.user(&user.id).await?.ok_or_else(no_user)?;
@@ -162,13 +168,18 @@ impl UserAdmin {
             .await
     }
 
-    /// The account with what it holds.
-    async fn view(&self, user: &DirectoryUser) -> Result<AdminUser, CoreError> {
+    /// The account's quota record (usage with the effective limit, and standing).
+    async fn record_of(&self, user: &DirectoryUser) -> Result<AccountRecord, CoreError> {
         let records = self
             .limits
             .records(std::slice::from_ref(&user.id), self.settings.quota_bytes)
             .await?;
-        let record = records.get(&user.id).copied().unwrap_or_default();
+        Ok(records.get(&user.id).copied().unwrap_or_default())
+    }
+
+    /// The account with what it holds.
+    async fn view(&self, user: &DirectoryUser) -> Result<AdminUser, CoreError> {
+        let record = self.record_of(user).await?;
         self.view_with(user, record).await
     }
 

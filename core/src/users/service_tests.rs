@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 
-use super::{UserAdmin, UserPatch, UserStatus};
+use super::{Directory, UserAdmin, UserPatch, UserStatus};
 use crate::audit::ActorKind;
 use crate::fakes::{FixedClock, MemAudit, MemDirectory, MemLedger, MemShares, MemStanding};
 use crate::files::{OwnerLedger, Reservation};
@@ -18,6 +18,7 @@ struct World {
     ledger: Arc<MemLedger>,
     standing: Arc<MemStanding>,
     audit: Arc<MemAudit>,
+    clock: Arc<FixedClock>,
 }
 
 fn t0() -> DateTime<Utc> {
@@ -35,6 +36,8 @@ fn world() -> World {
     // The store keeps standing on the quota record: the page reads both at once.
     ledger.with_standing(standing.clone());
     let audit = Arc::new(MemAudit::default());
+    // Half a second past t0: the stop's cut is the whole second.
+    let clock = Arc::new(FixedClock::at(t0() + chrono::Duration::milliseconds(500)));
     let settings = Settings {
         quota_bytes: 1000,
         ..Settings::default()
@@ -46,8 +49,7 @@ fn world() -> World {
         shares: Arc::new(MemShares::default()),
         standing: standing.clone(),
         audit: audit.clone(),
-        // Half a second past t0: the stop's cut is the whole second.
-        clock: Arc::new(FixedClock::at(t0() + chrono::Duration::milliseconds(500))),
+        clock: clock.clone(),
         settings,
     };
     World {
@@ -56,6 +58,7 @@ fn world() -> World {
         ledger,
         standing,
         audit,
+        clock,
     }
 }
 
@@ -204,4 +207,98 @@ async fn an_admin_cannot_stop_their_own_account() {
         .update(&owner("u-bob"), "u-bob", &quota)
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_patch_that_changes_nothing_is_answered_and_not_audited() {
+    let w = world();
+    let admin = owner("u-admin");
+    let patch = |v| UserPatch::parse(v).unwrap();
+    // The default is no own quota, the account active: nothing to change, nothing recorded.
+    let u = w
+        .admin
+        .update(
+            &admin,
+            "u-bob",
+            &patch(json!({"quota_bytes": null, "disabled": false})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (u.quota_bytes, u.quota_custom, u.status),
+        (1000, false, UserStatus::Active)
+    );
+    assert!(w.audit.events().is_empty());
+
+    // A real change is one entry; the same change again is none.
+    let own = patch(json!({"quota_bytes": 5000}));
+    w.admin.update(&admin, "u-bob", &own).await.unwrap();
+    let u = w.admin.update(&admin, "u-bob", &own).await.unwrap();
+    assert_eq!((u.quota_bytes, u.quota_custom), (5000, true));
+    let stop = patch(json!({"disabled": true}));
+    w.admin.update(&admin, "u-bob", &stop).await.unwrap();
+    w.clock.advance(chrono::Duration::seconds(5));
+    let u = w.admin.update(&admin, "u-bob", &stop).await.unwrap();
+    assert_eq!(u.status, UserStatus::Disabled);
+    // The second stop moves no cut (the first stop's holds); it only repeats the directory's
+    // idempotent side, which finishes a first stop whose sign-out failed.
+    let standing = w.standing.standing(&owner("u-bob")).await.unwrap();
+    assert_eq!(standing.signed_out_at, Some(t0()));
+    assert_eq!(w.directory.sign_outs.lock().unwrap()[&owner("u-bob")], 2);
+    let actions: Vec<String> = w.audit.events().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["user.quota_changed", "user.disabled"]);
+
+    // Of a patch with both, only what changes is recorded.
+    w.admin
+        .update(
+            &admin,
+            "u-bob",
+            &patch(json!({"quota_bytes": 5000, "disabled": false})),
+        )
+        .await
+        .unwrap();
+    let actions: Vec<String> = w.audit.events().into_iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        ["user.quota_changed", "user.disabled", "user.enabled"]
+    );
+}
+
+#[tokio::test]
+async fn a_default_sized_own_quota_is_a_change_from_the_default() {
+    let w = world();
+    let set = UserPatch::parse(json!({"quota_bytes": 1000})).unwrap();
+    let u = w
+        .admin
+        .update(&owner("u-admin"), "u-bob", &set)
+        .await
+        .unwrap();
+    // The same bytes, but the account's own now: it no longer follows the default.
+    assert_eq!((u.quota_bytes, u.quota_custom), (1000, true));
+    assert_eq!(w.audit.events().len(), 1);
+}
+
+#[tokio::test]
+async fn a_stop_left_half_done_is_finished_and_audited() {
+    let w = world();
+    // The standing was written, the directory never reached (an AWS failure in between).
+    w.standing
+        .set_disabled(&owner("u-bob"), true)
+        .await
+        .unwrap();
+    let stop = UserPatch::parse(json!({"disabled": true})).unwrap();
+    w.admin
+        .update(&owner("u-admin"), "u-bob", &stop)
+        .await
+        .unwrap();
+    assert!(
+        !w.directory
+            .user(&owner("u-bob"))
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled
+    );
+    let actions: Vec<String> = w.audit.events().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["user.disabled"]);
 }

@@ -18,6 +18,7 @@ use super::inflight::{InFlight, Lease, WaitingRoom};
 use super::parking::{Parked, Parking};
 use super::stall::{Stall, stall_of, stalls, window};
 use super::{SEAL_PURPOSE, Webhook, WebhookState, WebhookStore, key_of};
+use crate::accounts::OwnerAddress;
 use crate::clock::Clock;
 use crate::notify::{Mail, Mailer};
 use crate::sealing::{SealContext, TokenSealer};
@@ -32,6 +33,8 @@ pub struct Deliverer {
     pub sender: Arc<dyn WebhookSender>,
     pub sealer: Arc<dyn TokenSealer>,
     pub mailer: Arc<dyn Mailer>,
+    /// Where the pause mail goes: the owner's address as it is when the webhook pauses.
+    pub addresses: Arc<dyn OwnerAddress>,
     pub clock: Arc<dyn Clock>,
     /// `WEBHOOK_BACKOFF_SCALE`: multiplies the retry ladder and the stall window.
     pub backoff_scale: f64,
@@ -490,15 +493,28 @@ impl Deliverer {
             return Ok(());
         }
         tracing::warn!(owner = %owner, webhook_id = hook.id, failures, decision = "paused", "webhook paused after failed attempts in a row");
-        if let Some(to) = &hook.email {
-            let mail = pause_mail(to, hook, failures);
-            // The pause stands whatever the mail does; a lost mail is logged, not retried
-            // (a retry would send attempts again).
-            if let Err(e) = self.mailer.send(&mail).await {
-                tracing::error!(owner = %owner, webhook_id = hook.id, error = %e, decision = "mail failed", "pause mail not sent");
-            }
-        }
+        self.mail_pause(owner, hook, failures).await;
         Ok(())
+    }
+
+    /// Mails the owner at their address as it is now. The pause stands whatever the mail does:
+    /// an address not found or a lost mail is logged, not retried (a retry would send attempts
+    /// again).
+    async fn mail_pause(&self, owner: &OwnerId, hook: &Webhook, failures: u32) {
+        let to = match self.addresses.verified_address(owner).await {
+            Ok(Some(to)) => to,
+            Ok(None) => {
+                tracing::warn!(owner = %owner, webhook_id = hook.id, decision = "no address", "pause mail not sent: the owner has no verified address");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(owner = %owner, webhook_id = hook.id, error = %e, decision = "no address", "pause mail not sent: the owner's address could not be read");
+                return;
+            }
+        };
+        if let Err(e) = self.mailer.send(&pause_mail(&to, hook, failures)).await {
+            tracing::error!(owner = %owner, webhook_id = hook.id, error = %e, decision = "mail failed", "pause mail not sent");
+        }
     }
 }
 

@@ -3,10 +3,11 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 
 use super::*;
+use crate::accounts::AccountDirectory;
 use crate::events::{Detail, DetailFile, Event, EventKind};
 use crate::fakes::{
-    FixedClock, MemDeliveryLog, MemDeliveryQueue, MemMailer, MemResolver, MemSealer, MemWebhooks,
-    ScriptedSender, SeqIds,
+    FixedClock, MemAccountDirectory, MemDeliveryLog, MemDeliveryQueue, MemMailer, MemResolver,
+    MemSealer, MemWebhooks, ScriptedSender, SeqIds,
 };
 use crate::webhooks::deliveries::PING;
 use crate::webhooks::signature::verify;
@@ -20,6 +21,7 @@ struct World {
     log: Arc<MemDeliveryLog>,
     sender: Arc<ScriptedSender>,
     mailer: Arc<MemMailer>,
+    accounts: Arc<MemAccountDirectory>,
     clock: Arc<FixedClock>,
 }
 
@@ -29,6 +31,7 @@ fn world(disable_after: u32) -> World {
     let queue = Arc::new(MemDeliveryQueue::default());
     let sender = Arc::new(ScriptedSender::default());
     let mailer = Arc::new(MemMailer::default());
+    let accounts = Arc::new(MemAccountDirectory::default());
     let sealer = Arc::new(MemSealer::default());
     let clock = Arc::new(FixedClock::at(
         Utc.with_ymd_and_hms(2026, 12, 4, 20, 0, 0).unwrap(),
@@ -60,6 +63,7 @@ fn world(disable_after: u32) -> World {
             sender: sender.clone(),
             sealer,
             mailer: mailer.clone(),
+            addresses: accounts.clone(),
             clock: clock.clone(),
             backoff_scale: 1.0,
             disable_after,
@@ -72,6 +76,7 @@ fn world(disable_after: u32) -> World {
         log,
         sender,
         mailer,
+        accounts,
         clock,
     }
 }
@@ -110,7 +115,13 @@ fn event(owner: &str, n: u32, kind: EventKind) -> Event {
 }
 
 impl World {
+    /// Registers a webhook of `who`, whose account (made on first use) is at
+    /// `<who>@example.com`.
     async fn register(&self, who: &str, events: &[&str]) -> (String, String) {
+        if self.accounts.email_of(&owner(who)).is_none() {
+            self.accounts
+                .add(&owner(who), &format!("{who}@example.com"));
+        }
         let c = self
             .hooks
             .create(
@@ -119,12 +130,22 @@ impl World {
                     url: "https://hooks.example.com/in".into(),
                     events: events.iter().map(|e| (*e).to_owned()).collect(),
                     description: None,
-                    email: Some(format!("{who}@example.com")),
                 },
             )
             .await
             .unwrap();
         (c.view.id, c.secret)
+    }
+
+    /// Asserts that `who`'s webhook `id` is paused and that the one mail, about it, went out;
+    /// answers where it went.
+    async fn paused_and_mailed(&self, who: &str, id: &str) -> String {
+        let hook = self.hooks.get(&owner(who), id).await.unwrap();
+        assert_eq!(hook.state, WebhookState::Paused);
+        let mails = self.mailer.sent.lock().unwrap().clone();
+        assert_eq!(mails.len(), 1);
+        assert!(mails[0].body.contains(id));
+        mails[0].to.clone()
     }
 
     /// Runs every queued job, the clock moved by each job's delay first (as the queue holds
@@ -275,12 +296,7 @@ async fn a_dead_receiver_is_given_up_and_its_webhook_paused_with_one_mail() {
     // Three failures in a row pause it; every later job is dropped.
     assert_eq!(attempts(&out).len(), 3);
     assert!(out.contains(&Outcome::Dropped("webhook paused")));
-    let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
-    assert_eq!(hook.state, WebhookState::Paused);
-    let mails = w.mailer.sent.lock().unwrap().clone();
-    assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].to, "ada@example.com");
-    assert!(mails[0].body.contains(&id));
+    assert_eq!(w.paused_and_mailed("ada", &id).await, "ada@example.com");
     // Resuming starts the count again: one more failure does not pause it.
     w.hooks
         .edit(&owner("ada"), &id, None, Some("active"))
@@ -293,6 +309,47 @@ async fn a_dead_receiver_is_given_up_and_its_webhook_paused_with_one_mail() {
     w.deliverer.run(&w.queue.pop().unwrap().0).await.unwrap();
     let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
     assert_eq!(hook.state, WebhookState::Active);
+}
+
+/// Fans out three events to a receiver that never answers: enough to pause at three.
+async fn pause_after_three(w: &World) {
+    w.sender.answer(&[None; 20]);
+    let events: Vec<Event> = (1..=3)
+        .map(|n| event("ada", n, EventKind::FileAccepted))
+        .collect();
+    w.dispatch.fan_out(&events).await.unwrap();
+    w.drain().await;
+}
+
+#[tokio::test]
+async fn the_pause_mail_goes_to_the_address_the_owner_has_when_it_pauses() {
+    let w = world(3);
+    let (id, _) = w.register("ada", &["file.accepted"]).await;
+    // Ada moves her account to a new address after registering the webhook.
+    let token = w.accounts.add(&owner("ada"), "ada@example.com");
+    w.accounts
+        .start_email_change(&owner("ada"), "ada@new.example.org")
+        .await
+        .unwrap();
+    let code = w.accounts.code_for("ada@new.example.org").unwrap();
+    w.accounts
+        .confirm_email_change(&token, &code)
+        .await
+        .unwrap();
+    pause_after_three(&w).await;
+    assert_eq!(w.paused_and_mailed("ada", &id).await, "ada@new.example.org");
+}
+
+#[tokio::test]
+async fn an_owner_without_an_address_is_not_mailed_and_the_pause_stands() {
+    let mut w = world(3);
+    let (id, _) = w.register("ada", &["file.accepted"]).await;
+    // The directory knows no such account any more.
+    w.deliverer.addresses = Arc::new(MemAccountDirectory::default());
+    pause_after_three(&w).await;
+    let hook = w.hooks.get(&owner("ada"), &id).await.unwrap();
+    assert_eq!(hook.state, WebhookState::Paused);
+    assert!(w.mailer.sent.lock().unwrap().is_empty());
 }
 
 #[tokio::test]

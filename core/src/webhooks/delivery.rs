@@ -176,7 +176,6 @@ mod tests {
             sealed_secret: "sealed".into(),
             created_at: "2026-12-04T12:00:00Z".into(),
             state,
-            email: None,
             stalled_until: None,
             cap_wait_until: None,
         }

@@ -45,9 +45,6 @@ pub struct Webhook {
     pub sealed_secret: String,
     pub created_at: String,
     pub state: WebhookState,
-    /// The owner's verified address when they registered it: where the one mail saying that
-    /// failures paused it goes (`None`: nobody is mailed).
-    pub email: Option<String>,
     /// Until when its deliveries are held back (RFC 3339): an attempt that timed out or could
     /// not connect sets it, so that one dead receiver holds one attempt's slot per window
     /// instead of one per delivery; a success clears it. `None`: not stalled.

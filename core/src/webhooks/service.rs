@@ -34,8 +34,6 @@ pub struct NewWebhook {
     pub url: String,
     pub events: Vec<String>,
     pub description: Option<String>,
-    /// The owner's verified address (from their token), kept for the pause mail.
-    pub email: Option<String>,
 }
 
 #[derive(Clone)]
@@ -142,7 +140,6 @@ impl WebhookService {
             description,
             created_at: rfc3339(self.clock.now()),
             state: WebhookState::Active,
-            email: new.email.clone(),
             stalled_until: None,
             cap_wait_until: None,
         };

@@ -45,7 +45,6 @@ fn new(url: &str, events: &[&str]) -> NewWebhook {
         url: url.into(),
         events: events.iter().map(|e| (*e).to_owned()).collect(),
         description: None,
-        email: None,
     }
 }
 

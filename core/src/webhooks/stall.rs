@@ -86,7 +86,6 @@ mod tests {
             sealed_secret: "sealed".into(),
             created_at: "2026-12-04T12:00:00Z".into(),
             state: WebhookState::Active,
-            email: None,
             stalled_until: stalled_until.map(str::to_owned),
             cap_wait_until: None,
         }

@@ -19,6 +19,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use dropgate_core::clock::SystemClock;
 use dropgate_core::webhooks::deliveries::DeliveryJob;
 use dropgate_core::webhooks::{Deliverer, Outcome};
+use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::webhook_http::WebhookHttp;
 use dropgate_infra::{Clients, Config, InfraError};
 use futures_util::future::join_all;
@@ -28,7 +29,12 @@ pub struct Deps {
     pub deliverer: Deliverer,
 }
 
-pub const REQUIRED_ENV: &[&str] = &["WEBHOOKS_TABLE", "WEBHOOK_QUEUE_URL", "MAIL_SENDER"];
+pub const REQUIRED_ENV: &[&str] = &[
+    "WEBHOOKS_TABLE",
+    "WEBHOOK_QUEUE_URL",
+    "MAIL_SENDER",
+    "USER_POOL_ID",
+];
 
 impl Deps {
     pub fn new(config: &Config, clients: &Clients) -> Result<Self, InfraError> {
@@ -46,6 +52,13 @@ impl Deps {
                 sender: Arc::new(sender),
                 sealer: clients.sealer(config),
                 mailer: clients.mailer(config),
+                // Read only when a webhook pauses (AdminGetUser): its client is built then.
+                addresses: Arc::new(CognitoAccounts {
+                    client: clients.cognito_lazy(),
+                    user_pool_id: config.user_pool_id.clone(),
+                    client_id: config.user_pool_client_id.clone(),
+                    auto_confirm: false,
+                }),
                 clock: Arc::new(SystemClock),
                 backoff_scale: config.webhook_backoff_scale.0,
                 disable_after: config.webhook_disable_after.0,

@@ -375,7 +375,6 @@ async fn each_event_is_enqueued_once_per_subscribed_active_webhook_of_its_owner(
         sealed_secret: "sealed".into(),
         created_at: "2026-11-22T10:00:00.000Z".into(),
         state,
-        email: None,
         stalled_until: None,
         cap_wait_until: None,
     };

@@ -14,7 +14,8 @@ use dropgate_core::webhooks::deliveries::{
 };
 use dropgate_core::{CoreError, OwnerId};
 
-use super::{corrupt, get_n, get_s, n, names, s, values};
+use super::paged::OwnerPrefix;
+use super::{corrupt, get_n, get_s, n, s, values};
 use crate::error::sdk_error;
 
 pub struct DynamoDeliveries {
@@ -205,33 +206,17 @@ impl DeliveryLog for DynamoDeliveries {
     ) -> Result<(Vec<AttemptRecord>, Option<String>), CoreError> {
         let cursor = cursor.map(check_cursor).transpose()?;
         let prefix = log_prefix(webhook_id);
-        let mut start = cursor.map(|c| key(owner, format!("{prefix}{c}")));
-        let mut items = Vec::new();
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
-                .set_expression_attribute_names(names(&[("#o", "owner")]))
-                .set_expression_attribute_values(values(vec![
-                    (":o", s(owner.as_str())),
-                    (":p", s(&prefix)),
-                ]))
-                .scan_index_forward(false)
-                .limit(i32::try_from(limit + 1 - items.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for i in out.items() {
-                items.push(record_of(i)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() || items.len() > limit {
-                break;
-            }
-        }
+        let start = cursor.map(|c| key(owner, format!("{prefix}{c}")));
+        // One more than the page tells whether another exists.
+        let items = OwnerPrefix::new(&self.client, &self.table, owner, &prefix)
+            .newest_first()
+            .eventually()
+            .start_after(start)
+            .fetch(limit + 1)
+            .await?
+            .iter()
+            .map(record_of)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(dropgate_core::paging::cut_page(items, limit, log_key))
     }
 
@@ -292,36 +277,17 @@ impl DeliveryLog for DynamoDeliveries {
         webhook_id: &str,
         limit: usize,
     ) -> Result<Vec<DeliveryJob>, CoreError> {
-        let mut jobs = Vec::new();
-        let mut start = None;
-        while jobs.len() < limit {
-            // Consistent: a job parked just before must be seen by the release that follows.
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
-                .set_expression_attribute_names(names(&[("#o", "owner")]))
-                .set_expression_attribute_values(values(vec![
-                    (":o", s(owner.as_str())),
-                    (":p", s(park_prefix(webhook_id))),
-                ]))
-                .consistent_read(true)
-                .limit(i32::try_from(limit - jobs.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for i in out.items() {
+        // Consistent: a job parked just before must be seen by the release that follows.
+        let prefix = park_prefix(webhook_id);
+        OwnerPrefix::new(&self.client, &self.table, owner, &prefix)
+            .fetch(limit)
+            .await?
+            .iter()
+            .map(|i| {
                 let body = get_s(i, "job").ok_or_else(|| corrupt("job"))?;
-                jobs.push(serde_json::from_str(body).map_err(|_| corrupt("job"))?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                break;
-            }
-        }
-        Ok(jobs)
+                serde_json::from_str(body).map_err(|_| corrupt("job"))
+            })
+            .collect()
     }
 
     async fn unpark(

@@ -1,12 +1,13 @@
 //! The newest-first page query every listing makes: a key condition (narrowed below the
 //! previous page's last sort key, or started after its last full key), sort keys descending,
 //! and one item more than the page holds, which tells the core's `from_overfetch` whether
-//! another page exists. Strongly consistent on a table; an index cannot be.
+//! another page exists. Strongly consistent on a table; an index cannot be. And
+//! [`OwnerPrefix`]: the items of an owner's partition under a sort-key prefix, page by page.
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue as Av;
-use dropgate_core::CoreError;
+use dropgate_core::{CoreError, OwnerId};
 
 use super::{names, s, values};
 use crate::error::sdk_error;
@@ -112,6 +113,100 @@ impl<'a> NewestFirst<'a> {
             // Without a filter one read is the page, as it always was.
             if self.filter.is_none() || found.len() > limit || start.is_none() {
                 found.truncate(limit + 1);
+                return Ok(found);
+            }
+        }
+    }
+}
+
+/// The items of one owner's partition (the key attribute `owner`) whose sort key `sk` starts
+/// with a prefix, a Query page at a time: the webhooks, a webhook's delivery log and its parked
+/// jobs. Key order and strongly consistent unless told otherwise.
+pub(crate) struct OwnerPrefix<'a> {
+    client: &'a aws_sdk_dynamodb::Client,
+    table: &'a str,
+    owner: &'a OwnerId,
+    prefix: &'a str,
+    newest_first: bool,
+    consistent: bool,
+    start: Option<Item>,
+}
+
+impl<'a> OwnerPrefix<'a> {
+    pub(crate) fn new(
+        client: &'a aws_sdk_dynamodb::Client,
+        table: &'a str,
+        owner: &'a OwnerId,
+        prefix: &'a str,
+    ) -> Self {
+        Self {
+            client,
+            table,
+            owner,
+            prefix,
+            newest_first: false,
+            consistent: true,
+            start: None,
+        }
+    }
+
+    /// Sort keys descending.
+    pub(crate) fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
+    }
+
+    /// Eventually consistent reads (half the cost), where a moment's lag is no harm.
+    pub(crate) fn eventually(mut self) -> Self {
+        self.consistent = false;
+        self
+    }
+
+    /// Starts after the item under `key`, the last of the previous page, when there is one.
+    pub(crate) fn start_after(mut self, key: Option<Item>) -> Self {
+        self.start = key;
+        self
+    }
+
+    /// Every item of the range.
+    pub(crate) async fn all(self) -> Result<Vec<Item>, CoreError> {
+        self.read(None).await
+    }
+
+    /// The first `max` items of the range (fewer where it ends sooner).
+    pub(crate) async fn fetch(self, max: usize) -> Result<Vec<Item>, CoreError> {
+        self.read(Some(max)).await
+    }
+
+    async fn read(self, max: Option<usize>) -> Result<Vec<Item>, CoreError> {
+        if max == Some(0) {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<Item> = Vec::new();
+        let mut start = self.start;
+        loop {
+            // Each page asks for no more than is still wanted.
+            let left = max.map(|m| i32::try_from(m - found.len()).unwrap_or(i32::MAX));
+            let out = self
+                .client
+                .query()
+                .table_name(self.table)
+                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
+                .set_expression_attribute_names(names(&[("#o", "owner")]))
+                .set_expression_attribute_values(values(vec![
+                    (":o", s(self.owner.as_str())),
+                    (":p", s(self.prefix)),
+                ]))
+                .scan_index_forward(!self.newest_first)
+                .consistent_read(self.consistent)
+                .set_limit(left)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Query", e))?;
+            found.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() || max.is_some_and(|m| found.len() >= m) {
                 return Ok(found);
             }
         }

@@ -16,6 +16,7 @@ use dropgate_core::events::EventKind;
 use dropgate_core::webhooks::{Webhook, WebhookEdit, WebhookState, WebhookStore};
 use dropgate_core::{CoreError, OwnerId};
 
+use super::paged::OwnerPrefix;
 use super::{Tx, corrupt, get_s, names, s, transact, values};
 use crate::error::sdk_error;
 
@@ -63,9 +64,6 @@ fn item(w: &Webhook) -> HashMap<String, Av> {
     if let Some(d) = &w.description {
         item.insert("description".to_owned(), s(d));
     }
-    if let Some(e) = &w.email {
-        item.insert("email".to_owned(), s(e));
-    }
     item
 }
 
@@ -94,7 +92,6 @@ fn from_item(item: &HashMap<String, Av>) -> Result<Webhook, CoreError> {
         state: get_s(item, "state")
             .and_then(WebhookState::parse)
             .ok_or_else(|| corrupt("state"))?,
-        email: get_s(item, "email").map(str::to_owned),
         stalled_until: get_s(item, "stalled_until").map(str::to_owned),
         cap_wait_until: get_s(item, CAP_WAIT).map(str::to_owned),
     })
@@ -144,32 +141,12 @@ impl WebhookStore for DynamoWebhooks {
     }
 
     async fn list(&self, owner: &OwnerId) -> Result<Vec<Webhook>, CoreError> {
-        let mut hooks = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#o = :o AND begins_with(sk, :p)")
-                .set_expression_attribute_names(names(&[("#o", "owner")]))
-                .set_expression_attribute_values(values(vec![
-                    (":o", s(owner.as_str())),
-                    (":p", s(HOOK)),
-                ]))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query", e))?;
-            for i in out.items() {
-                hooks.push(from_item(i)?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(hooks);
-            }
-        }
+        OwnerPrefix::new(&self.client, &self.table, owner, HOOK)
+            .all()
+            .await?
+            .iter()
+            .map(from_item)
+            .collect()
     }
 
     async fn edit(

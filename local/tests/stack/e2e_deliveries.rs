@@ -4,15 +4,17 @@
 //! subscribed event once per attempt, signed so that the docs' Python verification accepts it,
 //! never an event it did not subscribe to; a receiver that fails three times gets the fourth
 //! attempt on the (scaled) ladder and the log shows all four; a dead one ends paused with one
-//! mail; `test` and `redeliver` reach the receiver; another owner gets 404; no secret or
+//! mail, to the address its owner moved to after registering it; `test` and `redeliver` reach the receiver; another owner gets 404; no secret or
 //! signature in any log line or stored record.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::common;
+use crate::e2e_account::{code_mailed_to, login, own};
 
-use common::{LocalStack, samples};
+use common::{LocalStack, PASSWORD, samples};
+use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -199,6 +201,32 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     let (good_id, good_secret) = register(&stack, &ada, &good.url(), &["file.accepted"]).await;
     let (flaky_id, flaky_secret) = register(&stack, &ada, &flaky.url(), &["file.accepted"]).await;
     let (dead_id, dead_secret) = register(&stack, &ada, &dead.url(), &["file.accepted"]).await;
+    // Ada moves her account to a new address after registering: the pause mail finds her there.
+    let moved = "ada-deliveries-moved@example.com";
+    let (_, access, _) = login(&stack, "ada-deliveries@example.com", PASSWORD).await;
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email",
+        &ada,
+        None,
+        json!({"email": moved}),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    let code = code_mailed_to(&stack, moved)
+        .await
+        .expect("a code mailed to the new address");
+    let (s, b) = own(
+        &stack,
+        Method::POST,
+        "/account/email/verify",
+        &ada,
+        Some(&access),
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
 
     // One accepted file (subscribed) and one rejected (subscribed by nobody).
     let accepted = stack
@@ -232,6 +260,11 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     // Time for any stray retry or second mail to show.
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     assert_eq!(stack.mails_about(&dead_id).await.len(), 1, "{mails:?}");
+    assert_eq!(
+        mails[0]["destinations"]["ToAddresses"],
+        json!([moved]),
+        "{mails:?}"
+    );
     assert_eq!(dead.got().len(), 4, "nothing sent once paused");
     assert_eq!(good.got().len(), 1, "one attempt, received");
     assert_eq!(flaky.got().len(), 4);

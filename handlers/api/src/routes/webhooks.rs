@@ -58,7 +58,6 @@ pub(super) async fn create(req: &ApiGatewayV2httpRequest, deps: &Deps) -> Answer
         url: c.url,
         events: event_names(c.events)?,
         description: c.description,
-        email: who.email.clone(),
     };
     let created = deps.webhooks.create(&who.owner, &new).await?;
     tracing::info!(owner = %who.owner, webhook_id = created.view.id, events = created.view.events.len(), "webhook created");
