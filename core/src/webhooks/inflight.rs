@@ -75,15 +75,19 @@ pub const LOCAL_WAIT: Duration = Duration::from_secs(1);
 /// the waits no longer than by one attempt's timeout.
 pub const LOCAL_WAIT_MOST: Duration = super::delivery::TIMEOUT;
 
-/// One webhook's places in a [`WaitingRoom`], and when one was last given back.
+/// One webhook's places in a [`WaitingRoom`], and when one was last taken or given back.
 struct Room {
     places: Arc<Semaphore>,
-    freed: Mutex<Option<Instant>>,
+    moved: Mutex<Instant>,
 }
 
 impl Room {
-    fn freed(&self) -> Option<Instant> {
-        *self.freed.lock().unwrap_or_else(|e| e.into_inner())
+    fn moved(&self) -> Instant {
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn moves(&self) {
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
     }
 }
 
@@ -117,8 +121,11 @@ impl WaitingRoom {
     }
 
     /// A place among the `cap` of webhook `key`; `None` when none came while the room stood
-    /// still for its wait (no place freed), or in its most in all. The job keeps its turn
-    /// (first come, first in) however long it waits.
+    /// still for its wait (no place taken or freed), or in its most in all. The job keeps its
+    /// turn (first come, first in) however long it waits. A room that has already stood still
+    /// that long (its places held by attempts a receiver does not answer) turns the job away
+    /// at once: after the first second of a dead receiver its jobs no longer hold their batch
+    /// for a second each.
     pub async fn enter(&self, key: &str, cap: u32) -> Option<OwnedSemaphorePermit> {
         let room = self
             .rooms()
@@ -126,21 +133,24 @@ impl WaitingRoom {
             .or_insert_with(|| {
                 Arc::new(Room {
                     places: Arc::new(Semaphore::new(cap as usize)),
-                    freed: Mutex::new(None),
+                    moved: Mutex::new(Instant::now()),
                 })
             })
             .clone();
-        let start = Instant::now();
-        let end = start + self.most;
+        let end = Instant::now() + self.most;
         let acquire = room.places.clone().acquire_owned();
         tokio::pin!(acquire);
         loop {
-            let since = room.freed().map_or(start, |f| f.max(start));
+            let since = room.moved();
             let deadline = (since + self.wait).min(end);
+            // A place free now is taken whatever the deadline (the future is polled first).
             match tokio::time::timeout_at(deadline, acquire.as_mut()).await {
-                Ok(place) => return place.ok(),
-                // A place freed meanwhile (another job took it): the room moves, wait on.
-                Err(_) if room.freed().is_some_and(|f| f > since) && deadline < end => {}
+                Ok(place) => {
+                    room.moves();
+                    return place.ok();
+                }
+                // A place was taken or freed meanwhile: the room moves, wait on.
+                Err(_) if room.moved() > since && deadline < end => {}
                 Err(_) => return None,
             }
         }
@@ -150,7 +160,7 @@ impl WaitingRoom {
     pub fn leave(&self, key: &str, place: OwnedSemaphorePermit) {
         let mut rooms = self.rooms();
         if let Some(room) = rooms.get(key) {
-            *room.freed.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+            room.moves();
         }
         drop(place);
         if rooms
@@ -300,6 +310,11 @@ mod tests {
         let room = WaitingRoom::new(Duration::from_millis(50), Duration::from_secs(1));
         let a = room.enter("w1", 2).await.unwrap();
         let b = room.enter("w1", 2).await.unwrap();
+        let (c, ()) = tokio::join!(room.enter("w1", 2), async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            room.leave("w1", a);
+        });
+        let c = c.expect("a place that frees lets the next in");
         assert!(
             room.enter("w1", 2).await.is_none(),
             "the third waits, then gives up"
@@ -308,11 +323,6 @@ mod tests {
             room.enter("w2", 2).await.is_some(),
             "another webhook has its own room"
         );
-        let (c, ()) = tokio::join!(room.enter("w1", 2), async {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            room.leave("w1", a);
-        });
-        let c = c.expect("a place that frees lets the next in");
         room.leave("w1", b);
         assert!(room.rooms().contains_key("w1"), "still in use");
         room.leave("w1", c);
@@ -351,7 +361,12 @@ mod tests {
         let waited = t.elapsed();
         assert!(waited >= Duration::from_millis(60), "{waited:?}");
         assert!(waited < Duration::from_millis(400), "{waited:?}");
+        // The room has stood still for its wait: the next is turned away at once.
+        let t = Instant::now();
+        assert!(room.enter("w1", 1).await.is_none());
+        assert!(t.elapsed() < Duration::from_millis(40), "{:?}", t.elapsed());
         room.leave("w1", held);
+        assert!(room.enter("w1", 1).await.is_some(), "a free place is taken");
     }
 
     #[tokio::test]
