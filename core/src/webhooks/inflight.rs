@@ -9,8 +9,9 @@
 //!
 //! A lease is held only while the request is out (from just before it is sent to just after it
 //! is answered or timed out), and a job first waits its turn among the attempts of this
-//! process ([`WaitingRoom`], at most [`LOCAL_WAIT`]): a fast receiver's jobs of one batch then
-//! take the leases one after another instead of finding them held.
+//! process ([`WaitingRoom`], while it moves: [`LOCAL_WAIT`] without a place taken or freed at
+//! most): a fast receiver's jobs, however many, then take the leases one after another instead
+//! of finding them held.
 //!
 //! A job that finds every lease held is parked ([`super::parking`]) and comes back when one
 //! frees: the wait is recorded on the webhook (`cap_wait_until`, then its wake queued), the
