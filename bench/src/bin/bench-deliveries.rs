@@ -18,7 +18,7 @@
 //!
 //! cargo run --profile bench-fast -p dropgate-bench --bin bench-deliveries -- --events 1000
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -555,47 +555,11 @@ async fn main() {
          B's receiver got {dead_requests} requests for its {m} events of the second phase.",
         p99(&dead) / p99(&healthy).max(1e-9),
     );
-    calls_table(&healthy_calls.0, &dead_calls.0, second);
+    dropgate_bench::stack::calls_table(
+        "AWS calls from a phase's first write to A's last arrival",
+        ["B's receiver answering", second],
+        &healthy_calls.0,
+        &dead_calls.0,
+    );
     bench.stack.stop().await;
-}
-
-/// The two phases' AWS calls side by side, per function and operation, with each function's
-/// and the emulator's totals (what the one emulator process served while A's events went
-/// through).
-fn calls_table(answering: &Value, dead: &Value, second: &str) {
-    let counts = |v: &Value| -> BTreeMap<(String, String), u64> {
-        let mut out = BTreeMap::new();
-        for (function, ops) in v["calls"].as_object().into_iter().flatten() {
-            for (op, n) in ops.as_object().into_iter().flatten() {
-                out.insert((function.clone(), op.clone()), n.as_u64().unwrap_or(0));
-            }
-        }
-        out
-    };
-    let (a, d) = (counts(answering), counts(dead));
-    let keys: std::collections::BTreeSet<&(String, String)> = a.keys().chain(d.keys()).collect();
-    println!("\n### AWS calls from a phase's first write to A's last arrival\n");
-    println!("| function | operation | B's receiver answering | {second} |");
-    println!("| --- | --- | --- | --- |");
-    let mut totals: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (function, op) in keys {
-        let key = (function.clone(), op.clone());
-        let (x, y) = (
-            a.get(&key).copied().unwrap_or(0),
-            d.get(&key).copied().unwrap_or(0),
-        );
-        println!("| {function} | {op} | {x} | {y} |");
-        for t in [function.clone(), "all".to_owned()] {
-            let e = totals.entry(t).or_default();
-            e.0 += x;
-            e.1 += y;
-        }
-        let service = op.split('.').next().unwrap_or(op);
-        let e = totals.entry(format!("all {service}")).or_default();
-        e.0 += x;
-        e.1 += y;
-    }
-    for (what, (x, y)) in totals {
-        println!("| {what} | total | {x} | {y} |");
-    }
 }
