@@ -64,7 +64,7 @@ pub fn slots(holder: &str, cap: u32) -> impl Iterator<Item = u32> {
 }
 
 /// How long a job waits in this process for its turn at one of its webhook's leases while no
-/// place frees, before it is parked: long against a fast receiver's request (milliseconds, a
+/// place is taken or freed, before it is parked: long against a fast receiver's request (milliseconds, a
 /// few writes), short against the 10 s a dead one holds a lease, so that a batch holding a dead
 /// receiver's jobs is kept this long at most, not for the timeout. While places free (the
 /// receiver answers), the job waits on: a backlog of a fast receiver's jobs (the bench's,
@@ -108,7 +108,7 @@ impl Default for WaitingRoom {
 }
 
 impl WaitingRoom {
-    /// A room whose jobs wait `wait` without a place freeing, `most` in all.
+    /// A room whose jobs wait `wait` without a place taken or freed, `most` in all.
     pub fn new(wait: Duration, most: Duration) -> Self {
         Self {
             wait,
