@@ -83,3 +83,44 @@ pub fn calls_words(calls: &BTreeMap<String, u64>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Two phases' AWS calls (`/_dropgate/stats` answers, `columns` their names) side by side as
+/// a markdown table under `heading`, per function and operation, then each function's, each
+/// service's and the emulator's totals.
+pub fn calls_table(heading: &str, columns: [&str; 2], first: &Value, second: &Value) {
+    let counts = |v: &Value| -> BTreeMap<(String, String), u64> {
+        let mut out = BTreeMap::new();
+        for (function, ops) in v["calls"].as_object().into_iter().flatten() {
+            for (op, n) in ops.as_object().into_iter().flatten() {
+                out.insert((function.clone(), op.clone()), n.as_u64().unwrap_or(0));
+            }
+        }
+        out
+    };
+    let (a, d) = (counts(first), counts(second));
+    let keys: std::collections::BTreeSet<&(String, String)> = a.keys().chain(d.keys()).collect();
+    println!("\n### {heading}\n");
+    println!("| function | operation | {} | {} |", columns[0], columns[1]);
+    println!("| --- | --- | --- | --- |");
+    let mut totals: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (function, op) in keys {
+        let key = (function.clone(), op.clone());
+        let (x, y) = (
+            a.get(&key).copied().unwrap_or(0),
+            d.get(&key).copied().unwrap_or(0),
+        );
+        println!("| {function} | {op} | {x} | {y} |");
+        for t in [function.clone(), "all".to_owned()] {
+            let e = totals.entry(t).or_default();
+            e.0 += x;
+            e.1 += y;
+        }
+        let service = op.split('.').next().unwrap_or(op);
+        let e = totals.entry(format!("all {service}")).or_default();
+        e.0 += x;
+        e.1 += y;
+    }
+    for (what, (x, y)) in totals {
+        println!("| {what} | total | {x} | {y} |");
+    }
+}

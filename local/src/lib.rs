@@ -257,11 +257,17 @@ impl Stack {
         )));
         // Lambda's stream event source for the notifier: its reads are its own, like the pump's.
         let streams = client("dropgate-local-stream-pump");
+        // Named like the functions' clients, so the emulator's call counts show its reads.
+        let mut reader = aws_sdk_dynamodbstreams::config::Builder::from(
+            &dropgate_infra::aws::bounded(&functions_sdk),
+        );
+        if let Ok(app) = aws_config::AppName::new("dropgate-local-stream-pump") {
+            reader = reader.app_name(app);
+        }
+        let stream_reader = aws_sdk_dynamodbstreams::Client::from_conf(reader.build());
         tasks.push(tokio::spawn(stream_pump::run(
             stream_pump::Stream {
-                streams: aws_sdk_dynamodbstreams::Client::new(&dropgate_infra::aws::bounded(
-                    &functions_sdk,
-                )),
+                streams: stream_reader,
                 sqs: streams.sqs().clone(),
                 stream_arn: resources.upload_log_stream_arn.clone(),
                 failure_queue_url: resources.notify_dlq_url.clone(),

@@ -170,8 +170,8 @@ impl Deliverer {
 
     /// A lease for `job`'s attempt (`None`: the owner asked for it, or there is no cap), or
     /// what became of the job when every lease was held. It first waits its turn in this
-    /// process (a little while at most), so that a batch's jobs of one webhook take the leases
-    /// in turn.
+    /// process (while its turn comes nearer; [`super::inflight::WaitingRoom`]), so that a
+    /// batch's jobs of one webhook take the leases in turn.
     async fn lease(
         &self,
         owner: &OwnerId,

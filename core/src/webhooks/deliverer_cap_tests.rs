@@ -53,6 +53,17 @@ impl WebhookSender for Brief {
     }
 }
 
+/// A receiver that answers `204` after the given time (real time: the room waits in it).
+struct Slow(Duration, ScriptedSender);
+
+#[async_trait]
+impl WebhookSender for Slow {
+    async fn post(&self, url: &str, headers: &[(&'static str, String)], body: String) -> Sent {
+        tokio::time::sleep(self.0).await;
+        self.1.post(url, headers, body).await
+    }
+}
+
 fn events(who: &str, n: u32) -> Vec<Event> {
     (1..=n)
         .map(|i| event(who, i, EventKind::FileAccepted))
@@ -166,6 +177,23 @@ async fn a_batch_of_one_webhook_s_jobs_to_a_fast_receiver_takes_the_leases_in_tu
     let out = futures_util::future::join_all(all.iter().map(|j| d.run(j))).await;
     let out: Vec<Outcome> = out.into_iter().map(Result::unwrap).collect();
     assert_eq!(delivered(&out).len(), 8, "none parked: {out:?}");
+    assert_eq!(w.log.parked_count(&owner("ada"), &id), 0);
+    assert!(w.queue.is_empty(), "no wait recorded, no wake queued");
+}
+
+#[tokio::test]
+async fn a_backlog_of_a_fast_receiver_s_jobs_waits_its_turn_longer_than_the_wait_unparked() {
+    let w = world(50);
+    let (id, all) = jobs(&w, 12).await;
+    // 12 at once, 2 at a time, 20 ms each: the last waits about 100 ms for its turn, twice the
+    // room's wait, but a place frees every 10 ms or so.
+    let d = Deliverer {
+        sender: Arc::new(Slow(Duration::from_millis(20), ScriptedSender::default())),
+        ..w.deliverer.clone()
+    };
+    let out = futures_util::future::join_all(all.iter().map(|j| d.run(j))).await;
+    let out: Vec<Outcome> = out.into_iter().map(Result::unwrap).collect();
+    assert_eq!(delivered(&out).len(), 12, "none capped: {out:?}");
     assert_eq!(w.log.parked_count(&owner("ada"), &id), 0);
     assert!(w.queue.is_empty(), "no wait recorded, no wake queued");
 }

@@ -70,6 +70,7 @@ fn world(disable_after: u32) -> World {
             max_in_flight: crate::webhooks::inflight::DEFAULT_MAX_IN_FLIGHT,
             room: Arc::new(crate::webhooks::inflight::WaitingRoom::new(
                 std::time::Duration::from_millis(50),
+                std::time::Duration::from_secs(2),
             )),
         },
         queue,

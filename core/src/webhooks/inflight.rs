@@ -9,8 +9,9 @@
 //!
 //! A lease is held only while the request is out (from just before it is sent to just after it
 //! is answered or timed out), and a job first waits its turn among the attempts of this
-//! process ([`WaitingRoom`], at most [`LOCAL_WAIT`]): a fast receiver's jobs of one batch then
-//! take the leases one after another instead of finding them held.
+//! process ([`WaitingRoom`], while it moves: [`LOCAL_WAIT`] without a place taken or freed at
+//! most): a fast receiver's jobs, however many, then take the leases one after another instead
+//! of finding them held.
 //!
 //! A job that finds every lease held is parked ([`super::parking`]) and comes back when one
 //! frees: the wait is recorded on the webhook (`cap_wait_until`, then its wake queued), the
@@ -26,6 +27,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use super::deliveries::{DeliveryJob, DeliveryLog, DeliveryQueue};
 use super::parking::PARK_MARGIN;
@@ -61,57 +63,111 @@ pub fn slots(holder: &str, cap: u32) -> impl Iterator<Item = u32> {
     (0..cap).map(move |i| (first + i) % n)
 }
 
-/// The longest a job waits in this process for its turn at one of its webhook's leases
-/// before it is parked: long against a fast receiver's request (milliseconds, a few writes),
-/// short against the 10 s a dead one holds a lease, so that a batch holding a dead receiver's
-/// jobs is kept this long at most, not for the timeout.
+/// How long a job waits in this process for its turn at one of its webhook's leases while no
+/// place is taken or freed, before it is parked: long against a fast receiver's request (milliseconds, a
+/// few writes), short against the 10 s a dead one holds a lease, so that a batch holding a dead
+/// receiver's jobs is kept this long at most, not for the timeout. While places free (the
+/// receiver answers), the job waits on: a backlog of a fast receiver's jobs (the bench's,
+/// after a dead receiver's discovery held two of the pump's slots) is sent in turn rather than
+/// parked, released and sent again.
 pub const LOCAL_WAIT: Duration = Duration::from_secs(1);
+
+/// The longest a job waits for its turn in all, however often places free: a batch is held by
+/// the waits no longer than by one attempt's timeout.
+pub const LOCAL_WAIT_MOST: Duration = super::delivery::TIMEOUT;
+
+/// One webhook's places in a [`WaitingRoom`], and when one was last taken or given back.
+struct Room {
+    places: Arc<Semaphore>,
+    moved: Mutex<Instant>,
+}
+
+impl Room {
+    fn moved(&self) -> Instant {
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn moves(&self) {
+        *self.moved.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+}
 
 /// The attempts of this process (an invocation on AWS, the whole local pump) waiting their
 /// turn at a webhook's leases: `cap` places per webhook, so that the jobs of one batch take
 /// the leases one after another instead of finding them held by each other.
 pub struct WaitingRoom {
     wait: Duration,
-    rooms: Mutex<HashMap<String, Arc<Semaphore>>>,
+    most: Duration,
+    rooms: Mutex<HashMap<String, Arc<Room>>>,
 }
 
 impl Default for WaitingRoom {
     fn default() -> Self {
-        Self::new(LOCAL_WAIT)
+        Self::new(LOCAL_WAIT, LOCAL_WAIT_MOST)
     }
 }
 
 impl WaitingRoom {
-    pub fn new(wait: Duration) -> Self {
+    /// A room whose jobs wait `wait` without a place taken or freed, `most` in all.
+    pub fn new(wait: Duration, most: Duration) -> Self {
         Self {
             wait,
+            most,
             rooms: Mutex::new(HashMap::new()),
         }
     }
 
-    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Semaphore>>> {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Room>>> {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A place among the `cap` of webhook `key`, waited for at most the room's wait; `None`
-    /// when none freed in time.
+    /// A place among the `cap` of webhook `key`; `None` when none came while the room stood
+    /// still for its wait (no place taken or freed), or in its most in all. The job keeps its
+    /// turn (first come, first in) however long it waits. A room that has already stood still
+    /// that long (its places held by attempts a receiver does not answer) turns the job away
+    /// at once: after the first second of a dead receiver its jobs no longer hold their batch
+    /// for a second each.
     pub async fn enter(&self, key: &str, cap: u32) -> Option<OwnedSemaphorePermit> {
         let room = self
             .rooms()
             .entry(key.to_owned())
-            .or_insert_with(|| Arc::new(Semaphore::new(cap as usize)))
+            .or_insert_with(|| {
+                Arc::new(Room {
+                    places: Arc::new(Semaphore::new(cap as usize)),
+                    moved: Mutex::new(Instant::now()),
+                })
+            })
             .clone();
-        tokio::time::timeout(self.wait, room.acquire_owned())
-            .await
-            .ok()?
-            .ok()
+        let end = Instant::now() + self.most;
+        let acquire = room.places.clone().acquire_owned();
+        tokio::pin!(acquire);
+        loop {
+            let since = room.moved();
+            let deadline = (since + self.wait).min(end);
+            // A place free now is taken whatever the deadline (the future is polled first).
+            match tokio::time::timeout_at(deadline, acquire.as_mut()).await {
+                Ok(place) => {
+                    room.moves();
+                    return place.ok();
+                }
+                // A place was taken or freed meanwhile: the room moves, wait on.
+                Err(_) if room.moved() > since && deadline < end => {}
+                Err(_) => return None,
+            }
+        }
     }
 
     /// Gives the place back; the webhook's room is forgotten once nobody is in it or waits.
     pub fn leave(&self, key: &str, place: OwnedSemaphorePermit) {
-        drop(place);
         let mut rooms = self.rooms();
-        if rooms.get(key).is_some_and(|r| Arc::strong_count(r) == 1) {
+        if let Some(room) = rooms.get(key) {
+            room.moves();
+        }
+        drop(place);
+        if rooms
+            .get(key)
+            .is_some_and(|r| Arc::strong_count(r) == 1 && Arc::strong_count(&r.places) == 1)
+        {
             rooms.remove(key);
         }
     }
@@ -252,9 +308,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_process_lets_the_cap_s_attempts_in_at_once_and_the_next_when_one_leaves() {
-        let room = WaitingRoom::new(Duration::from_millis(50));
+        let room = WaitingRoom::new(Duration::from_millis(50), Duration::from_secs(1));
         let a = room.enter("w1", 2).await.unwrap();
         let b = room.enter("w1", 2).await.unwrap();
+        let (c, ()) = tokio::join!(room.enter("w1", 2), async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            room.leave("w1", a);
+        });
+        let c = c.expect("a place that frees lets the next in");
         assert!(
             room.enter("w1", 2).await.is_none(),
             "the third waits, then gives up"
@@ -263,15 +324,84 @@ mod tests {
             room.enter("w2", 2).await.is_some(),
             "another webhook has its own room"
         );
-        let (c, ()) = tokio::join!(room.enter("w1", 2), async {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            room.leave("w1", a);
-        });
-        let c = c.expect("a place that frees lets the next in");
         room.leave("w1", b);
         assert!(room.rooms().contains_key("w1"), "still in use");
         room.leave("w1", c);
         assert!(!room.rooms().contains_key("w1"), "forgotten once empty");
+    }
+
+    #[tokio::test]
+    async fn a_job_waits_on_while_places_free_and_gives_up_when_the_room_stands_still() {
+        let room = Arc::new(WaitingRoom::new(
+            Duration::from_millis(60),
+            Duration::from_millis(600),
+        ));
+        let first = room.enter("w1", 1).await.unwrap();
+        // Five jobs behind one place, each holding it 30 ms: the last waits about 150 ms in
+        // all, more than the wait, but the room never stands still that long.
+        let queued: Vec<_> = (0..5)
+            .map(|_| {
+                let room = room.clone();
+                tokio::spawn(async move {
+                    let place = room.enter("w1", 1).await?;
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    room.leave("w1", place);
+                    Some(())
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        room.leave("w1", first);
+        for q in queued {
+            assert_eq!(q.await.unwrap(), Some(()), "none gave up");
+        }
+        // A place held on (a receiver that does not answer): the next gives up after the wait.
+        let held = room.enter("w1", 1).await.unwrap();
+        let t = Instant::now();
+        assert!(room.enter("w1", 1).await.is_none());
+        let waited = t.elapsed();
+        assert!(waited >= Duration::from_millis(60), "{waited:?}");
+        assert!(waited < Duration::from_millis(400), "{waited:?}");
+        // The room has stood still for its wait: the next is turned away at once.
+        let t = Instant::now();
+        assert!(room.enter("w1", 1).await.is_none());
+        assert!(t.elapsed() < Duration::from_millis(40), "{:?}", t.elapsed());
+        room.leave("w1", held);
+        assert!(room.enter("w1", 1).await.is_some(), "a free place is taken");
+    }
+
+    #[tokio::test]
+    async fn a_job_waits_its_most_in_all_however_often_places_free() {
+        let room = Arc::new(WaitingRoom::new(
+            Duration::from_millis(300),
+            Duration::from_millis(600),
+        ));
+        let first = room.enter("w1", 1).await.unwrap();
+        // Three jobs ahead, each holding the one place 200 ms: the room moves every 200 ms,
+        // and the last one's turn comes about 650 ms after the first leaves.
+        let ahead: Vec<_> = (0..3)
+            .map(|_| {
+                let room = room.clone();
+                tokio::spawn(async move {
+                    let place = room.enter("w1", 1).await?;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    room.leave("w1", place);
+                    Some(())
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let t = Instant::now();
+        let (last, ()) = tokio::join!(room.enter("w1", 1), async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            room.leave("w1", first);
+        });
+        let waited = t.elapsed();
+        assert!(last.is_none(), "its turn came after its most");
+        assert!(waited >= Duration::from_millis(600), "{waited:?}");
+        for a in ahead {
+            assert_eq!(a.await.unwrap(), Some(()), "the room moved for them");
+        }
     }
 
     #[test]
