@@ -116,7 +116,8 @@ pub struct FileRecord {
     pub upload_expires_at: DateTime<Utc>,
     /// The upload link this file came through, if any.
     pub link: Option<LinkOrigin>,
-    /// Where the owner is told about this file (from the owner's verified token).
+    /// The owner's address when the file was made (from their verified token). Never where a
+    /// mail goes: the notifier reads the owner's current address when it mails.
     pub owner_email: Option<String>,
     /// The object the verdict judged (size and ETag), once settled: a later event for the same
     /// object with another ETag or size means the bytes were replaced.

@@ -39,7 +39,8 @@ pub use store::{DropReservation, LinkDrop, LinkPage, LinkStore};
 pub struct Link {
     pub id: LinkId,
     pub owner: OwnerId,
-    /// Where the owner is mailed about files that arrive through this link.
+    /// The owner's address when the link was made (copied onto the files dropped through it).
+    /// Never where a mail goes: the notifier reads the owner's current address when it mails.
     pub owner_email: Option<String>,
     pub label: String,
     /// SHA-256 of the token, hex: the lookup key.

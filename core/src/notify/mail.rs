@@ -1,5 +1,8 @@
 //! What owners are mailed about their files. Every name is quoted with [`names::quote`], and
-//! no mail ever carries a token, a receipt or a URL that grants anything.
+//! no mail ever carries a token, a receipt or a URL that grants anything. The mails are made
+//! unaddressed (`to` empty): the courier addresses each to the owner's verified address as the
+//! directory holds it when it goes out ([`crate::accounts::OwnerAddress`]), never to a copy
+//! kept on a record (it goes stale when the owner changes their address).
 
 use super::{Mail, ShareNotice};
 use crate::links::LinkStore;
@@ -73,7 +76,7 @@ pub fn reason_words(code: &str) -> &'static str {
 /// The owner's mail about a counted download of a share (at most one per share per ten
 /// minutes: later downloads in that time are on the topic only).
 pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
-    let to = file.owner_email.clone()?;
+    let to = String::new();
     let name = names::quote(&file.name);
     let through = match &share.label {
         Some(l) => format!("your share {}", names::quote(l)),
@@ -98,7 +101,7 @@ pub fn download_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
 /// The owner's mail about a share locked after too many wrong passwords: which share, until
 /// when, and what to do. Never the password tried, nor where the attempts came from.
 pub fn lockout_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
-    let to = file.owner_email.clone()?;
+    let to = String::new();
     let name = names::quote(&file.name);
     let which = match &share.label {
         Some(l) => format!("Your share {} of {name}", names::quote(l)),
@@ -124,7 +127,7 @@ pub fn lockout_mail(file: &FileRecord, share: &ShareNotice) -> Option<Mail> {
 /// that came through an upload link, else only when it was rejected. `uploads_left` is the
 /// link's, read after the verdict (`None` when it could not be read).
 pub fn verdict_mail(file: &FileRecord, uploads_left: Option<u32>) -> Option<Mail> {
-    let to = file.owner_email.clone()?;
+    let to = String::new();
     let name = names::quote(&file.name);
     let verdict = match file.status {
         FileStatus::Accepted => "accepted",
@@ -326,7 +329,7 @@ mod tests {
             locked_until: Some(until),
         };
         let m = lockout_mail(&f, &notice).unwrap();
-        assert_eq!(m.to, "owner@example.com");
+        assert_eq!(m.to, "", "addressed by the courier, not from the record");
         assert!(
             m.subject.contains("\u{201c}scan \"1\".pdf\u{201d}"),
             "{}",
@@ -349,9 +352,10 @@ mod tests {
                 .body
                 .contains("id s1")
         );
-        let mut nobody = f.clone();
-        nobody.owner_email = None;
-        assert!(lockout_mail(&nobody, &unlabelled).is_none());
+        // The record's old copy of the owner's address is not what decides the mail.
+        let mut no_copy = f.clone();
+        no_copy.owner_email = None;
+        assert!(lockout_mail(&no_copy, &unlabelled).is_some());
     }
 
     #[test]
@@ -394,8 +398,8 @@ mod tests {
         assert!(verdict_mail(&file(FileStatus::Accepted, false), None).is_none());
         let m = verdict_mail(&file(FileStatus::Rejected, false), None).unwrap();
         assert!(m.subject.contains("was rejected"));
-        let mut no_mail = file(FileStatus::Rejected, true);
-        no_mail.owner_email = None;
-        assert!(verdict_mail(&no_mail, Some(1)).is_none());
+        let mut no_copy = file(FileStatus::Rejected, true);
+        no_copy.owner_email = None;
+        assert!(verdict_mail(&no_copy, Some(1)).is_some());
     }
 }

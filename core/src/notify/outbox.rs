@@ -6,17 +6,19 @@
 //! from that entry on. Each message and mail carries the entry's stable `id`, so subscribers
 //! drop the duplicates that retries may produce.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{
-    EventType, LifecycleEntry, Mailer, Notification, Notifier, ShareNotice, download_mail,
+    EventType, LifecycleEntry, Mail, Mailer, Notification, Notifier, ShareNotice, download_mail,
     lockout_mail, verdict_mails,
 };
+use crate::accounts::OwnerAddress;
 use crate::events::{Event, EventBus};
 use crate::links::LinkStore;
-use crate::{CoreError, FileRecord};
+use crate::{CoreError, FileRecord, OwnerId};
 
 /// One upload-log entry: what happened to which file, as it was then.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +125,31 @@ pub struct Courier {
     pub mailer: Arc<dyn Mailer>,
     /// Read for the owners' mails: how many uploads a link has left.
     pub links: Arc<dyn LinkStore>,
+    /// Where each owner's mail goes: their verified address as the directory holds it when the
+    /// mail goes out (Cognito's AdminGetUser), never a copy kept on a record.
+    pub addresses: Arc<dyn OwnerAddress>,
+}
+
+/// The owners' addresses read for one batch: one look-up per owner per batch (the directory's
+/// reads are rate-limited), forgotten with the batch (so a change shows on the next one).
+#[derive(Default)]
+struct Addresses(HashMap<OwnerId, Option<String>>);
+
+impl Addresses {
+    /// The owner's current verified address; `None` when they have none (nobody is mailed).
+    /// A failed read is not kept: it fails the mail, and the batch is retried from it.
+    async fn of(
+        &mut self,
+        directory: &dyn OwnerAddress,
+        owner: &OwnerId,
+    ) -> Result<Option<String>, CoreError> {
+        if let Some(known) = self.0.get(owner) {
+            return Ok(known.clone());
+        }
+        let read = directory.verified_address(owner).await?;
+        self.0.insert(owner.clone(), read.clone());
+        Ok(read)
+    }
 }
 
 impl Courier {
@@ -172,6 +199,7 @@ impl Courier {
             .map(|e| &e.file)
             .collect();
         let mut mails = verdict_mails(&verdicts, &*self.links).await.into_iter();
+        let mut addresses = Addresses::default();
         for (entry, &index) in entries.iter().zip(&positions) {
             let mail = if is_verdict(entry.event) {
                 mails.next().flatten()
@@ -193,8 +221,7 @@ impl Courier {
             };
             mail.body
                 .push_str(&format!("\nNotice id: {} (for de-duplication)\n", entry.id));
-            self.mailer
-                .send(&mail)
+            self.mail_owner(&mut addresses, &entry.file.owner, &entry.id, mail)
                 .await
                 .map_err(|error| Undelivered { index, error })?;
         }
@@ -204,13 +231,37 @@ impl Courier {
                 continue;
             };
             if let Some(mail) = r.mail() {
-                self.mailer
-                    .send(&mail)
+                self.mail_owner(&mut addresses, &r.owner, &r.id, mail)
                     .await
                     .map_err(|error| Undelivered { index, error })?;
             }
         }
         Ok(())
+    }
+
+    /// Sends `mail` to the owner's current address. No verified address: no mail, logged. A
+    /// failed read of the address fails like a failed send (the batch is retried from this
+    /// entry): the mail never falls back to an address kept on a record, which may be stale.
+    async fn mail_owner(
+        &self,
+        addresses: &mut Addresses,
+        owner: &OwnerId,
+        entry: &str,
+        mut mail: Mail,
+    ) -> Result<(), CoreError> {
+        let to = match addresses.of(&*self.addresses, owner).await {
+            Ok(Some(to)) => to,
+            Ok(None) => {
+                tracing::warn!(owner = %owner, entry, decision = "no address", "owner mail not sent: the owner has no verified address");
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::warn!(owner = %owner, entry, error = %e, decision = "address unread", "owner mail not sent: the owner's address could not be read; retried");
+                return Err(e);
+            }
+        };
+        mail.to = to;
+        self.mailer.send(&mail).await
     }
 }
 
@@ -220,3 +271,7 @@ fn is_verdict(e: EventType) -> bool {
         EventType::UploadAccepted | EventType::UploadRejected | EventType::UploadHeld
     )
 }
+
+#[cfg(test)]
+#[path = "outbox_tests.rs"]
+mod tests;

@@ -37,7 +37,9 @@ pub struct Reminder {
     /// The entry's key in the log (`<at>#<owner>#reminder`).
     pub id: String,
     pub owner: OwnerId,
-    /// Where the owner is mailed (from the items' records); `None`: nobody is mailed.
+    /// The owner's address as the items' records kept it when the reminder was written. Not
+    /// where the mail goes (the courier reads the owner's current address): kept so that
+    /// entries written before stay readable.
     pub to: Option<String>,
     pub at: DateTime<Utc>,
     pub links: Vec<LinkFacts>,
@@ -129,8 +131,9 @@ impl Reminder {
     }
 
     /// The owner's one mail listing every item; names quoted as text, no token or URL.
+    /// Unaddressed (`to` empty): the courier addresses it to the owner's current address.
     pub fn mail(&self) -> Option<Mail> {
-        let to = self.to.clone()?;
+        let to = String::new();
         if self.links.is_empty() && self.files.is_empty() {
             return None;
         }

@@ -101,7 +101,7 @@ async fn one_reminder_per_owner_lists_its_links_and_files_once() {
 
     // The mail lists both, with the entry's id; one notice and event per item, with ids.
     let mail = ra.mail().expect("mailed");
-    assert_eq!(mail.to, "alice@example.com");
+    assert_eq!(mail.to, "", "addressed by the courier, with the owner's current address");
     assert!(mail.body.contains(&l1.label) && mail.body.contains("f1.pdf"));
     assert!(mail.body.contains(&ra.id));
     let notes = ra.notifications();
@@ -193,11 +193,15 @@ async fn the_courier_mails_one_reminder_once_and_tells_each_item() {
     let notifier = Arc::new(MemNotifier::default());
     let bus = Arc::new(MemBus::default());
     let mailer = Arc::new(MemMailer::default());
+    // Alice moved her account after the items recorded alice@example.com.
+    let addresses = Arc::new(crate::fakes::MemAccountDirectory::default());
+    addresses.add(&a, "alice@new.example");
     let courier = Courier {
         notifier: notifier.clone(),
         bus: bus.clone(),
         mailer: mailer.clone(),
         links: w.mem.clone(),
+        addresses,
     };
     let all: Vec<Announcement> = run
         .written
@@ -207,6 +211,7 @@ async fn the_courier_mails_one_reminder_once_and_tells_each_item() {
     courier.deliver_all(&all).await.unwrap();
     let mails = mailer.sent.lock().unwrap().clone();
     assert_eq!(mails.len(), 1, "one mail per owner per run");
+    assert_eq!(mails[0].to, "alice@new.example", "her address as it is now");
     assert!(mails[0].body.contains(all[0].id()), "with the entry's id");
     let notes = notifier.sent.lock().unwrap().clone();
     let kinds: Vec<&str> = notes.iter().map(|n| n.event_type.as_str()).collect();

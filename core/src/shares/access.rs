@@ -254,9 +254,10 @@ impl ShareAccess {
             let left = share
                 .max_downloads
                 .map(|m| m.saturating_sub(share.downloads + 1));
-            let claim_mail = share.notify_owner
-                && share.owner_email.is_some()
-                && share.mailed_at.is_none_or(|t| now - t >= MAIL_EVERY);
+            // Whom it goes to is read when it goes out (the owner's current address), not
+            // from the share's old copy of it.
+            let claim_mail =
+                share.notify_owner && share.mailed_at.is_none_or(|t| now - t >= MAIL_EVERY);
             let announce = share.notify_owner.then(|| OutboxEntry {
                 id: format!(
                     "{}#{}#{}#{}",

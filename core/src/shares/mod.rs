@@ -54,6 +54,8 @@ pub struct Share {
     /// Argon2id, PHC string.
     pub password_hash: Option<String>,
     pub notify_owner: bool,
+    /// The owner's address when the share was made: kept for items written before, never
+    /// where a mail goes (the notifier reads the owner's current address).
     pub owner_email: Option<String>,
     pub revoked: bool,
     /// When the owner was last mailed about a download (at most one mail per [`MAIL_EVERY`]).

@@ -133,11 +133,17 @@ async fn delivered_mails(w: &common::World) -> Vec<dropgate_core::notify::Mail> 
         .cloned()
         .collect();
     let mailer = Arc::new(MemMailer::default());
+    // The owner's address as the directory holds it when the notifier mails.
+    let addresses = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
+    for e in &entries {
+        addresses.add(&e.file.owner, "alice@example.com");
+    }
     let courier = Courier {
         notifier: Arc::new(MemNotifier::default()),
         bus: Arc::new(dropgate_core::fakes::MemBus::default()),
         mailer: mailer.clone(),
         links: w.ledger.clone(),
+        addresses,
     };
     courier.deliver(&entries).await.unwrap();
     mailer.sent.lock().unwrap().clone()

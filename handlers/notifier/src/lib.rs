@@ -2,7 +2,7 @@
 //! notification outbox (see `dropgate_core::notify`). Each new entry becomes the operators'
 //! SNS message, an event on the integrators' bus (EventBridge), one webhook delivery per
 //! subscribed active webhook of its owner (enqueued for the deliverer) and, for verdicts, the
-//! owner's mail. A batch reports the first record it could not deliver (partial batch
+//! owner's mail, sent to the owner's address as the user pool holds it then. A batch reports the first record it could not deliver (partial batch
 //! response), so the event source retries from there, bisecting a failing batch; a record that
 //! keeps failing ends in the on-failure destination. Nothing is lost; a retry may deliver
 //! again, with the same `id`.
@@ -15,6 +15,7 @@ use dropgate_core::CoreError;
 use dropgate_core::clock::SystemClock;
 use dropgate_core::notify::{Announcement, Courier, Undelivered};
 use dropgate_core::webhooks::Dispatch;
+use dropgate_infra::cognito::CognitoAccounts;
 use dropgate_infra::dynamo::outbox_lifecycle::announcement_from_image;
 use dropgate_infra::{Clients, Config, InfraError};
 
@@ -32,6 +33,7 @@ pub const REQUIRED_ENV: &[&str] = &[
     "LINKS_TABLE",
     "WEBHOOKS_TABLE",
     "WEBHOOK_QUEUE_URL",
+    "USER_POOL_ID",
 ];
 
 impl Deps {
@@ -43,6 +45,14 @@ impl Deps {
                 bus: clients.bus(config),
                 mailer: clients.mailer(config),
                 links: clients.ledger(config),
+                // The owners' current addresses (AdminGetUser), read only when a batch mails:
+                // its client is built then.
+                addresses: Arc::new(CognitoAccounts {
+                    client: clients.cognito_lazy(),
+                    user_pool_id: config.user_pool_id.clone(),
+                    client_id: config.user_pool_client_id.clone(),
+                    auto_confirm: false,
+                }),
             },
             webhooks: Dispatch {
                 store: clients.webhooks(config),

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{
-    FixedClock, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger, MemMailer, MemNotifier,
+    FixedClock, MemAccountDirectory, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger, MemMailer, MemNotifier,
     MemWebhooks, SeqIds,
 };
 use dropgate_core::files::{LinkOrigin, Uploader};
@@ -51,6 +51,13 @@ fn file(id: &str, status: FileStatus, via_link: bool) -> FileRecord {
         });
     }
     f
+}
+
+/// The directory the courier reads owners' addresses from: owner-1's is owner@example.com.
+fn addresses() -> Arc<MemAccountDirectory> {
+    let d = Arc::new(MemAccountDirectory::default());
+    d.add(&OwnerId::parse("owner-1").unwrap(), "owner@example.com");
+    d
 }
 
 /// A stream record of `name` (INSERT, MODIFY, REMOVE) whose new image is `image`.
@@ -113,6 +120,7 @@ fn world() -> World {
                 bus: bus.clone(),
                 mailer: mailer.clone(),
                 links: Arc::new(MemLedger::default()),
+                addresses: addresses(),
             },
             webhooks: dispatch().0,
         },
@@ -309,6 +317,7 @@ async fn a_failed_publish_fails_the_batch_from_its_first_record_and_a_retry_deli
             bus: Arc::new(MemBus::default()),
             mailer: Arc::new(MemMailer::default()),
             links: Arc::new(MemLedger::default()),
+            addresses: addresses(),
         },
         webhooks: dispatch().0,
     };
@@ -337,6 +346,7 @@ async fn a_failed_mail_resumes_from_its_own_entry() {
             bus: Arc::new(MemBus::default()),
             mailer: mailer.clone(),
             links: Arc::new(MemLedger::default()),
+            addresses: addresses(),
         },
         webhooks: dispatch().0,
     };
@@ -392,6 +402,7 @@ async fn each_event_is_enqueued_once_per_subscribed_active_webhook_of_its_owner(
             bus: Arc::new(MemBus::default()),
             mailer: Arc::new(MemMailer::default()),
             links: Arc::new(MemLedger::default()),
+            addresses: addresses(),
         },
         webhooks,
     };

@@ -215,11 +215,15 @@ fn notes(w: &World) -> Vec<Notification> {
 /// What the owners are mailed: the outbox delivered by the notifier's courier.
 async fn mails(w: &World) -> Vec<Mail> {
     let mailer = Arc::new(MemMailer::default());
+    // The owner's address as the directory holds it when the notifier mails.
+    let addresses = Arc::new(dropgate_core::fakes::MemAccountDirectory::default());
+    addresses.add(&owner(), "alice@example.com");
     let courier = Courier {
         notifier: Arc::new(MemNotifier::default()),
         bus: Arc::new(dropgate_core::fakes::MemBus::default()),
         mailer: mailer.clone(),
         links: w.ledger.clone(),
+        addresses,
     };
     let entries = w.ledger.outbox.lock().unwrap().clone();
     courier.deliver(&entries).await.unwrap();
