@@ -69,7 +69,13 @@ fn courier(addresses: Arc<dyn OwnerAddress>) -> (Courier, Arc<MemMailer>) {
 }
 
 fn sent_to(mailer: &MemMailer) -> Vec<String> {
-    mailer.sent.lock().unwrap().iter().map(|m| m.to.clone()).collect()
+    mailer
+        .sent
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.to.clone())
+        .collect()
 }
 
 /// A directory that counts its reads and fails them while `down`.
@@ -178,7 +184,11 @@ async fn one_look_up_per_owner_per_batch_and_none_kept_after_it() {
         .collect();
     c.deliver(&entries).await.unwrap();
     assert_eq!(sent_to(&mailer).len(), 3);
-    assert_eq!(dir.reads.lock().unwrap().len(), 1, "one read for three mails");
+    assert_eq!(
+        dir.reads.lock().unwrap().len(),
+        1,
+        "one read for three mails"
+    );
     // A batch that mails nobody reads nothing.
     let deleted = file("f9", &ada(), FileStatus::Accepted);
     c.deliver(&[entry(&deleted, EventType::FileDeleted)])

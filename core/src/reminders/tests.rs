@@ -101,7 +101,10 @@ async fn one_reminder_per_owner_lists_its_links_and_files_once() {
 
     // The mail lists both, with the entry's id; one notice and event per item, with ids.
     let mail = ra.mail().expect("mailed");
-    assert_eq!(mail.to, "", "addressed by the courier, with the owner's current address");
+    assert_eq!(
+        mail.to, "",
+        "addressed by the courier, with the owner's current address"
+    );
     assert!(mail.body.contains(&l1.label) && mail.body.contains("f1.pdf"));
     assert!(mail.body.contains(&ra.id));
     let notes = ra.notifications();

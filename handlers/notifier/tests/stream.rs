@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::{DateTime, TimeZone, Utc};
 use dropgate_core::fakes::{
-    FixedClock, MemAccountDirectory, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger, MemMailer, MemNotifier,
-    MemWebhooks, SeqIds,
+    FixedClock, MemAccountDirectory, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger,
+    MemMailer, MemNotifier, MemWebhooks, SeqIds,
 };
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{Courier, EventType, Mail, Mailer, Notification, Notifier};

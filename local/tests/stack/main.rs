@@ -28,6 +28,7 @@ mod e2e_life_events;
 mod e2e_link_quota;
 mod e2e_links;
 mod e2e_multipart;
+mod e2e_owner_address;
 mod e2e_pipeline;
 mod e2e_poison;
 mod e2e_process;

@@ -310,7 +310,8 @@ fn only_the_functions_given_the_topic_or_the_sender_may_publish_or_mail() {
 /// stopping and restoring accounts, and deleting one as an erasure's last step; nothing that
 /// creates or rewrites one); the auth
 /// function's look-up of who holds an address and sign-out everywhere after a reset; the
-/// deliverer's read of an owner's current address for a webhook's pause mail.
+/// deliverer's read of an owner's current address for a webhook's pause mail, and the
+/// notifier's for the owners' mails.
 /// Everything else the account routes do is an unauthenticated Cognito call or one on the
 /// owner's own access token (infra/src/cognito.rs).
 #[test]
@@ -333,6 +334,7 @@ fn cognito_permissions_are_exactly_the_admin_operations_called() {
                 "cognito-idp:AdminUserGlobalSignOut",
             ],
             "DelivererFunction" => vec!["cognito-idp:AdminGetUser"],
+            "NotifierFunction" => vec!["cognito-idp:AdminGetUser"],
             _ => vec![],
         }
     };
