@@ -10,6 +10,7 @@ use dropgate_core::fakes::{
     FixedClock, MemAccountDirectory, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger,
     MemMailer, MemNotifier, MemWebhooks, SeqIds,
 };
+use dropgate_core::accounts::OwnerAddress;
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{Courier, EventType, Mail, Mailer, Notification, Notifier};
 use dropgate_core::webhooks::{Dispatch, Webhook, WebhookState, WebhookStore};
@@ -370,6 +371,56 @@ async fn a_failed_mail_resumes_from_its_own_entry() {
     .await;
     assert!(failed(&r).is_empty());
     assert_eq!(mailer.inner.sent.lock().unwrap().len(), 1);
+}
+
+#[async_trait]
+impl OwnerAddress for Flaky<Arc<MemAccountDirectory>> {
+    async fn verified_address(&self, owner: &OwnerId) -> Result<Option<String>, CoreError> {
+        if self.fail_now() {
+            return Err(CoreError::Unavailable("AdminGetUser: 503".into()));
+        }
+        self.inner.verified_address(owner).await
+    }
+}
+
+#[tokio::test]
+async fn an_unread_address_resumes_from_its_entry_and_the_retry_mails_the_current_address() {
+    let mailer = Arc::new(MemMailer::default());
+    let directory = addresses();
+    let deps = Deps {
+        courier: Courier {
+            notifier: Arc::new(MemNotifier::default()),
+            bus: Arc::new(MemBus::default()),
+            mailer: mailer.clone(),
+            links: Arc::new(MemLedger::default()),
+            addresses: Arc::new(Flaky::failing(1, directory.clone())),
+        },
+        webhooks: dispatch().0,
+    };
+    // The record keeps the address the owner had when it was made; the pool holds another now.
+    let owner = OwnerId::parse("owner-1").unwrap();
+    directory.add(&owner, "owner@moved.example");
+    let gone = file("f1", FileStatus::Accepted, false);
+    let bad = file("f2", FileStatus::Rejected, false);
+    let r = handle(
+        batch(vec![
+            entry(1, &gone, EventType::FileDeleted),
+            entry(2, &bad, EventType::UploadRejected),
+        ]),
+        &deps,
+    )
+    .await;
+    assert_eq!(failed(&r), [format!("{:021}", 2)]);
+    assert!(mailer.sent.lock().unwrap().is_empty(), "no stale fallback");
+    let r = handle(
+        batch(vec![entry(2, &bad, EventType::UploadRejected)]),
+        &deps,
+    )
+    .await;
+    assert!(failed(&r).is_empty());
+    let sent = mailer.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, "owner@moved.example");
 }
 
 #[tokio::test]
