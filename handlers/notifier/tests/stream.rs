@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use chrono::{DateTime, TimeZone, Utc};
+use dropgate_core::accounts::OwnerAddress;
 use dropgate_core::fakes::{
     FixedClock, MemAccountDirectory, MemBus, MemDeliveryLog, MemDeliveryQueue, MemLedger,
     MemMailer, MemNotifier, MemWebhooks, SeqIds,
 };
-use dropgate_core::accounts::OwnerAddress;
 use dropgate_core::files::{LinkOrigin, Uploader};
 use dropgate_core::notify::{Courier, EventType, Mail, Mailer, Notification, Notifier};
 use dropgate_core::webhooks::{Dispatch, Webhook, WebhookState, WebhookStore};
