@@ -16,8 +16,9 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::pump::{BATCH, queue_arn_of, to_event};
 
-/// Batches delivered at once (Lambda's concurrency, scaled down to the machine).
-pub const IN_FLIGHT: usize = 4;
+/// Batches delivered at once: the deliverer's `MaximumConcurrency` in template.yaml, so that a
+/// receiver that just went dead holds the same share of them (2 of 10) as on AWS.
+pub const IN_FLIGHT: usize = 10;
 
 pub async fn run(
     sqs: aws_sdk_sqs::Client,
