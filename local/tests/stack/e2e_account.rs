@@ -61,6 +61,35 @@ pub fn claims(token: &str) -> Value {
     serde_json::from_slice(&bytes).expect("claims")
 }
 
+/// Moves the account signed in as `old` (id token `id`) to the address `new`, as a person
+/// does: asks for the change, then sends back the code mailed to the new address.
+pub async fn move_email(stack: &LocalStack, id: &str, old: &str, new: &str) {
+    let (_, access, _) = login(stack, old, PASSWORD).await;
+    let (s, b) = own(
+        stack,
+        Method::POST,
+        "/account/email",
+        id,
+        None,
+        json!({"email": new}),
+    )
+    .await;
+    assert_eq!(s, 202, "{b}");
+    let code = code_mailed_to(stack, new)
+        .await
+        .expect("a code mailed to the new address");
+    let (s, b) = own(
+        stack,
+        Method::POST,
+        "/account/email/verify",
+        id,
+        Some(&access),
+        json!({"code": code}),
+    )
+    .await;
+    assert_eq!(s, 204, "{b}");
+}
+
 /// The six-digit code of the last mail to `to` (the emulator's SES), if any.
 pub async fn code_mailed_to(stack: &LocalStack, to: &str) -> Option<String> {
     mails_to(stack, to).await.last().and_then(|m| {

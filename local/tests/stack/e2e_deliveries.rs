@@ -11,10 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use crate::common;
-use crate::e2e_account::{code_mailed_to, login, own};
+use crate::e2e_account::move_email;
 
-use common::{LocalStack, PASSWORD, samples};
-use reqwest::Method;
+use common::{LocalStack, samples};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -203,30 +202,7 @@ async fn deliveries_are_signed_retried_logged_paused_tested_and_redelivered() {
     let (dead_id, dead_secret) = register(&stack, &ada, &dead.url(), &["file.accepted"]).await;
     // Ada moves her account to a new address after registering: the pause mail finds her there.
     let moved = "ada-deliveries-moved@example.com";
-    let (_, access, _) = login(&stack, "ada-deliveries@example.com", PASSWORD).await;
-    let (s, b) = own(
-        &stack,
-        Method::POST,
-        "/account/email",
-        &ada,
-        None,
-        json!({"email": moved}),
-    )
-    .await;
-    assert_eq!(s, 202, "{b}");
-    let code = code_mailed_to(&stack, moved)
-        .await
-        .expect("a code mailed to the new address");
-    let (s, b) = own(
-        &stack,
-        Method::POST,
-        "/account/email/verify",
-        &ada,
-        Some(&access),
-        json!({"code": code}),
-    )
-    .await;
-    assert_eq!(s, 204, "{b}");
+    move_email(&stack, &ada, "ada-deliveries@example.com", moved).await;
 
     // One accepted file (subscribed) and one rejected (subscribed by nobody).
     let accepted = stack

@@ -5,10 +5,10 @@
 //! although the link and the share still hold the address she had when she made them.
 
 use crate::common;
-use crate::e2e_account::{code_mailed_to, login, mails_to, own};
+use crate::e2e_account::{mails_to, move_email};
 use crate::e2e_links::{drop_file, follow, make_link, put_dropped, token_of};
 
-use common::{LocalStack, PASSWORD, samples};
+use common::{LocalStack, samples};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -54,30 +54,7 @@ async fn mails_about_an_old_link_and_share_go_to_the_address_the_owner_moved_to(
         .to_owned();
 
     // Ada moves her account; the change holds once the code mailed to the new address is back.
-    let (_, access, _) = login(&stack, old, PASSWORD).await;
-    let (s, b) = own(
-        &stack,
-        Method::POST,
-        "/account/email",
-        &ada,
-        None,
-        json!({"email": moved}),
-    )
-    .await;
-    assert_eq!(s, 202, "{b}");
-    let code = code_mailed_to(&stack, moved)
-        .await
-        .expect("a code mailed to the new address");
-    let (s, b) = own(
-        &stack,
-        Method::POST,
-        "/account/email/verify",
-        &ada,
-        Some(&access),
-        json!({"code": code}),
-    )
-    .await;
-    assert_eq!(s, 204, "{b}");
+    move_email(&stack, &ada, old, moved).await;
 
     // A stranger drops a file through the old link.
     let pdf = samples::pdf();
