@@ -62,6 +62,19 @@ pub fn png(size: usize) -> Vec<u8> {
     v
 }
 
+/// The emulator's call counts (`/_dropgate/stats` at `aws`); `reset` starts them again from
+/// zero.
+pub async fn emulator_stats(http: &reqwest::Client, aws: &str, reset: bool) -> Value {
+    let url = format!("{aws}/_dropgate/stats");
+    let req = if reset { http.post(url) } else { http.get(url) };
+    req.send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("stats json")
+}
+
 /// The calls one user agent (`dropgate-worker`, ...) made, operation -> count, from the
 /// emulator's `/_dropgate/stats` answer.
 pub fn calls_of(stats: &Value, agent: &str) -> BTreeMap<String, u64> {

@@ -168,18 +168,7 @@ struct Client {
 
 impl Client {
     async fn stats(&self, reset: bool) -> Value {
-        let url = format!("{}/_dropgate/stats", self.aws);
-        let req = if reset {
-            self.http.post(url)
-        } else {
-            self.http.get(url)
-        };
-        req.send()
-            .await
-            .expect("stats")
-            .json()
-            .await
-            .expect("stats json")
+        stack::emulator_stats(&self.http, &self.aws, reset).await
     }
 
     /// Pages through `GET /admin/users?query=` to its end; `peak` follows this process's RSS.

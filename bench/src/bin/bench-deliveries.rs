@@ -147,18 +147,8 @@ struct Bench {
 impl Bench {
     /// The emulator's call counts (`/_dropgate/stats`); `reset` starts them again from zero.
     async fn stats(&self, reset: bool) -> Value {
-        let url = format!("{}/_dropgate/stats", self.stack.ready.aws_endpoint);
-        let req = if reset {
-            self.http.post(url)
-        } else {
-            self.http.get(url)
-        };
-        req.send()
+        dropgate_bench::stack::emulator_stats(&self.http, &self.stack.ready.aws_endpoint, reset)
             .await
-            .expect("stats")
-            .json()
-            .await
-            .expect("stats json")
     }
 
     async fn register(&self, token: &str, url: &str) {
